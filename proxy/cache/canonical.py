@@ -1,0 +1,88 @@
+"""Canonical prompts and partitions: what makes two requests the same request.
+
+Only the prompt is matched by meaning. Every other parameter that changes the picture is part of
+the partition and matched exactly, so an image made at one size, quality or moderation level is
+never served for another.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from backends.base import GenerationRequest
+
+__all__ = ["Partition", "canonical_prompt", "cache_key"]
+
+_SPACE = re.compile(r"\s+")
+# Punctuation that never changes what a picture shows; quotes are kept because quoted text is
+# text to be rendered, and digits, letters and separators inside words ("1.5", "x-ray") stay.
+_NOISE = re.compile(r"[!?;:()\[\]{}<>*~^|\\]+|(?<!\d)[.](?!\d)")
+_SPACE_BEFORE_COMMA = re.compile(r"\s+,")
+_QUOTED = re.compile(r"(\"[^\"]*\"|\u201c[^\u201d]*\u201d)")
+
+
+def canonical_prompt(prompt: str) -> str:
+    """The prompt with case, width, whitespace and decorative punctuation folded away.
+
+    Quoted text is text to be rendered and keeps its case and punctuation. Comma-separated tag
+    lists ("castle, sunset, oil painting") compare as sets: when a prompt has three or more
+    comma-separated parts, they are sorted and deduplicated; with fewer, commas are dropped.
+    """
+    text = unicodedata.normalize("NFKC", prompt)
+    pieces = _QUOTED.split(text)
+    for i in range(0, len(pieces), 2):  # even pieces lie outside quotes
+        pieces[i] = _NOISE.sub(" ", pieces[i].casefold())
+    text = _SPACE_BEFORE_COMMA.sub(",", "".join(pieces))
+    parts = [_SPACE.sub(" ", part).strip() for part in text.split(",")]
+    parts = [part for part in parts if part]
+    if len(parts) >= 3:
+        return ", ".join(sorted(set(parts)))
+    return " ".join(parts)  # a sentence with a comma or two: the commas are only punctuation
+
+
+@dataclass(frozen=True, slots=True)
+class Partition:
+    """The hard parameters of a request: an entry only ever serves requests with equal ones."""
+
+    model: str
+    size: str
+    quality: str | None
+    style: str | None
+    background: str | None
+    moderation: str | None
+    output_format: str
+
+    @classmethod
+    def of(cls, request: GenerationRequest) -> Partition:
+        return cls(
+            model=request.model,
+            size=request.size,
+            quality=request.quality,
+            style=request.style,
+            background=request.background,
+            moderation=request.moderation,
+            output_format=request.output_format,
+        )
+
+    @property
+    def key(self) -> str:
+        """A stable string naming the partition, stored on every point and indexed."""
+        fields = (
+            self.model,
+            self.size,
+            self.quality,
+            self.style,
+            self.background,
+            self.moderation,
+            self.output_format,
+        )
+        return "|".join("" if value is None else value for value in fields)
+
+
+def cache_key(partition: Partition, canonical: str) -> str:
+    """The exact-match key: a hash of the partition and the canonical prompt."""
+    digest = hashlib.sha256(f"{partition.key}\n{canonical}".encode()).hexdigest()
+    return digest[:32]

@@ -1,0 +1,375 @@
+"""The cache in front of a backend: lookup, decision, single-flight, generation and storage.
+
+Knows nothing of HTTP. The request path, for each request::
+
+    exact lookup by key  ->  embed, nearest neighbours in the partition  ->  MatchPolicy.decide
+    ->  join an identical generation in flight, or generate the remainder  ->  store  ->  result
+
+A failing index or store degrades the cache, never the request: lookups fail to misses, writes
+are skipped, and both are counted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import functools
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+import numpy.typing as npt
+
+from backends.base import BackendError, Generation, GenerationRequest, ImageBackend
+from proxy.cache.canonical import Partition
+from proxy.cache.controls import CacheControls
+from proxy.cache.decision import MatchPolicy, Query
+from proxy.cache.singleflight import SingleFlight
+from proxy.embedding import Embedder
+from proxy.index.base import Candidate, Entry, IndexError, SemanticIndex, entry_id
+from proxy.metrics import Metrics
+from proxy.store import BlobNotFound, BlobStore, StoreError
+
+__all__ = ["CacheResult", "CacheStatus", "ImageCache", "NotCached", "ServedImage"]
+
+log = logging.getLogger(__name__)
+
+Vector = npt.NDArray[np.float32]
+
+
+class CacheStatus(StrEnum):
+    """The ``X-Cache`` header's values."""
+
+    HIT = "HIT"
+    MISS = "MISS"
+    PARTIAL = "PARTIAL"
+    REFRESH = "REFRESH"
+    BYPASS = "BYPASS"
+
+
+class NotCached(Exception):
+    """``only-if-cached`` was asked and the cache cannot answer the whole request."""
+
+
+@dataclass(frozen=True, slots=True)
+class ServedImage:
+    """One image of a response, cached or freshly generated."""
+
+    media_type: str
+    data: bytes | None
+    """The bytes, when the caller asked for them or the image was just generated."""
+    blob_id: str | None
+    """Where the image is stored; None when it was not stored (``no-store``, store failure)."""
+    entry: Entry | None
+    match: str | None
+    """``exact`` or ``semantic`` for a cached image, None for one generated for this request."""
+    similarity: float | None
+    revised_prompt: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CacheResult:
+    status: CacheStatus
+    images: tuple[ServedImage, ...]
+
+    @property
+    def cached(self) -> tuple[ServedImage, ...]:
+        return tuple(image for image in self.images if image.match is not None)
+
+    @property
+    def match(self) -> str | None:
+        """``exact`` when every cached image matched exactly, ``semantic`` when any did not."""
+        kinds = {image.match for image in self.cached}
+        if not kinds:
+            return None
+        return "exact" if kinds == {"exact"} else "semantic"
+
+    @property
+    def similarity(self) -> float | None:
+        """The lowest similarity among the cached images."""
+        values = [image.similarity for image in self.cached if image.similarity is not None]
+        return min(values) if values else None
+
+    @property
+    def created_at(self) -> float | None:
+        """When the oldest cached image was stored."""
+        times = [image.entry.created_at for image in self.cached if image.entry is not None]
+        return min(times) if times else None
+
+
+class ImageCache:
+    """Answers generation requests from the cache where the policy allows, else from the
+    backend, storing what it generates."""
+
+    def __init__(
+        self,
+        *,
+        backend: ImageBackend,
+        index: SemanticIndex,
+        store: BlobStore,
+        embedder: Embedder,
+        policy: MatchPolicy,
+        metrics: Metrics,
+        energy_estimate_wh: Callable[[str], float],
+        candidates: int = 8,
+    ) -> None:
+        self.backend = backend
+        self.index = index
+        self.store = store
+        self.embedder = embedder
+        self.policy = policy
+        self.metrics = metrics
+        self.energy_estimate_wh = energy_estimate_wh
+        """Energy of one image of a model, for backends that cannot measure it."""
+        self.candidates = candidates
+        """Nearest neighbours fetched per lookup (at least n)."""
+        self.flights: SingleFlight[tuple[ServedImage, ...]] = SingleFlight()
+
+    async def generate(
+        self, request: GenerationRequest, controls: CacheControls, *, with_bytes: bool
+    ) -> CacheResult:
+        """``request.n`` images for ``request``: cached ones first, then generated ones.
+
+        ``with_bytes`` asks for the bytes of cached images too (``b64_json`` responses); URL
+        responses need only their blob ids. Raises ``NotCached`` for an ``only-if-cached``
+        request the cache cannot fill, ``BackendError`` when generation fails.
+        """
+        query = Query.of(request.prompt, Partition.of(request))
+        vector: list[Vector] = []  # computed at most once, by the lookup or by the first store
+        found: list[ServedImage] = []
+        if controls.lookup:
+            found = await self._lookup(query, request.n, controls, with_bytes, vector)
+        if len(found) < request.n and controls.only_if_cached:
+            raise NotCached(f"{len(found)} of {request.n} images are cached")
+        while len(found) < request.n:
+            need = request.n - len(found)
+            work = functools.partial(
+                self._produce, dataclasses.replace(request, n=need), query, controls, vector
+            )
+            if not controls.lookup:
+                # A no-cache request wants a fresh image: it never joins another's generation.
+                found.extend(await work())
+                continue
+            produced, joined = await self.flights.run(query.key, work)
+            if joined:
+                self.metrics.single_flight_joins.inc()
+                produced = tuple(
+                    dataclasses.replace(image, match="exact", similarity=1.0) for image in produced
+                )
+            found.extend(produced[:need])
+        return CacheResult(_status(found, controls), tuple(found))
+
+    async def _lookup(
+        self,
+        query: Query,
+        n: int,
+        controls: CacheControls,
+        with_bytes: bool,
+        vector: list[Vector],
+    ) -> list[ServedImage]:
+        served: list[ServedImage] = []
+        seen: set[str] = set()
+        try:
+            started = time.perf_counter()
+            exact = await self.index.exact(query.key, n)
+            self._stage("index_exact", started)
+            for entry in exact:
+                await self._offer(query, Candidate(entry, 1.0), controls, with_bytes, served, seen)
+            if len(served) >= n:
+                return served
+            vector.append(await self._embed(query.canonical))
+            started = time.perf_counter()
+            candidates = await self.index.nearest(
+                vector[0], query.partition.key, max(self.candidates, n + len(seen))
+            )
+            self._stage("index_nearest", started)
+        except IndexError as error:
+            log.warning("cache lookup failed, generating without it: %s", error)
+            self.metrics.cache_errors.labels("index", "lookup").inc()
+            return served
+        if candidates:
+            self.metrics.best_similarity.observe(candidates[0].similarity)
+        for candidate in candidates:
+            if len(served) >= n:
+                break
+            await self._offer(query, candidate, controls, with_bytes, served, seen)
+        return served
+
+    async def _offer(
+        self,
+        query: Query,
+        candidate: Candidate,
+        controls: CacheControls,
+        with_bytes: bool,
+        served: list[ServedImage],
+        seen: set[str],
+    ) -> None:
+        """Ask the policy about one candidate; keep it when served, distinct and readable."""
+        entry = candidate.entry
+        if entry.blob_id in seen:
+            return
+        decision = await self.policy.decide(query, candidate, controls)
+        self.metrics.decisions.labels("serve" if decision.serve else "reject", decision.reason).inc()
+        if not decision.serve:
+            log.debug(
+                "candidate %s rejected (%s, similarity %.4f)",
+                entry.id, decision.reason, candidate.similarity,
+            )
+            return
+        data = None
+        if with_bytes:
+            try:
+                data = await self._get_blob(entry.blob_id)
+            except BlobNotFound:
+                log.warning("entry %s points at missing image %s; skipped", entry.id, entry.blob_id)
+                self.metrics.cache_errors.labels("store", "missing_blob").inc()
+                return
+            except StoreError as error:
+                log.warning("cannot read cached image %s: %s", entry.blob_id, error)
+                self.metrics.cache_errors.labels("store", "read").inc()
+                return
+        seen.add(entry.blob_id)
+        match = "exact" if decision.reason == "exact" else "semantic"
+        served.append(
+            ServedImage(
+                media_type=entry.media_type,
+                data=data,
+                blob_id=entry.blob_id,
+                entry=entry,
+                match=match,
+                similarity=1.0 if match == "exact" else candidate.similarity,
+                revised_prompt=entry.revised_prompt or entry.prompt,
+            )
+        )
+
+    async def _produce(
+        self,
+        request: GenerationRequest,
+        query: Query,
+        controls: CacheControls,
+        vector: list[Vector],
+    ) -> tuple[ServedImage, ...]:
+        """Generate ``request.n`` images and store each (image first, then its index point)."""
+        generation = await self._call_backend(request)
+        images = []
+        count = len(generation.images)
+        for image in generation.images:
+            blob_id = entry = None
+            if controls.store:
+                blob_id, entry = await self._store(request, query, generation, image.data,
+                                                   image.media_type, image.revised_prompt,
+                                                   count, vector)
+            images.append(
+                ServedImage(
+                    media_type=image.media_type,
+                    data=image.data,
+                    blob_id=blob_id,
+                    entry=entry,
+                    match=None,
+                    similarity=None,
+                    revised_prompt=image.revised_prompt,
+                )
+            )
+        return tuple(images)
+
+    async def _call_backend(self, request: GenerationRequest) -> Generation:
+        self.metrics.in_flight.inc()
+        try:
+            generation = await self.backend.generate(request)
+        except BackendError as error:
+            self.metrics.backend_errors.labels(type(error).__name__).inc()
+            raise
+        finally:
+            self.metrics.in_flight.dec()
+        self.metrics.generation_seconds.labels(self.backend.name, request.model).observe(
+            generation.seconds
+        )
+        return generation
+
+    async def _store(
+        self,
+        request: GenerationRequest,
+        query: Query,
+        generation: Generation,
+        data: bytes,
+        media_type: str,
+        revised_prompt: str | None,
+        count: int,
+        vector: list[Vector],
+    ) -> tuple[str | None, Entry | None]:
+        """Write the image, then its index point, so a crash never leaves a point without its
+        image. A failure skips caching this image; the client still gets it."""
+        try:
+            started = time.perf_counter()
+            blob_id = await self.store.put(data, media_type)
+            self._stage("store_put", started)
+        except StoreError as error:
+            log.warning("cannot store a generated image, serving it uncached: %s", error)
+            self.metrics.cache_errors.labels("store", "write").inc()
+            return None, None
+        if generation.energy_wh is not None:
+            energy, source = generation.energy_wh / count, "measured"
+        else:
+            energy, source = self.energy_estimate_wh(request.model), "estimated"
+        entry = Entry(
+            id=entry_id(query.key, blob_id),
+            key=query.key,
+            partition=query.partition.key,
+            prompt=request.prompt,
+            canonical=query.canonical,
+            blob_id=blob_id,
+            media_type=media_type,
+            created_at=time.time(),
+            model=request.model,
+            size=request.size,
+            quality=request.quality,
+            style=request.style,
+            background=request.background,
+            moderation=request.moderation,
+            output_format=request.output_format,
+            generation_seconds=generation.seconds / count,
+            energy_wh=energy,
+            energy_source=source,
+            backend=self.backend.name,
+            revised_prompt=revised_prompt,
+        )
+        try:
+            if not vector:
+                vector.append(await self._embed(query.canonical))
+            started = time.perf_counter()
+            await self.index.upsert(entry, vector[0])
+            self._stage("index_upsert", started)
+        except IndexError as error:
+            log.warning("cannot index a generated image, serving it uncached: %s", error)
+            self.metrics.cache_errors.labels("index", "write").inc()
+            return blob_id, None
+        return blob_id, entry
+
+    async def _embed(self, text: str) -> Vector:
+        started = time.perf_counter()
+        vector = await asyncio.to_thread(self.embedder.embed_one, text)
+        self._stage("embed", started)
+        return vector
+
+    async def _get_blob(self, blob_id: str) -> bytes:
+        started = time.perf_counter()
+        data = await self.store.get(blob_id)
+        self._stage("store_get", started)
+        return data
+
+    def _stage(self, stage: str, started: float) -> None:
+        self.metrics.stage_seconds.labels(stage).observe(time.perf_counter() - started)
+
+
+def _status(images: list[ServedImage], controls: CacheControls) -> CacheStatus:
+    cached = sum(1 for image in images if image.match is not None)
+    if cached == len(images):
+        return CacheStatus.HIT
+    if cached:
+        return CacheStatus.PARTIAL
+    if not controls.lookup:
+        return CacheStatus.REFRESH if controls.store else CacheStatus.BYPASS
+    return CacheStatus.MISS

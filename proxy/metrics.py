@@ -1,0 +1,64 @@
+"""Prometheus metrics, held by one object that is given its registry (never module globals), so
+two apps in one process, and tests, never share counters."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+__all__ = ["Metrics"]
+
+_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+_SIMILARITY_BUCKETS = tuple(round(0.5 + 0.025 * i, 3) for i in range(21))
+
+
+class Metrics:
+    """Every metric the proxy exports. Label values are bounded: outcomes, match kinds, backend
+    and model names from configuration, error kinds; never prompts, users, keys or paths."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        self.requests = Counter(
+            "memoaized_requests", "Image generation requests by cache outcome and match kind.",
+            ["outcome", "match"], registry=r,
+        )
+        self.request_seconds = Histogram(
+            "memoaized_request_duration_seconds", "Request latency by cache outcome.",
+            ["outcome"], buckets=_LATENCY_BUCKETS, registry=r,
+        )
+        self.generation_seconds = Histogram(
+            "memoaized_generation_duration_seconds", "Backend generation time.",
+            ["backend", "model"], buckets=_LATENCY_BUCKETS, registry=r,
+        )
+        self.images_served = Counter(
+            "memoaized_images_served", "Images returned to clients, by where they came from.",
+            ["source"], registry=r,
+        )
+        self.best_similarity = Histogram(
+            "memoaized_best_candidate_similarity",
+            "Cosine similarity of the best semantic candidate of each lookup.",
+            buckets=_SIMILARITY_BUCKETS, registry=r,
+        )
+        self.decisions = Counter(
+            "memoaized_candidate_decisions", "Candidate decisions by verdict and reason.",
+            ["verdict", "reason"], registry=r,
+        )
+        self.single_flight_joins = Counter(
+            "memoaized_single_flight_joins",
+            "Requests that waited for an identical generation already in progress.", registry=r,
+        )
+        self.backend_errors = Counter(
+            "memoaized_backend_errors", "Backend failures by kind.", ["kind"], registry=r,
+        )
+        self.cache_errors = Counter(
+            "memoaized_cache_errors",
+            "Index or store failures the proxy degraded around (served without the cache).",
+            ["component", "operation"], registry=r,
+        )
+        self.stage_seconds = Histogram(
+            "memoaized_stage_duration_seconds", "Latency of embedding, index and store calls.",
+            ["stage"], buckets=_LATENCY_BUCKETS, registry=r,
+        )
+        self.in_flight = Gauge(
+            "memoaized_generations_in_flight", "Backend generations running now.", registry=r,
+        )

@@ -1,0 +1,140 @@
+"""Shared fixtures: the offline models (built once per session) and live servers on loopback."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import httpx
+import pytest
+
+
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="session")
+def embedding_model_dir(models_dir: Path) -> Path:
+    """all-MiniLM-L6-v2 assembled from the offline packages, as `memoaized prepare-embedder`
+    does."""
+    from proxy.embedding import prepare_offline_model
+
+    return prepare_offline_model(models_dir / "all-MiniLM-L6-v2")
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(models_dir: Path) -> Path:
+    """The tiny random-weight Stable Diffusion pipeline, as `memoaized tiny-model` writes it."""
+    from backends.tiny import write_tiny_pipeline
+
+    return write_tiny_pipeline(models_dir / "tiny-sd")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    """A `memoaized` command running as its own process on loopback."""
+
+    args: list[str]
+    env: dict[str, str]
+    port: int = field(default_factory=free_port)
+    log_path: Path | None = None
+    process: subprocess.Popen[bytes] | None = None
+    _log_file: IO[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, ready_path: str = "/readyz", timeout: float = 120.0) -> LiveServer:
+        assert self.log_path is not None
+        self._log_file = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "proxy.cli", *self.args, "--port", str(self.port)],
+            env=self.env, stdout=self._log_file, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.log()}")
+            try:
+                if httpx.get(self.url + ready_path, timeout=1.0).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"server not ready after {timeout} s:\n{self.log()}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path else ""
+
+
+@contextlib.contextmanager
+def _servers(
+    log_dir: Path, embedding_model_dir: Path
+) -> Iterator[Callable[..., LiveServer]]:
+    servers: list[LiveServer] = []
+
+    def start(*args: str, env: dict[str, str] | None = None, ready_path: str = "/readyz") -> LiveServer:
+        environment = {
+            **os.environ,
+            "HF_HUB_OFFLINE": "1",
+            "MEMOAIZED_EMBEDDING_MODEL_DIR": str(embedding_model_dir),
+            "MEMOAIZED_INDEX_MAINTENANCE_SECONDS": "3600",
+            **(env or {}),
+        }
+        server = LiveServer(list(args), environment, log_path=log_dir / f"server{len(servers)}.log")
+        servers.append(server)
+        return server.start(ready_path=ready_path)
+
+    try:
+        yield start
+    finally:
+        for server in servers:
+            server.stop()
+
+
+@pytest.fixture
+def live_server(tmp_path: Path, embedding_model_dir: Path) -> Iterator[Callable[..., LiveServer]]:
+    """Factory: start `memoaized <command> [args]` on a free loopback port, stopped at the end
+    of the test. Environment: the session's offline models, no model hub."""
+    with _servers(tmp_path, embedding_model_dir) as start:
+        yield start
+
+
+@pytest.fixture(scope="module")
+def module_servers(
+    tmp_path_factory: pytest.TempPathFactory, embedding_model_dir: Path
+) -> Iterator[Callable[..., LiveServer]]:
+    """The same factory, for servers shared by the tests of one module."""
+    with _servers(tmp_path_factory.mktemp("servers"), embedding_model_dir) as start:
+        yield start

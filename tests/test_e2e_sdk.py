@@ -1,0 +1,199 @@
+"""End to end: the official `openai` SDK against a live `memoaized serve` on loopback, with the
+real embedding model, the embedded Qdrant Edge index, the local image store and the tiny
+diffusers pipeline as the backend."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import openai
+import pytest
+from openai import OpenAI
+
+from tests.conftest import LiveServer
+
+pytestmark = pytest.mark.slow
+
+
+def _client(server: LiveServer) -> OpenAI:
+    return OpenAI(base_url=server.url + "/v1", api_key="unused", max_retries=0)
+
+
+@pytest.fixture(scope="module")
+def client(proxy: LiveServer) -> Iterator[OpenAI]:
+    with _client(proxy) as sdk:
+        yield sdk
+
+
+def _generate(client: OpenAI, prompt: str, **kw: object) -> tuple[bytes, dict[str, str], object]:
+    raw = client.images.with_raw_response.generate(
+        prompt=prompt, size=kw.pop("size", "256x256"), response_format="b64_json", **kw  # type: ignore[arg-type]
+    )
+    image = raw.parse()
+    assert image.data is not None
+    return base64.b64decode(image.data[0].b64_json or ""), dict(raw.headers), image
+
+
+def _metric(server: LiveServer, name: str) -> float:
+    text = httpx.get(server.url + "/metrics").text
+    total = 0.0
+    for line in text.splitlines():
+        if line.startswith(name) and not line.startswith("#"):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+@pytest.fixture(scope="module")
+def proxy(
+    module_servers: Callable[..., LiveServer],
+    tmp_path_factory: pytest.TempPathFactory,
+    tiny_model_dir: Path,
+) -> LiveServer:
+    """One proxy shared by this module's tests; each test uses prompts of its own and reads
+    metrics as differences."""
+    return module_servers(
+        "serve", "--data-dir", str(tmp_path_factory.mktemp("data")), "--backend", "diffusers",
+        "--sd-model", str(tiny_model_dir),
+    )
+
+
+def test_reworded_prompt_is_a_semantic_hit_with_identical_bytes(proxy: LiveServer, client: OpenAI) -> None:
+    first, headers, _ = _generate(client, "a red fox sitting in the snow")
+    assert headers["x-cache"] == "MISS"
+    assert first.startswith(b"\x89PNG")
+
+    again, headers, image = _generate(client, "A red fox, sitting in the snow!")
+    assert headers["x-cache"] == "HIT" and headers["x-cache-match"] == "exact"
+    assert again == first
+
+    reworded, headers, image = _generate(client, "a red fox sits in the snow")
+    assert headers["x-cache"] == "HIT"
+    assert headers["x-cache-match"] == "semantic"
+    assert 0.9 < float(headers["x-cache-similarity"]) < 1.0
+    assert re.fullmatch(r"[0-9a-f-]{36}", headers["x-cache-entry"])
+    assert int(headers["age"]) >= 0
+    assert reworded == first
+    assert image.data[0].revised_prompt == "a red fox sitting in the snow"  # type: ignore[attr-defined]
+
+
+def test_other_size_or_other_prompt_misses(proxy: LiveServer, client: OpenAI) -> None:
+    small, _, _ = _generate(client, "a lighthouse on a cliff at dusk")
+    _, headers, _ = _generate(client, "a lighthouse on a cliff at dusk", size="320x320")
+    assert headers["x-cache"] == "MISS"
+    unrelated, headers, _ = _generate(client, "a bowl of ramen with chopsticks")
+    assert headers["x-cache"] == "MISS"
+    assert unrelated != small
+
+
+def test_only_if_cached_miss_is_504_and_the_sdk_raises(proxy: LiveServer, client: OpenAI) -> None:
+    generations = _metric(proxy, "memoaized_generation_duration_seconds_count")
+    with pytest.raises(openai.APIStatusError) as raised:
+        client.images.generate(
+            prompt="a never seen prompt about submarines", size="256x256",
+            extra_headers={"Cache-Control": "only-if-cached"},
+        )
+    assert raised.value.status_code == 504
+    assert raised.value.body["code"] == "cache_miss"  # type: ignore[index]
+    with pytest.raises(openai.APIStatusError):
+        client.images.generate(
+            prompt="another unseen prompt", size="256x256",
+            extra_body={"cache": {"mode": "only-if-cached"}},
+        )
+    assert _metric(proxy, "memoaized_generation_duration_seconds_count") == generations
+
+
+def test_url_responses_are_served_by_the_proxy_with_cache_headers(proxy: LiveServer, client: OpenAI) -> None:
+    data, _, _ = _generate(client, "a watercolor of a sailing boat")
+    image = client.images.generate(
+        prompt="a watercolor of a sailing boat", size="256x256", response_format="url"
+    )
+    url = image.data[0].url  # type: ignore[index]
+    assert url is not None and url.startswith(proxy.url + "/v1/images/files/")
+    fetched = httpx.get(url)
+    assert fetched.status_code == 200
+    assert fetched.content == data
+    assert fetched.headers["content-type"] == "image/png"
+    assert fetched.headers["cache-control"] == "public, max-age=31536000, immutable"
+    etag = fetched.headers["etag"]
+    assert etag == f'"{hashlib.sha256(data).hexdigest()}"'
+    assert httpx.get(url, headers={"If-None-Match": etag}).status_code == 304
+    missing = httpx.get(proxy.url + "/v1/images/files/" + "0" * 64 + ".png")
+    assert missing.status_code == 404 and "error" in missing.json()
+
+
+def test_restart_keeps_the_cache(
+    live_server: Callable[..., LiveServer], tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    args = ("serve", "--data-dir", str(tmp_path / "data"), "--backend", "diffusers",
+            "--sd-model", str(tiny_model_dir))
+    first = live_server(*args)
+    with _client(first) as client:
+        original, headers, _ = _generate(client, "an old map of a treasure island")
+    assert headers["x-cache"] == "MISS"
+    first.stop()
+    second = live_server(*args)
+    with _client(second) as client:
+        again, headers, _ = _generate(client, "an old map of a treasure island")
+    assert headers["x-cache"] == "HIT"
+    assert again == original
+
+
+def test_concurrent_identical_misses_generate_once(proxy: LiveServer, client: OpenAI) -> None:
+    generations = _metric(proxy, "memoaized_generation_duration_seconds_count")
+    joins = _metric(proxy, "memoaized_single_flight_joins_total")
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda _: _generate(client, "eight robots waiting in line"), range(8)))
+    assert len({data for data, _, _ in results}) == 1
+    assert sorted(headers["x-cache"] for _, headers, _ in results) == ["HIT"] * 7 + ["MISS"]
+    assert _metric(proxy, "memoaized_generation_duration_seconds_count") == generations + 1
+    assert _metric(proxy, "memoaized_single_flight_joins_total") == joins + 7
+
+
+def test_no_cache_generates_fresh_and_no_store_keeps_nothing(proxy: LiveServer, client: OpenAI) -> None:
+    first, _, _ = _generate(client, "a paper lantern floating on a river")
+    fresh, headers, _ = _generate(
+        client, "a paper lantern floating on a river", extra_body={"cache": {"mode": "no-cache"}}
+    )
+    assert headers["x-cache"] == "REFRESH"
+    assert fresh != first
+    _, headers, _ = _generate(
+        client, "a glass chess set on a balcony", extra_headers={"Cache-Control": "no-store"}
+    )
+    assert headers["x-cache"] == "MISS" and "x-cache-entry" not in headers
+    _, headers, _ = _generate(client, "a glass chess set on a balcony")
+    assert headers["x-cache"] == "MISS"
+
+
+def test_threshold_dial_per_request(proxy: LiveServer, client: OpenAI) -> None:
+    _generate(client, "a castle on a hill at sunset")
+    _, headers, _ = _generate(
+        client, "a castle on a hill at sunset, oil painting", extra_body={"cache": {"threshold": 0.5}}
+    )
+    assert headers["x-cache"] == "HIT"
+    _, headers, _ = _generate(
+        client, "a castle on top of a hill at sunset", extra_body={"cache": {"threshold": 0.999}}
+    )
+    assert headers["x-cache"] == "MISS"
+
+
+def test_n_greater_than_one_serves_cached_images_first(proxy: LiveServer, client: OpenAI) -> None:
+    first, _, _ = _generate(client, "a tabby cat asleep on a windowsill")
+    raw = client.images.with_raw_response.generate(
+        prompt="a tabby cat asleep on a windowsill", size="256x256", n=3,
+        response_format="b64_json",
+    )
+    images = [base64.b64decode(d.b64_json or "") for d in raw.parse().data or []]
+    assert raw.headers["x-cache"] == "PARTIAL"
+    assert len(images) == 3 and images[0] == first and len(set(images)) == 3
+    raw = client.images.with_raw_response.generate(
+        prompt="a tabby cat asleep on a windowsill", size="256x256", n=3,
+        response_format="b64_json",
+    )
+    assert raw.headers["x-cache"] == "HIT"
+    assert sorted(base64.b64decode(d.b64_json or "") for d in raw.parse().data or []) == sorted(images)
