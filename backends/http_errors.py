@@ -97,7 +97,10 @@ def _backend_error(_: Request[Any, Any, Any], exc: BackendError) -> Response[byt
         )
     log.warning("backend error: %s", exc.message)
     return error_response(
-        exc.status_code, exc.message, error_type="server_error", code="backend_error",
+        exc.status_code,
+        exc.message,
+        error_type="server_error",
+        code="backend_error",
         headers=headers,
     )
 

@@ -103,7 +103,9 @@ def decode_error(error: msgspec.DecodeError) -> InvalidRequest:
     if match := _FIELD_PATH.search(text):
         name = match.group(1)
         detail = text.split(" - at ")[0]
-        return InvalidRequest(f"Invalid type for '{name}': {detail}.", param=name, code="invalid_type")
+        return InvalidRequest(
+            f"Invalid type for '{name}': {detail}.", param=name, code="invalid_type"
+        )
     if isinstance(error, msgspec.ValidationError):
         return InvalidRequest(f"Invalid request body: {text}.", code="invalid_type")
     return InvalidRequest(

@@ -208,7 +208,10 @@ def _upstream_error(response: httpx.Response) -> Exception:
         message, error_type, param, code = detail.message, detail.type, detail.param, detail.code
     except msgspec.DecodeError:
         message, error_type, param, code = (
-            f"the upstream answered {response.status_code}", "server_error", None, None
+            f"the upstream answered {response.status_code}",
+            "server_error",
+            None,
+            None,
         )
     status = response.status_code
     if status in (401, 403):

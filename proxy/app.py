@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
@@ -142,7 +143,9 @@ async def _warm_up(services: Services) -> None:
     )
     log.info(
         "memoaized is ready: backend %s, default model %s, similarity threshold %.2f",
-        services.backend.describe(), services.default_model, settings.threshold,
+        services.backend.describe(),
+        services.default_model,
+        settings.threshold,
     )
     if services.backend.placeholder:
         log.warning(PLACEHOLDER_NOTICE)
@@ -158,8 +161,8 @@ async def _maintain_index(services: Services) -> None:
             log.exception("index maintenance failed; will try again")
 
 
-def _spawn(services: Services, coroutine: object) -> None:
-    task: asyncio.Task[None] = asyncio.ensure_future(coroutine)  # type: ignore[arg-type]
+def _spawn(services: Services, coroutine: Coroutine[Any, Any, None]) -> None:
+    task = asyncio.ensure_future(coroutine)
     services.background.add(task)
     task.add_done_callback(services.background.discard)
 

@@ -20,8 +20,16 @@ from proxy.settings import ENV_PREFIX, Settings
 __all__ = ["main"]
 
 _SD_SERVER_FIELDS = (
-    "host", "port", "data_dir", "sd_model", "sd_model_name", "sd_device", "sd_dtype", "sd_steps",
-    "max_body_bytes", "log_level",
+    "host",
+    "port",
+    "data_dir",
+    "sd_model",
+    "sd_model_name",
+    "sd_device",
+    "sd_dtype",
+    "sd_steps",
+    "max_body_bytes",
+    "log_level",
 )
 SD_SERVER_PORT = 9000
 _CONVERTERS: dict[str, Any] = {"int": int, "float": float, "Path": Path}
@@ -75,8 +83,12 @@ def _serve(args: argparse.Namespace) -> int:
         )
     app = create_app(settings)
     uvicorn.run(
-        app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(),
-        access_log=False, timeout_graceful_shutdown=30,
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        timeout_graceful_shutdown=30,
     )
     return 0
 
@@ -95,7 +107,8 @@ def _sd_server(args: argparse.Namespace) -> int:
         model = str(write_tiny_pipeline(settings.data_dir / "models" / "tiny-sd"))
         logging.getLogger("memoaized").warning(
             "no --sd-model given: serving the tiny random-weight demo pipeline at %s; its "
-            "images are placeholders", model,
+            "images are placeholders",
+            model,
         )
     run_sd_server(
         settings.host,

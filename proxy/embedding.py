@@ -26,7 +26,12 @@ log = logging.getLogger(__name__)
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 EMBEDDING_DIM = 384
 MAX_TOKENS = 256  # all-MiniLM-L6-v2 was trained with 256; the shipped tokenizer config says 512
-_TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "config.json")
+_TOKENIZER_FILES = (
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "config.json",
+)
 
 
 class OfflineModelUnavailable(RuntimeError):
@@ -105,7 +110,9 @@ class Embedder:
             raise RuntimeError("Embedder.load() has not been called")
         vectors = np.asarray(list(self._model.embed(list(texts), batch_size=64)), dtype=np.float32)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return vectors / np.maximum(norms, 1e-12)
+        unit: npt.NDArray[np.float32] = vectors / np.maximum(norms, 1e-12)
+        return unit
 
     def embed_one(self, text: str) -> npt.NDArray[np.float32]:
-        return self.embed([text])[0]
+        vector: npt.NDArray[np.float32] = self.embed([text])[0]
+        return vector

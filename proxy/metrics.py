@@ -19,46 +19,69 @@ class Metrics:
         self.registry = registry or CollectorRegistry()
         r = self.registry
         self.requests = Counter(
-            "memoaized_requests", "Image generation requests by cache outcome and match kind.",
-            ["outcome", "match"], registry=r,
+            "memoaized_requests",
+            "Image generation requests by cache outcome and match kind.",
+            ["outcome", "match"],
+            registry=r,
         )
         self.request_seconds = Histogram(
-            "memoaized_request_duration_seconds", "Request latency by cache outcome.",
-            ["outcome"], buckets=_LATENCY_BUCKETS, registry=r,
+            "memoaized_request_duration_seconds",
+            "Request latency by cache outcome.",
+            ["outcome"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
         )
         self.generation_seconds = Histogram(
-            "memoaized_generation_duration_seconds", "Backend generation time.",
-            ["backend", "model"], buckets=_LATENCY_BUCKETS, registry=r,
+            "memoaized_generation_duration_seconds",
+            "Backend generation time.",
+            ["backend", "model"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
         )
         self.images_served = Counter(
-            "memoaized_images_served", "Images returned to clients, by where they came from.",
-            ["source"], registry=r,
+            "memoaized_images_served",
+            "Images returned to clients, by where they came from.",
+            ["source"],
+            registry=r,
         )
         self.best_similarity = Histogram(
             "memoaized_best_candidate_similarity",
             "Cosine similarity of the best semantic candidate of each lookup.",
-            buckets=_SIMILARITY_BUCKETS, registry=r,
+            buckets=_SIMILARITY_BUCKETS,
+            registry=r,
         )
         self.decisions = Counter(
-            "memoaized_candidate_decisions", "Candidate decisions by verdict and reason.",
-            ["verdict", "reason"], registry=r,
+            "memoaized_candidate_decisions",
+            "Candidate decisions by verdict and reason.",
+            ["verdict", "reason"],
+            registry=r,
         )
         self.single_flight_joins = Counter(
             "memoaized_single_flight_joins",
-            "Requests that waited for an identical generation already in progress.", registry=r,
+            "Requests that waited for an identical generation already in progress.",
+            registry=r,
         )
         self.backend_errors = Counter(
-            "memoaized_backend_errors", "Backend failures by kind.", ["kind"], registry=r,
+            "memoaized_backend_errors",
+            "Backend failures by kind.",
+            ["kind"],
+            registry=r,
         )
         self.cache_errors = Counter(
             "memoaized_cache_errors",
             "Index or store failures the proxy degraded around (served without the cache).",
-            ["component", "operation"], registry=r,
+            ["component", "operation"],
+            registry=r,
         )
         self.stage_seconds = Histogram(
-            "memoaized_stage_duration_seconds", "Latency of embedding, index and store calls.",
-            ["stage"], buckets=_LATENCY_BUCKETS, registry=r,
+            "memoaized_stage_duration_seconds",
+            "Latency of embedding, index and store calls.",
+            ["stage"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
         )
         self.in_flight = Gauge(
-            "memoaized_generations_in_flight", "Backend generations running now.", registry=r,
+            "memoaized_generations_in_flight",
+            "Backend generations running now.",
+            registry=r,
         )

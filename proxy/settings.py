@@ -17,7 +17,7 @@ __all__ = ["DEFAULT_THRESHOLD", "ENV_PREFIX", "Settings", "default_data_dir"]
 
 ENV_PREFIX = "MEMOAIZED_"
 
-DEFAULT_THRESHOLD = 0.92
+DEFAULT_THRESHOLD = 0.98
 """Measured on ../shared/data with bench/threshold.py; see the README, "Choosing the threshold"."""
 
 DEFAULT_ENERGY_WH_PER_IMAGE = 2.9
@@ -30,7 +30,7 @@ def default_data_dir() -> Path:
     return Path(base) / "memoaized"
 
 
-def _opt(help: str, **kw: Any) -> Any:
+def _opt(help: str, **kw: Any) -> Any:  # a dataclasses.field with its help text
     return field(metadata={"help": help}, **kw)
 
 
@@ -59,10 +59,12 @@ class Settings:
         "diffusers backend: the model name clients ask for (default: the folder's name).",
         default="",
     )
-    sd_device: str = _opt("diffusers backend: cuda, mps or cpu (default: the best present).",
-                          default="")
-    sd_dtype: str = _opt("diffusers backend: float16, bfloat16 or float32 (default: by device).",
-                         default="")
+    sd_device: str = _opt(
+        "diffusers backend: cuda, mps or cpu (default: the best present).", default=""
+    )
+    sd_dtype: str = _opt(
+        "diffusers backend: float16, bfloat16 or float32 (default: by device).", default=""
+    )
     sd_steps: int = _opt("diffusers backend: denoising steps (0: the model's default).", default=0)
     upstream_url: str = _opt(
         "openai backend: base URL of the images API, as the OpenAI SDK takes it "
@@ -72,8 +74,9 @@ class Settings:
     upstream_api_key: str = _opt(
         "openai backend: the proxy's key for the upstream. Never echoed anywhere.", default=""
     )
-    upstream_timeout: float = _opt("openai backend: seconds to wait for one generation.",
-                                   default=120.0)
+    upstream_timeout: float = _opt(
+        "openai backend: seconds to wait for one generation.", default=120.0
+    )
     upstream_retries: int = _opt(
         "openai backend: retries on connection errors (never on answered requests).", default=2
     )
@@ -103,8 +106,9 @@ class Settings:
         "cloud's usual environment variables.",
         default="",
     )
-    embedding_model: str = _opt("fastembed model name.",
-                                default="sentence-transformers/all-MiniLM-L6-v2")
+    embedding_model: str = _opt(
+        "fastembed model name.", default="sentence-transformers/all-MiniLM-L6-v2"
+    )
     embedding_model_dir: str = _opt(
         "Folder holding the embedding model. Empty: `models/all-MiniLM-L6-v2` in the data "
         "directory, assembled from the offline packages when they are installed. `download`: "
@@ -121,9 +125,7 @@ class Settings:
         "(Luccioni et al. 2023).",
         default=DEFAULT_ENERGY_WH_PER_IMAGE,
     )
-    api_keys: str = _opt(
-        "Comma-separated client API keys. Empty: no key is required.", default=""
-    )
+    api_keys: str = _opt("Comma-separated client API keys. Empty: no key is required.", default="")
     max_body_bytes: int = _opt("Largest accepted request body.", default=1_048_576)
     public_url: str = _opt(
         "Base URL that image URLs in responses start with (default: the request's own).",

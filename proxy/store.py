@@ -179,6 +179,11 @@ class BlobStore:
         await self._in_thread(self._put_sync, blob_id, data)
         return blob_id
 
+    @property
+    def is_local(self) -> bool:
+        """True for a local directory, where ``get_sync`` is cheaper than ``get``."""
+        return self._local_root is not None
+
     async def get(self, blob_id: str) -> bytes:
         """The bytes of a blob; ``BlobNotFound`` if there is none with that id."""
         return await self._in_thread(self.get_sync, blob_id)

@@ -66,7 +66,9 @@ class LiveServer:
         self._log_file = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "proxy.cli", *self.args, "--port", str(self.port)],
-            env=self.env, stdout=self._log_file, stderr=subprocess.STDOUT,
+            env=self.env,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -99,12 +101,12 @@ class LiveServer:
 
 
 @contextlib.contextmanager
-def _servers(
-    log_dir: Path, embedding_model_dir: Path
-) -> Iterator[Callable[..., LiveServer]]:
+def _servers(log_dir: Path, embedding_model_dir: Path) -> Iterator[Callable[..., LiveServer]]:
     servers: list[LiveServer] = []
 
-    def start(*args: str, env: dict[str, str] | None = None, ready_path: str = "/readyz") -> LiveServer:
+    def start(
+        *args: str, env: dict[str, str] | None = None, ready_path: str = "/readyz"
+    ) -> LiveServer:
         environment = {
             **os.environ,
             "HF_HUB_OFFLINE": "1",

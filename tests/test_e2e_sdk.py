@@ -33,7 +33,10 @@ def client(proxy: LiveServer) -> Iterator[OpenAI]:
 
 def _generate(client: OpenAI, prompt: str, **kw: object) -> tuple[bytes, dict[str, str], object]:
     raw = client.images.with_raw_response.generate(
-        prompt=prompt, size=kw.pop("size", "256x256"), response_format="b64_json", **kw  # type: ignore[arg-type]
+        prompt=prompt,
+        size=kw.pop("size", "256x256"),
+        response_format="b64_json",
+        **kw,  # type: ignore[arg-type]
     )
     image = raw.parse()
     assert image.data is not None
@@ -58,12 +61,19 @@ def proxy(
     """One proxy shared by this module's tests; each test uses prompts of its own and reads
     metrics as differences."""
     return module_servers(
-        "serve", "--data-dir", str(tmp_path_factory.mktemp("data")), "--backend", "diffusers",
-        "--sd-model", str(tiny_model_dir),
+        "serve",
+        "--data-dir",
+        str(tmp_path_factory.mktemp("data")),
+        "--backend",
+        "diffusers",
+        "--sd-model",
+        str(tiny_model_dir),
     )
 
 
-def test_reworded_prompt_is_a_semantic_hit_with_identical_bytes(proxy: LiveServer, client: OpenAI) -> None:
+def test_reworded_prompt_is_a_semantic_hit_with_identical_bytes(
+    proxy: LiveServer, client: OpenAI
+) -> None:
     first, headers, _ = _generate(client, "a red fox sitting in the snow")
     assert headers["x-cache"] == "MISS"
     assert first.startswith(b"\x89PNG")
@@ -95,20 +105,24 @@ def test_only_if_cached_miss_is_504_and_the_sdk_raises(proxy: LiveServer, client
     generations = _metric(proxy, "memoaized_generation_duration_seconds_count")
     with pytest.raises(openai.APIStatusError) as raised:
         client.images.generate(
-            prompt="a never seen prompt about submarines", size="256x256",
+            prompt="a never seen prompt about submarines",
+            size="256x256",
             extra_headers={"Cache-Control": "only-if-cached"},
         )
     assert raised.value.status_code == 504
     assert raised.value.body["code"] == "cache_miss"  # type: ignore[index]
     with pytest.raises(openai.APIStatusError):
         client.images.generate(
-            prompt="another unseen prompt", size="256x256",
+            prompt="another unseen prompt",
+            size="256x256",
             extra_body={"cache": {"mode": "only-if-cached"}},
         )
     assert _metric(proxy, "memoaized_generation_duration_seconds_count") == generations
 
 
-def test_url_responses_are_served_by_the_proxy_with_cache_headers(proxy: LiveServer, client: OpenAI) -> None:
+def test_url_responses_are_served_by_the_proxy_with_cache_headers(
+    proxy: LiveServer, client: OpenAI
+) -> None:
     data, _, _ = _generate(client, "a watercolor of a sailing boat")
     image = client.images.generate(
         prompt="a watercolor of a sailing boat", size="256x256", response_format="url"
@@ -130,8 +144,15 @@ def test_url_responses_are_served_by_the_proxy_with_cache_headers(proxy: LiveSer
 def test_restart_keeps_the_cache(
     live_server: Callable[..., LiveServer], tmp_path: Path, tiny_model_dir: Path
 ) -> None:
-    args = ("serve", "--data-dir", str(tmp_path / "data"), "--backend", "diffusers",
-            "--sd-model", str(tiny_model_dir))
+    args = (
+        "serve",
+        "--data-dir",
+        str(tmp_path / "data"),
+        "--backend",
+        "diffusers",
+        "--sd-model",
+        str(tiny_model_dir),
+    )
     first = live_server(*args)
     with _client(first) as client:
         original, headers, _ = _generate(client, "an old map of a treasure island")
@@ -148,14 +169,18 @@ def test_concurrent_identical_misses_generate_once(proxy: LiveServer, client: Op
     generations = _metric(proxy, "memoaized_generation_duration_seconds_count")
     joins = _metric(proxy, "memoaized_single_flight_joins_total")
     with ThreadPoolExecutor(8) as pool:
-        results = list(pool.map(lambda _: _generate(client, "eight robots waiting in line"), range(8)))
+        results = list(
+            pool.map(lambda _: _generate(client, "eight robots waiting in line"), range(8))
+        )
     assert len({data for data, _, _ in results}) == 1
     assert sorted(headers["x-cache"] for _, headers, _ in results) == ["HIT"] * 7 + ["MISS"]
     assert _metric(proxy, "memoaized_generation_duration_seconds_count") == generations + 1
     assert _metric(proxy, "memoaized_single_flight_joins_total") == joins + 7
 
 
-def test_no_cache_generates_fresh_and_no_store_keeps_nothing(proxy: LiveServer, client: OpenAI) -> None:
+def test_no_cache_generates_fresh_and_no_store_keeps_nothing(
+    proxy: LiveServer, client: OpenAI
+) -> None:
     first, _, _ = _generate(client, "a paper lantern floating on a river")
     fresh, headers, _ = _generate(
         client, "a paper lantern floating on a river", extra_body={"cache": {"mode": "no-cache"}}
@@ -173,7 +198,9 @@ def test_no_cache_generates_fresh_and_no_store_keeps_nothing(proxy: LiveServer, 
 def test_threshold_dial_per_request(proxy: LiveServer, client: OpenAI) -> None:
     _generate(client, "a castle on a hill at sunset")
     _, headers, _ = _generate(
-        client, "a castle on a hill at sunset, oil painting", extra_body={"cache": {"threshold": 0.5}}
+        client,
+        "a castle on a hill at sunset, oil painting",
+        extra_body={"cache": {"threshold": 0.5}},
     )
     assert headers["x-cache"] == "HIT"
     _, headers, _ = _generate(
@@ -185,15 +212,21 @@ def test_threshold_dial_per_request(proxy: LiveServer, client: OpenAI) -> None:
 def test_n_greater_than_one_serves_cached_images_first(proxy: LiveServer, client: OpenAI) -> None:
     first, _, _ = _generate(client, "a tabby cat asleep on a windowsill")
     raw = client.images.with_raw_response.generate(
-        prompt="a tabby cat asleep on a windowsill", size="256x256", n=3,
+        prompt="a tabby cat asleep on a windowsill",
+        size="256x256",
+        n=3,
         response_format="b64_json",
     )
     images = [base64.b64decode(d.b64_json or "") for d in raw.parse().data or []]
     assert raw.headers["x-cache"] == "PARTIAL"
     assert len(images) == 3 and images[0] == first and len(set(images)) == 3
     raw = client.images.with_raw_response.generate(
-        prompt="a tabby cat asleep on a windowsill", size="256x256", n=3,
+        prompt="a tabby cat asleep on a windowsill",
+        size="256x256",
+        n=3,
         response_format="b64_json",
     )
     assert raw.headers["x-cache"] == "HIT"
-    assert sorted(base64.b64decode(d.b64_json or "") for d in raw.parse().data or []) == sorted(images)
+    assert sorted(base64.b64decode(d.b64_json or "") for d in raw.parse().data or []) == sorted(
+        images
+    )

@@ -31,7 +31,9 @@ def _near(base: np.ndarray, seed: int, noise: float) -> np.ndarray:
     return (v / np.linalg.norm(v)).astype(np.float32)
 
 
-def _entry(key: str, blob: str, partition: str = "m|256x256|auto||auto|auto|png", **kw: object) -> Entry:
+def _entry(
+    key: str, blob: str, partition: str = "m|256x256|auto||auto|auto|png", **kw: object
+) -> Entry:
     fields: dict[str, object] = {
         "id": entry_id(key, blob),
         "key": key,
@@ -40,7 +42,7 @@ def _entry(key: str, blob: str, partition: str = "m|256x256|auto||auto|auto|png"
         "canonical": f"prompt {key}",
         "blob_id": blob,
         "media_type": "image/png",
-        "created_at": time.time(),
+        "created_at": round(time.time(), 3),
         "model": "m",
         "size": "256x256",
         "quality": "auto",
@@ -127,7 +129,9 @@ async def test_edge_index_persists_across_reopen(tmp_path: Path) -> None:
         await index.upsert(entry, _vector(1))
     async with EdgeIndex(tmp_path / "index") as index:
         assert await index.get(entry.id) == entry
-        assert [c.entry.id for c in await index.nearest(_vector(1), entry.partition, 1)] == [entry.id]
+        assert [c.entry.id for c in await index.nearest(_vector(1), entry.partition, 1)] == [
+            entry.id
+        ]
 
 
 async def test_edge_optimisation_runs_in_a_child_and_keeps_concurrent_writes(

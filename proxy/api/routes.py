@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 from litestar import MediaType, Request, Response, get, post
 from litestar.exceptions import HTTPException
+from litestar.params import FromPath
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from backends.http_errors import error_response
@@ -134,11 +135,12 @@ async def create_image(request: Request[Any, Any, Any]) -> Response[bytes]:
     services.metrics.request_seconds.labels(outcome).observe(elapsed)
     for image in result.images:
         services.metrics.images_served.labels("cache" if image.match else "backend").inc()
-    return Response(
-        msgspec.json.encode(payload),
-        media_type=MediaType.JSON,
-        headers=_cache_headers(result),
+    headers = _cache_headers(result)
+    # Server-Timing lets a client (and bench/latency.py) tell backend time from proxy time.
+    headers["Server-Timing"] = (
+        f"generate;dur={result.generation_seconds * 1000:.1f}, total;dur={elapsed * 1000:.1f}"
     )
+    return Response(msgspec.json.encode(payload), media_type=MediaType.JSON, headers=headers)
 
 
 def _image_data(image: ServedImage, response_format: str, base_url: str) -> ImageData:
@@ -170,7 +172,7 @@ def _cache_headers(result: CacheResult) -> dict[str, str]:
 
 
 @get("/v1/images/files/{name:str}", media_type=MediaType.JSON)
-async def get_image_file(request: Request[Any, Any, Any], name: str) -> Response[bytes]:
+async def get_image_file(request: Request[Any, Any, Any], name: FromPath[str]) -> Response[bytes]:
     """A stored image, addressed by its content hash: immutable, so cached forever downstream."""
     services = _services(request)
     if services.store is None:
@@ -188,8 +190,12 @@ async def get_image_file(request: Request[Any, Any, Any], name: str) -> Response
     except BlobNotFound:
         return error_response(404, f"No image named {name!r}.", code="not_found")
     except StoreError:
-        return error_response(503, "The image store is unavailable; try again shortly.",
-                              error_type="server_error", code="store_unavailable")
+        return error_response(
+            503,
+            "The image store is unavailable; try again shortly.",
+            error_type="server_error",
+            code="store_unavailable",
+        )
     return Response(data, media_type=media_type, headers=headers)
 
 
@@ -208,8 +214,13 @@ async def list_models(request: Request[Any, Any, Any]) -> Response[bytes]:
     body = {
         "object": "list",
         "data": [
-            {"id": name, "object": "model", "created": 0, "owned_by": "memoaized",
-             "memoaized": note}
+            {
+                "id": name,
+                "object": "model",
+                "created": 0,
+                "owned_by": "memoaized",
+                "memoaized": note,
+            }
             for name in names
         ],
     }
@@ -229,8 +240,7 @@ async def readyz(request: Request[Any, Any, Any]) -> Response[bytes]:
     if services.ready:
         return Response(msgspec.json.encode({"status": "ready"}), media_type=MediaType.JSON)
     detail = services.startup_error or "loading the embedding model and the backend"
-    return error_response(503, f"Not ready: {detail}.", error_type="server_error",
-                          code="not_ready")
+    return error_response(503, f"Not ready: {detail}.", error_type="server_error", code="not_ready")
 
 
 @get("/metrics", media_type=CONTENT_TYPE_LATEST)

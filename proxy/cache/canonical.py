@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from backends.base import GenerationRequest
 
-__all__ = ["Partition", "canonical_prompt", "cache_key"]
+__all__ = ["Partition", "cache_key", "canonical_prompt"]
 
 _SPACE = re.compile(r"\s+")
 # Punctuation that never changes what a picture shows; quotes are kept because quoted text is

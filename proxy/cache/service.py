@@ -33,7 +33,7 @@ from proxy.index.base import Candidate, Entry, IndexError, SemanticIndex, entry_
 from proxy.metrics import Metrics
 from proxy.store import BlobNotFound, BlobStore, StoreError
 
-__all__ = ["CacheResult", "CacheStatus", "ImageCache", "NotCached", "ServedImage"]
+__all__ = ["CacheResult", "CacheStatus", "ImageCache", "NotCached", "ServedImage", "new_entry"]
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +68,8 @@ class ServedImage:
     """``exact`` or ``semantic`` for a cached image, None for one generated for this request."""
     similarity: float | None
     revised_prompt: str | None
+    generation_seconds: float = 0.0
+    """Backend time spent on this image for this request (0 for a cached one)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +94,11 @@ class CacheResult:
         """The lowest similarity among the cached images."""
         values = [image.similarity for image in self.cached if image.similarity is not None]
         return min(values) if values else None
+
+    @property
+    def generation_seconds(self) -> float:
+        """Backend time this request spent generating."""
+        return sum(image.generation_seconds for image in self.images if image.match is None)
 
     @property
     def created_at(self) -> float | None:
@@ -212,11 +219,15 @@ class ImageCache:
         if entry.blob_id in seen:
             return
         decision = await self.policy.decide(query, candidate, controls)
-        self.metrics.decisions.labels("serve" if decision.serve else "reject", decision.reason).inc()
+        self.metrics.decisions.labels(
+            "serve" if decision.serve else "reject", decision.reason
+        ).inc()
         if not decision.serve:
             log.debug(
                 "candidate %s rejected (%s, similarity %.4f)",
-                entry.id, decision.reason, candidate.similarity,
+                entry.id,
+                decision.reason,
+                candidate.similarity,
             )
             return
         data = None
@@ -259,9 +270,16 @@ class ImageCache:
         for image in generation.images:
             blob_id = entry = None
             if controls.store:
-                blob_id, entry = await self._store(request, query, generation, image.data,
-                                                   image.media_type, image.revised_prompt,
-                                                   count, vector)
+                blob_id, entry = await self._store(
+                    request,
+                    query,
+                    generation,
+                    image.data,
+                    image.media_type,
+                    image.revised_prompt,
+                    count,
+                    vector,
+                )
             images.append(
                 ServedImage(
                     media_type=image.media_type,
@@ -271,6 +289,7 @@ class ImageCache:
                     match=None,
                     similarity=None,
                     revised_prompt=image.revised_prompt,
+                    generation_seconds=generation.seconds / count,
                 )
             )
         return tuple(images)
@@ -314,22 +333,10 @@ class ImageCache:
             energy, source = generation.energy_wh / count, "measured"
         else:
             energy, source = self.energy_estimate_wh(request.model), "estimated"
-        entry = Entry(
-            id=entry_id(query.key, blob_id),
-            key=query.key,
-            partition=query.partition.key,
-            prompt=request.prompt,
-            canonical=query.canonical,
+        entry = new_entry(
+            query,
             blob_id=blob_id,
             media_type=media_type,
-            created_at=time.time(),
-            model=request.model,
-            size=request.size,
-            quality=request.quality,
-            style=request.style,
-            background=request.background,
-            moderation=request.moderation,
-            output_format=request.output_format,
             generation_seconds=generation.seconds / count,
             energy_wh=energy,
             energy_source=source,
@@ -356,12 +363,46 @@ class ImageCache:
 
     async def _get_blob(self, blob_id: str) -> bytes:
         started = time.perf_counter()
-        data = await self.store.get(blob_id)
+        # A local read of a cached image (tens of microseconds) is cheaper than a thread hop.
+        data = (
+            self.store.get_sync(blob_id) if self.store.is_local else await self.store.get(blob_id)
+        )
         self._stage("store_get", started)
         return data
 
     def _stage(self, stage: str, started: float) -> None:
         self.metrics.stage_seconds.labels(stage).observe(time.perf_counter() - started)
+
+
+def new_entry(
+    query: Query,
+    *,
+    blob_id: str,
+    media_type: str,
+    generation_seconds: float,
+    energy_wh: float,
+    energy_source: str,
+    backend: str,
+    revised_prompt: str | None = None,
+) -> Entry:
+    """The entry that records ``blob_id`` as the image of ``query``, with what it cost."""
+    return Entry(
+        id=entry_id(query.key, blob_id),
+        key=query.key,
+        partition=query.partition.key,
+        prompt=query.prompt,
+        canonical=query.canonical,
+        blob_id=blob_id,
+        media_type=media_type,
+        # Milliseconds: a float with few digits survives every index's payload encoding intact.
+        created_at=round(time.time(), 3),
+        generation_seconds=generation_seconds,
+        energy_wh=energy_wh,
+        energy_source=energy_source,
+        backend=backend,
+        revised_prompt=revised_prompt,
+        **dataclasses.asdict(query.partition),
+    )
 
 
 def _status(images: list[ServedImage], controls: CacheControls) -> CacheStatus:

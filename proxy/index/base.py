@@ -61,9 +61,16 @@ class Entry:
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> Self:
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in payload.items() if k in names})
+        """The entry a stored payload describes; fields it does not know (written by a newer
+        version) are ignored."""
+        try:
+            return cls(**payload)
+        except TypeError:
+            names = _ENTRY_FIELDS or {f.name for f in fields(cls)}
+            return cls(**{k: v for k, v in payload.items() if k in names})
 
+
+_ENTRY_FIELDS = frozenset(f.name for f in fields(Entry))
 
 # Keyword-indexed payload fields: the exact key, the partition and each of its parts, the blob.
 PAYLOAD_INDEXES: Sequence[str] = (
@@ -88,7 +95,7 @@ class Candidate:
     similarity: float
 
 
-class IndexError(Exception):  # noqa: A001 - the index's own error, always imported qualified
+class IndexError(Exception):
     """The index failed; the proxy degrades to generating without the cache."""
 
 
@@ -102,8 +109,10 @@ class SemanticIndex(ABC):
     async def close(self) -> None:  # noqa: B027 - optional hook
         """Flush and release the index."""
 
-    async def maintain(self) -> None:  # noqa: B027 - optional hook
-        """Background upkeep (index optimisation). Never called on the request path."""
+    async def maintain(self) -> bool:
+        """Background upkeep (index optimisation), never called on the request path. True when
+        something was done."""
+        return False
 
     async def __aenter__(self) -> Self:
         await self.open()

@@ -77,7 +77,9 @@ class EdgeIndex(SemanticIndex):
                 )
                 self._shard = qe.EdgeShard.create(str(self.path), config)
         except Exception as error:
-            raise IndexError(f"cannot open the Qdrant Edge index in {self.path}: {error}") from error
+            raise IndexError(
+                f"cannot open the Qdrant Edge index in {self.path}: {error}"
+            ) from error
         existing = set(self._shard.info().payload_schema)
         for name in PAYLOAD_INDEXES:
             if name not in existing:
@@ -87,7 +89,9 @@ class EdgeIndex(SemanticIndex):
         info = self._shard.info()
         log.info(
             "Qdrant Edge index at %s: %d points, %d indexed",
-            self.path, info.points_count, info.indexed_vectors_count,
+            self.path,
+            info.points_count,
+            info.indexed_vectors_count,
         )
 
     def _recover(self) -> None:
@@ -182,8 +186,12 @@ class EdgeIndex(SemanticIndex):
             self._replay = []
         try:
             process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "proxy.index.edge_optimize", str(work),
-                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+                sys.executable,
+                "-m",
+                "proxy.index.edge_optimize",
+                str(work),
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
             )
             output, _ = await process.communicate()
             if process.returncode != 0:

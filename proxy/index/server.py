@@ -76,7 +76,9 @@ class QdrantServerIndex(SemanticIndex):
                         self.collection, name, models.PayloadSchemaType.KEYWORD
                     )
         except Exception as error:
-            raise IndexError(f"cannot open Qdrant collection {self.collection!r}: {error}") from error
+            raise IndexError(
+                f"cannot open Qdrant collection {self.collection!r}: {error}"
+            ) from error
         log.info("Qdrant collection %r at %s is open", self.collection, self.url)
 
     async def close(self) -> None:

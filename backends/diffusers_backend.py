@@ -1,0 +1,391 @@
+"""A local diffusers pipeline as an image backend: Stable Diffusion (or any text-to-image
+pipeline diffusers can load) on CUDA, Apple silicon or the CPU.
+
+torch and diffusers are heavy and optional (the ``sd`` extra); they are imported in
+:meth:`DiffusersBackend.start`, never at import time, so that the proxy runs without them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import io
+import logging
+import re
+import secrets
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from backends.base import (
+    BackendFailed,
+    BackendUnavailable,
+    GeneratedImage,
+    Generation,
+    GenerationRequest,
+    ImageBackend,
+)
+from backends.energy import EnergyMeter
+from backends.images_api import MEDIA_TYPES, InvalidRequest
+from backends.tiny import TINY_NATIVE_SIZE, TINY_STEPS, is_tiny_pipeline
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
+__all__ = ["DTYPES", "DiffusersBackend", "encode_image"]
+
+log = logging.getLogger(__name__)
+
+DTYPES = ("float16", "bfloat16", "float32")
+"""The weight precisions the backend accepts, by torch's names."""
+
+_DEFAULT_STEPS = 25
+"""Enough for Stable Diffusion 1.x/2.x with the usual schedulers to give finished pictures."""
+
+_FALLBACK_SIZE = "512x512"
+"""Stable Diffusion 1.x's native size: ``default_size`` before a pipeline is loaded."""
+
+_OPENAI_DEFAULT_QUALITY = 100
+"""OpenAI's default ``output_compression`` for jpeg and webp."""
+
+_SIZE = re.compile(r"^(\d+)x(\d+)$")
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
+_SEED_SPACE = 2**64
+"""torch generators take 64-bit seeds; ``seed + i`` wraps around within them."""
+
+_EXTRA_HINT = "pip install 'memoaized[sd]'"
+
+
+class DiffusersBackend(ImageBackend):
+    """Generates images with one diffusers pipeline loaded in this process.
+
+    Promises: the event loop never waits on the pipeline (it runs in a worker thread); the
+    pipeline never runs two generations at once (callers queue); a request with a seed gives the
+    same bytes every time on the same machine, because image ``i`` is drawn from
+    ``seed + i`` with a CPU generator, whatever the device.
+    """
+
+    name = "diffusers"
+
+    def __init__(
+        self,
+        *,
+        model: str,
+        model_name: str | None = None,
+        device: str | None = None,
+        dtype: str | None = None,
+        steps: int | None = None,
+        guidance_scale: float | None = None,
+        default_size: str | None = None,
+    ) -> None:
+        """Configure, load nothing (that is :meth:`start`'s job).
+
+        ``model`` is a local pipeline folder or a hub id; ``model_name`` the name requests use
+        (default: the folder's name, or the id). ``device`` and ``dtype`` default to the best
+        available: ``cuda`` with float16, then ``mps``, then ``cpu``, both with float32.
+        ``steps`` defaults to 2 for the tiny placeholder pipeline and 25 otherwise;
+        ``guidance_scale`` to the pipeline's own default; ``default_size`` (``WxH``, used for
+        ``size=auto`` and for requests naming no size) to the pipeline's native size.
+        """
+        if dtype is not None and dtype not in DTYPES:
+            raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, not {dtype!r}")
+        if steps is not None and steps < 1:
+            raise ValueError(f"steps must be at least 1, not {steps}")
+        if guidance_scale is not None and guidance_scale < 0:
+            raise ValueError(f"guidance_scale must not be negative, not {guidance_scale}")
+        if default_size is not None and not _SIZE.match(default_size):
+            raise ValueError(f"default_size must look like 512x512, not {default_size!r}")
+        self._model = model
+        self._model_name = model_name or _default_name(model)
+        self._requested_device = device
+        self._requested_dtype = dtype
+        self._placeholder = is_tiny_pipeline(Path(model).expanduser())
+        self._steps = steps or (TINY_STEPS if self._placeholder else _DEFAULT_STEPS)
+        self._guidance_scale = guidance_scale
+        self._requested_size = default_size
+        self._pipeline: Any = None
+        self._device: str | None = None
+        self._dtype: str | None = None
+        self._native_size: str | None = None
+        self._meter = EnergyMeter.disabled()
+        # The asyncio lock queues callers without tying up worker threads. The thread lock is
+        # the guarantee: a cancelled caller releases the asyncio lock while its worker thread,
+        # which cannot be stopped, still holds the pipeline.
+        self._queue = asyncio.Lock()
+        self._pipeline_guard = threading.Lock()
+
+    # -- what it serves --------------------------------------------------------------------
+
+    @property
+    def default_model(self) -> str:
+        return self._model_name
+
+    def served_models(self) -> Sequence[str]:
+        return [self._model_name]
+
+    @property
+    def placeholder(self) -> bool:
+        return self._placeholder
+
+    @property
+    def ready(self) -> bool:
+        """True once :meth:`start` has loaded the pipeline, until :meth:`close`."""
+        return self._pipeline is not None
+
+    @property
+    def steps(self) -> int:
+        """Denoising steps run for every image."""
+        return self._steps
+
+    @property
+    def default_size(self) -> str:
+        """The ``WxH`` used for ``size=auto`` and requests with no size: the configured one,
+        else the loaded pipeline's native size. Before :meth:`start` an unconfigured size is
+        the tiny pipeline's 256x256, or 512x512 for any other model."""
+        if self._requested_size is not None:
+            return self._requested_size
+        if self._native_size is not None:
+            return self._native_size
+        if self._placeholder:
+            return f"{TINY_NATIVE_SIZE}x{TINY_NATIVE_SIZE}"
+        return _FALLBACK_SIZE
+
+    def describe(self) -> str:
+        device = self._device or self._requested_device or "auto"
+        dtype = self._dtype or self._requested_dtype or "auto"
+        text = (
+            f"diffusers: {self._model_name} from {self._model} on {device} ({dtype}), "
+            f"{self._steps} steps"
+        )
+        if self._placeholder:
+            text += ", placeholder pipeline with random weights (its images are noise)"
+        return text
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Load the pipeline onto its device (in a worker thread: loading takes seconds to
+        minutes). Raises ``BackendUnavailable`` naming the missing extra, folder or model."""
+        async with self._queue:
+            if self._pipeline is not None:
+                return
+            await asyncio.to_thread(self._load)
+        log.info("loaded %s", self.describe())
+
+    async def close(self) -> None:
+        """Drop the pipeline and free its device memory; waits for a running generation."""
+        async with self._queue:
+            pipeline, self._pipeline = self._pipeline, None
+            self._meter.close()
+            self._meter = EnergyMeter.disabled()
+            if pipeline is not None and (self._device or "").startswith("cuda"):
+                del pipeline
+                import torch
+
+                torch.cuda.empty_cache()
+
+    def _load(self) -> None:
+        try:
+            import torch
+
+            # diffusers is only partly annotated: typed as Any, its calls pass strict mypy.
+            diffusers: Any = importlib.import_module("diffusers")
+        except ImportError as exc:
+            raise BackendUnavailable(
+                f"the diffusers backend needs torch and diffusers ({exc.name} is missing): "
+                f"{_EXTRA_HINT}"
+            ) from exc
+        source = _model_source(self._model)
+        device = self._requested_device or _best_device(torch)
+        dtype = self._requested_dtype or ("float16" if device.startswith("cuda") else "float32")
+        try:
+            pipeline = diffusers.AutoPipelineForText2Image.from_pretrained(
+                source, **{_dtype_keyword(): getattr(torch, dtype)}
+            )
+            pipeline = pipeline.to(device)
+        except Exception as exc:
+            raise BackendUnavailable(
+                f"could not load the diffusers pipeline {self._model!r} onto {device}: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+        pipeline.set_progress_bar_config(disable=True)
+        self._device, self._dtype = device, dtype
+        self._native_size = _native_size(pipeline)
+        if device.startswith("cuda"):
+            self._meter = _energy_meter(torch, device)
+        self._pipeline = pipeline
+
+    # -- generation --------------------------------------------------------------------------
+
+    async def generate(self, request: GenerationRequest) -> Generation:
+        """Run the pipeline for ``request`` and encode its images. Raises ``InvalidRequest`` for
+        a size or format the pipeline cannot produce, ``BackendUnavailable`` before
+        :meth:`start`, ``BackendFailed`` when the pipeline itself fails."""
+        width, height = self._dimensions(request.size)
+        if request.output_format not in MEDIA_TYPES:
+            raise InvalidRequest(
+                f"Invalid value: '{request.output_format}'. Supported values are: "
+                f"{', '.join(repr(f) for f in MEDIA_TYPES)}.",
+                param="output_format",
+            )
+        seed = request.seed if request.seed is not None else secrets.randbelow(2**32)
+        async with self._queue:
+            pipeline = self._pipeline
+            if pipeline is None:
+                raise BackendUnavailable("the diffusers pipeline is not loaded (start() first)")
+            started = time.perf_counter()
+            with self._meter.measure() as energy:
+                images = await asyncio.to_thread(
+                    self._generate_blocking, pipeline, request, width, height, seed
+                )
+            seconds = time.perf_counter() - started
+        return Generation(images=images, seconds=seconds, energy_wh=energy.energy_wh)
+
+    def _dimensions(self, size: str) -> tuple[int, int]:
+        match = _SIZE.match(self.default_size if size == "auto" else size)
+        if not match:
+            raise InvalidRequest(f"Invalid value: '{size}'. Expected 'WIDTHxHEIGHT'.", param="size")
+        width, height = int(match.group(1)), int(match.group(2))
+        multiple = 8
+        if self._pipeline is not None:
+            multiple = int(getattr(self._pipeline, "vae_scale_factor", multiple))
+        if width % multiple or height % multiple or not width or not height:
+            raise InvalidRequest(
+                f"Invalid value: '{size}'. Both sides must be positive multiples of {multiple}.",
+                param="size",
+            )
+        return width, height
+
+    def _generate_blocking(
+        self, pipeline: Any, request: GenerationRequest, width: int, height: int, seed: int
+    ) -> tuple[GeneratedImage, ...]:
+        """The worker-thread half of :meth:`generate`: denoise, decode, encode."""
+        import torch
+
+        # CPU generators make a seed mean the same latents on every device.
+        generators = [
+            torch.Generator(device="cpu").manual_seed((seed + i) % _SEED_SPACE)
+            for i in range(request.n)
+        ]
+        options: dict[str, Any] = {}
+        if self._guidance_scale is not None:
+            options["guidance_scale"] = self._guidance_scale
+        with self._pipeline_guard:
+            try:
+                result = pipeline(
+                    prompt=request.prompt,
+                    width=width,
+                    height=height,
+                    num_inference_steps=self._steps,
+                    num_images_per_prompt=request.n,
+                    generator=generators,
+                    output_type="pil",
+                    **options,
+                )
+            except Exception as exc:
+                raise BackendFailed(
+                    f"the diffusers pipeline {self._model_name!r} failed on {self._device}: "
+                    f"{type(exc).__name__}: {exc}"
+                ) from exc
+        pictures: list[Image] = list(getattr(result, "images", None) or [])
+        if len(pictures) != request.n:
+            raise BackendFailed(
+                f"the diffusers pipeline {self._model_name!r} returned {len(pictures)} "
+                f"images instead of {request.n}"
+            )
+        return tuple(
+            GeneratedImage(
+                data=encode_image(picture, request.output_format, request.output_compression),
+                media_type=MEDIA_TYPES[request.output_format],
+            )
+            for picture in pictures
+        )
+
+
+def encode_image(image: Image, output_format: str, compression: int | None = None) -> bytes:
+    """Encode ``image`` as ``png``, ``jpeg`` or ``webp``. ``compression`` is OpenAI's
+    ``output_compression`` (0-100, default 100), used as the jpeg/webp quality; png is
+    lossless and ignores it. The same image always gives the same bytes."""
+    buffer = io.BytesIO()
+    quality = _OPENAI_DEFAULT_QUALITY if compression is None else compression
+    if output_format == "png":
+        image.save(buffer, format="PNG")
+    elif output_format == "jpeg":
+        image.convert("RGB").save(buffer, format="JPEG", quality=quality)
+    elif output_format == "webp":
+        image.save(buffer, format="WEBP", quality=quality)
+    else:
+        raise InvalidRequest(f"Invalid value: '{output_format}'.", param="output_format")
+    return buffer.getvalue()
+
+
+def _model_source(model: str) -> str:
+    """What to hand ``from_pretrained``: an existing pipeline folder, or a hub id. A name that
+    can only be a path but names no folder fails here, clearly, instead of as a hub lookup."""
+    path = Path(model).expanduser()
+    if path.is_dir():
+        if not (path / "model_index.json").is_file():
+            raise BackendUnavailable(
+                f"{path} is not a diffusers pipeline folder (it has no model_index.json)"
+            )
+        return str(path)
+    if path.exists() or not _HUB_ID.match(model):
+        raise BackendUnavailable(f"the diffusers model folder {path} does not exist")
+    return model
+
+
+def _default_name(model: str) -> str:
+    """A folder serves under its own name (``tiny-sd``), a hub id under the whole id."""
+    path = Path(model).expanduser()
+    if path.exists() or not _HUB_ID.match(model):
+        return path.name or model
+    return model
+
+
+def _best_device(torch: Any) -> str:
+    if torch.cuda.is_available():
+        return "cuda"
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def _dtype_keyword() -> str:
+    """The name ``from_pretrained`` takes the weight precision under. diffusers renamed
+    ``torch_dtype`` to ``dtype``, deprecating the old name; older releases, which the ``sd``
+    extra still allows, know only ``torch_dtype``. The rename came with ``_resolve_dtype``."""
+    try:
+        from diffusers.utils.deprecation_utils import _resolve_dtype  # noqa: F401
+    except ImportError:
+        return "torch_dtype"
+    return "dtype"
+
+
+def _native_size(pipeline: Any) -> str | None:
+    """The size the pipeline was trained at: the denoiser's sample size in latent pixels times
+    the VAE's scale factor. None when the pipeline does not say."""
+    scale = getattr(pipeline, "vae_scale_factor", None)
+    unet = getattr(pipeline, "unet", None)
+    sample = getattr(getattr(unet, "config", None), "sample_size", None)
+    if sample is None:
+        sample = getattr(pipeline, "default_sample_size", None)
+    if not isinstance(scale, int):
+        return None
+    if isinstance(sample, int):
+        return f"{sample * scale}x{sample * scale}"
+    if isinstance(sample, (list, tuple)) and len(sample) == 2:
+        height, width = sample
+        return f"{width * scale}x{height * scale}"
+    return None
+
+
+def _energy_meter(torch: Any, device: str) -> EnergyMeter:
+    index = torch.device(device).index
+    if index is None:
+        index = torch.cuda.current_device()
+    uuid = getattr(torch.cuda.get_device_properties(index), "uuid", None)
+    # torch prints the bare UUID; NVML wants it prefixed the way nvidia-smi shows it.
+    return EnergyMeter.for_gpu(index, uuid=f"GPU-{uuid}" if uuid is not None else None)

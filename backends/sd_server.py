@@ -1,0 +1,174 @@
+"""``sd-server``: one local diffusers pipeline behind its own OpenAI-compatible images API.
+
+It lets the proxy (or any OpenAI client) reach a GPU on another machine through the ``openai``
+backend, exactly as it would reach OpenAI. Routes::
+
+    POST /v1/images/generations   OpenAI's request (plus an optional ``seed``); b64_json only
+    GET  /v1/models               the one model served, in OpenAI's list shape
+    GET  /healthz                 200 while the process is up
+    GET  /readyz                  200 once the pipeline is loaded, 503 before and while closing
+
+Every error leaves in OpenAI's shape (``backends.http_errors``).
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import msgspec
+from litestar import Litestar, MediaType, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+
+from backends.diffusers_backend import DiffusersBackend
+from backends.http_errors import openai_exception_handlers
+from backends.images_api import (
+    ImageData,
+    ImagesRequest,
+    ImagesResponse,
+    InvalidRequest,
+    decode_error,
+    to_generation_request,
+)
+
+__all__ = ["MAX_BODY_BYTES", "SdImagesRequest", "create_sd_app", "run_sd_server"]
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 64 * 1024
+"""The largest request body accepted: a 4,000-character prompt with every option is far
+below it, and nothing larger is worth reading."""
+
+
+class SdImagesRequest(ImagesRequest, forbid_unknown_fields=True, omit_defaults=True):
+    """OpenAI's request body plus ``seed``: with a seed, the same request gives the same
+    images (image ``i`` uses ``seed + i``)."""
+
+    seed: int | None = None
+
+
+class ModelCard(msgspec.Struct):
+    id: str
+    created: int
+    object: str = "model"
+    owned_by: str = "memoaized"
+
+
+class ModelList(msgspec.Struct):
+    data: list[ModelCard]
+    object: str = "list"
+
+
+def create_sd_app(backend: DiffusersBackend) -> Litestar:
+    """Build the sd-server app around ``backend``. The app's lifespan starts the backend (loads
+    the pipeline) before the first request and closes it at shutdown; nothing is loaded here."""
+    created = int(time.time())
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        async with backend:
+            log.info("sd-server ready: %s", backend.describe())
+            yield
+
+    async def provide_backend() -> DiffusersBackend:
+        return backend
+
+    return Litestar(
+        route_handlers=[create_images, list_models, healthz, readyz],
+        dependencies={"backend": Provide(provide_backend)},
+        lifespan=[lifespan],
+        exception_handlers=openai_exception_handlers(),
+        request_max_body_size=MAX_BODY_BYTES,
+        state=State({"created": created}),
+        openapi_config=None,
+        # Logging is the host's to configure (run_sd_server does); an app factory leaves it be.
+        logging_config=None,
+    )
+
+
+@post("/v1/images/generations", status_code=200)
+async def create_images(
+    request: Request[Any, Any, Any], backend: NamedDependency[DiffusersBackend]
+) -> Response[bytes]:
+    """Generate images. The body is decoded strictly (unknown fields are refused, as OpenAI
+    does) and validated by the same rules the proxy applies."""
+    try:
+        body = msgspec.json.decode(await request.body(), type=SdImagesRequest)
+    except msgspec.DecodeError as exc:
+        raise decode_error(exc) from None
+    if body.model is not None and body.model != backend.default_model:
+        raise InvalidRequest(
+            f"The model '{body.model}' does not exist or you do not have access to it. "
+            f"This server serves '{backend.default_model}'.",
+            param="model",
+            code="model_not_found",
+        )
+    generation_request, response_format = to_generation_request(
+        body, default_model=backend.default_model, default_size=backend.default_size
+    )
+    if response_format == "url":
+        raise InvalidRequest(
+            "sd-server returns images inline only: use response_format 'b64_json'.",
+            param="response_format",
+            code="unsupported_value",
+        )
+    generation = await backend.generate(dataclasses.replace(generation_request, seed=body.seed))
+    payload = ImagesResponse(
+        created=int(time.time()),
+        data=[
+            ImageData(b64_json=base64.b64encode(image.data).decode("ascii"))
+            for image in generation.images
+        ],
+        size=generation_request.size,
+        output_format=generation_request.output_format,
+    )
+    headers = {"X-Generation-Seconds": f"{generation.seconds:.3f}"}
+    if generation.energy_wh is not None:
+        headers["X-Energy-Wh"] = f"{generation.energy_wh:.6f}"
+    return Response(msgspec.json.encode(payload), media_type=MediaType.JSON, headers=headers)
+
+
+@get("/v1/models")
+async def list_models(state: State, backend: NamedDependency[DiffusersBackend]) -> Response[bytes]:
+    """The served model in OpenAI's ``GET /v1/models`` shape; ``created`` is when the app
+    was built."""
+    created = int(state["created"])
+    models = ModelList(
+        data=[ModelCard(id=name, created=created) for name in backend.served_models()]
+    )
+    return Response(msgspec.json.encode(models), media_type=MediaType.JSON)
+
+
+@get("/healthz")
+async def healthz() -> dict[str, str]:
+    """Liveness: the process answers."""
+    return {"status": "ok"}
+
+
+@get("/readyz")
+async def readyz(backend: NamedDependency[DiffusersBackend]) -> Response[dict[str, str]]:
+    """Readiness: 200 once the pipeline is loaded, 503 before and while shutting down."""
+    if backend.ready:
+        return Response({"status": "ready", "model": backend.default_model})
+    return Response({"status": "loading", "model": backend.default_model}, status_code=503)
+
+
+def run_sd_server(host: str, port: int, **backend_options: Any) -> None:
+    """Serve a :class:`DiffusersBackend` built from ``backend_options`` with uvicorn, in one
+    worker (one pipeline per process: a second worker would load a second copy of the model).
+    Blocks until the server stops."""
+    import uvicorn
+
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+    backend = DiffusersBackend(**backend_options)
+    log.info("sd-server: loading %s, to serve at http://%s:%d/v1", backend.describe(), host, port)
+    uvicorn.run(create_sd_app(backend), host=host, port=port, workers=1, log_level="info")

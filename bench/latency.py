@@ -1,0 +1,228 @@
+"""Hit and miss latency of the proxy over HTTP, with 10,000 entries cached.
+
+Seeds a fresh data directory with real prompts (DiffusionDB, from ../shared/data) embedded by the
+real model, stored as real images of the tiny pipeline, in the embedded Qdrant Edge index
+(optimised, as the running proxy does in the background); then starts `memoaized serve` on it
+with the tiny pipeline as the backend and measures, over loopback HTTP, one request at a time:
+
+- exact hits: seeded prompts sent again (b64_json, 256x256 PNG);
+- semantic hits: seeded tag-list prompts with their last tag dropped;
+- misses: prompts never seen; the proxy's own overhead is the total minus the backend time that
+  the proxy reports in its Server-Timing header.
+
+Prints a table. Usage: python bench/latency.py [--entries 10000] [--queries 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from backends.base import GenerationRequest  # noqa: E402
+from backends.diffusers_backend import DiffusersBackend  # noqa: E402
+from backends.images_api import ImagesRequest, to_generation_request  # noqa: E402
+from backends.tiny import write_tiny_pipeline  # noqa: E402
+from proxy.cache.canonical import Partition  # noqa: E402
+from proxy.cache.decision import Query  # noqa: E402
+from proxy.cache.service import new_entry  # noqa: E402
+from proxy.embedding import Embedder, prepare_offline_model  # noqa: E402
+from proxy.index.edge import EdgeIndex  # noqa: E402
+from proxy.store import BlobStore  # noqa: E402
+
+SIZE = "256x256"
+
+
+def load_prompts(data_dir: Path) -> list[str]:
+    with (data_dir / "diffusiondb_prompts_imagereward.tsv").open(encoding="utf-8") as f:
+        rows = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+        next(rows)
+        prompts = {row[2] for row in rows if len(row) > 2 and row[2].strip()}
+    return sorted(prompts)
+
+
+def request_for(prompt: str, model: str, default_size: str) -> GenerationRequest:
+    request, _ = to_generation_request(
+        ImagesRequest(prompt=prompt, size=SIZE), default_model=model, default_size=default_size
+    )
+    return request
+
+
+async def seed(data_dir: Path, model_dir: Path, tiny: Path, prompts: list[str]) -> None:
+    """Store ``prompts`` as entries, as the proxy would after generating them."""
+    backend = DiffusersBackend(model=str(tiny))
+    async with backend:
+        seed_request = GenerationRequest(
+            prompt="seed images", model=backend.default_model, n=4, size=SIZE
+        )
+        images = (await backend.generate(seed_request)).images
+        model, default_size = backend.default_model, backend.default_size
+    embedder = Embedder(model_dir=model_dir)
+    embedder.load()
+    started = time.perf_counter()
+    queries = [Query.of(p, Partition.of(request_for(p, model, default_size))) for p in prompts]
+    vectors = embedder.embed([q.canonical for q in queries])
+    print(f"embedded {len(prompts)} prompts in {time.perf_counter() - started:.1f} s")
+    async with BlobStore(str(data_dir / "images")) as store:
+        blobs = [await store.put(image.data, image.media_type) for image in images]
+    index = EdgeIndex(data_dir / "index")
+    async with index:
+        for i, (query, vector) in enumerate(zip(queries, vectors, strict=True)):
+            entry = new_entry(
+                query,
+                blob_id=blobs[i % len(blobs)],
+                media_type="image/png",
+                generation_seconds=0.3,
+                energy_wh=2.9,
+                energy_source="estimated",
+                backend="diffusers",
+            )
+            await index.upsert(entry, vector)
+        started = time.perf_counter()
+        await index.maintain(force=True)
+        print(
+            f"optimised the index in {time.perf_counter() - started:.1f} s "
+            f"({await index.count()} entries)"
+        )
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def measure(url: str, prompts: list[str]) -> dict[str, list[tuple[float, float]]]:
+    """(total ms, backend ms) per request, grouped by X-Cache / X-Cache-Match."""
+    results: dict[str, list[tuple[float, float]]] = {}
+    with httpx.Client(base_url=url, timeout=120) as client:
+        for prompt in prompts:
+            started = time.perf_counter()
+            response = client.post(
+                "/v1/images/generations",
+                json={"prompt": prompt, "size": SIZE, "response_format": "b64_json"},
+            )
+            total = (time.perf_counter() - started) * 1000
+            response.raise_for_status()
+            timing = dict(
+                part.strip().split(";dur=") for part in response.headers["server-timing"].split(",")
+            )
+            kind = response.headers["x-cache"].lower()
+            if kind == "hit":
+                kind = response.headers["x-cache-match"]
+            results.setdefault(kind, []).append((total, float(timing["generate"])))
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=10_000)
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    args = parser.parse_args()
+
+    prompts = load_prompts(args.data)
+    rng = random.Random(7)
+    rng.shuffle(prompts)
+    seeded, unseen = prompts[: args.entries], prompts[args.entries :]
+    tag_lists = [p for p in seeded if p.count(",") >= 4]
+    with tempfile.TemporaryDirectory(prefix="memoaized-bench-") as tmp:
+        work = Path(tmp)
+        model_dir = prepare_offline_model(work / "models" / "all-MiniLM-L6-v2")
+        tiny = write_tiny_pipeline(work / "data" / "models" / "tiny-sd")
+        asyncio.run(seed(work / "data", model_dir, tiny, seeded))
+
+        port = 18000 + os.getpid() % 1000
+        env = {**os.environ, "HF_HUB_OFFLINE": "1", "MEMOAIZED_EMBEDDING_MODEL_DIR": str(model_dir)}
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "proxy.cli",
+                "serve",
+                "--port",
+                str(port),
+                "--data-dir",
+                str(work / "data"),
+                "--log-level",
+                "WARNING",
+            ],
+            env=env,
+            cwd=ROOT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                try:
+                    if httpx.get(url + "/readyz").status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.2)
+            measure(url, seeded[:20])  # warm-up: first requests load lazily-initialised code
+            exact = rng.sample(seeded, args.queries)
+            semantic = [p.rsplit(",", 1)[0] for p in rng.sample(tag_lists, args.queries)]
+            misses = unseen[: max(20, args.queries // 5)]
+            results: dict[str, list[tuple[float, float]]] = {}
+            for batch in (exact, semantic, misses):
+                for kind, values in measure(url, batch).items():
+                    results.setdefault(kind, []).extend(values)
+            stages = stage_means(httpx.get(url + "/metrics").text)
+        finally:
+            server.terminate()
+            server.wait(30)
+
+    print(
+        f"\n{args.entries} entries, embedded defaults, tiny pipeline, HTTP on loopback, "
+        f"b64_json {SIZE} PNG, one request at a time"
+    )
+    print(
+        f"{'outcome':<10} {'requests':>8} {'p50 ms':>8} {'p99 ms':>8} {'overhead p50':>13} "
+        f"{'overhead p99':>13}"
+    )
+    for kind in ("exact", "semantic", "miss"):
+        values = results.get(kind, [])
+        if not values:
+            continue
+        totals = [total for total, _ in values]
+        overheads = [total - backend for total, backend in values]
+        print(
+            f"{kind:<10} {len(values):>8} {statistics.median(totals):>8.2f} "
+            f"{percentile(totals, 99):>8.2f} {statistics.median(overheads):>13.2f} "
+            f"{percentile(overheads, 99):>13.2f}"
+        )
+    print("overhead = total minus the backend time the proxy reports (Server-Timing: generate)")
+    print(
+        "\nmean time per call inside the proxy, whole run (memoaized_stage_duration_seconds):"
+    )
+    for stage, mean_ms in sorted(stages.items()):
+        print(f"  {stage:<14} {mean_ms:7.2f} ms")
+
+
+def stage_means(metrics: str) -> dict[str, float]:
+    sums: dict[str, float] = {}
+    counts: dict[str, float] = {}
+    for line in metrics.splitlines():
+        for suffix, target in (("_sum", sums), ("_count", counts)):
+            prefix = f'memoaized_stage_duration_seconds{suffix}{{stage="'
+            if line.startswith(prefix):
+                stage = line[len(prefix) :].split('"', 1)[0]
+                target[stage] = float(line.rsplit(" ", 1)[1])
+    return {stage: sums[stage] / counts[stage] * 1000 for stage in sums if counts.get(stage)}
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,235 @@
+"""Bad input gets OpenAI's status and error shape, and stores nothing. The real app in-process
+(litestar's test client), with the real embedding model, index, store and tiny pipeline."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from proxy.app import create_app
+from proxy.settings import Settings
+
+LONG_BODY = {"prompt": "x" * 2_000_000}
+
+
+@pytest.fixture(scope="module")
+async def api(
+    tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path, embedding_model_dir: Path
+) -> AsyncIterator[tuple[AsyncTestClient[Any], Path]]:
+    data_dir = tmp_path_factory.mktemp("data")
+    settings = Settings(
+        data_dir=data_dir,
+        backend="diffusers",
+        sd_model=str(tiny_model_dir),
+        embedding_model_dir=str(embedding_model_dir),
+        index_maintenance_seconds=3600,
+    )
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        for _ in range(600):
+            if (await client.get("/readyz")).status_code == 200:
+                break
+            await asyncio.sleep(0.1)
+        else:
+            pytest.fail("the app never became ready")
+        yield client, data_dir
+
+
+def _stored_files(data_dir: Path) -> list[Path]:
+    return [p for p in (data_dir / "images").rglob("*") if p.is_file()]
+
+
+# (name, body as bytes or JSON-able, extra headers, status, param, code)
+CASES: list[tuple[str, Any, dict[str, str], int, str | None, str | None]] = [
+    ("malformed json", b'{"prompt": "a cat",', {}, 400, None, "invalid_json"),
+    ("not an object", b"[1, 2]", {}, 400, None, "invalid_type"),
+    ("missing prompt", {"n": 1}, {}, 400, "prompt", "missing_required_parameter"),
+    ("empty prompt", {"prompt": "   "}, {}, 400, "prompt", "invalid_value"),
+    ("n=0", {"prompt": "a cat", "n": 0}, {}, 400, "n", "invalid_value"),
+    ("n=11", {"prompt": "a cat", "n": 11}, {}, 400, "n", "invalid_value"),
+    ("n as string", {"prompt": "a cat", "n": "2"}, {}, 400, "n", "invalid_type"),
+    ("n as float", {"prompt": "a cat", "n": 1.5}, {}, 400, "n", "invalid_type"),
+    ("prompt as number", {"prompt": 42}, {}, 400, "prompt", "invalid_type"),
+    ("size not WxH", {"prompt": "a cat", "size": "big"}, {}, 400, "size", "invalid_value"),
+    (
+        "size not multiple of 8",
+        {"prompt": "a cat", "size": "250x250"},
+        {},
+        400,
+        "size",
+        "invalid_value",
+    ),
+    (
+        "dall-e-3 size",
+        {"prompt": "a cat", "model": "dall-e-3", "size": "256x256"},
+        {},
+        400,
+        "size",
+        "invalid_value",
+    ),
+    (
+        "dall-e-3 n=2",
+        {"prompt": "a cat", "model": "dall-e-3", "n": 2},
+        {},
+        400,
+        "n",
+        "invalid_value",
+    ),
+    (
+        "dall-e-2 prompt over 1000",
+        {"prompt": "a" * 1001, "model": "dall-e-2"},
+        {},
+        400,
+        "prompt",
+        "string_above_max_length",
+    ),
+    ("prompt over the limit", {"prompt": "a" * 4001}, {}, 400, "prompt", "string_above_max_length"),
+    (
+        "unknown response_format",
+        {"prompt": "a cat", "response_format": "png"},
+        {},
+        400,
+        "response_format",
+        "invalid_value",
+    ),
+    (
+        "unknown quality",
+        {"prompt": "a cat", "quality": "ultra"},
+        {},
+        400,
+        "quality",
+        "invalid_value",
+    ),
+    (
+        "style on dall-e-2",
+        {"prompt": "a cat", "model": "dall-e-2", "style": "vivid"},
+        {},
+        400,
+        "style",
+        "invalid_value",
+    ),
+    (
+        "transparent jpeg",
+        {
+            "prompt": "a cat",
+            "model": "gpt-image-1",
+            "background": "transparent",
+            "output_format": "jpeg",
+        },
+        {},
+        400,
+        "background",
+        "invalid_value",
+    ),
+    (
+        "compression out of range",
+        {"prompt": "a cat", "output_format": "jpeg", "output_compression": 101},
+        {},
+        400,
+        "output_compression",
+        "invalid_value",
+    ),
+    ("unknown parameter", {"prompt": "a cat", "seed": 3}, {}, 400, "seed", "unknown_parameter"),
+    (
+        "unknown cache mode",
+        {"prompt": "a cat", "cache": {"mode": "sometimes"}},
+        {},
+        400,
+        "cache",
+        "invalid_type",
+    ),
+    (
+        "cache threshold out of range",
+        {"prompt": "a cat", "cache": {"threshold": 1.5}},
+        {},
+        400,
+        "cache.threshold",
+        "invalid_value",
+    ),
+    (
+        "contradictory controls",
+        {"prompt": "a cat"},
+        {"Cache-Control": "no-cache, only-if-cached"},
+        400,
+        "cache.mode",
+        "invalid_value",
+    ),
+    (
+        "model not served",
+        {"prompt": "a cat", "model": "some-other-model"},
+        {},
+        400,
+        "model",
+        "model_not_found",
+    ),
+    ("oversize body", LONG_BODY, {}, 413, None, "request_too_large"),
+]
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "status", "param", "code"),
+    [case[1:] for case in CASES],
+    ids=[case[0] for case in CASES],
+)
+async def test_bad_input_is_refused_in_openai_shape_and_nothing_is_stored(
+    api: tuple[AsyncTestClient[Any], Path],
+    body: Any,
+    headers: dict[str, str],
+    status: int,
+    param: str | None,
+    code: str | None,
+) -> None:
+    client, data_dir = api
+    content = body if isinstance(body, bytes) else json.dumps(body).encode()
+    response = await client.post(
+        "/v1/images/generations",
+        content=content,
+        headers={"Content-Type": "application/json", **headers},
+    )
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert set(error) == {"message", "type", "param", "code"}
+    assert error["message"]
+    assert error["type"] == "invalid_request_error"
+    assert error["param"] == param
+    assert error["code"] == code
+    assert _stored_files(data_dir) == []
+    assert await client.app.state.services.index.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/v1/nowhere", 404),
+        ("GET", "/v1/images/generations", 405),
+        ("DELETE", "/v1/models", 405),
+        ("GET", "/v1/images/files/not-a-blob", 404),
+        ("GET", "/v1/images/files/../../etc/passwd", 404),
+    ],
+)
+async def test_routing_errors_are_openai_shaped(
+    api: tuple[AsyncTestClient[Any], Path], method: str, path: str, status: int
+) -> None:
+    client, _ = api
+    response = await client.request(method, path)
+    assert response.status_code == status
+    error = response.json()["error"]
+    assert error["message"] and error["type"] == "invalid_request_error"
+
+
+async def test_health_models_and_metrics(api: tuple[AsyncTestClient[Any], Path]) -> None:
+    client, _ = api
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    assert (await client.get("/readyz")).json() == {"status": "ready"}
+    models = (await client.get("/v1/models")).json()
+    assert models["object"] == "list"
+    assert [m["id"] for m in models["data"]] == ["tiny-sd"]
+    assert models["data"][0]["memoaized"]["placeholder"] is True
+    assert "--backend" in models["data"][0]["memoaized"]["notice"]
+    metrics = (await client.get("/metrics")).text
+    assert "memoaized_requests_total" in metrics

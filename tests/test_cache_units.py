@@ -1,0 +1,196 @@
+"""The cache's plain parts: canonical prompts, partitions, controls, the decision seam and
+single-flight. No I/O."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from backends.base import GenerationRequest
+from backends.images_api import InvalidRequest
+from proxy.cache.canonical import Partition, cache_key, canonical_prompt
+from proxy.cache.controls import CacheControls, CacheOptions
+from proxy.cache.decision import MatchPolicy, Query
+from proxy.cache.singleflight import SingleFlight
+from proxy.index.base import Candidate, Entry, entry_id
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("A Cat  sitting on a MAT.", "a cat sitting on a mat"),
+        ("a red fox, sitting in the snow!", "a red fox sitting in the snow"),
+        ("castle, sunset, oil painting", "Oil painting,castle , sunset, castle"),
+        ("\uff46\uff55\uff4c\uff4c width", "full width"),  # fullwidth letters fold (NFKC)
+    ],
+)
+def test_equivalent_prompts_share_a_canonical_form(a: str, b: str) -> None:
+    assert canonical_prompt(a) == canonical_prompt(b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ('a sign that says "Open"', 'a sign that says "OPEN"'),
+        ("three apples", "two apples"),
+        ("version 1.5 of the logo", "version 15 of the logo"),
+        ("a dog chasing a cat", "a cat chasing a dog"),
+    ],
+)
+def test_different_prompts_keep_different_canonical_forms(a: str, b: str) -> None:
+    assert canonical_prompt(a) != canonical_prompt(b)
+
+
+def _request(**kw: object) -> GenerationRequest:
+    fields: dict[str, object] = {
+        "prompt": "a cat",
+        "model": "m",
+        "size": "256x256",
+        "quality": "auto",
+        "background": "auto",
+        "moderation": "auto",
+    }
+    fields.update(kw)
+    return GenerationRequest(**fields)  # type: ignore[arg-type]
+
+
+def test_every_hard_parameter_changes_the_partition_and_the_key() -> None:
+    base = Partition.of(_request())
+    variants = [
+        _request(model="other"),
+        _request(size="512x512"),
+        _request(quality="hd"),
+        _request(style="natural"),
+        _request(background="opaque"),
+        _request(moderation="low"),
+        _request(output_format="webp"),
+    ]
+    keys = {Partition.of(v).key for v in variants}
+    assert base.key not in keys and len(keys) == len(variants)
+    assert cache_key(base, "a cat") != cache_key(Partition.of(variants[0]), "a cat")
+    # n, user and compression do not change what the picture shows
+    assert Partition.of(_request(n=3, user="u", output_compression=50)) == base
+
+
+def test_controls_from_header_and_body() -> None:
+    assert CacheControls.parse(None, None) == CacheControls()
+    assert CacheControls.parse("no-cache", None) == CacheControls(lookup=False)
+    assert CacheControls.parse("No-Store, max-age=0", None) == CacheControls(store=False)
+    both = CacheControls.parse("no-store", CacheOptions(mode="no-cache", threshold=0.8))
+    assert both == CacheControls(lookup=False, store=False, threshold=0.8)
+    assert CacheControls.parse(None, CacheOptions(mode="only-if-cached")).only_if_cached
+    with pytest.raises(InvalidRequest):
+        CacheControls.parse("only-if-cached", CacheOptions(mode="no-cache"))
+    with pytest.raises(InvalidRequest):
+        CacheControls.parse(None, CacheOptions(threshold=0.0))
+
+
+def _candidate(
+    query: Query,
+    *,
+    key: str | None = None,
+    partition: str | None = None,
+    similarity: float,
+    canonical: str = "p",
+) -> Candidate:
+    blob = "a" * 64 + ".png"
+    entry = Entry(
+        id=entry_id(key or "other", blob),
+        key=key or "other",
+        partition=partition or query.partition.key,
+        prompt="p",
+        canonical=canonical,
+        blob_id=blob,
+        media_type="image/png",
+        created_at=time.time(),
+        model="m",
+        size="256x256",
+        quality="auto",
+        style=None,
+        background="auto",
+        moderation="auto",
+        output_format="png",
+        generation_seconds=1.0,
+        energy_wh=1.0,
+        energy_source="estimated",
+        backend="b",
+    )
+    return Candidate(entry, similarity)
+
+
+async def test_policy_serves_exact_keys_and_similar_prompts_in_the_partition_only() -> None:
+    policy = MatchPolicy(threshold=0.9)
+    query = Query.of("a cat", Partition.of(_request()))
+    controls = CacheControls()
+    exact = await policy.decide(query, _candidate(query, key=query.key, similarity=1.0), controls)
+    assert exact.serve and exact.reason == "exact"
+    assert (await policy.decide(query, _candidate(query, similarity=0.95), controls)).serve
+    below = await policy.decide(query, _candidate(query, similarity=0.85), controls)
+    assert not below.serve and below.reason == "below_threshold"
+    elsewhere = await policy.decide(
+        query, _candidate(query, partition="x", key=query.key, similarity=1.0), controls
+    )
+    assert not elsewhere.serve and elsewhere.reason == "partition_mismatch"
+    strict = CacheControls(threshold=0.99)
+    assert not (await policy.decide(query, _candidate(query, similarity=0.95), strict)).serve
+    loose = CacheControls(threshold=0.8)
+    assert (await policy.decide(query, _candidate(query, similarity=0.85), loose)).serve
+
+
+async def test_single_flight_runs_once_and_shares_results_and_errors() -> None:
+    flights: SingleFlight[int] = SingleFlight()
+    calls = 0
+
+    async def work() -> int:
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(0.05)
+        return 42
+
+    results = await asyncio.gather(*(flights.run("k", work) for _ in range(8)))
+    assert calls == 1
+    assert [value for value, _ in results] == [42] * 8
+    assert sorted(joined for _, joined in results) == [False] + [True] * 7
+    assert len(flights) == 0
+
+    async def fail() -> int:
+        await asyncio.sleep(0.01)
+        raise RuntimeError("backend down")
+
+    outcomes = await asyncio.gather(
+        *(flights.run("k", fail) for _ in range(3)), return_exceptions=True
+    )
+    assert all(isinstance(o, RuntimeError) for o in outcomes)
+    assert (await flights.run("k", work))[0] == 42  # a failed flight is forgotten
+
+
+async def test_a_cancelled_leader_does_not_cancel_the_shared_work() -> None:
+    flights: SingleFlight[str] = SingleFlight()
+    finished = asyncio.Event()
+
+    async def work() -> str:
+        await asyncio.sleep(0.05)
+        finished.set()
+        return "stored"
+
+    leader = asyncio.create_task(flights.run("k", work))
+    await asyncio.sleep(0.01)
+    follower = asyncio.create_task(flights.run("k", work))
+    await asyncio.sleep(0)
+    leader.cancel()
+    assert await follower == ("stored", True)
+    assert finished.is_set()
+
+
+async def test_policy_refuses_prompts_that_differ_in_characters_the_model_cannot_see() -> None:
+    """MiniLM maps most CJK characters and emoji to [UNK]: 'a 狗 cat' (dog) and 'a 猫 cat' (cat)
+    embed identically, so their similarity says nothing."""
+    policy = MatchPolicy(threshold=0.9)
+    query = Query.of("a 狗 cat", Partition.of(_request()))
+    swapped = _candidate(query, similarity=1.0, canonical="a 猫 cat")
+    decision = await policy.decide(query, swapped, CacheControls())
+    assert not decision.serve and decision.reason == "unembeddable_text_differs"
+    same = _candidate(query, similarity=0.99, canonical="the 狗 cat")
+    assert (await policy.decide(query, same, CacheControls())).serve

@@ -1,0 +1,220 @@
+"""The `openai` backend's protocol handling: request shape, upstream errors, retries, downloads.
+
+Upstream answers come from `httpx.MockTransport` (httpx's own test transport: the real client,
+request building and response parsing run; only the socket is replaced), because these cases
+need an upstream that misbehaves on cue. The happy path against a live server is in
+test_e2e_sd_server.py. Connection-refused uses a real closed port.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from backends.base import BackendFailed, BackendUnavailable, GenerationRequest, UpstreamRejected
+from backends.openai_compat import OpenAIBackend
+from tests.conftest import free_port
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 100
+SECRET = "sk-upstream-secret-123"
+
+
+def _backend(handler: Callable[[httpx.Request], httpx.Response], **kw: object) -> OpenAIBackend:
+    return OpenAIBackend(
+        base_url="http://upstream.test/v1",
+        api_key=SECRET,
+        transport=httpx.MockTransport(handler),
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def _ok(n: int = 1, **extra: object) -> httpx.Response:
+    data = [{"b64_json": base64.b64encode(PNG).decode(), "revised_prompt": "rp", **extra}] * n
+    return httpx.Response(200, json={"created": 1, "data": data})
+
+
+REQUEST = GenerationRequest(
+    prompt="a cat", model="dall-e-3", size="1024x1024", quality="standard", style="vivid"
+)
+
+
+async def test_sends_only_the_family_parameters_with_the_proxy_key() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return _ok()
+
+    async with _backend(handler) as backend:
+        generation = await backend.generate(REQUEST)
+    assert generation.images[0].data == PNG
+    assert generation.images[0].revised_prompt == "rp"
+    assert generation.energy_wh is None
+    assert str(seen[0].url) == "http://upstream.test/v1/images/generations"
+    assert seen[0].headers["authorization"] == f"Bearer {SECRET}"
+    assert json.loads(seen[0].content) == {
+        "prompt": "a cat",
+        "model": "dall-e-3",
+        "n": 1,
+        "size": "1024x1024",
+        "quality": "standard",
+        "style": "vivid",
+        "response_format": "b64_json",
+    }
+
+
+async def test_gpt_image_requests_omit_response_format() -> None:
+    bodies: list[dict[str, object]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        bodies.append(json.loads(request.content))
+        return _ok()
+
+    request = GenerationRequest(
+        prompt="a cat",
+        model="gpt-image-1",
+        size="auto",
+        quality="auto",
+        background="auto",
+        moderation="auto",
+    )
+    async with _backend(handler) as backend:
+        await backend.generate(request)
+    assert "response_format" not in bodies[0]
+    assert bodies[0]["output_format"] == "png"
+
+
+async def test_a_429_keeps_its_retry_after_and_error_fields() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            429,
+            headers={"Retry-After": "7"},
+            json={
+                "error": {
+                    "message": "Rate limit reached",
+                    "type": "requests",
+                    "param": None,
+                    "code": "rate_limit_exceeded",
+                }
+            },
+        )
+
+    async with _backend(handler) as backend:
+        with pytest.raises(UpstreamRejected) as raised:
+            await backend.generate(REQUEST)
+    assert raised.value.status_code == 429
+    assert raised.value.retry_after == "7"
+    assert raised.value.code == "rate_limit_exceeded"
+    assert raised.value.message == "Rate limit reached"
+
+
+async def test_a_400_is_passed_on_with_its_param() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            400,
+            json={
+                "error": {
+                    "message": "Your request was rejected by the safety system.",
+                    "type": "invalid_request_error",
+                    "param": "prompt",
+                    "code": "content_policy_violation",
+                }
+            },
+        )
+
+    async with _backend(handler) as backend:
+        with pytest.raises(UpstreamRejected) as raised:
+            await backend.generate(REQUEST)
+    assert (raised.value.status_code, raised.value.param) == (400, "prompt")
+
+
+@pytest.mark.parametrize("status", [401, 403])
+async def test_rejected_upstream_credentials_are_a_502_that_names_no_key(status: int) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            status,
+            json={
+                "error": {
+                    "message": f"Incorrect API key provided: {SECRET}",
+                    "type": "invalid_request_error",
+                    "param": None,
+                    "code": "invalid_api_key",
+                }
+            },
+        )
+
+    async with _backend(handler) as backend:
+        with pytest.raises(BackendFailed) as raised:
+            await backend.generate(REQUEST)
+    assert raised.value.status_code == 502
+    assert SECRET not in str(raised.value)
+
+
+async def test_upstream_5xx_and_garbage_are_502() -> None:
+    async with _backend(lambda r: httpx.Response(500, text="boom")) as backend:
+        with pytest.raises(BackendFailed):
+            await backend.generate(REQUEST)
+    async with _backend(lambda r: httpx.Response(200, text="not json")) as backend:
+        with pytest.raises(BackendFailed):
+            await backend.generate(REQUEST)
+    async with _backend(lambda r: _ok(n=2)) as backend:
+        with pytest.raises(BackendFailed, match="asked the upstream for 1"):
+            await backend.generate(REQUEST)
+
+
+async def test_connection_errors_are_retried_then_503() -> None:
+    attempts = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal attempts
+        attempts += 1
+        if attempts < 3:
+            raise httpx.ConnectError("refused", request=request)
+        return _ok()
+
+    async with _backend(handler, connect_retries=2) as backend:
+        assert (await backend.generate(REQUEST)).images[0].data == PNG
+    assert attempts == 3
+
+    closed = OpenAIBackend(base_url=f"http://127.0.0.1:{free_port()}/v1", connect_retries=1)
+    async with closed:
+        with pytest.raises(BackendUnavailable) as raised:
+            await closed.generate(REQUEST)
+    assert raised.value.status_code == 503
+
+
+async def test_timeouts_are_not_retried() -> None:
+    attempts = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal attempts
+        attempts += 1
+        raise httpx.ReadTimeout("slow", request=request)
+
+    async with _backend(handler) as backend:
+        with pytest.raises(BackendUnavailable, match="timed out"):
+            await backend.generate(REQUEST)
+    assert attempts == 1  # the upstream may be generating: never pay twice
+
+
+async def test_url_results_are_downloaded_without_the_key_and_size_limited() -> None:
+    downloads: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/images/generations":
+            return httpx.Response(
+                200, json={"created": 1, "data": [{"url": "http://cdn.test/img.png"}]}
+            )
+        downloads.append(request)
+        return httpx.Response(200, content=PNG)
+
+    async with _backend(handler) as backend:
+        assert (await backend.generate(REQUEST)).images[0].data == PNG
+    assert "authorization" not in downloads[0].headers
+    async with _backend(handler, max_download_bytes=10) as backend:
+        with pytest.raises(BackendFailed, match="larger than 10 bytes"):
+            await backend.generate(REQUEST)
