@@ -6,9 +6,12 @@ real model, stored as real images of the tiny pipeline, in the embedded Qdrant E
 with the tiny pipeline as the backend and measures, over loopback HTTP, one request at a time:
 
 - exact hits: seeded prompts sent again (b64_json, 256x256 PNG);
-- semantic hits: seeded tag-list prompts with their last tag dropped;
+- semantic hits: seeded DiffusionDB tag-list prompts with their last tag dropped (long prompts),
+  and seeded COCO captions without their leading article (short ones);
 - misses: prompts never seen; the proxy's own overhead is the total minus the backend time that
   the proxy reports in its Server-Timing header.
+
+Each workload's requests are reported by the outcome they actually got.
 
 Prints a table. Usage: python bench/latency.py [--entries 10000] [--queries 300]
 """
@@ -126,6 +129,15 @@ def measure(url: str, prompts: list[str]) -> dict[str, list[tuple[float, float]]
     return results
 
 
+def load_captions(data_dir: Path) -> list[str]:
+    """COCO captions that start with an article: short, photo-like prompts."""
+    with (data_dir / "coco_captions_val2017.tsv").open(encoding="utf-8") as f:
+        rows = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+        next(rows)
+        captions = {row[2].strip() for row in rows if len(row) > 2}
+    return sorted(c for c in captions if c.startswith("A ") and len(c.split()) >= 7)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=10_000)
@@ -133,53 +145,56 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     args = parser.parse_args()
 
-    prompts = load_prompts(args.data)
     rng = random.Random(7)
+    prompts, captions = load_prompts(args.data), load_captions(args.data)
     rng.shuffle(prompts)
-    seeded, unseen = prompts[: args.entries], prompts[args.entries :]
-    tag_lists = [p for p in seeded if p.count(",") >= 4]
+    rng.shuffle(captions)
+    n_captions = args.entries // 10
+    seeded_prompts = prompts[: args.entries - n_captions]
+    seeded_captions = captions[:n_captions]
+    tag_lists = [p for p in seeded_prompts if p.count(",") >= 4]
+    # (label, prompts, the outcome they are meant to produce)
+    workloads = [
+        ("exact, repeated prompt", rng.sample(seeded_prompts, args.queries), "exact"),
+        (
+            "semantic, tag list less its last tag",
+            [p.rsplit(",", 1)[0] for p in rng.sample(tag_lists, args.queries)],
+            "semantic",
+        ),
+        (
+            "semantic, caption less its article",
+            [c[2:] for c in rng.sample(seeded_captions, args.queries)],
+            "semantic",
+        ),
+        ("miss, new DiffusionDB prompt", prompts[args.entries - n_captions :][:60], "miss"),
+        ("miss, new COCO caption", captions[n_captions : n_captions + 60], "miss"),
+    ]
     with tempfile.TemporaryDirectory(prefix="memoaized-bench-") as tmp:
         work = Path(tmp)
         model_dir = prepare_offline_model(work / "models" / "all-MiniLM-L6-v2")
         tiny = write_tiny_pipeline(work / "data" / "models" / "tiny-sd")
-        asyncio.run(seed(work / "data", model_dir, tiny, seeded))
+        asyncio.run(seed(work / "data", model_dir, tiny, seeded_prompts + seeded_captions))
 
         port = 18000 + os.getpid() % 1000
         env = {**os.environ, "HF_HUB_OFFLINE": "1", "MEMOAIZED_EMBEDDING_MODEL_DIR": str(model_dir)}
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "proxy.cli",
-                "serve",
-                "--port",
-                str(port),
-                "--data-dir",
-                str(work / "data"),
-                "--log-level",
-                "WARNING",
-            ],
-            env=env,
-            cwd=ROOT,
-        )
+        command = [
+            sys.executable,
+            "-m",
+            "proxy.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(work / "data"),
+            "--log-level",
+            "WARNING",
+        ]
+        server = subprocess.Popen(command, env=env, cwd=ROOT)
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(url + "/readyz").status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.2)
-            measure(url, seeded[:20])  # warm-up: first requests load lazily-initialised code
-            exact = rng.sample(seeded, args.queries)
-            semantic = [p.rsplit(",", 1)[0] for p in rng.sample(tag_lists, args.queries)]
-            misses = unseen[: max(20, args.queries // 5)]
-            results: dict[str, list[tuple[float, float]]] = {}
-            for batch in (exact, semantic, misses):
-                for kind, values in measure(url, batch).items():
-                    results.setdefault(kind, []).extend(values)
+            wait_ready(url)
+            measure(url, seeded_prompts[:20])  # warm-up: first requests initialise lazily
+            results = {label: measure(url, batch) for label, batch, _ in workloads}
             stages = stage_means(httpx.get(url + "/metrics").text)
         finally:
             server.terminate()
@@ -187,29 +202,37 @@ def main() -> None:
 
     print(
         f"\n{args.entries} entries, embedded defaults, tiny pipeline, HTTP on loopback, "
-        f"b64_json {SIZE} PNG, one request at a time"
+        f"b64_json {SIZE} PNG, one request at a time\n"
     )
     print(
-        f"{'outcome':<10} {'requests':>8} {'p50 ms':>8} {'p99 ms':>8} {'overhead p50':>13} "
-        f"{'overhead p99':>13}"
+        "| workload | outcome | requests | p50 ms | p99 ms | overhead p50 ms | overhead p99 ms |"
     )
-    for kind in ("exact", "semantic", "miss"):
-        values = results.get(kind, [])
-        if not values:
-            continue
-        totals = [total for total, _ in values]
-        overheads = [total - backend for total, backend in values]
-        print(
-            f"{kind:<10} {len(values):>8} {statistics.median(totals):>8.2f} "
-            f"{percentile(totals, 99):>8.2f} {statistics.median(overheads):>13.2f} "
-            f"{percentile(overheads, 99):>13.2f}"
-        )
-    print("overhead = total minus the backend time the proxy reports (Server-Timing: generate)")
-    print(
-        "\nmean time per call inside the proxy, whole run (memoaized_stage_duration_seconds):"
-    )
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for label, _, expected in workloads:
+        for kind, values in sorted(results[label].items(), key=lambda kv: kv[0] != expected):
+            totals = [total for total, _ in values]
+            overheads = [total - backend for total, backend in values]
+            print(
+                f"| {label} | {kind} | {len(values)} | {statistics.median(totals):.2f} | "
+                f"{percentile(totals, 99):.2f} | {statistics.median(overheads):.2f} | "
+                f"{percentile(overheads, 99):.2f} |"
+            )
+    print("\noverhead = total minus the backend time the proxy reports (Server-Timing: generate)")
+    print("mean time per call inside the proxy, whole run (memoaized_stage_duration_seconds):")
     for stage, mean_ms in sorted(stages.items()):
         print(f"  {stage:<14} {mean_ms:7.2f} ms")
+
+
+def wait_ready(url: str, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + "/readyz").status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"the proxy at {url} was not ready after {timeout} s")
 
 
 def stage_means(metrics: str) -> dict[str, float]:

@@ -104,6 +104,16 @@ async def test_nearest_ranks_by_similarity_within_the_partition_only(index: Sema
     assert await index.nearest(base, "empty-partition", 5) == []
 
 
+async def test_count_by_blob(index: SemanticIndex) -> None:
+    shared = "c" * 64 + ".png"
+    await index.upsert(_entry("k1", shared), _vector(1))
+    await index.upsert(_entry("k2", shared), _vector(2))
+    await index.upsert(_entry("k3", "d" * 64 + ".png"), _vector(3))
+    assert await index.count(blob_id=shared) == 2
+    assert await index.count(blob_id="e" * 64 + ".png") == 0
+    assert await index.count() == 3
+
+
 async def test_upsert_of_the_same_id_replaces(index: SemanticIndex) -> None:
     entry = _entry("k1", "7" * 64 + ".png")
     await index.upsert(entry, _vector(1))

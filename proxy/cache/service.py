@@ -169,6 +169,18 @@ class ImageCache:
             found.extend(produced[:need])
         return CacheResult(_status(found, controls), tuple(found))
 
+    async def delete_entry(self, entry_id: str) -> bool:
+        """Forget one entry. Its index point goes first and its image after, and only when no
+        other entry shows the same image: a crash in between leaves an orphaned image, never a
+        point without its image. False when there was no such entry."""
+        entry = await self.index.get(entry_id)
+        if entry is None:
+            return False
+        await self.index.delete([entry_id])
+        if await self.index.count(blob_id=entry.blob_id) == 0:
+            await self.store.delete(entry.blob_id)
+        return True
+
     async def _lookup(
         self,
         query: Query,

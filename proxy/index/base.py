@@ -142,5 +142,5 @@ class SemanticIndex(ABC):
         """Remove entries; ids that do not exist are ignored."""
 
     @abstractmethod
-    async def count(self) -> int:
-        """How many entries the index holds."""
+    async def count(self, blob_id: str | None = None) -> int:
+        """How many entries the index holds; with ``blob_id``, how many show that image."""

@@ -160,8 +160,12 @@ class EdgeIndex(SemanticIndex):
             raise IndexError(f"retrieve failed: {error}") from error
         return Entry.from_payload(records[0].payload) if records else None
 
-    async def count(self) -> int:
-        return int(self.shard.count(qe.CountRequest(exact=True)))
+    async def count(self, blob_id: str | None = None) -> int:
+        condition = qe.Filter(must=[_match("blob_id", blob_id)]) if blob_id else None
+        try:
+            return int(self.shard.count(qe.CountRequest(exact=True, filter=condition)))
+        except Exception as error:
+            raise IndexError(f"count failed: {error}") from error
 
     def unindexed(self) -> int:
         """Points not yet in the HNSW index (searched by brute force until optimised)."""

@@ -136,9 +136,10 @@ class QdrantServerIndex(SemanticIndex):
         except Exception as error:
             raise IndexError(f"index delete failed: {error}") from error
 
-    async def count(self) -> int:
+    async def count(self, blob_id: str | None = None) -> int:
+        condition = models.Filter(must=[_match("blob_id", blob_id)]) if blob_id else None
         try:
-            result = await self.client.count(self.collection, exact=True)
+            result = await self.client.count(self.collection, count_filter=condition, exact=True)
         except Exception as error:
             raise IndexError(f"count failed: {error}") from error
         return int(result.count)

@@ -1,0 +1,119 @@
+"""What clients see when the backend fails or keys are required: the real app in-process with
+the real embedding model and index, in front of an `openai` backend whose upstream answers come
+from `httpx.MockTransport` (the upstream must misbehave on cue; the live happy path is in
+test_e2e_sd_server.py)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from litestar.testing import AsyncTestClient
+
+from backends.openai_compat import OpenAIBackend
+from proxy.app import create_app
+from proxy.settings import Settings
+
+UPSTREAM_KEY = "sk-upstream-never-shown"
+Upstream = Callable[[httpx.Request], httpx.Response]
+
+
+@pytest.fixture
+async def make_client(
+    tmp_path: Path, embedding_model_dir: Path
+) -> AsyncIterator[Callable[..., Any]]:
+    clients: list[AsyncTestClient[Any]] = []
+
+    async def make(upstream: Upstream, **settings: Any) -> AsyncTestClient[Any]:
+        backend = OpenAIBackend(
+            base_url="http://upstream.test/v1", api_key=UPSTREAM_KEY, default_model="dall-e-2",
+            connect_retries=0, transport=httpx.MockTransport(upstream),
+        )
+        app = create_app(
+            Settings(data_dir=tmp_path / f"data{len(clients)}", backend="openai",
+                     embedding_model_dir=str(embedding_model_dir), **settings),
+            backend=backend,
+        )
+        client = AsyncTestClient(app=app)
+        await client.__aenter__()
+        clients.append(client)
+        for _ in range(600):
+            if (await client.get("/readyz")).status_code == 200:
+                return client
+            await asyncio.sleep(0.05)
+        raise AssertionError("the app never became ready")
+
+    yield make
+    for client in clients:
+        await client.__aexit__(None, None, None)
+
+
+async def _generate(client: AsyncTestClient[Any], **headers: str) -> httpx.Response:
+    return await client.post(
+        "/v1/images/generations", json={"prompt": "a cat", "size": "256x256"}, headers=headers
+    )
+
+
+def _error(status: int, body: dict[str, Any], **headers: str) -> Upstream:
+    return lambda request: httpx.Response(status, json={"error": body}, headers=headers)
+
+
+async def test_upstream_rate_limit_reaches_the_client_with_retry_after(
+    make_client: Callable[..., Any],
+) -> None:
+    client = await make_client(_error(429, {"message": "Slow down", "type": "requests",
+                                            "param": None, "code": "rate_limit_exceeded"},
+                                      **{"Retry-After": "12"}))
+    response = await _generate(client)
+    assert response.status_code == 429
+    assert response.headers["retry-after"] == "12"
+    assert response.json()["error"]["code"] == "rate_limit_exceeded"
+
+
+async def test_failing_upstream_is_502_and_unreachable_is_503(
+    make_client: Callable[..., Any],
+) -> None:
+    failing = await make_client(lambda request: httpx.Response(500, text="internal"))
+    response = await _generate(failing)
+    assert response.status_code == 502
+    assert response.json()["error"]["type"] == "server_error"
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    unreachable = await make_client(refuse)
+    response = await _generate(unreachable)
+    assert response.status_code == 503
+    assert response.headers["retry-after"]
+    assert set(response.json()["error"]) == {"message", "type", "param", "code"}
+
+
+async def test_refused_upstream_key_is_502_and_never_echoed(
+    make_client: Callable[..., Any],
+) -> None:
+    client = await make_client(_error(401, {"message": f"Incorrect API key {UPSTREAM_KEY}",
+                                            "type": "invalid_request_error", "param": None,
+                                            "code": "invalid_api_key"}))
+    response = await _generate(client)
+    assert response.status_code == 502
+    assert UPSTREAM_KEY not in response.text
+    assert UPSTREAM_KEY not in str(response.headers)
+
+
+async def test_client_keys_are_required_when_configured(make_client: Callable[..., Any]) -> None:
+    png = httpx.Response(200, json={"created": 1, "data": [{"b64_json": "iVBORw0KGgo="}]})
+    client = await make_client(lambda request: png, api_keys="key-one, key-two")
+    missing = await _generate(client)
+    assert missing.status_code == 401
+    assert missing.json()["error"]["code"] == "invalid_api_key"
+    wrong = await _generate(client, Authorization="Bearer key-three")
+    assert wrong.status_code == 401
+    assert "key-three" not in wrong.text
+    assert (await client.get("/v1/models")).status_code == 401
+    right = await _generate(client, Authorization="Bearer key-two")
+    assert right.status_code == 200, right.text
+    assert (await client.get("/healthz")).status_code == 200  # probes need no key

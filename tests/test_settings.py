@@ -1,0 +1,48 @@
+"""Configuration: every option is an environment variable, a CLI flag and a README row."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+
+from proxy.cli import build_parser
+from proxy.settings import ENV_PREFIX, Settings
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_environment_variables_fill_every_kind_of_field() -> None:
+    settings = Settings.from_env({
+        "MEMOAIZED_PORT": "9100", "MEMOAIZED_THRESHOLD": "0.9",
+        "MEMOAIZED_DATA_DIR": "/srv/cache", "MEMOAIZED_BACKEND": "openai",
+        "MEMOAIZED_API_KEYS": "a, b", "MEMOAIZED_STORE_OPTIONS": "endpoint=http://x,region=r",
+    })
+    assert settings.port == 9100 and settings.threshold == 0.9
+    assert settings.data_dir == Path("/srv/cache") and settings.backend == "openai"
+    assert settings.client_keys == ("a", "b")
+    assert settings.store_option_map == {"endpoint": "http://x", "region": "r"}
+    with pytest.raises(ValueError, match="MEMOAIZED_PORT"):
+        Settings.from_env({"MEMOAIZED_PORT": "eighty"})
+
+
+def test_command_line_options_win_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from proxy.cli import _settings
+
+    monkeypatch.setenv("MEMOAIZED_PORT", "9100")
+    monkeypatch.setenv("MEMOAIZED_HOST", "0.0.0.0")
+    args = build_parser().parse_args(
+        ["serve", "--host", "127.0.0.1", "--port", "8080", "--data-dir", "/tmp/x",
+         "--backend", "diffusers", "--sd-model", "/models/tiny"]
+    )
+    settings = _settings(args)
+    assert (settings.host, settings.port) == ("127.0.0.1", 8080)
+    assert settings.sd_model == "/models/tiny" and settings.data_dir == Path("/tmp/x")
+
+
+def test_every_option_is_documented_in_the_readme() -> None:
+    readme = README.read_text(encoding="utf-8")
+    for f in fields(Settings):
+        assert f"`{ENV_PREFIX}{f.name.upper()}`" in readme, f.name
+        assert f"`--{f.name.replace('_', '-')}`" in readme, f.name
