@@ -32,6 +32,7 @@ test: setup
 
 lint: setup
 	$(VENV)/bin/ruff check proxy backends tests bench
+	$(VENV)/bin/ruff format --check proxy backends tests bench
 	$(VENV)/bin/mypy
 
 bench: setup

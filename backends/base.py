@@ -155,6 +155,12 @@ class ImageBackend(ABC):
         """The models this backend can produce, or None when any model name is passed through
         (an upstream API decides for itself)."""
 
+    @property
+    def default_size(self) -> str:
+        """The ``WxH`` that ``size=auto`` means for a local diffusion model (OpenAI's own model
+        families have fixed defaults)."""
+        return "512x512"
+
     def describe(self) -> str:
         """One line for logs and ``/v1/models``: what this backend is and where it points."""
         return self.name

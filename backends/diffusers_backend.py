@@ -101,8 +101,10 @@ class DiffusersBackend(ImageBackend):
         self._model_name = model_name or _default_name(model)
         self._requested_device = device
         self._requested_dtype = dtype
-        self._placeholder = is_tiny_pipeline(Path(model).expanduser())
-        self._steps = steps or (TINY_STEPS if self._placeholder else _DEFAULT_STEPS)
+        self._requested_steps = steps
+        self._placeholder = False
+        self._steps = _DEFAULT_STEPS
+        self._check_placeholder()
         self._guidance_scale = guidance_scale
         self._requested_size = default_size
         self._pipeline: Any = None
@@ -115,6 +117,13 @@ class DiffusersBackend(ImageBackend):
         # which cannot be stopped, still holds the pipeline.
         self._queue = asyncio.Lock()
         self._pipeline_guard = threading.Lock()
+
+    def _check_placeholder(self) -> None:
+        """Whether the model is the tiny placeholder pipeline, and the steps that follow.
+        Checked again at load time: the folder may be written between construction and
+        :meth:`start` (the proxy writes its demo pipeline on first use)."""
+        self._placeholder = is_tiny_pipeline(Path(self._model).expanduser())
+        self._steps = self._requested_steps or (TINY_STEPS if self._placeholder else _DEFAULT_STEPS)
 
     # -- what it serves --------------------------------------------------------------------
 
@@ -197,6 +206,7 @@ class DiffusersBackend(ImageBackend):
                 f"the diffusers backend needs torch and diffusers ({exc.name} is missing): "
                 f"{_EXTRA_HINT}"
             ) from exc
+        self._check_placeholder()
         source = _model_source(self._model)
         device = self._requested_device or _best_device(torch)
         dtype = self._requested_dtype or ("float16" if device.startswith("cuda") else "float32")

@@ -204,9 +204,7 @@ def main() -> None:
         f"\n{args.entries} entries, embedded defaults, tiny pipeline, HTTP on loopback, "
         f"b64_json {SIZE} PNG, one request at a time\n"
     )
-    print(
-        "| workload | outcome | requests | p50 ms | p99 ms | overhead p50 ms | overhead p99 ms |"
-    )
+    print("| workload | outcome | requests | p50 ms | p99 ms | overhead p50 ms | overhead p99 ms |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for label, _, expected in workloads:
         for kind, values in sorted(results[label].items(), key=lambda kv: kv[0] != expected):

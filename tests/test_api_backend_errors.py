@@ -30,12 +30,19 @@ async def make_client(
 
     async def make(upstream: Upstream, **settings: Any) -> AsyncTestClient[Any]:
         backend = OpenAIBackend(
-            base_url="http://upstream.test/v1", api_key=UPSTREAM_KEY, default_model="dall-e-2",
-            connect_retries=0, transport=httpx.MockTransport(upstream),
+            base_url="http://upstream.test/v1",
+            api_key=UPSTREAM_KEY,
+            default_model="dall-e-2",
+            connect_retries=0,
+            transport=httpx.MockTransport(upstream),
         )
         app = create_app(
-            Settings(data_dir=tmp_path / f"data{len(clients)}", backend="openai",
-                     embedding_model_dir=str(embedding_model_dir), **settings),
+            Settings(
+                data_dir=tmp_path / f"data{len(clients)}",
+                backend="openai",
+                embedding_model_dir=str(embedding_model_dir),
+                **settings,
+            ),
             backend=backend,
         )
         client = AsyncTestClient(app=app)
@@ -65,9 +72,18 @@ def _error(status: int, body: dict[str, Any], **headers: str) -> Upstream:
 async def test_upstream_rate_limit_reaches_the_client_with_retry_after(
     make_client: Callable[..., Any],
 ) -> None:
-    client = await make_client(_error(429, {"message": "Slow down", "type": "requests",
-                                            "param": None, "code": "rate_limit_exceeded"},
-                                      **{"Retry-After": "12"}))
+    client = await make_client(
+        _error(
+            429,
+            {
+                "message": "Slow down",
+                "type": "requests",
+                "param": None,
+                "code": "rate_limit_exceeded",
+            },
+            **{"Retry-After": "12"},
+        )
+    )
     response = await _generate(client)
     assert response.status_code == 429
     assert response.headers["retry-after"] == "12"
@@ -95,9 +111,17 @@ async def test_failing_upstream_is_502_and_unreachable_is_503(
 async def test_refused_upstream_key_is_502_and_never_echoed(
     make_client: Callable[..., Any],
 ) -> None:
-    client = await make_client(_error(401, {"message": f"Incorrect API key {UPSTREAM_KEY}",
-                                            "type": "invalid_request_error", "param": None,
-                                            "code": "invalid_api_key"}))
+    client = await make_client(
+        _error(
+            401,
+            {
+                "message": f"Incorrect API key {UPSTREAM_KEY}",
+                "type": "invalid_request_error",
+                "param": None,
+                "code": "invalid_api_key",
+            },
+        )
+    )
     response = await _generate(client)
     assert response.status_code == 502
     assert UPSTREAM_KEY not in response.text

@@ -40,14 +40,26 @@ async def cache(
     store = BlobStore(str(tmp_path / "images"))
     async with index, store:
         yield ImageCache(
-            backend=backend, index=index, store=store, embedder=embedder,
-            policy=MatchPolicy(0.98), metrics=Metrics(), energy_estimate_wh=lambda _: 2.9,
+            backend=backend,
+            index=index,
+            store=store,
+            embedder=embedder,
+            policy=MatchPolicy(0.98),
+            metrics=Metrics(),
+            energy_estimate_wh=lambda _: 2.9,
         )
 
 
 def _request(prompt: str, n: int = 1) -> GenerationRequest:
-    return GenerationRequest(prompt=prompt, model="tiny-sd", n=n, size="64x64", quality="auto",
-                             background="auto", moderation="auto")
+    return GenerationRequest(
+        prompt=prompt,
+        model="tiny-sd",
+        n=n,
+        size="64x64",
+        quality="auto",
+        background="auto",
+        moderation="auto",
+    )
 
 
 def _samples(cache: ImageCache, metric: str, **labels: str) -> float:
@@ -66,8 +78,9 @@ async def test_exact_hits_skip_the_embedding(cache: ImageCache) -> None:
 
 
 async def test_entries_record_their_cost(cache: ImageCache) -> None:
-    result = await cache.generate(_request("a kite over a beach", n=2), CacheControls(),
-                                  with_bytes=False)
+    result = await cache.generate(
+        _request("a kite over a beach", n=2), CacheControls(), with_bytes=False
+    )
     entries = [image.entry for image in result.images]
     assert all(entry is not None for entry in entries)
     for entry in entries:
@@ -81,14 +94,16 @@ async def test_entries_record_their_cost(cache: ImageCache) -> None:
 async def test_delete_removes_the_point_before_the_image_and_keeps_shared_images(
     cache: ImageCache,
 ) -> None:
-    result = await cache.generate(_request("a teapot shaped like a whale"), CacheControls(),
-                                  with_bytes=False)
+    result = await cache.generate(
+        _request("a teapot shaped like a whale"), CacheControls(), with_bytes=False
+    )
     entry = result.images[0].entry
     assert entry is not None
     assert await cache.store.exists(entry.blob_id)
     # A second entry showing the same image (as a seeded or imported library can have).
-    twin = type(entry)(**{**entry.payload(), "id": "00000000-0000-4000-8000-000000000001",
-                          "key": "another-key"})
+    twin = type(entry)(
+        **{**entry.payload(), "id": "00000000-0000-4000-8000-000000000001", "key": "another-key"}
+    )
     await cache.index.upsert(twin, cache.embedder.embed_one(twin.canonical))
     assert await cache.delete_entry(entry.id)
     assert await cache.index.get(entry.id) is None
@@ -100,22 +115,27 @@ async def test_delete_removes_the_point_before_the_image_and_keeps_shared_images
 
 async def test_a_failing_index_degrades_to_generating(cache: ImageCache) -> None:
     await cache.index.close()  # every index call now raises IndexError
-    result = await cache.generate(_request("a lamp made of coral"), CacheControls(),
-                                  with_bytes=True)
+    result = await cache.generate(
+        _request("a lamp made of coral"), CacheControls(), with_bytes=True
+    )
     assert result.status is CacheStatus.MISS
     assert result.images[0].data is not None
     assert result.images[0].entry is None  # generated and served, not cached
-    assert _samples(cache, "memoaized_cache_errors_total", component="index",
-                    operation="lookup") == 1
-    assert _samples(cache, "memoaized_cache_errors_total", component="index",
-                    operation="write") == 1
+    assert (
+        _samples(cache, "memoaized_cache_errors_total", component="index", operation="lookup") == 1
+    )
+    assert (
+        _samples(cache, "memoaized_cache_errors_total", component="index", operation="write") == 1
+    )
 
 
 async def test_a_failing_store_still_returns_the_image(cache: ImageCache) -> None:
     await cache.store.close()  # every store call now raises StoreError
-    result = await cache.generate(_request("a violin in the rain"), CacheControls(),
-                                  with_bytes=True)
+    result = await cache.generate(
+        _request("a violin in the rain"), CacheControls(), with_bytes=True
+    )
     assert result.images[0].data is not None and result.images[0].blob_id is None
     assert await cache.index.count() == 0  # no point without its image
-    assert _samples(cache, "memoaized_cache_errors_total", component="store",
-                    operation="write") == 1
+    assert (
+        _samples(cache, "memoaized_cache_errors_total", component="store", operation="write") == 1
+    )

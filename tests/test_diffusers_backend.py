@@ -278,3 +278,19 @@ async def test_guidance_scale_reaches_the_pipeline(tiny_model_dir: Path) -> None
     ) as unguided:
         plain = await unguided.generate(request)
     assert usual.images[0].data != plain.images[0].data
+
+
+async def test_a_pipeline_written_after_construction_is_recognised_as_the_placeholder(
+    tmp_path: Path,
+) -> None:
+    """The proxy builds its backend before it writes the demo pipeline on first use: the
+    backend must still know, once started, that its images are placeholders and that two
+    steps are enough."""
+    from backends.tiny import write_tiny_pipeline
+
+    backend = DiffusersBackend(model=str(tmp_path / "tiny-sd"))
+    assert not backend.placeholder
+    write_tiny_pipeline(tmp_path / "tiny-sd")
+    async with backend:
+        assert backend.placeholder
+        assert backend.steps == 2

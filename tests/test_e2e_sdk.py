@@ -230,3 +230,19 @@ def test_n_greater_than_one_serves_cached_images_first(proxy: LiveServer, client
     assert sorted(base64.b64decode(d.b64_json or "") for d in raw.parse().data or []) == sorted(
         images
     )
+
+
+def test_serve_with_no_backend_uses_the_demo_pipeline_and_says_so(
+    live_server: Callable[..., LiveServer], tmp_path: Path
+) -> None:
+    """`memoaized serve` on its defaults, as `make run` starts it: the tiny pipeline is written
+    under the data directory on first use, and the proxy says its images are placeholders."""
+    server = live_server("serve", "--data-dir", str(tmp_path / "data"))
+    assert (tmp_path / "data" / "models" / "tiny-sd" / "model_index.json").exists()
+    models = httpx.get(server.url + "/v1/models").json()["data"]
+    assert models[0]["memoaized"]["placeholder"] is True
+    assert "--sd-model" in models[0]["memoaized"]["notice"]
+    assert "placeholders" in server.log()
+    with _client(server) as client:
+        image, headers, _ = _generate(client, "a demo prompt")
+    assert headers["x-cache"] == "MISS" and image.startswith(b"\x89PNG")

@@ -14,11 +14,16 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def test_environment_variables_fill_every_kind_of_field() -> None:
-    settings = Settings.from_env({
-        "MEMOAIZED_PORT": "9100", "MEMOAIZED_THRESHOLD": "0.9",
-        "MEMOAIZED_DATA_DIR": "/srv/cache", "MEMOAIZED_BACKEND": "openai",
-        "MEMOAIZED_API_KEYS": "a, b", "MEMOAIZED_STORE_OPTIONS": "endpoint=http://x,region=r",
-    })
+    settings = Settings.from_env(
+        {
+            "MEMOAIZED_PORT": "9100",
+            "MEMOAIZED_THRESHOLD": "0.9",
+            "MEMOAIZED_DATA_DIR": "/srv/cache",
+            "MEMOAIZED_BACKEND": "openai",
+            "MEMOAIZED_API_KEYS": "a, b",
+            "MEMOAIZED_STORE_OPTIONS": "endpoint=http://x,region=r",
+        }
+    )
     assert settings.port == 9100 and settings.threshold == 0.9
     assert settings.data_dir == Path("/srv/cache") and settings.backend == "openai"
     assert settings.client_keys == ("a", "b")
@@ -33,8 +38,19 @@ def test_command_line_options_win_over_the_environment(monkeypatch: pytest.Monke
     monkeypatch.setenv("MEMOAIZED_PORT", "9100")
     monkeypatch.setenv("MEMOAIZED_HOST", "0.0.0.0")
     args = build_parser().parse_args(
-        ["serve", "--host", "127.0.0.1", "--port", "8080", "--data-dir", "/tmp/x",
-         "--backend", "diffusers", "--sd-model", "/models/tiny"]
+        [
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "8080",
+            "--data-dir",
+            "/tmp/x",
+            "--backend",
+            "diffusers",
+            "--sd-model",
+            "/models/tiny",
+        ]
     )
     settings = _settings(args)
     assert (settings.host, settings.port) == ("127.0.0.1", 8080)

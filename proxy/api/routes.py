@@ -26,6 +26,7 @@ from backends.images_api import (
 )
 from proxy.cache.controls import CacheControls, CacheOptions
 from proxy.cache.service import CacheResult, NotCached, ServedImage
+from proxy.settings import PLACEHOLDER_NOTICE
 from proxy.store import BlobNotFound, StoreError
 
 if TYPE_CHECKING:
@@ -96,7 +97,7 @@ async def create_image(request: Request[Any, Any, Any]) -> Response[bytes]:
     generation, response_format = to_generation_request(
         body,
         default_model=services.default_model,
-        default_size=getattr(backend, "default_size", "512x512"),
+        default_size=backend.default_size,
     )
     served_models = backend.served_models()
     if served_models is not None and generation.model not in served_models:
@@ -204,8 +205,6 @@ async def list_models(request: Request[Any, Any, Any]) -> Response[bytes]:
     services = _services(request)
     if (denied := _authorize(request, services)) is not None:
         return denied
-    from proxy.app import PLACEHOLDER_NOTICE
-
     backend = services.backend
     names = list(backend.served_models() or [services.default_model])
     note: dict[str, Any] = {"backend": backend.name, "placeholder": backend.placeholder}
