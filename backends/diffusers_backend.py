@@ -212,7 +212,7 @@ class DiffusersBackend(ImageBackend):
         dtype = self._requested_dtype or ("float16" if device.startswith("cuda") else "float32")
         try:
             pipeline = diffusers.AutoPipelineForText2Image.from_pretrained(
-                source, **{_dtype_keyword(): getattr(torch, dtype)}
+                source, dtype=getattr(torch, dtype)
             )
             pipeline = pipeline.to(device)
         except Exception as exc:
@@ -361,17 +361,6 @@ def _best_device(torch: Any) -> str:
     if mps is not None and mps.is_available():
         return "mps"
     return "cpu"
-
-
-def _dtype_keyword() -> str:
-    """The name ``from_pretrained`` takes the weight precision under. diffusers renamed
-    ``torch_dtype`` to ``dtype``, deprecating the old name; older releases, which the ``sd``
-    extra still allows, know only ``torch_dtype``. The rename came with ``_resolve_dtype``."""
-    try:
-        from diffusers.utils.deprecation_utils import _resolve_dtype  # noqa: F401
-    except ImportError:
-        return "torch_dtype"
-    return "dtype"
 
 
 def _native_size(pipeline: Any) -> str | None:

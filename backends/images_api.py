@@ -233,7 +233,9 @@ def to_generation_request(
 ) -> tuple[GenerationRequest, str]:
     """Validate ``body`` as OpenAI would and fill in the family's defaults, so that two requests
     meaning the same thing become equal. Returns the request and its ``response_format``."""
-    model = body.model or default_model
+    model = default_model if body.model is None else body.model
+    if not model.strip():
+        raise InvalidRequest("Invalid 'model': the model name must not be empty.", param="model")
     family = family_for(model, default_size=default_size)
     prompt = body.prompt
     if not prompt.strip():
@@ -252,7 +254,7 @@ def to_generation_request(
         else:
             message = f"Invalid 'n': integer must be between 1 and {family.max_n}, got {n}."
         raise InvalidRequest(message, param="n")
-    size = family.check_size(body.size or family.default_size)
+    size = family.check_size(family.default_size if body.size is None else body.size)
     _choice(body.quality, family.qualities, "quality", family.name)
     _choice(body.style, family.styles, "style", family.name)
     _choice(body.background, family.backgrounds, "background", family.name)

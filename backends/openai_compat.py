@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
+import math
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -122,11 +123,10 @@ class OpenAIBackend(ImageBackend):
             images.append(GeneratedImage(data, media_type, item.revised_prompt))
         if len(images) != request.n:
             raise BackendFailed(f"asked the upstream for {request.n} images, got {len(images)}")
-        energy = response.headers.get("x-energy-wh")
         return Generation(
             images=tuple(images),
             seconds=time.perf_counter() - started,
-            energy_wh=float(energy) if energy else None,
+            energy_wh=_energy(response.headers.get("x-energy-wh")),
         )
 
     async def _post(self, body: dict[str, Any]) -> httpx.Response:
@@ -201,18 +201,22 @@ def _upstream_body(request: GenerationRequest) -> dict[str, Any]:
     return {key: value for key, value in body.items() if value is not None}
 
 
-def _upstream_error(response: httpx.Response) -> Exception:
-    retry_after = response.headers.get("retry-after")
+def _energy(header: str | None) -> float | None:
+    """The energy an upstream reports for a generation (sd-server's ``X-Energy-Wh``); None when
+    absent or not a finite, non-negative number of watt-hours."""
     try:
-        detail = msgspec.json.decode(response.content, type=ErrorBody).error
-        message, error_type, param, code = detail.message, detail.type, detail.param, detail.code
-    except msgspec.DecodeError:
-        message, error_type, param, code = (
-            f"the upstream answered {response.status_code}",
-            "server_error",
-            None,
-            None,
-        )
+        energy = float(header) if header else None
+    except ValueError:
+        return None
+    return energy if energy is not None and math.isfinite(energy) and energy >= 0 else None
+
+
+def _upstream_error(response: httpx.Response) -> Exception:
+    """The client-facing error for an upstream's error answer. Only a 4xx that the upstream
+    explains in OpenAI's error shape is the client's to fix and passes through; anything else
+    (a refused proxy key, a 404 from a wrong URL, an HTML error page, a 5xx) is the backend
+    failing: 502."""
+    retry_after = response.headers.get("retry-after")
     status = response.status_code
     if status in (401, 403):
         # The client's key is fine; the proxy's own upstream credentials are not.
@@ -220,13 +224,26 @@ def _upstream_error(response: httpx.Response) -> Exception:
             f"the upstream refused the proxy's credentials ({status}); check "
             "MEMOAIZED_UPSTREAM_API_KEY"
         )
+    try:
+        detail = msgspec.json.decode(response.content, type=ErrorBody).error
+    except msgspec.DecodeError:
+        return BackendFailed(
+            f"the upstream answered {status} without an OpenAI error", retry_after=retry_after
+        )
     if status >= 500:
-        return BackendFailed(f"the upstream failed ({status}): {message}", retry_after=retry_after)
+        return BackendFailed(
+            f"the upstream failed ({status}): {detail.message}", retry_after=retry_after
+        )
+    if status == 404:
+        return BackendFailed(
+            f"the upstream has no images API at the configured URL ({status}: "
+            f"{detail.message}); check MEMOAIZED_UPSTREAM_URL"
+        )
     return UpstreamRejected(
-        message,
+        detail.message,
         status_code=status,
-        error_type=error_type,
-        param=param,
-        code=code,
+        error_type=detail.type,
+        param=detail.param,
+        code=detail.code,
         retry_after=retry_after,
     )

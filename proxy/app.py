@@ -26,6 +26,7 @@ from proxy.api.routes import ROUTES
 from proxy.cache.decision import MatchPolicy
 from proxy.cache.service import ImageCache
 from proxy.embedding import Embedder
+from proxy.errors import proxy_exception_handlers
 from proxy.index.base import SemanticIndex
 from proxy.index.edge import EdgeIndex
 from proxy.index.server import QdrantServerIndex
@@ -129,7 +130,7 @@ async def _warm_up(services: Services) -> None:
         index=services.index,
         store=services.store,
         embedder=services.embedder,
-        policy=MatchPolicy(settings.threshold),
+        policy=MatchPolicy(settings.threshold, services.embedder.unseen_text),
         metrics=services.metrics,
         energy_estimate_wh=lambda _model: settings.energy_wh_per_image,
         candidates=settings.candidates,
@@ -204,7 +205,7 @@ def create_app(
     app = Litestar(
         route_handlers=ROUTES,
         lifespan=[_lifespan],
-        exception_handlers=openai_exception_handlers(),
+        exception_handlers={**openai_exception_handlers(), **proxy_exception_handlers()},
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(title="memoaized", version="0.1.0", path="/docs"),
         debug=False,

@@ -28,7 +28,6 @@ _SD_SERVER_FIELDS = (
     "sd_device",
     "sd_dtype",
     "sd_steps",
-    "max_body_bytes",
     "log_level",
 )
 SD_SERVER_PORT = 9000

@@ -12,6 +12,7 @@ import importlib.util
 import json
 import logging
 import shutil
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -112,6 +113,25 @@ class Embedder:
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         unit: npt.NDArray[np.float32] = vectors / np.maximum(norms, 1e-12)
         return unit
+
+    def unseen_text(self, text: str) -> Counter[str]:
+        """The parts of ``text`` the model cannot see: the pieces its tokenizer maps to
+        ``[UNK]`` (most emoji, non-Latin digits, many symbols and scripts) and whatever lies past
+        its maximum length. Two prompts that differ only there embed identically."""
+        if self._model is None:
+            raise RuntimeError("Embedder.load() has not been called")
+        tokenizer = self._model.model.tokenizer  # fastembed's loaded `tokenizers.Tokenizer`
+        encoding = tokenizer.encode(text)
+        unknown = tokenizer.token_to_id("[UNK]")
+        unseen = Counter(
+            text[start:end]
+            for token_id, (start, end) in zip(encoding.ids, encoding.offsets, strict=True)
+            if token_id == unknown
+        )
+        if len(encoding.ids) >= MAX_TOKENS:
+            seen_up_to = max(end for _, end in encoding.offsets)
+            unseen[text[seen_up_to:]] += 1
+        return unseen
 
     def embed_one(self, text: str) -> npt.NDArray[np.float32]:
         vector: npt.NDArray[np.float32] = self.embed([text])[0]

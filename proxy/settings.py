@@ -134,6 +134,11 @@ class Settings:
         "Default minimum cosine similarity for a semantic hit (requests may set their own).",
         default=DEFAULT_THRESHOLD,
     )
+    min_threshold: float = _opt(
+        "Lowest threshold a request may ask for. Below 0.80, MiniLM serves three quarters of the "
+        "SugarCrepe hard negatives and four in ten SICK contradictions (bench/threshold.py).",
+        default=0.8,
+    )
     candidates: int = _opt("Nearest neighbours examined per lookup.", default=8)
     energy_wh_per_image: float = _opt(
         "Estimated energy of one generated image, in Wh, when the backend cannot measure it "
@@ -151,6 +156,15 @@ class Settings:
         default=60.0,
     )
     log_level: str = _opt("Logging level.", default="INFO")
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.min_threshold <= self.threshold <= 1.0:
+            raise ValueError(
+                f"thresholds must satisfy 0 < min_threshold ({self.min_threshold}) <= threshold "
+                f"({self.threshold}) <= 1: they are cosine similarities, not percentages"
+            )
+        if self.candidates < 1:
+            raise ValueError(f"candidates must be at least 1, not {self.candidates}")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Self:

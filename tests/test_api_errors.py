@@ -144,6 +144,30 @@ CASES: list[tuple[str, Any, dict[str, str], int, str | None, str | None]] = [
         "invalid_type",
     ),
     (
+        "cache threshold below the server minimum",
+        {"prompt": "a cat", "cache": {"threshold": 0.5}},
+        {},
+        400,
+        "cache.threshold",
+        "invalid_value",
+    ),
+    (
+        "empty model",
+        {"prompt": "a cat", "model": ""},
+        {},
+        400,
+        "model",
+        "invalid_value",
+    ),
+    (
+        "empty size",
+        {"prompt": "a cat", "size": ""},
+        {},
+        400,
+        "size",
+        "invalid_value",
+    ),
+    (
         "cache threshold out of range",
         {"prompt": "a cat", "cache": {"threshold": 1.5}},
         {},
@@ -209,7 +233,8 @@ async def test_bad_input_is_refused_in_openai_shape_and_nothing_is_stored(
         ("GET", "/v1/images/generations", 405),
         ("DELETE", "/v1/models", 405),
         ("GET", "/v1/images/files/not-a-blob", 404),
-        ("GET", "/v1/images/files/../../etc/passwd", 404),
+        ("GET", "/v1/images/files/%2e%2e%2f%2e%2e%2fetc%2fpasswd", 404),  # reaches the handler
+        ("GET", "/v1/images/files/..%2f..%2fetc%2fpasswd.png", 404),
     ],
 )
 async def test_routing_errors_are_openai_shaped(

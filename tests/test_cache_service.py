@@ -3,12 +3,13 @@ local image store and the tiny diffusers pipeline."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from backends.base import GenerationRequest
+from backends.base import BackendFailed, Generation, GenerationRequest
 from backends.diffusers_backend import DiffusersBackend
 from proxy.cache.controls import CacheControls
 from proxy.cache.decision import MatchPolicy
@@ -44,7 +45,7 @@ async def cache(
             index=index,
             store=store,
             embedder=embedder,
-            policy=MatchPolicy(0.98),
+            policy=MatchPolicy(0.98, embedder.unseen_text),
             metrics=Metrics(),
             energy_estimate_wh=lambda _: 2.9,
         )
@@ -114,7 +115,7 @@ async def test_delete_removes_the_point_before_the_image_and_keeps_shared_images
 
 
 async def test_a_failing_index_degrades_to_generating(cache: ImageCache) -> None:
-    await cache.index.close()  # every index call now raises IndexError
+    await cache.index.close()  # every index call now raises IndexUnavailable
     result = await cache.generate(
         _request("a lamp made of coral"), CacheControls(), with_bytes=True
     )
@@ -139,3 +140,72 @@ async def test_a_failing_store_still_returns_the_image(cache: ImageCache) -> Non
     assert (
         _samples(cache, "memoaized_cache_errors_total", component="store", operation="write") == 1
     )
+
+
+@pytest.mark.parametrize(
+    ("stored", "asked"),
+    [
+        ("a 狗 cat", "a 猫 cat"),  # dog, cat: both [UNK] to the tokenizer
+        ("\u0663 apples on a table", "\u0665 apples on a table"),  # Arabic-Indic 3 and 5
+        ("a price tag that says 5\u20bf", "a price tag that says 5\u20bd"),  # bitcoin, rouble
+        ("a blackboard with \u2203x written on it", "a blackboard with \u2200x written on it"),
+        # past the model's 256 tokens
+        (
+            "a " + "very " * 300 + "tall castle at dawn",
+            "a " + "very " * 300 + "tall castle at dusk",
+        ),
+    ],
+)
+async def test_prompts_differing_where_the_model_is_blind_never_match(
+    cache: ImageCache, stored: str, asked: str
+) -> None:
+    """The embedding model maps these to [UNK] or cuts them off past 256 tokens: the pairs embed
+    (nearly) identically, so only the unseen-text check keeps one from serving the other."""
+    first = await cache.generate(_request(stored), CacheControls(), with_bytes=False)
+    assert first.status is CacheStatus.MISS
+    second = await cache.generate(_request(asked), CacheControls(), with_bytes=False)
+    assert second.status is CacheStatus.MISS
+    rejected = _samples(
+        cache, "memoaized_candidate_decisions_total", verdict="reject", reason="unseen_text_differs"
+    )
+    assert rejected >= 1
+
+
+async def test_a_no_store_image_is_never_handed_to_another_request(cache: ImageCache) -> None:
+    private, shared = await asyncio.gather(
+        cache.generate(_request("a private sketch"), CacheControls(store=False), with_bytes=True),
+        cache.generate(_request("a private sketch"), CacheControls(), with_bytes=True),
+    )
+    assert private.images[0].entry is None
+    assert shared.images[0].entry is not None  # generated and stored for itself
+    assert shared.images[0].data != private.images[0].data
+    assert _samples(cache, "memoaized_single_flight_joins_total") == 0
+
+
+class _NoImages(DiffusersBackend):
+    """A backend that breaks the contract by answering with no image at all (a plug-in bug the
+    cache must survive); everything else is the real tiny pipeline."""
+
+    async def generate(self, request: GenerationRequest) -> Generation:
+        return Generation(images=(), seconds=0.01)
+
+
+async def test_a_backend_returning_no_image_fails_instead_of_looping(
+    tmp_path: Path, embedder: Embedder, tiny_model_dir: Path
+) -> None:
+    index = EdgeIndex(tmp_path / "other-index")
+    store = BlobStore(str(tmp_path / "other-images"))
+    async with index, store, _NoImages(model=str(tiny_model_dir)) as backend:
+        cache = ImageCache(
+            backend=backend,
+            index=index,
+            store=store,
+            embedder=embedder,
+            policy=MatchPolicy(0.98, embedder.unseen_text),
+            metrics=Metrics(),
+            energy_estimate_wh=lambda _: 2.9,
+        )
+        with pytest.raises(BackendFailed, match="no image"):
+            await asyncio.wait_for(
+                cache.generate(_request("anything"), CacheControls(), with_bytes=True), 5
+            )

@@ -78,14 +78,14 @@ async def test_upsert_then_get_roundtrips_every_field(index: SemanticIndex) -> N
     assert await index.count() == 1
 
 
-async def test_exact_finds_only_its_key_oldest_first(index: SemanticIndex) -> None:
+async def test_exact_finds_only_its_key_newest_first(index: SemanticIndex) -> None:
     older = _entry("k1", "1" * 64 + ".png", created_at=100.0)
     newer = _entry("k1", "2" * 64 + ".png", created_at=200.0)
     other = _entry("k2", "3" * 64 + ".png")
     for i, entry in enumerate((newer, other, older)):
         await index.upsert(entry, _vector(i))
-    assert await index.exact("k1", 10) == [older, newer]
-    assert await index.exact("k1", 1) == [older]
+    assert await index.exact("k1", 10) == [newer, older]
+    assert await index.exact("k1", 1) == [newer]
     assert await index.exact("missing", 5) == []
 
 
@@ -167,8 +167,7 @@ async def test_edge_optimisation_runs_in_a_child_and_keeps_concurrent_writes(
         assert await index.count() == 301
         assert await index.get(late.id) == late
         assert (await index.nearest(_vector(1000), late.partition, 1))[0].entry == late
-    assert not (tmp_path / "index.optimizing").exists()
-    assert not (tmp_path / "index.retired").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["index"]  # noqa: ASYNC240
 
 
 async def test_edge_recovers_when_a_swap_was_interrupted(tmp_path: Path) -> None:
@@ -180,3 +179,28 @@ async def test_edge_recovers_when_a_swap_was_interrupted(tmp_path: Path) -> None
     (tmp_path / "index").rename(tmp_path / "index.retired")
     async with EdgeIndex(tmp_path / "index") as index:
         assert await index.get(entry.id) == entry
+
+
+async def test_a_cancelled_optimisation_kills_its_child_and_leaves_no_copy(tmp_path: Path) -> None:
+    """Shutdown cancels maintenance: the optimiser process must not outlive it."""
+    import asyncio
+
+    import psutil
+
+    index = EdgeIndex(tmp_path / "index", optimize_after=1, indexing_threshold_kb=64)
+    async with index:
+        for i in range(2000):
+            await index.upsert(_entry(f"k{i}", f"{i:064x}.png"), _vector(i))
+        task = asyncio.create_task(index.maintain())
+        for _ in range(200):  # until the child has started
+            children = psutil.Process().children()
+            if children:
+                break
+            await asyncio.sleep(0.01)
+        assert children, "the optimiser child never started"
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert not any(child.is_running() and child.status() != "zombie" for child in children)
+        assert await index.count() == 2000
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["index"]  # noqa: ASYNC240

@@ -218,3 +218,33 @@ async def test_url_results_are_downloaded_without_the_key_and_size_limited() -> 
     async with _backend(handler, max_download_bytes=10) as backend:
         with pytest.raises(BackendFailed, match="larger than 10 bytes"):
             await backend.generate(REQUEST)
+
+
+async def test_a_wrong_upstream_url_or_an_html_error_page_is_502() -> None:
+    not_found = httpx.Response(404, text="<html>Not Found</html>")
+    async with _backend(lambda r: not_found) as backend:
+        with pytest.raises(BackendFailed) as raised:
+            await backend.generate(REQUEST)
+    assert raised.value.status_code == 502
+    error = {"message": "Invalid URL", "type": "invalid_request_error", "param": None, "code": None}
+    openai_404 = httpx.Response(404, json={"error": error})
+    async with _backend(lambda r: openai_404) as backend:
+        with pytest.raises(BackendFailed, match="UPSTREAM_URL"):
+            await backend.generate(REQUEST)
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [("0.25", 0.25), ("n/a", None), ("-1e9", None), ("nan", None), ("inf", None), (None, None)],
+)
+async def test_reported_energy_is_taken_only_when_plausible(
+    header: str | None, expected: float | None
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        response = _ok()
+        if header is not None:
+            response.headers["X-Energy-Wh"] = header
+        return response
+
+    async with _backend(handler) as backend:
+        assert (await backend.generate(REQUEST)).energy_wh == expected

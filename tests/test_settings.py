@@ -32,6 +32,20 @@ def test_environment_variables_fill_every_kind_of_field() -> None:
         Settings.from_env({"MEMOAIZED_PORT": "eighty"})
 
 
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {"MEMOAIZED_THRESHOLD": "98"},
+        {"MEMOAIZED_MIN_THRESHOLD": "0.99"},
+        {"MEMOAIZED_THRESHOLD": "0"},
+        {"MEMOAIZED_CANDIDATES": "0"},
+    ],
+)
+def test_nonsense_settings_are_refused_at_start(environ: dict[str, str]) -> None:
+    with pytest.raises(ValueError):
+        Settings.from_env(environ)
+
+
 def test_command_line_options_win_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     from proxy.cli import _settings
 

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 from litestar import MediaType, Request, Response, get, post
-from litestar.exceptions import HTTPException
 from litestar.params import FromPath
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -25,7 +24,8 @@ from backends.images_api import (
     to_generation_request,
 )
 from proxy.cache.controls import CacheControls, CacheOptions
-from proxy.cache.service import CacheResult, NotCached, ServedImage
+from proxy.cache.service import CacheResult, ServedImage
+from proxy.errors import NotReady, Unauthorized
 from proxy.settings import PLACEHOLDER_NOTICE
 from proxy.store import BlobNotFound, StoreError
 
@@ -43,36 +43,30 @@ class ProxyImagesRequest(ImagesRequest, forbid_unknown_fields=True, omit_default
     cache: CacheOptions | None = None
 
 
-class ServiceUnavailable(HTTPException):
-    status_code = 503
-
-
 def _services(request: Request[Any, Any, Any]) -> Services:
     services: Services = request.app.state.services
     return services
 
 
-def _authorize(request: Request[Any, Any, Any], services: Services) -> Response[bytes] | None:
-    """None when the request may proceed, else the 401 to send. Keys are compared in constant
-    time and never echoed."""
+def _authorize(request: Request[Any, Any, Any], services: Services) -> None:
+    """Raise ``Unauthorized`` unless the request carries a configured client key. Keys are
+    compared in constant time and never echoed."""
     keys = services.settings.client_keys
     if not keys:
-        return None
+        return
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
-        return error_response(
-            401,
+        raise Unauthorized(
             "You didn't provide an API key. You need to provide your API key in an Authorization "
-            "header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+            "header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."
         )
     supplied = token.strip().encode()
     valid = False
     for key in keys:
         valid |= hmac.compare_digest(supplied, key.encode())
     if not valid:
-        return error_response(401, "Incorrect API key provided.")
-    return None
+        raise Unauthorized("Incorrect API key provided.")
 
 
 @post("/v1/images/generations", status_code=200)
@@ -80,8 +74,7 @@ async def create_image(request: Request[Any, Any, Any]) -> Response[bytes]:
     """OpenAI's ``images.generate``, answered from the cache when it can be."""
     started = time.perf_counter()
     services = _services(request)
-    if (denied := _authorize(request, services)) is not None:
-        return denied
+    _authorize(request, services)
     raw = await request.body()
     try:
         body = msgspec.json.decode(raw, type=ProxyImagesRequest)
@@ -89,8 +82,8 @@ async def create_image(request: Request[Any, Any, Any]) -> Response[bytes]:
         raise decode_error(error) from None
     cache = services.cache
     if cache is None:
-        raise ServiceUnavailable(
-            detail=services.startup_error or "memoaized is starting; try again shortly",
+        raise NotReady(
+            services.startup_error or "memoaized is starting; try again shortly",
             headers={"Retry-After": "2"},
         )
     backend = services.backend
@@ -107,19 +100,12 @@ async def create_image(request: Request[Any, Any, Any]) -> Response[bytes]:
             param="model",
             code="model_not_found",
         )
-    controls = CacheControls.parse(request.headers.get("cache-control"), body.cache)
-    try:
-        result = await cache.generate(
-            generation, controls, with_bytes=response_format == "b64_json"
-        )
-    except NotCached as miss:
-        services.metrics.requests.labels("only_if_cached_miss", "none").inc()
-        return error_response(
-            504,
-            f"The image is not cached and the request said only-if-cached ({miss}).",
-            code="cache_miss",
-            headers={"X-Cache": "MISS"},
-        )
+    controls = CacheControls.parse(
+        request.headers.get("cache-control"),
+        body.cache,
+        min_threshold=services.settings.min_threshold,
+    )
+    result = await cache.generate(generation, controls, with_bytes=response_format == "b64_json")
     base_url = services.settings.public_url.rstrip("/") or str(request.base_url).rstrip("/")
     data = [_image_data(image, response_format, base_url) for image in result.images]
     payload = ImagesResponse(
@@ -177,7 +163,7 @@ async def get_image_file(request: Request[Any, Any, Any], name: FromPath[str]) -
     """A stored image, addressed by its content hash: immutable, so cached forever downstream."""
     services = _services(request)
     if services.store is None:
-        raise ServiceUnavailable(detail="memoaized is starting; try again shortly")
+        raise NotReady("memoaized is starting; try again shortly")
     try:
         media_type = services.store.media_type_of(name)
     except (ValueError, KeyError):
@@ -203,8 +189,7 @@ async def get_image_file(request: Request[Any, Any, Any], name: FromPath[str]) -
 @get("/v1/models", media_type=MediaType.JSON)
 async def list_models(request: Request[Any, Any, Any]) -> Response[bytes]:
     services = _services(request)
-    if (denied := _authorize(request, services)) is not None:
-        return denied
+    _authorize(request, services)
     backend = services.backend
     names = list(backend.served_models() or [services.default_model])
     note: dict[str, Any] = {"backend": backend.name, "placeholder": backend.placeholder}

@@ -17,24 +17,32 @@ from backends.base import GenerationRequest
 __all__ = ["Partition", "cache_key", "canonical_prompt"]
 
 _SPACE = re.compile(r"\s+")
-# Punctuation that never changes what a picture shows; quotes are kept because quoted text is
-# text to be rendered, and digits, letters and separators inside words ("1.5", "x-ray") stay.
-_NOISE = re.compile(r"[!?;:()\[\]{}<>*~^|\\]+|(?<!\d)[.](?!\d)")
+# Sentence punctuation at the end of a word ("a cat." "wow!!" "note: ..."): it never changes the
+# picture. Anything else stays, because it can: ":)" and ":(", "<3", "5 > 3", "(word:1.2)"
+# weights, "1.5", "x-ray".
+_SENTENCE_END = re.compile(r"(?<=[\w)\]])[.!?;:]+(?=\s|,|$)")
 _SPACE_BEFORE_COMMA = re.compile(r"\s+,")
-_QUOTED = re.compile(r"(\"[^\"]*\"|\u201c[^\u201d]*\u201d)")
+# Quoted text is text to be rendered: every common quote style, single quotes only when they
+# stand apart from words (so "the dog's bowl" is not a quotation).
+_QUOTED = re.compile(
+    r"(\"[^\"]*\"|\u201c[^\u201d]*\u201d|\u2018[^\u2019]*\u2019|\u00ab[^\u00bb]*\u00bb"
+    r"|(?<!\w)'[^']+'(?!\w))"
+)
 
 
 def canonical_prompt(prompt: str) -> str:
-    """The prompt with case, width, whitespace and decorative punctuation folded away.
+    """The prompt with case, width, whitespace and sentence punctuation folded away.
 
-    Quoted text is text to be rendered and keeps its case and punctuation. Comma-separated tag
-    lists ("castle, sunset, oil painting") compare as sets: when a prompt has three or more
-    comma-separated parts, they are sorted and deduplicated; with fewer, commas are dropped.
+    Conservative on purpose: two prompts with the same canonical form are served the same image
+    without any further check, so only what cannot change the picture is folded. Quoted text
+    (text to be rendered) keeps its case and punctuation. Comma-separated tag lists ("castle,
+    sunset, oil painting") compare as sets: when a prompt has three or more comma-separated
+    parts, they are sorted and deduplicated; with fewer, commas are dropped.
     """
     text = unicodedata.normalize("NFKC", prompt)
     pieces = _QUOTED.split(text)
     for i in range(0, len(pieces), 2):  # even pieces lie outside quotes
-        pieces[i] = _NOISE.sub(" ", pieces[i].casefold())
+        pieces[i] = _SENTENCE_END.sub(" ", pieces[i].casefold())
     text = _SPACE_BEFORE_COMMA.sub(",", "".join(pieces))
     parts = [_SPACE.sub(" ", part).strip() for part in text.split(",")]
     parts = [part for part in parts if part]

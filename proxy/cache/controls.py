@@ -36,16 +36,20 @@ class CacheControls:
     """Overrides the server's similarity threshold for this request."""
 
     @classmethod
-    def parse(cls, header: str | None, options: CacheOptions | None) -> CacheControls:
+    def parse(
+        cls, header: str | None, options: CacheOptions | None, *, min_threshold: float = 0.0
+    ) -> CacheControls:
         """Combine the header's directives with the body's ``cache`` object (either may be
-        absent; directives from both apply)."""
+        absent; directives from both apply). A threshold below ``min_threshold`` is refused:
+        in a shared cache it would let one request take whatever image lies nearest."""
         directives = {d.strip().lower().split("=")[0] for d in (header or "").split(",")}
         if options is not None and options.mode != "default":
             directives.add(options.mode)
         threshold = options.threshold if options is not None else None
-        if threshold is not None and not 0.0 < threshold <= 1.0:
+        if threshold is not None and not (0.0 < threshold <= 1.0 and threshold >= min_threshold):
             raise InvalidRequest(
-                f"Invalid 'cache.threshold': {threshold}; expected a number in (0, 1].",
+                f"Invalid 'cache.threshold': {threshold}; expected a cosine similarity between "
+                f"{min_threshold or 0} (this server's minimum) and 1.",
                 param="cache.threshold",
             )
         controls = cls(

@@ -6,8 +6,8 @@ evaluation command and the benchmarks) asks ``MatchPolicy.decide``; nothing else
 
 from __future__ import annotations
 
-import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from proxy.cache.canonical import Partition, cache_key, canonical_prompt
@@ -38,34 +38,34 @@ class Decision:
 
     serve: bool
     reason: str
-
-
-# Characters the English embedding model cannot see: its tokenizer maps most emoji, symbols and
-# non-Latin scripts to [UNK], so "a 狗 cat" and "a 猫 cat" embed identically (cosine 1.0).
-_OPAQUE_CATEGORIES = frozenset({"So", "Sk", "Co", "Cn", "Lo"})
-
-
-def _opaque_characters(text: str) -> Counter[str]:
-    return Counter(c for c in text if unicodedata.category(c) in _OPAQUE_CATEGORIES)
+    match: str | None = None
+    """For a served candidate: ``exact`` (same key) or ``semantic``."""
 
 
 class MatchPolicy:
     """Accepts a candidate when it lies in the query's partition and either has the query's
     exact key, or a similarity at or above the threshold (the request's own, else the default)
-    and the same characters the embedding model cannot see."""
+    and the same text where the embedding model is blind.
 
-    def __init__(self, threshold: float) -> None:
+    ``unseen_text`` names that text for a prompt (``Embedder.unseen_text``): the model maps
+    most emoji, non-Latin digits and scripts to ``[UNK]`` and ignores what lies past its
+    maximum length, so "a 狗 cat" and "a 猫 cat" (or two counts in Arabic-Indic digits) embed
+    identically and their similarity says nothing.
+    """
+
+    def __init__(self, threshold: float, unseen_text: Callable[[str], Counter[str]]) -> None:
         self.threshold = threshold
+        self.unseen_text = unseen_text
 
     async def decide(self, query: Query, candidate: Candidate, controls: CacheControls) -> Decision:
         entry = candidate.entry
         if entry.partition != query.partition.key:
             return Decision(False, "partition_mismatch")
         if entry.key == query.key:
-            return Decision(True, "exact")
+            return Decision(True, "exact", "exact")
         threshold = controls.threshold if controls.threshold is not None else self.threshold
         if candidate.similarity < threshold:
             return Decision(False, "below_threshold")
-        if _opaque_characters(query.canonical) != _opaque_characters(entry.canonical):
-            return Decision(False, "unembeddable_text_differs")
-        return Decision(True, "similar")
+        if self.unseen_text(query.canonical) != self.unseen_text(entry.canonical):
+            return Decision(False, "unseen_text_differs")
+        return Decision(True, "similar", "semantic")

@@ -23,17 +23,18 @@ from enum import StrEnum
 import numpy as np
 import numpy.typing as npt
 
-from backends.base import BackendError, Generation, GenerationRequest, ImageBackend
+from backends.base import BackendError, BackendFailed, Generation, GenerationRequest, ImageBackend
 from proxy.cache.canonical import Partition
 from proxy.cache.controls import CacheControls
 from proxy.cache.decision import MatchPolicy, Query
 from proxy.cache.singleflight import SingleFlight
 from proxy.embedding import Embedder
-from proxy.index.base import Candidate, Entry, IndexError, SemanticIndex, entry_id
+from proxy.errors import NotCached
+from proxy.index.base import Candidate, Entry, IndexUnavailable, SemanticIndex, entry_id
 from proxy.metrics import Metrics
 from proxy.store import BlobNotFound, BlobStore, StoreError
 
-__all__ = ["CacheResult", "CacheStatus", "ImageCache", "NotCached", "ServedImage", "new_entry"]
+__all__ = ["CacheResult", "CacheStatus", "ImageCache", "ServedImage", "new_entry"]
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +49,6 @@ class CacheStatus(StrEnum):
     PARTIAL = "PARTIAL"
     REFRESH = "REFRESH"
     BYPASS = "BYPASS"
-
-
-class NotCached(Exception):
-    """``only-if-cached`` was asked and the cache cannot answer the whole request."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,17 +147,24 @@ class ImageCache:
         if controls.lookup:
             found = await self._lookup(query, request.n, controls, with_bytes, vector)
         if len(found) < request.n and controls.only_if_cached:
-            raise NotCached(f"{len(found)} of {request.n} images are cached")
+            self.metrics.requests.labels("only_if_cached_miss", "none").inc()
+            raise NotCached(
+                f"The image is not cached and the request said only-if-cached "
+                f"({len(found)} of {request.n} images are cached)."
+            )
         while len(found) < request.n:
             need = request.n - len(found)
             work = functools.partial(
                 self._produce, dataclasses.replace(request, n=need), query, controls, vector
             )
-            if not controls.lookup:
-                # A no-cache request wants a fresh image: it never joins another's generation.
-                found.extend(await work())
-                continue
-            produced, joined = await self.flights.run(query.key, work)
+            if not (controls.lookup and controls.store):
+                # A no-cache request wants a fresh image, so it never joins another's
+                # generation; a no-store request's image is its own, so nobody joins it.
+                produced, joined = await work(), False
+            else:
+                produced, joined = await self.flights.run(query.key, work)
+            if not produced:
+                raise BackendFailed(f"the backend returned no image for {need} requested")
             if joined:
                 self.metrics.single_flight_joins.inc()
                 produced = tuple(
@@ -205,7 +209,7 @@ class ImageCache:
                 vector[0], query.partition.key, max(self.candidates, n + len(seen))
             )
             self._stage("index_nearest", started)
-        except IndexError as error:
+        except IndexUnavailable as error:
             log.warning("cache lookup failed, generating without it: %s", error)
             self.metrics.cache_errors.labels("index", "lookup").inc()
             return served
@@ -255,7 +259,7 @@ class ImageCache:
                 self.metrics.cache_errors.labels("store", "read").inc()
                 return
         seen.add(entry.blob_id)
-        match = "exact" if decision.reason == "exact" else "semantic"
+        match = decision.match or "semantic"
         served.append(
             ServedImage(
                 media_type=entry.media_type,
@@ -361,7 +365,7 @@ class ImageCache:
             started = time.perf_counter()
             await self.index.upsert(entry, vector[0])
             self._stage("index_upsert", started)
-        except IndexError as error:
+        except IndexUnavailable as error:
             log.warning("cannot index a generated image, serving it uncached: %s", error)
             self.metrics.cache_errors.labels("index", "write").inc()
             return blob_id, None

@@ -5,6 +5,6 @@ One interface (``SemanticIndex``), two implementations chosen by configuration:
 (a Qdrant server through ``qdrant-client``, for shared deployments).
 """
 
-from proxy.index.base import Candidate, Entry, IndexError, SemanticIndex
+from proxy.index.base import Candidate, Entry, IndexUnavailable, SemanticIndex
 
-__all__ = ["Candidate", "Entry", "IndexError", "SemanticIndex"]
+__all__ = ["Candidate", "Entry", "IndexUnavailable", "SemanticIndex"]

@@ -11,7 +11,7 @@ from typing import Any, Self
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["PAYLOAD_INDEXES", "Candidate", "Entry", "IndexError", "SemanticIndex", "entry_id"]
+__all__ = ["PAYLOAD_INDEXES", "Candidate", "Entry", "IndexUnavailable", "SemanticIndex", "entry_id"]
 
 Vector = npt.NDArray[np.float32]
 
@@ -95,7 +95,7 @@ class Candidate:
     similarity: float
 
 
-class IndexError(Exception):
+class IndexUnavailable(Exception):
     """The index failed; the proxy degrades to generating without the cache."""
 
 
@@ -123,7 +123,8 @@ class SemanticIndex(ABC):
 
     @abstractmethod
     async def exact(self, key: str, limit: int) -> list[Entry]:
-        """Up to ``limit`` entries stored under ``key``, oldest first."""
+        """Up to ``limit`` entries stored under ``key``, newest first (so a ``no-cache``
+        refresh is what later requests get). Looks at most at 256 entries of one key."""
 
     @abstractmethod
     async def nearest(self, vector: Vector, partition: str, limit: int) -> list[Candidate]:

@@ -13,6 +13,7 @@ import asyncio
 import logging
 import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,13 +22,21 @@ from typing import Any
 import qdrant_edge as qe
 
 from proxy.embedding import EMBEDDING_DIM
-from proxy.index.base import PAYLOAD_INDEXES, Candidate, Entry, IndexError, SemanticIndex, Vector
+from proxy.index.base import (
+    PAYLOAD_INDEXES,
+    Candidate,
+    Entry,
+    IndexUnavailable,
+    SemanticIndex,
+    Vector,
+)
 
 __all__ = ["EdgeIndex"]
 
 log = logging.getLogger(__name__)
 
 _SCROLL_LIMIT = 256
+_OPTIMIZING = ".optimizing-"
 
 
 def _match(field: str, value: str) -> qe.FieldCondition:
@@ -59,7 +68,7 @@ class EdgeIndex(SemanticIndex):
     @property
     def shard(self) -> Any:
         if self._shard is None:
-            raise IndexError("the index is not open")
+            raise IndexUnavailable("the index is not open")
         return self._shard
 
     async def open(self) -> None:
@@ -77,7 +86,7 @@ class EdgeIndex(SemanticIndex):
                 )
                 self._shard = qe.EdgeShard.create(str(self.path), config)
         except Exception as error:
-            raise IndexError(
+            raise IndexUnavailable(
                 f"cannot open the Qdrant Edge index in {self.path}: {error}"
             ) from error
         existing = set(self._shard.info().payload_schema)
@@ -101,8 +110,9 @@ class EdgeIndex(SemanticIndex):
         retired = self.path.with_name(self.path.name + ".retired")
         if not self.path.exists() and retired.exists():
             retired.rename(self.path)
-        for suffix in (".optimizing", ".retired"):
-            shutil.rmtree(self.path.with_name(self.path.name + suffix), ignore_errors=True)
+        shutil.rmtree(retired, ignore_errors=True)
+        for leftover in self.path.parent.glob(self.path.name + _OPTIMIZING + "*"):
+            shutil.rmtree(leftover, ignore_errors=True)
 
     async def close(self) -> None:
         if self._shard is not None:
@@ -118,8 +128,8 @@ class EdgeIndex(SemanticIndex):
         try:
             records, _ = self.shard.scroll(request)
         except Exception as error:
-            raise IndexError(f"exact lookup failed: {error}") from error
-        entries = sorted((Entry.from_payload(r.payload) for r in records), key=_age)
+            raise IndexUnavailable(f"exact lookup failed: {error}") from error
+        entries = sorted((Entry.from_payload(r.payload) for r in records), key=_age, reverse=True)
         return entries[:limit]
 
     async def nearest(self, vector: Vector, partition: str, limit: int) -> list[Candidate]:
@@ -133,7 +143,7 @@ class EdgeIndex(SemanticIndex):
         try:
             points = self.shard.query(request)
         except Exception as error:
-            raise IndexError(f"nearest-neighbour lookup failed: {error}") from error
+            raise IndexUnavailable(f"nearest-neighbour lookup failed: {error}") from error
         return [Candidate(Entry.from_payload(p.payload), float(p.score)) for p in points]
 
     async def upsert(self, entry: Entry, vector: Vector) -> None:
@@ -149,7 +159,7 @@ class EdgeIndex(SemanticIndex):
             try:
                 self.shard.update(operation)
             except Exception as error:
-                raise IndexError(f"index write failed: {error}") from error
+                raise IndexUnavailable(f"index write failed: {error}") from error
             if self._replay is not None:
                 self._replay.append(operation)
 
@@ -157,7 +167,7 @@ class EdgeIndex(SemanticIndex):
         try:
             records = self.shard.retrieve([entry_id], True, False)
         except Exception as error:
-            raise IndexError(f"retrieve failed: {error}") from error
+            raise IndexUnavailable(f"retrieve failed: {error}") from error
         return Entry.from_payload(records[0].payload) if records else None
 
     async def count(self, blob_id: str | None = None) -> int:
@@ -165,7 +175,7 @@ class EdgeIndex(SemanticIndex):
         try:
             return int(self.shard.count(qe.CountRequest(exact=True, filter=condition)))
         except Exception as error:
-            raise IndexError(f"count failed: {error}") from error
+            raise IndexUnavailable(f"count failed: {error}") from error
 
     def unindexed(self) -> int:
         """Points not yet in the HNSW index (searched by brute force until optimised)."""
@@ -181,13 +191,14 @@ class EdgeIndex(SemanticIndex):
         """
         if self._shard is None or (not force and self.unindexed() < self.optimize_after):
             return False
-        work = self.path.with_name(self.path.name + ".optimizing")
         started = time.perf_counter()
         async with self._write_lock:
             self._shard.flush()
-            shutil.rmtree(work, ignore_errors=True)
-            await asyncio.to_thread(shutil.copytree, self.path, work)
+            # A fresh name each time: an optimiser orphaned by a crash can never write into it.
+            work = Path(tempfile.mkdtemp(prefix=self.path.name + _OPTIMIZING, dir=self.path.parent))
+            await asyncio.to_thread(shutil.copytree, self.path, work, dirs_exist_ok=True)
             self._replay = []
+        process = None
         try:
             process = await asyncio.create_subprocess_exec(
                 sys.executable,
@@ -199,11 +210,16 @@ class EdgeIndex(SemanticIndex):
             )
             output, _ = await process.communicate()
             if process.returncode != 0:
-                raise IndexError(f"optimiser exited with {process.returncode}: {output.decode()}")
+                raise IndexUnavailable(
+                    f"optimiser exited with {process.returncode}: {output.decode()}"
+                )
             async with self._write_lock:
                 self._swap_in(work)
         except BaseException:
             self._replay = None
+            if process is not None and process.returncode is None:
+                process.kill()  # cancelled (shutdown): the child must not outlive its copy
+                await process.wait()
             shutil.rmtree(work, ignore_errors=True)
             raise
         log.info("index optimised and swapped in after %.1f s", time.perf_counter() - started)

@@ -16,7 +16,14 @@ from typing import Any
 from qdrant_client import AsyncQdrantClient, models
 
 from proxy.embedding import EMBEDDING_DIM
-from proxy.index.base import PAYLOAD_INDEXES, Candidate, Entry, IndexError, SemanticIndex, Vector
+from proxy.index.base import (
+    PAYLOAD_INDEXES,
+    Candidate,
+    Entry,
+    IndexUnavailable,
+    SemanticIndex,
+    Vector,
+)
 
 __all__ = ["QdrantServerIndex"]
 
@@ -50,7 +57,7 @@ class QdrantServerIndex(SemanticIndex):
     @property
     def client(self) -> AsyncQdrantClient:
         if self._client is None:
-            raise IndexError("the index is not open")
+            raise IndexUnavailable("the index is not open")
         return self._client
 
     async def open(self) -> None:
@@ -76,7 +83,7 @@ class QdrantServerIndex(SemanticIndex):
                         self.collection, name, models.PayloadSchemaType.KEYWORD
                     )
         except Exception as error:
-            raise IndexError(
+            raise IndexUnavailable(
                 f"cannot open Qdrant collection {self.collection!r}: {error}"
             ) from error
         log.info("Qdrant collection %r at %s is open", self.collection, self.url)
@@ -95,8 +102,10 @@ class QdrantServerIndex(SemanticIndex):
                 with_payload=True,
             )
         except Exception as error:
-            raise IndexError(f"exact lookup failed: {error}") from error
-        entries = sorted((_entry(r.payload) for r in records), key=lambda e: e.created_at)
+            raise IndexUnavailable(f"exact lookup failed: {error}") from error
+        entries = sorted(
+            (_entry(r.payload) for r in records), key=lambda e: e.created_at, reverse=True
+        )
         return entries[:limit]
 
     async def nearest(self, vector: Vector, partition: str, limit: int) -> list[Candidate]:
@@ -109,7 +118,7 @@ class QdrantServerIndex(SemanticIndex):
                 with_payload=True,
             )
         except Exception as error:
-            raise IndexError(f"nearest-neighbour lookup failed: {error}") from error
+            raise IndexUnavailable(f"nearest-neighbour lookup failed: {error}") from error
         return [Candidate(_entry(p.payload), float(p.score)) for p in response.points]
 
     async def upsert(self, entry: Entry, vector: Vector) -> None:
@@ -117,13 +126,13 @@ class QdrantServerIndex(SemanticIndex):
         try:
             await self.client.upsert(self.collection, [point], wait=True)
         except Exception as error:
-            raise IndexError(f"index write failed: {error}") from error
+            raise IndexUnavailable(f"index write failed: {error}") from error
 
     async def get(self, entry_id: str) -> Entry | None:
         try:
             records = await self.client.retrieve(self.collection, [entry_id], with_payload=True)
         except Exception as error:
-            raise IndexError(f"retrieve failed: {error}") from error
+            raise IndexUnavailable(f"retrieve failed: {error}") from error
         return _entry(records[0].payload) if records else None
 
     async def delete(self, entry_ids: Sequence[str]) -> None:
@@ -134,14 +143,14 @@ class QdrantServerIndex(SemanticIndex):
                 self.collection, models.PointIdsList(points=list(entry_ids)), wait=True
             )
         except Exception as error:
-            raise IndexError(f"index delete failed: {error}") from error
+            raise IndexUnavailable(f"index delete failed: {error}") from error
 
     async def count(self, blob_id: str | None = None) -> int:
         condition = models.Filter(must=[_match("blob_id", blob_id)]) if blob_id else None
         try:
             result = await self.client.count(self.collection, count_filter=condition, exact=True)
         except Exception as error:
-            raise IndexError(f"count failed: {error}") from error
+            raise IndexUnavailable(f"count failed: {error}") from error
         return int(result.count)
 
 

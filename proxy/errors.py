@@ -1,0 +1,68 @@
+"""The proxy's own errors. One handler (``proxy_exception_handlers``) turns each into OpenAI's
+error shape; errors shared with ``sd-server`` (``InvalidRequest``, ``BackendError``) are mapped
+by ``backends.http_errors``::
+
+    ProxyError
+    ├── Unauthorized     401  a client key is required and missing or wrong
+    ├── NotReady         503  the proxy is still starting, or failed to start
+    └── NotCached        504  ``only-if-cached`` and the cache cannot answer the whole request
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from litestar import Request, Response
+
+from backends.http_errors import error_response
+
+__all__ = ["NotCached", "NotReady", "ProxyError", "Unauthorized", "proxy_exception_handlers"]
+
+
+class ProxyError(Exception):
+    """Base of the proxy's errors: a status, OpenAI's error type and code, extra headers."""
+
+    status_code: ClassVar[int] = 500
+    error_type: ClassVar[str | None] = None
+    code: ClassVar[str | None] = None
+
+    def __init__(self, message: str, *, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.headers = dict(headers or {})
+
+
+class Unauthorized(ProxyError):
+    status_code = 401
+    code = "invalid_api_key"
+
+
+class NotReady(ProxyError):
+    status_code = 503
+    error_type = "server_error"
+    code = "not_ready"
+
+
+class NotCached(ProxyError):
+    status_code = 504
+    code = "cache_miss"
+
+    def __init__(self, message: str) -> None:
+        # The OpenAI SDK retries 5xx answers; asking again cannot make the image cached.
+        super().__init__(message, headers={"X-Cache": "MISS", "X-Should-Retry": "false"})
+
+
+def _proxy_error(_: Request[Any, Any, Any], exc: ProxyError) -> Response[bytes]:
+    return error_response(
+        exc.status_code,
+        exc.message,
+        error_type=exc.error_type,
+        code=exc.code,
+        headers=exc.headers,
+    )
+
+
+def proxy_exception_handlers() -> dict[type[Exception] | int, Any]:
+    """Exception handlers for the proxy's own errors, to merge with the shared ones."""
+    return {ProxyError: _proxy_error}
