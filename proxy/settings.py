@@ -135,8 +135,9 @@ class Settings:
         default=DEFAULT_THRESHOLD,
     )
     min_threshold: float = _opt(
-        "Lowest threshold a request may ask for. Below 0.80, MiniLM serves three quarters of the "
-        "SugarCrepe hard negatives and four in ten SICK contradictions (bench/threshold.py).",
+        "Lowest threshold a request may ask for. At 0.80 MiniLM already serves three quarters "
+        "of the SugarCrepe hard negatives and four in ten SICK contradictions "
+        "(bench/threshold.py).",
         default=0.8,
     )
     candidates: int = _opt("Nearest neighbours examined per lookup.", default=8)
