@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from backends.base import BackendFailed, Generation, GenerationRequest
+from backends.base import BackendFailed, Generation, GenerationRequest, ImageBackend
 from backends.diffusers_backend import DiffusersBackend
 from proxy.cache.controls import CacheControls
 from proxy.cache.decision import MatchPolicy
@@ -33,6 +33,20 @@ def embedder(embedding_model_dir: Path) -> Embedder:
     return loaded
 
 
+def _cache(
+    backend: ImageBackend, index: EdgeIndex, store: BlobStore, embedder: Embedder
+) -> ImageCache:
+    return ImageCache(
+        backend=backend,
+        index=index,
+        store=store,
+        embedder=embedder,
+        policy=MatchPolicy(0.98, embedder.unseen_text),
+        metrics=Metrics(),
+        energy_estimate_wh=lambda _: 2.9,
+    )
+
+
 @pytest.fixture
 async def cache(
     tmp_path: Path, backend: DiffusersBackend, embedder: Embedder
@@ -40,15 +54,7 @@ async def cache(
     index = EdgeIndex(tmp_path / "index")
     store = BlobStore(str(tmp_path / "images"))
     async with index, store:
-        yield ImageCache(
-            backend=backend,
-            index=index,
-            store=store,
-            embedder=embedder,
-            policy=MatchPolicy(0.98, embedder.unseen_text),
-            metrics=Metrics(),
-            energy_estimate_wh=lambda _: 2.9,
-        )
+        yield _cache(backend, index, store, embedder)
 
 
 def _request(prompt: str, n: int = 1) -> GenerationRequest:
@@ -196,15 +202,7 @@ async def test_a_backend_returning_no_image_fails_instead_of_looping(
     index = EdgeIndex(tmp_path / "other-index")
     store = BlobStore(str(tmp_path / "other-images"))
     async with index, store, _NoImages(model=str(tiny_model_dir)) as backend:
-        cache = ImageCache(
-            backend=backend,
-            index=index,
-            store=store,
-            embedder=embedder,
-            policy=MatchPolicy(0.98, embedder.unseen_text),
-            metrics=Metrics(),
-            energy_estimate_wh=lambda _: 2.9,
-        )
+        cache = _cache(backend, index, store, embedder)
         with pytest.raises(BackendFailed, match="no image"):
             await asyncio.wait_for(
                 cache.generate(_request("anything"), CacheControls(), with_bytes=True), 5
