@@ -19,6 +19,7 @@ Prints a table. Usage: python bench/latency.py [--entries 10000] [--queries 300]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import asyncio
 import csv
 import os
@@ -224,11 +225,9 @@ def main() -> None:
 def wait_ready(url: str, timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
+        with contextlib.suppress(httpx.HTTPError):  # not listening yet
             if httpx.get(url + "/readyz").status_code == 200:
                 return
-        except httpx.HTTPError:
-            pass
         time.sleep(0.2)
     raise RuntimeError(f"the proxy at {url} was not ready after {timeout} s")
 

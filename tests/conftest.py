@@ -74,11 +74,9 @@ class LiveServer:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited early:\n{self.log()}")
-            try:
+            with contextlib.suppress(httpx.HTTPError):  # not listening yet
                 if httpx.get(self.url + ready_path, timeout=1.0).status_code == 200:
                     return self
-            except httpx.HTTPError:
-                pass
             time.sleep(0.2)
         self.stop()
         raise RuntimeError(f"server not ready after {timeout} s:\n{self.log()}")
