@@ -19,8 +19,8 @@ Prints a table. Usage: python bench/latency.py [--entries 10000] [--queries 300]
 from __future__ import annotations
 
 import argparse
-import contextlib
 import asyncio
+import contextlib
 import csv
 import os
 import random
