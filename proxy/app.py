@@ -34,7 +34,7 @@ from proxy.metrics import Metrics
 from proxy.settings import PLACEHOLDER_NOTICE, Settings
 from proxy.store import BlobStore
 
-__all__ = ["Services", "create_app"]
+__all__ = ["Services", "build_embedder", "create_app"]
 
 log = logging.getLogger("memoaized")
 
@@ -50,6 +50,7 @@ class Services:
     embedder: Embedder
     store: BlobStore | None = None
     cache: ImageCache | None = None
+    policy: MatchPolicy | None = None
     startup_error: str | None = None
     tiny_model_dir: Path | None = None
     background: set[asyncio.Task[None]] = field(default_factory=set)
@@ -99,7 +100,7 @@ def _build_index(settings: Settings) -> SemanticIndex:
     return EdgeIndex(settings.index_dir)
 
 
-def _build_embedder(settings: Settings) -> Embedder:
+def build_embedder(settings: Settings) -> Embedder:
     if settings.embedding_model_dir == "download":
         return Embedder(settings.embedding_model)
     model_dir = (
@@ -115,31 +116,40 @@ async def _warm_up(services: Services) -> None:
     settings = services.settings
     try:
         loading = asyncio.to_thread(services.embedder.load)
+        policy = asyncio.to_thread(
+            MatchPolicy.from_settings, settings, services.embedder.unseen_text, services.metrics
+        )
         if services.tiny_model_dir is not None:
             from backends.tiny import write_tiny_pipeline
 
             await asyncio.to_thread(write_tiny_pipeline, services.tiny_model_dir)
-        await asyncio.gather(loading, services.backend.start())
+        _, services.policy, _ = await asyncio.gather(loading, policy, services.backend.start())
     except Exception as error:
         services.startup_error = f"{type(error).__name__}: {error}"
         log.error("memoaized cannot start: %s", services.startup_error)
         return
-    assert services.store is not None
+    assert services.store is not None and services.policy is not None
     services.cache = ImageCache(
         backend=services.backend,
         index=services.index,
         store=services.store,
         embedder=services.embedder,
-        policy=MatchPolicy(settings.threshold, services.embedder.unseen_text),
+        policy=services.policy,
         metrics=services.metrics,
         energy_estimate_wh=lambda _model: settings.energy_wh_per_image,
         candidates=settings.candidates,
     )
     log.info(
-        "memoaized is ready: backend %s, default model %s, similarity threshold %.2f",
+        "memoaized is ready: backend %s, default model %s, similarity threshold %.2f, "
+        "verifier %s, judge %s",
         services.backend.describe(),
         services.default_model,
         settings.threshold,
+        "on" if settings.verify else "OFF",
+        f"{settings.judge_model} for similarities in [{settings.judge_min_similarity}, "
+        f"{settings.judge_max_similarity})"
+        if settings.judge_url
+        else "none",
     )
     if services.backend.placeholder:
         log.warning(PLACEHOLDER_NOTICE)
@@ -179,6 +189,8 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
         if services.cache is not None:
             await services.cache.flights.drain()
         await services.backend.close()
+        if services.policy is not None:
+            await services.policy.close()
         await services.index.close()
         await services.store.close()
 
@@ -199,7 +211,7 @@ def create_app(
         metrics=Metrics(registry),
         backend=backend,
         index=_build_index(settings),
-        embedder=_build_embedder(settings),
+        embedder=build_embedder(settings),
         tiny_model_dir=tiny_model_dir,
     )
     app = Litestar(

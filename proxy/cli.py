@@ -1,4 +1,5 @@
-"""The ``memoaized`` command: ``serve``, ``sd-server``, ``tiny-model``, ``prepare-embedder``.
+"""The ``memoaized`` command: ``serve``, ``sd-server``, ``eval``, ``calibrate``, ``tiny-model``,
+``prepare-embedder``.
 
 Options of ``serve`` and ``sd-server`` are the fields of ``Settings``; each can also be set
 through ``MEMOAIZED_<OPTION>``.
@@ -15,10 +16,26 @@ from dataclasses import MISSING, fields
 from pathlib import Path
 from typing import Any
 
-from proxy.settings import ENV_PREFIX, Settings
+from proxy.settings import ENV_PREFIX, Settings, parse_bool
 
 __all__ = ["main"]
 
+# What decides a hit, for ``eval`` and ``calibrate``.
+_POLICY_FIELDS = (
+    "data_dir",
+    "embedding_model",
+    "embedding_model_dir",
+    "threshold",
+    "verify",
+    "wordnet_dir",
+    "judge_url",
+    "judge_model",
+    "judge_api_key",
+    "judge_timeout",
+    "judge_min_similarity",
+    "judge_max_similarity",
+    "log_level",
+)
 _SD_SERVER_FIELDS = (
     "host",
     "port",
@@ -31,7 +48,7 @@ _SD_SERVER_FIELDS = (
     "log_level",
 )
 SD_SERVER_PORT = 9000
-_CONVERTERS: dict[str, Any] = {"int": int, "float": float, "Path": Path}
+_CONVERTERS: dict[str, Any] = {"int": int, "float": float, "Path": Path, "bool": parse_bool}
 
 
 def _add_settings_options(
@@ -121,6 +138,65 @@ def _sd_server(args: argparse.Namespace) -> int:
     return 0
 
 
+def _evaluation(args: argparse.Namespace) -> int:
+    """``eval`` and ``calibrate``: load what the proxy would, measure, print."""
+    import asyncio
+    import time
+
+    from proxy import evaluate
+    from proxy.app import build_embedder
+    from proxy.cache.decision import MatchPolicy
+    from proxy.metrics import Metrics
+
+    settings = _settings(args, _POLICY_FIELDS)
+    if getattr(args, "no_verify", False):
+        settings = settings.with_overrides(verify=False)
+    threshold = getattr(args, "threshold", None)
+    if threshold is not None:
+        settings = settings.with_overrides(
+            threshold=threshold, min_threshold=min(threshold, settings.min_threshold)
+        )
+    _configure_logging("WARNING" if settings.log_level.upper() == "INFO" else settings.log_level)
+    started = time.perf_counter()
+    pairs = evaluate.read_pairs(Path(args.pairs))
+    embedder = build_embedder(settings)
+    embedder.load()
+    policy = MatchPolicy.from_settings(settings, embedder.unseen_text, Metrics())
+    progress = sys.stderr if not args.json else None
+    if progress:
+        print(f"{len(pairs)} pairs: embedding and looking up ...", file=progress, flush=True)
+
+    async def run() -> dict[str, Any]:
+        try:
+            measured = await evaluate.measure(pairs, embedder)
+            if args.command == "calibrate":
+                return await evaluate.calibrate(policy, pairs, measured, args.target_false_hit_rate)
+            return evaluate.report(pairs, await evaluate.evaluate(policy, measured))
+        finally:
+            await policy.close()
+
+    result = asyncio.run(run())
+    result["settings"] = {
+        "threshold": settings.threshold,
+        "verify": settings.verify,
+        "judge": settings.judge_model if settings.judge_url else None,
+    }
+    result["seconds"] = round(time.perf_counter() - started, 2)
+    if args.json:
+        print(evaluate.to_json(result))
+    elif args.command == "calibrate":
+        print(evaluate.format_calibration(result))
+    else:
+        title = (
+            f"{args.pairs}: threshold {settings.threshold:.2f}, verifier "
+            f"{'on' if settings.verify else 'off'}, judge "
+            f"{settings.judge_model if settings.judge_url else 'none'} "
+            f"({result['seconds']:.1f} s)"
+        )
+        print(evaluate.format_report(result, title))
+    return 0
+
+
 def _tiny_model(args: argparse.Namespace) -> int:
     from backends.tiny import write_tiny_pipeline
 
@@ -153,6 +229,37 @@ def build_parser() -> argparse.ArgumentParser:
     _add_settings_options(sd, _SD_SERVER_FIELDS, port=SD_SERVER_PORT)
     sd.set_defaults(run=_sd_server)
 
+    evaluation = commands.add_parser(
+        "eval",
+        help="measure hit decisions on labelled pairs (precision, recall, false hits)",
+        description="For each pair of a TSV (header: label, text_a, text_b; optional kind or "
+        "source), cache text_a and look up text_b through the proxy's decision component; "
+        "label 1 means text_a's image may serve text_b.",
+    )
+    evaluation.add_argument("pairs", help="TSV file of labelled pairs")
+    evaluation.add_argument(
+        "--no-verify", action="store_true", help="decide by similarity alone, for comparison"
+    )
+    evaluation.add_argument("--json", action="store_true", help="print JSON for machines")
+    _add_settings_options(evaluation, _POLICY_FIELDS)
+    evaluation.set_defaults(run=_evaluation)
+
+    calibration = commands.add_parser(
+        "calibrate",
+        help="find the threshold that meets a false-hit rate with the best recall",
+    )
+    calibration.add_argument("pairs", help="TSV file of labelled pairs")
+    calibration.add_argument(
+        "--target-false-hit-rate",
+        type=float,
+        default=0.01,
+        help="highest acceptable share of negative pairs served (default 0.01)",
+    )
+    calibration.add_argument("--no-verify", action="store_true", help="similarity alone")
+    calibration.add_argument("--json", action="store_true", help="print JSON for machines")
+    _add_settings_options(calibration, [f for f in _POLICY_FIELDS if f != "threshold"])
+    calibration.set_defaults(run=_evaluation)
+
     tiny = commands.add_parser(
         "tiny-model", help="write the tiny random-weight pipeline used by tests and the demo"
     )
@@ -175,7 +282,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         result: int = args.run(args)
-    except (ValueError, RuntimeError) as error:
+    except (ValueError, RuntimeError, OSError) as error:
         print(f"memoaized: {error}", file=sys.stderr)
         return 2
     return result

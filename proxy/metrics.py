@@ -56,6 +56,24 @@ class Metrics:
             ["verdict", "reason"],
             registry=r,
         )
+        self.verifier_rejections = Counter(
+            "memoaized_verifier_rejections",
+            "Candidates above the threshold that the verifier refused, by what differed.",
+            ["reason"],
+            registry=r,
+        )
+        self.judge_requests = Counter(
+            "memoaized_judge_requests",
+            "Questions sent to the judge, by verdict (yes, no, invalid, timeout, error).",
+            ["verdict"],
+            registry=r,
+        )
+        self.judge_seconds = Histogram(
+            "memoaized_judge_duration_seconds",
+            "Time the judge took to answer.",
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
         self.single_flight_joins = Counter(
             "memoaized_single_flight_joins",
             "Requests that waited for an identical generation already in progress.",

@@ -13,18 +13,25 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Self
 
+from proxy.cache.lexicon import DEFAULT_WORDNET_DIR
+
 __all__ = [
     "DEFAULT_THRESHOLD",
     "ENV_PREFIX",
     "PLACEHOLDER_NOTICE",
     "Settings",
     "default_data_dir",
+    "parse_bool",
 ]
 
 ENV_PREFIX = "MEMOAIZED_"
 
-DEFAULT_THRESHOLD = 0.98
-"""Measured on ../shared/data with bench/threshold.py; see the README, "Choosing the threshold"."""
+DEFAULT_THRESHOLD = 0.85
+"""Chosen from ``memoaized eval`` on held-out labelled pairs (bench/verification.py); see the
+README, "Trustworthy hits"."""
+
+DEFAULT_JUDGE_ZONE = (0.75, 0.90)
+"""Gray zone of the optional judge (see the README)."""
 
 DEFAULT_ENERGY_WH_PER_IMAGE = 2.9
 """Luccioni et al. 2023, "Power Hungry Processing" (arXiv 2311.16863): about 2.9 kWh per 1,000
@@ -135,12 +142,41 @@ class Settings:
         default=DEFAULT_THRESHOLD,
     )
     min_threshold: float = _opt(
-        "Lowest threshold a request may ask for. At 0.80 MiniLM already serves three quarters "
-        "of the SugarCrepe hard negatives and four in ten SICK contradictions "
-        "(bench/threshold.py).",
+        "Lowest threshold a request may ask for: in a shared cache a lower one would let a "
+        "request take whatever image lies nearest, with only the verifier in the way.",
         default=0.8,
     )
     candidates: int = _opt("Nearest neighbours examined per lookup.", default=8)
+    verify: bool = _opt(
+        "Verify every semantic candidate word by word before serving it (counts, negation, "
+        "roles, objects, colours, style, setting, text, spatial relations). Off: similarity "
+        "alone decides, which serves many wrong images (see the README).",
+        default=True,
+    )
+    wordnet_dir: Path = _opt(
+        "WordNet 3.0 database folder the verifier reads (Debian's wordnet-base). Without it "
+        "the verifier accepts only identical words.",
+        default=DEFAULT_WORDNET_DIR,
+    )
+    judge_url: str = _opt(
+        "Base URL of an OpenAI-compatible chat completions API that judges gray-zone "
+        "candidates (for example http://127.0.0.1:8000/v1). Empty: no judge.",
+        default="",
+    )
+    judge_model: str = _opt("Chat model the judge asks.", default="")
+    judge_api_key: str = _opt("API key for the judge's endpoint. Never echoed.", default="")
+    judge_timeout: float = _opt(
+        "Seconds to wait for the judge; no answer in time counts as a miss.", default=5.0
+    )
+    judge_min_similarity: float = _opt(
+        "Lower bound of the judge's gray zone: candidates from here up to the upper bound are "
+        "served only when the judge says yes.",
+        default=DEFAULT_JUDGE_ZONE[0],
+    )
+    judge_max_similarity: float = _opt(
+        "Upper bound of the judge's gray zone (exclusive): above it the verifier alone decides.",
+        default=DEFAULT_JUDGE_ZONE[1],
+    )
     energy_wh_per_image: float = _opt(
         "Estimated energy of one generated image, in Wh, when the backend cannot measure it "
         "(Luccioni et al. 2023).",
@@ -163,6 +199,14 @@ class Settings:
             raise ValueError(
                 f"thresholds must satisfy 0 < min_threshold ({self.min_threshold}) <= threshold "
                 f"({self.threshold}) <= 1: they are cosine similarities, not percentages"
+            )
+        if self.judge_url and not self.judge_model:
+            raise ValueError("a judge needs a model: set --judge-model with --judge-url")
+        if not 0.0 < self.judge_min_similarity < self.judge_max_similarity <= 1.0:
+            raise ValueError(
+                f"the judge's gray zone needs 0 < judge_min_similarity "
+                f"({self.judge_min_similarity}) < judge_max_similarity "
+                f"({self.judge_max_similarity}) <= 1"
             )
         if self.candidates < 1:
             raise ValueError(f"candidates must be at least 1, not {self.candidates}")
@@ -200,9 +244,21 @@ class Settings:
         return {key.strip(): value.strip() for key, value in pairs}
 
 
+def parse_bool(raw: str) -> bool:
+    """``1``, ``true``, ``yes``, ``on`` or their opposites, in any case."""
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{raw!r} is not one of on/off, true/false, yes/no, 1/0")
+
+
 def _convert(name: str, raw: str, annotation: Any) -> Any:
     kind = str(annotation)
     try:
+        if kind == "bool":
+            return parse_bool(raw)
         if kind == "int":
             return int(raw)
         if kind == "float":

@@ -201,11 +201,18 @@ def test_no_cache_generates_fresh_and_no_store_keeps_nothing(
 def test_threshold_dial_per_request(proxy: LiveServer, client: OpenAI) -> None:
     _generate(client, "a castle on a hill at sunset")
     _, headers, _ = _generate(
+        client, "a castle on a hill at sundown", extra_body={"cache": {"threshold": 0.8}}
+    )
+    assert headers["x-cache"] == "HIT"
+    # Similar enough for the dial, but the verifier sees a style the cached image lacks.
+    _, headers, _ = _generate(
         client,
         "a castle on a hill at sunset, oil painting",
         extra_body={"cache": {"threshold": 0.8}},
     )
-    assert headers["x-cache"] == "HIT"
+    assert headers["x-cache"] == "MISS"
+    metrics = httpx.get(proxy.url + "/metrics").text
+    assert re.search(r'memoaized_verifier_rejections_total\{reason="style"\} [1-9]', metrics)
     _, headers, _ = _generate(
         client, "a castle on top of a hill at sunset", extra_body={"cache": {"threshold": 0.999}}
     )

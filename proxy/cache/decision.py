@@ -1,7 +1,15 @@
 """The one place where a cached entry is accepted or rejected for a request.
 
-Every path that could serve a cached image (exact lookups, semantic lookups, and later the
-evaluation command and the benchmarks) asks ``MatchPolicy.decide``; nothing else decides a hit.
+Every path that could serve a cached image (exact lookups and semantic lookups in the proxy, the
+``memoaized eval`` and ``calibrate`` commands, and the benchmarks) asks ``MatchPolicy.decide``;
+nothing else decides a hit. For a candidate, in order::
+
+    same partition?  ->  same key: exact hit
+    ->  similarity at or above the threshold (or in the judge's gray zone)?
+    ->  the same text where the embedding model is blind?
+    ->  the verifier: does the cached image show everything the request asks for?
+    ->  in the gray zone, the judge: yes or no
+    ->  semantic hit
 """
 
 from __future__ import annotations
@@ -12,7 +20,12 @@ from dataclasses import dataclass
 
 from proxy.cache.canonical import Partition, cache_key, canonical_prompt
 from proxy.cache.controls import CacheControls
+from proxy.cache.judge import Judge, Verdict
+from proxy.cache.lexicon import WordNet
+from proxy.cache.verify import Verifier
 from proxy.index.base import Candidate
+from proxy.metrics import Metrics
+from proxy.settings import Settings
 
 __all__ = ["Decision", "MatchPolicy", "Query"]
 
@@ -40,22 +53,65 @@ class Decision:
     reason: str
     match: str | None = None
     """For a served candidate: ``exact`` (same key) or ``semantic``."""
+    stage: str = "policy"
+    """What decided: ``policy`` (partition, key, threshold, unseen text), ``verifier`` or
+    ``judge``."""
 
 
 class MatchPolicy:
     """Accepts a candidate when it lies in the query's partition and either has the query's
-    exact key, or a similarity at or above the threshold (the request's own, else the default)
-    and the same text where the embedding model is blind.
+    exact key, or a similarity at or above the threshold (the request's own, else the default),
+    the same text where the embedding model is blind, and the verifier's and, in the gray zone,
+    the judge's approval.
 
     ``unseen_text`` names that text for a prompt (``Embedder.unseen_text``): the model maps
     most emoji, non-Latin digits and scripts to ``[UNK]`` and ignores what lies past its
     maximum length, so "a 狗 cat" and "a 猫 cat" (or two counts in Arabic-Indic digits) embed
     identically and their similarity says nothing.
+
+    With a judge, candidates whose similarity lies in its gray zone are served only when it says
+    yes, even below the default threshold; a request's own threshold still bounds everything.
     """
 
-    def __init__(self, threshold: float, unseen_text: Callable[[str], Counter[str]]) -> None:
+    def __init__(
+        self,
+        threshold: float,
+        unseen_text: Callable[[str], Counter[str]],
+        *,
+        verifier: Verifier | None = None,
+        judge: Judge | None = None,
+    ) -> None:
         self.threshold = threshold
         self.unseen_text = unseen_text
+        self.verifier = verifier
+        self.judge = judge
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, unseen_text: Callable[[str], Counter[str]], metrics: Metrics
+    ) -> MatchPolicy:
+        """The policy ``settings`` describe: the proxy and the evaluation commands build theirs
+        here, so they decide alike. Reads WordNet (a fraction of a second): call it off the
+        event loop."""
+        verifier = Verifier(WordNet.open(settings.wordnet_dir)) if settings.verify else None
+        judge = None
+        if settings.judge_url:
+            judge = Judge(
+                base_url=settings.judge_url,
+                model=settings.judge_model,
+                api_key=settings.judge_api_key,
+                timeout=settings.judge_timeout,
+                lower=settings.judge_min_similarity,
+                upper=settings.judge_max_similarity,
+                metrics=metrics,
+            )
+        return cls(settings.threshold, unseen_text, verifier=verifier, judge=judge)
+
+    async def close(self) -> None:
+        if self.judge is not None:
+            await self.judge.close()
+        if self.verifier is not None and self.verifier.wordnet is not None:
+            self.verifier.wordnet.close()
 
     async def decide(self, query: Query, candidate: Candidate, controls: CacheControls) -> Decision:
         entry = candidate.entry
@@ -63,9 +119,25 @@ class MatchPolicy:
             return Decision(False, "partition_mismatch")
         if entry.key == query.key:
             return Decision(True, "exact", "exact")
+        similarity = candidate.similarity
         threshold = controls.threshold if controls.threshold is not None else self.threshold
-        if candidate.similarity < threshold:
+        gray = (
+            self.judge is not None
+            and self.judge.in_gray_zone(similarity)
+            and (controls.threshold is None or similarity >= controls.threshold)
+        )
+        if similarity < threshold and not gray:
             return Decision(False, "below_threshold")
         if self.unseen_text(query.canonical) != self.unseen_text(entry.canonical):
             return Decision(False, "unseen_text_differs")
-        return Decision(True, "similar", "semantic")
+        if self.verifier is not None:
+            reason = self.verifier.check(entry.prompt, query.prompt)
+            if reason is not None:
+                return Decision(False, reason, stage="verifier")
+        if gray:
+            assert self.judge is not None
+            verdict = await self.judge.allows(entry.prompt, query.prompt)
+            if verdict is not Verdict.YES:
+                return Decision(False, f"judge_{verdict.value}", stage="judge")
+            return Decision(True, "judge_yes", "semantic", stage="judge")
+        return Decision(True, "verified" if self.verifier else "similar", "semantic")

@@ -239,9 +239,12 @@ class ImageCache:
             "serve" if decision.serve else "reject", decision.reason
         ).inc()
         if not decision.serve:
+            if decision.stage == "verifier":
+                self.metrics.verifier_rejections.labels(decision.reason).inc()
             log.debug(
-                "candidate %s rejected (%s, similarity %.4f)",
+                "candidate %s rejected by the %s (%s, similarity %.4f)",
                 entry.id,
+                decision.stage,
                 decision.reason,
                 candidate.similarity,
             )

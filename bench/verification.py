@@ -1,0 +1,115 @@
+"""Measure hit decisions with and without verification, and what verification adds to a hit.
+
+1. Writes the labelled pair files (bench/pairs.py) and measures the ``holdout`` half, pairs the
+   verifier was never tuned on, through ``proxy.evaluate``: the same embedding, index lookup and
+   ``MatchPolicy.decide`` as ``memoaized eval`` and the proxy. Prints the README's table: false-hit
+   rate per SugarCrepe kind and on SICK contradictions, recall on STS-B caption pairs scored
+   >= 4.5 and on Crisscrossed Captions pairs scored >= 4.0, at three thresholds, verifier on
+   and off.
+2. Times ``Verifier.check`` once per distinct pair of prompts, each read for the first time (as a
+   new request is), which is the latency verification adds to a semantic hit: p50 and p99.
+
+Run: ``.venv/bin/python bench/verification.py [--data-dir ../shared/data]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:  # run as a script from a checkout
+    sys.path.insert(0, str(REPO_ROOT))
+
+from bench.pairs import DEFAULT_DATA_DIR  # noqa: E402
+from bench.pairs import main as write_pairs  # noqa: E402
+from proxy import evaluate  # noqa: E402
+from proxy.app import build_embedder  # noqa: E402
+from proxy.cache.decision import MatchPolicy  # noqa: E402
+from proxy.cache.lexicon import WordNet  # noqa: E402
+from proxy.cache.verify import Verifier  # noqa: E402
+from proxy.metrics import Metrics  # noqa: E402
+from proxy.settings import DEFAULT_THRESHOLD, Settings  # noqa: E402
+
+THRESHOLDS = (0.80, DEFAULT_THRESHOLD, 0.90)
+COLUMNS = (
+    ("sugarcrepe/replace_att", "false_hit_rate"),
+    ("sugarcrepe/replace_obj", "false_hit_rate"),
+    ("sugarcrepe/replace_rel", "false_hit_rate"),
+    ("sugarcrepe/swap_att", "false_hit_rate"),
+    ("sugarcrepe/swap_obj", "false_hit_rate"),
+    ("sugarcrepe/add_att", "false_hit_rate"),
+    ("sugarcrepe/add_obj", "false_hit_rate"),
+    ("sick/contradiction", "false_hit_rate"),
+    ("stsb/captions>=4.5", "recall"),
+    ("cxc/captions>=4.0", "recall"),
+)
+
+
+async def table(pairs: Sequence[evaluate.Pair], settings: Settings) -> None:
+    embedder = build_embedder(settings)
+    embedder.load()
+    started = time.perf_counter()
+    measured = await evaluate.measure(pairs, embedder)
+    print(f"embedded and looked up {len(pairs)} pairs in {time.perf_counter() - started:.1f} s\n")
+    names = [
+        kind.split("/", 1)[1] + (" recall" if what == "recall" else "") for kind, what in COLUMNS
+    ]
+    print("| threshold | verifier | " + " | ".join(names) + " |")
+    print("|" + " --- |" * (len(names) + 2))
+    for threshold in THRESHOLDS:
+        for verify in (True, False):
+            policy = MatchPolicy.from_settings(
+                settings.with_overrides(verify=verify, threshold=threshold, min_threshold=0.5),
+                embedder.unseen_text,
+                Metrics(),
+            )
+            decisions = await evaluate.evaluate(policy, measured)
+            kinds = evaluate.report(pairs, decisions)["kinds"]
+            cells = [_pct(kinds[kind][what]) for kind, what in COLUMNS]
+            print(f"| {threshold:.2f} | {'on' if verify else 'off'} | " + " | ".join(cells) + " |")
+            await policy.close()
+
+
+def latency(pairs: Sequence[evaluate.Pair], wordnet_dir: Path) -> None:
+    verifier = Verifier(WordNet.open(wordnet_dir))
+    seconds = []
+    for pair in {(p.text_a, p.text_b) for p in pairs}:
+        started = time.perf_counter()
+        verifier.check(*pair)
+        seconds.append(time.perf_counter() - started)
+    seconds.sort()
+    p50 = statistics.median(seconds) * 1000
+    p99 = seconds[int(0.99 * (len(seconds) - 1))] * 1000
+    print(
+        f"\nverification latency over {len(seconds)} distinct pairs, both prompts read fresh: "
+        f"p50 {p50:.3f} ms, p99 {p99:.3f} ms"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    with tempfile.TemporaryDirectory() as folder:
+        write_pairs(["--data-dir", str(args.data_dir), "--out", folder])
+        pairs = evaluate.read_pairs(Path(folder) / "holdout.tsv")
+    print()
+    asyncio.run(table(pairs, settings))
+    latency(pairs, settings.wordnet_dir)
+    return 0
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f}%"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

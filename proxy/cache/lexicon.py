@@ -1,0 +1,271 @@
+"""English word knowledge for the verifier, read from Princeton WordNet 3.0's own database files.
+
+Debian's ``wordnet-base`` package installs them in ``/usr/share/wordnet`` (``make setup`` installs
+it; other systems ship the same files, for example Homebrew's ``wordnet``). Nothing is downloaded.
+
+The index files (one line per lemma, about 12 MB) are read when the lexicon opens. Synsets are read
+on demand from the data files by their byte offset, which is what a WordNet synset id is, and
+cached: a running proxy touches a few thousand synsets, not the 117,000 that exist.
+
+What the verifier asks of it:
+
+- ``lemmas(word)``: the dictionary forms of a word, by WordNet's ``morphy`` rules and exception
+  lists ("people" -> "person", "sitting" -> "sit", "wooden" stays "wooden");
+- ``senses(lemma)`` and ``covers(general, specific)``: whether an image of ``specific`` also shows
+  ``general``: the same sense ("couch", "sofa"), a hypernym ("dog" covers "puppy", "person" covers
+  "woman"), an adjective's head sense ("large" covers "huge"), or the noun an adjective or verb
+  derives from ("wood" covers "wooden", "surf" covers "surfer").
+
+Only each lemma's most frequent senses count: WordNet also lists "dog" as a frump and as a man
+("you lucky dog"), and letting those senses count would let a dog's image serve a person.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import mmap
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+__all__ = ["DEFAULT_WORDNET_DIR", "Pos", "Sense", "WordNet"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_WORDNET_DIR = Path("/usr/share/wordnet")
+
+Pos = Literal["n", "v", "a", "r"]
+_FILES: dict[Pos, str] = {"n": "noun", "v": "verb", "a": "adj", "r": "adv"}
+# Lexicographer file numbers (lex_filenum), WordNet 3.0's fixed list of 45.
+LEXNAMES = [
+    "adj.all",
+    "adj.pert",
+    "adv.all",
+    "noun.Tops",
+    "noun.act",
+    "noun.animal",
+    "noun.artifact",
+    "noun.attribute",
+    "noun.body",
+    "noun.cognition",
+    "noun.communication",
+    "noun.event",
+    "noun.feeling",
+    "noun.food",
+    "noun.group",
+    "noun.location",
+    "noun.motive",
+    "noun.object",
+    "noun.person",
+    "noun.phenomenon",
+    "noun.plant",
+    "noun.possession",
+    "noun.process",
+    "noun.quantity",
+    "noun.relation",
+    "noun.shape",
+    "noun.state",
+    "noun.substance",
+    "noun.time",
+    "verb.body",
+    "verb.change",
+    "verb.cognition",
+    "verb.communication",
+    "verb.competition",
+    "verb.consumption",
+    "verb.contact",
+    "verb.creation",
+    "verb.emotion",
+    "verb.motion",
+    "verb.perception",
+    "verb.possession",
+    "verb.social",
+    "verb.stative",
+    "verb.weather",
+    "adj.ppl",
+]
+# morphy's detachment rules: inflected suffix -> base suffix, per part of speech.
+_SUFFIXES: dict[Pos, tuple[tuple[str, str], ...]] = {
+    "n": (
+        ("s", ""), ("ses", "s"), ("xes", "x"), ("zes", "z"), ("ches", "ch"), ("shes", "sh"),
+        ("men", "man"), ("ies", "y"),
+    ),
+    "v": (
+        ("s", ""), ("ies", "y"), ("es", "e"), ("es", ""), ("ed", "e"), ("ed", ""), ("ing", "e"),
+        ("ing", ""),
+    ),
+    "a": (("er", ""), ("est", ""), ("er", "e"), ("est", "e")),
+    "r": (),
+}  # fmt: skip
+# Pointers followed upward from a sense: hypernyms and instance hypernyms (a dog is a canine).
+_UP = frozenset({"@", "@i"})
+# Pointers followed one step: an adjective satellite's head ("huge" -> "large"), a pertainym
+# ("wooden" -> "wood") and a derivation ("surfer" -> "surf").
+_SIDEWAYS = frozenset({"&", "\\", "+"})
+
+
+@dataclass(frozen=True, slots=True)
+class Sense:
+    """One synset, as far as the verifier needs it."""
+
+    pos: Pos
+    offset: int
+    lexname: str
+    satellite: bool
+    """An adjective satellite ("huge"), whose ``&`` pointer leads to its head ("large")."""
+    pointers: tuple[tuple[str, Pos, int], ...]
+    """(symbol, part of speech, offset) of every semantic pointer."""
+
+    @property
+    def id(self) -> tuple[Pos, int]:
+        return (self.pos, self.offset)
+
+
+class WordNet:
+    """Read-only access to one WordNet database folder."""
+
+    def __init__(self, root: Path, *, top_senses: int = 2) -> None:
+        self.root = root
+        self._index: dict[Pos, dict[str, tuple[int, ...]]] = {}
+        self._exceptions: dict[Pos, dict[str, tuple[str, ...]]] = {}
+        self._data: dict[Pos, mmap.mmap] = {}
+        for pos, name in _FILES.items():
+            self._index[pos] = _read_index(root / f"index.{name}", top_senses)
+            self._exceptions[pos] = _read_exceptions(root / f"{name}.exc")
+            with (root / f"data.{name}").open("rb") as f:
+                self._data[pos] = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        # Bound per instance, so two lexicons never share entries.
+        self.lemmas = functools.lru_cache(maxsize=65536)(self._lemmas)
+        self.closure = functools.lru_cache(maxsize=65536)(self._closure)
+        self._sense = functools.lru_cache(maxsize=65536)(self._read_sense)
+
+    @classmethod
+    def open(cls, root: Path) -> WordNet | None:
+        """The lexicon in ``root``, or None (with a warning) when its files are missing."""
+        if not (root / "index.noun").is_file():
+            log.warning(
+                "WordNet not found in %s (install Debian's wordnet-base, or set "
+                "--wordnet-dir): the verifier accepts only identical words, so fewer "
+                "rewordings are served from the cache",
+                root,
+            )
+            return None
+        return cls(root)
+
+    def close(self) -> None:
+        for data in self._data.values():
+            data.close()
+
+    def knows(self, word: str) -> bool:
+        return bool(self.lemmas(word))
+
+    def parts_of_speech(self, word: str) -> frozenset[Pos]:
+        return frozenset(pos for pos, _ in self.lemmas(word))
+
+    def _lemmas(self, word: str) -> tuple[tuple[Pos, str], ...]:
+        """(part of speech, lemma) for every reading of ``word`` WordNet knows, nouns first."""
+        word = word.lower().replace(" ", "_").replace("-", "_")
+        found: list[tuple[Pos, str]] = []
+        for pos in _FILES:
+            index = self._index[pos]
+            bases = [word, *self._exceptions[pos].get(word, ())]
+            bases += [
+                word[: -len(suffix)] + base
+                for suffix, base in _SUFFIXES[pos]
+                if word.endswith(suffix) and len(word) > len(suffix) + 1
+            ]
+            for base in bases:
+                if base in index and (pos, base) not in found:
+                    found.append((pos, base))
+        return tuple(found)
+
+    def senses(self, word: str, pos: Pos | None = None) -> tuple[Sense, ...]:
+        """The most frequent senses of every reading of ``word`` (of one part of speech)."""
+        return tuple(
+            self._sense(reading_pos, offset)
+            for reading_pos, lemma in self.lemmas(word)
+            if pos is None or reading_pos == pos
+            for offset in self._index[reading_pos][lemma]
+        )
+
+    def lexnames(self, word: str) -> frozenset[str]:
+        return frozenset(sense.lexname for sense in self.senses(word))
+
+    def covers(self, general: str, specific: str) -> bool:
+        """Whether an image of ``specific`` also shows ``general`` (see the module docstring)."""
+        reached = self.closure(specific)
+        return any(sense.id in reached for sense in self.senses(general))
+
+    def _closure(self, word: str) -> frozenset[tuple[Pos, int]]:
+        """The senses of ``word``, their hypernyms up to the top, and one sideways step."""
+        reached: set[tuple[Pos, int]] = set()
+        frontier = [sense.id for sense in self.senses(word)]
+        for sense_id in frontier:
+            sense = self._sense(*sense_id)
+            for symbol, pos, offset in sense.pointers:
+                if symbol in _SIDEWAYS and (symbol != "&" or sense.satellite):
+                    reached.add((pos, offset))
+        while frontier:
+            sense_id = frontier.pop()
+            reached.add(sense_id)
+            sense = self._sense(*sense_id)
+            frontier.extend(
+                (pos, offset)
+                for symbol, pos, offset in sense.pointers
+                if symbol in _UP and (pos, offset) not in reached
+            )
+        return frozenset(reached)
+
+    def _read_sense(self, pos: Pos, offset: int) -> Sense:
+        data = self._data[pos]
+        line = data[offset : data.find(b"\n", offset)].decode("utf-8")
+        fields = line.split(" | ", 1)[0].split()
+        word_count = int(fields[3], 16)
+        at = 4 + 2 * word_count
+        pointer_count = int(fields[at])
+        pointers = tuple(
+            (fields[at + 1 + 4 * i], _pos(fields[at + 3 + 4 * i]), int(fields[at + 2 + 4 * i]))
+            for i in range(pointer_count)
+        )
+        return Sense(pos, offset, LEXNAMES[int(fields[1])], fields[2] == "s", pointers)
+
+
+def _pos(symbol: str) -> Pos:
+    return "a" if symbol == "s" else symbol  # type: ignore[return-value]
+
+
+def _lines(path: Path) -> Iterator[str]:
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            if not line.startswith("  "):  # the licence header
+                yield line
+
+
+def _read_index(path: Path, top_senses: int) -> dict[str, tuple[int, ...]]:
+    """lemma -> the synset offsets of its senses that count, most frequent first.
+
+    A sense counts when it is among the ``top_senses`` most frequent and was seen at least once
+    in WordNet's sense-tagged corpus (its ``tagsense_cnt``); a lemma never seen there keeps its
+    first sense only. So "dog" is the animal alone, while "man" keeps "adult male" and "man" as
+    mankind.
+    """
+    index = {}
+    for line in _lines(path):
+        fields = line.split()
+        pointer_count = int(fields[3])
+        tagged = int(fields[5 + pointer_count])
+        offsets = fields[6 + pointer_count : 6 + pointer_count + min(top_senses, max(1, tagged))]
+        index[fields[0]] = tuple(int(offset) for offset in offsets)
+    return index
+
+
+def _read_exceptions(path: Path) -> dict[str, tuple[str, ...]]:
+    """Irregular form -> its base forms ("mice" -> "mouse")."""
+    return {fields[0]: tuple(fields[1:]) for fields in _split(_lines(path)) if len(fields) > 1}
+
+
+def _split(lines: Iterable[str]) -> Iterator[list[str]]:
+    for line in lines:
+        yield line.split()

@@ -1,0 +1,512 @@
+"""Verification: may the image cached for one prompt be served for another?
+
+A similarity threshold cannot tell "a dog chasing a cat" from "a cat chasing a dog" (cosine
+0.978), or three apples from two. The verifier reads both prompts as words and asks whether the
+cached image, made for the cached prompt, shows everything the new prompt asks for. It is
+directional: the image for "a tattooed woman with piercings" may serve "a woman with piercings",
+never the other way round, because the request would get less than it asked for.
+
+Checks, in order, each a rejection reason (a bounded label, used in metrics and logs):
+
+``text``
+    Text to be rendered ("a sign that says 'open'", quoted text) must be exactly the same.
+``count``
+    Numbers (digits and number words) must agree, and so must singular and plural of one noun.
+``negation``
+    What the request excludes ("without a hat", "no people") the cached prompt must exclude too,
+    and nothing the request asks for may be excluded by the cached prompt.
+``colour``, ``material``, ``style``, ``setting``, ``size_age``, ``spatial``, ``object``,
+``action``, ``attribute``
+    Every word of the request must be covered by a word of the cached prompt: the same word, a
+    synonym, or a more general word ("dog" is covered by "puppy"; "person" by "woman"). The
+    reason names the kind of the first word that is not covered.
+``spatial``
+    A spatial relation of the request ("under", "behind", "next to") must not have been replaced
+    by another in the cached prompt.
+``swapped_attributes``, ``swapped_roles``
+    The same words in other roles: "a white dog and a black cat" / "a black dog and a white
+    cat", "a dog chasing a cat" / "a cat chasing a dog".
+
+Word knowledge comes from WordNet (:mod:`proxy.cache.lexicon`) and the small word lists below.
+Without WordNet every word must appear in the cached prompt as it is, which keeps hits right and
+makes them rarer.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from proxy.cache.lexicon import WordNet
+from proxy.cache.words import (
+    COLOURS,
+    FUNCTION_WORDS,
+    IRREGULAR_PLURALS,
+    MATERIAL_ADJECTIVES,
+    MATERIALS,
+    NEGATORS,
+    NUMBERS,
+    SETTINGS,
+    SIZES_AGES,
+    SPATIAL_PHRASES,
+    SPATIAL_WORDS,
+    STYLES,
+)
+
+__all__ = ["REASONS", "Verifier"]
+
+REASONS = (
+    "text",
+    "count",
+    "negation",
+    "colour",
+    "material",
+    "style",
+    "setting",
+    "size_age",
+    "spatial",
+    "object",
+    "action",
+    "attribute",
+    "swapped_attributes",
+    "swapped_roles",
+)
+
+_DESCRIBING = COLOURS | SIZES_AGES | {"empty", "open", "closed", "wooden", "golden"}
+_DETERMINERS = frozenset(
+    "a an the this that these those his her its their our my your some any each every".split()
+)
+_SENTENCE_ENDS = frozenset({".", ";", ":"})
+_ROLE_MARKERS = frozenset(
+    "with of on in at to from for by into onto under over near behind above below".split()
+)
+_COORDINATORS = frozenset({"and", "or", "&", ",", "as well as", "plus"})
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[a-z]+(?:'[a-z]+)?|[,&;:.]")
+_QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”|(?<![a-zA-Z])'([^']+)'(?![a-zA-Z])")
+_SAYS = re.compile(
+    r"\b(?:that|which)?\s*(?:says|saying|reads|reading|read|spells|spelling|with the words?|"
+    r"with the text|with text|written|labeled|labelled)\s+([^,.;:]+)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(slots=True)
+class Word:
+    """One content word of a prompt."""
+
+    text: str
+    lemmas: frozenset[str]
+    plural: bool = False
+    negated: bool = False
+    noun: bool = False
+    head: int | None = None
+    """Index of the head noun this word is attached to (itself, for a head)."""
+    style_scope: bool = False
+    """Inside "by ..." or "in the style of ...": an artist's or a style's name."""
+    verb: bool = False
+    bound: bool = False
+    """A verb right after its noun, which it describes ("a man riding a bike")."""
+    role: str = ""
+    """For a head noun: the preposition that introduced it, "subject" or "object"."""
+
+
+@dataclass(slots=True)
+class Reading:
+    """What the verifier reads from one prompt."""
+
+    words: list[Word] = field(default_factory=list)
+    texts: frozenset[str] = frozenset()
+    numbers: Counter[int] = field(default_factory=Counter)
+    spatial: frozenset[str] = frozenset()
+    coordinated: set[frozenset[int]] = field(default_factory=set)
+    """Pairs of head indexes joined by "and", "or" or a comma."""
+
+    def heads(self) -> list[int]:
+        return [i for i, word in enumerate(self.words) if word.head == i]
+
+
+class Verifier:
+    """Decides whether the image of a cached prompt shows everything a new prompt asks for."""
+
+    def __init__(self, wordnet: WordNet | None) -> None:
+        self.wordnet = wordnet
+        self.read = functools.lru_cache(maxsize=16384)(self._read)
+
+    def check(self, cached: str, request: str) -> str | None:
+        """None when the image cached for ``cached`` may serve ``request``; else the reason."""
+        have, want = self.read(cached), self.read(request)
+        if not want.texts <= have.texts:
+            return "text"
+        if want.numbers - have.numbers or _plural_conflict(have, want):
+            return "count"
+        for reason in (self._uncovered(have, want), _spatial(have, want)):
+            if reason is not None:
+                return reason
+        return self._swapped(have, want)
+
+    # ---------------------------------------------------------------- coverage
+
+    def _covers(self, general: Word, specific: Word) -> bool:
+        if general.lemmas & specific.lemmas:
+            return True
+        wordnet = self.wordnet
+        if wordnet is None:
+            return False
+        # Verbs name actions loosely ("cutting", "slicing", "chopping"), so for two verbs a
+        # hypernym either way will do; a noun or an adjective must be at least as specific.
+        both_verbs = general.verb and specific.verb
+        return any(
+            wordnet.covers(g, s) or (both_verbs and wordnet.covers(s, g))
+            for g in general.lemmas
+            for s in specific.lemmas
+        )
+
+    def _uncovered(self, have: Reading, want: Reading) -> str | None:
+        for word in want.words:
+            if word.negated:
+                # Excluded by the request: the cached prompt must exclude it, or something more
+                # general ("no animals" excludes "no dog").
+                if not any(w.negated and self._covers(w, word) for w in have.words):
+                    return "negation"
+            elif not any(not w.negated and self._covers(word, w) for w in have.words):
+                if any(w.negated and self._covers(word, w) for w in have.words):
+                    return "negation"
+                return self._kind(word)
+        return None
+
+    def _kind(self, word: Word) -> str:
+        """The rejection reason for a word of the request that the cached prompt lacks."""
+        names = word.lemmas | {word.text, *word.text.split("_")}  # "oil_painting": style
+        if names & COLOURS:
+            return "colour"
+        if names & MATERIALS:
+            return "material"
+        if word.style_scope or names & STYLES:
+            return "style"
+        if names & SETTINGS:
+            return "setting"
+        if names & SIZES_AGES:
+            return "size_age"
+        if names & {"side", "top", "front", "back", "middle", "center", "bottom", "edge"}:
+            return "spatial"
+        if self.wordnet is None:
+            return "object"
+        lexnames = self.wordnet.lexnames(word.text)
+        if lexnames & {"noun.substance"}:
+            return "material"
+        if lexnames & {"noun.time", "noun.location", "verb.weather"}:
+            return "setting"
+        if word.verb:
+            return "action"
+        if word.noun or not self.wordnet.parts_of_speech(word.text):
+            return "object"
+        return "attribute"
+
+    # ---------------------------------------------------------------- roles
+
+    def _swapped(self, have: Reading, want: Reading) -> str | None:
+        """The same words, bound to other things or in another order."""
+        moved = _attachments_moved(have, want)
+        if moved is not None:
+            return "swapped_roles" if moved.verb else "swapped_attributes"
+        have_heads, want_heads = _head_lemmas(have), _head_lemmas(want)
+        shared = [lemma for lemma in want_heads if lemma in have_heads]
+        for i, first in enumerate(shared):
+            for second in shared[i + 1 :]:
+                inverted = (have_heads[first][0] > have_heads[second][0]) != (
+                    want_heads[first][0] > want_heads[second][0]
+                )
+                role_changed = any(have_heads[x][1] != want_heads[x][1] for x in (first, second))
+                if (
+                    inverted
+                    and role_changed
+                    and not (_joined(have, first, second) or _joined(want, first, second))
+                ):
+                    return "swapped_roles"
+        return None
+
+    # ---------------------------------------------------------------- reading
+
+    def _read(self, prompt: str) -> Reading:
+        reading = Reading(texts=_rendered_text(prompt))
+        tokens = self._join_compounds(list(_tokens(_without_rendered_text(prompt).lower())))
+        tokens, spatial = _spatial_classes(tokens)
+        reading.spatial = frozenset(spatial)
+        negating = style_scope = False
+        chunk: list[int] = []
+        breaks: list[str] = []
+        for i, token in enumerate(tokens):
+            if token.isdigit() or token in NUMBERS:
+                number = int(token) if token.isdigit() else NUMBERS[token]
+                reading.numbers[number] += 1
+                # It describes the noun that follows, like an adjective: "three bottles".
+                chunk.append(len(reading.words))
+                reading.words.append(Word(token, frozenset({f"#{number}"}), negated=negating))
+                continue
+            if token in NEGATORS or token == "by" or _is_break(token):
+                negating = token in NEGATORS or (negating and token not in _SENTENCE_ENDS)
+                style_scope = token == "by" or (style_scope and token not in _SENTENCE_ENDS)
+                _close_chunk(reading, chunk, breaks)
+                breaks.append(token)
+                continue
+            if token == "style" and tokens[i + 1 : i + 2] == ["of"]:
+                style_scope = True
+            word = self._word(token, negating, style_scope)
+            previous = reading.words[chunk[-1]] if chunk else None
+            if self._is_verb(token, previous, tokens[i - 1] if i else ""):
+                _close_chunk(reading, chunk, breaks)
+                word.noun = word.plural = False
+                word.verb = True
+                # Right after its noun, a verb is bound to it: "a man riding", "a woman walking".
+                word.bound = previous is not None and not breaks
+                reading.words.append(word)
+                continue
+            chunk.append(len(reading.words))
+            reading.words.append(word)
+            if word.noun and negating and not self._could_modify(tokens, i):
+                negating = False
+        _close_chunk(reading, chunk, breaks)
+        _attach_predicates(reading)
+        return reading
+
+    def _word(self, token: str, negated: bool, style_scope: bool) -> Word:
+        base = IRREGULAR_PLURALS.get(token)
+        if base is not None:
+            return Word(token, frozenset({base, token}), True, negated, True, None, style_scope)
+        if self.wordnet is None:
+            stem = token[:-1] if token.endswith("s") and not token.endswith("ss") else token
+            return Word(
+                token, frozenset({token, stem}), stem != token, negated, True, None, style_scope
+            )
+        readings = self.wordnet.lemmas(token)
+        lemmas = {lemma for _, lemma in readings} | {token}
+        if token in MATERIAL_ADJECTIVES:
+            lemmas.add(MATERIAL_ADJECTIVES[token])
+        nouns = [lemma for pos, lemma in readings if pos == "n"]
+        # Colours, sizes and ages are nouns too in WordNet ("a black", "a giant"); in a prompt
+        # they describe the noun that follows.
+        noun = (bool(nouns) or not readings) and not lemmas & _DESCRIBING
+        plural = bool(nouns) and token not in nouns and token.endswith("s")
+        return Word(token, frozenset(lemmas), plural, negated, noun, None, style_scope)
+
+    def _is_verb(self, token: str, previous: Word | None, before: str) -> bool:
+        """Whether ``token`` is a verb here: "a man riding", "a man plays", "is jumping"; but
+        not "a painting" or "a sleeping dog"."""
+        if self.wordnet is None or token in _DETERMINERS:
+            return False
+        parts = self.wordnet.parts_of_speech(token)
+        if "v" not in parts:
+            return False
+        if "n" not in parts:
+            return previous is not None and previous.noun
+        if token.endswith(("ing", "ed")):
+            return before not in _DETERMINERS and (previous is None or previous.noun)
+        if previous is None or not previous.noun:
+            return False
+        # "a man plays", "two dogs run"
+        return token.endswith("s") != previous.plural
+
+    def _could_modify(self, tokens: Sequence[str], i: int) -> bool:
+        """Whether the next token continues the noun phrase (a compound: "no dog collar")."""
+        if i + 1 >= len(tokens) or self.wordnet is None:
+            return False
+        following = tokens[i + 1]
+        return "n" in self.wordnet.parts_of_speech(following) and following not in FUNCTION_WORDS
+
+    def _join_compounds(self, tokens: list[str]) -> list[str]:
+        """Join words that WordNet knows as one ("hot dog", "teddy bear", "living room")."""
+        if self.wordnet is None:
+            return tokens
+        joined: list[str] = []
+        i = 0
+        while i < len(tokens):
+            for size in (3, 2):
+                parts = tokens[i : i + size]
+                if len(parts) == size and all(p[0].isalpha() for p in parts):
+                    candidate = next(
+                        (c for c in ("".join(parts), "_".join(parts)) if self.wordnet.knows(c)),
+                        None,
+                    )
+                    # "old woman" and "black cat" are WordNet entries too, but in a prompt
+                    # they are a description and a thing, each to be checked.
+                    if candidate and not set(parts) & (FUNCTION_WORDS | _DESCRIBING):
+                        joined.append(candidate)
+                        i += size
+                        break
+            else:
+                joined.append(tokens[i])
+                i += 1
+        return joined
+
+
+def _close_chunk(reading: Reading, chunk: list[int], breaks: list[str]) -> None:
+    """End a noun phrase: its last noun is its head, the words before it describe it, and its
+    role is the preposition that introduced it, "object" after a verb, else "subject"."""
+    if not chunk:
+        return
+    words = reading.words
+    heads = [i for i in chunk if words[i].noun]
+    if heads:
+        head = heads[-1]
+        for i in chunk:
+            words[i].head = head
+        earlier = [h for h in reading.heads() if h < chunk[0]]
+        prepositions = [b for b in breaks if b in _ROLE_MARKERS or b.startswith("@")]
+        if earlier and any(b in _COORDINATORS for b in breaks) and not prepositions:
+            partner = earlier[-1]
+            words[head].role = words[partner].role
+            reading.coordinated.add(frozenset({partner, head}))
+            for group in list(reading.coordinated):
+                if partner in group:
+                    reading.coordinated.add(group | {head})
+        elif prepositions:
+            words[head].role = prepositions[-1]
+        elif any(w.verb for w in words[(earlier[-1] if earlier else 0) : chunk[0]]):
+            words[head].role = "object"
+        else:
+            words[head].role = "subject"
+    chunk.clear()
+    breaks.clear()
+
+
+def _attach_predicates(reading: Reading) -> None:
+    """Words left without a head ("a dog that is white", "a man riding") describe the noun
+    before them, or the one after when none came before."""
+    heads = reading.heads()
+    for i, word in enumerate(reading.words):
+        if word.head is None:
+            before = [h for h in heads if h < i]
+            after = [h for h in heads if h > i]
+            word.head = before[-1] if before else (after[0] if after else None)
+
+
+def _head_lemmas(reading: Reading) -> dict[str, tuple[int, str]]:
+    """Each head noun, by its first lemma: its first position and role."""
+    positions: dict[str, tuple[int, str]] = {}
+    for position, i in enumerate(reading.heads()):
+        word = reading.words[i]
+        positions.setdefault(min(word.lemmas), (position, word.role))
+    return positions
+
+
+def _joined(reading: Reading, first: str, second: str) -> bool:
+    for group in reading.coordinated:
+        lemmas = {min(reading.words[i].lemmas) for i in group}
+        if first in lemmas and second in lemmas:
+            return True
+    return False
+
+
+def _attachments(reading: Reading) -> dict[str, set[tuple[str, str]]]:
+    """Each describing word (by first lemma) -> (lemma, role) of the heads it describes."""
+    attached: dict[str, set[tuple[str, str]]] = {}
+    for i, word in enumerate(reading.words):
+        if word.head is not None and word.head != i and (word.bound or not word.verb):
+            head = reading.words[word.head]
+            attached.setdefault(min(word.lemmas), set()).add((min(head.lemmas), head.role))
+    return attached
+
+
+def _attachments_moved(have: Reading, want: Reading) -> Word | None:
+    """A word that describes one thing in the request and only other things in the cached
+    prompt ("white" on the dog, not on the cat; "baby" on the elephant that leads, not on the
+    one led). Roles tell apart two things of one kind only."""
+    have_attached, want_attached = _attachments(have), _attachments(want)
+    have_heads = {min(have.words[i].lemmas) for i in have.heads()}
+    repeated = _repeated_heads(have) | _repeated_heads(want)
+
+    def same(a: tuple[str, str], b: tuple[str, str]) -> bool:
+        return a[0] == b[0] and (a[1] == b[1] or a[0] not in repeated)
+
+    for word, heads in want_attached.items():
+        cached = have_attached.get(word)
+        if (
+            cached
+            and not any(same(a, b) for a in cached for b in heads)
+            and any(lemma in have_heads for lemma, _ in heads)
+        ):
+            return next(w for w in want.words if min(w.lemmas) == word)
+    return None
+
+
+def _repeated_heads(reading: Reading) -> set[str]:
+    lemmas = Counter(min(reading.words[i].lemmas) for i in reading.heads())
+    return {lemma for lemma, count in lemmas.items() if count > 1}
+
+
+def _plural_conflict(have: Reading, want: Reading) -> bool:
+    """One dog asked for, several cached, or the other way round."""
+    cached: dict[str, bool] = {}
+    for i, word in enumerate(have.words):
+        if word.head == i and not word.negated:
+            cached.setdefault(min(word.lemmas), word.plural)
+    for i, word in enumerate(want.words):
+        if word.head == i and not word.negated:
+            plural = cached.get(min(word.lemmas))
+            if plural is not None and plural != word.plural:
+                return True
+    return False
+
+
+def _spatial(have: Reading, want: Reading) -> str | None:
+    """A spatial relation the request asks for ("under", "beside", "in front of") that the
+    cached prompt does not state. "in", "on" and "at" are too loosely used to count."""
+    return "spatial" if want.spatial - have.spatial else None
+
+
+def _is_break(token: str) -> bool:
+    """Whether ``token`` ends a noun phrase: a function word, a coordinator, punctuation, or a
+    spatial class marker."""
+    return token in FUNCTION_WORDS or token in _COORDINATORS or not token[0].isalnum()
+
+
+def _tokens(text: str) -> Iterator[str]:
+    for match in _TOKEN.finditer(text.replace("n't", " not")):
+        token = match.group()
+        if token.endswith("'s"):
+            token = token[:-2]
+        yield token
+
+
+def _spatial_classes(tokens: list[str]) -> tuple[list[str], set[str]]:
+    """Spatial phrases replaced by nothing, and the set of their classes."""
+    classes: set[str] = set()
+    kept: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for phrase, kind in SPATIAL_PHRASES.items():
+            if tuple(tokens[i : i + len(phrase)]) == phrase:
+                classes.add(kind)
+                kept.append("@" + kind)  # a break between noun phrases, and a role
+                i += len(phrase)
+                break
+        else:
+            token = tokens[i]
+            if token in SPATIAL_WORDS:
+                classes.add(SPATIAL_WORDS[token])
+                kept.append("@" + SPATIAL_WORDS[token])
+            else:
+                kept.append(token)
+            i += 1
+    classes.discard("in")
+    classes.discard("on")
+    return kept, classes
+
+
+def _rendered_text(prompt: str) -> frozenset[str]:
+    """Text the image must show: quoted, or after "that says", "with the words", ..."""
+    found = {next(g for g in match.groups() if g).strip() for match in _QUOTED.finditer(prompt)}
+    unquoted = _without_quotes(prompt)
+    found |= {match.group(1).strip().lower() for match in _SAYS.finditer(unquoted)}
+    return frozenset(text for text in found if text)
+
+
+def _without_quotes(prompt: str) -> str:
+    return _QUOTED.sub(" ", prompt)
+
+
+def _without_rendered_text(prompt: str) -> str:
+    return _SAYS.sub(" ", _without_quotes(prompt))

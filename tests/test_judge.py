@@ -1,0 +1,224 @@
+"""The optional judge against a live loopback server that speaks the chat completions protocol.
+
+No real LLM runs here (none can: there is no model hub and no GPU). The server below answers by
+a rule the test controls, which is what these tests need: they check what the proxy sends, what
+it does with each kind of answer, and that only gray-zone candidates reach the judge.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from proxy.cache.canonical import Partition
+from proxy.cache.controls import CacheControls
+from proxy.cache.decision import MatchPolicy, Query
+from proxy.cache.judge import Judge, Verdict
+from proxy.cache.lexicon import DEFAULT_WORDNET_DIR, WordNet
+from proxy.cache.service import new_entry
+from proxy.cache.verify import Verifier
+from proxy.index.base import Candidate
+from proxy.metrics import Metrics
+
+Answer = Callable[[dict[str, Any]], tuple[int, str]]
+PARTITION = Partition("tiny-sd", "256x256", None, None, None, None, "png")
+
+
+class ChatServer:
+    """A loopback HTTP server with ``POST /v1/chat/completions``; ``answer`` picks the reply."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.answer: Answer = lambda body: (200, "yes")
+        self.delay = 0.0
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                body["authorization"] = self.headers.get("Authorization")
+                server.requests.append(body)
+                time.sleep(server.delay)
+                status, content = server.answer(body)
+                if self.path != "/v1/chat/completions":
+                    status, content = 404, "not found"
+                reply = json.dumps(
+                    {
+                        "id": "chatcmpl-test",
+                        "object": "chat.completion",
+                        "choices": [
+                            {"index": 0, "message": {"role": "assistant", "content": content}}
+                        ],
+                    }
+                    if status == 200
+                    else {"error": {"message": content, "type": "server_error"}}
+                ).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, *args: object) -> None:  # keep test output clean
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def chat() -> Iterator[ChatServer]:
+    server = ChatServer()
+    yield server
+    server.httpd.shutdown()
+    server.httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def verifier() -> Verifier:
+    return Verifier(WordNet.open(DEFAULT_WORDNET_DIR))
+
+
+def _judge(chat: ChatServer, metrics: Metrics, timeout: float = 2.0) -> Judge:
+    return Judge(
+        base_url=chat.url,
+        model="judge-model",
+        api_key="judge-key",
+        timeout=timeout,
+        lower=0.75,
+        upper=0.90,
+        metrics=metrics,
+    )
+
+
+def _candidate(cached: str, similarity: float) -> Candidate:
+    entry = new_entry(
+        Query.of(cached, PARTITION),
+        blob_id="b" * 64,
+        media_type="image/png",
+        generation_seconds=1.0,
+        energy_wh=1.0,
+        energy_source="estimated",
+        backend="test",
+    )
+    return Candidate(entry, similarity)
+
+
+def _no_unseen(_: str) -> Any:
+    from collections import Counter
+
+    return Counter()
+
+
+async def test_gray_zone_candidates_follow_the_judge(chat: ChatServer, verifier: Verifier) -> None:
+    metrics = Metrics(CollectorRegistry())
+    judge = _judge(chat, metrics)
+    policy = MatchPolicy(0.85, _no_unseen, verifier=verifier, judge=judge)
+    controls = CacheControls()
+    query = Query.of("a puppy asleep on a sofa", PARTITION)
+    try:
+        chat.answer = lambda body: (200, "Yes.")
+        decision = await policy.decide(
+            query, _candidate("a puppy asleep on a couch", 0.8), controls
+        )
+        assert (decision.serve, decision.reason, decision.stage) == (True, "judge_yes", "judge")
+        sent = chat.requests[-1]
+        assert sent["model"] == "judge-model" and sent["authorization"] == "Bearer judge-key"
+        assert "a puppy asleep on a couch" in sent["messages"][-1]["content"]
+
+        chat.answer = lambda body: (200, "no")
+        decision = await policy.decide(
+            query, _candidate("a puppy asleep on the sofa", 0.88), controls
+        )
+        assert (decision.serve, decision.reason) == (False, "judge_no")
+
+        # Above the gray zone the verifier alone decides; below it nothing is asked.
+        asked = len(chat.requests)
+        decision = await policy.decide(query, _candidate("a puppy asleep on sofas", 0.95), controls)
+        assert decision.reason == "count" and decision.stage == "verifier"
+        decision = await policy.decide(query, _candidate("a puppy asleep on a bed", 0.92), controls)
+        assert decision.stage == "verifier"
+        decision = await policy.decide(query, _candidate("a puppy asleep", 0.70), controls)
+        assert decision.reason == "below_threshold"
+        # In the zone but refused by the verifier: the judge is never asked either.
+        decision = await policy.decide(
+            query, _candidate("a kitten asleep on a sofa", 0.8), controls
+        )
+        assert decision.stage == "verifier"
+        assert len(chat.requests) == asked
+        # A request's own threshold bounds the gray zone too.
+        strict = CacheControls(threshold=0.9)
+        decision = await policy.decide(query, _candidate("a puppy asleep on a couch", 0.8), strict)
+        assert decision.reason == "below_threshold" and len(chat.requests) == asked
+
+        samples = {
+            s.labels["verdict"]: s.value
+            for s in metrics.judge_requests.collect()[0].samples
+            if s.name.endswith("_total")
+        }
+        assert samples == {"yes": 1.0, "no": 1.0}
+        count = next(
+            s.value for s in metrics.judge_seconds.collect()[0].samples if s.name.endswith("_count")
+        )
+        assert count == 2
+    finally:
+        await judge.close()
+
+
+async def test_answers_are_remembered(chat: ChatServer) -> None:
+    judge = _judge(chat, Metrics(CollectorRegistry()))
+    try:
+        assert await judge.allows("a red barn", "a barn") is Verdict.YES
+        assert await judge.allows("a red barn", "a barn") is Verdict.YES
+        assert len(chat.requests) == 1
+    finally:
+        await judge.close()
+
+
+@pytest.mark.parametrize(
+    ("setup", "verdict"),
+    [
+        (lambda chat: setattr(chat, "delay", 1.0), Verdict.TIMEOUT),
+        (lambda chat: setattr(chat, "answer", lambda body: (500, "overloaded")), Verdict.ERROR),
+        (
+            lambda chat: setattr(chat, "answer", lambda body: (200, "Probably, yes")),
+            Verdict.INVALID,
+        ),
+        (lambda chat: setattr(chat, "answer", lambda body: (200, "")), Verdict.INVALID),
+    ],
+    ids=["timeout", "server-error", "not-yes-or-no", "empty"],
+)
+async def test_failures_count_as_misses(
+    chat: ChatServer, setup: Callable[[ChatServer], None], verdict: Verdict
+) -> None:
+    setup(chat)
+    metrics = Metrics(CollectorRegistry())
+    judge = _judge(chat, metrics, timeout=0.3)
+    policy = MatchPolicy(0.85, _no_unseen, judge=judge)
+    try:
+        decision = await policy.decide(
+            Query.of("a red barn", PARTITION),
+            _candidate("a red barn in a field", 0.8),
+            CacheControls(),
+        )
+        assert (decision.serve, decision.reason) == (False, f"judge_{verdict.value}")
+        # Failures are not remembered: the next lookup asks again.
+        assert await judge.allows("a red barn in a field", "a red barn") is verdict
+        assert len(chat.requests) == 2
+    finally:
+        await judge.close()
+        await asyncio.sleep(0)
+
+
+def test_empty_gray_zone_is_refused(chat: ChatServer) -> None:
+    with pytest.raises(ValueError, match="gray zone is empty"):
+        Judge(base_url=chat.url, model="m", lower=0.9, upper=0.9, metrics=Metrics())

@@ -1,0 +1,120 @@
+"""The verifier on hand-written pairs, one or more per kind of difference the issue names, with
+the real WordNet database that ``make setup`` installs (Debian's wordnet-base)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from proxy.cache.lexicon import DEFAULT_WORDNET_DIR, WordNet
+from proxy.cache.verify import REASONS, Verifier
+
+
+@pytest.fixture(scope="module")
+def wordnet() -> WordNet:
+    lexicon = WordNet.open(DEFAULT_WORDNET_DIR)
+    assert lexicon is not None, "WordNet missing: `make setup` installs Debian's wordnet-base"
+    return lexicon
+
+
+@pytest.fixture(scope="module")
+def verifier(wordnet: WordNet) -> Verifier:
+    return Verifier(wordnet)
+
+
+# (image cached for, request, expected reason)
+REJECTED = [
+    ("three apples on a table", "two apples on a table", "count"),
+    ("3 apples on a table", "three apples on a table and a pear", "object"),
+    ("a dog on a sofa", "two dogs on a sofa", "count"),
+    ("a dog on a sofa", "dogs on a sofa", "count"),
+    ("a man with a hat", "a man without a hat", "negation"),
+    ("a street with no cars", "a street with cars", "negation"),
+    ("a dog chasing a cat", "a cat chasing a dog", "swapped_roles"),
+    ("a white dog and a black cat", "a black dog and a white cat", "swapped_attributes"),
+    ("a horse pulling a carriage", "a carriage pulling a horse", "swapped_roles"),
+    ("a man riding a horse", "a man riding a cow", "object"),
+    ("a red car parked on a street", "a blue car parked on a street", "colour"),
+    ("a wooden chair", "a metal chair", "material"),
+    ("a watercolor of a lighthouse", "a photo of a lighthouse", "style"),
+    ("a portrait of a cat by greg rutkowski", "a portrait of a cat by alphonse mucha", "style"),
+    ("a castle on a hill at sunset", "a castle on a hill at night", "setting"),
+    ("a cabin in the woods in summer", "a cabin in the woods in winter", "setting"),
+    ("a small dog in a garden", "a huge dog in a garden", "size_age"),
+    ("a young woman reading", "an old woman reading", "size_age"),
+    ('a sign that says "open"', 'a sign that says "closed"', "text"),
+    (
+        "a storefront with a sign that says bakery",
+        "a storefront with a sign that says cafe",
+        "text",
+    ),
+    ("a cat on a table", "a cat under a table", "spatial"),
+    ("a man standing in front of a car", "a man standing behind a car", "spatial"),
+    ("a woman sitting on a bench", "a woman standing on a bench", "action"),
+    ("a woman with piercings", "a tattooed woman with piercings", "attribute"),
+    ("a dog on a plate", "a hot dog on a plate", "object"),
+]
+
+SERVED = [
+    ("a man plays a guitar", "a man is playing the guitar"),
+    ("a cat sitting on a couch", "a cat sitting on a sofa"),
+    ("a puppy in the snow", "a dog in the snow"),
+    ("a woman riding a bicycle", "a person riding a bicycle"),
+    ("a huge dog in a garden", "a big dog in a garden"),
+    ("two apples on a table", "2 apples on a table"),
+    ("a dog and a cat on a sofa", "a cat and a dog on a sofa"),
+    ("a tattooed woman with piercings", "a woman with piercings"),
+    ("a man without a hat", "a man with no hat"),
+    ('a sign that says "open"', 'a sign that says "open" in a window'.replace(" in a window", "")),
+    ("A black dog walking beside a pool.", "A black dog is walking along the side of a pool."),
+]
+
+
+@pytest.mark.parametrize(("cached", "request_", "reason"), REJECTED)
+def test_rejects_what_the_cached_image_does_not_show(
+    verifier: Verifier, cached: str, request_: str, reason: str
+) -> None:
+    assert reason in REASONS
+    assert verifier.check(cached, request_) == reason
+
+
+@pytest.mark.parametrize(("cached", "request_"), SERVED)
+def test_serves_rewordings_and_more_general_requests(
+    verifier: Verifier, cached: str, request_: str
+) -> None:
+    assert verifier.check(cached, request_) is None
+
+
+@pytest.mark.parametrize(
+    ("specific", "general"),
+    [
+        ("a tattooed woman with piercings", "a woman with piercings"),
+        ("a puppy in the snow", "a dog in the snow"),
+        ("a red car on a street", "a car on a street"),
+    ],
+)
+def test_decisions_are_directional(verifier: Verifier, specific: str, general: str) -> None:
+    """The image made for the more specific prompt serves the general one, never the reverse."""
+    assert verifier.check(specific, general) is None
+    assert verifier.check(general, specific) is not None
+
+
+def test_without_wordnet_only_identical_words_pass() -> None:
+    verifier = Verifier(None)
+    assert verifier.check("a man plays a guitar", "a man plays a guitar.") is None
+    assert verifier.check("a cat on a couch", "a cat on a sofa") == "object"
+    assert verifier.check("three apples", "two apples") == "count"
+
+
+def test_missing_wordnet_is_reported_not_fatal(tmp_path: Path) -> None:
+    assert WordNet.open(tmp_path) is None
+
+
+def test_lexicon_senses(wordnet: WordNet) -> None:
+    assert wordnet.covers("dog", "puppy") and not wordnet.covers("puppy", "dog")
+    assert wordnet.covers("person", "woman") and not wordnet.covers("man", "woman")
+    # Only frequent senses count: "dog" as a frump or a fellow never makes a dog a person.
+    assert not wordnet.covers("person", "dog")
+    assert ("n", "person") in wordnet.lemmas("persons")
+    assert ("v", "sit") in wordnet.lemmas("sitting")
