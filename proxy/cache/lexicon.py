@@ -13,8 +13,9 @@ What the verifier asks of it:
   lists ("people" -> "person", "sitting" -> "sit", "wooden" stays "wooden");
 - ``senses(lemma)`` and ``covers(general, specific)``: whether an image of ``specific`` also shows
   ``general``: the same sense ("couch", "sofa"), a hypernym ("dog" covers "puppy", "person" covers
-  "woman"), an adjective's head sense ("large" covers "huge"), or the noun an adjective or verb
-  derives from ("wood" covers "wooden", "surf" covers "surfer").
+  "woman"), an adjective's head sense ("large" covers "huge"), or the noun an adjective pertains
+  to ("wood" covers "wooden"). A verb's hypernym counts one level up only ("cut" covers
+  "slice"), and each word is read as the part of speech the prompt gives it.
 
 Only each lemma's most frequent senses count: WordNet also lists "dog" as a frump and as a man
 ("you lucky dog"), and letting those senses count would let a dog's image serve a person.
@@ -101,9 +102,14 @@ _SUFFIXES: dict[Pos, tuple[tuple[str, str], ...]] = {
 }  # fmt: skip
 # Pointers followed upward from a sense: hypernyms and instance hypernyms (a dog is a canine).
 _UP = frozenset({"@", "@i"})
-# Pointers followed one step: an adjective satellite's head ("huge" -> "large"), a pertainym
-# ("wooden" -> "wood") and a derivation ("surfer" -> "surf").
-_SIDEWAYS = frozenset({"&", "\\", "+"})
+# A verb's hypernyms soon reach "be", "make", "move" or "change", which cover nearly every
+# verb: only its direct hypernym counts ("slice" -> "cut"). A noun's whole chain counts ("dog" ->
+# "animal").
+VERB_HYPERNYM_DEPTH = 1
+# Pointers followed one step: an adjective satellite's head ("huge" -> "large") and a pertainym
+# ("wooden" -> "wood"). Derivations are not: they are links between single words, not senses,
+# and following them would let the noun "dog" cover "chase" (the verb "dog" means chase).
+_SIDEWAYS = frozenset({"&", "\\"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,26 +199,38 @@ class WordNet:
     def lexnames(self, word: str) -> frozenset[str]:
         return frozenset(sense.lexname for sense in self.senses(word))
 
-    def covers(self, general: str, specific: str) -> bool:
-        """Whether an image of ``specific`` also shows ``general`` (see the module docstring)."""
-        reached = self.closure(specific)
-        return any(sense.id in reached for sense in self.senses(general))
+    def covers(
+        self,
+        general: str,
+        specific: str,
+        general_pos: Pos | None = None,
+        specific_pos: Pos | None = None,
+    ) -> bool:
+        """Whether an image of ``specific`` also shows ``general`` (see the module docstring),
+        each word read as the given part of speech (None: any). Parts of speech matter: the
+        verb "dog" means "chase", the noun does not."""
+        reached = self.closure(specific, specific_pos)
+        return any(sense.id in reached for sense in self.senses(general, general_pos))
 
-    def _closure(self, word: str) -> frozenset[tuple[Pos, int]]:
-        """The senses of ``word``, their hypernyms up to the top, and one sideways step."""
+    def _closure(self, word: str, pos: Pos | None = None) -> frozenset[tuple[Pos, int]]:
+        """The senses of ``word``, their hypernyms (a verb's direct ones only), and one sideways
+        step."""
         reached: set[tuple[Pos, int]] = set()
-        frontier = [sense.id for sense in self.senses(word)]
+        frontier = [sense.id for sense in self.senses(word, pos)]
         for sense_id in frontier:
             sense = self._sense(*sense_id)
             for symbol, pos, offset in sense.pointers:
                 if symbol in _SIDEWAYS and (symbol != "&" or sense.satellite):
                     reached.add((pos, offset))
-        while frontier:
-            sense_id = frontier.pop()
+        climbing = [(sense_id, 0) for sense_id in frontier]
+        while climbing:
+            sense_id, depth = climbing.pop()
             reached.add(sense_id)
+            if sense_id[0] == "v" and depth >= VERB_HYPERNYM_DEPTH:
+                continue
             sense = self._sense(*sense_id)
-            frontier.extend(
-                (pos, offset)
+            climbing.extend(
+                ((pos, offset), depth + 1)
                 for symbol, pos, offset in sense.pointers
                 if symbol in _UP and (pos, offset) not in reached
             )

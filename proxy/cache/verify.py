@@ -40,7 +40,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from proxy.cache.lexicon import WordNet
+from proxy.cache.lexicon import Pos, WordNet
 from proxy.cache.words import (
     COLOURS,
     FUNCTION_WORDS,
@@ -75,10 +75,21 @@ REASONS = (
     "swapped_roles",
 )
 
-_DESCRIBING = COLOURS | SIZES_AGES | {"empty", "open", "closed", "wooden", "golden"}
+_DESCRIBING = (COLOURS | SIZES_AGES | {"empty", "open", "closed", "wooden", "golden"}) - {
+    "baby", "adult", "child", "kid", "kids", "teen", "teenager", "toddler", "infant", "elder",
+    "senior", "juvenile",
+}  # fmt: skip
 _DETERMINERS = frozenset(
     "a an the this that these those his her its their our my your some any each every".split()
 )
+_AUXILIARIES = frozenset("is are was were be been being am to".split()) | frozenset(
+    "can could will would may might must should do does did".split()
+)
+_OPPOSITE = {
+    "up": {"down"}, "down": {"up"}, "on": {"off"}, "onto": {"off"}, "off": {"on", "onto"},
+    "in": {"out"}, "into": {"out"}, "inside": {"out", "outside"}, "out": {"in", "into", "inside"},
+    "outside": {"inside"},
+}  # fmt: skip
 _SENTENCE_ENDS = frozenset({".", ";", ":"})
 _ROLE_MARKERS = frozenset(
     "with of on in at to from for by into onto under over near behind above below".split()
@@ -106,11 +117,22 @@ class Word:
     """Index of the head noun this word is attached to (itself, for a head)."""
     style_scope: bool = False
     """Inside "by ..." or "in the style of ...": an artist's or a style's name."""
+    nounish: bool = False
+    """A noun reading exists ("a rainbow", "a light"), even for a describing word."""
     verb: bool = False
     bound: bool = False
     """A verb right after its noun, which it describes ("a man riding a bike")."""
     role: str = ""
     """For a head noun: the preposition that introduced it, "subject" or "object"."""
+
+    @property
+    def pos(self) -> Pos | None:
+        """The part of speech the word is read as, where the prompt settles it."""
+        if self.verb:
+            return "v"
+        if self.noun:
+            return "n"
+        return None
 
 
 @dataclass(slots=True)
@@ -121,6 +143,8 @@ class Reading:
     texts: frozenset[str] = frozenset()
     numbers: Counter[int] = field(default_factory=Counter)
     spatial: frozenset[str] = frozenset()
+    directions: frozenset[str] = frozenset()
+    """Direction particles: "up", "off", "out", ..."""
     coordinated: set[frozenset[int]] = field(default_factory=set)
     """Pairs of head indexes joined by "and", "or" or a comma."""
 
@@ -158,8 +182,10 @@ class Verifier:
         # Verbs name actions loosely ("cutting", "slicing", "chopping"), so for two verbs a
         # hypernym either way will do; a noun or an adjective must be at least as specific.
         both_verbs = general.verb and specific.verb
+        g_pos, s_pos = general.pos, specific.pos
         return any(
-            wordnet.covers(g, s) or (both_verbs and wordnet.covers(s, g))
+            wordnet.covers(g, s, g_pos, s_pos)
+            or (both_verbs and wordnet.covers(s, g, s_pos, g_pos))
             for g in general.lemmas
             for s in specific.lemmas
         )
@@ -223,22 +249,31 @@ class Verifier:
                 if (
                     inverted
                     and role_changed
-                    and not (_joined(have, first, second) or _joined(want, first, second))
+                    and not (_joined(have, first, second) and _joined(want, first, second))
                 ):
                     return "swapped_roles"
-        return None
+        return "swapped_roles" if _doers_changed(have, want) else None
 
     # ---------------------------------------------------------------- reading
 
     def _read(self, prompt: str) -> Reading:
         reading = Reading(texts=_rendered_text(prompt))
         tokens = self._join_compounds(list(_tokens(_without_rendered_text(prompt).lower())))
+        reading.directions = frozenset(tokens) & _OPPOSITE.keys()
         tokens, spatial = _spatial_classes(tokens)
         reading.spatial = frozenset(spatial)
         negating = style_scope = False
         chunk: list[int] = []
         breaks: list[str] = []
         for i, token in enumerate(tokens):
+            if token == "one" and chunk and tokens[i + 1 : i + 2] != ["of"]:
+                # "a small black one": another of the thing named before.
+                earlier = [h for h in reading.heads() if h < chunk[0]]
+                if earlier:
+                    named = reading.words[earlier[-1]]
+                    chunk.append(len(reading.words))
+                    reading.words.append(Word(token, named.lemmas, negated=negating, noun=True))
+                    continue
             if token.isdigit() or token in NUMBERS:
                 number = int(token) if token.isdigit() else NUMBERS[token]
                 reading.numbers[number] += 1
@@ -256,7 +291,8 @@ class Verifier:
                 style_scope = True
             word = self._word(token, negating, style_scope)
             previous = reading.words[chunk[-1]] if chunk else None
-            if self._is_verb(token, previous, tokens[i - 1] if i else ""):
+            after = tokens[i + 1] if i + 1 < len(tokens) else "."
+            if self._is_verb(token, previous, tokens[i - 1] if i else "", after):
                 _close_chunk(reading, chunk, breaks)
                 word.noun = word.plural = False
                 word.verb = True
@@ -290,9 +326,11 @@ class Verifier:
         # they describe the noun that follows.
         noun = (bool(nouns) or not readings) and not lemmas & _DESCRIBING
         plural = bool(nouns) and token not in nouns and token.endswith("s")
-        return Word(token, frozenset(lemmas), plural, negated, noun, None, style_scope)
+        word = Word(token, frozenset(lemmas), plural, negated, noun, None, style_scope)
+        word.nounish = bool(nouns)
+        return word
 
-    def _is_verb(self, token: str, previous: Word | None, before: str) -> bool:
+    def _is_verb(self, token: str, previous: Word | None, before: str, after: str) -> bool:
         """Whether ``token`` is a verb here: "a man riding", "a man plays", "is jumping"; but
         not "a painting" or "a sleeping dog"."""
         if self.wordnet is None or token in _DETERMINERS:
@@ -300,14 +338,18 @@ class Verifier:
         parts = self.wordnet.parts_of_speech(token)
         if "v" not in parts:
             return False
+        if before in _AUXILIARIES:  # "is chasing", "to share", "can see"
+            return True
         if "n" not in parts:
-            return previous is not None and previous.noun
+            return before not in _DETERMINERS and (previous is None or previous.noun)
         if token.endswith(("ing", "ed")):
             return before not in _DETERMINERS and (previous is None or previous.noun)
         if previous is None or not previous.noun:
             return False
-        # "a man plays", "two dogs run"
-        return token.endswith("s") != previous.plural
+        # "a man plays a guitar", "two dogs run.", but "three asian kids dance"
+        return token.endswith("s") != previous.plural and (
+            after in _DETERMINERS or after in _ROLE_MARKERS or not after[:1].isalnum()
+        )
 
     def _could_modify(self, tokens: Sequence[str], i: int) -> bool:
         """Whether the next token continues the noun phrase (a compound: "no dog collar")."""
@@ -349,6 +391,10 @@ def _close_chunk(reading: Reading, chunk: list[int], breaks: list[str]) -> None:
         return
     words = reading.words
     heads = [i for i in chunk if words[i].noun]
+    if not heads and words[chunk[-1]].nounish and any(b in _DETERMINERS for b in breaks):
+        # "a rainbow", "the light": a describing word that ends a noun phrase is its head.
+        heads = [chunk[-1]]
+        words[chunk[-1]].noun = True
     if heads:
         head = heads[-1]
         for i in chunk:
@@ -362,10 +408,13 @@ def _close_chunk(reading: Reading, chunk: list[int], breaks: list[str]) -> None:
             for group in list(reading.coordinated):
                 if partner in group:
                     reading.coordinated.add(group | {head})
-        elif prepositions:
-            words[head].role = prepositions[-1]
-        elif any(w.verb for w in words[(earlier[-1] if earlier else 0) : chunk[0]]):
-            words[head].role = "object"
+        elif prepositions or any(w.verb for w in words[(earlier[-1] if earlier else 0) : chunk[0]]):
+            # Relative to the clause's subject: "on the board" of the knife, not of the cabbage.
+            subject = next((h for h in reversed(earlier) if words[h].role == "subject"), None)
+            relation = prepositions[-1] if prepositions else "object"
+            words[head].role = relation + (
+                f"/{min(words[subject].lemmas)}" if subject is not None else ""
+            )
         else:
             words[head].role = "subject"
     chunk.clear()
@@ -404,7 +453,7 @@ def _attachments(reading: Reading) -> dict[str, set[tuple[str, str]]]:
     """Each describing word (by first lemma) -> (lemma, role) of the heads it describes."""
     attached: dict[str, set[tuple[str, str]]] = {}
     for i, word in enumerate(reading.words):
-        if word.head is not None and word.head != i and (word.bound or not word.verb):
+        if word.head is not None and word.head != i and not word.verb:
             head = reading.words[word.head]
             attached.setdefault(min(word.lemmas), set()).add((min(head.lemmas), head.role))
     return attached
@@ -421,15 +470,52 @@ def _attachments_moved(have: Reading, want: Reading) -> Word | None:
     def same(a: tuple[str, str], b: tuple[str, str]) -> bool:
         return a[0] == b[0] and (a[1] == b[1] or a[0] not in repeated)
 
+    have_head_words = {min(have.words[i].lemmas) for i in have.heads()}
     for word, heads in want_attached.items():
+        shared = {head for head in heads if head[0] in have_heads}
+        if not shared:
+            continue
         cached = have_attached.get(word)
-        if (
-            cached
-            and not any(same(a, b) for a in cached for b in heads)
-            and any(lemma in have_heads for lemma, _ in heads)
-        ):
+        if cached is not None:
+            # Every thing both prompts name that the request describes with this word must be
+            # described with it in the cached prompt too.
+            if not all(any(same(a, b) for a in cached) for b in shared):
+                return next(w for w in want.words if min(w.lemmas) == word)
+        elif word in have_head_words:
+            # A thing of its own in the cached prompt, a description in the request: "a cane
+            # and a roller bag" / "a roller and a cane bag".
             return next(w for w in want.words if min(w.lemmas) == word)
     return None
+
+
+def _verb_subjects(reading: Reading) -> dict[str, set[str]]:
+    """Each verb (by first lemma) -> the things that do it: the noun it directly follows ("a man
+    riding"), else its clause's subject, with everything coordinated with that subject."""
+    words = reading.words
+    doers: dict[str, set[str]] = {}
+    for i, word in enumerate(words):
+        if not word.verb or word.head is None:
+            continue
+        doer = word.head
+        if not word.bound:
+            earlier = [h for h in reading.heads() if h < i and words[h].role == "subject"]
+            doer = earlier[-1] if earlier else word.head
+        group = {doer}.union(*(g for g in reading.coordinated if doer in g))
+        doers.setdefault(min(word.lemmas), set()).update(min(words[h].lemmas) for h in group)
+    return doers
+
+
+def _doers_changed(have: Reading, want: Reading) -> bool:
+    """A verb done by other things: "a woman prepares a pizza while a man watches" / "a man
+    prepares a pizza while a woman watches". Lenient: any doer in common will do, since a
+    rewording may name one doer more or fewer ("a man laughing with a woman")."""
+    have_doers = _verb_subjects(have)
+    have_heads = {min(have.words[i].lemmas) for i in have.heads()}
+    for verb, doers in _verb_subjects(want).items():
+        cached = have_doers.get(verb)
+        if cached and not cached & doers and doers & have_heads:
+            return True
+    return False
 
 
 def _repeated_heads(reading: Reading) -> set[str]:
@@ -453,8 +539,15 @@ def _plural_conflict(have: Reading, want: Reading) -> bool:
 
 def _spatial(have: Reading, want: Reading) -> str | None:
     """A spatial relation the request asks for ("under", "beside", "in front of") that the
-    cached prompt does not state. "in", "on" and "at" are too loosely used to count."""
-    return "spatial" if want.spatial - have.spatial else None
+    cached prompt does not state; or a direction the cached prompt states the opposite of
+    ("skiing up" / "down", "headphones on" / "off"). "in", "on" and "at" alone are too loosely
+    used to count."""
+    if want.spatial - have.spatial:
+        return "spatial"
+    for direction in want.directions - have.directions:
+        if _OPPOSITE[direction] & have.directions:
+            return "spatial"
+    return None
 
 
 def _is_break(token: str) -> bool:

@@ -27,7 +27,7 @@ NUMBERS = {
     14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
     "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
     "eighty": 80, "ninety": 90, "hundred": 100, "thousand": 1000, "dozen": 12, "single": 1,
-    "lone": 1, "pair": 2, "couple": 2, "twin": 2, "twins": 2, "both": 2, "triple": 3, "trio":
+    "lone": 1, "pair": 2, "couple": 2, "twin": 2, "twins": 2, "triple": 3, "trio":
     3,
 }  # fmt: skip
 """Number words, and words that state a count ("a pair", "twins")."""
