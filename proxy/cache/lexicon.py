@@ -106,6 +106,9 @@ _UP = frozenset({"@", "@i"})
 # verb: only its direct hypernym counts ("slice" -> "cut"). A noun's whole chain counts ("dog" ->
 # "animal").
 VERB_HYPERNYM_DEPTH = 1
+# Senses that count per part of speech (see _read_index). Verbs split one action into many fine
+# senses ("play" a game, an instrument, a role), so more of theirs count.
+TOP_SENSES: dict[Pos, int] = {"n": 2, "v": 4, "a": 2, "r": 2}
 # Pointers followed one step: an adjective satellite's head ("huge" -> "large") and a pertainym
 # ("wooden" -> "wood"). Derivations are not: they are links between single words, not senses,
 # and following them would let the noun "dog" cover "chase" (the verb "dog" means chase).
@@ -132,13 +135,13 @@ class Sense:
 class WordNet:
     """Read-only access to one WordNet database folder."""
 
-    def __init__(self, root: Path, *, top_senses: int = 2) -> None:
+    def __init__(self, root: Path) -> None:
         self.root = root
         self._index: dict[Pos, dict[str, tuple[int, ...]]] = {}
         self._exceptions: dict[Pos, dict[str, tuple[str, ...]]] = {}
         self._data: dict[Pos, mmap.mmap] = {}
         for pos, name in _FILES.items():
-            self._index[pos] = _read_index(root / f"index.{name}", top_senses)
+            self._index[pos] = _read_index(root / f"index.{name}", TOP_SENSES[pos])
             self._exceptions[pos] = _read_exceptions(root / f"{name}.exc")
             with (root / f"data.{name}").open("rb") as f:
                 self._data[pos] = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)

@@ -37,7 +37,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from proxy.cache.lexicon import Pos, WordNet
@@ -90,6 +90,9 @@ _OPPOSITE = {
     "in": {"out"}, "into": {"out"}, "inside": {"out", "outside"}, "out": {"in", "into", "inside"},
     "outside": {"inside"},
 }  # fmt: skip
+_ANIMATE = frozenset({"noun.person", "noun.animal"})
+_WEARING = frozenset({"wear", "wearing", "dress", "dressed"})
+_PARTICLES = frozenset("up down off out away back".split())
 _SENTENCE_ENDS = frozenset({".", ";", ":"})
 _ROLE_MARKERS = frozenset(
     "with of on in at to from for by into onto under over near behind above below".split()
@@ -124,6 +127,10 @@ class Word:
     """A verb right after its noun, which it describes ("a man riding a bike")."""
     role: str = ""
     """For a head noun: the preposition that introduced it, "subject" or "object"."""
+    animate: bool = False
+    """A person or an animal, which can do things."""
+    governor: str | None = None
+    """For a verb's object: the verb ("holds" for "a spoon" in "holds a spoon")."""
 
     @property
     def pos(self) -> Pos | None:
@@ -144,6 +151,7 @@ class Reading:
     numbers: Counter[int] = field(default_factory=Counter)
     spatial: frozenset[str] = frozenset()
     directions: frozenset[str] = frozenset()
+    tokens: frozenset[str] = frozenset()
     """Direction particles: "up", "off", "out", ..."""
     coordinated: set[frozenset[int]] = field(default_factory=set)
     """Pairs of head indexes joined by "and", "or" or a comma."""
@@ -197,6 +205,8 @@ class Verifier:
                 # general ("no animals" excludes "no dog").
                 if not any(w.negated and self._covers(w, word) for w in have.words):
                     return "negation"
+            elif word.verb and word.lemmas & _WEARING and have.tokens & {"with", "in"}:
+                continue  # "a man wearing a hat" is "a man with a hat", "a man in a hat"
             elif not any(not w.negated and self._covers(word, w) for w in have.words):
                 if any(w.negated and self._covers(word, w) for w in have.words):
                     return "negation"
@@ -252,14 +262,17 @@ class Verifier:
                     and not (_joined(have, first, second) and _joined(want, first, second))
                 ):
                     return "swapped_roles"
-        return "swapped_roles" if _doers_changed(have, want) else None
+        if _doers_changed(have, want) or _objects_changed(have, want):
+            return "swapped_roles"
+        return None
 
     # ---------------------------------------------------------------- reading
 
     def _read(self, prompt: str) -> Reading:
         reading = Reading(texts=_rendered_text(prompt))
         tokens = self._join_compounds(list(_tokens(_without_rendered_text(prompt).lower())))
-        reading.directions = frozenset(tokens) & _OPPOSITE.keys()
+        reading.tokens = frozenset(tokens)
+        reading.directions = reading.tokens & _OPPOSITE.keys()
         tokens, spatial = _spatial_classes(tokens)
         reading.spatial = frozenset(spatial)
         negating = style_scope = False
@@ -311,7 +324,9 @@ class Verifier:
     def _word(self, token: str, negated: bool, style_scope: bool) -> Word:
         base = IRREGULAR_PLURALS.get(token)
         if base is not None:
-            return Word(token, frozenset({base, token}), True, negated, True, None, style_scope)
+            word = Word(token, frozenset({base}), True, negated, True, None, style_scope)
+            word.animate = True  # people, men, women
+            return word
         if self.wordnet is None:
             stem = token[:-1] if token.endswith("s") and not token.endswith("ss") else token
             return Word(
@@ -328,6 +343,7 @@ class Verifier:
         plural = bool(nouns) and token not in nouns and token.endswith("s")
         word = Word(token, frozenset(lemmas), plural, negated, noun, None, style_scope)
         word.nounish = bool(nouns)
+        word.animate = bool(self.wordnet.lexnames(token) & _ANIMATE)
         return word
 
     def _is_verb(self, token: str, previous: Word | None, before: str, after: str) -> bool:
@@ -338,8 +354,10 @@ class Verifier:
         parts = self.wordnet.parts_of_speech(token)
         if "v" not in parts:
             return False
-        if before in _AUXILIARIES:  # "is chasing", "to share", "can see"
+        if before in _AUXILIARIES or after in _PARTICLES:  # "is chasing", "to share", "cut down"
             return True
+        if token.endswith("ed") and self._nounlike(after):  # "diced meat", "a checked shirt"
+            return False
         if "n" not in parts:
             return before not in _DETERMINERS and (previous is None or previous.noun)
         if token.endswith(("ing", "ed")):
@@ -350,6 +368,11 @@ class Verifier:
         return token.endswith("s") != previous.plural and (
             after in _DETERMINERS or after in _ROLE_MARKERS or not after[:1].isalnum()
         )
+
+    def _nounlike(self, token: str) -> bool:
+        if self.wordnet is None or _is_break(token) or token in NEGATORS:
+            return False
+        return "n" in self.wordnet.parts_of_speech(token)
 
     def _could_modify(self, tokens: Sequence[str], i: int) -> bool:
         """Whether the next token continues the noun phrase (a compound: "no dog collar")."""
@@ -412,6 +435,9 @@ def _close_chunk(reading: Reading, chunk: list[int], breaks: list[str]) -> None:
             # Relative to the clause's subject: "on the board" of the knife, not of the cabbage.
             subject = next((h for h in reversed(earlier) if words[h].role == "subject"), None)
             relation = prepositions[-1] if prepositions else "object"
+            if not prepositions:
+                verbs = [w for w in words[(earlier[-1] if earlier else 0) : chunk[0]] if w.verb]
+                words[head].governor = min(verbs[-1].lemmas)
             words[head].role = relation + (
                 f"/{min(words[subject].lemmas)}" if subject is not None else ""
             )
@@ -465,11 +491,7 @@ def _attachments_moved(have: Reading, want: Reading) -> Word | None:
     one led). Roles tell apart two things of one kind only."""
     have_attached, want_attached = _attachments(have), _attachments(want)
     have_heads = {min(have.words[i].lemmas) for i in have.heads()}
-    repeated = _repeated_heads(have) | _repeated_heads(want)
-
-    def same(a: tuple[str, str], b: tuple[str, str]) -> bool:
-        return a[0] == b[0] and (a[1] == b[1] or a[0] not in repeated)
-
+    same = _same_thing(have, want)
     have_head_words = {min(have.words[i].lemmas) for i in have.heads()}
     for word, heads in want_attached.items():
         shared = {head for head in heads if head[0] in have_heads}
@@ -488,20 +510,26 @@ def _attachments_moved(have: Reading, want: Reading) -> Word | None:
     return None
 
 
-def _verb_subjects(reading: Reading) -> dict[str, set[str]]:
-    """Each verb (by first lemma) -> the things that do it: the noun it directly follows ("a man
-    riding"), else its clause's subject, with everything coordinated with that subject."""
+def _verb_subjects(reading: Reading) -> dict[str, set[tuple[str, str]]]:
+    """Each verb (by first lemma) -> (lemma, role) of the things that do it: the noun it
+    directly follows ("a man riding"), else its clause's subject, with everything coordinated
+    with that subject."""
     words = reading.words
-    doers: dict[str, set[str]] = {}
+    doers: dict[str, set[tuple[str, str]]] = {}
     for i, word in enumerate(words):
         if not word.verb or word.head is None:
             continue
         doer = word.head
-        if not word.bound:
+        if not word.bound or not (words[doer].role in ("subject", "") or words[doer].animate):
+            # A verb after "on a surfboard" is still the man's: a lifeless thing named in a
+            # prepositional phrase does nothing ("next to a man riding a bike" is another
+            # matter).
             earlier = [h for h in reading.heads() if h < i and words[h].role == "subject"]
             doer = earlier[-1] if earlier else word.head
         group = {doer}.union(*(g for g in reading.coordinated if doer in g))
-        doers.setdefault(min(word.lemmas), set()).update(min(words[h].lemmas) for h in group)
+        doers.setdefault(min(word.lemmas), set()).update(
+            (min(words[h].lemmas), words[h].role) for h in group
+        )
     return doers
 
 
@@ -511,11 +539,53 @@ def _doers_changed(have: Reading, want: Reading) -> bool:
     rewording may name one doer more or fewer ("a man laughing with a woman")."""
     have_doers = _verb_subjects(have)
     have_heads = {min(have.words[i].lemmas) for i in have.heads()}
+    same = _same_thing(have, want)
     for verb, doers in _verb_subjects(want).items():
         cached = have_doers.get(verb)
-        if cached and not cached & doers and doers & have_heads:
+        if (
+            cached
+            and not any(same(a, b) for a in cached for b in doers)
+            and any(lemma in have_heads for lemma, _ in doers)
+        ):
             return True
     return False
+
+
+def _objects_changed(have: Reading, want: Reading) -> bool:
+    """A verb done to other things: "holds a spoon and looks at a cupcake" / "looks at a spoon
+    and holds a cupcake". Lenient in the same way as ``_doers_changed``."""
+
+    def objects(reading: Reading) -> dict[str, set[tuple[str, str]]]:
+        found: dict[str, set[tuple[str, str]]] = {}
+        for i in reading.heads():
+            word = reading.words[i]
+            if word.governor is not None:
+                found.setdefault(word.governor, set()).add((min(word.lemmas), word.role))
+        return found
+
+    have_objects = objects(have)
+    have_heads = {min(have.words[i].lemmas) for i in have.heads()}
+    same = _same_thing(have, want)
+    for verb, things in objects(want).items():
+        cached = have_objects.get(verb)
+        if (
+            cached
+            and not any(same(a, b) for a in cached for b in things)
+            and any(lemma in have_heads for lemma, _ in things)
+        ):
+            return True
+    return False
+
+
+def _same_thing(have: Reading, want: Reading) -> Callable[[tuple[str, str], tuple[str, str]], bool]:
+    """Whether two (lemma, role) name the same thing: the same lemma, and where either prompt
+    names several things of that kind, the same role too."""
+    repeated = _repeated_heads(have) | _repeated_heads(want)
+
+    def same(a: tuple[str, str], b: tuple[str, str]) -> bool:
+        return a[0] == b[0] and (a[1] == b[1] or a[0] not in repeated)
+
+    return same
 
 
 def _repeated_heads(reading: Reading) -> set[str]:

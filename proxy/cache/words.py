@@ -41,6 +41,7 @@ NEGATORS = frozenset(
 
 FUNCTION_WORDS = frozenset(
     """
+    herd flock pack swarm crowd line row
     a about all almost also am an and another any appears are as at be because been being
     bit bunch but by can close close-up closeup could depicted depicting did do does doing
     down each every features featuring few filled for from full group had has have having
