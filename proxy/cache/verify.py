@@ -95,16 +95,19 @@ _WEARING = frozenset({"wear", "wearing", "dress", "dressed"})
 _PARTICLES = frozenset("up down off out away back".split())
 _SENTENCE_ENDS = frozenset({".", ";", ":"})
 _ROLE_MARKERS = frozenset(
-    "with of on in at to from for by into onto under over near behind above below".split()
+    "with without of on in at to from for by into onto under over near behind above below".split()
 )
 _COORDINATORS = frozenset({"and", "or", "&", ",", "as well as", "plus"})
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[a-z]+(?:'[a-z]+)?|[,&;:.]")
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[a-z]+(?:-[a-z]+)*(?:'[a-z]+)?|[,&;:.]")
 _QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”|(?<![a-zA-Z])'([^']+)'(?![a-zA-Z])")
 _SAYS = re.compile(
     r"\b(?:that|which)?\s*(?:says|saying|reads|reading|read|spells|spelling|with the words?|"
     r"with the text|with text|written|labeled|labelled)\s+([^,.;:]+)",
     re.IGNORECASE,
 )
+
+
+Thing = tuple[str, str, int]
 
 
 @dataclass(slots=True)
@@ -129,8 +132,21 @@ class Word:
     """For a head noun: the preposition that introduced it, "subject" or "object"."""
     animate: bool = False
     """A person or an animal, which can do things."""
+    occurrence: int = 0
     governor: str | None = None
     """For a verb's object: the verb ("holds" for "a spoon" in "holds a spoon")."""
+
+    @property
+    def key(self) -> str:
+        """What the word names, for telling roles apart: its lemma, or a compound's last part
+        ("egg" for "fried egg", so "a fried egg" and "a colourful egg" name one kind of thing)."""
+        return min(self.lemmas).rsplit("_", 1)[-1]
+
+    @property
+    def thing(self) -> Thing:
+        """A head noun as the role checks see it: what it names, its role, and which of the
+        things of its kind in the prompt it is (0 for the first "bear", 1 for the next)."""
+        return (self.key, self.role, self.occurrence)
 
     @property
     def pos(self) -> Pos | None:
@@ -200,13 +216,13 @@ class Verifier:
 
     def _uncovered(self, have: Reading, want: Reading) -> str | None:
         for word in want.words:
+            if word.verb and word.lemmas & _WEARING and have.tokens & {"with", "in", "without"}:
+                continue  # "a man wearing a hat" is "a man with a hat", "a man in a hat"
             if word.negated:
                 # Excluded by the request: the cached prompt must exclude it, or something more
                 # general ("no animals" excludes "no dog").
                 if not any(w.negated and self._covers(w, word) for w in have.words):
                     return "negation"
-            elif word.verb and word.lemmas & _WEARING and have.tokens & {"with", "in"}:
-                continue  # "a man wearing a hat" is "a man with a hat", "a man in a hat"
             elif not any(not w.negated and self._covers(word, w) for w in have.words):
                 if any(w.negated and self._covers(word, w) for w in have.words):
                     return "negation"
@@ -245,9 +261,8 @@ class Verifier:
 
     def _swapped(self, have: Reading, want: Reading) -> str | None:
         """The same words, bound to other things or in another order."""
-        moved = _attachments_moved(have, want)
-        if moved is not None:
-            return "swapped_roles" if moved.verb else "swapped_attributes"
+        if _attachments_moved(have, want):
+            return "swapped_attributes"
         have_heads, want_heads = _head_lemmas(have), _head_lemmas(want)
         shared = [lemma for lemma in want_heads if lemma in have_heads]
         for i, first in enumerate(shared):
@@ -381,20 +396,29 @@ class Verifier:
         following = tokens[i + 1]
         return "n" in self.wordnet.parts_of_speech(following) and following not in FUNCTION_WORDS
 
+    def _hyphenated(self, token: str) -> list[str]:
+        """A hyphenated word as one word where WordNet knows it ("key-board" is "keyboard",
+        "t-shirt"), else its parts ("flat-screen" is "flat screen")."""
+        if "-" not in token or self.wordnet is None:
+            return [token]
+        parts = token.split("-")
+        for candidate in ("".join(parts), "_".join(parts)):
+            if self.wordnet.knows(candidate):
+                return [candidate]
+        return parts
+
     def _join_compounds(self, tokens: list[str]) -> list[str]:
         """Join words that WordNet knows as one ("hot dog", "teddy bear", "living room")."""
         if self.wordnet is None:
             return tokens
         joined: list[str] = []
         i = 0
+        tokens = [piece for token in tokens for piece in self._hyphenated(token)]
         while i < len(tokens):
             for size in (3, 2):
                 parts = tokens[i : i + size]
                 if len(parts) == size and all(p[0].isalpha() for p in parts):
-                    candidate = next(
-                        (c for c in ("".join(parts), "_".join(parts)) if self.wordnet.knows(c)),
-                        None,
-                    )
+                    candidate = "_".join(parts) if self.wordnet.knows("_".join(parts)) else None
                     # "old woman" and "black cat" are WordNet entries too, but in a prompt
                     # they are a description and a thing, each to be checked.
                     if candidate and not set(parts) & (FUNCTION_WORDS | _DESCRIBING):
@@ -422,6 +446,9 @@ def _close_chunk(reading: Reading, chunk: list[int], breaks: list[str]) -> None:
         head = heads[-1]
         for i in chunk:
             words[i].head = head
+        words[head].occurrence = (
+            sum(1 for h in reading.heads() if words[h].key == words[head].key) - 1
+        )
         earlier = [h for h in reading.heads() if h < chunk[0]]
         prepositions = [b for b in breaks if b in _ROLE_MARKERS or b.startswith("@")]
         if earlier and any(b in _COORDINATORS for b in breaks) and not prepositions:
@@ -437,10 +464,8 @@ def _close_chunk(reading: Reading, chunk: list[int], breaks: list[str]) -> None:
             relation = prepositions[-1] if prepositions else "object"
             if not prepositions:
                 verbs = [w for w in words[(earlier[-1] if earlier else 0) : chunk[0]] if w.verb]
-                words[head].governor = min(verbs[-1].lemmas)
-            words[head].role = relation + (
-                f"/{min(words[subject].lemmas)}" if subject is not None else ""
-            )
+                words[head].governor = verbs[-1].key
+            words[head].role = relation + (f"/{words[subject].key}" if subject is not None else "")
         else:
             words[head].role = "subject"
     chunk.clear()
@@ -463,36 +488,40 @@ def _head_lemmas(reading: Reading) -> dict[str, tuple[int, str]]:
     positions: dict[str, tuple[int, str]] = {}
     for position, i in enumerate(reading.heads()):
         word = reading.words[i]
-        positions.setdefault(min(word.lemmas), (position, word.role))
+        positions.setdefault(word.key, (position, word.role))
     return positions
 
 
 def _joined(reading: Reading, first: str, second: str) -> bool:
     for group in reading.coordinated:
-        lemmas = {min(reading.words[i].lemmas) for i in group}
+        lemmas = {reading.words[i].key for i in group}
         if first in lemmas and second in lemmas:
             return True
     return False
 
 
-def _attachments(reading: Reading) -> dict[str, set[tuple[str, str]]]:
+def _attachments(reading: Reading) -> dict[str, set[Thing]]:
     """Each describing word (by first lemma) -> (lemma, role) of the heads it describes."""
-    attached: dict[str, set[tuple[str, str]]] = {}
+    attached: dict[str, set[Thing]] = {}
     for i, word in enumerate(reading.words):
         if word.head is not None and word.head != i and not word.verb:
             head = reading.words[word.head]
-            attached.setdefault(min(word.lemmas), set()).add((min(head.lemmas), head.role))
+            attached.setdefault(word.key, set()).add(head.thing)
+        if word.head == i and "_" in min(word.lemmas):
+            # A compound's first parts describe its last: "fried" in "fried egg".
+            for part in min(word.lemmas).split("_")[:-1]:
+                attached.setdefault(part, set()).add(word.thing)
     return attached
 
 
-def _attachments_moved(have: Reading, want: Reading) -> Word | None:
+def _attachments_moved(have: Reading, want: Reading) -> bool:
     """A word that describes one thing in the request and only other things in the cached
     prompt ("white" on the dog, not on the cat; "baby" on the elephant that leads, not on the
     one led). Roles tell apart two things of one kind only."""
     have_attached, want_attached = _attachments(have), _attachments(want)
-    have_heads = {min(have.words[i].lemmas) for i in have.heads()}
+    have_heads = {have.words[i].key for i in have.heads()}
     same = _same_thing(have, want)
-    have_head_words = {min(have.words[i].lemmas) for i in have.heads()}
+    have_head_words = {have.words[i].key for i in have.heads()}
     for word, heads in want_attached.items():
         shared = {head for head in heads if head[0] in have_heads}
         if not shared:
@@ -502,20 +531,20 @@ def _attachments_moved(have: Reading, want: Reading) -> Word | None:
             # Every thing both prompts name that the request describes with this word must be
             # described with it in the cached prompt too.
             if not all(any(same(a, b) for a in cached) for b in shared):
-                return next(w for w in want.words if min(w.lemmas) == word)
+                return True
         elif word in have_head_words:
             # A thing of its own in the cached prompt, a description in the request: "a cane
             # and a roller bag" / "a roller and a cane bag".
-            return next(w for w in want.words if min(w.lemmas) == word)
-    return None
+            return True
+    return False
 
 
-def _verb_subjects(reading: Reading) -> dict[str, set[tuple[str, str]]]:
+def _verb_subjects(reading: Reading) -> dict[str, set[Thing]]:
     """Each verb (by first lemma) -> (lemma, role) of the things that do it: the noun it
     directly follows ("a man riding"), else its clause's subject, with everything coordinated
     with that subject."""
     words = reading.words
-    doers: dict[str, set[tuple[str, str]]] = {}
+    doers: dict[str, set[Thing]] = {}
     for i, word in enumerate(words):
         if not word.verb or word.head is None:
             continue
@@ -527,9 +556,7 @@ def _verb_subjects(reading: Reading) -> dict[str, set[tuple[str, str]]]:
             earlier = [h for h in reading.heads() if h < i and words[h].role == "subject"]
             doer = earlier[-1] if earlier else word.head
         group = {doer}.union(*(g for g in reading.coordinated if doer in g))
-        doers.setdefault(min(word.lemmas), set()).update(
-            (min(words[h].lemmas), words[h].role) for h in group
-        )
+        doers.setdefault(word.key, set()).update(words[h].thing for h in group)
     return doers
 
 
@@ -538,14 +565,14 @@ def _doers_changed(have: Reading, want: Reading) -> bool:
     prepares a pizza while a woman watches". Lenient: any doer in common will do, since a
     rewording may name one doer more or fewer ("a man laughing with a woman")."""
     have_doers = _verb_subjects(have)
-    have_heads = {min(have.words[i].lemmas) for i in have.heads()}
+    have_heads = {have.words[i].key for i in have.heads()}
     same = _same_thing(have, want)
     for verb, doers in _verb_subjects(want).items():
         cached = have_doers.get(verb)
         if (
             cached
             and not any(same(a, b) for a in cached for b in doers)
-            and any(lemma in have_heads for lemma, _ in doers)
+            and any(thing[0] in have_heads for thing in doers)
         ):
             return True
     return False
@@ -555,41 +582,41 @@ def _objects_changed(have: Reading, want: Reading) -> bool:
     """A verb done to other things: "holds a spoon and looks at a cupcake" / "looks at a spoon
     and holds a cupcake". Lenient in the same way as ``_doers_changed``."""
 
-    def objects(reading: Reading) -> dict[str, set[tuple[str, str]]]:
-        found: dict[str, set[tuple[str, str]]] = {}
+    def objects(reading: Reading) -> dict[str, set[Thing]]:
+        found: dict[str, set[Thing]] = {}
         for i in reading.heads():
             word = reading.words[i]
             if word.governor is not None:
-                found.setdefault(word.governor, set()).add((min(word.lemmas), word.role))
+                found.setdefault(word.governor, set()).add(word.thing)
         return found
 
     have_objects = objects(have)
-    have_heads = {min(have.words[i].lemmas) for i in have.heads()}
+    have_heads = {have.words[i].key for i in have.heads()}
     same = _same_thing(have, want)
     for verb, things in objects(want).items():
         cached = have_objects.get(verb)
         if (
             cached
             and not any(same(a, b) for a in cached for b in things)
-            and any(lemma in have_heads for lemma, _ in things)
+            and any(thing[0] in have_heads for thing in things)
         ):
             return True
     return False
 
 
-def _same_thing(have: Reading, want: Reading) -> Callable[[tuple[str, str], tuple[str, str]], bool]:
+def _same_thing(have: Reading, want: Reading) -> Callable[[Thing, Thing], bool]:
     """Whether two (lemma, role) name the same thing: the same lemma, and where either prompt
     names several things of that kind, the same role too."""
     repeated = _repeated_heads(have) | _repeated_heads(want)
 
-    def same(a: tuple[str, str], b: tuple[str, str]) -> bool:
-        return a[0] == b[0] and (a[1] == b[1] or a[0] not in repeated)
+    def same(a: Thing, b: Thing) -> bool:
+        return a[0] == b[0] and (a[0] not in repeated or a[1:] == b[1:])
 
     return same
 
 
 def _repeated_heads(reading: Reading) -> set[str]:
-    lemmas = Counter(min(reading.words[i].lemmas) for i in reading.heads())
+    lemmas = Counter(reading.words[i].key for i in reading.heads())
     return {lemma for lemma, count in lemmas.items() if count > 1}
 
 
@@ -598,10 +625,10 @@ def _plural_conflict(have: Reading, want: Reading) -> bool:
     cached: dict[str, bool] = {}
     for i, word in enumerate(have.words):
         if word.head == i and not word.negated:
-            cached.setdefault(min(word.lemmas), word.plural)
+            cached.setdefault(word.key, word.plural)
     for i, word in enumerate(want.words):
         if word.head == i and not word.negated:
-            plural = cached.get(min(word.lemmas))
+            plural = cached.get(word.key)
             if plural is not None and plural != word.plural:
                 return True
     return False

@@ -41,6 +41,7 @@ NEGATORS = frozenset(
 
 FUNCTION_WORDS = frozenset(
     """
+    along
     herd flock pack swarm crowd line row
     a about all almost also am an and another any appears are as at be because been being
     bit bunch but by can close close-up closeup could depicted depicting did do does doing
@@ -135,12 +136,12 @@ SPATIAL_PHRASES: dict[tuple[str, ...], str] = {
 """Spatial phrases and their class: two phrases of one class say the same thing."""
 
 SPATIAL_WORDS = {
-    "under": "below", "beneath": "below", "below": "below", "underneath": "below", "above":
-    "above", "atop": "above", "over": "above", "behind": "behind", "beside": "near",
-    "besides": "near", "near": "near", "nearby": "near", "alongside": "near", "inside":
-    "inside", "within": "inside", "outside": "outside", "between": "between", "around":
-    "around", "surrounding": "around", "across": "across", "through": "through", "along":
-    "along", "against": "against", "among": "among", "amongst": "among", "toward": "toward",
+    "under": "below", "beneath": "below", "below": "below", "underneath": "below",
+    "above": "above", "atop": "above", "over": "above", "behind": "behind",
+    "beside": "near", "besides": "near", "near": "near", "nearby": "near", "alongside": "near",
+    "inside": "inside", "within": "inside", "outside": "outside", "between": "between",
+    "around": "around", "surrounding": "around", "across": "across", "through": "through",
+    "against": "against", "among": "among", "amongst": "among", "toward": "toward",
     "towards": "toward", "away": "away", "left": "left", "right": "right", "upside": "upside",
     "underwater": "underwater", "past": "past", "onto": "on", "into": "in",
 }  # fmt: skip
