@@ -37,7 +37,7 @@ from proxy.cache.verify import Verifier  # noqa: E402
 from proxy.metrics import Metrics  # noqa: E402
 from proxy.settings import DEFAULT_THRESHOLD, Settings  # noqa: E402
 
-THRESHOLDS = (0.75, 0.80, 0.85, 0.90)
+THRESHOLDS = (0.75, DEFAULT_THRESHOLD, 0.85, 0.90)
 COLUMNS = (
     ("sugarcrepe/replace_att", "false_hit_rate"),
     ("sugarcrepe/replace_obj", "false_hit_rate"),

@@ -54,6 +54,39 @@ REJECTED = [
     ("a woman sitting on a bench", "a woman standing on a bench", "action"),
     ("a woman with piercings", "a tattooed woman with piercings", "attribute"),
     ("a dog on a plate", "a hot dog on a plate", "object"),
+    # Roles: who does what, to what, and which of two things a word describes.
+    (
+        "a woman prepares a pizza while a man watches",
+        "a man prepares a pizza while a woman watches",
+        "swapped_roles",
+    ),
+    (
+        "a child holds a spoon and looks at a cupcake",
+        "a child looks at a spoon and holds a cupcake",
+        "swapped_roles",
+    ),
+    (
+        "a city street with a rainbow in the background",
+        "a rainbow with a city street in the background",
+        "swapped_roles",
+    ),
+    (
+        "a large white sheep next to a small black one",
+        "a small white sheep next to a large black one",
+        "swapped_attributes",
+    ),
+    ("a red car next to a blue truck", "a blue car next to a red truck", "swapped_attributes"),
+    ("a wooden table and a glass vase", "a glass table and a wooden vase", "swapped_attributes"),
+    (
+        "a person with a cane and a roller bag",
+        "a person with a roller and a cane bag",
+        "swapped_attributes",
+    ),
+    # Directions a cached prompt states the opposite of.
+    ("a man skiing down a snowy mountain", "a man skiing up a snowy mountain", "spatial"),
+    ("a woman with headphones on", "a woman with headphones off", "spatial"),
+    ("two bears playing in the water", "two bears playing out of the water", "spatial"),
+    ("some people talking to a referee", "a person talking to referees", "count"),
 ]
 
 SERVED = [
@@ -68,6 +101,13 @@ SERVED = [
     ("a man without a hat", "a man with no hat"),
     ('a sign that says "open"', 'a sign that says "open" in a window'.replace(" in a window", "")),
     ("A black dog walking beside a pool.", "A black dog is walking along the side of a pool."),
+    ("a man with a hard hat is dancing", "a man wearing a hard hat is dancing"),
+    ("a woman slicing an onion", "a woman cutting an onion"),
+    ("a man on a surfboard riding a wave", "a man riding a wave on a surfboard"),
+    ("a white dog and a black cat", "a black cat and a white dog"),
+    ("a dog chasing a cat", "a dog is chasing a cat."),
+    ("a key-board on a desk", "a keyboard on a desk"),
+    ("a herd of elephants walking down a trail", "elephants walking along a trail"),
 ]
 
 

@@ -133,6 +133,8 @@ class Word:
     animate: bool = False
     """A person or an animal, which can do things."""
     occurrence: int = 0
+    readings: tuple[tuple[Pos, str], ...] = ()
+    """WordNet's (part of speech, lemma) readings of the word."""
     governor: str | None = None
     """For a verb's object: the verb ("holds" for "a spoon" in "holds a spoon")."""
 
@@ -140,7 +142,17 @@ class Word:
     def key(self) -> str:
         """What the word names, for telling roles apart: its lemma, or a compound's last part
         ("egg" for "fried egg", so "a fried egg" and "a colourful egg" name one kind of thing)."""
-        return min(self.lemmas).rsplit("_", 1)[-1]
+        return self.base.rsplit("_", 1)[-1]
+
+    @property
+    def base(self) -> str:
+        """The dictionary form, as the part of speech the prompt gives the word ("sit" for the
+        verb "sitting", "wooden" for the adjective)."""
+        wanted = self.pos
+        for pos, lemma in self.readings:
+            if wanted is None or pos == wanted:
+                return lemma
+        return min(self.lemmas)
 
     @property
     def thing(self) -> Thing:
@@ -322,6 +334,7 @@ class Verifier:
             after = tokens[i + 1] if i + 1 < len(tokens) else "."
             if self._is_verb(token, previous, tokens[i - 1] if i else "", after):
                 _close_chunk(reading, chunk, breaks)
+                breaks.clear()  # what follows a verb is its object, not coordinated with before
                 word.noun = word.plural = False
                 word.verb = True
                 # Right after its noun, a verb is bound to it: "a man riding", "a woman walking".
@@ -357,6 +370,7 @@ class Verifier:
         noun = (bool(nouns) or not readings) and not lemmas & _DESCRIBING
         plural = bool(nouns) and token not in nouns and token.endswith("s")
         word = Word(token, frozenset(lemmas), plural, negated, noun, None, style_scope)
+        word.readings = readings
         word.nounish = bool(nouns)
         word.animate = bool(self.wordnet.lexnames(token) & _ANIMATE)
         return word
@@ -377,6 +391,12 @@ class Verifier:
             return before not in _DETERMINERS and (previous is None or previous.noun)
         if token.endswith(("ing", "ed")):
             return before not in _DETERMINERS and (previous is None or previous.noun)
+        if (
+            before in _COORDINATORS
+            and token.endswith("s")
+            and (after in _DETERMINERS or after in _ROLE_MARKERS)
+        ):
+            return True  # "holds a spoon and looks at a cupcake"
         if previous is None or not previous.noun:
             return False
         # "a man plays a guitar", "two dogs run.", but "three asian kids dance"
@@ -500,16 +520,16 @@ def _joined(reading: Reading, first: str, second: str) -> bool:
     return False
 
 
-def _attachments(reading: Reading) -> dict[str, set[Thing]]:
-    """Each describing word (by first lemma) -> (lemma, role) of the heads it describes."""
+def _attachments(reading: Reading, *, compounds: bool = True) -> dict[str, set[Thing]]:
+    """Each describing word -> the things it describes. With ``compounds``, a compound's first
+    parts describe its last: "fried" in "fried egg"."""
     attached: dict[str, set[Thing]] = {}
     for i, word in enumerate(reading.words):
         if word.head is not None and word.head != i and not word.verb:
             head = reading.words[word.head]
             attached.setdefault(word.key, set()).add(head.thing)
-        if word.head == i and "_" in min(word.lemmas):
-            # A compound's first parts describe its last: "fried" in "fried egg".
-            for part in min(word.lemmas).split("_")[:-1]:
+        if compounds and word.head == i and "_" in word.base:
+            for part in word.base.split("_")[:-1]:
                 attached.setdefault(part, set()).add(word.thing)
     return attached
 
@@ -522,6 +542,7 @@ def _attachments_moved(have: Reading, want: Reading) -> bool:
     have_heads = {have.words[i].key for i in have.heads()}
     same = _same_thing(have, want)
     have_head_words = {have.words[i].key for i in have.heads()}
+    plain_words = _attachments(want, compounds=False)
     for word, heads in want_attached.items():
         shared = {head for head in heads if head[0] in have_heads}
         if not shared:
@@ -532,7 +553,7 @@ def _attachments_moved(have: Reading, want: Reading) -> bool:
             # described with it in the cached prompt too.
             if not all(any(same(a, b) for a in cached) for b in shared):
                 return True
-        elif word in have_head_words:
+        elif word in have_head_words and word in plain_words:
             # A thing of its own in the cached prompt, a description in the request: "a cane
             # and a roller bag" / "a roller and a cane bag".
             return True
