@@ -4,6 +4,7 @@ local image store and the tiny diffusers pipeline."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,7 +14,9 @@ from backends.base import BackendFailed, Generation, GenerationRequest, ImageBac
 from backends.diffusers_backend import DiffusersBackend
 from proxy.cache.controls import CacheControls
 from proxy.cache.decision import MatchPolicy
+from proxy.cache.lexicon import DEFAULT_WORDNET_DIR, WordNet
 from proxy.cache.service import CacheStatus, ImageCache
+from proxy.cache.verify import Verifier
 from proxy.embedding import Embedder
 from proxy.index.edge import EdgeIndex
 from proxy.metrics import Metrics
@@ -207,3 +210,44 @@ async def test_a_backend_returning_no_image_fails_instead_of_looping(
             await asyncio.wait_for(
                 cache.generate(_request("anything"), CacheControls(), with_bytes=True), 5
             )
+
+
+async def test_verifier_rejections_are_counted_and_logged(
+    tmp_path: Path,
+    backend: DiffusersBackend,
+    embedder: Embedder,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    policy = MatchPolicy(
+        0.8, embedder.unseen_text, verifier=Verifier(WordNet.open(DEFAULT_WORDNET_DIR))
+    )
+    index = EdgeIndex(tmp_path / "index")
+    store = BlobStore(str(tmp_path / "images"))
+    async with index, store:
+        cache = _cache(backend, index, store, embedder)
+        cache.policy = policy
+        controls = CacheControls()
+        await cache.generate(_request("a dog chasing a cat"), controls, with_bytes=False)
+        with caplog.at_level(logging.DEBUG, logger="proxy.cache.service"):
+            swapped = await cache.generate(
+                _request("a cat chasing a dog"), controls, with_bytes=False
+            )
+        assert swapped.status is CacheStatus.MISS
+        assert _samples(cache, "memoaized_verifier_rejections_total", reason="swapped_roles") == 1.0
+        assert any(
+            "rejected by the verifier (swapped_roles" in record.getMessage()
+            for record in caplog.records
+        )
+        reworded = await cache.generate(
+            _request("A dog is chasing a cat."), controls, with_bytes=False
+        )
+        assert reworded.status is CacheStatus.HIT and reworded.match in ("exact", "semantic")
+        assert (
+            _samples(
+                cache, "memoaized_candidate_decisions_total", verdict="serve", reason="verified"
+            )
+            + _samples(
+                cache, "memoaized_candidate_decisions_total", verdict="serve", reason="exact"
+            )
+            == 1.0
+        )

@@ -13,9 +13,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from openai import OpenAI
 from prometheus_client import CollectorRegistry
 
 from proxy.cache.canonical import Partition
@@ -27,6 +30,7 @@ from proxy.cache.service import new_entry
 from proxy.cache.verify import Verifier
 from proxy.index.base import Candidate
 from proxy.metrics import Metrics
+from tests.conftest import LiveServer
 
 Answer = Callable[[dict[str, Any]], tuple[int, str]]
 PARTITION = Partition("tiny-sd", "256x256", None, None, None, None, "png")
@@ -222,3 +226,55 @@ async def test_failures_count_as_misses(
 def test_empty_gray_zone_is_refused(chat: ChatServer) -> None:
     with pytest.raises(ValueError, match="gray zone is empty"):
         Judge(base_url=chat.url, model="m", lower=0.9, upper=0.9, metrics=Metrics())
+
+
+@pytest.mark.slow
+def test_live_proxy_asks_the_judge_about_gray_zone_candidates(
+    chat: ChatServer,
+    live_server: Callable[..., LiveServer],
+    tmp_path: Path,
+    tiny_model_dir: Path,
+) -> None:
+    """The proxy as users run it, with ``--judge-url`` pointing at the loopback chat server."""
+    proxy = live_server(
+        "serve",
+        "--data-dir", str(tmp_path / "data"),
+        "--backend", "diffusers",
+        "--sd-model", str(tiny_model_dir),
+        "--judge-url", chat.url,
+        "--judge-model", "judge-model",
+        "--judge-api-key", "judge-secret",
+    )  # fmt: skip
+    client = OpenAI(base_url=proxy.url + "/v1", api_key="unused", max_retries=0)
+
+    def generate(prompt: str) -> str:
+        raw = client.images.with_raw_response.generate(prompt=prompt, size="256x256")
+        return raw.headers["x-cache"]
+
+    with client:
+        assert generate("a red barn in a wheat field") == "MISS"
+        assert generate("a tabby cat sleeping on a windowsill") == "MISS"
+        assert chat.requests == []  # misses with nothing similar cached: nobody asked
+
+        # Similarities 0.82 and 0.82: inside the default gray zone, and past the verifier.
+        chat.answer = lambda body: (200, "no")
+        assert generate("a barn in a field") == "MISS"
+        chat.answer = lambda body: (200, "yes")
+        assert generate("a cat on a windowsill") == "HIT"
+        assert len(chat.requests) == 2
+        assert "Prompt A: a tabby cat sleeping on a windowsill" in str(chat.requests[-1])
+
+        # An exact repeat never reaches the judge; nor does a candidate the verifier refuses.
+        assert generate("a red barn in a wheat field") == "HIT"
+        assert generate("a blue barn in a wheat field") == "MISS"
+        assert len(chat.requests) == 2
+
+        # The judge failing (similarity 0.77, in the zone): a miss, never an error.
+        chat.answer = lambda body: (503, "down")
+        assert generate("a sleeping cat") == "MISS"
+        metrics = httpx.get(proxy.url + "/metrics").text
+    assert 'memoaized_judge_requests_total{verdict="no"} 1.0' in metrics
+    assert 'memoaized_judge_requests_total{verdict="yes"} 1.0' in metrics
+    assert 'memoaized_judge_requests_total{verdict="error"} 1.0' in metrics
+    assert "memoaized_judge_duration_seconds_count" in metrics
+    assert "judge-secret" not in metrics and "judge-secret" not in proxy.log()
