@@ -138,10 +138,13 @@ class WordNet:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._index: dict[Pos, dict[str, tuple[int, ...]]] = {}
+        self._tagged: dict[Pos, dict[str, int]] = {}
         self._exceptions: dict[Pos, dict[str, tuple[str, ...]]] = {}
         self._data: dict[Pos, mmap.mmap] = {}
         for pos, name in _FILES.items():
-            self._index[pos] = _read_index(root / f"index.{name}", TOP_SENSES[pos])
+            self._index[pos], self._tagged[pos] = _read_index(
+                root / f"index.{name}", TOP_SENSES[pos]
+            )
             self._exceptions[pos] = _read_exceptions(root / f"{name}.exc")
             with (root / f"data.{name}").open("rb") as f:
                 self._data[pos] = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
@@ -198,6 +201,19 @@ class WordNet:
             if pos is None or reading_pos == pos
             for offset in self._index[reading_pos][lemma]
         )
+
+    def usually(self, word: str, pos: Pos, other: Pos) -> bool:
+        """Whether ``word`` is at least as common as ``pos`` as as ``other``, by how many of
+        its senses of each WordNet's sense-tagged corpus saw ("plays": verb; "prints": both
+        alike; "pillows": noun)."""
+
+        def seen(part: Pos) -> int:
+            return max(
+                (self._tagged[part].get(lemma, 0) for p, lemma in self.lemmas(word) if p == part),
+                default=-1,
+            )
+
+        return seen(pos) >= seen(other) and seen(pos) >= 0
 
     def lexnames(self, word: str) -> frozenset[str]:
         return frozenset(sense.lexname for sense in self.senses(word))
@@ -264,8 +280,10 @@ def _lines(path: Path) -> Iterator[str]:
                 yield line
 
 
-def _read_index(path: Path, top_senses: int) -> dict[str, tuple[int, ...]]:
-    """lemma -> the synset offsets of its senses that count, most frequent first.
+def _read_index(path: Path, top_senses: int) -> tuple[dict[str, tuple[int, ...]], dict[str, int]]:
+    """lemma -> the synset offsets of its senses that count, most frequent first; and lemma ->
+    how many of its senses the sense-tagged corpus saw, a rough measure of how common the
+    lemma is as this part of speech.
 
     A sense counts when it is among the ``top_senses`` most frequent and was seen at least once
     in WordNet's sense-tagged corpus (its ``tagsense_cnt``); a lemma never seen there keeps its
@@ -273,13 +291,15 @@ def _read_index(path: Path, top_senses: int) -> dict[str, tuple[int, ...]]:
     mankind.
     """
     index = {}
+    seen = {}
     for line in _lines(path):
         fields = line.split()
         pointer_count = int(fields[3])
         tagged = int(fields[5 + pointer_count])
         offsets = fields[6 + pointer_count : 6 + pointer_count + min(top_senses, max(1, tagged))]
         index[fields[0]] = tuple(int(offset) for offset in offsets)
-    return index
+        seen[fields[0]] = tagged
+    return index, seen
 
 
 def _read_exceptions(path: Path) -> dict[str, tuple[str, ...]]:

@@ -133,6 +133,8 @@ class Word:
     animate: bool = False
     """A person or an animal, which can do things."""
     occurrence: int = 0
+    forward: bool = False
+    """Describes the noun that follows: "black" in "a black and white dog"."""
     readings: tuple[tuple[Pos, str], ...] = ()
     """WordNet's (part of speech, lemma) readings of the word."""
     governor: str | None = None
@@ -324,6 +326,16 @@ class Verifier:
             if token in NEGATORS or token == "by" or _is_break(token):
                 negating = token in NEGATORS or (negating and token not in _SENTENCE_ENDS)
                 style_scope = token == "by" or (style_scope and token not in _SENTENCE_ENDS)
+                if (
+                    token in _COORDINATORS
+                    and chunk
+                    and not any(reading.words[w].noun for w in chunk)
+                ):
+                    following = tokens[i + 1] if i + 1 < len(tokens) else "."
+                    if following not in _DETERMINERS and not _is_break(following):
+                        # "a black and white dog": the colours describe the dog that follows.
+                        for w in chunk:
+                            reading.words[w].forward = True
                 _close_chunk(reading, chunk, breaks)
                 breaks.append(token)
                 continue
@@ -399,9 +411,12 @@ class Verifier:
             return True  # "holds a spoon and looks at a cupcake"
         if previous is None or not previous.noun:
             return False
-        # "a man plays a guitar", "two dogs run.", but "three asian kids dance"
-        return token.endswith("s") != previous.plural and (
-            after in _DETERMINERS or after in _ROLE_MARKERS or not after[:1].isalnum()
+        # "a man plays a guitar", "two dogs run.", but "three asian kids dance" and "animal
+        # prints with pillows"
+        return (
+            token.endswith("s") != previous.plural
+            and (after in _DETERMINERS or after in _ROLE_MARKERS or not after[:1].isalnum())
+            and self.wordnet.usually(token, "v", "n")
         )
 
     def _nounlike(self, token: str) -> bool:
@@ -500,7 +515,10 @@ def _attach_predicates(reading: Reading) -> None:
         if word.head is None:
             before = [h for h in heads if h < i]
             after = [h for h in heads if h > i]
-            word.head = before[-1] if before else (after[0] if after else None)
+            if word.forward and after:
+                word.head = after[0]
+            else:
+                word.head = before[-1] if before else (after[0] if after else None)
 
 
 def _head_lemmas(reading: Reading) -> dict[str, tuple[int, str]]:
