@@ -32,7 +32,7 @@ from proxy.index.base import Candidate
 from proxy.metrics import Metrics
 from tests.conftest import LiveServer
 
-Answer = Callable[[dict[str, Any]], tuple[int, str]]
+Answer = Callable[[dict[str, Any]], tuple[int, Any]]
 PARTITION = Partition("tiny-sd", "256x256", None, None, None, None, "png")
 
 
@@ -198,8 +198,10 @@ async def test_answers_are_remembered(chat: ChatServer) -> None:
             Verdict.INVALID,
         ),
         (lambda chat: setattr(chat, "answer", lambda body: (200, "")), Verdict.INVALID),
+        (lambda chat: setattr(chat, "answer", lambda body: (200, None)), Verdict.INVALID),
+        (lambda chat: setattr(chat, "answer", lambda body: (200, ["yes"])), Verdict.INVALID),
     ],
-    ids=["timeout", "server-error", "not-yes-or-no", "empty"],
+    ids=["timeout", "server-error", "not-yes-or-no", "empty", "null", "not-text"],
 )
 async def test_failures_count_as_misses(
     chat: ChatServer, setup: Callable[[ChatServer], None], verdict: Verdict

@@ -116,7 +116,9 @@ class Judge:
         word = str(answer).strip().split(maxsplit=1)[0].strip(".!,'\"").lower() if answer else ""
         if word in ("yes", "no"):
             return Verdict(word)
-        log.warning("the judge answered neither yes nor no (%r); counted as a miss", answer[:40])
+        log.warning(
+            "the judge answered neither yes nor no (%r); counted as a miss", str(answer)[:40]
+        )
         return Verdict.INVALID
 
     async def close(self) -> None:
