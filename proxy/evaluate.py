@@ -271,7 +271,7 @@ def format_calibration(result: dict[str, Any]) -> str:
     lines = [f"{'threshold':>9} {'recall':>7} {'false hits':>10} {'precision':>9}"]
     for row in result["grid"]:
         lines.append(
-            f"{row['threshold']:>9.2f} {_pct(row['recall']):>7} "
+            f"{row['threshold']:>9} {_pct(row['recall']):>7} "
             f"{_pct(row['false_hit_rate']):>10} {_pct(row['precision']):>9}"
         )
     target = _pct(result["target_false_hit_rate"])
@@ -280,7 +280,7 @@ def format_calibration(result: dict[str, Any]) -> str:
         lines.append(f"\nno threshold keeps the false-hit rate at or under {target}")
     else:
         lines.append(
-            f"\nthreshold {best['threshold']:.2f}: false-hit rate {_pct(best['false_hit_rate'])} "
+            f"\nthreshold {best['threshold']}: false-hit rate {_pct(best['false_hit_rate'])} "
             f"(target {target}), recall {_pct(best['recall'])}"
         )
     return "\n".join(lines)

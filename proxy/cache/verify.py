@@ -21,40 +21,27 @@ Checks, in order, each a rejection reason (a bounded label, used in metrics and 
     synonym, or a more general word ("dog" is covered by "puppy"; "person" by "woman"). The
     reason names the kind of the first word that is not covered.
 ``spatial``
-    A spatial relation of the request ("under", "behind", "next to") must not have been replaced
-    by another in the cached prompt.
+    Also: a spatial relation of the request ("under", "behind", "next to") that the cached
+    prompt does not state, or a direction it states the opposite of ("up" / "down", "on" /
+    "off", "in" / "out of").
 ``swapped_attributes``, ``swapped_roles``
     The same words in other roles: "a white dog and a black cat" / "a black dog and a white
     cat", "a dog chasing a cat" / "a cat chasing a dog".
 
-Word knowledge comes from WordNet (:mod:`proxy.cache.lexicon`) and the small word lists below.
-Without WordNet every word must appear in the cached prompt as it is, which keeps hits right and
-makes them rarer.
+How a prompt is read is :mod:`proxy.cache.reading`; word knowledge comes from WordNet
+(:mod:`proxy.cache.lexicon`) and the small word lists of :mod:`proxy.cache.words`. Without WordNet
+every word must appear in the cached prompt as it is, which keeps hits right and makes them
+rarer.
 """
 
 from __future__ import annotations
 
-import functools
-import re
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 
-from proxy.cache.lexicon import Pos, WordNet
-from proxy.cache.words import (
-    COLOURS,
-    FUNCTION_WORDS,
-    IRREGULAR_PLURALS,
-    MATERIAL_ADJECTIVES,
-    MATERIALS,
-    NEGATORS,
-    NUMBERS,
-    SETTINGS,
-    SIZES_AGES,
-    SPATIAL_PHRASES,
-    SPATIAL_WORDS,
-    STYLES,
-)
+from proxy.cache.lexicon import WordNet
+from proxy.cache.reading import OPPOSITE, Reader, Reading, Thing, Word
+from proxy.cache.words import COLOURS, MATERIALS, SETTINGS, SIZES_AGES, STYLES
 
 __all__ = ["REASONS", "Verifier"]
 
@@ -74,120 +61,7 @@ REASONS = (
     "swapped_attributes",
     "swapped_roles",
 )
-
-_DESCRIBING = (COLOURS | SIZES_AGES | {"empty", "open", "closed", "wooden", "golden"}) - {
-    "baby", "adult", "child", "kid", "kids", "teen", "teenager", "toddler", "infant", "elder",
-    "senior", "juvenile",
-}  # fmt: skip
-_DETERMINERS = frozenset(
-    "a an the this that these those his her its their our my your some any each every".split()
-)
-_AUXILIARIES = frozenset("is are was were be been being am to".split()) | frozenset(
-    "can could will would may might must should do does did".split()
-)
-_OPPOSITE = {
-    "up": {"down"}, "down": {"up"}, "on": {"off"}, "onto": {"off"}, "off": {"on", "onto"},
-    "in": {"out"}, "into": {"out"}, "inside": {"out", "outside"}, "out": {"in", "into", "inside"},
-    "outside": {"inside"},
-}  # fmt: skip
-_ANIMATE = frozenset({"noun.person", "noun.animal"})
 _WEARING = frozenset({"wear", "wearing", "dress", "dressed"})
-_PARTICLES = frozenset("up down off out away back".split())
-_SENTENCE_ENDS = frozenset({".", ";", ":"})
-_ROLE_MARKERS = frozenset(
-    "with without of on in at to from for by into onto under over near behind above below".split()
-)
-_COORDINATORS = frozenset({"and", "or", "&", ",", "as well as", "plus"})
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[a-z]+(?:-[a-z]+)*(?:'[a-z]+)?|[,&;:.]")
-_QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”|(?<![a-zA-Z])'([^']+)'(?![a-zA-Z])")
-_SAYS = re.compile(
-    r"\b(?:that|which)?\s*(?:says|saying|reads|reading|read|spells|spelling|with the words?|"
-    r"with the text|with text|written|labeled|labelled)\s+([^,.;:]+)",
-    re.IGNORECASE,
-)
-
-
-Thing = tuple[str, str, int]
-
-
-@dataclass(slots=True)
-class Word:
-    """One content word of a prompt."""
-
-    text: str
-    lemmas: frozenset[str]
-    plural: bool = False
-    negated: bool = False
-    noun: bool = False
-    head: int | None = None
-    """Index of the head noun this word is attached to (itself, for a head)."""
-    style_scope: bool = False
-    """Inside "by ..." or "in the style of ...": an artist's or a style's name."""
-    nounish: bool = False
-    """A noun reading exists ("a rainbow", "a light"), even for a describing word."""
-    verb: bool = False
-    bound: bool = False
-    """A verb right after its noun, which it describes ("a man riding a bike")."""
-    role: str = ""
-    """For a head noun: the preposition that introduced it, "subject" or "object"."""
-    animate: bool = False
-    """A person or an animal, which can do things."""
-    occurrence: int = 0
-    forward: bool = False
-    """Describes the noun that follows: "black" in "a black and white dog"."""
-    readings: tuple[tuple[Pos, str], ...] = ()
-    """WordNet's (part of speech, lemma) readings of the word."""
-    governor: str | None = None
-    """For a verb's object: the verb ("holds" for "a spoon" in "holds a spoon")."""
-
-    @property
-    def key(self) -> str:
-        """What the word names, for telling roles apart: its lemma, or a compound's last part
-        ("egg" for "fried egg", so "a fried egg" and "a colourful egg" name one kind of thing)."""
-        return self.base.rsplit("_", 1)[-1]
-
-    @property
-    def base(self) -> str:
-        """The dictionary form, as the part of speech the prompt gives the word ("sit" for the
-        verb "sitting", "wooden" for the adjective)."""
-        wanted = self.pos
-        for pos, lemma in self.readings:
-            if wanted is None or pos == wanted:
-                return lemma
-        return min(self.lemmas)
-
-    @property
-    def thing(self) -> Thing:
-        """A head noun as the role checks see it: what it names, its role, and which of the
-        things of its kind in the prompt it is (0 for the first "bear", 1 for the next)."""
-        return (self.key, self.role, self.occurrence)
-
-    @property
-    def pos(self) -> Pos | None:
-        """The part of speech the word is read as, where the prompt settles it."""
-        if self.verb:
-            return "v"
-        if self.noun:
-            return "n"
-        return None
-
-
-@dataclass(slots=True)
-class Reading:
-    """What the verifier reads from one prompt."""
-
-    words: list[Word] = field(default_factory=list)
-    texts: frozenset[str] = frozenset()
-    numbers: Counter[int] = field(default_factory=Counter)
-    spatial: frozenset[str] = frozenset()
-    directions: frozenset[str] = frozenset()
-    tokens: frozenset[str] = frozenset()
-    """Direction particles: "up", "off", "out", ..."""
-    coordinated: set[frozenset[int]] = field(default_factory=set)
-    """Pairs of head indexes joined by "and", "or" or a comma."""
-
-    def heads(self) -> list[int]:
-        return [i for i, word in enumerate(self.words) if word.head == i]
 
 
 class Verifier:
@@ -195,7 +69,7 @@ class Verifier:
 
     def __init__(self, wordnet: WordNet | None) -> None:
         self.wordnet = wordnet
-        self.read = functools.lru_cache(maxsize=16384)(self._read)
+        self.read = Reader(wordnet).read
 
     def check(self, cached: str, request: str) -> str | None:
         """None when the image cached for ``cached`` may serve ``request``; else the reason."""
@@ -296,229 +170,6 @@ class Verifier:
         return None
 
     # ---------------------------------------------------------------- reading
-
-    def _read(self, prompt: str) -> Reading:
-        reading = Reading(texts=_rendered_text(prompt))
-        tokens = self._join_compounds(list(_tokens(_without_rendered_text(prompt).lower())))
-        reading.tokens = frozenset(tokens)
-        reading.directions = reading.tokens & _OPPOSITE.keys()
-        tokens, spatial = _spatial_classes(tokens)
-        reading.spatial = frozenset(spatial)
-        negating = style_scope = False
-        chunk: list[int] = []
-        breaks: list[str] = []
-        for i, token in enumerate(tokens):
-            if token == "one" and chunk and tokens[i + 1 : i + 2] != ["of"]:
-                # "a small black one": another of the thing named before.
-                earlier = [h for h in reading.heads() if h < chunk[0]]
-                if earlier:
-                    named = reading.words[earlier[-1]]
-                    chunk.append(len(reading.words))
-                    reading.words.append(Word(token, named.lemmas, negated=negating, noun=True))
-                    continue
-            if token.isdigit() or token in NUMBERS:
-                number = int(token) if token.isdigit() else NUMBERS[token]
-                reading.numbers[number] += 1
-                # It describes the noun that follows, like an adjective: "three bottles".
-                chunk.append(len(reading.words))
-                reading.words.append(Word(token, frozenset({f"#{number}"}), negated=negating))
-                continue
-            if token in NEGATORS or token == "by" or _is_break(token):
-                negating = token in NEGATORS or (negating and token not in _SENTENCE_ENDS)
-                style_scope = token == "by" or (style_scope and token not in _SENTENCE_ENDS)
-                if (
-                    token in _COORDINATORS
-                    and chunk
-                    and not any(reading.words[w].noun for w in chunk)
-                ):
-                    following = tokens[i + 1] if i + 1 < len(tokens) else "."
-                    if following not in _DETERMINERS and not _is_break(following):
-                        # "a black and white dog": the colours describe the dog that follows.
-                        for w in chunk:
-                            reading.words[w].forward = True
-                _close_chunk(reading, chunk, breaks)
-                breaks.append(token)
-                continue
-            if token == "style" and tokens[i + 1 : i + 2] == ["of"]:
-                style_scope = True
-            word = self._word(token, negating, style_scope)
-            previous = reading.words[chunk[-1]] if chunk else None
-            after = tokens[i + 1] if i + 1 < len(tokens) else "."
-            if self._is_verb(token, previous, tokens[i - 1] if i else "", after):
-                _close_chunk(reading, chunk, breaks)
-                breaks.clear()  # what follows a verb is its object, not coordinated with before
-                word.noun = word.plural = False
-                word.verb = True
-                # Right after its noun, a verb is bound to it: "a man riding", "a woman walking".
-                word.bound = previous is not None and not breaks
-                reading.words.append(word)
-                continue
-            chunk.append(len(reading.words))
-            reading.words.append(word)
-            if word.noun and negating and not self._could_modify(tokens, i):
-                negating = False
-        _close_chunk(reading, chunk, breaks)
-        _attach_predicates(reading)
-        return reading
-
-    def _word(self, token: str, negated: bool, style_scope: bool) -> Word:
-        base = IRREGULAR_PLURALS.get(token)
-        if base is not None:
-            word = Word(token, frozenset({base}), True, negated, True, None, style_scope)
-            word.animate = True  # people, men, women
-            return word
-        if self.wordnet is None:
-            stem = token[:-1] if token.endswith("s") and not token.endswith("ss") else token
-            return Word(
-                token, frozenset({token, stem}), stem != token, negated, True, None, style_scope
-            )
-        readings = self.wordnet.lemmas(token)
-        lemmas = {lemma for _, lemma in readings} | {token}
-        if token in MATERIAL_ADJECTIVES:
-            lemmas.add(MATERIAL_ADJECTIVES[token])
-        nouns = [lemma for pos, lemma in readings if pos == "n"]
-        # Colours, sizes and ages are nouns too in WordNet ("a black", "a giant"); in a prompt
-        # they describe the noun that follows.
-        noun = (bool(nouns) or not readings) and not lemmas & _DESCRIBING
-        plural = bool(nouns) and token not in nouns and token.endswith("s")
-        word = Word(token, frozenset(lemmas), plural, negated, noun, None, style_scope)
-        word.readings = readings
-        word.nounish = bool(nouns)
-        word.animate = bool(self.wordnet.lexnames(token) & _ANIMATE)
-        return word
-
-    def _is_verb(self, token: str, previous: Word | None, before: str, after: str) -> bool:
-        """Whether ``token`` is a verb here: "a man riding", "a man plays", "is jumping"; but
-        not "a painting" or "a sleeping dog"."""
-        if self.wordnet is None or token in _DETERMINERS:
-            return False
-        parts = self.wordnet.parts_of_speech(token)
-        if "v" not in parts:
-            return False
-        if before in _AUXILIARIES or after in _PARTICLES:  # "is chasing", "to share", "cut down"
-            return True
-        if token.endswith("ed") and self._nounlike(after):  # "diced meat", "a checked shirt"
-            return False
-        if "n" not in parts:
-            return before not in _DETERMINERS and (previous is None or previous.noun)
-        if token.endswith(("ing", "ed")):
-            return before not in _DETERMINERS and (previous is None or previous.noun)
-        if (
-            before in _COORDINATORS
-            and token.endswith("s")
-            and (after in _DETERMINERS or after in _ROLE_MARKERS)
-        ):
-            return True  # "holds a spoon and looks at a cupcake"
-        if previous is None or not previous.noun:
-            return False
-        # "a man plays a guitar", "two dogs run.", but "three asian kids dance" and "animal
-        # prints with pillows"
-        return (
-            token.endswith("s") != previous.plural
-            and (after in _DETERMINERS or after in _ROLE_MARKERS or not after[:1].isalnum())
-            and self.wordnet.usually(token, "v", "n")
-        )
-
-    def _nounlike(self, token: str) -> bool:
-        if self.wordnet is None or _is_break(token) or token in NEGATORS:
-            return False
-        return "n" in self.wordnet.parts_of_speech(token)
-
-    def _could_modify(self, tokens: Sequence[str], i: int) -> bool:
-        """Whether the next token continues the noun phrase (a compound: "no dog collar")."""
-        if i + 1 >= len(tokens) or self.wordnet is None:
-            return False
-        following = tokens[i + 1]
-        return "n" in self.wordnet.parts_of_speech(following) and following not in FUNCTION_WORDS
-
-    def _hyphenated(self, token: str) -> list[str]:
-        """A hyphenated word as one word where WordNet knows it ("key-board" is "keyboard",
-        "t-shirt"), else its parts ("flat-screen" is "flat screen")."""
-        if "-" not in token or self.wordnet is None:
-            return [token]
-        parts = token.split("-")
-        for candidate in ("".join(parts), "_".join(parts)):
-            if self.wordnet.knows(candidate):
-                return [candidate]
-        return parts
-
-    def _join_compounds(self, tokens: list[str]) -> list[str]:
-        """Join words that WordNet knows as one ("hot dog", "teddy bear", "living room")."""
-        if self.wordnet is None:
-            return tokens
-        joined: list[str] = []
-        i = 0
-        tokens = [piece for token in tokens for piece in self._hyphenated(token)]
-        while i < len(tokens):
-            for size in (3, 2):
-                parts = tokens[i : i + size]
-                if len(parts) == size and all(p[0].isalpha() for p in parts):
-                    candidate = "_".join(parts) if self.wordnet.knows("_".join(parts)) else None
-                    # "old woman" and "black cat" are WordNet entries too, but in a prompt
-                    # they are a description and a thing, each to be checked.
-                    if candidate and not set(parts) & (FUNCTION_WORDS | _DESCRIBING):
-                        joined.append(candidate)
-                        i += size
-                        break
-            else:
-                joined.append(tokens[i])
-                i += 1
-        return joined
-
-
-def _close_chunk(reading: Reading, chunk: list[int], breaks: list[str]) -> None:
-    """End a noun phrase: its last noun is its head, the words before it describe it, and its
-    role is the preposition that introduced it, "object" after a verb, else "subject"."""
-    if not chunk:
-        return
-    words = reading.words
-    heads = [i for i in chunk if words[i].noun]
-    if not heads and words[chunk[-1]].nounish and any(b in _DETERMINERS for b in breaks):
-        # "a rainbow", "the light": a describing word that ends a noun phrase is its head.
-        heads = [chunk[-1]]
-        words[chunk[-1]].noun = True
-    if heads:
-        head = heads[-1]
-        for i in chunk:
-            words[i].head = head
-        words[head].occurrence = (
-            sum(1 for h in reading.heads() if words[h].key == words[head].key) - 1
-        )
-        earlier = [h for h in reading.heads() if h < chunk[0]]
-        prepositions = [b for b in breaks if b in _ROLE_MARKERS or b.startswith("@")]
-        if earlier and any(b in _COORDINATORS for b in breaks) and not prepositions:
-            partner = earlier[-1]
-            words[head].role = words[partner].role
-            reading.coordinated.add(frozenset({partner, head}))
-            for group in list(reading.coordinated):
-                if partner in group:
-                    reading.coordinated.add(group | {head})
-        elif prepositions or any(w.verb for w in words[(earlier[-1] if earlier else 0) : chunk[0]]):
-            # Relative to the clause's subject: "on the board" of the knife, not of the cabbage.
-            subject = next((h for h in reversed(earlier) if words[h].role == "subject"), None)
-            relation = prepositions[-1] if prepositions else "object"
-            if not prepositions:
-                verbs = [w for w in words[(earlier[-1] if earlier else 0) : chunk[0]] if w.verb]
-                words[head].governor = verbs[-1].key
-            words[head].role = relation + (f"/{words[subject].key}" if subject is not None else "")
-        else:
-            words[head].role = "subject"
-    chunk.clear()
-    breaks.clear()
-
-
-def _attach_predicates(reading: Reading) -> None:
-    """Words left without a head ("a dog that is white", "a man riding") describe the noun
-    before them, or the one after when none came before."""
-    heads = reading.heads()
-    for i, word in enumerate(reading.words):
-        if word.head is None:
-            before = [h for h in heads if h < i]
-            after = [h for h in heads if h > i]
-            if word.forward and after:
-                word.head = after[0]
-            else:
-                word.head = before[-1] if before else (after[0] if after else None)
 
 
 def _head_lemmas(reading: Reading) -> dict[str, tuple[int, str]]:
@@ -681,61 +332,6 @@ def _spatial(have: Reading, want: Reading) -> str | None:
     if want.spatial - have.spatial:
         return "spatial"
     for direction in want.directions - have.directions:
-        if _OPPOSITE[direction] & have.directions:
+        if OPPOSITE[direction] & have.directions:
             return "spatial"
     return None
-
-
-def _is_break(token: str) -> bool:
-    """Whether ``token`` ends a noun phrase: a function word, a coordinator, punctuation, or a
-    spatial class marker."""
-    return token in FUNCTION_WORDS or token in _COORDINATORS or not token[0].isalnum()
-
-
-def _tokens(text: str) -> Iterator[str]:
-    for match in _TOKEN.finditer(text.replace("n't", " not")):
-        token = match.group()
-        if token.endswith("'s"):
-            token = token[:-2]
-        yield token
-
-
-def _spatial_classes(tokens: list[str]) -> tuple[list[str], set[str]]:
-    """Spatial phrases replaced by nothing, and the set of their classes."""
-    classes: set[str] = set()
-    kept: list[str] = []
-    i = 0
-    while i < len(tokens):
-        for phrase, kind in SPATIAL_PHRASES.items():
-            if tuple(tokens[i : i + len(phrase)]) == phrase:
-                classes.add(kind)
-                kept.append("@" + kind)  # a break between noun phrases, and a role
-                i += len(phrase)
-                break
-        else:
-            token = tokens[i]
-            if token in SPATIAL_WORDS:
-                classes.add(SPATIAL_WORDS[token])
-                kept.append("@" + SPATIAL_WORDS[token])
-            else:
-                kept.append(token)
-            i += 1
-    classes.discard("in")
-    classes.discard("on")
-    return kept, classes
-
-
-def _rendered_text(prompt: str) -> frozenset[str]:
-    """Text the image must show: quoted, or after "that says", "with the words", ..."""
-    found = {next(g for g in match.groups() if g).strip() for match in _QUOTED.finditer(prompt)}
-    unquoted = _without_quotes(prompt)
-    found |= {match.group(1).strip().lower() for match in _SAYS.finditer(unquoted)}
-    return frozenset(text for text in found if text)
-
-
-def _without_quotes(prompt: str) -> str:
-    return _QUOTED.sub(" ", prompt)
-
-
-def _without_rendered_text(prompt: str) -> str:
-    return _SAYS.sub(" ", _without_quotes(prompt))
