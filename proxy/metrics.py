@@ -58,7 +58,7 @@ class Metrics:
         )
         self.verifier_rejections = Counter(
             "memoaized_verifier_rejections",
-            "Candidates above the threshold that the verifier refused, by what differed.",
+            "Semantic candidates the verifier refused, by what differed.",
             ["reason"],
             registry=r,
         )

@@ -133,3 +133,18 @@ def test_bad_pairs_files_get_clear_errors(
 def test_missing_file(tmp_path: Path, env: dict[str, str]) -> None:
     result = _run("eval", str(tmp_path / "nope.tsv"), env=env)
     assert result.returncode == 2 and "cannot read" in result.stderr
+
+
+def test_source_column_breaks_figures_down_when_there_is_no_kind(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    path = tmp_path / "sourced.tsv"
+    path.write_text(
+        "id\ttext_a\ttext_b\tlabel\tsource\n"
+        "a\tthree apples on a table\ttwo apples on a table\t0\tcounts\n"
+        "b\ta cat sitting on a couch\ta cat sitting on a sofa\t1\tsynonyms\n"
+    )
+    result = _json(_run("eval", str(path), "--json", env=env))
+    assert set(result["kinds"]) == {"counts", "synonyms"}
+    assert result["kinds"]["synonyms"]["true_hits"] == 1
+    assert result["kinds"]["counts"]["true_misses"] == 1
