@@ -3,12 +3,18 @@ the real WordNet database that ``make setup`` installs (Debian's wordnet-base)."
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from proxy.cache.canonical import Partition
+from proxy.cache.controls import CacheControls
+from proxy.cache.decision import LONG_PROMPTS, MatchPolicy, Query
 from proxy.cache.lexicon import DEFAULT_WORDNET_DIR, WordNet
+from proxy.cache.service import new_entry
 from proxy.cache.verify import REASONS, Verifier
+from proxy.index.base import Candidate
 
 
 @pytest.fixture(scope="module")
@@ -158,3 +164,38 @@ def test_lexicon_senses(wordnet: WordNet) -> None:
     assert not wordnet.covers("person", "dog")
     assert ("n", "person") in wordnet.lemmas("persons")
     assert ("v", "sit") in wordnet.lemmas("sitting")
+
+
+async def test_long_prompts_are_verified_off_the_event_loop(verifier: Verifier) -> None:
+    """Prompts past LONG_PROMPTS characters take the worker-thread path of the decision."""
+    tags = ", ".join(f"{colour} {thing}" for colour in COLOURS_FOR_TAGS for thing in THINGS)
+    assert len(tags) > LONG_PROMPTS
+    partition = Partition("tiny-sd", "256x256", None, None, None, None, "png")
+    entry = new_entry(
+        Query.of(tags, partition),
+        blob_id="b" * 64,
+        media_type="image/png",
+        generation_seconds=1.0,
+        energy_wh=1.0,
+        energy_source="estimated",
+        backend="test",
+    )
+    policy = MatchPolicy(0.8, lambda _: Counter(), verifier=verifier)
+    fewer = tags.rsplit(", ", 3)[0]  # three tags less: a more general request
+    decision = await policy.decide(
+        Query.of(fewer, partition), Candidate(entry, 0.99), CacheControls()
+    )
+    assert decision.serve and decision.reason == "verified"
+    more = tags + ", a purple giraffe"
+    decision = await policy.decide(
+        Query.of(more, partition), Candidate(entry, 0.99), CacheControls()
+    )
+    assert not decision.serve and decision.stage == "verifier"
+
+
+COLOURS_FOR_TAGS = ("red", "blue", "green", "yellow", "black", "white", "orange", "pink")
+THINGS = (
+    "car", "house", "tree", "boat", "chair", "lamp", "kite", "umbrella", "bicycle", "clock",
+    "vase", "bench", "guitar", "teapot", "hat", "door", "window", "balloon", "train", "bus",
+    "cup", "book", "shoe", "bag", "ball", "fence", "flag", "bridge", "tower", "tent",
+)  # fmt: skip

@@ -14,6 +14,7 @@ nothing else decides a hit. For a candidate, in order::
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +29,9 @@ from proxy.metrics import Metrics
 from proxy.settings import Settings
 
 __all__ = ["Decision", "MatchPolicy", "Query"]
+
+LONG_PROMPTS = 2000
+"""Characters in two prompts beyond which they are verified in a worker thread."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +135,12 @@ class MatchPolicy:
         if self.unseen_text(query.canonical) != self.unseen_text(entry.canonical):
             return Decision(False, "unseen_text_differs")
         if self.verifier is not None:
-            reason = self.verifier.check(entry.prompt, query.prompt)
+            if len(entry.prompt) + len(query.prompt) > LONG_PROMPTS:
+                # A few milliseconds and up (200 ms for two 32,000-character prompts read for
+                # the first time): not on the event loop, where every other request waits.
+                reason = await asyncio.to_thread(self.verifier.check, entry.prompt, query.prompt)
+            else:
+                reason = self.verifier.check(entry.prompt, query.prompt)
             if reason is not None:
                 return Decision(False, reason, stage="verifier")
         if gray:

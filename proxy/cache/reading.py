@@ -11,6 +11,7 @@ relations and direction particles. :mod:`proxy.cache.verify` compares two readin
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from collections import Counter
@@ -49,6 +50,9 @@ OPPOSITE = {
 }  # fmt: skip
 _ANIMATE = frozenset({"noun.person", "noun.animal"})
 _PARTICLES = frozenset("up down off out away back".split())
+_PHRASES_BY_FIRST_WORD: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+for _phrase, _kind in SPATIAL_PHRASES.items():
+    _PHRASES_BY_FIRST_WORD.setdefault(_phrase[0], []).append((_phrase, _kind))
 _SENTENCE_ENDS = frozenset({".", ";", ":"})
 _ROLE_MARKERS = frozenset(
     "with without of on in at to from for by into onto under over near behind above below".split()
@@ -137,13 +141,22 @@ class Reading:
     numbers: Counter[int] = field(default_factory=Counter)
     spatial: frozenset[str] = frozenset()
     directions: frozenset[str] = frozenset()
-    tokens: frozenset[str] = frozenset()
     """Direction particles: "up", "off", "out", ..."""
-    coordinated: set[frozenset[int]] = field(default_factory=set)
-    """Pairs of head indexes joined by "and", "or" or a comma."""
+    tokens: frozenset[str] = frozenset()
+    groups: dict[int, list[int]] = field(default_factory=dict)
+    """Head index -> the heads joined with it by "and", "or" or a comma (itself included); one
+    shared list per group."""
+    head_indexes: list[int] = field(default_factory=list)
+    """The head nouns, in order."""
+    kinds: Counter[str] = field(default_factory=Counter)
+    """How many head nouns name each kind of thing."""
 
     def heads(self) -> list[int]:
-        return [i for i, word in enumerate(self.words) if word.head == i]
+        return self.head_indexes
+
+    def group(self, head: int) -> list[int]:
+        """``head`` and the heads coordinated with it."""
+        return self.groups.get(head, [head])
 
 
 class Reader:
@@ -181,7 +194,9 @@ class Reader:
                 continue
             if token in NEGATORS or token == "by" or _is_break(token):
                 negating = token in NEGATORS or (negating and token not in _SENTENCE_ENDS)
-                style_scope = token == "by" or (style_scope and token not in _SENTENCE_ENDS)
+                style_scope = token == "by" or (
+                    style_scope and token not in _SENTENCE_ENDS and token != ","
+                )
                 if (
                     token in _COORDINATORS
                     and chunk
@@ -337,18 +352,18 @@ def _close_chunk(reading: Reading, chunk: list[int], breaks: list[str]) -> None:
         head = heads[-1]
         for i in chunk:
             words[i].head = head
-        words[head].occurrence = (
-            sum(1 for h in reading.heads() if words[h].key == words[head].key) - 1
-        )
-        earlier = [h for h in reading.heads() if h < chunk[0]]
+        key = words[head].key
+        words[head].occurrence = reading.kinds[key]
+        reading.kinds[key] += 1
+        earlier = list(reading.head_indexes)
+        reading.head_indexes.append(head)
         prepositions = [b for b in breaks if b in _ROLE_MARKERS or b.startswith("@")]
         if earlier and any(b in _COORDINATORS for b in breaks) and not prepositions:
             partner = earlier[-1]
             words[head].role = words[partner].role
-            reading.coordinated.add(frozenset({partner, head}))
-            for group in list(reading.coordinated):
-                if partner in group:
-                    reading.coordinated.add(group | {head})
+            group = reading.groups.setdefault(partner, [partner])
+            group.append(head)
+            reading.groups[head] = group
         elif prepositions or any(w.verb for w in words[(earlier[-1] if earlier else 0) : chunk[0]]):
             # Relative to the clause's subject: "on the board" of the knife, not of the cabbage.
             subject = next((h for h in reversed(earlier) if words[h].role == "subject"), None)
@@ -369,12 +384,13 @@ def _attach_predicates(reading: Reading) -> None:
     heads = reading.heads()
     for i, word in enumerate(reading.words):
         if word.head is None:
-            before = [h for h in heads if h < i]
-            after = [h for h in heads if h > i]
-            if word.forward and after:
-                word.head = after[0]
+            at = bisect.bisect_left(heads, i)
+            before = heads[at - 1] if at > 0 else None
+            after = heads[at] if at < len(heads) else None
+            if word.forward and after is not None:
+                word.head = after
             else:
-                word.head = before[-1] if before else (after[0] if after else None)
+                word.head = before if before is not None else after
 
 
 def _is_break(token: str) -> bool:
@@ -397,7 +413,7 @@ def _spatial_classes(tokens: list[str]) -> tuple[list[str], set[str]]:
     kept: list[str] = []
     i = 0
     while i < len(tokens):
-        for phrase, kind in SPATIAL_PHRASES.items():
+        for phrase, kind in _PHRASES_BY_FIRST_WORD.get(tokens[i], ()):
             if tuple(tokens[i : i + len(phrase)]) == phrase:
                 classes.add(kind)
                 kept.append("@" + kind)  # a break between noun phrases, and a role

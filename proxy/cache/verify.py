@@ -36,10 +36,13 @@ rarer.
 
 from __future__ import annotations
 
+import bisect
+import functools
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from itertools import chain
 
-from proxy.cache.lexicon import WordNet
+from proxy.cache.lexicon import Pos, WordNet
 from proxy.cache.reading import OPPOSITE, Reader, Reading, Thing, Word
 from proxy.cache.words import COLOURS, MATERIALS, SETTINGS, SIZES_AGES, STYLES
 
@@ -62,14 +65,93 @@ REASONS = (
     "swapped_roles",
 )
 _WEARING = frozenset({"wear", "wearing", "dress", "dressed"})
+SenseId = tuple[Pos, int]
+
+
+class Coverage:
+    """What a cached prompt shows, gathered once so that checking a request against it costs
+    one look-up per word of the request, however long the cached prompt is.
+
+    A request's word is shown when the cached prompt has the same lemma, or one of the word's
+    senses among the senses and hypernyms of the cached words (the word is a synonym or more
+    general: "dog" for "puppy"). Verbs name actions loosely ("cutting", "slicing", "chopping"),
+    so a request's verb is also shown by a cached verb one level more general.
+    """
+
+    def __init__(self, reading: Reading, wordnet: WordNet | None) -> None:
+        self.wordnet = wordnet
+        shown = [w for w in reading.words if not w.negated]
+        excluded = [w for w in reading.words if w.negated]
+        self.lemmas = frozenset().union(*(w.lemmas for w in shown))
+        self.excluded_lemmas = frozenset().union(*(w.lemmas for w in excluded))
+        self.reached: frozenset[SenseId] = frozenset()
+        self.excluded_reached: frozenset[SenseId] = frozenset()
+        self.verb_senses: frozenset[SenseId] = frozenset()
+        self.excluded_senses: frozenset[SenseId] = frozenset()
+        if wordnet is not None:
+            self.reached = _union(
+                wordnet.closure(lemma, w.pos) for w in shown for lemma in w.lemmas
+            )
+            self.excluded_reached = _union(
+                wordnet.closure(lemma, w.pos) for w in excluded for lemma in w.lemmas
+            )
+            self.verb_senses = _union(
+                (s.id for s in wordnet.senses(lemma, "v"))
+                for w in shown
+                if w.verb
+                for lemma in w.lemmas
+            )
+            self.excluded_senses = _union(
+                (s.id for s in wordnet.senses(lemma, w.pos)) for w in excluded for lemma in w.lemmas
+            )
+
+    def shows(self, word: Word) -> bool:
+        if word.lemmas & self.lemmas:
+            return True
+        wordnet = self.wordnet
+        if wordnet is None:
+            return False
+        if any(
+            s.id in self.reached for lemma in word.lemmas for s in wordnet.senses(lemma, word.pos)
+        ):
+            return True
+        return word.verb and any(
+            not wordnet.closure(lemma, "v").isdisjoint(self.verb_senses) for lemma in word.lemmas
+        )
+
+    def excludes(self, word: Word, *, loosely: bool = False) -> bool:
+        """Whether the cached prompt excludes ``word`` or something more general ("no animals"
+        excludes a dog). ``loosely``: or something more specific, which is enough to refuse a
+        request that asks for the word ("a man with a hat" against "a man without a hat")."""
+        if word.lemmas & self.excluded_lemmas:
+            return True
+        wordnet = self.wordnet
+        if wordnet is None:
+            return False
+        reached = _union(wordnet.closure(lemma, word.pos) for lemma in word.lemmas)
+        if not reached.isdisjoint(self.excluded_senses):
+            return True
+        return loosely and any(
+            s.id in self.excluded_reached
+            for lemma in word.lemmas
+            for s in wordnet.senses(lemma, word.pos)
+        )
+
+
+def _union(sets: Iterable[Iterable[SenseId]]) -> frozenset[SenseId]:
+    return frozenset(chain.from_iterable(sets))
 
 
 class Verifier:
     """Decides whether the image of a cached prompt shows everything a new prompt asks for."""
 
-    def __init__(self, wordnet: WordNet | None) -> None:
+    def __init__(self, wordnet: WordNet | None, memory: int = 16384) -> None:
         self.wordnet = wordnet
-        self.read = Reader(wordnet).read
+        self.read = Reader(wordnet, memory).read
+        self.coverage = functools.lru_cache(maxsize=memory)(self._coverage)
+
+    def _coverage(self, cached: str) -> Coverage:
+        return Coverage(self.read(cached), self.wordnet)
 
     def check(self, cached: str, request: str) -> str | None:
         """None when the image cached for ``cached`` may serve ``request``; else the reason."""
@@ -78,41 +160,25 @@ class Verifier:
             return "text"
         if want.numbers - have.numbers or _plural_conflict(have, want):
             return "count"
-        for reason in (self._uncovered(have, want), _spatial(have, want)):
+        for reason in (self._uncovered(have, want, cached), _spatial(have, want)):
             if reason is not None:
                 return reason
         return self._swapped(have, want)
 
     # ---------------------------------------------------------------- coverage
 
-    def _covers(self, general: Word, specific: Word) -> bool:
-        if general.lemmas & specific.lemmas:
-            return True
-        wordnet = self.wordnet
-        if wordnet is None:
-            return False
-        # Verbs name actions loosely ("cutting", "slicing", "chopping"), so for two verbs a
-        # hypernym either way will do; a noun or an adjective must be at least as specific.
-        both_verbs = general.verb and specific.verb
-        g_pos, s_pos = general.pos, specific.pos
-        return any(
-            wordnet.covers(g, s, g_pos, s_pos)
-            or (both_verbs and wordnet.covers(s, g, s_pos, g_pos))
-            for g in general.lemmas
-            for s in specific.lemmas
-        )
-
-    def _uncovered(self, have: Reading, want: Reading) -> str | None:
+    def _uncovered(self, have: Reading, want: Reading, cached: str) -> str | None:
+        coverage = self.coverage(cached)
         for word in want.words:
             if word.verb and word.lemmas & _WEARING and have.tokens & {"with", "in", "without"}:
                 continue  # "a man wearing a hat" is "a man with a hat", "a man in a hat"
             if word.negated:
                 # Excluded by the request: the cached prompt must exclude it, or something more
                 # general ("no animals" excludes "no dog").
-                if not any(w.negated and self._covers(w, word) for w in have.words):
+                if not coverage.excludes(word):
                     return "negation"
-            elif not any(not w.negated and self._covers(word, w) for w in have.words):
-                if any(w.negated and self._covers(word, w) for w in have.words):
+            elif not coverage.shows(word):
+                if coverage.excludes(word, loosely=True):
                     return "negation"
                 return self._kind(word)
         return None
@@ -151,17 +217,20 @@ class Verifier:
         """The same words, bound to other things or in another order."""
         if _attachments_moved(have, want):
             return "swapped_attributes"
+        # Two things named in the other order, one of them in another role: "a city street
+        # with a rainbow" / "a rainbow with a city street". Only things whose role changed need
+        # pairing, which keeps long prompts cheap.
         have_heads, want_heads = _head_lemmas(have), _head_lemmas(want)
         shared = [lemma for lemma in want_heads if lemma in have_heads]
-        for i, first in enumerate(shared):
-            for second in shared[i + 1 :]:
+        moved = [lemma for lemma in shared if have_heads[lemma][1] != want_heads[lemma][1]]
+        for first in moved:
+            for second in shared:
                 inverted = (have_heads[first][0] > have_heads[second][0]) != (
                     want_heads[first][0] > want_heads[second][0]
                 )
-                role_changed = any(have_heads[x][1] != want_heads[x][1] for x in (first, second))
                 if (
-                    inverted
-                    and role_changed
+                    second != first
+                    and inverted
                     and not (_joined(have, first, second) and _joined(want, first, second))
                 ):
                     return "swapped_roles"
@@ -182,11 +251,13 @@ def _head_lemmas(reading: Reading) -> dict[str, tuple[int, str]]:
 
 
 def _joined(reading: Reading, first: str, second: str) -> bool:
-    for group in reading.coordinated:
-        lemmas = {reading.words[i].key for i in group}
-        if first in lemmas and second in lemmas:
-            return True
-    return False
+    """Whether ``reading`` names the two kinds of thing in one coordination ("a dog and a
+    cat")."""
+    words = reading.words
+    return any(
+        words[h].key == first and any(words[g].key == second for g in reading.group(h))
+        for h in reading.heads()
+    )
 
 
 def _attachments(reading: Reading, *, compounds: bool = True) -> dict[str, set[Thing]]:
@@ -234,6 +305,7 @@ def _verb_subjects(reading: Reading) -> dict[str, set[Thing]]:
     directly follows ("a man riding"), else its clause's subject, with everything coordinated
     with that subject."""
     words = reading.words
+    subjects = [h for h in reading.heads() if words[h].role == "subject"]
     doers: dict[str, set[Thing]] = {}
     for i, word in enumerate(words):
         if not word.verb or word.head is None:
@@ -243,9 +315,9 @@ def _verb_subjects(reading: Reading) -> dict[str, set[Thing]]:
             # A verb after "on a surfboard" is still the man's: a lifeless thing named in a
             # prepositional phrase does nothing ("next to a man riding a bike" is another
             # matter).
-            earlier = [h for h in reading.heads() if h < i and words[h].role == "subject"]
-            doer = earlier[-1] if earlier else word.head
-        group = {doer}.union(*(g for g in reading.coordinated if doer in g))
+            at = bisect.bisect_left(subjects, i)
+            doer = subjects[at - 1] if at > 0 else word.head
+        group = reading.group(doer)
         doers.setdefault(word.key, set()).update(words[h].thing for h in group)
     return doers
 
@@ -311,15 +383,18 @@ def _repeated_heads(reading: Reading) -> set[str]:
 
 
 def _plural_conflict(have: Reading, want: Reading) -> bool:
-    """One dog asked for, several cached, or the other way round."""
-    cached: dict[str, bool] = {}
-    for i, word in enumerate(have.words):
-        if word.head == i and not word.negated:
-            cached.setdefault(word.key, word.plural)
-    for i, word in enumerate(want.words):
-        if word.head == i and not word.negated:
-            plural = cached.get(word.key)
-            if plural is not None and plural != word.plural:
+    """One dog asked for, several cached, or the other way round: a thing the request names in
+    a number (singular or plural) that the cached prompt never names it in."""
+    cached: dict[str, set[bool]] = {}
+    for i in have.heads():
+        word = have.words[i]
+        if not word.negated:
+            cached.setdefault(word.key, set()).add(word.plural)
+    for i in want.heads():
+        word = want.words[i]
+        if not word.negated:
+            forms = cached.get(word.key)
+            if forms is not None and word.plural not in forms:
                 return True
     return False
 
