@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml Makefile
 	# WordNet 3.0 for the verifier: Debian's wordnet-base (as root, with apt-get). Elsewhere,
 	# install WordNet yourself and set MEMOAIZED_WORDNET_DIR; without it hits become rarer.
 	test -f /usr/share/wordnet/index.noun || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
-		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wordnet-base; } \
+		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wordnet-base; } \
 		|| echo "memoaized: could not install wordnet-base; see MEMOAIZED_WORDNET_DIR in the README"
 	touch $(STAMP)
 
