@@ -22,6 +22,7 @@ from prometheus_client import CollectorRegistry
 from backends.base import ImageBackend
 from backends.http_errors import openai_exception_handlers
 from backends.registry import default_registry
+from proxy.accounting import Accountant, CostModel
 from proxy.api.routes import ROUTES
 from proxy.cache.decision import MatchPolicy
 from proxy.cache.service import ImageCache
@@ -45,6 +46,7 @@ class Services:
 
     settings: Settings
     metrics: Metrics
+    accountant: Accountant
     backend: ImageBackend
     index: SemanticIndex
     embedder: Embedder
@@ -136,7 +138,7 @@ async def _warm_up(services: Services) -> None:
         embedder=services.embedder,
         policy=services.policy,
         metrics=services.metrics,
-        energy_estimate_wh=lambda _model: settings.energy_wh_per_image,
+        energy_estimate_wh=services.accountant.costs.energy_wh,
         candidates=settings.candidates,
     )
     log.info(
@@ -153,6 +155,19 @@ async def _warm_up(services: Services) -> None:
     )
     if services.backend.placeholder:
         log.warning(PLACEHOLDER_NOTICE)
+
+
+async def _measure_cache(services: Services) -> None:
+    """Keep the cache-size gauges current, off the request path."""
+    while True:
+        try:
+            services.metrics.cache_entries.set(await services.index.count())
+            if services.store is not None:
+                _, size = await services.store.usage()
+                services.metrics.cache_bytes.set(size)
+        except Exception as error:  # a failing index or store must not end the loop
+            log.warning("cannot measure the cache's size: %s", error)
+        await asyncio.sleep(services.settings.stats_seconds)
 
 
 async def _maintain_index(services: Services) -> None:
@@ -179,6 +194,7 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
     await services.index.open()
     _spawn(services, _warm_up(services))
     _spawn(services, _maintain_index(services))
+    _spawn(services, _measure_cache(services))
     try:
         yield
     finally:
@@ -206,9 +222,17 @@ def create_app(
     tiny_model_dir = None
     if backend is None:
         backend, tiny_model_dir = _build_backend(settings)
+    metrics = Metrics(registry)
+    costs = CostModel(
+        energy_wh_per_image=settings.energy_wh_per_image,
+        model_energy_wh=settings.model_energy_map,
+        prices=settings.price_map,
+        price_per_image=settings.price_per_image,
+    )
     services = Services(
         settings=settings,
-        metrics=Metrics(registry),
+        metrics=metrics,
+        accountant=Accountant(metrics, costs),
         backend=backend,
         index=_build_index(settings),
         embedder=build_embedder(settings),

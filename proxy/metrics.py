@@ -98,6 +98,44 @@ class Metrics:
             buckets=_LATENCY_BUCKETS,
             registry=r,
         )
+        self.energy_spent_wh = Counter(
+            "memoaized_energy_spent_wh",
+            "Energy spent generating images, in Wh, measured on the GPU or estimated.",
+            ["source"],
+            registry=r,
+        )
+        self.energy_saved_wh = Counter(
+            "memoaized_energy_saved_wh",
+            "Energy the cache saved, in Wh: what the served entries cost when generated.",
+            ["source"],
+            registry=r,
+        )
+        self.latency_saved_seconds = Counter(
+            "memoaized_latency_saved_seconds",
+            "Time the cache saved clients: generation time of the served entries less the time "
+            "the proxy took to answer.",
+            registry=r,
+        )
+        self.money_spent_usd = Counter(
+            "memoaized_money_spent_usd",
+            "What the generated images cost, in US dollars, at the configured prices.",
+            registry=r,
+        )
+        self.money_saved_usd = Counter(
+            "memoaized_money_saved_usd",
+            "What the images served from the cache would have cost, in US dollars.",
+            registry=r,
+        )
+        self.cache_entries = Gauge(
+            "memoaized_cache_entries",
+            "Entries in the index, as last measured.",
+            registry=r,
+        )
+        self.cache_bytes = Gauge(
+            "memoaized_cache_bytes",
+            "Bytes of images in the store, as last measured.",
+            registry=r,
+        )
         self.in_flight = Gauge(
             "memoaized_generations_in_flight",
             "Backend generations running now.",

@@ -227,6 +227,11 @@ class BlobStore:
         """
         return await self._in_thread(self._list_ids_sync)
 
+    async def usage(self) -> tuple[int, int]:
+        """How many images the store holds, and their bytes. Reads the whole listing."""
+        listing = await self._in_thread(self._list_sync)
+        return len(listing), sum(size for _, size in listing)
+
     async def close(self) -> None:
         """Release the store. Idempotent; any later call raises ``StoreError``."""
         self._closed = True
@@ -280,16 +285,20 @@ class BlobStore:
             raise self._error(f"delete {key} failed", exc) from None
 
     def _list_ids_sync(self) -> list[str]:
-        ids: list[str] = []
+        return sorted(blob_id for blob_id, _ in self._list_sync())
+
+    def _list_sync(self) -> list[tuple[str, int]]:
+        """(blob id, size in bytes) of every image; anything else under ``images/`` skipped."""
+        found: list[tuple[str, int]] = []
         try:
             for chunk in self._store.list("images", chunk_size=1000):
                 for meta in chunk:
                     name = meta["path"].rpartition("/")[2]
                     if _BLOB_ID.fullmatch(name) and meta["path"] == _key_of(name):
-                        ids.append(name)
+                        found.append((name, int(meta["size"])))
         except (ObstoreError, OSError) as exc:
             raise self._error("list images/ failed", exc) from None
-        return sorted(ids)
+        return found
 
     def _error(self, what: str, exc: BaseException) -> StoreError:
         """A ``StoreError`` for ``exc``, with obstore's verbose debug dump dropped and secrets

@@ -76,3 +76,14 @@ def test_every_option_is_documented_in_the_readme() -> None:
     for f in fields(Settings):
         assert f"`{ENV_PREFIX}{f.name.upper()}`" in readme, f.name
         assert f"`--{f.name.replace('_', '-')}`" in readme, f.name
+
+
+def test_per_model_figures_are_parsed_and_checked_at_start() -> None:
+    settings = Settings(model_energy_wh="sd-turbo=0.3, dall-e-3=4.5", prices="dall-e-3=0.04")
+    assert settings.model_energy_map == {"sd-turbo": 0.3, "dall-e-3": 4.5}
+    assert settings.price_map == {"dall-e-3": 0.04}
+    assert Settings().price_map["dall-e-2"] == 0.02
+    with pytest.raises(ValueError, match="prices: dall-e-3='free' is not a number"):
+        Settings(prices="dall-e-3=free")
+    with pytest.raises(ValueError, match="model_energy_wh: x=-1 is negative"):
+        Settings(model_energy_wh="x=-1")

@@ -117,11 +117,7 @@ async def create_image(request: Request[Any, Any, Any]) -> Response[bytes]:
         background=generation.background,
     )
     elapsed = time.perf_counter() - started
-    outcome = result.status.value.lower()
-    services.metrics.requests.labels(outcome, result.match or "none").inc()
-    services.metrics.request_seconds.labels(outcome).observe(elapsed)
-    for image in result.images:
-        services.metrics.images_served.labels("cache" if image.match else "backend").inc()
+    services.accountant.record(result, generation.model, elapsed)
     headers = _cache_headers(result)
     # Server-Timing lets a client (and bench/latency.py) tell backend time from proxy time.
     headers["Server-Timing"] = (

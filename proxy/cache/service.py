@@ -67,6 +67,10 @@ class ServedImage:
     revised_prompt: str | None
     generation_seconds: float = 0.0
     """Backend time spent on this image for this request (0 for a cached one)."""
+    energy_wh: float = 0.0
+    """Energy spent on this image for this request (0 for a cached one)."""
+    energy_source: str = "estimated"
+    """``measured`` (the backend's GPU energy counter) or ``estimated`` (configuration)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,17 +290,20 @@ class ImageCache:
         generation = await self._call_backend(request)
         images = []
         count = len(generation.images)
+        if generation.energy_wh is not None:
+            energy, source = generation.energy_wh / count, "measured"
+        else:
+            energy, source = self.energy_estimate_wh(request.model), "estimated"
         for image in generation.images:
             blob_id = entry = None
             if controls.store:
                 blob_id, entry = await self._store(
-                    request,
                     query,
-                    generation,
                     image.data,
                     image.media_type,
                     image.revised_prompt,
-                    count,
+                    generation.seconds / count,
+                    (energy, source),
                     vector,
                 )
             images.append(
@@ -309,6 +316,8 @@ class ImageCache:
                     similarity=None,
                     revised_prompt=image.revised_prompt,
                     generation_seconds=generation.seconds / count,
+                    energy_wh=energy,
+                    energy_source=source,
                 )
             )
         return tuple(images)
@@ -329,13 +338,12 @@ class ImageCache:
 
     async def _store(
         self,
-        request: GenerationRequest,
         query: Query,
-        generation: Generation,
         data: bytes,
         media_type: str,
         revised_prompt: str | None,
-        count: int,
+        generation_seconds: float,
+        energy: tuple[float, str],
         vector: list[Vector],
     ) -> tuple[str | None, Entry | None]:
         """Write the image, then its index point, so a crash never leaves a point without its
@@ -348,17 +356,13 @@ class ImageCache:
             log.warning("cannot store a generated image, serving it uncached: %s", error)
             self.metrics.cache_errors.labels("store", "write").inc()
             return None, None
-        if generation.energy_wh is not None:
-            energy, source = generation.energy_wh / count, "measured"
-        else:
-            energy, source = self.energy_estimate_wh(request.model), "estimated"
         entry = new_entry(
             query,
             blob_id=blob_id,
             media_type=media_type,
-            generation_seconds=generation.seconds / count,
-            energy_wh=energy,
-            energy_source=source,
+            generation_seconds=generation_seconds,
+            energy_wh=energy[0],
+            energy_source=energy[1],
             backend=self.backend.name,
             revised_prompt=revised_prompt,
         )
