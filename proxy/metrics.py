@@ -5,7 +5,24 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-__all__ = ["Metrics"]
+from backends.base import BackendError
+from proxy.cache.verify import REASONS
+
+__all__ = ["JUDGE_VERDICTS", "Metrics"]
+
+# Every label value a counter can take, known in advance: each series is exported from the start
+# at zero, so the first increment shows in rate() and every dashboard query has data.
+OUTCOMES = ("hit", "miss", "partial", "refresh", "bypass", "only_if_cached_miss")
+MATCHES = ("exact", "semantic", "none")
+ENERGY_SOURCES = ("measured", "estimated")
+JUDGE_VERDICTS = ("yes", "no", "invalid", "timeout", "error")
+CACHE_ERRORS = (
+    ("index", "lookup"),
+    ("index", "write"),
+    ("store", "read"),
+    ("store", "write"),
+    ("store", "missing_blob"),
+)
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 _SIMILARITY_BUCKETS = tuple(round(0.5 + 0.025 * i, 3) for i in range(21))
@@ -141,3 +158,30 @@ class Metrics:
             "Backend generations running now.",
             registry=r,
         )
+        self._start_at_zero()
+
+    def _start_at_zero(self) -> None:
+        for outcome in OUTCOMES:
+            self.request_seconds.labels(outcome)
+            for match in MATCHES:
+                self.requests.labels(outcome, match)
+        for source in ENERGY_SOURCES:
+            self.energy_spent_wh.labels(source)
+            self.energy_saved_wh.labels(source)
+        for served_from in ("cache", "backend"):
+            self.images_served.labels(served_from)
+        for kind in _subclass_names(BackendError):
+            self.backend_errors.labels(kind)
+        for reason in REASONS:
+            self.verifier_rejections.labels(reason)
+        for verdict in JUDGE_VERDICTS:
+            self.judge_requests.labels(verdict)
+        for component, operation in CACHE_ERRORS:
+            self.cache_errors.labels(component, operation)
+
+
+def _subclass_names(cls: type[Exception]) -> list[str]:
+    names: list[str] = []
+    for sub in cls.__subclasses__():
+        names += [sub.__name__, *_subclass_names(sub)]
+    return names

@@ -29,7 +29,7 @@ from proxy.cache.lexicon import DEFAULT_WORDNET_DIR, WordNet
 from proxy.cache.service import new_entry
 from proxy.cache.verify import Verifier
 from proxy.index.base import Candidate
-from proxy.metrics import Metrics
+from proxy.metrics import JUDGE_VERDICTS, Metrics
 from tests.conftest import LiveServer
 
 Answer = Callable[[dict[str, Any]], tuple[int, Any]]
@@ -167,7 +167,7 @@ async def test_gray_zone_candidates_follow_the_judge(chat: ChatServer, verifier:
         samples = {
             s.labels["verdict"]: s.value
             for s in metrics.judge_requests.collect()[0].samples
-            if s.name.endswith("_total")
+            if s.name.endswith("_total") and s.value
         }
         assert samples == {"yes": 1.0, "no": 1.0}
         count = next(
@@ -280,3 +280,7 @@ def test_live_proxy_asks_the_judge_about_gray_zone_candidates(
     assert 'memoaized_judge_requests_total{verdict="error"} 1.0' in metrics
     assert "memoaized_judge_duration_seconds_count" in metrics
     assert "judge-secret" not in metrics and "judge-secret" not in proxy.log()
+
+
+def test_metrics_know_every_verdict() -> None:
+    assert tuple(verdict.value for verdict in Verdict) == JUDGE_VERDICTS
