@@ -24,6 +24,7 @@ from backends.http_errors import openai_exception_handlers
 from backends.registry import default_registry
 from proxy.accounting import Accountant, CostModel
 from proxy.api.routes import ROUTES
+from proxy.auth import KeyRing
 from proxy.cache.decision import MatchPolicy
 from proxy.cache.service import ImageCache
 from proxy.embedding import Embedder
@@ -47,6 +48,7 @@ class Services:
     settings: Settings
     metrics: Metrics
     accountant: Accountant
+    keys: KeyRing
     backend: ImageBackend
     index: SemanticIndex
     embedder: Embedder
@@ -233,6 +235,7 @@ def create_app(
         settings=settings,
         metrics=metrics,
         accountant=Accountant(metrics, costs),
+        keys=KeyRing.from_settings(settings.api_keys, settings.keys_file, settings.admin_keys),
         backend=backend,
         index=_build_index(settings),
         embedder=build_embedder(settings),

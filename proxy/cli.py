@@ -1,5 +1,5 @@
-"""The ``memoaized`` command: ``serve``, ``sd-server``, ``eval``, ``calibrate``, ``tiny-model``,
-``prepare-embedder``.
+"""The ``memoaized`` command: ``serve``, ``sd-server``, ``eval``, ``calibrate``, ``cache``,
+``hash-key``, ``tiny-model``, ``prepare-embedder``.
 
 Options of ``serve`` and ``sd-server`` are the fields of ``Settings``; each can also be set
 through ``MEMOAIZED_<OPTION>``.
@@ -91,13 +91,21 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     _configure_logging(settings.log_level)
-    if not settings.client_keys and settings.host not in ("127.0.0.1", "localhost", "::1"):
-        logging.getLogger("memoaized").warning(
-            "no API keys are configured (MEMOAIZED_API_KEYS) and the proxy listens on %s: "
-            "anyone who can reach it can generate images",
+    app = create_app(settings)  # reads the keys: a bad keys file stops here
+    log = logging.getLogger("memoaized")
+    if not app.state.services.keys.clients:
+        if not settings.loopback and not settings.allow_unauthenticated:
+            raise ValueError(
+                f"no client API keys are configured, so the proxy listens on loopback only, not "
+                f"on {settings.host}: set MEMOAIZED_API_KEYS or --keys-file, or "
+                f"--allow-unauthenticated true to open it to anyone who can reach it"
+            )
+        log.warning(
+            "no client API keys are configured (MEMOAIZED_API_KEYS, --keys-file): no key is "
+            "required, and anyone who can reach %s:%s can generate images",
             settings.host,
+            settings.port,
         )
-    app = create_app(settings)
     uvicorn.run(
         app,
         host=settings.host,
@@ -197,6 +205,48 @@ def _evaluation(args: argparse.Namespace) -> int:
     return 0
 
 
+def _hash_key(args: argparse.Namespace) -> int:
+    from proxy.auth import hash_key
+
+    key = sys.stdin.readline().strip() if args.key == "-" else args.key
+    if not key:
+        raise ValueError("no key given")
+    print(hash_key(key))
+    return 0
+
+
+def _cache_stats(args: argparse.Namespace) -> int:
+    """``memoaized cache stats``: the admin API's answer, as a table or JSON."""
+    import json
+
+    import httpx
+
+    key = args.admin_key or os.environ.get(f"{ENV_PREFIX}ADMIN_KEY", "")
+    if not key:
+        raise ValueError(f"an admin key is needed: --admin-key or {ENV_PREFIX}ADMIN_KEY")
+    try:
+        response = httpx.get(
+            args.url.rstrip("/") + "/v1/cache/stats",
+            headers={"Authorization": f"Bearer {key}"},
+            timeout=30,
+        )
+    except httpx.HTTPError as error:
+        raise RuntimeError(f"cannot reach {args.url}: {error}") from None
+    if response.status_code != 200:
+        try:
+            message = response.json()["error"]["message"]
+        except (ValueError, KeyError, TypeError):
+            message = response.text[:200]
+        raise RuntimeError(f"{args.url} answered {response.status_code}: {message}")
+    stats = response.json()
+    if args.json:
+        print(json.dumps(stats, indent=2))
+    else:
+        for name in ("entries", "images", "bytes", "threshold", "verify", "judge"):
+            print(f"{name:10} {stats.get(name)}")
+    return 0
+
+
 def _tiny_model(args: argparse.Namespace) -> int:
     from backends.tiny import write_tiny_pipeline
 
@@ -259,6 +309,25 @@ def build_parser() -> argparse.ArgumentParser:
     calibration.add_argument("--json", action="store_true", help="print JSON for machines")
     _add_settings_options(calibration, [f for f in _POLICY_FIELDS if f != "threshold"])
     calibration.set_defaults(run=_evaluation)
+
+    hashing = commands.add_parser(
+        "hash-key",
+        help="print a key's sha256: form, to configure it without storing it in the clear",
+    )
+    hashing.add_argument("key", help="the key, or - to read it from standard input")
+    hashing.set_defaults(run=_hash_key)
+
+    cache = commands.add_parser("cache", help="administer a running proxy's cache")
+    cache_commands = cache.add_subparsers(dest="cache_command", required=True, metavar="COMMAND")
+    stats = cache_commands.add_parser("stats", help="entries, images and bytes in the cache")
+    stats.add_argument(
+        "--url", default="http://127.0.0.1:8080", help="the proxy (default: %(default)s)"
+    )
+    stats.add_argument(
+        "--admin-key", default="", help=f"an admin key (default: env {ENV_PREFIX}ADMIN_KEY)"
+    )
+    stats.add_argument("--json", action="store_true", help="print JSON for machines")
+    stats.set_defaults(run=_cache_stats)
 
     tiny = commands.add_parser(
         "tiny-model", help="write the tiny random-weight pipeline used by tests and the demo"

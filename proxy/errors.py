@@ -3,7 +3,8 @@ error shape; errors shared with ``sd-server`` (``InvalidRequest``, ``BackendErro
 by ``backends.http_errors``::
 
     ProxyError
-    ├── Unauthorized     401  a client key is required and missing or wrong
+    ├── Unauthorized     401  a key is required and missing or wrong
+    ├── Forbidden        403  a client key on an admin route, or an admin key on a client's
     ├── NotReady         503  the proxy is still starting, or failed to start
     └── NotCached        504  ``only-if-cached`` and the cache cannot answer the whole request
 """
@@ -17,7 +18,14 @@ from litestar import Request, Response
 
 from backends.http_errors import error_response
 
-__all__ = ["NotCached", "NotReady", "ProxyError", "Unauthorized", "proxy_exception_handlers"]
+__all__ = [
+    "Forbidden",
+    "NotCached",
+    "NotReady",
+    "ProxyError",
+    "Unauthorized",
+    "proxy_exception_handlers",
+]
 
 
 class ProxyError(Exception):
@@ -36,6 +44,11 @@ class ProxyError(Exception):
 class Unauthorized(ProxyError):
     status_code = 401
     code = "invalid_api_key"
+
+
+class Forbidden(ProxyError):
+    status_code = 403
+    code = "forbidden"
 
 
 class NotReady(ProxyError):

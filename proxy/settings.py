@@ -209,7 +209,27 @@ class Settings:
         "measurement lists the image store.",
         default=300.0,
     )
-    api_keys: str = _opt("Comma-separated client API keys. Empty: no key is required.", default="")
+    api_keys: str = _opt(
+        "Client API keys, comma-separated, each `tenant:key` (a bare key belongs to tenant "
+        "`default`); a key may be given as `sha256:<hex>` (see `memoaized hash-key`). With no "
+        "client key at all, no key is required and the proxy listens on loopback only.",
+        default="",
+    )
+    keys_file: str = _opt(
+        "File of client keys, one `tenant key` pair a line (`#` comments; keys may be "
+        "`sha256:<hex>`), read at start-up, in addition to --api-keys.",
+        default="",
+    )
+    admin_keys: str = _opt(
+        "Keys for the admin routes under /v1/cache (comma-separated; `sha256:<hex>` allowed). "
+        "Admin keys do not generate images; client keys get 403 on admin routes.",
+        default="",
+    )
+    allow_unauthenticated: bool = _opt(
+        "Listen on a non-loopback address with no client keys configured (anyone who can "
+        "reach the proxy can then use it).",
+        default=False,
+    )
     max_body_bytes: int = _opt("Largest accepted request body.", default=1_048_576)
     public_url: str = _opt(
         "Base URL that image URLs in responses start with (default: the request's own).",
@@ -265,8 +285,8 @@ class Settings:
         return self.store_url or str(self.data_dir / "images")
 
     @property
-    def client_keys(self) -> tuple[str, ...]:
-        return tuple(key.strip() for key in self.api_keys.split(",") if key.strip())
+    def loopback(self) -> bool:
+        return self.host in ("127.0.0.1", "localhost", "::1")
 
     @property
     def store_option_map(self) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
@@ -16,6 +17,8 @@ from typing import IO
 
 import httpx
 import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
 
 
 def _cuda_available() -> bool:
@@ -157,3 +160,27 @@ def module_servers(
     """The same factory, for servers shared by the tests of one module."""
     with _servers(tmp_path_factory.mktemp("servers"), embedding_model_dir) as start:
         yield start
+
+
+def serve_tiny(data_dir: Path, tiny_model_dir: Path, *options: str) -> list[str]:
+    """The arguments of ``memoaized serve`` on the tiny pipeline, its data in ``data_dir``."""
+    return [
+        "serve",
+        "--data-dir", str(data_dir),
+        "--backend", "diffusers",
+        "--sd-model", str(tiny_model_dir),
+        *options,
+    ]  # fmt: skip
+
+
+async def open_ready(app: Litestar) -> AsyncTestClient[Litestar]:
+    """An in-process client for ``app``, returned once ``/readyz`` answers 200 (the caller
+    closes it with ``__aexit__``)."""
+    client: AsyncTestClient[Litestar] = AsyncTestClient(app=app)
+    await client.__aenter__()
+    for _ in range(600):
+        if (await client.get("/readyz")).status_code == 200:
+            return client
+        await asyncio.sleep(0.05)
+    await client.__aexit__(None, None, None)
+    raise AssertionError("the app never became ready")

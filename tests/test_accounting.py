@@ -22,7 +22,7 @@ import pytest
 from openai import OpenAI
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, serve_tiny
 
 pytestmark = pytest.mark.slow
 
@@ -90,10 +90,7 @@ def test_estimated_energy_and_prices_for_a_local_model(
     live_server: Callable[..., LiveServer], tmp_path: Path, tiny_model_dir: Path
 ) -> None:
     proxy = live_server(
-        "serve",
-        "--data-dir", str(tmp_path / "data"),
-        "--backend", "diffusers",
-        "--sd-model", str(tiny_model_dir),
+        *serve_tiny(tmp_path / "data", tiny_model_dir),
         "--model-energy-wh", "tiny-sd=0.7",
         "--prices", "tiny-sd=0.5",
         "--stats-seconds", "0.2",

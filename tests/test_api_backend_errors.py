@@ -5,7 +5,6 @@ test_e2e_sd_server.py)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from litestar.testing import AsyncTestClient
 from backends.openai_compat import OpenAIBackend
 from proxy.app import create_app
 from proxy.settings import Settings
+from tests.conftest import open_ready
 
 UPSTREAM_KEY = "sk-upstream-never-shown"
 Upstream = Callable[[httpx.Request], httpx.Response]
@@ -45,14 +45,9 @@ async def make_client(
             ),
             backend=backend,
         )
-        client = AsyncTestClient(app=app)
-        await client.__aenter__()
+        client = await open_ready(app)
         clients.append(client)
-        for _ in range(600):
-            if (await client.get("/readyz")).status_code == 200:
-                return client
-            await asyncio.sleep(0.05)
-        raise AssertionError("the app never became ready")
+        return client
 
     yield make
     for client in clients:

@@ -30,7 +30,7 @@ from proxy.cache.service import new_entry
 from proxy.cache.verify import Verifier
 from proxy.index.base import Candidate
 from proxy.metrics import JUDGE_VERDICTS, Metrics
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, serve_tiny
 
 Answer = Callable[[dict[str, Any]], tuple[int, Any]]
 PARTITION = Partition("tiny-sd", "256x256", None, None, None, None, "png")
@@ -239,10 +239,7 @@ def test_live_proxy_asks_the_judge_about_gray_zone_candidates(
 ) -> None:
     """The proxy as users run it, with ``--judge-url`` pointing at the loopback chat server."""
     proxy = live_server(
-        "serve",
-        "--data-dir", str(tmp_path / "data"),
-        "--backend", "diffusers",
-        "--sd-model", str(tiny_model_dir),
+        *serve_tiny(tmp_path / "data", tiny_model_dir),
         "--judge-url", chat.url,
         "--judge-model", "judge-model",
         "--judge-api-key", "judge-secret",

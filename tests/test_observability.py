@@ -24,7 +24,7 @@ import pytest
 import yaml
 from openai import OpenAI
 
-from tests.conftest import LiveServer, free_port
+from tests.conftest import LiveServer, free_port, serve_tiny
 
 pytestmark = pytest.mark.slow
 
@@ -109,13 +109,7 @@ def observed(
     """Prometheus scraping two proxies every second: one generating with the tiny pipeline, one
     whose upstream is down. Yields once both have served their traffic and been scraped."""
     work = tmp_path_factory.mktemp("observability")
-    proxy = module_servers(
-        "serve",
-        "--data-dir", str(work / "proxy"),
-        "--backend", "diffusers",
-        "--sd-model", str(tiny_model_dir),
-        "--stats-seconds", "1",
-    )  # fmt: skip
+    proxy = module_servers(*serve_tiny(work / "proxy", tiny_model_dir, "--stats-seconds", "1"))
     failing = module_servers(
         "serve",
         "--data-dir", str(work / "failing"),

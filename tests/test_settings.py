@@ -26,7 +26,7 @@ def test_environment_variables_fill_every_kind_of_field() -> None:
     )
     assert settings.port == 9100 and settings.threshold == 0.9
     assert settings.data_dir == Path("/srv/cache") and settings.backend == "openai"
-    assert settings.client_keys == ("a", "b")
+    assert settings.api_keys == "a, b"
     assert settings.store_option_map == {"endpoint": "http://x", "region": "r"}
     with pytest.raises(ValueError, match="MEMOAIZED_PORT"):
         Settings.from_env({"MEMOAIZED_PORT": "eighty"})

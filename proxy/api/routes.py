@@ -4,7 +4,6 @@ live in ``proxy.cache``."""
 from __future__ import annotations
 
 import base64
-import hmac
 import math
 import time
 from typing import TYPE_CHECKING, Any
@@ -23,9 +22,11 @@ from backends.images_api import (
     decode_error,
     to_generation_request,
 )
+from proxy.auth import DEFAULT_TENANT, Principal
 from proxy.cache.controls import CacheControls, CacheOptions
 from proxy.cache.service import CacheResult, ServedImage
-from proxy.errors import NotReady, Unauthorized
+from proxy.errors import Forbidden, NotReady, Unauthorized
+from proxy.index.base import IndexUnavailable
 from proxy.settings import PLACEHOLDER_NOTICE
 from proxy.store import BlobNotFound, StoreError
 
@@ -48,25 +49,32 @@ def _services(request: Request[Any, Any, Any]) -> Services:
     return services
 
 
-def _authorize(request: Request[Any, Any, Any], services: Services) -> None:
-    """Raise ``Unauthorized`` unless the request carries a configured client key. Keys are
-    compared in constant time and never echoed."""
-    keys = services.settings.client_keys
-    if not keys:
-        return
+def _authorize(
+    request: Request[Any, Any, Any], services: Services, *, admin: bool = False
+) -> Principal:
+    """The holder of the request's key: a tenant's client, or (``admin``) an administrator.
+    Raises ``Unauthorized`` (401) for a missing or unknown key, ``Forbidden`` (403) for the
+    wrong kind. With no client keys configured, client routes are open (on loopback only)."""
+    keys = services.keys
+    if not admin and not keys.clients:
+        return Principal(DEFAULT_TENANT)
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
+    if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized(
             "You didn't provide an API key. You need to provide your API key in an Authorization "
             "header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."
         )
-    supplied = token.strip().encode()
-    valid = False
-    for key in keys:
-        valid |= hmac.compare_digest(supplied, key.encode())
-    if not valid:
+    principal = keys.holder(token.strip())
+    if principal is None:
         raise Unauthorized("Incorrect API key provided.")
+    if principal.admin != admin:
+        raise Forbidden(
+            "This route needs an admin key (--admin-keys)."
+            if admin
+            else "Admin keys are for the /v1/cache routes; use a client key to generate images."
+        )
+    return principal
 
 
 @post("/v1/images/generations", status_code=200)
@@ -230,4 +238,29 @@ async def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
     )
 
 
-ROUTES = [create_image, get_image_file, list_models, healthz, readyz, metrics]
+@get("/v1/cache/stats", media_type=MediaType.JSON)
+async def cache_stats(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """Admin: how big the cache is, and how it decides."""
+    services = _services(request)
+    _authorize(request, services, admin=True)
+    if services.store is None:
+        raise NotReady("memoaized is starting; try again shortly", headers={"Retry-After": "2"})
+    try:
+        entries = await services.index.count()
+        images, size = await services.store.usage()
+    except (IndexUnavailable, StoreError) as error:
+        raise NotReady(f"the cache cannot be measured now: {error}") from None
+    settings = services.settings
+    body = {
+        "object": "cache.stats",
+        "entries": entries,
+        "images": images,
+        "bytes": size,
+        "threshold": settings.threshold,
+        "verify": settings.verify,
+        "judge": settings.judge_model if settings.judge_url else None,
+    }
+    return Response(msgspec.json.encode(body), media_type=MediaType.JSON)
+
+
+ROUTES = [create_image, get_image_file, list_models, healthz, readyz, metrics, cache_stats]

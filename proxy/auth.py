@@ -1,0 +1,112 @@
+"""Who is asking: client keys mapped to tenants, and admin keys for the ``/v1/cache`` routes.
+
+Keys come from ``--api-keys`` (``tenant:key`` pairs, comma-separated; a bare key belongs to
+tenant ``default``), from a keys file (``--keys-file``: one ``tenant key`` pair a line, ``#``
+comments), and ``--admin-keys``. A key may be written as its SHA-256 (``sha256:<hex>``, what
+``memoaized hash-key`` prints) so that files and environments need not hold it in the clear.
+Only hashes are kept in memory. A presented key is hashed and compared with every stored hash in
+constant time, and no key is ever echoed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["DEFAULT_TENANT", "KeyRing", "Principal", "hash_key"]
+
+DEFAULT_TENANT = "default"
+_HASHED = re.compile(r"sha256:([0-9a-f]{64})")
+_TENANT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The holder of a key: a tenant's client, or an administrator."""
+
+    tenant: str
+    admin: bool = False
+
+
+def hash_key(key: str) -> str:
+    """The form a key may be stored in: ``sha256:<hex>``."""
+    return "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+
+
+class KeyRing:
+    """Every configured key, by hash."""
+
+    def __init__(self, entries: list[tuple[bytes, Principal]]) -> None:
+        self._entries = entries
+
+    @classmethod
+    def from_settings(cls, api_keys: str, keys_file: str, admin_keys: str) -> KeyRing:
+        """Read the keys; a malformed entry is a ``ValueError`` naming where it is, never the
+        key itself."""
+        entries = []
+        for number, item in enumerate(_items(api_keys), start=1):
+            tenant, key = (
+                ("", item) if item.startswith("sha256:") or ":" not in item else item.split(":", 1)
+            )
+            entries.append((_digest(key), _principal(tenant, "api_keys", number)))
+        if keys_file:
+            path = Path(keys_file)
+            try:
+                lines = path.read_text(encoding="utf-8").splitlines()
+            except OSError as error:
+                raise ValueError(f"cannot read the keys file {path}: {error.strerror}") from None
+            for number, line in enumerate(lines, start=1):
+                line = line.split("#", 1)[0].strip()
+                if not line:
+                    continue
+                parts = line.split()
+                if len(parts) != 2:
+                    raise ValueError(
+                        f"{path}:{number}: expected 'tenant key', found {len(parts)} fields"
+                    )
+                tenant, key = parts
+                entries.append((_digest(key), _principal(tenant, str(path), number)))
+        entries += [(_digest(key), Principal("admin", admin=True)) for key in _items(admin_keys)]
+        digests = [digest for digest, _ in entries]
+        if len(set(digests)) != len(digests):
+            raise ValueError(
+                "the same key is configured twice (for two tenants, or for a client and an admin)"
+            )
+        return cls(entries)
+
+    @property
+    def clients(self) -> bool:
+        """Whether any client key is configured (else the proxy is open, on loopback only)."""
+        return any(not principal.admin for _, principal in self._entries)
+
+    def holder(self, key: str) -> Principal | None:
+        """The holder of ``key``, or None. Every stored hash is compared, in constant time."""
+        presented = hashlib.sha256(key.encode()).digest()
+        found = None
+        for digest, principal in self._entries:
+            if hmac.compare_digest(presented, digest):
+                found = principal
+        return found
+
+
+def _items(text: str) -> list[str]:
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def _digest(key: str) -> bytes:
+    hashed = _HASHED.fullmatch(key)
+    if hashed:
+        return bytes.fromhex(hashed.group(1))
+    return hashlib.sha256(key.encode()).digest()
+
+
+def _principal(tenant: str, source: str, number: int) -> Principal:
+    tenant = tenant or DEFAULT_TENANT
+    if not _TENANT.fullmatch(tenant):
+        raise ValueError(
+            f"{source} entry {number}: tenant names are 1 to 64 letters, digits, '.', '_' or '-'"
+        )
+    return Principal(tenant)
