@@ -131,6 +131,9 @@ def observed(
     config_path = work / "prometheus.yml"
     config_path.write_text(yaml.safe_dump(config))
     with _prometheus(config_path, work) as prometheus:
+        # Traffic starts once both proxies have been scraped, so every counter's first sample
+        # is its value before the traffic (else rate() would miss the early requests).
+        _wait_for(prometheus, lambda: len(_query(prometheus, "up == 1")) == 2)
         with OpenAI(base_url=proxy.url + "/v1", api_key="unused", max_retries=0) as client:
             # Many misses and two hits: the hit ratio is low enough for its alert to fire.
             for prompt in _distinct_prompts(80):
@@ -143,8 +146,24 @@ def observed(
             for attempt in range(10):
                 with pytest.raises(openai.InternalServerError):
                     client.images.generate(prompt=f"a red barn, take {attempt}", size="256x256")
-        time.sleep(4)  # a few more scrapes and rule evaluations
+        done = time.time()
+        # ...and is over once both have been scraped twice since, and the rules evaluated.
+        _wait_for(
+            prometheus,
+            lambda: all(
+                float(sample["value"][1]) > done + 1
+                for sample in _query(prometheus, "timestamp(up)")
+            ),
+        )
+        time.sleep(2)
         yield {"prometheus": prometheus, "proxy": proxy}
+
+
+def _wait_for(prometheus: str, condition: Callable[[], bool], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"Prometheus at {prometheus} never got there"
+        time.sleep(0.2)
 
 
 def _query(prometheus: str, promql: str) -> list[dict[str, Any]]:
@@ -178,7 +197,12 @@ def test_every_query_returns_data(observed: dict[str, Any], where: str, expr: st
     alerts' conditions hold: 10 failed generations in about 90 attempts, and 2 hits in 84
     requests."""
     result = _query(observed["prometheus"], _grafana_to_promql(expr))
-    assert result, f"{where}: no data for {expr}"
+    if not result:
+        counts = _query(observed["prometheus"], "sum by (outcome) (memoaized_requests_total)")
+        rates = _query(
+            observed["prometheus"], "sum by (outcome) (rate(memoaized_requests_total[15m]))"
+        )
+        pytest.fail(f"{where}: no data for {expr}\ncounts: {counts}\nrates: {rates}")
 
 
 def test_dashboards_use_only_metrics_the_proxy_exports(observed: dict[str, Any]) -> None:
