@@ -20,6 +20,11 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from proxy.cache.canonical import Partition
+from proxy.cache.decision import Query
+from proxy.cache.service import new_entry
+from proxy.index.base import Candidate
+
 
 def _cuda_available() -> bool:
     try:
@@ -184,3 +189,20 @@ async def open_ready(app: Litestar) -> AsyncTestClient[Litestar]:
         await asyncio.sleep(0.05)
     await client.__aexit__(None, None, None)
     raise AssertionError("the app never became ready")
+
+
+TEST_PARTITION = Partition("tiny-sd", "256x256", None, None, None, None, "png")
+
+
+def cached_candidate(prompt: str, similarity: float) -> Candidate:
+    """An entry cached for ``prompt`` (in ``TEST_PARTITION``), offered at ``similarity``."""
+    entry = new_entry(
+        Query.of(prompt, TEST_PARTITION),
+        blob_id="b" * 64,
+        media_type="image/png",
+        generation_seconds=1.0,
+        energy_wh=1.0,
+        energy_source="estimated",
+        backend="test",
+    )
+    return Candidate(entry, similarity)

@@ -21,19 +21,15 @@ import pytest
 from openai import OpenAI
 from prometheus_client import CollectorRegistry
 
-from proxy.cache.canonical import Partition
 from proxy.cache.controls import CacheControls
 from proxy.cache.decision import MatchPolicy, Query
 from proxy.cache.judge import Judge, Verdict
 from proxy.cache.lexicon import DEFAULT_WORDNET_DIR, WordNet
-from proxy.cache.service import new_entry
 from proxy.cache.verify import Verifier
-from proxy.index.base import Candidate
 from proxy.metrics import JUDGE_VERDICTS, Metrics
-from tests.conftest import LiveServer, serve_tiny
+from tests.conftest import TEST_PARTITION, LiveServer, cached_candidate, serve_tiny
 
 Answer = Callable[[dict[str, Any]], tuple[int, Any]]
-PARTITION = Partition("tiny-sd", "256x256", None, None, None, None, "png")
 
 
 class ChatServer:
@@ -104,19 +100,6 @@ def _judge(chat: ChatServer, metrics: Metrics, timeout: float = 2.0) -> Judge:
     )
 
 
-def _candidate(cached: str, similarity: float) -> Candidate:
-    entry = new_entry(
-        Query.of(cached, PARTITION),
-        blob_id="b" * 64,
-        media_type="image/png",
-        generation_seconds=1.0,
-        energy_wh=1.0,
-        energy_source="estimated",
-        backend="test",
-    )
-    return Candidate(entry, similarity)
-
-
 def _no_unseen(_: str) -> Any:
     from collections import Counter
 
@@ -128,11 +111,11 @@ async def test_gray_zone_candidates_follow_the_judge(chat: ChatServer, verifier:
     judge = _judge(chat, metrics)
     policy = MatchPolicy(0.85, _no_unseen, verifier=verifier, judge=judge)
     controls = CacheControls()
-    query = Query.of("a puppy asleep on a sofa", PARTITION)
+    query = Query.of("a puppy asleep on a sofa", TEST_PARTITION)
     try:
         chat.answer = lambda body: (200, "Yes.")
         decision = await policy.decide(
-            query, _candidate("a puppy asleep on a couch", 0.8), controls
+            query, cached_candidate("a puppy asleep on a couch", 0.8), controls
         )
         assert (decision.serve, decision.reason, decision.stage) == (True, "judge_yes", "judge")
         sent = chat.requests[-1]
@@ -141,27 +124,33 @@ async def test_gray_zone_candidates_follow_the_judge(chat: ChatServer, verifier:
 
         chat.answer = lambda body: (200, "no")
         decision = await policy.decide(
-            query, _candidate("a puppy asleep on the sofa", 0.88), controls
+            query, cached_candidate("a puppy asleep on the sofa", 0.88), controls
         )
         assert (decision.serve, decision.reason) == (False, "judge_no")
 
         # Above the gray zone the verifier alone decides; below it nothing is asked.
         asked = len(chat.requests)
-        decision = await policy.decide(query, _candidate("a puppy asleep on sofas", 0.95), controls)
+        decision = await policy.decide(
+            query, cached_candidate("a puppy asleep on sofas", 0.95), controls
+        )
         assert decision.reason == "count" and decision.stage == "verifier"
-        decision = await policy.decide(query, _candidate("a puppy asleep on a bed", 0.92), controls)
+        decision = await policy.decide(
+            query, cached_candidate("a puppy asleep on a bed", 0.92), controls
+        )
         assert decision.stage == "verifier"
-        decision = await policy.decide(query, _candidate("a puppy asleep", 0.70), controls)
+        decision = await policy.decide(query, cached_candidate("a puppy asleep", 0.70), controls)
         assert decision.reason == "below_threshold"
         # In the zone but refused by the verifier: the judge is never asked either.
         decision = await policy.decide(
-            query, _candidate("a kitten asleep on a sofa", 0.8), controls
+            query, cached_candidate("a kitten asleep on a sofa", 0.8), controls
         )
         assert decision.stage == "verifier"
         assert len(chat.requests) == asked
         # A request's own threshold bounds the gray zone too.
         strict = CacheControls(threshold=0.9)
-        decision = await policy.decide(query, _candidate("a puppy asleep on a couch", 0.8), strict)
+        decision = await policy.decide(
+            query, cached_candidate("a puppy asleep on a couch", 0.8), strict
+        )
         assert decision.reason == "below_threshold" and len(chat.requests) == asked
 
         samples = {
@@ -212,8 +201,8 @@ async def test_failures_count_as_misses(
     policy = MatchPolicy(0.85, _no_unseen, judge=judge)
     try:
         decision = await policy.decide(
-            Query.of("a red barn", PARTITION),
-            _candidate("a red barn in a field", 0.8),
+            Query.of("a red barn", TEST_PARTITION),
+            cached_candidate("a red barn in a field", 0.8),
             CacheControls(),
         )
         assert (decision.serve, decision.reason) == (False, f"judge_{verdict.value}")

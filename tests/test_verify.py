@@ -8,13 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from proxy.cache.canonical import Partition
 from proxy.cache.controls import CacheControls
 from proxy.cache.decision import LONG_PROMPTS, MatchPolicy, Query
 from proxy.cache.lexicon import DEFAULT_WORDNET_DIR, WordNet
-from proxy.cache.service import new_entry
 from proxy.cache.verify import REASONS, Verifier
-from proxy.index.base import Candidate
+from tests.conftest import TEST_PARTITION, cached_candidate
 
 
 @pytest.fixture(scope="module")
@@ -170,26 +168,13 @@ async def test_long_prompts_are_verified_off_the_event_loop(verifier: Verifier) 
     """Prompts past LONG_PROMPTS characters take the worker-thread path of the decision."""
     tags = ", ".join(f"{colour} {thing}" for colour in COLOURS_FOR_TAGS for thing in THINGS)
     assert len(tags) > LONG_PROMPTS
-    partition = Partition("tiny-sd", "256x256", None, None, None, None, "png")
-    entry = new_entry(
-        Query.of(tags, partition),
-        blob_id="b" * 64,
-        media_type="image/png",
-        generation_seconds=1.0,
-        energy_wh=1.0,
-        energy_source="estimated",
-        backend="test",
-    )
+    candidate = cached_candidate(tags, 0.99)
     policy = MatchPolicy(0.8, lambda _: Counter(), verifier=verifier)
     fewer = tags.rsplit(", ", 3)[0]  # three tags less: a more general request
-    decision = await policy.decide(
-        Query.of(fewer, partition), Candidate(entry, 0.99), CacheControls()
-    )
+    decision = await policy.decide(Query.of(fewer, TEST_PARTITION), candidate, CacheControls())
     assert decision.serve and decision.reason == "verified"
     more = tags + ", a purple giraffe"
-    decision = await policy.decide(
-        Query.of(more, partition), Candidate(entry, 0.99), CacheControls()
-    )
+    decision = await policy.decide(Query.of(more, TEST_PARTITION), candidate, CacheControls())
     assert not decision.serve and decision.stage == "verifier"
 
 

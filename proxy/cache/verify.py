@@ -234,7 +234,9 @@ class Verifier:
                     and not (_joined(have, first, second) and _joined(want, first, second))
                 ):
                     return "swapped_roles"
-        if _doers_changed(have, want) or _objects_changed(have, want):
+        if _bound_elsewhere(have, want, _verb_subjects) or _bound_elsewhere(
+            have, want, _verb_objects
+        ):
             return "swapped_roles"
         return None
 
@@ -322,41 +324,31 @@ def _verb_subjects(reading: Reading) -> dict[str, set[Thing]]:
     return doers
 
 
-def _doers_changed(have: Reading, want: Reading) -> bool:
-    """A verb done by other things: "a woman prepares a pizza while a man watches" / "a man
-    prepares a pizza while a woman watches". Lenient: any doer in common will do, since a
-    rewording may name one doer more or fewer ("a man laughing with a woman")."""
-    have_doers = _verb_subjects(have)
+def _verb_objects(reading: Reading) -> dict[str, set[Thing]]:
+    """Each verb (by lemma) -> the things it is done to ("holds a spoon": the spoon)."""
+    found: dict[str, set[Thing]] = {}
+    for i in reading.heads():
+        word = reading.words[i]
+        if word.governor is not None:
+            found.setdefault(word.governor, set()).add(word.thing)
+    return found
+
+
+def _bound_elsewhere(
+    have: Reading,
+    want: Reading,
+    binding: Callable[[Reading], dict[str, set[Thing]]],
+) -> bool:
+    """A verb bound (by ``binding``) to other things in the request than in the cached prompt:
+    "a woman prepares a pizza while a man watches" / "a man prepares a pizza while a woman
+    watches" (doers), "holds a spoon and looks at a cupcake" / "looks at a spoon and holds a
+    cupcake" (objects). Lenient: any thing in common will do, since a rewording may name one
+    more or fewer ("a man laughing with a woman")."""
+    cached_bindings = binding(have)
     have_heads = {have.words[i].key for i in have.heads()}
     same = _same_thing(have, want)
-    for verb, doers in _verb_subjects(want).items():
-        cached = have_doers.get(verb)
-        if (
-            cached
-            and not any(same(a, b) for a in cached for b in doers)
-            and any(thing[0] in have_heads for thing in doers)
-        ):
-            return True
-    return False
-
-
-def _objects_changed(have: Reading, want: Reading) -> bool:
-    """A verb done to other things: "holds a spoon and looks at a cupcake" / "looks at a spoon
-    and holds a cupcake". Lenient in the same way as ``_doers_changed``."""
-
-    def objects(reading: Reading) -> dict[str, set[Thing]]:
-        found: dict[str, set[Thing]] = {}
-        for i in reading.heads():
-            word = reading.words[i]
-            if word.governor is not None:
-                found.setdefault(word.governor, set()).add(word.thing)
-        return found
-
-    have_objects = objects(have)
-    have_heads = {have.words[i].key for i in have.heads()}
-    same = _same_thing(have, want)
-    for verb, things in objects(want).items():
-        cached = have_objects.get(verb)
+    for verb, things in binding(want).items():
+        cached = cached_bindings.get(verb)
         if (
             cached
             and not any(same(a, b) for a in cached for b in things)
