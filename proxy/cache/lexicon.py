@@ -148,10 +148,11 @@ class WordNet:
             self._exceptions[pos] = _read_exceptions(root / f"{name}.exc")
             with (root / f"data.{name}").open("rb") as f:
                 self._data[pos] = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-        # Bound per instance, so two lexicons never share entries.
-        self.lemmas = functools.lru_cache(maxsize=65536)(self._lemmas)
-        self.closure = functools.lru_cache(maxsize=65536)(self._closure)
-        self._sense = functools.lru_cache(maxsize=65536)(self._read_sense)
+        # Bound per instance, so two lexicons never share entries; bounded in size, so a
+        # long-running proxy keeps the few thousand words its prompts use, not all of WordNet.
+        self.lemmas = functools.lru_cache(maxsize=16384)(self._lemmas)
+        self.closure = functools.lru_cache(maxsize=16384)(self._closure)
+        self._sense = functools.lru_cache(maxsize=16384)(self._read_sense)
 
     @classmethod
     def open(cls, root: Path) -> WordNet | None:

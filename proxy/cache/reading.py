@@ -162,7 +162,7 @@ class Reading:
 class Reader:
     """Reads prompts into :class:`Reading` objects, remembering the most recent ones."""
 
-    def __init__(self, wordnet: WordNet | None, memory: int = 16384) -> None:
+    def __init__(self, wordnet: WordNet | None, memory: int = 2048) -> None:
         self.wordnet = wordnet
         self.read = functools.lru_cache(maxsize=memory)(self._read)
 

@@ -145,7 +145,9 @@ def _union(sets: Iterable[Iterable[SenseId]]) -> frozenset[SenseId]:
 class Verifier:
     """Decides whether the image of a cached prompt shows everything a new prompt asks for."""
 
-    def __init__(self, wordnet: WordNet | None, memory: int = 16384) -> None:
+    def __init__(self, wordnet: WordNet | None, memory: int = 2048) -> None:
+        """``memory``: how many prompts' readings and coverages are kept (about 30 KB each for a
+        typical DiffusionDB prompt, so the default keeps under 60 MB)."""
         self.wordnet = wordnet
         self.read = Reader(wordnet, memory).read
         self.coverage = functools.lru_cache(maxsize=memory)(self._coverage)
