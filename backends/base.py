@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Self
 
@@ -49,6 +49,9 @@ class GenerationRequest:
     user: str | None = None
     seed: int | None = None
     """Honoured by local pipelines (image ``i`` uses ``seed + i``); upstream APIs ignore it."""
+    api_key: str | None = field(default=None, repr=False, compare=False)
+    """The client's own key for an upstream API (pass-through), used instead of the backend's
+    own. Never shown: not in ``repr``, logs or errors."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -101,9 +101,10 @@ class OpenAIBackend(ImageBackend):
 
     async def generate(self, request: GenerationRequest) -> Generation:
         started = time.perf_counter()
-        response = await self._post(_upstream_body(request))
+        response = await self._post(_upstream_body(request), request.api_key)
         if response.status_code >= 400:
-            raise _upstream_error(response)
+            secrets = [key for key in (request.api_key, self._api_key) if key]
+            raise _upstream_error(response, secrets, passed_through=request.api_key is not None)
         try:
             body = msgspec.json.decode(response.content, type=ImagesResponse)
         except msgspec.DecodeError as error:
@@ -129,11 +130,12 @@ class OpenAIBackend(ImageBackend):
             energy_wh=_energy(response.headers.get("x-energy-wh")),
         )
 
-    async def _post(self, body: dict[str, Any]) -> httpx.Response:
+    async def _post(self, body: dict[str, Any], api_key: str | None) -> httpx.Response:
         url = f"{self.base_url}/images/generations"
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else None
         for attempt in range(self.connect_retries + 1):
             try:
-                return await self.client.post(url, json=body)
+                return await self.client.post(url, json=body, headers=headers)
             except _CONNECT_ERRORS as error:
                 if attempt == self.connect_retries:
                     raise BackendUnavailable(
@@ -211,13 +213,25 @@ def _energy(header: str | None) -> float | None:
     return energy if energy is not None and math.isfinite(energy) and energy >= 0 else None
 
 
-def _upstream_error(response: httpx.Response) -> Exception:
+def _upstream_error(
+    response: httpx.Response, secrets: Sequence[str], *, passed_through: bool = False
+) -> Exception:
     """The client-facing error for an upstream's error answer. Only a 4xx that the upstream
     explains in OpenAI's error shape is the client's to fix and passes through; anything else
     (a refused proxy key, a 404 from a wrong URL, an HTML error page, a 5xx) is the backend
-    failing: 502."""
+    failing: 502. A refused key the client passed through is the client's: 401, without the
+    upstream's message (which may quote part of the key). ``secrets`` are masked in any
+    message passed on."""
     retry_after = response.headers.get("retry-after")
     status = response.status_code
+    if status in (401, 403) and passed_through:
+        return UpstreamRejected(
+            "The upstream refused the API key you passed through.",
+            status_code=401,
+            error_type="invalid_request_error",
+            param=None,
+            code="invalid_upstream_api_key",
+        )
     if status in (401, 403):
         # The client's key is fine; the proxy's own upstream credentials are not.
         return BackendFailed(
@@ -226,6 +240,8 @@ def _upstream_error(response: httpx.Response) -> Exception:
         )
     try:
         detail = msgspec.json.decode(response.content, type=ErrorBody).error
+        for secret in secrets:
+            detail.message = detail.message.replace(secret, "***")
     except msgspec.DecodeError:
         return BackendFailed(
             f"the upstream answered {status} without an OpenAI error", retry_after=retry_after

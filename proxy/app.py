@@ -23,18 +23,20 @@ from backends.base import ImageBackend
 from backends.http_errors import openai_exception_handlers
 from backends.registry import default_registry
 from proxy.accounting import Accountant, CostModel
-from proxy.api.routes import ROUTES
-from proxy.auth import KeyRing
+from proxy.api.routes import routes
+from proxy.auth import KeyRing, UrlSigner, load_url_secret
+from proxy.cache.admin import CacheAdmin
 from proxy.cache.decision import MatchPolicy
+from proxy.cache.eviction import Evictor
 from proxy.cache.service import ImageCache
 from proxy.embedding import Embedder
 from proxy.errors import proxy_exception_handlers
-from proxy.index.base import SemanticIndex
+from proxy.index.base import IndexUnavailable, SemanticIndex
 from proxy.index.edge import EdgeIndex
 from proxy.index.server import QdrantServerIndex
 from proxy.metrics import Metrics
 from proxy.settings import PLACEHOLDER_NOTICE, Settings
-from proxy.store import BlobStore
+from proxy.store import BlobStore, StoreError
 
 __all__ = ["Services", "build_embedder", "create_app"]
 
@@ -49,11 +51,14 @@ class Services:
     metrics: Metrics
     accountant: Accountant
     keys: KeyRing
+    signer: UrlSigner
     backend: ImageBackend
     index: SemanticIndex
     embedder: Embedder
     store: BlobStore | None = None
     cache: ImageCache | None = None
+    admin: CacheAdmin | None = None
+    evictor: Evictor | None = None
     policy: MatchPolicy | None = None
     startup_error: str | None = None
     tiny_model_dir: Path | None = None
@@ -142,6 +147,16 @@ async def _warm_up(services: Services) -> None:
         metrics=services.metrics,
         energy_estimate_wh=services.accountant.costs.energy_wh,
         candidates=settings.candidates,
+        ttl=settings.ttl,
+    )
+    services.admin = CacheAdmin(services.cache, settings.embedding_model)
+    services.evictor = Evictor(
+        services.cache,
+        max_entries=settings.max_entries,
+        max_bytes=settings.max_bytes,
+        half_life=settings.eviction_half_life,
+        grace=settings.eviction_grace_seconds,
+        orphan_grace=settings.orphan_grace_seconds,
     )
     log.info(
         "memoaized is ready: backend %s, default model %s, similarity threshold %.2f, "
@@ -182,6 +197,23 @@ async def _maintain_index(services: Services) -> None:
             log.exception("index maintenance failed; will try again")
 
 
+async def _evict(services: Services) -> None:
+    """The background sweep: usage written back, expired and excess entries removed, orphaned
+    images collected. Never on the request path."""
+    while True:
+        await asyncio.sleep(services.settings.eviction_seconds)
+        if services.evictor is None:
+            continue
+        try:
+            await services.evictor.sweep()
+        except (IndexUnavailable, StoreError) as error:
+            log.warning("eviction sweep failed; will try again: %s", error)
+            component = "index" if isinstance(error, IndexUnavailable) else "store"
+            services.metrics.cache_errors.labels(component, "evict").inc()
+        except Exception:  # a bug must not end the loop either
+            log.exception("eviction sweep failed; will try again")
+
+
 def _spawn(services: Services, coroutine: Coroutine[Any, Any, None]) -> None:
     task = asyncio.ensure_future(coroutine)
     services.background.add(task)
@@ -197,6 +229,7 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
     _spawn(services, _warm_up(services))
     _spawn(services, _maintain_index(services))
     _spawn(services, _measure_cache(services))
+    _spawn(services, _evict(services))
     try:
         yield
     finally:
@@ -206,6 +239,8 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
         await asyncio.gather(*services.background, return_exceptions=True)
         if services.cache is not None:
             await services.cache.flights.drain()
+            with contextlib.suppress(IndexUnavailable):
+                await services.cache.write_usage()
         await services.backend.close()
         if services.policy is not None:
             await services.policy.close()
@@ -236,13 +271,14 @@ def create_app(
         metrics=metrics,
         accountant=Accountant(metrics, costs),
         keys=KeyRing.from_settings(settings.api_keys, settings.keys_file, settings.admin_keys),
+        signer=UrlSigner(load_url_secret(settings.url_secret, settings.data_dir), settings.url_ttl),
         backend=backend,
         index=_build_index(settings),
         embedder=build_embedder(settings),
         tiny_model_dir=tiny_model_dir,
     )
     app = Litestar(
-        route_handlers=ROUTES,
+        route_handlers=routes(settings),
         lifespan=[_lifespan],
         exception_handlers={**openai_exception_handlers(), **proxy_exception_handlers()},
         request_max_body_size=settings.max_body_bytes,

@@ -10,13 +10,26 @@ constant time, and no key is ever echoed.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import os
 import re
+import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
-__all__ = ["DEFAULT_TENANT", "KeyRing", "Principal", "hash_key"]
+__all__ = [
+    "DEFAULT_TENANT",
+    "KeyRing",
+    "Principal",
+    "UrlSigner",
+    "hash_key",
+    "load_url_secret",
+    "valid_tenant",
+]
 
 DEFAULT_TENANT = "default"
 _HASHED = re.compile(r"sha256:([0-9a-f]{64})")
@@ -92,6 +105,73 @@ class KeyRing:
         return found
 
 
+_ADMIN_AUDIENCE = "*"
+
+
+class UrlSigner:
+    """Signs image URLs for one reader: ``?tenant=T&expires=E&signature=S``, where ``S`` is an
+    HMAC-SHA256 of the image, the tenant and the expiry. A URL is a capability: whoever holds
+    it may fetch that image as that tenant until it expires, and nobody can make one for
+    another tenant or image without the secret."""
+
+    def __init__(self, secret: bytes, ttl: float) -> None:
+        self._secret = secret
+        self.ttl = ttl
+
+    def sign(self, blob_id: str, tenant: str | None, now: float | None = None) -> str:
+        """The query string for ``blob_id`` read as ``tenant`` (None: an administrator)."""
+        audience = _ADMIN_AUDIENCE if tenant is None else tenant
+        expires = int((time.time() if now is None else now) + self.ttl)
+        signature = self._signature(blob_id, audience, expires)
+        return urlencode({"tenant": audience, "expires": expires, "signature": signature})
+
+    def verify(
+        self, blob_id: str, tenant: str, expires: str, signature: str, now: float | None = None
+    ) -> str | None:
+        """The tenant the URL was signed for (None: an administrator). Raises ``ValueError``
+        when the signature is not genuine, ``TimeoutError`` when it expired."""
+        try:
+            deadline = int(expires)
+        except ValueError:
+            raise ValueError("malformed expiry") from None
+        expected = self._signature(blob_id, tenant, deadline)
+        if not hmac.compare_digest(expected.encode(), signature.encode()):
+            raise ValueError("the signature does not match")
+        if deadline < (time.time() if now is None else now):
+            raise TimeoutError("the URL expired")
+        return None if tenant == _ADMIN_AUDIENCE else tenant
+
+    def _signature(self, blob_id: str, audience: str, expires: int) -> str:
+        message = f"{blob_id}\n{audience}\n{expires}".encode()
+        digest = hmac.new(self._secret, message, hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def load_url_secret(configured: str, data_dir: Path) -> bytes:
+    """The secret that signs image URLs: the configured one, else the one kept in
+    ``data_dir/url-secret`` (created, readable by its owner only, on first use)."""
+    if configured:
+        return configured.encode()
+    path = data_dir / "url-secret"
+    try:
+        return bytes.fromhex(path.read_text().strip())
+    except FileNotFoundError:
+        pass
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_bytes(32)
+    staging = path.with_name(f".url-secret.{secrets.token_hex(4)}")
+    fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as file:
+        file.write(secret.hex())
+    try:
+        os.link(staging, path)  # first writer wins when two processes start together
+    except FileExistsError:
+        secret = bytes.fromhex(path.read_text().strip())
+    finally:
+        staging.unlink()
+    return secret
+
+
 def _items(text: str) -> list[str]:
     return [item.strip() for item in text.split(",") if item.strip()]
 
@@ -103,9 +183,14 @@ def _digest(key: str) -> bytes:
     return hashlib.sha256(key.encode()).digest()
 
 
+def valid_tenant(tenant: str) -> bool:
+    """Whether ``tenant`` is a valid tenant name."""
+    return _TENANT.fullmatch(tenant) is not None
+
+
 def _principal(tenant: str, source: str, number: int) -> Principal:
     tenant = tenant or DEFAULT_TENANT
-    if not _TENANT.fullmatch(tenant):
+    if not valid_tenant(tenant):
         raise ValueError(
             f"{source} entry {number}: tenant names are 1 to 64 letters, digits, '.', '_' or '-'"
         )

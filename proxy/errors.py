@@ -4,7 +4,9 @@ by ``backends.http_errors``::
 
     ProxyError
     ├── Unauthorized     401  a key is required and missing or wrong
-    ├── Forbidden        403  a client key on an admin route, or an admin key on a client's
+    ├── Forbidden        403  a client key on an admin route, an admin key on a client's, or a
+    │                         forged or expired image URL
+    ├── NotFound         404  no such cache entry (or none the caller may see)
     ├── NotReady         503  the proxy is still starting, or failed to start
     └── NotCached        504  ``only-if-cached`` and the cache cannot answer the whole request
 """
@@ -21,6 +23,7 @@ from backends.http_errors import error_response
 __all__ = [
     "Forbidden",
     "NotCached",
+    "NotFound",
     "NotReady",
     "ProxyError",
     "Unauthorized",
@@ -49,6 +52,11 @@ class Unauthorized(ProxyError):
 class Forbidden(ProxyError):
     status_code = 403
     code = "forbidden"
+
+
+class NotFound(ProxyError):
+    status_code = 404
+    code = "not_found"
 
 
 class NotReady(ProxyError):

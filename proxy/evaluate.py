@@ -25,7 +25,7 @@ from proxy.cache.controls import CacheControls
 from proxy.cache.decision import Decision, MatchPolicy, Query
 from proxy.cache.service import new_entry
 from proxy.embedding import Embedder
-from proxy.index.base import Candidate
+from proxy.index.base import Candidate, Where
 from proxy.index.edge import EdgeIndex
 
 __all__ = [
@@ -170,6 +170,7 @@ async def measure(
                     query,
                     blob_id=query.key,
                     media_type="image/png",
+                    size=0,
                     generation_seconds=0.0,
                     energy_wh=0.0,
                     energy_source="estimated",
@@ -178,7 +179,8 @@ async def measure(
                 await index.upsert(entry, vectors[query.canonical])
             found = []
             for query in queries_b:
-                candidates = await index.nearest(vectors[query.canonical], query.partition.key, 1)
+                where = Where(partition=query.partition.key)
+                candidates = await index.nearest(vectors[query.canonical], 1, where)
                 found.append((query, candidates[0] if candidates else None))
         finally:
             await index.close()

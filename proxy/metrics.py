@@ -22,7 +22,10 @@ CACHE_ERRORS = (
     ("store", "read"),
     ("store", "write"),
     ("store", "missing_blob"),
+    ("index", "evict"),
+    ("store", "evict"),
 )
+EVICTION_REASONS = ("expired", "capacity", "deleted", "purged", "orphan_image")
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 _SIMILARITY_BUCKETS = tuple(round(0.5 + 0.025 * i, 3) for i in range(21))
@@ -153,6 +156,13 @@ class Metrics:
             "Bytes of images in the store, as last measured.",
             registry=r,
         )
+        self.evictions = Counter(
+            "memoaized_evictions",
+            "Entries removed in the background, by why: expired (TTL), capacity (least valuable "
+            "first), purged or deleted (admin API); and orphaned images collected.",
+            ["reason"],
+            registry=r,
+        )
         self.in_flight = Gauge(
             "memoaized_generations_in_flight",
             "Backend generations running now.",
@@ -178,6 +188,8 @@ class Metrics:
             self.judge_requests.labels(verdict)
         for component, operation in CACHE_ERRORS:
             self.cache_errors.labels(component, operation)
+        for reason in EVICTION_REASONS:
+            self.evictions.labels(reason)
 
 
 def _subclass_names(cls: type[Exception]) -> list[str]:

@@ -225,6 +225,61 @@ class Settings:
         "Admin keys do not generate images; client keys get 403 on admin routes.",
         default="",
     )
+    sharing: str = _opt(
+        "Who reads whose entries: `org` (every tenant reads and writes one shared cache) or "
+        "`tenant` (each tenant sees only its own entries). Private entries (`cache.scope` "
+        "`private`) are only ever read by their own tenant, in both modes.",
+        default="org",
+    )
+    url_secret: str = _opt(
+        "Secret that signs image URLs (each URL names its tenant and expiry). Empty: a random "
+        "one kept in `url-secret` in the data directory; replicas behind one address must "
+        "share one. Never echoed.",
+        default="",
+    )
+    url_ttl: float = _opt("Seconds a signed image URL stays valid.", default=3600.0)
+    upstream_key_passthrough: bool = _opt(
+        "openai backend: send the client's own upstream key instead of --upstream-api-key: "
+        "the `X-Upstream-Api-Key` header, or, when no client keys are configured, the "
+        "request's bearer key. Never echoed.",
+        default=False,
+    )
+    ttl: float = _opt(
+        "Seconds an entry may be served after it was stored (0: no limit); requests may set "
+        "a shorter one with `cache.ttl`.",
+        default=0.0,
+    )
+    max_entries: int = _opt(
+        "Most entries kept; beyond it the least valuable are evicted (0: no limit).", default=0
+    )
+    max_bytes: int = _opt(
+        "Most bytes of images kept; beyond it the least valuable entries are evicted "
+        "(0: no limit).",
+        default=0,
+    )
+    eviction_seconds: float = _opt(
+        "How often the background sweep runs: hit counts written back, expired entries and "
+        "entries over capacity removed.",
+        default=60.0,
+    )
+    eviction_half_life: float = _opt(
+        "Seconds after which an unused entry's value halves (value: generation time x "
+        "(1 + hits), decaying with time since its last use).",
+        default=86_400.0,
+    )
+    eviction_grace_seconds: float = _opt(
+        "An entry stored or served this recently is never evicted for capacity, so its "
+        "response and URL stay good.",
+        default=300.0,
+    )
+    orphan_grace_seconds: float = _opt(
+        "Images no entry shows are deleted once this old; the store is listed for them this often.",
+        default=3600.0,
+    )
+    max_import_bytes: int = _opt(
+        "Largest request body of the admin routes that upload images (cache add and import).",
+        default=64 * 2**20,
+    )
     allow_unauthenticated: bool = _opt(
         "Listen on a non-loopback address with no client keys configured (anyone who can "
         "reach the proxy can then use it).",
@@ -260,6 +315,14 @@ class Settings:
         _numbers("prices", self.prices)
         if self.candidates < 1:
             raise ValueError(f"candidates must be at least 1, not {self.candidates}")
+        if self.sharing not in ("org", "tenant"):
+            raise ValueError(f"sharing must be `org` or `tenant`, not {self.sharing!r}")
+        for name in ("ttl", "max_entries", "max_bytes"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be 0 (no limit) or positive")
+        for name in ("url_ttl", "eviction_seconds", "eviction_half_life"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Self:

@@ -167,6 +167,12 @@ class BlobStore:
         _check_blob_id(blob_id)
         return _MEDIA_TYPE_BY_EXTENSION[blob_id.rpartition(".")[2]]
 
+    @staticmethod
+    def id_for(data: bytes, media_type: str) -> str:
+        """The id ``put`` gives these bytes (``ValueError`` for an empty image or an unknown
+        media type)."""
+        return _blob_id_for(data, media_type)
+
     async def put(self, data: bytes, media_type: str) -> str:
         """Store ``data`` and return its blob id.
 
@@ -230,7 +236,11 @@ class BlobStore:
     async def usage(self) -> tuple[int, int]:
         """How many images the store holds, and their bytes. Reads the whole listing."""
         listing = await self._in_thread(self._list_sync)
-        return len(listing), sum(size for _, size in listing)
+        return len(listing), sum(size for _, size, _ in listing)
+
+    async def listing(self) -> list[tuple[str, int, float]]:
+        """(blob id, bytes, Unix time last written) of every image. Reads the whole listing."""
+        return await self._in_thread(self._list_sync)
 
     async def close(self) -> None:
         """Release the store. Idempotent; any later call raises ``StoreError``."""
@@ -285,17 +295,19 @@ class BlobStore:
             raise self._error(f"delete {key} failed", exc) from None
 
     def _list_ids_sync(self) -> list[str]:
-        return sorted(blob_id for blob_id, _ in self._list_sync())
+        return sorted(blob_id for blob_id, _, _ in self._list_sync())
 
-    def _list_sync(self) -> list[tuple[str, int]]:
-        """(blob id, size in bytes) of every image; anything else under ``images/`` skipped."""
-        found: list[tuple[str, int]] = []
+    def _list_sync(self) -> list[tuple[str, int, float]]:
+        """(blob id, size in bytes, modification time) of every image; anything else under
+        ``images/`` skipped."""
+        found: list[tuple[str, int, float]] = []
         try:
             for chunk in self._store.list("images", chunk_size=1000):
                 for meta in chunk:
                     name = meta["path"].rpartition("/")[2]
                     if _BLOB_ID.fullmatch(name) and meta["path"] == _key_of(name):
-                        found.append((name, int(meta["size"])))
+                        modified = meta["last_modified"].timestamp()
+                        found.append((name, int(meta["size"]), modified))
         except (ObstoreError, OSError) as exc:
             raise self._error("list images/ failed", exc) from None
         return found

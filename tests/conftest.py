@@ -200,6 +200,7 @@ def cached_candidate(prompt: str, similarity: float) -> Candidate:
         Query.of(prompt, TEST_PARTITION),
         blob_id="b" * 64,
         media_type="image/png",
+        size=0,
         generation_seconds=1.0,
         energy_wh=1.0,
         energy_source="estimated",

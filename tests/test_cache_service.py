@@ -4,6 +4,7 @@ local image store and the tiny diffusers pipeline."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -111,16 +112,13 @@ async def test_delete_removes_the_point_before_the_image_and_keeps_shared_images
     assert entry is not None
     assert await cache.store.exists(entry.blob_id)
     # A second entry showing the same image (as a seeded or imported library can have).
-    twin = type(entry)(
-        **{**entry.payload(), "id": "00000000-0000-4000-8000-000000000001", "key": "another-key"}
-    )
+    twin = dataclasses.replace(entry, id="00000000-0000-4000-8000-000000000001", key="another-key")
     await cache.index.upsert(twin, cache.embedder.embed_one(twin.canonical))
-    assert await cache.delete_entry(entry.id)
+    assert await cache.forget([entry]) == 0
     assert await cache.index.get(entry.id) is None
     assert await cache.store.exists(entry.blob_id)  # still shown by the twin
-    assert await cache.delete_entry(twin.id)
+    assert await cache.forget([twin]) == 1
     assert not await cache.store.exists(entry.blob_id)
-    assert not await cache.delete_entry(entry.id)
 
 
 async def test_a_failing_index_degrades_to_generating(cache: ImageCache) -> None:

@@ -104,7 +104,7 @@ def _candidate(
 ) -> Candidate:
     blob = "a" * 64 + ".png"
     entry = Entry(
-        id=entry_id(key or "other", blob),
+        id=entry_id(key or "other", blob, "default", False),
         key=key or "other",
         partition=partition or query.partition.key,
         prompt="p",

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from backends.sd_server import create_sd_app
-from proxy.api.routes import ROUTES
+from proxy.api.routes import routes
 from proxy.cli import _SD_SERVER_FIELDS, build_parser
 from proxy.settings import ENV_PREFIX, Settings
 
@@ -166,7 +166,7 @@ def test_ports_agree_everywhere() -> None:
 
 
 def test_probes_ask_routes_that_exist() -> None:
-    proxy_paths = {path for route in ROUTES for path in route.paths}
+    proxy_paths = {path for route in routes(Settings()) for path in route.paths}
     sd_paths = {route.path for route in create_sd_app("/nowhere").routes}
     for name, container in _containers():
         for probe in ("readinessProbe", "livenessProbe"):

@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from proxy.index.base import Entry, SemanticIndex, entry_id
+from proxy.cache.tenancy import Viewer
+from proxy.index.base import Entry, SemanticIndex, Where, entry_id
 from proxy.index.edge import EdgeIndex
 from proxy.index.server import QdrantServerIndex
 
@@ -35,7 +36,7 @@ def _entry(
     key: str, blob: str, partition: str = "m|256x256|auto||auto|auto|png", **kw: object
 ) -> Entry:
     fields: dict[str, object] = {
-        "id": entry_id(key, blob),
+        "id": entry_id(key, blob, str(kw.get("tenant", "default")), bool(kw.get("private"))),
         "key": key,
         "partition": partition,
         "prompt": f"prompt {key}",
@@ -74,7 +75,7 @@ async def test_upsert_then_get_roundtrips_every_field(index: SemanticIndex) -> N
     entry = _entry("k1", "a" * 64 + ".png", revised_prompt="a revised prompt", style="vivid")
     await index.upsert(entry, _vector(1))
     assert await index.get(entry.id) == entry
-    assert await index.get(entry_id("nope", "nope")) is None
+    assert await index.get(entry_id("nope", "nope", "default", False)) is None
     assert await index.count() == 1
 
 
@@ -97,11 +98,13 @@ async def test_nearest_ranks_by_similarity_within_the_partition_only(index: Sema
     await index.upsert(close, _near(base, 1, 0.05))
     await index.upsert(far, _near(base, 2, 1.0))
     await index.upsert(elsewhere, base)  # identical vector, but another partition
-    found = await index.nearest(base, close.partition, 5)
+    found = await index.nearest(base, 5, Where(partition=close.partition))
     assert [c.entry.id for c in found] == [close.id, far.id]
     assert found[0].similarity > 0.99 > found[1].similarity
-    assert [c.entry.id for c in await index.nearest(base, "other-partition", 5)] == [elsewhere.id]
-    assert await index.nearest(base, "empty-partition", 5) == []
+    assert [
+        c.entry.id for c in await index.nearest(base, 5, Where(partition="other-partition"))
+    ] == [elsewhere.id]
+    assert await index.nearest(base, 5, Where(partition="empty-partition")) == []
 
 
 async def test_count_by_blob(index: SemanticIndex) -> None:
@@ -109,8 +112,8 @@ async def test_count_by_blob(index: SemanticIndex) -> None:
     await index.upsert(_entry("k1", shared), _vector(1))
     await index.upsert(_entry("k2", shared), _vector(2))
     await index.upsert(_entry("k3", "d" * 64 + ".png"), _vector(3))
-    assert await index.count(blob_id=shared) == 2
-    assert await index.count(blob_id="e" * 64 + ".png") == 0
+    assert await index.count(Where(blob_id=shared)) == 2
+    assert await index.count(Where(blob_id="e" * 64 + ".png")) == 0
     assert await index.count() == 3
 
 
@@ -126,11 +129,80 @@ async def test_delete_removes_and_ignores_unknown_ids(index: SemanticIndex) -> N
     drop = _entry("k2", "9" * 64 + ".png")
     await index.upsert(keep, _vector(1))
     await index.upsert(drop, _vector(2))
-    await index.delete([drop.id, entry_id("never", "stored")])
+    await index.delete([drop.id, entry_id("never", "stored", "default", False)])
     assert await index.get(drop.id) is None
     assert await index.exact("k2", 5) == []
-    assert [c.entry.id for c in await index.nearest(_vector(2), drop.partition, 5)] == [keep.id]
+    assert [
+        c.entry.id for c in await index.nearest(_vector(2), 5, Where(partition=drop.partition))
+    ] == [keep.id]
     assert await index.count() == 1
+
+
+async def test_tenancy_is_a_filter_inside_every_query(index: SemanticIndex) -> None:
+    """The same request key and image, stored by three owners: each reader's exact, nearest,
+    scroll and count see exactly what its sharing mode lets it read."""
+    blob = "4" * 64 + ".png"
+    shared_a = _entry("k", blob, tenant="a")
+    private_a = _entry("k", blob, tenant="a", private=True)
+    shared_b = _entry("k", blob, tenant="b")
+    for entry in (shared_a, private_a, shared_b):
+        await index.upsert(entry, _vector(1))
+    assert len({shared_a.id, private_a.id, shared_b.id}) == 3
+    expected = {
+        Viewer("a", "org"): {shared_a.id, private_a.id, shared_b.id},
+        Viewer("b", "org"): {shared_a.id, shared_b.id},
+        Viewer("c", "org"): {shared_a.id, shared_b.id},
+        Viewer("a", "tenant"): {shared_a.id, private_a.id},
+        Viewer("b", "tenant"): {shared_b.id},
+        Viewer("c", "tenant"): set(),
+        Viewer(None): {shared_a.id, private_a.id, shared_b.id},
+    }
+    for viewer, ids in expected.items():
+        where = viewer.where()
+        assert {e.id for e in await index.exact("k", 10, where)} == ids, viewer
+        nearest = await index.nearest(_vector(1), 10, where.narrow(partition=shared_a.partition))
+        assert {c.entry.id for c in nearest} == ids, viewer
+        assert {e.id for e in (await index.scroll(where)).entries} == ids, viewer
+        assert await index.count(where.narrow(blob_id=blob)) == len(ids), viewer
+        for entry in (shared_a, private_a, shared_b):
+            assert viewer.sees(entry) == (entry.id in ids), (viewer, entry.tenant)
+
+
+async def test_scroll_pages_orders_and_filters(index: SemanticIndex) -> None:
+    entries = [
+        _entry(f"k{i}", f"{i:064x}.png", created_at=1000.0 + i, hits=i % 3, user=f"u{i % 2}")
+        for i in range(7)
+    ]
+    for i, entry in enumerate(entries):
+        await index.upsert(entry, _vector(i))
+    seen: list[str] = []
+    offset = None
+    while True:
+        page = await index.scroll(limit=3, offset=offset, with_vectors=True)
+        assert page.vectors is not None and len(page.vectors) == len(page.entries)
+        seen += [e.id for e in page.entries]
+        if page.next is None:
+            break
+        offset = page.next
+    assert sorted(seen) == sorted(e.id for e in entries)
+    newest = await index.scroll(limit=2, order_by="created_at")
+    assert [e.created_at for e in newest.entries] == [1006.0, 1005.0] and newest.next is None
+    assert [e.hits for e in (await index.scroll(limit=3, order_by="hits")).entries] == [2, 2, 1]
+    assert await index.count(Where(user="u1")) == 3
+    assert await index.count(Where(created_before=1003.0)) == 3
+
+
+async def test_usage_adds_hits_and_keeps_the_latest_time(index: SemanticIndex) -> None:
+    entry = _entry("k1", "a" * 64 + ".png", hits=2, last_hit_at=50.0)
+    await index.upsert(entry, _vector(1))
+    missing = entry_id("gone", "gone", "default", False)
+    await index.record_usage({entry.id: (3, 40.0), missing: (1, 1.0)})
+    stored = await index.get(entry.id)
+    assert stored is not None and (stored.hits, stored.last_hit_at) == (5, 50.0)
+    await index.record_usage({entry.id: (1, 60.0)})
+    stored = await index.get(entry.id)
+    assert stored is not None and (stored.hits, stored.last_hit_at) == (6, 60.0)
+    assert await index.get(missing) is None
 
 
 async def test_edge_index_persists_across_reopen(tmp_path: Path) -> None:
@@ -139,9 +211,9 @@ async def test_edge_index_persists_across_reopen(tmp_path: Path) -> None:
         await index.upsert(entry, _vector(1))
     async with EdgeIndex(tmp_path / "index") as index:
         assert await index.get(entry.id) == entry
-        assert [c.entry.id for c in await index.nearest(_vector(1), entry.partition, 1)] == [
-            entry.id
-        ]
+        assert [
+            c.entry.id for c in await index.nearest(_vector(1), 1, Where(partition=entry.partition))
+        ] == [entry.id]
 
 
 async def test_edge_optimisation_runs_in_a_child_and_keeps_concurrent_writes(
@@ -161,12 +233,16 @@ async def test_edge_optimisation_runs_in_a_child_and_keeps_concurrent_writes(
         late = _entry("late", "f" * 64 + ".png")
         await asyncio.sleep(0)
         await index.upsert(late, _vector(1000))  # lands while the child optimises the copy
-        assert (await index.nearest(_vector(5), entries[5].partition, 1))[0].entry == entries[5]
+        assert (await index.nearest(_vector(5), 1, Where(partition=entries[5].partition)))[
+            0
+        ].entry == entries[5]
         assert await task is True
         assert index.unindexed() <= 1  # at most the replayed point is outside the HNSW graph
         assert await index.count() == 301
         assert await index.get(late.id) == late
-        assert (await index.nearest(_vector(1000), late.partition, 1))[0].entry == late
+        assert (await index.nearest(_vector(1000), 1, Where(partition=late.partition)))[
+            0
+        ].entry == late
     assert sorted(p.name for p in tmp_path.iterdir()) == ["index"]  # noqa: ASYNC240
 
 

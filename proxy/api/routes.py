@@ -4,12 +4,14 @@ live in ``proxy.cache``."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import math
 import time
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 from litestar import MediaType, Request, Response, get, post
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -22,20 +24,30 @@ from backends.images_api import (
     decode_error,
     to_generation_request,
 )
-from proxy.auth import DEFAULT_TENANT, Principal
+from proxy.api.access import (
+    authorize,
+    bearer,
+    image_url,
+    ready,
+    services_of,
+    sharing_of,
+    viewer_of,
+)
+from proxy.api.cache_routes import cache_routes
 from proxy.cache.controls import CacheControls, CacheOptions
 from proxy.cache.service import CacheResult, ServedImage
+from proxy.cache.tenancy import Viewer
 from proxy.errors import Forbidden, NotReady, Unauthorized
-from proxy.index.base import IndexUnavailable
-from proxy.settings import PLACEHOLDER_NOTICE
+from proxy.index.base import IndexUnavailable, Where
+from proxy.settings import PLACEHOLDER_NOTICE, Settings
 from proxy.store import BlobNotFound, StoreError
 
 if TYPE_CHECKING:
     from proxy.app import Services
 
-__all__ = ["ROUTES", "ProxyImagesRequest"]
+__all__ = ["ProxyImagesRequest", "routes"]
 
-_IMMUTABLE = "public, max-age=31536000, immutable"
+_IMMUTABLE = "max-age=31536000, immutable"
 
 
 class ProxyImagesRequest(ImagesRequest, forbid_unknown_fields=True, omit_defaults=True):
@@ -44,56 +56,20 @@ class ProxyImagesRequest(ImagesRequest, forbid_unknown_fields=True, omit_default
     cache: CacheOptions | None = None
 
 
-def _services(request: Request[Any, Any, Any]) -> Services:
-    services: Services = request.app.state.services
-    return services
-
-
-def _authorize(
-    request: Request[Any, Any, Any], services: Services, *, admin: bool = False
-) -> Principal:
-    """The holder of the request's key: a tenant's client, or (``admin``) an administrator.
-    Raises ``Unauthorized`` (401) for a missing or unknown key, ``Forbidden`` (403) for the
-    wrong kind. With no client keys configured, client routes are open (on loopback only)."""
-    keys = services.keys
-    if not admin and not keys.clients:
-        return Principal(DEFAULT_TENANT)
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized(
-            "You didn't provide an API key. You need to provide your API key in an Authorization "
-            "header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."
-        )
-    principal = keys.holder(token.strip())
-    if principal is None:
-        raise Unauthorized("Incorrect API key provided.")
-    if principal.admin != admin:
-        raise Forbidden(
-            "This route needs an admin key (--admin-keys)."
-            if admin
-            else "Admin keys are for the /v1/cache routes; use a client key to generate images."
-        )
-    return principal
-
-
 @post("/v1/images/generations", status_code=200)
 async def create_image(request: Request[Any, Any, Any]) -> Response[bytes]:
     """OpenAI's ``images.generate``, answered from the cache when it can be."""
     started = time.perf_counter()
-    services = _services(request)
-    _authorize(request, services)
+    services = services_of(request)
+    viewer = viewer_of(authorize(request, services), services)
     raw = await request.body()
     try:
         body = msgspec.json.decode(raw, type=ProxyImagesRequest)
     except msgspec.DecodeError as error:
         raise decode_error(error) from None
+    ready(services)
     cache = services.cache
-    if cache is None:
-        raise NotReady(
-            services.startup_error or "memoaized is starting; try again shortly",
-            headers={"Retry-After": "2"},
-        )
+    assert cache is not None
     backend = services.backend
     generation, response_format = to_generation_request(
         body,
@@ -113,9 +89,14 @@ async def create_image(request: Request[Any, Any, Any]) -> Response[bytes]:
         body.cache,
         min_threshold=services.settings.min_threshold,
     )
-    result = await cache.generate(generation, controls, with_bytes=response_format == "b64_json")
-    base_url = services.settings.public_url.rstrip("/") or str(request.base_url).rstrip("/")
-    data = [_image_data(image, response_format, base_url) for image in result.images]
+    if services.settings.upstream_key_passthrough:
+        generation = dataclasses.replace(generation, api_key=_upstream_key(request, services))
+    result = await cache.generate(
+        generation, controls, viewer, with_bytes=response_format == "b64_json"
+    )
+    data = [
+        _image_data(image, response_format, request, services, viewer) for image in result.images
+    ]
     payload = ImagesResponse(
         created=int(time.time()),
         data=data,
@@ -134,14 +115,34 @@ async def create_image(request: Request[Any, Any, Any]) -> Response[bytes]:
     return Response(msgspec.json.encode(payload), media_type=MediaType.JSON, headers=headers)
 
 
-def _image_data(image: ServedImage, response_format: str, base_url: str) -> ImageData:
+def _upstream_key(request: Request[Any, Any, Any], services: Services) -> str | None:
+    """The client's own upstream key, for pass-through: ``X-Upstream-Api-Key``, or with no
+    client keys configured the bearer token itself. None: the proxy's own key is used."""
+    key = request.headers.get("x-upstream-api-key", "").strip()
+    if not key and not services.keys.clients:
+        key = bearer(request) or ""
+    if not key and not services.settings.upstream_api_key:
+        raise Unauthorized(
+            "This proxy sends your own key to the upstream images API: pass it as the bearer "
+            "token, or in the X-Upstream-Api-Key header when the proxy needs its own key."
+        )
+    return key or None
+
+
+def _image_data(
+    image: ServedImage,
+    response_format: str,
+    request: Request[Any, Any, Any],
+    services: Services,
+    viewer: Viewer,
+) -> ImageData:
     if response_format == "b64_json":
         assert image.data is not None
         return ImageData(
             b64_json=base64.b64encode(image.data).decode(), revised_prompt=image.revised_prompt
         )
     if image.blob_id is not None:
-        url = f"{base_url}/v1/images/files/{image.blob_id}"
+        url = image_url(request, services, image.blob_id, viewer)
     else:  # not stored (no-store): nothing to link to, so the image travels in the URL itself
         assert image.data is not None
         url = f"data:{image.media_type};base64,{base64.b64encode(image.data).decode()}"
@@ -164,22 +165,36 @@ def _cache_headers(result: CacheResult) -> dict[str, str]:
 
 @get("/v1/images/files/{name:str}", media_type=MediaType.JSON)
 async def get_image_file(request: Request[Any, Any, Any], name: FromPath[str]) -> Response[bytes]:
-    """A stored image, addressed by its content hash: immutable, so cached forever downstream."""
-    services = _services(request)
+    """A stored image, addressed by its content hash: immutable, so cached forever downstream.
+
+    Needs a URL signed for a tenant that may see an entry showing the image, or a key of such
+    a tenant (or an admin key); with no client keys configured, nothing. An image the reader
+    may not see is answered exactly like one that does not exist."""
+    services = services_of(request)
     if services.store is None:
         raise NotReady("memoaized is starting; try again shortly")
     try:
         media_type = services.store.media_type_of(name)
     except (ValueError, KeyError):
-        return error_response(404, f"No image named {name!r}.", code="not_found")
+        return _no_image(name)
+    viewer = _file_reader(request, services, name)
+    if viewer is not None and not viewer.admin:
+        try:
+            visible = await services.index.count(viewer.where(Where(blob_id=name)))
+        except IndexUnavailable:
+            raise NotReady("the index is unavailable; try again shortly") from None
+        if not visible:
+            return _no_image(name)
     etag = f'"{name.partition(".")[0]}"'
-    headers = {"ETag": etag, "Cache-Control": _IMMUTABLE}
+    # With tenants, a shared downstream cache must not hand one tenant's image to another.
+    scope = "private" if services.keys.clients else "public"
+    headers = {"ETag": etag, "Cache-Control": f"{scope}, {_IMMUTABLE}"}
     if etag in {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}:
         return Response(b"", status_code=304, headers=headers)
     try:
         data = await services.store.get(name)
     except BlobNotFound:
-        return error_response(404, f"No image named {name!r}.", code="not_found")
+        return _no_image(name)
     except StoreError:
         return error_response(
             503,
@@ -190,10 +205,35 @@ async def get_image_file(request: Request[Any, Any, Any], name: FromPath[str]) -
     return Response(data, media_type=media_type, headers=headers)
 
 
+def _no_image(name: str) -> Response[bytes]:
+    return error_response(404, f"No image named {name!r}.", code="not_found")
+
+
+def _file_reader(request: Request[Any, Any, Any], services: Services, name: str) -> Viewer | None:
+    """Who fetches an image: the tenant its URL was signed for, else the holder of the
+    request's key; None when no client keys are configured and neither is given."""
+    params = request.query_params
+    if "signature" in params:
+        try:
+            tenant = services.signer.verify(
+                name, params.get("tenant", ""), params.get("expires", ""), params["signature"]
+            )
+        except TimeoutError:
+            raise Forbidden(
+                "This image URL has expired; ask for the image again to get a fresh one."
+            ) from None
+        except ValueError:
+            raise Forbidden("This image URL's signature is not valid.") from None
+        return Viewer(tenant, sharing_of(services))
+    if bearer(request) is None and not services.keys.clients:
+        return None
+    return viewer_of(authorize(request, services, allow="any"), services)
+
+
 @get("/v1/models", media_type=MediaType.JSON)
 async def list_models(request: Request[Any, Any, Any]) -> Response[bytes]:
-    services = _services(request)
-    _authorize(request, services)
+    services = services_of(request)
+    authorize(request, services)
     backend = services.backend
     names = list(backend.served_models() or [services.default_model])
     note: dict[str, Any] = {"backend": backend.name, "placeholder": backend.placeholder}
@@ -224,7 +264,7 @@ async def healthz() -> dict[str, str]:
 @get("/readyz", media_type=MediaType.JSON)
 async def readyz(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Readiness: the embedding model, the index and the backend are loaded."""
-    services = _services(request)
+    services = services_of(request)
     if services.ready:
         return Response(msgspec.json.encode({"status": "ready"}), media_type=MediaType.JSON)
     detail = services.startup_error or "loading the embedding model and the backend"
@@ -234,33 +274,18 @@ async def readyz(request: Request[Any, Any, Any]) -> Response[bytes]:
 @get("/metrics", media_type=CONTENT_TYPE_LATEST)
 async def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
     return Response(
-        generate_latest(_services(request).metrics.registry), media_type=CONTENT_TYPE_LATEST
+        generate_latest(services_of(request).metrics.registry), media_type=CONTENT_TYPE_LATEST
     )
 
 
-@get("/v1/cache/stats", media_type=MediaType.JSON)
-async def cache_stats(request: Request[Any, Any, Any]) -> Response[bytes]:
-    """Admin: how big the cache is, and how it decides."""
-    services = _services(request)
-    _authorize(request, services, admin=True)
-    if services.store is None:
-        raise NotReady("memoaized is starting; try again shortly", headers={"Retry-After": "2"})
-    try:
-        entries = await services.index.count()
-        images, size = await services.store.usage()
-    except (IndexUnavailable, StoreError) as error:
-        raise NotReady(f"the cache cannot be measured now: {error}") from None
-    settings = services.settings
-    body = {
-        "object": "cache.stats",
-        "entries": entries,
-        "images": images,
-        "bytes": size,
-        "threshold": settings.threshold,
-        "verify": settings.verify,
-        "judge": settings.judge_model if settings.judge_url else None,
-    }
-    return Response(msgspec.json.encode(body), media_type=MediaType.JSON)
-
-
-ROUTES = [create_image, get_image_file, list_models, healthz, readyz, metrics, cache_stats]
+def routes(settings: Settings) -> list[HTTPRouteHandler]:
+    """Every route of the proxy."""
+    return [
+        create_image,
+        get_image_file,
+        list_models,
+        healthz,
+        readyz,
+        metrics,
+        *cache_routes(settings.max_import_bytes),
+    ]

@@ -12,6 +12,7 @@ from backends.images_api import InvalidRequest
 __all__ = ["CacheControls", "CacheOptions"]
 
 CacheMode = Literal["default", "no-cache", "no-store", "only-if-cached"]
+CacheScope = Literal["shared", "private"]
 
 
 class CacheOptions(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
@@ -20,6 +21,10 @@ class CacheOptions(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=Tru
     mode: CacheMode = "default"
     threshold: float | None = None
     """Minimum cosine similarity for a semantic hit on this request: the accuracy dial."""
+    scope: CacheScope = "shared"
+    """``private``: what this request stores only its own tenant can ever read."""
+    ttl: float | None = None
+    """Seconds the image this request stores may be served (the server's TTL still bounds it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +39,10 @@ class CacheControls:
     """Never generate: a miss is a 504."""
     threshold: float | None = None
     """Overrides the server's similarity threshold for this request."""
+    private: bool = False
+    """Store privately: only the request's tenant may read the entry."""
+    ttl: float | None = None
+    """Seconds the stored entry may be served."""
 
     @classmethod
     def parse(
@@ -52,11 +61,19 @@ class CacheControls:
                 f"{min_threshold or 0} (this server's minimum) and 1.",
                 param="cache.threshold",
             )
+        ttl = options.ttl if options is not None else None
+        if ttl is not None and not 0 < ttl < 1e10:
+            raise InvalidRequest(
+                f"Invalid 'cache.ttl': {ttl}; expected a positive number of seconds.",
+                param="cache.ttl",
+            )
         controls = cls(
             lookup="no-cache" not in directives,
             store="no-store" not in directives,
             only_if_cached="only-if-cached" in directives,
             threshold=threshold,
+            private=options is not None and options.scope == "private",
+            ttl=ttl,
         )
         if controls.only_if_cached and not controls.lookup:
             raise InvalidRequest(

@@ -111,6 +111,14 @@ class MatchPolicy:
             )
         return cls(settings.threshold, unseen_text, verifier=verifier, judge=judge)
 
+    def forget(self) -> None:
+        """Drop every prompt the verifier and the judge remember (after entries are deleted:
+        an erased prompt must not live on in memory)."""
+        if self.verifier is not None:
+            self.verifier.forget()
+        if self.judge is not None:
+            self.judge.memory.clear()
+
     async def close(self) -> None:
         if self.judge is not None:
             await self.judge.close()

@@ -12,11 +12,12 @@ are skipped, and both are counted.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import functools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -24,17 +25,28 @@ import numpy as np
 import numpy.typing as npt
 
 from backends.base import BackendError, BackendFailed, Generation, GenerationRequest, ImageBackend
+from proxy.auth import DEFAULT_TENANT
 from proxy.cache.canonical import Partition
 from proxy.cache.controls import CacheControls
 from proxy.cache.decision import MatchPolicy, Query
 from proxy.cache.singleflight import SingleFlight
+from proxy.cache.tenancy import Viewer
 from proxy.embedding import Embedder
 from proxy.errors import NotCached
-from proxy.index.base import Candidate, Entry, IndexUnavailable, SemanticIndex, entry_id
+from proxy.index.base import Candidate, Entry, IndexUnavailable, SemanticIndex, Where, entry_id
 from proxy.metrics import Metrics
 from proxy.store import BlobNotFound, BlobStore, StoreError
 
-__all__ = ["CacheResult", "CacheStatus", "ImageCache", "ServedImage", "new_entry"]
+__all__ = [
+    "CacheResult",
+    "CacheStatus",
+    "ImageCache",
+    "KeyedLocks",
+    "Owner",
+    "ServedImage",
+    "Usage",
+    "new_entry",
+]
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +120,50 @@ class CacheResult:
         return min(times) if times else None
 
 
+class Usage:
+    """Hits counted in memory, written back to the index in the background (by the evictor):
+    a hit never waits for an index write."""
+
+    def __init__(self) -> None:
+        self._hits: dict[str, tuple[int, float]] = {}
+
+    def hit(self, entry_id: str, when: float) -> None:
+        hits, _ = self._hits.get(entry_id, (0, 0.0))
+        self._hits[entry_id] = (hits + 1, when)
+
+    def take(self) -> dict[str, tuple[int, float]]:
+        """Every hit counted since the last call, by entry id."""
+        taken, self._hits = self._hits, {}
+        return taken
+
+    def restore(self, taken: dict[str, tuple[int, float]]) -> None:
+        """Count again hits ``take`` returned that could not be written."""
+        for key, (hits, last) in taken.items():
+            now_hits, now_last = self._hits.get(key, (0, 0.0))
+            self._hits[key] = (now_hits + hits, max(now_last, last))
+
+
+class KeyedLocks:
+    """One asyncio lock per key, kept only while someone holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
 class ImageCache:
     """Answers generation requests from the cache where the policy allows, else from the
     backend, storing what it generates."""
@@ -123,6 +179,7 @@ class ImageCache:
         metrics: Metrics,
         energy_estimate_wh: Callable[[str], float],
         candidates: int = 8,
+        ttl: float = 0.0,
     ) -> None:
         self.backend = backend
         self.index = index
@@ -134,22 +191,35 @@ class ImageCache:
         """Energy of one image of a model, for backends that cannot measure it."""
         self.candidates = candidates
         """Nearest neighbours fetched per lookup (at least n)."""
+        self.ttl = ttl
+        """Seconds an entry may be served after it was stored (0: no limit)."""
         self.flights: SingleFlight[tuple[ServedImage, ...]] = SingleFlight()
+        self.usage = Usage()
+        self.blob_locks = KeyedLocks()
+        """Storing an image and forgetting the last entry that shows it exclude each other."""
 
     async def generate(
-        self, request: GenerationRequest, controls: CacheControls, *, with_bytes: bool
+        self,
+        request: GenerationRequest,
+        controls: CacheControls,
+        viewer: Viewer = Viewer(DEFAULT_TENANT),  # noqa: B008 - frozen: one default is safe
+        *,
+        with_bytes: bool,
     ) -> CacheResult:
         """``request.n`` images for ``request``: cached ones first, then generated ones.
 
-        ``with_bytes`` asks for the bytes of cached images too (``b64_json`` responses); URL
-        responses need only their blob ids. Raises ``NotCached`` for an ``only-if-cached``
-        request the cache cannot fill, ``BackendError`` when generation fails.
+        Only entries ``viewer`` (by default: tenant ``default``, in ``org`` sharing) may read
+        are candidates; what is generated is stored for ``viewer``'s tenant (privately when
+        ``controls`` say so). ``with_bytes`` asks for the bytes of cached images too
+        (``b64_json`` responses); URL responses need only their blob ids. Raises
+        ``NotCached`` for an ``only-if-cached`` request the cache cannot fill, ``BackendError``
+        when generation fails.
         """
         query = Query.of(request.prompt, Partition.of(request))
         vector: list[Vector] = []  # computed at most once, by the lookup or by the first store
         found: list[ServedImage] = []
         if controls.lookup:
-            found = await self._lookup(query, request.n, controls, with_bytes, vector)
+            found = await self._lookup(query, request.n, controls, viewer, with_bytes, vector)
         if len(found) < request.n and controls.only_if_cached:
             self.metrics.requests.labels("only_if_cached_miss", "none").inc()
             raise NotCached(
@@ -159,14 +229,15 @@ class ImageCache:
         while len(found) < request.n:
             need = request.n - len(found)
             work = functools.partial(
-                self._produce, dataclasses.replace(request, n=need), query, controls, vector
+                self._produce, dataclasses.replace(request, n=need), query, controls, viewer, vector
             )
             if not (controls.lookup and controls.store):
                 # A no-cache request wants a fresh image, so it never joins another's
                 # generation; a no-store request's image is its own, so nobody joins it.
                 produced, joined = await work(), False
             else:
-                produced, joined = await self.flights.run(query.key, work)
+                flight = viewer.flight(query.key, controls.private)
+                produced, joined = await self.flights.run(flight, work)
             if not produced:
                 raise BackendFailed(f"the backend returned no image for {need} requested")
             if joined:
@@ -177,23 +248,56 @@ class ImageCache:
             found.extend(produced[:need])
         return CacheResult(_status(found, controls), tuple(found))
 
-    async def delete_entry(self, entry_id: str) -> bool:
-        """Forget one entry. Its index point goes first and its image after, and only when no
-        other entry shows the same image: a crash in between leaves an orphaned image, never a
-        point without its image. False when there was no such entry."""
-        entry = await self.index.get(entry_id)
-        if entry is None:
-            return False
-        await self.index.delete([entry_id])
-        if await self.index.count(blob_id=entry.blob_id) == 0:
-            await self.store.delete(entry.blob_id)
-        return True
+    async def forget(self, entries: list[Entry]) -> int:
+        """Remove entries, and each image no remaining entry shows; returns how many images
+        went. Index points go first and images after: a crash in between leaves an orphaned
+        image (collected later), never a point without its image."""
+        await self.index.delete([entry.id for entry in entries])
+        removed = 0
+        for blob_id in sorted({entry.blob_id for entry in entries}):
+            async with self.blob_locks.hold(blob_id):
+                if await self.index.count(Where(blob_id=blob_id)) == 0:
+                    await self.store.delete(blob_id)
+                    removed += 1
+        if entries:
+            self.policy.forget()  # prompts the verifier and judge remember go with their entries
+        return removed
+
+    async def keep(self, entry: Entry, data: bytes, vector: Vector) -> None:
+        """Store ``entry`` with its image ``data``: the image first, then the index point, so a
+        crash never leaves a point without its image. Raises ``StoreError`` or
+        ``IndexUnavailable``."""
+        async with self.blob_locks.hold(entry.blob_id):
+            started = time.perf_counter()
+            await self.store.put(data, entry.media_type)
+            self._stage("store_put", started)
+            started = time.perf_counter()
+            await self.index.upsert(entry, vector)
+            self._stage("index_upsert", started)
+
+    async def write_usage(self) -> None:
+        """Write the hits counted in memory to the index; kept for the next try on failure."""
+        usage = self.usage.take()
+        if not usage:
+            return
+        try:
+            await self.index.record_usage(usage)
+        except IndexUnavailable:
+            self.usage.restore(usage)
+            raise
+
+    def expired(self, entry: Entry, now: float) -> bool:
+        """Whether ``entry`` outlived its own TTL or the server's."""
+        if entry.expires_at is not None and entry.expires_at <= now:
+            return True
+        return bool(self.ttl) and entry.created_at + self.ttl <= now
 
     async def _lookup(
         self,
         query: Query,
         n: int,
         controls: CacheControls,
+        viewer: Viewer,
         with_bytes: bool,
         vector: list[Vector],
     ) -> list[ServedImage]:
@@ -201,16 +305,18 @@ class ImageCache:
         seen: set[str] = set()
         try:
             started = time.perf_counter()
-            exact = await self.index.exact(query.key, n)
+            exact = await self.index.exact(query.key, n, viewer.where())
             self._stage("index_exact", started)
             for entry in exact:
                 await self._offer(query, Candidate(entry, 1.0), controls, with_bytes, served, seen)
             if len(served) >= n:
                 return served
-            vector.append(await self._embed(query.canonical))
+            vector.append(await self.embed(query.canonical))
             started = time.perf_counter()
             candidates = await self.index.nearest(
-                vector[0], query.partition.key, max(self.candidates, n + len(seen))
+                vector[0],
+                max(self.candidates, n + len(seen)),
+                viewer.where(Where(partition=query.partition.key)),
             )
             self._stage("index_nearest", started)
         except IndexUnavailable as error:
@@ -236,7 +342,8 @@ class ImageCache:
     ) -> None:
         """Ask the policy about one candidate; keep it when served, distinct and readable."""
         entry = candidate.entry
-        if entry.blob_id in seen:
+        now = time.time()
+        if entry.blob_id in seen or self.expired(entry, now):
             return
         decision = await self.policy.decide(query, candidate, controls)
         self.metrics.decisions.labels(
@@ -266,6 +373,7 @@ class ImageCache:
                 self.metrics.cache_errors.labels("store", "read").inc()
                 return
         seen.add(entry.blob_id)
+        self.usage.hit(entry.id, now)
         match = decision.match or "semantic"
         served.append(
             ServedImage(
@@ -284,6 +392,7 @@ class ImageCache:
         request: GenerationRequest,
         query: Query,
         controls: CacheControls,
+        viewer: Viewer,
         vector: list[Vector],
     ) -> tuple[ServedImage, ...]:
         """Generate ``request.n`` images and store each (image first, then its index point)."""
@@ -297,6 +406,13 @@ class ImageCache:
         for image in generation.images:
             blob_id = entry = None
             if controls.store:
+                now = time.time()
+                owner = Owner(
+                    tenant=viewer.tenant or DEFAULT_TENANT,
+                    private=controls.private,
+                    user=request.user,
+                    expires_at=round(now + controls.ttl, 3) if controls.ttl else None,
+                )
                 blob_id, entry = await self._store(
                     query,
                     image.data,
@@ -304,6 +420,7 @@ class ImageCache:
                     image.revised_prompt,
                     generation.seconds / count,
                     (energy, source),
+                    owner,
                     vector,
                 )
             images.append(
@@ -344,41 +461,38 @@ class ImageCache:
         revised_prompt: str | None,
         generation_seconds: float,
         energy: tuple[float, str],
+        owner: Owner,
         vector: list[Vector],
     ) -> tuple[str | None, Entry | None]:
         """Write the image, then its index point, so a crash never leaves a point without its
         image. A failure skips caching this image; the client still gets it."""
-        try:
-            started = time.perf_counter()
-            blob_id = await self.store.put(data, media_type)
-            self._stage("store_put", started)
-        except StoreError as error:
-            log.warning("cannot store a generated image, serving it uncached: %s", error)
-            self.metrics.cache_errors.labels("store", "write").inc()
-            return None, None
+        if not vector:
+            vector.append(await self.embed(query.canonical))
         entry = new_entry(
             query,
-            blob_id=blob_id,
+            blob_id=BlobStore.id_for(data, media_type),
             media_type=media_type,
+            size=len(data),
             generation_seconds=generation_seconds,
             energy_wh=energy[0],
             energy_source=energy[1],
             backend=self.backend.name,
+            owner=owner,
             revised_prompt=revised_prompt,
         )
         try:
-            if not vector:
-                vector.append(await self._embed(query.canonical))
-            started = time.perf_counter()
-            await self.index.upsert(entry, vector[0])
-            self._stage("index_upsert", started)
+            await self.keep(entry, data, vector[0])
+        except StoreError as error:
+            log.warning("cannot store a generated image, serving it uncached: %s", error)
+            self.metrics.cache_errors.labels("store", "write").inc()
+            return None, None
         except IndexUnavailable as error:
             log.warning("cannot index a generated image, serving it uncached: %s", error)
             self.metrics.cache_errors.labels("index", "write").inc()
-            return blob_id, None
-        return blob_id, entry
+            return entry.blob_id, None
+        return entry.blob_id, entry
 
-    async def _embed(self, text: str) -> Vector:
+    async def embed(self, text: str) -> Vector:
         started = time.perf_counter()
         vector = await asyncio.to_thread(self.embedder.embed_one, text)
         self._stage("embed", started)
@@ -397,20 +511,34 @@ class ImageCache:
         self.metrics.stage_seconds.labels(stage).observe(time.perf_counter() - started)
 
 
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """Whose an entry is, and how long it may be served."""
+
+    tenant: str = DEFAULT_TENANT
+    private: bool = False
+    user: str | None = None
+    expires_at: float | None = None
+
+
 def new_entry(
     query: Query,
     *,
     blob_id: str,
     media_type: str,
+    size: int,
     generation_seconds: float,
     energy_wh: float,
     energy_source: str,
     backend: str,
+    owner: Owner = Owner(),
     revised_prompt: str | None = None,
+    created_at: float | None = None,
 ) -> Entry:
-    """The entry that records ``blob_id`` as the image of ``query``, with what it cost."""
+    """The entry that records ``blob_id`` (``size`` bytes) as the image of ``query``, with what
+    it cost and whose it is."""
     return Entry(
-        id=entry_id(query.key, blob_id),
+        id=entry_id(query.key, blob_id, owner.tenant, owner.private),
         key=query.key,
         partition=query.partition.key,
         prompt=query.prompt,
@@ -418,12 +546,17 @@ def new_entry(
         blob_id=blob_id,
         media_type=media_type,
         # Milliseconds: a float with few digits survives every index's payload encoding intact.
-        created_at=round(time.time(), 3),
+        created_at=round(time.time() if created_at is None else created_at, 3),
         generation_seconds=generation_seconds,
         energy_wh=energy_wh,
         energy_source=energy_source,
         backend=backend,
         revised_prompt=revised_prompt,
+        tenant=owner.tenant,
+        private=owner.private,
+        user=owner.user,
+        expires_at=owner.expires_at,
+        bytes=size,
         **dataclasses.asdict(query.partition),
     )
 

@@ -155,6 +155,12 @@ class Verifier:
     def _coverage(self, cached: str) -> Coverage:
         return Coverage(self.read(cached), self.wordnet)
 
+    def forget(self) -> None:
+        """Drop the prompts' readings and coverages kept in memory (WordNet's stay: they hold
+        dictionary words, not prompts)."""
+        self.read.cache_clear()
+        self.coverage.cache_clear()
+
     def check(self, cached: str, request: str) -> str | None:
         """None when the image cached for ``cached`` may serve ``request``; else the reason."""
         have, want = self.read(cached), self.read(request)

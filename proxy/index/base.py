@@ -5,23 +5,40 @@ from __future__ import annotations
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Self
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["PAYLOAD_INDEXES", "Candidate", "Entry", "IndexUnavailable", "SemanticIndex", "entry_id"]
+__all__ = [
+    "EVERYTHING",
+    "FLOAT_INDEXES",
+    "KEYWORD_INDEXES",
+    "SHARED",
+    "Candidate",
+    "Entry",
+    "IndexUnavailable",
+    "Page",
+    "SemanticIndex",
+    "Where",
+    "added_usage",
+    "entry_id",
+]
 
 Vector = npt.NDArray[np.float32]
 
 _ENTRY_NAMESPACE = uuid.UUID("6f1c3e1e-5b7a-4c43-9d7e-2f0b8a4d9c11")
 
+SHARED = "shared"
+"""The audience of an entry every tenant may read (in ``org`` sharing)."""
 
-def entry_id(key: str, blob_id: str) -> str:
-    """The id of the entry that stores ``blob_id`` under ``key``: deterministic, so storing the
-    same image for the same request twice (a retry, a replay after a crash) is one entry."""
-    return str(uuid.uuid5(_ENTRY_NAMESPACE, f"{key}/{blob_id}"))
+
+def entry_id(key: str, blob_id: str, tenant: str, private: bool) -> str:
+    """The id of the entry that stores ``blob_id`` under ``key`` for ``tenant``: deterministic,
+    so storing the same image for the same request twice (a retry, a replay after a crash) is
+    one entry, and two tenants who get the same bytes (a seeded pipeline) own one entry each."""
+    return str(uuid.uuid5(_ENTRY_NAMESPACE, f"{key}/{blob_id}/{tenant}/{int(private)}"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +72,31 @@ class Entry:
     backend: str
     revised_prompt: str | None = None
     """The prompt the backend reported it actually used, if it rewrote ours."""
+    tenant: str = "default"
+    """The tenant whose request stored it."""
+    private: bool = False
+    """Only its tenant may ever read it (``cache.scope = "private"``)."""
+    user: str | None = None
+    """The end user the request named (OpenAI's ``user``), for erasure."""
+    expires_at: float | None = None
+    """Unix time after which it is never served (``cache.ttl``); None: the global TTL only."""
+    bytes: int = 0
+    """Size of its image."""
+    hits: int = 0
+    """Times it was served, as last recorded (usage is written back in the background)."""
+    last_hit_at: float | None = None
+
+    @property
+    def audience(self) -> str:
+        """Who may read it in ``org`` sharing: everyone (``shared``) or ``private:<tenant>``."""
+        return f"private:{self.tenant}" if self.private else SHARED
+
+    @property
+    def last_used(self) -> float:
+        return max(self.created_at, self.last_hit_at or 0.0)
 
     def payload(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "audience": self.audience}
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> Self:
@@ -72,8 +111,9 @@ class Entry:
 
 _ENTRY_FIELDS = frozenset(f.name for f in fields(Entry))
 
-# Keyword-indexed payload fields: the exact key, the partition and each of its parts, the blob.
-PAYLOAD_INDEXES: Sequence[str] = (
+# Keyword-indexed payload fields: the exact key, the partition and each of its parts, the blob,
+# and who may read an entry.
+KEYWORD_INDEXES: Sequence[str] = (
     "key",
     "partition",
     "model",
@@ -84,7 +124,55 @@ PAYLOAD_INDEXES: Sequence[str] = (
     "moderation",
     "output_format",
     "blob_id",
+    "tenant",
+    "audience",
+    "user",
 )
+# Float-indexed payload fields: for ranges (purge by age) and ordering (listings).
+FLOAT_INDEXES: Sequence[str] = ("created_at", "hits")
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """Which entries an index call may see or touch. Every field set narrows the selection;
+    the tenancy fields (``tenant``, ``audiences``) are how isolation is enforced, inside the
+    index query itself."""
+
+    key: str | None = None
+    partition: str | None = None
+    blob_id: str | None = None
+    tenant: str | None = None
+    """Only entries this tenant stored."""
+    audiences: tuple[str, ...] | None = None
+    """Only entries whose ``audience`` is one of these."""
+    user: str | None = None
+    created_before: float | None = None
+
+    def narrow(self, **changes: Any) -> Where:
+        return replace(self, **changes)
+
+
+EVERYTHING = Where()
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a listing: entries (with their vectors when asked for), and where the next
+    page starts (None after the last)."""
+
+    entries: list[Entry]
+    vectors: list[Vector] | None
+    next: str | None
+
+
+def added_usage(payload: Mapping[str, Any] | None, hits: int, last_hit_at: float) -> dict[str, Any]:
+    """The usage fields of a stored payload once ``hits`` more hits, the last at
+    ``last_hit_at``, are added to it."""
+    stored = payload or {}
+    return {
+        "hits": int(stored.get("hits") or 0) + hits,
+        "last_hit_at": max(float(stored.get("last_hit_at") or 0.0), last_hit_at),
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,13 +210,28 @@ class SemanticIndex(ABC):
         await self.close()
 
     @abstractmethod
-    async def exact(self, key: str, limit: int) -> list[Entry]:
-        """Up to ``limit`` entries stored under ``key``, newest first (so a ``no-cache``
-        refresh is what later requests get). Looks at most at 256 entries of one key."""
+    async def exact(self, key: str, limit: int, where: Where = EVERYTHING) -> list[Entry]:
+        """Up to ``limit`` entries stored under ``key`` (and within ``where``), newest first (so
+        a ``no-cache`` refresh is what later requests get). Looks at most at 256 entries."""
 
     @abstractmethod
-    async def nearest(self, vector: Vector, partition: str, limit: int) -> list[Candidate]:
-        """The ``limit`` entries of ``partition`` most similar to ``vector``, best first."""
+    async def nearest(
+        self, vector: Vector, limit: int, where: Where = EVERYTHING
+    ) -> list[Candidate]:
+        """The ``limit`` entries within ``where`` most similar to ``vector``, best first."""
+
+    @abstractmethod
+    async def scroll(
+        self,
+        where: Where = EVERYTHING,
+        *,
+        limit: int = 256,
+        offset: str | None = None,
+        order_by: str | None = None,
+        with_vectors: bool = False,
+    ) -> Page:
+        """A page of the entries within ``where``: by id from ``offset``, or (``order_by``, a
+        float-indexed field, descending) the first ``limit`` only."""
 
     @abstractmethod
     async def upsert(self, entry: Entry, vector: Vector) -> None:
@@ -143,5 +246,10 @@ class SemanticIndex(ABC):
         """Remove entries; ids that do not exist are ignored."""
 
     @abstractmethod
-    async def count(self, blob_id: str | None = None) -> int:
-        """How many entries the index holds; with ``blob_id``, how many show that image."""
+    async def count(self, where: Where = EVERYTHING) -> int:
+        """How many entries lie within ``where``."""
+
+    @abstractmethod
+    async def record_usage(self, usage: Mapping[str, tuple[int, float]]) -> None:
+        """Add hits to entries: ``{id: (hits, time of the last)}``; missing ids are ignored.
+        Read, then written: hits two replicas record at the same instant may count once."""

@@ -15,20 +15,26 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import qdrant_edge as qe
 
 from proxy.embedding import EMBEDDING_DIM
 from proxy.index.base import (
-    PAYLOAD_INDEXES,
+    EVERYTHING,
+    FLOAT_INDEXES,
+    KEYWORD_INDEXES,
     Candidate,
     Entry,
     IndexUnavailable,
+    Page,
     SemanticIndex,
     Vector,
+    Where,
+    added_usage,
 )
 
 __all__ = ["EdgeIndex"]
@@ -39,8 +45,20 @@ _SCROLL_LIMIT = 256
 _OPTIMIZING = ".optimizing-"
 
 
-def _match(field: str, value: str) -> qe.FieldCondition:
-    return qe.FieldCondition(key=field, match=qe.MatchValue(value))
+def _filter(where: Where) -> qe.Filter | None:
+    """``where`` as an Edge filter (None when it selects everything)."""
+    must: list[Any] = [
+        qe.FieldCondition(key=name, match=qe.MatchValue(value))
+        for name in ("key", "partition", "blob_id", "tenant", "user")
+        if (value := getattr(where, name)) is not None
+    ]
+    if where.audiences is not None:
+        must.append(qe.FieldCondition(key="audience", match=qe.MatchAny(list(where.audiences))))
+    if where.created_before is not None:
+        must.append(
+            qe.FieldCondition(key="created_at", range=qe.RangeFloat(lt=where.created_before))
+        )
+    return qe.Filter(must=must) if must else None
 
 
 class EdgeIndex(SemanticIndex):
@@ -90,11 +108,11 @@ class EdgeIndex(SemanticIndex):
                 f"cannot open the Qdrant Edge index in {self.path}: {error}"
             ) from error
         existing = set(self._shard.info().payload_schema)
-        for name in PAYLOAD_INDEXES:
+        schemas = {name: qe.PayloadSchemaType.Keyword for name in KEYWORD_INDEXES}
+        schemas.update({name: qe.PayloadSchemaType.Float for name in FLOAT_INDEXES})
+        for name, schema in schemas.items():
             if name not in existing:
-                self._shard.update(
-                    qe.UpdateOperation.create_field_index(name, qe.PayloadSchemaType.Keyword)
-                )
+                self._shard.update(qe.UpdateOperation.create_field_index(name, schema))
         info = self._shard.info()
         log.info(
             "Qdrant Edge index at %s: %d points, %d indexed",
@@ -121,9 +139,9 @@ class EdgeIndex(SemanticIndex):
                 self._shard.close()
                 self._shard = None
 
-    async def exact(self, key: str, limit: int) -> list[Entry]:
+    async def exact(self, key: str, limit: int, where: Where = EVERYTHING) -> list[Entry]:
         request = qe.ScrollRequest(
-            limit=_SCROLL_LIMIT, filter=qe.Filter(must=[_match("key", key)]), with_payload=True
+            limit=_SCROLL_LIMIT, filter=_filter(where.narrow(key=key)), with_payload=True
         )
         try:
             records, _ = self.shard.scroll(request)
@@ -132,11 +150,13 @@ class EdgeIndex(SemanticIndex):
         entries = sorted((Entry.from_payload(r.payload) for r in records), key=_age, reverse=True)
         return entries[:limit]
 
-    async def nearest(self, vector: Vector, partition: str, limit: int) -> list[Candidate]:
+    async def nearest(
+        self, vector: Vector, limit: int, where: Where = EVERYTHING
+    ) -> list[Candidate]:
         request = qe.QueryRequest(
             limit=limit,
             query=qe.Query.Nearest(vector.tolist()),
-            filter=qe.Filter(must=[_match("partition", partition)]),
+            filter=_filter(where),
             with_payload=True,
             with_vector=False,
         )
@@ -146,9 +166,45 @@ class EdgeIndex(SemanticIndex):
             raise IndexUnavailable(f"nearest-neighbour lookup failed: {error}") from error
         return [Candidate(Entry.from_payload(p.payload), float(p.score)) for p in points]
 
+    async def scroll(
+        self,
+        where: Where = EVERYTHING,
+        *,
+        limit: int = 256,
+        offset: str | None = None,
+        order_by: str | None = None,
+        with_vectors: bool = False,
+    ) -> Page:
+        request = qe.ScrollRequest(
+            offset=offset,
+            limit=limit,
+            filter=_filter(where),
+            with_payload=True,
+            with_vector=with_vectors,
+            order_by=qe.OrderBy(order_by, qe.Direction.Desc) if order_by else None,
+        )
+        try:
+            records, following = self.shard.scroll(request)
+        except Exception as error:
+            raise IndexUnavailable(f"scroll failed: {error}") from error
+        return Page(
+            [Entry.from_payload(r.payload) for r in records],
+            [_vector(r.vector) for r in records] if with_vectors else None,
+            None if order_by or following is None else str(following),
+        )
+
     async def upsert(self, entry: Entry, vector: Vector) -> None:
         point = qe.Point(entry.id, vector.tolist(), entry.payload())
         await self._apply(qe.UpdateOperation.upsert_points([point]))
+
+    async def record_usage(self, usage: Mapping[str, tuple[int, float]]) -> None:
+        try:
+            records = self.shard.retrieve(list(usage), True, False)
+        except Exception as error:
+            raise IndexUnavailable(f"retrieve failed: {error}") from error
+        for record in records:  # only points that exist: Edge refuses a payload for a missing one
+            payload = added_usage(record.payload, *usage[str(record.id)])
+            await self._apply(qe.UpdateOperation.set_payload([record.id], payload))
 
     async def delete(self, entry_ids: Sequence[str]) -> None:
         if entry_ids:
@@ -170,10 +226,9 @@ class EdgeIndex(SemanticIndex):
             raise IndexUnavailable(f"retrieve failed: {error}") from error
         return Entry.from_payload(records[0].payload) if records else None
 
-    async def count(self, blob_id: str | None = None) -> int:
-        condition = qe.Filter(must=[_match("blob_id", blob_id)]) if blob_id else None
+    async def count(self, where: Where = EVERYTHING) -> int:
         try:
-            return int(self.shard.count(qe.CountRequest(exact=True, filter=condition)))
+            return int(self.shard.count(qe.CountRequest(exact=True, filter=_filter(where))))
         except Exception as error:
             raise IndexUnavailable(f"count failed: {error}") from error
 
@@ -248,3 +303,10 @@ class EdgeIndex(SemanticIndex):
 
 def _age(entry: Entry) -> float:
     return entry.created_at
+
+
+def _vector(raw: Any) -> Vector:
+    """A record's dense vector (Edge returns it alone, or keyed by the unnamed vector's name)."""
+    if isinstance(raw, dict):
+        raw = next(iter(raw.values()))
+    return np.asarray(raw, dtype=np.float32)

@@ -10,19 +10,25 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 from qdrant_client import AsyncQdrantClient, models
 
 from proxy.embedding import EMBEDDING_DIM
 from proxy.index.base import (
-    PAYLOAD_INDEXES,
+    EVERYTHING,
+    FLOAT_INDEXES,
+    KEYWORD_INDEXES,
     Candidate,
     Entry,
     IndexUnavailable,
+    Page,
     SemanticIndex,
     Vector,
+    Where,
+    added_usage,
 )
 
 __all__ = ["QdrantServerIndex"]
@@ -32,8 +38,22 @@ log = logging.getLogger(__name__)
 _SCROLL_LIMIT = 256
 
 
-def _match(field: str, value: str) -> models.FieldCondition:
-    return models.FieldCondition(key=field, match=models.MatchValue(value=value))
+def _filter(where: Where) -> models.Filter | None:
+    """``where`` as a Qdrant filter (None when it selects everything)."""
+    must: list[models.Condition] = [
+        models.FieldCondition(key=name, match=models.MatchValue(value=value))
+        for name in ("key", "partition", "blob_id", "tenant", "user")
+        if (value := getattr(where, name)) is not None
+    ]
+    if where.audiences is not None:
+        must.append(
+            models.FieldCondition(key="audience", match=models.MatchAny(any=list(where.audiences)))
+        )
+    if where.created_before is not None:
+        must.append(
+            models.FieldCondition(key="created_at", range=models.Range(lt=where.created_before))
+        )
+    return models.Filter(must=must) if must else None
 
 
 class QdrantServerIndex(SemanticIndex):
@@ -78,10 +98,10 @@ class QdrantServerIndex(SemanticIndex):
             with warnings.catch_warnings():
                 # Local mode warns that payload indexes do nothing there; a server uses them.
                 warnings.simplefilter("ignore", UserWarning)
-                for name in PAYLOAD_INDEXES:
-                    await self._client.create_payload_index(
-                        self.collection, name, models.PayloadSchemaType.KEYWORD
-                    )
+                schemas = {name: models.PayloadSchemaType.KEYWORD for name in KEYWORD_INDEXES}
+                schemas.update({name: models.PayloadSchemaType.FLOAT for name in FLOAT_INDEXES})
+                for name, schema in schemas.items():
+                    await self._client.create_payload_index(self.collection, name, schema)
         except Exception as error:
             raise IndexUnavailable(
                 f"cannot open Qdrant collection {self.collection!r}: {error}"
@@ -93,11 +113,11 @@ class QdrantServerIndex(SemanticIndex):
             await self._client.close()
             self._client = None
 
-    async def exact(self, key: str, limit: int) -> list[Entry]:
+    async def exact(self, key: str, limit: int, where: Where = EVERYTHING) -> list[Entry]:
         try:
             records, _ = await self.client.scroll(
                 self.collection,
-                scroll_filter=models.Filter(must=[_match("key", key)]),
+                scroll_filter=_filter(where.narrow(key=key)),
                 limit=_SCROLL_LIMIT,
                 with_payload=True,
             )
@@ -108,18 +128,65 @@ class QdrantServerIndex(SemanticIndex):
         )
         return entries[:limit]
 
-    async def nearest(self, vector: Vector, partition: str, limit: int) -> list[Candidate]:
+    async def nearest(
+        self, vector: Vector, limit: int, where: Where = EVERYTHING
+    ) -> list[Candidate]:
         try:
             response = await self.client.query_points(
                 self.collection,
                 query=vector.tolist(),
-                query_filter=models.Filter(must=[_match("partition", partition)]),
+                query_filter=_filter(where),
                 limit=limit,
                 with_payload=True,
             )
         except Exception as error:
             raise IndexUnavailable(f"nearest-neighbour lookup failed: {error}") from error
         return [Candidate(_entry(p.payload), float(p.score)) for p in response.points]
+
+    async def scroll(
+        self,
+        where: Where = EVERYTHING,
+        *,
+        limit: int = 256,
+        offset: str | None = None,
+        order_by: str | None = None,
+        with_vectors: bool = False,
+    ) -> Page:
+        try:
+            records, following = await self.client.scroll(
+                self.collection,
+                scroll_filter=_filter(where),
+                limit=limit,
+                offset=None if order_by else offset,
+                order_by=models.OrderBy(key=order_by, direction=models.Direction.DESC)
+                if order_by
+                else None,
+                with_payload=True,
+                with_vectors=with_vectors,
+            )
+        except Exception as error:
+            raise IndexUnavailable(f"scroll failed: {error}") from error
+        return Page(
+            [_entry(r.payload) for r in records],
+            [np.asarray(r.vector, dtype=np.float32) for r in records] if with_vectors else None,
+            None if order_by or following is None else str(following),
+        )
+
+    async def record_usage(self, usage: Mapping[str, tuple[int, float]]) -> None:
+        try:
+            records = await self.client.retrieve(self.collection, list(usage), with_payload=True)
+            operations = [
+                models.SetPayloadOperation(
+                    set_payload=models.SetPayload(
+                        payload=added_usage(r.payload, *usage[str(r.id)]), points=[r.id]
+                    )
+                )
+                for r in records
+            ]
+            if operations:
+                await self.client.batch_update_points(self.collection, operations, wait=True)
+        except Exception as error:
+            raise IndexUnavailable(f"usage update failed: {error}") from error
 
     async def upsert(self, entry: Entry, vector: Vector) -> None:
         point = models.PointStruct(id=entry.id, vector=vector.tolist(), payload=entry.payload())
@@ -145,10 +212,11 @@ class QdrantServerIndex(SemanticIndex):
         except Exception as error:
             raise IndexUnavailable(f"index delete failed: {error}") from error
 
-    async def count(self, blob_id: str | None = None) -> int:
-        condition = models.Filter(must=[_match("blob_id", blob_id)]) if blob_id else None
+    async def count(self, where: Where = EVERYTHING) -> int:
         try:
-            result = await self.client.count(self.collection, count_filter=condition, exact=True)
+            result = await self.client.count(
+                self.collection, count_filter=_filter(where), exact=True
+            )
         except Exception as error:
             raise IndexUnavailable(f"count failed: {error}") from error
         return int(result.count)

@@ -1,0 +1,172 @@
+"""Eviction: expired entries, entries past capacity (least valuable first), orphaned images.
+
+Runs in the background (``Evictor.sweep``, every ``--eviction-seconds``), never on the request
+path. Each sweep:
+
+1. writes the hits counted in memory back to the index (``hits``, ``last_hit_at``);
+2. reads every entry's payload, a page at a time, yielding to requests between pages;
+3. removes entries past their TTL (the server's ``--ttl``, or a request's ``cache.ttl``);
+4. while the cache holds more than ``--max-entries`` entries or ``--max-bytes`` bytes of images,
+   removes the entry of least value, where
+
+       value = generation seconds x (1 + hits) x 0.5 ** (time since last use / half-life)
+
+   the idea of NIRVANA's LCBFU policy (NSDI 2024): what was costly to make and is often reused is
+   kept, and the value of both fades while nobody asks for it. An entry used (stored or served)
+   within ``--eviction-grace-seconds`` is never evicted, so no entry goes while a response that
+   names it is still being written or its URL fetched;
+5. every ``--orphan-grace-seconds``, deletes images that no entry shows and that are older than
+   that (an image is written before its entry, so a younger one may be a write in progress).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+from proxy.cache.service import ImageCache
+from proxy.index.base import Entry, Where
+from proxy.store import StoreError
+
+__all__ = ["Evictor", "Sweep", "value"]
+
+log = logging.getLogger(__name__)
+
+_PAGE = 256
+_FORGET_BATCH = 256
+
+
+def value(entry: Entry, now: float, half_life: float) -> float:
+    """What keeping ``entry`` is worth: its cost times its uses, decaying while unused."""
+    idle = max(0.0, now - entry.last_used)
+    decay: float = 0.5 ** (idle / half_life)
+    return max(entry.generation_seconds, 1e-3) * (1 + entry.hits) * decay
+
+
+@dataclass(frozen=True, slots=True)
+class Sweep:
+    """What one sweep did."""
+
+    entries: int
+    """Entries found (before removals)."""
+    expired: int
+    evicted: int
+    protected: int
+    """Entries over capacity kept because they were used within the grace period."""
+    orphans: int
+    """Orphaned images collected."""
+
+
+class Evictor:
+    """Keeps the cache within its TTL and capacity, and its store free of orphaned images."""
+
+    def __init__(
+        self,
+        cache: ImageCache,
+        *,
+        max_entries: int = 0,
+        max_bytes: int = 0,
+        half_life: float = 86_400.0,
+        grace: float = 300.0,
+        orphan_grace: float = 3_600.0,
+    ) -> None:
+        self.cache = cache
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.half_life = half_life
+        self.grace = grace
+        self.orphan_grace = orphan_grace
+        self._orphans_checked = 0.0
+
+    async def sweep(self, now: float | None = None) -> Sweep:
+        """One pass; ``now`` (Unix time) for tests. Raises ``IndexUnavailable`` or
+        ``StoreError`` when a dependency fails; the next pass starts over."""
+        now = time.time() if now is None else now
+        await self.cache.write_usage()
+        entries = await self._all_entries()
+        expired = [entry for entry in entries if self.cache.expired(entry, now)]
+        live = [entry for entry in entries if not self.cache.expired(entry, now)]
+        evicted, protected = self._over_capacity(live, now)
+        for reason, chosen in (("expired", expired), ("capacity", evicted)):
+            for start in range(0, len(chosen), _FORGET_BATCH):
+                await self.cache.forget(chosen[start : start + _FORGET_BATCH])
+            self.cache.metrics.evictions.labels(reason).inc(len(chosen))
+        orphans = 0
+        if now - self._orphans_checked >= self.orphan_grace:
+            gone = {entry.id for entry in expired + evicted}
+            orphans = await self.collect_orphans(
+                {entry.blob_id for entry in entries if entry.id not in gone}, now
+            )
+            self._orphans_checked = now
+        if expired or evicted or orphans or protected:
+            log.info(
+                "eviction: %d entries, %d expired, %d evicted for capacity, %d over capacity "
+                "but used in the last %.0f s, %d orphaned images collected",
+                len(entries),
+                len(expired),
+                len(evicted),
+                protected,
+                self.grace,
+                orphans,
+            )
+        return Sweep(len(entries), len(expired), len(evicted), protected, orphans)
+
+    async def _all_entries(self) -> list[Entry]:
+        entries: list[Entry] = []
+        offset = None
+        while True:
+            page = await self.cache.index.scroll(limit=_PAGE, offset=offset)
+            entries += page.entries
+            if page.next is None:
+                return entries
+            offset = page.next
+            await asyncio.sleep(0)  # let requests in between pages
+
+    def _over_capacity(self, live: list[Entry], now: float) -> tuple[list[Entry], int]:
+        """The entries to evict for capacity, least valuable first, and how many more should
+        have gone but were used within the grace period."""
+        count = len(live)
+        references = Counter(entry.blob_id for entry in live)
+        size = sum({entry.blob_id: entry.bytes for entry in live}.values())
+        if not self._over(count, size):
+            return [], 0
+        evicted: list[Entry] = []
+        protected = 0
+        for entry in sorted(live, key=lambda e: value(e, now, self.half_life)):
+            if not self._over(count, size):
+                break
+            if now - entry.last_used < self.grace:
+                protected += 1
+                continue
+            evicted.append(entry)
+            count -= 1
+            references[entry.blob_id] -= 1
+            if references[entry.blob_id] == 0:
+                size -= entry.bytes
+        return evicted, protected
+
+    def _over(self, count: int, size: int) -> bool:
+        return bool(
+            (self.max_entries and count > self.max_entries)
+            or (self.max_bytes and size > self.max_bytes)
+        )
+
+    async def collect_orphans(self, referenced: set[str], now: float) -> int:
+        """Delete images no entry shows that are older than the orphan grace period."""
+        collected = 0
+        for blob_id, _, modified in await self.cache.store.listing():
+            if blob_id in referenced or now - modified < self.orphan_grace:
+                continue
+            async with self.cache.blob_locks.hold(blob_id):
+                if await self.cache.index.count(Where(blob_id=blob_id)) == 0:
+                    try:
+                        await self.cache.store.delete(blob_id)
+                    except StoreError as error:
+                        log.warning("cannot delete orphaned image %s: %s", blob_id, error)
+                        continue
+                    collected += 1
+        self.cache.metrics.evictions.labels("orphan_image").inc(collected)
+        return collected
