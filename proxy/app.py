@@ -259,6 +259,11 @@ def create_app(
     tiny_model_dir = None
     if backend is None:
         backend, tiny_model_dir = _build_backend(settings)
+    if settings.qdrant_url and not settings.url_secret:
+        log.warning(
+            "a shared index without --url-secret: each replica signs image URLs with its own "
+            "secret, so a URL from one replica fails on another; give every replica the same one"
+        )
     metrics = Metrics(registry)
     costs = CostModel(
         energy_wh_per_image=settings.energy_wh_per_image,

@@ -16,6 +16,7 @@ from dataclasses import MISSING, fields
 from pathlib import Path
 from typing import Any
 
+from proxy.admin_cli import add_cache_commands
 from proxy.settings import ENV_PREFIX, Settings, parse_bool
 
 __all__ = ["main"]
@@ -215,38 +216,6 @@ def _hash_key(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cache_stats(args: argparse.Namespace) -> int:
-    """``memoaized cache stats``: the admin API's answer, as a table or JSON."""
-    import json
-
-    import httpx
-
-    key = args.admin_key or os.environ.get(f"{ENV_PREFIX}ADMIN_KEY", "")
-    if not key:
-        raise ValueError(f"an admin key is needed: --admin-key or {ENV_PREFIX}ADMIN_KEY")
-    try:
-        response = httpx.get(
-            args.url.rstrip("/") + "/v1/cache/stats",
-            headers={"Authorization": f"Bearer {key}"},
-            timeout=30,
-        )
-    except httpx.HTTPError as error:
-        raise RuntimeError(f"cannot reach {args.url}: {error}") from None
-    if response.status_code != 200:
-        try:
-            message = response.json()["error"]["message"]
-        except (ValueError, KeyError, TypeError):
-            message = response.text[:200]
-        raise RuntimeError(f"{args.url} answered {response.status_code}: {message}")
-    stats = response.json()
-    if args.json:
-        print(json.dumps(stats, indent=2))
-    else:
-        for name in ("entries", "images", "bytes", "threshold", "verify", "judge"):
-            print(f"{name:10} {stats.get(name)}")
-    return 0
-
-
 def _tiny_model(args: argparse.Namespace) -> int:
     from backends.tiny import write_tiny_pipeline
 
@@ -317,17 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
     hashing.add_argument("key", help="the key, or - to read it from standard input")
     hashing.set_defaults(run=_hash_key)
 
-    cache = commands.add_parser("cache", help="administer a running proxy's cache")
-    cache_commands = cache.add_subparsers(dest="cache_command", required=True, metavar="COMMAND")
-    stats = cache_commands.add_parser("stats", help="entries, images and bytes in the cache")
-    stats.add_argument(
-        "--url", default="http://127.0.0.1:8080", help="the proxy (default: %(default)s)"
-    )
-    stats.add_argument(
-        "--admin-key", default="", help=f"an admin key (default: env {ENV_PREFIX}ADMIN_KEY)"
-    )
-    stats.add_argument("--json", action="store_true", help="print JSON for machines")
-    stats.set_defaults(run=_cache_stats)
+    add_cache_commands(commands)
 
     tiny = commands.add_parser(
         "tiny-model", help="write the tiny random-weight pipeline used by tests and the demo"

@@ -10,20 +10,48 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import httpx
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from backends.base import GenerationRequest, ImageBackend
+from backends.diffusers_backend import DiffusersBackend
 from proxy.cache.canonical import Partition
-from proxy.cache.decision import Query
-from proxy.cache.service import new_entry
+from proxy.cache.decision import MatchPolicy, Query
+from proxy.cache.service import ImageCache, new_entry
+from proxy.embedding import Embedder
 from proxy.index.base import Candidate
+from proxy.index.edge import EdgeIndex
+from proxy.metrics import Metrics
+from proxy.store import BlobStore
+from tests import secret_scan
+from tests.secret_scan import SCAN
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    secret_scan.install()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The suite fails if any response, log line or metric it produced holds an upstream key."""
+    if SCAN.leaks:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    scanned = ", ".join(f"{kind}: {count}" for kind, count in sorted(SCAN.scanned.items()))
+    terminalreporter.write_line(
+        f"upstream-key scan: {scanned or 'nothing'} scanned; requests carrying a key: "
+        f"{SCAN.requests_with_a_key}; leaks: {len(SCAN.leaks)}"
+    )
+    for leak in SCAN.leaks:
+        terminalreporter.write_line(f"UPSTREAM KEY LEAKED: {leak}", red=True)
 
 
 def _cuda_available() -> bool:
@@ -110,6 +138,8 @@ class LiveServer:
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
+            with contextlib.suppress(httpx.HTTPError):  # scanned for keys as it is fetched
+                httpx.get(self.url + "/metrics", timeout=5.0)
             self.process.send_signal(signal.SIGTERM)
             try:
                 self.process.wait(timeout=30)
@@ -120,6 +150,7 @@ class LiveServer:
         if self._log_file is not None:
             self._log_file.close()
             self._log_file = None
+            SCAN.check("server log", str(self.log_path), self.log())
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path else ""
@@ -207,3 +238,60 @@ def cached_candidate(prompt: str, similarity: float) -> Candidate:
         backend="test",
     )
     return Candidate(entry, similarity)
+
+
+# The cache service on real parts: the tiny pipeline, the embedding model, Edge, a directory.
+
+
+@pytest.fixture(scope="module")
+async def backend(tiny_model_dir: Path) -> AsyncIterator[DiffusersBackend]:
+    async with DiffusersBackend(model=str(tiny_model_dir)) as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def embedder(embedding_model_dir: Path) -> Embedder:
+    loaded = Embedder(model_dir=embedding_model_dir)
+    loaded.load()
+    return loaded
+
+
+def make_cache(
+    backend: ImageBackend, index: EdgeIndex, store: BlobStore, embedder: Embedder
+) -> ImageCache:
+    return ImageCache(
+        backend=backend,
+        index=index,
+        store=store,
+        embedder=embedder,
+        policy=MatchPolicy(0.98, embedder.unseen_text),
+        metrics=Metrics(),
+        energy_estimate_wh=lambda _: 2.9,
+    )
+
+
+@pytest.fixture
+async def cache(
+    tmp_path: Path, backend: DiffusersBackend, embedder: Embedder
+) -> AsyncIterator[ImageCache]:
+    index = EdgeIndex(tmp_path / "index")
+    store = BlobStore(str(tmp_path / "images"))
+    async with index, store:
+        yield make_cache(backend, index, store, embedder)
+
+
+def tiny_request(prompt: str, n: int = 1) -> GenerationRequest:
+    return GenerationRequest(
+        prompt=prompt,
+        model="tiny-sd",
+        n=n,
+        size="64x64",
+        quality="auto",
+        background="auto",
+        moderation="auto",
+    )
+
+
+def sample(cache: ImageCache, metric: str, **labels: str) -> float:
+    value = cache.metrics.registry.get_sample_value(metric, labels)
+    return value or 0.0

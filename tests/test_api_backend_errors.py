@@ -17,8 +17,8 @@ from backends.openai_compat import OpenAIBackend
 from proxy.app import create_app
 from proxy.settings import Settings
 from tests.conftest import open_ready
+from tests.secret_scan import CLIENT_UPSTREAM_KEY, UPSTREAM_KEY
 
-UPSTREAM_KEY = "sk-upstream-never-shown"
 Upstream = Callable[[httpx.Request], httpx.Response]
 
 
@@ -136,3 +136,62 @@ async def test_client_keys_are_required_when_configured(make_client: Callable[..
     right = await _generate(client, Authorization="Bearer key-two")
     assert right.status_code == 200, right.text
     assert (await client.get("/healthz")).status_code == 200  # probes need no key
+
+
+def _remembering(seen: list[str], refuse: str | None = None) -> Upstream:
+    """An upstream that records the key each request carries, refusing ``refuse`` (and echoing
+    it, as OpenAI's own 401 message partly does)."""
+    png = {"created": 1, "data": [{"b64_json": "iVBORw0KGgo="}]}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        key = request.headers["authorization"].removeprefix("Bearer ")
+        seen.append(key)
+        if key == refuse:
+            error = {
+                "message": f"Incorrect API key provided: {key}",
+                "type": "invalid_request_error",
+            }
+            return httpx.Response(401, json={"error": error})
+        return httpx.Response(200, json=png)
+
+    return answer
+
+
+async def test_pass_through_sends_the_clients_own_key_upstream(
+    make_client: Callable[..., Any],
+) -> None:
+    seen: list[str] = []
+    # No client keys: the bearer token is the client's upstream key.
+    open_proxy = await make_client(
+        _remembering(seen, refuse=CLIENT_UPSTREAM_KEY + "-revoked"),
+        upstream_key_passthrough=True,
+        upstream_api_key=UPSTREAM_KEY,  # as the backend's own key is configured in production
+    )
+    ok = await _generate(open_proxy, Authorization=f"Bearer {CLIENT_UPSTREAM_KEY}")
+    assert ok.status_code == 200, ok.text
+    assert seen == [CLIENT_UPSTREAM_KEY]
+    # Only a miss reaches the upstream, so only a miss finds out the key is refused.
+    revoked = f"Bearer {CLIENT_UPSTREAM_KEY}-revoked"
+    hit = await _generate(open_proxy, Authorization=revoked)
+    assert hit.status_code == 200 and hit.headers["x-cache"] == "HIT"
+    refused = await _generate(open_proxy, Authorization=revoked, **{"Cache-Control": "no-cache"})
+    assert refused.status_code == 401
+    assert refused.json()["error"]["code"] == "invalid_upstream_api_key"
+    assert CLIENT_UPSTREAM_KEY not in refused.text
+    # Without a key of its own the proxy falls back to its configured one.
+    fallback = await _generate(open_proxy, **{"Cache-Control": "no-cache"})
+    assert fallback.status_code == 200 and seen[-1] == UPSTREAM_KEY
+
+    # With client keys: the proxy key authenticates, X-Upstream-Api-Key goes upstream.
+    keyed = await make_client(
+        _remembering(seen), upstream_key_passthrough=True, api_keys="team:proxy-key-0123"
+    )
+    alone = await _generate(keyed, Authorization="Bearer proxy-key-0123")
+    assert alone.status_code == 401 and "X-Upstream-Api-Key" in alone.json()["error"]["message"]
+    own = await _generate(
+        keyed,
+        Authorization="Bearer proxy-key-0123",
+        **{"X-Upstream-Api-Key": CLIENT_UPSTREAM_KEY, "Cache-Control": "no-cache"},
+    )
+    assert own.status_code == 200 and seen[-1] == CLIENT_UPSTREAM_KEY
+    assert "proxy-key-0123" not in seen

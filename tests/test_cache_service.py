@@ -1,17 +1,16 @@
 """The cache service without HTTP, on real parts: the embedding model, a Qdrant Edge index, a
-local image store and the tiny diffusers pipeline."""
+local image store and the tiny diffusers pipeline (the ``cache`` fixture)."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
 import logging
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from backends.base import BackendFailed, Generation, GenerationRequest, ImageBackend
+from backends.base import BackendFailed, Generation, GenerationRequest
 from backends.diffusers_backend import DiffusersBackend
 from proxy.cache.controls import CacheControls
 from proxy.cache.decision import MatchPolicy
@@ -20,77 +19,23 @@ from proxy.cache.service import CacheStatus, ImageCache
 from proxy.cache.verify import Verifier
 from proxy.embedding import Embedder
 from proxy.index.edge import EdgeIndex
-from proxy.metrics import Metrics
 from proxy.store import BlobStore
-
-
-@pytest.fixture(scope="module")
-async def backend(tiny_model_dir: Path) -> AsyncIterator[DiffusersBackend]:
-    async with DiffusersBackend(model=str(tiny_model_dir)) as started:
-        yield started
-
-
-@pytest.fixture(scope="module")
-def embedder(embedding_model_dir: Path) -> Embedder:
-    loaded = Embedder(model_dir=embedding_model_dir)
-    loaded.load()
-    return loaded
-
-
-def _cache(
-    backend: ImageBackend, index: EdgeIndex, store: BlobStore, embedder: Embedder
-) -> ImageCache:
-    return ImageCache(
-        backend=backend,
-        index=index,
-        store=store,
-        embedder=embedder,
-        policy=MatchPolicy(0.98, embedder.unseen_text),
-        metrics=Metrics(),
-        energy_estimate_wh=lambda _: 2.9,
-    )
-
-
-@pytest.fixture
-async def cache(
-    tmp_path: Path, backend: DiffusersBackend, embedder: Embedder
-) -> AsyncIterator[ImageCache]:
-    index = EdgeIndex(tmp_path / "index")
-    store = BlobStore(str(tmp_path / "images"))
-    async with index, store:
-        yield _cache(backend, index, store, embedder)
-
-
-def _request(prompt: str, n: int = 1) -> GenerationRequest:
-    return GenerationRequest(
-        prompt=prompt,
-        model="tiny-sd",
-        n=n,
-        size="64x64",
-        quality="auto",
-        background="auto",
-        moderation="auto",
-    )
-
-
-def _samples(cache: ImageCache, metric: str, **labels: str) -> float:
-    value = cache.metrics.registry.get_sample_value(metric, labels)
-    return value or 0.0
+from tests.conftest import make_cache, sample, tiny_request
 
 
 async def test_exact_hits_skip_the_embedding(cache: ImageCache) -> None:
-    miss = await cache.generate(_request("a snail on a leaf"), CacheControls(), with_bytes=True)
+    miss = await cache.generate(tiny_request("a snail on a leaf"), CacheControls(), with_bytes=True)
     assert miss.status is CacheStatus.MISS
-    embeddings = _samples(cache, "memoaized_stage_duration_seconds_count", stage="embed")
-    hit = await cache.generate(_request("A snail on a leaf!"), CacheControls(), with_bytes=True)
+    embeddings = sample(cache, "memoaized_stage_duration_seconds_count", stage="embed")
+    hit = await cache.generate(tiny_request("A snail on a leaf!"), CacheControls(), with_bytes=True)
     assert hit.status is CacheStatus.HIT and hit.match == "exact"
     assert hit.images[0].data == miss.images[0].data
-    assert _samples(cache, "memoaized_stage_duration_seconds_count", stage="embed") == embeddings
+    assert sample(cache, "memoaized_stage_duration_seconds_count", stage="embed") == embeddings
 
 
 async def test_entries_record_their_cost(cache: ImageCache) -> None:
     result = await cache.generate(
-        _request("a kite over a beach", n=2), CacheControls(), with_bytes=False
+        tiny_request("a kite over a beach", n=2), CacheControls(), with_bytes=False
     )
     entries = [image.entry for image in result.images]
     assert all(entry is not None for entry in entries)
@@ -106,7 +51,7 @@ async def test_delete_removes_the_point_before_the_image_and_keeps_shared_images
     cache: ImageCache,
 ) -> None:
     result = await cache.generate(
-        _request("a teapot shaped like a whale"), CacheControls(), with_bytes=False
+        tiny_request("a teapot shaped like a whale"), CacheControls(), with_bytes=False
     )
     entry = result.images[0].entry
     assert entry is not None
@@ -124,29 +69,23 @@ async def test_delete_removes_the_point_before_the_image_and_keeps_shared_images
 async def test_a_failing_index_degrades_to_generating(cache: ImageCache) -> None:
     await cache.index.close()  # every index call now raises IndexUnavailable
     result = await cache.generate(
-        _request("a lamp made of coral"), CacheControls(), with_bytes=True
+        tiny_request("a lamp made of coral"), CacheControls(), with_bytes=True
     )
     assert result.status is CacheStatus.MISS
     assert result.images[0].data is not None
     assert result.images[0].entry is None  # generated and served, not cached
-    assert (
-        _samples(cache, "memoaized_cache_errors_total", component="index", operation="lookup") == 1
-    )
-    assert (
-        _samples(cache, "memoaized_cache_errors_total", component="index", operation="write") == 1
-    )
+    assert sample(cache, "memoaized_cache_errors_total", component="index", operation="lookup") == 1
+    assert sample(cache, "memoaized_cache_errors_total", component="index", operation="write") == 1
 
 
 async def test_a_failing_store_still_returns_the_image(cache: ImageCache) -> None:
     await cache.store.close()  # every store call now raises StoreError
     result = await cache.generate(
-        _request("a violin in the rain"), CacheControls(), with_bytes=True
+        tiny_request("a violin in the rain"), CacheControls(), with_bytes=True
     )
     assert result.images[0].data is not None and result.images[0].blob_id is None
     assert await cache.index.count() == 0  # no point without its image
-    assert (
-        _samples(cache, "memoaized_cache_errors_total", component="store", operation="write") == 1
-    )
+    assert sample(cache, "memoaized_cache_errors_total", component="store", operation="write") == 1
 
 
 @pytest.mark.parametrize(
@@ -168,11 +107,11 @@ async def test_prompts_differing_where_the_model_is_blind_never_match(
 ) -> None:
     """The embedding model maps these to [UNK] or cuts them off past 256 tokens: the pairs embed
     (nearly) identically, so only the unseen-text check keeps one from serving the other."""
-    first = await cache.generate(_request(stored), CacheControls(), with_bytes=False)
+    first = await cache.generate(tiny_request(stored), CacheControls(), with_bytes=False)
     assert first.status is CacheStatus.MISS
-    second = await cache.generate(_request(asked), CacheControls(), with_bytes=False)
+    second = await cache.generate(tiny_request(asked), CacheControls(), with_bytes=False)
     assert second.status is CacheStatus.MISS
-    rejected = _samples(
+    rejected = sample(
         cache, "memoaized_candidate_decisions_total", verdict="reject", reason="unseen_text_differs"
     )
     assert rejected >= 1
@@ -180,13 +119,15 @@ async def test_prompts_differing_where_the_model_is_blind_never_match(
 
 async def test_a_no_store_image_is_never_handed_to_another_request(cache: ImageCache) -> None:
     private, shared = await asyncio.gather(
-        cache.generate(_request("a private sketch"), CacheControls(store=False), with_bytes=True),
-        cache.generate(_request("a private sketch"), CacheControls(), with_bytes=True),
+        cache.generate(
+            tiny_request("a private sketch"), CacheControls(store=False), with_bytes=True
+        ),
+        cache.generate(tiny_request("a private sketch"), CacheControls(), with_bytes=True),
     )
     assert private.images[0].entry is None
     assert shared.images[0].entry is not None  # generated and stored for itself
     assert shared.images[0].data != private.images[0].data
-    assert _samples(cache, "memoaized_single_flight_joins_total") == 0
+    assert sample(cache, "memoaized_single_flight_joins_total") == 0
 
 
 class _NoImages(DiffusersBackend):
@@ -203,10 +144,10 @@ async def test_a_backend_returning_no_image_fails_instead_of_looping(
     index = EdgeIndex(tmp_path / "other-index")
     store = BlobStore(str(tmp_path / "other-images"))
     async with index, store, _NoImages(model=str(tiny_model_dir)) as backend:
-        cache = _cache(backend, index, store, embedder)
+        cache = make_cache(backend, index, store, embedder)
         with pytest.raises(BackendFailed, match="no image"):
             await asyncio.wait_for(
-                cache.generate(_request("anything"), CacheControls(), with_bytes=True), 5
+                cache.generate(tiny_request("anything"), CacheControls(), with_bytes=True), 5
             )
 
 
@@ -222,30 +163,26 @@ async def test_verifier_rejections_are_counted_and_logged(
     index = EdgeIndex(tmp_path / "index")
     store = BlobStore(str(tmp_path / "images"))
     async with index, store:
-        cache = _cache(backend, index, store, embedder)
+        cache = make_cache(backend, index, store, embedder)
         cache.policy = policy
         controls = CacheControls()
-        await cache.generate(_request("a dog chasing a cat"), controls, with_bytes=False)
+        await cache.generate(tiny_request("a dog chasing a cat"), controls, with_bytes=False)
         with caplog.at_level(logging.DEBUG, logger="proxy.cache.service"):
             swapped = await cache.generate(
-                _request("a cat chasing a dog"), controls, with_bytes=False
+                tiny_request("a cat chasing a dog"), controls, with_bytes=False
             )
         assert swapped.status is CacheStatus.MISS
-        assert _samples(cache, "memoaized_verifier_rejections_total", reason="swapped_roles") == 1.0
+        assert sample(cache, "memoaized_verifier_rejections_total", reason="swapped_roles") == 1.0
         assert any(
             "rejected by the verifier (swapped_roles" in record.getMessage()
             for record in caplog.records
         )
         reworded = await cache.generate(
-            _request("A dog is chasing a cat."), controls, with_bytes=False
+            tiny_request("A dog is chasing a cat."), controls, with_bytes=False
         )
         assert reworded.status is CacheStatus.HIT and reworded.match in ("exact", "semantic")
         assert (
-            _samples(
-                cache, "memoaized_candidate_decisions_total", verdict="serve", reason="verified"
-            )
-            + _samples(
-                cache, "memoaized_candidate_decisions_total", verdict="serve", reason="exact"
-            )
+            sample(cache, "memoaized_candidate_decisions_total", verdict="serve", reason="verified")
+            + sample(cache, "memoaized_candidate_decisions_total", verdict="serve", reason="exact")
             == 1.0
         )

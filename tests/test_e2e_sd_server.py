@@ -13,6 +13,7 @@ import pytest
 from openai import OpenAI
 
 from tests.conftest import LiveServer
+from tests.secret_scan import UPSTREAM_KEY
 
 pytestmark = pytest.mark.slow
 
@@ -34,7 +35,7 @@ def test_proxy_in_front_of_sd_server(
         "--upstream-url",
         sd.url + "/v1",
         "--upstream-api-key",
-        "sk-proxy-to-sd",
+        UPSTREAM_KEY,
         "--default-model",
         "tiny-sd",
     )

@@ -170,7 +170,14 @@ async def test_tenancy_is_a_filter_inside_every_query(index: SemanticIndex) -> N
 
 async def test_scroll_pages_orders_and_filters(index: SemanticIndex) -> None:
     entries = [
-        _entry(f"k{i}", f"{i:064x}.png", created_at=1000.0 + i, hits=i % 3, user=f"u{i % 2}")
+        _entry(
+            f"k{i}",
+            f"{i:064x}.png",
+            created_at=1000.0 + i,
+            hits=i % 3,
+            user=f"u{i % 2}",
+            expires_at=2000.0 + i if i % 2 else None,
+        )
         for i in range(7)
     ]
     for i, entry in enumerate(entries):
@@ -190,6 +197,7 @@ async def test_scroll_pages_orders_and_filters(index: SemanticIndex) -> None:
     assert [e.hits for e in (await index.scroll(limit=3, order_by="hits")).entries] == [2, 2, 1]
     assert await index.count(Where(user="u1")) == 3
     assert await index.count(Where(created_before=1003.0)) == 3
+    assert await index.count(Where(expires_before=2004.0)) == 2  # 2001 and 2003; None never
 
 
 async def test_usage_adds_hits_and_keeps_the_latest_time(index: SemanticIndex) -> None:

@@ -18,15 +18,15 @@ import pytest
 from backends.base import BackendFailed, BackendUnavailable, GenerationRequest, UpstreamRejected
 from backends.openai_compat import OpenAIBackend
 from tests.conftest import free_port
+from tests.secret_scan import UPSTREAM_KEY
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 100
-SECRET = "sk-upstream-secret-123"
 
 
 def _backend(handler: Callable[[httpx.Request], httpx.Response], **kw: object) -> OpenAIBackend:
     return OpenAIBackend(
         base_url="http://upstream.test/v1",
-        api_key=SECRET,
+        api_key=UPSTREAM_KEY,
         transport=httpx.MockTransport(handler),
         **kw,  # type: ignore[arg-type]
     )
@@ -55,7 +55,7 @@ async def test_sends_only_the_family_parameters_with_the_proxy_key() -> None:
     assert generation.images[0].revised_prompt == "rp"
     assert generation.energy_wh is None
     assert str(seen[0].url) == "http://upstream.test/v1/images/generations"
-    assert seen[0].headers["authorization"] == f"Bearer {SECRET}"
+    assert seen[0].headers["authorization"] == f"Bearer {UPSTREAM_KEY}"
     assert json.loads(seen[0].content) == {
         "prompt": "a cat",
         "model": "dall-e-3",
@@ -139,7 +139,7 @@ async def test_rejected_upstream_credentials_are_a_502_that_names_no_key(status:
             status,
             json={
                 "error": {
-                    "message": f"Incorrect API key provided: {SECRET}",
+                    "message": f"Incorrect API key provided: {UPSTREAM_KEY}",
                     "type": "invalid_request_error",
                     "param": None,
                     "code": "invalid_api_key",
@@ -151,7 +151,7 @@ async def test_rejected_upstream_credentials_are_a_502_that_names_no_key(status:
         with pytest.raises(BackendFailed) as raised:
             await backend.generate(REQUEST)
     assert raised.value.status_code == 502
-    assert SECRET not in str(raised.value)
+    assert UPSTREAM_KEY not in str(raised.value)
 
 
 async def test_upstream_5xx_and_garbage_are_502() -> None:

@@ -125,7 +125,8 @@ class CacheAdmin:
     async def purge(self, where: Where) -> tuple[int, int]:
         """Remove every entry within ``where`` and the images no other entry shows: (entries,
         images) removed. Points go a page at a time, so a purge of any size runs in bounded
-        memory; a crash part way leaves the rest for a second purge."""
+        memory; a crash part way leaves the rest for a second purge. Then the index erases
+        what deleting only marked (``SemanticIndex.erase``): a purge is an erasure."""
         entries = images = 0
         while True:
             page = await self.cache.index.scroll(where, limit=_PURGE_PAGE)
@@ -134,6 +135,8 @@ class CacheAdmin:
             images += await self.cache.forget(page.entries)
             entries += len(page.entries)
             await asyncio.sleep(0)
+        if entries:
+            await self.cache.index.erase()
         self.cache.metrics.evictions.labels("purged").inc(entries)
         return entries, images
 

@@ -4,10 +4,12 @@ Runs in the background (``Evictor.sweep``, every ``--eviction-seconds``), never 
 path. Each sweep:
 
 1. writes the hits counted in memory back to the index (``hits``, ``last_hit_at``);
-2. reads every entry's payload, a page at a time, yielding to requests between pages;
-3. removes entries past their TTL (the server's ``--ttl``, or a request's ``cache.ttl``);
-4. while the cache holds more than ``--max-entries`` entries or ``--max-bytes`` bytes of images,
-   removes the entry of least value, where
+2. removes entries past their TTL (the server's ``--ttl``, or a request's ``cache.ttl``), found
+   by range filters on the index;
+3. when it holds more than ``--max-entries`` entries (or ``--max-bytes`` is set, or orphans are
+   due), reads every entry's payload, a page at a time, yielding to requests between pages; and
+   while it holds more than ``--max-entries`` entries or ``--max-bytes`` bytes of images, removes
+   the entry of least value, where
 
        value = generation seconds x (1 + hits) x 0.5 ** (time since last use / half-life)
 
@@ -15,7 +17,7 @@ path. Each sweep:
    kept, and the value of both fades while nobody asks for it. An entry used (stored or served)
    within ``--eviction-grace-seconds`` is never evicted, so no entry goes while a response that
    names it is still being written or its URL fetched;
-5. every ``--orphan-grace-seconds``, deletes images that no entry shows and that are older than
+4. every ``--orphan-grace-seconds``, deletes images that no entry shows and that are older than
    that (an image is written before its entry, so a younger one may be a write in progress).
 """
 
@@ -28,7 +30,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from proxy.cache.service import ImageCache
-from proxy.index.base import Entry, Where
+from proxy.index.base import EVERYTHING, Entry, Where
 from proxy.store import StoreError
 
 __all__ = ["Evictor", "Sweep", "value"]
@@ -51,7 +53,7 @@ class Sweep:
     """What one sweep did."""
 
     entries: int
-    """Entries found (before removals)."""
+    """Entries read: the expired ones, and all of them when capacity or orphans were checked."""
     expired: int
     evicted: int
     protected: int
@@ -86,39 +88,55 @@ class Evictor:
         ``StoreError`` when a dependency fails; the next pass starts over."""
         now = time.time() if now is None else now
         await self.cache.write_usage()
-        entries = await self._all_entries()
-        expired = [entry for entry in entries if self.cache.expired(entry, now)]
-        live = [entry for entry in entries if not self.cache.expired(entry, now)]
-        evicted, protected = self._over_capacity(live, now)
-        for reason, chosen in (("expired", expired), ("capacity", evicted)):
-            for start in range(0, len(chosen), _FORGET_BATCH):
-                await self.cache.forget(chosen[start : start + _FORGET_BATCH])
-            self.cache.metrics.evictions.labels(reason).inc(len(chosen))
+        expired = await self._expired(now)
+        for start in range(0, len(expired), _FORGET_BATCH):
+            await self.cache.forget(expired[start : start + _FORGET_BATCH])
+        self.cache.metrics.evictions.labels("expired").inc(len(expired))
+        evicted: list[Entry] = []
+        protected = 0
+        orphans_due = now - self._orphans_checked >= self.orphan_grace
+        entries: list[Entry] | None = None
+        if orphans_due or self.max_bytes or self._over(await self.cache.index.count(), 0):
+            entries = await self._all_entries()
+            evicted, protected = self._over_capacity(entries, now)
+            for start in range(0, len(evicted), _FORGET_BATCH):
+                await self.cache.forget(evicted[start : start + _FORGET_BATCH])
+            self.cache.metrics.evictions.labels("capacity").inc(len(evicted))
         orphans = 0
-        if now - self._orphans_checked >= self.orphan_grace:
-            gone = {entry.id for entry in expired + evicted}
+        if orphans_due and entries is not None:
+            gone = {entry.id for entry in evicted}
             orphans = await self.collect_orphans(
                 {entry.blob_id for entry in entries if entry.id not in gone}, now
             )
             self._orphans_checked = now
+        total = len(expired) + (len(entries) if entries is not None else 0)
         if expired or evicted or orphans or protected:
             log.info(
-                "eviction: %d entries, %d expired, %d evicted for capacity, %d over capacity "
-                "but used in the last %.0f s, %d orphaned images collected",
-                len(entries),
+                "eviction: %d expired, %d evicted for capacity, %d over capacity but used in "
+                "the last %.0f s, %d orphaned images collected",
                 len(expired),
                 len(evicted),
                 protected,
                 self.grace,
                 orphans,
             )
-        return Sweep(len(entries), len(expired), len(evicted), protected, orphans)
+        return Sweep(total, len(expired), len(evicted), protected, orphans)
 
-    async def _all_entries(self) -> list[Entry]:
+    async def _expired(self, now: float) -> list[Entry]:
+        """Entries past their own TTL or the server's, found by range filters on the index."""
+        wheres = [Where(expires_before=now)]
+        if self.cache.ttl:
+            wheres.append(Where(created_before=now - self.cache.ttl))
+        found: dict[str, Entry] = {}
+        for where in wheres:
+            found.update((entry.id, entry) for entry in await self._all_entries(where))
+        return list(found.values())
+
+    async def _all_entries(self, where: Where = EVERYTHING) -> list[Entry]:
         entries: list[Entry] = []
         offset = None
         while True:
-            page = await self.cache.index.scroll(limit=_PAGE, offset=offset)
+            page = await self.cache.index.scroll(where, limit=_PAGE, offset=offset)
             entries += page.entries
             if page.next is None:
                 return entries

@@ -129,7 +129,7 @@ KEYWORD_INDEXES: Sequence[str] = (
     "user",
 )
 # Float-indexed payload fields: for ranges (purge by age) and ordering (listings).
-FLOAT_INDEXES: Sequence[str] = ("created_at", "hits")
+FLOAT_INDEXES: Sequence[str] = ("created_at", "hits", "expires_at")
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +147,8 @@ class Where:
     """Only entries whose ``audience`` is one of these."""
     user: str | None = None
     created_before: float | None = None
+    expires_before: float | None = None
+    """Only entries with their own expiry (``expires_at``) before this."""
 
     def narrow(self, **changes: Any) -> Where:
         return replace(self, **changes)
@@ -201,6 +203,10 @@ class SemanticIndex(ABC):
         """Background upkeep (index optimisation), never called on the request path. True when
         something was done."""
         return False
+
+    async def erase(self) -> None:  # noqa: B027 - optional hook
+        """Make deleted entries unrecoverable from the index's own files, where deleting only
+        marks them (called after a purge). A Qdrant server vacuums deleted points itself."""
 
     async def __aenter__(self) -> Self:
         await self.open()

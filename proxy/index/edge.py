@@ -54,10 +54,12 @@ def _filter(where: Where) -> qe.Filter | None:
     ]
     if where.audiences is not None:
         must.append(qe.FieldCondition(key="audience", match=qe.MatchAny(list(where.audiences))))
-    if where.created_before is not None:
-        must.append(
-            qe.FieldCondition(key="created_at", range=qe.RangeFloat(lt=where.created_before))
-        )
+    for name, before in (
+        ("created_at", where.created_before),
+        ("expires_at", where.expires_before),
+    ):
+        if before is not None:
+            must.append(qe.FieldCondition(key=name, range=qe.RangeFloat(lt=before)))
     return qe.Filter(must=must) if must else None
 
 
@@ -237,7 +239,12 @@ class EdgeIndex(SemanticIndex):
         info = self.shard.info()
         return max(0, int(info.points_count) - int(info.indexed_vectors_count))
 
-    async def maintain(self, *, force: bool = False) -> bool:
+    async def erase(self) -> None:
+        """Rewrite the shard from its live points (in a child process, like ``maintain``): a
+        deleted point's payload otherwise stays in Edge's files until segments are rebuilt."""
+        await self.maintain(force=True, rewrite=True)
+
+    async def maintain(self, *, force: bool = False, rewrite: bool = False) -> bool:
         """Optimise a copy of the shard in a child process and swap it in.
 
         Returns True when a new optimised shard was swapped in. Writes wait only while the shard
@@ -260,6 +267,7 @@ class EdgeIndex(SemanticIndex):
                 "-m",
                 "proxy.index.edge_optimize",
                 str(work),
+                *(["--rewrite"] if rewrite else []),
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.STDOUT,
             )

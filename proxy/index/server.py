@@ -49,10 +49,12 @@ def _filter(where: Where) -> models.Filter | None:
         must.append(
             models.FieldCondition(key="audience", match=models.MatchAny(any=list(where.audiences)))
         )
-    if where.created_before is not None:
-        must.append(
-            models.FieldCondition(key="created_at", range=models.Range(lt=where.created_before))
-        )
+    for name, before in (
+        ("created_at", where.created_before),
+        ("expires_at", where.expires_before),
+    ):
+        if before is not None:
+            must.append(models.FieldCondition(key=name, range=models.Range(lt=before)))
     return models.Filter(must=must) if must else None
 
 
