@@ -81,14 +81,17 @@ async def seed(data_dir: Path, model_dir: Path, tiny: Path, prompts: list[str]) 
     vectors = embedder.embed([q.canonical for q in queries])
     print(f"embedded {len(prompts)} prompts in {time.perf_counter() - started:.1f} s")
     async with BlobStore(str(data_dir / "images")) as store:
-        blobs = [await store.put(image.data, image.media_type) for image in images]
+        blobs = [
+            (await store.put(image.data, image.media_type), len(image.data)) for image in images
+        ]
     index = EdgeIndex(data_dir / "index")
     async with index:
         for i, (query, vector) in enumerate(zip(queries, vectors, strict=True)):
             entry = new_entry(
                 query,
-                blob_id=blobs[i % len(blobs)],
+                blob_id=blobs[i % len(blobs)][0],
                 media_type="image/png",
+                size=blobs[i % len(blobs)][1],
                 generation_seconds=0.3,
                 energy_wh=2.9,
                 energy_source="estimated",

@@ -32,7 +32,8 @@ __all__ = [
 ]
 
 DEFAULT_TENANT = "default"
-_HASHED = re.compile(r"sha256:([0-9a-f]{64})")
+_HASHED = re.compile(r"sha256:([0-9a-fA-F]{64})")
+_MIN_SECRET_BYTES = 16
 _TENANT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
@@ -151,25 +152,46 @@ def load_url_secret(configured: str, data_dir: Path) -> bytes:
     """The secret that signs image URLs: the configured one, else the one kept in
     ``data_dir/url-secret`` (created, readable by its owner only, on first use)."""
     if configured:
+        if len(configured.encode()) < _MIN_SECRET_BYTES:
+            raise ValueError(
+                f"url_secret must be at least {_MIN_SECRET_BYTES} bytes: anyone who guesses it "
+                "can sign image URLs for any tenant"
+            )
         return configured.encode()
     path = data_dir / "url-secret"
-    try:
-        return bytes.fromhex(path.read_text().strip())
-    except FileNotFoundError:
-        pass
+    stored = _stored_secret(path)
+    if stored is not None:
+        return stored
     data_dir.mkdir(parents=True, exist_ok=True)
     secret = secrets.token_bytes(32)
     staging = path.with_name(f".url-secret.{secrets.token_hex(4)}")
     fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as file:
         file.write(secret.hex())
+        file.flush()
+        os.fsync(file.fileno())
     try:
-        os.link(staging, path)  # first writer wins when two processes start together
+        if path.exists():  # unreadable or too short (a crash, a stray `touch`): replaced
+            os.replace(staging, path)
+        else:
+            os.link(staging, path)  # first writer wins when two processes start together
     except FileExistsError:
-        secret = bytes.fromhex(path.read_text().strip())
+        pass
     finally:
-        staging.unlink()
-    return secret
+        staging.unlink(missing_ok=True)
+    stored = _stored_secret(path)
+    if stored is None:
+        raise ValueError(f"cannot keep a URL secret in {path}")
+    return stored
+
+
+def _stored_secret(path: Path) -> bytes | None:
+    """The secret kept in ``path``; None when there is none, or it is not a usable one."""
+    try:
+        secret = bytes.fromhex(path.read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+    return secret if len(secret) >= _MIN_SECRET_BYTES else None
 
 
 def _items(text: str) -> list[str]:
@@ -177,8 +199,12 @@ def _items(text: str) -> list[str]:
 
 
 def _digest(key: str) -> bytes:
-    hashed = _HASHED.fullmatch(key)
-    if hashed:
+    """The SHA-256 a key is compared by. A ``sha256:`` value must be a whole hash: a mistyped
+    one taken for a plain key would let whoever reads the configuration log in with it."""
+    if key.startswith("sha256:"):
+        hashed = _HASHED.fullmatch(key)
+        if hashed is None:
+            raise ValueError("a key given as sha256: must be followed by 64 hex digits")
         return bytes.fromhex(hashed.group(1))
     return hashlib.sha256(key.encode()).digest()
 

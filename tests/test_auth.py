@@ -15,7 +15,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from proxy.app import create_app
-from proxy.auth import KeyRing, Principal, hash_key
+from proxy.auth import KeyRing, Principal, hash_key, load_url_secret
 from proxy.settings import Settings
 from tests.conftest import LiveServer, open_ready, serve_tiny
 
@@ -65,6 +65,25 @@ def test_bad_key_configuration_is_refused_without_showing_keys(
     with pytest.raises(ValueError, match=message) as raised:
         KeyRing.from_settings(api_keys, str(keys_file) if file_text else "", "")
     assert TEAM_A_KEY not in str(raised.value)
+
+
+def test_a_mistyped_hash_is_refused_not_taken_for_a_plain_key() -> None:
+    digest = hash_key(TEAM_A_KEY).removeprefix("sha256:")
+    ring = KeyRing.from_settings(f"team-a:sha256:{digest.upper()}", "", "")
+    assert ring.holder(TEAM_A_KEY) == Principal("team-a")  # hex in either case
+    for typo in (digest[:-1], digest + "0", digest[:-1] + "g"):
+        with pytest.raises(ValueError, match="64 hex digits"):
+            KeyRing.from_settings(f"team-a:sha256:{typo}", "", "")
+
+
+def test_url_secrets_are_long_enough_and_kept_in_the_data_dir(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="at least 16 bytes"):
+        load_url_secret("short", tmp_path)
+    (tmp_path / "url-secret").write_text("")  # as a crash or a stray `touch` could leave it
+    secret = load_url_secret("", tmp_path)
+    assert len(secret) == 32 and load_url_secret("", tmp_path) == secret
+    assert (tmp_path / "url-secret").stat().st_mode & 0o077 == 0  # its owner's only
+    assert load_url_secret("a configured secret, long enough", tmp_path) != secret
 
 
 def test_a_missing_keys_file_is_named(tmp_path: Path) -> None:

@@ -118,6 +118,28 @@ def test_add_search_get_and_delete(
     fetched = httpx.get(found[0]["url"])
     assert fetched.status_code == 200 and fetched.content == image.read_bytes()
 
+    # An import is checked whole before anything is written.
+    exported = httpx.get(
+        proxy.url + "/v1/cache/export", headers={"Authorization": f"Bearer {ADMIN_KEY}"}
+    ).json()
+    assert len(exported["entries"]) == 1 and exported["next"] is None
+    good = exported["entries"][0]
+    good["entry"]["id"] = "00000000-0000-4000-8000-00000000abcd"  # a new entry, if written
+    for bad, message in [
+        ({"entry": {**good["entry"], "expires_at": "2030"}}, "expires_at"),
+        ({"entry": {**good["entry"], "tenant": "no spaces"}}, "tenant"),
+        ({"vector": [0.1] * 3}, "vector"),
+        ({"image": base64.b64encode(b"other bytes").decode()}, "does not match"),
+    ]:
+        refused_import = httpx.post(
+            proxy.url + "/v1/cache/import",
+            headers={"Authorization": f"Bearer {ADMIN_KEY}"},
+            json={"embedding_model": "m", "entries": [good, {**good, **bad}]},
+        )
+        assert refused_import.status_code == 400, (bad, refused_import.text)
+        assert message in refused_import.json()["error"]["message"]
+    assert json.loads(cli(proxy, "stats", "--json").stdout)["entries"] == 1
+
     assert "deleted" in cli(proxy, "delete", added["id"]).stdout
     gone = cli(proxy, "get", added["id"], check=False)
     assert gone.returncode == 2 and "404" in gone.stderr

@@ -74,6 +74,7 @@ async def test_a_failing_index_degrades_to_generating(cache: ImageCache) -> None
     assert result.status is CacheStatus.MISS
     assert result.images[0].data is not None
     assert result.images[0].entry is None  # generated and served, not cached
+    assert result.images[0].blob_id is None  # so a URL response carries the image itself
     assert sample(cache, "memoaized_cache_errors_total", component="index", operation="lookup") == 1
     assert sample(cache, "memoaized_cache_errors_total", component="index", operation="write") == 1
 

@@ -147,7 +147,9 @@ async def test_ttl_stops_serving_and_the_sweep_removes_expired_entries(cache: Im
         tiny_request("a soap bubble about to pop"), CacheControls(store=False), with_bytes=True
     )
     assert again.status is CacheStatus.BYPASS or again.status is CacheStatus.MISS
-    sweep = await Evictor(cache).sweep(now=now + 10)
+    # Expired, but stored moments ago: a response may still name it, so it stays a while.
+    assert (await Evictor(cache, grace=300.0).sweep(now=now + 10)).expired == 0
+    sweep = await Evictor(cache, grace=300.0).sweep(now=now + 310)
     assert sweep.expired == 1 and await _ids(cache) == {lasting_entry.id}
     assert not await cache.store.exists(short_entry.blob_id)
 
@@ -187,6 +189,20 @@ async def test_identical_requests_share_a_generation_only_within_what_they_may_r
     )
     # a's private flight, the shared flight (b, joined by a), c's private flight.
     assert calls == 3
+    # Clients passing their own upstream keys never share a generation (or its failure).
+    fresh = tiny_request("a kite over the dunes, at noon")
+    await asyncio.gather(
+        cache.generate(
+            dataclasses.replace(fresh, api_key="key-1"), CacheControls(), b, with_bytes=True
+        ),
+        cache.generate(
+            dataclasses.replace(fresh, api_key="key-2"), CacheControls(), b, with_bytes=True
+        ),
+        cache.generate(
+            dataclasses.replace(fresh, api_key="key-2"), CacheControls(), b, with_bytes=True
+        ),
+    )
+    assert calls == 5
     private_entry, shared_entry = results[0].images[0].entry, results[1].images[0].entry
     assert private_entry is not None and private_entry.private and private_entry.tenant == "team-a"
     assert shared_entry is not None and not shared_entry.private

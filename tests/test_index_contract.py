@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import qdrant_edge as qe
+from qdrant_client import models
 
 from proxy.cache.tenancy import Viewer
 from proxy.index.base import Entry, SemanticIndex, Where, entry_id
@@ -166,6 +168,25 @@ async def test_tenancy_is_a_filter_inside_every_query(index: SemanticIndex) -> N
         assert await index.count(where.narrow(blob_id=blob)) == len(ids), viewer
         for entry in (shared_a, private_a, shared_b):
             assert viewer.sees(entry) == (entry.id in ids), (viewer, entry.tenant)
+
+
+async def test_entries_from_before_tenancy_become_the_default_tenants_shared_ones(
+    index: SemanticIndex,
+) -> None:
+    old = _entry("k-old", "5" * 64 + ".png")
+    payload = {k: v for k, v in old.payload().items() if k not in ("tenant", "private", "audience")}
+    if isinstance(index, EdgeIndex):  # written as the previous version wrote it
+        index.shard.update(
+            qe.UpdateOperation.upsert_points([qe.Point(old.id, _vector(1).tolist(), payload)])
+        )
+    else:
+        assert isinstance(index, QdrantServerIndex)
+        point = models.PointStruct(id=old.id, vector=_vector(1).tolist(), payload=payload)
+        await index.client.upsert(index.collection, [point], wait=True)
+    assert await index.exact("k-old", 5, Viewer("default").where()) == []
+    assert await index.upgrade() == 1
+    assert await index.exact("k-old", 5, Viewer("team-x").where()) == [old]
+    assert await index.upgrade() == 0
 
 
 async def test_scroll_pages_orders_and_filters(index: SemanticIndex) -> None:

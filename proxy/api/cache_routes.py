@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 import time
 import uuid
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -40,9 +41,10 @@ from proxy.auth import DEFAULT_TENANT, valid_tenant
 from proxy.cache.admin import CacheAdmin, Exported, Order
 from proxy.cache.service import Owner
 from proxy.cache.tenancy import Viewer
+from proxy.embedding import EMBEDDING_DIM
 from proxy.errors import NotFound, NotReady
 from proxy.index.base import Entry, IndexUnavailable, Where
-from proxy.store import StoreError
+from proxy.store import BlobStore, StoreError
 
 if TYPE_CHECKING:
     from proxy.app import Services
@@ -346,21 +348,35 @@ async def import_page(request: Request[Any, Any, Any]) -> Response[bytes]:
     services = services_of(request)
     authorize(request, services, allow="admin")
     body = _decode(await request.body(), ImportRequest)
-    items = []
-    for number, item in enumerate(body.entries):
-        try:
-            entry = Entry.from_payload(item.entry)
-        except TypeError as error:
-            raise InvalidRequest(
-                f"entries[{number}] is not a cache entry: {error}", param="entries"
-            ) from None
-        vector = np.asarray(item.vector, dtype=np.float32)
-        items.append(Exported(entry, vector, _base64(item.image, f"entries[{number}].image")))
+    items = [_archived(item, f"entries[{number}]") for number, item in enumerate(body.entries)]
     try:
         imported = await _unavailable(_admin(services).load(items, body.embedding_model))
     except ValueError as error:
         raise InvalidRequest(str(error), param="entries") from None
     return _json({"object": "cache.import", "imported": imported})
+
+
+def _archived(item: ArchivedEntry, param: str) -> Exported:
+    """An archived entry, checked whole before anything is written: a payload of the wrong
+    shape would otherwise fail every later lookup that met it."""
+    try:
+        entry = msgspec.convert(item.entry, type=Entry)
+        BlobStore.media_type_of(entry.blob_id)
+    except (msgspec.ValidationError, ValueError) as error:
+        raise InvalidRequest(f"{param} is not a cache entry: {error}", param=param) from None
+    numbers = (entry.created_at, entry.generation_seconds, entry.energy_wh, entry.hits)
+    problems = [
+        (entry.id != _entry_id(entry.id), "its id is not a UUID"),
+        (not valid_tenant(entry.tenant), "its tenant is not a valid tenant name"),
+        (entry.media_type not in MEDIA_TYPES.values(), "its media type is not an image's"),
+        (not all(math.isfinite(x) and x >= 0 for x in numbers), "a number is negative"),
+        (len(item.vector) != EMBEDDING_DIM, f"its vector has not {EMBEDDING_DIM} numbers"),
+    ]
+    for failed, why in problems:
+        if failed:
+            raise InvalidRequest(f"{param} is not a cache entry: {why}.", param=param)
+    vector = np.asarray(item.vector, dtype=np.float32)
+    return Exported(entry, vector, _base64(item.image, f"{param}.image"))
 
 
 def _decode(raw: bytes, kind: type[_T]) -> _T:

@@ -120,7 +120,8 @@ def _upstream_key(request: Request[Any, Any, Any], services: Services) -> str | 
     client keys configured the bearer token itself. None: the proxy's own key is used."""
     key = request.headers.get("x-upstream-api-key", "").strip()
     if not key and not services.keys.clients:
-        key = bearer(request) or ""
+        token = bearer(request) or ""
+        key = "" if services.keys.holder(token) else token  # never forward a proxy key
     if not key and not services.settings.upstream_api_key:
         raise Unauthorized(
             "This proxy sends your own key to the upstream images API: pass it as the bearer "
@@ -143,7 +144,7 @@ def _image_data(
         )
     if image.blob_id is not None:
         url = image_url(request, services, image.blob_id, viewer)
-    else:  # not stored (no-store): nothing to link to, so the image travels in the URL itself
+    else:  # not cached (no-store, or caching failed): the image travels in the URL itself
         assert image.data is not None
         url = f"data:{image.media_type};base64,{base64.b64encode(image.data).decode()}"
     return ImageData(url=url, revised_prompt=image.revised_prompt)
@@ -178,7 +179,7 @@ async def get_image_file(request: Request[Any, Any, Any], name: FromPath[str]) -
     except (ValueError, KeyError):
         return _no_image(name)
     viewer = _file_reader(request, services, name)
-    if viewer is not None and not viewer.admin:
+    if not viewer.admin:
         try:
             visible = await services.index.count(viewer.where(Where(blob_id=name)))
         except IndexUnavailable:
@@ -209,9 +210,9 @@ def _no_image(name: str) -> Response[bytes]:
     return error_response(404, f"No image named {name!r}.", code="not_found")
 
 
-def _file_reader(request: Request[Any, Any, Any], services: Services, name: str) -> Viewer | None:
+def _file_reader(request: Request[Any, Any, Any], services: Services, name: str) -> Viewer:
     """Who fetches an image: the tenant its URL was signed for, else the holder of the
-    request's key; None when no client keys are configured and neither is given."""
+    request's key (tenant ``default`` when no client keys are configured)."""
     params = request.query_params
     if "signature" in params:
         try:
@@ -225,8 +226,6 @@ def _file_reader(request: Request[Any, Any, Any], services: Services, name: str)
         except ValueError:
             raise Forbidden("This image URL's signature is not valid.") from None
         return Viewer(tenant, sharing_of(services))
-    if bearer(request) is None and not services.keys.clients:
-        return None
     return viewer_of(authorize(request, services, allow="any"), services)
 
 

@@ -14,11 +14,13 @@ path. Each sweep:
        value = generation seconds x (1 + hits) x 0.5 ** (time since last use / half-life)
 
    the idea of NIRVANA's LCBFU policy (NSDI 2024): what was costly to make and is often reused is
-   kept, and the value of both fades while nobody asks for it. An entry used (stored or served)
-   within ``--eviction-grace-seconds`` is never evicted, so no entry goes while a response that
-   names it is still being written or its URL fetched;
+   kept, and the value of both fades while nobody asks for it;
 4. every ``--orphan-grace-seconds``, deletes images that no entry shows and that are older than
    that (an image is written before its entry, so a younger one may be a write in progress).
+
+An entry used (stored or served) within ``--eviction-grace-seconds``, or served while the sweep
+runs, is never removed, expired or not: no entry goes while a response that names it is still
+being written or its URL fetched. (Expired entries are never served, grace or not.)
 """
 
 from __future__ import annotations
@@ -130,7 +132,12 @@ class Evictor:
         found: dict[str, Entry] = {}
         for where in wheres:
             found.update((entry.id, entry) for entry in await self._all_entries(where))
-        return list(found.values())
+        return [entry for entry in found.values() if not self._in_use(entry, now)]
+
+    def _in_use(self, entry: Entry, now: float) -> bool:
+        """Stored or served within the grace period, or served since usage was written back
+        (while this sweep read the index): a response may still name it."""
+        return now - entry.last_used < self.grace or entry.id in self.cache.usage
 
     async def _all_entries(self, where: Where = EVERYTHING) -> list[Entry]:
         entries: list[Entry] = []
@@ -156,7 +163,7 @@ class Evictor:
         for entry in sorted(live, key=lambda e: value(e, now, self.half_life)):
             if not self._over(count, size):
                 break
-            if now - entry.last_used < self.grace:
+            if self._in_use(entry, now):
                 protected += 1
                 continue
             evicted.append(entry)

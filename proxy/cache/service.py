@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import dataclasses
 import functools
+import hashlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -71,7 +72,8 @@ class ServedImage:
     data: bytes | None
     """The bytes, when the caller asked for them or the image was just generated."""
     blob_id: str | None
-    """Where the image is stored; None when it was not stored (``no-store``, store failure)."""
+    """Where the image is stored; None when it was not cached (``no-store``, a store or index
+    failure), and its URL must carry the image itself."""
     entry: Entry | None
     match: str | None
     """``exact`` or ``semantic`` for a cached image, None for one generated for this request."""
@@ -130,6 +132,10 @@ class Usage:
     def hit(self, entry_id: str, when: float) -> None:
         hits, _ = self._hits.get(entry_id, (0, 0.0))
         self._hits[entry_id] = (hits + 1, when)
+
+    def __contains__(self, entry_id: object) -> bool:
+        """Whether the entry was served since usage was last written back."""
+        return entry_id in self._hits
 
     def take(self) -> dict[str, tuple[int, float]]:
         """Every hit counted since the last call, by entry id."""
@@ -237,6 +243,8 @@ class ImageCache:
                 produced, joined = await work(), False
             else:
                 flight = viewer.flight(query.key, controls.private)
+                if request.api_key:  # a client's own upstream key: its misses are its own
+                    flight += "/key:" + hashlib.sha256(request.api_key.encode()).hexdigest()
                 produced, joined = await self.flights.run(flight, work)
             if not produced:
                 raise BackendFailed(f"the backend returned no image for {need} requested")
@@ -487,9 +495,11 @@ class ImageCache:
             self.metrics.cache_errors.labels("store", "write").inc()
             return None, None
         except IndexUnavailable as error:
+            # The stored image is an orphan (collected later): no URL may name it, since the
+            # file route serves an image only while a visible entry shows it.
             log.warning("cannot index a generated image, serving it uncached: %s", error)
             self.metrics.cache_errors.labels("index", "write").inc()
-            return entry.blob_id, None
+            return None, None
         return entry.blob_id, entry
 
     async def embed(self, text: str) -> Vector:

@@ -15,6 +15,7 @@ __all__ = [
     "EVERYTHING",
     "FLOAT_INDEXES",
     "KEYWORD_INDEXES",
+    "LEGACY_OWNER",
     "SHARED",
     "Candidate",
     "Entry",
@@ -156,6 +157,9 @@ class Where:
 
 EVERYTHING = Where()
 
+LEGACY_OWNER = {"tenant": "default", "private": False, "audience": SHARED}
+"""The owner of an entry stored before entries had one."""
+
 
 @dataclass(frozen=True, slots=True)
 class Page:
@@ -203,6 +207,12 @@ class SemanticIndex(ABC):
         """Background upkeep (index optimisation), never called on the request path. True when
         something was done."""
         return False
+
+    @abstractmethod
+    async def upgrade(self) -> int:
+        """Bring entries stored before tenancy existed up to date: an entry without an owner
+        becomes the ``default`` tenant's shared entry (as it was served before). Called by
+        ``open``; returns how many entries changed."""
 
     async def erase(self) -> None:  # noqa: B027 - optional hook
         """Make deleted entries unrecoverable from the index's own files, where deleting only

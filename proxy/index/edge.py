@@ -27,6 +27,7 @@ from proxy.index.base import (
     EVERYTHING,
     FLOAT_INDEXES,
     KEYWORD_INDEXES,
+    LEGACY_OWNER,
     Candidate,
     Entry,
     IndexUnavailable,
@@ -83,6 +84,9 @@ class EdgeIndex(SemanticIndex):
         """Segment size above which Edge builds HNSW (Edge's default when None); for tests."""
         self._shard: Any = None
         self._write_lock = asyncio.Lock()
+        self._maintain_lock = asyncio.Lock()
+        """One optimise-and-swap at a time: a second would swap in a copy that misses the
+        first's replayed writes (and deletes: a purge would come back)."""
         self._replay: list[qe.UpdateOperation] | None = None
 
     @property
@@ -115,6 +119,7 @@ class EdgeIndex(SemanticIndex):
         for name, schema in schemas.items():
             if name not in existing:
                 self._shard.update(qe.UpdateOperation.create_field_index(name, schema))
+        await self.upgrade()
         info = self._shard.info()
         log.info(
             "Qdrant Edge index at %s: %d points, %d indexed",
@@ -239,6 +244,14 @@ class EdgeIndex(SemanticIndex):
         info = self.shard.info()
         return max(0, int(info.points_count) - int(info.indexed_vectors_count))
 
+    async def upgrade(self) -> int:
+        legacy = qe.Filter(must=[qe.IsEmptyCondition("audience")])
+        count = int(self.shard.count(qe.CountRequest(exact=True, filter=legacy)))
+        if count:
+            await self._apply(qe.UpdateOperation.set_payload_by_filter(legacy, LEGACY_OWNER))
+            log.info("%d entries from before tenancy are now the default tenant's, shared", count)
+        return count
+
     async def erase(self) -> None:
         """Rewrite the shard from its live points (in a child process, like ``maintain``): a
         deleted point's payload otherwise stays in Edge's files until segments are rebuilt."""
@@ -251,8 +264,12 @@ class EdgeIndex(SemanticIndex):
         is copied; reads never wait except for the swap itself (closing and loading, tens of
         milliseconds), which runs on the event loop between two requests.
         """
-        if self._shard is None or (not force and self.unindexed() < self.optimize_after):
-            return False
+        async with self._maintain_lock:
+            if self._shard is None or (not force and self.unindexed() < self.optimize_after):
+                return False
+            return await self._optimize_and_swap(rewrite)
+
+    async def _optimize_and_swap(self, rewrite: bool) -> bool:
         started = time.perf_counter()
         async with self._write_lock:
             self._shard.flush()

@@ -21,6 +21,7 @@ from proxy.index.base import (
     EVERYTHING,
     FLOAT_INDEXES,
     KEYWORD_INDEXES,
+    LEGACY_OWNER,
     Candidate,
     Entry,
     IndexUnavailable,
@@ -108,7 +109,24 @@ class QdrantServerIndex(SemanticIndex):
             raise IndexUnavailable(
                 f"cannot open Qdrant collection {self.collection!r}: {error}"
             ) from error
+        await self.upgrade()
         log.info("Qdrant collection %r at %s is open", self.collection, self.url)
+
+    async def upgrade(self) -> int:
+        legacy = models.Filter(
+            must=[models.IsEmptyCondition(is_empty=models.PayloadField(key="audience"))]
+        )
+        try:
+            count = (await self.client.count(self.collection, count_filter=legacy)).count
+            if count:
+                await self.client.set_payload(
+                    self.collection, payload=LEGACY_OWNER, points=legacy, wait=True
+                )
+        except Exception as error:
+            raise IndexUnavailable(f"cannot upgrade old entries: {error}") from error
+        if count:
+            log.info("%d entries from before tenancy are now the default tenant's, shared", count)
+        return int(count)
 
     async def close(self) -> None:
         if self._client is not None:
