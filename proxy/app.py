@@ -26,6 +26,7 @@ from proxy.accounting import Accountant, CostModel
 from proxy.api.routes import routes
 from proxy.auth import KeyRing, UrlSigner, load_url_secret
 from proxy.cache.admin import CacheAdmin
+from proxy.cache.admission import CircuitBreaker, GenerationGate, RateLimiter
 from proxy.cache.decision import MatchPolicy
 from proxy.cache.eviction import Evictor
 from proxy.cache.service import ImageCache
@@ -52,6 +53,7 @@ class Services:
     accountant: Accountant
     keys: KeyRing
     signer: UrlSigner
+    limiter: RateLimiter
     backend: ImageBackend
     index: SemanticIndex
     embedder: Embedder
@@ -148,6 +150,8 @@ async def _warm_up(services: Services) -> None:
         energy_estimate_wh=services.accountant.costs.energy_wh,
         candidates=settings.candidates,
         ttl=settings.ttl,
+        gate=GenerationGate(settings.max_generations, settings.generation_queue),
+        breaker=CircuitBreaker(settings.breaker_failures, settings.breaker_seconds),
     )
     services.admin = CacheAdmin(services.cache, settings.embedding_model)
     services.evictor = Evictor(
@@ -277,6 +281,7 @@ def create_app(
         accountant=Accountant(metrics, costs),
         keys=KeyRing.from_settings(settings.api_keys, settings.keys_file, settings.admin_keys),
         signer=UrlSigner(load_url_secret(settings.url_secret, settings.data_dir), settings.url_ttl),
+        limiter=RateLimiter(settings.rate_limit),
         backend=backend,
         index=_build_index(settings),
         embedder=build_embedder(settings),

@@ -7,12 +7,16 @@ by ``backends.http_errors``::
     ├── Forbidden        403  a client key on an admin route, an admin key on a client's, or a
     │                         forged or expired image URL
     ├── NotFound         404  no such cache entry (or none the caller may see)
+    ├── Overloaded       429  the generation queue is full (Retry-After)
+    ├── RateLimited      429  the key's request rate limit is reached (Retry-After)
     ├── NotReady         503  the proxy is still starting, or failed to start
+    ├── CircuitOpen      503  the backend is unreachable; generations fail fast (Retry-After)
     └── NotCached        504  ``only-if-cached`` and the cache cannot answer the whole request
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -21,11 +25,14 @@ from litestar import Request, Response
 from backends.http_errors import error_response
 
 __all__ = [
+    "CircuitOpen",
     "Forbidden",
     "NotCached",
     "NotFound",
     "NotReady",
+    "Overloaded",
     "ProxyError",
+    "RateLimited",
     "Unauthorized",
     "proxy_exception_handlers",
 ]
@@ -63,6 +70,31 @@ class NotReady(ProxyError):
     status_code = 503
     error_type = "server_error"
     code = "not_ready"
+
+
+class _RetryLater(ProxyError):
+    """An error that says when to try again."""
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message, headers={"Retry-After": str(max(1, math.ceil(retry_after)))})
+
+
+class Overloaded(_RetryLater):
+    status_code = 429
+    error_type = "requests"
+    code = "rate_limit_exceeded"
+
+
+class RateLimited(_RetryLater):
+    status_code = 429
+    error_type = "requests"
+    code = "rate_limit_exceeded"
+
+
+class CircuitOpen(_RetryLater):
+    status_code = 503
+    error_type = "server_error"
+    code = "backend_unavailable"
 
 
 class NotCached(ProxyError):

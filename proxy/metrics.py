@@ -8,7 +8,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from backends.base import BackendError
 from proxy.cache.verify import REASONS
 
-__all__ = ["JUDGE_VERDICTS", "Metrics"]
+__all__ = ["CIRCUIT_STATES", "JUDGE_VERDICTS", "Metrics"]
 
 # Every label value a counter can take, known in advance: each series is exported from the start
 # at zero, so the first increment shows in rate() and every dashboard query has data.
@@ -25,6 +25,8 @@ CACHE_ERRORS = (
     ("index", "evict"),
     ("store", "evict"),
 )
+REJECTION_REASONS = ("queue_full", "rate_limited", "circuit_open")
+CIRCUIT_STATES = {"closed": 0, "half_open": 1, "open": 2}
 EVICTION_REASONS = ("expired", "capacity", "deleted", "purged", "orphan_image")
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
@@ -163,6 +165,23 @@ class Metrics:
             ["reason"],
             registry=r,
         )
+        self.rejections = Counter(
+            "memoaized_rejections",
+            "Requests refused to protect the service: queue_full (429), rate_limited (429), "
+            "circuit_open (503, the backend is unreachable).",
+            ["reason"],
+            registry=r,
+        )
+        self.circuit_state = Gauge(
+            "memoaized_backend_circuit_state",
+            "The backend's circuit breaker: 0 closed, 1 half-open (probing), 2 open.",
+            registry=r,
+        )
+        self.queued = Gauge(
+            "memoaized_generations_queued",
+            "Generations waiting for a slot (--max-generations).",
+            registry=r,
+        )
         self.in_flight = Gauge(
             "memoaized_generations_in_flight",
             "Backend generations running now.",
@@ -190,6 +209,8 @@ class Metrics:
             self.cache_errors.labels(component, operation)
         for reason in EVICTION_REASONS:
             self.evictions.labels(reason)
+        for reason in REJECTION_REASONS:
+            self.rejections.labels(reason)
 
 
 def _subclass_names(cls: type[Exception]) -> list[str]:

@@ -280,6 +280,27 @@ class Settings:
         "Largest request body of the admin routes that upload images (cache add and import).",
         default=64 * 2**20,
     )
+    max_generations: int = _opt(
+        "Backend generations run at once; more wait in the queue. Hits never wait.", default=4
+    )
+    generation_queue: int = _opt(
+        "Generations that may wait for a slot; beyond that a miss gets 429 with Retry-After.",
+        default=32,
+    )
+    breaker_failures: int = _opt(
+        "Consecutive unreachable-backend errors that open the circuit breaker: generations then "
+        "fail fast with 503 and Retry-After (0: never).",
+        default=5,
+    )
+    breaker_seconds: float = _opt(
+        "Seconds the circuit stays open before one probe generation is let through.",
+        default=10.0,
+    )
+    rate_limit: float = _opt(
+        "Requests per minute per client key on the image route, in bursts of as many "
+        "(0: no limit); beyond it 429 with Retry-After.",
+        default=0.0,
+    )
     allow_unauthenticated: bool = _opt(
         "Listen on a non-loopback address with no client keys configured (anyone who can "
         "reach the proxy can then use it).",
@@ -317,10 +338,15 @@ class Settings:
             raise ValueError(f"candidates must be at least 1, not {self.candidates}")
         if self.sharing not in ("org", "tenant"):
             raise ValueError(f"sharing must be `org` or `tenant`, not {self.sharing!r}")
-        for name in ("ttl", "max_entries", "max_bytes"):
+        for name in ("max_generations", "generation_queue"):
+            if getattr(self, name) < 1 and not (
+                name == "generation_queue" and self.generation_queue == 0
+            ):
+                raise ValueError(f"{name} must be at least 1")
+        for name in ("ttl", "max_entries", "max_bytes", "breaker_failures", "rate_limit"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be 0 (no limit) or positive")
-        for name in ("url_ttl", "eviction_seconds", "eviction_half_life"):
+        for name in ("url_ttl", "eviction_seconds", "eviction_half_life", "breaker_seconds"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
 

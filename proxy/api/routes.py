@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import hashlib
 import math
 import time
 from typing import TYPE_CHECKING, Any
@@ -37,7 +38,7 @@ from proxy.api.cache_routes import cache_routes
 from proxy.cache.controls import CacheControls, CacheOptions
 from proxy.cache.service import CacheResult, ServedImage
 from proxy.cache.tenancy import Viewer
-from proxy.errors import Forbidden, NotReady, Unauthorized
+from proxy.errors import Forbidden, NotReady, RateLimited, Unauthorized
 from proxy.index.base import IndexUnavailable, Where
 from proxy.settings import PLACEHOLDER_NOTICE, Settings
 from proxy.store import BlobNotFound, StoreError
@@ -62,6 +63,7 @@ async def create_image(request: Request[Any, Any, Any]) -> Response[bytes]:
     started = time.perf_counter()
     services = services_of(request)
     viewer = viewer_of(authorize(request, services), services)
+    _limit_rate(request, services)
     raw = await request.body()
     try:
         body = msgspec.json.decode(raw, type=ProxyImagesRequest)
@@ -113,6 +115,22 @@ async def create_image(request: Request[Any, Any, Any]) -> Response[bytes]:
         f"generate;dur={result.generation_seconds * 1000:.1f}, total;dur={elapsed * 1000:.1f}"
     )
     return Response(msgspec.json.encode(payload), media_type=MediaType.JSON, headers=headers)
+
+
+def _limit_rate(request: Request[Any, Any, Any], services: Services) -> None:
+    """The per-key rate limit (``--rate-limit``); without a key, per client address."""
+    if services.limiter.per_minute <= 0:
+        return
+    token = bearer(request)
+    if token:
+        key = "key:" + hashlib.sha256(token.encode()).hexdigest()
+    else:
+        key = "address:" + (request.client.host if request.client else "unknown")
+    try:
+        services.limiter.check(key)
+    except RateLimited:
+        services.metrics.rejections.labels("rate_limited").inc()
+        raise
 
 
 def _upstream_key(request: Request[Any, Any, Any], services: Services) -> str | None:

@@ -27,15 +27,16 @@ import numpy.typing as npt
 
 from backends.base import BackendError, BackendFailed, Generation, GenerationRequest, ImageBackend
 from proxy.auth import DEFAULT_TENANT
+from proxy.cache.admission import CircuitBreaker, GenerationGate
 from proxy.cache.canonical import Partition
 from proxy.cache.controls import CacheControls
 from proxy.cache.decision import MatchPolicy, Query
 from proxy.cache.singleflight import SingleFlight
 from proxy.cache.tenancy import Viewer
 from proxy.embedding import Embedder
-from proxy.errors import NotCached
+from proxy.errors import CircuitOpen, NotCached, Overloaded
 from proxy.index.base import Candidate, Entry, IndexUnavailable, SemanticIndex, Where, entry_id
-from proxy.metrics import Metrics
+from proxy.metrics import CIRCUIT_STATES, Metrics
 from proxy.store import BlobNotFound, BlobStore, StoreError
 
 __all__ = [
@@ -186,6 +187,8 @@ class ImageCache:
         energy_estimate_wh: Callable[[str], float],
         candidates: int = 8,
         ttl: float = 0.0,
+        gate: GenerationGate | None = None,
+        breaker: CircuitBreaker | None = None,
     ) -> None:
         self.backend = backend
         self.index = index
@@ -199,6 +202,10 @@ class ImageCache:
         """Nearest neighbours fetched per lookup (at least n)."""
         self.ttl = ttl
         """Seconds an entry may be served after it was stored (0: no limit)."""
+        self.gate = gate or GenerationGate(concurrency=8, queue=1024)
+        self.breaker = breaker or CircuitBreaker(failures=0, cooldown=10.0)
+        metrics.queued.set_function(lambda: self.gate.waiting)
+        metrics.circuit_state.set_function(lambda: CIRCUIT_STATES[self.breaker.state])
         self.flights: SingleFlight[tuple[ServedImage, ...]] = SingleFlight()
         self.usage = Usage()
         self.blob_locks = KeyedLocks()
@@ -448,14 +455,22 @@ class ImageCache:
         return tuple(images)
 
     async def _call_backend(self, request: GenerationRequest) -> Generation:
-        self.metrics.in_flight.inc()
+        """One backend call, through the circuit breaker and the generation gate: only
+        generations wait for a slot, never hits."""
         try:
-            generation = await self.backend.generate(request)
+            async with self.breaker.call(), self.gate.slot():
+                self.metrics.in_flight.inc()
+                try:
+                    generation = await self.backend.generate(request)
+                finally:
+                    self.metrics.in_flight.dec()
         except BackendError as error:
             self.metrics.backend_errors.labels(type(error).__name__).inc()
             raise
-        finally:
-            self.metrics.in_flight.dec()
+        except (Overloaded, CircuitOpen) as error:
+            reason = "queue_full" if isinstance(error, Overloaded) else "circuit_open"
+            self.metrics.rejections.labels(reason).inc()
+            raise
         self.metrics.generation_seconds.labels(self.backend.name, request.model).observe(
             generation.seconds
         )
