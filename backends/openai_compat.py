@@ -147,6 +147,13 @@ class OpenAIBackend(ImageBackend):
                 raise BackendUnavailable(
                     f"the upstream images API timed out ({type(error).__name__})"
                 ) from None
+            except httpx.TransportError as error:
+                # The connection broke mid-request (the upstream died or restarted): it is
+                # unavailable, not failing. Not retried: it may have generated already.
+                raise BackendUnavailable(
+                    f"the upstream images API dropped the connection ({type(error).__name__})",
+                    retry_after="5",
+                ) from None
             except httpx.HTTPError as error:
                 raise BackendFailed(
                     f"the upstream images API failed: {type(error).__name__}"

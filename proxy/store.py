@@ -242,6 +242,25 @@ class BlobStore:
         """(blob id, bytes, Unix time last written) of every image. Reads the whole listing."""
         return await self._in_thread(self._list_sync)
 
+    async def remove_stages(self, before: float) -> int:
+        """Delete staging files a crash left behind in a local store (written before the Unix
+        time ``before``); returns how many. Object stores never show partial objects."""
+        if self._local_root is None:
+            return 0
+        return await self._in_thread(self._remove_stages_sync, before)
+
+    def _remove_stages_sync(self, before: float) -> int:
+        assert self._local_root is not None
+        removed = 0
+        for stage in (self._local_root / "images").glob("*/.*.tmp"):
+            try:
+                if stage.stat().st_mtime < before:
+                    stage.unlink()
+                    removed += 1
+            except FileNotFoundError:  # finished (renamed) or removed meanwhile
+                continue
+        return removed
+
     async def close(self) -> None:
         """Release the store. Idempotent; any later call raises ``StoreError``."""
         self._closed = True

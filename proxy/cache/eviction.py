@@ -193,5 +193,8 @@ class Evictor:
                         log.warning("cannot delete orphaned image %s: %s", blob_id, error)
                         continue
                     collected += 1
+        stages = await self.cache.store.remove_stages(before=now - self.orphan_grace)
+        if stages:
+            log.info("removed %d staging files a crash left behind", stages)
         self.cache.metrics.evictions.labels("orphan_image").inc(collected)
         return collected

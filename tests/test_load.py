@@ -1,0 +1,257 @@
+"""Under load and faults, over loopback, against live processes (tiny pipeline): no 5xx beyond
+the backend being down, every answer a valid OpenAI body, memory bounded, single-flight holding,
+the backend killed and brought back, and the proxy killed with SIGKILL mid-write.
+
+Prompts are real: DiffusionDB prompts and COCO captions from ../shared/data. Every loop here is
+bounded in time and in count.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import msgspec
+import pytest
+
+from backends.images_api import ImagesResponse
+from bench.latency import load_captions, load_prompts
+from proxy.index.base import Where
+from proxy.index.edge import EdgeIndex
+from proxy.store import BlobStore
+from tests.conftest import LiveServer, serve_tiny
+
+pytestmark = pytest.mark.slow
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@dataclass
+class Answer:
+    prompt: str
+    status: int
+    cache: str
+    entry: str
+    at: float
+    retry_after: str | None = None
+
+
+@dataclass
+class Mix:
+    """Repeats of seeded prompts, rewordings of them, and new prompts."""
+
+    seeded: list[str]
+    fresh: list[str]
+    rng: random.Random = field(default_factory=lambda: random.Random(5))
+
+    def next(self) -> str:
+        draw = self.rng.random()
+        if draw < 0.6:
+            return self.rng.choice(self.seeded)
+        if draw < 0.85:
+            return _reword(self.rng.choice(self.seeded))
+        return self.fresh.pop()
+
+
+def _reword(prompt: str) -> str:
+    if prompt.startswith("A "):
+        return prompt[2:]  # a caption without its article
+    return prompt.rsplit(",", 1)[0] if "," in prompt else prompt + "."
+
+
+def _prompts() -> tuple[list[str], list[str]]:
+    rng = random.Random(3)
+    prompts, captions = load_prompts(DATA), load_captions(DATA)
+    rng.shuffle(prompts)
+    rng.shuffle(captions)
+    return prompts[:20] + captions[:20], prompts[20:420] + captions[20:420]
+
+
+async def ask(client: httpx.AsyncClient, prompt: str, size: str = "256x256") -> Answer:
+    """One request; its answer checked as an OpenAI body. Status 0: the proxy was gone."""
+    body = {"prompt": prompt, "size": size, "response_format": "url"}
+    try:
+        response = await client.post("/v1/images/generations", json=body)
+    except httpx.TransportError:  # the proxy itself is gone (killed on purpose)
+        return Answer(prompt, 0, "", "", time.monotonic())
+    if response.status_code == 200:
+        parsed = msgspec.json.decode(response.content, type=ImagesResponse)
+        assert parsed.data and parsed.data[0].url, response.text
+    else:
+        error = response.json()["error"]
+        assert set(error) == {"message", "type", "param", "code"}, error
+    return Answer(
+        prompt,
+        response.status_code,
+        response.headers.get("x-cache", ""),
+        response.headers.get("x-cache-entry", ""),
+        time.monotonic(),
+        response.headers.get("retry-after"),
+    )
+
+
+async def load(
+    url: str, next_prompt: Callable[[], str], clients: int, seconds: float
+) -> list[Answer]:
+    """``clients`` request loops for ``seconds`` (a loop ends early if the proxy is gone)."""
+    answers: list[Answer] = []
+    deadline = time.monotonic() + seconds
+    async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+
+        async def loop() -> None:
+            while time.monotonic() < deadline:
+                answers.append(await ask(client, next_prompt()))
+                if answers[-1].status == 0:
+                    return
+
+        await asyncio.gather(*(loop() for _ in range(clients)))
+    return answers
+
+
+async def burst(url: str, prompt: str, count: int) -> list[Answer]:
+    """``count`` identical requests at once."""
+    async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+        return list(await asyncio.gather(*(ask(client, prompt) for _ in range(count))))
+
+
+def _seed(url: str, prompts: list[str]) -> None:
+    with httpx.Client(base_url=url, timeout=60) as client:
+        for prompt in prompts:
+            body = {"prompt": prompt, "size": "256x256", "response_format": "url"}
+            assert client.post("/v1/images/generations", json=body).status_code == 200
+
+
+def _rss_mib(pid: int) -> float:
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        return next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS:"))
+
+
+def test_mixed_load_answers_everything_and_keeps_single_flight(
+    live_server: Callable[..., LiveServer], tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    proxy = live_server(*serve_tiny(tmp_path / "data", tiny_model_dir))
+    seeded, fresh = _prompts()
+    _seed(proxy.url, seeded)
+    assert proxy.process is not None
+    rss_before = _rss_mib(proxy.process.pid)
+
+    async def scenario() -> tuple[list[Answer], list[Answer]]:
+        background = asyncio.create_task(load(proxy.url, Mix(seeded, fresh).next, 16, 10.0))
+        await asyncio.sleep(3)
+        same = "forty identical lanterns drifting over a harbour at night"
+        return await background, await burst(proxy.url, same, 24)
+
+    answers, identical = asyncio.run(scenario())
+    rss_after = _rss_mib(proxy.process.pid)
+    print(f"\n{len(answers)} requests in 10 s; proxy RSS {rss_before:.0f} -> {rss_after:.0f} MiB")
+    assert len(answers) > 100
+    assert {a.status for a in answers} == {200}  # no 5xx, and no 429 at this load
+    outcomes = {a.cache for a in answers}
+    assert {"HIT", "MISS"} <= outcomes
+    assert rss_after - rss_before < 300  # bounded: no per-request growth to speak of
+    # Twenty-four identical new prompts at once: one generation, everyone gets its entry.
+    assert sorted(a.cache for a in identical) == ["HIT"] * 23 + ["MISS"]
+    assert len({a.entry for a in identical}) == 1
+
+
+def test_the_backend_killed_and_restarted_under_load(
+    live_server: Callable[..., LiveServer], tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    sd = live_server(
+        "sd-server", "--sd-model", str(tiny_model_dir), "--data-dir", str(tmp_path / "sd")
+    )
+    proxy = live_server(
+        "serve",
+        "--data-dir", str(tmp_path / "proxy"),
+        "--backend", "openai",
+        "--upstream-url", sd.url + "/v1",
+        "--default-model", "tiny-sd",
+        "--upstream-retries", "0",
+        "--breaker-failures", "2",
+        "--breaker-seconds", "1",
+    )  # fmt: skip
+    seeded, fresh = _prompts()
+    _seed(proxy.url, seeded[:10])
+
+    async def scenario() -> tuple[list[Answer], float, float]:
+        mix = Mix(seeded[:10], fresh)
+        background = asyncio.create_task(load(proxy.url, mix.next, 4, 24.0))
+        await asyncio.sleep(3)
+        assert sd.process is not None
+        sd.process.send_signal(signal.SIGKILL)
+        sd.process.wait()
+        down_at = time.monotonic()
+        await asyncio.sleep(4)
+        sd.stop()  # closes its log; the process is gone already
+        await asyncio.to_thread(sd.start)  # the same port, as a restarted pod would be
+        up_at = time.monotonic()
+        return await background, down_at, up_at
+
+    answers, down_at, up_at = asyncio.run(scenario())
+    print(f"\n{len(answers)} answers; backend down for {up_at - down_at:.1f} s")
+    statuses = {a.status for a in answers}
+    assert statuses <= {200, 503}, statuses  # never 500 or 502: down is "unavailable"
+    for a in answers:
+        if a.status == 503:
+            assert a.retry_after and down_at <= a.at, a
+    down = [a for a in answers if down_at + 0.5 < a.at < up_at]
+    hits_while_down = [a for a in down if a.prompt in seeded[:10]]
+    assert hits_while_down and all(a.status == 200 for a in hits_while_down)
+    assert any(a.status == 503 for a in down)
+    recovered = [a for a in answers if a.at > up_at + 2 and a.cache == "MISS"]
+    assert recovered and all(a.status == 200 for a in recovered)
+    late_failures = [a for a in answers if a.at > up_at + 2 and a.status != 200]
+    assert late_failures == []
+
+
+def test_sigkill_mid_write_loses_no_acknowledged_entry(
+    live_server: Callable[..., LiveServer], tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    data = tmp_path / "data"
+    proxy = live_server(*serve_tiny(data, tiny_model_dir))
+    _, fresh = _prompts()
+
+    async def until_killed() -> list[Answer]:
+        background = asyncio.create_task(load(proxy.url, fresh.pop, 6, 30.0))
+        await asyncio.sleep(4)
+        assert proxy.process is not None
+        proxy.process.send_signal(signal.SIGKILL)  # requests in flight fail, as they should
+        return await background
+
+    acknowledged = asyncio.run(until_killed())
+    assert any(a.status == 0 for a in acknowledged)  # the kill did land mid-load
+    proxy.stop()
+    stored = {a.entry for a in acknowledged if a.status == 200 and a.cache == "MISS"}
+
+    # Orphaned images (written, never indexed) are collected at once on this restart.
+    restarted = live_server(
+        *serve_tiny(
+            data, tiny_model_dir, "--orphan-grace-seconds", "0", "--eviction-seconds", "0.2"
+        )
+    )
+    time.sleep(1.0)
+    restarted.stop()
+
+    async def check() -> tuple[set[str], set[str], set[str]]:
+        async with EdgeIndex(data / "index") as index, BlobStore(str(data / "images")) as store:
+            entries = (await index.scroll(limit=10_000)).entries
+            missing = {e.id for e in entries if not await store.exists(e.blob_id)}
+            images = set(await store.list_ids())
+            shown = {e.blob_id for e in entries}
+            assert await index.count(Where()) == len(entries)
+            return {e.id for e in entries}, missing, images - shown
+
+    ids, missing, orphans = asyncio.run(check())
+    print(f"\n{len(stored)} entries acknowledged before SIGKILL; {len(ids)} found after restart")
+    assert stored and stored <= ids  # every acknowledged entry survived
+    assert missing == set()  # no index point without its image
+    assert orphans == set()  # images nobody shows were collected
+    assert not any(p.name.startswith(".") for p in (data / "images").rglob("*"))  # no stages
+    assert os.path.exists(data / "index")
