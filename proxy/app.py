@@ -23,7 +23,9 @@ from backends.base import ImageBackend
 from backends.http_errors import openai_exception_handlers
 from backends.registry import default_registry
 from proxy.accounting import Accountant, CostModel
-from proxy.api.routes import routes
+from proxy.api.cache_routes import BODIES
+from proxy.api.openapi import body_schemas
+from proxy.api.routes import ProxyImagesRequest, routes
 from proxy.auth import KeyRing, UrlSigner, load_url_secret
 from proxy.cache.admin import CacheAdmin
 from proxy.cache.admission import CircuitBreaker, GenerationGate, RateLimiter
@@ -296,4 +298,6 @@ def create_app(
         debug=False,
     )
     app.state.services = services
+    # litestar builds the schema once and serves that copy: the body schemas join it here.
+    app.openapi_schema.components.schemas.update(body_schemas([ProxyImagesRequest, *BODIES]))
     return app

@@ -37,6 +37,7 @@ from backends.images_api import (
     to_generation_request,
 )
 from proxy.api.access import authorize, image_url, ready, services_of, viewer_of
+from proxy.api.openapi import body_operation
 from proxy.auth import DEFAULT_TENANT, valid_tenant
 from proxy.cache.admin import CacheAdmin, Exported, Order
 from proxy.cache.service import Owner
@@ -49,7 +50,7 @@ from proxy.store import BlobStore, StoreError
 if TYPE_CHECKING:
     from proxy.app import Services
 
-__all__ = ["cache_routes"]
+__all__ = ["BODIES", "cache_routes"]
 
 _T = TypeVar("_T")
 _MAX_LIMIT = 1000
@@ -99,6 +100,10 @@ class ArchivedEntry(msgspec.Struct, forbid_unknown_fields=True):
 class ImportRequest(msgspec.Struct, forbid_unknown_fields=True):
     embedding_model: str
     entries: list[ArchivedEntry]
+
+
+BODIES: tuple[type[msgspec.Struct], ...] = (AddRequest, PurgeRequest, ImportRequest)
+"""The request bodies of these routes, for the OpenAPI schema."""
 
 
 def _admin(services: Services) -> CacheAdmin:
@@ -281,7 +286,12 @@ async def add_entry(request: Request[Any, Any, Any]) -> Response[bytes]:
     return _json(_view(entry, request, services, Viewer(None)), status_code=201)
 
 
-@post("/v1/cache/purge", status_code=200, media_type=MediaType.JSON)
+@post(
+    "/v1/cache/purge",
+    status_code=200,
+    media_type=MediaType.JSON,
+    operation_class=body_operation(PurgeRequest),
+)
 async def purge(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Admin: delete every entry matching all the criteria given (and the images no other
     entry shows). ``user`` erases one end user's entries."""
@@ -418,12 +428,13 @@ def cache_routes(max_import_bytes: int) -> list[HTTPRouteHandler]:
     """The ``/v1/cache`` routes; the two that upload images take bodies up to
     ``max_import_bytes``."""
 
-    def upload(path: str, handler: Any) -> HTTPRouteHandler:
+    def upload(path: str, handler: Any, body: type[msgspec.Struct]) -> HTTPRouteHandler:
         return post(
             path,
             media_type=MediaType.JSON,
             status_code=201,
             request_max_body_size=max_import_bytes,
+            operation_class=body_operation(body),
         )(handler)
 
     return [
@@ -433,6 +444,6 @@ def cache_routes(max_import_bytes: int) -> list[HTTPRouteHandler]:
         delete_entry,
         purge,
         export_page,
-        upload("/v1/cache/entries", add_entry),
-        upload("/v1/cache/import", import_page),
+        upload("/v1/cache/entries", add_entry, AddRequest),
+        upload("/v1/cache/import", import_page, ImportRequest),
     ]

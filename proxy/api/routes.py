@@ -35,6 +35,7 @@ from proxy.api.access import (
     viewer_of,
 )
 from proxy.api.cache_routes import cache_routes
+from proxy.api.openapi import body_operation
 from proxy.cache.controls import CacheControls, CacheOptions
 from proxy.cache.service import CacheResult, ServedImage
 from proxy.cache.tenancy import Viewer
@@ -57,7 +58,7 @@ class ProxyImagesRequest(ImagesRequest, forbid_unknown_fields=True, omit_default
     cache: CacheOptions | None = None
 
 
-@post("/v1/images/generations", status_code=200)
+@post("/v1/images/generations", status_code=200, operation_class=body_operation(ProxyImagesRequest))
 async def create_image(request: Request[Any, Any, Any]) -> Response[bytes]:
     """OpenAI's ``images.generate``, answered from the cache when it can be."""
     started = time.perf_counter()
