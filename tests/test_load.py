@@ -12,6 +12,7 @@ import asyncio
 import os
 import random
 import signal
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -255,3 +256,74 @@ def test_sigkill_mid_write_loses_no_acknowledged_entry(
     assert orphans == set()  # images nobody shows were collected
     assert not any(p.name.startswith(".") for p in (data / "images").rglob("*"))  # no stages
     assert os.path.exists(data / "index")
+
+
+def _immutable(paths: list[Path], on: bool) -> None:
+    flag = "+i" if on else "-i"
+    done = subprocess.run(["chattr", flag, *map(str, paths)], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(
+            f"chattr {flag} is not permitted here ({done.stderr.strip()}): as root, "
+            "only an immutable directory makes the store refuse writes"
+        )
+
+
+def test_a_store_that_refuses_writes_degrades_to_pass_through(
+    live_server: Callable[..., LiveServer], tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """The image directory stops taking files (immutable, as a read-only or full volume would
+    refuse them): misses are still generated and answered, uncached, with a clear log line and
+    a counted error; hits keep being served; writes resume once the directory takes files."""
+    data = tmp_path / "data"
+    proxy = live_server(*serve_tiny(data, tiny_model_dir))
+    seeded, fresh = _prompts()
+    _seed(proxy.url, seeded[:5])
+    images = data / "images"
+    frozen = [images, *[p for p in images.iterdir() if p.is_dir()]]
+    _immutable(frozen, on=True)
+    try:
+        answers = asyncio.run(load(proxy.url, Mix(seeded[:5], fresh).next, 4, 4.0))
+    finally:
+        _immutable(frozen, on=False)
+    assert answers and {a.status for a in answers} == {200}
+    assert any(a.cache == "HIT" for a in answers)
+    with httpx.Client(base_url=proxy.url, timeout=60) as client:
+        misses_while_frozen = [a for a in answers if a.cache == "MISS"]
+        assert misses_while_frozen
+        metrics = client.get("/metrics").text
+        failed = [line for line in metrics.splitlines() if 'operation="write"' in line]
+        assert any('component="store"' in line and not line.endswith(" 0.0") for line in failed)
+        assert "cannot store a generated image, serving it uncached" in proxy.log()
+        # Once the directory takes files again, misses are cached again.
+        body = {"prompt": fresh.pop(), "size": "256x256", "response_format": "url"}
+        again = client.post("/v1/images/generations", json=body)
+        assert again.status_code == 200 and again.json()["data"][0]["url"].startswith("http")
+
+
+def test_sigterm_finishes_generations_in_flight_and_keeps_them(
+    live_server: Callable[..., LiveServer], tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    data = tmp_path / "data"
+    proxy = live_server(*serve_tiny(data, tiny_model_dir, "--max-generations", "1"))
+    _, fresh = _prompts()
+    prompts = [fresh.pop() for _ in range(6)]
+
+    async def shut_down_mid_flight() -> list[Answer]:
+        async with httpx.AsyncClient(base_url=proxy.url, timeout=60) as client:
+            pending = [asyncio.create_task(ask(client, prompt)) for prompt in prompts]
+            await asyncio.sleep(0.3)  # one generating, the rest queued behind it
+            assert proxy.process is not None
+            proxy.process.send_signal(signal.SIGTERM)
+            return list(await asyncio.gather(*pending))
+
+    answers = asyncio.run(shut_down_mid_flight())
+    assert [a.status for a in answers] == [200] * 6  # every request in flight was answered
+    assert proxy.process is not None
+    proxy.process.wait(60)  # uvicorn re-raises SIGTERM once it has shut down cleanly
+    assert "Finished server process" in proxy.log()
+    restarted = live_server(*serve_tiny(data, tiny_model_dir))
+    with httpx.Client(base_url=restarted.url, timeout=60) as client:
+        for answer in answers:
+            body = {"prompt": answer.prompt, "size": "256x256", "cache": {"mode": "only-if-cached"}}
+            kept = client.post("/v1/images/generations", json=body)
+            assert kept.status_code == 200 and kept.headers["x-cache-entry"] == answer.entry
