@@ -7,7 +7,7 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.memoaized-setup
 PYTEST_ARGS ?=
 
-.PHONY: setup test-tools run test lint bench clean
+.PHONY: setup test-tools bench-tools run test lint bench clean
 
 # A Debian package, installed as root with apt-get where the file $(1) is missing; elsewhere a
 # note says what to install by hand.
@@ -50,6 +50,10 @@ lint: setup
 	$(VENV)/bin/ruff check proxy backends tests bench
 	$(VENV)/bin/ruff format --check proxy backends tests bench
 	$(VENV)/bin/mypy
+
+# What bench/load.py --driver wrk needs: Debian's wrk, a C load generator.
+bench-tools:
+	$(call debian_package,/usr/bin/wrk,wrk)
 
 bench: setup
 	$(PY) bench/latency.py

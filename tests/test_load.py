@@ -206,10 +206,15 @@ def test_the_backend_killed_and_restarted_under_load(
     hits_while_down = [a for a in down if a.prompt in seeded[:10]]
     assert hits_while_down and all(a.status == 200 for a in hits_while_down)
     assert any(a.status == 503 for a in down)
-    recovered = [a for a in answers if a.at > up_at + 2 and a.cache == "MISS"]
-    assert recovered and all(a.status == 200 for a in recovered)
-    late_failures = [a for a in answers if a.at > up_at + 2 and a.status != 200]
-    assert late_failures == []
+    # The breaker lets one probe through a second; once one succeeds, every miss does again.
+    first_success = min(
+        (a.at for a in answers if a.at > up_at and a.cache == "MISS" and a.status == 200),
+        default=None,
+    )
+    assert first_success is not None and first_success - up_at < 10
+    print(f"misses generated again {first_success - up_at:.1f} s after the backend was back")
+    after = [a for a in answers if a.at > first_success + 0.5]
+    assert after and all(a.status == 200 for a in after)
 
 
 def test_sigkill_mid_write_loses_no_acknowledged_entry(
