@@ -49,6 +49,12 @@ class GenerationRequest:
     user: str | None = None
     seed: int | None = None
     """Honoured by local pipelines (image ``i`` uses ``seed + i``); upstream APIs ignore it."""
+    init_image: bytes | None = field(default=None, repr=False, compare=False)
+    """A warm start: an earlier image (of a similar prompt) to start from instead of noise. Only
+    backends with ``warm_starts`` take it."""
+    strength: float | None = None
+    """With ``init_image``: how much of the denoising to run (0 to 1), as image-to-image's
+    strength: 0.6 runs 60% of the steps from the noised earlier image."""
     api_key: str | None = field(default=None, repr=False, compare=False)
     """The client's own key for an upstream API (pass-through), used instead of the backend's
     own. Never shown: not in ``repr``, logs or errors."""
@@ -73,6 +79,10 @@ class Generation:
     """Wall time of the whole call, as the proxy saw it."""
     energy_wh: float | None = None
     """Energy measured for the whole call (NVML), or None when the backend cannot measure it."""
+    steps: int | None = None
+    """Denoising steps run per image, when the backend counts them."""
+    full_steps: int | None = None
+    """Steps a generation from noise runs: ``full_steps - steps`` were skipped by a warm start."""
 
 
 class BackendError(Exception):
@@ -171,6 +181,11 @@ class ImageBackend(ABC):
     @property
     def placeholder(self) -> bool:
         """True when the images are not real pictures (the random-weight demo pipeline)."""
+        return False
+
+    @property
+    def warm_starts(self) -> bool:
+        """Whether ``generate`` can start from an earlier image (``init_image``)."""
         return False
 
     @abstractmethod

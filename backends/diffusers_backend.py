@@ -108,6 +108,7 @@ class DiffusersBackend(ImageBackend):
         self._guidance_scale = guidance_scale
         self._requested_size = default_size
         self._pipeline: Any = None
+        self._image_to_image: Any = None
         self._device: str | None = None
         self._dtype: str | None = None
         self._native_size: str | None = None
@@ -145,8 +146,12 @@ class DiffusersBackend(ImageBackend):
 
     @property
     def steps(self) -> int:
-        """Denoising steps run for every image."""
+        """Denoising steps of a generation from noise."""
         return self._steps
+
+    @property
+    def warm_starts(self) -> bool:
+        return True
 
     @property
     def default_size(self) -> str:
@@ -187,6 +192,7 @@ class DiffusersBackend(ImageBackend):
         """Drop the pipeline and free its device memory; waits for a running generation."""
         async with self._queue:
             pipeline, self._pipeline = self._pipeline, None
+            self._image_to_image = None
             self._meter.close()
             self._meter = EnergyMeter.disabled()
             if pipeline is not None and (self._device or "").startswith("cuda"):
@@ -247,11 +253,17 @@ class DiffusersBackend(ImageBackend):
                 raise BackendUnavailable("the diffusers pipeline is not loaded (start() first)")
             started = time.perf_counter()
             with self._meter.measure() as energy:
-                images = await asyncio.to_thread(
+                images, steps = await asyncio.to_thread(
                     self._generate_blocking, pipeline, request, width, height, seed
                 )
             seconds = time.perf_counter() - started
-        return Generation(images=images, seconds=seconds, energy_wh=energy.energy_wh)
+        return Generation(
+            images=images,
+            seconds=seconds,
+            energy_wh=energy.energy_wh,
+            steps=steps,
+            full_steps=self._steps,
+        )
 
     def _dimensions(self, size: str) -> tuple[int, int]:
         match = _SIZE.match(self.default_size if size == "auto" else size)
@@ -270,8 +282,9 @@ class DiffusersBackend(ImageBackend):
 
     def _generate_blocking(
         self, pipeline: Any, request: GenerationRequest, width: int, height: int, seed: int
-    ) -> tuple[GeneratedImage, ...]:
-        """The worker-thread half of :meth:`generate`: denoise, decode, encode."""
+    ) -> tuple[tuple[GeneratedImage, ...], int]:
+        """The worker-thread half of :meth:`generate`: denoise, decode, encode. Returns the
+        images and the denoising steps each ran (counted by the pipeline's step callback)."""
         import torch
 
         # CPU generators make a seed mean the same latents on every device.
@@ -279,19 +292,30 @@ class DiffusersBackend(ImageBackend):
             torch.Generator(device="cpu").manual_seed((seed + i) % _SEED_SPACE)
             for i in range(request.n)
         ]
-        options: dict[str, Any] = {}
+        options: dict[str, Any] = {"width": width, "height": height}
         if self._guidance_scale is not None:
             options["guidance_scale"] = self._guidance_scale
+        steps = 0
+
+        def count(_pipe: Any, _step: int, _timestep: Any, kwargs: dict[str, Any]) -> Any:
+            nonlocal steps
+            steps += 1
+            return kwargs
+
         with self._pipeline_guard:
+            if request.init_image is not None:
+                pipeline = self._warm_pipeline(pipeline)
+                del options["width"], options["height"]  # the image's own size, resized to fit
+                options["image"] = _decode(request.init_image, width, height)
+                options["strength"] = request.strength if request.strength is not None else 0.6
             try:
                 result = pipeline(
                     prompt=request.prompt,
-                    width=width,
-                    height=height,
                     num_inference_steps=self._steps,
                     num_images_per_prompt=request.n,
                     generator=generators,
                     output_type="pil",
+                    callback_on_step_end=count,
                     **options,
                 )
             except Exception as exc:
@@ -305,13 +329,41 @@ class DiffusersBackend(ImageBackend):
                 f"the diffusers pipeline {self._model_name!r} returned {len(pictures)} "
                 f"images instead of {request.n}"
             )
-        return tuple(
+        images = tuple(
             GeneratedImage(
                 data=encode_image(picture, request.output_format, request.output_compression),
                 media_type=MEDIA_TYPES[request.output_format],
             )
             for picture in pictures
         )
+        return images, steps
+
+    def _warm_pipeline(self, pipeline: Any) -> Any:
+        """The image-to-image pipeline over the loaded one's components (no second copy of the
+        weights), made on first use. Called with the pipeline guard held."""
+        if self._image_to_image is None:
+            diffusers: Any = importlib.import_module("diffusers")
+            try:
+                warm = diffusers.AutoPipelineForImage2Image.from_pipe(pipeline)
+            except Exception as exc:
+                raise BackendFailed(
+                    f"the diffusers pipeline {self._model_name!r} has no image-to-image form "
+                    f"for warm starts: {type(exc).__name__}: {exc}"
+                ) from exc
+            warm.set_progress_bar_config(disable=True)
+            self._image_to_image = warm
+        return self._image_to_image
+
+
+def _decode(data: bytes, width: int, height: int) -> Image:
+    """An init image as the pipeline takes it: RGB, at the requested size."""
+    from PIL import Image as PILImage
+
+    try:
+        picture = PILImage.open(io.BytesIO(data)).convert("RGB")
+    except Exception as exc:  # PIL raises many kinds for a broken file
+        raise BackendFailed(f"the warm-start image cannot be read: {exc}") from exc
+    return picture if picture.size == (width, height) else picture.resize((width, height))
 
 
 def encode_image(image: Image, output_format: str, compression: int | None = None) -> bytes:

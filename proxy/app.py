@@ -32,6 +32,7 @@ from proxy.cache.admission import CircuitBreaker, GenerationGate, RateLimiter
 from proxy.cache.decision import MatchPolicy
 from proxy.cache.eviction import Evictor
 from proxy.cache.service import ImageCache
+from proxy.cache.warm import WarmStart
 from proxy.embedding import Embedder
 from proxy.errors import proxy_exception_handlers
 from proxy.index.base import IndexUnavailable, SemanticIndex
@@ -154,6 +155,11 @@ async def _warm_up(services: Services) -> None:
         ttl=settings.ttl,
         gate=GenerationGate(settings.max_generations, settings.generation_queue),
         breaker=CircuitBreaker(settings.breaker_failures, settings.breaker_seconds),
+        warm=WarmStart(
+            settings.warm_min_similarity, settings.warm_strength_min, settings.warm_strength_max
+        )
+        if settings.warm_start
+        else None,
     )
     services.admin = CacheAdmin(services.cache, settings.embedding_model)
     services.evictor = Evictor(

@@ -165,6 +165,26 @@ class Metrics:
             ["reason"],
             registry=r,
         )
+        self.warm_starts = Counter(
+            "memoaized_warm_starts",
+            "Images generated from the cached image of a similar prompt (near misses).",
+            registry=r,
+        )
+        self.warm_steps_skipped = Counter(
+            "memoaized_warm_steps_skipped",
+            "Denoising steps warm starts did not run.",
+            registry=r,
+        )
+        self.warm_seconds_saved = Counter(
+            "memoaized_warm_seconds_saved",
+            "Generation time warm starts saved: the skipped steps at the time per step run.",
+            registry=r,
+        )
+        self.warm_energy_saved_wh = Counter(
+            "memoaized_warm_energy_saved_wh",
+            "Energy warm starts saved, in Wh: the skipped steps at the energy per step run.",
+            registry=r,
+        )
         self.rejections = Counter(
             "memoaized_rejections",
             "Requests refused to protect the service: queue_full (429), rate_limited (429), "

@@ -183,6 +183,23 @@ class Settings:
         "Upper bound of the judge's gray zone (exclusive): above it the verifier alone decides.",
         default=DEFAULT_JUDGE_ZONE[1],
     )
+    warm_start: bool = _opt(
+        "Generate near misses from the cached image of a similar prompt (image-to-image), "
+        "running only part of the denoising; backends that can (diffusers).",
+        default=True,
+    )
+    warm_min_similarity: float = _opt(
+        "Lowest similarity of a cached image a near miss may start from.", default=0.6
+    )
+    warm_strength_min: float = _opt(
+        "Fraction of the denoising steps a warm start runs for the closest near misses "
+        "(at the hit threshold).",
+        default=0.5,
+    )
+    warm_strength_max: float = _opt(
+        "Fraction of the denoising steps a warm start runs at --warm-min-similarity.",
+        default=0.75,
+    )
     energy_wh_per_image: float = _opt(
         "Estimated energy of one generated image, in Wh, when the backend cannot measure it and "
         "--model-energy-wh names no figure for the model (Luccioni et al. 2023).",

@@ -24,6 +24,7 @@ from proxy.cache.controls import CacheControls
 from proxy.cache.judge import Judge, Verdict
 from proxy.cache.lexicon import WordNet
 from proxy.cache.verify import Verifier
+from proxy.cache.warm import WARM_BLOCKERS
 from proxy.index.base import Candidate
 from proxy.metrics import Metrics
 from proxy.settings import Settings
@@ -125,6 +126,27 @@ class MatchPolicy:
         if self.verifier is not None and self.verifier.wordnet is not None:
             self.verifier.wordnet.close()
 
+    async def may_warm_start(self, query: Query, candidate: Candidate) -> bool:
+        """Whether a miss for ``query`` may start from ``candidate``'s image: same partition,
+        the same text where the embedding model is blind, and no verifier finding that image-to-
+        image could not redraw (``WARM_BLOCKERS``)."""
+        entry = candidate.entry
+        if entry.partition != query.partition.key:
+            return False
+        if self.unseen_text(query.canonical) != self.unseen_text(entry.canonical):
+            return False
+        return await self._verify(entry.prompt, query.prompt) not in WARM_BLOCKERS
+
+    async def _verify(self, cached: str, request: str) -> str | None:
+        """The verifier's finding (None: nothing differs that matters, or no verifier)."""
+        if self.verifier is None:
+            return None
+        if len(cached) + len(request) > LONG_PROMPTS:
+            # A few milliseconds and up (200 ms for two 32,000-character prompts read for the
+            # first time): not on the event loop, where every other request waits.
+            return await asyncio.to_thread(self.verifier.check, cached, request)
+        return self.verifier.check(cached, request)
+
     async def decide(self, query: Query, candidate: Candidate, controls: CacheControls) -> Decision:
         entry = candidate.entry
         if entry.partition != query.partition.key:
@@ -142,15 +164,9 @@ class MatchPolicy:
             return Decision(False, "below_threshold")
         if self.unseen_text(query.canonical) != self.unseen_text(entry.canonical):
             return Decision(False, "unseen_text_differs")
-        if self.verifier is not None:
-            if len(entry.prompt) + len(query.prompt) > LONG_PROMPTS:
-                # A few milliseconds and up (200 ms for two 32,000-character prompts read for
-                # the first time): not on the event loop, where every other request waits.
-                reason = await asyncio.to_thread(self.verifier.check, entry.prompt, query.prompt)
-            else:
-                reason = self.verifier.check(entry.prompt, query.prompt)
-            if reason is not None:
-                return Decision(False, reason, stage="verifier")
+        reason = await self._verify(entry.prompt, query.prompt)
+        if reason is not None:
+            return Decision(False, reason, stage="verifier")
         if gray:
             assert self.judge is not None
             verdict = await self.judge.allows(entry.prompt, query.prompt)

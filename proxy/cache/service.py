@@ -33,6 +33,7 @@ from proxy.cache.controls import CacheControls
 from proxy.cache.decision import MatchPolicy, Query
 from proxy.cache.singleflight import SingleFlight
 from proxy.cache.tenancy import Viewer
+from proxy.cache.warm import WarmStart
 from proxy.embedding import Embedder
 from proxy.errors import CircuitOpen, NotCached, Overloaded
 from proxy.index.base import Candidate, Entry, IndexUnavailable, SemanticIndex, Where, entry_id
@@ -86,6 +87,10 @@ class ServedImage:
     """Energy spent on this image for this request (0 for a cached one)."""
     energy_source: str = "estimated"
     """``measured`` (the backend's GPU energy counter) or ``estimated`` (configuration)."""
+    warm_similarity: float | None = None
+    """For an image generated from a cached one (a warm start): that one's similarity."""
+    steps_skipped: int = 0
+    """Denoising steps a warm start skipped."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,16 +104,24 @@ class CacheResult:
 
     @property
     def match(self) -> str | None:
-        """``exact`` when every cached image matched exactly, ``semantic`` when any did not."""
+        """``exact`` when every cached image matched exactly, ``semantic`` when any did not;
+        with nothing cached, ``warm`` when an image was generated from a cached one."""
         kinds = {image.match for image in self.cached}
         if not kinds:
-            return None
+            return "warm" if self.warm else None
         return "exact" if kinds == {"exact"} else "semantic"
 
     @property
+    def warm(self) -> tuple[ServedImage, ...]:
+        return tuple(image for image in self.images if image.warm_similarity is not None)
+
+    @property
     def similarity(self) -> float | None:
-        """The lowest similarity among the cached images."""
+        """The lowest similarity among the cached images (with none cached, among the images
+        that warm starts began from)."""
         values = [image.similarity for image in self.cached if image.similarity is not None]
+        if not values:
+            values = [i.warm_similarity for i in self.warm if i.warm_similarity is not None]
         return min(values) if values else None
 
     @property
@@ -189,6 +202,7 @@ class ImageCache:
         ttl: float = 0.0,
         gate: GenerationGate | None = None,
         breaker: CircuitBreaker | None = None,
+        warm: WarmStart | None = None,
     ) -> None:
         self.backend = backend
         self.index = index
@@ -204,6 +218,8 @@ class ImageCache:
         """Seconds an entry may be served after it was stored (0: no limit)."""
         self.gate = gate or GenerationGate(concurrency=8, queue=1024)
         self.breaker = breaker or CircuitBreaker(failures=0, cooldown=10.0)
+        self.warm = warm
+        """Warm starts for near misses (None: off)."""
         metrics.queued.set_function(lambda: self.gate.waiting)
         metrics.circuit_state.set_function(lambda: CIRCUIT_STATES[self.breaker.state])
         self.flights: SingleFlight[tuple[ServedImage, ...]] = SingleFlight()
@@ -231,8 +247,9 @@ class ImageCache:
         query = Query.of(request.prompt, Partition.of(request))
         vector: list[Vector] = []  # computed at most once, by the lookup or by the first store
         found: list[ServedImage] = []
+        near: list[Candidate] = []
         if controls.lookup:
-            found = await self._lookup(query, request.n, controls, viewer, with_bytes, vector)
+            found = await self._lookup(query, request.n, controls, viewer, with_bytes, vector, near)
         if len(found) < request.n and controls.only_if_cached:
             self.metrics.requests.labels("only_if_cached_miss", "none").inc()
             raise NotCached(
@@ -241,8 +258,15 @@ class ImageCache:
             )
         while len(found) < request.n:
             need = request.n - len(found)
+            seed = await self._warm_seed(query, near, controls) if need == request.n else None
             work = functools.partial(
-                self._produce, dataclasses.replace(request, n=need), query, controls, viewer, vector
+                self._produce,
+                dataclasses.replace(request, n=need),
+                query,
+                controls,
+                viewer,
+                vector,
+                seed,
             )
             if not (controls.lookup and controls.store):
                 # A no-cache request wants a fresh image, so it never joins another's
@@ -315,7 +339,10 @@ class ImageCache:
         viewer: Viewer,
         with_bytes: bool,
         vector: list[Vector],
+        near: list[Candidate],
     ) -> list[ServedImage]:
+        """The cached images that may serve ``query``; the nearest candidates not served are
+        left in ``near`` (for a warm start)."""
         served: list[ServedImage] = []
         seen: set[str] = set()
         try:
@@ -344,6 +371,7 @@ class ImageCache:
             if len(served) >= n:
                 break
             await self._offer(query, candidate, controls, with_bytes, served, seen)
+        near.extend(c for c in candidates if c.entry.blob_id not in seen)
         return served
 
     async def _offer(
@@ -402,6 +430,25 @@ class ImageCache:
             )
         )
 
+    async def _warm_seed(
+        self, query: Query, near: list[Candidate], controls: CacheControls
+    ) -> tuple[Candidate, bytes] | None:
+        """The cached image a miss may start from (a warm start), with its bytes: the nearest
+        candidate within the warm band that no hard check rules out. Never for ``no-cache``
+        (which never looks up), nor when warm starts are off or the backend cannot do them."""
+        if self.warm is None or not self.backend.warm_starts or not controls.lookup:
+            return None
+        for candidate in near:  # best first
+            if candidate.similarity < self.warm.min_similarity:
+                return None
+            if not await self.policy.may_warm_start(query, candidate):
+                continue
+            try:
+                return candidate, await self._get_blob(candidate.entry.blob_id)
+            except StoreError:
+                continue
+        return None
+
     async def _produce(
         self,
         request: GenerationRequest,
@@ -409,8 +456,15 @@ class ImageCache:
         controls: CacheControls,
         viewer: Viewer,
         vector: list[Vector],
+        seed: tuple[Candidate, bytes] | None = None,
     ) -> tuple[ServedImage, ...]:
-        """Generate ``request.n`` images and store each (image first, then its index point)."""
+        """Generate ``request.n`` images (from ``seed``'s image, when given) and store each
+        (image first, then its index point)."""
+        if seed is not None:
+            assert self.warm is not None
+            threshold = controls.threshold or self.policy.threshold
+            strength = self.warm.strength(seed[0].similarity, threshold)
+            request = dataclasses.replace(request, init_image=seed[1], strength=strength)
         generation = await self._call_backend(request)
         images = []
         count = len(generation.images)
@@ -418,6 +472,10 @@ class ImageCache:
             energy, source = generation.energy_wh / count, "measured"
         else:
             energy, source = self.energy_estimate_wh(request.model), "estimated"
+        skipped = 0
+        if seed is not None and generation.steps is not None and generation.full_steps:
+            skipped = max(0, generation.full_steps - generation.steps)
+            self._count_warm_start(generation, skipped, energy * count)
         for image in generation.images:
             blob_id = entry = None
             if controls.store:
@@ -450,9 +508,21 @@ class ImageCache:
                     generation_seconds=generation.seconds / count,
                     energy_wh=energy,
                     energy_source=source,
+                    warm_similarity=seed[0].similarity if seed is not None else None,
+                    steps_skipped=skipped,
                 )
             )
         return tuple(images)
+
+    def _count_warm_start(self, generation: Generation, skipped: int, energy_wh: float) -> None:
+        """Metrics of a warm start: what the skipped steps would have cost, at the cost per
+        step of the steps that ran."""
+        assert generation.steps is not None
+        ran = max(generation.steps, 1)
+        self.metrics.warm_starts.inc(len(generation.images))
+        self.metrics.warm_steps_skipped.inc(skipped * len(generation.images))
+        self.metrics.warm_seconds_saved.inc(generation.seconds * skipped / ran)
+        self.metrics.warm_energy_saved_wh.inc(energy_wh * skipped / ran)
 
     async def _call_backend(self, request: GenerationRequest) -> Generation:
         """One backend call, through the circuit breaker and the generation gate: only

@@ -1,0 +1,130 @@
+"""Warm starts on the CPU with the tiny pipeline: a near miss is generated from the cached image
+of a similar prompt, running the expected fraction of the denoising steps (counted by the
+pipeline's own step callback), and stored as a new entry; never with warm starts off, never for
+``no-cache``, never across a hard difference (a count); and ``X-Cache-Match: warm`` over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from backends.diffusers_backend import DiffusersBackend
+from proxy.app import create_app
+from proxy.cache.controls import CacheControls
+from proxy.cache.decision import MatchPolicy
+from proxy.cache.lexicon import DEFAULT_WORDNET_DIR, WordNet
+from proxy.cache.service import CacheStatus, ImageCache
+from proxy.cache.verify import Verifier
+from proxy.cache.warm import WarmStart
+from proxy.embedding import Embedder
+from proxy.index.edge import EdgeIndex
+from proxy.settings import Settings
+from proxy.store import BlobStore
+from tests.conftest import make_cache, open_ready, sample, tiny_request
+
+STEPS = 8
+CACHED = "a castle on a hill at sunset"
+NEAR = "a castle on a hill at sunrise"
+
+
+@pytest.fixture(scope="module")
+async def eight_steps(tiny_model_dir: Path) -> AsyncIterator[DiffusersBackend]:
+    async with DiffusersBackend(model=str(tiny_model_dir), steps=STEPS) as started:
+        yield started
+
+
+@pytest.fixture
+async def warm_cache(
+    tmp_path: Path, eight_steps: DiffusersBackend, embedder: Embedder
+) -> AsyncIterator[ImageCache]:
+    async with EdgeIndex(tmp_path / "index") as index, BlobStore(str(tmp_path / "images")) as store:
+        cache = make_cache(eight_steps, index, store, embedder)
+        cache.warm = WarmStart(min_similarity=0.6, strength_min=0.5, strength_max=0.75)
+        yield cache
+
+
+async def test_a_near_miss_runs_the_expected_fraction_of_steps_and_is_stored(
+    warm_cache: ImageCache,
+) -> None:
+    await warm_cache.generate(tiny_request(CACHED), CacheControls(), with_bytes=True)
+    result = await warm_cache.generate(tiny_request(NEAR), CacheControls(), with_bytes=True)
+    assert result.status is CacheStatus.MISS and result.match == "warm"
+    image = result.images[0]
+    assert image.warm_similarity is not None and 0.6 <= image.warm_similarity < 0.98
+    strength = warm_cache.warm.strength(image.warm_similarity, 0.98)  # type: ignore[union-attr]
+    ran = int(STEPS * strength)  # diffusers' image-to-image runs int(steps x strength)
+    assert image.steps_skipped == STEPS - ran >= STEPS // 4  # at least a quarter skipped
+    assert sample(warm_cache, "memoaized_warm_starts_total") == 1
+    assert sample(warm_cache, "memoaized_warm_steps_skipped_total") == STEPS - ran
+    assert sample(warm_cache, "memoaized_warm_seconds_saved_total") > 0
+    assert image.entry is not None and image.entry.prompt == NEAR  # a new entry of its own
+    again = await warm_cache.generate(tiny_request(NEAR), CacheControls(), with_bytes=True)
+    assert again.status is CacheStatus.HIT and again.images[0].data == image.data
+
+
+async def test_no_warm_start_when_off_for_no_cache_or_far_away(warm_cache: ImageCache) -> None:
+    await warm_cache.generate(tiny_request(CACHED), CacheControls(), with_bytes=True)
+    fresh = await warm_cache.generate(
+        tiny_request(NEAR), CacheControls(lookup=False), with_bytes=True
+    )
+    assert fresh.status is CacheStatus.REFRESH and fresh.images[0].steps_skipped == 0
+    far = await warm_cache.generate(
+        tiny_request("a bowl of ramen with a soft egg"), CacheControls(), with_bytes=True
+    )
+    assert far.match is None and far.images[0].warm_similarity is None
+    nearby = "a stone fortress on a hill at dawn"
+    vectors = warm_cache.embedder.embed([CACHED, nearby])
+    assert 0.6 <= float(vectors[0] @ vectors[1]) < 0.98  # in the band: warm, were it on
+    warm_cache.warm = None
+    off = await warm_cache.generate(tiny_request(nearby), CacheControls(), with_bytes=True)
+    assert off.match is None and off.images[0].steps_skipped == 0
+    assert sample(warm_cache, "memoaized_warm_starts_total") == 0
+
+
+async def test_hard_differences_never_warm_start(
+    tmp_path: Path, eight_steps: DiffusersBackend, embedder: Embedder
+) -> None:
+    async with EdgeIndex(tmp_path / "index") as index, BlobStore(str(tmp_path / "images")) as store:
+        cache = make_cache(eight_steps, index, store, embedder)
+        verifier = Verifier(WordNet.open(DEFAULT_WORDNET_DIR))
+        cache.policy = MatchPolicy(0.98, embedder.unseen_text, verifier=verifier)
+        cache.warm = WarmStart(min_similarity=0.6)
+        await cache.generate(
+            tiny_request("two cats asleep on a sofa"), CacheControls(), with_bytes=True
+        )
+        counted = await cache.generate(
+            tiny_request("three cats asleep on a sofa"), CacheControls(), with_bytes=True
+        )
+        assert counted.match is None  # a count cannot be redrawn from the composition
+        recoloured = await cache.generate(
+            tiny_request("two cats asleep on a red sofa"), CacheControls(), with_bytes=True
+        )
+        assert recoloured.match == "warm"  # a colour can
+
+
+async def test_the_response_says_warm(
+    tmp_path: Path, embedding_model_dir: Path, tiny_model_dir: Path
+) -> None:
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        backend="diffusers",
+        sd_model=str(tiny_model_dir),
+        sd_steps=STEPS,
+        embedding_model_dir=str(embedding_model_dir),
+    )
+    client: Any = await open_ready(create_app(settings))
+    try:
+        body = {"prompt": CACHED, "size": "256x256"}
+        assert (await client.post("/v1/images/generations", json=body)).status_code == 200
+        near = await client.post("/v1/images/generations", json={**body, "prompt": NEAR})
+        assert near.status_code == 200, near.text
+        assert near.headers["x-cache"] == "MISS"
+        assert near.headers["x-cache-match"] == "warm"
+        assert 0.6 <= float(near.headers["x-cache-similarity"]) < 1
+        metrics = (await client.get("/metrics")).text
+        assert "memoaized_warm_starts_total 1.0" in metrics
+    finally:
+        await client.__aexit__(None, None, None)
