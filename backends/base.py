@@ -83,6 +83,8 @@ class Generation:
     """Denoising steps run per image, when the backend counts them."""
     full_steps: int | None = None
     """Steps a generation from noise runs: ``full_steps - steps`` were skipped by a warm start."""
+    batch_images: int = 1
+    """Images made by the pipeline call this generation shared (micro-batching)."""
 
 
 class BackendError(Exception):

@@ -100,6 +100,7 @@ def _build_backend(settings: Settings) -> tuple[ImageBackend, Path | None]:
         "device": settings.sd_device or None,
         "dtype": settings.sd_dtype or None,
         "steps": settings.sd_steps or None,
+        "max_batch": settings.sd_max_batch,
     }
     return registry.create(name, **options), tiny
 

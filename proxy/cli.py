@@ -46,6 +46,7 @@ _SD_SERVER_FIELDS = (
     "sd_device",
     "sd_dtype",
     "sd_steps",
+    "sd_max_batch",
     "log_level",
 )
 SD_SERVER_PORT = 9000
@@ -143,6 +144,7 @@ def _sd_server(args: argparse.Namespace) -> int:
         device=settings.sd_device or None,
         dtype=settings.sd_dtype or None,
         steps=settings.sd_steps or None,
+        max_batch=settings.sd_max_batch,
     )
     return 0
 

@@ -94,6 +94,12 @@ class Settings:
         "diffusers backend: float16, bfloat16 or float32 (default: by device).", default=""
     )
     sd_steps: int = _opt("diffusers backend: denoising steps (0: the model's default).", default=0)
+    sd_max_batch: int = _opt(
+        "diffusers backend and sd-server: concurrent requests of one size, from noise and "
+        "without a seed, are generated in one pipeline call of up to this many images "
+        "(1: one request at a time).",
+        default=4,
+    )
     upstream_url: str = _opt(
         "openai backend: base URL of the images API, as the OpenAI SDK takes it "
         "(https://api.openai.com/v1, or http://gpu-host:9000/v1 for sd-server).",

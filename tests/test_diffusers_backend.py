@@ -5,6 +5,7 @@ run on the CPU. Its images are noise; their sizes, formats and seeds are what is
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from backends.base import BackendFailed, BackendUnavailable, GenerationRequest
+from backends.base import BackendFailed, BackendUnavailable, Generation, GenerationRequest
 from backends.images_api import InvalidRequest
 
 pytest.importorskip("torch", reason="needs the sd extra (pip install 'memoaized[sd]')")
@@ -294,3 +295,36 @@ async def test_a_pipeline_written_after_construction_is_recognised_as_the_placeh
     async with backend:
         assert backend.placeholder
         assert backend.steps == 2
+
+
+async def test_concurrent_compatible_requests_share_one_pipeline_call(
+    backend: DiffusersBackend,
+) -> None:
+    """Micro-batching: requests waiting together, of one size and from noise, go through the
+    pipeline in one call of up to ``max_batch`` images; other sizes, seeded requests and warm
+    starts run apart. Counted by the backend's pipeline calls."""
+    assert backend.max_batch == 4
+
+    async def calls_for(requests: list[GenerationRequest]) -> tuple[int, list[Generation]]:
+        before = backend.pipeline_calls
+        generations = await asyncio.gather(*(backend.generate(r) for r in requests))
+        return backend.pipeline_calls - before, list(generations)
+
+    same = [_request(size="64x64", prompt=f"a lamp number {i}") for i in range(4)]
+    calls, generations = await calls_for(same)
+    assert calls == 1
+    assert all(len(g.images) == 1 and g.batch_images == 4 for g in generations)
+    assert len({g.images[0].data for g in generations}) == 4
+    assert all(_decode(g.images[0].data).size == (64, 64) for g in generations)
+
+    assert (await calls_for([_request(size="64x64", n=2) for _ in range(3)]))[0] == 2  # 4 + 2
+    mixed = [_request(size=size) for size in ("64x64", "128x128", "64x64", "128x128")]
+    calls, generations = await calls_for(mixed)
+    assert calls == 2
+    assert [_decode(g.images[0].data).size for g in generations] == [
+        (64, 64), (128, 128), (64, 64), (128, 128)
+    ]  # fmt: skip
+    assert (await calls_for([_request(size="64x64", seed=s) for s in range(3)]))[0] == 3
+    cached = same[0]
+    warm = dataclasses.replace(cached, init_image=generations[0].images[0].data, strength=0.5)
+    assert (await calls_for([warm, _request(size="64x64"), _request(size="64x64")]))[0] == 2
