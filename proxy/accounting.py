@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from proxy.cache.service import CacheResult
+from proxy.cache.results import CacheResult
 from proxy.metrics import Metrics
 
 __all__ = ["Accountant", "CostModel"]

@@ -37,7 +37,7 @@ from proxy.api.access import (
 from proxy.api.cache_routes import cache_routes
 from proxy.api.openapi import body_operation
 from proxy.cache.controls import CacheControls, CacheOptions
-from proxy.cache.service import CacheResult, ServedImage
+from proxy.cache.results import CacheResult, ServedImage
 from proxy.cache.tenancy import Viewer
 from proxy.errors import Forbidden, NotReady, RateLimited, Unauthorized
 from proxy.index.base import IndexUnavailable, Where

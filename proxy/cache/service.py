@@ -12,15 +12,13 @@ are skipped, and both are counted.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import functools
 import hashlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
@@ -31,8 +29,10 @@ from proxy.cache.admission import CircuitBreaker, GenerationGate
 from proxy.cache.canonical import Partition
 from proxy.cache.controls import CacheControls
 from proxy.cache.decision import MatchPolicy, Query
+from proxy.cache.results import CacheResult, CacheStatus, ServedImage
 from proxy.cache.singleflight import SingleFlight
 from proxy.cache.tenancy import Viewer
+from proxy.cache.usage import KeyedLocks, Usage
 from proxy.cache.warm import WarmStart
 from proxy.embedding import Embedder
 from proxy.errors import CircuitOpen, NotCached, Overloaded
@@ -54,134 +54,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 Vector = npt.NDArray[np.float32]
-
-
-class CacheStatus(StrEnum):
-    """The ``X-Cache`` header's values."""
-
-    HIT = "HIT"
-    MISS = "MISS"
-    PARTIAL = "PARTIAL"
-    REFRESH = "REFRESH"
-    BYPASS = "BYPASS"
-
-
-@dataclass(frozen=True, slots=True)
-class ServedImage:
-    """One image of a response, cached or freshly generated."""
-
-    media_type: str
-    data: bytes | None
-    """The bytes, when the caller asked for them or the image was just generated."""
-    blob_id: str | None
-    """Where the image is stored; None when it was not cached (``no-store``, a store or index
-    failure), and its URL must carry the image itself."""
-    entry: Entry | None
-    match: str | None
-    """``exact`` or ``semantic`` for a cached image, None for one generated for this request."""
-    similarity: float | None
-    revised_prompt: str | None
-    generation_seconds: float = 0.0
-    """Backend time spent on this image for this request (0 for a cached one)."""
-    energy_wh: float = 0.0
-    """Energy spent on this image for this request (0 for a cached one)."""
-    energy_source: str = "estimated"
-    """``measured`` (the backend's GPU energy counter) or ``estimated`` (configuration)."""
-    warm_similarity: float | None = None
-    """For an image generated from a cached one (a warm start): that one's similarity."""
-    steps_skipped: int = 0
-    """Denoising steps a warm start skipped."""
-
-
-@dataclass(frozen=True, slots=True)
-class CacheResult:
-    status: CacheStatus
-    images: tuple[ServedImage, ...]
-
-    @property
-    def cached(self) -> tuple[ServedImage, ...]:
-        return tuple(image for image in self.images if image.match is not None)
-
-    @property
-    def match(self) -> str | None:
-        """``exact`` when every cached image matched exactly, ``semantic`` when any did not;
-        with nothing cached, ``warm`` when an image was generated from a cached one."""
-        kinds = {image.match for image in self.cached}
-        if not kinds:
-            return "warm" if self.warm else None
-        return "exact" if kinds == {"exact"} else "semantic"
-
-    @property
-    def warm(self) -> tuple[ServedImage, ...]:
-        return tuple(image for image in self.images if image.warm_similarity is not None)
-
-    @property
-    def similarity(self) -> float | None:
-        """The lowest similarity among the cached images (with none cached, among the images
-        that warm starts began from)."""
-        values = [image.similarity for image in self.cached if image.similarity is not None]
-        if not values:
-            values = [i.warm_similarity for i in self.warm if i.warm_similarity is not None]
-        return min(values) if values else None
-
-    @property
-    def generation_seconds(self) -> float:
-        """Backend time this request spent generating."""
-        return sum(image.generation_seconds for image in self.images if image.match is None)
-
-    @property
-    def created_at(self) -> float | None:
-        """When the oldest cached image was stored."""
-        times = [image.entry.created_at for image in self.cached if image.entry is not None]
-        return min(times) if times else None
-
-
-class Usage:
-    """Hits counted in memory, written back to the index in the background (by the evictor):
-    a hit never waits for an index write."""
-
-    def __init__(self) -> None:
-        self._hits: dict[str, tuple[int, float]] = {}
-
-    def hit(self, entry_id: str, when: float) -> None:
-        hits, _ = self._hits.get(entry_id, (0, 0.0))
-        self._hits[entry_id] = (hits + 1, when)
-
-    def __contains__(self, entry_id: object) -> bool:
-        """Whether the entry was served since usage was last written back."""
-        return entry_id in self._hits
-
-    def take(self) -> dict[str, tuple[int, float]]:
-        """Every hit counted since the last call, by entry id."""
-        taken, self._hits = self._hits, {}
-        return taken
-
-    def restore(self, taken: dict[str, tuple[int, float]]) -> None:
-        """Count again hits ``take`` returned that could not be written."""
-        for key, (hits, last) in taken.items():
-            now_hits, now_last = self._hits.get(key, (0, 0.0))
-            self._hits[key] = (now_hits + hits, max(now_last, last))
-
-
-class KeyedLocks:
-    """One asyncio lock per key, kept only while someone holds or waits for it."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
-
-    @contextlib.asynccontextmanager
-    async def hold(self, key: str) -> AsyncIterator[None]:
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users == 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
 
 
 class ImageCache:
