@@ -8,6 +8,7 @@ torch and diffusers are heavy and optional (the ``sd`` extra); they are imported
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import importlib
 import io
 import logging
@@ -85,6 +86,7 @@ class DiffusersBackend(ImageBackend):
         guidance_scale: float | None = None,
         default_size: str | None = None,
         max_batch: int = 4,
+        warm_up: bool = True,
     ) -> None:
         """Configure, load nothing (that is :meth:`start`'s job).
 
@@ -96,6 +98,8 @@ class DiffusersBackend(ImageBackend):
         ``size=auto`` and for requests naming no size) to the pipeline's native size.
         ``max_batch``: concurrent compatible requests (same size, from noise) are generated
         together in one pipeline call of up to this many images (1: never batched).
+        ``warm_up``: :meth:`start` ends with one small generation, so that the first request
+        does not pay for kernels, caches and lazy initialisation.
         """
         if dtype is not None and dtype not in DTYPES:
             raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, not {dtype!r}")
@@ -129,6 +133,9 @@ class DiffusersBackend(ImageBackend):
         self._queue = asyncio.Lock()
         self._pipeline_guard = threading.Lock()
         self.max_batch = max_batch
+        self._warm_up = warm_up
+        self.warm_up_seconds: float | None = None
+        """How long the warm-up generation took, once :meth:`start` ran it."""
         self._waiting: list[_Job] = []
         self._draining: asyncio.Task[None] | None = None
         self.pipeline_calls = 0
@@ -202,6 +209,16 @@ class DiffusersBackend(ImageBackend):
                 return
             await asyncio.to_thread(self._load)
         log.info("loaded %s", self.describe())
+        if self._warm_up:
+            started = time.perf_counter()
+            warm_up = GenerationRequest(prompt="warm-up", model=self._model_name, seed=0)
+            try:
+                await self.generate(dataclasses.replace(warm_up, size=self.default_size))
+            except BaseException:
+                await self.close()  # a pipeline that cannot generate is not started
+                raise
+            self.warm_up_seconds = time.perf_counter() - started
+            log.info("warmed up with one generation in %.2f s", self.warm_up_seconds)
 
     async def close(self) -> None:
         """Drop the pipeline and free its device memory; waits for a running generation."""

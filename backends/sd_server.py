@@ -6,7 +6,8 @@ backend, exactly as it would reach OpenAI. Routes::
     POST /v1/images/generations   OpenAI's request (plus an optional ``seed``); b64_json only
     GET  /v1/models               the one model served, in OpenAI's list shape
     GET  /healthz                 200 while the process is up
-    GET  /readyz                  200 once the pipeline is loaded, 503 before and while closing
+    GET  /readyz                  200 once the pipeline is loaded and warmed up, 503 before
+    GET  /metrics                 Prometheus metrics (memoaized_sd_*)
 
 Every error leaves in OpenAI's shape (``backends.http_errors``).
 """
@@ -25,7 +26,16 @@ import msgspec
 from litestar import Litestar, MediaType, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 
+from backends.base import Generation
 from backends.diffusers_backend import DiffusersBackend
 from backends.http_errors import openai_exception_handlers
 from backends.images_api import (
@@ -37,7 +47,7 @@ from backends.images_api import (
     to_generation_request,
 )
 
-__all__ = ["MAX_BODY_BYTES", "SdImagesRequest", "create_sd_app", "run_sd_server"]
+__all__ = ["MAX_BODY_BYTES", "SdImagesRequest", "SdMetrics", "create_sd_app", "run_sd_server"]
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +75,51 @@ class ModelList(msgspec.Struct):
     object: str = "list"
 
 
+class SdMetrics:
+    """What sd-server exports: images, pipeline calls and how full they were, time, energy."""
+
+    def __init__(self, backend: DiffusersBackend) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.images = Counter("memoaized_sd_images", "Images generated for requests.", registry=r)
+        self.requests = Counter(
+            "memoaized_sd_generations", "Generation requests answered.", registry=r
+        )
+        self.batch_images = Histogram(
+            "memoaized_sd_batch_images",
+            "Images in the pipeline call each request shared (micro-batching).",
+            buckets=(1, 2, 3, 4, 6, 8, 12, 16),
+            registry=r,
+        )
+        self.seconds = Histogram(
+            "memoaized_sd_generation_seconds",
+            "Each request's share of its pipeline call's time.",
+            registry=r,
+        )
+        self.energy_wh = Counter(
+            "memoaized_sd_energy_wh", "Energy measured by NVML for generations, in Wh.", registry=r
+        )
+        self.steps_skipped = Counter(
+            "memoaized_sd_steps_skipped",
+            "Denoising steps warm starts did not run.",
+            registry=r,
+        )
+        pipeline_calls = Gauge(
+            "memoaized_sd_pipeline_calls", "Pipeline calls since start-up.", registry=r
+        )
+        pipeline_calls.set_function(lambda: backend.pipeline_calls)
+
+    def record(self, generation: Generation) -> None:
+        self.requests.inc()
+        self.images.inc(len(generation.images))
+        self.batch_images.observe(generation.batch_images)
+        self.seconds.observe(generation.seconds)
+        if generation.energy_wh is not None:
+            self.energy_wh.inc(generation.energy_wh)
+        if generation.steps is not None and generation.full_steps is not None:
+            self.steps_skipped.inc(max(0, generation.full_steps - generation.steps))
+
+
 def create_sd_app(backend: DiffusersBackend) -> Litestar:
     """Build the sd-server app around ``backend``. The app's lifespan starts the backend (loads
     the pipeline) before the first request and closes it at shutdown; nothing is loaded here."""
@@ -79,9 +134,17 @@ def create_sd_app(backend: DiffusersBackend) -> Litestar:
     async def provide_backend() -> DiffusersBackend:
         return backend
 
+    sd_metrics = SdMetrics(backend)
+
+    async def provide_metrics() -> SdMetrics:
+        return sd_metrics
+
     return Litestar(
-        route_handlers=[create_images, list_models, healthz, readyz],
-        dependencies={"backend": Provide(provide_backend)},
+        route_handlers=[create_images, list_models, healthz, readyz, metrics],
+        dependencies={
+            "backend": Provide(provide_backend),
+            "sd_metrics": Provide(provide_metrics),
+        },
         lifespan=[lifespan],
         exception_handlers=openai_exception_handlers(),
         request_max_body_size=MAX_BODY_BYTES,
@@ -94,7 +157,9 @@ def create_sd_app(backend: DiffusersBackend) -> Litestar:
 
 @post("/v1/images/generations", status_code=200)
 async def create_images(
-    request: Request[Any, Any, Any], backend: NamedDependency[DiffusersBackend]
+    request: Request[Any, Any, Any],
+    backend: NamedDependency[DiffusersBackend],
+    sd_metrics: NamedDependency[SdMetrics],
 ) -> Response[bytes]:
     """Generate images. The body is decoded strictly (unknown fields are refused, as OpenAI
     does) and validated by the same rules the proxy applies."""
@@ -119,6 +184,7 @@ async def create_images(
             code="unsupported_value",
         )
     generation = await backend.generate(dataclasses.replace(generation_request, seed=body.seed))
+    sd_metrics.record(generation)
     payload = ImagesResponse(
         created=int(time.time()),
         data=[
@@ -157,6 +223,11 @@ async def readyz(backend: NamedDependency[DiffusersBackend]) -> Response[dict[st
     if backend.ready:
         return Response({"status": "ready", "model": backend.default_model})
     return Response({"status": "loading", "model": backend.default_model}, status_code=503)
+
+
+@get("/metrics", media_type=CONTENT_TYPE_LATEST)
+async def metrics(sd_metrics: NamedDependency[SdMetrics]) -> Response[bytes]:
+    return Response(generate_latest(sd_metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
 def run_sd_server(host: str, port: int, **backend_options: Any) -> None:

@@ -263,8 +263,13 @@ def test_options_are_checked_when_configured(tiny_model_dir: Path) -> None:
 
 
 async def test_pipeline_errors_become_backend_failed(tiny_model_dir: Path) -> None:
-    """More steps than the scheduler was trained with: diffusers itself refuses to run."""
-    async with DiffusersBackend(model=str(tiny_model_dir), device="cpu", steps=1001) as backend:
+    """More steps than the scheduler was trained with: diffusers itself refuses to run. The
+    warm-up generation finds it at start-up; without a warm-up, the first request does."""
+    with pytest.raises(BackendFailed, match="num_inference_steps"):
+        async with DiffusersBackend(model=str(tiny_model_dir), device="cpu", steps=1001):
+            pass
+    cold = DiffusersBackend(model=str(tiny_model_dir), device="cpu", steps=1001, warm_up=False)
+    async with cold as backend:
         with pytest.raises(BackendFailed, match="num_inference_steps") as caught:
             await backend.generate(_request(size="64x64"))
     assert "tiny-sd" in caught.value.message

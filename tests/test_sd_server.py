@@ -161,3 +161,21 @@ async def test_not_ready_before_the_pipeline_is_loaded(tiny_model_dir: Path) -> 
     response = await client.post(GENERATIONS, json={"prompt": "x", "size": "64x64"})
     assert response.status_code == 503
     assert response.json()["error"]["type"] == "server_error"
+
+
+async def test_metrics_count_generations_and_batches_after_a_warm_up(
+    client: AsyncTestClient[Any],
+) -> None:
+    """The lifespan warmed the pipeline up with one generation before readiness; /metrics
+    counts what requests generated (not the warm-up) and every pipeline call."""
+    before = (await client.get("/metrics")).text
+    assert "memoaized_sd_pipeline_calls 1.0" in before  # the warm-up
+    assert "memoaized_sd_images_total 0.0" in before
+    body = {"prompt": "a kite", "size": "64x64", "n": 2, "response_format": "b64_json"}
+    assert (await client.post(GENERATIONS, json=body)).status_code == 200
+    after = (await client.get("/metrics")).text
+    assert "memoaized_sd_images_total 2.0" in after
+    assert "memoaized_sd_generations_total 1.0" in after
+    assert "memoaized_sd_pipeline_calls 2.0" in after
+    assert "memoaized_sd_batch_images_count 1.0" in after
+    assert "memoaized_sd_steps_skipped_total 0.0" in after
