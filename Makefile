@@ -36,9 +36,11 @@ $(STAMP): pyproject.toml Makefile
 	$(call debian_package,/usr/share/wordnet/index.noun,wordnet-base)
 	touch $(STAMP)
 
-# What the tests need besides the proxy: a real Prometheus server and promtool.
+# What the tests need besides the proxy: a real Prometheus server and promtool, and Chromium,
+# which Playwright drives through the browser page (its own browser download is never used).
 test-tools:
 	$(call debian_package,/usr/bin/promtool,prometheus)
+	$(call debian_package,/usr/bin/chromium,chromium)
 
 run: setup
 	$(VENV)/bin/memoaized serve

@@ -11,6 +11,7 @@ import asyncio
 import dataclasses
 import importlib
 import io
+import json
 import logging
 import re
 import secrets
@@ -31,7 +32,8 @@ from backends.base import (
 )
 from backends.energy import EnergyMeter
 from backends.images_api import MEDIA_TYPES, InvalidRequest
-from backends.tiny import TINY_NATIVE_SIZE, TINY_STEPS, is_tiny_pipeline
+from backends.profiles import PROFILES, ModelProfile, detect_profile
+from backends.tiny import TINY_NATIVE_SIZE, is_tiny_pipeline
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -42,9 +44,6 @@ log = logging.getLogger(__name__)
 
 DTYPES = ("float16", "bfloat16", "float32")
 """The weight precisions the backend accepts, by torch's names."""
-
-_DEFAULT_STEPS = 25
-"""Enough for Stable Diffusion 1.x/2.x with the usual schedulers to give finished pictures."""
 
 _FALLBACK_SIZE = "512x512"
 """Stable Diffusion 1.x's native size: ``default_size`` before a pipeline is loaded."""
@@ -82,10 +81,12 @@ class DiffusersBackend(ImageBackend):
         model_name: str | None = None,
         device: str | None = None,
         dtype: str | None = None,
+        profile: str | None = None,
         steps: int | None = None,
         guidance_scale: float | None = None,
         default_size: str | None = None,
         max_batch: int = 4,
+        compile: bool = False,
         warm_up: bool = True,
     ) -> None:
         """Configure, load nothing (that is :meth:`start`'s job).
@@ -93,14 +94,19 @@ class DiffusersBackend(ImageBackend):
         ``model`` is a local pipeline folder or a hub id; ``model_name`` the name requests use
         (default: the folder's name, or the id). ``device`` and ``dtype`` default to the best
         available: ``cuda`` with float16, then ``mps``, then ``cpu``, both with float32.
-        ``steps`` defaults to 2 for the tiny placeholder pipeline and 25 otherwise;
-        ``guidance_scale`` to the pipeline's own default; ``default_size`` (``WxH``, used for
-        ``size=auto`` and for requests naming no size) to the pipeline's native size.
+        ``profile`` names one of :data:`~backends.profiles.PROFILES` (``sd-turbo``, ``lcm``...);
+        by default it is detected from the model's name, pipeline and scheduler. ``steps`` and
+        ``guidance_scale`` override the profile's. ``default_size`` (``WxH``, used for
+        ``size=auto`` and for requests naming no size) defaults to the pipeline's native size.
         ``max_batch``: concurrent compatible requests (same size, from noise) are generated
         together in one pipeline call of up to this many images (1: never batched).
+        ``compile``: the denoiser runs through ``torch.compile`` (compiled by the warm-up, and
+        again for each new batch shape; worth it on a GPU serving many requests).
         ``warm_up``: :meth:`start` ends with one small generation, so that the first request
         does not pay for kernels, caches and lazy initialisation.
         """
+        if profile is not None and profile not in PROFILES:
+            raise ValueError(f"profile must be one of {', '.join(PROFILES)}, not {profile!r}")
         if dtype is not None and dtype not in DTYPES:
             raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, not {dtype!r}")
         if steps is not None and steps < 1:
@@ -115,11 +121,13 @@ class DiffusersBackend(ImageBackend):
         self._model_name = model_name or _default_name(model)
         self._requested_device = device
         self._requested_dtype = dtype
+        self._requested_profile = profile
         self._requested_steps = steps
+        self._requested_guidance = guidance_scale
         self._placeholder = False
-        self._steps = _DEFAULT_STEPS
-        self._check_placeholder()
-        self._guidance_scale = guidance_scale
+        self._profile = PROFILES["sd"]
+        self._choose_profile(*_folder_classes(self._model))
+        self._compile = compile
         self._requested_size = default_size
         self._pipeline: Any = None
         self._image_to_image: Any = None
@@ -141,12 +149,27 @@ class DiffusersBackend(ImageBackend):
         self.pipeline_calls = 0
         """Pipeline calls made: fewer than generations when requests were batched."""
 
-    def _check_placeholder(self) -> None:
-        """Whether the model is the tiny placeholder pipeline, and the steps that follow.
-        Checked again at load time: the folder may be written between construction and
-        :meth:`start` (the proxy writes its demo pipeline on first use)."""
+    def _choose_profile(self, pipeline_class: str, scheduler_class: str) -> None:
+        """Whether the model is the tiny placeholder pipeline, and its profile: the configured
+        one, or the one its name and classes suggest. Chosen again from the loaded pipeline at
+        :meth:`start` (the folder may be written in between: the proxy writes its demo pipeline
+        on first use)."""
         self._placeholder = is_tiny_pipeline(Path(self._model).expanduser())
-        self._steps = self._requested_steps or (TINY_STEPS if self._placeholder else _DEFAULT_STEPS)
+        if self._requested_profile is not None:
+            self._profile = PROFILES[self._requested_profile]
+        else:
+            self._profile = detect_profile(
+                self._model_name,
+                pipeline_class=pipeline_class,
+                scheduler_class=scheduler_class,
+                placeholder=self._placeholder,
+            )
+        self._steps = self._requested_steps or self._profile.steps
+        self._guidance_scale = (
+            self._requested_guidance
+            if self._requested_guidance is not None
+            else self._profile.guidance_scale
+        )
 
     # -- what it serves --------------------------------------------------------------------
 
@@ -172,8 +195,14 @@ class DiffusersBackend(ImageBackend):
         return self._steps
 
     @property
+    def profile(self) -> ModelProfile:
+        """How the model is run: its family's steps, guidance and scheduler."""
+        return self._profile
+
+    @property
     def warm_starts(self) -> bool:
-        return True
+        """Image-to-image runs a fraction of the steps; a one-step model has none to skip."""
+        return self._steps >= 2
 
     @property
     def default_size(self) -> str:
@@ -191,10 +220,14 @@ class DiffusersBackend(ImageBackend):
     def describe(self) -> str:
         device = self._device or self._requested_device or "auto"
         dtype = self._dtype or self._requested_dtype or "auto"
+        guidance = "" if self._guidance_scale is None else f", guidance {self._guidance_scale:g}"
         text = (
             f"diffusers: {self._model_name} from {self._model} on {device} ({dtype}), "
-            f"{self._steps} steps"
+            f"{self._profile.name} profile, {self._steps} step{'s' * (self._steps != 1)}"
+            f"{guidance}"
         )
+        if self._compile:
+            text += ", torch.compile"
         if self._placeholder:
             text += ", placeholder pipeline with random weights (its images are noise)"
         return text
@@ -244,7 +277,6 @@ class DiffusersBackend(ImageBackend):
                 f"the diffusers backend needs torch and diffusers ({exc.name} is missing): "
                 f"{_EXTRA_HINT}"
             ) from exc
-        self._check_placeholder()
         source = _model_source(self._model)
         device = self._requested_device or _best_device(torch)
         dtype = self._requested_dtype or ("float16" if device.startswith("cuda") else "float32")
@@ -259,6 +291,14 @@ class DiffusersBackend(ImageBackend):
                 f"{type(exc).__name__}: {exc}"
             ) from exc
         pipeline.set_progress_bar_config(disable=True)
+        self._choose_profile(type(pipeline).__name__, type(pipeline.scheduler).__name__)
+        scheduler = self._profile.scheduler
+        if scheduler is not None and type(pipeline.scheduler).__name__ != scheduler:
+            pipeline.scheduler = getattr(diffusers, scheduler).from_config(
+                pipeline.scheduler.config
+            )
+        if self._compile:
+            _compile_denoiser(torch, pipeline)
         self._device, self._dtype = device, dtype
         self._native_size = _native_size(pipeline)
         if device.startswith("cuda"):
@@ -548,3 +588,27 @@ def _energy_meter(torch: Any, device: str) -> EnergyMeter:
     uuid = getattr(torch.cuda.get_device_properties(index), "uuid", None)
     # torch prints the bare UUID; NVML wants it prefixed the way nvidia-smi shows it.
     return EnergyMeter.for_gpu(index, uuid=f"GPU-{uuid}" if uuid is not None else None)
+
+
+def _folder_classes(model: str) -> tuple[str, str]:
+    """The pipeline and scheduler classes a local pipeline folder names in its
+    ``model_index.json``; empty strings for a hub id or an unreadable folder."""
+    try:
+        index = json.loads((Path(model).expanduser() / "model_index.json").read_text("utf-8"))
+        scheduler = index.get("scheduler") or ["", ""]
+        return str(index.get("_class_name", "")), str(scheduler[-1])
+    except (OSError, ValueError, AttributeError, IndexError):
+        return "", ""
+
+
+def _compile_denoiser(torch: Any, pipeline: Any) -> None:
+    """Put the denoiser (a UNet, or a transformer in newer pipelines) behind
+    ``torch.compile``: where nearly all of a generation's time goes."""
+    for name in ("unet", "transformer"):
+        module = getattr(pipeline, name, None)
+        if module is not None:
+            setattr(pipeline, name, torch.compile(module))
+            return
+    raise BackendUnavailable(
+        f"{type(pipeline).__name__} has no unet or transformer for torch.compile"
+    )

@@ -40,6 +40,10 @@ class OpenAIBackend(ImageBackend):
     nothing is paid twice). Upstream 4xx errors reach the client as they were, ``Retry-After``
     included; 5xx become 502, unreachable or timed-out upstreams 503. The proxy's upstream key
     is sent only in the ``Authorization`` header and never appears in an error.
+
+    With ``warm_starts`` (for an upstream that is ``memoaized sd-server``), a warm start is sent
+    as sd-server's ``init_image`` and ``strength``, and the steps it reports running come back
+    in the ``Generation``.
     """
 
     name = "openai"
@@ -54,6 +58,7 @@ class OpenAIBackend(ImageBackend):
         timeout: float = 120.0,
         connect_retries: int = 2,
         max_download_bytes: int = 50 * 2**20,
+        warm_starts: bool = False,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         if not base_url:
@@ -65,6 +70,7 @@ class OpenAIBackend(ImageBackend):
         self.timeout = timeout
         self.connect_retries = connect_retries
         self.max_download_bytes = max_download_bytes
+        self._warm_starts = warm_starts
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
 
@@ -74,6 +80,10 @@ class OpenAIBackend(ImageBackend):
 
     def served_models(self) -> Sequence[str] | None:
         return self._models
+
+    @property
+    def warm_starts(self) -> bool:
+        return self._warm_starts
 
     def describe(self) -> str:
         parts = urlsplit(self.base_url)
@@ -128,6 +138,9 @@ class OpenAIBackend(ImageBackend):
             images=tuple(images),
             seconds=time.perf_counter() - started,
             energy_wh=_energy(response.headers.get("x-energy-wh")),
+            steps=_count(response.headers.get("x-denoising-steps")),
+            full_steps=_count(response.headers.get("x-full-steps")),
+            batch_images=_count(response.headers.get("x-batch-images")) or 1,
         )
 
     async def _post(self, body: dict[str, Any], api_key: str | None) -> httpx.Response:
@@ -207,6 +220,9 @@ def _upstream_body(request: GenerationRequest) -> dict[str, Any]:
         body["output_format"] = request.output_format
     if not gpt_image:  # gpt-image models always answer with b64_json and refuse the parameter
         body["response_format"] = "b64_json"
+    if request.init_image is not None:  # only with warm_starts: sd-server's own fields
+        body["init_image"] = base64.b64encode(request.init_image).decode("ascii")
+        body["strength"] = request.strength
     return {key: value for key, value in body.items() if value is not None}
 
 
@@ -218,6 +234,12 @@ def _energy(header: str | None) -> float | None:
     except ValueError:
         return None
     return energy if energy is not None and math.isfinite(energy) and energy >= 0 else None
+
+
+def _count(header: str | None) -> int | None:
+    """A count an upstream reports (sd-server's ``X-Denoising-Steps``...); None when absent or
+    not a non-negative integer."""
+    return int(header) if header is not None and header.isascii() and header.isdigit() else None
 
 
 def _upstream_error(

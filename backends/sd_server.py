@@ -3,7 +3,8 @@
 It lets the proxy (or any OpenAI client) reach a GPU on another machine through the ``openai``
 backend, exactly as it would reach OpenAI. Routes::
 
-    POST /v1/images/generations   OpenAI's request (plus an optional ``seed``); b64_json only
+    POST /v1/images/generations   OpenAI's request plus optional ``seed``, and ``init_image``
+                                  with ``strength`` for a warm start; b64_json only
     GET  /v1/models               the one model served, in OpenAI's list shape
     GET  /healthz                 200 while the process is up
     GET  /readyz                  200 once the pipeline is loaded and warmed up, 503 before
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import io
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -26,6 +28,7 @@ import msgspec
 from litestar import Litestar, MediaType, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
+from PIL import Image as PILImage
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -51,16 +54,52 @@ __all__ = ["MAX_BODY_BYTES", "SdImagesRequest", "SdMetrics", "create_sd_app", "r
 
 log = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 64 * 1024
-"""The largest request body accepted: a 4,000-character prompt with every option is far
-below it, and nothing larger is worth reading."""
+MAX_BODY_BYTES = 32 * 2**20
+"""The largest request body accepted: a warm start's image, base64-encoded (a 2048x2048 PNG
+of noise, the worst case, is some 16 MB as base64); a prompt with every option is tiny."""
 
 
 class SdImagesRequest(ImagesRequest, forbid_unknown_fields=True, omit_defaults=True):
-    """OpenAI's request body plus ``seed``: with a seed, the same request gives the same
-    images (image ``i`` uses ``seed + i``)."""
+    """OpenAI's request body plus sd-server's own fields: ``seed`` (the same request gives the
+    same images: image ``i`` uses ``seed + i``), and ``init_image`` (base64 PNG, JPEG or WebP)
+    with ``strength`` (0 to 1, the fraction of the steps to run) for a warm start from an
+    earlier image."""
 
     seed: int | None = None
+    init_image: str | None = None
+    strength: float | None = None
+
+
+def _warm_start(body: SdImagesRequest, backend: DiffusersBackend) -> dict[str, Any]:
+    """The request's warm start as ``GenerationRequest`` fields, checked."""
+    if body.init_image is None:
+        if body.strength is not None:
+            raise InvalidRequest("'strength' needs an 'init_image'.", param="strength")
+        return {}
+    if not backend.warm_starts:
+        raise InvalidRequest(
+            f"The model '{backend.default_model}' runs {backend.steps} denoising step: it "
+            "takes no warm start.",
+            param="init_image",
+            code="unsupported_value",
+        )
+    strength = 0.6 if body.strength is None else body.strength
+    if not 0.0 < strength <= 1.0:
+        raise InvalidRequest(
+            f"Invalid 'strength': {body.strength} is not in (0, 1].", param="strength"
+        )
+    try:
+        image = base64.b64decode(body.init_image, validate=True)
+    except ValueError:
+        raise InvalidRequest("'init_image' is not base64.", param="init_image") from None
+    try:
+        with PILImage.open(io.BytesIO(image)) as picture:
+            picture.verify()
+    except Exception:  # PIL raises many kinds for a broken file
+        raise InvalidRequest(
+            "'init_image' is not a PNG, JPEG or WebP image.", param="init_image"
+        ) from None
+    return {"init_image": image, "strength": strength}
 
 
 class ModelCard(msgspec.Struct):
@@ -183,7 +222,10 @@ async def create_images(
             param="response_format",
             code="unsupported_value",
         )
-    generation = await backend.generate(dataclasses.replace(generation_request, seed=body.seed))
+    warm_start = _warm_start(body, backend)
+    generation = await backend.generate(
+        dataclasses.replace(generation_request, seed=body.seed, **warm_start)
+    )
     sd_metrics.record(generation)
     payload = ImagesResponse(
         created=int(time.time()),
@@ -194,7 +236,13 @@ async def create_images(
         size=generation_request.size,
         output_format=generation_request.output_format,
     )
-    headers = {"X-Generation-Seconds": f"{generation.seconds:.3f}"}
+    headers = {
+        "X-Generation-Seconds": f"{generation.seconds:.3f}",
+        "X-Batch-Images": str(generation.batch_images),
+    }
+    if generation.steps is not None and generation.full_steps is not None:
+        headers["X-Denoising-Steps"] = str(generation.steps)
+        headers["X-Full-Steps"] = str(generation.full_steps)
     if generation.energy_wh is not None:
         headers["X-Energy-Wh"] = f"{generation.energy_wh:.6f}"
     return Response(msgspec.json.encode(payload), media_type=MediaType.JSON, headers=headers)

@@ -15,7 +15,8 @@ Runs anywhere: on the CPU with the tiny pipeline (the default) it checks that ba
 starts work and counts steps; on an NVIDIA machine with a real model folder
 (``--model /models/stable-diffusion-v1-5 --device cuda``) it measures throughput and energy.
 
-Usage: python bench/gpu.py [--model DIR] [--device cuda] [--steps 25] [--images 16] [--pairs 40]
+Usage: python bench/gpu.py [--model DIR] [--device cuda] [--profile sd] [--steps 25]
+                          [--compile] [--images 16] [--pairs 40]
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from backends.diffusers_backend import DiffusersBackend  # noqa: E402
 from backends.tiny import write_tiny_pipeline  # noqa: E402
 from proxy.cache.controls import CacheControls  # noqa: E402
 from proxy.cache.decision import MatchPolicy  # noqa: E402
+from proxy.cache.results import CacheResult  # noqa: E402
 from proxy.cache.service import ImageCache  # noqa: E402
 from proxy.cache.warm import WarmStart  # noqa: E402
 from proxy.embedding import Embedder, prepare_offline_model  # noqa: E402
@@ -97,6 +99,14 @@ async def warm_starts(
     outcomes: dict[str, int] = {}
     skipped: list[float] = []
     seconds: dict[str, list[float]] = {"warm": [], "full": []}
+    energy: dict[str, list[float]] = {"warm": [], "full": []}
+
+    def record(kind: str, result: CacheResult) -> None:
+        seconds[kind].append(result.generation_seconds)
+        image = result.images[0]
+        if image.energy_source == "measured" and image.energy_wh is not None:
+            energy[kind].append(image.energy_wh)
+
     with tempfile.TemporaryDirectory(prefix="memoaized-gpu-") as tmp:
         index = EdgeIndex(Path(tmp) / "index")
         async with index, BlobStore(str(Path(tmp) / "images")) as store:
@@ -121,7 +131,7 @@ async def warm_starts(
                     CacheControls(),
                     with_bytes=False,
                 )
-                seconds["full"].append(first.generation_seconds)
+                record("full", first)
                 result = await cache.generate(
                     GenerationRequest(prompt=near, model=model, size=size),
                     CacheControls(),
@@ -132,9 +142,9 @@ async def warm_starts(
                 if kind == "warm":
                     image = result.images[0]
                     skipped.append(image.steps_skipped / backend.steps)
-                    seconds["warm"].append(result.generation_seconds)
+                    record("warm", result)
                 elif kind == "miss":
-                    seconds["full"].append(result.generation_seconds)
+                    record("full", result)
     print(f"\nnear misses (SugarCrepe replace_att/replace_obj), {len(pairs)} pairs, {size}:")
     print("  outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
     if skipped:
@@ -142,8 +152,15 @@ async def warm_starts(
             f"  warm starts skipped {statistics.mean(skipped):.0%} of {backend.steps} steps on "
             f"average (min {min(skipped):.0%}, max {max(skipped):.0%})"
         )
-        full, warm = statistics.median(seconds["full"]), statistics.median(seconds["warm"])
-        print(f"  median generation: full {full * 1000:.0f} ms, warm {warm * 1000:.0f} ms")
+        print("\n| generation | images | images/s | median ms | Wh per image |")
+        print("| --- | --- | --- | --- | --- |")
+        for kind in ("full", "warm"):
+            times, wh = seconds[kind], energy[kind]
+            per_image = f"{statistics.mean(wh):.4f}" if wh else "n/a (no NVML)"
+            print(
+                f"| {kind} | {len(times)} | {len(times) / sum(times):.2f} | "
+                f"{statistics.median(times) * 1000:.0f} | {per_image} |"
+            )
 
 
 async def main() -> None:
@@ -151,7 +168,9 @@ async def main() -> None:
     parser.add_argument("--model", help="pipeline folder (default: the tiny pipeline)")
     parser.add_argument("--device")
     parser.add_argument("--dtype")
+    parser.add_argument("--profile", help="model profile (default: detected)")
     parser.add_argument("--steps", type=int, help="denoising steps (default 8 for tiny)")
+    parser.add_argument("--compile", action="store_true", help="torch.compile the denoiser")
     parser.add_argument("--size", default="256x256")
     parser.add_argument("--batch", type=int, default=4)
     parser.add_argument("--images", type=int, default=16)
@@ -163,7 +182,13 @@ async def main() -> None:
         steps = args.steps or (None if args.model else 8)
         embedder_dir = prepare_offline_model(Path(tmp) / "all-MiniLM-L6-v2")
         backend = DiffusersBackend(
-            model=model, device=args.device, dtype=args.dtype, steps=steps, max_batch=args.batch
+            model=model,
+            device=args.device,
+            dtype=args.dtype,
+            profile=args.profile,
+            steps=steps,
+            max_batch=args.batch,
+            compile=args.compile,
         )
         async with backend:
             print(backend.describe())

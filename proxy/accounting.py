@@ -3,7 +3,9 @@
 A generated image spends its energy (measured by the backend on an NVIDIA GPU, else the model's
 estimate from configuration) and its price. A cached image saves what its entry recorded when it
 was generated: the same energy, with the same source label, and the model's price. Latency saved
-is the generation time of the cached images less the time the proxy spent answering.
+is the generation time of the cached images less the time the proxy spent answering. A warm start
+saves the time and energy of the steps it skipped (counted in the ``memoaized_warm_*`` metrics).
+Each request's own figures are returned as ``Savings``, for its response headers.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field
 from proxy.cache.results import CacheResult
 from proxy.metrics import Metrics
 
-__all__ = ["Accountant", "CostModel"]
+__all__ = ["Accountant", "CostModel", "Savings"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +37,20 @@ class CostModel:
         return self.prices.get(model, self.price_per_image)
 
 
+@dataclass(frozen=True, slots=True)
+class Savings:
+    """What the cache saved one request."""
+
+    energy_wh: float = 0.0
+    """What the cached images served cost when they were generated, plus what warm starts
+    skipped."""
+    seconds: float = 0.0
+    """Generation time of the cached images served less the time the proxy took, plus the
+    time warm starts skipped."""
+    usd: float = 0.0
+    """The price of the cached images served."""
+
+
 class Accountant:
     """Credits one answered request to the metrics."""
 
@@ -42,27 +58,36 @@ class Accountant:
         self.metrics = metrics
         self.costs = costs
 
-    def record(self, result: CacheResult, model: str, elapsed: float) -> None:
-        """``result`` answered a request for ``model`` in ``elapsed`` seconds."""
+    def record(self, result: CacheResult, model: str, elapsed: float) -> Savings:
+        """``result`` answered a request for ``model`` in ``elapsed`` seconds: credit it to the
+        metrics, and return what it saved."""
         metrics = self.metrics
         outcome = result.status.value.lower()
         metrics.requests.labels(outcome, result.match or "none").inc()
         metrics.request_seconds.labels(outcome).observe(elapsed)
-        generation_avoided = 0.0
+        generation_avoided = energy_saved = money_saved = warm_seconds = 0.0
         for image in result.images:
             if image.match is None:
                 metrics.images_served.labels("backend").inc()
                 metrics.energy_spent_wh.labels(image.energy_source).inc(image.energy_wh)
                 metrics.money_spent_usd.inc(self.costs.price(model))
+                energy_saved += image.warm_energy_saved_wh
+                warm_seconds += image.warm_seconds_saved
                 continue
             metrics.images_served.labels("cache").inc()
             if image.entry is None:
                 continue
             entry = image.entry
+            price = self.costs.price(entry.model)
             metrics.energy_saved_wh.labels(entry.energy_source).inc(entry.energy_wh)
-            metrics.money_saved_usd.inc(self.costs.price(entry.model))
+            metrics.money_saved_usd.inc(price)
+            energy_saved += entry.energy_wh
+            money_saved += price
             generation_avoided += entry.generation_seconds
+        latency_saved = 0.0
         if generation_avoided:
             # The time not spent generating, less the time the proxy took for the rest.
             answering = elapsed - result.generation_seconds
-            metrics.latency_saved_seconds.inc(max(0.0, generation_avoided - answering))
+            latency_saved = max(0.0, generation_avoided - answering)
+            metrics.latency_saved_seconds.inc(latency_saved)
+        return Savings(energy_saved, latency_saved + warm_seconds, money_saved)

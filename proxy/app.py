@@ -91,18 +91,12 @@ def _build_backend(settings: Settings) -> tuple[ImageBackend, Path | None]:
             timeout=settings.upstream_timeout,
             connect_retries=settings.upstream_retries,
             max_download_bytes=settings.max_download_bytes,
+            warm_starts=settings.upstream_warm_starts,
         )
         return backend, None
     tiny = None if settings.sd_model else settings.data_dir / "models" / "tiny-sd"
-    options = {
-        "model": settings.sd_model or str(tiny),
-        "model_name": settings.sd_model_name or None,
-        "device": settings.sd_device or None,
-        "dtype": settings.sd_dtype or None,
-        "steps": settings.sd_steps or None,
-        "max_batch": settings.sd_max_batch,
-    }
-    return registry.create(name, **options), tiny
+    model = settings.sd_model or str(tiny)
+    return registry.create(name, model=model, **settings.diffusers_options), tiny
 
 
 def _build_index(settings: Settings) -> SemanticIndex:

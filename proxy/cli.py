@@ -45,8 +45,11 @@ _SD_SERVER_FIELDS = (
     "sd_model_name",
     "sd_device",
     "sd_dtype",
+    "sd_profile",
     "sd_steps",
+    "sd_guidance_scale",
     "sd_max_batch",
+    "sd_compile",
     "log_level",
 )
 SD_SERVER_PORT = 9000
@@ -140,11 +143,7 @@ def _sd_server(args: argparse.Namespace) -> int:
         settings.host,
         settings.port,
         model=model,
-        model_name=settings.sd_model_name or None,
-        device=settings.sd_device or None,
-        dtype=settings.sd_dtype or None,
-        steps=settings.sd_steps or None,
-        max_batch=settings.sd_max_batch,
+        **settings.diffusers_options,
     )
     return 0
 

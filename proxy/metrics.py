@@ -185,6 +185,11 @@ class Metrics:
             "Energy warm starts saved, in Wh: the skipped steps at the energy per step run.",
             registry=r,
         )
+        self.warm_start_failures = Counter(
+            "memoaized_warm_start_failures",
+            "Warm starts the backend failed or refused; each was generated again from noise.",
+            registry=r,
+        )
         self.rejections = Counter(
             "memoaized_rejections",
             "Requests refused to protect the service: queue_full (429), rate_limited (429), "

@@ -8,14 +8,17 @@ default. The README's configuration table lists the same fields.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Self
 
+from backends.profiles import PROFILES
 from proxy.cache.lexicon import DEFAULT_WORDNET_DIR
 
 __all__ = [
+    "API_PATHS",
     "DEFAULT_THRESHOLD",
     "ENV_PREFIX",
     "PLACEHOLDER_NOTICE",
@@ -30,6 +33,9 @@ DEFAULT_THRESHOLD = 0.80
 """Chosen with the verifier on, from held-out labelled pairs (bench/verification.py): with the
 verifier, false hits hardly move between 0.75 and 0.85 and recall is highest at the bottom. See
 the README, "Trustworthy hits"."""
+
+API_PATHS = ("/v1", "/docs", "/metrics", "/healthz", "/readyz")
+"""Where the proxy's own routes live: the browser page (``ui_path``) may not be put there."""
 
 DEFAULT_JUDGE_ZONE = (0.70, 0.85)
 """Gray zone of the optional judge (see the README)."""
@@ -93,7 +99,25 @@ class Settings:
     sd_dtype: str = _opt(
         "diffusers backend: float16, bfloat16 or float32 (default: by device).", default=""
     )
-    sd_steps: int = _opt("diffusers backend: denoising steps (0: the model's default).", default=0)
+    sd_profile: str = _opt(
+        "diffusers backend and sd-server: the model family, which sets steps, guidance and "
+        "scheduler: `sd`, `sdxl`, `sd-turbo`, `sdxl-turbo`, `lcm`, `lcm-lora` or `tiny`. "
+        "Empty: detected from the model's name, pipeline and scheduler.",
+        default="",
+    )
+    sd_steps: int = _opt(
+        "diffusers backend and sd-server: denoising steps (0: the profile's).", default=0
+    )
+    sd_guidance_scale: float = _opt(
+        "diffusers backend and sd-server: classifier-free guidance (negative: the profile's, "
+        "else the pipeline's own default).",
+        default=-1.0,
+    )
+    sd_compile: bool = _opt(
+        "diffusers backend and sd-server: run the denoiser through torch.compile (slow start "
+        "and a recompile per new batch size; faster generations on a GPU).",
+        default=False,
+    )
     sd_max_batch: int = _opt(
         "diffusers backend and sd-server: concurrent requests of one size, from noise and "
         "without a seed, are generated in one pipeline call of up to this many images "
@@ -107,6 +131,11 @@ class Settings:
     )
     upstream_api_key: str = _opt(
         "openai backend: the proxy's key for the upstream. Never echoed anywhere.", default=""
+    )
+    upstream_warm_starts: bool = _opt(
+        "openai backend: the upstream is `memoaized sd-server`, which takes warm starts (an "
+        "`init_image` and a `strength`); other upstreams refuse them.",
+        default=False,
     )
     upstream_timeout: float = _opt(
         "openai backend: seconds to wait for one generation.", default=120.0
@@ -191,7 +220,8 @@ class Settings:
     )
     warm_start: bool = _opt(
         "Generate near misses from the cached image of a similar prompt (image-to-image), "
-        "running only part of the denoising; backends that can (diffusers).",
+        "running only part of the denoising; backends that can (diffusers, and sd-server behind "
+        "the openai backend with --upstream-warm-starts).",
         default=True,
     )
     warm_min_similarity: float = _opt(
@@ -334,6 +364,16 @@ class Settings:
         "Base URL that image URLs in responses start with (default: the request's own).",
         default="",
     )
+    ui: bool = _opt(
+        "Serve the browser page that shows the cache at work (a prompt box, hits and savings, "
+        "a gallery of entries); it calls the public API with the key typed into it.",
+        default=True,
+    )
+    ui_path: str = _opt(
+        "Path of the browser page (for example `/` or `/try`); never under /v1, /docs, "
+        "/metrics, /healthz or /readyz.",
+        default="/",
+    )
     index_maintenance_seconds: float = _opt(
         "How often the embedded index checks, in the background, whether to optimise.",
         default=60.0,
@@ -359,6 +399,11 @@ class Settings:
         _numbers("prices", self.prices)
         if self.candidates < 1:
             raise ValueError(f"candidates must be at least 1, not {self.candidates}")
+        if self.sd_profile and self.sd_profile not in PROFILES:
+            raise ValueError(
+                f"sd_profile must be empty (detect) or one of {', '.join(PROFILES)}, "
+                f"not {self.sd_profile!r}"
+            )
         if self.sharing not in ("org", "tenant"):
             raise ValueError(f"sharing must be `org` or `tenant`, not {self.sharing!r}")
         for name in ("max_generations", "generation_queue"):
@@ -369,6 +414,7 @@ class Settings:
         for name in ("ttl", "max_entries", "max_bytes", "breaker_failures", "rate_limit"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be 0 (no limit) or positive")
+        _check_ui_path(self.ui_path)
         for name in ("url_ttl", "eviction_seconds", "eviction_half_life", "breaker_seconds"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
@@ -401,6 +447,21 @@ class Settings:
         return self.host in ("127.0.0.1", "localhost", "::1")
 
     @property
+    def diffusers_options(self) -> dict[str, Any]:
+        """``DiffusersBackend``'s options, but for ``model`` (the proxy and sd-server differ
+        on what an empty ``sd_model`` means)."""
+        return {
+            "model_name": self.sd_model_name or None,
+            "device": self.sd_device or None,
+            "dtype": self.sd_dtype or None,
+            "profile": self.sd_profile or None,
+            "steps": self.sd_steps or None,
+            "guidance_scale": self.sd_guidance_scale if self.sd_guidance_scale >= 0 else None,
+            "max_batch": self.sd_max_batch,
+            "compile": self.sd_compile,
+        }
+
+    @property
     def store_option_map(self) -> dict[str, str]:
         return _pairs(self.store_options)
 
@@ -411,6 +472,16 @@ class Settings:
     @property
     def price_map(self) -> dict[str, float]:
         return _numbers("prices", self.prices)
+
+
+def _check_ui_path(path: str) -> None:
+    """The browser page's path must be a plain path that leaves every API route alone."""
+    if not re.fullmatch(r"/[A-Za-z0-9._~/-]*", path) or "//" in path:
+        raise ValueError(f"ui_path must be a path such as / or /try, not {path!r}")
+    page = path.rstrip("/")
+    for route in API_PATHS:
+        if page == route or page.startswith(route + "/"):
+            raise ValueError(f"ui_path {path!r} would hide the API's {route} routes")
 
 
 def _pairs(text: str) -> dict[str, str]:

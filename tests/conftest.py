@@ -155,6 +155,15 @@ class LiveServer:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path else ""
 
+    def metric(self, name: str) -> float:
+        """The sum of every series of metric ``name`` (all label sets) on its ``/metrics``."""
+        text = httpx.get(self.url + "/metrics").text
+        return sum(
+            float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines()
+            if line.startswith((name + " ", name + "{"))
+        )
+
 
 @contextlib.contextmanager
 def _servers(log_dir: Path, embedding_model_dir: Path) -> Iterator[Callable[..., LiveServer]]:
@@ -205,6 +214,19 @@ def serve_tiny(data_dir: Path, tiny_model_dir: Path, *options: str) -> list[str]
         "--data-dir", str(data_dir),
         "--backend", "diffusers",
         "--sd-model", str(tiny_model_dir),
+        *options,
+    ]  # fmt: skip
+
+
+def serve_sd_upstream(data_dir: Path, sd: LiveServer, *options: str) -> list[str]:
+    """The arguments of ``memoaized serve`` in front of the live sd-server ``sd`` (the openai
+    backend, serving the tiny pipeline's model), its data in ``data_dir``."""
+    return [
+        "serve",
+        "--data-dir", str(data_dir),
+        "--backend", "openai",
+        "--upstream-url", sd.url + "/v1",
+        "--default-model", "tiny-sd",
         *options,
     ]  # fmt: skip
 

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from backends.sd_server import create_sd_app
-from proxy.api.routes import routes
+from proxy.app import create_app
 from proxy.cli import _SD_SERVER_FIELDS, build_parser
 from proxy.settings import ENV_PREFIX, Settings
 
@@ -162,11 +162,14 @@ def test_ports_agree_everywhere() -> None:
     )
     dns = k8s_scrape["scrape_configs"][0]["dns_sd_configs"][0]
     assert dns["port"] == PROXY_PORT and dns["names"] == ["memoaized-proxy-pods"]
+    for config in (scrape, k8s_scrape):  # sd-server's own /metrics, at its Service's port
+        sd_targets = config["scrape_configs"][1]["static_configs"][0]["targets"]
+        assert sd_targets == [f"sd-server:{SD_SERVER_PORT}"] and "sd-server" in COMPOSE["services"]
     assert _manifest("Service", "memoaized-proxy-pods")["spec"]["clusterIP"] == "None"
 
 
-def test_probes_ask_routes_that_exist() -> None:
-    proxy_paths = {path for route in routes(Settings()) for path in route.paths}
+def test_probes_ask_routes_that_exist(tmp_path: Path) -> None:
+    proxy_paths = {route.path for route in create_app(Settings(data_dir=tmp_path)).routes}
     sd_paths = {route.path for route in create_sd_app("/nowhere").routes}
     for name, container in _containers():
         for probe in ("readinessProbe", "livenessProbe"):

@@ -43,6 +43,15 @@ async def backend(tiny_model_dir: Path) -> AsyncIterator[DiffusersBackend]:
         yield started
 
 
+@pytest.fixture(params=["cpu", pytest.param("cuda", marks=pytest.mark.gpu)])
+async def on_each_device(
+    request: pytest.FixtureRequest, tiny_model_dir: Path
+) -> AsyncIterator[DiffusersBackend]:
+    """The tiny pipeline on the CPU, and on CUDA where there is an NVIDIA GPU."""
+    async with DiffusersBackend(model=str(tiny_model_dir), device=request.param) as started:
+        yield started
+
+
 # -- the tiny pipeline ------------------------------------------------------------------------
 
 
@@ -257,9 +266,11 @@ def test_options_are_checked_when_configured(tiny_model_dir: Path) -> None:
         DiffusersBackend(model=str(tiny_model_dir), default_size="large")
     named = DiffusersBackend(model=str(tiny_model_dir), model_name="sd-demo", steps=3)
     assert named.served_models() == ["sd-demo"] and named.steps == 3
-    hub = DiffusersBackend(model="stabilityai/sd-turbo")
-    assert hub.default_model == "stabilityai/sd-turbo"
+    hub = DiffusersBackend(model="stable-diffusion-v1-5/stable-diffusion-v1-5")
+    assert hub.default_model == "stable-diffusion-v1-5/stable-diffusion-v1-5"
     assert not hub.placeholder and hub.steps == 25 and hub.default_size == "512x512"
+    turbo = DiffusersBackend(model="stabilityai/sd-turbo")  # known by name before loading
+    assert turbo.profile.name == "sd-turbo" and turbo.steps == 1 and not turbo.warm_starts
 
 
 async def test_pipeline_errors_become_backend_failed(tiny_model_dir: Path) -> None:
@@ -303,11 +314,12 @@ async def test_a_pipeline_written_after_construction_is_recognised_as_the_placeh
 
 
 async def test_concurrent_compatible_requests_share_one_pipeline_call(
-    backend: DiffusersBackend,
+    on_each_device: DiffusersBackend,
 ) -> None:
     """Micro-batching: requests waiting together, of one size and from noise, go through the
     pipeline in one call of up to ``max_batch`` images; other sizes, seeded requests and warm
     starts run apart. Counted by the backend's pipeline calls."""
+    backend = on_each_device
     assert backend.max_batch == 4
 
     async def calls_for(requests: list[GenerationRequest]) -> tuple[int, list[Generation]]:

@@ -43,15 +43,6 @@ def _generate(client: OpenAI, prompt: str, **kw: object) -> tuple[bytes, dict[st
     return base64.b64decode(image.data[0].b64_json or ""), dict(raw.headers), image
 
 
-def _metric(server: LiveServer, name: str) -> float:
-    text = httpx.get(server.url + "/metrics").text
-    total = 0.0
-    for line in text.splitlines():
-        if line.startswith(name) and not line.startswith("#"):
-            total += float(line.rsplit(" ", 1)[1])
-    return total
-
-
 @pytest.fixture(scope="module")
 def proxy(
     module_servers: Callable[..., LiveServer],
@@ -102,7 +93,7 @@ def test_other_size_or_other_prompt_misses(proxy: LiveServer, client: OpenAI) ->
 
 
 def test_only_if_cached_miss_is_504_and_the_sdk_raises(proxy: LiveServer, client: OpenAI) -> None:
-    generations = _metric(proxy, "memoaized_generation_duration_seconds_count")
+    generations = proxy.metric("memoaized_generation_duration_seconds_count")
     with pytest.raises(openai.APIStatusError) as raised:
         client.images.generate(
             prompt="a never seen prompt about submarines",
@@ -118,7 +109,7 @@ def test_only_if_cached_miss_is_504_and_the_sdk_raises(proxy: LiveServer, client
             size="256x256",
             extra_body={"cache": {"mode": "only-if-cached"}},
         )
-    assert _metric(proxy, "memoaized_generation_duration_seconds_count") == generations
+    assert proxy.metric("memoaized_generation_duration_seconds_count") == generations
 
 
 def test_url_responses_are_served_by_the_proxy_with_cache_headers(
@@ -167,18 +158,18 @@ def test_restart_keeps_the_cache(
 
 
 def test_concurrent_identical_misses_generate_once(proxy: LiveServer, client: OpenAI) -> None:
-    generations = _metric(proxy, "memoaized_generation_duration_seconds_count")
-    joins = _metric(proxy, "memoaized_single_flight_joins_total")
+    generations = proxy.metric("memoaized_generation_duration_seconds_count")
+    joins = proxy.metric("memoaized_single_flight_joins_total")
     with ThreadPoolExecutor(8) as pool:
         results = list(
             pool.map(lambda _: _generate(client, "eight robots waiting in line"), range(8))
         )
     assert len({data for data, _, _ in results}) == 1
     assert sorted(headers["x-cache"] for _, headers, _ in results) == ["HIT"] * 7 + ["MISS"]
-    assert _metric(proxy, "memoaized_generation_duration_seconds_count") == generations + 1
+    assert proxy.metric("memoaized_generation_duration_seconds_count") == generations + 1
     # Most of the seven wait for the one generation; one that arrives after it finished is an
     # exact hit on the stored image instead, which is just as right.
-    assert _metric(proxy, "memoaized_single_flight_joins_total") >= joins + 1
+    assert proxy.metric("memoaized_single_flight_joins_total") >= joins + 1
 
 
 def test_no_cache_generates_fresh_and_no_store_keeps_nothing(

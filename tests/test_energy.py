@@ -55,6 +55,7 @@ async def test_nvml_measures_cuda_generations(tiny_model_dir: Path) -> None:
     the test generates for about two seconds (at most 200 times) and looks at the total."""
     energies: list[float | None] = []
     async with DiffusersBackend(model=str(tiny_model_dir), device="cuda") as backend:
+        assert "(float16)" in backend.describe()  # half precision by default on CUDA
         await backend.generate(_request())  # warm-up: CUDA kernels load on first use
         started = time.monotonic()
         while time.monotonic() - started < 2 and len(energies) < 200:

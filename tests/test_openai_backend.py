@@ -248,3 +248,30 @@ async def test_reported_energy_is_taken_only_when_plausible(
 
     async with _backend(handler) as backend:
         assert (await backend.generate(REQUEST)).energy_wh == expected
+
+
+async def test_warm_starts_go_to_sd_server_as_its_own_fields() -> None:
+    """With ``warm_starts`` the init image travels as base64 ``init_image`` with its
+    ``strength``; the steps sd-server reports come back, and malformed counts are ignored."""
+    bodies: list[dict[str, object]] = []
+    counts = iter([("3", "8", "2"), ("three", "-8", "")])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        bodies.append(json.loads(request.content))
+        response = _ok()
+        steps, full, batch = next(counts)
+        response.headers.update(
+            {"X-Denoising-Steps": steps, "X-Full-Steps": full, "X-Batch-Images": batch}
+        )
+        return response
+
+    warm = GenerationRequest(prompt="a cat", model="sd", init_image=PNG, strength=0.375)
+    async with _backend(handler, warm_starts=True) as backend:
+        assert backend.warm_starts
+        generation = await backend.generate(warm)
+        assert (generation.steps, generation.full_steps, generation.batch_images) == (3, 8, 2)
+        garbled = await backend.generate(warm)
+        assert (garbled.steps, garbled.full_steps, garbled.batch_images) == (None, None, 1)
+    assert base64.b64decode(str(bodies[0]["init_image"])) == PNG
+    assert bodies[0]["strength"] == 0.375
+    assert not OpenAIBackend(base_url="http://upstream.test/v1").warm_starts  # off by default

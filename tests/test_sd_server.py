@@ -99,6 +99,9 @@ async def test_seed_makes_the_response_repeatable(client: AsyncTestClient[Any]) 
         ({"prompt": "x", "seed": "lucky"}, "seed", "invalid_type"),
         ({"prompt": "x", "response_format": "url"}, "response_format", "unsupported_value"),
         ({"prompt": "x", "model": "dall-e-3"}, "model", "model_not_found"),
+        ({"prompt": "x", "strength": 0.5}, "strength", "invalid_value"),
+        ({"prompt": "x", "init_image": "not base64!"}, "init_image", "invalid_value"),
+        ({"prompt": "x", "init_image": "aGVsbG8="}, "init_image", "invalid_value"),
     ],
 )
 async def test_bad_requests_get_openai_shaped_400s(
@@ -179,3 +182,24 @@ async def test_metrics_count_generations_and_batches_after_a_warm_up(
     assert "memoaized_sd_pipeline_calls 2.0" in after
     assert "memoaized_sd_batch_images_count 1.0" in after
     assert "memoaized_sd_steps_skipped_total 0.0" in after
+
+
+async def test_a_warm_start_runs_a_fraction_of_the_steps(client: AsyncTestClient[Any]) -> None:
+    """``init_image`` and ``strength``: image-to-image from the given image; the response
+    says how many of the full steps ran, and /metrics counts the ones skipped."""
+    body = {"prompt": "a kite at noon", "size": "64x64", "seed": 3}
+    cold = await client.post(GENERATIONS, json=body)
+    assert cold.status_code == 200, cold.text
+    assert cold.headers["x-denoising-steps"] == cold.headers["x-full-steps"] == "2"
+    image = cold.json()["data"][0]["b64_json"]
+    warm = await client.post(
+        GENERATIONS, json={**body, "prompt": "a kite at dusk", "init_image": image, "strength": 0.5}
+    )
+    assert warm.status_code == 200, warm.text
+    assert (warm.headers["x-denoising-steps"], warm.headers["x-full-steps"]) == ("1", "2")
+    assert _image(warm.json()["data"][0]["b64_json"]).size == (64, 64)
+    assert "memoaized_sd_steps_skipped_total 1.0" in (await client.get("/metrics")).text
+    out_of_range = {**body, "init_image": image, "strength": 1.5}
+    refused = await client.post(GENERATIONS, json=out_of_range)
+    assert refused.status_code == 400
+    _assert_openai_error(refused.json(), param="strength", code="invalid_value")

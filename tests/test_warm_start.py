@@ -30,9 +30,13 @@ CACHED = "a castle on a hill at sunset"
 NEAR = "a castle on a hill at sunrise"
 
 
-@pytest.fixture(scope="module")
-async def eight_steps(tiny_model_dir: Path) -> AsyncIterator[DiffusersBackend]:
-    async with DiffusersBackend(model=str(tiny_model_dir), steps=STEPS) as started:
+@pytest.fixture(scope="module", params=["cpu", pytest.param("cuda", marks=pytest.mark.gpu)])
+async def eight_steps(
+    request: pytest.FixtureRequest, tiny_model_dir: Path
+) -> AsyncIterator[DiffusersBackend]:
+    """The tiny pipeline at eight steps, on the CPU and, where there is one, on CUDA."""
+    backend = DiffusersBackend(model=str(tiny_model_dir), steps=STEPS, device=request.param)
+    async with backend as started:
         yield started
 
 
@@ -60,6 +64,12 @@ async def test_a_near_miss_runs_the_expected_fraction_of_steps_and_is_stored(
     assert sample(warm_cache, "memoaized_warm_starts_total") == 1
     assert sample(warm_cache, "memoaized_warm_steps_skipped_total") == STEPS - ran
     assert sample(warm_cache, "memoaized_warm_seconds_saved_total") > 0
+    # The skipped steps are priced at the energy per step that ran. Without NVML that energy
+    # is the 2.9 Wh estimate of a whole generation, of which a warm start spent its share.
+    saved = sample(warm_cache, "memoaized_warm_energy_saved_wh_total")
+    assert saved == pytest.approx(image.energy_wh * (STEPS - ran) / ran)
+    if image.energy_source == "estimated":
+        assert image.energy_wh == pytest.approx(2.9 * ran / STEPS)
     assert image.entry is not None and image.entry.prompt == NEAR  # a new entry of its own
     again = await warm_cache.generate(tiny_request(NEAR), CacheControls(), with_bytes=True)
     assert again.status is CacheStatus.HIT and again.images[0].data == image.data

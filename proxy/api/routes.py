@@ -11,7 +11,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import msgspec
-from litestar import MediaType, Request, Response, get, post
+from litestar import MediaType, Request, Response, Router, get, post
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -25,6 +25,7 @@ from backends.images_api import (
     decode_error,
     to_generation_request,
 )
+from proxy.accounting import Savings
 from proxy.api.access import (
     authorize,
     bearer,
@@ -36,6 +37,7 @@ from proxy.api.access import (
 )
 from proxy.api.cache_routes import cache_routes
 from proxy.api.openapi import body_operation
+from proxy.api.ui import ui_router
 from proxy.cache.controls import CacheControls, CacheOptions
 from proxy.cache.results import CacheResult, ServedImage
 from proxy.cache.tenancy import Viewer
@@ -109,8 +111,8 @@ async def create_image(request: Request[Any, Any, Any]) -> Response[bytes]:
         background=generation.background,
     )
     elapsed = time.perf_counter() - started
-    services.accountant.record(result, generation.model, elapsed)
-    headers = _cache_headers(result)
+    savings = services.accountant.record(result, generation.model, elapsed)
+    headers = _cache_headers(result, savings)
     # Server-Timing lets a client (and bench/latency.py) tell backend time from proxy time.
     headers["Server-Timing"] = (
         f"generate;dur={result.generation_seconds * 1000:.1f}, total;dur={elapsed * 1000:.1f}"
@@ -169,8 +171,13 @@ def _image_data(
     return ImageData(url=url, revised_prompt=image.revised_prompt)
 
 
-def _cache_headers(result: CacheResult) -> dict[str, str]:
-    headers = {"X-Cache": result.status.value}
+def _cache_headers(result: CacheResult, savings: Savings) -> dict[str, str]:
+    headers = {
+        "X-Cache": result.status.value,
+        "X-Cache-Saved-Energy-Wh": f"{savings.energy_wh:.4f}",
+        "X-Cache-Saved-Seconds": f"{savings.seconds:.3f}",
+        "X-Cache-Saved-USD": f"{savings.usd:.4f}",
+    }
     entries = [image.entry.id for image in result.images if image.entry is not None]
     if entries:
         headers["X-Cache-Entry"] = ",".join(entries)
@@ -254,7 +261,13 @@ async def list_models(request: Request[Any, Any, Any]) -> Response[bytes]:
     authorize(request, services)
     backend = services.backend
     names = list(backend.served_models() or [services.default_model])
-    note: dict[str, Any] = {"backend": backend.name, "placeholder": backend.placeholder}
+    note: dict[str, Any] = {
+        "backend": backend.name,
+        "placeholder": backend.placeholder,
+        # The range of a request's ``cache.threshold``, for clients that offer the dial.
+        "threshold": services.settings.threshold,
+        "min_threshold": services.settings.min_threshold,
+    }
     if backend.placeholder:
         note["notice"] = PLACEHOLDER_NOTICE
     body = {
@@ -296,8 +309,8 @@ async def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
     )
 
 
-def routes(settings: Settings) -> list[HTTPRouteHandler]:
-    """Every route of the proxy."""
+def routes(settings: Settings) -> list[HTTPRouteHandler | Router]:
+    """Every route of the proxy, and the browser page unless it is switched off."""
     return [
         create_image,
         get_image_file,
@@ -306,4 +319,5 @@ def routes(settings: Settings) -> list[HTTPRouteHandler]:
         readyz,
         metrics,
         *cache_routes(settings.max_import_bytes),
+        *([ui_router(settings.ui_path)] if settings.ui else []),
     ]

@@ -45,6 +45,20 @@ class ServedImage:
     """For an image generated from a cached one (a warm start): that one's similarity."""
     steps_skipped: int = 0
     """Denoising steps a warm start skipped."""
+    steps_run: int = 0
+    """Denoising steps run for this image (0 when the backend does not say)."""
+
+    @property
+    def warm_seconds_saved(self) -> float:
+        """For a warm start, the generation time its skipped steps would have taken, at the
+        time per step that ran."""
+        return self.generation_seconds * self.steps_skipped / max(self.steps_run, 1)
+
+    @property
+    def warm_energy_saved_wh(self) -> float:
+        """For a warm start, the energy its skipped steps would have used, at the energy per
+        step that ran."""
+        return self.energy_wh * self.steps_skipped / max(self.steps_run, 1)
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,14 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from backends.base import BackendError, BackendFailed, Generation, GenerationRequest, ImageBackend
+from backends.base import (
+    BackendError,
+    BackendFailed,
+    Generation,
+    GenerationRequest,
+    ImageBackend,
+    UpstreamRejected,
+)
 from proxy.auth import DEFAULT_TENANT
 from proxy.cache.admission import CircuitBreaker, GenerationGate
 from proxy.cache.canonical import Partition
@@ -336,18 +343,33 @@ class ImageCache:
             assert self.warm is not None
             threshold = controls.threshold or self.policy.threshold
             strength = self.warm.strength(seed[0].similarity, threshold)
-            request = dataclasses.replace(request, init_image=seed[1], strength=strength)
-        generation = await self._call_backend(request)
+            try:
+                generation = await self._call_backend(
+                    dataclasses.replace(request, init_image=seed[1], strength=strength)
+                )
+            except (BackendFailed, UpstreamRejected) as error:
+                # The backend answered but would not warm-start (an upstream without
+                # sd-server's fields, a cached image it cannot read): a cold start still can.
+                # A refused key or a rate limit would meet a cold start the same way.
+                if isinstance(error, UpstreamRejected) and error.status_code != 400:
+                    raise
+                log.warning("warm start failed, generating from noise: %s", error.message)
+                self.metrics.warm_start_failures.inc()
+                seed = None
+                generation = await self._call_backend(request)
+        else:
+            generation = await self._call_backend(request)
         images = []
         count = len(generation.images)
+        ran, full = generation.steps or 0, generation.full_steps or 0
+        warm = seed is not None and 0 < ran <= full
+        skipped = full - ran if warm else 0
         if generation.energy_wh is not None:
             energy, source = generation.energy_wh / count, "measured"
         else:
             energy, source = self.energy_estimate_wh(request.model), "estimated"
-        skipped = 0
-        if seed is not None and generation.steps is not None and generation.full_steps:
-            skipped = max(0, generation.full_steps - generation.steps)
-            self._count_warm_start(generation, skipped, energy * count)
+            if warm:  # the estimate is for a whole generation; a warm start ran part of it
+                energy *= ran / full
         for image in generation.images:
             blob_id = entry = None
             if controls.store:
@@ -382,19 +404,21 @@ class ImageCache:
                     energy_source=source,
                     warm_similarity=seed[0].similarity if seed is not None else None,
                     steps_skipped=skipped,
+                    steps_run=ran,
                 )
             )
+        if warm:
+            self._count_warm_starts(images)
         return tuple(images)
 
-    def _count_warm_start(self, generation: Generation, skipped: int, energy_wh: float) -> None:
-        """Metrics of a warm start: what the skipped steps would have cost, at the cost per
-        step of the steps that ran."""
-        assert generation.steps is not None
-        ran = max(generation.steps, 1)
-        self.metrics.warm_starts.inc(len(generation.images))
-        self.metrics.warm_steps_skipped.inc(skipped * len(generation.images))
-        self.metrics.warm_seconds_saved.inc(generation.seconds * skipped / ran)
-        self.metrics.warm_energy_saved_wh.inc(energy_wh * skipped / ran)
+    def _count_warm_starts(self, images: list[ServedImage]) -> None:
+        """Metrics of warm-started images: the steps they skipped, and what those would have
+        cost at the cost per step of the steps that ran."""
+        self.metrics.warm_starts.inc(len(images))
+        for image in images:
+            self.metrics.warm_steps_skipped.inc(image.steps_skipped)
+            self.metrics.warm_seconds_saved.inc(image.warm_seconds_saved)
+            self.metrics.warm_energy_saved_wh.inc(image.warm_energy_saved_wh)
 
     async def _call_backend(self, request: GenerationRequest) -> Generation:
         """One backend call, through the circuit breaker and the generation gate: only
