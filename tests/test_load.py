@@ -104,15 +104,21 @@ async def ask(client: httpx.AsyncClient, prompt: str, size: str = "256x256") -> 
 
 
 async def load(
-    url: str, next_prompt: Callable[[], str], clients: int, seconds: float
+    url: str,
+    next_prompt: Callable[[], str],
+    clients: int,
+    seconds: float,
+    stop: asyncio.Event | None = None,
 ) -> list[Answer]:
-    """``clients`` request loops for ``seconds`` (a loop ends early if the proxy is gone)."""
+    """``clients`` request loops for ``seconds``, or until ``stop`` is set (a loop ends early
+    if the proxy is gone)."""
     answers: list[Answer] = []
     deadline = time.monotonic() + seconds
+    stop = stop or asyncio.Event()
     async with httpx.AsyncClient(base_url=url, timeout=60) as client:
 
         async def loop() -> None:
-            while time.monotonic() < deadline:
+            while time.monotonic() < deadline and not stop.is_set():
                 answers.append(await ask(client, next_prompt()))
                 if answers[-1].status == 0:
                     return
@@ -184,7 +190,8 @@ def test_the_backend_killed_and_restarted_under_load(
 
     async def scenario() -> tuple[list[Answer], float, float]:
         mix = Mix(seeded[:10], fresh)
-        background = asyncio.create_task(load(proxy.url, mix.next, 4, 24.0))
+        stop = asyncio.Event()
+        background = asyncio.create_task(load(proxy.url, mix.next, 4, 90.0, stop))
         await asyncio.sleep(3)
         assert sd.process is not None
         sd.process.send_signal(signal.SIGKILL)
@@ -194,6 +201,8 @@ def test_the_backend_killed_and_restarted_under_load(
         sd.stop()  # closes its log; the process is gone already
         await asyncio.to_thread(sd.start)  # the same port, as a restarted pod would be
         up_at = time.monotonic()
+        await asyncio.sleep(10)  # however long the restart took under load
+        stop.set()
         return await background, down_at, up_at
 
     answers, down_at, up_at = asyncio.run(scenario())
