@@ -50,13 +50,25 @@ from backends.images_api import (
     to_generation_request,
 )
 
-__all__ = ["MAX_BODY_BYTES", "SdImagesRequest", "SdMetrics", "create_sd_app", "run_sd_server"]
+__all__ = [
+    "MAX_BODY_BYTES",
+    "MAX_INIT_PIXELS",
+    "SdImagesRequest",
+    "SdMetrics",
+    "create_sd_app",
+    "run_sd_server",
+]
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 32 * 2**20
 """The largest request body accepted: a warm start's image, base64-encoded (a 2048x2048 PNG
 of noise, the worst case, is some 16 MB as base64); a prompt with every option is tiny."""
+
+
+MAX_INIT_PIXELS = 2048 * 2048
+"""The largest warm-start image taken: the largest size sd-server generates. A bigger one (a
+small PNG can declare a huge canvas) is refused before it is decoded."""
 
 
 class SdImagesRequest(ImagesRequest, forbid_unknown_fields=True, omit_defaults=True):
@@ -94,11 +106,16 @@ def _warm_start(body: SdImagesRequest, backend: DiffusersBackend) -> dict[str, A
         raise InvalidRequest("'init_image' is not base64.", param="init_image") from None
     try:
         with PILImage.open(io.BytesIO(image)) as picture:
+            size = picture.size
             picture.verify()
     except Exception:  # PIL raises many kinds for a broken file
         raise InvalidRequest(
             "'init_image' is not a PNG, JPEG or WebP image.", param="init_image"
         ) from None
+    if size[0] * size[1] > MAX_INIT_PIXELS:
+        raise InvalidRequest(
+            f"'init_image' is {size[0]}x{size[1]}: larger than 2048x2048.", param="init_image"
+        )
     return {"init_image": image, "strength": strength}
 
 

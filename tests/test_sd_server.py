@@ -203,3 +203,10 @@ async def test_a_warm_start_runs_a_fraction_of_the_steps(client: AsyncTestClient
     refused = await client.post(GENERATIONS, json=out_of_range)
     assert refused.status_code == 400
     _assert_openai_error(refused.json(), param="strength", code="invalid_value")
+    # A small file declaring a huge canvas is refused before anything decodes it.
+    canvas = io.BytesIO()
+    Image.new("1", (4096, 4096)).save(canvas, format="PNG")
+    assert len(canvas.getvalue()) < 10_000
+    huge = {**body, "init_image": base64.b64encode(canvas.getvalue()).decode()}
+    refused = await client.post(GENERATIONS, json=huge)
+    assert refused.status_code == 400 and "4096x4096" in refused.json()["error"]["message"]
