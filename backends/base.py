@@ -5,6 +5,8 @@ Exceptions raised by backends (the proxy maps each to an OpenAI-shaped error)::
     BackendError                  anything that went wrong producing images
     ├── BackendUnavailable        the backend could not be reached, or timed out (503)
     ├── BackendFailed             the backend answered, but not with usable images (502)
+    │   └── WarmStartRefused      it cannot start from the given image (a warm start); from
+    │                             noise it still may
     └── UpstreamRejected          the upstream refused the request with a 4xx; status, type, param,
                                   code and Retry-After are kept so the client sees what it would
                                   have seen talking to the upstream directly
@@ -27,6 +29,7 @@ __all__ = [
     "GenerationRequest",
     "ImageBackend",
     "UpstreamRejected",
+    "WarmStartRefused",
 ]
 
 
@@ -108,6 +111,12 @@ class BackendFailed(BackendError):
     """The backend answered with an error of its own or with something that is not images."""
 
     status_code = 502
+
+
+class WarmStartRefused(BackendFailed):
+    """The backend cannot start from the request's ``init_image`` (it takes no warm starts, or
+    cannot read the image, or the strength leaves no step to run); the same request from noise
+    may still succeed."""
 
 
 class UpstreamRejected(BackendError):

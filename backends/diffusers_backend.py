@@ -29,6 +29,7 @@ from backends.base import (
     Generation,
     GenerationRequest,
     ImageBackend,
+    WarmStartRefused,
 )
 from backends.energy import EnergyMeter
 from backends.images_api import MEDIA_TYPES, InvalidRequest
@@ -159,7 +160,7 @@ class DiffusersBackend(ImageBackend):
             self._profile = PROFILES[self._requested_profile]
         else:
             self._profile = detect_profile(
-                self._model_name,
+                f"{self._model} {self._model_name}",  # a snapshot folder may say nothing
                 pipeline_class=pipeline_class,
                 scheduler_class=scheduler_class,
                 placeholder=self._placeholder,
@@ -231,6 +232,19 @@ class DiffusersBackend(ImageBackend):
         if self._placeholder:
             text += ", placeholder pipeline with random weights (its images are noise)"
         return text
+
+    def check_warm_start(self, strength: float | None) -> float:
+        """The strength a warm start runs at (0.6 when not given). Raises ``WarmStartRefused``
+        when it leaves no step to run: image-to-image runs ``int(steps x strength)`` steps."""
+        strength = 0.6 if strength is None else strength
+        if not 0.0 < strength <= 1.0:
+            raise WarmStartRefused(f"a warm start's strength must be in (0, 1], not {strength}")
+        if int(self._steps * strength) < 1:
+            raise WarmStartRefused(
+                f"a warm start at strength {strength} of {self._steps} steps runs no step: "
+                f"{self._model_name!r} takes strengths of at least {1 / self._steps:.3g}"
+            )
+        return strength
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -318,6 +332,8 @@ class DiffusersBackend(ImageBackend):
                 f"{', '.join(repr(f) for f in MEDIA_TYPES)}.",
                 param="output_format",
             )
+        if request.init_image is not None:
+            self.check_warm_start(request.strength)
         seed = request.seed if request.seed is not None else secrets.randbelow(2**32)
         job = _Job(request, width, height, seed, asyncio.get_running_loop().create_future())
         self._waiting.append(job)
@@ -419,7 +435,7 @@ class DiffusersBackend(ImageBackend):
                 pipeline = self._warm_pipeline(pipeline)
                 del options["width"], options["height"]  # the image's own size, resized to fit
                 options["image"] = _decode(request.init_image, width, height)
-                options["strength"] = request.strength if request.strength is not None else 0.6
+                options["strength"] = self.check_warm_start(request.strength)
             try:
                 self.pipeline_calls += 1
                 if len(batch) == 1:  # as a lone request always ran: one prompt, n images
@@ -462,7 +478,7 @@ class DiffusersBackend(ImageBackend):
             try:
                 warm = diffusers.AutoPipelineForImage2Image.from_pipe(pipeline)
             except Exception as exc:
-                raise BackendFailed(
+                raise WarmStartRefused(
                     f"the diffusers pipeline {self._model_name!r} has no image-to-image form "
                     f"for warm starts: {type(exc).__name__}: {exc}"
                 ) from exc
@@ -510,7 +526,7 @@ def _decode(data: bytes, width: int, height: int) -> Image:
     try:
         picture = PILImage.open(io.BytesIO(data)).convert("RGB")
     except Exception as exc:  # PIL raises many kinds for a broken file
-        raise BackendFailed(f"the warm-start image cannot be read: {exc}") from exc
+        raise WarmStartRefused(f"the warm-start image cannot be read: {exc}") from exc
     return picture if picture.size == (width, height) else picture.resize((width, height))
 
 

@@ -23,6 +23,7 @@ from backends.base import (
     GenerationRequest,
     ImageBackend,
     UpstreamRejected,
+    WarmStartRefused,
 )
 from backends.images_api import MEDIA_TYPES, ErrorBody, ImagesResponse
 
@@ -31,6 +32,8 @@ __all__ = ["OpenAIBackend"]
 log = logging.getLogger(__name__)
 
 _CONNECT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout)
+_WARM_START_FIELDS = ("init_image", "strength")
+"""sd-server's warm-start fields: a 400 naming one refuses the warm start, not the request."""
 
 
 class OpenAIBackend(ImageBackend):
@@ -284,6 +287,8 @@ def _upstream_error(
             f"the upstream has no images API at the configured URL ({status}: "
             f"{detail.message}); check MEMOAIZED_UPSTREAM_URL"
         )
+    if status == 400 and detail.param in _WARM_START_FIELDS:
+        return WarmStartRefused(f"the upstream refused the warm start: {detail.message}")
     return UpstreamRejected(
         detail.message,
         status_code=status,

@@ -10,6 +10,7 @@ from what it loaded (:func:`detect_profile`), or takes the one named in configur
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -50,21 +51,27 @@ PROFILES: Mapping[str, ModelProfile] = {
 """Every known profile by name, as ``--sd-profile`` takes it."""
 
 
+_TURBO = re.compile(r"(?<![a-z])turbo(?![a-z])")
+_LCM = re.compile(r"(?<![a-z])lcm(?![a-z])")
+"""Whole words, so that ``turbocharged-sd15`` or ``realcmix`` are not taken for few-step
+models."""
+
+
 def detect_profile(
     name: str, *, pipeline_class: str, scheduler_class: str, placeholder: bool = False
 ) -> ModelProfile:
-    """The profile for a loaded pipeline: ``name`` is its hub id or folder name,
-    ``pipeline_class`` and ``scheduler_class`` the classes diffusers loaded. Few-step models
-    are known by their name (``turbo``) or by their scheduler and pipeline (LCM); anything
-    else is a full-step SD or SDXL model."""
+    """The profile for a loaded pipeline: ``name`` is its hub id, folder path or served name
+    (or all of them), ``pipeline_class`` and ``scheduler_class`` the classes diffusers loaded.
+    Few-step models are known by the word ``turbo`` in their name, or by their scheduler and
+    pipeline or the word ``lcm`` (LCM); anything else is a full-step SD or SDXL model."""
     lowered = name.lower()
     xl = "XL" in pipeline_class
     if placeholder:
         return PROFILES["tiny"]
-    if "turbo" in lowered:
+    if _TURBO.search(lowered):
         return PROFILES["sdxl-turbo" if xl or "xl" in lowered else "sd-turbo"]
     if pipeline_class.startswith("LatentConsistencyModel"):
         return PROFILES["lcm"]
-    if scheduler_class == "LCMScheduler" or "lcm" in lowered:
+    if scheduler_class == "LCMScheduler" or _LCM.search(lowered):
         return PROFILES["lcm-lora"]
     return PROFILES["sdxl" if xl else "sd"]

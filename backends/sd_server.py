@@ -38,7 +38,7 @@ from prometheus_client import (
     generate_latest,
 )
 
-from backends.base import Generation
+from backends.base import Generation, WarmStartRefused
 from backends.diffusers_backend import DiffusersBackend
 from backends.http_errors import openai_exception_handlers
 from backends.images_api import (
@@ -71,6 +71,9 @@ MAX_INIT_PIXELS = 2048 * 2048
 small PNG can declare a huge canvas) is refused before it is decoded."""
 
 
+_INIT_FORMATS = ("PNG", "JPEG", "WEBP")
+
+
 class SdImagesRequest(ImagesRequest, forbid_unknown_fields=True, omit_defaults=True):
     """OpenAI's request body plus sd-server's own fields: ``seed`` (the same request gives the
     same images: image ``i`` uses ``seed + i``), and ``init_image`` (base64 PNG, JPEG or WebP)
@@ -95,17 +98,16 @@ def _warm_start(body: SdImagesRequest, backend: DiffusersBackend) -> dict[str, A
             param="init_image",
             code="unsupported_value",
         )
-    strength = 0.6 if body.strength is None else body.strength
-    if not 0.0 < strength <= 1.0:
-        raise InvalidRequest(
-            f"Invalid 'strength': {body.strength} is not in (0, 1].", param="strength"
-        )
+    try:
+        strength = backend.check_warm_start(body.strength)
+    except WarmStartRefused as refused:
+        raise InvalidRequest(f"Invalid 'strength': {refused.message}.", param="strength") from None
     try:
         image = base64.b64decode(body.init_image, validate=True)
     except ValueError:
         raise InvalidRequest("'init_image' is not base64.", param="init_image") from None
     try:
-        with PILImage.open(io.BytesIO(image)) as picture:
+        with PILImage.open(io.BytesIO(image), formats=_INIT_FORMATS) as picture:
             size = picture.size
             picture.verify()
     except Exception:  # PIL raises many kinds for a broken file

@@ -156,13 +156,16 @@ class LiveServer:
         return self.log_path.read_text(errors="replace") if self.log_path else ""
 
     def metric(self, name: str) -> float:
-        """The sum of every series of metric ``name`` (all label sets) on its ``/metrics``."""
+        """The sum of every series of metric ``name`` (all label sets) on its ``/metrics``;
+        a metric it does not export at all fails the test (a misspelt name must not read 0)."""
         text = httpx.get(self.url + "/metrics").text
-        return sum(
+        values = [
             float(line.rsplit(" ", 1)[1])
             for line in text.splitlines()
             if line.startswith((name + " ", name + "{"))
-        )
+        ]
+        assert values, f"{self.url}/metrics has no {name}"
+        return sum(values)
 
 
 @contextlib.contextmanager

@@ -36,6 +36,14 @@ SD, XL, LCM = (
         ("stabilityai/sd-turbo", SD, "EulerDiscreteScheduler", "sd-turbo"),
         ("stabilityai/sdxl-turbo", XL, "EulerAncestralDiscreteScheduler", "sdxl-turbo"),
         ("models/my-turbo-finetune", XL, "EulerDiscreteScheduler", "sdxl-turbo"),
+        ("turbocharged-sd15", SD, "PNDMScheduler", "sd"),  # whole words only
+        ("realcmix", SD, "DPMSolverMultistepScheduler", "sd"),
+        (
+            "/hub/models--stabilityai--sdxl-turbo/snapshots/462165984030 sdxl-fast",
+            XL,
+            "EulerAncestralDiscreteScheduler",
+            "sdxl-turbo",
+        ),  # a hub cache folder, served under a name of its own
         ("SimianLuo/LCM_Dreamshaper_v7", LCM, "LCMScheduler", "lcm"),
         ("dreamshaper-with-lcm-lora-fused", SD, "LCMScheduler", "lcm-lora"),
         ("sd15-lcm", SD, "PNDMScheduler", "lcm-lora"),

@@ -203,6 +203,14 @@ async def test_a_warm_start_runs_a_fraction_of_the_steps(client: AsyncTestClient
     refused = await client.post(GENERATIONS, json=out_of_range)
     assert refused.status_code == 400
     _assert_openai_error(refused.json(), param="strength", code="invalid_value")
+    no_step = await client.post(GENERATIONS, json={**body, "init_image": image, "strength": 0.3})
+    assert no_step.status_code == 400  # int(2 steps x 0.3) = 0: nothing would run
+    _assert_openai_error(no_step.json(), param="strength", code="invalid_value")
+    assert "at least 0.5" in no_step.json()["error"]["message"]
+    gif = io.BytesIO()
+    Image.new("RGB", (64, 64)).save(gif, format="GIF")
+    other_format = {**body, "init_image": base64.b64encode(gif.getvalue()).decode()}
+    assert (await client.post(GENERATIONS, json=other_format)).status_code == 400
     # A small file declaring a huge canvas is refused before anything decodes it.
     canvas = io.BytesIO()
     Image.new("1", (4096, 4096)).save(canvas, format="PNG")

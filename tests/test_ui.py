@@ -185,8 +185,9 @@ def test_the_page_shows_hits_fresh_generations_the_dial_and_the_gallery(
     page.get_by_label(re.compile("^Similarity threshold")).fill("1")
     expect(page.locator("#threshold-value")).to_have_text("1.00")
     strict = _generate(page, REWORDED)
-    # Not served: generated, here as a warm start from the fox's image.
-    expect(strict.locator(".outcome")).to_contain_text(re.compile("miss", re.IGNORECASE))
+    # Not served: generated, as a warm start from the fox's image (similarity 0.99, in the band).
+    expect(strict).to_have_attribute("data-outcome", "warm")
+    expect(strict.locator(".outcome")).to_contain_text("a miss")
     expect(page.locator("#total-requests")).to_have_text("5, 1 from the cache")
 
     page.get_by_label("Search by meaning").fill("a fox in winter")
@@ -298,6 +299,8 @@ def test_savings_are_the_metrics_own_figures_for_one_request() -> None:
     assert saved.usd == pytest.approx(0.04)
     assert saved.seconds == pytest.approx((1.0 - (0.25 - 0.2)) + 0.2)
     value = metrics.registry.get_sample_value
+    energy = value("memoaized_energy_saved_wh_total", {"source": entry.energy_source})
+    assert energy == pytest.approx(1.0)  # the hit's; the warm start's is counted by the cache
     assert value("memoaized_latency_saved_seconds_total") == pytest.approx(0.95)
     assert value("memoaized_money_saved_usd_total") == pytest.approx(0.04)
 
@@ -326,6 +329,12 @@ async def test_the_page_and_its_files_are_served_with_their_types(tmp_path: Path
     assert wrong_method.status_code == 405 and "error" in wrong_method.json()
     missing = await client.get("/nothing-here.js")
     assert missing.status_code == 404 and "error" in missing.json()
+    # Only the page's three files: no catch-all that turns a wrong URL into a 405 or a 500.
+    for method, path in (("POST", "/images/generations"), ("GET", "/%00"), ("GET", "/..%2f")):
+        answer = await client.request(method, path)
+        assert answer.status_code == 404 and "error" in answer.json(), path
+    copy = await client.get("/index.html")  # the page under its file name: the same headers
+    assert "frame-ancestors 'none'" in copy.headers["content-security-policy"]
 
 
 async def test_the_page_moves_and_switches_off(tmp_path: Path) -> None:

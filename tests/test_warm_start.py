@@ -1,17 +1,26 @@
 """Warm starts on the CPU with the tiny pipeline: a near miss is generated from the cached image
 of a similar prompt, running the expected fraction of the denoising steps (counted by the
 pipeline's own step callback), and stored as a new entry; never with warm starts off, never for
-``no-cache``, never across a hard difference (a count); and ``X-Cache-Match: warm`` over HTTP."""
+``no-cache``, never across a hard difference (a count); and ``X-Cache-Match: warm`` over HTTP.
+A warm start the backend refuses is generated from noise; no other error is retried."""
 
 from __future__ import annotations
 
+import base64
+import dataclasses
+import io
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from PIL import Image
 
+from backends.base import BackendFailed, UpstreamRejected
 from backends.diffusers_backend import DiffusersBackend
+from backends.openai_compat import OpenAIBackend
 from proxy.app import create_app
 from proxy.cache.controls import CacheControls
 from proxy.cache.decision import MatchPolicy
@@ -70,6 +79,9 @@ async def test_a_near_miss_runs_the_expected_fraction_of_steps_and_is_stored(
     assert saved == pytest.approx(image.energy_wh * (STEPS - ran) / ran)
     if image.energy_source == "estimated":
         assert image.energy_wh == pytest.approx(2.9 * ran / STEPS)
+    # Its entry keeps what a whole generation costs: a hit on it will save that much.
+    assert image.entry.energy_wh == pytest.approx(image.energy_wh * STEPS / ran)
+    assert image.entry.generation_seconds == pytest.approx(image.generation_seconds * STEPS / ran)
     assert image.entry is not None and image.entry.prompt == NEAR  # a new entry of its own
     again = await warm_cache.generate(tiny_request(NEAR), CacheControls(), with_bytes=True)
     assert again.status is CacheStatus.HIT and again.images[0].data == image.data
@@ -138,3 +150,69 @@ async def test_the_response_says_warm(
         assert "memoaized_warm_starts_total 1.0" in metrics
     finally:
         await client.__aexit__(None, None, None)
+
+
+def _upstream(warm_answer: httpx.Response) -> tuple[OpenAIBackend, list[dict[str, Any]]]:
+    """The openai backend with warm starts on, in front of an upstream that draws every image
+    from noise and answers warm starts with ``warm_answer``: httpx's MockTransport stands in
+    for sd-server here, to refuse or fail on cue (the live refusal is in
+    test_e2e_sd_server.py)."""
+    bodies: list[dict[str, Any]] = []
+    png = io.BytesIO()
+    Image.new("RGB", (64, 64), "teal").save(png, format="PNG")
+    image = {"b64_json": base64.b64encode(png.getvalue()).decode()}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        bodies.append(json.loads(request.content))
+        if "init_image" in bodies[-1]:
+            return warm_answer
+        return httpx.Response(200, json={"created": 1, "data": [image]})
+
+    backend = OpenAIBackend(
+        base_url="http://sd-server.test/v1",
+        warm_starts=True,
+        transport=httpx.MockTransport(answer),
+    )
+    return backend, bodies
+
+
+def _refusal(status: int, param: str | None) -> httpx.Response:
+    error = {"message": "no", "type": "invalid_request_error", "param": param, "code": None}
+    return httpx.Response(status, json={"error": error})
+
+
+async def test_a_refused_warm_start_is_generated_from_noise_and_nothing_else_is_retried(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """A 400 naming ``init_image`` refuses the warm start: the same request runs again from
+    noise, counted. A 5xx or a 400 about another parameter is the answer to the request
+    itself: not retried, so an overloaded server is not asked twice."""
+    cases: list[tuple[httpx.Response, type[Exception] | None]] = [
+        (_refusal(400, "init_image"), None),
+        (_refusal(503, None), BackendFailed),
+        (_refusal(400, "size"), UpstreamRejected),
+    ]
+    for number, (warm_answer, error) in enumerate(cases):
+        backend, bodies = _upstream(warm_answer)
+        folder = tmp_path / str(number)
+        index, store = EdgeIndex(folder / "index"), BlobStore(str(folder / "images"))
+        async with backend, index, store:
+            cache = make_cache(backend, index, store, embedder)
+            cache.warm = WarmStart(min_similarity=0.6)
+            request = dataclasses.replace(tiny_request(CACHED), model="sd")
+            await cache.generate(request, CacheControls(), with_bytes=True)
+            bodies.clear()
+            near = dataclasses.replace(request, prompt=NEAR)
+            if error is None:
+                result = await cache.generate(near, CacheControls(), with_bytes=True)
+                assert result.status is CacheStatus.MISS and result.match is None
+                assert result.images[0].warm_similarity is None
+                assert len(bodies) == 2 and "init_image" not in bodies[1]  # from noise
+            else:
+                with pytest.raises(error):
+                    await cache.generate(near, CacheControls(), with_bytes=True)
+                assert len(bodies) == 1  # asked once
+            assert "init_image" in bodies[0]  # it was tried as a warm start
+            refused = sample(cache, "memoaized_warm_start_failures_total")
+            assert refused == (1 if error is None else 0)
+            assert sample(cache, "memoaized_warm_starts_total") == 0

@@ -29,7 +29,7 @@ from backends.base import (
     Generation,
     GenerationRequest,
     ImageBackend,
-    UpstreamRejected,
+    WarmStartRefused,
 )
 from proxy.auth import DEFAULT_TENANT
 from proxy.cache.admission import CircuitBreaker, GenerationGate
@@ -339,37 +339,33 @@ class ImageCache:
     ) -> tuple[ServedImage, ...]:
         """Generate ``request.n`` images (from ``seed``'s image, when given) and store each
         (image first, then its index point)."""
+        warm_request = None
         if seed is not None:
             assert self.warm is not None
             threshold = controls.threshold or self.policy.threshold
             strength = self.warm.strength(seed[0].similarity, threshold)
-            try:
-                generation = await self._call_backend(
-                    dataclasses.replace(request, init_image=seed[1], strength=strength)
-                )
-            except (BackendFailed, UpstreamRejected) as error:
-                # The backend answered but would not warm-start (an upstream without
-                # sd-server's fields, a cached image it cannot read): a cold start still can.
-                # A refused key or a rate limit would meet a cold start the same way.
-                if isinstance(error, UpstreamRejected) and error.status_code != 400:
-                    raise
-                log.warning("warm start failed, generating from noise: %s", error.message)
-                self.metrics.warm_start_failures.inc()
-                seed = None
-                generation = await self._call_backend(request)
-        else:
-            generation = await self._call_backend(request)
+            warm_request = dataclasses.replace(request, init_image=seed[1], strength=strength)
+        generation, warm = await self._call_backend(request, warm_request)
+        if not warm:
+            seed = None
         images = []
         count = len(generation.images)
         ran, full = generation.steps or 0, generation.full_steps or 0
-        warm = seed is not None and 0 < ran <= full
-        skipped = full - ran if warm else 0
+        counted = warm and 0 < ran <= full  # the backend said how many steps ran
+        skipped = full - ran if counted else 0
+        # What the images cost, and (``whole``) what a generation from noise would have: the
+        # figure an entry keeps, since a hit on it saves a whole generation.
+        seconds = whole_seconds = generation.seconds / count
         if generation.energy_wh is not None:
             energy, source = generation.energy_wh / count, "measured"
+            whole_energy = energy * full / ran if counted else energy
         else:
             energy, source = self.energy_estimate_wh(request.model), "estimated"
-            if warm:  # the estimate is for a whole generation; a warm start ran part of it
+            whole_energy = energy
+            if counted:  # the estimate is for a whole generation; a warm start ran part of it
                 energy *= ran / full
+        if counted:
+            whole_seconds = seconds * full / ran
         for image in generation.images:
             blob_id = entry = None
             if controls.store:
@@ -385,8 +381,8 @@ class ImageCache:
                     image.data,
                     image.media_type,
                     image.revised_prompt,
-                    generation.seconds / count,
-                    (energy, source),
+                    whole_seconds,
+                    (whole_energy, source),
                     owner,
                     vector,
                 )
@@ -399,7 +395,7 @@ class ImageCache:
                     match=None,
                     similarity=None,
                     revised_prompt=image.revised_prompt,
-                    generation_seconds=generation.seconds / count,
+                    generation_seconds=seconds,
                     energy_wh=energy,
                     energy_source=source,
                     warm_similarity=seed[0].similarity if seed is not None else None,
@@ -420,14 +416,18 @@ class ImageCache:
             self.metrics.warm_seconds_saved.inc(image.warm_seconds_saved)
             self.metrics.warm_energy_saved_wh.inc(image.warm_energy_saved_wh)
 
-    async def _call_backend(self, request: GenerationRequest) -> Generation:
-        """One backend call, through the circuit breaker and the generation gate: only
-        generations wait for a slot, never hits."""
+    async def _call_backend(
+        self, request: GenerationRequest, warm: GenerationRequest | None = None
+    ) -> tuple[Generation, bool]:
+        """One generation, through the circuit breaker and the generation gate: only
+        generations wait for a slot, never hits. With ``warm`` (``request`` as a warm start),
+        that is tried first; if the backend refuses the warm start, ``request`` runs from noise
+        in the same slot. Returns the generation and whether it was warm-started."""
         try:
             async with self.breaker.call(), self.gate.slot():
                 self.metrics.in_flight.inc()
                 try:
-                    generation = await self.backend.generate(request)
+                    generation, warmed = await self._warm_or_cold(request, warm)
                 finally:
                     self.metrics.in_flight.dec()
         except BackendError as error:
@@ -440,7 +440,18 @@ class ImageCache:
         self.metrics.generation_seconds.labels(self.backend.name, request.model).observe(
             generation.seconds
         )
-        return generation
+        return generation, warmed
+
+    async def _warm_or_cold(
+        self, request: GenerationRequest, warm: GenerationRequest | None
+    ) -> tuple[Generation, bool]:
+        if warm is not None:
+            try:
+                return await self.backend.generate(warm), True
+            except WarmStartRefused as refused:
+                log.warning("warm start refused, generating from noise: %s", refused.message)
+                self.metrics.warm_start_failures.inc()
+        return await self.backend.generate(request), False
 
     async def _store(
         self,
