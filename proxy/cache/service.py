@@ -349,7 +349,7 @@ class ImageCache:
         if not warm:
             seed = None
         images = []
-        count = len(generation.images)
+        count = max(len(generation.images), 1)  # no image at all is caught by the caller
         ran, full = generation.steps or 0, generation.full_steps or 0
         counted = warm and 0 < ran <= full  # the backend said how many steps ran
         skipped = full - ran if counted else 0
