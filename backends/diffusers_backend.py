@@ -11,7 +11,6 @@ import asyncio
 import dataclasses
 import importlib
 import io
-import json
 import logging
 import re
 import secrets
@@ -33,6 +32,15 @@ from backends.base import (
 )
 from backends.energy import EnergyMeter
 from backends.images_api import MEDIA_TYPES, InvalidRequest
+from backends.pipelines import (
+    best_device,
+    compile_denoiser,
+    default_name,
+    energy_meter,
+    folder_classes,
+    model_source,
+    native_size,
+)
 from backends.profiles import PROFILES, ModelProfile, detect_profile
 from backends.tiny import TINY_NATIVE_SIZE, is_tiny_pipeline
 
@@ -53,7 +61,6 @@ _OPENAI_DEFAULT_QUALITY = 100
 """OpenAI's default ``output_compression`` for jpeg and webp."""
 
 _SIZE = re.compile(r"^(\d+)x(\d+)$")
-_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
 _SEED_SPACE = 2**64
 """torch generators take 64-bit seeds; ``seed + i`` wraps around within them."""
 
@@ -119,7 +126,7 @@ class DiffusersBackend(ImageBackend):
         if default_size is not None and not _SIZE.match(default_size):
             raise ValueError(f"default_size must look like 512x512, not {default_size!r}")
         self._model = model
-        self._model_name = model_name or _default_name(model)
+        self._model_name = model_name or default_name(model)
         self._requested_device = device
         self._requested_dtype = dtype
         self._requested_profile = profile
@@ -127,7 +134,7 @@ class DiffusersBackend(ImageBackend):
         self._requested_guidance = guidance_scale
         self._placeholder = False
         self._profile = PROFILES["sd"]
-        self._choose_profile(*_folder_classes(self._model))
+        self._choose_profile(*folder_classes(self._model))
         self._compile = compile
         self._requested_size = default_size
         self._pipeline: Any = None
@@ -291,8 +298,8 @@ class DiffusersBackend(ImageBackend):
                 f"the diffusers backend needs torch and diffusers ({exc.name} is missing): "
                 f"{_EXTRA_HINT}"
             ) from exc
-        source = _model_source(self._model)
-        device = self._requested_device or _best_device(torch)
+        source = model_source(self._model)
+        device = self._requested_device or best_device(torch)
         dtype = self._requested_dtype or ("float16" if device.startswith("cuda") else "float32")
         try:
             pipeline = diffusers.AutoPipelineForText2Image.from_pretrained(
@@ -312,11 +319,11 @@ class DiffusersBackend(ImageBackend):
                 pipeline.scheduler.config
             )
         if self._compile:
-            _compile_denoiser(torch, pipeline)
+            compile_denoiser(torch, pipeline)
         self._device, self._dtype = device, dtype
-        self._native_size = _native_size(pipeline)
+        self._native_size = native_size(pipeline)
         if device.startswith("cuda"):
-            self._meter = _energy_meter(torch, device)
+            self._meter = energy_meter(torch, device)
         self._pipeline = pipeline
 
     # -- generation --------------------------------------------------------------------------
@@ -545,86 +552,3 @@ def encode_image(image: Image, output_format: str, compression: int | None = Non
     else:
         raise InvalidRequest(f"Invalid value: '{output_format}'.", param="output_format")
     return buffer.getvalue()
-
-
-def _model_source(model: str) -> str:
-    """What to hand ``from_pretrained``: an existing pipeline folder, or a hub id. A name that
-    can only be a path but names no folder fails here, clearly, instead of as a hub lookup."""
-    path = Path(model).expanduser()
-    if path.is_dir():
-        if not (path / "model_index.json").is_file():
-            raise BackendUnavailable(
-                f"{path} is not a diffusers pipeline folder (it has no model_index.json)"
-            )
-        return str(path)
-    if path.exists() or not _HUB_ID.match(model):
-        raise BackendUnavailable(f"the diffusers model folder {path} does not exist")
-    return model
-
-
-def _default_name(model: str) -> str:
-    """A folder serves under its own name (``tiny-sd``), a hub id under the whole id."""
-    path = Path(model).expanduser()
-    if path.exists() or not _HUB_ID.match(model):
-        return path.name or model
-    return model
-
-
-def _best_device(torch: Any) -> str:
-    if torch.cuda.is_available():
-        return "cuda"
-    mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        return "mps"
-    return "cpu"
-
-
-def _native_size(pipeline: Any) -> str | None:
-    """The size the pipeline was trained at: the denoiser's sample size in latent pixels times
-    the VAE's scale factor. None when the pipeline does not say."""
-    scale = getattr(pipeline, "vae_scale_factor", None)
-    unet = getattr(pipeline, "unet", None)
-    sample = getattr(getattr(unet, "config", None), "sample_size", None)
-    if sample is None:
-        sample = getattr(pipeline, "default_sample_size", None)
-    if not isinstance(scale, int):
-        return None
-    if isinstance(sample, int):
-        return f"{sample * scale}x{sample * scale}"
-    if isinstance(sample, (list, tuple)) and len(sample) == 2:
-        height, width = sample
-        return f"{width * scale}x{height * scale}"
-    return None
-
-
-def _energy_meter(torch: Any, device: str) -> EnergyMeter:
-    index = torch.device(device).index
-    if index is None:
-        index = torch.cuda.current_device()
-    uuid = getattr(torch.cuda.get_device_properties(index), "uuid", None)
-    # torch prints the bare UUID; NVML wants it prefixed the way nvidia-smi shows it.
-    return EnergyMeter.for_gpu(index, uuid=f"GPU-{uuid}" if uuid is not None else None)
-
-
-def _folder_classes(model: str) -> tuple[str, str]:
-    """The pipeline and scheduler classes a local pipeline folder names in its
-    ``model_index.json``; empty strings for a hub id or an unreadable folder."""
-    try:
-        index = json.loads((Path(model).expanduser() / "model_index.json").read_text("utf-8"))
-        scheduler = index.get("scheduler") or ["", ""]
-        return str(index.get("_class_name", "")), str(scheduler[-1])
-    except (OSError, ValueError, AttributeError, IndexError):
-        return "", ""
-
-
-def _compile_denoiser(torch: Any, pipeline: Any) -> None:
-    """Put the denoiser (a UNet, or a transformer in newer pipelines) behind
-    ``torch.compile``: where nearly all of a generation's time goes."""
-    for name in ("unet", "transformer"):
-        module = getattr(pipeline, name, None)
-        if module is not None:
-            setattr(pipeline, name, torch.compile(module))
-            return
-    raise BackendUnavailable(
-        f"{type(pipeline).__name__} has no unet or transformer for torch.compile"
-    )
