@@ -37,12 +37,12 @@ from backends.base import GenerationRequest  # noqa: E402
 from backends.diffusers_backend import DiffusersBackend  # noqa: E402
 from backends.tiny import write_tiny_pipeline  # noqa: E402
 from proxy.cache.controls import CacheControls  # noqa: E402
-from proxy.cache.decision import MatchPolicy  # noqa: E402
 from proxy.cache.results import CacheResult  # noqa: E402
 from proxy.cache.service import ImageCache  # noqa: E402
 from proxy.cache.warm import WarmStart  # noqa: E402
 from proxy.embedding import Embedder, prepare_offline_model  # noqa: E402
 from proxy.index.edge import EdgeIndex  # noqa: E402
+from proxy.matching.decision import MatchPolicy  # noqa: E402
 from proxy.metrics import Metrics  # noqa: E402
 from proxy.settings import Settings  # noqa: E402
 from proxy.store import BlobStore  # noqa: E402

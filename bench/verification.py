@@ -31,9 +31,9 @@ from bench.pairs import DEFAULT_DATA_DIR  # noqa: E402
 from bench.pairs import main as write_pairs  # noqa: E402
 from proxy import evaluate  # noqa: E402
 from proxy.app import build_embedder  # noqa: E402
-from proxy.cache.decision import MatchPolicy  # noqa: E402
-from proxy.cache.lexicon import WordNet  # noqa: E402
-from proxy.cache.verify import Verifier  # noqa: E402
+from proxy.matching.decision import MatchPolicy  # noqa: E402
+from proxy.matching.lexicon import WordNet  # noqa: E402
+from proxy.matching.verify import Verifier  # noqa: E402
 from proxy.metrics import Metrics  # noqa: E402
 from proxy.settings import DEFAULT_THRESHOLD, Settings  # noqa: E402
 

@@ -29,7 +29,6 @@ from proxy.api.routes import ProxyImagesRequest, routes
 from proxy.auth import KeyRing, UrlSigner, load_url_secret
 from proxy.cache.admin import CacheAdmin
 from proxy.cache.admission import CircuitBreaker, GenerationGate, RateLimiter
-from proxy.cache.decision import MatchPolicy
 from proxy.cache.eviction import Evictor
 from proxy.cache.service import ImageCache
 from proxy.cache.warm import WarmStart
@@ -38,6 +37,7 @@ from proxy.errors import proxy_exception_handlers
 from proxy.index.base import IndexUnavailable, SemanticIndex
 from proxy.index.edge import EdgeIndex
 from proxy.index.server import QdrantServerIndex
+from proxy.matching.decision import MatchPolicy
 from proxy.metrics import Metrics
 from proxy.settings import PLACEHOLDER_NOTICE, Settings
 from proxy.store import BlobStore, StoreError

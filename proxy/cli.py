@@ -155,7 +155,7 @@ def _evaluation(args: argparse.Namespace) -> int:
 
     from proxy import evaluate
     from proxy.app import build_embedder
-    from proxy.cache.decision import MatchPolicy
+    from proxy.matching.decision import MatchPolicy
     from proxy.metrics import Metrics
 
     settings = _settings(args, _POLICY_FIELDS)

@@ -20,13 +20,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from proxy.cache.canonical import Partition
 from proxy.cache.controls import CacheControls
-from proxy.cache.decision import Decision, MatchPolicy, Query
 from proxy.cache.service import new_entry
 from proxy.embedding import Embedder
 from proxy.index.base import Candidate, Where
 from proxy.index.edge import EdgeIndex
+from proxy.matching.canonical import Partition
+from proxy.matching.decision import Decision, MatchPolicy, Query
 
 __all__ = [
     "Confusion",

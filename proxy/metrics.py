@@ -6,7 +6,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from backends.base import BackendError
-from proxy.cache.verify import REASONS
+from proxy.matching.verify import REASONS
 
 __all__ = ["CIRCUIT_STATES", "JUDGE_VERDICTS", "Metrics"]
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from backends.profiles import PROFILES
-from proxy.cache.lexicon import DEFAULT_WORDNET_DIR
+from proxy.matching.lexicon import DEFAULT_WORDNET_DIR
 
 __all__ = [
     "API_PATHS",

@@ -22,12 +22,12 @@ from litestar.testing import AsyncTestClient
 
 from backends.base import GenerationRequest, ImageBackend
 from backends.diffusers_backend import DiffusersBackend
-from proxy.cache.canonical import Partition
-from proxy.cache.decision import MatchPolicy, Query
 from proxy.cache.service import ImageCache, new_entry
 from proxy.embedding import Embedder
 from proxy.index.base import Candidate
 from proxy.index.edge import EdgeIndex
+from proxy.matching.canonical import Partition
+from proxy.matching.decision import MatchPolicy, Query
 from proxy.metrics import Metrics
 from proxy.store import BlobStore
 from tests import secret_scan

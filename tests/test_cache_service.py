@@ -13,12 +13,12 @@ import pytest
 from backends.base import BackendFailed, Generation, GenerationRequest
 from backends.diffusers_backend import DiffusersBackend
 from proxy.cache.controls import CacheControls
-from proxy.cache.decision import MatchPolicy
-from proxy.cache.lexicon import DEFAULT_WORDNET_DIR, WordNet
 from proxy.cache.service import CacheStatus, ImageCache
-from proxy.cache.verify import Verifier
 from proxy.embedding import Embedder
 from proxy.index.edge import EdgeIndex
+from proxy.matching.decision import MatchPolicy
+from proxy.matching.lexicon import DEFAULT_WORDNET_DIR, WordNet
+from proxy.matching.verify import Verifier
 from proxy.store import BlobStore
 from tests.conftest import make_cache, sample, tiny_request
 

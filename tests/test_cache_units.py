@@ -11,11 +11,11 @@ import pytest
 
 from backends.base import GenerationRequest
 from backends.images_api import InvalidRequest
-from proxy.cache.canonical import Partition, cache_key, canonical_prompt
 from proxy.cache.controls import CacheControls, CacheOptions
-from proxy.cache.decision import MatchPolicy, Query
 from proxy.cache.singleflight import SingleFlight
 from proxy.index.base import Candidate, Entry, entry_id
+from proxy.matching.canonical import Partition, cache_key, canonical_prompt
+from proxy.matching.decision import MatchPolicy, Query
 
 
 @pytest.mark.parametrize(

@@ -22,10 +22,10 @@ from openai import OpenAI
 from prometheus_client import CollectorRegistry
 
 from proxy.cache.controls import CacheControls
-from proxy.cache.decision import MatchPolicy, Query
-from proxy.cache.judge import Judge, Verdict
-from proxy.cache.lexicon import DEFAULT_WORDNET_DIR, WordNet
-from proxy.cache.verify import Verifier
+from proxy.matching.decision import MatchPolicy, Query
+from proxy.matching.judge import Judge, Verdict
+from proxy.matching.lexicon import DEFAULT_WORDNET_DIR, WordNet
+from proxy.matching.verify import Verifier
 from proxy.metrics import JUDGE_VERDICTS, Metrics
 from tests.conftest import TEST_PARTITION, LiveServer, cached_candidate, serve_tiny
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from proxy.cache.controls import CacheControls
-from proxy.cache.decision import LONG_PROMPTS, MatchPolicy, Query
-from proxy.cache.lexicon import DEFAULT_WORDNET_DIR, WordNet
-from proxy.cache.verify import REASONS, Verifier
+from proxy.matching.decision import LONG_PROMPTS, MatchPolicy, Query
+from proxy.matching.lexicon import DEFAULT_WORDNET_DIR, WordNet
+from proxy.matching.verify import REASONS, Verifier
 from tests.conftest import TEST_PARTITION, cached_candidate
 
 

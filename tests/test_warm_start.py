@@ -23,13 +23,13 @@ from backends.diffusers_backend import DiffusersBackend
 from backends.openai_compat import OpenAIBackend
 from proxy.app import create_app
 from proxy.cache.controls import CacheControls
-from proxy.cache.decision import MatchPolicy
-from proxy.cache.lexicon import DEFAULT_WORDNET_DIR, WordNet
 from proxy.cache.service import CacheStatus, ImageCache
-from proxy.cache.verify import Verifier
 from proxy.cache.warm import WarmStart
 from proxy.embedding import Embedder
 from proxy.index.edge import EdgeIndex
+from proxy.matching.decision import MatchPolicy
+from proxy.matching.lexicon import DEFAULT_WORDNET_DIR, WordNet
+from proxy.matching.verify import Verifier
 from proxy.settings import Settings
 from proxy.store import BlobStore
 from tests.conftest import make_cache, open_ready, sample, tiny_request

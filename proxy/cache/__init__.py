@@ -1,3 +1,3 @@
-"""The cache's logic, free of HTTP: canonical prompts and partitions, per-request controls, the
-match decision, single-flight, and the service that ties them to an index, a store and a
-backend."""
+"""The cache service, free of HTTP: per-request controls, single-flight, admission, eviction,
+warm starts, and the service that ties an index, a store and a backend to the match decision of
+:mod:`proxy.matching`."""

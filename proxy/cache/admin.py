@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from typing import Literal
 
 from backends.base import GenerationRequest
-from proxy.cache.canonical import Partition, canonical_prompt
-from proxy.cache.decision import Query
 from proxy.cache.service import ImageCache, Owner, new_entry
 from proxy.cache.tenancy import Viewer
 from proxy.index.base import EVERYTHING, Entry, Vector, Where
+from proxy.matching.canonical import Partition, canonical_prompt
+from proxy.matching.decision import Query
 from proxy.store import BlobNotFound, BlobStore
 
 __all__ = ["CacheAdmin", "Exported", "Found", "Order"]

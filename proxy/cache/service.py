@@ -33,9 +33,7 @@ from backends.base import (
 )
 from proxy.auth import DEFAULT_TENANT
 from proxy.cache.admission import CircuitBreaker, GenerationGate
-from proxy.cache.canonical import Partition
 from proxy.cache.controls import CacheControls
-from proxy.cache.decision import MatchPolicy, Query
 from proxy.cache.results import CacheResult, CacheStatus, ServedImage
 from proxy.cache.singleflight import SingleFlight
 from proxy.cache.tenancy import Viewer
@@ -44,6 +42,8 @@ from proxy.cache.warm import WarmStart
 from proxy.embedding import Embedder
 from proxy.errors import CircuitOpen, NotCached, Overloaded
 from proxy.index.base import Candidate, Entry, IndexUnavailable, SemanticIndex, Where, entry_id
+from proxy.matching.canonical import Partition
+from proxy.matching.decision import MatchPolicy, Query
 from proxy.metrics import CIRCUIT_STATES, Metrics
 from proxy.store import BlobNotFound, BlobStore, StoreError
 

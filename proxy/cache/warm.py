@@ -14,12 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["WARM_BLOCKERS", "WarmStart"]
-
-WARM_BLOCKERS = frozenset({"text", "count", "negation", "spatial", "swapped_roles"})
-"""Verifier findings that rule a warm start out: image-to-image keeps the composition, so a
-different count, arrangement, negation or rendered text would survive into the new image.
-Colours, styles, settings, materials or a changed object are what it redraws."""
+__all__ = ["WarmStart"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ WordNet and word order, groups noun phrases (a phrase's last noun is its head; t
 describe it), gives each head a role (the preposition that introduced it, or subject or object,
 relative to its clause's subject), and binds verbs to the nouns that do them and the nouns they
 are done to. It also collects what needs no grammar: numbers, text to be rendered, spatial
-relations and direction particles. :mod:`proxy.cache.verify` compares two readings.
+relations and direction particles. :mod:`proxy.matching.verify` compares two readings.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from proxy.cache.lexicon import Pos, WordNet
-from proxy.cache.words import (
+from proxy.matching.lexicon import Pos, WordNet
+from proxy.matching.words import (
     COLOURS,
     FUNCTION_WORDS,
     IRREGULAR_PLURALS,

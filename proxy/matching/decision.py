@@ -19,13 +19,12 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from proxy.cache.canonical import Partition, cache_key, canonical_prompt
 from proxy.cache.controls import CacheControls
-from proxy.cache.judge import Judge, Verdict
-from proxy.cache.lexicon import WordNet
-from proxy.cache.verify import Verifier
-from proxy.cache.warm import WARM_BLOCKERS
 from proxy.index.base import Candidate
+from proxy.matching.canonical import Partition, cache_key, canonical_prompt
+from proxy.matching.judge import Judge, Verdict
+from proxy.matching.lexicon import WordNet
+from proxy.matching.verify import WARM_BLOCKERS, Verifier
 from proxy.metrics import Metrics
 from proxy.settings import Settings
 

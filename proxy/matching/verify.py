@@ -28,10 +28,10 @@ Checks, in order, each a rejection reason (a bounded label, used in metrics and 
     The same words in other roles: "a white dog and a black cat" / "a black dog and a white
     cat", "a dog chasing a cat" / "a cat chasing a dog".
 
-How a prompt is read is :mod:`proxy.cache.reading`; word knowledge comes from WordNet
-(:mod:`proxy.cache.lexicon`) and the small word lists of :mod:`proxy.cache.words`. Without WordNet
-every word must appear in the cached prompt as it is, which keeps hits right and makes them
-rarer.
+How a prompt is read is :mod:`proxy.matching.reading`; word knowledge comes from WordNet
+(:mod:`proxy.matching.lexicon`) and the small word lists of :mod:`proxy.matching.words`.
+Without WordNet every word must appear in the cached prompt as it is, which keeps hits right and
+makes them rarer.
 """
 
 from __future__ import annotations
@@ -42,11 +42,11 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from itertools import chain
 
-from proxy.cache.lexicon import Pos, WordNet
-from proxy.cache.reading import OPPOSITE, Reader, Reading, Thing, Word
-from proxy.cache.words import COLOURS, MATERIALS, SETTINGS, SIZES_AGES, STYLES
+from proxy.matching.lexicon import Pos, WordNet
+from proxy.matching.reading import OPPOSITE, Reader, Reading, Thing, Word
+from proxy.matching.words import COLOURS, MATERIALS, SETTINGS, SIZES_AGES, STYLES
 
-__all__ = ["REASONS", "Verifier"]
+__all__ = ["REASONS", "WARM_BLOCKERS", "Verifier"]
 
 REASONS = (
     "text",
@@ -64,6 +64,10 @@ REASONS = (
     "swapped_attributes",
     "swapped_roles",
 )
+WARM_BLOCKERS = frozenset({"text", "count", "negation", "spatial", "swapped_roles"})
+"""Findings that rule a warm start out: image-to-image keeps the composition, so a different
+count, arrangement, negation or rendered text would survive into the new image. Colours, styles,
+settings, materials or a changed object are what it redraws."""
 _WEARING = frozenset({"wear", "wearing", "dress", "dressed"})
 SenseId = tuple[Pos, int]
 

@@ -1,0 +1,21 @@
+"""May this cached image serve this request? Everything that answers that question.
+
+A request and a cached entry match when they lie in the same partition (every parameter that
+changes the picture, matched exactly) and their prompts ask for the same picture. Two prompts
+with the same canonical form are the same request; otherwise the nearest cached prompt by meaning
+is a candidate, and the decision accepts it only when the verifier finds that its image shows
+everything the request asks for and, in a gray zone of similarity, an optional judge agrees.
+
+Modules, in the order a request meets them:
+
+- :mod:`~proxy.matching.canonical`: canonical prompts, partitions and exact-match keys;
+- :mod:`~proxy.matching.decision`: ``MatchPolicy.decide``, the one place a hit is decided;
+- :mod:`~proxy.matching.verify`: the verifier, which compares two readings;
+- :mod:`~proxy.matching.reading`: how a prompt is read into words, things and roles;
+- :mod:`~proxy.matching.normalise`: spelling, typos and boilerplate folded before reading;
+- :mod:`~proxy.matching.lexicon` and :mod:`~proxy.matching.words`: WordNet and small word lists;
+- :mod:`~proxy.matching.judge`: the optional LLM judge for the gray zone.
+
+Nothing here knows of HTTP, the index or the store: the cache service (:mod:`proxy.cache`) asks,
+and so do ``memoaized eval``, ``memoaized calibrate`` and the benchmarks.
+"""
