@@ -1,8 +1,14 @@
 """Write the labelled pair files that ``memoaized eval`` and ``memoaized calibrate`` read.
 
-From the real labelled data in ``shared/data`` (see its SOURCES.md), one row per pair with the
-columns ``id, label, text_a, text_b, kind``; label 1 means the image generated for ``text_a`` may
-be served for ``text_b``:
+From the team's own hand-written pairs (``bench/data/written_pairs.tsv``, see its README) and the
+real labelled data in ``shared/data`` (see its SOURCES.md; left out where it is missing), one row
+per pair with the columns ``id, label, text_a, text_b, kind``; label 1 means the image generated
+for ``text_a`` may be served for ``text_b``:
+
+- ``written/<kind>``: harmless re-asks (label 1: typos, quality tags, synonyms, tense, framing,
+  filler, spelling, prepositions, word order) and minimal edits (label 0: counts, negation,
+  colours, objects, roles, spatial relations, attribute binding, style, artist, time of day,
+  weather, season, size, age, material, text, camera angle, other languages and emoji);
 
 - ``sugarcrepe/<edit>``: SugarCrepe's hard negatives (label 0), per edit kind;
 - ``sick/contradiction``: SICK pairs labelled CONTRADICTION (label 0);
@@ -29,6 +35,7 @@ from pathlib import Path
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
 DEFAULT_OUT = Path(__file__).resolve().parent / "pairs"
+WRITTEN_PAIRS = Path(__file__).resolve().parent / "data" / "written_pairs.tsv"
 COLUMNS = ("id", "label", "text_a", "text_b", "kind")
 Row = tuple[str, int, str, str, str]
 
@@ -42,7 +49,17 @@ def read_tsv(path: Path) -> Iterator[dict[str, str]]:
             yield dict(zip(header, row, strict=True))
 
 
+def written_pairs(path: Path = WRITTEN_PAIRS) -> Iterator[Row]:
+    """The team's own pairs (``bench/data``), as ``written/<kind>``."""
+    for r in read_tsv(path):
+        yield r["id"], int(r["label"]), r["text_a"], r["text_b"], f"written/{r['kind']}"
+
+
 def labelled_pairs(data_dir: Path) -> Iterator[Row]:
+    yield from written_pairs()
+    if not data_dir.is_dir():
+        print(f"{data_dir} not found: the shared data's pairs are left out", file=sys.stderr)
+        return
     for r in read_tsv(data_dir / "sugarcrepe_pairs.tsv"):
         yield r["id"], 0, r["text_a"], r["text_b"], r["source"]
     for r in read_tsv(data_dir / "sick_trial_test.tsv"):

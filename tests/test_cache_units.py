@@ -25,6 +25,13 @@ from proxy.matching.decision import MatchPolicy, Query
         ("a red fox, sitting in the snow!", "a red fox sitting in the snow"),
         ("castle, sunset, oil painting", "Oil painting,castle , sunset, castle"),
         ("\uff46\uff55\uff4c\uff4c width", "full width"),  # fullwidth letters fold (NFKC)
+        # Resolution and quality tags, neutral framing and request phrasing (issue 14).
+        ("a castle on a hill, fantasy art, 8k", "a castle on a hill, fantasy art, 4K UHD"),
+        ("castle, sunset, oil painting, masterpiece, best quality", "castle, sunset, oil painting"),
+        ("High quality image of a mountain village", "a mountain village"),
+        ("please draw a red barn", "a red barn"),
+        ("I would like a picture of a robot barista, please", "a robot barista"),
+        ("a beach on a windy day", "a beach windy"),
     ],
 )
 def test_equivalent_prompts_share_a_canonical_form(a: str, b: str) -> None:
@@ -44,6 +51,12 @@ def test_equivalent_prompts_share_a_canonical_form(a: str, b: str) -> None:
         ("a neon sign reading 'OPEN'", "a neon sign reading 'open'"),
         ("a sign that says \u201cEXIT\u201d", "a sign that says \u201cexit\u201d"),
         ("a (red:1.3) car", "a red car"),
+        # A medium is content, and so is a picture inside the scene.
+        ("a photo of a cat", "a cat"),
+        ("a watercolor of a cat", "a cat"),
+        ("a room with a picture of a horse", "a room with a horse"),
+        ('a sign that says "8k"', "a sign"),
+        ("masterpiece", "best quality"),  # all boilerplate: nothing is dropped
     ],
 )
 def test_different_prompts_keep_different_canonical_forms(a: str, b: str) -> None:

@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from backends.base import GenerationRequest
+from proxy.matching.normalise import strip_filler
 
 __all__ = ["Partition", "cache_key", "canonical_prompt"]
 
@@ -34,7 +35,9 @@ def canonical_prompt(prompt: str) -> str:
     """The prompt with case, width, whitespace and sentence punctuation folded away.
 
     Conservative on purpose: two prompts with the same canonical form are served the same image
-    without any further check, so only what cannot change the picture is folded. Quoted text
+    without any further check, so only what cannot change the picture is folded: besides case
+    and punctuation, the resolution and quality tags, neutral framing and request phrasing of
+    :func:`~proxy.matching.normalise.strip_filler` ("a castle, 8k" is "a castle"). Quoted text
     (text to be rendered) keeps its case and punctuation. Comma-separated tag lists ("castle,
     sunset, oil painting") compare as sets: when a prompt has three or more comma-separated
     parts, they are sorted and deduplicated; with fewer, commas are dropped.
@@ -42,7 +45,7 @@ def canonical_prompt(prompt: str) -> str:
     text = unicodedata.normalize("NFKC", prompt)
     pieces = _QUOTED.split(text)
     for i in range(0, len(pieces), 2):  # even pieces lie outside quotes
-        pieces[i] = _SENTENCE_END.sub(" ", pieces[i].casefold())
+        pieces[i] = strip_filler(_SENTENCE_END.sub(" ", pieces[i].casefold()))
     text = _SPACE_BEFORE_COMMA.sub(",", "".join(pieces))
     parts = [_SPACE.sub(" ", part).strip() for part in text.split(",")]
     parts = [part for part in parts if part]

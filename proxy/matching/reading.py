@@ -14,11 +14,13 @@ from __future__ import annotations
 import bisect
 import functools
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from proxy.matching.lexicon import Pos, WordNet
+from proxy.matching.normalise import normalise_tokens, respell, strip_filler
 from proxy.matching.words import (
     COLOURS,
     FUNCTION_WORDS,
@@ -48,11 +50,19 @@ OPPOSITE = {
     "in": {"out"}, "into": {"out"}, "inside": {"out", "outside"}, "out": {"in", "into", "inside"},
     "outside": {"inside"},
 }  # fmt: skip
+_KNOWN = frozenset(OPPOSITE) | {"@" + kind for kind in SPATIAL_WORDS.values()}
 _ANIMATE = frozenset({"noun.person", "noun.animal"})
 _PARTICLES = frozenset("up down off out away back".split())
 _PHRASES_BY_FIRST_WORD: dict[str, list[tuple[tuple[str, ...], str]]] = {}
 for _phrase, _kind in SPATIAL_PHRASES.items():
     _PHRASES_BY_FIRST_WORD.setdefault(_phrase[0], []).append((_phrase, _kind))
+_POSSESSIVE = "'s"
+_NOT_CLOSED = FUNCTION_WORDS | (_DESCRIBING - {"light"})
+"""Words never closed up with the next: "a blue jacket" is no bluejacket (a sailor)."""
+_PASSING = frozenset(
+    "filled full covered group herd flock pack swarm crowd bunch lot lots kind sort type".split()
+)
+"""Function words that a description passes over to the thing after them."""
 _SENTENCE_ENDS = frozenset({".", ";", ":"})
 _ROLE_MARKERS = frozenset(
     "with without of on in at to from for by into onto under over near behind above below".split()
@@ -61,8 +71,8 @@ _COORDINATORS = frozenset({"and", "or", "&", ",", "as well as", "plus"})
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[a-z]+(?:-[a-z]+)*(?:'[a-z]+)?|[,&;:.]")
 _QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”|(?<![a-zA-Z])'([^']+)'(?![a-zA-Z])")
 _SAYS = re.compile(
-    r"\b(?:that|which)?\s*(?:says|saying|reads|reading|read|spells|spelling|with the words?|"
-    r"with the text|with text|written|labeled|labelled)\s+([^,.;:]+)",
+    r"\b(?:(?:that|which)\s+(?:reads|read)|(?:that|which)?\s*(?:says|saying|spells|spelling|"
+    r"with the words?|with the text|with text|written|labeled|labelled))\s+([^,.;:]+)",
     re.IGNORECASE,
 )
 
@@ -150,6 +160,18 @@ class Reading:
     """The head nouns, in order."""
     kinds: Counter[str] = field(default_factory=Counter)
     """How many head nouns name each kind of thing."""
+    emoji: tuple[str, ...] = ()
+    """The prompt's emoji and other pictographs, in order: each names a thing."""
+    unknown: frozenset[str] = frozenset()
+    """Content words the lexicon does not know (names, typos, other languages)."""
+    palette: str | None = None
+    """"monochrome" for a black-and-white, grayscale or sepia image, "colour" for one asked in
+    colour, None when the prompt does not say."""
+    sequence: tuple[str, ...] = ()
+    """The prompt's tokens in order, before compounds are joined (for mending typos)."""
+    unreadable: bool = False
+    """Letters of another script, or mostly words the lexicon does not know: the reader cannot
+    tell what the prompt asks for."""
 
     def heads(self) -> list[int]:
         return self.head_indexes
@@ -168,8 +190,20 @@ class Reader:
 
     def _read(self, prompt: str) -> Reading:
         reading = Reading(texts=_rendered_text(prompt))
-        tokens = self._join_compounds(list(_tokens(_without_rendered_text(prompt).lower())))
+        plain = _without_rendered_text(prompt)
+        reading.palette = _palette(plain.lower())
+        reading.emoji = tuple(c for c in plain if unicodedata.category(c) == "So")
+        words = respell(list(_tokens(strip_filler(plain.lower()))))
+        tokens = normalise_tokens(self._join_compounds(words))
+        reading.sequence = tuple(words)
         reading.tokens = frozenset(tokens)
+        reading.unknown = frozenset(t for t in tokens if self._unknown(t))
+        content = [t for t in tokens if t[0].isalpha() and t not in FUNCTION_WORDS]
+        reading.unreadable = _foreign_script(plain) or (
+            self.wordnet is not None
+            and len(reading.unknown) >= 2
+            and 2 * sum(t in reading.unknown for t in content) > len(content)
+        )
         reading.directions = reading.tokens & OPPOSITE.keys()
         tokens, spatial = _spatial_classes(tokens)
         reading.spatial = frozenset(spatial)
@@ -177,6 +211,8 @@ class Reader:
         chunk: list[int] = []
         breaks: list[str] = []
         for i, token in enumerate(tokens):
+            if token == _POSSESSIVE:
+                continue
             if token == "one" and chunk and tokens[i + 1 : i + 2] != ["of"]:
                 # "a small black one": another of the thing named before.
                 earlier = [h for h in reading.heads() if h < chunk[0]]
@@ -207,6 +243,17 @@ class Reader:
                         # "a black and white dog": the colours describe the dog that follows.
                         for w in chunk:
                             reading.words[w].forward = True
+                elif (
+                    token in _PASSING
+                    and chunk
+                    and not any(reading.words[w].noun for w in chunk)
+                    and self._nounlike(_next_content(tokens, i))
+                ):
+                    # "three partially filled glasses", "a large group of horses": the words
+                    # describe what follows the filler, not a thing of their own.
+                    for w in chunk:
+                        reading.words[w].forward = True
+                    chunk.clear()
                 _close_chunk(reading, chunk, breaks)
                 breaks.append(token)
                 continue
@@ -251,12 +298,24 @@ class Reader:
         # Colours, sizes and ages are nouns too in WordNet ("a black", "a giant"); in a prompt
         # they describe the noun that follows.
         noun = (bool(nouns) or not readings) and not lemmas & _DESCRIBING
-        plural = bool(nouns) and token not in nouns and token.endswith("s")
+        # A noun WordNet knows only in another form is inflected: "dogs", "children", "mice".
+        plural = bool(nouns) and token not in nouns
         word = Word(token, frozenset(lemmas), plural, negated, noun, None, style_scope)
         word.readings = readings
         word.nounish = bool(nouns)
         word.animate = bool(self.wordnet.lexnames(token) & _ANIMATE)
         return word
+
+    def _unknown(self, token: str) -> bool:
+        """A word of letters that neither WordNet nor the reader's word lists know."""
+        if self.wordnet is None or not token[0].isalpha() or token in FUNCTION_WORDS:
+            return False
+        return not (
+            token in NUMBERS
+            or token in NEGATORS
+            or token in _KNOWN
+            or any(self.wordnet.knows(part) for part in token.split("-"))
+        )
 
     def _is_verb(self, token: str, previous: Word | None, before: str, after: str) -> bool:
         """Whether ``token`` is a verb here: "a man riding", "a man plays", "is jumping"; but
@@ -264,7 +323,7 @@ class Reader:
         if self.wordnet is None or token in _DETERMINERS:
             return False
         parts = self.wordnet.parts_of_speech(token)
-        if "v" not in parts:
+        if "v" not in parts or after == _POSSESSIVE:
             return False
         if before in _AUXILIARIES or after in _PARTICLES:  # "is chasing", "to share", "cut down"
             return True
@@ -284,9 +343,15 @@ class Reader:
             return False
         # "a man plays a guitar", "two dogs run.", but "three asian kids dance" and "animal
         # prints with pillows"
+        # "children play soccer" and "a chef cooks pasta" too, where the verb is more usual.
         return (
             token.endswith("s") != previous.plural
-            and (after in _DETERMINERS or after in _ROLE_MARKERS or not after[:1].isalnum())
+            and (
+                after in _DETERMINERS
+                or after in _ROLE_MARKERS
+                or not after[:1].isalnum()
+                or self._nounlike(after)
+            )
             and self.wordnet.usually(token, "v", "n")
         )
 
@@ -325,6 +390,16 @@ class Reader:
                 parts = tokens[i : i + size]
                 if len(parts) == size and all(p[0].isalpha() for p in parts):
                     candidate = "_".join(parts) if self.wordnet.knows("_".join(parts)) else None
+                    closed = "".join(parts)
+                    known = (
+                        self.wordnet.lemmas(closed)[:1]
+                        if size == 2 and not set(parts) & _NOT_CLOSED
+                        else ()
+                    )
+                    if known and known[0][0] == "n" and closed.startswith(known[0][1]):
+                        joined.append(closed)  # "sail boat" is "sailboat", "sea shells" too
+                        i += size
+                        break
                     # "old woman" and "black cat" are WordNet entries too, but in a prompt
                     # they are a description and a thing, each to be checked.
                     if candidate and not set(parts) & (FUNCTION_WORDS | _DESCRIBING):
@@ -393,6 +468,14 @@ def _attach_predicates(reading: Reading) -> None:
                 word.head = before if before is not None else after
 
 
+def _next_content(tokens: Sequence[str], i: int) -> str:
+    """The first token after ``i`` that is not a function word ("." at the end)."""
+    for token in tokens[i + 1 :]:
+        if token not in FUNCTION_WORDS:
+            return token
+    return "."
+
+
 def _is_break(token: str) -> bool:
     """Whether ``token`` ends a noun phrase: a function word, a coordinator, punctuation, or a
     spatial class marker."""
@@ -403,7 +486,9 @@ def _tokens(text: str) -> Iterator[str]:
     for match in _TOKEN.finditer(text.replace("n't", " not")):
         token = match.group()
         if token.endswith("'s"):
-            token = token[:-2]
+            yield token[:-2]
+            yield _POSSESSIVE  # "a dog's back": the dog is a noun that describes the back
+            continue
         yield token
 
 
@@ -430,6 +515,27 @@ def _spatial_classes(tokens: list[str]) -> tuple[list[str], set[str]]:
     classes.discard("in")
     classes.discard("on")
     return kept, classes
+
+
+_MONOCHROME = re.compile(
+    r"\bblack\s*(?:and|&|-|/|n)\s*white\b|\bb\s*&\s*w\b|\bb/w\b|monochrom|gr[ae]y\s*scale|"
+    r"\bsepia\b|\bduotone\b"
+)
+_IN_COLOUR = re.compile(r"\b(?:full[\s-]*)?colou?r(?:ed|ful)?\b(?!\s+of)|\btechnicolou?r\b")
+
+
+def _palette(text: str) -> str | None:
+    if _MONOCHROME.search(text):
+        return "monochrome"
+    return "colour" if _IN_COLOUR.search(text) else None
+
+
+def _foreign_script(text: str) -> bool:
+    """Whether ``text`` has letters of a script other than Latin (Cyrillic, CJK, Arabic, ...)."""
+    return any(
+        c.isalpha() and not c.isascii() and not unicodedata.name(c, "").startswith("LATIN")
+        for c in text
+    )
 
 
 def _rendered_text(prompt: str) -> frozenset[str]:

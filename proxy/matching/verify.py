@@ -38,17 +38,28 @@ from __future__ import annotations
 
 import bisect
 import functools
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from itertools import chain
 
 from proxy.matching.lexicon import Pos, WordNet
+from proxy.matching.normalise import correct_typos
 from proxy.matching.reading import OPPOSITE, Reader, Reading, Thing, Word
-from proxy.matching.words import COLOURS, MATERIALS, SETTINGS, SIZES_AGES, STYLES
+from proxy.matching.words import (
+    COLOURS,
+    DEFAULT_MEDIA,
+    MATERIALS,
+    MEDIA,
+    SETTINGS,
+    SIZES_AGES,
+    STYLES,
+)
 
 __all__ = ["REASONS", "WARM_BLOCKERS", "Verifier"]
 
 REASONS = (
+    "unreadable",
     "text",
     "count",
     "negation",
@@ -64,7 +75,7 @@ REASONS = (
     "swapped_attributes",
     "swapped_roles",
 )
-WARM_BLOCKERS = frozenset({"text", "count", "negation", "spatial", "swapped_roles"})
+WARM_BLOCKERS = frozenset({"unreadable", "text", "count", "negation", "spatial", "swapped_roles"})
 """Findings that rule a warm start out: image-to-image keeps the composition, so a different
 count, arrangement, negation or rendered text would survive into the new image. Colours, styles,
 settings, materials or a changed object are what it redraws."""
@@ -84,6 +95,8 @@ class Coverage:
 
     def __init__(self, reading: Reading, wordnet: WordNet | None) -> None:
         self.wordnet = wordnet
+        self.reading = reading
+        self._of_thing: dict[str, Coverage] = {}
         shown = [w for w in reading.words if not w.negated]
         excluded = [w for w in reading.words if w.negated]
         self.lemmas = frozenset().union(*(w.lemmas for w in shown))
@@ -108,6 +121,21 @@ class Coverage:
             self.excluded_senses = _union(
                 (s.id for s in wordnet.senses(lemma, w.pos)) for w in excluded for lemma in w.lemmas
             )
+
+    def of_thing(self, key: str) -> Coverage:
+        """What the cached prompt shows of the things named ``key``: every word but those that
+        describe other things ("teal" in "teal sky, a red dragon" says nothing of the dragon)."""
+        found = self._of_thing.get(key)
+        if found is None:
+            words = self.reading.words
+            kept = [
+                w
+                for i, w in enumerate(words)
+                if w.head is None or w.head == i or w.verb or words[w.head].key == key
+            ]
+            found = Coverage(Reading(words=kept), self.wordnet)
+            self._of_thing[key] = found
+        return found
 
     def shows(self, word: Word) -> bool:
         if word.lemmas & self.lemmas:
@@ -168,14 +196,34 @@ class Verifier:
     def check(self, cached: str, request: str) -> str | None:
         """None when the image cached for ``cached`` may serve ``request``; else the reason."""
         have, want = self.read(cached), self.read(request)
+        if have.unknown or want.unknown:
+            cached, request = self._mend_typos(cached, have, request, want)
+            have, want = self.read(cached), self.read(request)
+        if have.unreadable or want.unreadable:
+            return "unreadable"
+        if have.emoji != want.emoji:
+            return "swapped_roles" if sorted(have.emoji) == sorted(want.emoji) else "object"
         if not want.texts <= have.texts:
             return "text"
+        if want.palette and have.palette and want.palette != have.palette:
+            return "colour"  # a colour photo asked for, a black-and-white one cached
         if want.numbers - have.numbers or _plural_conflict(have, want):
             return "count"
         for reason in (self._uncovered(have, want, cached), _spatial(have, want)):
             if reason is not None:
                 return reason
         return self._swapped(have, want)
+
+    def _mend_typos(
+        self, cached: str, have: Reading, request: str, want: Reading
+    ) -> tuple[str, str]:
+        """Both prompts with each unknown word that is a likely misspelling of a word of the
+        other prompt replaced by that word."""
+        known = self.wordnet.knows if self.wordnet is not None else lambda word: False
+        return (
+            _replace_words(cached, correct_typos(sorted(have.unknown), want.sequence, known)),
+            _replace_words(request, correct_typos(sorted(want.unknown), have.sequence, known)),
+        )
 
     # ---------------------------------------------------------------- coverage
 
@@ -184,6 +232,8 @@ class Verifier:
         for word in want.words:
             if word.verb and word.lemmas & _WEARING and have.tokens & {"with", "in", "without"}:
                 continue  # "a man wearing a hat" is "a man with a hat", "a man in a hat"
+            if word.lemmas & DEFAULT_MEDIA and not have.tokens & STYLES:
+                continue  # "a photo of a cat" is what "a cat" gives, when no medium is named
             if word.negated:
                 # Excluded by the request: the cached prompt must exclude it, or something more
                 # general ("no animals" excludes "no dog").
@@ -193,6 +243,10 @@ class Verifier:
                 if coverage.excludes(word, loosely=True):
                     return "negation"
                 return self._kind(word)
+            elif _describes_shared_thing(want, word, have) and not coverage.of_thing(
+                want.words[word.head].key  # type: ignore[index]
+            ).shows(word):
+                return self._kind(word)  # shown, but only as another thing's attribute
         return None
 
     def _kind(self, word: Word) -> str:
@@ -260,7 +314,8 @@ def _head_lemmas(reading: Reading) -> dict[str, tuple[int, str]]:
     positions: dict[str, tuple[int, str]] = {}
     for position, i in enumerate(reading.heads()):
         word = reading.words[i]
-        positions.setdefault(word.key, (position, word.role))
+        if not _names_medium(word):
+            positions.setdefault(word.key, (position, word.role))
     return positions
 
 
@@ -281,11 +336,21 @@ def _attachments(reading: Reading, *, compounds: bool = True) -> dict[str, set[T
     for i, word in enumerate(reading.words):
         if word.head is not None and word.head != i and not word.verb:
             head = reading.words[word.head]
+            if _names_medium(word) or _names_medium(head):
+                continue  # "oil painting portrait" and "portrait, oil painting": one medium
             attached.setdefault(word.key, set()).add(head.thing)
         if compounds and word.head == i and "_" in word.base:
             for part in word.base.split("_")[:-1]:
                 attached.setdefault(part, set()).add(word.thing)
     return attached
+
+
+def _names_medium(word: Word) -> bool:
+    """A medium, a style or an artist: how the whole image is made, not a thing in it."""
+    return word.style_scope or not (word.lemmas | set(word.text.split("_"))).isdisjoint(_MEDIA)
+
+
+_MEDIA = STYLES | MEDIA
 
 
 def _attachments_moved(have: Reading, want: Reading) -> bool:
@@ -386,6 +451,12 @@ def _repeated_heads(reading: Reading) -> set[str]:
     return {lemma for lemma, count in lemmas.items() if count > 1}
 
 
+def _replace_words(text: str, replacements: dict[str, str]) -> str:
+    for word, replacement in replacements.items():
+        text = re.sub(rf"(?<![\w-]){re.escape(word)}(?![\w-])", replacement, text, flags=re.I)
+    return text
+
+
 def _plural_conflict(have: Reading, want: Reading) -> bool:
     """One dog asked for, several cached, or the other way round: a thing the request names in
     a number (singular or plural) that the cached prompt never names it in."""
@@ -403,6 +474,42 @@ def _plural_conflict(have: Reading, want: Reading) -> bool:
     return False
 
 
+def _describes_shared_thing(want: Reading, word: Word, have: Reading) -> bool:
+    """Whether ``word`` describes a thing of the request that the cached prompt names too."""
+    head = word.head
+    if head is None or word.verb or want.words[head] is word or word.key.startswith("#"):
+        return False
+    key = want.words[head].key
+    return any(have.words[i].key == key for i in have.heads())
+
+
+_LOOSE_RELATIONS = frozenset({"in", "on", "at", "@in", "@on"})
+_POSITIONS = frozenset(
+    "below above behind front near inside outside left "
+    "right middle between against background foreground upside underwater".split()
+)
+"""Spatial classes that fix where a thing is; motion ("through", "across", "toward") does
+not contradict a loose "in" ("a kite flying through the sky", "in the sky")."""
+
+
+def _relations(reading: Reading) -> dict[tuple[str, str], set[str]]:
+    """(thing, the subject it is placed against) -> how it is placed: a spatial class
+    ("below", "behind"), or "in" for the loose "in", "on", "at"."""
+    found: dict[tuple[str, str], set[str]] = {}
+    for i in reading.heads():
+        word = reading.words[i]
+        relation, _, subject = word.role.partition("/")
+        if relation in _LOOSE_RELATIONS:
+            kind = "in"
+        elif relation[1:] in _POSITIONS and relation.startswith("@"):
+            kind = relation[1:]
+        else:
+            continue
+        if subject:
+            found.setdefault((word.key, subject), set()).add(kind)
+    return found
+
+
 def _spatial(have: Reading, want: Reading) -> str | None:
     """A spatial relation the request asks for ("under", "beside", "in front of") that the
     cached prompt does not state; or a direction the cached prompt states the opposite of
@@ -410,6 +517,12 @@ def _spatial(have: Reading, want: Reading) -> str | None:
     used to count."""
     if want.spatial - have.spatial:
         return "spatial"
+    # Both ways: "a cat on the bed" asks for the bed elsewhere than "a cat under the bed" has it.
+    cached = _relations(have)
+    for thing, relations in _relations(want).items():
+        placed = cached.get(thing)
+        if placed and not placed & relations:
+            return "spatial"
     for direction in want.directions - have.directions:
         if OPPOSITE[direction] & have.directions:
             return "spatial"

@@ -7,18 +7,25 @@ come from the other half.
 from __future__ import annotations
 
 __all__ = [
+    "BOILERPLATE",
     "COLOURS",
+    "DEFAULT_MEDIA",
+    "FRAMES",
     "FUNCTION_WORDS",
     "IRREGULAR_PLURALS",
+    "LOOSE_PREPOSITIONS",
     "MATERIALS",
     "MATERIAL_ADJECTIVES",
+    "MEDIA",
     "NEGATORS",
     "NUMBERS",
     "SETTINGS",
     "SIZES_AGES",
     "SPATIAL_PHRASES",
     "SPATIAL_WORDS",
+    "SPELLINGS",
     "STYLES",
+    "SYNONYMS",
 ]
 
 NUMBERS = {
@@ -44,7 +51,7 @@ FUNCTION_WORDS = frozenset(
     along
     herd flock pack swarm crowd line row
     a about all almost also am an and another any appears are as at be because been being
-    bit bunch but by can close close-up closeup could depicted depicting did do does doing
+    bit bunch but by can close could depicted depicting did do does doing
     down each every features featuring few filled for from full group had has have having
     he her here hers him his i if image in into is it it's its just kind lot lots many may
     me might mine more most much multiple must my nor numerous of off on one's only onto
@@ -157,3 +164,144 @@ IRREGULAR_PLURALS = {
     "people": "person", "persons": "person", "men": "man", "women": "woman",
 }  # fmt: skip
 """Plurals WordNet lists as words of their own."""
+
+BOILERPLATE = frozenset(
+    tuple(line.split())
+    for line in """
+    2k
+    4k
+    8k
+    16k
+    32k
+    hd
+    uhd
+    fhd
+    qhd
+    hdr
+    720p
+    1080p
+    1440p
+    2160p
+    4320p
+    ultra hd
+    full hd
+    high definition
+    high resolution
+    high res
+    highres
+    hi res
+    resolution
+    high quality
+    highest quality
+    best quality
+    top quality
+    ultra quality
+    hq
+    masterpiece
+    highly detailed
+    very detailed
+    ultra detailed
+    hyper detailed
+    hyperdetailed
+    extremely detailed
+    super detailed
+    insanely detailed
+    intricately detailed
+    detailed
+    high detail
+    intricate detail
+    intricate details
+    sharp focus
+    in focus
+    award winning
+    """.strip().splitlines()
+)
+"""Resolution and quality tags: they ask for a better image, not another one. Style, medium,
+artist and lighting are content and stay ("octane render", "by greg rutkowski", "cinematic
+lighting"); so does anything not listed here."""
+
+FRAMES = frozenset("image picture pic depiction rendition".split())
+"""Nouns that frame a scene without naming a medium: "an image of a cat" is "a cat"."""
+
+MEDIA = frozenset(
+    """
+    painting illustration photo photograph photography drawing sketch render rendering
+    watercolor watercolour artwork portrait poster shot view closeup close-up snapshot print art
+    claymation painting
+    """.split()
+)
+"""Nouns that name a medium or a framing: "an oil painting of X" is "X, oil painting"."""
+
+DEFAULT_MEDIA = frozenset("photo photograph photography picture image snapshot".split())
+"""Media a prompt that names none gets anyway: "a photo of a cat" is served by "a cat"."""
+
+LOOSE_PREPOSITIONS = frozenset("in at during amid amidst among amongst throughout".split())
+"""Prepositions of place and time that place a thing without moving it: one is as good as
+another ("during a storm", "in a storm"; "fox in leaves", "fox among leaves")."""
+
+SPELLINGS = {
+    "grey": "gray", "greys": "grays", "greyish": "grayish", "colour": "color",
+    "colours": "colors", "coloured": "colored", "colourful": "colorful", "armour": "armor",
+    "armoured": "armored", "centre": "center", "centres": "centers", "theatre": "theater",
+    "metre": "meter", "jewellery": "jewelry", "favourite": "favorite", "harbour": "harbor",
+    "neighbour": "neighbor", "neighbourhood": "neighborhood", "flavour": "flavor",
+    "honour": "honor", "humour": "humor", "labour": "labor", "odour": "odor",
+    "parlour": "parlor", "vapour": "vapor", "rumour": "rumor", "splendour": "splendor",
+    "glamour": "glamor", "tyre": "tire", "tyres": "tires", "aluminium": "aluminum",
+    "aeroplane": "airplane", "aeroplanes": "airplanes", "moustache": "mustache",
+    "pyjamas": "pajamas", "plough": "plow", "cosy": "cozy", "doughnut": "donut",
+    "doughnuts": "donuts", "woollen": "woolen", "catalogue": "catalog", "sceptre": "scepter",
+    "sombre": "somber", "fibre": "fiber", "lustre": "luster", "mould": "mold",
+    "jewelled": "jeweled", "travelling": "traveling", "travelled": "traveled",
+    "kerb": "curb", "storey": "story", "gaol": "jail", "cheque": "check", "ochre": "ocher",
+    "mediaeval": "medieval", "realise": "realize", "stylised": "stylized",
+    "organised": "organized", "watercolour": "watercolor", "watercolours": "watercolors",
+    "sepulchre": "sepulcher", "calibre": "caliber", "grey-haired": "gray-haired",
+}  # fmt: skip
+"""British spellings and their American forms (one form is enough for the lexicon)."""
+
+SYNONYMS = """
+rabbit bunny bunnies:rabbits
+man guy dude fellow gentleman guys:men dudes:men fellows:men gentlemen:men
+woman lady gal ladies:women gals:women
+child kid kiddo kids:children
+beautiful lovely pretty gorgeous stunning
+happy joyful cheerful joyous glad
+scary creepy spooky eerie frightening terrifying
+calm still tranquil serene peaceful placid
+cute adorable
+huge giant gigantic enormous massive colossal immense
+big large
+small little
+vintage old-fashioned oldfashioned retro
+old elderly aged
+sad unhappy sorrowful
+angry furious
+fast quick speedy
+shiny glossy gleaming
+sofa couch couches:sofas
+car automobile
+forest woods
+street road
+ocean sea
+airplane aeroplane
+television tv
+phone cellphone smartphone
+trousers pants
+film movie
+shop store
+kitten kitty kitties:kittens
+puppy pup
+photo photograph
+smiling grinning
+bicycle bike
+motorcycle motorbike
+refrigerator fridge
+person human humans:people
+tan beige
+"""
+"""Words that give the same picture, one group a line, the first word standing for the group;
+``form:target`` pairs name plurals that are not the word with an "s" ("guys:men"). WordNet
+relates many of these only one way or not at all (it has "bunny" as a bunny girl first; "happy"
+and "joyful" in unrelated synsets), so they are listed; any other synonym WordNet knows still
+counts."""
