@@ -125,7 +125,7 @@ def normalise_tokens(tokens: Sequence[str]) -> list[str]:
         elif (
             token == "by"
             and following in _DETERMINERS
-            and not _PARTICIPLE.search(out[-1:][0] if out else "")
+            and not _PARTICIPLE.search(out[-1] if out else "")
         ):
             token = "beside"  # "a cabin by the lake"; but "kicked by a boy", "by greg rutkowski"
         out.append(token)
