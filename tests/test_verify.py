@@ -261,3 +261,12 @@ def test_typos_are_mended_only_towards_the_other_prompt(verifier: Verifier) -> N
     assert verifier.check("a cat on a sofa", "a car on a sofa") == "object"
     assert verifier.check("a zebra on a plain", "a zobra on a plain") is None
     assert verifier.check("a zebra on a plain", "a qwerty on a plain") == "object"
+
+
+def test_prepositions_are_known_words(verifier: Verifier) -> None:
+    """WordNet has no prepositions; the reader's own lists know them, so "beside" or "towards"
+    is never taken for a typo or a foreign word (two unknown words can make a prompt
+    unreadable)."""
+    reading = verifier.read("a zorblat beside a tree, walking towards a hill")
+    assert reading.unknown == {"zorblat"}
+    assert verifier.check("a dog beside a tree towards a hill", "a dog beside a tree") is None

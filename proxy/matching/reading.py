@@ -50,7 +50,8 @@ OPPOSITE = {
     "in": {"out"}, "into": {"out"}, "inside": {"out", "outside"}, "out": {"in", "into", "inside"},
     "outside": {"inside"},
 }  # fmt: skip
-_KNOWN = frozenset(OPPOSITE) | {"@" + kind for kind in SPATIAL_WORDS.values()}
+_KNOWN = frozenset(OPPOSITE) | frozenset(SPATIAL_WORDS) | {w for p in SPATIAL_PHRASES for w in p}
+"""Words the reader knows though WordNet does not: prepositions of place and direction."""
 _ANIMATE = frozenset({"noun.person", "noun.animal"})
 _PARTICLES = frozenset("up down off out away back".split())
 _PHRASES_BY_FIRST_WORD: dict[str, list[tuple[tuple[str, ...], str]]] = {}
