@@ -44,7 +44,9 @@ from proxy.cache.service import new_entry  # noqa: E402
 from proxy.embedding import Embedder, prepare_offline_model  # noqa: E402
 from proxy.index.edge import EdgeIndex  # noqa: E402
 from proxy.matching.canonical import Partition  # noqa: E402
-from proxy.matching.decision import Query  # noqa: E402
+from proxy.matching.decision import MatchPolicy, Query  # noqa: E402
+from proxy.metrics import Metrics  # noqa: E402
+from proxy.settings import Settings  # noqa: E402
 from proxy.store import BlobStore  # noqa: E402
 
 SIZE = "256x256"
@@ -76,9 +78,11 @@ async def seed(data_dir: Path, model_dir: Path, tiny: Path, prompts: list[str]) 
         model, default_size = backend.default_model, backend.default_size
     embedder = Embedder(model_dir=model_dir)
     embedder.load()
+    policy = MatchPolicy.from_settings(Settings.from_env(), embedder.unseen_text, Metrics())
     started = time.perf_counter()
     queries = [Query.of(p, Partition.of(request_for(p, model, default_size))) for p in prompts]
-    vectors = embedder.embed([q.canonical for q in queries])
+    vectors = embedder.embed([policy.embedding_text(q.canonical) for q in queries])
+    await policy.close()
     print(f"embedded {len(prompts)} prompts in {time.perf_counter() - started:.1f} s")
     async with BlobStore(str(data_dir / "images")) as store:
         blobs = [

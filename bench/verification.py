@@ -33,7 +33,6 @@ from bench.pairs import DEFAULT_DATA_DIR  # noqa: E402
 from bench.pairs import main as write_pairs  # noqa: E402
 from proxy import evaluate  # noqa: E402
 from proxy.app import build_embedder  # noqa: E402
-from proxy.embedding import Embedder  # noqa: E402
 from proxy.index.base import Candidate  # noqa: E402
 from proxy.matching.decision import MatchPolicy, Query  # noqa: E402
 from proxy.matching.lexicon import WordNet  # noqa: E402
@@ -59,10 +58,12 @@ COLUMNS = (
 async def table(pairs: Sequence[evaluate.Pair], settings: Settings) -> None:
     embedder = build_embedder(settings)
     embedder.load()
+    policy = MatchPolicy.from_settings(settings, embedder.unseen_text, Metrics())
     started = time.perf_counter()
-    measured = await evaluate.measure(pairs, embedder)
+    measured = await evaluate.measure(pairs, embedder, policy)
     print(f"embedded and looked up {len(pairs)} pairs in {time.perf_counter() - started:.1f} s\n")
-    await written_table(pairs, measured, settings, embedder)
+    await written_table(pairs, measured, policy)
+    await policy.close()
     names = [
         kind.split("/", 1)[1] + (" recall" if what == "recall" else "") for kind, what in COLUMNS
     ]
@@ -85,20 +86,17 @@ async def table(pairs: Sequence[evaluate.Pair], settings: Settings) -> None:
 async def written_table(
     pairs: Sequence[evaluate.Pair],
     measured: Sequence[tuple[Query, Candidate | None]],
-    settings: Settings,
-    embedder: Embedder,
+    policy: MatchPolicy,
 ) -> None:
-    """Per kind of the team's written pairs, at the default settings: recall on harmless
-    re-asks, false-hit rate on minimal edits; and both over all kinds."""
+    """Per kind of the team's written pairs, at the default settings (``policy``): recall on
+    harmless re-asks, false-hit rate on minimal edits; and both over all kinds."""
     chosen = [i for i, pair in enumerate(pairs) if pair.kind.startswith("written/")]
     if not chosen:
         return
-    policy = MatchPolicy.from_settings(settings, embedder.unseen_text, Metrics())
     decisions = await evaluate.evaluate(policy, [measured[i] for i in chosen])
-    await policy.close()
     written = [pairs[i] for i in chosen]
     report = evaluate.report(written, decisions)["kinds"]
-    print(f"written pairs, held-out half, threshold {settings.threshold:.2f}, verifier on:\n")
+    print(f"written pairs, held-out half, threshold {policy.threshold:.2f}, verifier on:\n")
     print("| kind | pairs | served | figure |\n| --- | --- | --- | --- |")
     totals = {True: [0, 0], False: [0, 0]}
     for kind, c in report.items():

@@ -178,7 +178,7 @@ def _evaluation(args: argparse.Namespace) -> int:
 
     async def run() -> dict[str, Any]:
         try:
-            measured = await evaluate.measure(pairs, embedder)
+            measured = await evaluate.measure(pairs, embedder, policy)
             if args.command == "calibrate":
                 return await evaluate.calibrate(policy, pairs, measured, args.target_false_hit_rate)
             return evaluate.report(pairs, await evaluate.evaluate(policy, measured))

@@ -153,14 +153,19 @@ def read_pairs(path: Path) -> list[Pair]:
 
 
 async def measure(
-    pairs: Sequence[Pair], embedder: Embedder, work_dir: Path | None = None
+    pairs: Sequence[Pair],
+    embedder: Embedder,
+    policy: MatchPolicy,
+    work_dir: Path | None = None,
 ) -> list[tuple[Query, Candidate | None]]:
     """For each pair, the query of ``text_b`` and the candidate the index finds for it, with
-    ``text_a`` alone cached in the pair's partition."""
+    ``text_a`` alone cached in the pair's partition; prompts are embedded as ``policy`` has the
+    proxy embed them."""
     queries_a = [Query.of(pair.text_a, _partition(i)) for i, pair in enumerate(pairs)]
     queries_b = [Query.of(pair.text_b, _partition(i)) for i, pair in enumerate(pairs)]
     texts = sorted({q.canonical for q in queries_a + queries_b}, key=lambda t: (len(t), t))
-    vectors = dict(zip(texts, embedder.embed(texts), strict=True))
+    embedded = embedder.embed([policy.embedding_text(text) for text in texts])
+    vectors = dict(zip(texts, embedded, strict=True))
     with tempfile.TemporaryDirectory(prefix="memoaized-eval-", dir=work_dir) as folder:
         index = EdgeIndex(Path(folder))
         await index.open()

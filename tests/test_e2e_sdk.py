@@ -83,6 +83,27 @@ def test_reworded_prompt_is_a_semantic_hit_with_identical_bytes(
     assert image.data[0].revised_prompt == "a red fox sitting in the snow"  # type: ignore[attr-defined]
 
 
+def test_a_retyped_prompt_with_typos_or_british_words_is_a_semantic_hit(
+    proxy: LiveServer, client: OpenAI
+) -> None:
+    """Embedded as typed, these re-asks lie below the default threshold (0.71 and 0.63): the
+    proxy embeds prompts with typos mended and one word per synonym or spelling, and the
+    verifier still checks the pair."""
+    first, headers, _ = _generate(client, "a wizard casting a spell in a dark forest")
+    assert headers["x-cache"] == "MISS"
+    again, headers, _ = _generate(client, "a wizzard casting a spell in a dark forrest")
+    assert headers["x-cache"] == "HIT" and headers["x-cache-match"] == "semantic"
+    assert again == first
+
+    salad, headers, _ = _generate(client, "a grilled eggplant salad with fresh cilantro")
+    assert headers["x-cache"] == "MISS"
+    british, headers, _ = _generate(client, "a grilled aubergine salad with fresh coriander")
+    assert headers["x-cache"] == "HIT" and british == salad
+    # A changed picture is still refused: "a lizard" is one letter from "a wizard".
+    _, headers, _ = _generate(client, "a lizard casting a spell in a dark forest")
+    assert headers["x-cache"] == "MISS"
+
+
 def test_other_size_or_other_prompt_misses(proxy: LiveServer, client: OpenAI) -> None:
     small, _, _ = _generate(client, "a lighthouse on a cliff at dusk")
     _, headers, _ = _generate(client, "a lighthouse on a cliff at dusk", size="320x320")

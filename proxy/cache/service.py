@@ -494,11 +494,15 @@ class ImageCache:
             return None, None
         return entry.blob_id, entry
 
-    async def embed(self, text: str) -> Vector:
+    async def embed(self, canonical: str) -> Vector:
+        """The vector of a canonical prompt, as the policy has the model read it."""
         started = time.perf_counter()
-        vector = await asyncio.to_thread(self.embedder.embed_one, text)
+        vector = await asyncio.to_thread(self._embed_sync, canonical)
         self._stage("embed", started)
         return vector
+
+    def _embed_sync(self, canonical: str) -> Vector:
+        return self.embedder.embed_one(self.policy.embedding_text(canonical))
 
     async def _get_blob(self, blob_id: str) -> bytes:
         started = time.perf_counter()

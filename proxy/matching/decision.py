@@ -24,6 +24,9 @@ from proxy.index.base import Candidate
 from proxy.matching.canonical import Partition, cache_key, canonical_prompt
 from proxy.matching.judge import Judge, Verdict
 from proxy.matching.lexicon import WordNet
+from proxy.matching.normalise import fold_words
+from proxy.matching.reading import KNOWN
+from proxy.matching.spelling import Speller
 from proxy.matching.verify import WARM_BLOCKERS, Verifier
 from proxy.metrics import Metrics
 from proxy.settings import Settings
@@ -84,11 +87,13 @@ class MatchPolicy:
         *,
         verifier: Verifier | None = None,
         judge: Judge | None = None,
+        speller: Speller | None = None,
     ) -> None:
         self.threshold = threshold
         self.unseen_text = unseen_text
         self.verifier = verifier
         self.judge = judge
+        self.speller = speller
 
     @classmethod
     def from_settings(
@@ -98,6 +103,9 @@ class MatchPolicy:
         here, so they decide alike. Reads WordNet (a fraction of a second): call it off the
         event loop."""
         verifier = Verifier(WordNet.open(settings.wordnet_dir)) if settings.verify else None
+        speller = None
+        if verifier is not None and verifier.wordnet is not None:
+            speller = Speller(verifier.wordnet, KNOWN)
         judge = None
         if settings.judge_url:
             judge = Judge(
@@ -109,13 +117,24 @@ class MatchPolicy:
                 upper=settings.judge_max_similarity,
                 metrics=metrics,
             )
-        return cls(settings.threshold, unseen_text, verifier=verifier, judge=judge)
+        return cls(settings.threshold, unseen_text, verifier=verifier, judge=judge, speller=speller)
+
+    def embedding_text(self, canonical: str) -> str:
+        """What the embedding model reads for a canonical prompt: misspelt words mended where
+        the verifier has a lexicon (:class:`~proxy.matching.spelling.Speller`), then one
+        spelling and one word per listed synonym group
+        (:func:`~proxy.matching.normalise.fold_words`), so a typo or a synonym does not push a
+        re-ask below the threshold. The verifier still decides."""
+        mended = self.speller.mend(canonical) if self.speller is not None else canonical
+        return fold_words(mended)
 
     def forget(self) -> None:
-        """Drop every prompt the verifier and the judge remember (after entries are deleted:
-        an erased prompt must not live on in memory)."""
+        """Drop every prompt (and every word of one) the verifier, the speller and the judge
+        remember (after entries are deleted: an erased prompt must not live on in memory)."""
         if self.verifier is not None:
             self.verifier.forget()
+        if self.speller is not None:
+            self.speller.forget()
         if self.judge is not None:
             self.judge.memory.clear()
 

@@ -12,30 +12,28 @@ Two layers, both conservative:
   that do not move anything, and a medium or framing phrase that opens a prompt or a tag moved
   to the end ("an oil painting of a lighthouse" reads as "a lighthouse, oil painting").
 
-:func:`correct_typos` mends a pair of prompts: a word that is in no dictionary is read as the
-other prompt's word within a small edit distance ("beautifull" as "beautiful").
-
 The vocabularies live in :mod:`proxy.matching.words`.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
-from collections.abc import Callable, Iterable, Sequence
-
-from rapidfuzz.distance import OSA
+from collections.abc import Iterable, Sequence
 
 from proxy.matching.words import (
     BOILERPLATE,
+    DEFAULT_MEDIA,
     FRAMES,
+    FUNCTION_WORDS,
     LOOSE_PREPOSITIONS,
     MEDIA,
+    NUMBERS,
+    SPATIAL_PHRASES,
     SPELLINGS,
     SYNONYMS,
 )
 
-__all__ = ["correct_typos", "normalise_tokens", "respell", "strip_filler"]
+__all__ = ["fold_words", "normalise_tokens", "normalise_words", "respell", "strip_filler"]
 
 
 def _phrases(phrases: Iterable[str]) -> str:
@@ -52,13 +50,17 @@ _FRAME = re.compile(
     + "|".join(sorted(FRAMES))
     + r")s?\s+(?:of|showing)\s+"
 )
+_MADE_AS = re.compile(r"(?:^|(?<=,))\s*(?:made|done|rendered|created)\s+as\s+(?:an?\s+)?(?=\w)")
 _REQUEST = re.compile(
     r"^\s*(?:please\s+)?(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?"
     r"(?:i\s*(?:would|'d)\s+(?:like|love)\s+(?:to\s+see\s+)?|i\s+want\s+(?:to\s+see\s+)?)?"
     r"(?:(?:generate|create|make|draw|show|give|render|produce)(?:\s+me)?\s+)?(?:please\s+)?"
 )
 _THERE_IS = re.compile(r"^\s*there\s+(?:is|are)\s+|(?<![\w-])(?:a\s+)?game\s+of\s+(?=\w)")
-_PLEASE = re.compile(r"[\s,]+please\s*$")
+_PLEASE = re.compile(
+    r"[\s,]+(?:please|thanks?(?:\s+you)?(?:\s+(?:so|very)\s+much)?(?:\s+in\s+advance)?|thx|ty)"
+    r"\s*[.!]*\s*$"
+)
 _DAY = re.compile(r"(?<![\w-])(?:on|in|during)\s+(?:a|an|the)\s+([a-z]+)\s+day(?![\w-])")
 _SPACES = re.compile(r"[ \t]+")
 _EMPTY_PARTS = re.compile(r"(?:\s*,)+\s*(?=,|$)|^\s*,+")
@@ -68,7 +70,7 @@ def strip_filler(text: str) -> str:
     """``text`` (lower-case, outside quoted text) without the words that do not change the
     picture; whatever is left when nothing else is (a prompt that is all boilerplate) stays."""
     stripped = _BOILERPLATE.sub(" ", text)
-    stripped = _FRAME.sub(" ", stripped)
+    stripped = _MADE_AS.sub(" ", _FRAME.sub(" ", stripped))
     stripped = _REQUEST.sub("", stripped)
     stripped = _THERE_IS.sub("", stripped)
     stripped = _FRAME.sub(" ", _PLEASE.sub("", stripped))
@@ -102,6 +104,26 @@ _DETERMINERS = frozenset(["a", "an", "the", "this", "that", "these", "those"])
 _PART_ENDS = frozenset({",", ".", ";"})
 
 
+LOWER_WORD = re.compile(r"(?<![\w'-])[a-z]+(?![\w'-])")
+"""A lower-case word standing alone (not part of "x-ray", "dog's" or a mixed-case name)."""
+
+
+_PHOTO_OF = re.compile(
+    r"(?:^|(?<=,))\s*(?:(?:a|an|the)\s+)?(?:"
+    + "|".join(sorted(DEFAULT_MEDIA))
+    + r")s?\s+(?:of|showing)\s+(?=\w)"
+)
+
+
+def fold_words(text: str) -> str:
+    """``text`` in one spelling and one word per group of listed synonyms ("a grey bunny" is "a
+    gray rabbit"), without a photo frame ("a photo of a cat" is "a cat", which the verifier
+    agrees a photo shows): what the embedding model reads, so such re-asks land near each
+    other."""
+    text = _PHOTO_OF.sub(" ", text).strip()
+    return LOWER_WORD.sub(lambda m: REPLACEMENTS.get(m.group(), m.group()), text)
+
+
 def respell(tokens: Sequence[str]) -> list[str]:
     """American spelling for British ("grey armour" is "gray armor")."""
     return [SPELLINGS.get(token, token) for token in tokens]
@@ -110,7 +132,7 @@ def respell(tokens: Sequence[str]) -> list[str]:
 def normalise_tokens(tokens: Sequence[str]) -> list[str]:
     """The verifier's tokens (spelt alike, compounds joined) with synonyms, loose prepositions
     and media folded."""
-    if tokens and tokens[0] in _FRONTED and "," in tokens:
+    if tokens and _fronted(tokens) and "," in tokens:
         # "in a snowy forest, a wolf howls" is "a wolf howls in a snowy forest"
         comma = tokens.index(",")
         tokens = [*tokens[comma + 1 :], *tokens[:comma]]
@@ -120,16 +142,18 @@ def normalise_tokens(tokens: Sequence[str]) -> list[str]:
         replacement = REPLACEMENTS.get(token.replace("_", "-"))
         if replacement is not None and following not in _KEEP_BEFORE.get(token, ()):
             token = replacement
-        elif token in LOOSE_PREPOSITIONS:
-            token = "in"
+        elif token in LOOSE_PREPOSITIONS or (token == "attending" and following in _DETERMINERS):
+            token = "in"  # "at a concert", "attending a concert"
         elif (
-            token == "by"
-            and following in _DETERMINERS
-            and not _PARTICIPLE.search(out[-1] if out else "")
+            token == "around"
+            and tokens[i + 1 + (following in _DETERMINERS) :][:1]
+            and (tokens[i + 1 + (following in _DETERMINERS)] in _TIMES)
         ):
+            token = "in"  # "around noon" is "at noon"
+        elif token == "by" and following in _DETERMINERS and not (out and _is_participle(out[-1])):
             token = "beside"  # "a cabin by the lake"; but "kicked by a boy", "by greg rutkowski"
         out.append(token)
-    return _media_last(out)
+    return _media_last(_weather_last(_active(out)))
 
 
 _FRONTED = LOOSE_PREPOSITIONS | frozenset(
@@ -140,11 +164,165 @@ _FRONTED = LOOSE_PREPOSITIONS | frozenset(
 _PARTICIPLE = re.compile(r"(?:ed|en|wn)$")
 
 
+def _fronted(tokens: Sequence[str]) -> bool:
+    """Whether ``tokens`` open with a preposition of place ("in a forest, ...", "next to a
+    window, ...", "surrounded by fog, ...")."""
+    return (
+        tokens[0] in _FRONTED
+        or (len(tokens) > 1 and _is_participle(tokens[0]) and tokens[1] in _FRONTED | {"by"})
+        or any(tuple(tokens[: len(phrase)]) == phrase for phrase in SPATIAL_PHRASES)
+    )
+
+
+_PASSIVE_AUXILIARIES = frozenset("is are was were be been being gets get got getting".split())
+_MADE = frozenset(
+    """
+    created designed directed drawn illustrated inspired made painted photographed rendered
+    sculpted shot sketched written
+    """.split()
+)
+"""Participles whose "by" names the artist, not a doer in the picture."""
+_IRREGULAR_PARTICIPLES = frozenset(
+    """
+    bought bound brought caught cut dug fed found held hit hung kept led left lit met put read
+    set shut sold spread spun stuck stung struck swept swung taught told won
+    """.split()
+)
+"""Past participles that do not end in -ed, -en or -wn ("a cake being cut by a chef")."""
+
+
+def _active(tokens: list[str]) -> list[str]:
+    """A passive clause in the active voice: "a ball being kicked by a boy in a red shirt" reads
+    as "a boy in a red shirt kicked a ball". Only where the thing done to is a plain noun phrase
+    that opens its part of the prompt (no other verb or preposition in it), and never for the
+    one who made the picture ("painted by greg rutkowski")."""
+    out: list[str] = []
+    start = 0
+    for end in [*(i for i, t in enumerate(tokens) if t in _PART_ENDS), len(tokens)]:
+        part = tokens[start:end]
+        out.extend(_active_part(part))
+        out.extend(tokens[end : end + 1])
+        start = end + 1
+    return out
+
+
+def _active_part(part: list[str]) -> list[str]:
+    if "by" not in part[2:]:
+        return part
+    by = part.index("by", 2)
+    participle = part[by - 1]
+    if participle in _MADE or not _is_participle(participle):
+        return part
+    begin = by - 1
+    while begin > 0 and part[begin - 1] in _PASSIVE_AUXILIARIES:
+        begin -= 1
+    done_to = part[:begin]
+    if (
+        not done_to
+        or by + 1 == len(part)
+        or all(t in _DETERMINERS or t in NUMBERS for t in done_to)
+        or any(
+            _looks_like_verb(t) or (t in FUNCTION_WORDS and t not in _DETERMINERS) for t in done_to
+        )
+    ):
+        return part
+    return [*part[by + 1 :], participle, *done_to]
+
+
+def _is_participle(token: str) -> bool:
+    return bool(_PARTICIPLE.search(token)) or token in _IRREGULAR_PARTICIPLES
+
+
+def _looks_like_verb(token: str) -> bool:
+    return token.endswith("ing") or _is_participle(token)
+
+
+_WEATHER = {
+    "rainy": "rain", "raining": "rain", "rain": "rain", "snowy": "snow", "snowing": "snow",
+    "snow": "snow", "foggy": "fog", "fog": "fog", "misty": "mist", "mist": "mist",
+    "stormy": "storm", "storm": "storm", "windy": "wind",
+}  # fmt: skip
+
+
+def _weather_last(tokens: list[str]) -> list[str]:
+    """ "a rainy street" and "a street in the rain" -> "a street, rain": weather is the whole
+    scene's, whether a describing word or a phrase says it."""
+    out: list[str] = []
+    weather: list[str] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token.endswith("y") or token.endswith("ing"):
+            if token in _WEATHER and tokens[i + 1 : i + 2] != ["day"]:
+                weather.append(_WEATHER[token])
+                i += 1
+                continue
+        elif token == "in":
+            j = i + 1 + (tokens[i + 1 : i + 2] in (["the"], ["a"]))
+            noun = tokens[j] if j < len(tokens) else ""
+            if noun in _WEATHER and not noun.endswith("y") and _ends_phrase(tokens, j + 1):
+                weather.append(_WEATHER[noun])
+                i = j + 1
+                continue
+        out.append(token)
+        i += 1
+    if not weather:
+        return list(tokens)
+    return [*out, *(t for w in dict.fromkeys(weather) for t in (",", w))]
+
+
+def _ends_phrase(tokens: Sequence[str], i: int) -> bool:
+    return i >= len(tokens) or tokens[i] in _PART_ENDS or tokens[i] in LOOSE_PREPOSITIONS
+
+
+_TIMES = frozenset(
+    "dawn sunrise morning noon midday afternoon sunset dusk twilight evening night midnight".split()
+)
+_MADE_IN = {
+    "drawn": "drawing", "painted": "painting", "sketched": "sketch", "rendered": "render",
+    "illustrated": "illustration",
+}  # fmt: skip
+
+
+_PLURAL_MATERIALS = frozenset("oils pastels watercolors acrylics inks crayons pencils".split())
+
+
+def normalise_words(words: Sequence[str]) -> list[str]:
+    """The verifier's words before compounds are joined: the medium said as how the scene was
+    made ("a house drawn in crayon") said as a medium ("a house, crayon drawing")."""
+    return _made_in(list(words))
+
+
+def _made_in(tokens: list[str]) -> list[str]:
+    """ "a house drawn in crayon" -> "a house, crayon drawing": the medium, said as how the scene
+    was made, at the end of a part of the prompt."""
+    out: list[str] = []
+    for i, token in enumerate(tokens):
+        medium = _MADE_IN.get(token)
+        if (
+            medium is not None
+            and tokens[i + 1 : i + 2] in (["in"], ["with"])
+            and i + 3 <= len(tokens)
+            and (i + 3 == len(tokens) or tokens[i + 3] in _PART_ENDS)
+        ):
+            if out and out[-1] not in _PART_ENDS:
+                out.append(",")
+            material = tokens[i + 2]
+            out.extend([material[:-1] if material in _PLURAL_MATERIALS else material, medium])
+            return [*out, *_made_in(tokens[i + 3 :])]
+        out.append(token)
+    return out
+
+
+_GLASS_WINDOW = ["stained_glass", "window"]
+
+
 def _media_last(tokens: list[str]) -> list[str]:
     """ "an oil painting of a lighthouse, at night" -> "a lighthouse, at night, oil painting":
     the medium names how the scene is shown, not a thing in it, wherever the prompt puts it."""
     for i, token in enumerate(tokens):
-        if token.rsplit("_", 1)[-1] in MEDIA and tokens[i + 1 : i + 2] == ["of"]:
+        medium = token.rsplit("_", 1)[-1] in MEDIA or tokens[i - 1 : i + 1] == _GLASS_WINDOW
+        if medium and tokens[i + 1 : i + 2] == ["of"]:
             start = i
             while start > 0 and tokens[start - 1] not in _DETERMINERS | _PART_ENDS:
                 start -= 1
@@ -160,33 +338,3 @@ def _media_last(tokens: list[str]) -> list[str]:
             rest = _media_last(tokens[end:])
             return [*tokens[:start], *scene, ",", *describing, *rest]
     return tokens
-
-
-def correct_typos(
-    words: Sequence[str], other: Iterable[str], known: Callable[[str], bool]
-) -> dict[str, str]:
-    """For each word of ``words`` that ``known`` does not know, the word of ``other`` it is
-    most likely a misspelling of: within one edit (a letter added, dropped, changed or two
-    swapped) for words of up to seven letters, two for longer ones, with the first letter kept.
-    Words of under four letters are never corrected: too many real words lie one edit apart."""
-    other = list(other)
-    candidates = {w for w in other if w.isalpha() and len(w) >= 3}
-    split = {a + b: f"{a} {b}" for a, b in itertools.pairwise(other)}
-    corrections = {}
-    for word in words:
-        if len(word) < 4 or not word.isalpha() or word in candidates or known(word):
-            continue
-        if word in split:
-            corrections[word] = split[word]  # "teddybear" is "teddy bear"
-            continue
-        limit = 1 if len(word) <= 7 else 2
-        best = None
-        for candidate in candidates:
-            if candidate[0] != word[0] or abs(len(candidate) - len(word)) > limit:
-                continue
-            distance = OSA.distance(word, candidate, score_cutoff=limit)
-            if distance <= limit and (best is None or distance < best[0]):
-                best = (distance, candidate)
-        if best is not None:
-            corrections[word] = best[1]
-    return corrections

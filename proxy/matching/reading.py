@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from proxy.matching.lexicon import Pos, WordNet
-from proxy.matching.normalise import normalise_tokens, respell, strip_filler
+from proxy.matching.normalise import normalise_tokens, normalise_words, respell, strip_filler
 from proxy.matching.words import (
     COLOURS,
     FUNCTION_WORDS,
@@ -33,7 +33,7 @@ from proxy.matching.words import (
     SPATIAL_WORDS,
 )
 
-__all__ = ["OPPOSITE", "Reader", "Reading", "Thing", "Word"]
+__all__ = ["KNOWN", "OPPOSITE", "Reader", "Reading", "Thing", "Word"]
 
 _DESCRIBING = (COLOURS | SIZES_AGES | {"empty", "open", "closed", "wooden", "golden"}) - {
     "baby", "adult", "child", "kid", "kids", "teen", "teenager", "toddler", "infant", "elder",
@@ -50,7 +50,7 @@ OPPOSITE = {
     "in": {"out"}, "into": {"out"}, "inside": {"out", "outside"}, "out": {"in", "into", "inside"},
     "outside": {"inside"},
 }  # fmt: skip
-_KNOWN = frozenset(OPPOSITE) | frozenset(SPATIAL_WORDS) | {w for p in SPATIAL_PHRASES for w in p}
+KNOWN = frozenset(OPPOSITE) | frozenset(SPATIAL_WORDS) | {w for p in SPATIAL_PHRASES for w in p}
 """Words the reader knows though WordNet does not: prepositions of place and direction."""
 _ANIMATE = frozenset({"noun.person", "noun.animal"})
 _PARTICLES = frozenset("up down off out away back".split())
@@ -166,6 +166,8 @@ class Reading:
     unknown: frozenset[str] = frozenset()
     """Content words the lexicon does not know (names, typos, other languages)."""
     palette: str | None = None
+    camera: frozenset[str] = frozenset()
+    """Where the camera is asked to stand ("aerial view": above; "close-up": close)."""
     """"monochrome" for a black-and-white, grayscale or sepia image, "colour" for one asked in
     colour, None when the prompt does not say."""
     sequence: tuple[str, ...] = ()
@@ -193,10 +195,13 @@ class Reader:
         reading = Reading(texts=_rendered_text(prompt))
         plain = _without_rendered_text(prompt)
         reading.palette = _palette(plain.lower())
+        reading.camera = _camera(plain.lower())
         reading.emoji = tuple(c for c in plain if unicodedata.category(c) == "So")
-        words = respell(list(_tokens(strip_filler(plain.lower()))))
+        words = normalise_words(respell(list(_tokens(strip_filler(plain.lower())))))
         tokens = normalise_tokens(self._join_compounds(words))
-        reading.sequence = tuple(words)
+        # Typos are mended against every word typed, boilerplate too: "trending on artstaton"
+        # is the boilerplate "trending on artstation".
+        reading.sequence = tuple(_tokens(plain.lower()))
         reading.tokens = frozenset(tokens)
         reading.unknown = frozenset(t for t in tokens if self._unknown(t))
         content = [t for t in tokens if t[0].isalpha() and t not in FUNCTION_WORDS]
@@ -229,6 +234,8 @@ class Reader:
                 chunk.append(len(reading.words))
                 reading.words.append(Word(token, frozenset({f"#{number}"}), negated=negating))
                 continue
+            if token == "of" and i and (tokens[i - 1] in NUMBERS or tokens[i - 1] in _PASSING):
+                continue  # "a pair of shoes", "a group of horses": a count, not a relation
             if token in NEGATORS or token == "by" or _is_break(token):
                 negating = token in NEGATORS or (negating and token not in _SENTENCE_ENDS)
                 style_scope = token == "by" or (
@@ -257,6 +264,8 @@ class Reader:
                     chunk.clear()
                 _close_chunk(reading, chunk, breaks)
                 breaks.append(token)
+                if token == "," and _phrase_follows(tokens, i):
+                    breaks.append(_PART)
                 continue
             if token == "style" and tokens[i + 1 : i + 2] == ["of"]:
                 style_scope = True
@@ -314,7 +323,7 @@ class Reader:
         return not (
             token in NUMBERS
             or token in NEGATORS
-            or token in _KNOWN
+            or token in KNOWN
             or any(self.wordnet.knows(part) for part in token.split("-"))
         )
 
@@ -353,7 +362,9 @@ class Reader:
                 or not after[:1].isalnum()
                 or self._nounlike(after)
             )
-            and self.wordnet.usually(token, "v", "n")
+            # After a plural noun a bare word is a verb ("firefighters spray water"): a
+            # compound's first noun is singular.
+            and (previous.plural or self.wordnet.usually(token, "v", "n"))
         )
 
     def _nounlike(self, token: str) -> bool:
@@ -434,8 +445,22 @@ def _close_chunk(reading: Reading, chunk: list[int], breaks: list[str]) -> None:
         earlier = list(reading.head_indexes)
         reading.head_indexes.append(head)
         prepositions = [b for b in breaks if b in _ROLE_MARKERS or b.startswith("@")]
-        if earlier and any(b in _COORDINATORS for b in breaks) and not prepositions:
+        if (
+            _PART in breaks
+            and not prepositions
+            and earlier
+            and words[earlier[-1]].role != "subject"
+            and not any(b in _COORDINATORS - {","} for b in breaks)
+        ):
+            # "a cat on a sofa, sunlight through the window": a new part of the prompt, with a
+            # subject of its own, not a second thing on the sofa.
+            words[head].role = "subject"
+        elif earlier and any(b in _COORDINATORS for b in breaks) and not prepositions:
             partner = earlier[-1]
+            if _opens_phrase(breaks) and words[partner].role.startswith("of") and len(earlier) > 1:
+                # "a cup of coffee and a croissant": a determiner after "and" starts a phrase
+                # coordinated with the cup, not with the coffee.
+                partner = earlier[-2]
             words[head].role = words[partner].role
             group = reading.groups.setdefault(partner, [partner])
             group.append(head)
@@ -452,6 +477,27 @@ def _close_chunk(reading: Reading, chunk: list[int], breaks: list[str]) -> None:
             words[head].role = "subject"
     chunk.clear()
     breaks.clear()
+
+
+_PART = "|"
+"""A break: a comma that opens a part of the prompt with a relation of its own."""
+
+
+def _phrase_follows(tokens: Sequence[str], i: int) -> bool:
+    """Whether the comma at ``i`` opens a part with a preposition of its own ("..., sunlight
+    through the window"), not the next item of a list ("apples, pears and grapes")."""
+    for token in tokens[i + 1 :]:
+        if token in _SENTENCE_ENDS or token == ",":
+            return False
+        if token in _ROLE_MARKERS or token.startswith("@"):
+            return True
+    return False
+
+
+def _opens_phrase(breaks: Sequence[str]) -> bool:
+    """Whether a determiner follows the coordinator among ``breaks`` ("and a", ", the")."""
+    after = next((i for i, b in enumerate(breaks) if b in _COORDINATORS), len(breaks))
+    return any(b in _DETERMINERS for b in breaks[after + 1 :])
 
 
 def _attach_predicates(reading: Reading) -> None:
@@ -523,6 +569,22 @@ _MONOCHROME = re.compile(
     r"\bsepia\b|\bduotone\b"
 )
 _IN_COLOUR = re.compile(r"\b(?:full[\s-]*)?colou?r(?:ed|ful)?\b(?!\s+of)|\btechnicolou?r\b")
+
+
+_CAMERA = {
+    "above": r"aerial|birds?'?s?[\s-]*eye|from\s+above|top[\s-]*down|overhead\s+(?:view|shot)|"
+    r"drone\s+(?:view|shot|photo)|high[\s-]*angle",
+    "below": r"worms?'?s?[\s-]*eye|low[\s-]*angle|from\s+below|from\s+(?:the\s+)?ground",
+    "level": r"eye[\s-]*level",
+    "close": r"close[\s-]*up|macro\s+(?:shot|photo|lens)|extreme\s+close",
+    "wide": r"wide[\s-]*(?:shot|angle|view)|long\s+shot|establishing\s+shot",
+}
+_CAMERA_PATTERNS = {name: re.compile(rf"(?<![\w-])(?:{rx})") for name, rx in _CAMERA.items()}
+
+
+def _camera(text: str) -> frozenset[str]:
+    """Where the camera stands: above, below, at eye level, close, or wide."""
+    return frozenset(name for name, pattern in _CAMERA_PATTERNS.items() if pattern.search(text))
 
 
 def _palette(text: str) -> str | None:

@@ -24,6 +24,12 @@ Checks, in order, each a rejection reason (a bounded label, used in metrics and 
     Also: a spatial relation of the request ("under", "behind", "next to") that the cached
     prompt does not state, or a direction it states the opposite of ("up" / "down", "on" /
     "off", "in" / "out of").
+``camera``
+    Where the request has the camera stand (an aerial view, a low angle, eye level, a close-up, a
+    wide shot), the cached prompt must say so too.
+``style``
+    Also: an image of a painting, render, statue or any medium but photography never serves a
+    request that names no medium, because that one asks for a photo.
 ``swapped_attributes``, ``swapped_roles``
     The same words in other roles: "a white dog and a black cat" / "a black dog and a white
     cat", "a dog chasing a cat" / "a cat chasing a dog".
@@ -44,16 +50,18 @@ from collections.abc import Callable, Iterable
 from itertools import chain
 
 from proxy.matching.lexicon import Pos, WordNet
-from proxy.matching.normalise import correct_typos
 from proxy.matching.reading import OPPOSITE, Reader, Reading, Thing, Word
+from proxy.matching.spelling import correct_typos
 from proxy.matching.words import (
     COLOURS,
     DEFAULT_MEDIA,
+    MADE_MEDIA,
     MATERIALS,
     MEDIA,
     SETTINGS,
     SIZES_AGES,
     STYLES,
+    YOUNG,
 )
 
 __all__ = ["REASONS", "WARM_BLOCKERS", "Verifier"]
@@ -69,16 +77,19 @@ REASONS = (
     "setting",
     "size_age",
     "spatial",
+    "camera",
     "object",
     "action",
     "attribute",
     "swapped_attributes",
     "swapped_roles",
 )
-WARM_BLOCKERS = frozenset({"unreadable", "text", "count", "negation", "spatial", "swapped_roles"})
+WARM_BLOCKERS = frozenset(
+    {"unreadable", "text", "count", "negation", "spatial", "camera", "swapped_roles"}
+)
 """Findings that rule a warm start out: image-to-image keeps the composition, so a different
-count, arrangement, negation or rendered text would survive into the new image. Colours, styles,
-settings, materials or a changed object are what it redraws."""
+count, arrangement, camera angle, negation or rendered text would survive into the new image.
+Colours, styles, settings, materials or a changed object are what it redraws."""
 _WEARING = frozenset({"wear", "wearing", "dress", "dressed"})
 SenseId = tuple[Pos, int]
 
@@ -170,6 +181,16 @@ class Coverage:
         )
 
 
+def _young(reading: Reading) -> bool:
+    """Whether ``reading`` names a young animal or a baby."""
+    return any(not YOUNG.isdisjoint(token.split("_")) for token in reading.tokens)
+
+
+def _made(reading: Reading) -> bool:
+    """Whether ``reading`` names a medium other than photography."""
+    return any(not MADE_MEDIA.isdisjoint(token.split("_")) for token in reading.tokens)
+
+
 def _union(sets: Iterable[Iterable[SenseId]]) -> frozenset[SenseId]:
     return frozenset(chain.from_iterable(sets))
 
@@ -207,6 +228,12 @@ class Verifier:
             return "text"
         if want.palette and have.palette and want.palette != have.palette:
             return "colour"  # a colour photo asked for, a black-and-white one cached
+        if want.camera - have.camera:
+            return "camera"  # an aerial view asked for, one from the ground cached
+        if _made(have) and not _made(want):
+            return "style"  # "a lion" asks for a photo; "a statue of a lion" is not one
+        if _young(have) and not _young(want) and any(want.words[h].animate for h in want.heads()):
+            return "size_age"  # "a puppy" cached, "a dog" asked for
         if want.numbers - have.numbers or _plural_conflict(have, want):
             return "count"
         for reason in (self._uncovered(have, want, cached), _spatial(have, want)):
@@ -218,10 +245,12 @@ class Verifier:
         self, cached: str, have: Reading, request: str, want: Reading
     ) -> tuple[str, str]:
         """Both prompts with each unknown word that is a likely misspelling of a word of the
-        other prompt replaced by that word."""
+        other prompt replaced by that word; a cached word only by a dictionary word, so two
+        unknown words ("artstation", "artstaton") are mended one way, not swapped."""
         known = self.wordnet.knows if self.wordnet is not None else lambda word: False
+        words = [w for w in want.sequence if known(w)]
         return (
-            _replace_words(cached, correct_typos(sorted(have.unknown), want.sequence, known)),
+            _replace_words(cached, correct_typos(sorted(have.unknown), words, known)),
             _replace_words(request, correct_typos(sorted(want.unknown), have.sequence, known)),
         )
 
@@ -459,16 +488,23 @@ def _replace_words(text: str, replacements: dict[str, str]) -> str:
 
 def _plural_conflict(have: Reading, want: Reading) -> bool:
     """One dog asked for, several cached, or the other way round: a thing the request names in
-    a number (singular or plural) that the cached prompt never names it in."""
+    a number (singular or plural) that the cached prompt never names it in; or in that role
+    ("a person on motorcycles passing a group of people" / "people on motorcycles passing a
+    person": person and people in both, but the one riding is one or several)."""
     cached: dict[str, set[bool]] = {}
+    cached_roles: dict[tuple[str, str], set[bool]] = {}
     for i in have.heads():
         word = have.words[i]
         if not word.negated:
             cached.setdefault(word.key, set()).add(word.plural)
+            cached_roles.setdefault((word.key, word.role), set()).add(word.plural)
     for i in want.heads():
         word = want.words[i]
         if not word.negated:
             forms = cached.get(word.key)
+            if forms is not None and word.plural not in forms:
+                return True
+            forms = cached_roles.get((word.key, word.role))
             if forms is not None and word.plural not in forms:
                 return True
     return False

@@ -14,6 +14,7 @@ __all__ = [
     "FUNCTION_WORDS",
     "IRREGULAR_PLURALS",
     "LOOSE_PREPOSITIONS",
+    "MADE_MEDIA",
     "MATERIALS",
     "MATERIAL_ADJECTIVES",
     "MEDIA",
@@ -26,6 +27,7 @@ __all__ = [
     "SPELLINGS",
     "STYLES",
     "SYNONYMS",
+    "YOUNG",
 ]
 
 NUMBERS = {
@@ -117,6 +119,16 @@ SIZES_AGES = frozenset(
     """.split()
 )
 """Size and age (reason ``size_age``)."""
+
+YOUNG = frozenset(
+    """
+    baby babies calf calves chick chicks colt colts cub cubs cygnet duckling ducklings eaglet
+    fawn fawns filly foal foals gosling infant joey kitten kittens kitty lamb lambs newborn
+    owlet piglet piglets pup puppies puppy pups toddler toddlers
+    """.split()
+)
+"""Young of a kind ("a puppy", "a baby elephant", "a fox cub"): a request for the grown animal
+("a dog") is not served by them, though WordNet files a puppy under dog."""
 
 SPATIAL_PHRASES: dict[tuple[str, ...], str] = {
     ("in", "front", "of"): "front",
@@ -227,10 +239,22 @@ MEDIA = frozenset(
     """
     painting illustration photo photograph photography drawing sketch render rendering
     watercolor watercolour artwork portrait poster shot view closeup close-up snapshot print art
-    claymation painting
+    claymation mosaic tapestry mural fresco engraving etching woodcut linocut lithograph
+    sculpture statue figurine cartoon caricature diorama collage
     """.split()
 )
 """Nouns that name a medium or a framing: "an oil painting of X" is "X, oil painting"."""
+
+MADE_MEDIA = frozenset(
+    """
+    3d acrylic anime cartoon caricature cgi charcoal claymation clipart collage comic diorama
+    drawing engraving etching figurine fresco graffiti illustration ink lego linocut
+    lithograph lowpoly manga mosaic mural origami painting papercraft pastel pencil pixel
+    render rendering sculpture sketch statue tapestry vector watercolor watercolour woodcut
+    """.split()
+)
+"""Media that are not a photograph: a prompt that names none asks for a photo, which a cached
+painting, statue or render of the same scene is not."""
 
 DEFAULT_MEDIA = frozenset("photo photograph photography picture image snapshot".split())
 """Media a prompt that names none gets anyway: "a photo of a cat" is served by "a cat"."""
@@ -257,11 +281,19 @@ SPELLINGS = {
     "mediaeval": "medieval", "realise": "realize", "stylised": "stylized",
     "organised": "organized", "watercolour": "watercolor", "watercolours": "watercolors",
     "sepulchre": "sepulcher", "calibre": "caliber", "grey-haired": "gray-haired",
+    # British words for the same thing
+    "aubergine": "eggplant", "aubergines": "eggplants", "courgette": "zucchini",
+    "courgettes": "zucchinis", "coriander": "cilantro", "ladybird": "ladybug",
+    "ladybirds": "ladybugs", "lorry": "truck", "lorries": "trucks", "pavement": "sidewalk",
+    "motorway": "highway", "postbox": "mailbox", "nappy": "diaper",
+    "trainers": "sneakers", "petrol": "gasoline", "mum": "mom", "takeaway": "takeout",
 }  # fmt: skip
-"""British spellings and their American forms (one form is enough for the lexicon)."""
+"""British spellings and words, and their American forms (one form is enough for the
+lexicon)."""
 
 SYNONYMS = """
 rabbit bunny bunnies:rabbits
+on upon
 man guy dude fellow gentleman guys:men dudes:men fellows:men gentlemen:men
 woman lady gal ladies:women gals:women
 child kid kiddo kids:children
@@ -277,7 +309,7 @@ vintage old-fashioned oldfashioned retro
 old elderly aged
 sad unhappy sorrowful
 angry furious
-fast quick speedy
+fast quick speedy quickly swiftly rapidly
 shiny glossy gleaming
 sofa couch couches:sofas
 car automobile
