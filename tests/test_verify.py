@@ -208,6 +208,13 @@ SERVED = [
     ("a castle, trending on artstation", "a castle, trending on artstaton"),
     ("a castle on a hill", "a castle on a hill, 4k, thanks so much!"),
     ("a phoenix, stained glass window", "a phoenix, made as a stained glass window"),
+    # An unknown word both prompts have is a name, not a typo of a word one of them has.
+    (
+        "psychedelic art, fractalism, fractals, raytracing, 3 d",
+        "psychedelic art, fractalism, fractals",
+    ),
+    # A style or an artist says the request is not asking for a photo.
+    ("a castle, digital painting, artstation", "a castle, artstation"),
 ]
 
 

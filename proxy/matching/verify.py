@@ -29,7 +29,7 @@ Checks, in order, each a rejection reason (a bounded label, used in metrics and 
     wide shot), the cached prompt must say so too.
 ``style``
     Also: an image of a painting, render, statue or any medium but photography never serves a
-    request that names no medium, because that one asks for a photo.
+    request that names no medium, style or artist, because that one asks for a photo.
 ``swapped_attributes``, ``swapped_roles``
     The same words in other roles: "a white dog and a black cat" / "a black dog and a white
     cat", "a dog chasing a cat" / "a cat chasing a dog".
@@ -191,6 +191,20 @@ def _made(reading: Reading) -> bool:
     return any(not MADE_MEDIA.isdisjoint(token.split("_")) for token in reading.tokens)
 
 
+def _asks_for_photo(reading: Reading) -> bool:
+    """Whether ``reading`` asks for a photograph: it says so, or says nothing of how the picture
+    is made (no medium, style or artist: "a lion"; not "a lion, concept art" or "a lion by greg
+    rutkowski")."""
+    if _made(reading):
+        return False
+    return not reading.tokens.isdisjoint(_PHOTO) or (
+        reading.tokens.isdisjoint(STYLES) and not any(word.style_scope for word in reading.words)
+    )
+
+
+_PHOTO = frozenset({"photo", "photograph", "photography", "photographic", "snapshot"})
+
+
 def _union(sets: Iterable[Iterable[SenseId]]) -> frozenset[SenseId]:
     return frozenset(chain.from_iterable(sets))
 
@@ -230,7 +244,7 @@ class Verifier:
             return "colour"  # a colour photo asked for, a black-and-white one cached
         if want.camera - have.camera:
             return "camera"  # an aerial view asked for, one from the ground cached
-        if _made(have) and not _made(want):
+        if _made(have) and _asks_for_photo(want):
             return "style"  # "a lion" asks for a photo; "a statue of a lion" is not one
         if _young(have) and not _young(want) and any(want.words[h].animate for h in want.heads()):
             return "size_age"  # "a puppy" cached, "a dog" asked for
@@ -249,8 +263,9 @@ class Verifier:
         unknown words ("artstation", "artstaton") are mended one way, not swapped."""
         known = self.wordnet.knows if self.wordnet is not None else lambda word: False
         words = [w for w in want.sequence if known(w)]
+        unshared = sorted(have.unknown - set(want.sequence))  # a name both prompts have stays
         return (
-            _replace_words(cached, correct_typos(sorted(have.unknown), words, known)),
+            _replace_words(cached, correct_typos(unshared, words, known)),
             _replace_words(request, correct_typos(sorted(want.unknown), have.sequence, known)),
         )
 
