@@ -115,7 +115,9 @@ def decode_error(error: msgspec.DecodeError) -> InvalidRequest:
     )
 
 
-_SIZE = re.compile(r"^(\d{2,4})x(\d{2,4})$")
+_SIZE = re.compile(r"([1-9][0-9]{1,3})x([1-9][0-9]{1,3})", re.ASCII)
+"""``WIDTHxHEIGHT`` in ASCII digits without leading zeros: one spelling per size, so one size is
+one partition (Arabic-Indic digits, "0256x0256" and "256x256\n" are refused, not new partitions)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,18 +146,20 @@ class ModelFamily:
             if size not in self.sizes:
                 allowed = ", ".join(sorted(self.sizes))
                 raise InvalidRequest(
-                    f"Invalid value: '{size}'. Supported values for {self.name} are: {allowed}.",
+                    f"Invalid value: '{shown(size)}'. Supported values for {self.name} are: "
+                    f"{allowed}.",
                     param="size",
                 )
             return size
         if size == "auto":
             return self.default_size
-        match = _SIZE.match(size)
+        match = _SIZE.fullmatch(size)
         if not match or not all(
             64 <= int(side) <= 2048 and int(side) % 8 == 0 for side in match.groups()
         ):
             raise InvalidRequest(
-                f"Invalid value: '{size}'. Sizes for {self.name} are 'auto' or 'WIDTHxHEIGHT' "
+                f"Invalid value: '{shown(size)}'. Sizes for {self.name} are 'auto' or "
+                "'WIDTHxHEIGHT' "
                 "with each side a multiple of 8 between 64 and 2048.",
                 param="size",
             )
@@ -192,6 +196,12 @@ _GPT_IMAGE = ModelFamily(
 )
 
 
+KNOWN_MODELS = frozenset(
+    {"dall-e-2", "dall-e-3", "gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5"}
+)
+"""OpenAI's image model names: label values that need no configuration."""
+
+
 def family_for(model: str, *, default_size: str = "512x512") -> ModelFamily:
     """The rules for ``model``. Names that are not OpenAI's are local diffusion models: free
     sizes (``auto`` is ``default_size``), every output format, no transparent background."""
@@ -216,6 +226,19 @@ def family_for(model: str, *, default_size: str = "512x512") -> ModelFamily:
     )
 
 
+MAX_MODEL_CHARS = 256
+"""Longest model name accepted (OpenAI's are under 40 characters)."""
+MAX_USER_CHARS = 256
+"""Longest ``user`` accepted: it is stored with every entry a request makes."""
+
+
+def shown(value: str, limit: int = 48) -> str:
+    """A client's value quoted back in an error message: at most ``limit`` characters, control
+    characters escaped, so an error never repeats kilobytes or breaks a log line."""
+    text = value if len(value) <= limit else value[:limit] + "..."
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
 def _choice(value: str | None, allowed: frozenset[str] | None, param: str, family: str) -> None:
     if value is None:
         return
@@ -224,7 +247,7 @@ def _choice(value: str | None, allowed: frozenset[str] | None, param: str, famil
     if value not in allowed:
         options = ", ".join(f"'{v}'" for v in sorted(allowed))
         raise InvalidRequest(
-            f"Invalid value: '{value}'. Supported values are: {options}.", param=param
+            f"Invalid value: '{shown(value)}'. Supported values are: {options}.", param=param
         )
 
 
@@ -236,6 +259,18 @@ def to_generation_request(
     model = default_model if body.model is None else body.model
     if not model.strip():
         raise InvalidRequest("Invalid 'model': the model name must not be empty.", param="model")
+    if len(model) > MAX_MODEL_CHARS or not model.isprintable():
+        raise InvalidRequest(
+            f"Invalid 'model': a model name has at most {MAX_MODEL_CHARS} printable characters.",
+            param="model",
+        )
+    if body.user is not None and len(body.user) > MAX_USER_CHARS:
+        raise InvalidRequest(
+            f"Invalid 'user': string too long. Expected a string with maximum length "
+            f"{MAX_USER_CHARS}, but got a string with length {len(body.user)} instead.",
+            param="user",
+            code="string_above_max_length",
+        )
     family = family_for(model, default_size=default_size)
     prompt = body.prompt
     if not prompt.strip():

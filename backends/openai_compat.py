@@ -26,12 +26,16 @@ from backends.base import (
     WarmStartRefused,
 )
 from backends.images_api import MEDIA_TYPES, ErrorBody, ImagesResponse
+from backends.untrusted import Masker, RedactedURLs, bounded_text, error_field, retry_after
 
 __all__ = ["OpenAIBackend"]
 
 log = logging.getLogger(__name__)
+logging.getLogger("httpx").addFilter(RedactedURLs())
 
 _CONNECT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout)
+MAX_REVISED_PROMPT = 4000
+"""Characters of an upstream's ``revised_prompt`` kept."""
 _WARM_START_FIELDS = ("init_image", "strength")
 """sd-server's warm-start fields: a 400 naming one refuses the warm start, not the request."""
 
@@ -40,9 +44,10 @@ class OpenAIBackend(ImageBackend):
     """Forwards generations to ``base_url`` + ``/images/generations``.
 
     Retries only when the connection could not be made (the upstream never saw the request, so
-    nothing is paid twice). Upstream 4xx errors reach the client as they were, ``Retry-After``
-    included; 5xx become 502, unreachable or timed-out upstreams 503. The proxy's upstream key
-    is sent only in the ``Authorization`` header and never appears in an error.
+    nothing is paid twice). Upstream 4xx errors reach the client rebuilt from their well-formed
+    parts (see :mod:`backends.untrusted`), ``Retry-After`` included; 5xx become 502,
+    unreachable or timed-out upstreams 503. The proxy's upstream key is sent only in the
+    ``Authorization`` header and never appears in an error, a revised prompt or a log line.
 
     With ``warm_starts`` (for an upstream that is ``memoaized sd-server``), a warm start is sent
     as sd-server's ``init_image`` and ``strength``, and the steps it reports running come back
@@ -115,9 +120,9 @@ class OpenAIBackend(ImageBackend):
     async def generate(self, request: GenerationRequest) -> Generation:
         started = time.perf_counter()
         response = await self._post(_upstream_body(request), request.api_key)
+        mask = Masker([request.api_key, self._api_key])
         if response.status_code >= 400:
-            secrets = [key for key in (request.api_key, self._api_key) if key]
-            raise _upstream_error(response, secrets, passed_through=request.api_key is not None)
+            raise _upstream_error(response, mask, passed_through=request.api_key is not None)
         try:
             body = msgspec.json.decode(response.content, type=ImagesResponse)
         except msgspec.DecodeError as error:
@@ -134,7 +139,10 @@ class OpenAIBackend(ImageBackend):
                 data = await self._download(item.url)
             else:
                 raise BackendFailed("the upstream sent an image with neither b64_json nor url")
-            images.append(GeneratedImage(data, media_type, item.revised_prompt))
+            # Stored with the entry and served to everyone who hits it: only after the scan.
+            revised = item.revised_prompt
+            revised = bounded_text(revised, mask, MAX_REVISED_PROMPT) if revised else None
+            images.append(GeneratedImage(data, media_type, revised))
         if len(images) != request.n:
             raise BackendFailed(f"asked the upstream for {request.n} images, got {len(images)}")
         return Generation(
@@ -246,15 +254,16 @@ def _count(header: str | None) -> int | None:
 
 
 def _upstream_error(
-    response: httpx.Response, secrets: Sequence[str], *, passed_through: bool = False
+    response: httpx.Response, mask: Masker, *, passed_through: bool = False
 ) -> Exception:
     """The client-facing error for an upstream's error answer. Only a 4xx that the upstream
     explains in OpenAI's error shape is the client's to fix and passes through; anything else
     (a refused proxy key, a 404 from a wrong URL, an HTML error page, a 5xx) is the backend
     failing: 502. A refused key the client passed through is the client's: 401, without the
-    upstream's message (which may quote part of the key). ``secrets`` are masked in any
-    message passed on."""
-    retry_after = response.headers.get("retry-after")
+    upstream's message (which may quote part of the key). What is passed on is rebuilt: the
+    message bounded with every form of the keys masked (``mask``), ``type``, ``param`` and
+    ``code`` only when they are short identifiers, ``Retry-After`` only as a number."""
+    wait = retry_after(response.headers.get("retry-after"))
     status = response.status_code
     if status in (401, 403) and passed_through:
         return UpstreamRejected(
@@ -272,28 +281,25 @@ def _upstream_error(
         )
     try:
         detail = msgspec.json.decode(response.content, type=ErrorBody).error
-        for secret in secrets:
-            detail.message = detail.message.replace(secret, "***")
     except msgspec.DecodeError:
         return BackendFailed(
-            f"the upstream answered {status} without an OpenAI error", retry_after=retry_after
+            f"the upstream answered {status} without an OpenAI error", retry_after=wait
         )
+    message = bounded_text(detail.message, mask)
     if status >= 500:
-        return BackendFailed(
-            f"the upstream failed ({status}): {detail.message}", retry_after=retry_after
-        )
+        return BackendFailed(f"the upstream failed ({status}): {message}", retry_after=wait)
     if status == 404:
         return BackendFailed(
             f"the upstream has no images API at the configured URL ({status}: "
-            f"{detail.message}); check MEMOAIZED_UPSTREAM_URL"
+            f"{message}); check MEMOAIZED_UPSTREAM_URL"
         )
     if status == 400 and detail.param in _WARM_START_FIELDS:
-        return WarmStartRefused(f"the upstream refused the warm start: {detail.message}")
+        return WarmStartRefused(f"the upstream refused the warm start: {message}")
     return UpstreamRejected(
-        detail.message,
+        message,
         status_code=status,
-        error_type=detail.type,
-        param=detail.param,
-        code=detail.code,
-        retry_after=retry_after,
+        error_type=error_field(detail.type, mask) or "invalid_request_error",
+        param=error_field(detail.param, mask),
+        code=error_field(detail.code, mask),
+        retry_after=wait,
     )

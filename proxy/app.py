@@ -296,6 +296,9 @@ def create_app(
         exception_handlers={**openai_exception_handlers(), **proxy_exception_handlers()},
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(title="memoaized", version="0.1.0", path="/docs"),
+        # The command line configures logging (``--log-level``); litestar's default
+        # configuration would reset the root logger to INFO when the app starts.
+        logging_config=None,
         debug=False,
     )
     app.state.services = services

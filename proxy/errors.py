@@ -4,9 +4,11 @@ by ``backends.http_errors``::
 
     ProxyError
     ├── Unauthorized     401  a key is required and missing or wrong
-    ├── Forbidden        403  a client key on an admin route, an admin key on a client's, or a
-    │                         forged or expired image URL
+    ├── Forbidden        403  a client key on an admin route, an admin key on a client's, a
+    │                         forged or expired image URL, or (with no client keys) a request
+    │                         from another site or for another host name
     ├── NotFound         404  no such cache entry (or none the caller may see)
+    ├── UnsupportedMediaType 415  an API write whose body is not ``application/json``
     ├── Overloaded       429  the generation queue is full (Retry-After)
     ├── RateLimited      429  the key's request rate limit is reached (Retry-After)
     ├── NotReady         503  the proxy is still starting, or failed to start
@@ -34,6 +36,7 @@ __all__ = [
     "ProxyError",
     "RateLimited",
     "Unauthorized",
+    "UnsupportedMediaType",
     "proxy_exception_handlers",
 ]
 
@@ -64,6 +67,11 @@ class Forbidden(ProxyError):
 class NotFound(ProxyError):
     status_code = 404
     code = "not_found"
+
+
+class UnsupportedMediaType(ProxyError):
+    status_code = 415
+    code = "unsupported_media_type"
 
 
 class NotReady(ProxyError):

@@ -237,7 +237,7 @@ def serve_sd_upstream(data_dir: Path, sd: LiveServer, *options: str) -> list[str
 async def open_ready(app: Litestar) -> AsyncTestClient[Litestar]:
     """An in-process client for ``app``, returned once ``/readyz`` answers 200 (the caller
     closes it with ``__aexit__``)."""
-    client: AsyncTestClient[Litestar] = AsyncTestClient(app=app)
+    client: AsyncTestClient[Litestar] = AsyncTestClient(app=app, base_url=LOCAL_URL)
     await client.__aenter__()
     for _ in range(600):
         if (await client.get("/readyz")).status_code == 200:
@@ -246,6 +246,10 @@ async def open_ready(app: Litestar) -> AsyncTestClient[Litestar]:
     await client.__aexit__(None, None, None)
     raise AssertionError("the app never became ready")
 
+
+LOCAL_URL = "http://127.0.0.1"
+"""Where in-process clients send requests: a loopback name, as a user's client on this machine
+would (with no keys the proxy refuses other host names)."""
 
 TEST_PARTITION = Partition("tiny-sd", "256x256", None, None, None, None, "png")
 

@@ -7,7 +7,7 @@ whole session, ``install`` records and scans:
 - every HTTP response the tests receive from a proxy (the in-process test client's and every
   request to loopback: the OpenAI SDK, httpx), body and headers, which includes every
   ``/metrics`` page fetched;
-- every log record of the proxy's and the backends' loggers, at debug level;
+- every log record of the proxy's, the backends' and httpx's loggers, at debug level;
 - the log file of every live server, and its ``/metrics`` page, when it stops.
 
 Responses of upstream stubs (mock transports on other hosts) are not scanned: an upstream
@@ -36,7 +36,7 @@ CLIENT_UPSTREAM_KEY = f"sk-memoaized-client-{secrets.token_hex(12)}"
 
 _PIECE = 10
 _PROXY_HOSTS = frozenset({"127.0.0.1", "localhost", "testserver.local", "testserver"})
-_LOGGERS = ("proxy", "backends", "memoaized")
+_LOGGERS = ("proxy", "backends", "memoaized", "httpx")
 _KEY_HEADERS = ("authorization", "x-upstream-api-key")
 
 

@@ -14,6 +14,7 @@ from litestar.testing import AsyncTestClient
 
 from proxy.app import create_app
 from proxy.settings import Settings
+from tests.conftest import LOCAL_URL
 
 LONG_BODY = {"prompt": "x" * 2_000_000}
 
@@ -30,7 +31,7 @@ async def api(
         embedding_model_dir=str(embedding_model_dir),
         index_maintenance_seconds=3600,
     )
-    async with AsyncTestClient(app=create_app(settings)) as client:
+    async with AsyncTestClient(app=create_app(settings), base_url=LOCAL_URL) as client:
         for _ in range(600):
             if (await client.get("/readyz")).status_code == 200:
                 break
@@ -192,6 +193,28 @@ CASES: list[tuple[str, Any, dict[str, str], int, str | None, str | None]] = [
         "model_not_found",
     ),
     ("oversize body", LONG_BODY, {}, 413, None, "request_too_large"),
+    # Issue 15, finding 7: one size, one spelling, one partition.
+    *(
+        (f"size {name}", {"prompt": "a cat", "size": size}, {}, 400, "size", "invalid_value")
+        for name, size in (
+            ("with a newline", "256x256\n"),
+            ("in other digits", "\u0662\u0665\u0666x\u0662\u0665\u0666"),
+            ("with leading zeros", "0256x0256"),
+        )
+    ),
+    # Findings 6 and 9: names and users are bounded.
+    *(
+        (f"model {name}", {"prompt": "a cat", "model": model}, {}, 400, "model", "invalid_value")
+        for name, model in (("name of 3 KB", "m" * 3000), ("with a newline", "tiny\nsd"))
+    ),
+    (
+        "user of 900 KB",
+        {"prompt": "a cat", "user": "u" * 900_000},
+        {},
+        400,
+        "user",
+        "string_above_max_length",
+    ),
 ]
 
 

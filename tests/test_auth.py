@@ -165,6 +165,40 @@ async def test_without_client_keys_clients_need_none_but_admin_routes_still_do(
     assert (await app.get("/v1/cache/stats", headers=_bearer(ADMIN_KEY))).status_code == 200
 
 
+async def test_without_client_keys_pages_on_other_sites_and_other_host_names_are_refused(
+    client: Callable[..., Any],
+) -> None:
+    """Issue 15, finding 5: a page on another origin generated and stored an image with a
+    ``no-cors`` text/plain POST, and ``Host: evil.example`` (DNS rebinding) was answered."""
+    app = await client()
+    body = b'{"prompt": "a paper lantern", "size": "64x64"}'
+    plain = await app.post(
+        "/v1/images/generations", content=body, headers={"Content-Type": "text/plain"}
+    )
+    assert plain.status_code == 415 and plain.json()["error"]["code"] == "unsupported_media_type"
+    for headers in (
+        {"Host": "evil.example"},
+        {"Host": "evil.example:8000"},
+        {"Origin": "http://evil.example"},
+        {"Origin": "null"},
+        {"Sec-Fetch-Site": "cross-site"},
+    ):
+        refused = await _generate(app, **headers)
+        assert refused.status_code == 403, headers
+        assert (await app.get("/v1/cache/entries", headers=headers)).status_code == 403
+    assert await app.app.state.services.index.count() == 0
+    # This machine's names, and the proxy's own page (same origin), are answered.
+    for headers in (
+        {"Host": "127.0.0.1:8000"},
+        {"Host": "[::1]:8000"},
+        {"Host": "localhost", "Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"},
+    ):
+        assert (await _generate(app, **headers)).status_code == 200, headers
+    # With keys, the key is the credential: other names are fine.
+    keyed = await client(api_keys=f"team-a:{TEAM_A_KEY}")
+    assert (await _generate(keyed, Host="proxy.example", **_bearer(TEAM_A_KEY))).status_code == 200
+
+
 # ---------------------------------------------------------------------------- the CLI
 
 

@@ -16,7 +16,7 @@ import openai
 import pytest
 from openai import OpenAI
 
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, serve_tiny
 
 pytestmark = pytest.mark.slow
 
@@ -268,3 +268,18 @@ def test_serve_with_no_backend_uses_the_demo_pipeline_and_says_so(
     with _client(server) as client:
         image, headers, _ = _generate(client, "a demo prompt")
     assert headers["x-cache"] == "MISS" and image.startswith(b"\x89PNG")
+
+
+def test_log_level_debug_reaches_the_proxys_loggers(
+    live_server: Callable[..., LiveServer], tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """Issue 15, finding 8: litestar's logging configuration reset the level to INFO, so
+    ``--log-level DEBUG`` logged no rejection at all."""
+    server = live_server(*serve_tiny(tmp_path / "data", tiny_model_dir, "--log-level", "DEBUG"))
+    with _client(server) as sdk:
+        _generate(sdk, "a dog chasing a cat")
+        _, headers, _ = _generate(sdk, "a cat chasing a dog")
+    assert headers["x-cache"] == "MISS"
+    assert re.search(
+        r"DEBUG proxy\.cache\.service: candidate \S+ rejected by the verifier", server.log()
+    )

@@ -9,7 +9,9 @@ test_e2e_sd_server.py. Connection-refused uses a real closed port.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
+import logging
 from collections.abc import Callable
 
 import httpx
@@ -18,7 +20,7 @@ import pytest
 from backends.base import BackendFailed, BackendUnavailable, GenerationRequest, UpstreamRejected
 from backends.openai_compat import OpenAIBackend
 from tests.conftest import free_port
-from tests.secret_scan import UPSTREAM_KEY
+from tests.secret_scan import CLIENT_UPSTREAM_KEY, UPSTREAM_KEY
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 100
 
@@ -275,3 +277,106 @@ async def test_warm_starts_go_to_sd_server_as_its_own_fields() -> None:
     assert base64.b64decode(str(bodies[0]["init_image"])) == PNG
     assert bodies[0]["strength"] == 0.375
     assert not OpenAIBackend(base_url="http://upstream.test/v1").warm_starts  # off by default
+
+
+def _echoes(key: str) -> list[str]:
+    """Forms an upstream might echo a key in."""
+    return [
+        key,
+        key.upper(),
+        key[3:19],  # part of it
+        base64.b64encode(key.encode()).decode(),
+        base64.urlsafe_b64encode(f"x{key}".encode()).decode(),
+    ]
+
+
+@pytest.mark.parametrize("echo", range(5))
+async def test_an_upstream_error_echoing_the_key_in_any_form_or_field_passes_none_on(
+    echo: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 15, finding 2: only ``message`` was masked, and only the key as it was."""
+    leaked = _echoes(UPSTREAM_KEY)[echo]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            429,
+            headers={"Retry-After": f"7 {leaked}"},
+            json={
+                "error": {
+                    "message": f"key {leaked} is over its quota",
+                    "type": leaked,
+                    "param": f"p-{leaked}",
+                    "code": leaked,
+                }
+            },
+        )
+
+    async with _backend(handler) as backend:
+        with pytest.raises(UpstreamRejected) as raised:
+            await backend.generate(REQUEST)
+    error = raised.value
+    fields = (error.message, error.error_type, error.param, error.code, error.retry_after)
+    passed_on = " ".join(str(v) for v in fields)
+    for piece in (UPSTREAM_KEY[i : i + 8] for i in range(len(UPSTREAM_KEY) - 7)):
+        assert piece.lower() not in passed_on.lower()
+    # Of a base64 form, only the characters that mix in the bytes around the key may stay.
+    left = error.message.removeprefix("key ").removesuffix(" is over its quota")
+    assert "***" in left and len(left.replace("***", "")) <= 6
+    assert (error.error_type, error.param, error.code) == ("invalid_request_error", None, None)
+    assert error.retry_after is None  # not a number
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("7", "7"),
+        ("999999", "3600"),
+        ("-1", None),
+        ("7.5", None),
+        ("Wed, 21 Oct 2015 07:28:00 GMT", "0"),  # in the past
+        ("tomorrow", None),
+    ],
+)
+async def test_retry_after_is_passed_on_only_as_bounded_seconds(
+    header: str, expected: str | None
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            429,
+            headers={"Retry-After": header},
+            json={"error": {"message": "slow down", "type": "requests", "code": None}},
+        )
+
+    async with _backend(handler) as backend:
+        with pytest.raises(UpstreamRejected) as raised:
+            await backend.generate(REQUEST)
+    assert raised.value.retry_after == expected
+
+
+async def test_a_revised_prompt_echoing_the_key_is_masked_before_it_is_stored() -> None:
+    """The cache stores a revised prompt with the entry and serves it to every tenant that
+    hits it: a client's passed-through key must not ride along."""
+    leaked = f"{CLIENT_UPSTREAM_KEY} / {UPSTREAM_KEY.upper()}"
+    async with _backend(lambda r: _ok(revised_prompt=f"a cat ({leaked})")) as backend:
+        request = dataclasses.replace(REQUEST, api_key=CLIENT_UPSTREAM_KEY)
+        image = (await backend.generate(request)).images[0]
+    assert image.revised_prompt == "a cat (*** / ***)"
+
+
+async def test_logged_upstream_urls_carry_no_query_string(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """httpx logs every request's URL at INFO; an image URL's query string is its signature."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/images/generations":
+            url = f"http://cdn.test/img.png?sig={UPSTREAM_KEY}&expires=1"
+            return httpx.Response(200, json={"created": 1, "data": [{"url": url}]})
+        return httpx.Response(200, content=PNG)
+
+    with caplog.at_level(logging.INFO, logger="httpx"):
+        async with _backend(handler) as backend:
+            await backend.generate(REQUEST)
+    logged = [r.getMessage() for r in caplog.records if r.name == "httpx"]
+    assert any("http://cdn.test/img.png" in line for line in logged)
+    assert not any("sig=" in line for line in logged)

@@ -37,7 +37,7 @@ from proxy.auth import hash_key
 from proxy.cache.results import CacheResult, CacheStatus, ServedImage
 from proxy.metrics import Metrics
 from proxy.settings import Settings
-from tests.conftest import LiveServer, cached_candidate, serve_tiny
+from tests.conftest import LOCAL_URL, LiveServer, cached_candidate, serve_tiny
 
 KEYS = {tenant: f"ui-key-{tenant}-0123" for tenant in ("team-a", "team-b", "team-c")}
 """team-a runs the main flow, team-b never generates, team-c stores what the other tests need:
@@ -306,7 +306,7 @@ def test_savings_are_the_metrics_own_figures_for_one_request() -> None:
 
 
 def _app(**settings: Any) -> AsyncTestClient[Litestar]:
-    return AsyncTestClient(create_app(Settings(**settings)))
+    return AsyncTestClient(create_app(Settings(**settings)), base_url=LOCAL_URL)
 
 
 async def test_the_page_and_its_files_are_served_with_their_types(tmp_path: Path) -> None:

@@ -36,7 +36,7 @@ from backends.images_api import (
     decode_error,
     to_generation_request,
 )
-from proxy.api.access import authorize, image_url, ready, services_of, viewer_of
+from proxy.api.access import authorize, image_url, json_body, ready, services_of, viewer_of
 from proxy.api.openapi import body_operation
 from proxy.auth import DEFAULT_TENANT, valid_tenant
 from proxy.cache.admin import CacheAdmin, Exported, Order
@@ -242,7 +242,7 @@ async def add_entry(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Admin: add an image with the prompt and parameters it answers."""
     services = services_of(request)
     authorize(request, services, allow="admin")
-    body = _decode(await request.body(), AddRequest)
+    body = _decode(await json_body(request), AddRequest)
     image = _base64(body.image, "image")
     output_format = _sniff(image)
     generation, _ = to_generation_request(
@@ -297,7 +297,7 @@ async def purge(request: Request[Any, Any, Any]) -> Response[bytes]:
     entry shows). ``user`` erases one end user's entries."""
     services = services_of(request)
     authorize(request, services, allow="admin")
-    body = _decode(await request.body(), PurgeRequest)
+    body = _decode(await json_body(request), PurgeRequest)
     criteria = (body.tenant, body.user, body.partition, body.older_than)
     if body.all == any(value is not None for value in criteria):
         raise InvalidRequest(
@@ -357,7 +357,7 @@ async def import_page(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Admin: store exported entries as they were (ids, tenants, usage)."""
     services = services_of(request)
     authorize(request, services, allow="admin")
-    body = _decode(await request.body(), ImportRequest)
+    body = _decode(await json_body(request), ImportRequest)
     items = [_archived(item, f"entries[{number}]") for number, item in enumerate(body.entries)]
     try:
         imported = await _unavailable(_admin(services).load(items, body.embedding_model))

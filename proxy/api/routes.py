@@ -23,6 +23,7 @@ from backends.images_api import (
     ImagesResponse,
     InvalidRequest,
     decode_error,
+    shown,
     to_generation_request,
 )
 from proxy.accounting import Savings
@@ -30,6 +31,7 @@ from proxy.api.access import (
     authorize,
     bearer,
     image_url,
+    json_body,
     ready,
     services_of,
     sharing_of,
@@ -67,7 +69,7 @@ async def create_image(request: Request[Any, Any, Any]) -> Response[bytes]:
     services = services_of(request)
     viewer = viewer_of(authorize(request, services), services)
     _limit_rate(request, services)
-    raw = await request.body()
+    raw = await json_body(request)
     try:
         body = msgspec.json.decode(raw, type=ProxyImagesRequest)
     except msgspec.DecodeError as error:
@@ -84,7 +86,8 @@ async def create_image(request: Request[Any, Any, Any]) -> Response[bytes]:
     served_models = backend.served_models()
     if served_models is not None and generation.model not in served_models:
         raise InvalidRequest(
-            f"The model '{generation.model}' does not exist or you do not have access to it. "
+            f"The model '{shown(generation.model)}' does not exist or you do not have access "
+            "to it. "
             f"This proxy serves: {', '.join(served_models)}.",
             param="model",
             code="model_not_found",

@@ -31,6 +31,7 @@ from backends.base import (
     ImageBackend,
     WarmStartRefused,
 )
+from backends.images_api import KNOWN_MODELS
 from proxy.auth import DEFAULT_TENANT
 from proxy.cache.admission import CircuitBreaker, GenerationGate
 from proxy.cache.controls import CacheControls
@@ -437,9 +438,9 @@ class ImageCache:
             reason = "queue_full" if isinstance(error, Overloaded) else "circuit_open"
             self.metrics.rejections.labels(reason).inc()
             raise
-        self.metrics.generation_seconds.labels(self.backend.name, request.model).observe(
-            generation.seconds
-        )
+        self.metrics.generation_seconds.labels(
+            self.backend.name, self._model_label(request)
+        ).observe(generation.seconds)
         return generation, warmed
 
     async def _warm_or_cold(
@@ -500,6 +501,15 @@ class ImageCache:
         vector = await asyncio.to_thread(self._embed_sync, canonical)
         self._stage("embed", started)
         return vector
+
+    def _model_label(self, request: GenerationRequest) -> str:
+        """The model as a metric label: a configured or known model's name, else ``other``
+        (a backend that passes any name through must not let clients mint label values)."""
+        served = self.backend.served_models()
+        known = served if served is not None else KNOWN_MODELS
+        if request.model in known or request.model == self.backend.default_model:
+            return request.model
+        return "other"
 
     def _embed_sync(self, canonical: str) -> Vector:
         return self.embedder.embed_one(self.policy.embedding_text(canonical))
