@@ -279,5 +279,6 @@ async def test_health_models_and_metrics(api: tuple[AsyncTestClient[Any], Path])
     assert [m["id"] for m in models["data"]] == ["tiny-sd"]
     assert models["data"][0]["memoaized"]["placeholder"] is True
     assert "--backend" in models["data"][0]["memoaized"]["notice"]
-    metrics = (await client.get("/metrics")).text
-    assert "memoaized_requests_total" in metrics
+    metrics = await client.get("/metrics")
+    assert "memoaized_requests_total" in metrics.text
+    assert metrics.headers["content-type"].count("charset") == 1  # issue 15, finding 9

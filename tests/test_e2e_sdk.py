@@ -150,6 +150,9 @@ def test_url_responses_are_served_by_the_proxy_with_cache_headers(
     etag = fetched.headers["etag"]
     assert etag == f'"{hashlib.sha256(data).hexdigest()}"'
     assert httpx.get(url, headers={"If-None-Match": etag}).status_code == 304
+    head = httpx.head(url)  # issue 15, finding 9: was 405
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-type"] == "image/png" and head.headers["etag"] == etag
     missing = httpx.get(proxy.url + "/v1/images/files/" + "0" * 64 + ".png")
     assert missing.status_code == 404 and "error" in missing.json()
 

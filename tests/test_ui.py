@@ -315,6 +315,7 @@ async def test_the_page_and_its_files_are_served_with_their_types(tmp_path: Path
     assert page.status_code == 200
     assert page.headers["content-type"] == "text/html; charset=utf-8"
     assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert page.headers["referrer-policy"] == "no-referrer"  # signed image URLs stay here
     assert 'src="app.js"' in page.text and 'href="style.css"' in page.text
     assert not re.search(r"(src|href)=\"(https?:)?//", page.text)  # nothing from elsewhere
     for name, media_type in (("app.js", "text/javascript"), ("style.css", "text/css")):

@@ -11,7 +11,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import msgspec
-from litestar import MediaType, Request, Response, Router, get, post
+from litestar import HttpMethod, MediaType, Request, Response, Router, get, post, route
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -193,7 +193,11 @@ def _cache_headers(result: CacheResult, savings: Savings) -> dict[str, str]:
     return headers
 
 
-@get("/v1/images/files/{name:str}", media_type=MediaType.JSON)
+@route(
+    "/v1/images/files/{name:str}",
+    http_method=[HttpMethod.GET, HttpMethod.HEAD],
+    media_type=MediaType.JSON,
+)
 async def get_image_file(request: Request[Any, Any, Any], name: FromPath[str]) -> Response[bytes]:
     """A stored image, addressed by its content hash: immutable, so cached forever downstream.
 
@@ -305,10 +309,14 @@ async def readyz(request: Request[Any, Any, Any]) -> Response[bytes]:
     return error_response(503, f"Not ready: {detail}.", error_type="server_error", code="not_ready")
 
 
-@get("/metrics", media_type=CONTENT_TYPE_LATEST)
+# Prometheus's text format; litestar adds the charset itself (CONTENT_TYPE_LATEST names it too).
+_METRICS_TYPE = CONTENT_TYPE_LATEST.replace("; charset=utf-8", "")
+
+
+@get("/metrics", media_type=_METRICS_TYPE)
 async def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
     return Response(
-        generate_latest(services_of(request).metrics.registry), media_type=CONTENT_TYPE_LATEST
+        generate_latest(services_of(request).metrics.registry), media_type=_METRICS_TYPE
     )
 
 

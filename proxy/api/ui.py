@@ -34,6 +34,7 @@ _HEADERS = {
         "base-uri 'self'; form-action 'self'"
     ),
     "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
 }
 # Revalidate on every load, so a new version of the proxy never runs an old script.
 _REVALIDATE = CacheControlHeader(no_cache=True)
