@@ -93,6 +93,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from proxy.app import create_app
+    from proxy.server import guarded_protocol
 
     settings = _settings(args)
     _configure_logging(settings.log_level)
@@ -115,6 +116,10 @@ def _serve(args: argparse.Namespace) -> int:
         app,
         host=settings.host,
         port=settings.port,
+        http=guarded_protocol(
+            max_connections=settings.max_connections, idle_timeout=settings.idle_timeout
+        ),
+        timeout_keep_alive=max(1, round(settings.idle_timeout)),
         log_level=settings.log_level.lower(),
         access_log=False,
         timeout_graceful_shutdown=30,

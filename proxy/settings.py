@@ -360,6 +360,16 @@ class Settings:
         default=False,
     )
     max_body_bytes: int = _opt("Largest accepted request body.", default=1_048_576)
+    max_connections: int = _opt(
+        "Open client connections at most; past it new ones are closed at once (and logged), so "
+        "idle sockets cannot use up the process's file descriptors.",
+        default=512,
+    )
+    idle_timeout: float = _opt(
+        "Seconds a client connection may stay idle: before its first request, and between "
+        "requests on a kept-alive one.",
+        default=10.0,
+    )
     public_url: str = _opt(
         "Base URL that image URLs in responses start with (default: the request's own).",
         default="",
@@ -415,7 +425,15 @@ class Settings:
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be 0 (no limit) or positive")
         _check_ui_path(self.ui_path)
-        for name in ("url_ttl", "eviction_seconds", "eviction_half_life", "breaker_seconds"):
+        if self.max_connections < 1:
+            raise ValueError("max_connections must be at least 1")
+        for name in (
+            "url_ttl",
+            "eviction_seconds",
+            "eviction_half_life",
+            "breaker_seconds",
+            "idle_timeout",
+        ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
 
