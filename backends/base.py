@@ -113,6 +113,13 @@ class BackendFailed(BackendError):
     status_code = 502
 
 
+class GenerationTimedOut(BackendError):
+    """The generation ran past its deadline (``--generation-timeout``) and was given up."""
+
+    status_code = 504
+    code = "generation_timeout"
+
+
 class WarmStartRefused(BackendFailed):
     """The backend cannot start from the request's ``init_image`` (it takes no warm starts, or
     cannot read the image, or the strength leaves no step to run); the same request from noise
@@ -150,6 +157,9 @@ class ImageBackend(ABC):
 
     name: str = "abstract"
     """The registry name of the implementation (``openai``, ``diffusers``)."""
+    generates_here: bool = False
+    """Whether generations run on this machine's own CPU or GPU (so their size is bounded by
+    ``--max-request-pixels``), not on an upstream with limits of its own."""
 
     async def start(self) -> None:  # noqa: B027 - a no-op default is part of the contract
         """Open clients, load models. Called once before the first ``generate``."""

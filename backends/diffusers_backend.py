@@ -27,6 +27,7 @@ from backends.base import (
     GeneratedImage,
     Generation,
     GenerationRequest,
+    GenerationTimedOut,
     ImageBackend,
     WarmStartRefused,
 )
@@ -81,6 +82,7 @@ class DiffusersBackend(ImageBackend):
     """
 
     name = "diffusers"
+    generates_here = True
 
     def __init__(
         self,
@@ -96,6 +98,7 @@ class DiffusersBackend(ImageBackend):
         max_batch: int = 4,
         compile: bool = False,
         warm_up: bool = True,
+        timeout: float | None = None,
     ) -> None:
         """Configure, load nothing (that is :meth:`start`'s job).
 
@@ -112,6 +115,8 @@ class DiffusersBackend(ImageBackend):
         again for each new batch shape; worth it on a GPU serving many requests).
         ``warm_up``: :meth:`start` ends with one small generation, so that the first request
         does not pay for kernels, caches and lazy initialisation.
+        ``timeout``: seconds one pipeline call may run; past them it stops at its next
+        denoising step and its requests fail with ``GenerationTimedOut`` (None: no limit).
         """
         if profile is not None and profile not in PROFILES:
             raise ValueError(f"profile must be one of {', '.join(PROFILES)}, not {profile!r}")
@@ -136,6 +141,7 @@ class DiffusersBackend(ImageBackend):
         self._profile = PROFILES["sd"]
         self._choose_profile(*folder_classes(self._model))
         self._compile = compile
+        self._timeout = timeout
         self._requested_size = default_size
         self._pipeline: Any = None
         self._image_to_image: Any = None
@@ -266,11 +272,15 @@ class DiffusersBackend(ImageBackend):
         if self._warm_up:
             started = time.perf_counter()
             warm_up = GenerationRequest(prompt="warm-up", model=self._model_name, seed=0)
+            # No deadline: the first call compiles kernels (and, with --sd-compile, the model).
+            timeout, self._timeout = self._timeout, None
             try:
                 await self.generate(dataclasses.replace(warm_up, size=self.default_size))
             except BaseException:
                 await self.close()  # a pipeline that cannot generate is not started
                 raise
+            finally:
+                self._timeout = timeout
             self.warm_up_seconds = time.perf_counter() - started
             log.info("warmed up with one generation in %.2f s", self.warm_up_seconds)
 
@@ -431,10 +441,15 @@ class DiffusersBackend(ImageBackend):
         if self._guidance_scale is not None:
             options["guidance_scale"] = self._guidance_scale
         steps = 0
+        deadline = None if self._timeout is None else time.monotonic() + self._timeout
+        timed_out = False
 
-        def count(_pipe: Any, _step: int, _timestep: Any, kwargs: dict[str, Any]) -> Any:
-            nonlocal steps
+        def count(pipe: Any, _step: int, _timestep: Any, kwargs: dict[str, Any]) -> Any:
+            nonlocal steps, timed_out
             steps += 1
+            if deadline is not None and time.monotonic() > deadline:
+                timed_out = True
+                pipe._interrupt = True  # diffusers' own flag: the remaining steps are skipped
             return kwargs
 
         with self._pipeline_guard:
@@ -461,6 +476,11 @@ class DiffusersBackend(ImageBackend):
                     f"the diffusers pipeline {self._model_name!r} failed on {self._device}: "
                     f"{type(exc).__name__}: {exc}"
                 ) from exc
+        if timed_out:
+            raise GenerationTimedOut(
+                f"the generation ran past {self._timeout:g} s (--generation-timeout) and was "
+                f"stopped after {steps} of {self._steps} steps"
+            )
         pictures: list[Image] = list(getattr(result, "images", None) or [])
         if len(pictures) != len(prompts):
             raise BackendFailed(

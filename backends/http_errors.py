@@ -100,7 +100,7 @@ def _backend_error(_: Request[Any, Any, Any], exc: BackendError) -> Response[byt
         exc.status_code,
         exc.message,
         error_type="server_error",
-        code="backend_error",
+        code=getattr(exc, "code", None) or "backend_error",
         headers=headers,
     )
 

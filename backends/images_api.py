@@ -251,6 +251,23 @@ def _choice(value: str | None, allowed: frozenset[str] | None, param: str, famil
         )
 
 
+def check_cost(request: GenerationRequest, limit: int) -> None:
+    """Refuse a request for more pixels than ``limit`` (width x height x n; 0: no limit): one
+    such request would hold the generation slots for minutes while every other miss waits."""
+    match = _SIZE.fullmatch(request.size)
+    if not limit or match is None:  # "auto" stays the family's own
+        return
+    pixels = int(match.group(1)) * int(match.group(2)) * request.n
+    if pixels > limit:
+        raise InvalidRequest(
+            f"This request asks for {pixels:,} pixels ({request.n} x {request.size}); this "
+            f"proxy generates at most {limit:,} per request (--max-request-pixels). Ask for "
+            "fewer or smaller images.",
+            param="n" if request.n > 1 else "size",
+            code="request_too_large",
+        )
+
+
 def to_generation_request(
     body: ImagesRequest, *, default_model: str, default_size: str = "512x512"
 ) -> tuple[GenerationRequest, str]:

@@ -155,6 +155,7 @@ async def _warm_up(services: Services) -> None:
         )
         if settings.warm_start
         else None,
+        generation_timeout=settings.generation_timeout or None,
     )
     services.admin = CacheAdmin(services.cache, settings.embedding_model)
     services.evictor = Evictor(

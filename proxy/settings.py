@@ -360,6 +360,17 @@ class Settings:
         default=False,
     )
     max_body_bytes: int = _opt("Largest accepted request body.", default=1_048_576)
+    max_request_pixels: int = _opt(
+        "Pixels one request may ask a local backend (diffusers) for: width x height x n (0: "
+        "no limit). The default is four 1024x1024 images; a request over it gets 400 naming "
+        "the limit. An upstream API sets its own limits.",
+        default=4 * 1024 * 1024,
+    )
+    generation_timeout: float = _opt(
+        "Seconds one generation may take before it is given up with 504 and its slot freed "
+        "(the diffusers backend also stops denoising at its next step; 0: no limit).",
+        default=300.0,
+    )
     max_connections: int = _opt(
         "Open client connections at most; past it new ones are closed at once (and logged), so "
         "idle sockets cannot use up the process's file descriptors.",
@@ -421,7 +432,15 @@ class Settings:
                 name == "generation_queue" and self.generation_queue == 0
             ):
                 raise ValueError(f"{name} must be at least 1")
-        for name in ("ttl", "max_entries", "max_bytes", "breaker_failures", "rate_limit"):
+        for name in (
+            "ttl",
+            "max_entries",
+            "max_bytes",
+            "breaker_failures",
+            "rate_limit",
+            "max_request_pixels",
+            "generation_timeout",
+        ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be 0 (no limit) or positive")
         _check_ui_path(self.ui_path)
@@ -477,6 +496,7 @@ class Settings:
             "guidance_scale": self.sd_guidance_scale if self.sd_guidance_scale >= 0 else None,
             "max_batch": self.sd_max_batch,
             "compile": self.sd_compile,
+            "timeout": self.generation_timeout or None,
         }
 
     @property

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from proxy.cache.controls import CacheControls
 from proxy.cache.service import CacheStatus, ImageCache
 from proxy.errors import CircuitOpen, Overloaded, RateLimited
 from proxy.settings import Settings
-from tests.conftest import open_ready, sample, tiny_request
+from tests.conftest import LiveServer, open_ready, sample, serve_tiny, tiny_request
 
 
 class Clock:
@@ -215,3 +215,21 @@ async def test_a_key_over_its_rate_limit_gets_429_with_retry_after(proxy: Any) -
     assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
     assert refused.json()["error"]["code"] == "rate_limit_exceeded"
     assert (await _post(proxy, "a small sketch 0", key="patient")).status_code == 200
+
+
+def test_a_generation_past_its_deadline_is_a_504_and_frees_its_slot(
+    live_server: Callable[..., LiveServer], tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """Issue 15, finding 3: one long generation held every slot for minutes. With
+    ``--generation-timeout`` the request gets 504 and the next miss runs."""
+    options = ("--generation-timeout", "0.000001", "--sd-steps", "20", "--max-generations", "1")
+    server = live_server(*serve_tiny(tmp_path / "data", tiny_model_dir, *options))
+    for prompt in ("a slow red lantern", "a slow blue lantern"):
+        answer = httpx.post(
+            server.url + "/v1/images/generations",
+            json={"prompt": prompt, "size": "64x64", "response_format": "b64_json"},
+            timeout=60,
+        )
+        assert answer.status_code == 504, answer.text
+        assert answer.json()["error"]["code"] == "generation_timeout"
+    assert "stopped after 1 of 20 steps" in answer.json()["error"]["message"]

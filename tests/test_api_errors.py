@@ -202,6 +202,15 @@ CASES: list[tuple[str, Any, dict[str, str], int, str | None, str | None]] = [
             ("with leading zeros", "0256x0256"),
         )
     ),
+    # Finding 3: one request may not hold the generation slots for minutes.
+    (
+        "more pixels than --max-request-pixels",
+        {"prompt": "a cat", "size": "2048x2048", "n": 10},
+        {},
+        400,
+        "n",
+        "request_too_large",
+    ),
     # Findings 6 and 9: names and users are bounded.
     *(
         (f"model {name}", {"prompt": "a cat", "model": model}, {}, 400, "model", "invalid_value")

@@ -13,7 +13,13 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from backends.base import BackendFailed, BackendUnavailable, Generation, GenerationRequest
+from backends.base import (
+    BackendFailed,
+    BackendUnavailable,
+    Generation,
+    GenerationRequest,
+    GenerationTimedOut,
+)
 from backends.images_api import InvalidRequest
 
 pytest.importorskip("torch", reason="needs the sd extra (pip install 'memoaized[sd]')")
@@ -345,3 +351,14 @@ async def test_concurrent_compatible_requests_share_one_pipeline_call(
     cached = same[0]
     warm = dataclasses.replace(cached, init_image=generations[0].images[0].data, strength=0.5)
     assert (await calls_for([warm, _request(size="64x64"), _request(size="64x64")]))[0] == 2
+
+
+async def test_a_generation_past_its_deadline_stops_at_its_next_step(tiny_model_dir: Path) -> None:
+    """Issue 15, finding 3: ``--generation-timeout`` stops the pipeline itself (diffusers'
+    interrupt flag), so the CPU is freed, not only the waiting request."""
+    async with DiffusersBackend(
+        model=str(tiny_model_dir), device="cpu", steps=20, timeout=1e-6, warm_up=False
+    ) as slow:
+        with pytest.raises(GenerationTimedOut, match=r"stopped after 1 of 20 steps"):
+            await slow.generate(_request(size="64x64", seed=1))
+        assert slow.pipeline_calls == 1

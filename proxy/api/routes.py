@@ -22,6 +22,7 @@ from backends.images_api import (
     ImagesRequest,
     ImagesResponse,
     InvalidRequest,
+    check_cost,
     decode_error,
     shown,
     to_generation_request,
@@ -83,6 +84,8 @@ async def create_image(request: Request[Any, Any, Any]) -> Response[bytes]:
         default_model=services.default_model,
         default_size=backend.default_size,
     )
+    if backend.generates_here:
+        check_cost(generation, services.settings.max_request_pixels)
     served_models = backend.served_models()
     if served_models is not None and generation.model not in served_models:
         raise InvalidRequest(

@@ -28,6 +28,7 @@ from backends.base import (
     BackendFailed,
     Generation,
     GenerationRequest,
+    GenerationTimedOut,
     ImageBackend,
     WarmStartRefused,
 )
@@ -61,6 +62,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+_DEADLINE_SLACK = 2.0
+"""Seconds the proxy waits past ``generation_timeout`` for the backend's own timeout error."""
+
 Vector = npt.NDArray[np.float32]
 
 
@@ -83,6 +87,7 @@ class ImageCache:
         gate: GenerationGate | None = None,
         breaker: CircuitBreaker | None = None,
         warm: WarmStart | None = None,
+        generation_timeout: float | None = None,
     ) -> None:
         self.backend = backend
         self.index = index
@@ -100,6 +105,8 @@ class ImageCache:
         self.breaker = breaker or CircuitBreaker(failures=0, cooldown=10.0)
         self.warm = warm
         """Warm starts for near misses (None: off)."""
+        self.generation_timeout = generation_timeout
+        """Seconds a generation may take before the request gets 504 and the slot is freed."""
         metrics.queued.set_function(lambda: self.gate.waiting)
         metrics.circuit_state.set_function(lambda: CIRCUIT_STATES[self.breaker.state])
         self.flights: SingleFlight[tuple[ServedImage, ...]] = SingleFlight()
@@ -428,7 +435,7 @@ class ImageCache:
             async with self.breaker.call(), self.gate.slot():
                 self.metrics.in_flight.inc()
                 try:
-                    generation, warmed = await self._warm_or_cold(request, warm)
+                    generation, warmed = await self._within_deadline(request, warm)
                 finally:
                     self.metrics.in_flight.dec()
         except BackendError as error:
@@ -442,6 +449,23 @@ class ImageCache:
             self.backend.name, self._model_label(request)
         ).observe(generation.seconds)
         return generation, warmed
+
+    async def _within_deadline(
+        self, request: GenerationRequest, warm: GenerationRequest | None
+    ) -> tuple[Generation, bool]:
+        """The generation, or ``GenerationTimedOut`` once ``generation_timeout`` has passed (a
+        little later than the backend's own deadline, which can say more)."""
+        if self.generation_timeout is None:
+            return await self._warm_or_cold(request, warm)
+        try:
+            return await asyncio.wait_for(
+                self._warm_or_cold(request, warm), self.generation_timeout + _DEADLINE_SLACK
+            )
+        except TimeoutError:
+            raise GenerationTimedOut(
+                f"the generation took longer than {self.generation_timeout:g} s "
+                "(--generation-timeout) and was given up"
+            ) from None
 
     async def _warm_or_cold(
         self, request: GenerationRequest, warm: GenerationRequest | None
