@@ -41,6 +41,7 @@ from proxy.matching.decision import MatchPolicy
 from proxy.metrics import Metrics
 from proxy.settings import PLACEHOLDER_NOTICE, Settings
 from proxy.store import BlobStore, StoreError
+from proxy.volume import DataVolume
 
 __all__ = ["Services", "build_embedder", "create_app"]
 
@@ -67,6 +68,7 @@ class Services:
     policy: MatchPolicy | None = None
     startup_error: str | None = None
     tiny_model_dir: Path | None = None
+    volume: DataVolume = field(default_factory=lambda: DataVolume([], 0))
     background: set[asyncio.Task[None]] = field(default_factory=set)
 
     @property
@@ -156,6 +158,7 @@ async def _warm_up(services: Services) -> None:
         if settings.warm_start
         else None,
         generation_timeout=settings.generation_timeout or None,
+        volume=services.volume,
     )
     services.admin = CacheAdmin(services.cache, settings.embedding_model)
     services.evictor = Evictor(
@@ -199,6 +202,8 @@ async def _maintain_index(services: Services) -> None:
     """Background upkeep of the index, off the request path."""
     while True:
         await asyncio.sleep(services.settings.index_maintenance_seconds)
+        if services.volume.low:
+            continue  # an optimisation writes a second copy of the shard
         try:
             await services.index.maintain()
         except Exception:
@@ -290,6 +295,7 @@ def create_app(
         index=_build_index(settings),
         embedder=build_embedder(settings),
         tiny_model_dir=tiny_model_dir,
+        volume=DataVolume(settings.local_paths, settings.min_free_bytes),
     )
     app = Litestar(
         route_handlers=routes(settings),

@@ -94,9 +94,16 @@ def _serve(args: argparse.Namespace) -> int:
 
     from proxy.app import create_app
     from proxy.server import guarded_protocol
+    from proxy.volume import DataVolume
 
     settings = _settings(args)
     _configure_logging(settings.log_level)
+    volume = DataVolume(settings.local_paths, settings.min_free_bytes)
+    if volume.low:  # the index would die of SIGBUS writing to a full volume
+        raise OSError(
+            f"not starting: {volume.describe().split(':')[0]}; free space on it, or lower "
+            "--min-free-bytes"
+        )
     app = create_app(settings)  # reads the keys: a bad keys file stops here
     log = logging.getLogger("memoaized")
     if not app.state.services.keys.clients:

@@ -212,6 +212,16 @@ class Metrics:
             "Backend generations running now.",
             registry=r,
         )
+        self.volume_free_bytes = Gauge(
+            "memoaized_data_volume_free_bytes",
+            "Free bytes on the data volume (the fullest one holding the index and the images).",
+            registry=r,
+        )
+        self.volume_low = Gauge(
+            "memoaized_data_volume_low",
+            "1 while the data volume is under --min-free-bytes and the cache writes nothing.",
+            registry=r,
+        )
         self._start_at_zero()
 
     def _start_at_zero(self) -> None:

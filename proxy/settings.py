@@ -371,6 +371,12 @@ class Settings:
         "(the diffusers backend also stops denoising at its next step; 0: no limit).",
         default=300.0,
     )
+    min_free_bytes: int = _opt(
+        "Free space the data volume keeps: below it the cache stops writing (new entries, hit "
+        "counts, index maintenance) while hits and generation go on, and the proxy will not "
+        "start (0: no floor).",
+        default=256 * 2**20,
+    )
     max_connections: int = _opt(
         "Open client connections at most; past it new ones are closed at once (and logged), so "
         "idle sockets cannot use up the process's file descriptors.",
@@ -440,6 +446,7 @@ class Settings:
             "rate_limit",
             "max_request_pixels",
             "generation_timeout",
+            "min_free_bytes",
         ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be 0 (no limit) or positive")
@@ -478,6 +485,15 @@ class Settings:
     @property
     def images_url(self) -> str:
         return self.store_url or str(self.data_dir / "images")
+
+    @property
+    def local_paths(self) -> list[Path]:
+        """The folders on this machine the cache writes to: the embedded index's and a local
+        image store's."""
+        paths = [] if self.qdrant_url else [self.index_dir]
+        if "://" not in self.images_url:
+            paths.append(Path(self.images_url).expanduser())
+        return paths
 
     @property
     def loopback(self) -> bool:

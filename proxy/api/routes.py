@@ -307,7 +307,10 @@ async def readyz(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Readiness: the embedding model, the index and the backend are loaded."""
     services = services_of(request)
     if services.ready:
-        return Response(msgspec.json.encode({"status": "ready"}), media_type=MediaType.JSON)
+        body: dict[str, str] = {"status": "ready"}
+        if services.volume.low:  # hits and generation go on; nothing new is cached
+            body["degraded"] = services.volume.describe()
+        return Response(msgspec.json.encode(body), media_type=MediaType.JSON)
     detail = services.startup_error or "loading the embedding model and the backend"
     return error_response(503, f"Not ready: {detail}.", error_type="server_error", code="not_ready")
 

@@ -48,6 +48,7 @@ from proxy.matching.canonical import Partition
 from proxy.matching.decision import MatchPolicy, Query
 from proxy.metrics import CIRCUIT_STATES, Metrics
 from proxy.store import BlobNotFound, BlobStore, StoreError
+from proxy.volume import DataVolume
 
 __all__ = [
     "CacheResult",
@@ -88,6 +89,7 @@ class ImageCache:
         breaker: CircuitBreaker | None = None,
         warm: WarmStart | None = None,
         generation_timeout: float | None = None,
+        volume: DataVolume | None = None,
     ) -> None:
         self.backend = backend
         self.index = index
@@ -107,6 +109,10 @@ class ImageCache:
         """Warm starts for near misses (None: off)."""
         self.generation_timeout = generation_timeout
         """Seconds a generation may take before the request gets 504 and the slot is freed."""
+        self.volume = volume or DataVolume([], 0)
+        """Free space on the data volume: below its floor nothing is written."""
+        metrics.volume_free_bytes.set_function(self.volume.free)
+        metrics.volume_low.set_function(lambda: int(self.volume.low))
         metrics.queued.set_function(lambda: self.gate.waiting)
         metrics.circuit_state.set_function(lambda: CIRCUIT_STATES[self.breaker.state])
         self.flights: SingleFlight[tuple[ServedImage, ...]] = SingleFlight()
@@ -191,8 +197,9 @@ class ImageCache:
 
     async def keep(self, entry: Entry, data: bytes, vector: Vector) -> None:
         """Store ``entry`` with its image ``data``: the image first, then the index point, so a
-        crash never leaves a point without its image. Raises ``StoreError`` or
-        ``IndexUnavailable``."""
+        crash never leaves a point without its image. Raises ``StoreError`` (``VolumeLow`` under
+        the data volume's floor) or ``IndexUnavailable``."""
+        self.volume.check("storing an entry")
         async with self.blob_locks.hold(entry.blob_id):
             started = time.perf_counter()
             await self.store.put(data, entry.media_type)
@@ -202,7 +209,10 @@ class ImageCache:
             self._stage("index_upsert", started)
 
     async def write_usage(self) -> None:
-        """Write the hits counted in memory to the index; kept for the next try on failure."""
+        """Write the hits counted in memory to the index; kept for the next try on failure,
+        and while the data volume is under its floor."""
+        if self.volume.low:
+            return
         usage = self.usage.take()
         if not usage:
             return
@@ -491,6 +501,9 @@ class ImageCache:
     ) -> tuple[str | None, Entry | None]:
         """Write the image, then its index point, so a crash never leaves a point without its
         image. A failure skips caching this image; the client still gets it."""
+        if self.volume.low:  # said once in the log and in the metrics, not per request
+            self.metrics.cache_errors.labels("volume", "write").inc()
+            return None, None
         if not vector:
             vector.append(await self.embed(query.canonical))
         entry = new_entry(
