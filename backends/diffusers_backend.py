@@ -356,7 +356,14 @@ class DiffusersBackend(ImageBackend):
         self._waiting.append(job)
         if self._draining is None or self._draining.done():
             self._draining = asyncio.create_task(self._drain())
-        return await asyncio.shield(job.done)
+        try:
+            return await asyncio.shield(job.done)
+        except asyncio.CancelledError:
+            job.abandoned = True  # a job nobody waits for is dropped, or its pipeline stopped
+            if job in self._waiting:
+                self._waiting.remove(job)
+                job.done.cancel()
+            raise
 
     async def _drain(self) -> None:
         """Run the waiting jobs, the first one together with every waiting job compatible with
@@ -370,7 +377,9 @@ class DiffusersBackend(ImageBackend):
                 results = await self._run(batch)
             except BaseException as error:
                 for job in batch:
-                    if not job.done.done():
+                    if job.abandoned:
+                        job.done.cancel()  # nobody is left to read the error
+                    elif not job.done.done():
                         job.done.set_exception(error)
                 if not isinstance(error, Exception):
                     raise
@@ -444,11 +453,15 @@ class DiffusersBackend(ImageBackend):
         deadline = None if self._timeout is None else time.monotonic() + self._timeout
         timed_out = False
 
+        abandoned = False
+
         def count(pipe: Any, _step: int, _timestep: Any, kwargs: dict[str, Any]) -> Any:
-            nonlocal steps, timed_out
+            nonlocal steps, timed_out, abandoned
             steps += 1
             if deadline is not None and time.monotonic() > deadline:
                 timed_out = True
+            abandoned = all(job.abandoned for job in batch)
+            if timed_out or abandoned:
                 pipe._interrupt = True  # diffusers' own flag: the remaining steps are skipped
             return kwargs
 
@@ -476,6 +489,13 @@ class DiffusersBackend(ImageBackend):
                     f"the diffusers pipeline {self._model_name!r} failed on {self._device}: "
                     f"{type(exc).__name__}: {exc}"
                 ) from exc
+        if abandoned and not timed_out:
+            log.info(
+                "stopped a generation after %d of %d steps: every request for it went away",
+                steps,
+                self._steps,
+            )
+            raise BackendFailed("every request for this generation went away")
         if timed_out:
             raise GenerationTimedOut(
                 f"the generation ran past {self._timeout:g} s (--generation-timeout) and was "
@@ -523,6 +543,8 @@ class _Job:
     height: int
     seed: int
     done: asyncio.Future[Generation]
+    abandoned: bool = False
+    """Its caller went away (its client disconnected, or its deadline passed)."""
 
 
 def _compatible(waiting: list[_Job], max_batch: int) -> list[_Job]:

@@ -11,6 +11,7 @@ by ``backends.http_errors``::
     ├── UnsupportedMediaType 415  an API write whose body is not ``application/json``
     ├── Overloaded       429  the generation queue is full (Retry-After)
     ├── RateLimited      429  the key's request rate limit is reached (Retry-After)
+    ├── ClientGone       499  the client left before its answer was ready (nobody reads it)
     ├── NotReady         503  the proxy is still starting, or failed to start
     ├── CircuitOpen      503  the backend is unreachable; generations fail fast (Retry-After)
     └── NotCached        504  ``only-if-cached`` and the cache cannot answer the whole request
@@ -28,6 +29,7 @@ from backends.http_errors import error_response
 
 __all__ = [
     "CircuitOpen",
+    "ClientGone",
     "Forbidden",
     "NotCached",
     "NotFound",
@@ -72,6 +74,13 @@ class NotFound(ProxyError):
 class UnsupportedMediaType(ProxyError):
     status_code = 415
     code = "unsupported_media_type"
+
+
+class ClientGone(ProxyError):
+    """The client disconnected before its answer was ready (nginx's 499; nobody reads it)."""
+
+    status_code = 499
+    code = "client_closed_request"
 
 
 class NotReady(ProxyError):

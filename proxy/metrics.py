@@ -212,6 +212,12 @@ class Metrics:
             "Backend generations running now.",
             registry=r,
         )
+        self.abandoned_requests = Counter(
+            "memoaized_abandoned_requests",
+            "Generation requests whose client disconnected before the answer; a generation no "
+            "other request waits for is cancelled with them.",
+            registry=r,
+        )
         self.volume_free_bytes = Gauge(
             "memoaized_data_volume_free_bytes",
             "Free bytes on the data volume (the fullest one holding the index and the images).",

@@ -9,6 +9,9 @@ whose upstream is an `httpx.MockTransport` that can be switched off and on.
 from __future__ import annotations
 
 import asyncio
+import json
+import re
+import socket
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -233,3 +236,32 @@ def test_a_generation_past_its_deadline_is_a_504_and_frees_its_slot(
         assert answer.status_code == 504, answer.text
         assert answer.json()["error"]["code"] == "generation_timeout"
     assert "stopped after 1 of 20 steps" in answer.json()["error"]["message"]
+
+
+def test_a_generation_every_client_left_is_stopped(
+    live_server: Callable[..., LiveServer], tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """Issue 15, finding 3: a client that asks for a long generation and hangs up left it
+    running, holding its slot. Now the pipeline stops at its next step."""
+    options = ("--sd-steps", "400", "--max-generations", "1")
+    server = live_server(*serve_tiny(tmp_path / "data", tiny_model_dir, *options))
+    body = json.dumps({"prompt": "a long night at sea", "size": "256x256"}).encode()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(
+            b"POST /v1/images/generations HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+        )
+        deadline = time.monotonic() + 30
+        while server.metric("memoaized_generations_in_flight") < 1:  # it has started
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    # The slot is free again, and the next miss is answered.
+    answer = httpx.post(
+        server.url + "/v1/images/generations",
+        json={"prompt": "a short day at sea", "size": "64x64", "response_format": "b64_json"},
+        timeout=120,
+    )
+    assert answer.status_code == 200
+    assert server.metric("memoaized_abandoned_requests_total") == 1
+    stopped = re.search(r"stopped a generation after (\d+) of 400 steps", server.log())
+    assert stopped is not None and int(stopped.group(1)) < 400

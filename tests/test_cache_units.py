@@ -203,3 +203,27 @@ async def test_a_cancelled_leader_does_not_cancel_the_shared_work() -> None:
     leader.cancel()
     assert await follower == ("stored", True)
     assert finished.is_set()
+
+
+async def test_work_no_caller_waits_for_any_more_is_cancelled() -> None:
+    """Issue 15, finding 3: when every client of a generation has gone, it stops."""
+    flights: SingleFlight[str] = SingleFlight()
+    started, cancelled = asyncio.Event(), asyncio.Event()
+
+    async def work() -> str:
+        started.set()
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+        return "never"
+
+    callers = [asyncio.create_task(flights.run("k", work)) for _ in range(2)]
+    await started.wait()
+    callers[0].cancel()
+    await asyncio.sleep(0.01)
+    assert not cancelled.is_set()  # one caller still waits
+    callers[1].cancel()
+    await asyncio.wait_for(cancelled.wait(), 5)
+    assert len(flights) == 0

@@ -3,11 +3,14 @@ live in ``proxy.cache``."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import dataclasses
 import hashlib
 import math
 import time
+from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -44,7 +47,7 @@ from proxy.api.ui import ui_router
 from proxy.cache.controls import CacheControls, CacheOptions
 from proxy.cache.results import CacheResult, ServedImage
 from proxy.cache.tenancy import Viewer
-from proxy.errors import Forbidden, NotReady, RateLimited, Unauthorized
+from proxy.errors import ClientGone, Forbidden, NotReady, RateLimited, Unauthorized
 from proxy.index.base import IndexUnavailable, Where
 from proxy.settings import PLACEHOLDER_NOTICE, Settings
 from proxy.store import BlobNotFound, StoreError
@@ -102,8 +105,9 @@ async def create_image(request: Request[Any, Any, Any]) -> Response[bytes]:
     )
     if services.settings.upstream_key_passthrough:
         generation = dataclasses.replace(generation, api_key=_upstream_key(request, services))
-    result = await cache.generate(
-        generation, controls, viewer, with_bytes=response_format == "b64_json"
+    result = await _unless_the_client_leaves(
+        request,
+        cache.generate(generation, controls, viewer, with_bytes=response_format == "b64_json"),
     )
     data = [
         _image_data(image, response_format, request, services, viewer) for image in result.images
@@ -175,6 +179,34 @@ def _image_data(
         assert image.data is not None
         url = f"data:{image.media_type};base64,{base64.b64encode(image.data).decode()}"
     return ImageData(url=url, revised_prompt=image.revised_prompt)
+
+
+async def _unless_the_client_leaves(
+    request: Request[Any, Any, Any], work: Coroutine[Any, Any, CacheResult]
+) -> CacheResult:
+    """``work``'s result, or ``ClientGone`` once the client has disconnected: ``work`` is then
+    cancelled, and with it a generation no one else waits for (see ``SingleFlight``)."""
+    task = asyncio.ensure_future(work)
+    watcher = asyncio.ensure_future(_disconnected(request))
+    try:
+        await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
+        if task.done():
+            return task.result()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+        services_of(request).metrics.abandoned_requests.inc()
+        raise ClientGone("The client closed the connection before the answer was ready.")
+    finally:
+        watcher.cancel()
+        if not task.done():  # this handler itself was cancelled
+            task.cancel()
+
+
+async def _disconnected(request: Request[Any, Any, Any]) -> None:
+    """Return when the client disconnects (the body has been read: what comes next is that)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
 
 
 def _cache_headers(result: CacheResult, savings: Savings) -> dict[str, str]:
