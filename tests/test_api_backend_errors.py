@@ -5,6 +5,8 @@ test_e2e_sd_server.py)."""
 
 from __future__ import annotations
 
+import base64
+import re
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -195,3 +197,26 @@ async def test_pass_through_sends_the_clients_own_key_upstream(
     )
     assert own.status_code == 200 and seen[-1] == CLIENT_UPSTREAM_KEY
     assert "proxy-key-0123" not in seen
+
+
+async def test_model_names_a_client_makes_up_are_one_metric_label(
+    make_client: Callable[..., Any],
+) -> None:
+    """Issue 15, finding 6: with an upstream that accepts any model, each client-chosen name
+    was a new series of ``memoaized_generation_duration_seconds``, and /metrics grew without
+    bound."""
+    png = b"\x89PNG\r\n\x1a\n" + b"0" * 64
+    data = [{"b64_json": base64.b64encode(png).decode()}]
+    client = await make_client(lambda r: httpx.Response(200, json={"created": 1, "data": data}))
+    for i in range(20):
+        answer = await client.post(
+            "/v1/images/generations",
+            json={"prompt": f"a cat number {i}", "model": f"made-up-model-{i:03d}-" + "x" * 200},
+        )
+        assert answer.status_code == 200, answer.text
+    await client.post("/v1/images/generations", json={"prompt": "a dog", "model": "dall-e-2"})
+    metrics = (await client.get("/metrics")).text
+    labels = set(
+        re.findall(r'memoaized_generation_duration_seconds_count\{[^}]*model="([^"]*)"', metrics)
+    )
+    assert labels == {"other", "dall-e-2"}
