@@ -2,8 +2,8 @@
 the backend being down, every answer a valid OpenAI body, memory bounded, single-flight holding,
 the backend killed and brought back, and the proxy killed with SIGKILL mid-write.
 
-Prompts are real: DiffusionDB prompts and COCO captions from ../shared/data. Every loop here is
-bounded in time and in count.
+Prompts are real: DiffusionDB prompts and COCO captions, a sample shipped in tests/data (see its
+README for sources and licences). Every loop here is bounded in time and in count.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from tests.conftest import LiveServer, serve_sd_upstream, serve_tiny
 
 pytestmark = pytest.mark.slow
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DATA = Path(__file__).resolve().parent / "data"
 
 
 @dataclass
