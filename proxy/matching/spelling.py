@@ -5,10 +5,10 @@
 - :class:`Speller` mends one prompt for the embedding model, against dictionaries alone: a word in
   none becomes the most common English word one edit away (SymSpell, with the word frequencies
   symspellpy ships: "wizzard" is "wizard"), and two words WordNet knows as one are joined ("rain
-  bow" is "rainbow"). A typo moves a short prompt's embedding far enough to fall below the
-  similarity threshold; mended, it is found, and the verifier still decides whether the picture
-  is the same. Only what is embedded changes: the canonical prompt, and so every exact hit, keeps
-  the words as they were typed.
+  bow" is "rainbow", where the frequency list has the joined word too). A typo moves a short
+  prompt's embedding far enough to fall below the similarity threshold; mended, it is found, and
+  the verifier still decides whether the picture is the same. Only what is embedded changes:
+  the canonical prompt, and so every exact hit, keeps the words as they were typed.
 """
 
 from __future__ import annotations
@@ -52,6 +52,8 @@ class Speller:
         ) as path:
             if not self.symspell.load_dictionary(path, term_index=0, count_index=1):
                 raise FileNotFoundError(f"symspellpy's word frequencies are missing: {path}")
+        self._common: dict[str, int] = self.symspell.words
+        """The frequency list's words (and counts)."""
         # Bounded: a long-running proxy remembers the words its prompts use, not every typo.
         self._word = functools.lru_cache(maxsize=16384)(self._mend_word)
         self._pair = functools.lru_cache(maxsize=16384)(self._join)
@@ -68,7 +70,10 @@ class Speller:
         return _PAIR.sub(lambda m: self._pair(m.group(1), m.group(2)), text)
 
     def _mend_word(self, word: str) -> str:
-        if len(word) < SHORTEST or word in self.known or self.lexicon.knows(word):
+        # The frequency list first: a dict look-up, where WordNet's would try every suffix rule.
+        if len(word) < SHORTEST or word in self._common or word in self.known:
+            return word
+        if self.lexicon.knows(word):
             return word
         suggestions = self.symspell.lookup(
             word, Verbosity.CLOSEST, max_edit_distance=1, transfer_casing=False
@@ -88,6 +93,7 @@ class Speller:
         if (
             first in _NOT_JOINED
             or second in FUNCTION_WORDS
+            or first + second not in self._common  # most pairs stop here, at a dict look-up
             or self.lexicon.knows(f"{first}_{second}")  # "hot dog" is a word as it is
             or not self.lexicon.knows(first + second)
         ):
