@@ -43,7 +43,7 @@ from proxy.settings import PLACEHOLDER_NOTICE, Settings
 from proxy.store import BlobStore, StoreError
 from proxy.volume import DataVolume
 
-__all__ = ["Services", "build_embedder", "create_app"]
+__all__ = ["Services", "build_embedder", "create_app", "ready_banner"]
 
 log = logging.getLogger("memoaized")
 
@@ -122,6 +122,26 @@ def build_embedder(settings: Settings) -> Embedder:
     return Embedder(settings.embedding_model, model_dir)
 
 
+def ready_banner(settings: Settings, backend: ImageBackend) -> str:
+    """Where to go once the proxy is ready: the API, the page, the data and the backend."""
+    if settings.public_url:
+        base = settings.public_url.rstrip("/")
+    else:
+        host = settings.host
+        if host in ("0.0.0.0", "::", ""):
+            host = "127.0.0.1"  # listening everywhere: this machine's own name works
+        base = f"http://{f'[{host}]' if ':' in host else host}:{settings.port}"
+    lines = [
+        "memoaized is ready.",
+        f"  API          {base}/v1",
+        f'  with the SDK OpenAI(base_url="{base}/v1", api_key=...)  (nothing else changes)',
+        f"  page         {base}{settings.ui_path}" if settings.ui else "  page         off (--ui)",
+        f"  data         {settings.data_dir}",
+        f"  backend      {backend.describe()}",
+    ]
+    return "\n".join(lines)
+
+
 async def _warm_up(services: Services) -> None:
     """Load the embedding model and start the backend; then the proxy is ready."""
     settings = services.settings
@@ -181,6 +201,7 @@ async def _warm_up(services: Services) -> None:
         if settings.judge_url
         else "none",
     )
+    log.info("%s", ready_banner(settings, services.backend))
     if services.backend.placeholder:
         log.warning(PLACEHOLDER_NOTICE)
 

@@ -319,7 +319,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_QUIET = {"TRANSFORMERS_VERBOSITY": "error", "DIFFUSERS_VERBOSITY": "error"}
+"""Third-party notices a user cannot act on ("requires torchvision ... falling back"): errors
+only, unless the environment asks for more."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    for name, value in _QUIET.items():
+        os.environ.setdefault(name, value)
     args = build_parser().parse_args(argv)
     try:
         result: int = args.run(args)

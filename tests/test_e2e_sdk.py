@@ -286,3 +286,17 @@ def test_log_level_debug_reaches_the_proxys_loggers(
     assert re.search(
         r"DEBUG proxy\.cache\.service: candidate \S+ rejected by the verifier", server.log()
     )
+
+
+def test_the_ready_block_says_where_to_go_and_third_party_notices_stay_quiet(
+    proxy: LiveServer,
+) -> None:
+    """Issue 16, item 2: once ready, one block names the API, the SDK change, the page, the
+    data directory and the backend; transformers' "requires torchvision" notices are gone."""
+    log = proxy.log()
+    assert "memoaized is ready." in log
+    assert f"API          {proxy.url}/v1" in log
+    assert f'OpenAI(base_url="{proxy.url}/v1"' in log
+    assert f"page         {proxy.url}/" in log
+    assert "data         " in log and "backend      diffusers" in log
+    assert "requires torchvision" not in log
