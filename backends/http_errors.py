@@ -81,7 +81,7 @@ def _http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Resp
 
 
 def _invalid_request(_: Request[Any, Any, Any], exc: InvalidRequest) -> Response[bytes]:
-    return error_response(400, exc.message, param=exc.param, code=exc.code)
+    return error_response(exc.status_code, exc.message, param=exc.param, code=exc.code)
 
 
 def _backend_error(_: Request[Any, Any, Any], exc: BackendError) -> Response[bytes]:

@@ -75,13 +75,22 @@ class ErrorBody(msgspec.Struct):
 
 
 class InvalidRequest(Exception):
-    """A request OpenAI would refuse with a 400; carries the offending parameter."""
+    """A request OpenAI would refuse with a 400 (a 404 for a model it does not have, as its API
+    answers and its SDKs raise ``NotFoundError``); carries the offending parameter."""
 
-    def __init__(self, message: str, *, param: str | None = None, code: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        param: str | None = None,
+        code: str | None = None,
+        status_code: int = 400,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.param = param
         self.code = code or "invalid_value"
+        self.status_code = status_code
 
 
 _FIELD_PATH = re.compile(r"at `\$\.([A-Za-z_][A-Za-z0-9_]*)")

@@ -47,6 +47,7 @@ from backends.images_api import (
     ImagesResponse,
     InvalidRequest,
     decode_error,
+    shown,
     to_generation_request,
 )
 
@@ -227,10 +228,11 @@ async def create_images(
         raise decode_error(exc) from None
     if body.model is not None and body.model != backend.default_model:
         raise InvalidRequest(
-            f"The model '{body.model}' does not exist or you do not have access to it. "
+            f"The model '{shown(body.model)}' does not exist or you do not have access to it. "
             f"This server serves '{backend.default_model}'.",
             param="model",
             code="model_not_found",
+            status_code=404,
         )
     generation_request, response_format = to_generation_request(
         body, default_model=backend.default_model, default_size=backend.default_size

@@ -184,11 +184,11 @@ CASES: list[tuple[str, Any, dict[str, str], int, str | None, str | None]] = [
         "cache.mode",
         "invalid_value",
     ),
-    (
+    (  # 404, as OpenAI answers and its SDKs raise NotFoundError (issue 16)
         "model not served",
         {"prompt": "a cat", "model": "some-other-model"},
         {},
-        400,
+        404,
         "model",
         "model_not_found",
     ),

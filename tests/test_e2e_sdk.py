@@ -113,6 +113,13 @@ def test_other_size_or_other_prompt_misses(proxy: LiveServer, client: OpenAI) ->
     assert unrelated != small
 
 
+def test_a_model_the_proxy_does_not_serve_is_the_sdks_not_found_error(client: OpenAI) -> None:
+    """As OpenAI's API answers: 404 ``model_not_found`` (issue 16, item 7)."""
+    with pytest.raises(openai.NotFoundError) as raised:
+        client.images.generate(prompt="a cat", model="no-such-model", size="256x256")
+    assert raised.value.code == "model_not_found"
+
+
 def test_only_if_cached_miss_is_504_and_the_sdk_raises(proxy: LiveServer, client: OpenAI) -> None:
     generations = proxy.metric("memoaized_generation_duration_seconds_count")
     with pytest.raises(openai.APIStatusError) as raised:

@@ -98,7 +98,6 @@ async def test_seed_makes_the_response_repeatable(client: AsyncTestClient[Any]) 
         ({"prompt": "x", "output_compression": 101}, "output_compression", "invalid_value"),
         ({"prompt": "x", "seed": "lucky"}, "seed", "invalid_type"),
         ({"prompt": "x", "response_format": "url"}, "response_format", "unsupported_value"),
-        ({"prompt": "x", "model": "dall-e-3"}, "model", "model_not_found"),
         ({"prompt": "x", "strength": 0.5}, "strength", "invalid_value"),
         ({"prompt": "x", "init_image": "not base64!"}, "init_image", "invalid_value"),
         ({"prompt": "x", "init_image": "aGVsbG8="}, "init_image", "invalid_value"),
@@ -110,6 +109,12 @@ async def test_bad_requests_get_openai_shaped_400s(
     response = await client.post(GENERATIONS, json=body)
     assert response.status_code == 400, response.text
     _assert_openai_error(response.json(), param=param, code=code)
+
+
+async def test_a_model_it_does_not_serve_is_a_404(client: AsyncTestClient[Any]) -> None:
+    response = await client.post(GENERATIONS, json={"prompt": "x", "model": "dall-e-3"})
+    assert response.status_code == 404, response.text
+    _assert_openai_error(response.json(), param="model", code="model_not_found")
 
 
 async def test_body_that_is_not_json_is_a_400(client: AsyncTestClient[Any]) -> None:

@@ -97,6 +97,7 @@ async def create_image(request: Request[Any, Any, Any]) -> Response[bytes]:
             f"This proxy serves: {', '.join(served_models)}.",
             param="model",
             code="model_not_found",
+            status_code=404,
         )
     controls = CacheControls.parse(
         request.headers.get("cache-control"),
