@@ -259,8 +259,9 @@ def _upstream_error(
     """The client-facing error for an upstream's error answer. Only a 4xx that the upstream
     explains in OpenAI's error shape is the client's to fix and passes through; anything else
     (a refused proxy key, a 404 from a wrong URL, an HTML error page, a 5xx) is the backend
-    failing: 502. A refused key the client passed through is the client's: 401, without the
-    upstream's message (which may quote part of the key). What is passed on is rebuilt: the
+    failing: 502. A 404 ``model_not_found`` names the client's model and passes through. A
+    refused key the client passed through is the client's: 401, without the upstream's message
+    (which may quote part of the key). What is passed on is rebuilt: the
     message bounded with every form of the keys masked (``mask``), ``type``, ``param`` and
     ``code`` only when they are short identifiers, ``Retry-After`` only as a number."""
     wait = retry_after(response.headers.get("retry-after"))
@@ -288,7 +289,7 @@ def _upstream_error(
     message = bounded_text(detail.message, mask)
     if status >= 500:
         return BackendFailed(f"the upstream failed ({status}): {message}", retry_after=wait)
-    if status == 404:
+    if status == 404 and detail.code != "model_not_found":  # the client's: a model it named
         return BackendFailed(
             f"the upstream has no images API at the configured URL ({status}: "
             f"{message}); check MEMOAIZED_UPSTREAM_URL"

@@ -47,10 +47,11 @@ def test_proxy_in_front_of_sd_server(
         assert raw.headers["x-cache"] == "HIT"
         assert base64.b64decode(raw.parse().data[0].b64_json or "") == first  # type: ignore[index]
 
-        # A parameter the upstream refuses comes back as the upstream's own OpenAI error.
-        with pytest.raises(openai.BadRequestError) as raised:
+        # A model the upstream does not have comes back as the upstream's own OpenAI error.
+        with pytest.raises(openai.NotFoundError) as raised:
             client.images.generate(prompt="a kettle", model="not-served-here", size="256x256")
         assert raised.value.body["param"] == "model"  # type: ignore[index]
+        assert raised.value.code == "model_not_found"
 
     sd.stop()
     with OpenAI(base_url=proxy.url + "/v1", api_key="client-key", max_retries=0) as client:
