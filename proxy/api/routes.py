@@ -206,8 +206,9 @@ async def _unless_the_client_leaves(
 
 async def _disconnected(request: Request[Any, Any, Any]) -> None:
     """Return when the client disconnects (the body has been read: what comes next is that)."""
-    while (await request.receive())["type"] != "http.disconnect":
-        pass
+    message = await request.receive()
+    while message["type"] != "http.disconnect":
+        message = await request.receive()
 
 
 def _cache_headers(result: CacheResult, savings: Savings) -> dict[str, str]:

@@ -19,6 +19,13 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+from proxy.matching.features import (
+    camera,
+    foreign_script,
+    palette,
+    rendered_text,
+    without_rendered_text,
+)
 from proxy.matching.lexicon import Pos, WordNet
 from proxy.matching.normalise import normalise_tokens, normalise_words, respell, strip_filler
 from proxy.matching.words import (
@@ -70,12 +77,6 @@ _ROLE_MARKERS = frozenset(
 )
 _COORDINATORS = frozenset({"and", "or", "&", ",", "as well as", "plus"})
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[a-z]+(?:-[a-z]+)*(?:'[a-z]+)?|[,&;:.]")
-_QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”|(?<![a-zA-Z])'([^']+)'(?![a-zA-Z])")
-_SAYS = re.compile(
-    r"\b(?:(?:that|which)\s+(?:reads|read)|(?:that|which)?\s*(?:says|saying|spells|spelling|"
-    r"with the words?|with the text|with text|written|labeled|labelled))\s+([^,.;:]+)",
-    re.IGNORECASE,
-)
 
 
 Thing = tuple[str, str, int]
@@ -192,10 +193,10 @@ class Reader:
         self.read = functools.lru_cache(maxsize=memory)(self._read)
 
     def _read(self, prompt: str) -> Reading:
-        reading = Reading(texts=_rendered_text(prompt))
-        plain = _without_rendered_text(prompt)
-        reading.palette = _palette(plain.lower())
-        reading.camera = _camera(plain.lower())
+        reading = Reading(texts=rendered_text(prompt))
+        plain = without_rendered_text(prompt)
+        reading.palette = palette(plain.lower())
+        reading.camera = camera(plain.lower())
         reading.emoji = tuple(c for c in plain if unicodedata.category(c) == "So")
         words = normalise_words(respell(list(_tokens(strip_filler(plain.lower())))))
         tokens = normalise_tokens(self._join_compounds(words))
@@ -205,7 +206,7 @@ class Reader:
         reading.tokens = frozenset(tokens)
         reading.unknown = frozenset(t for t in tokens if self._unknown(t))
         content = [t for t in tokens if t[0].isalpha() and t not in FUNCTION_WORDS]
-        reading.unreadable = _foreign_script(plain) or (
+        reading.unreadable = foreign_script(plain) or (
             self.wordnet is not None
             and len(reading.unknown) >= 2
             and 2 * sum(t in reading.unknown for t in content) > len(content)
@@ -562,56 +563,3 @@ def _spatial_classes(tokens: list[str]) -> tuple[list[str], set[str]]:
     classes.discard("in")
     classes.discard("on")
     return kept, classes
-
-
-_MONOCHROME = re.compile(
-    r"\bblack\s*(?:and|&|-|/|n)\s*white\b|\bb\s*&\s*w\b|\bb/w\b|monochrom|gr[ae]y\s*scale|"
-    r"\bsepia\b|\bduotone\b"
-)
-_IN_COLOUR = re.compile(r"\b(?:full[\s-]*)?colou?r(?:ed|ful)?\b(?!\s+of)|\btechnicolou?r\b")
-
-
-_CAMERA = {
-    "above": r"aerial|birds?'?s?[\s-]*eye|from\s+above|top[\s-]*down|overhead\s+(?:view|shot)|"
-    r"drone\s+(?:view|shot|photo)|high[\s-]*angle",
-    "below": r"worms?'?s?[\s-]*eye|low[\s-]*angle|from\s+below|from\s+(?:the\s+)?ground",
-    "level": r"eye[\s-]*level",
-    "close": r"close[\s-]*up|macro\s+(?:shot|photo|lens)|extreme\s+close",
-    "wide": r"wide[\s-]*(?:shot|angle|view)|long\s+shot|establishing\s+shot",
-}
-_CAMERA_PATTERNS = {name: re.compile(rf"(?<![\w-])(?:{rx})") for name, rx in _CAMERA.items()}
-
-
-def _camera(text: str) -> frozenset[str]:
-    """Where the camera stands: above, below, at eye level, close, or wide."""
-    return frozenset(name for name, pattern in _CAMERA_PATTERNS.items() if pattern.search(text))
-
-
-def _palette(text: str) -> str | None:
-    if _MONOCHROME.search(text):
-        return "monochrome"
-    return "colour" if _IN_COLOUR.search(text) else None
-
-
-def _foreign_script(text: str) -> bool:
-    """Whether ``text`` has letters of a script other than Latin (Cyrillic, CJK, Arabic, ...)."""
-    return any(
-        c.isalpha() and not c.isascii() and not unicodedata.name(c, "").startswith("LATIN")
-        for c in text
-    )
-
-
-def _rendered_text(prompt: str) -> frozenset[str]:
-    """Text the image must show: quoted, or after "that says", "with the words", ..."""
-    found = {next(g for g in match.groups() if g).strip() for match in _QUOTED.finditer(prompt)}
-    unquoted = _without_quotes(prompt)
-    found |= {match.group(1).strip().lower() for match in _SAYS.finditer(unquoted)}
-    return frozenset(text for text in found if text)
-
-
-def _without_quotes(prompt: str) -> str:
-    return _QUOTED.sub(" ", prompt)
-
-
-def _without_rendered_text(prompt: str) -> str:
-    return _SAYS.sub(" ", _without_quotes(prompt))

@@ -1,0 +1,71 @@
+"""What a prompt says as a whole, read by pattern rather than word by word: the text the image
+must render, its palette, where the camera stands, and whether it is written in another script.
+:mod:`proxy.matching.reading` folds these into a prompt's reading."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["camera", "foreign_script", "palette", "rendered_text", "without_rendered_text"]
+
+_QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”|(?<![a-zA-Z])'([^']+)'(?![a-zA-Z])")
+_SAYS = re.compile(
+    r"\b(?:(?:that|which)\s+(?:reads|read)|(?:that|which)?\s*(?:says|saying|spells|spelling|"
+    r"with the words?|with the text|with text|written|labeled|labelled))\s+([^,.;:]+)",
+    re.IGNORECASE,
+)
+
+_MONOCHROME = re.compile(
+    r"\bblack\s*(?:and|&|-|/|n)\s*white\b|\bb\s*&\s*w\b|\bb/w\b|monochrom|gr[ae]y\s*scale|"
+    r"\bsepia\b|\bduotone\b"
+)
+_IN_COLOUR = re.compile(r"\b(?:full[\s-]*)?colou?r(?:ed|ful)?\b(?!\s+of)|\btechnicolou?r\b")
+
+
+_CAMERA = {
+    "above": r"aerial|birds?'?s?[\s-]*eye|from\s+above|top[\s-]*down|overhead\s+(?:view|shot)|"
+    r"drone\s+(?:view|shot|photo)|high[\s-]*angle",
+    "below": r"worms?'?s?[\s-]*eye|low[\s-]*angle|from\s+below|from\s+(?:the\s+)?ground",
+    "level": r"eye[\s-]*level",
+    "close": r"close[\s-]*up|macro\s+(?:shot|photo|lens)|extreme\s+close",
+    "wide": r"wide[\s-]*(?:shot|angle|view)|long\s+shot|establishing\s+shot",
+}
+_CAMERA_PATTERNS = {name: re.compile(rf"(?<![\w-])(?:{rx})") for name, rx in _CAMERA.items()}
+
+
+def camera(text: str) -> frozenset[str]:
+    """Where the camera stands: above, below, at eye level, close, or wide."""
+    return frozenset(name for name, pattern in _CAMERA_PATTERNS.items() if pattern.search(text))
+
+
+def palette(text: str) -> str | None:
+    """ "monochrome" for a black-and-white, grayscale or sepia picture, "colour" for one asked
+    for in colour, else None."""
+    if _MONOCHROME.search(text):
+        return "monochrome"
+    return "colour" if _IN_COLOUR.search(text) else None
+
+
+def foreign_script(text: str) -> bool:
+    """Whether ``text`` has letters of a script other than Latin (Cyrillic, CJK, Arabic, ...)."""
+    return any(
+        c.isalpha() and not c.isascii() and not unicodedata.name(c, "").startswith("LATIN")
+        for c in text
+    )
+
+
+def rendered_text(prompt: str) -> frozenset[str]:
+    """Text the image must show: quoted, or after "that says", "with the words", ..."""
+    found = {next(g for g in match.groups() if g).strip() for match in _QUOTED.finditer(prompt)}
+    unquoted = _without_quotes(prompt)
+    found |= {match.group(1).strip().lower() for match in _SAYS.finditer(unquoted)}
+    return frozenset(text for text in found if text)
+
+
+def _without_quotes(prompt: str) -> str:
+    return _QUOTED.sub(" ", prompt)
+
+
+def without_rendered_text(prompt: str) -> str:
+    return _SAYS.sub(" ", _without_quotes(prompt))
