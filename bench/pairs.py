@@ -18,7 +18,8 @@ for ``text_a`` may be served for ``text_b``:
 
 Every pair goes to one of two files by a hash of its id: ``tune.tsv`` (pairs the verifier's word
 lists and rules were tuned on) and ``holdout.tsv`` (pairs never looked at while tuning, which the
-README's figures come from). The split is fixed: the same data always gives the same files.
+figures in docs/matching.md come from). The split is fixed: the same data always gives the same
+files.
 
 Run: ``.venv/bin/python bench/pairs.py [--data-dir ../shared/data] [--out bench/pairs]``
 """

@@ -4,7 +4,7 @@
    verifier was never tuned on, through ``proxy.evaluate`` (the same embedding, index lookup and
    ``MatchPolicy.decide`` as ``memoaized eval`` and the proxy). Prints the team's written pairs per
    kind at the default settings (recall on harmless re-asks, false hits on minimal edits), then
-   the README's table of the shared data: false-hit
+   the table of the shared data in docs/matching.md: false-hit
    rate per SugarCrepe kind and on SICK contradictions, recall on STS-B caption pairs scored
    >= 4.5 and on Crisscrossed Captions pairs scored >= 4.0, at three thresholds, verifier on
    and off.

@@ -21,6 +21,8 @@ from prometheus_client import CollectorRegistry
 
 from backends.base import ImageBackend
 from backends.http_errors import openai_exception_handlers
+from backends.images_api import InvalidRequest
+from backends.model_names import ModelNames
 from backends.registry import default_registry
 from proxy.accounting import Accountant, CostModel
 from proxy.api.cache_routes import BODIES
@@ -56,6 +58,8 @@ class Services:
     metrics: Metrics
     accountant: Accountant
     keys: KeyRing
+    names: ModelNames
+    """The model names clients may ask for, aliases included."""
     signer: UrlSigner
     limiter: RateLimiter
     backend: ImageBackend
@@ -122,7 +126,7 @@ def build_embedder(settings: Settings) -> Embedder:
     return Embedder(settings.embedding_model, model_dir)
 
 
-def ready_banner(settings: Settings, backend: ImageBackend) -> str:
+def ready_banner(settings: Settings, backend: ImageBackend, names: ModelNames) -> str:
     """Where to go once the proxy is ready: the API, the page, the data and the backend."""
     if settings.public_url:
         base = settings.public_url.rstrip("/")
@@ -138,6 +142,7 @@ def ready_banner(settings: Settings, backend: ImageBackend) -> str:
         f"  page         {base}{settings.ui_path}" if settings.ui else "  page         off (--ui)",
         f"  data         {settings.data_dir}",
         f"  backend      {backend.describe()}",
+        f"  models       {names.describe(backend.default_model)}",
     ]
     return "\n".join(lines)
 
@@ -201,7 +206,7 @@ async def _warm_up(services: Services) -> None:
         if settings.judge_url
         else "none",
     )
-    log.info("%s", ready_banner(settings, services.backend))
+    log.info("%s", ready_banner(settings, services.backend, services.names))
     if services.backend.placeholder:
         log.warning(PLACEHOLDER_NOTICE)
 
@@ -305,8 +310,15 @@ def create_app(
         prices=settings.price_map,
         price_per_image=settings.price_per_image,
     )
+    names = ModelNames.of(backend.served_models(), backend.default_model, settings.model_alias_map)
+    if settings.default_model:
+        try:
+            names.resolve(settings.default_model)
+        except InvalidRequest as error:
+            raise ValueError(f"default_model: {error}") from None
     services = Services(
         settings=settings,
+        names=names,
         metrics=metrics,
         accountant=Accountant(metrics, costs),
         keys=KeyRing.from_settings(settings.api_keys, settings.keys_file, settings.admin_keys),

@@ -64,7 +64,7 @@ def _add_settings_options(
             continue
         default = defaults.get(f.name)
         if default is None:
-            default = f.default if f.default is not MISSING else "(see the README)"
+            default = f.default if f.default is not MISSING else "(see docs/configuration.md)"
         flag = "--" + f.name.replace("_", "-")
         parser.add_argument(
             flag,

@@ -2,7 +2,7 @@
 
 Each field is a command-line option of ``memoaized serve`` (``--field-name``) and an environment
 variable (``MEMOAIZED_FIELD_NAME``); the option wins over the variable, the variable over the
-default. The README's configuration table lists the same fields.
+default. docs/configuration.md lists the same fields, generated from these.
 """
 
 from __future__ import annotations
@@ -32,13 +32,13 @@ ENV_PREFIX = "MEMOAIZED_"
 DEFAULT_THRESHOLD = 0.80
 """Chosen with the verifier on, from held-out labelled pairs (bench/verification.py): with the
 verifier, false hits hardly move between 0.75 and 0.85 and recall is highest at the bottom. See
-the README, "Trustworthy hits"."""
+docs/matching.md."""
 
 API_PATHS = ("/v1", "/docs", "/metrics", "/healthz", "/readyz")
 """Where the proxy's own routes live: the browser page (``ui_path``) may not be put there."""
 
 DEFAULT_JUDGE_ZONE = (0.70, 0.85)
-"""Gray zone of the optional judge (see the README)."""
+"""Gray zone of the optional judge (see docs/matching.md)."""
 
 DEFAULT_ENERGY_WH_PER_IMAGE = 2.9
 """Luccioni et al. 2023, "Power Hungry Processing" (arXiv 2311.16863): about 2.9 kWh per 1,000
@@ -151,6 +151,15 @@ class Settings:
         "openai backend, as OpenAI's API does).",
         default="",
     )
+    model_aliases: str = _opt(
+        "More names for a served model, as comma-separated alias=model pairs (for example "
+        "`dall-e-3=sdxl-turbo,gpt-image-1=sdxl-turbo`). A request naming an alias is checked by "
+        "the alias's own rules (OpenAI's sizes, n, quality, style and response_format default "
+        "for OpenAI's names), made by the model, and cached with it. With a local backend "
+        "OpenAI's names are aliases of the local model unless named here; the openai backend "
+        "passes names through unless named here.",
+        default="",
+    )
     qdrant_url: str = _opt(
         "Qdrant server URL for a shared index. Empty: the embedded Qdrant Edge index in the "
         "data directory.",
@@ -191,7 +200,7 @@ class Settings:
     verify: bool = _opt(
         "Verify every semantic candidate word by word before serving it (counts, negation, "
         "roles, objects, colours, style, setting, text, spatial relations). Off: similarity "
-        "alone decides, which serves many wrong images (see the README).",
+        "alone decides, which serves many wrong images (see docs/matching.md).",
         default=True,
     )
     wordnet_dir: Path = _opt(
@@ -249,7 +258,7 @@ class Settings:
     prices: str = _opt(
         "Price of one image per model in US dollars, as comma-separated model=price pairs; "
         "what a miss spends and a hit saves. Defaults: OpenAI's list prices for a standard "
-        "1024x1024 image (see the README).",
+        "1024x1024 image (see docs/metrics.md).",
         default=DEFAULT_PRICES,
     )
     price_per_image: float = _opt(
@@ -424,6 +433,7 @@ class Settings:
         # Fail at start-up, not at the first request that needs the figure.
         _numbers("model_energy_wh", self.model_energy_wh)
         _numbers("prices", self.prices)
+        _aliases(self.model_aliases)
         if self.candidates < 1:
             raise ValueError(f"candidates must be at least 1, not {self.candidates}")
         if self.sd_profile and self.sd_profile not in PROFILES:
@@ -527,6 +537,10 @@ class Settings:
     def price_map(self) -> dict[str, float]:
         return _numbers("prices", self.prices)
 
+    @property
+    def model_alias_map(self) -> dict[str, str]:
+        return _aliases(self.model_aliases)
+
 
 def _check_ui_path(path: str) -> None:
     """The browser page's path must be a plain path that leaves every API route alone."""
@@ -554,6 +568,27 @@ def _numbers(name: str, text: str) -> dict[str, float]:
         if numbers[key] < 0:
             raise ValueError(f"{name}: {key}={value} is negative")
     return numbers
+
+
+def _aliases(text: str) -> dict[str, str]:
+    """``alias=model,alias=model`` as a dict, refusing anything else: a mistyped alias would
+    otherwise only show as a 404 at the first request that uses it."""
+    aliases: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        alias, _, model = (side.strip() for side in item.partition("="))
+        if not alias or not model:
+            raise ValueError(f"model_aliases: {item!r} is not alias=model")
+        if alias == model:
+            raise ValueError(f"model_aliases: {alias!r} names itself")
+        if alias in aliases:
+            raise ValueError(f"model_aliases: {alias!r} is named twice")
+        aliases[alias] = model
+    for alias, model in aliases.items():
+        if model in aliases:
+            raise ValueError(
+                f"model_aliases: {alias!r} names {model!r}, itself an alias; name a served model"
+            )
+    return aliases
 
 
 def parse_bool(raw: str) -> bool:

@@ -120,6 +120,41 @@ def test_a_model_the_proxy_does_not_serve_is_the_sdks_not_found_error(client: Op
     assert raised.value.code == "model_not_found"
 
 
+def test_openais_model_names_work_with_their_own_rules_on_the_local_model(
+    proxy: LiveServer, client: OpenAI
+) -> None:
+    """An application written for OpenAI changes only base_url (issue 16, item 1): its model
+    names are aliases of the local model, each checked by OpenAI's rules for that name, and a
+    header names the model that really made the image."""
+    raw = client.images.with_raw_response.generate(
+        model="dall-e-2", prompt="a paper boat on a quiet pond", size="256x256"
+    )
+    assert raw.headers["x-cache"] == "MISS" and raw.headers["x-memoaized-model"] == "tiny-sd"
+    made = raw.parse().data
+    assert made and made[0].url and not made[0].b64_json  # dall-e-2 answers with URLs by default
+    image = httpx.get(made[0].url, timeout=10)
+    assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
+
+    again, headers, _ = _generate(client, "A paper boat on a quiet pond.", model="dall-e-2")
+    assert headers["x-cache"] == "HIT" and again == image.content
+    assert headers["x-memoaized-model"] == "tiny-sd"
+
+    gpt = client.images.generate(model="gpt-image-1", prompt="a paper boat on a quiet pond")
+    assert gpt.data and gpt.data[0].b64_json  # gpt-image-1 answers inline, at size auto
+
+    with pytest.raises(openai.BadRequestError) as raised:  # dall-e-3's sizes, not the local ones
+        client.images.generate(model="dall-e-3", prompt="a paper boat", size="256x256")
+    assert raised.value.body["param"] == "size"  # type: ignore[index]
+    assert "1024x1024" in raised.value.message
+    with pytest.raises(openai.BadRequestError, match="supports only n=1"):
+        client.images.generate(model="dall-e-3", prompt="a paper boat", n=2)
+
+    models = {model.id: model for model in client.models.list()}
+    assert {"tiny-sd", "dall-e-2", "dall-e-3", "gpt-image-1"} <= set(models)
+    assert models["dall-e-3"].memoaized["alias_of"] == "tiny-sd"  # type: ignore[attr-defined]
+    assert "alias_of" not in models["tiny-sd"].memoaized  # type: ignore[attr-defined]
+
+
 def test_only_if_cached_miss_is_504_and_the_sdk_raises(proxy: LiveServer, client: OpenAI) -> None:
     generations = proxy.metric("memoaized_generation_duration_seconds_count")
     with pytest.raises(openai.APIStatusError) as raised:

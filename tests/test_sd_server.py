@@ -112,9 +112,26 @@ async def test_bad_requests_get_openai_shaped_400s(
 
 
 async def test_a_model_it_does_not_serve_is_a_404(client: AsyncTestClient[Any]) -> None:
-    response = await client.post(GENERATIONS, json={"prompt": "x", "model": "dall-e-3"})
+    response = await client.post(GENERATIONS, json={"prompt": "x", "model": "sdxl-turbo"})
     assert response.status_code == 404, response.text
     _assert_openai_error(response.json(), param="model", code="model_not_found")
+    assert "This server serves: tiny-sd, dall-e-2" in response.json()["error"]["message"]
+
+
+async def test_openais_names_are_aliases_of_its_model(client: AsyncTestClient[Any]) -> None:
+    """A proxy in front passes OpenAI's names through; sd-server makes them with its model,
+    checked by the rules of the name asked for."""
+    response = await client.post(
+        GENERATIONS, json={"prompt": "a kite", "model": "gpt-image-1", "size": "1024x1024"}
+    )
+    assert response.status_code == 200, response.text
+    assert _image(response.json()["data"][0]["b64_json"]).size == (1024, 1024)
+    response = await client.post(
+        GENERATIONS, json={"prompt": "a kite", "model": "dall-e-3", "size": "128x128"}
+    )
+    _assert_openai_error(response.json(), param="size", code="invalid_value")
+    listed = (await client.get("/v1/models")).json()["data"]
+    assert [model["id"] for model in listed][:2] == ["tiny-sd", "dall-e-2"]
 
 
 async def test_body_that_is_not_json_is_a_400(client: AsyncTestClient[Any]) -> None:
@@ -148,7 +165,7 @@ async def test_models_lists_the_served_model(client: AsyncTestClient[Any]) -> No
     assert response.status_code == 200
     body = response.json()
     assert body["object"] == "list"
-    assert [model["id"] for model in body["data"]] == ["tiny-sd"]
+    assert body["data"][0]["id"] == "tiny-sd"  # then the aliases
     assert body["data"][0]["object"] == "model"
     assert isinstance(body["data"][0]["created"], int)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import math
 import time
 import uuid
@@ -258,6 +259,10 @@ async def add_entry(request: Request[Any, Any, Any]) -> Response[bytes]:
         ),
         default_model=services.default_model,
         default_size=services.backend.default_size,
+    )
+    # Stored where a request naming the same model, or an alias of it, looks.
+    generation = dataclasses.replace(
+        generation, model=services.names.aliases.get(generation.model, generation.model)
     )
     if not valid_tenant(body.tenant):
         raise InvalidRequest(

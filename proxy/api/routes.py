@@ -24,10 +24,8 @@ from backends.images_api import (
     ImageData,
     ImagesRequest,
     ImagesResponse,
-    InvalidRequest,
     check_cost,
     decode_error,
-    shown,
     to_generation_request,
 )
 from proxy.accounting import Savings
@@ -87,18 +85,10 @@ async def create_image(request: Request[Any, Any, Any]) -> Response[bytes]:
         default_model=services.default_model,
         default_size=backend.default_size,
     )
+    # Checked by the rules of the name asked for; made, cached and priced as the model it means.
+    generation = dataclasses.replace(generation, model=services.names.resolve(generation.model))
     if backend.generates_here:
         check_cost(generation, services.settings.max_request_pixels)
-    served_models = backend.served_models()
-    if served_models is not None and generation.model not in served_models:
-        raise InvalidRequest(
-            f"The model '{shown(generation.model)}' does not exist or you do not have access "
-            "to it. "
-            f"This proxy serves: {', '.join(served_models)}.",
-            param="model",
-            code="model_not_found",
-            status_code=404,
-        )
     controls = CacheControls.parse(
         request.headers.get("cache-control"),
         body.cache,
@@ -124,6 +114,7 @@ async def create_image(request: Request[Any, Any, Any]) -> Response[bytes]:
     elapsed = time.perf_counter() - started
     savings = services.accountant.record(result, generation.model, elapsed)
     headers = _cache_headers(result, savings)
+    headers["X-Memoaized-Model"] = generation.model
     # Server-Timing lets a client (and bench/latency.py) tell backend time from proxy time.
     headers["Server-Timing"] = (
         f"generate;dur={result.generation_seconds * 1000:.1f}, total;dur={elapsed * 1000:.1f}"
@@ -304,7 +295,6 @@ async def list_models(request: Request[Any, Any, Any]) -> Response[bytes]:
     services = services_of(request)
     authorize(request, services)
     backend = services.backend
-    names = list(backend.served_models() or [services.default_model])
     note: dict[str, Any] = {
         "backend": backend.name,
         "placeholder": backend.placeholder,
@@ -314,6 +304,7 @@ async def list_models(request: Request[Any, Any, Any]) -> Response[bytes]:
     }
     if backend.placeholder:
         note["notice"] = PLACEHOLDER_NOTICE
+    aliases = services.names.aliases
     body = {
         "object": "list",
         "data": [
@@ -322,9 +313,10 @@ async def list_models(request: Request[Any, Any, Any]) -> Response[bytes]:
                 "object": "model",
                 "created": 0,
                 "owned_by": "memoaized",
-                "memoaized": note,
+                # An alias says which model really makes its images.
+                "memoaized": note | {"alias_of": aliases[name]} if name in aliases else note,
             }
-            for name in names
+            for name in services.names.listing(services.default_model)
         ],
     }
     return Response(msgspec.json.encode(body), media_type=MediaType.JSON)

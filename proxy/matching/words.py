@@ -1,7 +1,7 @@
 """The verifier's word lists: small, closed classes of English that WordNet does not mark.
 
-Tuned on the ``tune`` half of the labelled pairs (bench/pairs.py) only; the figures in the README
-come from the other half.
+Tuned on the ``tune`` half of the labelled pairs (bench/pairs.py) only; the figures in
+docs/matching.md come from the other half.
 """
 
 from __future__ import annotations

@@ -91,7 +91,12 @@ async function loadModels() {
   const select = $("model");
   const chosen = select.value;
   select.replaceChildren(
-    ...models.map((model) => new Option(model.id, model.id, false, model.id === chosen)),
+    ...models.map((model) => {
+      // An alias (OpenAI's names on a local backend) says which model makes its images.
+      const aliasOf = (model.memoaized || {}).alias_of;
+      const label = aliasOf ? `${model.id} (${aliasOf})` : model.id;
+      return new Option(label, model.id, false, model.id === chosen);
+    }),
   );
   const note = models.length ? models[0].memoaized || {} : {};
   const notice = $("notice");
