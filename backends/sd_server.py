@@ -20,7 +20,7 @@ import dataclasses
 import io
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -50,6 +50,7 @@ from backends.images_api import (
     to_generation_request,
 )
 from backends.model_names import ModelNames
+from backends.serving import Serving, listen
 
 __all__ = [
     "MAX_BODY_BYTES",
@@ -179,16 +180,29 @@ class SdMetrics:
             self.steps_skipped.inc(max(0, generation.full_steps - generation.steps))
 
 
-def create_sd_app(backend: DiffusersBackend) -> Litestar:
+def create_sd_app(
+    backend: DiffusersBackend, on_startup_failure: Callable[[str], None] | None = None
+) -> Litestar:
     """Build the sd-server app around ``backend``. The app's lifespan starts the backend (loads
-    the pipeline) before the first request and closes it at shutdown; nothing is loaded here."""
+    the pipeline) before the first request and closes it at shutdown; nothing is loaded here.
+    A pipeline that cannot load is passed to ``on_startup_failure``, where given (the command
+    stops the server with one line), else raised."""
     created = int(time.time())
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
-        async with backend:
+        try:
+            await backend.start()
+        except Exception as error:
+            if on_startup_failure is None:
+                raise
+            on_startup_failure(f"{type(error).__name__}: {error}")
+        else:
             log.info("sd-server ready: %s", backend.describe())
+        try:
             yield
+        finally:
+            await backend.close()
 
     async def provide_backend() -> DiffusersBackend:
         return backend
@@ -299,12 +313,12 @@ def run_sd_server(host: str, port: int, **backend_options: Any) -> None:
     """Serve a :class:`DiffusersBackend` built from ``backend_options`` with uvicorn, in one
     worker (one pipeline per process: a second worker would load a second copy of the model).
     Blocks until the server stops."""
-    import uvicorn
-
     if not logging.getLogger().handlers:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
+    sock = listen(host, port)  # a port in use: one line, nothing loaded
     backend = DiffusersBackend(**backend_options)
     log.info("sd-server: loading %s, to serve at http://%s:%d/v1", backend.describe(), host, port)
-    uvicorn.run(create_sd_app(backend), host=host, port=port, workers=1, log_level="info")
+    serving = Serving()
+    serving.run(create_sd_app(backend, serving.stop), sock, host=host, port=port, log_level="info")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,6 +74,9 @@ class Services:
     tiny_model_dir: Path | None = None
     volume: DataVolume = field(default_factory=lambda: DataVolume([], 0))
     background: set[asyncio.Task[None]] = field(default_factory=set)
+    on_startup_failure: Callable[[str], None] | None = None
+    """Called with the reason when loading failed (``memoaized serve`` stops the server);
+    without it the proxy stays up, answering 503 with the reason."""
 
     @property
     def ready(self) -> bool:
@@ -151,18 +154,23 @@ async def _warm_up(services: Services) -> None:
     """Load the embedding model and start the backend; then the proxy is ready."""
     settings = services.settings
     try:
-        loading = asyncio.to_thread(services.embedder.load)
-        policy = asyncio.to_thread(
-            MatchPolicy.from_settings, settings, services.embedder.unseen_text, services.metrics
-        )
         if services.tiny_model_dir is not None:
             from backends.tiny import write_tiny_pipeline
 
             await asyncio.to_thread(write_tiny_pipeline, services.tiny_model_dir)
-        _, services.policy, _ = await asyncio.gather(loading, policy, services.backend.start())
+        _, services.policy, _ = await asyncio.gather(
+            asyncio.to_thread(services.embedder.load),
+            asyncio.to_thread(
+                MatchPolicy.from_settings, settings, services.embedder.unseen_text, services.metrics
+            ),
+            services.backend.start(),
+        )
     except Exception as error:
         services.startup_error = f"{type(error).__name__}: {error}"
         log.error("memoaized cannot start: %s", services.startup_error)
+        if services.on_startup_failure is not None:
+            # Waiting will not mend what configuration broke: the command stops the server.
+            services.on_startup_failure(services.startup_error)
         return
     assert services.store is not None and services.policy is not None
     services.cache = ImageCache(
@@ -209,6 +217,23 @@ async def _warm_up(services: Services) -> None:
     log.info("%s", ready_banner(settings, services.backend, services.names))
     if services.backend.placeholder:
         log.warning(PLACEHOLDER_NOTICE)
+
+
+_REOPEN_SECONDS = 5.0
+
+
+async def _reopen_index(services: Services) -> None:
+    """Open a shared index that was down at start-up, once it answers. Meanwhile each lookup
+    fails fast and the request is generated, as when the index fails later."""
+    while True:
+        await asyncio.sleep(_REOPEN_SECONDS)
+        try:
+            await services.index.open()
+        except IndexUnavailable as error:
+            log.debug("the shared index is still unavailable: %s", error)
+            continue
+        log.info("the shared index answers again: caching resumes")
+        return
 
 
 async def _measure_cache(services: Services) -> None:
@@ -264,7 +289,18 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
     services: Services = app.state.services
     settings = services.settings
     services.store = BlobStore(settings.images_url, options=settings.store_option_map or None)
-    await services.index.open()
+    try:
+        await services.index.open()
+    except IndexUnavailable as error:
+        if not settings.qdrant_url:  # the embedded index: its folder is broken, not away
+            raise
+        log.warning(
+            "the shared index is unavailable (%s): misses are generated and not cached until "
+            "it answers; trying again every %.0f s",
+            error,
+            _REOPEN_SECONDS,
+        )
+        _spawn(services, _reopen_index(services))
     _spawn(services, _warm_up(services))
     _spawn(services, _maintain_index(services))
     _spawn(services, _measure_cache(services))
@@ -292,9 +328,11 @@ def create_app(
     *,
     backend: ImageBackend | None = None,
     registry: CollectorRegistry | None = None,
+    on_startup_failure: Callable[[str], None] | None = None,
 ) -> Litestar:
     """The proxy app. ``backend`` replaces the configured one (tests, embedding in other apps);
-    ``registry`` receives the metrics (a fresh one by default)."""
+    ``registry`` receives the metrics (a fresh one by default); ``on_startup_failure`` is called
+    when the embedding model, the verifier or the backend cannot be loaded."""
     tiny_model_dir = None
     if backend is None:
         backend, tiny_model_dir = _build_backend(settings)
@@ -329,6 +367,7 @@ def create_app(
         embedder=build_embedder(settings),
         tiny_model_dir=tiny_model_dir,
         volume=DataVolume(settings.local_paths, settings.min_free_bytes),
+        on_startup_failure=on_startup_failure,
     )
     app = Litestar(
         route_handlers=routes(settings),

@@ -90,21 +90,25 @@ def _configure_logging(level: str) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
+    from backends.serving import Serving, listen
     from proxy.app import create_app
     from proxy.server import guarded_protocol
+    from proxy.startup import DataDirClaim
     from proxy.volume import DataVolume
 
     settings = _settings(args)
     _configure_logging(settings.log_level)
+    # What configuration can get wrong is found before anything loads, each in one line.
+    claim = DataDirClaim(settings.data_dir, exclusive=not settings.qdrant_url)
     volume = DataVolume(settings.local_paths, settings.min_free_bytes)
     if volume.low:  # the index would die of SIGBUS writing to a full volume
         raise OSError(
             f"not starting: {volume.describe().split(':')[0]}; free space on it, or lower "
             "--min-free-bytes"
         )
-    app = create_app(settings)  # reads the keys: a bad keys file stops here
+    serving = Serving()
+    # Reads the keys and checks the aliases: a bad keys file or alias stops here.
+    app = create_app(settings, on_startup_failure=serving.stop)
     log = logging.getLogger("memoaized")
     if not app.state.services.keys.clients:
         if not settings.loopback and not settings.allow_unauthenticated:
@@ -119,8 +123,10 @@ def _serve(args: argparse.Namespace) -> int:
             settings.host,
             settings.port,
         )
-    uvicorn.run(
+    sock = listen(settings.host, settings.port)  # a port in use: one line, nothing loaded
+    serving.run(
         app,
+        sock,
         host=settings.host,
         port=settings.port,
         http=guarded_protocol(
@@ -131,6 +137,7 @@ def _serve(args: argparse.Namespace) -> int:
         access_log=False,
         timeout_graceful_shutdown=30,
     )
+    claim.release()
     return 0
 
 

@@ -210,6 +210,23 @@ def module_servers(
         yield start
 
 
+def run_memoaized(embedding_model_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``memoaized ARGS`` in a process of its own, to the end, with the session's offline
+    embedding model: for commands that are expected to stop."""
+    return subprocess.run(
+        [sys.executable, "-m", "proxy.cli", *args],
+        env={
+            **os.environ,
+            "HF_HUB_OFFLINE": "1",
+            "MEMOAIZED_EMBEDDING_MODEL_DIR": str(embedding_model_dir),
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 def serve_tiny(data_dir: Path, tiny_model_dir: Path, *options: str) -> list[str]:
     """The arguments of ``memoaized serve`` on the tiny pipeline, its data in ``data_dir``."""
     return [

@@ -13,7 +13,6 @@ import contextlib
 import logging
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,7 +22,7 @@ import httpx
 import pytest
 
 from proxy.volume import DataVolume, VolumeLow
-from tests.conftest import LiveServer, serve_tiny
+from tests.conftest import LiveServer, run_memoaized, serve_tiny
 
 MIB = 2**20
 
@@ -137,17 +136,7 @@ def test_start_up_on_a_volume_under_the_floor_says_so_in_one_line(
     tmp_path: Path, tiny_model_dir: Path, embedding_model_dir: Path
 ) -> None:
     with _tmpfs(tmp_path / "small", 20) as volume:
-        started = subprocess.run(
-            [sys.executable, "-m", "proxy.cli", *serve_tiny(volume / "data", tiny_model_dir)],
-            env={
-                **os.environ,
-                "HF_HUB_OFFLINE": "1",
-                "MEMOAIZED_EMBEDDING_MODEL_DIR": str(embedding_model_dir),
-            },
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        started = run_memoaized(embedding_model_dir, *serve_tiny(volume / "data", tiny_model_dir))
         assert started.returncode != 0
         lines = started.stderr.strip().splitlines()
         assert lines[-1].startswith("memoaized: not starting: the data volume has")

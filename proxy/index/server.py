@@ -84,6 +84,9 @@ class QdrantServerIndex(SemanticIndex):
         return self._client
 
     async def open(self) -> None:
+        """Connect, and create the collection and its payload indexes where missing. Safe to
+        call again after a failure (the proxy does, while the server is down at start-up)."""
+        await self.close()
         if self.url == ":memory:":
             self._client = AsyncQdrantClient(location=":memory:")
         else:
