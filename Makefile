@@ -6,6 +6,9 @@ PYTHON  ?= python3
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.memoaized-setup
 PYTEST_ARGS ?=
+# Test worker processes (pytest-xdist), one test module each: on 2 cores 3 overlap best, since
+# much of the suite is servers starting and waiting.
+TEST_WORKERS ?= 3
 
 .PHONY: setup test-tools bench-tools run test lint docs bench clean
 
@@ -36,17 +39,23 @@ $(STAMP): pyproject.toml Makefile
 	$(call debian_package,/usr/share/wordnet/index.noun,wordnet-base)
 	touch $(STAMP)
 
-# What the tests need besides the proxy: a real Prometheus server and promtool, and Chromium,
-# which Playwright drives through the browser page (its own browser download is never used).
-test-tools:
+# What the tests need besides the proxy: a real Prometheus server and promtool, Chromium,
+# which Playwright drives through the browser page (its own browser download is never used),
+# and the OpenAI Node SDK as a client (tests/node, its version pinned by package-lock.json).
+test-tools: tests/node/node_modules/.package-lock.json
 	$(call debian_package,/usr/bin/promtool,prometheus)
 	$(call debian_package,/usr/bin/chromium,chromium)
+
+tests/node/node_modules/.package-lock.json: tests/node/package-lock.json
+	$(call debian_package,/usr/bin/npm,nodejs npm)
+	command -v npm >/dev/null && cd tests/node && npm ci --no-audit --no-fund --loglevel=error \
+		|| echo "memoaized: could not install the OpenAI Node SDK (needs npm); see docs/development.md"
 
 run: setup
 	$(VENV)/bin/memoaized serve
 
 test: setup test-tools
-	HF_HUB_OFFLINE=1 $(PY) -m pytest $(PYTEST_ARGS)
+	HF_HUB_OFFLINE=1 $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check proxy backends tests bench docs/hooks

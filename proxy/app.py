@@ -38,10 +38,9 @@ from proxy.embedding import Embedder
 from proxy.errors import proxy_exception_handlers
 from proxy.index.base import IndexUnavailable, SemanticIndex
 from proxy.index.edge import EdgeIndex
-from proxy.index.server import QdrantServerIndex
 from proxy.matching.decision import MatchPolicy
 from proxy.metrics import Metrics
-from proxy.settings import PLACEHOLDER_NOTICE, Settings
+from proxy.settings import Settings
 from proxy.store import BlobStore, StoreError
 from proxy.volume import DataVolume
 
@@ -110,6 +109,9 @@ def _build_backend(settings: Settings) -> tuple[ImageBackend, Path | None]:
 
 def _build_index(settings: Settings) -> SemanticIndex:
     if settings.qdrant_url:
+        # qdrant-client takes half a second to import: only a shared index pays for it.
+        from proxy.index.server import QdrantServerIndex
+
         return QdrantServerIndex(
             settings.qdrant_url,
             collection=settings.qdrant_collection,
@@ -216,7 +218,7 @@ async def _warm_up(services: Services) -> None:
     )
     log.info("%s", ready_banner(settings, services.backend, services.names))
     if services.backend.placeholder:
-        log.warning(PLACEHOLDER_NOTICE)
+        log.warning(settings.placeholder_notice)
 
 
 _REOPEN_SECONDS = 5.0

@@ -39,9 +39,21 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """The suite fails if any response, log line or metric it produced holds an upstream key."""
-    if SCAN.leaks:
+    """The suite fails if any response, log line or metric it produced holds an upstream key.
+    An xdist worker hands its scan to the controller, which decides for the whole run."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["upstream_key_scan"] = SCAN.report()
+    elif SCAN.leaks:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """xdist's controller, as each worker finishes: count in its scan."""
+    report = getattr(node, "workeroutput", {}).get("upstream_key_scan")
+    if report is not None:
+        SCAN.add(report)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
@@ -63,8 +75,16 @@ def _cuda_available() -> bool:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked ``gpu`` run on a machine with an NVIDIA GPU and are skipped, saying so,
-    everywhere else."""
+    """Modules with the most end-to-end (``slow``) tests run first, so that in parallel runs
+    (``-n``, one module per worker) the long ones do not start last and leave the other
+    workers idle. Tests marked ``gpu`` run on a machine with an NVIDIA GPU and are skipped,
+    saying so, everywhere else."""
+    slow: dict[str, int] = {}
+    for item in items:
+        slow[item.nodeid.split("::")[0]] = slow.get(item.nodeid.split("::")[0], 0) + (
+            "slow" in item.keywords
+        )
+    items.sort(key=lambda item: -slow[item.nodeid.split("::")[0]])  # stable: same order inside
     if _cuda_available():
         return
     skip = pytest.mark.skip(reason="needs an NVIDIA GPU (marker gpu); none here")
@@ -117,6 +137,10 @@ class LiveServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, ready_path: str = "/readyz", timeout: float = 120.0) -> LiveServer:
+        return self.launch().wait(ready_path, timeout)
+
+    def launch(self) -> LiveServer:
+        """Start the process and return at once: servers launched together load together."""
         assert self.log_path is not None
         self._log_file = self.log_path.open("ab")
         self.process = subprocess.Popen(
@@ -125,6 +149,11 @@ class LiveServer:
             stdout=self._log_file,
             stderr=subprocess.STDOUT,
         )
+        return self
+
+    def wait(self, ready_path: str = "/readyz", timeout: float = 120.0) -> LiveServer:
+        """Until ``ready_path`` answers 200; a process that exits first fails the test."""
+        assert self.process is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -173,8 +202,12 @@ def _servers(log_dir: Path, embedding_model_dir: Path) -> Iterator[Callable[...,
     servers: list[LiveServer] = []
 
     def start(
-        *args: str, env: dict[str, str] | None = None, ready_path: str = "/readyz"
+        *args: str,
+        env: dict[str, str] | None = None,
+        ready_path: str = "/readyz",
+        wait: bool = True,
     ) -> LiveServer:
+        """The server, ready; with ``wait=False`` only launched (call its ``wait``)."""
         environment = {
             **os.environ,
             "HF_HUB_OFFLINE": "1",
@@ -184,7 +217,7 @@ def _servers(log_dir: Path, embedding_model_dir: Path) -> Iterator[Callable[...,
         }
         server = LiveServer(list(args), environment, log_path=log_dir / f"server{len(servers)}.log")
         servers.append(server)
-        return server.start(ready_path=ready_path)
+        return server.start(ready_path=ready_path) if wait else server.launch()
 
     try:
         yield start

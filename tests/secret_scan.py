@@ -70,6 +70,21 @@ class SecretScan:
     def __post_init__(self) -> None:
         self._pieces = self.pieces()
 
+    def report(self) -> dict[str, Any]:
+        """What was scanned and found, for an xdist worker to hand to the controller."""
+        return {
+            "scanned": dict(self.scanned),
+            "leaks": list(self.leaks),
+            "requests_with_a_key": self.requests_with_a_key,
+        }
+
+    def add(self, report: dict[str, Any]) -> None:
+        """Count in a worker's :meth:`report`: each worker scans with keys of its own."""
+        for kind, count in report["scanned"].items():
+            self.scanned[kind] = self.scanned.get(kind, 0) + count
+        self.leaks.extend(report["leaks"])
+        self.requests_with_a_key += report["requests_with_a_key"]
+
     def response(self, response: httpx.Response | httpx2.Response) -> None:
         request = response.request
         sent = " ".join(request.headers.get(name, "") for name in _KEY_HEADERS)

@@ -220,6 +220,7 @@ async def test_a_key_over_its_rate_limit_gets_429_with_retry_after(proxy: Any) -
     assert (await _post(proxy, "a small sketch 0", key="patient")).status_code == 200
 
 
+@pytest.mark.slow
 def test_a_generation_past_its_deadline_is_a_504_and_frees_its_slot(
     live_server: Callable[..., LiveServer], tmp_path: Path, tiny_model_dir: Path
 ) -> None:
@@ -235,17 +236,23 @@ def test_a_generation_past_its_deadline_is_a_504_and_frees_its_slot(
         )
         assert answer.status_code == 504, answer.text
         assert answer.json()["error"]["code"] == "generation_timeout"
-    assert "stopped after 1 of 20 steps" in answer.json()["error"]["message"]
+        # The pipeline stops at its first step's end; on a machine too busy to run that step
+        # within the proxy's 2 s of slack, the proxy gives up waiting first.
+        assert re.search(
+            r"stopped after 1 of 20 steps|\(--generation-timeout\) and was given up",
+            answer.json()["error"]["message"],
+        )
 
 
+@pytest.mark.slow
 def test_a_generation_every_client_left_is_stopped(
     live_server: Callable[..., LiveServer], tmp_path: Path, tiny_model_dir: Path
 ) -> None:
     """Issue 15, finding 3: a client that asks for a long generation and hangs up left it
     running, holding its slot. Now the pipeline stops at its next step."""
-    options = ("--sd-steps", "400", "--max-generations", "1")
+    options = ("--sd-steps", "20", "--max-generations", "1")
     server = live_server(*serve_tiny(tmp_path / "data", tiny_model_dir, *options))
-    body = json.dumps({"prompt": "a long night at sea", "size": "256x256"}).encode()
+    body = json.dumps({"prompt": "a long night at sea", "size": "1024x1024"}).encode()
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
         sock.sendall(
             b"POST /v1/images/generations HTTP/1.1\r\nHost: 127.0.0.1\r\n"
@@ -263,5 +270,5 @@ def test_a_generation_every_client_left_is_stopped(
     )
     assert answer.status_code == 200
     assert server.metric("memoaized_abandoned_requests_total") == 1
-    stopped = re.search(r"stopped a generation after (\d+) of 400 steps", server.log())
-    assert stopped is not None and int(stopped.group(1)) < 400
+    stopped = re.search(r"stopped a generation after (\d+) of 20 steps", server.log())
+    assert stopped is not None and int(stopped.group(1)) < 20

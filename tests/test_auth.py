@@ -211,6 +211,7 @@ def _env(embedding_model_dir: Path, **extra: str) -> dict[str, str]:
     }
 
 
+@pytest.mark.slow
 def test_no_keys_means_loopback_only(tmp_path: Path, embedding_model_dir: Path) -> None:
     refused = subprocess.run(
         [sys.executable, "-m", "proxy.cli", "serve", "--host", "0.0.0.0"],

@@ -28,9 +28,9 @@ pytestmark = pytest.mark.slow
 
 
 def _admin_proxy(
-    start: Callable[..., LiveServer], data: Path, tiny: Path, *extra: str
+    start: Callable[..., LiveServer], data: Path, tiny: Path, *extra: str, wait: bool = True
 ) -> LiveServer:
-    return start(*serve_tiny(data, tiny, "--admin-keys", hash_key(ADMIN_KEY), *extra))
+    return start(*serve_tiny(data, tiny, "--admin-keys", hash_key(ADMIN_KEY), *extra), wait=wait)
 
 
 def cli(proxy: LiveServer, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -168,25 +168,31 @@ def test_purge_by_user_leaves_nothing_of_that_user_behind(
         _generate(client, prompt, user=erased_user)
     kept, _ = _generate(client, kept_prompt, user=kept_user)
 
-    def on_disk(text: str) -> list[Path]:
-        return [
-            path
-            for path in data_dir.rglob("*")
-            if path.is_file() and text.encode() in path.read_bytes()
-        ]
+    def on_disk(*texts: str) -> dict[str, list[Path]]:
+        """Each text's files in the data directory: every file is read once (the index's are
+        tens of MiB), and searched for every text."""
+        found: dict[str, list[Path]] = {text: [] for text in texts}
+        for path in data_dir.rglob("*"):
+            if path.is_file():
+                content = path.read_bytes()
+                for text in texts:
+                    if text.encode() in content:
+                        found[text].append(path)
+        return found
 
     images_before = {p.name for p in (data_dir / "images").rglob("*.png")}
-    assert on_disk(erased_user) and on_disk("quillfeather")  # the scan sees what it looks for
+    assert all(on_disk(erased_user, "quillfeather").values())  # the scan sees what it seeks
     assert "purged 2 entries and 2 images" in cli(proxy, "purge", "--user", erased_user).stdout
 
     listed = json.loads(cli(proxy, "search", "--user", erased_user, "--json").stdout)["data"]
     assert listed == []
+    after = on_disk(erased_user, "quillfeather", "zanzibar", kept_user, "narwhal")
     for text in (erased_user, "quillfeather", "zanzibar"):
-        assert on_disk(text) == [], text  # no point, payload or index trace, even deleted ones
+        assert after[text] == [], text  # no point, payload or index trace, even deleted ones
     images_after = {p.name for p in (data_dir / "images").rglob("*.png")}
     assert len(images_before - images_after) == 2 and len(images_after) == 1
     # The other user's entry, payload and image are untouched, and still served.
-    assert on_disk(kept_user) and on_disk("narwhal")
+    assert after[kept_user] and after["narwhal"]
     again, headers = _generate(
         client, kept_prompt, extra_body={"cache": {"mode": "only-if-cached"}}
     )
@@ -199,6 +205,8 @@ def test_export_then_import_into_an_empty_data_directory_reproduces_the_hits(
     tiny_model_dir: Path,
     sdk: Callable[[LiveServer], OpenAI],
 ) -> None:
+    # The target loads while the source serves: it stays empty until the import.
+    target = _admin_proxy(live_server, tmp_path / "target", tiny_model_dir, wait=False)
     source = _admin_proxy(live_server, tmp_path / "source", tiny_model_dir)
     prompts = [
         "a heron standing in a misty marsh",
@@ -220,7 +228,7 @@ def test_export_then_import_into_an_empty_data_directory_reproduces_the_hits(
     assert "exported 2/3 entries" in exported.stderr and "exported 3/3 entries" in exported.stderr
     assert not archive.with_name("cache.tar.partial").exists()
 
-    target = _admin_proxy(live_server, tmp_path / "target", tiny_model_dir)
+    target.wait()
     only_cached = {"cache": {"mode": "only-if-cached"}}
     with pytest.raises(Exception, match="not cached"):
         _generate(sdk(target), prompts[0], extra_body=only_cached)

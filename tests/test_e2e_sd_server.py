@@ -22,13 +22,15 @@ def test_proxy_in_front_of_sd_server(
     live_server: Callable[..., LiveServer], tmp_path: Path, tiny_model_dir: Path
 ) -> None:
     sd = live_server(
-        "sd-server", "--sd-model", str(tiny_model_dir), "--data-dir", str(tmp_path / "sd")
-    )
-    models = httpx.get(sd.url + "/v1/models").json()
-    assert models["data"][0]["id"] == "tiny-sd"  # then OpenAI's names
+        "sd-server", "--sd-model", str(tiny_model_dir), "--data-dir", str(tmp_path / "sd"),
+        wait=False,
+    )  # fmt: skip
     proxy = live_server(
         *serve_sd_upstream(tmp_path / "proxy", sd, "--upstream-api-key", UPSTREAM_KEY)
     )
+    sd.wait()
+    models = httpx.get(sd.url + "/v1/models").json()
+    assert models["data"][0]["id"] == "tiny-sd"  # then OpenAI's names
     with OpenAI(base_url=proxy.url + "/v1", api_key="client-key", max_retries=0) as client:
         raw = client.images.with_raw_response.generate(
             prompt="a copper kettle on a wooden stove",
@@ -78,10 +80,10 @@ def _sd_and_proxy(
     sends it warm starts."""
     sd = live_server(
         "sd-server", "--sd-model", str(tiny_model_dir), "--data-dir", str(data / "sd"),
-        *sd_options,
+        *sd_options, wait=False,
     )  # fmt: skip
     proxy = live_server(*serve_sd_upstream(data / "proxy", sd, "--upstream-warm-starts", "true"))
-    return sd, proxy
+    return sd.wait(), proxy
 
 
 def test_warm_starts_through_sd_server(

@@ -1,15 +1,21 @@
 """End to end: the official `openai` SDK against a live `memoaized serve` on loopback, with the
 real embedding model, the embedded Qdrant Edge index, the local image store and the tiny
-diffusers pipeline as the backend."""
+diffusers pipeline as the backend; and two more clients written for OpenAI, unchanged but for
+the base URL: litellm's ``image_generation`` and the OpenAI Node SDK (``tests/node``)."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import json
+import os
 import re
+import shutil
+import subprocess
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 import openai
@@ -17,6 +23,8 @@ import pytest
 from openai import OpenAI
 
 from tests.conftest import LiveServer, serve_tiny
+
+NODE_CLIENT = Path(__file__).parent / "node"
 
 pytestmark = pytest.mark.slow
 
@@ -153,6 +161,58 @@ def test_openais_model_names_work_with_their_own_rules_on_the_local_model(
     assert {"tiny-sd", "dall-e-2", "dall-e-3", "gpt-image-1"} <= set(models)
     assert models["dall-e-3"].memoaized["alias_of"] == "tiny-sd"  # type: ignore[attr-defined]
     assert "alias_of" not in models["tiny-sd"].memoaized  # type: ignore[attr-defined]
+
+
+def test_litellm_sends_openai_dall_e_2_and_gets_the_local_models_image(proxy: LiveServer) -> None:
+    """Issue 16, item 1: an application written for OpenAI, not with its SDK. litellm strips
+    ``openai/`` and sends ``dall-e-2``, with no response_format: URLs."""
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no fetch of its price list
+    import litellm
+
+    urls = []
+    for prompt in ("a tin robot watering a sunflower", "A tin robot waters a sunflower."):
+        answer = litellm.image_generation(
+            model="openai/dall-e-2",
+            prompt=prompt,
+            size="256x256",
+            api_base=proxy.url + "/v1",
+            api_key="unused",
+        )
+        assert answer.data and answer.data[0].url.startswith(proxy.url + "/v1/images/files/")
+        urls.append(answer.data[0].url.split("?")[0])
+    assert urls[1] == urls[0]  # the second was served from the cache: the same stored image
+
+
+def _node(proxy: LiveServer, **request: Any) -> dict[str, Any]:
+    node = shutil.which("node")
+    if node is None or not (NODE_CLIENT / "node_modules" / "openai").is_dir():
+        why = "Node and the OpenAI Node SDK are not installed: `make test-tools` installs them"
+        if os.environ.get("CI") or shutil.which("apt-get"):
+            pytest.fail(why)
+        pytest.skip(f"{why}, and this machine has no apt-get")
+    done = subprocess.run(
+        [node, str(NODE_CLIENT / "images.mjs"), proxy.url + "/v1", json.dumps(request)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def test_the_node_sdk_asks_for_openais_names_and_gets_openais_answers(proxy: LiveServer) -> None:
+    made = _node(proxy, model="dall-e-2", prompt="a paper crane on a desk", size="256x256")
+    assert made["headers"]["x-cache"] == "MISS"
+    assert made["headers"]["x-memoaized-model"] == "tiny-sd"
+    assert made["data"][0]["url"].startswith(proxy.url)  # dall-e-2's default response_format
+    inline = _node(proxy, model="gpt-image-1", prompt="a paper crane on a desk")
+    assert inline["data"][0]["b64_json"] and inline["headers"]["x-memoaized-model"] == "tiny-sd"
+
+    refused = _node(proxy, model="dall-e-3", prompt="a paper crane", n=2)  # dall-e-3: n=1 only
+    assert refused["error"] == {"status": 400, "code": "invalid_value", "name": "BadRequestError"}
+    unknown = _node(proxy, model="midjourney", prompt="a paper crane")
+    assert unknown["error"] == {"status": 404, "code": "model_not_found", "name": "NotFoundError"}
 
 
 def test_only_if_cached_miss_is_504_and_the_sdk_raises(proxy: LiveServer, client: OpenAI) -> None:

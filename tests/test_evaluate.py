@@ -1,5 +1,6 @@
-"""``memoaized eval`` and ``memoaized calibrate`` as a user runs them: the real command, the real
-embedding model, the embedded index and the same decision component the proxy builds."""
+"""``memoaized eval`` and ``memoaized calibrate`` as a user runs them: the command's own ``main``
+(in this process, which spares an interpreter start per case; one test runs the installed
+command itself), the real embedding model and the same decision component the proxy builds."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from proxy.cli import main
 
 PAIRS = [
     # label, text_a (cached), text_b (requested), kind
@@ -22,24 +26,24 @@ PAIRS = [
 ]
 
 
-def _run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "proxy.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+Run = Callable[..., subprocess.CompletedProcess[str]]
 
 
-@pytest.fixture(scope="module")
-def env(embedding_model_dir: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "HF_HUB_OFFLINE": "1",
-        "MEMOAIZED_EMBEDDING_MODEL_DIR": str(embedding_model_dir),
-    }
+@pytest.fixture
+def run(
+    embedding_model_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Run:
+    """``memoaized ARGS`` through ``proxy.cli.main``: its exit code, stdout and stderr."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("MEMOAIZED_EMBEDDING_MODEL_DIR", str(embedding_model_dir))
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        capsys.readouterr()
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(list(args), code, out, err)
+
+    return run
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +63,8 @@ def _json(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
     return parsed
 
 
-def test_eval_with_and_without_verification(pairs_file: Path, env: dict[str, str]) -> None:
-    verified = _json(_run("eval", str(pairs_file), "--threshold", "0.9", "--json", env=env))
+def test_eval_with_and_without_verification(pairs_file: Path, run: Run) -> None:
+    verified = _json(run("eval", str(pairs_file), "--threshold", "0.9", "--json"))
     overall = verified["overall"]
     assert (overall["true_hits"], overall["false_hits"]) == (2, 0)
     assert overall["false_hit_rate"] == 0.0 and overall["precision"] == 1.0
@@ -70,15 +74,21 @@ def test_eval_with_and_without_verification(pairs_file: Path, env: dict[str, str
     assert "swapped_roles" in verified["rejections"]
 
     # Similarity alone serves both swaps: their cosine is above 0.9.
-    unverified = _json(
-        _run("eval", str(pairs_file), "--threshold", "0.9", "--no-verify", "--json", env=env)
-    )
+    unverified = _json(run("eval", str(pairs_file), "--threshold", "0.9", "--no-verify", "--json"))
     assert unverified["kinds"]["swap"]["false_hits"] == 2
     assert unverified["overall"]["false_hit_rate"] > 0
 
 
-def test_eval_prints_a_table(pairs_file: Path, env: dict[str, str]) -> None:
-    result = _run("eval", str(pairs_file), env=env)
+@pytest.mark.slow
+def test_the_installed_command_prints_a_table(pairs_file: Path, embedding_model_dir: Path) -> None:
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("memoaized")), "eval", str(pairs_file)],
+        env={**os.environ, "MEMOAIZED_EMBEDDING_MODEL_DIR": str(embedding_model_dir)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert "verifier on" in lines[0]
@@ -88,17 +98,9 @@ def test_eval_prints_a_table(pairs_file: Path, env: dict[str, str]) -> None:
     assert "pairs: embedding" in result.stderr  # progress goes to stderr
 
 
-def test_calibrate_finds_the_threshold(pairs_file: Path, env: dict[str, str]) -> None:
+def test_calibrate_finds_the_threshold(pairs_file: Path, run: Run) -> None:
     result = _json(
-        _run(
-            "calibrate",
-            str(pairs_file),
-            "--target-false-hit-rate",
-            "0",
-            "--no-verify",
-            "--json",
-            env=env,
-        )
+        run("calibrate", str(pairs_file), "--target-false-hit-rate", "0", "--no-verify", "--json")
     )
     best = result["best"]
     assert best is not None and best["false_hit_rate"] == 0.0
@@ -107,7 +109,7 @@ def test_calibrate_finds_the_threshold(pairs_file: Path, env: dict[str, str]) ->
     for row in result["grid"]:
         if row["false_hit_rate"] == 0.0:
             assert (row["recall"] or 0) <= (best["recall"] or 0)
-    text = _run("calibrate", str(pairs_file), env=env)
+    text = run("calibrate", str(pairs_file))
     assert text.returncode == 0 and "threshold" in text.stdout.splitlines()[-1]
 
 
@@ -122,29 +124,27 @@ def test_calibrate_finds_the_threshold(pairs_file: Path, env: dict[str, str]) ->
     ],
 )
 def test_bad_pairs_files_get_clear_errors(
-    tmp_path: Path, env: dict[str, str], content: str, message: str
+    tmp_path: Path, run: Run, content: str, message: str
 ) -> None:
     path = tmp_path / "bad.tsv"
     path.write_text(content)
-    result = _run("eval", str(path), env=env)
+    result = run("eval", str(path))
     assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
 
 
-def test_missing_file(tmp_path: Path, env: dict[str, str]) -> None:
-    result = _run("eval", str(tmp_path / "nope.tsv"), env=env)
+def test_missing_file(tmp_path: Path, run: Run) -> None:
+    result = run("eval", str(tmp_path / "nope.tsv"))
     assert result.returncode == 2 and "cannot read" in result.stderr
 
 
-def test_source_column_breaks_figures_down_when_there_is_no_kind(
-    tmp_path: Path, env: dict[str, str]
-) -> None:
+def test_source_column_breaks_figures_down_when_there_is_no_kind(tmp_path: Path, run: Run) -> None:
     path = tmp_path / "sourced.tsv"
     path.write_text(
         "id\ttext_a\ttext_b\tlabel\tsource\n"
         "a\tthree apples on a table\ttwo apples on a table\t0\tcounts\n"
         "b\ta cat sitting on a couch\ta cat sitting on a sofa\t1\tsynonyms\n"
     )
-    result = _json(_run("eval", str(path), "--json", env=env))
+    result = _json(run("eval", str(path), "--json"))
     assert set(result["kinds"]) == {"counts", "synonyms"}
     assert result["kinds"]["synonyms"]["true_hits"] == 1
     assert result["kinds"]["counts"]["true_misses"] == 1

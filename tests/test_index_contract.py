@@ -297,8 +297,12 @@ async def test_a_cancelled_optimisation_kills_its_child_and_leaves_no_copy(tmp_p
         for i in range(2000):
             await index.upsert(_entry(f"k{i}", f"{i:064x}.png"), _vector(i))
         task = asyncio.create_task(index.maintain())
-        for _ in range(200):  # until the child has started
-            children = psutil.Process().children()
+        for _ in range(200):  # until the child has started (others may run beside this test)
+            children = [
+                child
+                for child in psutil.Process().children()
+                if "proxy.index.edge_optimize" in " ".join(child.cmdline())
+            ]
             if children:
                 break
             await asyncio.sleep(0.01)

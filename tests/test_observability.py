@@ -109,13 +109,16 @@ def observed(
     """Prometheus scraping two proxies every second: one generating with the tiny pipeline, one
     whose upstream is down. Yields once both have served their traffic and been scraped."""
     work = tmp_path_factory.mktemp("observability")
-    proxy = module_servers(*serve_tiny(work / "proxy", tiny_model_dir, "--stats-seconds", "1"))
+    proxy = module_servers(
+        *serve_tiny(work / "proxy", tiny_model_dir, "--stats-seconds", "1"), wait=False
+    )
     failing = module_servers(
         "serve",
         "--data-dir", str(work / "failing"),
         "--backend", "openai",
         "--upstream-url", f"http://127.0.0.1:{free_port()}/v1",  # nothing listens there
         "--upstream-retries", "0",
+        wait=False,
     )  # fmt: skip
     config = yaml.safe_load(PROMETHEUS_CONFIG.read_text())
     config["global"] = {"scrape_interval": "1s", "evaluation_interval": "1s"}
@@ -130,18 +133,21 @@ def observed(
     ]
     config_path = work / "prometheus.yml"
     config_path.write_text(yaml.safe_dump(config))
+    # Prometheus starts while the proxies load: its first scrape waits out a 5 s discovery delay.
     with _prometheus(config_path, work) as prometheus:
+        proxy.wait()
+        failing.wait()
         # Traffic starts once both proxies have been scraped, so every counter's first sample
         # is its value before the traffic (else rate() would miss the early requests).
         _wait_for(prometheus, lambda: len(_query(prometheus, "up == 1")) == 2)
         with OpenAI(base_url=proxy.url + "/v1", api_key="unused", max_retries=0) as client:
             # Many misses and two hits: the hit ratio is low enough for its alert to fire.
-            for prompt in _distinct_prompts(80):
-                client.images.generate(prompt=prompt, size="256x256")
-            client.images.generate(prompt="a dog chasing a cat", size="256x256")
-            client.images.generate(prompt="a cat chasing a dog", size="256x256")  # verifier: no
-            client.images.generate(prompt="a dog chasing a cat", size="256x256")  # exact hit
-            client.images.generate(prompt="A dog is chasing a cat.", size="256x256")  # semantic
+            for prompt in _distinct_prompts(60):
+                client.images.generate(prompt=prompt, size="64x64")
+            client.images.generate(prompt="a dog chasing a cat", size="64x64")
+            client.images.generate(prompt="a cat chasing a dog", size="64x64")  # verifier: no
+            client.images.generate(prompt="a dog chasing a cat", size="64x64")  # exact hit
+            client.images.generate(prompt="A dog is chasing a cat.", size="64x64")  # semantic
         with OpenAI(base_url=failing.url + "/v1", api_key="unused", max_retries=0) as client:
             for attempt in range(10):
                 with pytest.raises(openai.InternalServerError):

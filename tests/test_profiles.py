@@ -126,6 +126,7 @@ async def test_a_configured_profile_swaps_the_scheduler(
         DiffusersBackend(model=str(folder), profile="sd3")
 
 
+@pytest.mark.slow
 async def test_torch_compile_compiles_the_denoiser_at_warm_up(tiny_model_dir: Path) -> None:
     """``compile``: the UNet runs through torch.compile (inductor, on the CPU here), compiled
     by the warm-up generation before the backend is ready; a request of the warm-up's shape

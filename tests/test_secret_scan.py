@@ -3,7 +3,14 @@ planted texts with a scan of its own, so the session's scan stays clean."""
 
 from __future__ import annotations
 
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import httpx
+import pytest
 
 from tests.secret_scan import SCAN, UPSTREAM_KEY, SecretScan
 
@@ -35,3 +42,43 @@ def test_the_session_scan_is_recording() -> None:
     with httpx.Client(transport=transport, base_url="http://127.0.0.1:9") as client:
         client.get("/healthz")
     assert SCAN.scanned["response body"] == before + 1
+
+
+def test_a_workers_scan_adds_up_in_the_controllers() -> None:
+    worker = SecretScan((UPSTREAM_KEY,))
+    worker.check("log line", "proxy", f"leaked {UPSTREAM_KEY}")
+    worker.check("log line", "proxy", "fine")
+    controller = SecretScan(("sk-other-key-0123456789abcdef",))
+    controller.check("log line", "proxy", "fine")
+    controller.add(worker.report())
+    assert controller.scanned == {"log line": 3}
+    assert len(controller.leaks) == 1 and controller.leaks[0].startswith("log line proxy")
+
+
+@pytest.mark.slow
+def test_a_leak_in_a_parallel_worker_fails_the_run() -> None:
+    """Under pytest-xdist each worker scans with its own keys; a leak in one fails the run."""
+    if os.environ.get(_PLANT):
+        pytest.skip("the planted run itself")
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-n", "1"]
+    planted = subprocess.run(
+        [*command, f"{__file__}::test_planted_leak"],
+        env={**os.environ, _PLANT: "1"},
+        cwd=Path(__file__).parents[1],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert planted.returncode == pytest.ExitCode.TESTS_FAILED, planted.stdout
+    assert "1 passed" in planted.stdout and "UPSTREAM KEY LEAKED: log line proxy" in planted.stdout
+
+
+_PLANT = "MEMOAIZED_TEST_PLANT_LEAK"
+
+
+def test_planted_leak() -> None:
+    """Passes, but leaks the key into a scanned log: only the scan can fail the run."""
+    if not os.environ.get(_PLANT):
+        pytest.skip(f"run by test_a_leak_in_a_parallel_worker_fails_the_run ({_PLANT}=1)")
+    logging.getLogger("proxy").warning("the key is %s", UPSTREAM_KEY)

@@ -30,6 +30,7 @@ def _last_line(started: subprocess.CompletedProcess[str]) -> str:
     return started.stderr.strip().splitlines()[-1]
 
 
+@pytest.mark.slow
 def test_a_data_directory_another_proxy_uses_names_its_pid(
     tmp_path: Path, tiny_model_dir: Path, embedding_model_dir: Path
 ) -> None:
@@ -45,6 +46,7 @@ def test_a_data_directory_another_proxy_uses_names_its_pid(
     assert not (tmp_path / "data" / "index").exists()  # nothing was opened
 
 
+@pytest.mark.slow
 def test_a_data_directory_that_is_a_file_is_one_line(
     tmp_path: Path, tiny_model_dir: Path, embedding_model_dir: Path
 ) -> None:
@@ -55,6 +57,7 @@ def test_a_data_directory_that_is_a_file_is_one_line(
     )
 
 
+@pytest.mark.slow
 def test_a_port_in_use_is_one_line_before_anything_loads(
     tmp_path: Path, tiny_model_dir: Path, embedding_model_dir: Path
 ) -> None:
@@ -75,6 +78,7 @@ def test_a_port_in_use_is_one_line_before_anything_loads(
     assert not (tmp_path / "data" / "index").exists()
 
 
+@pytest.mark.slow
 def test_a_model_that_cannot_load_stops_the_proxy_instead_of_answering_503s(
     tmp_path: Path, embedding_model_dir: Path
 ) -> None:
@@ -91,6 +95,7 @@ def test_a_model_that_cannot_load_stops_the_proxy_instead_of_answering_503s(
     DataDirClaim(tmp_path / "data").release()
 
 
+@pytest.mark.slow
 def test_an_alias_of_a_model_that_is_not_served_is_one_line(
     tmp_path: Path, tiny_model_dir: Path, embedding_model_dir: Path
 ) -> None:
@@ -115,6 +120,7 @@ def test_a_released_claim_can_be_taken_again_and_records_the_pid(tmp_path: Path)
     DataDirClaim(tmp_path, exclusive=False)
 
 
+@pytest.mark.slow
 def test_sd_server_with_a_model_that_cannot_load_stops_in_one_line(
     tmp_path: Path, embedding_model_dir: Path
 ) -> None:

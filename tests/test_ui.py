@@ -96,7 +96,10 @@ def page(request: pytest.FixtureRequest) -> Iterator[Page]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, headless=True)
         tab = browser.new_page(viewport={"width": 1280, "height": 1000})
+        # Actions and assertions wait up to 30 s: a generation on a busy 2-core machine can
+        # take longer than Playwright's default 5 s for an assertion.
         tab.set_default_timeout(30_000)
+        expect.set_options(timeout=30_000)
         failure = ARTIFACTS / f"{request.node.name}-failed.png"
         failure.unlink(missing_ok=True)  # from an earlier run
         failed_before = request.session.testsfailed
@@ -151,7 +154,15 @@ def test_the_page_shows_hits_fresh_generations_the_dial_and_the_gallery(
     _use_key(page, KEYS["team-a"])
     expect(page.locator("#error")).to_be_hidden()
     expect(page.get_by_label("Model")).to_have_value("tiny-sd")
-    expect(page.locator("#notice")).to_contain_text("placeholders")
+    # The notice names options as code, not as markdown's backticks (issue 16, item 7).
+    notice = page.locator("#notice")
+    expect(notice).to_contain_text("The configured --sd-model is the tiny random-weight demo")
+    expect(notice.locator("code").first).to_have_text("--sd-model")
+    assert "`" not in notice.inner_text()
+    # OpenAI's names are offered too, saying which model makes their images.
+    expect(page.get_by_label("Model").locator("option", has_text="dall-e-3")).to_have_text(
+        "dall-e-3 (tiny-sd)"
+    )
     expect(page.locator("#threshold-value")).to_have_text("0.80")  # the proxy's own threshold
     page.get_by_label("Size").select_option("256x256")
 
@@ -197,8 +208,16 @@ def test_the_page_shows_hits_fresh_generations_the_dial_and_the_gallery(
     expect(entries.first).to_contain_text("fox")
     expect(entries.first).to_contain_text(re.compile(r"similarity 0\.\d{4}"))
     expect(entries.last).to_contain_text(UNRELATED)
+    # Search results are in no order of the buttons': neither says it is shown.
+    for order in ("Most recent", "Most reused"):
+        expect(page.get_by_role("button", name=order)).to_have_attribute("aria-pressed", "false")
+    # Each tile has its size before its image loads, and none waits to be scrolled to.
+    tile = entries.first.locator("img")
+    assert (tile.get_attribute("width"), tile.get_attribute("height")) == ("256", "256")
+    assert tile.get_attribute("loading") is None
 
     page.get_by_role("button", name="Most reused").click()
+    expect(page.get_by_role("button", name="Most reused")).to_have_attribute("aria-pressed", "true")
     expect(page.locator("#gallery-status")).to_have_text("Most reused first.")
     expect(entries.first).to_contain_text(ORIGINAL)
     expect(entries.first).to_contain_text("1 hit")

@@ -132,6 +132,7 @@ def test_a_full_volume_pauses_writes_and_keeps_serving(
         assert "writing resumes" in server.log()
 
 
+@pytest.mark.slow
 def test_start_up_on_a_volume_under_the_floor_says_so_in_one_line(
     tmp_path: Path, tiny_model_dir: Path, embedding_model_dir: Path
 ) -> None:

@@ -47,7 +47,7 @@ from proxy.cache.results import CacheResult, ServedImage
 from proxy.cache.tenancy import Viewer
 from proxy.errors import ClientGone, Forbidden, NotReady, RateLimited, Unauthorized
 from proxy.index.base import IndexUnavailable, Where
-from proxy.settings import PLACEHOLDER_NOTICE, Settings
+from proxy.settings import Settings
 from proxy.store import BlobNotFound, StoreError
 
 if TYPE_CHECKING:
@@ -303,7 +303,7 @@ async def list_models(request: Request[Any, Any, Any]) -> Response[bytes]:
         "min_threshold": services.settings.min_threshold,
     }
     if backend.placeholder:
-        note["notice"] = PLACEHOLDER_NOTICE
+        note["notice"] = services.settings.placeholder_notice
     aliases = services.names.aliases
     body = {
         "object": "list",

@@ -132,20 +132,33 @@ class Sense:
         return (self.pos, self.offset)
 
 
+@functools.lru_cache(maxsize=4)
+def _read_tables(
+    root: Path,
+) -> tuple[
+    dict[Pos, dict[str, tuple[int, ...]]],
+    dict[Pos, dict[str, int]],
+    dict[Pos, dict[str, tuple[str, ...]]],
+]:
+    """The index and exception tables of the folder ``root``, parsed once per process (about
+    0.4 s): every lexicon opened on the same folder reads them, and none changes them."""
+    index: dict[Pos, dict[str, tuple[int, ...]]] = {}
+    tagged: dict[Pos, dict[str, int]] = {}
+    exceptions: dict[Pos, dict[str, tuple[str, ...]]] = {}
+    for pos, name in _FILES.items():
+        index[pos], tagged[pos] = _read_index(root / f"index.{name}", TOP_SENSES[pos])
+        exceptions[pos] = _read_exceptions(root / f"{name}.exc")
+    return index, tagged, exceptions
+
+
 class WordNet:
     """Read-only access to one WordNet database folder."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._index: dict[Pos, dict[str, tuple[int, ...]]] = {}
-        self._tagged: dict[Pos, dict[str, int]] = {}
-        self._exceptions: dict[Pos, dict[str, tuple[str, ...]]] = {}
+        self._index, self._tagged, self._exceptions = _read_tables(root)
         self._data: dict[Pos, mmap.mmap] = {}
         for pos, name in _FILES.items():
-            self._index[pos], self._tagged[pos] = _read_index(
-                root / f"index.{name}", TOP_SENSES[pos]
-            )
-            self._exceptions[pos] = _read_exceptions(root / f"{name}.exc")
             with (root / f"data.{name}").open("rb") as f:
                 self._data[pos] = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
         # Bound per instance, so two lexicons never share entries; bounded in size, so a

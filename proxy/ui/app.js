@@ -101,7 +101,7 @@ async function loadModels() {
   const note = models.length ? models[0].memoaized || {} : {};
   const notice = $("notice");
   notice.hidden = !note.notice;
-  notice.textContent = note.notice || "";
+  showWithCode(notice, note.notice || "");
   const dial = $("threshold");
   if (note.min_threshold !== undefined && !dial.dataset.fromServer) {
     // The dial spans what this proxy accepts, and starts at its own threshold.
@@ -110,6 +110,18 @@ async function loadModels() {
     dial.dataset.fromServer = "true";
     showThreshold();
   }
+}
+
+/** ``text`` in ``element``, its `backticked` parts as code: the proxy's notices name options. */
+function showWithCode(element, text) {
+  element.replaceChildren(
+    ...text.split("`").map((part, i) => {
+      if (i % 2 === 0) return document.createTextNode(part);
+      const code = document.createElement("code");
+      code.textContent = part;
+      return code;
+    }),
+  );
 }
 
 async function useKey(key) {
@@ -278,7 +290,13 @@ async function loadGallery() {
     const img = document.createElement("img");
     img.src = entry.url;
     img.alt = entry.prompt;
-    img.loading = "lazy";
+    // Twelve thumbnails load at once, none lazily: a tile below the fold is not left grey.
+    // Its size before it loads keeps its place and shape.
+    const [width, height] = (entry.size || "").split("x").map(Number);
+    if (width > 0 && height > 0) {
+      img.width = width;
+      img.height = height;
+    }
     const caption = document.createElement("p");
     caption.className = "entry-prompt";
     caption.textContent = entry.prompt;
@@ -291,6 +309,10 @@ async function loadGallery() {
     return card;
   });
   $("gallery").replaceChildren(...cards);
+  // The order buttons say which order is shown: none while search results are.
+  for (const button of document.querySelectorAll("button.order")) {
+    button.setAttribute("aria-pressed", String(!query && button.dataset.order === galleryOrder));
+  }
   if (!entries.length) status.textContent = "Nothing cached that this key may see.";
   else if (query) status.textContent = `Nearest in meaning to “${query}”.`;
   else status.textContent = galleryOrder === "hits" ? "Most reused first." : "Most recent first.";
@@ -298,9 +320,6 @@ async function loadGallery() {
 
 function orderGallery(event) {
   galleryOrder = event.currentTarget.dataset.order;
-  for (const button of document.querySelectorAll("button.order")) {
-    button.setAttribute("aria-pressed", String(button.dataset.order === galleryOrder));
-  }
   $("gallery-query").value = "";
   clearError();
   loadGallery().catch(showError);
