@@ -212,11 +212,18 @@ def create_sd_app(
     async def provide_metrics() -> SdMetrics:
         return sd_metrics
 
+    # OpenAI's names are aliases of the served model: worked out once, not per request.
+    names = ModelNames.of(backend.served_models(), backend.default_model)
+
+    async def provide_names() -> ModelNames:
+        return names
+
     return Litestar(
         route_handlers=[create_images, list_models, healthz, readyz, metrics],
         dependencies={
             "backend": Provide(provide_backend),
             "sd_metrics": Provide(provide_metrics),
+            "names": Provide(provide_names),
         },
         lifespan=[lifespan],
         exception_handlers=openai_exception_handlers(),
@@ -233,6 +240,7 @@ async def create_images(
     request: Request[Any, Any, Any],
     backend: NamedDependency[DiffusersBackend],
     sd_metrics: NamedDependency[SdMetrics],
+    names: NamedDependency[ModelNames],
 ) -> Response[bytes]:
     """Generate images. The body is decoded strictly (unknown fields are refused, as OpenAI
     does) and validated by the same rules the proxy applies."""
@@ -244,7 +252,6 @@ async def create_images(
         body, default_model=backend.default_model, default_size=backend.default_size
     )
     # OpenAI's names are aliases of the served model, checked by their own rules.
-    names = ModelNames.of(backend.served_models(), backend.default_model)
     generation_request = dataclasses.replace(
         generation_request, model=names.resolve(generation_request.model)
     )
@@ -281,11 +288,10 @@ async def create_images(
 
 
 @get("/v1/models")
-async def list_models(state: State, backend: NamedDependency[DiffusersBackend]) -> Response[bytes]:
-    """The served model in OpenAI's ``GET /v1/models`` shape; ``created`` is when the app
-    was built."""
+async def list_models(state: State, names: NamedDependency[ModelNames]) -> Response[bytes]:
+    """The served model, then its aliases, in OpenAI's ``GET /v1/models`` shape; ``created``
+    is when the app was built."""
     created = int(state["created"])
-    names = ModelNames.of(backend.served_models(), backend.default_model)
     models = ModelList(data=[ModelCard(id=name, created=created) for name in names.listing()])
     return Response(msgspec.json.encode(models), media_type=MediaType.JSON)
 
