@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
+from backends.diffusers_backend import DiffusersBackend
 from backends.sd_server import create_sd_app
 from proxy.app import create_app
 from proxy.cli import _SD_SERVER_FIELDS, build_parser
@@ -170,7 +171,7 @@ def test_ports_agree_everywhere() -> None:
 
 def test_probes_ask_routes_that_exist(tmp_path: Path) -> None:
     proxy_paths = {route.path for route in create_app(Settings(data_dir=tmp_path)).routes}
-    sd_paths = {route.path for route in create_sd_app("/nowhere").routes}
+    sd_paths = {route.path for route in create_sd_app(DiffusersBackend(model="/nowhere")).routes}
     for name, container in _containers():
         for probe in ("readinessProbe", "livenessProbe"):
             path = container[probe]["httpGet"]["path"]
