@@ -7,7 +7,14 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["camera", "foreign_script", "palette", "rendered_text", "without_rendered_text"]
+__all__ = [
+    "amounts",
+    "camera",
+    "foreign_script",
+    "palette",
+    "rendered_text",
+    "without_rendered_text",
+]
 
 _QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”|(?<![a-zA-Z])'([^']+)'(?![a-zA-Z])")
 _SAYS = re.compile(
@@ -37,6 +44,27 @@ _CAMERA_PATTERNS = {name: re.compile(rf"(?<![\w-])(?:{rx})") for name, rx in _CA
 def camera(text: str) -> frozenset[str]:
     """Where the camera stands: above, below, at eye level, close, or wide."""
     return frozenset(name for name, pattern in _CAMERA_PATTERNS.items() if pattern.search(text))
+
+
+# Amounts on a scale: words the reader skips as function words ("many", "full") that still
+# change the picture when a prompt states the other end of their scale ("an empty glass").
+_AMOUNTS = {
+    "fullness:full": r"(?<!half[\s-])full(?![\s-]*(?:moon|body|length|hd|colou?r|bloom|size|"
+    r"figure|frame|res|resolution|grown|beard|scale|speed|sun|face|height|view|portrait|"
+    r"armou?r|plate|sail|shot|house|time|screen|swing|blast|throttle|force|circle|name))|"
+    r"(?<!half[\s-])(?:filled|packed)\b",
+    "fullness:empty": r"(?<!half[\s-])empty",
+    "fullness:half": r"half[\s-]*(?:full|empty|filled)",
+    "plenty:few": r"(?:a\s+)?few|a\s+couple\s+of|a\s+handful\s+of",
+    "plenty:many": r"many|lots\s+of|a\s+lot\s+of|plenty\s+of|numerous|multiple|countless|"
+    r"dozens|hundreds|thousands|a\s+multitude\s+of",
+}
+_AMOUNT_PATTERNS = {name: re.compile(rf"\b(?:{rx})\b") for name, rx in _AMOUNTS.items()}
+
+
+def amounts(text: str) -> frozenset[str]:
+    """The amounts ``text`` states, as ``scale:value`` ("fullness:empty", "plenty:many")."""
+    return frozenset(name for name, pattern in _AMOUNT_PATTERNS.items() if pattern.search(text))
 
 
 def palette(text: str) -> str | None:

@@ -255,19 +255,35 @@ class WordNet:
             for symbol, pos, offset in sense.pointers:
                 if symbol in _SIDEWAYS and (symbol != "&" or sense.satellite):
                     reached.add((pos, offset))
+        named = self._named_within(word)
         climbing = [(sense_id, 0) for sense_id in frontier]
+        passed: set[tuple[Pos, int]] = set()
         while climbing:
             sense_id, depth = climbing.pop()
-            reached.add(sense_id)
+            sense = self._sense(*sense_id)
+            if depth == 1 and sense.lexname == "noun.artifact" and sense_id not in named:
+                passed.add(sense_id)  # "kettle" -> "pot": climbed through, not reached
+            else:
+                reached.add(sense_id)
             if sense_id[0] == "v" and depth >= VERB_HYPERNYM_DEPTH:
                 continue
-            sense = self._sense(*sense_id)
             climbing.extend(
                 ((pos, offset), depth + 1)
                 for symbol, pos, offset in sense.pointers
-                if symbol in _UP and (pos, offset) not in reached
+                if symbol in _UP and (pos, offset) not in reached and (pos, offset) not in passed
             )
         return frozenset(reached)
+
+    def _named_within(self, word: str) -> frozenset[tuple[Pos, int]]:
+        """The noun senses of the words ``word`` ends with ("chair" in "armchair", "table" in
+        "dining_table")."""
+        word = word.lower().replace(" ", "_").replace("-", "_")
+        return frozenset(
+            sense.id
+            for start in range(1, len(word) - 2)
+            if word[start - 1] == "_" or start >= 3
+            for sense in self.senses(word[start:].lstrip("_"), "n")
+        )
 
     def _read_sense(self, pos: Pos, offset: int) -> Sense:
         data = self._data[pos]

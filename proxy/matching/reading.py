@@ -20,6 +20,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from proxy.matching.features import (
+    amounts,
     camera,
     foreign_script,
     palette,
@@ -167,10 +168,12 @@ class Reading:
     unknown: frozenset[str] = frozenset()
     """Content words the lexicon does not know (names, typos, other languages)."""
     palette: str | None = None
-    camera: frozenset[str] = frozenset()
-    """Where the camera is asked to stand ("aerial view": above; "close-up": close)."""
     """"monochrome" for a black-and-white, grayscale or sepia image, "colour" for one asked in
     colour, None when the prompt does not say."""
+    camera: frozenset[str] = frozenset()
+    """Where the camera is asked to stand ("aerial view": above; "close-up": close)."""
+    amounts: frozenset[str] = frozenset()
+    """Amounts stated on a scale, as ``scale:value`` ("fullness:empty", "plenty:many")."""
     sequence: tuple[str, ...] = ()
     """The prompt's tokens in order, before compounds are joined (for mending typos)."""
     unreadable: bool = False
@@ -197,6 +200,7 @@ class Reader:
         plain = without_rendered_text(prompt)
         reading.palette = palette(plain.lower())
         reading.camera = camera(plain.lower())
+        reading.amounts = amounts(plain.lower())
         reading.emoji = tuple(c for c in plain if unicodedata.category(c) == "So")
         words = normalise_words(respell(list(_tokens(strip_filler(plain.lower())))))
         tokens = normalise_tokens(self._join_compounds(words))

@@ -11,7 +11,8 @@ Checks, in order, each a rejection reason (a bounded label, used in metrics and 
 ``text``
     Text to be rendered ("a sign that says 'open'", quoted text) must be exactly the same.
 ``count``
-    Numbers (digits and number words) must agree, and so must singular and plural of one noun.
+    Numbers (digits and number words) must agree, and so must singular and plural of one noun
+    and amounts stated on one scale ("a full glass" / "an empty glass", "many" / "a few").
 ``negation``
     What the request excludes ("without a hat", "no people") the cached prompt must exclude too,
     and nothing the request asks for may be excluded by the cached prompt.
@@ -250,6 +251,8 @@ class Verifier:
             return "size_age"  # "a puppy" cached, "a dog" asked for
         if want.numbers - have.numbers or _plural_conflict(have, want):
             return "count"
+        if _amount_conflict(have, want):
+            return "count"  # "a full glass" asked for, "an empty glass" cached
         for reason in (self._uncovered(have, want, cached), _spatial(have, want)):
             if reason is not None:
                 return reason
@@ -499,6 +502,13 @@ def _replace_words(text: str, replacements: dict[str, str]) -> str:
     for word, replacement in replacements.items():
         text = re.sub(rf"(?<![\w-]){re.escape(word)}(?![\w-])", replacement, text, flags=re.I)
     return text
+
+
+def _amount_conflict(have: Reading, want: Reading) -> bool:
+    """Whether the request states an amount the cached prompt does not, on a scale the cached
+    prompt states another amount on ("many birds" against "a few birds")."""
+    scales = {amount.partition(":")[0] for amount in have.amounts}
+    return any(a.partition(":")[0] in scales for a in want.amounts - have.amounts)
 
 
 def _plural_conflict(have: Reading, want: Reading) -> bool:
