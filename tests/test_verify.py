@@ -140,6 +140,7 @@ REJECTED += [
     ("a puppy in the snow", "a dog in the snow", "size_age"),
     ("a baby elephant by a river", "an elephant by a river", "size_age"),
     ("a fox cub in the grass", "a fox in the grass", "size_age"),
+    ("a boy flying a kite on a beach", "a man flying a kite on a beach", "size_age"),
     # WordNet files a kettle under pot, but nobody asking for a pot means a kettle.
     ("a copper kettle on a stove", "a copper pot on a stove", "object"),
     ("a wooden desk by a window", "a wooden table by a window", "object"),
@@ -149,6 +150,7 @@ REJECTED += [
     ("a glass full of water on a table", "an empty glass on a table", "count"),
     ("many birds flying over a lake", "a few birds flying over a lake", "count"),
     ("a half-full glass of wine", "a full glass of wine", "count"),
+    ("a house with all of its windows lit", "a house with some of its windows lit", "count"),
 ]
 
 SERVED = [
@@ -159,6 +161,31 @@ SERVED = [
     ("a red car parked in the street, the car is full of boxes", "a red car parked in the street"),
     ("many birds flying over a lake", "lots of birds flying over a lake"),
     ("a wolf howling at the full moon", "a wolf howls at the full moon"),
+    (
+        "an aeroplane flying over snow-capped mountains",
+        "an airplane flying over snowcapped mountains",
+    ),
+    ("a hand-painted ceramic vase", "a handpainted ceramic vase"),
+    (
+        "a cottage garden with roses, lilies and tulips",
+        "a cottage garden with tulips, roses and lilies",
+    ),
+    (
+        "watercolor, a cottage garden, loose brushwork",
+        "a cottage garden, loose brushwork, watercolor painting",
+    ),
+    (
+        "a wristwatch on black velvet, product photography",
+        "product photo of a wristwatch on black velvet",
+    ),
+    (
+        "oil painting of a stormy sea with a ship, dark clouds, dramatic light",
+        "a stormy sea with a ship, dark clouds, dramatic light, oil painting",
+    ),
+    (
+        "a stone path through a garden, best quality, highres",
+        "a stone pathway through a garden, absurdres",
+    ),
     ("a woman riding a bicycle", "a person riding a bicycle"),
     ("a huge dog in a garden", "a big dog in a garden"),
     ("two apples on a table", "2 apples on a table"),

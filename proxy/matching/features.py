@@ -55,6 +55,8 @@ _AMOUNTS = {
     r"(?<!half[\s-])(?:filled|packed)\b",
     "fullness:empty": r"(?<!half[\s-])empty",
     "fullness:half": r"half[\s-]*(?:full|empty|filled)",
+    "extent:all": r"all(?:\s+of)?\s+(?:the|its|their|his|her|these|those)|every",
+    "extent:some": r"some\s+of|only\s+(?:a\s+)?(?:few|some|one|two|half)|half\s+of|most\s+of",
     "plenty:few": r"(?:a\s+)?few|a\s+couple\s+of|a\s+handful\s+of",
     "plenty:many": r"many|lots\s+of|a\s+lot\s+of|plenty\s+of|numerous|multiple|countless|"
     r"dozens|hundreds|thousands|a\s+multitude\s+of",

@@ -96,6 +96,8 @@ def _replacements() -> dict[str, str]:
     return table
 
 
+_PAINTINGS = frozenset({"watercolor", "watercolour", "gouache"})
+"""Media that name a painting on their own."""
 _IRREGULAR = {"man": "men", "woman": "women", "child": "children"}
 REPLACEMENTS = _replacements()
 _KEEP_BEFORE = {"still": frozenset({"life", "lifes"})}
@@ -152,6 +154,8 @@ def normalise_tokens(tokens: Sequence[str]) -> list[str]:
             token = "in"  # "around noon" is "at noon"
         elif token == "by" and following in _DETERMINERS and not (out and _is_participle(out[-1])):
             token = "beside"  # "a cabin by the lake"; but "kicked by a boy", "by greg rutkowski"
+        elif token == "painting" and out and out[-1] in _PAINTINGS:
+            continue  # "a watercolor painting" is "a watercolor"
         out.append(token)
     return _media_last(_weather_last(_active(out)))
 

@@ -47,6 +47,8 @@ _DESCRIBING = (COLOURS | SIZES_AGES | {"empty", "open", "closed", "wooden", "gol
     "baby", "adult", "child", "kid", "kids", "teen", "teenager", "toddler", "infant", "elder",
     "senior", "juvenile",
 }  # fmt: skip
+_HEAD_LIKE = frozenset("light dark gold silver".split())
+"""Describing words that end a tag as its head: "dramatic light", "deep dark", "rose gold"."""
 _DETERMINERS = frozenset(
     "a an the this that these those his her its their our my your some any each every".split()
 )
@@ -250,6 +252,7 @@ class Reader:
                     token in _COORDINATORS
                     and chunk
                     and not any(reading.words[w].noun for w in chunk)
+                    and not (token == "," and _ends_in_head(reading, chunk))
                 ):
                     following = tokens[i + 1] if i + 1 < len(tokens) else "."
                     if following not in _DETERMINERS and not _is_break(following):
@@ -429,6 +432,12 @@ class Reader:
         return joined
 
 
+def _ends_in_head(reading: Reading, chunk: list[int]) -> bool:
+    """Whether the noun phrase ``chunk`` ends in a describing word that is its head here
+    ("dramatic light", "rose gold"), not the colour of what follows ("light, airy")."""
+    return len(chunk) > 1 and reading.words[chunk[-1]].text in _HEAD_LIKE
+
+
 def _close_chunk(reading: Reading, chunk: list[int], breaks: list[str]) -> None:
     """End a noun phrase: its last noun is its head, the words before it describe it, and its
     role is the preposition that introduced it, "object" after a verb, else "subject"."""
@@ -436,8 +445,12 @@ def _close_chunk(reading: Reading, chunk: list[int], breaks: list[str]) -> None:
         return
     words = reading.words
     heads = [i for i in chunk if words[i].noun]
-    if not heads and words[chunk[-1]].nounish and any(b in _DETERMINERS for b in breaks):
-        # "a rainbow", "the light": a describing word that ends a noun phrase is its head.
+    if not heads and (
+        (words[chunk[-1]].nounish and any(b in _DETERMINERS for b in breaks))
+        or _ends_in_head(reading, chunk)
+    ):
+        # "a rainbow", "the light", "dramatic light": a describing word that ends a noun phrase
+        # is its head.
         heads = [chunk[-1]]
         words[chunk[-1]].noun = True
     if heads:
@@ -490,9 +503,12 @@ _PART = "|"
 
 def _phrase_follows(tokens: Sequence[str], i: int) -> bool:
     """Whether the comma at ``i`` opens a part with a preposition of its own ("..., sunlight
-    through the window"), not the next item of a list ("apples, pears and grapes")."""
+    through the window"), not the next item of a list ("apples, pears and grapes", "with
+    roses, lilies and tulips in bloom")."""
     for token in tokens[i + 1 :]:
         if token in _SENTENCE_ENDS or token == ",":
+            return False
+        if token in _COORDINATORS and tokens[i + 1 : i + 2][0] not in _DETERMINERS:
             return False
         if token in _ROLE_MARKERS or token.startswith("@"):
             return True

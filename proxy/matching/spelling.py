@@ -123,12 +123,13 @@ def correct_typos(
     other = list(other)
     candidates = {w for w in other if w.isalpha() and len(w) >= 3}
     split = {a + b: f"{a} {b}" for a, b in itertools.pairwise(other)}
+    split.update({w.replace("-", ""): w.replace("-", " ") for w in other if "-" in w})
     corrections = {}
     for word in words:
         if len(word) < SHORTEST or not word.isalpha() or word in candidates or known(word):
             continue
         if word in split:
-            corrections[word] = split[word]  # "teddybear" is "teddy bear"
+            corrections[word] = split[word]  # "teddybear" is "teddy bear"; "snow-capped"
             continue
         limit = 1 if len(word) <= 7 else 2
         best = None

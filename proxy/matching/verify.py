@@ -265,7 +265,7 @@ class Verifier:
         other prompt replaced by that word; a cached word only by a dictionary word, so two
         unknown words ("artstation", "artstaton") are mended one way, not swapped."""
         known = self.wordnet.knows if self.wordnet is not None else lambda word: False
-        words = [w for w in want.sequence if known(w)]
+        words = [w for w in want.sequence if known(w) or _known_parts(w, known)]
         unshared = sorted(have.unknown - set(want.sequence))  # a name both prompts have stays
         return (
             _replace_words(cached, correct_typos(unshared, words, known)),
@@ -502,6 +502,11 @@ def _replace_words(text: str, replacements: dict[str, str]) -> str:
     for word, replacement in replacements.items():
         text = re.sub(rf"(?<![\w-]){re.escape(word)}(?![\w-])", replacement, text, flags=re.I)
     return text
+
+
+def _known_parts(word: str, known: Callable[[str], bool]) -> bool:
+    """Whether ``word`` is hyphenated words that are each known ("snow-capped")."""
+    return "-" in word and all(known(part) for part in word.split("-") if part)
 
 
 def _amount_conflict(have: Reading, want: Reading) -> bool:

@@ -125,10 +125,13 @@ YOUNG = frozenset(
     baby babies calf calves chick chicks colt colts cub cubs cygnet duckling ducklings eaglet
     fawn fawns filly foal foals gosling infant joey kitten kittens kitty lamb lambs newborn
     owlet piglet piglets pup puppies puppy pups toddler toddlers
+    boy boys girl girls child children kid kids schoolboy schoolboys schoolgirl schoolgirls
+    teen teens teenager teenagers youngster youngsters
     """.split()
 )
-"""Young of a kind ("a puppy", "a baby elephant", "a fox cub"): a request for the grown animal
-("a dog") is not served by them, though WordNet files a puppy under dog."""
+"""Young of a kind ("a puppy", "a baby elephant", "a fox cub", "a boy"): a request for the grown
+animal or person ("a dog", "a man") is not served by them, though WordNet files a puppy under
+dog and a boy under man."""
 
 SPATIAL_PHRASES: dict[tuple[str, ...], str] = {
     ("in", "front", "of"): "front",
@@ -205,6 +208,8 @@ BOILERPLATE = frozenset(
     resolution
     high quality
     highest quality
+    absurdres
+    absurd resolution
     best quality
     top quality
     ultra quality
@@ -315,6 +320,7 @@ sofa couch couches:sofas
 car automobile
 forest woods
 street road
+path pathway footpath
 ocean sea
 airplane aeroplane
 television tv
@@ -324,7 +330,7 @@ film movie
 shop store
 kitten kitty kitties:kittens
 puppy pup
-photo photograph
+photo photograph photography
 smiling grinning
 bicycle bike
 motorcycle motorbike
