@@ -1,0 +1,249 @@
+"""The embedded index at scale: build it, optimise it while lookups are probed, reopen it.
+
+For each size (10,000 / 100,000 / 1,000,000 entries by default: ``--sizes``):
+
+1. **Build.** Entries as the proxy stores them (``new_entry``), with vectors from the real
+   embedding model for a sample of real prompts (``tests/data``: DiffusionDB prompts and COCO
+   captions, about 900), and the rest near-copies of those: a real vector plus Gaussian noise
+   (sigma ``--noise``, 0.02 by default, about cosine 0.93 to its source), normalised. So the index
+   sees clusters of prompts around real ones, as a cache of re-asks does. Printed: load time,
+   disk per entry.
+2. **First optimisation, probed.** ``EdgeIndex.maintain`` builds the HNSW graph in a child
+   process while this process probes an exact and a semantic lookup every 50 ms (as requests
+   would arrive), and also times how late the event loop wakes up. Printed: optimise time, the
+   longest any probe waited, probe p50/p99, and how many probes found the index unindexed.
+3. **Steady state, probed.** ``--tail`` (10,000) new entries are added to the optimised index
+   and ``maintain`` runs again (it optimises the new points and swaps): the same figures.
+4. **Reopen.** Close and open again: time to ready, RSS of this process.
+5. **Lookups.** ``--queries`` exact and semantic lookups one at a time: p50 and p99.
+
+Figures are the index's own, in-process (no HTTP). Run:
+``.venv/bin/python bench/scale.py --sizes 10000,100000``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import numpy as np
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:  # run as a script from a checkout
+    sys.path.insert(0, str(REPO_ROOT))
+
+from proxy.app import build_embedder  # noqa: E402
+from proxy.cache.service import new_entry  # noqa: E402
+from proxy.index.base import Where  # noqa: E402
+from proxy.index.edge import EdgeIndex  # noqa: E402
+from proxy.matching.canonical import Partition  # noqa: E402
+from proxy.matching.decision import Query  # noqa: E402
+from proxy.settings import Settings  # noqa: E402
+
+DATA = REPO_ROOT / "tests" / "data"
+PARTITION = Partition("tiny-sd", "512x512", None, None, None, None, "png")
+PROBE_EVERY = 0.05
+BATCH = 1000
+
+
+def real_prompts() -> list[str]:
+    """The repository's sample of real prompts and captions."""
+    prompts = []
+    for name, column in (
+        ("diffusiondb_prompts_imagereward.tsv", "prompt"),
+        ("coco_captions_val2017.tsv", "caption"),
+    ):
+        with (DATA / name).open(encoding="utf-8", newline="") as f:
+            rows = csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+            prompts += [row[column] for row in rows if row[column].strip()]
+    return prompts
+
+
+def near_copies(vectors: np.ndarray, count: int, noise: float, seed: int = 0) -> np.ndarray:
+    """``count`` vectors, each a random one of ``vectors`` plus Gaussian noise, normalised."""
+    rng = np.random.default_rng(seed)
+    picked = vectors[rng.integers(0, len(vectors), count)]
+    copies = picked + rng.normal(0.0, noise, picked.shape).astype(np.float32)
+    copies /= np.linalg.norm(copies, axis=1, keepdims=True)
+    return copies.astype(np.float32)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def rss_mib() -> float:
+    with open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def disk_mib(path: Path) -> float:
+    """Allocated size of every file under ``path`` (sparse preallocation not counted)."""
+    total = 0
+    for root, _, files in os.walk(path, followlinks=True):
+        for name in files:
+            total += os.lstat(os.path.join(root, name)).st_blocks * 512
+    return total / 2**20
+
+
+async def add(index: EdgeIndex, prompts: list[str], vectors: np.ndarray, start: int) -> None:
+    """Store an entry per vector, its prompt the real one it was copied from, numbered."""
+    for i, vector in enumerate(vectors):
+        number = start + i
+        prompt = f"{prompts[number % len(prompts)]} #{number}"
+        entry = new_entry(
+            Query.of(prompt, PARTITION),
+            blob_id=f"{number:064x}",
+            media_type="image/png",
+            size=400_000,
+            generation_seconds=2.0,
+            energy_wh=0.5,
+            energy_source="estimated",
+            backend="bench",
+        )
+        await index.upsert(entry, vector)
+
+
+async def probed(
+    index: EdgeIndex, work: Callable[[], Awaitable[object]], vectors: np.ndarray, key: str
+) -> dict[str, float]:
+    """Run ``work`` while probing an exact and a semantic lookup every PROBE_EVERY seconds."""
+    task = asyncio.create_task(work())
+    waits: list[float] = []
+    lateness: list[float] = []
+    unindexed = 0
+    probes = 0
+    where = Where(partition=PARTITION.key)
+    started = time.perf_counter()
+    while not task.done():
+        asked = time.perf_counter()
+        await asyncio.sleep(PROBE_EVERY)
+        woke = time.perf_counter()
+        lateness.append(woke - asked - PROBE_EVERY)
+        await index.exact(key, 1, where)
+        await index.nearest(vectors[probes % len(vectors)], 1, where)
+        waits.append(time.perf_counter() - woke + lateness[-1])
+        unindexed += index.unindexed() > index.optimize_after
+        probes += 1
+    await task
+    return {
+        "seconds": time.perf_counter() - started,
+        "probes": probes,
+        "longest_wait_ms": 1000 * max(waits, default=0.0),
+        "p50_ms": 1000 * percentile(waits, 50) if waits else 0.0,
+        "p99_ms": 1000 * percentile(waits, 99) if waits else 0.0,
+        "unindexed_probes": unindexed,
+    }
+
+
+def report(label: str, figures: dict[str, float]) -> None:
+    print(
+        f"  {label}: {figures['seconds']:.1f} s; {figures['probes']:.0f} probes, longest wait "
+        f"{figures['longest_wait_ms']:.0f} ms, p50 {figures['p50_ms']:.1f} ms, p99 "
+        f"{figures['p99_ms']:.1f} ms; {figures['unindexed_probes']:.0f} probes while more than "
+        "optimize_after points were unindexed",
+        flush=True,
+    )
+
+
+async def lookups(
+    index: EdgeIndex, vectors: np.ndarray, key: str, count: int
+) -> tuple[list[float], list[float]]:
+    where = Where(partition=PARTITION.key)
+    exact, semantic = [], []
+    for i in range(count):
+        started = time.perf_counter()
+        await index.exact(key, 1, where)
+        exact.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        await index.nearest(vectors[i % len(vectors)], 1, where)
+        semantic.append(time.perf_counter() - started)
+    return exact, semantic
+
+
+async def one_size(size: int, args: argparse.Namespace, prompts: list[str], real: np.ndarray):
+    print(f"\n{size:,} entries", flush=True)
+    with tempfile.TemporaryDirectory(prefix="memoaized-scale-", dir=args.work_dir) as folder:
+        path = Path(folder) / "index"
+        index = EdgeIndex(path)
+        await index.open()
+        started = time.perf_counter()
+        done = 0
+        while done < size:
+            count = min(BATCH, size - done)
+            vectors = real[done : done + count] if done < len(real) else None
+            if vectors is None or len(vectors) < count:
+                vectors = near_copies(real, count, args.noise, seed=done)
+            await add(index, prompts, vectors, done)
+            done += count
+        loaded = time.perf_counter() - started
+        print(
+            f"  load: {loaded:.1f} s ({size / loaded:,.0f} entries/s); "
+            f"disk {disk_mib(path) * 2**20 / size:,.0f} bytes per entry; RSS {rss_mib():,.0f} MiB",
+            flush=True,
+        )
+        key = Query.of(f"{prompts[0]} #0", PARTITION).key
+        probes = near_copies(real, 256, args.noise, seed=size)
+        report(
+            "first optimisation",
+            await probed(index, lambda: index.maintain(force=True), probes, key),
+        )
+        print(f"  RSS after optimising: {rss_mib():,.0f} MiB", flush=True)
+        await add(index, prompts, near_copies(real, args.tail, args.noise, seed=-1), size)
+        report(
+            f"{args.tail:,} more, optimised and swapped",
+            await probed(index, index.maintain, probes, key),
+        )
+        await index.close()
+        started = time.perf_counter()
+        index = EdgeIndex(path)
+        await index.open()
+        print(f"  reopen: ready in {time.perf_counter() - started:.2f} s", flush=True)
+        exact, semantic = await lookups(index, probes, key, args.queries)
+        print(
+            f"  lookups one at a time: exact p50 {1000 * statistics.median(exact):.2f} ms, p99 "
+            f"{1000 * percentile(exact, 99):.2f} ms; semantic p50 "
+            f"{1000 * statistics.median(semantic):.2f} ms, p99 "
+            f"{1000 * percentile(semantic, 99):.2f} ms; RSS {rss_mib():,.0f} MiB "
+            f"(peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB)",
+            flush=True,
+        )
+        await index.close()
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--tail", type=int, default=10_000)
+    parser.add_argument("--noise", type=float, default=0.02)
+    parser.add_argument("--queries", type=int, default=500)
+    parser.add_argument("--work-dir", type=Path, default=None)
+    args = parser.parse_args()
+    prompts = real_prompts()
+    embedder = build_embedder(Settings.from_env())
+    embedder.load()
+    started = time.perf_counter()
+    real = np.asarray(embedder.embed(prompts), dtype=np.float32)
+    print(
+        f"{len(prompts)} real prompts embedded in {time.perf_counter() - started:.1f} s; the "
+        f"rest are near-copies of their vectors (Gaussian noise sigma {args.noise}, normalised)"
+    )
+    for size in (int(s) for s in args.sizes.split(",")):
+        await one_size(size, args, prompts, real)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
