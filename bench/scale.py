@@ -202,7 +202,7 @@ async def one_size(size: int, args: argparse.Namespace, prompts: list[str], real
             await probed(index, lambda: index.maintain(force=True), probes, key),
         )
         print(f"  RSS after optimising: {rss_mib():,.0f} MiB", flush=True)
-        await add(index, prompts, near_copies(real, args.tail, args.noise, seed=-1), size)
+        await add(index, prompts, near_copies(real, args.tail, args.noise, seed=size + 1), size)
         report(
             f"{args.tail:,} more, optimised and swapped",
             await probed(index, index.maintain, probes, key),
