@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import logging
 import os
 import resource
 import statistics
@@ -232,6 +233,8 @@ async def main() -> None:
     parser.add_argument("--queries", type=int, default=500)
     parser.add_argument("--work-dir", type=Path, default=None)
     args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="  %(message)s")
+    logging.getLogger("proxy.index.edge").setLevel(logging.INFO)
     prompts = real_prompts()
     embedder = build_embedder(Settings.from_env())
     embedder.load()

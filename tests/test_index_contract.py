@@ -7,6 +7,7 @@ path is exercised against qdrant-client's own in-process implementation of it.
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -272,18 +273,68 @@ async def test_edge_optimisation_runs_in_a_child_and_keeps_concurrent_writes(
         assert (await index.nearest(_vector(1000), 1, Where(partition=late.partition)))[
             0
         ].entry == late
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["index"]  # noqa: ASYNC240
+    _assert_only_the_live_shard(tmp_path)
+
+
+def _assert_only_the_live_shard(folder: Path) -> None:
+    """``index`` links to the one generation left: no optimiser copy, no replaced shard."""
+    names = sorted(p.name for p in folder.iterdir())
+    assert len(names) == 2 and names[0] == "index" and names[1].startswith("index.g"), names
+    assert (folder / "index").is_symlink() and (folder / "index").resolve().name == names[1]
 
 
 async def test_edge_recovers_when_a_swap_was_interrupted(tmp_path: Path) -> None:
     """A crash after the live shard was renamed away but before the optimised one took its
-    place leaves only ``index.retired``: opening restores it."""
+    place leaves only ``index.retired`` (before generations) or the generations without
+    ``index`` (when a shard from before generations was moved aside): opening finds the live
+    one, and deletes the rest."""
     entry = _entry("k1", "b" * 64 + ".png")
     async with EdgeIndex(tmp_path / "index") as index:
         await index.upsert(entry, _vector(1))
-    (tmp_path / "index").rename(tmp_path / "index.retired")
+    live = (tmp_path / "index").resolve()
+    (tmp_path / "index").unlink()
+    live.rename(tmp_path / "index.retired")
     async with EdgeIndex(tmp_path / "index") as index:
         assert await index.get(entry.id) == entry
+    (tmp_path / "index").rename(tmp_path / "index.g7")  # the newest generation is the live one
+    shutil.copytree(tmp_path / "index.g7", tmp_path / "index.g3")
+    shutil.copytree(tmp_path / "index.g7", tmp_path / "index.optimizing-x")
+    async with EdgeIndex(tmp_path / "index") as index:
+        assert await index.get(entry.id) == entry
+    assert (tmp_path / "index").resolve().name == "index.g7"
+    _assert_only_the_live_shard(tmp_path)
+
+
+async def test_a_shard_from_before_generations_is_moved_aside_by_its_first_swap(
+    tmp_path: Path,
+) -> None:
+    """Older versions kept the shard in ``index`` itself: it opens as it is, and the first
+    optimisation switches ``index`` to a link, with every entry kept and its payload indexes
+    brought up to date."""
+    from proxy.embedding import EMBEDDING_DIM
+    from proxy.index.edge_optimize import PAYLOAD_SCHEMAS
+
+    config = qe.EdgeConfig(
+        vectors=qe.EdgeVectorParams(size=EMBEDDING_DIM, distance=qe.Distance.Cosine)
+    )
+    old = qe.EdgeShard.create(str(tmp_path / "index"), config)
+    for name in PAYLOAD_SCHEMAS:
+        old.update(qe.UpdateOperation.create_field_index(name, qe.PayloadSchemaType.Keyword))
+    old.close()
+    del old
+    entries = [_entry(f"k{i}", f"{i:064x}.png") for i in range(50)]
+    async with EdgeIndex(tmp_path / "index", indexing_threshold_kb=16) as index:
+        for i, entry in enumerate(entries):
+            await index.upsert(entry, _vector(i))
+        assert not (tmp_path / "index").is_symlink()
+        assert await index.maintain(force=True)
+        assert await index.count() == 50 and await index.get(entries[7].id) == entries[7]
+        schemas = index.shard.info().payload_schema
+        assert schemas["key"].params.memory == qe.Memory.Cold
+        assert schemas["partition"].params.enable_hnsw and not schemas["key"].params.enable_hnsw
+    _assert_only_the_live_shard(tmp_path)
+    async with EdgeIndex(tmp_path / "index") as index:
+        assert await index.get(entries[7].id) == entries[7]
 
 
 async def test_a_cancelled_optimisation_kills_its_child_and_leaves_no_copy(tmp_path: Path) -> None:
@@ -312,4 +363,73 @@ async def test_a_cancelled_optimisation_kills_its_child_and_leaves_no_copy(tmp_p
             await task
         assert not any(child.is_running() and child.status() != "zombie" for child in children)
         assert await index.count() == 2000
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["index"]  # noqa: ASYNC240
+    _assert_only_the_live_shard(tmp_path)
+
+
+async def test_a_small_cache_is_indexed_too(tmp_path: Path) -> None:
+    """A thousand unindexed points make a small cache due for optimisation, and optimising
+    builds its HNSW graph (Edge's default threshold left caches under about 6,500 points
+    unindexed, and the proxy waited for 10,000)."""
+    async with EdgeIndex(tmp_path / "index") as index:
+        for i in range(999):
+            await index.upsert(_entry(f"k{i}", f"{i:064x}.png"), _vector(i))
+        assert not index.due()
+        await index.upsert(_entry("k999", f"{999:064x}.png"), _vector(999))
+        assert index.due()
+        assert await index.maintain()
+        assert index.unindexed() == 0 and not index.due()
+
+
+@pytest.mark.slow
+async def test_lookups_go_on_indexed_through_an_optimisation_and_its_switch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Probe an exact and a semantic lookup every 20 ms, with writes between them, while 3,000
+    new points on a 20,000-point index are optimised in the child and switched in: every probe
+    finds what it looks for, none waits longer than the bound, the HNSW graph of the 20,000
+    stays in use throughout, and the optimised shard is loaded once (a load holds the GIL: it
+    is the one pause left, about 50 ms here on an idle machine; the bound leaves room for a
+    busy CI machine)."""
+    import asyncio
+
+    bound = 1.0
+    loads: list[float] = []
+    real_load = qe.EdgeShard.load
+
+    def timed_load(*args: object, **kwargs: object) -> object:
+        started = time.perf_counter()
+        try:
+            return real_load(*args, **kwargs)
+        finally:
+            loads.append(time.perf_counter() - started)
+
+    index = EdgeIndex(tmp_path / "index")
+    async with index:
+        entries = [_entry(f"k{i}", f"{i:064x}.png") for i in range(23_000)]
+        for i, entry in enumerate(entries[:20_000]):
+            await index.upsert(entry, _vector(i))
+        assert await index.maintain(force=True) and index.unindexed() == 0
+        for i, entry in enumerate(entries[20_000:], start=20_000):
+            await index.upsert(entry, _vector(i))
+        assert index.due()
+        monkeypatch.setattr(qe.EdgeShard, "load", timed_load)
+        task = asyncio.create_task(index.maintain())
+        waits, probes = [], 0
+        while not task.done():
+            asked = time.perf_counter()
+            await asyncio.sleep(0.02)
+            target = entries[probes * 7919 % len(entries)]
+            await index.upsert(_entry(f"new{probes}", f"{probes:064x}.png"), _vector(100_000 + probes))
+            assert [e.id for e in await index.exact(target.key, 1)] == [target.id]
+            found = await index.nearest(_vector(probes * 7919 % len(entries)), 1)
+            assert found[0].entry.id == target.id
+            waits.append(time.perf_counter() - asked - 0.02)
+            assert index.shard.info().indexed_vectors_count >= 20_000
+            probes += 1
+        assert await task
+    assert probes > 10, "the optimisation finished before it could be probed"
+    assert len(loads) == 1, loads
+    assert max(waits) < bound, f"a lookup waited {max(waits):.3f} s"
+    async with EdgeIndex(tmp_path / "index") as index:
+        assert await index.count() == 23_000 + probes
+        assert await index.get(entries[22_999].id) == entries[22_999]

@@ -1,16 +1,25 @@
 """The embedded index: Qdrant Edge running inside the proxy process, persisted on disk.
 
-Qdrant Edge answers queries in about a millisecond once its HNSW index is built, but building it
-(``optimize()``) holds the GIL for as long as it runs: a minute at 100k points, during which no
-request could be served. So optimisation never runs in this process while it serves: a copy of
-the shard is optimised by a child process and swapped in, and the writes made meanwhile are
-replayed onto it (see ``EdgeIndex.maintain``).
+Qdrant Edge answers queries in about a millisecond once its HNSW index is built, but every call
+into it holds the GIL: building the index (``optimize()``) takes a minute at 100k points, and
+even loading a shard takes a quarter of a second there. So:
+
+- Optimisation never runs in this process. A copy of the live shard is optimised by a child
+  process at the lowest CPU priority, while the live shard (its HNSW graph from the last
+  optimisation, plus a brute-force tail of the points added since) keeps serving.
+- The optimised copy becomes ``index.g<N>`` beside ``index``, is loaded once, has the writes
+  made meanwhile replayed onto it between requests, and is switched in by pointer: the proxy's
+  reference and the ``index`` symlink. The old shard is closed and deleted after.
+- Optimisation starts when a tenth of the points, at least 1,000 and at most ``optimize_after``,
+  are outside the HNSW graph, so small caches are indexed too and the unindexed tail stays
+  short.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import shutil
 import sys
 import tempfile
@@ -37,6 +46,7 @@ from proxy.index.base import (
     Where,
     added_usage,
 )
+from proxy.index.edge_optimize import index_payload
 
 __all__ = ["EdgeIndex"]
 
@@ -44,6 +54,12 @@ log = logging.getLogger(__name__)
 
 _SCROLL_LIMIT = 256
 _OPTIMIZING = ".optimizing-"
+_GENERATION = ".g"
+_INDEXING_THRESHOLD_KB = 1000
+"""Segments above this size get an HNSW graph when optimised: about 650 vectors."""
+_SMALLEST_TAIL = 1000
+"""Fewer unindexed points than this never start an optimisation: brute force is as quick."""
+_REPLAY_BATCH = 256
 
 
 def _filter(where: Where) -> qe.Filter | None:
@@ -73,16 +89,22 @@ class EdgeIndex(SemanticIndex):
     """
 
     def __init__(
-        self, path: Path, *, optimize_after: int = 10_000, indexing_threshold_kb: int | None = None
+        self,
+        path: Path,
+        *,
+        optimize_after: int = 10_000,
+        indexing_threshold_kb: int = _INDEXING_THRESHOLD_KB,
     ) -> None:
         self.path = path
+        """The shard's directory, or a symlink to the live generation (``index.g<N>``)."""
         self.optimize_after = optimize_after
-        """Optimise once this many points are not yet in the HNSW index. Below Edge's indexing
-        threshold (about 6,500 vectors of this size) segments stay unindexed anyway, and a
-        brute-force search of 10,000 vectors takes under a millisecond."""
+        """Optimise at the latest once this many points are not yet in the HNSW index (a
+        brute-force search of 10,000 vectors takes about a millisecond)."""
         self.indexing_threshold_kb = indexing_threshold_kb
-        """Segment size above which Edge builds HNSW (Edge's default when None); for tests."""
+        """Segment size above which Edge builds HNSW; tests set it lower."""
         self._shard: Any = None
+        self._live: Path = path
+        """Where the open shard's files are: ``path`` itself, or the generation it links to."""
         self._write_lock = asyncio.Lock()
         self._maintain_lock = asyncio.Lock()
         """One optimise-and-swap at a time: a second would swap in a copy that misses the
@@ -98,27 +120,38 @@ class EdgeIndex(SemanticIndex):
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._recover()
+        self._live = self.path.resolve() if self.path.is_symlink() else self.path
+        config = qe.EdgeConfig(
+            vectors=qe.EdgeVectorParams(size=EMBEDDING_DIM, distance=qe.Distance.Cosine),
+            optimizers=qe.EdgeOptimizersConfig(indexing_threshold=self.indexing_threshold_kb),
+        )
         try:
-            if (self.path / "edge_config.json").exists() or (self.path / "wal").exists():
-                self._shard = qe.EdgeShard.load(str(self.path))
+            if (self._live / "edge_config.json").exists() or (self._live / "wal").exists():
+                # The configuration given is written over the shard's: an older shard gets
+                # this version's indexing threshold.
+                self._shard = qe.EdgeShard.load(str(self._live), config)
             else:
-                config = qe.EdgeConfig(
-                    vectors=qe.EdgeVectorParams(size=EMBEDDING_DIM, distance=qe.Distance.Cosine),
-                    optimizers=qe.EdgeOptimizersConfig(
-                        indexing_threshold=self.indexing_threshold_kb
-                    ),
-                )
-                self._shard = qe.EdgeShard.create(str(self.path), config)
+                if (
+                    self.path.is_dir()
+                    and not self.path.is_symlink()
+                    and not any(self.path.iterdir())
+                ):
+                    self.path.rmdir()
+                if not self.path.exists():
+                    self._live = self._next_generation()
+                self._shard = qe.EdgeShard.create(str(self._live), config)
+                index_payload(self._shard)
+                if self._live != self.path:
+                    self._link(self._live)
         except Exception as error:
             raise IndexUnavailable(
                 f"cannot open the Qdrant Edge index in {self.path}: {error}"
             ) from error
         existing = set(self._shard.info().payload_schema)
-        schemas = {name: qe.PayloadSchemaType.Keyword for name in KEYWORD_INDEXES}
-        schemas.update({name: qe.PayloadSchemaType.Float for name in FLOAT_INDEXES})
-        for name, schema in schemas.items():
-            if name not in existing:
-                self._shard.update(qe.UpdateOperation.create_field_index(name, schema))
+        if not existing >= {*KEYWORD_INDEXES, *FLOAT_INDEXES}:
+            # A field added by this version; the others are brought up to date (mapped, not in
+            # memory) by the next optimisation, in its child process.
+            index_payload(self._shard)
         await self.upgrade()
         info = self._shard.info()
         log.info(
@@ -129,15 +162,46 @@ class EdgeIndex(SemanticIndex):
         )
 
     def _recover(self) -> None:
-        """Finish or undo an optimise-and-swap that a crash interrupted. The live shard is
-        renamed away only after the optimised copy is complete, so when it is missing the
-        retired one is restored; otherwise both leftovers are stale."""
+        """Finish or undo a swap that a crash interrupted, and delete what it left.
+
+        ``index`` names the live shard (a directory from before generations, or a symlink to
+        one). Generations are complete before ``index`` is pointed at one, so when ``index`` is
+        missing (a crash between moving an old directory aside and linking) the newest
+        generation is the live one. Every other generation and every optimiser's copy is
+        stale. (``index.retired`` is how versions before generations left an interrupted swap.)
+        """
         retired = self.path.with_name(self.path.name + ".retired")
-        if not self.path.exists() and retired.exists():
+        if not self.path.exists() and not self.path.is_symlink() and retired.exists():
             retired.rename(self.path)
         shutil.rmtree(retired, ignore_errors=True)
-        for leftover in self.path.parent.glob(self.path.name + _OPTIMIZING + "*"):
-            shutil.rmtree(leftover, ignore_errors=True)
+        generations = self._generations()
+        if not self.path.exists() and generations:
+            self._link(generations[-1])  # missing, or a symlink to a generation that is gone
+        live = self.path.resolve() if self.path.is_symlink() else None
+        for stale in [*generations, *self.path.parent.glob(self.path.name + _OPTIMIZING + "*")]:
+            if stale != live:
+                shutil.rmtree(stale, ignore_errors=True)
+
+    def _generations(self) -> list[Path]:
+        """The optimised shards beside ``path``, oldest first."""
+        found = []
+        for candidate in self.path.parent.glob(self.path.name + _GENERATION + "*"):
+            number = candidate.name.removeprefix(self.path.name + _GENERATION)
+            if number.isdigit() and candidate.is_dir():
+                found.append((int(number), candidate.resolve()))
+        return [path for _, path in sorted(found)]
+
+    def _link(self, target: Path) -> None:
+        """Point ``path`` at ``target`` in one step (a symlink renamed over the old one)."""
+        link = self.path.with_name(self.path.name + ".link")
+        link.unlink(missing_ok=True)
+        link.symlink_to(target.name)
+        os.replace(link, self.path)
+        directory = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
 
     async def close(self) -> None:
         if self._shard is not None:
@@ -244,6 +308,14 @@ class EdgeIndex(SemanticIndex):
         info = self.shard.info()
         return max(0, int(info.points_count) - int(info.indexed_vectors_count))
 
+    def due(self) -> bool:
+        """Whether enough points are outside the HNSW graph to optimise: a tenth of them, at
+        least 1,000 and at most ``optimize_after``."""
+        info = self.shard.info()
+        points = int(info.points_count)
+        unindexed = max(0, points - int(info.indexed_vectors_count))
+        return unindexed >= min(self.optimize_after, max(_SMALLEST_TAIL, points // 10))
+
     async def upgrade(self) -> int:
         legacy = qe.Filter(must=[qe.IsEmptyCondition("audience")])
         count = int(self.shard.count(qe.CountRequest(exact=True, filter=legacy)))
@@ -258,14 +330,14 @@ class EdgeIndex(SemanticIndex):
         await self.maintain(force=True, rewrite=True)
 
     async def maintain(self, *, force: bool = False, rewrite: bool = False) -> bool:
-        """Optimise a copy of the shard in a child process and swap it in.
+        """Optimise a copy of the shard in a child process and switch to it.
 
-        Returns True when a new optimised shard was swapped in. Writes wait only while the shard
-        is copied; reads never wait except for the swap itself (closing and loading, tens of
-        milliseconds), which runs on the event loop between two requests.
+        Returns True when an optimised shard was switched in. Writes wait only while the shard
+        is copied and while the last few are replayed; lookups go on throughout, except while
+        the optimised shard loads (a quarter of a second at 100k points).
         """
         async with self._maintain_lock:
-            if self._shard is None or (not force and self.unindexed() < self.optimize_after):
+            if self._shard is None or not (force or self.due()):
                 return False
             return await self._optimize_and_swap(rewrite)
 
@@ -275,9 +347,9 @@ class EdgeIndex(SemanticIndex):
             self._shard.flush()
             # A fresh name each time: an optimiser orphaned by a crash can never write into it.
             work = Path(tempfile.mkdtemp(prefix=self.path.name + _OPTIMIZING, dir=self.path.parent))
-            await asyncio.to_thread(shutil.copytree, self.path, work, dirs_exist_ok=True)
+            await asyncio.to_thread(shutil.copytree, self._live, work, dirs_exist_ok=True)
             self._replay = []
-        process = None
+        process = fresh = None
         try:
             process = await asyncio.create_subprocess_exec(
                 sys.executable,
@@ -293,37 +365,88 @@ class EdgeIndex(SemanticIndex):
                 raise IndexUnavailable(
                     f"optimiser exited with {process.returncode}: {output.decode()}"
                 )
+            optimised = time.perf_counter()
+            work = generation = self._adopt(work)
+            fresh = qe.EdgeShard.load(str(generation))  # holds the GIL: the one pause left
+            loaded = time.perf_counter() - optimised
+            await self._catch_up(fresh)
             async with self._write_lock:
-                self._swap_in(work)
+                await self._catch_up(fresh, last=True)
+                old = self._switch(fresh, generation)
         except BaseException:
             self._replay = None
+            if fresh is not None:
+                fresh.close()
             if process is not None and process.returncode is None:
                 process.kill()  # cancelled (shutdown): the child must not outlive its copy
                 await process.wait()
             shutil.rmtree(work, ignore_errors=True)
             raise
-        log.info("index optimised and swapped in after %.1f s", time.perf_counter() - started)
+        await asyncio.to_thread(shutil.rmtree, old, ignore_errors=True)
+        log.info(
+            "index optimised and switched in after %.1f s (loading it paused lookups for %.0f "
+            "ms; the optimiser's %s)",
+            time.perf_counter() - started,
+            1000 * loaded,
+            (output.decode(errors="replace").splitlines() or ["peak RSS unknown"])[-1],
+        )
         return True
 
-    def _swap_in(self, optimized: Path) -> None:
-        """Replace the live shard by ``optimized`` once the writes made since the copy have been
-        replayed onto it. Synchronous on purpose: no request runs between closing the old shard
-        and loading the new one. At every instant one complete shard exists on disk (see
-        ``_recover``), so a crash here loses nothing."""
-        replay, self._replay = self._replay or [], None
-        fresh = qe.EdgeShard.load(str(optimized))
-        for operation in replay:
-            fresh.update(operation)
-        fresh.flush()
-        fresh.close()
-        retired = self.path.with_name(self.path.name + ".retired")
-        self._shard.flush()
-        self._shard.close()
-        self._shard = None
-        self.path.rename(retired)
-        optimized.rename(self.path)
-        self._shard = qe.EdgeShard.load(str(self.path))
-        shutil.rmtree(retired, ignore_errors=True)
+    def _adopt(self, work: Path) -> Path:
+        """The optimiser's finished copy, renamed as the next generation."""
+        generation = self._next_generation()
+        work.rename(generation)
+        return generation
+
+    def _next_generation(self) -> Path:
+        generations = self._generations()
+        number = 1 + max(
+            (int(p.name.rsplit(_GENERATION, 1)[1]) for p in generations),
+            default=0,
+        )
+        return self.path.with_name(f"{self.path.name}{_GENERATION}{number}")
+
+    async def _catch_up(self, fresh: Any, *, last: bool = False) -> None:
+        """Replay onto ``fresh`` the writes made to the live shard since it was copied, a batch
+        at a time with requests served in between; ``last``: all of them (the caller holds the
+        write lock, so no more come)."""
+        while self._replay and (last or len(self._replay) > _REPLAY_BATCH):
+            batch, self._replay[:] = self._replay[:_REPLAY_BATCH], self._replay[_REPLAY_BATCH:]
+            for operation in batch:
+                fresh.update(operation)
+            if not last:
+                await asyncio.sleep(0)
+        if last:
+            fresh.flush()
+
+    def _switch(self, fresh: Any, generation: Path) -> Path:
+        """Make ``fresh`` (loaded from ``generation``, every write replayed) the live shard;
+        returns the old shard's directory, to delete. Synchronous on purpose: no request runs
+        between closing the old shard and using the new one. At every instant ``index`` names a
+        complete shard (see ``_recover``), so a crash here loses nothing."""
+        self._replay = None
+        old = self._live
+        if self.path.is_symlink():
+            self._link(generation)  # from here on the new shard is the one on disk
+            try:
+                self._shard.close()
+            except Exception as error:  # its files are deleted next; nothing is lost
+                log.warning("closing the replaced shard failed: %s", error)
+        else:
+            # A shard from before generations, in ``index`` itself: closed before it moves
+            # aside (Edge writes its files by path), then ``index`` links to the new one.
+            self._shard.close()
+            old = self.path.with_name(self.path.name + _GENERATION + "0")
+            try:
+                self.path.rename(old)
+                self._link(generation)
+            except BaseException:
+                if not self.path.exists() and old.exists():
+                    old.rename(self.path)
+                self._shard = qe.EdgeShard.load(str(self.path))
+                raise
+        self._shard, self._live = fresh, generation
+        return old
 
 
 def _age(entry: Entry) -> float:
