@@ -131,13 +131,9 @@ class EdgeIndex(SemanticIndex):
                 # this version's indexing threshold.
                 self._shard = qe.EdgeShard.load(str(self._live), config)
             else:
-                if (
-                    self.path.is_dir()
-                    and not self.path.is_symlink()
-                    and not any(self.path.iterdir())
-                ):
-                    self.path.rmdir()
                 if not self.path.exists():
+                    # A new shard is the first generation (a folder the caller made stays the
+                    # shard's own, as before generations).
                     self._live = self._next_generation()
                 self._shard = qe.EdgeShard.create(str(self._live), config)
                 index_payload(self._shard)
