@@ -384,7 +384,7 @@ async def test_a_small_cache_is_indexed_too(tmp_path: Path) -> None:
 async def test_lookups_go_on_indexed_through_an_optimisation_and_its_switch(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Probe an exact and a semantic lookup every 20 ms, with writes between them, while 3,000
+    """Probe an exact and a semantic lookup every 20 ms, with a write after each, while 3,000
     new points on a 20,000-point index are optimised in the child and switched in: every probe
     finds what it looks for, none waits longer than the bound, the HNSW graph of the 20,000
     stays in use throughout, and the optimised shard is loaded once (a load holds the GIL: it
@@ -419,12 +419,15 @@ async def test_lookups_go_on_indexed_through_an_optimisation_and_its_switch(
             asked = time.perf_counter()
             await asyncio.sleep(0.02)
             target = entries[probes * 7919 % len(entries)]
-            await index.upsert(_entry(f"new{probes}", f"{probes:064x}.png"), _vector(100_000 + probes))
             assert [e.id for e in await index.exact(target.key, 1)] == [target.id]
             found = await index.nearest(_vector(probes * 7919 % len(entries)), 1)
             assert found[0].entry.id == target.id
             waits.append(time.perf_counter() - asked - 0.02)
             assert index.shard.info().indexed_vectors_count >= 20_000
+            # A write between lookups (it waits while the shard is copied; lookups do not).
+            await index.upsert(
+                _entry(f"new{probes}", f"{probes:064x}.png"), _vector(10**6 + probes)
+            )
             probes += 1
         assert await task
     assert probes > 10, "the optimisation finished before it could be probed"
