@@ -79,7 +79,7 @@ def palette(text: str) -> str | None:
 
 def foreign_script(text: str) -> bool:
     """Whether ``text`` has letters of a script other than Latin (Cyrillic, CJK, Arabic, ...)."""
-    return any(
+    return not text.isascii() and any(
         c.isalpha() and not c.isascii() and not unicodedata.name(c, "").startswith("LATIN")
         for c in text
     )

@@ -151,12 +151,22 @@ def _read_tables(
     return index, tagged, exceptions
 
 
+@functools.lru_cache(maxsize=4)
+def _compound_starts(root: Path) -> frozenset[str]:
+    index = _read_tables(root)[0]
+    return frozenset(
+        lemma.split("_", 1)[0] for table in index.values() for lemma in table if "_" in lemma
+    )
+
+
 class WordNet:
     """Read-only access to one WordNet database folder."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self._index, self._tagged, self._exceptions = _read_tables(root)
+        self.compound_starts = _compound_starts(root)
+        """First words of WordNet's multi-word entries ("hot" of "hot_dog")."""
         self._data: dict[Pos, mmap.mmap] = {}
         for pos, name in _FILES.items():
             with (root / f"data.{name}").open("rb") as f:
@@ -165,6 +175,7 @@ class WordNet:
         # long-running proxy keeps the few thousand words its prompts use, not all of WordNet.
         self.lemmas = functools.lru_cache(maxsize=16384)(self._lemmas)
         self.closure = functools.lru_cache(maxsize=16384)(self._closure)
+        self.senses = functools.lru_cache(maxsize=16384)(self._senses)
         self._sense = functools.lru_cache(maxsize=16384)(self._read_sense)
 
     @classmethod
@@ -207,7 +218,7 @@ class WordNet:
                     found.append((pos, base))
         return tuple(found)
 
-    def senses(self, word: str, pos: Pos | None = None) -> tuple[Sense, ...]:
+    def _senses(self, word: str, pos: Pos | None = None) -> tuple[Sense, ...]:
         """The most frequent senses of every reading of ``word`` (of one part of speech)."""
         return tuple(
             self._sense(reading_pos, offset)

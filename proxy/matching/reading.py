@@ -409,7 +409,12 @@ class Reader:
             for size in (3, 2):
                 parts = tokens[i : i + size]
                 if len(parts) == size and all(p[0].isalpha() for p in parts):
-                    candidate = "_".join(parts) if self.wordnet.knows("_".join(parts)) else None
+                    candidate = (
+                        "_".join(parts)
+                        if parts[0] in self.wordnet.compound_starts
+                        and self.wordnet.knows("_".join(parts))
+                        else None
+                    )
                     closed = "".join(parts)
                     known = (
                         self.wordnet.lemmas(closed)[:1]
