@@ -182,6 +182,27 @@ class Coverage:
         )
 
 
+_AGE_MARKERS = frozenset("old older elderly aged senior teen teenage adolescent".split())
+"""Ages that change how a person or an animal looks, unlike "young" (what "a woman" shows)."""
+
+
+def _aged(reading: Reading) -> set[str]:
+    """The living things ``reading`` gives an age ("an elderly man": man), by their keys."""
+    words = reading.words
+    return {
+        words[w.head].key
+        for i, w in enumerate(words)
+        if w.head is not None
+        and w.head != i
+        and words[w.head].animate
+        and not w.lemmas.isdisjoint(_AGE_MARKERS)
+    }
+
+
+def _animate_heads(reading: Reading) -> set[str]:
+    return {reading.words[h].key for h in reading.heads() if reading.words[h].animate}
+
+
 def _young(reading: Reading) -> bool:
     """Whether ``reading`` names a young animal or a baby."""
     return any(not YOUNG.isdisjoint(token.split("_")) for token in reading.tokens)
@@ -249,6 +270,8 @@ class Verifier:
             return "style"  # "a lion" asks for a photo; "a statue of a lion" is not one
         if _young(have) and not _young(want) and any(want.words[h].animate for h in want.heads()):
             return "size_age"  # "a puppy" cached, "a dog" asked for
+        if _aged(have) - _aged(want) & _animate_heads(want):
+            return "size_age"  # "an elderly man" cached, "a man" asked for
         if want.numbers - have.numbers or _plural_conflict(have, want):
             return "count"
         if _amount_conflict(have, want):
