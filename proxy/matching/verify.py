@@ -44,6 +44,7 @@ makes them rarer.
 from __future__ import annotations
 
 import bisect
+import copy
 import functools
 import re
 from collections import Counter
@@ -109,6 +110,7 @@ class Coverage:
         self.wordnet = wordnet
         self.reading = reading
         self._of_thing: dict[str, Coverage] = {}
+        self._things: Coverage | None = None
         shown = [w for w in reading.words if not w.negated]
         excluded = [w for w in reading.words if w.negated]
         self.lemmas = frozenset().union(*(w.lemmas for w in shown))
@@ -140,14 +142,24 @@ class Coverage:
         found = self._of_thing.get(key)
         if found is None:
             words = self.reading.words
-            kept = [
-                w
-                for i, w in enumerate(words)
-                if w.head is None or w.head == i or w.verb or words[w.head].key == key
-            ]
-            found = Coverage(Reading(words=kept), self.wordnet)
+            if self._things is None:  # every thing's coverage starts from the same words
+                self._things = Coverage(
+                    Reading(words=[w for i, w in enumerate(words) if not _describes(w, i)]),
+                    self.wordnet,
+                )
+            own = [w for i, w in enumerate(words) if _describes(w, i) and words[w.head].key == key]
+            found = self._things.joined(Coverage(Reading(words=own), self.wordnet))
             self._of_thing[key] = found
         return found
+
+    def joined(self, other: Coverage) -> Coverage:
+        """What this coverage and ``other`` show together."""
+        joined = copy.copy(self)
+        joined._of_thing, joined._things = {}, None
+        joined.reading = Reading(words=[*self.reading.words, *other.reading.words])
+        for name in _SETS:
+            setattr(joined, name, getattr(self, name) | getattr(other, name))
+        return joined
 
     def shows(self, word: Word) -> bool:
         if word.lemmas & self.lemmas:
@@ -201,6 +213,21 @@ def _aged(reading: Reading) -> set[str]:
 
 def _animate_heads(reading: Reading) -> set[str]:
     return {reading.words[h].key for h in reading.heads() if reading.words[h].animate}
+
+
+_SETS = (
+    "lemmas",
+    "excluded_lemmas",
+    "reached",
+    "excluded_reached",
+    "verb_senses",
+    "excluded_senses",
+)
+
+
+def _describes(word: Word, index: int) -> bool:
+    """Whether ``word`` (at ``index``) describes a thing other than itself: an attribute."""
+    return word.head is not None and word.head != index and not word.verb
 
 
 def _young(reading: Reading) -> bool:
