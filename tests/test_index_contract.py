@@ -299,6 +299,7 @@ async def test_edge_recovers_when_a_swap_was_interrupted(tmp_path: Path) -> None
     (tmp_path / "index").rename(tmp_path / "index.g7")  # the newest generation is the live one
     shutil.copytree(tmp_path / "index.g7", tmp_path / "index.g3")
     shutil.copytree(tmp_path / "index.g7", tmp_path / "index.optimizing-x")
+    (tmp_path / "index.link").symlink_to("index.g3")  # a link made but never put in place
     async with EdgeIndex(tmp_path / "index") as index:
         assert await index.get(entry.id) == entry
     assert (tmp_path / "index").resolve().name == "index.g7"
@@ -436,3 +437,35 @@ async def test_lookups_go_on_indexed_through_an_optimisation_and_its_switch(
     async with EdgeIndex(tmp_path / "index") as index:
         assert await index.count() == 23_000 + probes
         assert await index.get(entries[22_999].id) == entries[22_999]
+
+
+async def test_a_switch_that_cannot_link_leaves_the_old_shard_serving(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full or read-only volume can refuse the new ``index`` link: the live shard then stays
+    open and answering, the optimised copy is deleted, and a later optimisation succeeds."""
+    import os
+
+    index = EdgeIndex(tmp_path / "index", indexing_threshold_kb=16)
+    async with index:
+        entries = [_entry(f"k{i}", f"{i:064x}.png") for i in range(40)]
+        for i, entry in enumerate(entries):
+            await index.upsert(entry, _vector(i))
+        live = (tmp_path / "index").resolve()
+        real_replace = os.replace
+
+        def refuse(src: object, dst: object) -> None:
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(os, "replace", refuse)
+        with pytest.raises(OSError):
+            await index.maintain(force=True)
+        assert (tmp_path / "index").resolve() == live
+        assert await index.get(entries[3].id) == entries[3]
+        await index.upsert(entries[0], _vector(0))  # writes go on, to the live shard
+        _assert_only_the_live_shard(tmp_path)
+        monkeypatch.setattr(os, "replace", real_replace)
+        assert await index.maintain(force=True)
+        assert (tmp_path / "index").resolve() != live
+        assert await index.count() == 40
+    _assert_only_the_live_shard(tmp_path)

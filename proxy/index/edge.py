@@ -166,6 +166,7 @@ class EdgeIndex(SemanticIndex):
         generation is the live one. Every other generation and every optimiser's copy is
         stale. (``index.retired`` is how versions before generations left an interrupted swap.)
         """
+        self.path.with_name(self.path.name + ".link").unlink(missing_ok=True)
         retired = self.path.with_name(self.path.name + ".retired")
         if not self.path.exists() and not self.path.is_symlink() and retired.exists():
             retired.rename(self.path)
@@ -192,7 +193,11 @@ class EdgeIndex(SemanticIndex):
         link = self.path.with_name(self.path.name + ".link")
         link.unlink(missing_ok=True)
         link.symlink_to(target.name)
-        os.replace(link, self.path)
+        try:
+            os.replace(link, self.path)
+        except BaseException:
+            link.unlink(missing_ok=True)
+            raise
         directory = os.open(self.path.parent, os.O_RDONLY)
         try:
             os.fsync(directory)

@@ -147,7 +147,11 @@ class Coverage:
                     Reading(words=[w for i, w in enumerate(words) if not _describes(w, i)]),
                     self.wordnet,
                 )
-            own = [w for i, w in enumerate(words) if _describes(w, i) and words[w.head].key == key]
+            own = [
+                w
+                for i, w in enumerate(words)
+                if w.head is not None and _describes(w, i) and words[w.head].key == key
+            ]
             found = self._things.joined(Coverage(Reading(words=own), self.wordnet))
             self._of_thing[key] = found
         return found
