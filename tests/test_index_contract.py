@@ -469,3 +469,38 @@ async def test_a_switch_that_cannot_link_leaves_the_old_shard_serving(
         assert (tmp_path / "index").resolve() != live
         assert await index.count() == 40
     _assert_only_the_live_shard(tmp_path)
+
+
+async def test_a_shard_from_before_generations_that_cannot_be_linked_stays_serving(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The older layout's switch closes the shard before moving it aside; when the link then
+    fails, the shard is moved back and reopened, and answers as before."""
+    import os
+
+    from proxy.embedding import EMBEDDING_DIM
+
+    config = qe.EdgeConfig(
+        vectors=qe.EdgeVectorParams(size=EMBEDDING_DIM, distance=qe.Distance.Cosine)
+    )
+    old = qe.EdgeShard.create(str(tmp_path / "index"), config)
+    old.close()
+    del old
+    entries = [_entry(f"k{i}", f"{i:064x}.png") for i in range(20)]
+    async with EdgeIndex(tmp_path / "index", indexing_threshold_kb=16) as index:
+        for i, entry in enumerate(entries):
+            await index.upsert(entry, _vector(i))
+
+        def refuse(src: object, dst: object) -> None:
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(os, "replace", refuse)
+        with pytest.raises(OSError):
+            await index.maintain(force=True)
+        monkeypatch.undo()
+        assert (tmp_path / "index").is_dir() and not (tmp_path / "index").is_symlink()
+        assert await index.get(entries[5].id) == entries[5]
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["index"]  # noqa: ASYNC240
+        assert await index.maintain(force=True)
+        assert await index.count() == 20
+    _assert_only_the_live_shard(tmp_path)

@@ -198,11 +198,14 @@ class EdgeIndex(SemanticIndex):
         except BaseException:
             link.unlink(missing_ok=True)
             raise
-        directory = os.open(self.path.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+        try:  # the link is in place; making its directory entry durable is all that is left
+            directory = os.open(self.path.parent, os.O_RDONLY)
+            try:
+                os.fsync(directory)
+            finally:
+                os.close(directory)
+        except OSError as error:
+            log.warning("cannot sync %s after linking the index: %s", self.path.parent, error)
 
     async def close(self) -> None:
         if self._shard is not None:
@@ -426,6 +429,8 @@ class EdgeIndex(SemanticIndex):
         between closing the old shard and using the new one. At every instant ``index`` names a
         complete shard (see ``_recover``), so a crash here loses nothing."""
         self._replay = None
+        if self._shard is None:
+            raise IndexUnavailable("the index was closed while it was being optimised")
         old = self._live
         if self.path.is_symlink():
             self._link(generation)  # from here on the new shard is the one on disk
@@ -437,6 +442,7 @@ class EdgeIndex(SemanticIndex):
             # A shard from before generations, in ``index`` itself: closed before it moves
             # aside (Edge writes its files by path), then ``index`` links to the new one.
             self._shard.close()
+            self._shard = None  # until one of the two is open again: lookups fail over cleanly
             old = self.path.with_name(self.path.name + _GENERATION + "0")
             try:
                 self.path.rename(old)
