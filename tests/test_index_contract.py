@@ -312,17 +312,7 @@ async def test_a_shard_from_before_generations_is_moved_aside_by_its_first_swap(
     """Older versions kept the shard in ``index`` itself: it opens as it is, and the first
     optimisation switches ``index`` to a link, with every entry kept and its payload indexes
     brought up to date."""
-    from proxy.embedding import EMBEDDING_DIM
-    from proxy.index.edge_optimize import PAYLOAD_SCHEMAS
-
-    config = qe.EdgeConfig(
-        vectors=qe.EdgeVectorParams(size=EMBEDDING_DIM, distance=qe.Distance.Cosine)
-    )
-    old = qe.EdgeShard.create(str(tmp_path / "index"), config)
-    for name in PAYLOAD_SCHEMAS:
-        old.update(qe.UpdateOperation.create_field_index(name, qe.PayloadSchemaType.Keyword))
-    old.close()
-    del old
+    _shard_from_before_generations(tmp_path / "index", payload_indexes=True)
     entries = [_entry(f"k{i}", f"{i:064x}.png") for i in range(50)]
     async with EdgeIndex(tmp_path / "index", indexing_threshold_kb=16) as index:
         for i, entry in enumerate(entries):
@@ -454,10 +444,7 @@ async def test_a_switch_that_cannot_link_leaves_the_old_shard_serving(
         live = (tmp_path / "index").resolve()
         real_replace = os.replace
 
-        def refuse(src: object, dst: object) -> None:
-            raise OSError(28, "No space left on device")
-
-        monkeypatch.setattr(os, "replace", refuse)
+        monkeypatch.setattr(os, "replace", _no_space)
         with pytest.raises(OSError):
             await index.maintain(force=True)
         assert (tmp_path / "index").resolve() == live
@@ -478,23 +465,13 @@ async def test_a_shard_from_before_generations_that_cannot_be_linked_stays_servi
     fails, the shard is moved back and reopened, and answers as before."""
     import os
 
-    from proxy.embedding import EMBEDDING_DIM
-
-    config = qe.EdgeConfig(
-        vectors=qe.EdgeVectorParams(size=EMBEDDING_DIM, distance=qe.Distance.Cosine)
-    )
-    old = qe.EdgeShard.create(str(tmp_path / "index"), config)
-    old.close()
-    del old
+    _shard_from_before_generations(tmp_path / "index", payload_indexes=False)
     entries = [_entry(f"k{i}", f"{i:064x}.png") for i in range(20)]
     async with EdgeIndex(tmp_path / "index", indexing_threshold_kb=16) as index:
         for i, entry in enumerate(entries):
             await index.upsert(entry, _vector(i))
 
-        def refuse(src: object, dst: object) -> None:
-            raise OSError(28, "No space left on device")
-
-        monkeypatch.setattr(os, "replace", refuse)
+        monkeypatch.setattr(os, "replace", _no_space)
         with pytest.raises(OSError):
             await index.maintain(force=True)
         monkeypatch.undo()
@@ -504,3 +481,21 @@ async def test_a_shard_from_before_generations_that_cannot_be_linked_stays_servi
         assert await index.maintain(force=True)
         assert await index.count() == 20
     _assert_only_the_live_shard(tmp_path)
+
+
+def _shard_from_before_generations(path: Path, *, payload_indexes: bool) -> None:
+    """A shard as older versions made it: in ``path`` itself, payload indexes in memory."""
+    from proxy.embedding import EMBEDDING_DIM
+    from proxy.index.edge_optimize import PAYLOAD_SCHEMAS
+
+    config = qe.EdgeConfig(
+        vectors=qe.EdgeVectorParams(size=EMBEDDING_DIM, distance=qe.Distance.Cosine)
+    )
+    old = qe.EdgeShard.create(str(path), config)
+    for name in PAYLOAD_SCHEMAS if payload_indexes else ():
+        old.update(qe.UpdateOperation.create_field_index(name, qe.PayloadSchemaType.Keyword))
+    old.close()
+
+
+def _no_space(src: object, dst: object) -> None:
+    raise OSError(28, "No space left on device")

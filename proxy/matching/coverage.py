@@ -1,0 +1,138 @@
+"""What a cached prompt shows: its words, their WordNet senses and everything more general,
+gathered once so that checking a request word against it is one look-up. The verifier
+(:mod:`proxy.matching.verify`) asks it whether each word of a request is shown, excluded, or
+shown on the right thing."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from itertools import chain
+
+from proxy.matching.lexicon import Pos, WordNet
+from proxy.matching.reading import Reading, Word
+
+__all__ = ["Coverage", "SenseId"]
+
+SenseId = tuple[Pos, int]
+
+
+class Coverage:
+    """What a cached prompt shows, gathered once so that checking a request against it costs
+    one look-up per word of the request, however long the cached prompt is.
+
+    A request's word is shown when the cached prompt has the same lemma, or one of the word's
+    senses among the senses and hypernyms of the cached words (the word is a synonym or more
+    general: "dog" for "puppy"). Verbs name actions loosely ("cutting", "slicing", "chopping"),
+    so a request's verb is also shown by a cached verb one level more general.
+    """
+
+    def __init__(self, reading: Reading, wordnet: WordNet | None) -> None:
+        self.wordnet = wordnet
+        self.reading = reading
+        self._of_thing: dict[str, Coverage] = {}
+        self._things: Coverage | None = None
+        shown = [w for w in reading.words if not w.negated]
+        excluded = [w for w in reading.words if w.negated]
+        self.lemmas = frozenset().union(*(w.lemmas for w in shown))
+        self.excluded_lemmas = frozenset().union(*(w.lemmas for w in excluded))
+        self.reached: frozenset[SenseId] = frozenset()
+        self.excluded_reached: frozenset[SenseId] = frozenset()
+        self.verb_senses: frozenset[SenseId] = frozenset()
+        self.excluded_senses: frozenset[SenseId] = frozenset()
+        if wordnet is not None:
+            self.reached = _union(
+                wordnet.closure(lemma, w.pos) for w in shown for lemma in w.lemmas
+            )
+            self.excluded_reached = _union(
+                wordnet.closure(lemma, w.pos) for w in excluded for lemma in w.lemmas
+            )
+            self.verb_senses = _union(
+                (s.id for s in wordnet.senses(lemma, "v"))
+                for w in shown
+                if w.verb
+                for lemma in w.lemmas
+            )
+            self.excluded_senses = _union(
+                (s.id for s in wordnet.senses(lemma, w.pos)) for w in excluded for lemma in w.lemmas
+            )
+
+    def of_thing(self, key: str) -> Coverage:
+        """What the cached prompt shows of the things named ``key``: every word but those that
+        describe other things ("teal" in "teal sky, a red dragon" says nothing of the dragon)."""
+        found = self._of_thing.get(key)
+        if found is None:
+            words = self.reading.words
+            if self._things is None:  # every thing's coverage starts from the same words
+                self._things = Coverage(
+                    Reading(words=[w for i, w in enumerate(words) if not _describes(w, i)]),
+                    self.wordnet,
+                )
+            own = [
+                w
+                for i, w in enumerate(words)
+                if w.head is not None and _describes(w, i) and words[w.head].key == key
+            ]
+            found = self._things.joined(Coverage(Reading(words=own), self.wordnet))
+            self._of_thing[key] = found
+        return found
+
+    def joined(self, other: Coverage) -> Coverage:
+        """What this coverage and ``other`` show together."""
+        joined = copy.copy(self)
+        joined._of_thing, joined._things = {}, None
+        joined.reading = Reading(words=[*self.reading.words, *other.reading.words])
+        for name in _SETS:
+            setattr(joined, name, getattr(self, name) | getattr(other, name))
+        return joined
+
+    def shows(self, word: Word) -> bool:
+        if word.lemmas & self.lemmas:
+            return True
+        wordnet = self.wordnet
+        if wordnet is None:
+            return False
+        if any(
+            s.id in self.reached for lemma in word.lemmas for s in wordnet.senses(lemma, word.pos)
+        ):
+            return True
+        return word.verb and any(
+            not wordnet.closure(lemma, "v").isdisjoint(self.verb_senses) for lemma in word.lemmas
+        )
+
+    def excludes(self, word: Word, *, loosely: bool = False) -> bool:
+        """Whether the cached prompt excludes ``word`` or something more general ("no animals"
+        excludes a dog). ``loosely``: or something more specific, which is enough to refuse a
+        request that asks for the word ("a man with a hat" against "a man without a hat")."""
+        if word.lemmas & self.excluded_lemmas:
+            return True
+        wordnet = self.wordnet
+        if wordnet is None:
+            return False
+        reached = _union(wordnet.closure(lemma, word.pos) for lemma in word.lemmas)
+        if not reached.isdisjoint(self.excluded_senses):
+            return True
+        return loosely and any(
+            s.id in self.excluded_reached
+            for lemma in word.lemmas
+            for s in wordnet.senses(lemma, word.pos)
+        )
+
+
+_SETS = (
+    "lemmas",
+    "excluded_lemmas",
+    "reached",
+    "excluded_reached",
+    "verb_senses",
+    "excluded_senses",
+)
+
+
+def _describes(word: Word, index: int) -> bool:
+    """Whether ``word`` (at ``index``) describes a thing other than itself: an attribute."""
+    return word.head is not None and word.head != index and not word.verb
+
+
+def _union(sets: Iterable[Iterable[SenseId]]) -> frozenset[SenseId]:
+    return frozenset(chain.from_iterable(sets))
