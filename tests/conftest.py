@@ -243,6 +243,19 @@ def module_servers(
         yield start
 
 
+@pytest.fixture(scope="session")
+def sd_server(
+    tmp_path_factory: pytest.TempPathFactory, embedding_model_dir: Path, tiny_model_dir: Path
+) -> Iterator[LiveServer]:
+    """One live ``memoaized sd-server`` on the tiny pipeline per test process: the backend of
+    the proxies whose tests are about the cache, not about running a pipeline. A proxy in
+    front of it (``serve_sd_upstream``) starts on about a third of the CPU time of one that
+    imports torch and diffusers itself. Tests that stop or restart the backend start their own."""
+    folder = tmp_path_factory.mktemp("sd-server")
+    with _servers(folder, embedding_model_dir) as start:
+        yield start("sd-server", "--sd-model", str(tiny_model_dir), "--data-dir", str(folder))
+
+
 def run_memoaized(embedding_model_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """``memoaized ARGS`` in a process of its own, to the end, with the session's offline
     embedding model: for commands that are expected to stop."""

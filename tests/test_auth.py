@@ -17,7 +17,7 @@ from litestar.testing import AsyncTestClient
 from proxy.app import create_app
 from proxy.auth import KeyRing, Principal, hash_key, load_url_secret
 from proxy.settings import Settings
-from tests.conftest import LiveServer, open_ready, serve_tiny
+from tests.conftest import LiveServer, open_ready, serve_sd_upstream
 
 ADMIN_KEY = "admin-key-0123"
 TEAM_A_KEY = "team-a-key-0123"
@@ -230,11 +230,11 @@ def test_no_keys_means_loopback_only(tmp_path: Path, embedding_model_dir: Path) 
 def test_loopback_start_says_no_key_is_required_and_cache_stats_reads_the_admin_api(
     live_server: Callable[..., LiveServer],
     tmp_path: Path,
-    tiny_model_dir: Path,
+    sd_server: LiveServer,
     embedding_model_dir: Path,
 ) -> None:
     proxy = live_server(
-        *serve_tiny(tmp_path / "data", tiny_model_dir, "--admin-keys", hash_key(ADMIN_KEY))
+        *serve_sd_upstream(tmp_path / "data", sd_server, "--admin-keys", hash_key(ADMIN_KEY))
     )
     assert "no client API keys are configured" in proxy.log()
 

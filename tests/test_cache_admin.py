@@ -1,6 +1,6 @@
-"""The admin API through the ``memoaized cache`` CLI, against live proxies (tiny pipeline):
-add, search, get, delete, purge (erasure of one end user), export and import, and the
-background eviction wired into the running proxy."""
+"""The admin API through the ``memoaized cache`` CLI, against live proxies (in front of an
+sd-server on the tiny pipeline): add, search, get, delete, purge (erasure of one end user),
+export and import, and the background eviction wired into the running proxy."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from openai import OpenAI
 from PIL import Image
 
 from proxy.auth import hash_key
-from tests.conftest import LiveServer, serve_tiny
+from tests.conftest import LiveServer, serve_sd_upstream
 
 ADMIN_KEY = "cache-admin-key-0123"
 
@@ -28,9 +28,10 @@ pytestmark = pytest.mark.slow
 
 
 def _admin_proxy(
-    start: Callable[..., LiveServer], data: Path, tiny: Path, *extra: str, wait: bool = True
+    start: Callable[..., LiveServer], data: Path, sd: LiveServer, *extra: str, wait: bool = True
 ) -> LiveServer:
-    return start(*serve_tiny(data, tiny, "--admin-keys", hash_key(ADMIN_KEY), *extra), wait=wait)
+    options = ("--admin-keys", hash_key(ADMIN_KEY), *extra)
+    return start(*serve_sd_upstream(data, sd, *options), wait=wait)
 
 
 def cli(proxy: LiveServer, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -78,10 +79,10 @@ def _png(colour: tuple[int, int, int]) -> bytes:
 def test_add_search_get_and_delete(
     live_server: Callable[..., LiveServer],
     tmp_path: Path,
-    tiny_model_dir: Path,
+    sd_server: LiveServer,
     sdk: Callable[[LiveServer], OpenAI],
 ) -> None:
-    proxy = _admin_proxy(live_server, tmp_path / "data", tiny_model_dir)
+    proxy = _admin_proxy(live_server, tmp_path / "data", sd_server)
     client = sdk(proxy)
     image = tmp_path / "library.png"
     image.write_bytes(_png((200, 30, 30)))
@@ -155,11 +156,11 @@ def test_add_search_get_and_delete(
 def test_purge_by_user_leaves_nothing_of_that_user_behind(
     live_server: Callable[..., LiveServer],
     tmp_path: Path,
-    tiny_model_dir: Path,
+    sd_server: LiveServer,
     sdk: Callable[[LiveServer], OpenAI],
 ) -> None:
     data_dir = tmp_path / "data"
-    proxy = _admin_proxy(live_server, data_dir, tiny_model_dir)
+    proxy = _admin_proxy(live_server, data_dir, sd_server)
     client = sdk(proxy)
     erased_user, kept_user = "user-7f3a9c2e", "user-b81d44aa"
     erased_prompts = ["a xylophonist named quillfeather", "an orrery made of zanzibar cloves"]
@@ -202,12 +203,12 @@ def test_purge_by_user_leaves_nothing_of_that_user_behind(
 def test_export_then_import_into_an_empty_data_directory_reproduces_the_hits(
     live_server: Callable[..., LiveServer],
     tmp_path: Path,
-    tiny_model_dir: Path,
+    sd_server: LiveServer,
     sdk: Callable[[LiveServer], OpenAI],
 ) -> None:
     # The target loads while the source serves: it stays empty until the import.
-    target = _admin_proxy(live_server, tmp_path / "target", tiny_model_dir, wait=False)
-    source = _admin_proxy(live_server, tmp_path / "source", tiny_model_dir)
+    target = _admin_proxy(live_server, tmp_path / "target", sd_server, wait=False)
+    source = _admin_proxy(live_server, tmp_path / "source", sd_server)
     prompts = [
         "a heron standing in a misty marsh",
         "a copper kettle on a wood stove",
@@ -250,12 +251,12 @@ def test_export_then_import_into_an_empty_data_directory_reproduces_the_hits(
 def test_the_running_proxy_evicts_in_the_background(
     live_server: Callable[..., LiveServer],
     tmp_path: Path,
-    tiny_model_dir: Path,
+    sd_server: LiveServer,
     sdk: Callable[[LiveServer], OpenAI],
 ) -> None:
     """Capacity 2, sweeps every 0.2 s, no grace: the oldest, never-reused entries go."""
     options = ("--max-entries", "2", "--eviction-seconds", "0.2", "--eviction-grace-seconds", "0")
-    proxy = _admin_proxy(live_server, tmp_path / "data", tiny_model_dir, *options)
+    proxy = _admin_proxy(live_server, tmp_path / "data", sd_server, *options)
     client = sdk(proxy)
     first = _generate(client, "a snowy owl on a fence post")
     # Reused: its value (generation seconds x (1 + hits)) grows with each hit. Eight hits keep

@@ -9,12 +9,11 @@ import json
 import socket
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import LiveServer, serve_tiny
+from tests.conftest import LiveServer, serve_sd_upstream
 
 pytestmark = pytest.mark.slow
 
@@ -26,12 +25,12 @@ IDLE = 1.5
 def server(
     module_servers: Callable[..., LiveServer],
     tmp_path_factory: pytest.TempPathFactory,
-    tiny_model_dir: Path,
+    sd_server: LiveServer,
 ) -> LiveServer:
     data = tmp_path_factory.mktemp("data")
     return module_servers(
-        *serve_tiny(
-            data, tiny_model_dir, "--max-connections", str(LIMIT), "--idle-timeout", str(IDLE)
+        *serve_sd_upstream(
+            data, sd_server, "--max-connections", str(LIMIT), "--idle-timeout", str(IDLE)
         )
     )
 

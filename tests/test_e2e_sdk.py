@@ -1,7 +1,9 @@
 """End to end: the official `openai` SDK against a live `memoaized serve` on loopback, with the
 real embedding model, the embedded Qdrant Edge index, the local image store and the tiny
 diffusers pipeline as the backend; and two more clients written for OpenAI, unchanged but for
-the base URL: litellm's ``image_generation`` and the OpenAI Node SDK (``tests/node``)."""
+the base URL: litellm's ``image_generation`` and the OpenAI Node SDK (``tests/node``). Tests
+about what the proxy keeps and logs run it in front of an sd-server on the tiny pipeline instead
+(the openai backend), which starts it faster."""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ import openai
 import pytest
 from openai import OpenAI
 
-from tests.conftest import LiveServer, serve_tiny
+from tests.conftest import LiveServer, serve_sd_upstream
 
 NODE_CLIENT = Path(__file__).parent / "node"
 
@@ -260,17 +262,9 @@ def test_url_responses_are_served_by_the_proxy_with_cache_headers(
 
 
 def test_restart_keeps_the_cache(
-    live_server: Callable[..., LiveServer], tmp_path: Path, tiny_model_dir: Path
+    live_server: Callable[..., LiveServer], tmp_path: Path, sd_server: LiveServer
 ) -> None:
-    args = (
-        "serve",
-        "--data-dir",
-        str(tmp_path / "data"),
-        "--backend",
-        "diffusers",
-        "--sd-model",
-        str(tiny_model_dir),
-    )
+    args = serve_sd_upstream(tmp_path / "data", sd_server)
     first = live_server(*args)
     with _client(first) as client:
         original, headers, _ = _generate(client, "an old map of a treasure island")
@@ -376,11 +370,11 @@ def test_serve_with_no_backend_uses_the_demo_pipeline_and_says_so(
 
 
 def test_log_level_debug_reaches_the_proxys_loggers(
-    live_server: Callable[..., LiveServer], tmp_path: Path, tiny_model_dir: Path
+    live_server: Callable[..., LiveServer], tmp_path: Path, sd_server: LiveServer
 ) -> None:
     """Issue 15, finding 8: litestar's logging configuration reset the level to INFO, so
     ``--log-level DEBUG`` logged no rejection at all."""
-    server = live_server(*serve_tiny(tmp_path / "data", tiny_model_dir, "--log-level", "DEBUG"))
+    server = live_server(*serve_sd_upstream(tmp_path / "data", sd_server, "--log-level", "DEBUG"))
     with _client(server) as sdk:
         _generate(sdk, "a dog chasing a cat")
         _, headers, _ = _generate(sdk, "a cat chasing a dog")

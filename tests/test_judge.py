@@ -28,7 +28,7 @@ from proxy.matching.judge import Judge, Verdict
 from proxy.matching.lexicon import DEFAULT_WORDNET_DIR, WordNet
 from proxy.matching.verify import Verifier
 from proxy.metrics import JUDGE_VERDICTS, Metrics
-from tests.conftest import TEST_PARTITION, LiveServer, cached_candidate, serve_tiny
+from tests.conftest import TEST_PARTITION, LiveServer, cached_candidate, serve_sd_upstream
 
 Answer = Callable[[dict[str, Any]], tuple[int, Any]]
 
@@ -228,11 +228,11 @@ def test_live_proxy_asks_the_judge_about_gray_zone_candidates(
     chat: ChatServer,
     live_server: Callable[..., LiveServer],
     tmp_path: Path,
-    tiny_model_dir: Path,
+    sd_server: LiveServer,
 ) -> None:
     """The proxy as users run it, with ``--judge-url`` pointing at the loopback chat server."""
     proxy = live_server(
-        *serve_tiny(tmp_path / "data", tiny_model_dir),
+        *serve_sd_upstream(tmp_path / "data", sd_server),
         "--judge-url", chat.url,
         "--judge-model", "judge-model",
         "--judge-api-key", "judge-secret",

@@ -1,6 +1,7 @@
-"""Under load and faults, over loopback, against live processes (tiny pipeline): no 5xx beyond
-the backend being down, every answer a valid OpenAI body, memory bounded, single-flight holding,
-the backend killed and brought back, and the proxy killed with SIGKILL mid-write.
+"""Under load and faults, over loopback, against live processes (the tiny pipeline, in the proxy
+or behind an sd-server): no 5xx beyond the backend being down, every answer a valid OpenAI body,
+memory bounded, single-flight holding, the backend killed and brought back, and the proxy killed
+with SIGKILL mid-write.
 
 Prompts are real: DiffusionDB prompts and COCO captions, a sample shipped in tests/data (see its
 README for sources and licences). Every loop here is bounded in time and in count.
@@ -77,7 +78,7 @@ def _prompts() -> tuple[list[str], list[str]]:
     prompts, captions = load_prompts(DATA), load_captions(DATA)
     rng.shuffle(prompts)
     rng.shuffle(captions)
-    return prompts[:20] + captions[:20], prompts[20:420] + captions[20:420]
+    return prompts[:10] + captions[:10], prompts[10:410] + captions[10:410]
 
 
 async def ask(client: httpx.AsyncClient, prompt: str, size: str = "256x256") -> Answer:
@@ -112,7 +113,8 @@ async def load(
     answers: list[Answer] | None = None,
 ) -> list[Answer]:
     """``clients`` request loops for ``seconds``, or until ``stop`` is set (a loop ends early
-    if the proxy is gone). Answers are appended to ``answers`` as they come, where given."""
+    if the proxy is gone). Answers are appended to ``answers`` as they come, where given. A
+    client told to retry later waits, as the OpenAI SDK does, but a second at most."""
     answers = [] if answers is None else answers
     deadline = time.monotonic() + seconds
     stop = stop or asyncio.Event()
@@ -123,6 +125,8 @@ async def load(
                 answers.append(await ask(client, next_prompt()))
                 if answers[-1].status == 0:
                     return
+                if answers[-1].retry_after:
+                    await asyncio.sleep(min(float(answers[-1].retry_after), 1.0))
 
         await asyncio.gather(*(loop() for _ in range(clients)))
     return answers
@@ -156,14 +160,14 @@ def test_mixed_load_answers_everything_and_keeps_single_flight(
     rss_before = _rss_mib(proxy.process.pid)
 
     async def scenario() -> tuple[list[Answer], list[Answer]]:
-        background = asyncio.create_task(load(proxy.url, Mix(seeded, fresh).next, 16, 6.0))
+        background = asyncio.create_task(load(proxy.url, Mix(seeded, fresh).next, 16, 4.0))
         await asyncio.sleep(2)
         same = "forty identical lanterns drifting over a harbour at night"
         return await background, await burst(proxy.url, same, 24)
 
     answers, identical = asyncio.run(scenario())
     rss_after = _rss_mib(proxy.process.pid)
-    print(f"\n{len(answers)} requests in 6 s; proxy RSS {rss_before:.0f} -> {rss_after:.0f} MiB")
+    print(f"\n{len(answers)} requests in 4 s; proxy RSS {rss_before:.0f} -> {rss_after:.0f} MiB")
     assert len(answers) > 60
     assert {a.status for a in answers} == {200}  # no 5xx, and no 429 at this load
     outcomes = {a.cache for a in answers}
@@ -195,7 +199,7 @@ def test_the_backend_killed_and_restarted_under_load(
         mix = Mix(seeded[:10], fresh)
         stop = asyncio.Event()
         answers: list[Answer] = []
-        background = asyncio.create_task(load(proxy.url, mix.next, 4, 90.0, stop, answers))
+        background = asyncio.create_task(load(proxy.url, mix.next, 2, 90.0, stop, answers))
         await asyncio.sleep(2)
         assert sd.process is not None
         sd.process.send_signal(signal.SIGKILL)
@@ -237,15 +241,15 @@ def test_the_backend_killed_and_restarted_under_load(
 
 
 def test_sigkill_mid_write_loses_no_acknowledged_entry(
-    live_server: Callable[..., LiveServer], tmp_path: Path, tiny_model_dir: Path
+    live_server: Callable[..., LiveServer], tmp_path: Path, sd_server: LiveServer
 ) -> None:
     data = tmp_path / "data"
-    proxy = live_server(*serve_tiny(data, tiny_model_dir))
+    proxy = live_server(*serve_sd_upstream(data, sd_server))
     _, fresh = _prompts()
 
     async def until_killed() -> list[Answer]:
         background = asyncio.create_task(load(proxy.url, fresh.pop, 6, 30.0))
-        await asyncio.sleep(4)
+        await asyncio.sleep(2)
         assert proxy.process is not None
         proxy.process.send_signal(signal.SIGKILL)  # requests in flight fail, as they should
         return await background
@@ -257,8 +261,8 @@ def test_sigkill_mid_write_loses_no_acknowledged_entry(
 
     # Orphaned images (written, never indexed) are collected at once on this restart.
     restarted = live_server(
-        *serve_tiny(
-            data, tiny_model_dir, "--orphan-grace-seconds", "0", "--eviction-seconds", "0.2"
+        *serve_sd_upstream(
+            data, sd_server, "--orphan-grace-seconds", "0", "--eviction-seconds", "0.2"
         )
     )
     time.sleep(1.0)
@@ -293,20 +297,20 @@ def _immutable(paths: list[Path], on: bool) -> None:
 
 
 def test_a_store_that_refuses_writes_degrades_to_pass_through(
-    live_server: Callable[..., LiveServer], tmp_path: Path, tiny_model_dir: Path
+    live_server: Callable[..., LiveServer], tmp_path: Path, sd_server: LiveServer
 ) -> None:
     """The image directory stops taking files (immutable, as a read-only or full volume would
     refuse them): misses are still generated and answered, uncached, with a clear log line and
     a counted error; hits keep being served; writes resume once the directory takes files."""
     data = tmp_path / "data"
-    proxy = live_server(*serve_tiny(data, tiny_model_dir))
+    proxy = live_server(*serve_sd_upstream(data, sd_server))
     seeded, fresh = _prompts()
     _seed(proxy.url, seeded[:5])
     images = data / "images"
     frozen = [images, *[p for p in images.iterdir() if p.is_dir()]]
     _immutable(frozen, on=True)
     try:
-        answers = asyncio.run(load(proxy.url, Mix(seeded[:5], fresh).next, 4, 4.0))
+        answers = asyncio.run(load(proxy.url, Mix(seeded[:5], fresh).next, 4, 2.0))
     finally:
         _immutable(frozen, on=False)
     assert answers and {a.status for a in answers} == {200}
@@ -325,10 +329,10 @@ def test_a_store_that_refuses_writes_degrades_to_pass_through(
 
 
 def test_sigterm_finishes_generations_in_flight_and_keeps_them(
-    live_server: Callable[..., LiveServer], tmp_path: Path, tiny_model_dir: Path
+    live_server: Callable[..., LiveServer], tmp_path: Path, sd_server: LiveServer
 ) -> None:
     data = tmp_path / "data"
-    proxy = live_server(*serve_tiny(data, tiny_model_dir, "--max-generations", "1"))
+    proxy = live_server(*serve_sd_upstream(data, sd_server, "--max-generations", "1"))
     _, fresh = _prompts()
     prompts = [fresh.pop() for _ in range(6)]
 
@@ -345,7 +349,7 @@ def test_sigterm_finishes_generations_in_flight_and_keeps_them(
     assert proxy.process is not None
     proxy.process.wait(60)  # uvicorn re-raises SIGTERM once it has shut down cleanly
     assert "Finished server process" in proxy.log()
-    restarted = live_server(*serve_tiny(data, tiny_model_dir))
+    restarted = live_server(*serve_sd_upstream(data, sd_server))
     with httpx.Client(base_url=restarted.url, timeout=60) as client:
         for answer in answers:
             body = {"prompt": answer.prompt, "size": "256x256", "cache": {"mode": "only-if-cached"}}

@@ -1,12 +1,12 @@
 """Schemathesis against the proxy's own OpenAPI schema (``/docs/openapi.json``), served by a live
-proxy on loopback (tiny pipeline): every operation, with bodies generated from the schema and
-mutated, must never answer 5xx, and every error must be OpenAI's shape."""
+proxy on loopback (in front of an sd-server on the tiny pipeline): every operation, with bodies
+generated from the schema and mutated, must never answer 5xx, and every error must be OpenAI's
+shape."""
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +16,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
 
 from proxy.auth import hash_key
-from tests.conftest import LiveServer, serve_tiny
+from tests.conftest import LiveServer, serve_sd_upstream
 
 ADMIN_KEY = "fuzz-admin-key-0123"
 
@@ -27,10 +27,11 @@ pytestmark = pytest.mark.slow
 def fuzzed_proxy(
     module_servers: Callable[..., LiveServer],
     tmp_path_factory: pytest.TempPathFactory,
-    tiny_model_dir: Path,
+    sd_server: LiveServer,
 ) -> LiveServer:
     data = tmp_path_factory.mktemp("fuzz")
-    return module_servers(*serve_tiny(data, tiny_model_dir, "--admin-keys", hash_key(ADMIN_KEY)))
+    options = ("--admin-keys", hash_key(ADMIN_KEY))
+    return module_servers(*serve_sd_upstream(data, sd_server, *options))
 
 
 def openai_errors(ctx: Any, response: Any, case: Any) -> bool | None:

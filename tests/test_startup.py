@@ -14,7 +14,7 @@ import pytest
 
 from backends.serving import listen
 from proxy.startup import LOCK_NAME, DataDirClaim
-from tests.conftest import LiveServer, free_port, run_memoaized, serve_tiny
+from tests.conftest import LiveServer, free_port, run_memoaized, serve_sd_upstream, serve_tiny
 
 
 def _serve(
@@ -133,13 +133,13 @@ def test_sd_server_with_a_model_that_cannot_load_stops_in_one_line(
 
 @pytest.mark.slow
 def test_a_shared_index_down_at_start_up_degrades_to_generating(
-    live_server: Callable[..., LiveServer], tmp_path: Path, tiny_model_dir: Path
+    live_server: Callable[..., LiveServer], tmp_path: Path, sd_server: LiveServer
 ) -> None:
     """An unreachable Qdrant server may come back, so the proxy starts and generates misses
     uncached, and opens the index once it answers. (No Qdrant server runs in the tests: the
     reopening itself is not exercised here.)"""
     down = f"http://127.0.0.1:{free_port()}"
-    proxy = live_server(*serve_tiny(tmp_path / "data", tiny_model_dir, "--qdrant-url", down))
+    proxy = live_server(*serve_sd_upstream(tmp_path / "data", sd_server, "--qdrant-url", down))
     for _ in range(2):  # generated both times: nothing could be stored
         answer = httpx.post(
             proxy.url + "/v1/images/generations",

@@ -1,4 +1,5 @@
-"""Sharing between tenants, over HTTP on live proxies (tiny pipeline), with the OpenAI SDK.
+"""Sharing between tenants, over HTTP on live proxies (in front of an sd-server on the tiny
+pipeline), with the OpenAI SDK.
 
 In ``org`` sharing one tenant's shared entry serves another; a private entry (``cache.scope =
 "private"``) is unreachable to every other tenant by every route: an exact or semantic hit,
@@ -19,7 +20,7 @@ import pytest
 from openai import OpenAI
 
 from proxy.auth import hash_key
-from tests.conftest import LiveServer, serve_tiny
+from tests.conftest import LiveServer, serve_sd_upstream
 
 KEYS = {"team-a": "tenancy-key-a-0123", "team-b": "tenancy-key-b-0123"}
 ADMIN_KEY = "tenancy-admin-0123"
@@ -27,28 +28,30 @@ ADMIN_KEY = "tenancy-admin-0123"
 pytestmark = pytest.mark.slow
 
 
-def _start(start: Callable[..., LiveServer], data: Path, tiny: Path, sharing: str) -> LiveServer:
+def _start(
+    start: Callable[..., LiveServer], data: Path, sd: LiveServer, sharing: str
+) -> LiveServer:
     api_keys = ",".join(f"{tenant}:{hash_key(key)}" for tenant, key in KEYS.items())
     options = ("--api-keys", api_keys, "--admin-keys", hash_key(ADMIN_KEY), "--sharing", sharing)
-    return start(*serve_tiny(data, tiny, *options))
+    return start(*serve_sd_upstream(data, sd, *options))
 
 
 @pytest.fixture(scope="module")
 def org(
     module_servers: Callable[..., LiveServer],
     tmp_path_factory: pytest.TempPathFactory,
-    tiny_model_dir: Path,
+    sd_server: LiveServer,
 ) -> LiveServer:
-    return _start(module_servers, tmp_path_factory.mktemp("org"), tiny_model_dir, "org")
+    return _start(module_servers, tmp_path_factory.mktemp("org"), sd_server, "org")
 
 
 @pytest.fixture(scope="module")
 def isolated(
     module_servers: Callable[..., LiveServer],
     tmp_path_factory: pytest.TempPathFactory,
-    tiny_model_dir: Path,
+    sd_server: LiveServer,
 ) -> LiveServer:
-    return _start(module_servers, tmp_path_factory.mktemp("tenant"), tiny_model_dir, "tenant")
+    return _start(module_servers, tmp_path_factory.mktemp("tenant"), sd_server, "tenant")
 
 
 class Tenant:

@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from proxy.volume import DataVolume, VolumeLow
-from tests.conftest import LiveServer, run_memoaized, serve_tiny
+from tests.conftest import LiveServer, run_memoaized, serve_sd_upstream, serve_tiny
 
 MIB = 2**20
 
@@ -90,14 +90,14 @@ def _generate(server: LiveServer, prompt: str) -> httpx.Response:
 
 @pytest.mark.slow
 def test_a_full_volume_pauses_writes_and_keeps_serving(
-    live_server: Callable[..., LiveServer], tmp_path: Path, tiny_model_dir: Path
+    live_server: Callable[..., LiveServer], tmp_path: Path, sd_server: LiveServer
 ) -> None:
     with _tmpfs(tmp_path / "volume", 320) as volume:
         options = (
             *("--min-free-bytes", str(64 * MIB), "--eviction-seconds", "0.2"),
             *("--admin-keys", "admin-key-for-the-volume-test"),
         )
-        server = live_server(*serve_tiny(volume / "data", tiny_model_dir, *options))
+        server = live_server(*serve_sd_upstream(volume / "data", sd_server, *options))
         cached = _generate(server, "a brass lantern on a stone wall")
         filler = _fill(volume, leave=0)  # full: without the floor, the hits below kill it
         for _ in range(100):  # hits, with their counts written back every 0.2 s
