@@ -8,9 +8,10 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable
 from itertools import chain
+from typing import Any
 
-from proxy.matching.lexicon import Pos, WordNet
-from proxy.matching.reading import Reading, Word
+from proxy.matching.lexicon import NOTHING, Pos, WordNet, frozen
+from proxy.matching.reading import Word
 
 __all__ = ["Coverage", "SenseId"]
 
@@ -27,19 +28,19 @@ class Coverage:
     so a request's verb is also shown by a cached verb one level more general.
     """
 
-    def __init__(self, reading: Reading, wordnet: WordNet | None) -> None:
+    def __init__(self, words: list[Word], wordnet: WordNet | None) -> None:
         self.wordnet = wordnet
-        self.reading = reading
+        self.words = words
         self._of_thing: dict[str, Coverage] = {}
         self._things: Coverage | None = None
-        shown = [w for w in reading.words if not w.negated]
-        excluded = [w for w in reading.words if w.negated]
-        self.lemmas = frozenset().union(*(w.lemmas for w in shown))
-        self.excluded_lemmas = frozenset().union(*(w.lemmas for w in excluded))
-        self.reached: frozenset[SenseId] = frozenset()
-        self.excluded_reached: frozenset[SenseId] = frozenset()
-        self.verb_senses: frozenset[SenseId] = frozenset()
-        self.excluded_senses: frozenset[SenseId] = frozenset()
+        shown = [w for w in words if not w.negated]
+        excluded = [w for w in words if w.negated]
+        self.lemmas = frozen(chain.from_iterable(w.lemmas for w in shown))
+        self.excluded_lemmas = frozen(chain.from_iterable(w.lemmas for w in excluded))
+        self.reached: frozenset[SenseId] = NOTHING
+        self.excluded_reached: frozenset[SenseId] = NOTHING
+        self.verb_senses: frozenset[SenseId] = NOTHING
+        self.excluded_senses: frozenset[SenseId] = NOTHING
         if wordnet is not None:
             self.reached = _union(
                 wordnet.closure(lemma, w.pos) for w in shown for lemma in w.lemmas
@@ -62,18 +63,17 @@ class Coverage:
         describe other things ("teal" in "teal sky, a red dragon" says nothing of the dragon)."""
         found = self._of_thing.get(key)
         if found is None:
-            words = self.reading.words
+            words = self.words
             if self._things is None:  # every thing's coverage starts from the same words
                 self._things = Coverage(
-                    Reading(words=[w for i, w in enumerate(words) if not _describes(w, i)]),
-                    self.wordnet,
+                    [w for i, w in enumerate(words) if not _describes(w, i)], self.wordnet
                 )
             own = [
                 w
                 for i, w in enumerate(words)
                 if w.head is not None and _describes(w, i) and words[w.head].key == key
             ]
-            found = self._things.joined(Coverage(Reading(words=own), self.wordnet))
+            found = self._things.joined(Coverage(own, self.wordnet))
             self._of_thing[key] = found
         return found
 
@@ -81,9 +81,9 @@ class Coverage:
         """What this coverage and ``other`` show together."""
         joined = copy.copy(self)
         joined._of_thing, joined._things = {}, None
-        joined.reading = Reading(words=[*self.reading.words, *other.reading.words])
+        joined.words = [*self.words, *other.words]
         for name in _SETS:
-            setattr(joined, name, getattr(self, name) | getattr(other, name))
+            setattr(joined, name, _both(getattr(self, name), getattr(other, name)))
         return joined
 
     def shows(self, word: Word) -> bool:
@@ -134,5 +134,10 @@ def _describes(word: Word, index: int) -> bool:
     return word.head is not None and word.head != index and not word.verb
 
 
+def _both(mine: frozenset[Any], theirs: frozenset[Any]) -> frozenset[Any]:
+    """``mine | theirs``, without a new set where one side is empty."""
+    return theirs if not mine else mine if not theirs else mine | theirs
+
+
 def _union(sets: Iterable[Iterable[SenseId]]) -> frozenset[SenseId]:
-    return frozenset(chain.from_iterable(sets))
+    return frozen(chain.from_iterable(sets))

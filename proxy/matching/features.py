@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from proxy.matching.lexicon import frozen
+
 __all__ = [
     "amounts",
     "camera",
@@ -43,7 +45,7 @@ _CAMERA_PATTERNS = {name: re.compile(rf"(?<![\w-])(?:{rx})") for name, rx in _CA
 
 def camera(text: str) -> frozenset[str]:
     """Where the camera stands: above, below, at eye level, close, or wide."""
-    return frozenset(name for name, pattern in _CAMERA_PATTERNS.items() if pattern.search(text))
+    return frozen(name for name, pattern in _CAMERA_PATTERNS.items() if pattern.search(text))
 
 
 # Amounts on a scale: words the reader skips as function words ("many", "full") that still
@@ -66,7 +68,7 @@ _AMOUNT_PATTERNS = {name: re.compile(rf"\b(?:{rx})\b") for name, rx in _AMOUNTS.
 
 def amounts(text: str) -> frozenset[str]:
     """The amounts ``text`` states, as ``scale:value`` ("fullness:empty", "plenty:many")."""
-    return frozenset(name for name, pattern in _AMOUNT_PATTERNS.items() if pattern.search(text))
+    return frozen(name for name, pattern in _AMOUNT_PATTERNS.items() if pattern.search(text))
 
 
 def palette(text: str) -> str | None:
@@ -90,7 +92,7 @@ def rendered_text(prompt: str) -> frozenset[str]:
     found = {next(g for g in match.groups() if g).strip() for match in _QUOTED.finditer(prompt)}
     unquoted = _without_quotes(prompt)
     found |= {match.group(1).strip().lower() for match in _SAYS.finditer(unquoted)}
-    return frozenset(text for text in found if text)
+    return frozen(text for text in found if text)
 
 
 def _without_quotes(prompt: str) -> str:

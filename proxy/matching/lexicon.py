@@ -29,7 +29,7 @@ import mmap
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 __all__ = ["DEFAULT_WORDNET_DIR", "Pos", "Sense", "WordNet"]
 
@@ -113,6 +113,18 @@ TOP_SENSES: dict[Pos, int] = {"n": 2, "v": 4, "a": 2, "r": 2}
 # ("wooden" -> "wood"). Derivations are not: they are links between single words, not senses,
 # and following them would let the noun "dog" cover "chase" (the verb "dog" means chase).
 _SIDEWAYS = frozenset({"&", "\\"})
+
+
+T = TypeVar("T")
+NOTHING: frozenset[Any] = frozenset()
+
+
+def frozen(items: Iterable[T]) -> frozenset[T]:
+    """``frozenset(items)``, or the one shared empty set when there are none: Python makes a new
+    empty frozenset each time, and the garbage collector walks every one the caches keep (tens
+    of thousands, which made its passes the slowest part of a check)."""
+    found = frozenset(items)
+    return found if found else NOTHING
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,13 +295,13 @@ class WordNet:
                 for symbol, pos, offset in sense.pointers
                 if symbol in _UP and (pos, offset) not in reached and (pos, offset) not in passed
             )
-        return frozenset(reached)
+        return frozen(reached)
 
     def _named_within(self, word: str) -> frozenset[tuple[Pos, int]]:
         """The noun senses of the words ``word`` ends with ("chair" in "armchair", "table" in
         "dining_table")."""
         word = word.lower().replace(" ", "_").replace("-", "_")
-        return frozenset(
+        return frozen(
             sense.id
             for start in range(1, len(word) - 2)
             if word[start - 1] == "_" or start >= 3

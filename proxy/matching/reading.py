@@ -27,7 +27,7 @@ from proxy.matching.features import (
     rendered_text,
     without_rendered_text,
 )
-from proxy.matching.lexicon import Pos, WordNet
+from proxy.matching.lexicon import Pos, WordNet, frozen
 from proxy.matching.normalise import normalise_tokens, normalise_words, respell, strip_filler
 from proxy.matching.words import (
     COLOURS,
@@ -210,7 +210,7 @@ class Reader:
         # is the boilerplate "trending on artstation".
         reading.sequence = tuple(_tokens(plain.lower()))
         reading.tokens = frozenset(tokens)
-        reading.unknown = frozenset(t for t in tokens if self._unknown(t))
+        reading.unknown = frozen(t for t in tokens if self._unknown(t))
         content = [t for t in tokens if t[0].isalpha() and t not in FUNCTION_WORDS]
         reading.unreadable = foreign_script(plain) or (
             self.wordnet is not None
@@ -219,7 +219,7 @@ class Reader:
         )
         reading.directions = reading.tokens & OPPOSITE.keys()
         tokens, spatial = _spatial_classes(tokens)
-        reading.spatial = frozenset(spatial)
+        reading.spatial = frozen(spatial)
         negating = style_scope = False
         chunk: list[int] = []
         breaks: list[str] = []

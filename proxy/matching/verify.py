@@ -148,7 +148,7 @@ class Verifier:
         self.coverage = functools.lru_cache(maxsize=memory)(self._coverage)
 
     def _coverage(self, cached: str) -> Coverage:
-        return Coverage(self.read(cached), self.wordnet)
+        return Coverage(self.read(cached).words, self.wordnet)
 
     def forget(self) -> None:
         """Drop the prompts' readings and coverages kept in memory (WordNet's stay: they hold
