@@ -160,14 +160,14 @@ def test_mixed_load_answers_everything_and_keeps_single_flight(
     rss_before = _rss_mib(proxy.process.pid)
 
     async def scenario() -> tuple[list[Answer], list[Answer]]:
-        background = asyncio.create_task(load(proxy.url, Mix(seeded, fresh).next, 16, 4.0))
+        background = asyncio.create_task(load(proxy.url, Mix(seeded, fresh).next, 16, 6.0))
         await asyncio.sleep(2)
         same = "forty identical lanterns drifting over a harbour at night"
         return await background, await burst(proxy.url, same, 24)
 
     answers, identical = asyncio.run(scenario())
     rss_after = _rss_mib(proxy.process.pid)
-    print(f"\n{len(answers)} requests in 4 s; proxy RSS {rss_before:.0f} -> {rss_after:.0f} MiB")
+    print(f"\n{len(answers)} requests in 6 s; proxy RSS {rss_before:.0f} -> {rss_after:.0f} MiB")
     assert len(answers) > 60
     assert {a.status for a in answers} == {200}  # no 5xx, and no 429 at this load
     outcomes = {a.cache for a in answers}
@@ -249,7 +249,7 @@ def test_sigkill_mid_write_loses_no_acknowledged_entry(
 
     async def until_killed() -> list[Answer]:
         background = asyncio.create_task(load(proxy.url, fresh.pop, 6, 30.0))
-        await asyncio.sleep(2)
+        await asyncio.sleep(4)
         assert proxy.process is not None
         proxy.process.send_signal(signal.SIGKILL)  # requests in flight fail, as they should
         return await background
@@ -310,7 +310,7 @@ def test_a_store_that_refuses_writes_degrades_to_pass_through(
     frozen = [images, *[p for p in images.iterdir() if p.is_dir()]]
     _immutable(frozen, on=True)
     try:
-        answers = asyncio.run(load(proxy.url, Mix(seeded[:5], fresh).next, 4, 2.0))
+        answers = asyncio.run(load(proxy.url, Mix(seeded[:5], fresh).next, 4, 4.0))
     finally:
         _immutable(frozen, on=False)
     assert answers and {a.status for a in answers} == {200}

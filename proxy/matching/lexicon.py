@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-__all__ = ["DEFAULT_WORDNET_DIR", "Pos", "Sense", "WordNet"]
+__all__ = ["DEFAULT_WORDNET_DIR", "NOTHING", "Pos", "Sense", "WordNet", "frozen"]
 
 log = logging.getLogger(__name__)
 
