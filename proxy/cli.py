@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from proxy.admin_cli import add_cache_commands
-from proxy.settings import ENV_PREFIX, Settings, parse_bool
+from proxy.settings import ENV_PREFIX, Settings
+from proxy.values import CONVERTERS
 
 __all__ = ["main"]
 
@@ -53,7 +54,6 @@ _SD_SERVER_FIELDS = (
     "log_level",
 )
 SD_SERVER_PORT = 9000
-_CONVERTERS: dict[str, Any] = {"int": int, "float": float, "Path": Path, "bool": parse_bool}
 
 
 def _add_settings_options(
@@ -69,7 +69,7 @@ def _add_settings_options(
         parser.add_argument(
             flag,
             dest=f.name,
-            type=_CONVERTERS.get(str(f.type), str),
+            type=CONVERTERS.get(str(f.type), str),
             default=None,
             metavar=f.name.upper(),
             help=f"{f.metadata['help']} [env {ENV_PREFIX}{f.name.upper()}; default: {default!s}]",

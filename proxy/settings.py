@@ -16,6 +16,7 @@ from typing import Any, Self
 
 from backends.profiles import PROFILES
 from proxy.matching.lexicon import DEFAULT_WORDNET_DIR
+from proxy.values import CONVERTERS, aliases, numbers, pairs
 
 __all__ = [
     "API_PATHS",
@@ -23,7 +24,6 @@ __all__ = [
     "ENV_PREFIX",
     "Settings",
     "default_data_dir",
-    "parse_bool",
 ]
 
 ENV_PREFIX = "MEMOAIZED_"
@@ -427,9 +427,9 @@ class Settings:
                 f"({self.judge_max_similarity}) <= 1"
             )
         # Fail at start-up, not at the first request that needs the figure.
-        _numbers("model_energy_wh", self.model_energy_wh)
-        _numbers("prices", self.prices)
-        _aliases(self.model_aliases)
+        numbers("model_energy_wh", self.model_energy_wh)
+        numbers("prices", self.prices)
+        aliases(self.model_aliases)
         if self.candidates < 1:
             raise ValueError(f"candidates must be at least 1, not {self.candidates}")
         if self.sd_profile and self.sd_profile not in PROFILES:
@@ -538,19 +538,19 @@ class Settings:
 
     @property
     def store_option_map(self) -> dict[str, str]:
-        return _pairs(self.store_options)
+        return pairs(self.store_options)
 
     @property
     def model_energy_map(self) -> dict[str, float]:
-        return _numbers("model_energy_wh", self.model_energy_wh)
+        return numbers("model_energy_wh", self.model_energy_wh)
 
     @property
     def price_map(self) -> dict[str, float]:
-        return _numbers("prices", self.prices)
+        return numbers("prices", self.prices)
 
     @property
     def model_alias_map(self) -> dict[str, str]:
-        return _aliases(self.model_aliases)
+        return aliases(self.model_aliases)
 
 
 def _check_ui_path(path: str) -> None:
@@ -563,66 +563,9 @@ def _check_ui_path(path: str) -> None:
             raise ValueError(f"ui_path {path!r} would hide the API's {route} routes")
 
 
-def _pairs(text: str) -> dict[str, str]:
-    """``key=value,key=value`` as a dict (items without ``=`` are ignored)."""
-    pairs = (item.split("=", 1) for item in text.split(",") if "=" in item)
-    return {key.strip(): value.strip() for key, value in pairs}
-
-
-def _numbers(name: str, text: str) -> dict[str, float]:
-    numbers = {}
-    for key, value in _pairs(text).items():
-        try:
-            numbers[key] = float(value)
-        except ValueError:
-            raise ValueError(f"{name}: {key}={value!r} is not a number") from None
-        if numbers[key] < 0:
-            raise ValueError(f"{name}: {key}={value} is negative")
-    return numbers
-
-
-def _aliases(text: str) -> dict[str, str]:
-    """``alias=model,alias=model`` as a dict, refusing anything else: a mistyped alias would
-    otherwise only show as a 404 at the first request that uses it."""
-    aliases: dict[str, str] = {}
-    for item in filter(None, (part.strip() for part in text.split(","))):
-        alias, _, model = (side.strip() for side in item.partition("="))
-        if not alias or not model:
-            raise ValueError(f"model_aliases: {item!r} is not alias=model")
-        if alias == model:
-            raise ValueError(f"model_aliases: {alias!r} names itself")
-        if alias in aliases:
-            raise ValueError(f"model_aliases: {alias!r} is named twice")
-        aliases[alias] = model
-    for alias, model in aliases.items():
-        if model in aliases:
-            raise ValueError(
-                f"model_aliases: {alias!r} names {model!r}, itself an alias; name a served model"
-            )
-    return aliases
-
-
-def parse_bool(raw: str) -> bool:
-    """``1``, ``true``, ``yes``, ``on`` or their opposites, in any case."""
-    value = raw.strip().lower()
-    if value in ("1", "true", "yes", "on"):
-        return True
-    if value in ("0", "false", "no", "off"):
-        return False
-    raise ValueError(f"{raw!r} is not one of on/off, true/false, yes/no, 1/0")
-
-
 def _convert(name: str, raw: str, annotation: Any) -> Any:
     kind = str(annotation)
     try:
-        if kind == "bool":
-            return parse_bool(raw)
-        if kind == "int":
-            return int(raw)
-        if kind == "float":
-            return float(raw)
-        if kind == "Path":
-            return Path(raw)
+        return CONVERTERS.get(kind, str)(raw)
     except ValueError:
         raise ValueError(f"{ENV_PREFIX}{name.upper()}={raw!r} is not a valid {kind}") from None
-    return raw
