@@ -24,25 +24,21 @@ import numpy as np
 import numpy.typing as npt
 
 from backends.base import (
-    BackendError,
     BackendFailed,
-    Generation,
     GenerationRequest,
-    GenerationTimedOut,
     ImageBackend,
-    WarmStartRefused,
 )
-from backends.images_api import KNOWN_MODELS
 from proxy.auth import DEFAULT_TENANT
 from proxy.cache.admission import CircuitBreaker, GenerationGate
 from proxy.cache.controls import CacheControls
+from proxy.cache.generation import Generations
 from proxy.cache.results import CacheResult, CacheStatus, ServedImage
 from proxy.cache.singleflight import SingleFlight
 from proxy.cache.tenancy import Viewer
 from proxy.cache.usage import KeyedLocks, Usage
 from proxy.cache.warm import WarmStart
 from proxy.embedding import Embedder
-from proxy.errors import CircuitOpen, NotCached, Overloaded
+from proxy.errors import NotCached
 from proxy.index.base import Candidate, Entry, IndexUnavailable, SemanticIndex, Where, entry_id
 from proxy.matching.canonical import Partition
 from proxy.matching.decision import MatchPolicy, Query
@@ -62,9 +58,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-_DEADLINE_SLACK = 2.0
-"""Seconds the proxy waits past ``generation_timeout`` for the backend's own timeout error."""
 
 Vector = npt.NDArray[np.float32]
 
@@ -103,12 +96,16 @@ class ImageCache:
         """Nearest neighbours fetched per lookup (at least n)."""
         self.ttl = ttl
         """Seconds an entry may be served after it was stored (0: no limit)."""
-        self.gate = gate or GenerationGate(concurrency=8, queue=1024)
-        self.breaker = breaker or CircuitBreaker(failures=0, cooldown=10.0)
         self.warm = warm
         """Warm starts for near misses (None: off)."""
-        self.generation_timeout = generation_timeout
-        """Seconds a generation may take before the request gets 504 and the slot is freed."""
+        self.generations = Generations(
+            backend,
+            gate or GenerationGate(concurrency=8, queue=1024),
+            breaker or CircuitBreaker(failures=0, cooldown=10.0),
+            metrics,
+            generation_timeout=generation_timeout,
+        )
+        """The way to the backend: the breaker, a slot of the gate, the deadline."""
         self.volume = volume or DataVolume([], 0)
         """Free space on the data volume: below its floor nothing is written."""
         metrics.volume_free_bytes.set_function(self.volume.free)
@@ -119,6 +116,19 @@ class ImageCache:
         self.usage = Usage()
         self.blob_locks = KeyedLocks()
         """Storing an image and forgetting the last entry that shows it exclude each other."""
+
+    @property
+    def gate(self) -> GenerationGate:
+        """Generation slots and the queue for them."""
+        return self.generations.gate
+
+    @gate.setter
+    def gate(self, gate: GenerationGate) -> None:
+        self.generations.gate = gate
+
+    @property
+    def breaker(self) -> CircuitBreaker:
+        return self.generations.breaker
 
     async def generate(
         self,
@@ -363,7 +373,7 @@ class ImageCache:
             threshold = controls.threshold or self.policy.threshold
             strength = self.warm.strength(seed[0].similarity, threshold)
             warm_request = dataclasses.replace(request, init_image=seed[1], strength=strength)
-        generation, warm = await self._call_backend(request, warm_request)
+        generation, warm = await self.generations.run(request, warm_request)
         if not warm:
             seed = None
         images = []
@@ -434,60 +444,6 @@ class ImageCache:
             self.metrics.warm_seconds_saved.inc(image.warm_seconds_saved)
             self.metrics.warm_energy_saved_wh.inc(image.warm_energy_saved_wh)
 
-    async def _call_backend(
-        self, request: GenerationRequest, warm: GenerationRequest | None = None
-    ) -> tuple[Generation, bool]:
-        """One generation, through the circuit breaker and the generation gate: only
-        generations wait for a slot, never hits. With ``warm`` (``request`` as a warm start),
-        that is tried first; if the backend refuses the warm start, ``request`` runs from noise
-        in the same slot. Returns the generation and whether it was warm-started."""
-        try:
-            async with self.breaker.call(), self.gate.slot():
-                self.metrics.in_flight.inc()
-                try:
-                    generation, warmed = await self._within_deadline(request, warm)
-                finally:
-                    self.metrics.in_flight.dec()
-        except BackendError as error:
-            self.metrics.backend_errors.labels(type(error).__name__).inc()
-            raise
-        except (Overloaded, CircuitOpen) as error:
-            reason = "queue_full" if isinstance(error, Overloaded) else "circuit_open"
-            self.metrics.rejections.labels(reason).inc()
-            raise
-        self.metrics.generation_seconds.labels(
-            self.backend.name, self._model_label(request)
-        ).observe(generation.seconds)
-        return generation, warmed
-
-    async def _within_deadline(
-        self, request: GenerationRequest, warm: GenerationRequest | None
-    ) -> tuple[Generation, bool]:
-        """The generation, or ``GenerationTimedOut`` once ``generation_timeout`` has passed (a
-        little later than the backend's own deadline, which can say more)."""
-        if self.generation_timeout is None:
-            return await self._warm_or_cold(request, warm)
-        try:
-            return await asyncio.wait_for(
-                self._warm_or_cold(request, warm), self.generation_timeout + _DEADLINE_SLACK
-            )
-        except TimeoutError:
-            raise GenerationTimedOut(
-                f"the generation took longer than {self.generation_timeout:g} s "
-                "(--generation-timeout) and was given up"
-            ) from None
-
-    async def _warm_or_cold(
-        self, request: GenerationRequest, warm: GenerationRequest | None
-    ) -> tuple[Generation, bool]:
-        if warm is not None:
-            try:
-                return await self.backend.generate(warm), True
-            except WarmStartRefused as refused:
-                log.warning("warm start refused, generating from noise: %s", refused.message)
-                self.metrics.warm_start_failures.inc()
-        return await self.backend.generate(request), False
-
     async def _store(
         self,
         query: Query,
@@ -538,15 +494,6 @@ class ImageCache:
         vector = await asyncio.to_thread(self._embed_sync, canonical)
         self._stage("embed", started)
         return vector
-
-    def _model_label(self, request: GenerationRequest) -> str:
-        """The model as a metric label: a configured or known model's name, else ``other``
-        (a backend that passes any name through must not let clients mint label values)."""
-        served = self.backend.served_models()
-        known = served if served is not None else KNOWN_MODELS
-        if request.model in known or request.model == self.backend.default_model:
-            return request.model
-        return "other"
 
     def _embed_sync(self, canonical: str) -> Vector:
         return self.embedder.embed_one(self.policy.embedding_text(canonical))
