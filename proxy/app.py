@@ -122,14 +122,15 @@ def _build_index(settings: Settings) -> SemanticIndex:
 
 
 def build_embedder(settings: Settings) -> Embedder:
+    threads = settings.embedding_threads or None
     if settings.embedding_model_dir == "download":
-        return Embedder(settings.embedding_model)
+        return Embedder(settings.embedding_model, threads=threads)
     model_dir = (
         Path(settings.embedding_model_dir)
         if settings.embedding_model_dir
         else settings.data_dir / "models" / "all-MiniLM-L6-v2"
     )
-    return Embedder(settings.embedding_model, model_dir)
+    return Embedder(settings.embedding_model, model_dir, threads=threads)
 
 
 def ready_banner(settings: Settings, backend: ImageBackend, names: ModelNames) -> str:
@@ -195,6 +196,8 @@ async def _warm_up(services: Services) -> None:
         else None,
         generation_timeout=settings.generation_timeout or None,
         volume=services.volume,
+        embedding_batch=settings.embedding_batch,
+        embedding_cache=settings.embedding_cache,
     )
     services.admin = CacheAdmin(services.cache, settings.embedding_model)
     services.evictor = Evictor(

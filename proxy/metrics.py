@@ -120,6 +120,18 @@ class Metrics:
             buckets=_LATENCY_BUCKETS,
             registry=r,
         )
+        self.embeddings = Counter(
+            "memoaized_embeddings",
+            "Prompt vectors by source: a model call, or remembered from a recent one.",
+            ["source"],
+            registry=r,
+        )
+        self.embedding_batch_size = Histogram(
+            "memoaized_embedding_batch_size",
+            "Prompts embedded together in one model call.",
+            buckets=(1, 2, 4, 8, 16, 32, 64),
+            registry=r,
+        )
         self.energy_spent_wh = Counter(
             "memoaized_energy_spent_wh",
             "Energy spent generating images, in Wh, measured on the GPU or estimated.",
@@ -240,6 +252,8 @@ class Metrics:
             self.energy_saved_wh.labels(source)
         for served_from in ("cache", "backend"):
             self.images_served.labels(served_from)
+        for source in ("model", "remembered"):
+            self.embeddings.labels(source)
         for kind in _subclass_names(BackendError):
             self.backend_errors.labels(kind)
         for reason in REASONS:

@@ -183,6 +183,19 @@ class Settings:
         "let fastembed download the model by name.",
         default="",
     )
+    embedding_threads: int = _opt(
+        "ONNX Runtime threads per embedding call (0: ONNX Runtime's default, one per core).",
+        default=0,
+    )
+    embedding_batch: int = _opt(
+        "Most prompts embedded in one model call: requests that need a vector at the same "
+        "moment share a call, and none waits for a batch to fill.",
+        default=32,
+    )
+    embedding_cache: int = _opt(
+        "Recent prompt vectors kept in memory by canonical prompt, about 1.6 KB each (0: none).",
+        default=4096,
+    )
     threshold: float = _opt(
         "Default minimum cosine similarity for a semantic hit (requests may set their own).",
         default=DEFAULT_THRESHOLD,
@@ -430,8 +443,9 @@ class Settings:
         numbers("model_energy_wh", self.model_energy_wh)
         numbers("prices", self.prices)
         aliases(self.model_aliases)
-        if self.candidates < 1:
-            raise ValueError(f"candidates must be at least 1, not {self.candidates}")
+        for name in ("candidates", "embedding_batch"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, not {getattr(self, name)}")
         if self.sd_profile and self.sd_profile not in PROFILES:
             raise ValueError(
                 f"sd_profile must be empty (detect) or one of {', '.join(PROFILES)}, "
@@ -456,6 +470,9 @@ class Settings:
         ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be 0 (no limit) or positive")
+        for name in ("embedding_threads", "embedding_cache"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be 0 or positive, not {getattr(self, name)}")
         _check_ui_path(self.ui_path)
         if self.max_connections < 1:
             raise ValueError("max_connections must be at least 1")

@@ -11,7 +11,6 @@ are skipped, and both are counted.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import functools
 import hashlib
@@ -37,7 +36,7 @@ from proxy.cache.singleflight import SingleFlight
 from proxy.cache.tenancy import Viewer
 from proxy.cache.usage import KeyedLocks, Usage
 from proxy.cache.warm import WarmStart
-from proxy.embedding import Embedder
+from proxy.embedding import Embedder, EmbeddingBatches
 from proxy.errors import NotCached
 from proxy.index.base import Candidate, Entry, IndexUnavailable, SemanticIndex, Where, entry_id
 from proxy.matching.canonical import Partition
@@ -83,12 +82,21 @@ class ImageCache:
         warm: WarmStart | None = None,
         generation_timeout: float | None = None,
         volume: DataVolume | None = None,
+        embedding_batch: int = 32,
+        embedding_cache: int = 4096,
     ) -> None:
         self.backend = backend
         self.index = index
         self.store = store
         self.embedder = embedder
         self.policy = policy
+        self.embeddings = EmbeddingBatches(
+            self._embed_canonical,
+            max_batch=embedding_batch,
+            remember=embedding_cache,
+            count=self._count_embeddings,
+        )
+        """Prompt vectors: concurrent requests share model calls, recent prompts are remembered."""
         self.metrics = metrics
         self.energy_estimate_wh = energy_estimate_wh
         """Energy of one image of a model, for backends that cannot measure it."""
@@ -489,14 +497,20 @@ class ImageCache:
         return entry.blob_id, entry
 
     async def embed(self, canonical: str) -> Vector:
-        """The vector of a canonical prompt, as the policy has the model read it."""
+        """The vector of a canonical prompt, as the policy has the model read it (in a model call
+        shared with the prompts of concurrent requests, or remembered)."""
         started = time.perf_counter()
-        vector = await asyncio.to_thread(self._embed_sync, canonical)
+        vector = await self.embeddings.embed(canonical)
         self._stage("embed", started)
         return vector
 
-    def _embed_sync(self, canonical: str) -> Vector:
-        return self.embedder.embed_one(self.policy.embedding_text(canonical))
+    def _embed_canonical(self, canonicals: list[str]) -> npt.NDArray[np.float32]:
+        return self.embedder.embed([self.policy.embedding_text(text) for text in canonicals])
+
+    def _count_embeddings(self, source: str, texts: int) -> None:
+        self.metrics.embeddings.labels(source).inc(texts)
+        if source == "model":
+            self.metrics.embedding_batch_size.observe(texts)
 
     async def _get_blob(self, blob_id: str) -> bytes:
         started = time.perf_counter()
