@@ -7,7 +7,8 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.memoaized-setup
 PYTEST_ARGS ?=
 # Test worker processes (pytest-xdist), one test module each: on 2 cores 3 overlap best, since
-# much of the suite is servers starting and waiting.
+# much of the suite is servers starting and waiting. Modules start in the order tests/conftest.py
+# gives them, the longest first (xdist's own order is by number of tests).
 TEST_WORKERS ?= 3
 
 .PHONY: setup test-tools bench-tools run test lint docs bench clean
@@ -55,7 +56,8 @@ run: setup
 	$(VENV)/bin/memoaized serve
 
 test: setup test-tools
-	HF_HUB_OFFLINE=1 $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	HF_HUB_OFFLINE=1 $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder \
+		$(PYTEST_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check proxy backends tests bench docs/hooks

@@ -33,6 +33,13 @@ from proxy.store import BlobStore
 from tests import secret_scan
 from tests.secret_scan import SCAN
 
+# The suite runs three test processes on two cores (`make test`), each starting servers: a model
+# runtime that spreads one call over every core makes its idle threads spin while the others
+# wait for a core. Each process, and each server it starts, runs torch and the embedding model on
+# one thread (set before either is imported; an environment that sets them keeps its own).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MEMOAIZED_EMBEDDING_THREADS", "1")
+
 
 def pytest_configure(config: pytest.Config) -> None:
     secret_scan.install()
@@ -75,16 +82,23 @@ def _cuda_available() -> bool:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Modules with the most end-to-end (``slow``) tests run first, so that in parallel runs
-    (``-n``, one module per worker) the long ones do not start last and leave the other
-    workers idle. Tests marked ``gpu`` run on a machine with an NVIDIA GPU and are skipped,
-    saying so, everywhere else."""
+    """Modules with the most end-to-end (``slow``) tests run first, then those with the most
+    tests, so that in parallel runs (``-n``, one module per worker) the long ones do not start
+    last and leave the other workers idle (``make test`` keeps this order: xdist's own is by
+    number of tests alone). Tests marked ``gpu`` run on a machine with an NVIDIA GPU and are
+    skipped, saying so, everywhere else."""
     slow: dict[str, int] = {}
+    tests: dict[str, int] = {}
     for item in items:
-        slow[item.nodeid.split("::")[0]] = slow.get(item.nodeid.split("::")[0], 0) + (
-            "slow" in item.keywords
-        )
-    items.sort(key=lambda item: -slow[item.nodeid.split("::")[0]])  # stable: same order inside
+        module = item.nodeid.split("::")[0]
+        slow[module] = slow.get(module, 0) + ("slow" in item.keywords)
+        tests[module] = tests.get(module, 0) + 1
+
+    def order(item: pytest.Item) -> tuple[int, int]:
+        module = item.nodeid.split("::")[0]
+        return -slow[module], -tests[module]
+
+    items.sort(key=order)  # stable: same order inside a module
     if _cuda_available():
         return
     skip = pytest.mark.skip(reason="needs an NVIDIA GPU (marker gpu); none here")
