@@ -11,6 +11,12 @@ with the tiny pipeline as the backend and measures, over loopback HTTP, one requ
 - misses: prompts never seen; the proxy's own overhead is the total minus the backend time that
   the proxy reports in its Server-Timing header.
 
+``--backend sd-server`` puts the tiny pipeline in a `memoaized sd-server` process of its own and
+the proxy in front of it on the `openai` backend, as with a remote backend: the backend time is
+then the upstream's whole answer, and the overhead what the proxy adds around it. (The sd-server
+still shares the machine's cores; it runs torch on one thread so that its idle threads do not
+spin on the cores the proxy needs next.)
+
 Each workload's requests are reported by the outcome they actually got.
 
 Prints a table. Usage: python bench/latency.py [--entries 10000] [--queries 300]
@@ -151,6 +157,7 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--backend", choices=("tiny", "sd-server"), default="tiny")
     args = parser.parse_args()
 
     rng = random.Random(7)
@@ -197,6 +204,19 @@ def main() -> None:
             "--log-level",
             "WARNING",
         ]
+        upstream = None
+        if args.backend == "sd-server":
+            sd_port = port + 1000
+            sd_command = [sys.executable, "-m", "proxy.cli", "sd-server", "--port", str(sd_port)]
+            sd_command += ["--sd-model", str(tiny), "--data-dir", str(work / "sd")]
+            upstream = subprocess.Popen(
+                [*sd_command, "--log-level", "WARNING"],
+                env={**env, "OMP_NUM_THREADS": "1"},
+                cwd=ROOT,
+            )
+            wait_ready(f"http://127.0.0.1:{sd_port}")
+            command += ["--backend", "openai", "--upstream-url", f"http://127.0.0.1:{sd_port}/v1"]
+            command += ["--default-model", "tiny-sd"]
         server = subprocess.Popen(command, env=env, cwd=ROOT)
         url = f"http://127.0.0.1:{port}"
         try:
@@ -207,9 +227,13 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(30)
+            if upstream is not None:
+                upstream.terminate()
+                upstream.wait(30)
 
+    backend = "tiny pipeline" if upstream is None else "tiny pipeline behind a sd-server process"
     print(
-        f"\n{args.entries} entries, embedded defaults, tiny pipeline, HTTP on loopback, "
+        f"\n{args.entries} entries, embedded defaults, {backend}, HTTP on loopback, "
         f"b64_json {SIZE} PNG, one request at a time\n"
     )
     print("| workload | outcome | requests | p50 ms | p99 ms | overhead p50 ms | overhead p99 ms |")
