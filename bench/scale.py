@@ -17,6 +17,11 @@ For each size (10,000 / 100,000 / 1,000,000 entries by default: ``--sizes``):
    and ``maintain`` runs again (it optimises the new points and swaps): the same figures.
 4. **Reopen.** Close and open again: time to ready, RSS of this process.
 5. **Lookups.** ``--queries`` exact and semantic lookups one at a time: p50 and p99.
+6. **The eviction sweep's read.** Every entry read as the sweep reads it when the cache is over
+   capacity: as footprints (what it reads now) and as whole entries (what it read before), each
+   with its time and the Python memory it held (tracemalloc peak).
+
+``--no-optimise`` skips steps 2 and 3 (for a quick look at the rest).
 
 Figures are the index's own, in-process (no HTTP). Run:
 ``.venv/bin/python bench/scale.py --sizes 10000,100000``
@@ -34,6 +39,7 @@ import statistics
 import sys
 import tempfile
 import time
+import tracemalloc
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -209,16 +215,17 @@ async def one_size(size: int, args: argparse.Namespace, prompts: list[str], real
         )
         key = Query.of(f"{prompts[0]} #0", PARTITION).key
         probes = near_copies(real, 256, args.noise, seed=size)
-        report(
-            "first optimisation",
-            await probed(index, lambda: index.maintain(force=True), probes, key),
-        )
-        print(f"  RSS after optimising: {rss_mib():,.0f} MiB", flush=True)
-        await add(index, prompts, near_copies(real, args.tail, args.noise, seed=size + 1), size)
-        report(
-            f"{args.tail:,} more, optimised and swapped",
-            await probed(index, index.maintain, probes, key),
-        )
+        if args.optimise:
+            report(
+                "first optimisation",
+                await probed(index, lambda: index.maintain(force=True), probes, key),
+            )
+            print(f"  RSS after optimising: {rss_mib():,.0f} MiB", flush=True)
+            await add(index, prompts, near_copies(real, args.tail, args.noise, seed=size + 1), size)
+            report(
+                f"{args.tail:,} more, optimised and swapped",
+                await probed(index, index.maintain, probes, key),
+            )
         await index.close()
         started = time.perf_counter()
         index = EdgeIndex(path)
@@ -233,7 +240,39 @@ async def one_size(size: int, args: argparse.Namespace, prompts: list[str], real
             f"(peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB)",
             flush=True,
         )
+        for label, read in (("footprints", read_footprints), ("whole entries", read_entries)):
+            tracemalloc.start()
+            started = time.process_time()
+            count = await read(index)
+            seconds = time.process_time() - started
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+            print(
+                f"  eviction read as {label}: {count:,} in {seconds:.2f} CPU-s, "
+                f"{peak / 2**20:,.0f} MiB of Python objects at the peak",
+                flush=True,
+            )
         await index.close()
+
+
+async def read_footprints(index: EdgeIndex) -> int:
+    """Every entry's footprint, a page at a time, as the eviction sweep reads them."""
+    held, offset = [], None
+    while True:
+        page, offset = await index.footprints(limit=1024, offset=offset)
+        held += page
+        if offset is None:
+            return len(held)
+
+
+async def read_entries(index: EdgeIndex) -> int:
+    """Every whole entry, as the sweep read them before footprints."""
+    held, offset = [], None
+    while True:
+        page = await index.scroll(limit=256, offset=offset)
+        held += page.entries
+        if (offset := page.next) is None:
+            return len(held)
 
 
 async def main() -> None:
@@ -242,6 +281,7 @@ async def main() -> None:
     parser.add_argument("--tail", type=int, default=10_000)
     parser.add_argument("--noise", type=float, default=0.02)
     parser.add_argument("--queries", type=int, default=500)
+    parser.add_argument("--no-optimise", dest="optimise", action="store_false")
     parser.add_argument("--work-dir", type=Path, default=None)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="  %(message)s")

@@ -18,7 +18,7 @@ import qdrant_edge as qe
 from qdrant_client import models
 
 from proxy.cache.tenancy import Viewer
-from proxy.index.base import Entry, SemanticIndex, Where, entry_id
+from proxy.index.base import Entry, Footprint, SemanticIndex, Where, entry_id
 from proxy.index.edge import EdgeIndex
 from proxy.index.server import QdrantServerIndex
 
@@ -220,6 +220,39 @@ async def test_scroll_pages_orders_and_filters(index: SemanticIndex) -> None:
     assert await index.count(Where(user="u1")) == 3
     assert await index.count(Where(created_before=1003.0)) == 3
     assert await index.count(Where(expires_before=2004.0)) == 2  # 2001 and 2003; None never
+
+
+async def test_footprints_page_through_what_eviction_needs(index: SemanticIndex) -> None:
+    """Every entry within ``where``, a page at a time, as its footprint: the fields eviction
+    reads, equal to the entry's own, usage included."""
+    entries = [
+        _entry(f"k{i}", f"{i % 3:064x}.png", created_at=1000.0 + i, bytes=100 + i, user=f"u{i % 2}")
+        for i in range(7)
+    ]
+    for i, entry in enumerate(entries):
+        await index.upsert(entry, _vector(i))
+    await index.record_usage({entries[2].id: (4, 5000.0)})
+    seen: dict[str, Footprint] = {}
+    offset = None
+    while True:
+        page, offset = await index.footprints(limit=3, offset=offset)
+        assert len(page) <= 3
+        seen.update((footprint.id, footprint) for footprint in page)
+        if offset is None:
+            break
+    assert len(seen) == 7
+    for entry in entries:
+        footprint = seen[entry.id]
+        assert (footprint.blob_id, footprint.bytes, footprint.created_at) == (
+            entry.blob_id,
+            entry.bytes,
+            entry.created_at,
+        )
+        assert footprint.generation_seconds == entry.generation_seconds
+    assert (seen[entries[2].id].hits, seen[entries[2].id].last_used) == (4, 5000.0)
+    assert seen[entries[3].id].last_used == entries[3].created_at
+    mine, _ = await index.footprints(Where(user="u1"))
+    assert sorted(f.id for f in mine) == sorted(e.id for e in entries if e.user == "u1")
 
 
 async def test_usage_adds_hits_and_keeps_the_latest_time(index: SemanticIndex) -> None:

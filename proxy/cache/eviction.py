@@ -32,18 +32,18 @@ from collections import Counter
 from dataclasses import dataclass
 
 from proxy.cache.service import ImageCache
-from proxy.index.base import EVERYTHING, Entry, Where
+from proxy.index.base import EVERYTHING, Entry, Footprint, Where
 from proxy.store import StoreError
 
 __all__ = ["Evictor", "Sweep", "value"]
 
 log = logging.getLogger(__name__)
 
-_PAGE = 256
+_PAGE = 1024
 _FORGET_BATCH = 256
 
 
-def value(entry: Entry, now: float, half_life: float) -> float:
+def value(entry: Footprint | Entry, now: float, half_life: float) -> float:
     """What keeping ``entry`` is worth: its cost times its uses, decaying while unused."""
     idle = max(0.0, now - entry.last_used)
     decay: float = 0.5 ** (idle / half_life)
@@ -94,12 +94,12 @@ class Evictor:
         for start in range(0, len(expired), _FORGET_BATCH):
             await self.cache.forget(expired[start : start + _FORGET_BATCH])
         self.cache.metrics.evictions.labels("expired").inc(len(expired))
-        evicted: list[Entry] = []
+        evicted: list[Footprint] = []
         protected = 0
         orphans_due = now - self._orphans_checked >= self.orphan_grace
-        entries: list[Entry] | None = None
+        entries: list[Footprint] | None = None
         if orphans_due or self.max_bytes or self._over(await self.cache.index.count(), 0):
-            entries = await self._all_entries()
+            entries = await self._footprints()
             evicted, protected = self._over_capacity(entries, now)
             for start in range(0, len(evicted), _FORGET_BATCH):
                 await self.cache.forget(evicted[start : start + _FORGET_BATCH])
@@ -124,33 +124,34 @@ class Evictor:
             )
         return Sweep(total, len(expired), len(evicted), protected, orphans)
 
-    async def _expired(self, now: float) -> list[Entry]:
+    async def _expired(self, now: float) -> list[Footprint]:
         """Entries past their own TTL or the server's, found by range filters on the index."""
         wheres = [Where(expires_before=now)]
         if self.cache.ttl:
             wheres.append(Where(created_before=now - self.cache.ttl))
-        found: dict[str, Entry] = {}
+        found: dict[str, Footprint] = {}
         for where in wheres:
-            found.update((entry.id, entry) for entry in await self._all_entries(where))
+            found.update((entry.id, entry) for entry in await self._footprints(where))
         return [entry for entry in found.values() if not self._in_use(entry, now)]
 
-    def _in_use(self, entry: Entry, now: float) -> bool:
+    def _in_use(self, entry: Footprint, now: float) -> bool:
         """Stored or served within the grace period, or served since usage was written back
         (while this sweep read the index): a response may still name it."""
         return now - entry.last_used < self.grace or entry.id in self.cache.usage
 
-    async def _all_entries(self, where: Where = EVERYTHING) -> list[Entry]:
-        entries: list[Entry] = []
+    async def _footprints(self, where: Where = EVERYTHING) -> list[Footprint]:
+        """What the sweep needs of every entry within ``where`` (not the entries themselves:
+        at a million entries their prompts alone would be gigabytes)."""
+        footprints: list[Footprint] = []
         offset = None
         while True:
-            page = await self.cache.index.scroll(where, limit=_PAGE, offset=offset)
-            entries += page.entries
-            if page.next is None:
-                return entries
-            offset = page.next
+            page, offset = await self.cache.index.footprints(where, limit=_PAGE, offset=offset)
+            footprints += page
+            if offset is None:
+                return footprints
             await asyncio.sleep(0)  # let requests in between pages
 
-    def _over_capacity(self, live: list[Entry], now: float) -> tuple[list[Entry], int]:
+    def _over_capacity(self, live: list[Footprint], now: float) -> tuple[list[Footprint], int]:
         """The entries to evict for capacity, least valuable first, and how many more should
         have gone but were used within the grace period."""
         count = len(live)
@@ -158,7 +159,7 @@ class Evictor:
         size = sum({entry.blob_id: entry.bytes for entry in live}.values())
         if not self._over(count, size):
             return [], 0
-        evicted: list[Entry] = []
+        evicted: list[Footprint] = []
         protected = 0
         for entry in sorted(live, key=lambda e: value(e, now, self.half_life)):
             if not self._over(count, size):

@@ -16,7 +16,7 @@ import functools
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,7 +38,15 @@ from proxy.cache.usage import KeyedLocks, Usage
 from proxy.cache.warm import WarmStart
 from proxy.embedding import Embedder, EmbeddingBatches
 from proxy.errors import NotCached
-from proxy.index.base import Candidate, Entry, IndexUnavailable, SemanticIndex, Where, entry_id
+from proxy.index.base import (
+    Candidate,
+    Entry,
+    IndexUnavailable,
+    SemanticIndex,
+    Stored,
+    Where,
+    entry_id,
+)
 from proxy.matching.canonical import Partition
 from proxy.matching.decision import MatchPolicy, Query
 from proxy.metrics import CIRCUIT_STATES, Metrics
@@ -198,7 +206,7 @@ class ImageCache:
             found.extend(produced[:need])
         return CacheResult(_status(found, controls), tuple(found))
 
-    async def forget(self, entries: list[Entry]) -> int:
+    async def forget(self, entries: Sequence[Stored]) -> int:
         """Remove entries, and each image no remaining entry shows; returns how many images
         went. Index points go first and images after: a crash in between leaves an orphaned
         image (collected later), never a point without its image."""

@@ -6,7 +6,7 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -14,14 +14,17 @@ import numpy.typing as npt
 __all__ = [
     "EVERYTHING",
     "FLOAT_INDEXES",
+    "FOOTPRINT_FIELDS",
     "KEYWORD_INDEXES",
     "LEGACY_OWNER",
     "SHARED",
     "Candidate",
     "Entry",
+    "Footprint",
     "IndexUnavailable",
     "Page",
     "SemanticIndex",
+    "Stored",
     "Where",
     "added_usage",
     "entry_id",
@@ -111,6 +114,51 @@ class Entry:
 
 
 _ENTRY_FIELDS = frozenset(f.name for f in fields(Entry))
+
+
+class Stored(Protocol):
+    """What removing an entry needs: its id, and the image it shows (``Entry``, ``Footprint``)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def blob_id(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Footprint:
+    """What the eviction sweep reads of an entry: who it is, the image it shows and its size,
+    and what keeping it is worth. A fraction of an ``Entry`` (no prompts, no partition): the
+    sweep reads every entry when the cache is over capacity."""
+
+    id: str
+    blob_id: str
+    bytes: int
+    generation_seconds: float
+    hits: int
+    created_at: float
+    last_hit_at: float | None
+
+    @property
+    def last_used(self) -> float:
+        return max(self.created_at, self.last_hit_at or 0.0)
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> Self:
+        return cls(
+            payload["id"],
+            payload["blob_id"],
+            int(payload.get("bytes") or 0),
+            float(payload.get("generation_seconds") or 0.0),
+            int(payload.get("hits") or 0),
+            float(payload["created_at"]),
+            payload.get("last_hit_at"),
+        )
+
+
+FOOTPRINT_FIELDS: Sequence[str] = tuple(f.name for f in fields(Footprint))
+"""The payload fields a ``Footprint`` is read from (the index returns only these)."""
 
 # Keyword-indexed payload fields: the exact key, the partition and each of its parts, the blob,
 # and who may read an entry.
@@ -248,6 +296,13 @@ class SemanticIndex(ABC):
     ) -> Page:
         """A page of the entries within ``where``: by id from ``offset``, or (``order_by``, a
         float-indexed field, descending) the first ``limit`` only."""
+
+    @abstractmethod
+    async def footprints(
+        self, where: Where = EVERYTHING, *, limit: int = 1024, offset: str | None = None
+    ) -> tuple[list[Footprint], str | None]:
+        """A page of the footprints of the entries within ``where``, by id from ``offset``, and
+        where the next page starts (None after the last). Reads only ``FOOTPRINT_FIELDS``."""
 
     @abstractmethod
     async def upsert(self, entry: Entry, vector: Vector) -> None:

@@ -35,10 +35,12 @@ from proxy.embedding import EMBEDDING_DIM
 from proxy.index.base import (
     EVERYTHING,
     FLOAT_INDEXES,
+    FOOTPRINT_FIELDS,
     KEYWORD_INDEXES,
     LEGACY_OWNER,
     Candidate,
     Entry,
+    Footprint,
     IndexUnavailable,
     Page,
     SemanticIndex,
@@ -266,6 +268,25 @@ class EdgeIndex(SemanticIndex):
             [Entry.from_payload(r.payload) for r in records],
             [_vector(r.vector) for r in records] if with_vectors else None,
             None if order_by or following is None else str(following),
+        )
+
+    async def footprints(
+        self, where: Where = EVERYTHING, *, limit: int = 1024, offset: str | None = None
+    ) -> tuple[list[Footprint], str | None]:
+        request = qe.ScrollRequest(
+            offset=offset,
+            limit=limit,
+            filter=_filter(where),
+            with_payload=qe.PayloadSelector.Include(list(FOOTPRINT_FIELDS)),
+            with_vector=False,
+        )
+        try:
+            records, following = self.shard.scroll(request)
+        except Exception as error:
+            raise IndexUnavailable(f"scroll failed: {error}") from error
+        return (
+            [Footprint.from_payload(r.payload) for r in records],
+            None if following is None else str(following),
         )
 
     async def upsert(self, entry: Entry, vector: Vector) -> None:

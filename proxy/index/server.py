@@ -20,10 +20,12 @@ from proxy.embedding import EMBEDDING_DIM
 from proxy.index.base import (
     EVERYTHING,
     FLOAT_INDEXES,
+    FOOTPRINT_FIELDS,
     KEYWORD_INDEXES,
     LEGACY_OWNER,
     Candidate,
     Entry,
+    Footprint,
     IndexUnavailable,
     Page,
     SemanticIndex,
@@ -193,6 +195,25 @@ class QdrantServerIndex(SemanticIndex):
             [_entry(r.payload) for r in records],
             [np.asarray(r.vector, dtype=np.float32) for r in records] if with_vectors else None,
             None if order_by or following is None else str(following),
+        )
+
+    async def footprints(
+        self, where: Where = EVERYTHING, *, limit: int = 1024, offset: str | None = None
+    ) -> tuple[list[Footprint], str | None]:
+        try:
+            records, following = await self.client.scroll(
+                self.collection,
+                scroll_filter=_filter(where),
+                limit=limit,
+                offset=offset,
+                with_payload=list(FOOTPRINT_FIELDS),
+                with_vectors=False,
+            )
+        except Exception as error:
+            raise IndexUnavailable(f"scroll failed: {error}") from error
+        return (
+            [Footprint.from_payload(r.payload or {}) for r in records],
+            None if following is None else str(following),
         )
 
     async def record_usage(self, usage: Mapping[str, tuple[int, float]]) -> None:
