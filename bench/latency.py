@@ -206,17 +206,8 @@ def main() -> None:
         ]
         upstream = None
         if args.backend == "sd-server":
-            sd_port = port + 1000
-            sd_command = [sys.executable, "-m", "proxy.cli", "sd-server", "--port", str(sd_port)]
-            sd_command += ["--sd-model", str(tiny), "--data-dir", str(work / "sd")]
-            upstream = subprocess.Popen(
-                [*sd_command, "--log-level", "WARNING"],
-                env={**env, "OMP_NUM_THREADS": "1"},
-                cwd=ROOT,
-            )
-            wait_ready(f"http://127.0.0.1:{sd_port}")
-            command += ["--backend", "openai", "--upstream-url", f"http://127.0.0.1:{sd_port}/v1"]
-            command += ["--default-model", "tiny-sd"]
+            upstream, options = start_sd_server(tiny, work / "sd", port + 1000, env)
+            command += options
         server = subprocess.Popen(command, env=env, cwd=ROOT)
         url = f"http://127.0.0.1:{port}"
         try:
@@ -251,6 +242,20 @@ def main() -> None:
     print("mean time per call inside the proxy, whole run (memoaized_stage_duration_seconds):")
     for stage, mean_ms in sorted(stages.items()):
         print(f"  {stage:<14} {mean_ms:7.2f} ms")
+
+
+def start_sd_server(
+    tiny: Path, data_dir: Path, port: int, env: dict[str, str]
+) -> tuple[subprocess.Popen[bytes], list[str]]:
+    """A ready `memoaized sd-server` on the tiny pipeline (torch on one thread, so that its idle
+    threads do not spin on the cores the proxy needs), and the `serve` options that put a proxy
+    in front of it."""
+    command = [sys.executable, "-m", "proxy.cli", "sd-server", "--port", str(port)]
+    command += ["--sd-model", str(tiny), "--data-dir", str(data_dir), "--log-level", "WARNING"]
+    server = subprocess.Popen(command, env={**env, "OMP_NUM_THREADS": "1"}, cwd=ROOT)
+    wait_ready(f"http://127.0.0.1:{port}")
+    upstream = f"http://127.0.0.1:{port}/v1"
+    return server, ["--backend", "openai", "--upstream-url", upstream, "--default-model", "tiny-sd"]
 
 
 def wait_ready(url: str, timeout: float = 120.0) -> None:

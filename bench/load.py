@@ -13,7 +13,10 @@ loopback HTTP from this process with C concurrent clients for a fixed time per w
 - mixed: 60% repeats, 25% rewordings, 15% new prompts.
 
 Every request asks for ``response_format=url`` (``--response-format b64_json`` for the image
-in the body). ``--workloads`` picks some of them. Two load generators:
+in the body). ``--workloads`` picks some of them. ``--backend sd-server`` runs the tiny
+pipeline in a `memoaized sd-server` process and the proxy in front of it on the `openai` backend
+(a proxy that never imports torch). The proxy's memory is printed at three points, split into
+anonymous and file-backed pages. Two load generators:
 
 - ``--driver python`` (default): asyncio and httpx in this process. Responses are grouped by the
   outcome they got (exact, semantic, miss, or the HTTP error status). On a small machine the
@@ -58,6 +61,7 @@ from bench.latency import (  # noqa: E402
     load_prompts,
     percentile,
     seed,
+    start_sd_server,
     wait_ready,
 )
 from proxy.embedding import prepare_offline_model  # noqa: E402
@@ -198,12 +202,17 @@ def outcome_counts(url: str) -> dict[str, float]:
     return counts
 
 
-def rss_mib(pid: int) -> float:
+def memory_mib(pid: int) -> dict[str, float]:
+    """The process's resident memory (``VmRSS``), and its parts: anonymous (``RssAnon``: the
+    heap, the models' working memory) and file-backed (``RssFile``: libraries and the index's
+    memory-mapped files, which the kernel can drop and read again)."""
+    found: dict[str, float] = {}
     with open(f"/proc/{pid}/status", encoding="ascii") as status:
         for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+            name, _, value = line.partition(":")
+            if name in ("VmRSS", "RssAnon", "RssFile"):
+                found[name] = int(value.split()[0]) / 1024
+    return found
 
 
 def main() -> None:
@@ -217,6 +226,7 @@ def main() -> None:
         "--workloads", nargs="+", choices=WORKLOADS, default=list(WORKLOADS), metavar="NAME"
     )
     parser.add_argument("--response-format", choices=("url", "b64_json"), default="url")
+    parser.add_argument("--backend", choices=("tiny", "sd-server"), default="tiny")
     args = parser.parse_args()
     form = args.response_format
 
@@ -265,17 +275,23 @@ def main() -> None:
         env = {**os.environ, "HF_HUB_OFFLINE": "1", "MEMOAIZED_EMBEDDING_MODEL_DIR": str(model_dir)}
         command = [sys.executable, "-m", "proxy.cli", "serve", "--port", str(port)]
         command += ["--data-dir", str(work / "data"), "--log-level", "WARNING"]
+        upstream = None
+        if args.backend == "sd-server":
+            upstream, options = start_sd_server(tiny, work / "sd", port + 1000, env)
+            command += options
         server = subprocess.Popen(command, env=env, cwd=ROOT)
         url = f"http://127.0.0.1:{port}"
         rows: list[tuple[str, int, Results | WrkRun]] = []
         vectors: list[dict[str, float]] = []
+        memory: list[tuple[str, dict[str, float]]] = []
         try:
             wait_ready(url)
+            memory.append(("ready", memory_mib(server.pid)))
             asyncio.run(drive(url, lambda: rng.choice(seeded), 4, 2.0))  # warm-up
             if "semantic" in args.workloads:
                 semantic += asyncio.run(semantic_hits(url, rewordings))
                 print(f"{len(semantic)} of {len(rewordings)} rewordings are semantic hits")
-            rss_before = rss_mib(server.pid)
+            memory.append(("after warm-up", memory_mib(server.pid)))
             for name, next_prompt in workloads:
                 for clients in args.concurrency:
                     before = embedding_counts(url)
@@ -287,13 +303,18 @@ def main() -> None:
                         rows.append((name, clients, results))
                     after = embedding_counts(url)
                     vectors.append({k: v - before.get(k, 0.0) for k, v in after.items()})
-            rss_after = rss_mib(server.pid)
+            memory.append(("at the end", memory_mib(server.pid)))
         finally:
             server.terminate()
             server.wait(30)
+            if upstream is not None:
+                upstream.terminate()
+                upstream.wait(30)
 
     print(
-        f"\n{args.entries} entries, embedded defaults, tiny pipeline, HTTP on loopback, "
+        f"\n{args.entries} entries, embedded defaults, "
+        f"{'tiny pipeline' if args.backend == 'tiny' else 'openai backend in front of sd-server'}, "
+        "HTTP on loopback, "
         f"response_format={form} {SIZE}, {args.seconds:g} s per row, {os.cpu_count()} cores "
         f"shared by the proxy and the load generator ({args.driver})\n"
     )
@@ -328,7 +349,14 @@ def main() -> None:
         per_call = f"{embedded / calls:.1f}" if calls else "-"
         remembered = counts.get("remembered", 0.0)
         print(f"| {name} | {clients} | {embedded:.0f} | {per_call} | {remembered:.0f} |")
-    print(f"\nproxy RSS: {rss_before:.0f} MiB after warm-up, {rss_after:.0f} MiB at the end")
+    print("\nThe proxy's memory, MiB (RSS = anonymous + file-backed):\n")
+    print("| phase | RSS | anonymous | file-backed |")
+    print("| --- | --- | --- | --- |")
+    for phase, mib in memory:
+        print(
+            f"| {phase} | {mib.get('VmRSS', 0):.0f} | {mib.get('RssAnon', 0):.0f} | "
+            f"{mib.get('RssFile', 0):.0f} |"
+        )
 
 
 if __name__ == "__main__":
