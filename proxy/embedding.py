@@ -9,6 +9,7 @@ the model by name, as it normally does.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import importlib.util
 import json
 import logging
@@ -212,16 +213,19 @@ class EmbeddingBatches:
         self.max_batch = max_batch
         self.remember = remember
         self._count = count or (lambda source, texts: None)
-        self._recent: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
+        self._recent: OrderedDict[bytes, npt.NDArray[np.float32]] = OrderedDict()
+        """Recent vectors by a digest of their text: a prompt may be 32,000 characters long,
+        and 4,096 of them must not be kept whole."""
         self._waiting: dict[str, asyncio.Future[npt.NDArray[np.float32]]] = {}
         self._queue: list[str] = []
         self._worker: asyncio.Task[None] | None = None
 
     async def embed(self, text: str) -> npt.NDArray[np.float32]:
         """The unit vector of ``text`` (read-only: it may be shared)."""
-        vector = self._recent.get(text)
+        digest = _digest(text)
+        vector = self._recent.get(digest)
         if vector is not None:
-            self._recent.move_to_end(text)
+            self._recent.move_to_end(digest)
             self._count("remembered", 1)
             return vector
         future = self._waiting.get(text)
@@ -271,9 +275,13 @@ class EmbeddingBatches:
     def _keep(self, text: str, vector: npt.NDArray[np.float32]) -> None:
         if self.remember == 0:
             return
-        self._recent[text] = vector
+        self._recent[_digest(text)] = vector
         if len(self._recent) > self.remember:
             self._recent.popitem(last=False)
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 def _retrieve(future: asyncio.Future[npt.NDArray[np.float32]]) -> None:

@@ -86,6 +86,9 @@ async def test_one_text_asked_twice_is_embedded_once_and_remembered(embedder: Em
     await batches.embed("a barn")  # the third text pushes out the least recently used
     await batches.embed("a lighthouse")
     assert len(model.calls) == 4
+    # Kept by a digest, not whole: a 32,000-character prompt costs 16 bytes of key.
+    await batches.embed("a long prompt " * 2500)
+    assert all(len(key) == 16 for key in batches._recent)
 
 
 async def test_a_failing_call_fails_its_waiters_and_the_next_call_works(
