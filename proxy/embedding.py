@@ -189,7 +189,7 @@ def _similar_lengths(texts: list[str]) -> list[list[str]]:
 
 class EmbeddingBatches:
     """Texts that need a vector at the same moment share one model call, and recent vectors are
-    remembered by their text.
+    remembered (under a digest of their text).
 
     Nothing waits for a batch to fill: the first text starts a call at once, and the texts that
     arrive while it runs go together into the next one, at most ``max_batch`` a call. One call
@@ -249,9 +249,10 @@ class EmbeddingBatches:
                 except Exception as error:  # every waiter of this call gets the model's error
                     self._settle(texts, error)
                     continue
-                vectors.setflags(write=False)
                 self._count("model", len(texts))
-                for text, vector in zip(texts, vectors, strict=True):
+                for text, row in zip(texts, vectors, strict=True):
+                    vector = row.copy()  # a row would keep its whole call's array alive
+                    vector.setflags(write=False)
                     self._keep(text, vector)
                     future = self._waiting.pop(text)
                     if not future.done():

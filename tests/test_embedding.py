@@ -79,6 +79,7 @@ async def test_one_text_asked_twice_is_embedded_once_and_remembered(embedder: Em
     a, b = await asyncio.gather(*twice)
     assert a is b and model.calls == [["a lighthouse"]]
     assert not a.flags.writeable  # shared, so nobody may change it
+    assert a.base is None  # its own memory: a row of the call's array would keep it all alive
 
     assert await batches.embed("a lighthouse") is a  # remembered: no model call
     assert len(model.calls) == 1 and counted == [("model", 1), ("remembered", 1)]
