@@ -37,6 +37,9 @@ def test_environment_variables_fill_every_kind_of_field() -> None:
         {"MEMOAIZED_MIN_THRESHOLD": "0.99"},
         {"MEMOAIZED_THRESHOLD": "0"},
         {"MEMOAIZED_CANDIDATES": "0"},
+        {"MEMOAIZED_EMBEDDING_BATCH": "0"},
+        {"MEMOAIZED_EMBEDDING_CACHE": "-1"},
+        {"MEMOAIZED_EMBEDDING_THREADS": "-2"},
     ],
 )
 def test_nonsense_settings_are_refused_at_start(environ: dict[str, str]) -> None:
