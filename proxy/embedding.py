@@ -173,7 +173,7 @@ class Embedder:
 def _similar_lengths(texts: list[str]) -> list[list[str]]:
     """``texts`` (sorted by length) cut into model calls of at most ``_MODEL_BATCH`` texts, the
     longest of each at most twice the length of its shortest (padding to the longest is then at
-    most half of a call's work)."""
+    most half of a call's work); texts of up to 32 characters all go together."""
     chunks: list[list[str]] = []
     for text in texts:
         if (

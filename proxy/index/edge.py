@@ -220,10 +220,7 @@ class EdgeIndex(SemanticIndex):
         request = qe.ScrollRequest(
             limit=_SCROLL_LIMIT, filter=_filter(where.narrow(key=key)), with_payload=True
         )
-        try:
-            records, _ = self.shard.scroll(request)
-        except Exception as error:
-            raise IndexUnavailable(f"exact lookup failed: {error}") from error
+        records, _ = self._scroll(request, "exact lookup")
         entries = sorted((Entry.from_payload(r.payload) for r in records), key=_age, reverse=True)
         return entries[:limit]
 
@@ -260,10 +257,7 @@ class EdgeIndex(SemanticIndex):
             with_vector=with_vectors,
             order_by=qe.OrderBy(order_by, qe.Direction.Desc) if order_by else None,
         )
-        try:
-            records, following = self.shard.scroll(request)
-        except Exception as error:
-            raise IndexUnavailable(f"scroll failed: {error}") from error
+        records, following = self._scroll(request)
         return Page(
             [Entry.from_payload(r.payload) for r in records],
             [_vector(r.vector) for r in records] if with_vectors else None,
@@ -280,14 +274,19 @@ class EdgeIndex(SemanticIndex):
             with_payload=qe.PayloadSelector.Include(list(FOOTPRINT_FIELDS)),
             with_vector=False,
         )
-        try:
-            records, following = self.shard.scroll(request)
-        except Exception as error:
-            raise IndexUnavailable(f"scroll failed: {error}") from error
+        records, following = self._scroll(request)
         return (
             [Footprint.from_payload(r.payload) for r in records],
             None if following is None else str(following),
         )
+
+    def _scroll(self, request: qe.ScrollRequest, what: str = "scroll") -> tuple[list[Any], Any]:
+        """One page of records and where the next starts; a failure is ``IndexUnavailable``."""
+        try:
+            records, following = self.shard.scroll(request)
+        except Exception as error:
+            raise IndexUnavailable(f"{what} failed: {error}") from error
+        return records, following
 
     async def upsert(self, entry: Entry, vector: Vector) -> None:
         point = qe.Point(entry.id, vector.tolist(), entry.payload())

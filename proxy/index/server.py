@@ -139,15 +139,12 @@ class QdrantServerIndex(SemanticIndex):
             self._client = None
 
     async def exact(self, key: str, limit: int, where: Where = EVERYTHING) -> list[Entry]:
-        try:
-            records, _ = await self.client.scroll(
-                self.collection,
-                scroll_filter=_filter(where.narrow(key=key)),
-                limit=_SCROLL_LIMIT,
-                with_payload=True,
-            )
-        except Exception as error:
-            raise IndexUnavailable(f"exact lookup failed: {error}") from error
+        records, _ = await self._scroll(
+            "exact lookup",
+            scroll_filter=_filter(where.narrow(key=key)),
+            limit=_SCROLL_LIMIT,
+            with_payload=True,
+        )
         entries = sorted(
             (_entry(r.payload) for r in records), key=lambda e: e.created_at, reverse=True
         )
@@ -177,20 +174,17 @@ class QdrantServerIndex(SemanticIndex):
         order_by: str | None = None,
         with_vectors: bool = False,
     ) -> Page:
-        try:
-            records, following = await self.client.scroll(
-                self.collection,
-                scroll_filter=_filter(where),
-                limit=limit,
-                offset=None if order_by else offset,
-                order_by=models.OrderBy(key=order_by, direction=models.Direction.DESC)
-                if order_by
-                else None,
-                with_payload=True,
-                with_vectors=with_vectors,
-            )
-        except Exception as error:
-            raise IndexUnavailable(f"scroll failed: {error}") from error
+        records, following = await self._scroll(
+            "scroll",
+            scroll_filter=_filter(where),
+            limit=limit,
+            offset=None if order_by else offset,
+            order_by=models.OrderBy(key=order_by, direction=models.Direction.DESC)
+            if order_by
+            else None,
+            with_payload=True,
+            with_vectors=with_vectors,
+        )
         return Page(
             [_entry(r.payload) for r in records],
             [np.asarray(r.vector, dtype=np.float32) for r in records] if with_vectors else None,
@@ -200,21 +194,27 @@ class QdrantServerIndex(SemanticIndex):
     async def footprints(
         self, where: Where = EVERYTHING, *, limit: int = 1024, offset: str | None = None
     ) -> tuple[list[Footprint], str | None]:
-        try:
-            records, following = await self.client.scroll(
-                self.collection,
-                scroll_filter=_filter(where),
-                limit=limit,
-                offset=offset,
-                with_payload=list(FOOTPRINT_FIELDS),
-                with_vectors=False,
-            )
-        except Exception as error:
-            raise IndexUnavailable(f"scroll failed: {error}") from error
+        records, following = await self._scroll(
+            "scroll",
+            scroll_filter=_filter(where),
+            limit=limit,
+            offset=offset,
+            with_payload=list(FOOTPRINT_FIELDS),
+            with_vectors=False,
+        )
         return (
             [Footprint.from_payload(r.payload or {}) for r in records],
             None if following is None else str(following),
         )
+
+    async def _scroll(self, what: str, **request: Any) -> tuple[list[Any], Any]:
+        """One page of the collection's records and where the next starts; a failure is
+        ``IndexUnavailable``."""
+        try:
+            records, following = await self.client.scroll(self.collection, **request)
+        except Exception as error:
+            raise IndexUnavailable(f"{what} failed: {error}") from error
+        return records, following
 
     async def record_usage(self, usage: Mapping[str, tuple[int, float]]) -> None:
         try:
