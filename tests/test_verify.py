@@ -153,10 +153,68 @@ REJECTED += [
     ("many birds flying over a lake", "a few birds flying over a lake", "count"),
     ("a half-full glass of wine", "a full glass of wine", "count"),
     ("a house with all of its windows lit", "a house with some of its windows lit", "count"),
+    # Plenty said in other words than "many" is still the other end of "a few".
+    ("an apple tree full of ripe apples", "an apple tree with just a few ripe apples", "count"),
+    ("a plate piled high with cookies", "a plate with a few cookies", "count"),
+    ("a bowl overflowing with oranges", "a bowl with a few oranges", "count"),
+    # A grown person asked for, a child cached, though "boy" is a young man in WordNet too.
+    (
+        "1boy, child, brown hair, explorer outfit",
+        "1boy, adult, brown hair, explorer outfit",
+        "size_age",
+    ),
+    # A thing of another moves with it, but only "next to" reads the same both ways round.
+    (
+        "a vase of tulips on a stack of books",
+        "a stack of books on a vase of tulips",
+        "swapped_roles",
+    ),
+    (
+        "a cup of coffee next to a plate of cookies",
+        "a cup of cookies next to a plate of coffee",
+        "swapped_roles",
+    ),
+    ("a cat outside a box", "a cat inside a box", "spatial"),
+    ("a cat sitting on a box", "a cat sitting inside a box", "spatial"),
+    (
+        "a bench next to the entrance of a library",
+        "an entrance next to the bench of a library",
+        "swapped_roles",
+    ),
+    (
+        "a boy sitting on a statue of a lion and some flowers",
+        "some flowers sitting on a statue of a lion and a boy",
+        "swapped_roles",
+    ),
 ]
 
 SERVED = [
     ("a man plays a guitar", "a man is playing the guitar"),
+    # Batch four's tuning half (bench/data): one of each kind of rule it added.
+    (
+        "ancient temple ruins on a hill, marble columns",
+        "ancient temple ruins on a hil, marble colums",
+    ),
+    ("a fireman rescuing a kitten from a tree", "a firefighter rescuing a kitten from a tree"),
+    ("a taxi driving down a rainy street", "a cab driving down a rainy street"),
+    ("fireflies glowing over a pond at night", "fire flies glowing over a pond at night"),
+    ("a moonlit street with victorian houses", "a moon lit street with victorian houses"),
+    ("a bowl of chilli con carne, food photography", "a bowl of chili con carne, food photography"),
+    ("a child sitting inside a cardboard spaceship", "a child sitting in a cardboard spaceship"),
+    ("a vase of tulips next to a stack of books", "a stack of books next to a vase of tulips"),
+    (
+        "a jellyfish over a city at night, surreal",
+        "generate for me a jellyfish over a city at night, surreal",
+    ),
+    # A tag of its own describes the whole picture, not the tag before or after it.
+    (
+        "a castle on a cliff, oil painting, dramatic, highly detailed, trending on artstation",
+        "a castle on a cliff, oil painting, dramatic, masterpiece, 8k",
+    ),
+    (
+        "tiny house in a clearing, wooden porch, cozy, warm tones",
+        "cozy tiny house in a clearing, wooden porch, warm tones",
+    ),
     ("a cat sitting on a couch", "a cat sitting on a sofa"),
     ("a poodle in the snow", "a dog in the snow"),
     ("an armchair by the fire", "a chair by the fire"),

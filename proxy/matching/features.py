@@ -61,7 +61,8 @@ _AMOUNTS = {
     "extent:some": r"some\s+of|only\s+(?:a\s+)?(?:few|some|one|two|half)|half\s+of|most\s+of",
     "plenty:few": r"(?:a\s+)?few|a\s+couple\s+of|a\s+handful\s+of",
     "plenty:many": r"many|lots\s+of|a\s+lot\s+of|plenty\s+of|numerous|multiple|countless|"
-    r"dozens|hundreds|thousands|a\s+multitude\s+of",
+    r"dozens|hundreds|thousands|a\s+multitude\s+of|full\s+of|(?:piled|heaped|stacked)\s+high|"
+    r"overflowing|brimming|teeming|packed\s+with",
 }
 _AMOUNT_PATTERNS = {name: re.compile(rf"\b(?:{rx})\b") for name, rx in _AMOUNTS.items()}
 

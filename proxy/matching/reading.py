@@ -114,6 +114,9 @@ class Word:
     """WordNet's (part of speech, lemma) readings of the word."""
     governor: str | None = None
     """For a verb's object: the verb ("holds" for "a spoon" in "holds a spoon")."""
+    whole: bool = False
+    """A tag of describing words alone ("..., dramatic, ..."): it describes the whole picture,
+    so it has no head."""
 
     @property
     def key(self) -> str:
@@ -248,7 +251,12 @@ class Reader:
                 style_scope = token == "by" or (
                     style_scope and token not in _SENTENCE_ENDS and token != ","
                 )
-                if (
+                if token == "," and len(chunk) == 1:
+                    self._describing_tag(reading.words[chunk[0]])
+                if token == "," and _lone_tag(reading, chunk, breaks):
+                    for w in chunk:
+                        reading.words[w].whole = True
+                elif (
                     token in _COORDINATORS
                     and chunk
                     and not any(reading.words[w].noun for w in chunk)
@@ -293,6 +301,11 @@ class Reader:
             reading.words.append(word)
             if word.noun and negating and not self._could_modify(tokens, i):
                 negating = False
+        if len(chunk) == 1:
+            self._describing_tag(reading.words[chunk[0]])
+        if _lone_tag(reading, chunk, breaks):
+            for w in chunk:
+                reading.words[w].whole = True
         _close_chunk(reading, chunk, breaks)
         _attach_predicates(reading)
         return reading
@@ -323,6 +336,12 @@ class Reader:
         word.nounish = bool(nouns)
         word.animate = bool(self.wordnet.lexnames(token) & _ANIMATE)
         return word
+
+    def _describing_tag(self, word: Word) -> None:
+        """A word alone in its tag is read as a description where that is what it usually is:
+        "..., cozy, ..." (WordNet has a tea cozy too)."""
+        if word.noun and self.wordnet is not None and self.wordnet.usually(word.text, "a", "n"):
+            word.noun = False
 
     def _unknown(self, token: str) -> bool:
         """A word of letters that neither WordNet nor the reader's word lists know."""
@@ -421,7 +440,7 @@ class Reader:
                         if size == 2 and not set(parts) & _NOT_CLOSED
                         else ()
                     )
-                    if known and known[0][0] == "n" and closed.startswith(known[0][1]):
+                    if known and _closes(closed, *known[0]):
                         joined.append(closed)  # "sail boat" is "sailboat", "sea shells" too
                         i += size
                         break
@@ -435,6 +454,27 @@ class Reader:
                 joined.append(tokens[i])
                 i += 1
         return joined
+
+
+def _closes(closed: str, pos: Pos, lemma: str) -> bool:
+    """Whether two words written as one are the word WordNet reads first: a noun or its plural
+    ("sailboat", "fireflies"), or a word that is only an adjective ("moonlit", "handmade")."""
+    if pos == "n":
+        return closed.startswith(lemma) or closed == lemma[:-1] + "ies"
+    return pos == "a" and closed == lemma
+
+
+def _lone_tag(reading: Reading, chunk: list[int], breaks: list[str]) -> bool:
+    """Whether ``chunk``, ending at a comma or the end, is a tag of its own made of describing
+    words ("..., dramatic, ...", "cozy, tiny house"), not the start of a list ("black, white
+    and brown dogs" follows "a")."""
+    return (
+        bool(chunk)
+        and breaks in ([","], [])
+        and (breaks == [","] or chunk[0] == 0)
+        and not any(reading.words[w].noun or reading.words[w].verb for w in chunk)
+        and not _ends_in_head(reading, chunk)
+    )
 
 
 def _ends_in_head(reading: Reading, chunk: list[int]) -> bool:
@@ -492,6 +532,8 @@ def _close_chunk(reading: Reading, chunk: list[int], breaks: list[str]) -> None:
             # Relative to the clause's subject: "on the board" of the knife, not of the cabbage.
             subject = next((h for h in reversed(earlier) if words[h].role == "subject"), None)
             relation = prepositions[-1] if prepositions else "object"
+            if relation == "of" and earlier:
+                subject = earlier[-1]  # "a stack of books": the books of the stack
             if not prepositions:
                 verbs = [w for w in words[(earlier[-1] if earlier else 0) : chunk[0]] if w.verb]
                 words[head].governor = verbs[-1].key
@@ -531,7 +573,7 @@ def _attach_predicates(reading: Reading) -> None:
     before them, or the one after when none came before."""
     heads = reading.heads()
     for i, word in enumerate(reading.words):
-        if word.head is None:
+        if word.head is None and not word.whole:
             at = bisect.bisect_left(heads, i)
             before = heads[at - 1] if at > 0 else None
             after = heads[at] if at < len(heads) else None

@@ -29,7 +29,8 @@ from proxy.matching.words import COLOURS, FUNCTION_WORDS, SIZES_AGES
 __all__ = ["Speller", "correct_typos"]
 
 SHORTEST = 4
-"""Words of fewer letters are never corrected: too many real words lie one edit apart."""
+"""Words of fewer letters are never corrected from the word list, and from the other prompt
+only by a letter added: too many real words lie one edit apart."""
 _FREQUENCIES = "frequency_dictionary_en_82_765.txt"
 """The 82,765 most common English words with their counts, as symspellpy ships them."""
 
@@ -119,14 +120,15 @@ def correct_typos(
     """For each word of ``words`` that ``known`` does not know, the word of ``other`` it is
     most likely a misspelling of: within one edit (a letter added, dropped, changed or two
     swapped) for words of up to seven letters, two for longer ones, with the first letter kept.
-    Words of under four letters are never corrected: too many real words lie one edit apart."""
+    Words of under four letters are corrected only to the same word with a letter added
+    ("hil" to "hill"): too many real words lie one changed letter apart."""
     other = list(other)
     candidates = {w for w in other if w.isalpha() and len(w) >= 3}
     split = {a + b: f"{a} {b}" for a, b in itertools.pairwise(other)}
     split.update({w.replace("-", ""): w.replace("-", " ") for w in other if "-" in w})
     corrections = {}
     for word in words:
-        if len(word) < SHORTEST or not word.isalpha() or word in candidates or known(word):
+        if len(word) < 3 or not word.isalpha() or word in candidates or known(word):
             continue
         if word in split:
             corrections[word] = split[word]  # "teddybear" is "teddy bear"; "snow-capped"
@@ -135,6 +137,8 @@ def correct_typos(
         best = None
         for candidate in candidates:
             if candidate[0] != word[0] or abs(len(candidate) - len(word)) > limit:
+                continue
+            if len(word) < SHORTEST and len(candidate) != len(word) + 1:
                 continue
             distance = OSA.distance(word, candidate, score_cutoff=limit)
             if distance <= limit and (best is None or distance < best[0]):

@@ -96,6 +96,10 @@ _AGE_MARKERS = frozenset("old older elderly aged senior teen teenage adolescent"
 """Ages that change how a person or an animal looks, unlike "young" (what "a woman" shows)."""
 
 
+_ADULT = frozenset("adult adults grown grownup grown-up mature".split())
+"""Words that ask for a grown person, which an image of a child does not show."""
+
+
 def _aged(reading: Reading) -> set[str]:
     """The living things ``reading`` gives an age ("an elderly man": man), by their keys."""
     words = reading.words
@@ -178,6 +182,8 @@ class Verifier:
             return "size_age"  # "a puppy" cached, "a dog" asked for
         if _aged(have) - _aged(want) & _animate_heads(want):
             return "size_age"  # "an elderly man" cached, "a man" asked for
+        if want.tokens & _ADULT and not have.tokens & _ADULT and _young(have):
+            return "size_age"  # "1boy, adult" asked for, "1boy, child" cached
         if want.numbers - have.numbers or _plural_conflict(have, want):
             return "count"
         if _amount_conflict(have, want):
@@ -265,6 +271,8 @@ class Verifier:
         have_heads, want_heads = _head_lemmas(have), _head_lemmas(want)
         shared = [lemma for lemma in want_heads if lemma in have_heads]
         moved = [lemma for lemma in shared if have_heads[lemma][1] != want_heads[lemma][1]]
+        if _owner_changed(have_heads, want_heads, shared):
+            return "swapped_roles"  # "a cup of coffee" / "a plate of coffee"
         for first in moved:
             for second in shared:
                 inverted = (have_heads[first][0] > have_heads[second][0]) != (
@@ -274,6 +282,10 @@ class Verifier:
                     second != first
                     and inverted
                     and not (_joined(have, first, second) and _joined(want, first, second))
+                    and not (
+                        _side_by_side(have_heads, first, second)
+                        and _side_by_side(want_heads, first, second)
+                    )
                 ):
                     return "swapped_roles"
         if _bound_elsewhere(have, want, _verb_subjects) or _bound_elsewhere(
@@ -302,6 +314,33 @@ def _joined(reading: Reading, first: str, second: str) -> bool:
     return any(
         words[h].key == first and any(words[g].key == second for g in reading.group(h))
         for h in reading.heads()
+    )
+
+
+def _side_by_side(heads: dict[str, tuple[int, str]], first: str, second: str) -> bool:
+    """Whether the two things, each with the things "of" it, are placed next to each other ("a
+    vase of tulips next to a stack of books"): a relation that reads the same both ways round."""
+    a, b = _owner(heads, first), _owner(heads, second)
+    return a != b and (heads[a][1] == f"@near/{b}" or heads[b][1] == f"@near/{a}")
+
+
+def _owner(heads: dict[str, tuple[int, str]], lemma: str) -> str:
+    """The thing ``lemma`` is "of" ("stack" for the books of "a stack of books"), or itself."""
+    role = heads[lemma][1]
+    return role[3:] if role.startswith("of/") and role[3:] in heads else lemma
+
+
+def _owner_changed(
+    have: dict[str, tuple[int, str]], want: dict[str, tuple[int, str]], shared: list[str]
+) -> bool:
+    """Whether a thing is "of" another thing in each prompt, and not the same other thing."""
+    return any(
+        have[lemma][1].startswith("of/")
+        and want[lemma][1].startswith("of/")
+        and _owner(have, lemma) != _owner(want, lemma)
+        and _owner(have, lemma) in want
+        and _owner(want, lemma) in have
+        for lemma in shared
     )
 
 
@@ -494,14 +533,16 @@ def _relations(reading: Reading) -> dict[tuple[str, str], set[str]]:
     for i in reading.heads():
         word = reading.words[i]
         relation, _, subject = word.role.partition("/")
-        if relation in _LOOSE_RELATIONS:
-            kind = "in"
+        if relation in ("in", "@in"):
+            kinds = {"in", "inside"}  # "in a box" is "inside a box"; loosely, "on" or "at" it
+        elif relation in _LOOSE_RELATIONS:
+            kinds = {"in"}
         elif relation[1:] in _POSITIONS and relation.startswith("@"):
-            kind = relation[1:]
+            kinds = {relation[1:]}
         else:
             continue
         if subject:
-            found.setdefault((word.key, subject), set()).add(kind)
+            found.setdefault((word.key, subject), set()).update(kinds)
     return found
 
 
@@ -510,7 +551,10 @@ def _spatial(have: Reading, want: Reading) -> str | None:
     cached prompt does not state; or a direction the cached prompt states the opposite of
     ("skiing up" / "down", "headphones on" / "off"). "in", "on" and "at" alone are too loosely
     used to count."""
-    if want.spatial - have.spatial:
+    missing = want.spatial - have.spatial
+    if "in" in have.tokens:
+        missing -= {"inside"}  # where the cached prompt puts it "in" is checked below
+    if missing:
         return "spatial"
     # Both ways: "a cat on the bed" asks for the bed elsewhere than "a cat under the bed" has it.
     cached = _relations(have)
