@@ -206,6 +206,11 @@ SERVED = [
         "a jellyfish over a city at night, surreal",
         "generate for me a jellyfish over a city at night, surreal",
     ),
+    # A thing listed after a comma alone has no role of its own to swap.
+    (
+        "a cottage in a meadow, sunflowers, stone wall, smoke from a chimney, morning light",
+        "a cottage in a meadow, stone wall, smoke from a chimney, sunflowers, morning light",
+    ),
     # A tag of its own describes the whole picture, not the tag before or after it.
     (
         "a castle on a cliff, oil painting, dramatic, highly detailed, trending on artstation",

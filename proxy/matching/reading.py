@@ -114,6 +114,9 @@ class Word:
     """WordNet's (part of speech, lemma) readings of the word."""
     governor: str | None = None
     """For a verb's object: the verb ("holds" for "a spoon" in "holds a spoon")."""
+    listed: bool = False
+    """A head that took its role from the thing before it across a comma alone ("..., a forest
+    clearing, wildflowers"): in a list of tags that role is a guess."""
     whole: bool = False
     """A tag of describing words alone ("..., dramatic, ..."): it describes the whole picture,
     so it has no head."""
@@ -525,6 +528,7 @@ def _close_chunk(reading: Reading, chunk: list[int], breaks: list[str]) -> None:
                 # coordinated with the cup, not with the coffee.
                 partner = earlier[-2]
             words[head].role = words[partner].role
+            words[head].listed = not any(b in _COORDINATORS - {","} for b in breaks)
             group = reading.groups.setdefault(partner, [partner])
             group.append(head)
             reading.groups[head] = group

@@ -270,7 +270,12 @@ class Verifier:
         # pairing, which keeps long prompts cheap.
         have_heads, want_heads = _head_lemmas(have), _head_lemmas(want)
         shared = [lemma for lemma in want_heads if lemma in have_heads]
-        moved = [lemma for lemma in shared if have_heads[lemma][1] != want_heads[lemma][1]]
+        listed = _listed(have) | _listed(want)
+        moved = [
+            lemma
+            for lemma in shared
+            if have_heads[lemma][1] != want_heads[lemma][1] and lemma not in listed
+        ]
         if _owner_changed(have_heads, want_heads, shared):
             return "swapped_roles"  # "a cup of coffee" / "a plate of coffee"
         for first in moved:
@@ -315,6 +320,11 @@ def _joined(reading: Reading, first: str, second: str) -> bool:
         words[h].key == first and any(words[g].key == second for g in reading.group(h))
         for h in reading.heads()
     )
+
+
+def _listed(reading: Reading) -> set[str]:
+    """The things whose role is only that of the tag before them (``Word.listed``)."""
+    return {reading.words[i].key for i in reading.heads() if reading.words[i].listed}
 
 
 def _side_by_side(heads: dict[str, tuple[int, str]], first: str, second: str) -> bool:
