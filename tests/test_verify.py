@@ -175,6 +175,8 @@ REJECTED += [
         "swapped_roles",
     ),
     ("a cat outside a box", "a cat inside a box", "spatial"),
+    ("a red apple on a table made of wood", "a red apple on a table made of glass", "material"),
+    ("a cane and a roller bag", "a roller and a cane bag", "swapped_attributes"),
     ("a cat sitting on a box", "a cat sitting inside a box", "spatial"),
     (
         "a bench next to the entrance of a library",
@@ -211,6 +213,8 @@ SERVED = [
         "a cottage in a meadow, sunflowers, stone wall, smoke from a chimney, morning light",
         "a cottage in a meadow, stone wall, smoke from a chimney, sunflowers, morning light",
     ),
+    ("a red apple on a wooden table", "a red apple on a table made of wood"),
+    ("a city at night, neon lights, cyberpunk", "cyberpunk city at night with neon lights"),
     # A tag of its own describes the whole picture, not the tag before or after it.
     (
         "a castle on a cliff, oil painting, dramatic, highly detailed, trending on artstation",

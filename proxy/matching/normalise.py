@@ -50,6 +50,8 @@ _FRAME = re.compile(
     + "|".join(sorted(FRAMES))
     + r")s?\s+(?:of|showing)\s+"
 )
+_MADE_OF = re.compile(r"(?<![\w-])(?:made|crafted|carved|built)\s+(?:out\s+)?(?:of|from)(?![\w-])")
+""""a table made of wood" is "a table of wood", whose material the reader checks."""
 _MADE_AS = re.compile(r"(?:^|(?<=,))\s*(?:made|done|rendered|created)\s+as\s+(?:an?\s+)?(?=\w)")
 _REQUEST = re.compile(
     r"^\s*(?:please\s+)?(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?"
@@ -71,7 +73,7 @@ def strip_filler(text: str) -> str:
     """``text`` (lower-case, outside quoted text) without the words that do not change the
     picture; whatever is left when nothing else is (a prompt that is all boilerplate) stays."""
     stripped = _BOILERPLATE.sub(" ", text)
-    stripped = _MADE_AS.sub(" ", _FRAME.sub(" ", stripped))
+    stripped = _MADE_AS.sub(" ", _FRAME.sub(" ", _MADE_OF.sub("of", stripped)))
     stripped = _REQUEST.sub("", stripped)
     stripped = _THERE_IS.sub("", stripped)
     stripped = _FRAME.sub(" ", _PLEASE.sub("", stripped))

@@ -47,8 +47,9 @@ _DESCRIBING = (COLOURS | SIZES_AGES | {"empty", "open", "closed", "wooden", "gol
     "baby", "adult", "child", "kid", "kids", "teen", "teenager", "toddler", "infant", "elder",
     "senior", "juvenile",
 }  # fmt: skip
-_HEAD_LIKE = frozenset("light dark gold silver".split())
-"""Describing words that end a tag as its head: "dramatic light", "deep dark", "rose gold"."""
+_HEAD_LIKE = frozenset("light lights dark gold silver".split())
+"""Describing words that end a tag as its head: "dramatic light", "neon lights", "deep dark",
+"rose gold"."""
 _DETERMINERS = frozenset(
     "a an the this that these those his her its their our my your some any each every".split()
 )
@@ -117,6 +118,8 @@ class Word:
     listed: bool = False
     """A head that took its role from the thing before it across a comma alone ("..., a forest
     clearing, wildflowers"): in a list of tags that role is a guess."""
+    tag: bool = False
+    """A word alone between commas: "cyberpunk" in "a city at night, cyberpunk"."""
     whole: bool = False
     """A tag of describing words alone ("..., dramatic, ..."): it describes the whole picture,
     so it has no head."""
@@ -255,7 +258,7 @@ class Reader:
                     style_scope and token not in _SENTENCE_ENDS and token != ","
                 )
                 if token == "," and len(chunk) == 1:
-                    self._describing_tag(reading.words[chunk[0]])
+                    self._single_word_tag(reading, chunk, breaks)
                 if token == "," and _lone_tag(reading, chunk, breaks):
                     for w in chunk:
                         reading.words[w].whole = True
@@ -305,7 +308,7 @@ class Reader:
             if word.noun and negating and not self._could_modify(tokens, i):
                 negating = False
         if len(chunk) == 1:
-            self._describing_tag(reading.words[chunk[0]])
+            self._single_word_tag(reading, chunk, breaks)
         if _lone_tag(reading, chunk, breaks):
             for w in chunk:
                 reading.words[w].whole = True
@@ -340,9 +343,12 @@ class Reader:
         word.animate = bool(self.wordnet.lexnames(token) & _ANIMATE)
         return word
 
-    def _describing_tag(self, word: Word) -> None:
-        """A word alone in its tag is read as a description where that is what it usually is:
-        "..., cozy, ..." (WordNet has a tea cozy too)."""
+    def _single_word_tag(self, reading: Reading, chunk: list[int], breaks: list[str]) -> None:
+        """A word alone in its tag ("..., cyberpunk, ...") is marked so; it is read as a
+        description where that is what it usually is: "..., cozy, ..." (WordNet has a tea cozy
+        too)."""
+        word = reading.words[chunk[0]]
+        word.tag = breaks == [","] or (not breaks and chunk[0] == 0)
         if word.noun and self.wordnet is not None and self.wordnet.usually(word.text, "a", "n"):
             word.noun = False
 
