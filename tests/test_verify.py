@@ -177,6 +177,7 @@ REJECTED += [
     ("a cat outside a box", "a cat inside a box", "spatial"),
     ("a red apple on a table made of wood", "a red apple on a table made of glass", "material"),
     ("a cane and a roller bag", "a roller and a cane bag", "swapped_attributes"),
+    ("a field of sunflowers", "a field of roses", "object"),
     ("a cat sitting on a box", "a cat sitting inside a box", "spatial"),
     (
         "a bench next to the entrance of a library",
@@ -214,6 +215,13 @@ SERVED = [
         "a cottage in a meadow, stone wall, smoke from a chimney, sunflowers, morning light",
     ),
     ("a red apple on a wooden table", "a red apple on a table made of wood"),
+    ("a snowy mountain peak at dawn", "a mountain peak covered in snow at dawn"),
+    ("a lion resting in the savannah", "a lion resting in the savanna"),
+    ("a bustling market in marrakech", "a busy market in marrakech"),
+    (
+        "a girl riding a bike through a field of sunflowers",
+        "a girl riding a bike through a sunflower field",
+    ),
     ("a city at night, neon lights, cyberpunk", "cyberpunk city at night with neon lights"),
     # A tag of its own describes the whole picture, not the tag before or after it.
     (

@@ -52,6 +52,8 @@ _FRAME = re.compile(
 )
 _MADE_OF = re.compile(r"(?<![\w-])(?:made|crafted|carved|built)\s+(?:out\s+)?(?:of|from)(?![\w-])")
 """"a table made of wood" is "a table of wood", whose material the reader checks."""
+_COVERED = re.compile(r"(?<![\w-])(?:covered|coated|blanketed)\s+(?:in|with|by)(?![\w-])")
+""""a peak covered in snow" is "a peak with snow", which "a snowy peak" shows."""
 _MADE_AS = re.compile(r"(?:^|(?<=,))\s*(?:made|done|rendered|created)\s+as\s+(?:an?\s+)?(?=\w)")
 _REQUEST = re.compile(
     r"^\s*(?:please\s+)?(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?"
@@ -73,7 +75,8 @@ def strip_filler(text: str) -> str:
     """``text`` (lower-case, outside quoted text) without the words that do not change the
     picture; whatever is left when nothing else is (a prompt that is all boilerplate) stays."""
     stripped = _BOILERPLATE.sub(" ", text)
-    stripped = _MADE_AS.sub(" ", _FRAME.sub(" ", _MADE_OF.sub("of", stripped)))
+    stripped = _MADE_OF.sub("of", _COVERED.sub("with", stripped))
+    stripped = _MADE_AS.sub(" ", _FRAME.sub(" ", stripped))
     stripped = _REQUEST.sub("", stripped)
     stripped = _THERE_IS.sub("", stripped)
     stripped = _FRAME.sub(" ", _PLEASE.sub("", stripped))

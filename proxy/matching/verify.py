@@ -388,6 +388,7 @@ def _attachments_moved(have: Reading, want: Reading) -> bool:
     have_head_words = {have.words[i].key for i in have.heads()}
     plain_words = _attachments(want, compounds=False)
     have_tags = {have.words[i].key for i in have.heads() if have.words[i].tag}
+    have_heads_roles = {key: role for key, (_, role) in _head_lemmas(have).items()}
     for word, heads in want_attached.items():
         shared = {head for head in heads if head[0] in have_heads}
         if not shared:
@@ -398,10 +399,16 @@ def _attachments_moved(have: Reading, want: Reading) -> bool:
             # described with it in the cached prompt too.
             if not all(any(same(a, b) for a in cached) for b in shared):
                 return True
-        elif word in have_head_words and word in plain_words and word not in have_tags:
+        elif (
+            word in have_head_words
+            and word in plain_words
+            and word not in have_tags
+            and not any(have_heads_roles.get(word) == f"of/{head[0]}" for head in shared)
+        ):
             # A thing of its own in the cached prompt, a description in the request: "a cane
             # and a roller bag" / "a roller and a cane bag"; but a tag of one word is the
-            # whole picture's ("a city, cyberpunk" / "a cyberpunk city").
+            # whole picture's ("a city, cyberpunk" / "a cyberpunk city"), and a thing "of" the
+            # one it describes is the same ("a field of sunflowers" / "a sunflower field").
             return True
     return False
 

@@ -282,7 +282,7 @@ SPELLINGS = {
     "doughnuts": "donuts", "woollen": "woolen", "catalogue": "catalog", "sceptre": "scepter",
     "sombre": "somber", "fibre": "fiber", "lustre": "luster", "mould": "mold",
     "jewelled": "jeweled", "travelling": "traveling", "travelled": "traveled",
-    "chilli": "chili", "chillies": "chilies",
+    "chilli": "chili", "chillies": "chilies", "savannah": "savanna", "savannahs": "savannas",
     "kerb": "curb", "storey": "story", "gaol": "jail", "cheque": "check", "ochre": "ocher",
     "mediaeval": "medieval", "realise": "realize", "stylised": "stylized",
     "organised": "organized", "watercolour": "watercolor", "watercolours": "watercolors",
@@ -342,6 +342,7 @@ firefighter fireman firemen:firefighters
 taxi cab taxicab
 highway freeway expressway
 beach seashore
+busy bustling
 """
 """Words that give the same picture, one group a line, the first word standing for the group;
 ``form:target`` pairs name plurals that are not the word with an "s" ("guys:men"). WordNet
