@@ -449,6 +449,8 @@ def test_the_embedding_model_reads_mended_and_folded_words(wordnet: WordNet) -> 
     policy = MatchPolicy(0.8, lambda text: Counter(), verifier=Verifier(wordnet), speller=speller)
     assert policy.embedding_text("a wizzard in a dark forest") == "a wizard in a dark forest"
     assert policy.embedding_text("a rain bow over a water fall") == "a rainbow over a waterfall"
+    assert policy.embedding_text("an old light house") == "an old lighthouse"
+    assert policy.embedding_text("a light blue car") == "a light blue car"
     assert policy.embedding_text("a photo of a grey bunny") == "a gray rabbit"
     # Names and words of the frequency list stay; so do real words, and "hot dog" stays two.
     assert policy.embedding_text("by greg rutkowski, artstation") == "by greg rutkowski, artstation"

@@ -110,8 +110,9 @@ def _frequencies() -> SymSpell:
 
 
 _PAIR = re.compile(r"(?<![\w'-])([a-z]{3,}) (?=([a-z]{3,})(?![\w'-]))")
-_NOT_JOINED = FUNCTION_WORDS | COLOURS | SIZES_AGES
-"""First words that describe the second rather than form a word with it ("black bird")."""
+_NOT_JOINED = FUNCTION_WORDS | (COLOURS | SIZES_AGES) - {"light"}
+"""First words that describe the second rather than form a word with it ("black bird"); as in
+the reader, "light" may ("light house")."""
 
 
 def correct_typos(
