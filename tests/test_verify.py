@@ -284,6 +284,16 @@ SERVED = [
     ("a beautiful sunset over the ocean", "a beautifull sunset over the ocean"),
     ("a beautifull sunset over the ocean", "a beautiful sunset over the ocean"),
     ("a teddy bear on a bed", "a teddybear on a bed"),
+    (
+        "sci-fi space station interior, glowing panels",
+        "scifi space station interior, glowing panels",
+    ),
+    (
+        "a spaceship landing on mars, sci-fi, concept art, 4k",
+        "sci-fi concept art, a spaceship landing on mars",
+    ),
+    ("a hamburger with fries on a plate", "a burger with fries on a plate"),
+    ("a cat napping on a sunny windowsill", "a cat taking a nap on a sunny windowsill"),
     ("a castle on a hill, fantasy art, 8k", "a castle on a hill, fantasy art, 4k"),
     ("portrait of a woman, 8k uhd", "portrait of a woman, 1080p, masterpiece"),
     ("a rabbit in a meadow", "a bunny in a meadow"),

@@ -54,6 +54,14 @@ _MADE_OF = re.compile(r"(?<![\w-])(?:made|crafted|carved|built)\s+(?:out\s+)?(?:
 """"a table made of wood" is "a table of wood", whose material the reader checks."""
 _COVERED = re.compile(r"(?<![\w-])(?:covered|coated|blanketed)\s+(?:in|with|by)(?![\w-])")
 """"a peak covered in snow" is "a peak with snow", which "a snowy peak" shows."""
+_TAKING = {"nap": "napping", "walk": "walking", "stroll": "strolling", "bath": "bathing",
+           "shower": "showering", "swim": "swimming", "rest": "resting"}  # fmt: skip
+_TAKING_A = re.compile(
+    r"(?<![\w-])(?:take|takes|taking|took|taken|having|has|have|had)\s+an?\s+("
+    + "|".join(_TAKING)
+    + r")(?![\w-])"
+)
+""""a cat taking a nap" is "a cat napping"."""
 _MADE_AS = re.compile(r"(?:^|(?<=,))\s*(?:made|done|rendered|created)\s+as\s+(?:an?\s+)?(?=\w)")
 _REQUEST = re.compile(
     r"^\s*(?:please\s+)?(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?"
@@ -76,6 +84,7 @@ def strip_filler(text: str) -> str:
     picture; whatever is left when nothing else is (a prompt that is all boilerplate) stays."""
     stripped = _BOILERPLATE.sub(" ", text)
     stripped = _MADE_OF.sub("of", _COVERED.sub("with", stripped))
+    stripped = _TAKING_A.sub(lambda m: _TAKING[m.group(1)], stripped)
     stripped = _MADE_AS.sub(" ", _FRAME.sub(" ", stripped))
     stripped = _REQUEST.sub("", stripped)
     stripped = _THERE_IS.sub("", stripped)

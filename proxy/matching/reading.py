@@ -417,13 +417,16 @@ class Reader:
 
     def _hyphenated(self, token: str) -> list[str]:
         """A hyphenated word as one word where WordNet knows it ("key-board" is "keyboard",
-        "t-shirt"), else its parts ("flat-screen" is "flat screen")."""
+        "t-shirt") or knows none of its parts ("sci-fi"), else its parts ("flat-screen" is "flat
+        screen")."""
         if "-" not in token or self.wordnet is None:
             return [token]
         parts = token.split("-")
         for candidate in ("".join(parts), "_".join(parts)):
             if self.wordnet.knows(candidate):
                 return [candidate]
+        if not any(self.wordnet.knows(part) for part in parts):
+            return [token]
         return parts
 
     def _join_compounds(self, tokens: list[str]) -> list[str]:

@@ -126,7 +126,7 @@ def correct_typos(
     other = list(other)
     candidates = {w for w in other if w.isalpha() and len(w) >= 3}
     split = {a + b: f"{a} {b}" for a, b in itertools.pairwise(other)}
-    split.update({w.replace("-", ""): w.replace("-", " ") for w in other if "-" in w})
+    split.update({w.replace("-", ""): w for w in other if "-" in w})
     corrections = {}
     for word in words:
         if len(word) < 3 or not word.isalpha() or word in candidates or known(word):

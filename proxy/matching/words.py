@@ -343,6 +343,7 @@ taxi cab taxicab
 highway freeway expressway
 beach seashore
 busy bustling
+hamburger burger burgers:hamburgers
 """
 """Words that give the same picture, one group a line, the first word standing for the group;
 ``form:target`` pairs name plurals that are not the word with an "s" ("guys:men"). WordNet
