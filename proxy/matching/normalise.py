@@ -66,6 +66,7 @@ _MADE_AS = re.compile(r"(?:^|(?<=,))\s*(?:made|done|rendered|created)\s+as\s+(?:
 _REQUEST = re.compile(
     r"^\s*(?:please\s+)?(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?"
     r"(?:i\s*(?:would|'d)\s+(?:like|love)\s+(?:to\s+see\s+)?|i\s+want\s+(?:to\s+see\s+)?)?"
+    r"(?:prompt\s*:\s*)?(?:imagine\s+)?"
     r"(?:(?:generate|create|make|draw|show|give|render|produce)(?:\s+(?:for\s+)?(?:me|us))?\s+)?"
     r"(?:please\s+)?"
 )
@@ -74,6 +75,8 @@ _PLEASE = re.compile(
     r"[\s,]+(?:please|thanks?(?:\s+you)?(?:\s+(?:so|very)\s+much)?(?:\s+in\s+advance)?|thx|ty)"
     r"\s*[.!]*\s*$"
 )
+_OUT_IN = re.compile(r"(?<![\w-])out\s+(?=in\s+the\s)")
+""""a house out in the woods" is "a house in the woods"."""
 _DAY = re.compile(r"(?<![\w-])(?:on|in|during)\s+(?:a|an|the)\s+([a-z]+)\s+day(?![\w-])")
 _SPACES = re.compile(r"[ \t]+")
 _EMPTY_PARTS = re.compile(r"(?:\s*,)+\s*(?=,|$)|^\s*,+")
@@ -89,7 +92,7 @@ def strip_filler(text: str) -> str:
     stripped = _REQUEST.sub("", stripped)
     stripped = _THERE_IS.sub("", stripped)
     stripped = _FRAME.sub(" ", _PLEASE.sub("", stripped))
-    stripped = _DAY.sub(r"\1", stripped)
+    stripped = _DAY.sub(r"\1", _OUT_IN.sub("", stripped))
     stripped = _EMPTY_PARTS.sub("", _SPACES.sub(" ", stripped)).strip(" ,")
     return stripped if any(c.isalnum() for c in stripped) else text
 
@@ -153,6 +156,9 @@ def normalise_tokens(tokens: Sequence[str]) -> list[str]:
         # "in a snowy forest, a wolf howls" is "a wolf howls in a snowy forest"
         comma = tokens.index(",")
         tokens = [*tokens[comma + 1 :], *tokens[:comma]]
+    elif (end := _fronted_time(tokens)) is not None:
+        # "at night a fox crossing a road" is "a fox crossing a road at night"
+        tokens = [*tokens[end:], *tokens[:end]]
     out: list[str] = []
     for i, token in enumerate(tokens):
         following = tokens[i + 1] if i + 1 < len(tokens) else ""
@@ -181,6 +187,18 @@ _FRONTED = LOOSE_PREPOSITIONS | frozenset(
 )
 """Prepositions whose phrase, put first and closed by a comma, says where the rest happens."""
 _PARTICIPLE = re.compile(r"(?:ed|en|wn)$")
+
+
+def _fronted_time(tokens: Sequence[str]) -> int | None:
+    """Where a time phrase that opens ``tokens`` without a comma ends ("at night a fox ...",
+    "on a foggy morning a woman ..."): a determiner must follow it, so "in the morning light"
+    is not one."""
+    if not tokens or tokens[0] not in {"at", "on", "in", "during"}:
+        return None
+    for end in range(2, min(len(tokens), 5)):
+        if tokens[end - 1] in _TIMES:
+            return end if end < len(tokens) and tokens[end] in _DETERMINERS else None
+    return None
 
 
 def _fronted(tokens: Sequence[str]) -> bool:

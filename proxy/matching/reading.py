@@ -118,6 +118,8 @@ class Word:
     listed: bool = False
     """A head that took its role from the thing before it across a comma alone ("..., a forest
     clearing, wildflowers"): in a list of tags that role is a guess."""
+    possessor: bool = False
+    """Followed by "'s": "dog" in "the dog's owner", which the owner belongs to."""
     tag: bool = False
     """A word alone between commas: "cyberpunk" in "a city at night, cyberpunk"."""
     whole: bool = False
@@ -234,6 +236,8 @@ class Reader:
         breaks: list[str] = []
         for i, token in enumerate(tokens):
             if token == _POSSESSIVE:
+                if chunk:
+                    reading.words[chunk[-1]].possessor = True
                 continue
             if token == "one" and chunk and tokens[i + 1 : i + 2] != ["of"]:
                 # "a small black one": another of the thing named before.

@@ -263,6 +263,9 @@ class Verifier:
 
     def _swapped(self, have: Reading, want: Reading) -> str | None:
         """The same words, bound to other things or in another order."""
+        owned = _possessions(have)
+        if any((thing, owner) in owned for owner, thing in _possessions(want)):
+            return "swapped_roles"  # "the dog's owner" / "the owner's dog"
         if _attachments_moved(have, want):
             return "swapped_attributes"
         # Two things named in the other order, one of them in another role: "a city street
@@ -320,6 +323,16 @@ def _joined(reading: Reading, first: str, second: str) -> bool:
         words[h].key == first and any(words[g].key == second for g in reading.group(h))
         for h in reading.heads()
     )
+
+
+def _possessions(reading: Reading) -> set[tuple[str, str]]:
+    """(owner, thing) for each "owner's thing" of ``reading``."""
+    words = reading.words
+    return {
+        (w.key, words[w.head].key)
+        for i, w in enumerate(words)
+        if w.possessor and w.head is not None and w.head != i
+    }
 
 
 def _listed(reading: Reading) -> set[str]:
@@ -538,7 +551,7 @@ def _describes_shared_thing(want: Reading, word: Word, have: Reading) -> bool:
 
 _LOOSE_RELATIONS = frozenset({"in", "on", "at", "@in", "@on"})
 _POSITIONS = frozenset(
-    "below above behind front near inside outside left "
+    "below above atop behind front near inside outside left "
     "right middle between against background foreground upside underwater".split()
 )
 """Spatial classes that fix where a thing is; motion ("through", "across", "toward") does
@@ -554,6 +567,8 @@ def _relations(reading: Reading) -> dict[tuple[str, str], set[str]]:
         relation, _, subject = word.role.partition("/")
         if relation in ("in", "@in"):
             kinds = {"in", "inside"}  # "in a box" is "inside a box"; loosely, "on" or "at" it
+        elif relation == "on":
+            kinds = {"in", "atop"}  # loosely "in" or "at"; "on top of" it
         elif relation in _LOOSE_RELATIONS:
             kinds = {"in"}
         elif relation[1:] in _POSITIONS and relation.startswith("@"):
@@ -573,6 +588,8 @@ def _spatial(have: Reading, want: Reading) -> str | None:
     missing = want.spatial - have.spatial
     if "in" in have.tokens:
         missing -= {"inside"}  # where the cached prompt puts it "in" is checked below
+    if "on" in have.tokens and not have.spatial & {"below", "middle"}:
+        missing -= {"atop"}  # "on top of" is "on", checked below too; not "at the bottom"
     if missing:
         return "spatial"
     # Both ways: "a cat on the bed" asks for the bed elsewhere than "a cat under the bed" has it.

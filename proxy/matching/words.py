@@ -135,7 +135,7 @@ dog and a boy under man."""
 
 SPATIAL_PHRASES: dict[tuple[str, ...], str] = {
     ("in", "front", "of"): "front",
-    ("on", "top", "of"): "above",
+    ("on", "top", "of"): "atop",
     ("at", "the", "top", "of"): "above",
     ("next", "to"): "near",
     ("close", "to"): "near",
@@ -159,7 +159,7 @@ SPATIAL_PHRASES: dict[tuple[str, ...], str] = {
 
 SPATIAL_WORDS = {
     "under": "below", "beneath": "below", "below": "below", "underneath": "below",
-    "above": "above", "atop": "above", "over": "above", "behind": "behind",
+    "above": "above", "atop": "atop", "over": "above", "behind": "behind",
     "beside": "near", "besides": "near", "near": "near", "nearby": "near", "alongside": "near",
     "inside": "inside", "within": "inside", "outside": "outside", "between": "between",
     "around": "around", "surrounding": "around", "across": "across", "through": "through",
@@ -293,6 +293,7 @@ SPELLINGS = {
     "ladybirds": "ladybugs", "lorry": "truck", "lorries": "trucks", "pavement": "sidewalk",
     "motorway": "highway", "postbox": "mailbox", "nappy": "diaper",
     "trainers": "sneakers", "petrol": "gasoline", "mum": "mom", "takeaway": "takeout",
+    "funfair": "fair",
 }  # fmt: skip
 """British spellings and words, and their American forms (one form is enough for the
 lexicon)."""
@@ -344,6 +345,7 @@ highway freeway expressway
 beach seashore
 busy bustling
 hamburger burger burgers:hamburgers
+sailor seaman seamen:sailors
 """
 """Words that give the same picture, one group a line, the first word standing for the group;
 ``form:target`` pairs name plurals that are not the word with an "s" ("guys:men"). WordNet
