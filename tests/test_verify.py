@@ -313,6 +313,8 @@ SERVED = [
     ("a cluttered studio with canvases", "imagine a cluttered studio with canvases"),
     ("a mermaid on a rock, fantasy art", "prompt: a mermaid on a rock, fantasy art"),
     ("a tiny house in the woods", "a tiny house out in the woods"),
+    # "sunset" is as often an adjective as a noun: at the end of a prompt it stays a thing.
+    ("a castle and a small boat at sunset", "a small boat and a castle at sunset"),
     ("a sailor on the deck of a ship", "a seaman on the deck of a ship"),
     ("a girl holding a balloon at a fair", "a girl holding a balloon at a funfair"),
     ("a castle on a hill, fantasy art, 8k", "a castle on a hill, fantasy art, 4k"),

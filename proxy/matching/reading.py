@@ -353,8 +353,13 @@ class Reader:
         too)."""
         word = reading.words[chunk[0]]
         word.tag = breaks == [","] or (not breaks and chunk[0] == 0)
-        if word.noun and self.wordnet is not None and self.wordnet.usually(word.text, "a", "n"):
-            word.noun = False
+        if (
+            word.tag
+            and word.noun
+            and self.wordnet is not None
+            and not self.wordnet.usually(word.text, "n", "a")
+        ):
+            word.noun = False  # more often an adjective than a noun: "cozy", not "sunset"
 
     def _unknown(self, token: str) -> bool:
         """A word of letters that neither WordNet nor the reader's word lists know."""
