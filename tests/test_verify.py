@@ -184,6 +184,11 @@ REJECTED += [
         "swapped_roles",
     ),
     (
+        "girls in colorful shirts next to some cakes",
+        "girls in some shirts next to colorful cakes",
+        "colour",
+    ),
+    (
         "a microwave at the bottom of a vending machine",
         "a microwave on top of a vending machine",
         "spatial",
@@ -313,6 +318,12 @@ SERVED = [
     ("a cluttered studio with canvases", "imagine a cluttered studio with canvases"),
     ("a mermaid on a rock, fantasy art", "prompt: a mermaid on a rock, fantasy art"),
     ("a tiny house in the woods", "a tiny house out in the woods"),
+    ("pencil sketch of a horse", "a horse, pencil drawing"),
+    ("a girl with blue hair in anime style", "anime girl with blue hair"),
+    (
+        "a sunflower field, unreal engine, octane render",
+        "a sunflower field, octane render, unreal engine 5",
+    ),
     # "sunset" is as often an adjective as a noun: at the end of a prompt it stays a thing.
     ("a castle and a small boat at sunset", "a small boat and a castle at sunset"),
     ("a sailor on the deck of a ship", "a seaman on the deck of a ship"),

@@ -75,6 +75,10 @@ _PLEASE = re.compile(
     r"[\s,]+(?:please|thanks?(?:\s+you)?(?:\s+(?:so|very)\s+much)?(?:\s+in\s+advance)?|thx|ty)"
     r"\s*[.!]*\s*$"
 )
+_VERSION = re.compile(
+    r"(?<![\w-])(unreal\s+engine|blender|octane|midjourney)\s+v?\d+(?:\.\d+)?(?![\w.-])"
+)
+""""unreal engine 5" is "unreal engine": a version number is not a count of anything."""
 _OUT_IN = re.compile(r"(?<![\w-])out\s+(?=in\s+the\s)")
 """"a house out in the woods" is "a house in the woods"."""
 _DAY = re.compile(r"(?<![\w-])(?:on|in|during)\s+(?:a|an|the)\s+([a-z]+)\s+day(?![\w-])")
@@ -92,7 +96,7 @@ def strip_filler(text: str) -> str:
     stripped = _REQUEST.sub("", stripped)
     stripped = _THERE_IS.sub("", stripped)
     stripped = _FRAME.sub(" ", _PLEASE.sub("", stripped))
-    stripped = _DAY.sub(r"\1", _OUT_IN.sub("", stripped))
+    stripped = _DAY.sub(r"\1", _OUT_IN.sub("", _VERSION.sub(r"\1", stripped)))
     stripped = _EMPTY_PARTS.sub("", _SPACES.sub(" ", stripped)).strip(" ,")
     return stripped if any(c.isalnum() for c in stripped) else text
 

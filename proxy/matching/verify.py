@@ -225,9 +225,12 @@ class Verifier:
                 if coverage.excludes(word, loosely=True):
                     return "negation"
                 return self._kind(word)
-            elif _describes_shared_thing(want, word, have) and not coverage.of_thing(
-                want.words[word.head].key  # type: ignore[index]
-            ).shows(word):
+            elif (
+                _describes_shared_thing(want, word, have)
+                # "anime girl": the whole picture is anime; but "colorful" binds to its thing
+                and not (_names_medium(word) and word.lemmas.isdisjoint(COLOURS))
+                and not coverage.of_thing(want.words[word.head].key).shows(word)  # type: ignore[index]
+            ):
                 return self._kind(word)  # shown, but only as another thing's attribute
         return None
 

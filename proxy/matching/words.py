@@ -346,6 +346,7 @@ beach seashore
 busy bustling
 hamburger burger burgers:hamburgers
 sailor seaman seamen:sailors
+drawing sketch
 """
 """Words that give the same picture, one group a line, the first word standing for the group;
 ``form:target`` pairs name plurals that are not the word with an "s" ("guys:men"). WordNet
