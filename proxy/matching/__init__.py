@@ -11,8 +11,10 @@ Modules, in the order a request meets them:
 - :mod:`~proxy.matching.canonical`: canonical prompts, partitions and exact-match keys;
 - :mod:`~proxy.matching.decision`: ``MatchPolicy.decide``, the one place a hit is decided;
 - :mod:`~proxy.matching.verify`: the verifier, which compares two readings;
+- :mod:`~proxy.matching.roles`: its last checks, roles, attributes and places;
 - :mod:`~proxy.matching.coverage`: what a cached prompt shows, gathered for the verifier;
 - :mod:`~proxy.matching.reading`: how a prompt is read into words, things and roles;
+- :mod:`~proxy.matching.phrases`: how its words group into noun phrases with heads and roles;
 - :mod:`~proxy.matching.normalise`: spelling, typos and boilerplate folded before reading;
 - :mod:`~proxy.matching.lexicon` and :mod:`~proxy.matching.words`: WordNet and small word lists;
 - :mod:`~proxy.matching.judge`: the optional LLM judge for the gray zone.

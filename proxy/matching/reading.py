@@ -11,7 +11,6 @@ relations and direction particles. :mod:`proxy.matching.verify` compares two rea
 
 from __future__ import annotations
 
-import bisect
 import functools
 import re
 import unicodedata
@@ -29,6 +28,20 @@ from proxy.matching.features import (
 )
 from proxy.matching.lexicon import Pos, WordNet, frozen
 from proxy.matching.normalise import normalise_tokens, normalise_words, respell, strip_filler
+from proxy.matching.phrases import (
+    COORDINATORS,
+    DETERMINERS,
+    PART,
+    ROLE_MARKERS,
+    SENTENCE_ENDS,
+    attach_predicates,
+    close_chunk,
+    ends_in_head,
+    is_break,
+    lone_tag,
+    next_content,
+    phrase_follows,
+)
 from proxy.matching.words import (
     COLOURS,
     FUNCTION_WORDS,
@@ -47,12 +60,6 @@ _DESCRIBING = (COLOURS | SIZES_AGES | {"empty", "open", "closed", "wooden", "gol
     "baby", "adult", "child", "kid", "kids", "teen", "teenager", "toddler", "infant", "elder",
     "senior", "juvenile",
 }  # fmt: skip
-_HEAD_LIKE = frozenset("light lights dark gold silver".split())
-"""Describing words that end a tag as its head: "dramatic light", "neon lights", "deep dark",
-"rose gold"."""
-_DETERMINERS = frozenset(
-    "a an the this that these those his her its their our my your some any each every".split()
-)
 _AUXILIARIES = frozenset("is are was were be been being am to".split()) | frozenset(
     "can could will would may might must should do does did".split()
 )
@@ -75,11 +82,6 @@ _PASSING = frozenset(
     "filled full covered group herd flock pack swarm crowd bunch lot lots kind sort type".split()
 )
 """Function words that a description passes over to the thing after them."""
-_SENTENCE_ENDS = frozenset({".", ";", ":"})
-_ROLE_MARKERS = frozenset(
-    "with without of on in at to from for by into onto under over near behind above below".split()
-)
-_COORDINATORS = frozenset({"and", "or", "&", ",", "as well as", "plus"})
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[a-z]+(?:-[a-z]+)*(?:'[a-z]+)?|[,&;:.]")
 
 
@@ -256,24 +258,24 @@ class Reader:
                 continue
             if token == "of" and i and (tokens[i - 1] in NUMBERS or tokens[i - 1] in _PASSING):
                 continue  # "a pair of shoes", "a group of horses": a count, not a relation
-            if token in NEGATORS or token == "by" or _is_break(token):
-                negating = token in NEGATORS or (negating and token not in _SENTENCE_ENDS)
+            if token in NEGATORS or token == "by" or is_break(token):
+                negating = token in NEGATORS or (negating and token not in SENTENCE_ENDS)
                 style_scope = token == "by" or (
-                    style_scope and token not in _SENTENCE_ENDS and token != ","
+                    style_scope and token not in SENTENCE_ENDS and token != ","
                 )
                 if token == "," and len(chunk) == 1:
                     self._single_word_tag(reading, chunk, breaks)
-                if token == "," and _lone_tag(reading, chunk, breaks):
+                if token == "," and lone_tag(reading, chunk, breaks):
                     for w in chunk:
                         reading.words[w].whole = True
                 elif (
-                    token in _COORDINATORS
+                    token in COORDINATORS
                     and chunk
                     and not any(reading.words[w].noun for w in chunk)
-                    and not (token == "," and _ends_in_head(reading, chunk))
+                    and not (token == "," and ends_in_head(reading, chunk))
                 ):
                     following = tokens[i + 1] if i + 1 < len(tokens) else "."
-                    if following not in _DETERMINERS and not _is_break(following):
+                    if following not in DETERMINERS and not is_break(following):
                         # "a black and white dog": the colours describe the dog that follows.
                         for w in chunk:
                             reading.words[w].forward = True
@@ -281,17 +283,17 @@ class Reader:
                     token in _PASSING
                     and chunk
                     and not any(reading.words[w].noun for w in chunk)
-                    and self._nounlike(_next_content(tokens, i))
+                    and self._nounlike(next_content(tokens, i))
                 ):
                     # "three partially filled glasses", "a large group of horses": the words
                     # describe what follows the filler, not a thing of their own.
                     for w in chunk:
                         reading.words[w].forward = True
                     chunk.clear()
-                _close_chunk(reading, chunk, breaks)
+                close_chunk(reading, chunk, breaks)
                 breaks.append(token)
-                if token == "," and _phrase_follows(tokens, i):
-                    breaks.append(_PART)
+                if token == "," and phrase_follows(tokens, i):
+                    breaks.append(PART)
                 continue
             if token == "style" and tokens[i + 1 : i + 2] == ["of"]:
                 style_scope = True
@@ -299,7 +301,7 @@ class Reader:
             previous = reading.words[chunk[-1]] if chunk else None
             after = tokens[i + 1] if i + 1 < len(tokens) else "."
             if self._is_verb(token, previous, tokens[i - 1] if i else "", after):
-                _close_chunk(reading, chunk, breaks)
+                close_chunk(reading, chunk, breaks)
                 breaks.clear()  # what follows a verb is its object, not coordinated with before
                 word.noun = word.plural = False
                 word.verb = True
@@ -313,11 +315,11 @@ class Reader:
                 negating = False
         if len(chunk) == 1:
             self._single_word_tag(reading, chunk, breaks)
-        if _lone_tag(reading, chunk, breaks):
+        if lone_tag(reading, chunk, breaks):
             for w in chunk:
                 reading.words[w].whole = True
-        _close_chunk(reading, chunk, breaks)
-        _attach_predicates(reading)
+        close_chunk(reading, chunk, breaks)
+        attach_predicates(reading)
         return reading
 
     def _word(self, token: str, negated: bool, style_scope: bool) -> Word:
@@ -375,7 +377,7 @@ class Reader:
     def _is_verb(self, token: str, previous: Word | None, before: str, after: str) -> bool:
         """Whether ``token`` is a verb here: "a man riding", "a man plays", "is jumping"; but
         not "a painting" or "a sleeping dog"."""
-        if self.wordnet is None or token in _DETERMINERS:
+        if self.wordnet is None or token in DETERMINERS:
             return False
         parts = self.wordnet.parts_of_speech(token)
         if "v" not in parts or after == _POSSESSIVE:
@@ -385,13 +387,13 @@ class Reader:
         if token.endswith("ed") and self._nounlike(after):  # "diced meat", "a checked shirt"
             return False
         if "n" not in parts:
-            return before not in _DETERMINERS and (previous is None or previous.noun)
+            return before not in DETERMINERS and (previous is None or previous.noun)
         if token.endswith(("ing", "ed")):
-            return before not in _DETERMINERS and (previous is None or previous.noun)
+            return before not in DETERMINERS and (previous is None or previous.noun)
         if (
-            before in _COORDINATORS
+            before in COORDINATORS
             and token.endswith("s")
-            and (after in _DETERMINERS or after in _ROLE_MARKERS)
+            and (after in DETERMINERS or after in ROLE_MARKERS)
         ):
             return True  # "holds a spoon and looks at a cupcake"
         if previous is None or not previous.noun:
@@ -402,8 +404,8 @@ class Reader:
         return (
             token.endswith("s") != previous.plural
             and (
-                after in _DETERMINERS
-                or after in _ROLE_MARKERS
+                after in DETERMINERS
+                or after in ROLE_MARKERS
                 or not after[:1].isalnum()
                 or self._nounlike(after)
             )
@@ -413,7 +415,7 @@ class Reader:
         )
 
     def _nounlike(self, token: str) -> bool:
-        if self.wordnet is None or _is_break(token) or token in NEGATORS:
+        if self.wordnet is None or is_break(token) or token in NEGATORS:
             return False
         return "n" in self.wordnet.parts_of_speech(token)
 
@@ -483,140 +485,6 @@ def _closes(closed: str, pos: Pos, lemma: str) -> bool:
     if pos == "n":
         return closed.startswith(lemma) or closed == lemma[:-1] + "ies"
     return pos == "a" and closed == lemma
-
-
-def _lone_tag(reading: Reading, chunk: list[int], breaks: list[str]) -> bool:
-    """Whether ``chunk``, ending at a comma or the end, is a tag of its own made of describing
-    words ("..., dramatic, ...", "cozy, tiny house"), not the start of a list ("black, white
-    and brown dogs" follows "a")."""
-    return (
-        bool(chunk)
-        and breaks in ([","], [])
-        and (breaks == [","] or chunk[0] == 0)
-        and not any(reading.words[w].noun or reading.words[w].verb for w in chunk)
-        and not _ends_in_head(reading, chunk)
-    )
-
-
-def _ends_in_head(reading: Reading, chunk: list[int]) -> bool:
-    """Whether the noun phrase ``chunk`` ends in a describing word that is its head here
-    ("dramatic light", "rose gold"), not the colour of what follows ("light, airy")."""
-    return len(chunk) > 1 and reading.words[chunk[-1]].text in _HEAD_LIKE
-
-
-def _close_chunk(reading: Reading, chunk: list[int], breaks: list[str]) -> None:
-    """End a noun phrase: its last noun is its head, the words before it describe it, and its
-    role is the preposition that introduced it, "object" after a verb, else "subject"."""
-    if not chunk:
-        return
-    words = reading.words
-    heads = [i for i in chunk if words[i].noun]
-    if not heads and (
-        (words[chunk[-1]].nounish and any(b in _DETERMINERS for b in breaks))
-        or _ends_in_head(reading, chunk)
-    ):
-        # "a rainbow", "the light", "dramatic light": a describing word that ends a noun phrase
-        # is its head.
-        heads = [chunk[-1]]
-        words[chunk[-1]].noun = True
-    if heads:
-        head = heads[-1]
-        for i in chunk:
-            words[i].head = head
-        key = words[head].key
-        words[head].occurrence = reading.kinds[key]
-        reading.kinds[key] += 1
-        earlier = list(reading.head_indexes)
-        reading.head_indexes.append(head)
-        prepositions = [b for b in breaks if b in _ROLE_MARKERS or b.startswith("@")]
-        if (
-            _PART in breaks
-            and not prepositions
-            and earlier
-            and words[earlier[-1]].role != "subject"
-            and not any(b in _COORDINATORS - {","} for b in breaks)
-        ):
-            # "a cat on a sofa, sunlight through the window": a new part of the prompt, with a
-            # subject of its own, not a second thing on the sofa.
-            words[head].role = "subject"
-        elif earlier and any(b in _COORDINATORS for b in breaks) and not prepositions:
-            partner = earlier[-1]
-            if _opens_phrase(breaks) and words[partner].role.startswith("of") and len(earlier) > 1:
-                # "a cup of coffee and a croissant": a determiner after "and" starts a phrase
-                # coordinated with the cup, not with the coffee.
-                partner = earlier[-2]
-            words[head].role = words[partner].role
-            words[head].listed = not any(b in _COORDINATORS - {","} for b in breaks)
-            group = reading.groups.setdefault(partner, [partner])
-            group.append(head)
-            reading.groups[head] = group
-        elif prepositions or any(w.verb for w in words[(earlier[-1] if earlier else 0) : chunk[0]]):
-            # Relative to the clause's subject: "on the board" of the knife, not of the cabbage.
-            subject = next((h for h in reversed(earlier) if words[h].role == "subject"), None)
-            relation = prepositions[-1] if prepositions else "object"
-            if relation == "of" and earlier:
-                subject = earlier[-1]  # "a stack of books": the books of the stack
-            if not prepositions:
-                verbs = [w for w in words[(earlier[-1] if earlier else 0) : chunk[0]] if w.verb]
-                words[head].governor = verbs[-1].key
-            words[head].role = relation + (f"/{words[subject].key}" if subject is not None else "")
-        else:
-            words[head].role = "subject"
-    chunk.clear()
-    breaks.clear()
-
-
-_PART = "|"
-"""A break: a comma that opens a part of the prompt with a relation of its own."""
-
-
-def _phrase_follows(tokens: Sequence[str], i: int) -> bool:
-    """Whether the comma at ``i`` opens a part with a preposition of its own ("..., sunlight
-    through the window"), not the next item of a list ("apples, pears and grapes", "with
-    roses, lilies and tulips in bloom")."""
-    for token in tokens[i + 1 :]:
-        if token in _SENTENCE_ENDS or token == ",":
-            return False
-        if token in _COORDINATORS and tokens[i + 1 : i + 2][0] not in _DETERMINERS:
-            return False
-        if token in _ROLE_MARKERS or token.startswith("@"):
-            return True
-    return False
-
-
-def _opens_phrase(breaks: Sequence[str]) -> bool:
-    """Whether a determiner follows the coordinator among ``breaks`` ("and a", ", the")."""
-    after = next((i for i, b in enumerate(breaks) if b in _COORDINATORS), len(breaks))
-    return any(b in _DETERMINERS for b in breaks[after + 1 :])
-
-
-def _attach_predicates(reading: Reading) -> None:
-    """Words left without a head ("a dog that is white", "a man riding") describe the noun
-    before them, or the one after when none came before."""
-    heads = reading.heads()
-    for i, word in enumerate(reading.words):
-        if word.head is None and not word.whole:
-            at = bisect.bisect_left(heads, i)
-            before = heads[at - 1] if at > 0 else None
-            after = heads[at] if at < len(heads) else None
-            if word.forward and after is not None:
-                word.head = after
-            else:
-                word.head = before if before is not None else after
-
-
-def _next_content(tokens: Sequence[str], i: int) -> str:
-    """The first token after ``i`` that is not a function word ("." at the end)."""
-    for token in tokens[i + 1 :]:
-        if token not in FUNCTION_WORDS:
-            return token
-    return "."
-
-
-def _is_break(token: str) -> bool:
-    """Whether ``token`` ends a noun phrase: a function word, a coordinator, punctuation, or a
-    spatial class marker."""
-    return token in FUNCTION_WORDS or token in _COORDINATORS or not token[0].isalnum()
 
 
 def _tokens(text: str) -> Iterator[str]:

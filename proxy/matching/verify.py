@@ -43,22 +43,20 @@ makes them rarer.
 
 from __future__ import annotations
 
-import bisect
 import functools
 import re
-from collections import Counter
 from collections.abc import Callable
 
 from proxy.matching.coverage import Coverage
 from proxy.matching.lexicon import WordNet
-from proxy.matching.reading import OPPOSITE, Reader, Reading, Thing, Word
+from proxy.matching.reading import Reader, Reading, Word
+from proxy.matching.roles import names_medium, spatial, swapped
 from proxy.matching.spelling import correct_typos
 from proxy.matching.words import (
     COLOURS,
     DEFAULT_MEDIA,
     MADE_MEDIA,
     MATERIALS,
-    MEDIA,
     SETTINGS,
     SIZES_AGES,
     STYLES,
@@ -188,10 +186,10 @@ class Verifier:
             return "count"
         if _amount_conflict(have, want):
             return "count"  # "a full glass" asked for, "an empty glass" cached
-        for reason in (self._uncovered(have, want, cached), _spatial(have, want)):
+        for reason in (self._uncovered(have, want, cached), spatial(have, want)):
             if reason is not None:
                 return reason
-        return self._swapped(have, want)
+        return swapped(have, want)
 
     def _mend_typos(
         self, cached: str, have: Reading, request: str, want: Reading
@@ -228,7 +226,7 @@ class Verifier:
             elif (
                 _describes_shared_thing(want, word, have)
                 # "anime girl": the whole picture is anime; but "colorful" binds to its thing
-                and not (_names_medium(word) and word.lemmas.isdisjoint(COLOURS))
+                and not (names_medium(word) and word.lemmas.isdisjoint(COLOURS))
                 and not coverage.of_thing(want.words[word.head].key).shows(word)  # type: ignore[index]
             ):
                 return self._kind(word)  # shown, but only as another thing's attribute
@@ -261,244 +259,6 @@ class Verifier:
         if word.noun or not self.wordnet.parts_of_speech(word.text):
             return "object"
         return "attribute"
-
-    # ---------------------------------------------------------------- roles
-
-    def _swapped(self, have: Reading, want: Reading) -> str | None:
-        """The same words, bound to other things or in another order."""
-        owned = _possessions(have)
-        if any((thing, owner) in owned for owner, thing in _possessions(want)):
-            return "swapped_roles"  # "the dog's owner" / "the owner's dog"
-        if _attachments_moved(have, want):
-            return "swapped_attributes"
-        # Two things named in the other order, one of them in another role: "a city street
-        # with a rainbow" / "a rainbow with a city street". Only things whose role changed need
-        # pairing, which keeps long prompts cheap.
-        have_heads, want_heads = _head_lemmas(have), _head_lemmas(want)
-        shared = [lemma for lemma in want_heads if lemma in have_heads]
-        listed = _listed(have) | _listed(want)
-        moved = [
-            lemma
-            for lemma in shared
-            if have_heads[lemma][1] != want_heads[lemma][1] and lemma not in listed
-        ]
-        if _owner_changed(have_heads, want_heads, shared):
-            return "swapped_roles"  # "a cup of coffee" / "a plate of coffee"
-        for first in moved:
-            for second in shared:
-                inverted = (have_heads[first][0] > have_heads[second][0]) != (
-                    want_heads[first][0] > want_heads[second][0]
-                )
-                if (
-                    second != first
-                    and inverted
-                    and not (_joined(have, first, second) and _joined(want, first, second))
-                    and not (
-                        _side_by_side(have_heads, first, second)
-                        and _side_by_side(want_heads, first, second)
-                    )
-                ):
-                    return "swapped_roles"
-        if _bound_elsewhere(have, want, _verb_subjects) or _bound_elsewhere(
-            have, want, _verb_objects
-        ):
-            return "swapped_roles"
-        return None
-
-    # ---------------------------------------------------------------- reading
-
-
-def _head_lemmas(reading: Reading) -> dict[str, tuple[int, str]]:
-    """Each head noun, by its first lemma: its first position and role."""
-    positions: dict[str, tuple[int, str]] = {}
-    for position, i in enumerate(reading.heads()):
-        word = reading.words[i]
-        if not _names_medium(word):
-            positions.setdefault(word.key, (position, word.role))
-    return positions
-
-
-def _joined(reading: Reading, first: str, second: str) -> bool:
-    """Whether ``reading`` names the two kinds of thing in one coordination ("a dog and a
-    cat")."""
-    words = reading.words
-    return any(
-        words[h].key == first and any(words[g].key == second for g in reading.group(h))
-        for h in reading.heads()
-    )
-
-
-def _possessions(reading: Reading) -> set[tuple[str, str]]:
-    """(owner, thing) for each "owner's thing" of ``reading``."""
-    words = reading.words
-    return {
-        (w.key, words[w.head].key)
-        for i, w in enumerate(words)
-        if w.possessor and w.head is not None and w.head != i
-    }
-
-
-def _listed(reading: Reading) -> set[str]:
-    """The things whose role is only that of the tag before them (``Word.listed``)."""
-    return {reading.words[i].key for i in reading.heads() if reading.words[i].listed}
-
-
-def _side_by_side(heads: dict[str, tuple[int, str]], first: str, second: str) -> bool:
-    """Whether the two things, each with the things "of" it, are placed next to each other ("a
-    vase of tulips next to a stack of books"): a relation that reads the same both ways round."""
-    a, b = _owner(heads, first), _owner(heads, second)
-    return a != b and (heads[a][1] == f"@near/{b}" or heads[b][1] == f"@near/{a}")
-
-
-def _owner(heads: dict[str, tuple[int, str]], lemma: str) -> str:
-    """The thing ``lemma`` is "of" ("stack" for the books of "a stack of books"), or itself."""
-    role = heads[lemma][1]
-    return role[3:] if role.startswith("of/") and role[3:] in heads else lemma
-
-
-def _owner_changed(
-    have: dict[str, tuple[int, str]], want: dict[str, tuple[int, str]], shared: list[str]
-) -> bool:
-    """Whether a thing is "of" another thing in each prompt, and not the same other thing."""
-    return any(
-        have[lemma][1].startswith("of/")
-        and want[lemma][1].startswith("of/")
-        and _owner(have, lemma) != _owner(want, lemma)
-        and _owner(have, lemma) in want
-        and _owner(want, lemma) in have
-        for lemma in shared
-    )
-
-
-def _attachments(reading: Reading, *, compounds: bool = True) -> dict[str, set[Thing]]:
-    """Each describing word -> the things it describes. With ``compounds``, a compound's first
-    parts describe its last: "fried" in "fried egg"."""
-    attached: dict[str, set[Thing]] = {}
-    for i, word in enumerate(reading.words):
-        if word.head is not None and word.head != i and not word.verb:
-            head = reading.words[word.head]
-            if _names_medium(word) or _names_medium(head):
-                continue  # "oil painting portrait" and "portrait, oil painting": one medium
-            attached.setdefault(word.key, set()).add(head.thing)
-        if compounds and word.head == i and "_" in word.base:
-            for part in word.base.split("_")[:-1]:
-                attached.setdefault(part, set()).add(word.thing)
-    return attached
-
-
-def _names_medium(word: Word) -> bool:
-    """A medium, a style or an artist: how the whole image is made, not a thing in it."""
-    return word.style_scope or not (word.lemmas | set(word.text.split("_"))).isdisjoint(_MEDIA)
-
-
-_MEDIA = STYLES | MEDIA
-
-
-def _attachments_moved(have: Reading, want: Reading) -> bool:
-    """A word that describes one thing in the request and only other things in the cached
-    prompt ("white" on the dog, not on the cat; "baby" on the elephant that leads, not on the
-    one led). Roles tell apart two things of one kind only."""
-    have_attached, want_attached = _attachments(have), _attachments(want)
-    have_heads = {have.words[i].key for i in have.heads()}
-    same = _same_thing(have, want)
-    have_head_words = {have.words[i].key for i in have.heads()}
-    plain_words = _attachments(want, compounds=False)
-    have_tags = {have.words[i].key for i in have.heads() if have.words[i].tag}
-    have_heads_roles = {key: role for key, (_, role) in _head_lemmas(have).items()}
-    for word, heads in want_attached.items():
-        shared = {head for head in heads if head[0] in have_heads}
-        if not shared:
-            continue
-        cached = have_attached.get(word)
-        if cached is not None:
-            # Every thing both prompts name that the request describes with this word must be
-            # described with it in the cached prompt too.
-            if not all(any(same(a, b) for a in cached) for b in shared):
-                return True
-        elif (
-            word in have_head_words
-            and word in plain_words
-            and word not in have_tags
-            and not any(have_heads_roles.get(word) == f"of/{head[0]}" for head in shared)
-        ):
-            # A thing of its own in the cached prompt, a description in the request: "a cane
-            # and a roller bag" / "a roller and a cane bag"; but a tag of one word is the
-            # whole picture's ("a city, cyberpunk" / "a cyberpunk city"), and a thing "of" the
-            # one it describes is the same ("a field of sunflowers" / "a sunflower field").
-            return True
-    return False
-
-
-def _verb_subjects(reading: Reading) -> dict[str, set[Thing]]:
-    """Each verb (by first lemma) -> (lemma, role) of the things that do it: the noun it
-    directly follows ("a man riding"), else its clause's subject, with everything coordinated
-    with that subject."""
-    words = reading.words
-    subjects = [h for h in reading.heads() if words[h].role == "subject"]
-    doers: dict[str, set[Thing]] = {}
-    for i, word in enumerate(words):
-        if not word.verb or word.head is None:
-            continue
-        doer = word.head
-        if not word.bound or not (words[doer].role in ("subject", "") or words[doer].animate):
-            # A verb after "on a surfboard" is still the man's: a lifeless thing named in a
-            # prepositional phrase does nothing ("next to a man riding a bike" is another
-            # matter).
-            at = bisect.bisect_left(subjects, i)
-            doer = subjects[at - 1] if at > 0 else word.head
-        group = reading.group(doer)
-        doers.setdefault(word.key, set()).update(words[h].thing for h in group)
-    return doers
-
-
-def _verb_objects(reading: Reading) -> dict[str, set[Thing]]:
-    """Each verb (by lemma) -> the things it is done to ("holds a spoon": the spoon)."""
-    found: dict[str, set[Thing]] = {}
-    for i in reading.heads():
-        word = reading.words[i]
-        if word.governor is not None:
-            found.setdefault(word.governor, set()).add(word.thing)
-    return found
-
-
-def _bound_elsewhere(
-    have: Reading,
-    want: Reading,
-    binding: Callable[[Reading], dict[str, set[Thing]]],
-) -> bool:
-    """A verb bound (by ``binding``) to other things in the request than in the cached prompt:
-    "a woman prepares a pizza while a man watches" / "a man prepares a pizza while a woman
-    watches" (doers), "holds a spoon and looks at a cupcake" / "looks at a spoon and holds a
-    cupcake" (objects). Lenient: any thing in common will do, since a rewording may name one
-    more or fewer ("a man laughing with a woman")."""
-    cached_bindings = binding(have)
-    have_heads = {have.words[i].key for i in have.heads()}
-    same = _same_thing(have, want)
-    for verb, things in binding(want).items():
-        cached = cached_bindings.get(verb)
-        if (
-            cached
-            and not any(same(a, b) for a in cached for b in things)
-            and any(thing[0] in have_heads for thing in things)
-        ):
-            return True
-    return False
-
-
-def _same_thing(have: Reading, want: Reading) -> Callable[[Thing, Thing], bool]:
-    """Whether two (lemma, role) name the same thing: the same lemma, and where either prompt
-    names several things of that kind, the same role too."""
-    repeated = _repeated_heads(have) | _repeated_heads(want)
-
-    def same(a: Thing, b: Thing) -> bool:
-        return a[0] == b[0] and (a[0] not in repeated or a[1:] == b[1:])
-
-    return same
-
-
-def _repeated_heads(reading: Reading) -> set[str]:
-    lemmas = Counter(reading.words[i].key for i in reading.heads())
-    return {lemma for lemma, count in lemmas.items() if count > 1}
 
 
 def _replace_words(text: str, replacements: dict[str, str]) -> str:
@@ -550,58 +310,3 @@ def _describes_shared_thing(want: Reading, word: Word, have: Reading) -> bool:
         return False
     key = want.words[head].key
     return any(have.words[i].key == key for i in have.heads())
-
-
-_LOOSE_RELATIONS = frozenset({"in", "on", "at", "@in", "@on"})
-_POSITIONS = frozenset(
-    "below above atop behind front near inside outside left "
-    "right middle between against background foreground upside underwater".split()
-)
-"""Spatial classes that fix where a thing is; motion ("through", "across", "toward") does
-not contradict a loose "in" ("a kite flying through the sky", "in the sky")."""
-
-
-def _relations(reading: Reading) -> dict[tuple[str, str], set[str]]:
-    """(thing, the subject it is placed against) -> how it is placed: a spatial class
-    ("below", "behind"), or "in" for the loose "in", "on", "at"."""
-    found: dict[tuple[str, str], set[str]] = {}
-    for i in reading.heads():
-        word = reading.words[i]
-        relation, _, subject = word.role.partition("/")
-        if relation in ("in", "@in"):
-            kinds = {"in", "inside"}  # "in a box" is "inside a box"; loosely, "on" or "at" it
-        elif relation == "on":
-            kinds = {"in", "atop"}  # loosely "in" or "at"; "on top of" it
-        elif relation in _LOOSE_RELATIONS:
-            kinds = {"in"}
-        elif relation[1:] in _POSITIONS and relation.startswith("@"):
-            kinds = {relation[1:]}
-        else:
-            continue
-        if subject:
-            found.setdefault((word.key, subject), set()).update(kinds)
-    return found
-
-
-def _spatial(have: Reading, want: Reading) -> str | None:
-    """A spatial relation the request asks for ("under", "beside", "in front of") that the
-    cached prompt does not state; or a direction the cached prompt states the opposite of
-    ("skiing up" / "down", "headphones on" / "off"). "in", "on" and "at" alone are too loosely
-    used to count."""
-    missing = want.spatial - have.spatial
-    if "in" in have.tokens:
-        missing -= {"inside"}  # where the cached prompt puts it "in" is checked below
-    if "on" in have.tokens and not have.spatial & {"below", "middle"}:
-        missing -= {"atop"}  # "on top of" is "on", checked below too; not "at the bottom"
-    if missing:
-        return "spatial"
-    # Both ways: "a cat on the bed" asks for the bed elsewhere than "a cat under the bed" has it.
-    cached = _relations(have)
-    for thing, relations in _relations(want).items():
-        placed = cached.get(thing)
-        if placed and not placed & relations:
-            return "spatial"
-    for direction in want.directions - have.directions:
-        if OPPOSITE[direction] & have.directions:
-            return "spatial"
-    return None

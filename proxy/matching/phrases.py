@@ -1,0 +1,179 @@
+"""Phrases: how the reader groups a prompt's words into noun phrases. Each phrase's last noun
+is its head, the words before it describe it, and its role is the preposition that introduced
+it ("on/cat": on the cat), "object" after a verb, or "subject". Words left without a head
+describe the noun before them; a tag of describing words alone describes the whole picture.
+
+The reader (:mod:`proxy.matching.reading`) calls these as it walks a prompt's tokens.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from proxy.matching.words import FUNCTION_WORDS
+
+if TYPE_CHECKING:
+    from proxy.matching.reading import Reading
+
+__all__ = [
+    "COORDINATORS",
+    "DETERMINERS",
+    "PART",
+    "ROLE_MARKERS",
+    "SENTENCE_ENDS",
+    "attach_predicates",
+    "close_chunk",
+    "ends_in_head",
+    "is_break",
+    "lone_tag",
+    "next_content",
+    "phrase_follows",
+]
+
+HEAD_LIKE = frozenset("light lights dark gold silver".split())
+"""Describing words that end a tag as its head: "dramatic light", "neon lights", "deep dark",
+"rose gold"."""
+DETERMINERS = frozenset(
+    "a an the this that these those his her its their our my your some any each every".split()
+)
+SENTENCE_ENDS = frozenset({".", ";", ":"})
+ROLE_MARKERS = frozenset(
+    "with without of on in at to from for by into onto under over near behind above below".split()
+)
+COORDINATORS = frozenset({"and", "or", "&", ",", "as well as", "plus"})
+
+
+def lone_tag(reading: Reading, chunk: list[int], breaks: list[str]) -> bool:
+    """Whether ``chunk``, ending at a comma or the end, is a tag of its own made of describing
+    words ("..., dramatic, ...", "cozy, tiny house"), not the start of a list ("black, white
+    and brown dogs" follows "a")."""
+    return (
+        bool(chunk)
+        and breaks in ([","], [])
+        and (breaks == [","] or chunk[0] == 0)
+        and not any(reading.words[w].noun or reading.words[w].verb for w in chunk)
+        and not ends_in_head(reading, chunk)
+    )
+
+
+def ends_in_head(reading: Reading, chunk: list[int]) -> bool:
+    """Whether the noun phrase ``chunk`` ends in a describing word that is its head here
+    ("dramatic light", "rose gold"), not the colour of what follows ("light, airy")."""
+    return len(chunk) > 1 and reading.words[chunk[-1]].text in HEAD_LIKE
+
+
+def close_chunk(reading: Reading, chunk: list[int], breaks: list[str]) -> None:
+    """End a noun phrase: its last noun is its head, the words before it describe it, and its
+    role is the preposition that introduced it, "object" after a verb, else "subject"."""
+    if not chunk:
+        return
+    words = reading.words
+    heads = [i for i in chunk if words[i].noun]
+    if not heads and (
+        (words[chunk[-1]].nounish and any(b in DETERMINERS for b in breaks))
+        or ends_in_head(reading, chunk)
+    ):
+        # "a rainbow", "the light", "dramatic light": a describing word that ends a noun phrase
+        # is its head.
+        heads = [chunk[-1]]
+        words[chunk[-1]].noun = True
+    if heads:
+        head = heads[-1]
+        for i in chunk:
+            words[i].head = head
+        key = words[head].key
+        words[head].occurrence = reading.kinds[key]
+        reading.kinds[key] += 1
+        earlier = list(reading.head_indexes)
+        reading.head_indexes.append(head)
+        prepositions = [b for b in breaks if b in ROLE_MARKERS or b.startswith("@")]
+        if (
+            PART in breaks
+            and not prepositions
+            and earlier
+            and words[earlier[-1]].role != "subject"
+            and not any(b in COORDINATORS - {","} for b in breaks)
+        ):
+            # "a cat on a sofa, sunlight through the window": a new part of the prompt, with a
+            # subject of its own, not a second thing on the sofa.
+            words[head].role = "subject"
+        elif earlier and any(b in COORDINATORS for b in breaks) and not prepositions:
+            partner = earlier[-1]
+            if opens_phrase(breaks) and words[partner].role.startswith("of") and len(earlier) > 1:
+                # "a cup of coffee and a croissant": a determiner after "and" starts a phrase
+                # coordinated with the cup, not with the coffee.
+                partner = earlier[-2]
+            words[head].role = words[partner].role
+            words[head].listed = not any(b in COORDINATORS - {","} for b in breaks)
+            group = reading.groups.setdefault(partner, [partner])
+            group.append(head)
+            reading.groups[head] = group
+        elif prepositions or any(w.verb for w in words[(earlier[-1] if earlier else 0) : chunk[0]]):
+            # Relative to the clause's subject: "on the board" of the knife, not of the cabbage.
+            subject = next((h for h in reversed(earlier) if words[h].role == "subject"), None)
+            relation = prepositions[-1] if prepositions else "object"
+            if relation == "of" and earlier:
+                subject = earlier[-1]  # "a stack of books": the books of the stack
+            if not prepositions:
+                verbs = [w for w in words[(earlier[-1] if earlier else 0) : chunk[0]] if w.verb]
+                words[head].governor = verbs[-1].key
+            words[head].role = relation + (f"/{words[subject].key}" if subject is not None else "")
+        else:
+            words[head].role = "subject"
+    chunk.clear()
+    breaks.clear()
+
+
+PART = "|"
+"""A break: a comma that opens a part of the prompt with a relation of its own."""
+
+
+def phrase_follows(tokens: Sequence[str], i: int) -> bool:
+    """Whether the comma at ``i`` opens a part with a preposition of its own ("..., sunlight
+    through the window"), not the next item of a list ("apples, pears and grapes", "with
+    roses, lilies and tulips in bloom")."""
+    for token in tokens[i + 1 :]:
+        if token in SENTENCE_ENDS or token == ",":
+            return False
+        if token in COORDINATORS and tokens[i + 1 : i + 2][0] not in DETERMINERS:
+            return False
+        if token in ROLE_MARKERS or token.startswith("@"):
+            return True
+    return False
+
+
+def opens_phrase(breaks: Sequence[str]) -> bool:
+    """Whether a determiner follows the coordinator among ``breaks`` ("and a", ", the")."""
+    after = next((i for i, b in enumerate(breaks) if b in COORDINATORS), len(breaks))
+    return any(b in DETERMINERS for b in breaks[after + 1 :])
+
+
+def attach_predicates(reading: Reading) -> None:
+    """Words left without a head ("a dog that is white", "a man riding") describe the noun
+    before them, or the one after when none came before."""
+    heads = reading.heads()
+    for i, word in enumerate(reading.words):
+        if word.head is None and not word.whole:
+            at = bisect.bisect_left(heads, i)
+            before = heads[at - 1] if at > 0 else None
+            after = heads[at] if at < len(heads) else None
+            if word.forward and after is not None:
+                word.head = after
+            else:
+                word.head = before if before is not None else after
+
+
+def next_content(tokens: Sequence[str], i: int) -> str:
+    """The first token after ``i`` that is not a function word ("." at the end)."""
+    for token in tokens[i + 1 :]:
+        if token not in FUNCTION_WORDS:
+            return token
+    return "."
+
+
+def is_break(token: str) -> bool:
+    """Whether ``token`` ends a noun phrase: a function word, a coordinator, punctuation, or a
+    spatial class marker."""
+    return token in FUNCTION_WORDS or token in COORDINATORS or not token[0].isalnum()
