@@ -15,7 +15,7 @@ For each size (10,000 / 100,000 / 1,000,000 entries by default: ``--sizes``):
    HNSW graph held (the rest are searched by brute force), and the longest write.
 3. **Steady state, probed.** ``--tail`` (10,000) new entries are added to the optimised index
    and ``maintain`` runs again (it optimises the new points and swaps): the same figures.
-4. **Reopen.** Close and open again: time to ready, RSS of this process.
+4. **Reopen.** Close and open again: time to ready, RSS of this process and of the shard's.
 5. **Lookups.** ``--queries`` exact and semantic lookups one at a time: p50 and p99.
 6. **The eviction sweep's read.** Every entry read as the sweep reads it when the cache is over
    capacity: as footprints (what it reads now) and as whole entries (what it read before), each
@@ -90,12 +90,18 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
-def rss_mib() -> float:
-    with open("/proc/self/status", encoding="ascii") as f:
+def rss_mib(pid: int | str = "self") -> float:
+    with open(f"/proc/{pid}/status", encoding="ascii") as f:
         for line in f:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def memory(index: EdgeIndex) -> str:
+    """RSS of this process and of the process serving the index's shard."""
+    shard = f"{rss_mib(index.pid):,.0f} MiB" if index.pid else "none"
+    return f"RSS {rss_mib():,.0f} MiB here, shard process {shard}"
 
 
 def disk_mib(path: Path) -> float:
@@ -145,8 +151,8 @@ async def probed(
         await index.exact(key, 1, where)
         await index.nearest(vectors[probes % len(vectors)], 1, where)
         waits.append(time.perf_counter() - woke + lateness[-1])
-        info = index.shard.info()
-        covered.append(info.indexed_vectors_count / max(1, info.points_count))
+        info = await index.info()
+        covered.append(info.indexed / max(1, info.points))
         written = time.perf_counter()
         await add(
             index, [f"a probe written during maintenance {probes}"], vectors[:1], 10**9 + probes
@@ -210,7 +216,7 @@ async def one_size(size: int, args: argparse.Namespace, prompts: list[str], real
         loaded = time.perf_counter() - started
         print(
             f"  load: {loaded:.1f} s ({size / loaded:,.0f} entries/s); "
-            f"disk {disk_mib(path) * 2**20 / size:,.0f} bytes per entry; RSS {rss_mib():,.0f} MiB",
+            f"disk {disk_mib(path) * 2**20 / size:,.0f} bytes per entry; {memory(index)}",
             flush=True,
         )
         key = Query.of(f"{prompts[0]} #0", PARTITION).key
@@ -220,7 +226,7 @@ async def one_size(size: int, args: argparse.Namespace, prompts: list[str], real
                 "first optimisation",
                 await probed(index, lambda: index.maintain(force=True), probes, key),
             )
-            print(f"  RSS after optimising: {rss_mib():,.0f} MiB", flush=True)
+            print(f"  after optimising: {memory(index)}", flush=True)
             await add(index, prompts, near_copies(real, args.tail, args.noise, seed=size + 1), size)
             report(
                 f"{args.tail:,} more, optimised and swapped",
@@ -236,8 +242,8 @@ async def one_size(size: int, args: argparse.Namespace, prompts: list[str], real
             f"  lookups one at a time: exact p50 {1000 * statistics.median(exact):.2f} ms, p99 "
             f"{1000 * percentile(exact, 99):.2f} ms; semantic p50 "
             f"{1000 * statistics.median(semantic):.2f} ms, p99 "
-            f"{1000 * percentile(semantic, 99):.2f} ms; RSS {rss_mib():,.0f} MiB "
-            f"(peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB)",
+            f"{1000 * percentile(semantic, 99):.2f} ms; {memory(index)} (peak here "
+            f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB)",
             flush=True,
         )
         for label, read in (("footprints", read_footprints), ("whole entries", read_entries)):

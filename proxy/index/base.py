@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
-from typing import Any, Protocol, Self
+from typing import Any, Literal, Protocol, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -181,6 +181,9 @@ KEYWORD_INDEXES: Sequence[str] = (
 FLOAT_INDEXES: Sequence[str] = ("created_at", "hits", "expires_at")
 
 
+Condition = Literal["is", "any", "before"]
+
+
 @dataclass(frozen=True, slots=True)
 class Where:
     """Which entries an index call may see or touch. Every field set narrows the selection;
@@ -201,6 +204,22 @@ class Where:
 
     def narrow(self, **changes: Any) -> Where:
         return replace(self, **changes)
+
+    def conditions(self) -> Iterator[tuple[Condition, str, Any]]:
+        """The selection as ``(kind, field, value)``, every one to hold: ``"is"`` (the field
+        equals the value), ``"any"`` (it equals one of the values), ``"before"`` (it is less
+        than the value). Each index turns these into its own filter."""
+        for name in ("key", "partition", "blob_id", "tenant", "user"):
+            if (value := getattr(self, name)) is not None:
+                yield "is", name, value
+        if self.audiences is not None:
+            yield "any", "audience", list(self.audiences)
+        for name, before in (
+            ("created_at", self.created_before),
+            ("expires_at", self.expires_before),
+        ):
+            if before is not None:
+                yield "before", name, before
 
 
 EVERYTHING = Where()

@@ -43,21 +43,14 @@ _SCROLL_LIMIT = 256
 
 def _filter(where: Where) -> models.Filter | None:
     """``where`` as a Qdrant filter (None when it selects everything)."""
-    must: list[models.Condition] = [
-        models.FieldCondition(key=name, match=models.MatchValue(value=value))
-        for name in ("key", "partition", "blob_id", "tenant", "user")
-        if (value := getattr(where, name)) is not None
-    ]
-    if where.audiences is not None:
-        must.append(
-            models.FieldCondition(key="audience", match=models.MatchAny(any=list(where.audiences)))
-        )
-    for name, before in (
-        ("created_at", where.created_before),
-        ("expires_at", where.expires_before),
-    ):
-        if before is not None:
-            must.append(models.FieldCondition(key=name, range=models.Range(lt=before)))
+    must: list[models.Condition] = []
+    for kind, name, value in where.conditions():
+        if kind == "is":
+            must.append(models.FieldCondition(key=name, match=models.MatchValue(value=value)))
+        elif kind == "any":
+            must.append(models.FieldCondition(key=name, match=models.MatchAny(any=value)))
+        else:
+            must.append(models.FieldCondition(key=name, range=models.Range(lt=value)))
     return models.Filter(must=must) if must else None
 
 

@@ -1,0 +1,153 @@
+"""The calls a shard process answers: Qdrant Edge behind plain data (see ``edge_process``).
+
+Runs in the child process only. Each method takes and returns what pickles cheaply and needs no
+Edge type on the other side: ``Where`` filters, ids, payload dicts, float32 vector bytes.
+"""
+
+from __future__ import annotations
+
+import array
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import qdrant_edge as qe
+
+from proxy.embedding import EMBEDDING_DIM
+from proxy.index.base import FLOAT_INDEXES, KEYWORD_INDEXES, Where
+from proxy.index.edge_optimize import index_payload
+from proxy.index.edge_process import LEGACY, Operation, ShardInfo
+
+Record = tuple[str, dict[str, Any] | None, bytes | None]
+"""A point as it crosses the socket: id, payload (when asked for), vector bytes (when asked for)."""
+
+
+class Shard:
+    """One Qdrant Edge shard, opened by the child that serves it."""
+
+    def __init__(self, edge: Any) -> None:
+        self.edge = edge
+
+    @classmethod
+    def open(cls, path: Path, *, indexing_threshold_kb: int, create: bool) -> Shard:
+        config = qe.EdgeConfig(
+            vectors=qe.EdgeVectorParams(size=EMBEDDING_DIM, distance=qe.Distance.Cosine),
+            optimizers=qe.EdgeOptimizersConfig(indexing_threshold=indexing_threshold_kb),
+        )
+        if create:
+            shard = cls(qe.EdgeShard.create(str(path), config))
+            index_payload(shard.edge)
+            return shard
+        # The configuration given is written over the shard's: an older shard gets this
+        # version's indexing threshold.
+        shard = cls(qe.EdgeShard.load(str(path), config))
+        if not shard.ping().payload_indexes >= {*KEYWORD_INDEXES, *FLOAT_INDEXES}:
+            # A field added by this version; the others are brought up to date (mapped, not in
+            # memory) by the next optimisation, in its own process.
+            index_payload(shard.edge)
+        return shard
+
+    def ping(self) -> ShardInfo:
+        info = self.edge.info()
+        return ShardInfo(
+            int(info.points_count),
+            int(info.indexed_vectors_count),
+            frozenset(info.payload_schema),
+        )
+
+    def query(self, vector: bytes, limit: int, where: Where) -> list[tuple[dict[str, Any], float]]:
+        request = qe.QueryRequest(
+            limit=limit,
+            query=qe.Query.Nearest(_floats(vector)),
+            filter=_filter(where),
+            with_payload=True,
+            with_vector=False,
+        )
+        return [(p.payload, float(p.score)) for p in self.edge.query(request)]
+
+    def scroll(
+        self,
+        where: Where,
+        limit: int,
+        offset: str | None = None,
+        order_by: str | None = None,
+        fields: Sequence[str] | None = None,
+        with_vectors: bool = False,
+    ) -> tuple[list[Record], str | None]:
+        """A page of points and where the next page starts; ``fields``: only these of each
+        payload (None: all of it)."""
+        request = qe.ScrollRequest(
+            offset=offset,
+            limit=limit,
+            filter=_filter(where),
+            with_payload=True if fields is None else qe.PayloadSelector.Include(list(fields)),
+            with_vector=with_vectors,
+            order_by=qe.OrderBy(order_by, qe.Direction.Desc) if order_by else None,
+        )
+        records, following = self.edge.scroll(request)
+        return (
+            [(str(r.id), r.payload, _vector(r.vector) if with_vectors else None) for r in records],
+            None if following is None else str(following),
+        )
+
+    def retrieve(self, ids: Sequence[str]) -> list[Record]:
+        return [(str(r.id), r.payload, None) for r in self.edge.retrieve(list(ids), True, False)]
+
+    def count(self, where: Where | str) -> int:
+        return int(self.edge.count(qe.CountRequest(exact=True, filter=_filter(where))))
+
+    def update(self, operations: Sequence[Operation]) -> None:
+        for operation in operations:
+            self.edge.update(_operation(operation))
+
+    def flush(self) -> None:
+        self.edge.flush()
+
+    def close(self) -> None:
+        self.edge.flush()
+        self.edge.close()
+
+
+def _filter(where: Where | str) -> qe.Filter | None:
+    """``where`` as an Edge filter (None when it selects everything)."""
+    if where == LEGACY:
+        return qe.Filter(must=[qe.IsEmptyCondition("audience")])
+    assert isinstance(where, Where)
+    must: list[Any] = []
+    for kind, name, value in where.conditions():
+        if kind == "is":
+            must.append(qe.FieldCondition(key=name, match=qe.MatchValue(value)))
+        elif kind == "any":
+            must.append(qe.FieldCondition(key=name, match=qe.MatchAny(value)))
+        else:
+            must.append(qe.FieldCondition(key=name, range=qe.RangeFloat(lt=value)))
+    return qe.Filter(must=must) if must else None
+
+
+def _operation(operation: Operation) -> qe.UpdateOperation:
+    match operation:
+        case ("upsert", points):
+            return qe.UpdateOperation.upsert_points(
+                [qe.Point(i, _floats(vector), payload) for i, vector, payload in points]
+            )
+        case ("set_payload", ids, payload):
+            return qe.UpdateOperation.set_payload(list(ids), payload)
+        case ("delete", ids):
+            return qe.UpdateOperation.delete_points(list(ids))
+        case ("set_payload_by_filter", where, payload):
+            return qe.UpdateOperation.set_payload_by_filter(
+                _filter(where) or qe.Filter(must=[]), payload
+            )
+    raise ValueError(f"not an index write: {operation[0]!r}")
+
+
+def _floats(vector: bytes) -> list[float]:
+    return array.array("f", vector).tolist()
+
+
+def _vector(raw: Any) -> bytes | None:
+    """A record's dense vector as bytes (Edge returns it alone, or keyed by the unnamed vector's
+    name)."""
+    if isinstance(raw, dict):
+        raw = next(iter(raw.values()), None)
+    return None if raw is None else array.array("f", raw).tobytes()
