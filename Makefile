@@ -46,6 +46,7 @@ $(STAMP): pyproject.toml Makefile
 test-tools: tests/node/node_modules/.package-lock.json
 	$(call debian_package,/usr/bin/promtool,prometheus)
 	$(call debian_package,/usr/bin/chromium,chromium)
+	$(call debian_package,/usr/sbin/mkfs.xfs,xfsprogs)
 
 tests/node/node_modules/.package-lock.json: tests/node/package-lock.json
 	$(call debian_package,/usr/bin/npm,nodejs npm)

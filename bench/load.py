@@ -15,8 +15,8 @@ loopback HTTP from this process with C concurrent clients for a fixed time per w
 Every request asks for ``response_format=url`` (``--response-format b64_json`` for the image
 in the body). ``--workloads`` picks some of them. ``--backend sd-server`` runs the tiny
 pipeline in a `memoaized sd-server` process and the proxy in front of it on the `openai` backend
-(a proxy that never imports torch). The proxy's memory is printed at three points, split into
-anonymous and file-backed pages. Two load generators:
+(a proxy that never imports torch). The memory of the proxy and of its index's process is
+printed at three points, split into anonymous and file-backed pages. Two load generators:
 
 - ``--driver python`` (default): asyncio and httpx in this process. Responses are grouped by the
   outcome they got (exact, semantic, miss, or the HTTP error status). On a small machine the
@@ -215,6 +215,20 @@ def memory_mib(pid: int) -> dict[str, float]:
     return found
 
 
+def memory_by_process(pid: int) -> dict[str, dict[str, float]]:
+    """``memory_mib`` of the proxy and of the process serving its embedded index's shard."""
+    import psutil
+
+    found = {"proxy": memory_mib(pid)}
+    for child in psutil.Process(pid).children():
+        try:
+            if "proxy.index.edge_process" in " ".join(child.cmdline()):
+                found["index"] = memory_mib(child.pid)
+        except psutil.NoSuchProcess:
+            continue
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=2000)
@@ -283,15 +297,15 @@ def main() -> None:
         url = f"http://127.0.0.1:{port}"
         rows: list[tuple[str, int, Results | WrkRun]] = []
         vectors: list[dict[str, float]] = []
-        memory: list[tuple[str, dict[str, float]]] = []
+        memory: list[tuple[str, dict[str, dict[str, float]]]] = []
         try:
             wait_ready(url)
-            memory.append(("ready", memory_mib(server.pid)))
+            memory.append(("ready", memory_by_process(server.pid)))
             asyncio.run(drive(url, lambda: rng.choice(seeded), 4, 2.0))  # warm-up
             if "semantic" in args.workloads:
                 semantic += asyncio.run(semantic_hits(url, rewordings))
                 print(f"{len(semantic)} of {len(rewordings)} rewordings are semantic hits")
-            memory.append(("after warm-up", memory_mib(server.pid)))
+            memory.append(("after warm-up", memory_by_process(server.pid)))
             for name, next_prompt in workloads:
                 for clients in args.concurrency:
                     before = embedding_counts(url)
@@ -303,7 +317,7 @@ def main() -> None:
                         rows.append((name, clients, results))
                     after = embedding_counts(url)
                     vectors.append({k: v - before.get(k, 0.0) for k, v in after.items()})
-            memory.append(("at the end", memory_mib(server.pid)))
+            memory.append(("at the end", memory_by_process(server.pid)))
         finally:
             server.terminate()
             server.wait(30)
@@ -349,14 +363,18 @@ def main() -> None:
         per_call = f"{embedded / calls:.1f}" if calls else "-"
         remembered = counts.get("remembered", 0.0)
         print(f"| {name} | {clients} | {embedded:.0f} | {per_call} | {remembered:.0f} |")
-    print("\nThe proxy's memory, MiB (RSS = anonymous + file-backed):\n")
-    print("| phase | RSS | anonymous | file-backed |")
-    print("| --- | --- | --- | --- |")
-    for phase, mib in memory:
-        print(
-            f"| {phase} | {mib.get('VmRSS', 0):.0f} | {mib.get('RssAnon', 0):.0f} | "
-            f"{mib.get('RssFile', 0):.0f} |"
-        )
+    print(
+        "\nMemory, MiB (RSS = anonymous + file-backed), of the proxy and of the process that "
+        "serves its embedded index:\n"
+    )
+    print("| phase | process | RSS | anonymous | file-backed |")
+    print("| --- | --- | --- | --- | --- |")
+    for phase, processes in memory:
+        for process, mib in processes.items():
+            print(
+                f"| {phase} | {process} | {mib.get('VmRSS', 0):.0f} | "
+                f"{mib.get('RssAnon', 0):.0f} | {mib.get('RssFile', 0):.0f} |"
+            )
 
 
 if __name__ == "__main__":

@@ -7,9 +7,10 @@ path is exercised against qdrant-client's own in-process implementation of it.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -625,3 +626,70 @@ asyncio.run(main())
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+@contextlib.contextmanager
+def _reflink_folder(tmp_path: Path) -> Iterator[Path]:
+    """A folder on a file system with reflinks: ``MEMOAIZED_TEST_REFLINK_DIR`` if set, else a
+    loop-mounted XFS image (as root, with xfsprogs, which ``make test-tools`` installs)."""
+    import os
+    import subprocess
+
+    given = os.environ.get("MEMOAIZED_TEST_REFLINK_DIR")
+    if given:
+        folder = Path(given) / f"copy-{os.getpid()}"
+        try:
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        return
+    if shutil.which("mkfs.xfs") is None:
+        pytest.skip("no mkfs.xfs to make an XFS volume (make test-tools installs xfsprogs)")
+    image, folder = tmp_path / "xfs.img", tmp_path / "xfs"
+    folder.mkdir()
+    with image.open("wb") as f:
+        f.truncate(512 << 20)
+    for command in (
+        ["mkfs.xfs", "-q", "-m", "reflink=1", str(image)],
+        ["mount", "-o", "loop", str(image), str(folder)],
+    ):
+        made = subprocess.run(command, capture_output=True, text=True)
+        if made.returncode != 0:
+            pytest.skip(f"cannot make an XFS volume here ({command[0]}): {made.stderr.strip()}")
+    try:
+        yield folder / "copy"
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+@pytest.mark.parametrize("reflinks", [False, True], ids=["ext4-or-tmpfs", "xfs"])
+def test_the_optimisers_copy_shares_blocks_where_the_file_system_can(
+    tmp_path: Path, reflinks: bool
+) -> None:
+    """The shard's copy for the optimiser is a clone of each file (no space, milliseconds) on
+    a file system with reflinks, such as XFS or Btrfs, and a plain copy elsewhere (this
+    machine's ext4); either way the files are the same."""
+    import os
+
+    from proxy.index.edge import copy_shard
+
+    with contextlib.ExitStack() as stack:
+        base = stack.enter_context(_reflink_folder(tmp_path)) if reflinks else tmp_path
+        source = base / "shard"
+        files = {
+            Path("wal") / "open-1": os.urandom(8 << 20),
+            Path("segments") / "a" / "vectors.dat": os.urandom(16 << 20),
+            Path("edge_config.json"): b"{}",
+        }
+        for name, data in files.items():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            (source / name).write_bytes(data)
+        os.sync()
+        free = os.statvfs(base).f_bavail * os.statvfs(base).f_frsize
+        copy_shard(source, base / "copy")
+        os.sync()
+        used = free - os.statvfs(base).f_bavail * os.statvfs(base).f_frsize
+        for name, data in files.items():
+            assert (base / "copy" / name).read_bytes() == data
+        if reflinks:
+            assert used < 1 << 20, f"the clone took {used / 2**20:.1f} MiB"
