@@ -577,6 +577,10 @@ async def test_a_shard_process_that_dies_is_started_again_with_its_entries(
                 await asyncio.sleep(0.05)
             return pid
 
+        interrupted = index.pid
+        assert interrupted is not None
+        os.kill(interrupted, signal.SIGINT)  # Ctrl-C reaches it too: the proxy closes it later
+        assert await index.get(entry.id) == entry and index.pid == interrupted
         first = await kill()
         for _ in range(50):  # until the death is noticed; then the next call starts it again
             try:

@@ -124,6 +124,10 @@ class EdgeIndex(SemanticIndex):
             if create and self._live != self.path:
                 self._link(self._live)
             await self.upgrade()
+            try:  # so that the first request after a restart does not pay for it
+                await self._warm(self._shard)
+            except IndexUnavailable as error:
+                log.warning("the index's first lookup failed: %s", error)
             info = await self.info()
         except BaseException:
             await self.close()

@@ -18,6 +18,7 @@ import logging
 import os
 import pickle
 import shutil
+import signal
 import socket
 import struct
 import sys
@@ -194,6 +195,9 @@ class ShardProcess:
 def main() -> None:
     from proxy.index.edge_shard import Shard  # Edge itself: imported by the child alone
 
+    # Ctrl-C in a terminal reaches the whole process group: the proxy's shutdown closes the
+    # shard (flushed) after the requests in flight, so this process must not die first.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     fd, path, threshold = int(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
     connection = socket.socket(fileno=fd)
     incoming = connection.makefile("rb")
