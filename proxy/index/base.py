@@ -6,10 +6,11 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
-from typing import Any, Literal, Protocol, Self
+from typing import TYPE_CHECKING, Any, Literal, Protocol, Self, TypeAlias
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:  # numpy is not imported at run time: the index's own process has no use for it
+    import numpy as np
+    import numpy.typing as npt
 
 __all__ = [
     "EVERYTHING",
@@ -30,7 +31,7 @@ __all__ = [
     "entry_id",
 ]
 
-Vector = npt.NDArray[np.float32]
+Vector: TypeAlias = "npt.NDArray[np.float32]"
 
 _ENTRY_NAMESPACE = uuid.UUID("6f1c3e1e-5b7a-4c43-9d7e-2f0b8a4d9c11")
 

@@ -148,7 +148,10 @@ class EdgeIndex(SemanticIndex):
     async def _start(self, path: Path, *, create: bool = False) -> ShardProcess:
         try:
             return await ShardProcess.start(
-                path, indexing_threshold_kb=self.indexing_threshold_kb, create=create
+                path,
+                dimension=EMBEDDING_DIM,
+                indexing_threshold_kb=self.indexing_threshold_kb,
+                create=create,
             )
         except OSError as error:
             raise IndexUnavailable(f"cannot start the index process for {path}: {error}") from error

@@ -72,7 +72,9 @@ class ShardProcess:
         self._answers = asyncio.create_task(self._read_answers())
 
     @classmethod
-    async def start(cls, path: Path, *, indexing_threshold_kb: int, create: bool) -> ShardProcess:
+    async def start(
+        cls, path: Path, *, dimension: int, indexing_threshold_kb: int, create: bool
+    ) -> ShardProcess:
         """Open (or, with ``create``, make) the shard at ``path`` in a new child process, with
         its payload indexes in place; returns once it answers."""
         ours, theirs = socket.socketpair()
@@ -83,6 +85,7 @@ class ShardProcess:
                 "proxy.index.edge_process",
                 str(theirs.fileno()),
                 str(path),
+                str(dimension),
                 str(indexing_threshold_kb),
                 *(["--create"] if create else []),
                 stdin=asyncio.subprocess.DEVNULL,
@@ -198,12 +201,18 @@ def main() -> None:
     # Ctrl-C in a terminal reaches the whole process group: the proxy's shutdown closes the
     # shard (flushed) after the requests in flight, so this process must not die first.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    fd, path, threshold = int(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+    fd, path = int(sys.argv[1]), Path(sys.argv[2])
+    dimension, threshold = int(sys.argv[3]), int(sys.argv[4])
     connection = socket.socket(fileno=fd)
     incoming = connection.makefile("rb")
     shard: Shard | None = None
     try:
-        shard = Shard.open(path, indexing_threshold_kb=threshold, create="--create" in sys.argv)
+        shard = Shard.open(
+            path,
+            dimension=dimension,
+            indexing_threshold_kb=threshold,
+            create="--create" in sys.argv,
+        )
     except Exception as error:
         _answer(connection, False, f"cannot open the Qdrant Edge index in {path}: {error}")
         return

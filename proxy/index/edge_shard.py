@@ -13,7 +13,6 @@ from typing import Any
 
 import qdrant_edge as qe
 
-from proxy.embedding import EMBEDDING_DIM
 from proxy.index.base import FLOAT_INDEXES, KEYWORD_INDEXES, Where
 from proxy.index.edge_optimize import index_payload
 from proxy.index.edge_process import LEGACY, Operation, ShardInfo
@@ -29,9 +28,9 @@ class Shard:
         self.edge = edge
 
     @classmethod
-    def open(cls, path: Path, *, indexing_threshold_kb: int, create: bool) -> Shard:
+    def open(cls, path: Path, *, dimension: int, indexing_threshold_kb: int, create: bool) -> Shard:
         config = qe.EdgeConfig(
-            vectors=qe.EdgeVectorParams(size=EMBEDDING_DIM, distance=qe.Distance.Cosine),
+            vectors=qe.EdgeVectorParams(size=dimension, distance=qe.Distance.Cosine),
             optimizers=qe.EdgeOptimizersConfig(indexing_threshold=indexing_threshold_kb),
         )
         if create:
