@@ -62,7 +62,12 @@ class ShardProcess:
     answers (in order: the child answers one call at a time). Safe to call concurrently. If
     the child dies, every call fails with ``IndexUnavailable`` until it is started again."""
 
-    def __init__(self, path: Path, process: asyncio.subprocess.Process, stream: Any) -> None:
+    def __init__(
+        self,
+        path: Path,
+        process: asyncio.subprocess.Process,
+        stream: tuple[asyncio.StreamReader, asyncio.StreamWriter],
+    ) -> None:
         self.path = path
         self._process = process
         self._reader, self._writer = stream
