@@ -33,6 +33,8 @@ class Coverage:
         self.words = words
         self._of_thing: dict[str, Coverage] = {}
         self._things: Coverage | None = None
+        self._own: dict[str, list[Word]] = {}
+        """The words that describe each kind of thing, by its key."""
         shown = [w for w in words if not w.negated]
         excluded = [w for w in words if w.negated]
         self.lemmas = frozen(chain.from_iterable(w.lemmas for w in shown))
@@ -63,24 +65,23 @@ class Coverage:
         describe other things ("teal" in "teal sky, a red dragon" says nothing of the dragon)."""
         found = self._of_thing.get(key)
         if found is None:
-            words = self.words
             if self._things is None:  # every thing's coverage starts from the same words
+                words = self.words
                 self._things = Coverage(
                     [w for i, w in enumerate(words) if not _describes(w, i)], self.wordnet
                 )
-            own = [
-                w
-                for i, w in enumerate(words)
-                if w.head is not None and _describes(w, i) and words[w.head].key == key
-            ]
-            found = self._things.joined(Coverage(own, self.wordnet))
+                self._own = {}
+                for i, w in enumerate(words):
+                    if w.head is not None and _describes(w, i):
+                        self._own.setdefault(words[w.head].key, []).append(w)
+            found = self._things.joined(Coverage(self._own.get(key, []), self.wordnet))
             self._of_thing[key] = found
         return found
 
     def joined(self, other: Coverage) -> Coverage:
         """What this coverage and ``other`` show together."""
         joined = copy.copy(self)
-        joined._of_thing, joined._things = {}, None
+        joined._of_thing, joined._things, joined._own = {}, None, {}
         joined.words = [*self.words, *other.words]
         for name in _SETS:
             setattr(joined, name, _both(getattr(self, name), getattr(other, name)))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 from proxy.matching.lexicon import frozen
 
@@ -15,7 +16,6 @@ __all__ = [
     "foreign_script",
     "palette",
     "rendered_text",
-    "without_rendered_text",
 ]
 
 _QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”|(?<![a-zA-Z])'([^']+)'(?![a-zA-Z])")
@@ -88,17 +88,23 @@ def foreign_script(text: str) -> bool:
     )
 
 
-def rendered_text(prompt: str) -> frozenset[str]:
-    """Text the image must show: quoted, or after "that says", "with the words", ..."""
-    found = {next(g for g in match.groups() if g).strip() for match in _QUOTED.finditer(prompt)}
-    unquoted = _without_quotes(prompt)
-    found |= {match.group(1).strip().lower() for match in _SAYS.finditer(unquoted)}
-    return frozen(text for text in found if text)
+def rendered_text(prompt: str) -> tuple[frozenset[str], str]:
+    """Text the image must show (quoted, or after "that says", "with the words", ...), and the
+    prompt without it."""
+    found: set[str] = set()
+    unquoted = _cut(_QUOTED, prompt, lambda m: next(g for g in m.groups() if g).strip(), found)
+    plain = _cut(_SAYS, unquoted, lambda m: m.group(1).strip().lower(), found)
+    return frozen(text for text in found if text), plain
 
 
-def _without_quotes(prompt: str) -> str:
-    return _QUOTED.sub(" ", prompt)
-
-
-def without_rendered_text(prompt: str) -> str:
-    return _SAYS.sub(" ", _without_quotes(prompt))
+def _cut(
+    pattern: re.Pattern[str], text: str, take: Callable[[re.Match[str]], str], into: set[str]
+) -> str:
+    """``pattern.sub(" ", text)``, adding what ``take`` reads from each match ``into`` a set: one
+    pass over the text, not two."""
+    pieces, start = [], 0
+    for match in pattern.finditer(text):
+        into.add(take(match))
+        pieces.append(text[start : match.start()])
+        start = match.end()
+    return " ".join([*pieces, text[start:]]) if pieces else text

@@ -189,6 +189,8 @@ class WordNet:
         self.closure = functools.lru_cache(maxsize=16384)(self._closure)
         self.senses = functools.lru_cache(maxsize=16384)(self._senses)
         self._sense = functools.lru_cache(maxsize=16384)(self._read_sense)
+        self.parts_of_speech = functools.lru_cache(maxsize=16384)(self._parts_of_speech)
+        self.lexnames = functools.lru_cache(maxsize=16384)(self._lexnames)
 
     @classmethod
     def open(cls, root: Path) -> WordNet | None:
@@ -210,8 +212,8 @@ class WordNet:
     def knows(self, word: str) -> bool:
         return bool(self.lemmas(word))
 
-    def parts_of_speech(self, word: str) -> frozenset[Pos]:
-        return frozenset(pos for pos, _ in self.lemmas(word))
+    def _parts_of_speech(self, word: str) -> frozenset[Pos]:
+        return frozen(pos for pos, _ in self.lemmas(word))
 
     def _lemmas(self, word: str) -> tuple[tuple[Pos, str], ...]:
         """(part of speech, lemma) for every reading of ``word`` WordNet knows, nouns first."""
@@ -252,8 +254,8 @@ class WordNet:
 
         return seen(pos) >= seen(other) and seen(pos) >= 0
 
-    def lexnames(self, word: str) -> frozenset[str]:
-        return frozenset(sense.lexname for sense in self.senses(word))
+    def _lexnames(self, word: str) -> frozenset[str]:
+        return frozen(sense.lexname for sense in self.senses(word))
 
     def covers(
         self,

@@ -24,7 +24,6 @@ from proxy.matching.features import (
     foreign_script,
     palette,
     rendered_text,
-    without_rendered_text,
 )
 from proxy.matching.lexicon import Pos, WordNet, frozen
 from proxy.matching.normalise import normalise_tokens, normalise_words, respell, strip_filler
@@ -78,6 +77,8 @@ for _phrase, _kind in SPATIAL_PHRASES.items():
 _POSSESSIVE = "'s"
 _NOT_CLOSED = FUNCTION_WORDS | (_DESCRIBING - {"light"})
 """Words never closed up with the next: "a blue jacket" is no bluejacket (a sailor)."""
+_NOT_JOINED = FUNCTION_WORDS | _DESCRIBING
+"""Words never joined into a WordNet entry: "old woman" is a description and a thing."""
 _PASSING = frozenset(
     "filled full covered group herd flock pack swarm crowd bunch lot lots kind sort type".split()
 )
@@ -86,6 +87,7 @@ _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[a-z]+(?:-[a-z]+)*(?:'[a-z]+)?|[,&;:.]")
 
 
 Thing = tuple[str, str, int]
+Readings = tuple[tuple[Pos, str], ...]
 
 
 @dataclass(slots=True)
@@ -209,19 +211,20 @@ class Reader:
     def __init__(self, wordnet: WordNet | None, memory: int = 2048) -> None:
         self.wordnet = wordnet
         self.read = functools.lru_cache(maxsize=memory)(self._read)
+        self._dictionary_word = functools.lru_cache(maxsize=16384)(self._look_up)
 
     def _read(self, prompt: str) -> Reading:
-        reading = Reading(texts=rendered_text(prompt))
-        plain = without_rendered_text(prompt)
-        reading.palette = palette(plain.lower())
-        reading.camera = camera(plain.lower())
-        reading.amounts = amounts(plain.lower())
-        reading.emoji = tuple(c for c in plain if unicodedata.category(c) == "So")
-        words = normalise_words(respell(list(_tokens(strip_filler(plain.lower())))))
+        texts, plain = rendered_text(prompt)
+        lower = plain.lower()
+        reading = Reading(texts=texts, palette=palette(lower), camera=camera(lower))
+        reading.amounts = amounts(lower)
+        if not plain.isascii():
+            reading.emoji = tuple(c for c in plain if unicodedata.category(c) == "So")
+        words = normalise_words(respell(list(_tokens(strip_filler(lower)))))
         tokens = normalise_tokens(self._join_compounds(words))
         # Typos are mended against every word typed, boilerplate too: "trending on artstaton"
         # is the boilerplate "trending on artstation".
-        reading.sequence = tuple(_tokens(plain.lower()))
+        reading.sequence = tuple(_tokens(lower))
         reading.tokens = frozenset(tokens)
         reading.unknown = frozen(t for t in tokens if self._unknown(t))
         content = [t for t in tokens if t[0].isalpha() and t not in FUNCTION_WORDS]
@@ -323,16 +326,20 @@ class Reader:
         return reading
 
     def _word(self, token: str, negated: bool, style_scope: bool) -> Word:
+        lemmas, plural, noun, readings, nounish, animate = self._dictionary_word(token)
+        word = Word(token, lemmas, plural, negated, noun, None, style_scope)
+        word.readings, word.nounish, word.animate = readings, nounish, animate
+        return word
+
+    def _look_up(self, token: str) -> tuple[frozenset[str], bool, bool, Readings, bool, bool]:
+        """What the dictionary says of a word, wherever it stands: its lemmas, whether it is a
+        plural, a noun, its readings, whether it has a noun reading, whether it is animate."""
         base = IRREGULAR_PLURALS.get(token)
         if base is not None:
-            word = Word(token, frozenset({base}), True, negated, True, None, style_scope)
-            word.animate = True  # people, men, women
-            return word
+            return frozenset({base}), True, True, (), False, True  # people, men, women
         if self.wordnet is None:
             stem = token[:-1] if token.endswith("s") and not token.endswith("ss") else token
-            return Word(
-                token, frozenset({token, stem}), stem != token, negated, True, None, style_scope
-            )
+            return frozenset({token, stem}), stem != token, True, (), False, False
         readings = self.wordnet.lemmas(token)
         lemmas = {lemma for _, lemma in readings} | {token}
         if token in MATERIAL_ADJECTIVES:
@@ -343,11 +350,8 @@ class Reader:
         noun = (bool(nouns) or not readings) and not lemmas & _DESCRIBING
         # A noun WordNet knows only in another form is inflected: "dogs", "children", "mice".
         plural = bool(nouns) and token not in nouns
-        word = Word(token, frozenset(lemmas), plural, negated, noun, None, style_scope)
-        word.readings = readings
-        word.nounish = bool(nouns)
-        word.animate = bool(self.wordnet.lexnames(token) & _ANIMATE)
-        return word
+        animate = bool(self.wordnet.lexnames(token) & _ANIMATE)
+        return frozenset(lemmas), plural, noun, readings, bool(nouns), animate
 
     def _single_word_tag(self, reading: Reading, chunk: list[int], breaks: list[str]) -> None:
         """A word alone in its tag ("..., cyberpunk, ...") is marked so; it is read as a
@@ -442,40 +446,38 @@ class Reader:
 
     def _join_compounds(self, tokens: list[str]) -> list[str]:
         """Join words that WordNet knows as one ("hot dog", "teddy bear", "living room")."""
-        if self.wordnet is None:
+        wordnet = self.wordnet
+        if wordnet is None:
             return tokens
+        tokens = [piece for token in tokens for piece in self._hyphenated(token)]
+        words = [token[0].isalpha() for token in tokens]
         joined: list[str] = []
         i = 0
-        tokens = [piece for token in tokens for piece in self._hyphenated(token)]
         while i < len(tokens):
-            for size in (3, 2):
+            first = tokens[i]
+            for size in (3, 2) if words[i] else ():
                 parts = tokens[i : i + size]
-                if len(parts) == size and all(p[0].isalpha() for p in parts):
-                    candidate = (
-                        "_".join(parts)
-                        if parts[0] in self.wordnet.compound_starts
-                        and self.wordnet.knows("_".join(parts))
-                        else None
-                    )
-                    closed = "".join(parts)
-                    known = (
-                        self.wordnet.lemmas(closed)[:1]
-                        if size == 2 and not set(parts) & _NOT_CLOSED
-                        else ()
-                    )
+                if len(parts) < size or not all(words[i : i + size]):
+                    continue
+                if size == 2 and first not in _NOT_CLOSED and parts[1] not in _NOT_CLOSED:
+                    closed = first + parts[1]
+                    known = wordnet.lemmas(closed)
                     if known and _closes(closed, *known[0]):
                         joined.append(closed)  # "sail boat" is "sailboat", "sea shells" too
-                        i += size
                         break
-                    # "old woman" and "black cat" are WordNet entries too, but in a prompt
-                    # they are a description and a thing, each to be checked.
-                    if candidate and not set(parts) & (FUNCTION_WORDS | _DESCRIBING):
-                        joined.append(candidate)
-                        i += size
-                        break
+                # "old woman" and "black cat" are WordNet entries too, but in a prompt they are
+                # a description and a thing, each to be checked.
+                if (
+                    first in wordnet.compound_starts
+                    and wordnet.knows("_".join(parts))
+                    and not any(part in _NOT_JOINED for part in parts)
+                ):
+                    joined.append("_".join(parts))
+                    break
             else:
-                joined.append(tokens[i])
-                i += 1
+                joined.append(first)
+                size = 1
+            i += size
         return joined
 
 

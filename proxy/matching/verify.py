@@ -209,6 +209,7 @@ class Verifier:
 
     def _uncovered(self, have: Reading, want: Reading, cached: str) -> str | None:
         coverage = self.coverage(cached)
+        cached_things = {have.words[i].key for i in have.heads()}
         for word in want.words:
             if word.verb and word.lemmas & _WEARING and have.tokens & {"with", "in", "without"}:
                 continue  # "a man wearing a hat" is "a man with a hat", "a man in a hat"
@@ -224,7 +225,7 @@ class Verifier:
                     return "negation"
                 return self._kind(word)
             elif (
-                _describes_shared_thing(want, word, have)
+                _describes_shared_thing(want, word, cached_things)
                 # "anime girl": the whole picture is anime; but "colorful" binds to its thing
                 and not (names_medium(word) and word.lemmas.isdisjoint(COLOURS))
                 and not coverage.of_thing(want.words[word.head].key).shows(word)  # type: ignore[index]
@@ -303,10 +304,10 @@ def _plural_conflict(have: Reading, want: Reading) -> bool:
     return False
 
 
-def _describes_shared_thing(want: Reading, word: Word, have: Reading) -> bool:
-    """Whether ``word`` describes a thing of the request that the cached prompt names too."""
+def _describes_shared_thing(want: Reading, word: Word, cached_things: set[str]) -> bool:
+    """Whether ``word`` describes a thing of the request that the cached prompt names too (its
+    key is among ``cached_things``)."""
     head = word.head
     if head is None or word.verb or want.words[head] is word or word.key.startswith("#"):
         return False
-    key = want.words[head].key
-    return any(have.words[i].key == key for i in have.heads())
+    return want.words[head].key in cached_things
