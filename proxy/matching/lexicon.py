@@ -171,6 +171,25 @@ def _compound_starts(root: Path) -> frozenset[str]:
     )
 
 
+_STEM = max(len(suffix) for rules in _SUFFIXES.values() for suffix, _ in rules)
+"""The most letters a suffix rule takes off: a word's lemma keeps all of its letters before."""
+_PREFIX = 5
+
+
+@functools.lru_cache(maxsize=4)
+def _prefixes(root: Path) -> frozenset[str]:
+    """The first letters of every lemma and every irregular form: a longer word that starts
+    otherwise is no form of any lemma, which rules out most words written together ("highly
+    detailed" closed up) without trying each suffix rule."""
+    index, _, exceptions = _read_tables(root)
+    return frozenset(
+        word[:_PREFIX]
+        for tables in (index, exceptions)
+        for table in tables.values()
+        for word in table
+    )
+
+
 class WordNet:
     """Read-only access to one WordNet database folder."""
 
@@ -178,6 +197,7 @@ class WordNet:
         self.root = root
         self._index, self._tagged, self._exceptions = _read_tables(root)
         self.compound_starts = _compound_starts(root)
+        self._prefixes = _prefixes(root)
         """First words of WordNet's multi-word entries ("hot" of "hot_dog")."""
         self._data: dict[Pos, mmap.mmap] = {}
         for pos, name in _FILES.items():
@@ -218,6 +238,8 @@ class WordNet:
     def _lemmas(self, word: str) -> tuple[tuple[Pos, str], ...]:
         """(part of speech, lemma) for every reading of ``word`` WordNet knows, nouns first."""
         word = word.lower().replace(" ", "_").replace("-", "_")
+        if len(word) >= _PREFIX + _STEM and word[:_PREFIX] not in self._prefixes:
+            return ()
         found: list[tuple[Pos, str]] = []
         for pos in _FILES:
             index = self._index[pos]

@@ -86,8 +86,7 @@ def close_chunk(reading: Reading, chunk: list[int], breaks: list[str]) -> None:
         key = words[head].key
         words[head].occurrence = reading.kinds[key]
         reading.kinds[key] += 1
-        earlier = list(reading.head_indexes)
-        reading.head_indexes.append(head)
+        earlier = reading.head_indexes  # the heads before this one: it is added last
         prepositions = [b for b in breaks if b in ROLE_MARKERS or b.startswith("@")]
         if (
             PART in breaks
@@ -122,6 +121,7 @@ def close_chunk(reading: Reading, chunk: list[int], breaks: list[str]) -> None:
             words[head].role = relation + (f"/{words[subject].key}" if subject is not None else "")
         else:
             words[head].role = "subject"
+        reading.head_indexes.append(head)
     chunk.clear()
     breaks.clear()
 

@@ -15,7 +15,7 @@ import functools
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from proxy.matching.features import (
@@ -212,6 +212,7 @@ class Reader:
         self.wordnet = wordnet
         self.read = functools.lru_cache(maxsize=memory)(self._read)
         self._dictionary_word = functools.lru_cache(maxsize=16384)(self._look_up)
+        self._unknown = functools.lru_cache(maxsize=16384)(self._is_unknown)
 
     def _read(self, prompt: str) -> Reading:
         texts, plain = rendered_text(prompt)
@@ -220,7 +221,7 @@ class Reader:
         reading.amounts = amounts(lower)
         if not plain.isascii():
             reading.emoji = tuple(c for c in plain if unicodedata.category(c) == "So")
-        words = normalise_words(respell(list(_tokens(strip_filler(lower)))))
+        words = normalise_words(respell(_tokens(strip_filler(lower))))
         tokens = normalise_tokens(self._join_compounds(words))
         # Typos are mended against every word typed, boilerplate too: "trending on artstaton"
         # is the boilerplate "trending on artstation".
@@ -367,7 +368,7 @@ class Reader:
         ):
             word.noun = False  # more often an adjective than a noun: "cozy", not "sunset"
 
-    def _unknown(self, token: str) -> bool:
+    def _is_unknown(self, token: str) -> bool:
         """A word of letters that neither WordNet nor the reader's word lists know."""
         if self.wordnet is None or not token[0].isalpha() or token in FUNCTION_WORDS:
             return False
@@ -489,14 +490,17 @@ def _closes(closed: str, pos: Pos, lemma: str) -> bool:
     return pos == "a" and closed == lemma
 
 
-def _tokens(text: str) -> Iterator[str]:
-    for match in _TOKEN.finditer(text.replace("n't", " not")):
-        token = match.group()
+def _tokens(text: str) -> list[str]:
+    tokens = _TOKEN.findall(text.replace("n't", " not"))
+    if "'s" not in text:
+        return tokens
+    split: list[str] = []
+    for token in tokens:
         if token.endswith("'s"):
-            yield token[:-2]
-            yield _POSSESSIVE  # "a dog's back": the dog is a noun that describes the back
-            continue
-        yield token
+            split += (token[:-2], _POSSESSIVE)  # "a dog's back": the dog describes the back
+        else:
+            split.append(token)
+    return split
 
 
 def _spatial_classes(tokens: list[str]) -> tuple[list[str], set[str]]:
