@@ -17,9 +17,10 @@ For each size (10,000 / 100,000 / 1,000,000 entries by default: ``--sizes``):
    and ``maintain`` runs again (it optimises the new points and swaps): the same figures.
 4. **Reopen.** Close and open again: time to ready, RSS of this process and of the shard's.
 5. **Lookups.** ``--queries`` exact and semantic lookups one at a time: p50 and p99.
-6. **The eviction sweep's read.** Every entry read as the sweep reads it when the cache is over
-   capacity: as footprints (what it reads now) and as whole entries (what it read before), each
-   with its time and the Python memory it held (tracemalloc peak).
+6. **The eviction sweep.** What a sweep under its limits costs (the index's count), and every
+   entry read as the sweep reads it when a limit is passed: as footprints (what it reads now)
+   and as whole entries (what it read before), each with its CPU time in this process and the
+   shard's, and the Python memory it held (tracemalloc peak, in a second read).
 
 ``--no-optimise`` skips steps 2 and 3 (for a quick look at the rest).
 
@@ -102,6 +103,14 @@ def memory(index: EdgeIndex) -> str:
     """RSS of this process and of the process serving the index's shard."""
     shard = f"{rss_mib(index.pid):,.0f} MiB" if index.pid else "none"
     return f"RSS {rss_mib():,.0f} MiB here, shard process {shard}"
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """CPU time (user and system) a process has used so far."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def disk_mib(path: Path) -> float:
@@ -246,15 +255,24 @@ async def one_size(size: int, args: argparse.Namespace, prompts: list[str], real
             f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB)",
             flush=True,
         )
+        started, shard = time.process_time(), cpu_seconds(index.pid)
+        await index.count()
+        print(
+            f"  a sweep under its limits (the index's count only): "
+            f"{1000 * (time.process_time() - started + cpu_seconds(index.pid) - shard):.1f} CPU-ms",
+            flush=True,
+        )
         for label, read in (("footprints", read_footprints), ("whole entries", read_entries)):
-            tracemalloc.start()
-            started = time.process_time()
+            started, shard = time.process_time(), cpu_seconds(index.pid)
             count = await read(index)
-            seconds = time.process_time() - started
+            here, there = time.process_time() - started, cpu_seconds(index.pid) - shard
+            tracemalloc.start()
+            await read(index)
             peak = tracemalloc.get_traced_memory()[1]
             tracemalloc.stop()
             print(
-                f"  eviction read as {label}: {count:,} in {seconds:.2f} CPU-s, "
+                f"  eviction read as {label}: {count:,} in {here + there:.2f} CPU-s "
+                f"({here:.2f} here, {there:.2f} in the shard process), "
                 f"{peak / 2**20:,.0f} MiB of Python objects at the peak",
                 flush=True,
             )

@@ -93,9 +93,37 @@ async def test_byte_capacity_counts_each_image_once(cache: ImageCache) -> None:
     assert twin.blob_id == old.blob_id
     evictor = Evictor(cache, max_bytes=old.bytes + new.bytes, grace=0.0)
     assert (await evictor.sweep(now=time.time() + 1)).evicted == 0  # two images fit
-    evictor.max_bytes = new.bytes
+    evictor.max_bytes = new.bytes + new.bytes // 10  # room for one image: 5% under it too
     sweep = await evictor.sweep(now=time.time() + 1)
     assert sweep.evicted == 2 and await _ids(cache) == {new.id}  # both entries of the image
+
+
+async def test_a_sweep_reads_every_entry_only_when_a_limit_is_passed(cache: ImageCache) -> None:
+    """Reading every entry is what costs at a million entries: a sweep under both limits only
+    counts, and an eviction goes 5% under the limit so that the next ones need not read."""
+    for i in range(21):
+        await _seed(cache, f"a numbered study of a pear, plate {i}", i, seconds=1.0 + i)
+    evictor = Evictor(cache, max_entries=20, grace=0.0, orphan_grace=HOUR)
+    now = time.time() + 1
+    sweep = await evictor.sweep(now=now)  # over by one: down to 19, the cheapest two go
+    assert (sweep.entries, sweep.evicted) == (21, 2)
+    assert await cache.index.count() == 19
+    await _seed(cache, "one more study of a pear", 30, seconds=5.0)
+    assert (await evictor.sweep(now=now + 1)).entries == 0  # 20 of 20: nothing read
+    await _seed(cache, "and yet another study of a pear", 31, seconds=5.0)
+    sweep = await evictor.sweep(now=now + 2)
+    assert (sweep.entries, sweep.evicted) == (21, 2)
+
+    # By bytes: what this process stores counts toward the limit without reading entries.
+    sizes = {entry.blob_id: entry.bytes for entry in (await cache.index.scroll(limit=100)).entries}
+    evictor = Evictor(cache, max_bytes=sum(sizes.values()), grace=0.0, orphan_grace=HOUR)
+    assert (await evictor.sweep(now=now + 3)) == Sweep(19, 0, 0, 0, 0)  # the first reads all
+    assert (await evictor.sweep(now=now + 4)).entries == 0
+    await _seed(cache, "a study of a pear in a new shade", 200, seconds=5.0)
+    sweep = await evictor.sweep(now=now + 5)
+    assert sweep.entries == 20 and sweep.evicted >= 1
+    left = {entry.blob_id: entry.bytes for entry in (await cache.index.scroll(limit=100)).entries}
+    assert sum(left.values()) <= evictor.max_bytes - int(evictor.max_bytes * 0.05)
 
 
 async def test_an_entry_in_use_is_never_evicted(cache: ImageCache) -> None:

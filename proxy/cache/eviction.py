@@ -6,10 +6,10 @@ path. Each sweep:
 1. writes the hits counted in memory back to the index (``hits``, ``last_hit_at``);
 2. removes entries past their TTL (the server's ``--ttl``, or a request's ``cache.ttl``), found
    by range filters on the index;
-3. when it holds more than ``--max-entries`` entries (or ``--max-bytes`` is set, or orphans are
-   due), reads every entry's payload, a page at a time, yielding to requests between pages; and
-   while it holds more than ``--max-entries`` entries or ``--max-bytes`` bytes of images, removes
-   the entry of least value, where
+3. when it holds more than ``--max-entries`` entries or ``--max-bytes`` bytes of images (or
+   orphans are due), reads what it needs of every entry (id, image, bytes, cost, uses), a page
+   at a time, yielding to requests between pages; and until it is 5% under the limit it was
+   over, removes the entry of least value, where
 
        value = generation seconds x (1 + hits) x 0.5 ** (time since last use / half-life)
 
@@ -17,6 +17,14 @@ path. Each sweep:
    kept, and the value of both fades while nobody asks for it;
 4. every ``--orphan-grace-seconds``, deletes images that no entry shows and that are older than
    that (an image is written before its entry, so a younger one may be a write in progress).
+
+Reading every entry is the costly step (about 20 CPU-seconds at a million entries), so a sweep
+does it only when a limit is passed. The entry count is the index's; the bytes of images are
+those of the last full read plus what this process has stored since (an estimate that
+over-counts an image stored twice, so it errs toward reading). Evicting 5% under the limit
+leaves room for that many new entries before the next full read. Other proxies sharing the
+cache store images this estimate does not see until the next full read, at the latest with the
+next orphan check.
 
 An entry used (stored or served) within ``--eviction-grace-seconds``, or served while the sweep
 runs, is never removed, expired or not: no entry goes while a response that names it is still
@@ -41,6 +49,9 @@ log = logging.getLogger(__name__)
 
 _PAGE = 1024
 _FORGET_BATCH = 256
+_HEADROOM = 0.05
+"""An eviction goes this share under the limit it was over, so that the next sweeps need not
+read every entry again until that many new entries have come."""
 
 
 def value(entry: Footprint | Entry, now: float, half_life: float) -> float:
@@ -84,6 +95,8 @@ class Evictor:
         self.grace = grace
         self.orphan_grace = orphan_grace
         self._orphans_checked = 0.0
+        self._bytes_read: tuple[int, int] | None = None
+        """The bytes of images at the last full read, and the cache's ``stored_bytes`` then."""
 
     async def sweep(self, now: float | None = None) -> Sweep:
         """One pass; ``now`` (Unix time) for tests. Raises ``IndexUnavailable`` or
@@ -98,9 +111,11 @@ class Evictor:
         protected = 0
         orphans_due = now - self._orphans_checked >= self.orphan_grace
         entries: list[Footprint] | None = None
-        if orphans_due or self.max_bytes or self._over(await self.cache.index.count(), 0):
+        if orphans_due or self._over(await self.cache.index.count(), self._bytes_estimate()):
+            stored = self.cache.stored_bytes
             entries = await self._footprints()
-            evicted, protected = self._over_capacity(entries, now)
+            evicted, protected, size = self._over_capacity(entries, now)
+            self._bytes_read = (size, stored)
             for start in range(0, len(evicted), _FORGET_BATCH):
                 await self.cache.forget(evicted[start : start + _FORGET_BATCH])
             self.cache.metrics.evictions.labels("capacity").inc(len(evicted))
@@ -151,18 +166,28 @@ class Evictor:
                 return footprints
             await asyncio.sleep(0)  # let requests in between pages
 
-    def _over_capacity(self, live: list[Footprint], now: float) -> tuple[list[Footprint], int]:
-        """The entries to evict for capacity, least valuable first, and how many more should
-        have gone but were used within the grace period."""
+    def _bytes_estimate(self) -> int:
+        """The bytes of images held now, as far as this process knows without reading every
+        entry; over any limit when nothing was read yet."""
+        if not self.max_bytes:
+            return 0
+        if self._bytes_read is None:
+            return self.max_bytes + 1
+        size, stored = self._bytes_read
+        return size + self.cache.stored_bytes - stored
+
+    def _over_capacity(self, live: list[Footprint], now: float) -> tuple[list[Footprint], int, int]:
+        """The entries to evict for capacity, least valuable first; how many more should have
+        gone but were used within the grace period; and the bytes of images left."""
         count = len(live)
         references = Counter(entry.blob_id for entry in live)
         size = sum({entry.blob_id: entry.bytes for entry in live}.values())
         if not self._over(count, size):
-            return [], 0
+            return [], 0, size
         evicted: list[Footprint] = []
         protected = 0
         for entry in sorted(live, key=lambda e: value(e, now, self.half_life)):
-            if not self._over(count, size):
+            if not self._over(count, size, _HEADROOM):
                 break
             if self._in_use(entry, now):
                 protected += 1
@@ -172,12 +197,13 @@ class Evictor:
             references[entry.blob_id] -= 1
             if references[entry.blob_id] == 0:
                 size -= entry.bytes
-        return evicted, protected
+        return evicted, protected, size
 
-    def _over(self, count: int, size: int) -> bool:
+    def _over(self, count: int, size: int, headroom: float = 0.0) -> bool:
+        """Over a limit, or within ``headroom`` (a share of it) of one."""
         return bool(
-            (self.max_entries and count > self.max_entries)
-            or (self.max_bytes and size > self.max_bytes)
+            (self.max_entries and count > self.max_entries - int(self.max_entries * headroom))
+            or (self.max_bytes and size > self.max_bytes - int(self.max_bytes * headroom))
         )
 
     async def collect_orphans(self, referenced: set[str], now: float) -> int:

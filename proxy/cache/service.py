@@ -130,6 +130,8 @@ class ImageCache:
         metrics.circuit_state.set_function(lambda: CIRCUIT_STATES[self.breaker.state])
         self.flights: SingleFlight[tuple[ServedImage, ...]] = SingleFlight()
         self.usage = Usage()
+        self.stored_bytes = 0
+        """Bytes of images this process has stored since it started (eviction's estimate)."""
         self.blob_locks = KeyedLocks()
         """Storing an image and forgetting the last entry that shows it exclude each other."""
 
@@ -229,6 +231,7 @@ class ImageCache:
         async with self.blob_locks.hold(entry.blob_id):
             started = time.perf_counter()
             await self.store.put(data, entry.media_type)
+            self.stored_bytes += len(data)
             self._stage("store_put", started)
             started = time.perf_counter()
             await self.index.upsert(entry, vector)
