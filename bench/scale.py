@@ -6,8 +6,9 @@ For each size (10,000 / 100,000 / 1,000,000 entries by default: ``--sizes``):
    embedding model for a sample of real prompts (``tests/data``: DiffusionDB prompts and COCO
    captions, about 900), and the rest near-copies of those: a real vector plus Gaussian noise
    (sigma ``--noise``, 0.02 by default, about cosine 0.93 to its source), normalised. So the index
-   sees clusters of prompts around real ones, as a cache of re-asks does. Printed: load time,
-   disk per entry.
+   sees clusters of prompts around real ones, as a cache of re-asks does. Written ``--page``
+   entries at a time (1,000, as ``memoaized cache import`` writes a page; 1 for one at a time,
+   as misses are stored). Printed: load time, disk per entry.
 2. **First optimisation, probed.** ``EdgeIndex.maintain`` builds the HNSW graph in a child
    process while this process probes an exact and a semantic lookup every 50 ms (as requests
    would arrive), counting how late the event loop woke up, then writes one entry. Printed:
@@ -122,8 +123,13 @@ def disk_mib(path: Path) -> float:
     return total / 2**20
 
 
-async def add(index: EdgeIndex, prompts: list[str], vectors: np.ndarray, start: int) -> None:
-    """Store an entry per vector, its prompt the real one it was copied from, numbered."""
+async def add(
+    index: EdgeIndex, prompts: list[str], vectors: np.ndarray, start: int, page: int = 1
+) -> None:
+    """Store an entry per vector, its prompt the real one it was copied from, numbered: one
+    write per ``page`` entries (1: one at a time, as the proxy stores misses; more: as an
+    import stores its pages)."""
+    entries = []
     for i, vector in enumerate(vectors):
         number = start + i
         prompt = f"{prompts[number % len(prompts)]} #{number}"
@@ -137,7 +143,9 @@ async def add(index: EdgeIndex, prompts: list[str], vectors: np.ndarray, start: 
             energy_source="estimated",
             backend="bench",
         )
-        await index.upsert(entry, vector)
+        entries.append((entry, vector))
+    for first in range(0, len(entries), page):
+        await index.upsert_many(entries[first : first + page])
 
 
 async def probed(
@@ -220,11 +228,12 @@ async def one_size(size: int, args: argparse.Namespace, prompts: list[str], real
             vectors = real[done : done + count] if done < len(real) else None
             if vectors is None or len(vectors) < count:
                 vectors = near_copies(real, count, args.noise, seed=done)
-            await add(index, prompts, vectors, done)
+            await add(index, prompts, vectors, done, args.page)
             done += count
         loaded = time.perf_counter() - started
         print(
-            f"  load: {loaded:.1f} s ({size / loaded:,.0f} entries/s); "
+            f"  load, {args.page:,} entries a write: {loaded:.1f} s ({size / loaded:,.0f} "
+            "entries/s); "
             f"disk {disk_mib(path) * 2**20 / size:,.0f} bytes per entry; {memory(index)}",
             flush=True,
         )
@@ -304,6 +313,12 @@ async def main() -> None:
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--tail", type=int, default=10_000)
     parser.add_argument("--noise", type=float, default=0.02)
+    parser.add_argument(
+        "--page",
+        type=int,
+        default=1000,
+        help="entries a write while building (1: one at a time, as misses are stored)",
+    )
     parser.add_argument("--queries", type=int, default=500)
     parser.add_argument("--no-optimise", dest="optimise", action="store_false")
     parser.add_argument("--work-dir", type=Path, default=None)

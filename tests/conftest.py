@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import os
 import signal
 import socket
@@ -19,6 +20,7 @@ import httpx
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from PIL import Image
 
 from backends.base import GenerationRequest, ImageBackend
 from backends.diffusers_backend import DiffusersBackend
@@ -384,6 +386,13 @@ async def cache(
     store = BlobStore(str(tmp_path / "images"))
     async with index, store:
         yield make_cache(backend, index, store, embedder)
+
+
+def png_of(shade: int) -> bytes:
+    """A small PNG of one colour per ``shade`` (0 to 255): distinct images, distinct blob ids."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 64), (shade, 255 - shade, 90)).save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def tiny_request(prompt: str, n: int = 1) -> GenerationRequest:

@@ -12,15 +12,17 @@ import pytest
 
 from backends.base import BackendFailed, Generation, GenerationRequest
 from backends.diffusers_backend import DiffusersBackend
+from proxy.cache.admin import CacheAdmin, Exported
 from proxy.cache.controls import CacheControls
-from proxy.cache.service import CacheStatus, ImageCache
+from proxy.cache.service import CacheStatus, ImageCache, new_entry
 from proxy.embedding import Embedder
 from proxy.index.edge import EdgeIndex
-from proxy.matching.decision import MatchPolicy
+from proxy.matching.canonical import Partition
+from proxy.matching.decision import MatchPolicy, Query
 from proxy.matching.lexicon import DEFAULT_WORDNET_DIR, WordNet
 from proxy.matching.verify import Verifier
-from proxy.store import BlobStore
-from tests.conftest import make_cache, sample, tiny_request
+from proxy.store import BlobStore, StoreError
+from tests.conftest import make_cache, png_of, sample, tiny_request
 
 
 async def test_exact_hits_skip_the_embedding(cache: ImageCache) -> None:
@@ -87,6 +89,54 @@ async def test_a_failing_store_still_returns_the_image(cache: ImageCache) -> Non
     assert result.images[0].data is not None and result.images[0].blob_id is None
     assert await cache.index.count() == 0  # no point without its image
     assert sample(cache, "memoaized_cache_errors_total", component="store", operation="write") == 1
+
+
+async def test_an_import_page_stores_every_image_before_any_point(cache: ImageCache) -> None:
+    """A page of an import is stored at once: images first, then the points in one write. A
+    failing store writes no point (an image without a point is an orphan, collected later)."""
+    admin = CacheAdmin(cache, "model-a")
+
+    async def exported(prompt: str, shade: int) -> Exported:
+        image = png_of(shade)
+        entry = new_entry(
+            Query.of(prompt, Partition.of(tiny_request(prompt))),
+            blob_id=BlobStore.id_for(image, "image/png"),
+            media_type="image/png",
+            size=len(image),
+            generation_seconds=1.0,
+            energy_wh=0.1,
+            energy_source="estimated",
+            backend="test",
+        )
+        return Exported(entry, await cache.embed(entry.canonical), image)
+
+    page = [await exported(f"a clay pot, study {i}", i) for i in range(5)]
+    assert await admin.load(page, "model-a") == 5
+    assert await cache.index.count() == 5
+    for item in page:
+        assert await cache.store.get(item.entry.blob_id) == item.image
+        assert await cache.index.get(item.entry.id) == item.entry
+    # Another model's vectors are embedded again, together: the same vectors as one by one.
+    other = [await exported(f"a glass jar, study {i}", 10 + i) for i in range(3)]
+    wrong = [dataclasses.replace(item, vector=item.vector[::-1].copy()) for item in other]
+    assert await admin.load(wrong, "model-b") == 3
+    found = await cache.index.nearest(other[1].vector, 1)
+    assert found[0].entry.id == other[1].entry.id and found[0].similarity > 0.999
+
+    # The second image of a page fails to write (a fault injected into the real store, as a
+    # full or broken volume would fail it): the first image is written, no point at all.
+    failing = [await exported(f"a tin cup, study {i}", 20 + i) for i in range(3)]
+    put = cache.store.put
+
+    async def put_or_fail(data: bytes, media_type: str) -> str:
+        if data == failing[1].image:
+            raise StoreError("injected: the volume failed")
+        return await put(data, media_type)
+
+    cache.store.put = put_or_fail  # type: ignore[method-assign]
+    with pytest.raises(StoreError, match="injected"):
+        await admin.load(failing, "model-a")
+    assert await cache.index.count() == 8
 
 
 @pytest.mark.parametrize(

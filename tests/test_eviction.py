@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import io
 import time
-
-from PIL import Image
 
 from backends.base import GenerationRequest
 from proxy.cache.admin import CacheAdmin
@@ -18,15 +15,9 @@ from proxy.cache.eviction import Evictor, Sweep, value
 from proxy.cache.service import CacheStatus, ImageCache, Owner
 from proxy.cache.tenancy import Viewer
 from proxy.index.base import Entry, Where
-from tests.conftest import sample, tiny_request
+from tests.conftest import png_of, sample, tiny_request
 
 HOUR = 3600.0
-
-
-def _png(shade: int) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 64), (shade, 255 - shade, 90)).save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 async def _seed(
@@ -36,7 +27,7 @@ async def _seed(
     admin = CacheAdmin(cache, "test")
     return await admin.add(
         tiny_request(prompt),
-        _png(shade),
+        png_of(shade),
         "image/png",
         Owner(**owner),
         generation_seconds=seconds,  # type: ignore[arg-type]
@@ -87,7 +78,7 @@ async def test_capacity_keeps_the_valuable_entries_and_removes_the_rest(cache: I
 async def test_byte_capacity_counts_each_image_once(cache: ImageCache) -> None:
     old = await _seed(cache, "an old cheap sketch", 1, seconds=0.1)
     twin = await CacheAdmin(cache, "test").add(
-        tiny_request("the same sketch, indexed twice"), _png(1), "image/png", Owner()
+        tiny_request("the same sketch, indexed twice"), png_of(1), "image/png", Owner()
     )
     new = await _seed(cache, "a newer costly render", 2, seconds=10.0)
     assert twin.blob_id == old.blob_id
@@ -140,7 +131,7 @@ async def test_an_entry_in_use_is_never_evicted(cache: ImageCache) -> None:
         return result.images[0].data
 
     served = await asyncio.gather(*(serve() for _ in range(20)), evictor.sweep())
-    assert all(data == _png(3) for data in served[:20])
+    assert all(data == png_of(3) for data in served[:20])
     sweep = served[20]
     assert isinstance(sweep, Sweep) and (sweep.evicted, sweep.protected) == (0, 2)  # both new
     # The idle entry is old enough to go (its last use lies beyond the grace period); the
@@ -184,7 +175,7 @@ async def test_ttl_stops_serving_and_the_sweep_removes_expired_entries(cache: Im
 
 async def test_orphaned_images_are_collected_once_old_enough(cache: ImageCache) -> None:
     kept = await _seed(cache, "a kept picture of a wren", 5, seconds=1.0)
-    orphan = await cache.store.put(_png(6), "image/png")  # as a crash between the writes leaves
+    orphan = await cache.store.put(png_of(6), "image/png")  # as a crash between the writes leaves
     evictor = Evictor(cache, orphan_grace=HOUR)
     assert (await evictor.sweep(now=time.time() + 60)).orphans == 0  # too young: maybe in flight
     assert await cache.store.exists(orphan)

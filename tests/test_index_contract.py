@@ -91,6 +91,15 @@ async def test_upsert_then_get_roundtrips_every_field(index: SemanticIndex) -> N
     assert await index.count() == 1
 
 
+async def test_upsert_many_stores_each_entry_in_one_write(index: SemanticIndex) -> None:
+    entries = [_entry(f"k{i}", f"{i}" * 64 + ".png") for i in range(3)]
+    await index.upsert_many([])  # nothing to write is no error
+    await index.upsert_many([(entry, _vector(i)) for i, entry in enumerate(entries)])
+    assert [await index.get(entry.id) for entry in entries] == entries
+    assert await index.count() == 3
+    assert await index.exact("k2", 10) == [entries[2]]
+
+
 async def test_exact_finds_only_its_key_newest_first(index: SemanticIndex) -> None:
     older = _entry("k1", "1" * 64 + ".png", created_at=100.0)
     newer = _entry("k1", "2" * 64 + ".png", created_at=200.0)

@@ -161,8 +161,14 @@ class CacheAdmin:
         for item in items:
             if BlobStore.id_for(item.image, item.entry.media_type) != item.entry.blob_id:
                 raise ValueError(f"entry {item.entry.id}: the image does not match its blob id")
-        for item in items:
-            vector = item.vector if reuse else await self.cache.embed(item.entry.canonical)
-            entry = dataclasses.replace(item.entry, bytes=len(item.image))
-            await self.cache.keep(entry, item.image, vector)
+        if reuse:
+            vectors = [item.vector for item in items]
+        else:  # embedded together, in shared model calls
+            vectors = await asyncio.gather(*(self.cache.embed(i.entry.canonical) for i in items))
+        await self.cache.keep_many(
+            [
+                (dataclasses.replace(item.entry, bytes=len(item.image)), item.image, vector)
+                for item, vector in zip(items, vectors, strict=True)
+            ]
+        )
         return len(items)

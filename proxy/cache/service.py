@@ -11,6 +11,7 @@ are skipped, and both are counted.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import functools
 import hashlib
@@ -65,6 +66,10 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+_PUTS_AT_ONCE = 16
+"""Images an import's page writes at the same time: a local store's fsyncs overlap, and an
+object store's requests."""
 
 Vector = npt.NDArray[np.float32]
 
@@ -227,14 +232,32 @@ class ImageCache:
         """Store ``entry`` with its image ``data``: the image first, then the index point, so a
         crash never leaves a point without its image. Raises ``StoreError`` (``VolumeLow`` under
         the data volume's floor) or ``IndexUnavailable``."""
-        self.volume.check("storing an entry")
-        async with self.blob_locks.hold(entry.blob_id):
+        await self.keep_many([(entry, data, vector)])
+
+    async def keep_many(self, items: Sequence[tuple[Entry, bytes, Vector]]) -> None:
+        """``keep`` for several entries (an import's page): every image first, written
+        ``_PUTS_AT_ONCE`` at a time, then every index point in one write."""
+        self.volume.check("storing an entry" if len(items) == 1 else "storing entries")
+        async with self.blob_locks.hold_all(entry.blob_id for entry, _, _ in items):
             started = time.perf_counter()
-            await self.store.put(data, entry.media_type)
-            self.stored_bytes += len(data)
+            slots = asyncio.Semaphore(_PUTS_AT_ONCE)
+
+            async def put(entry: Entry, data: bytes) -> None:
+                async with slots:
+                    await self.store.put(data, entry.media_type)
+                self.stored_bytes += len(data)
+
+            puts = [asyncio.ensure_future(put(entry, data)) for entry, data, _ in items]
+            try:
+                await asyncio.gather(*puts)
+            except BaseException:  # the first failure stops the rest: no point is written
+                for task in puts:
+                    task.cancel()
+                await asyncio.gather(*puts, return_exceptions=True)
+                raise
             self._stage("store_put", started)
             started = time.perf_counter()
-            await self.index.upsert(entry, vector)
+            await self.index.upsert_many([(entry, vector) for entry, _, vector in items])
             self._stage("index_upsert", started)
 
     async def write_usage(self) -> None:

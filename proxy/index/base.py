@@ -324,9 +324,14 @@ class SemanticIndex(ABC):
         """A page of the footprints of the entries within ``where``, by id from ``offset``, and
         where the next page starts (None after the last). Reads only ``FOOTPRINT_FIELDS``."""
 
-    @abstractmethod
     async def upsert(self, entry: Entry, vector: Vector) -> None:
         """Store ``entry``; durable (it survives a crash of this process) once this returns."""
+        await self.upsert_many([(entry, vector)])
+
+    @abstractmethod
+    async def upsert_many(self, entries: Sequence[tuple[Entry, Vector]]) -> None:
+        """Store several entries in one write (an import's page): each is stored as ``upsert``
+        stores it, durable once this returns."""
 
     @abstractmethod
     async def get(self, entry_id: str) -> Entry | None:

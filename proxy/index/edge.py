@@ -279,8 +279,10 @@ class EdgeIndex(SemanticIndex):
         )
         return [Footprint.from_payload(payload) for _, payload, _ in records], following
 
-    async def upsert(self, entry: Entry, vector: Vector) -> None:
-        await self._apply([("upsert", [(entry.id, _bytes(vector), entry.payload())])])
+    async def upsert_many(self, entries: Sequence[tuple[Entry, Vector]]) -> None:
+        if entries:
+            points = [(entry.id, _bytes(vector), entry.payload()) for entry, vector in entries]
+            await self._apply([("upsert", points)])
 
     async def record_usage(self, usage: Mapping[str, tuple[int, float]]) -> None:
         records = await self._call("retrieve", list(usage))

@@ -39,6 +39,9 @@ __all__ = ["QdrantServerIndex"]
 log = logging.getLogger(__name__)
 
 _SCROLL_LIMIT = 256
+_UPSERT_BATCH = 256
+"""Points per write request: a page of an import in a few requests, each well under the
+server's 32 MB body limit (a point is about 10 KB as JSON)."""
 
 
 def _filter(where: Where) -> models.Filter | None:
@@ -225,10 +228,15 @@ class QdrantServerIndex(SemanticIndex):
         except Exception as error:
             raise IndexUnavailable(f"usage update failed: {error}") from error
 
-    async def upsert(self, entry: Entry, vector: Vector) -> None:
-        point = models.PointStruct(id=entry.id, vector=vector.tolist(), payload=entry.payload())
+    async def upsert_many(self, entries: Sequence[tuple[Entry, Vector]]) -> None:
+        points = [
+            models.PointStruct(id=entry.id, vector=vector.tolist(), payload=entry.payload())
+            for entry, vector in entries
+        ]
         try:
-            await self.client.upsert(self.collection, [point], wait=True)
+            for start in range(0, len(points), _UPSERT_BATCH):
+                batch = points[start : start + _UPSERT_BATCH]
+                await self.client.upsert(self.collection, batch, wait=True)
         except Exception as error:
             raise IndexUnavailable(f"index write failed: {error}") from error
 
