@@ -7,6 +7,7 @@ never served for another.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -31,6 +32,13 @@ _QUOTED = re.compile(
 )
 
 
+_REMEMBERED = 4096
+_REMEMBER_UP_TO = 1000
+"""Prompts up to this many characters have their canonical form remembered (the last
+``_REMEMBERED`` of them: under 32 MB however they are written): folding one takes a dozen regular
+expression passes, the most of an exact hit's own time after HTTP."""
+
+
 def canonical_prompt(prompt: str) -> str:
     """The prompt with case, width, whitespace and sentence punctuation folded away.
 
@@ -42,6 +50,12 @@ def canonical_prompt(prompt: str) -> str:
     sunset, oil painting") compare as sets: when a prompt has three or more comma-separated
     parts, they are sorted and deduplicated; with fewer, commas are dropped.
     """
+    if len(prompt) <= _REMEMBER_UP_TO:
+        return _remembered(prompt)
+    return _canonical(prompt)
+
+
+def _canonical(prompt: str) -> str:
     text = unicodedata.normalize("NFKC", prompt)
     pieces = _QUOTED.split(text)
     for i in range(0, len(pieces), 2):  # even pieces lie outside quotes
@@ -52,6 +66,9 @@ def canonical_prompt(prompt: str) -> str:
     if len(parts) >= 3:
         return ", ".join(sorted(set(parts)))
     return " ".join(parts)  # a sentence with a comma or two: the commas are only punctuation
+
+
+_remembered = functools.lru_cache(maxsize=_REMEMBERED)(_canonical)
 
 
 @dataclass(frozen=True, slots=True)
