@@ -195,7 +195,7 @@ def report(label: str, figures: dict[str, float]) -> None:
         f"{figures['longest_wait_ms']:.0f} ms, p50 {figures['p50_ms']:.1f} ms, p99 "
         f"{figures['p99_ms']:.1f} ms; the HNSW graph held {figures['covered_mean']:.0f}% of the "
         f"points on average (lowest {figures['covered_min']:.0f}%); a write after each probe: "
-        f"longest {figures['longest_write_ms']:.0f} ms (writes wait while the shard is copied)",
+        f"longest {figures['longest_write_ms']:.0f} ms",
         flush=True,
     )
 

@@ -10,6 +10,9 @@ Edge call runs in the serving process:
 - Optimisation runs on a copy of the live shard (a reflink clone where the file system has
   them), in another child at the lowest CPU priority, while the live shard (its HNSW graph from
   the last optimisation, plus a brute-force tail of the points added since) keeps serving.
+  While the copy is made, the live shard's files must not change: entries stored and hits
+  recorded meanwhile are held back in a journal (``index.held``, appended durably) and applied
+  when the copy is done (or at the next open, after a crash); deletes wait for the copy.
 - The optimised copy becomes ``index.g<N>`` beside ``index`` and is loaded, and warmed with a
   lookup, by a new shard process, which has the writes made meanwhile replayed onto it; then it
   is switched in by pointer: the proxy's reference and the ``index`` symlink. The old process
@@ -26,6 +29,7 @@ import asyncio
 import fcntl
 import logging
 import os
+import pickle
 import shutil
 import sys
 import tempfile
@@ -65,6 +69,11 @@ _INDEXING_THRESHOLD_KB = 1000
 _SMALLEST_TAIL = 1000
 """Fewer unindexed points than this never start an optimisation: brute force is as quick."""
 _REPLAY_BATCH = 256
+_HELD = ".held"
+"""The journal of writes held back from the live shard while it is copied, beside ``index``."""
+_HOLDABLE = frozenset({"upsert", "set_payload"})
+"""Writes that may be held while the shard is copied (seen by lookups a little later): an entry
+stored, hits recorded. Deletes wait for the copy instead."""
 _ANY_VECTOR = np.full(EMBEDDING_DIM, EMBEDDING_DIM**-0.5, dtype=np.float32)
 _FLUSH_EVERY = 1000
 """Points written between flushes: a flush holds the shard process for as long as it takes (600 ms
@@ -106,6 +115,13 @@ class EdgeIndex(SemanticIndex):
         """One optimise-and-swap at a time: a second would swap in a copy that misses the
         first's replayed writes (and deletes: a purge would come back)."""
         self._replay: list[Operation] | None = None
+        self._held: list[Operation] | None = None
+        """While the live shard is copied: the writes held back from it (and journaled in
+        ``_journal``), applied once the copy is done."""
+        self._copied = asyncio.Event()
+        self._copied.set()
+        self._journal = path.with_name(path.name + _HELD)
+        self._journal_due = False
         self._unflushed = 0
         self._revive_lock = asyncio.Lock()
         self._next_revival = 0.0
@@ -123,6 +139,7 @@ class EdgeIndex(SemanticIndex):
         try:
             if create and self._live != self.path:
                 self._link(self._live)
+            await self._apply_journal()
             await self.upgrade()
             try:  # so that the first request after a restart does not pay for it
                 await self._warm(self._shard)
@@ -301,14 +318,57 @@ class EdgeIndex(SemanticIndex):
     async def _apply(self, operations: list[Operation]) -> None:
         if not operations:
             return
+        holdable = all(operation[0] in _HOLDABLE for operation in operations)
+        while True:
+            if not holdable:
+                # A delete must be gone from lookups when it returns (a purge is an erasure),
+                # so it waits for the copy instead of being held.
+                await self._copied.wait()
+            async with self._write_lock:
+                if self._held is not None and not holdable:
+                    continue  # another copy began before this write got the lock
+                if self._held is not None:
+                    try:
+                        await asyncio.to_thread(_journal_append, self._journal, operations)
+                    except OSError as error:
+                        raise IndexUnavailable(f"cannot hold an index write: {error}") from error
+                    self._held.extend(operations)
+                else:
+                    if self._journal_due:  # held writes that could not be applied yet
+                        await self._apply_journal()
+                    await self._call("update", operations)
+                    self._unflushed += sum(_points(operation) for operation in operations)
+                    if self._unflushed >= _FLUSH_EVERY:
+                        await self._call("flush")
+                        self._unflushed = 0
+                if self._replay is not None:
+                    self._replay.extend(operations)
+                return
+
+    async def _release_held(self) -> None:
+        """The copy is done: apply the held writes to the live shard, drop the journal."""
         async with self._write_lock:
-            await self._call("update", operations)
-            if self._replay is not None:
-                self._replay.extend(operations)
-            self._unflushed += sum(_points(operation) for operation in operations)
-            if self._unflushed >= _FLUSH_EVERY:
-                await self._call("flush")
-                self._unflushed = 0
+            held, self._held = self._held, None
+            self._copied.set()
+            if held:
+                self._journal_due = True
+                await self._apply_journal(held)
+
+    async def _apply_journal(self, held: Sequence[Operation] | None = None) -> None:
+        """Apply the journaled writes (``held``, or what the journal file holds: after a crash,
+        or a failed apply) to the live shard, flush, and delete the journal. On failure it stays,
+        and the next write or open applies it first (writes are idempotent)."""
+        if held is None:
+            held = await asyncio.to_thread(_journal_read, self._journal)
+            if held:
+                log.info("applying %d index writes held while the shard was copied", len(held))
+        for start in range(0, len(held), _REPLAY_BATCH):
+            await self._call("update", list(held[start : start + _REPLAY_BATCH]))
+        if held:
+            await self._call("flush")
+            self._unflushed = 0
+        self._journal.unlink(missing_ok=True)
+        self._journal_due = False
 
     async def get(self, entry_id: str) -> Entry | None:
         records = await self._call("retrieve", [entry_id])
@@ -343,9 +403,10 @@ class EdgeIndex(SemanticIndex):
     async def maintain(self, *, force: bool = False, rewrite: bool = False) -> bool:
         """Optimise a copy of the shard in a child process and switch to it.
 
-        Returns True when an optimised shard was switched in. Writes wait only while the shard
-        is copied and while the last few are replayed; lookups go on throughout: the optimised
-        shard loads, and the replaced one closes, in processes of their own.
+        Returns True when an optimised shard was switched in. While the shard is copied,
+        stores and hits are journaled and applied after it (deletes wait for it); writes wait
+        only while the last few are replayed. Lookups go on throughout: the optimised shard
+        loads, and the replaced one closes, in processes of their own.
         """
         async with self._maintain_lock:
             if self._shard is None or not (force or await self.due()):
@@ -354,12 +415,7 @@ class EdgeIndex(SemanticIndex):
 
     async def _optimize_and_swap(self, rewrite: bool) -> bool:
         started = time.perf_counter()
-        async with self._write_lock:
-            await self._call("flush")
-            # A fresh name each time: an optimiser orphaned by a crash can never write into it.
-            work = Path(tempfile.mkdtemp(prefix=self.path.name + _OPTIMIZING, dir=self.path.parent))
-            await asyncio.to_thread(copy_shard, self._live, work)
-            self._replay = []
+        work = await self._copy()
         process: asyncio.subprocess.Process | None = None
         fresh: ShardProcess | None = None
         try:
@@ -411,6 +467,28 @@ class EdgeIndex(SemanticIndex):
             (output.decode(errors="replace").splitlines() or ["peak RSS unknown"])[-1],
         )
         return True
+
+    async def _copy(self) -> Path:
+        """Copy the live shard for the optimiser. Writes made meanwhile are held back from the
+        live shard (its files must not change under the copy), journaled, and applied when the
+        copy is done: they wait for a journal append instead of the copy (16 s at a million
+        entries on ext4), and lookups see them from then on."""
+        async with self._write_lock:
+            await self._call("flush")
+            # A fresh name each time: an optimiser orphaned by a crash can never write into it.
+            work = Path(tempfile.mkdtemp(prefix=self.path.name + _OPTIMIZING, dir=self.path.parent))
+            self._held, self._replay = [], []
+            self._copied.clear()
+        try:
+            await asyncio.to_thread(copy_shard, self._live, work)
+            await self._release_held()
+        except BaseException:
+            self._replay = None
+            shutil.rmtree(work, ignore_errors=True)
+            if self._held is not None:  # the copy failed: its held writes are still to apply
+                await self._release_held()
+            raise
+        return work
 
     def _adopt(self, work: Path) -> Path:
         """The optimiser's finished copy, renamed as the next generation."""
@@ -506,6 +584,33 @@ def _clone_or_copy(source: str, target: str) -> str:
         except OSError:
             pass  # not supported here (ext4, tmpfs, across devices): copied below
     return str(shutil.copy2(source, target))
+
+
+def _journal_append(path: Path, operations: Sequence[Operation]) -> None:
+    """Append ``operations`` to the journal at ``path`` as one length-prefixed record, durably."""
+    record = pickle.dumps(list(operations), protocol=pickle.HIGHEST_PROTOCOL)
+    with path.open("ab") as journal:
+        journal.write(len(record).to_bytes(8, "little") + record)
+        journal.flush()
+        os.fsync(journal.fileno())
+
+
+def _journal_read(path: Path) -> list[Operation]:
+    """Every complete record of the journal at ``path`` (none when there is no journal); a
+    record cut short by a crash is the write that was never acknowledged, and is skipped."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return []
+    operations: list[Operation] = []
+    start = 0
+    while start + 8 <= len(data):
+        size = int.from_bytes(data[start : start + 8], "little")
+        if start + 8 + size > len(data):
+            break
+        operations += pickle.loads(data[start + 8 : start + 8 + size])
+        start += 8 + size
+    return operations
 
 
 def _points(operation: Operation) -> int:
