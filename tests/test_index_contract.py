@@ -353,17 +353,26 @@ async def test_writes_during_the_copy_are_held_not_blocked(
         entries = [_entry(f"k{i}", f"{i:064x}.png") for i in range(200)]
         await index.upsert_many([(entry, _vector(i)) for i, entry in enumerate(entries)])
         task = asyncio.create_task(index.maintain(force=True))
-        assert await asyncio.to_thread(copying.wait, 60)
-        late = _entry("late", "f" * 64 + ".png")
-        await asyncio.wait_for(index.upsert(late, _vector(1000)), timeout=30)  # held, not blocked
-        await index.record_usage({entries[0].id: (3, 123.0)})
-        assert (tmp_path / "index.held").is_file()
-        assert await index.get(late.id) is None  # not in the live shard while it is copied
-        deleted = asyncio.create_task(index.delete([entries[1].id]))
-        await asyncio.sleep(0.2)
-        assert not deleted.done()  # a delete waits for the copy
-        release.set()
+        try:
+            assert await asyncio.to_thread(copying.wait, 60)
+            late = _entry("late", "f" * 64 + ".png")
+            # Held, not blocked by the copy.
+            await asyncio.wait_for(index.upsert(late, _vector(1000)), timeout=30)
+            await index.record_usage({entries[0].id: (3, 123.0)})
+            # Hits read for an entry that a delete removed before the copy began: Edge refuses
+            # them, and they must not keep the other held writes out.
+            ghost = entry_id("ghost", "e" * 64 + ".png", "default", False)
+            await index._apply([("set_payload", [ghost], {"hits": 1})])
+            assert (tmp_path / "index.held").is_file()
+            assert await index.get(late.id) is None  # not in the live shard while it is copied
+            deleted = asyncio.create_task(index.delete([entries[1].id]))
+            settled = asyncio.create_task(index.settled())
+            await asyncio.sleep(0.2)
+            assert not deleted.done() and not settled.done()  # both wait for the copy
+        finally:
+            release.set()
         await deleted
+        await settled
         assert await index.get(late.id) == late
         stored = await index.get(entries[0].id)
         assert stored is not None and stored.hits == 3
@@ -380,19 +389,36 @@ async def test_writes_held_when_the_proxy_died_are_applied_at_open(tmp_path: Pat
     record, skips one cut short (that write was never acknowledged), and deletes it."""
     from proxy.index import edge
 
-    kept = _entry("kept", "a" * 64 + ".png")
-    cut = _entry("cut", "b" * 64 + ".png")
+    kept, damaged, cut = (
+        _entry(k, c * 64 + ".png") for k, c in (("a", "a"), ("b", "b"), ("c", "c"))
+    )
     async with EdgeIndex(tmp_path / "index") as index:
-        await index.upsert(_entry("before", "c" * 64 + ".png"), _vector(0))
+        await index.upsert(_entry("before", "d" * 64 + ".png"), _vector(0))
     journal = tmp_path / "index.held"
-    edge._journal_append(journal, [("upsert", [(kept.id, _vector(1).tobytes(), kept.payload())])])
-    edge._journal_append(journal, [("upsert", [(cut.id, _vector(2).tobytes(), cut.payload())])])
+
+    def append(entry: Entry, seed: int) -> None:
+        edge._journal_append(
+            journal, [("upsert", [(entry.id, _vector(seed).tobytes(), entry.payload())])]
+        )
+
+    append(kept, 1)
+    append(cut, 2)
     journal.write_bytes(journal.read_bytes()[:-10])  # the last append never finished
     async with EdgeIndex(tmp_path / "index") as index:
         assert await index.get(kept.id) == kept
         assert await index.get(cut.id) is None
         assert await index.count() == 2
     assert not journal.exists()
+    # A damaged record (a bit flipped on disk) stops the reading: what follows it is skipped.
+    append(damaged, 3)
+    size = journal.stat().st_size
+    append(cut, 2)
+    data = bytearray(journal.read_bytes())
+    data[size // 2] ^= 1
+    journal.write_bytes(bytes(data))
+    async with EdgeIndex(tmp_path / "index") as index:
+        assert await index.get(damaged.id) is None and await index.get(cut.id) is None
+        assert await index.count() == 2
 
 
 def _assert_only_the_live_shard(folder: Path) -> None:

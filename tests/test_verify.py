@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from proxy.cache.controls import CacheControls
+from proxy.matching import canonical
 from proxy.matching.decision import LONG_PROMPTS, MatchPolicy, Query
 from proxy.matching.lexicon import DEFAULT_WORDNET_DIR, WordNet
 from proxy.matching.reading import KNOWN
@@ -502,6 +503,15 @@ def test_the_embedding_model_reads_mended_and_folded_words(wordnet: WordNet) -> 
     assert policy.embedding_text("a black bird") == "a black bird"
     assert speller.mend("zebar") == "zebra"  # the most common word one edit away
     assert Query.of("a wizzard", TEST_PARTITION).canonical == "a wizzard"
-    # Words remembered from prompts go when entries are erased.
+    # Words and prompts remembered go when entries are erased: the speller's, the reader's,
+    # the canonical forms.
+    assert policy.verifier is not None
+    policy.verifier.check("a wizzard in a dark forest", "a wizard in a dark forest")
+    assert policy.verifier.reader._dictionary_word.cache_info().currsize > 0
+    assert canonical._remembered.cache_info().currsize > 0
     policy.forget()
     assert speller._word.cache_info().currsize == 0
+    assert policy.verifier.reader._dictionary_word.cache_info().currsize == 0
+    assert policy.verifier.reader._unknown.cache_info().currsize == 0
+    assert policy.verifier.reader.read.cache_info().currsize == 0
+    assert canonical._remembered.cache_info().currsize == 0

@@ -115,9 +115,9 @@ class Evictor:
             stored = self.cache.stored_bytes
             entries = await self._footprints()
             evicted, protected, size = self._over_capacity(entries, now)
-            self._bytes_read = (size, stored)
             for start in range(0, len(evicted), _FORGET_BATCH):
                 await self.cache.forget(evicted[start : start + _FORGET_BATCH])
+            self._bytes_read = (size, stored)  # only once they are gone: else read again
             self.cache.metrics.evictions.labels("capacity").inc(len(evicted))
         orphans = 0
         if orphans_due and entries is not None:
@@ -184,10 +184,15 @@ class Evictor:
         size = sum({entry.blob_id: entry.bytes for entry in live}.values())
         if not self._over(count, size):
             return [], 0, size
+        # Down to 5% under the limit that was passed (not the other one too).
+        headroom = (
+            _HEADROOM if self._over(count, 0) else 0.0,
+            _HEADROOM if self._over(0, size) else 0.0,
+        )
         evicted: list[Footprint] = []
         protected = 0
         for entry in sorted(live, key=lambda e: value(e, now, self.half_life)):
-            if not self._over(count, size, _HEADROOM):
+            if not self._over(count, size, *headroom):
                 break
             if self._in_use(entry, now):
                 protected += 1
@@ -199,11 +204,12 @@ class Evictor:
                 size -= entry.bytes
         return evicted, protected, size
 
-    def _over(self, count: int, size: int, headroom: float = 0.0) -> bool:
-        """Over a limit, or within ``headroom`` (a share of it) of one."""
+    def _over(self, count: int, size: int, entries: float = 0.0, images: float = 0.0) -> bool:
+        """Over a limit, or within a share of it (``entries`` of ``--max-entries``, ``images``
+        of ``--max-bytes``)."""
         return bool(
-            (self.max_entries and count > self.max_entries - int(self.max_entries * headroom))
-            or (self.max_bytes and size > self.max_bytes - int(self.max_bytes * headroom))
+            (self.max_entries and count > self.max_entries - int(self.max_entries * entries))
+            or (self.max_bytes and size > self.max_bytes - int(self.max_bytes * images))
         )
 
     async def collect_orphans(self, referenced: set[str], now: float) -> int:
@@ -213,6 +219,7 @@ class Evictor:
             if blob_id in referenced or now - modified < self.orphan_grace:
                 continue
             async with self.cache.blob_locks.hold(blob_id):
+                await self.cache.index.settled()  # an entry stored for it just now counts too
                 if await self.cache.index.count(Where(blob_id=blob_id)) == 0:
                     try:
                         await self.cache.store.delete(blob_id)

@@ -221,6 +221,7 @@ class ImageCache:
         removed = 0
         for blob_id in sorted({entry.blob_id for entry in entries}):
             async with self.blob_locks.hold(blob_id):
+                await self.index.settled()  # an entry stored for it just now counts too
                 if await self.index.count(Where(blob_id=blob_id)) == 0:
                     await self.store.delete(blob_id)
                     removed += 1

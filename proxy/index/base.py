@@ -328,6 +328,11 @@ class SemanticIndex(ABC):
         """Store ``entry``; durable (it survives a crash of this process) once this returns."""
         await self.upsert_many([(entry, vector)])
 
+    async def settled(self) -> None:
+        """Return once every write acknowledged so far is seen by lookups and counts (at once,
+        unless an implementation holds writes back for a while)."""
+        return None
+
     @abstractmethod
     async def upsert_many(self, entries: Sequence[tuple[Entry, Vector]]) -> None:
         """Store several entries in one write (an import's page): each is stored as ``upsert``

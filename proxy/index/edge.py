@@ -26,6 +26,7 @@ Edge call runs in the serving process:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import logging
 import os
@@ -34,7 +35,8 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+import zlib
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -139,7 +141,11 @@ class EdgeIndex(SemanticIndex):
         try:
             if create and self._live != self.path:
                 self._link(self._live)
-            await self._apply_journal()
+            try:
+                await self._apply_journal()
+            except IndexUnavailable as error:  # applied before the next write instead
+                self._journal_due = True
+                log.warning("cannot apply the index writes held before a restart: %s", error)
             await self.upgrade()
             try:  # so that the first request after a restart does not pay for it
                 await self._warm(self._shard)
@@ -345,6 +351,11 @@ class EdgeIndex(SemanticIndex):
                     self._replay.extend(operations)
                 return
 
+    async def settled(self) -> None:
+        """Wait until every write acknowledged so far is seen by lookups: while the shard is
+        copied, entries stored are held back from it until the copy is done."""
+        await self._copied.wait()
+
     async def _release_held(self) -> None:
         """The copy is done: apply the held writes to the live shard, drop the journal."""
         async with self._write_lock:
@@ -363,12 +374,31 @@ class EdgeIndex(SemanticIndex):
             if held:
                 log.info("applying %d index writes held while the shard was copied", len(held))
         for start in range(0, len(held), _REPLAY_BATCH):
-            await self._call("update", list(held[start : start + _REPLAY_BATCH]))
+            await self._update(self._call, list(held[start : start + _REPLAY_BATCH]))
         if held:
             await self._call("flush")
             self._unflushed = 0
         self._journal.unlink(missing_ok=True)
         self._journal_due = False
+
+    @staticmethod
+    async def _update(call: Callable[..., Awaitable[Any]], operations: list[Operation]) -> None:
+        """``update`` through ``call`` (the live shard's or a fresh one's) for held or replayed
+        writes. A batch refused is applied one write at a time, dropping hits recorded for an
+        entry deleted between their reading and the copy (Edge refuses a payload for a missing
+        point): one such write must not keep the rest, and every later write, out."""
+        try:
+            await call("update", operations)
+            return
+        except IndexUnavailable:
+            pass
+        for operation in operations:
+            try:
+                await call("update", [operation])
+            except IndexUnavailable:
+                if operation[0] != "set_payload" or await call("retrieve", operation[1]):
+                    raise
+                log.info("dropped hits held for entry %s, deleted meanwhile", operation[1][0])
 
     async def get(self, entry_id: str) -> Entry | None:
         records = await self._call("retrieve", [entry_id])
@@ -474,6 +504,8 @@ class EdgeIndex(SemanticIndex):
         copy is done: they wait for a journal append instead of the copy (16 s at a million
         entries on ext4), and lookups see them from then on."""
         async with self._write_lock:
+            if self._journal_due:  # older held writes first, so that the copy has them
+                await self._apply_journal()
             await self._call("flush")
             # A fresh name each time: an optimiser orphaned by a crash can never write into it.
             work = Path(tempfile.mkdtemp(prefix=self.path.name + _OPTIMIZING, dir=self.path.parent))
@@ -522,7 +554,7 @@ class EdgeIndex(SemanticIndex):
         write lock, so no more come)."""
         while self._replay and (last or len(self._replay) > _REPLAY_BATCH):
             batch, self._replay[:] = self._replay[:_REPLAY_BATCH], self._replay[_REPLAY_BATCH:]
-            await fresh.call("update", batch)
+            await self._update(fresh.call, batch)
         if last:
             await fresh.call("flush")
 
@@ -587,29 +619,53 @@ def _clone_or_copy(source: str, target: str) -> str:
 
 
 def _journal_append(path: Path, operations: Sequence[Operation]) -> None:
-    """Append ``operations`` to the journal at ``path`` as one length-prefixed record, durably."""
+    """Append ``operations`` to the journal at ``path`` as one record (length, CRC-32, pickle),
+    durably; a failed append is cut off again, so that no later record hides behind it."""
     record = pickle.dumps(list(operations), protocol=pickle.HIGHEST_PROTOCOL)
+    header = len(record).to_bytes(8, "little") + zlib.crc32(record).to_bytes(4, "little")
+    created = not path.exists()
     with path.open("ab") as journal:
-        journal.write(len(record).to_bytes(8, "little") + record)
-        journal.flush()
-        os.fsync(journal.fileno())
+        size = journal.tell()
+        try:
+            journal.write(header + record)
+            journal.flush()
+            os.fsync(journal.fileno())
+        except BaseException:
+            with contextlib.suppress(OSError):
+                journal.truncate(size)
+            raise
+    if created:
+        directory = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
 
 
 def _journal_read(path: Path) -> list[Operation]:
-    """Every complete record of the journal at ``path`` (none when there is no journal); a
-    record cut short by a crash is the write that was never acknowledged, and is skipped."""
+    """The operations of every record of the journal at ``path`` up to the first one that is
+    incomplete or damaged (a crash mid-append: that write was never acknowledged); none when
+    there is no journal."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         return []
     operations: list[Operation] = []
     start = 0
-    while start + 8 <= len(data):
+    while start + 12 <= len(data):
         size = int.from_bytes(data[start : start + 8], "little")
-        if start + 8 + size > len(data):
+        record = data[start + 12 : start + 12 + size]
+        if len(record) < size or zlib.crc32(record) != int.from_bytes(
+            data[start + 8 : start + 12], "little"
+        ):
+            log.warning(
+                "index journal %s: a damaged record at byte %d, and what follows, skipped",
+                path,
+                start,
+            )
             break
-        operations += pickle.loads(data[start + 8 : start + 8 + size])
-        start += 8 + size
+        operations += pickle.loads(record)
+        start += 12 + size
     return operations
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from backends.base import GenerationRequest
 from proxy.matching.normalise import strip_filler
 
-__all__ = ["Partition", "cache_key", "canonical_prompt"]
+__all__ = ["Partition", "cache_key", "canonical_prompt", "forget_canonical_prompts"]
 
 _SPACE = re.compile(r"\s+")
 # Sentence punctuation at the end of a word ("a cat." "wow!!" "note: ..."): it never changes the
@@ -69,6 +69,11 @@ def _canonical(prompt: str) -> str:
 
 
 _remembered = functools.lru_cache(maxsize=_REMEMBERED)(_canonical)
+
+
+def forget_canonical_prompts() -> None:
+    """Drop the prompts whose canonical forms are remembered (an erasure must not leave them)."""
+    _remembered.cache_clear()
 
 
 @dataclass(frozen=True, slots=True)

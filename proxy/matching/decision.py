@@ -21,7 +21,12 @@ from dataclasses import dataclass
 
 from proxy.cache.controls import CacheControls
 from proxy.index.base import Candidate
-from proxy.matching.canonical import Partition, cache_key, canonical_prompt
+from proxy.matching.canonical import (
+    Partition,
+    cache_key,
+    canonical_prompt,
+    forget_canonical_prompts,
+)
 from proxy.matching.judge import Judge, Verdict
 from proxy.matching.lexicon import WordNet
 from proxy.matching.normalise import fold_words
@@ -130,7 +135,9 @@ class MatchPolicy:
 
     def forget(self) -> None:
         """Drop every prompt (and every word of one) the verifier, the speller and the judge
-        remember (after entries are deleted: an erased prompt must not live on in memory)."""
+        remember, and the canonical forms remembered (after entries are deleted: an erased
+        prompt must not live on in memory)."""
+        forget_canonical_prompts()
         if self.verifier is not None:
             self.verifier.forget()
         if self.speller is not None:

@@ -214,6 +214,12 @@ class Reader:
         self._dictionary_word = functools.lru_cache(maxsize=16384)(self._look_up)
         self._unknown = functools.lru_cache(maxsize=16384)(self._is_unknown)
 
+    def forget(self) -> None:
+        """Drop the readings kept, and what was looked up for each word of a prompt."""
+        self.read.cache_clear()
+        self._dictionary_word.cache_clear()
+        self._unknown.cache_clear()
+
     def _read(self, prompt: str) -> Reading:
         texts, plain = rendered_text(prompt)
         lower = plain.lower()

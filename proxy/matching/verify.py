@@ -146,7 +146,8 @@ class Verifier:
         """``memory``: how many prompts' readings and coverages are kept (about 30 KB each for a
         typical DiffusionDB prompt, so the default keeps under 60 MB)."""
         self.wordnet = wordnet
-        self.read = Reader(wordnet, memory).read
+        self.reader = Reader(wordnet, memory)
+        self.read = self.reader.read
         self.coverage = functools.lru_cache(maxsize=memory)(self._coverage)
 
     def _coverage(self, cached: str) -> Coverage:
@@ -155,7 +156,7 @@ class Verifier:
     def forget(self) -> None:
         """Drop the prompts' readings and coverages kept in memory (WordNet's stay: they hold
         dictionary words, not prompts)."""
-        self.read.cache_clear()
+        self.reader.forget()
         self.coverage.cache_clear()
 
     def check(self, cached: str, request: str) -> str | None:
