@@ -331,8 +331,8 @@ async def test_writes_during_the_copy_are_held_not_blocked(
     """While the live shard is copied its files must not change, so writes used to wait for the
     copy (16 s at a million entries on ext4). Now an upsert is journaled and returns during the
     copy, lookups see it once the copy is done, and the optimised shard has it; a delete still
-    waits (a purge is gone when it returns). The copy here is the real one, held open by the
-    test until the writes have had their chance."""
+    waits (a purge is gone when it returns), and so do hits. The copy here is the real one, held
+    open by the test until the writes have had their chance."""
     import asyncio
     import threading
 
@@ -358,7 +358,7 @@ async def test_writes_during_the_copy_are_held_not_blocked(
             late = _entry("late", "f" * 64 + ".png")
             # Held, not blocked by the copy.
             await asyncio.wait_for(index.upsert(late, _vector(1000)), timeout=30)
-            await index.record_usage({entries[0].id: (3, 123.0)})
+            usage = asyncio.create_task(index.record_usage({entries[0].id: (3, 123.0)}))
             # Hits read for an entry that a delete removed before the copy began: Edge refuses
             # them, and they must not keep the other held writes out.
             ghost = entry_id("ghost", "e" * 64 + ".png", "default", False)
@@ -368,11 +368,11 @@ async def test_writes_during_the_copy_are_held_not_blocked(
             deleted = asyncio.create_task(index.delete([entries[1].id]))
             settled = asyncio.create_task(index.settled())
             await asyncio.sleep(0.2)
-            assert not deleted.done() and not settled.done()  # both wait for the copy
+            # They wait for the copy: a delete, hits (added to what the shard holds), settling.
+            assert not any(task.done() for task in (deleted, usage, settled))
         finally:
             release.set()
-        await deleted
-        await settled
+        await asyncio.gather(deleted, usage, settled)
         assert await index.get(late.id) == late
         stored = await index.get(entries[0].id)
         assert stored is not None and stored.hits == 3

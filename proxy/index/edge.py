@@ -10,9 +10,9 @@ Edge call runs in the serving process:
 - Optimisation runs on a copy of the live shard (a reflink clone where the file system has
   them), in another child at the lowest CPU priority, while the live shard (its HNSW graph from
   the last optimisation, plus a brute-force tail of the points added since) keeps serving.
-  While the copy is made, the live shard's files must not change: entries stored and hits
-  recorded meanwhile are held back in a journal (``index.held``, appended durably) and applied
-  when the copy is done (or at the next open, after a crash); deletes wait for the copy.
+  While the copy is made, the live shard's files must not change: entries stored meanwhile are
+  held back in a journal (``index.held``, appended durably) and applied when the copy is done
+  (or at the next open, after a crash); deletes and hits wait for the copy.
 - The optimised copy becomes ``index.g<N>`` beside ``index`` and is loaded, and warmed with a
   lookup, by a new shard process, which has the writes made meanwhile replayed onto it; then it
   is switched in by pointer: the proxy's reference and the ``index`` symlink. The old process
@@ -308,6 +308,8 @@ class EdgeIndex(SemanticIndex):
             await self._apply([("upsert", points)])
 
     async def record_usage(self, usage: Mapping[str, tuple[int, float]]) -> None:
+        # Hits are added to what the shard holds: read it once writes held back are in it.
+        await self.settled()
         records = await self._call("retrieve", list(usage))
         # Only points that exist: Edge refuses a payload for a missing one.
         await self._apply(
@@ -434,7 +436,7 @@ class EdgeIndex(SemanticIndex):
         """Optimise a copy of the shard in a child process and switch to it.
 
         Returns True when an optimised shard was switched in. While the shard is copied,
-        stores and hits are journaled and applied after it (deletes wait for it); writes wait
+        entries stored are journaled and applied after it (deletes and hits wait); writes wait
         only while the last few are replayed. Lookups go on throughout: the optimised shard
         loads, and the replaced one closes, in processes of their own.
         """
