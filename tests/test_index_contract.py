@@ -384,6 +384,44 @@ async def test_writes_during_the_copy_are_held_not_blocked(
     _assert_only_the_live_shard(tmp_path)
 
 
+async def test_a_shutdown_during_the_copy_keeps_the_held_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The proxy shuts down while the shard is copied and an entry is held: the optimisation
+    fails, the journal stays, and the next open has the entry."""
+    import asyncio
+    import threading
+
+    from proxy.index import edge
+
+    release, copying, copy = threading.Event(), threading.Event(), edge.copy_shard
+
+    def held_copy(source: Path, target: Path) -> None:
+        copying.set()
+        release.wait(timeout=60)
+        copy(source, target)
+
+    monkeypatch.setattr(edge, "copy_shard", held_copy)
+    held = _entry("held", "a" * 64 + ".png")
+    index = EdgeIndex(tmp_path / "index")
+    await index.open()
+    try:
+        await index.upsert(_entry("first", "b" * 64 + ".png"), _vector(0))
+        task = asyncio.create_task(index.maintain(force=True))
+        assert await asyncio.to_thread(copying.wait, 60)
+        await index.upsert(held, _vector(1))
+        await index.close()
+    finally:
+        release.set()
+    with pytest.raises(IndexUnavailable):
+        await task
+    assert (tmp_path / "index.held").is_file()
+    async with EdgeIndex(tmp_path / "index") as reopened:
+        assert await reopened.get(held.id) == held
+        assert await reopened.count() == 2
+    assert not (tmp_path / "index.held").exists()
+
+
 async def test_writes_held_when_the_proxy_died_are_applied_at_open(tmp_path: Path) -> None:
     """The journal of held writes outlives a crash: the next open applies every complete
     record, skips one cut short (that write was never acknowledged), and deletes it."""
