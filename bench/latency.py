@@ -46,7 +46,7 @@ from backends.base import GenerationRequest  # noqa: E402
 from backends.diffusers_backend import DiffusersBackend  # noqa: E402
 from backends.images_api import ImagesRequest, to_generation_request  # noqa: E402
 from backends.tiny import write_tiny_pipeline  # noqa: E402
-from proxy.cache.service import new_entry  # noqa: E402
+from proxy.cache.entries import new_entry  # noqa: E402
 from proxy.embedding import Embedder, prepare_offline_model  # noqa: E402
 from proxy.index.edge import EdgeIndex  # noqa: E402
 from proxy.matching.canonical import Partition  # noqa: E402

@@ -52,7 +52,7 @@ if str(REPO_ROOT) not in sys.path:  # run as a script from a checkout
     sys.path.insert(0, str(REPO_ROOT))
 
 from proxy.app import build_embedder  # noqa: E402
-from proxy.cache.service import new_entry  # noqa: E402
+from proxy.cache.entries import new_entry  # noqa: E402
 from proxy.index.base import Where  # noqa: E402
 from proxy.index.edge import EdgeIndex  # noqa: E402
 from proxy.matching.canonical import Partition  # noqa: E402

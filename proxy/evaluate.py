@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from proxy.cache.controls import CacheControls
-from proxy.cache.service import new_entry
+from proxy.cache.entries import new_entry
 from proxy.embedding import Embedder
 from proxy.index.base import Candidate, Where
 from proxy.index.edge import EdgeIndex

@@ -24,7 +24,8 @@ from PIL import Image
 
 from backends.base import GenerationRequest, ImageBackend
 from backends.diffusers_backend import DiffusersBackend
-from proxy.cache.service import ImageCache, new_entry
+from proxy.cache.entries import new_entry
+from proxy.cache.service import ImageCache
 from proxy.embedding import Embedder
 from proxy.index.base import Candidate
 from proxy.index.edge import EdgeIndex

@@ -14,7 +14,8 @@ from backends.base import BackendFailed, Generation, GenerationRequest
 from backends.diffusers_backend import DiffusersBackend
 from proxy.cache.admin import CacheAdmin, Exported
 from proxy.cache.controls import CacheControls
-from proxy.cache.service import CacheStatus, ImageCache, new_entry
+from proxy.cache.entries import new_entry
+from proxy.cache.service import CacheStatus, ImageCache
 from proxy.embedding import Embedder
 from proxy.index.edge import EdgeIndex
 from proxy.matching.canonical import Partition

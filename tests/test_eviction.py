@@ -11,8 +11,9 @@ import time
 from backends.base import GenerationRequest
 from proxy.cache.admin import CacheAdmin
 from proxy.cache.controls import CacheControls
+from proxy.cache.entries import Owner
 from proxy.cache.eviction import Evictor, Sweep, value
-from proxy.cache.service import CacheStatus, ImageCache, Owner
+from proxy.cache.service import CacheStatus, ImageCache
 from proxy.cache.tenancy import Viewer
 from proxy.index.base import Entry, Where
 from tests.conftest import png_of, sample, tiny_request

@@ -425,7 +425,7 @@ async def test_a_shutdown_during_the_copy_keeps_the_held_writes(
 async def test_writes_held_when_the_proxy_died_are_applied_at_open(tmp_path: Path) -> None:
     """The journal of held writes outlives a crash: the next open applies every complete
     record, skips one cut short (that write was never acknowledged), and deletes it."""
-    from proxy.index import edge
+    from proxy.index import edge_files
 
     kept, damaged, cut = (
         _entry(k, c * 64 + ".png") for k, c in (("a", "a"), ("b", "b"), ("c", "c"))
@@ -435,7 +435,7 @@ async def test_writes_held_when_the_proxy_died_are_applied_at_open(tmp_path: Pat
     journal = tmp_path / "index.held"
 
     def append(entry: Entry, seed: int) -> None:
-        edge._journal_append(
+        edge_files.journal_append(
             journal, [("upsert", [(entry.id, _vector(seed).tobytes(), entry.payload())])]
         )
 
@@ -818,7 +818,7 @@ def test_the_optimisers_copy_shares_blocks_where_the_file_system_can(
     machine's ext4); either way the files are the same."""
     import os
 
-    from proxy.index.edge import copy_shard
+    from proxy.index.edge_files import copy_shard
 
     with contextlib.ExitStack() as stack:
         base = stack.enter_context(_reflink_folder(tmp_path)) if reflinks else tmp_path

@@ -41,7 +41,7 @@ from proxy.api.access import authorize, image_url, json_body, ready, services_of
 from proxy.api.openapi import body_operation
 from proxy.auth import DEFAULT_TENANT, valid_tenant
 from proxy.cache.admin import CacheAdmin, Exported, Order
-from proxy.cache.service import Owner
+from proxy.cache.entries import Owner
 from proxy.cache.tenancy import Viewer
 from proxy.embedding import EMBEDDING_DIM
 from proxy.errors import NotFound, NotReady

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from backends.base import GenerationRequest
-from proxy.cache.service import ImageCache, Owner, new_entry
+from proxy.cache.entries import Owner, new_entry
+from proxy.cache.service import ImageCache
 from proxy.cache.tenancy import Viewer
 from proxy.index.base import EVERYTHING, Entry, Vector, Where
 from proxy.matching.canonical import Partition, canonical_prompt

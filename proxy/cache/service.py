@@ -18,7 +18,6 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -31,6 +30,7 @@ from backends.base import (
 from proxy.auth import DEFAULT_TENANT
 from proxy.cache.admission import CircuitBreaker, GenerationGate
 from proxy.cache.controls import CacheControls
+from proxy.cache.entries import Owner, new_entry
 from proxy.cache.generation import Generations
 from proxy.cache.results import CacheResult, CacheStatus, ServedImage
 from proxy.cache.singleflight import SingleFlight
@@ -46,7 +46,6 @@ from proxy.index.base import (
     SemanticIndex,
     Stored,
     Where,
-    entry_id,
 )
 from proxy.matching.canonical import Partition
 from proxy.matching.decision import MatchPolicy, Query
@@ -59,10 +58,8 @@ __all__ = [
     "CacheStatus",
     "ImageCache",
     "KeyedLocks",
-    "Owner",
     "ServedImage",
     "Usage",
-    "new_entry",
 ]
 
 log = logging.getLogger(__name__)
@@ -558,56 +555,6 @@ class ImageCache:
 
     def _stage(self, stage: str, started: float) -> None:
         self.metrics.stage_seconds.labels(stage).observe(time.perf_counter() - started)
-
-
-@dataclass(frozen=True, slots=True)
-class Owner:
-    """Whose an entry is, and how long it may be served."""
-
-    tenant: str = DEFAULT_TENANT
-    private: bool = False
-    user: str | None = None
-    expires_at: float | None = None
-
-
-def new_entry(
-    query: Query,
-    *,
-    blob_id: str,
-    media_type: str,
-    size: int,
-    generation_seconds: float,
-    energy_wh: float,
-    energy_source: str,
-    backend: str,
-    owner: Owner = Owner(),
-    revised_prompt: str | None = None,
-    created_at: float | None = None,
-) -> Entry:
-    """The entry that records ``blob_id`` (``size`` bytes) as the image of ``query``, with what
-    it cost and whose it is."""
-    return Entry(
-        id=entry_id(query.key, blob_id, owner.tenant, owner.private),
-        key=query.key,
-        partition=query.partition.key,
-        prompt=query.prompt,
-        canonical=query.canonical,
-        blob_id=blob_id,
-        media_type=media_type,
-        # Milliseconds: a float with few digits survives every index's payload encoding intact.
-        created_at=round(time.time() if created_at is None else created_at, 3),
-        generation_seconds=generation_seconds,
-        energy_wh=energy_wh,
-        energy_source=energy_source,
-        backend=backend,
-        revised_prompt=revised_prompt,
-        tenant=owner.tenant,
-        private=owner.private,
-        user=owner.user,
-        expires_at=owner.expires_at,
-        bytes=size,
-        **dataclasses.asdict(query.partition),
-    )
 
 
 def _status(images: list[ServedImage], controls: CacheControls) -> CacheStatus:
