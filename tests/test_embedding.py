@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -52,6 +53,27 @@ def test_texts_of_different_lengths_embed_as_they_would_alone(embedder: Embedder
     alone = np.stack([embedder.embed([text])[0] for text in texts])
     assert np.allclose(together, alone, atol=1e-5)
     assert np.allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
+
+
+def test_idle_model_threads_sleep_and_vectors_stay_the_same(
+    embedder: Embedder, embedding_model_dir: Path
+) -> None:
+    """ONNX Runtime's threads spin when idle unless told not to; the session that is opened
+    again with that option reads texts exactly as fastembed's own session does."""
+    from fastembed import TextEmbedding
+
+    session = embedder._model.model.model
+    assert (
+        session.get_session_options().get_session_config_entry("session.intra_op.allow_spinning")
+        == "0"
+    )
+    own = TextEmbedding(
+        embedder.model_name, specific_model_path=str(embedding_model_dir), local_files_only=True
+    )
+    texts = [CAPTIONS[0], TAGS]
+    expected = np.asarray(list(own.embed(texts)), dtype=np.float32)
+    expected /= np.linalg.norm(expected, axis=1, keepdims=True)
+    assert np.allclose(embedder.embed(texts), expected, atol=1e-6)
 
 
 async def test_requests_waiting_at_the_same_moment_share_one_call(embedder: Embedder) -> None:
