@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
-import gc
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
@@ -38,6 +36,7 @@ from proxy.cache.service import ImageCache
 from proxy.cache.warm import WarmStart
 from proxy.embedding import Embedder
 from proxy.errors import proxy_exception_handlers
+from proxy.heap import FreezeSurvivors, settle_start_up_heap
 from proxy.index.base import IndexUnavailable, SemanticIndex
 from proxy.index.edge import EdgeIndex
 from proxy.matching.decision import MatchPolicy
@@ -70,6 +69,7 @@ class Services:
     cache: ImageCache | None = None
     admin: CacheAdmin | None = None
     evictor: Evictor | None = None
+    freezer: FreezeSurvivors | None = None
     policy: MatchPolicy | None = None
     startup_error: str | None = None
     tiny_model_dir: Path | None = None
@@ -120,16 +120,6 @@ def _build_index(settings: Settings) -> SemanticIndex:
             api_key=settings.qdrant_api_key or None,
         )
     return EdgeIndex(settings.index_dir)
-
-
-def release_freed_heap() -> None:
-    """Hand the heap that start-up freed back to the system. glibc keeps freed memory for the
-    next allocation; loading the embedding model frees about 60 MB that nothing reuses (measured
-    with `bench/load.py`: the proxy's RSS at ready). Nothing happens off glibc."""
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        log.debug("malloc_trim is not available; freed heap stays with the process")
 
 
 def build_embedder(settings: Settings) -> Embedder:
@@ -220,10 +210,11 @@ async def _warm_up(services: Services) -> None:
         orphan_grace=settings.orphan_grace_seconds,
     )
     # What start-up loaded (modules, models, word lists) lives as long as the process: kept out
-    # of the garbage collector's full passes, which would otherwise walk all of it each time.
-    gc.collect()
-    gc.freeze()
-    release_freed_heap()
+    # of the garbage collector's full passes, which would otherwise walk all of it each time;
+    # so is what later full passes find alive (the verifier's remembered readings).
+    settle_start_up_heap()
+    services.freezer = FreezeSurvivors(asyncio.get_running_loop())
+    services.freezer.install()
     log.info(
         "memoaized is ready: backend %s, default model %s, similarity threshold %.2f, "
         "verifier %s, judge %s",
@@ -331,6 +322,8 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
         yield
     finally:
         log.info("shutting down: finishing generations in flight")
+        if services.freezer is not None:
+            services.freezer.remove()
         for task in list(services.background):
             task.cancel()
         await asyncio.gather(*services.background, return_exceptions=True)

@@ -1,0 +1,114 @@
+"""The garbage collector off the request path: what a full collection leaves alive is frozen
+after it, so the next full collection does not walk it again."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from proxy.app import create_app
+from proxy.heap import FreezeSurvivors
+from proxy.settings import Settings
+from tests.conftest import open_ready
+
+
+class Node:
+    """A tracked container object, as the verifier's remembered readings are."""
+
+    def __init__(self, label: int) -> None:
+        self.label = label
+        self.children: list[Node] = []
+
+
+@pytest.fixture
+def unfrozen() -> Iterator[None]:
+    gc.unfreeze()
+    yield
+    gc.unfreeze()
+
+
+async def _settle() -> None:
+    for _ in range(3):
+        await asyncio.sleep(0)
+
+
+async def test_what_a_full_collection_leaves_alive_is_frozen_once_per_interval(
+    unfrozen: None,
+) -> None:
+    freezer = FreezeSurvivors(asyncio.get_running_loop(), min_seconds=3600)
+    freezer.install()
+    try:
+        kept = [Node(i) for i in range(5_000)]
+        gc.collect()
+        await _settle()
+        assert freezer.freezes == 1
+        tracked = {id(obj) for obj in gc.get_objects()}
+        assert id(kept[0]) not in tracked and id(kept) not in tracked  # frozen: not walked
+
+        more = [Node(i) for i in range(5_000)]
+        gc.collect()
+        await _settle()
+        assert freezer.freezes == 1  # within the interval: no second freeze
+        assert id(more[0]) in {id(obj) for obj in gc.get_objects()}
+    finally:
+        freezer.remove()
+    assert freezer._on_collection not in gc.callbacks
+
+
+async def test_only_full_collections_freeze(unfrozen: None) -> None:
+    freezer = FreezeSurvivors(asyncio.get_running_loop(), min_seconds=0)
+    freezer.install()
+    try:
+        young = [Node(i) for i in range(1_000)]
+        gc.collect(0)
+        gc.collect(1)
+        await _settle()
+        assert freezer.freezes == 0
+        assert id(young[0]) in {id(obj) for obj in gc.get_objects()}
+    finally:
+        freezer.remove()
+
+
+async def test_a_frozen_object_that_is_dropped_is_still_freed() -> None:
+    """Freezing keeps cycles from the collector, not objects from their reference count."""
+    import weakref
+
+    freezer = FreezeSurvivors(asyncio.get_running_loop(), min_seconds=0)
+    freezer.install()
+    try:
+        node = Node(1)
+        node.children.append(Node(2))
+        gone = weakref.ref(node.children[0])
+        gc.collect()
+        await _settle()
+        assert freezer.freezes == 1
+        del node
+        assert gone() is None
+    finally:
+        freezer.remove()
+        gc.unfreeze()
+
+
+async def test_the_proxy_freezes_survivors_while_it_serves_and_stops_at_shutdown(
+    tmp_path: Path, embedding_model_dir: Path
+) -> None:
+    settings = Settings(
+        data_dir=tmp_path,
+        backend="openai",
+        upstream_url="http://127.0.0.1:9/v1",  # never asked: nothing is generated here
+        embedding_model_dir=str(embedding_model_dir),
+        index_maintenance_seconds=3600,
+    )
+    client = await open_ready(create_app(settings))
+    try:
+        freezers = [
+            c for c in gc.callbacks if isinstance(getattr(c, "__self__", None), FreezeSurvivors)
+        ]
+        assert len(freezers) == 1
+    finally:
+        await client.__aexit__(None, None, None)
+    assert freezers[0] not in gc.callbacks
