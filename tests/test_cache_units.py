@@ -227,3 +227,24 @@ async def test_work_no_caller_waits_for_any_more_is_cancelled() -> None:
     callers[1].cancel()
     await asyncio.wait_for(cancelled.wait(), 5)
     assert len(flights) == 0
+
+
+def test_a_prompt_memo_remembers_short_recent_prompts_only() -> None:
+    from proxy.matching.memo import PromptMemo
+
+    calls: list[str] = []
+
+    def length(text: str) -> int:
+        calls.append(text)
+        return len(text)
+
+    memo = PromptMemo(length, size=2, up_to=10)
+    assert [memo("a cat"), memo("a cat"), memo("x" * 11), memo("x" * 11)] == [5, 5, 11, 11]
+    assert calls == ["a cat", "x" * 11, "x" * 11]  # the long one is worked out each time
+    memo("a dog")
+    memo("a fox")  # the oldest, "a cat", goes
+    assert len(memo) == 2
+    memo("a cat")
+    assert calls[-1] == "a cat"
+    memo.clear()
+    assert len(memo) == 0

@@ -504,14 +504,17 @@ def test_the_embedding_model_reads_mended_and_folded_words(wordnet: WordNet) -> 
     assert speller.mend("zebar") == "zebra"  # the most common word one edit away
     assert Query.of("a wizzard", TEST_PARTITION).canonical == "a wizzard"
     # Words and prompts remembered go when entries are erased: the speller's, the reader's,
-    # the canonical forms.
+    # the canonical forms, the text the embedding model cannot see.
     assert policy.verifier is not None
     policy.verifier.check("a wizzard in a dark forest", "a wizard in a dark forest")
     assert policy.verifier.reader._dictionary_word.cache_info().currsize > 0
-    assert canonical._remembered.cache_info().currsize > 0
+    assert len(canonical._remembered) > 0
+    policy.unseen_text("a wizzard in a dark forest")
+    assert len(policy.unseen_text) == 1
     policy.forget()
     assert speller._word.cache_info().currsize == 0
     assert policy.verifier.reader._dictionary_word.cache_info().currsize == 0
     assert policy.verifier.reader._unknown.cache_info().currsize == 0
     assert policy.verifier.reader.read.cache_info().currsize == 0
-    assert canonical._remembered.cache_info().currsize == 0
+    assert len(canonical._remembered) == 0
+    assert len(policy.unseen_text) == 0

@@ -7,13 +7,13 @@ never served for another.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
 
 from backends.base import GenerationRequest
+from proxy.matching.memo import PromptMemo
 from proxy.matching.normalise import strip_filler
 
 __all__ = ["Partition", "cache_key", "canonical_prompt", "forget_canonical_prompts"]
@@ -32,13 +32,6 @@ _QUOTED = re.compile(
 )
 
 
-_REMEMBERED = 4096
-_REMEMBER_UP_TO = 1000
-"""Prompts up to this many characters have their canonical form remembered (the last
-``_REMEMBERED`` of them: under 32 MB however they are written): folding one takes a dozen regular
-expression passes, the most of an exact hit's own time after HTTP."""
-
-
 def canonical_prompt(prompt: str) -> str:
     """The prompt with case, width, whitespace and sentence punctuation folded away.
 
@@ -50,9 +43,7 @@ def canonical_prompt(prompt: str) -> str:
     sunset, oil painting") compare as sets: when a prompt has three or more comma-separated
     parts, they are sorted and deduplicated; with fewer, commas are dropped.
     """
-    if len(prompt) <= _REMEMBER_UP_TO:
-        return _remembered(prompt)
-    return _canonical(prompt)
+    return _remembered(prompt)
 
 
 def _canonical(prompt: str) -> str:
@@ -68,12 +59,14 @@ def _canonical(prompt: str) -> str:
     return " ".join(parts)  # a sentence with a comma or two: the commas are only punctuation
 
 
-_remembered = functools.lru_cache(maxsize=_REMEMBERED)(_canonical)
+_remembered = PromptMemo(_canonical)
+"""Folding a prompt takes a dozen regular expression passes, the most of an exact hit's own
+time after HTTP: recent prompts keep their canonical form."""
 
 
 def forget_canonical_prompts() -> None:
     """Drop the prompts whose canonical forms are remembered (an erasure must not leave them)."""
-    _remembered.cache_clear()
+    _remembered.clear()
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ from proxy.matching.canonical import (
 )
 from proxy.matching.judge import Judge, Verdict
 from proxy.matching.lexicon import WordNet
+from proxy.matching.memo import PromptMemo
 from proxy.matching.normalise import fold_words
 from proxy.matching.reading import KNOWN
 from proxy.matching.spelling import Speller
@@ -95,7 +96,9 @@ class MatchPolicy:
         speller: Speller | None = None,
     ) -> None:
         self.threshold = threshold
-        self.unseen_text = unseen_text
+        # Tokenizing both prompts for every candidate took a sixth of the proxy's busy time
+        # under semantic hits (py-spy, 64 clients): the query and the cached prompts recur.
+        self.unseen_text = PromptMemo(unseen_text)
         self.verifier = verifier
         self.judge = judge
         self.speller = speller
@@ -138,6 +141,7 @@ class MatchPolicy:
         remember, and the canonical forms remembered (after entries are deleted: an erased
         prompt must not live on in memory)."""
         forget_canonical_prompts()
+        self.unseen_text.clear()
         if self.verifier is not None:
             self.verifier.forget()
         if self.speller is not None:
