@@ -15,6 +15,7 @@ Every error leaves in OpenAI's shape (``backends.http_errors``).
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import dataclasses
 import io
@@ -40,6 +41,7 @@ from prometheus_client import (
 
 from backends.base import Generation, WarmStartRefused
 from backends.diffusers_backend import DiffusersBackend
+from backends.heap import FreezeSurvivors, settle_start_up_heap
 from backends.http_errors import openai_exception_handlers
 from backends.images_api import (
     ImageData,
@@ -191,6 +193,7 @@ def create_sd_app(
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        freezer = FreezeSurvivors(asyncio.get_running_loop())
         try:
             await backend.start()
         except Exception as error:
@@ -198,10 +201,15 @@ def create_sd_app(
                 raise
             on_startup_failure(f"{type(error).__name__}: {error}")
         else:
+            # torch and diffusers leave hundreds of thousands of objects that every full
+            # collection would walk, holding the event loop and the generation's Python steps.
+            settle_start_up_heap()
+            freezer.install()
             log.info("sd-server ready: %s", backend.describe())
         try:
             yield
         finally:
+            freezer.remove()
             await backend.close()
 
     async def provide_backend() -> DiffusersBackend:

@@ -20,6 +20,7 @@ from litestar.openapi import OpenAPIConfig
 from prometheus_client import CollectorRegistry
 
 from backends.base import ImageBackend
+from backends.heap import FreezeSurvivors, settle_start_up_heap
 from backends.http_errors import openai_exception_handlers
 from backends.images_api import InvalidRequest
 from backends.model_names import ModelNames
@@ -36,7 +37,6 @@ from proxy.cache.service import ImageCache
 from proxy.cache.warm import WarmStart
 from proxy.embedding import Embedder
 from proxy.errors import proxy_exception_handlers
-from proxy.heap import FreezeSurvivors, settle_start_up_heap
 from proxy.index.base import IndexUnavailable, SemanticIndex
 from proxy.index.edge import EdgeIndex
 from proxy.matching.decision import MatchPolicy

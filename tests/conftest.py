@@ -327,6 +327,15 @@ async def open_ready(app: Litestar) -> AsyncTestClient[Litestar]:
     raise AssertionError("the app never became ready")
 
 
+def survivor_freezers() -> list[object]:
+    """The garbage collector callbacks of the running proxies' and sd-servers' freezers."""
+    import gc
+
+    from backends.heap import FreezeSurvivors
+
+    return [c for c in gc.callbacks if isinstance(getattr(c, "__self__", None), FreezeSurvivors)]
+
+
 LOCAL_URL = "http://127.0.0.1"
 """Where in-process clients send requests: a loopback name, as a user's client on this machine
 would (with no keys the proxy refuses other host names)."""

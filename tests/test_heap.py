@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from backends.heap import FreezeSurvivors
 from proxy.app import create_app
-from proxy.heap import FreezeSurvivors
 from proxy.settings import Settings
-from tests.conftest import open_ready
+from tests.conftest import open_ready, survivor_freezers
 
 
 class Node:
@@ -103,12 +103,11 @@ async def test_the_proxy_freezes_survivors_while_it_serves_and_stops_at_shutdown
         embedding_model_dir=str(embedding_model_dir),
         index_maintenance_seconds=3600,
     )
+
+    before = survivor_freezers()
     client = await open_ready(create_app(settings))
     try:
-        freezers = [
-            c for c in gc.callbacks if isinstance(getattr(c, "__self__", None), FreezeSurvivors)
-        ]
-        assert len(freezers) == 1
+        assert len(survivor_freezers()) == len(before) + 1
     finally:
         await client.__aexit__(None, None, None)
-    assert freezers[0] not in gc.callbacks
+    assert survivor_freezers() == before

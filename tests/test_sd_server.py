@@ -260,3 +260,19 @@ async def test_a_warm_start_runs_a_fraction_of_the_steps(fresh: AsyncTestClient[
     huge = {**body, "init_image": base64.b64encode(canvas.getvalue()).decode()}
     refused = await client.post(GENERATIONS, json=huge)
     assert refused.status_code == 400 and "4096x4096" in refused.json()["error"]["message"]
+
+
+async def test_the_loaded_pipeline_is_kept_out_of_full_collections(tiny_model_dir: Path) -> None:
+    """What loading torch, diffusers and the pipeline left is frozen once the server is up, and
+    later survivors after each full collection, until shutdown."""
+    import gc
+
+    from tests.conftest import survivor_freezers
+
+    gc.unfreeze()
+    before = survivor_freezers()  # the module's own server may be running
+    async for started in _started(tiny_model_dir):
+        assert (await started.get("/readyz")).status_code == 200
+        assert gc.get_freeze_count() > 0
+        assert len(survivor_freezers()) == len(before) + 1
+    assert survivor_freezers() == before

@@ -1,9 +1,10 @@
 """Python's garbage collector, kept off the request path.
 
-A full collection walks every container object the process tracks and holds the event loop for
-all of it. Start-up loads modules, the embedding model and the word lists, which live as long as
-the process: :func:`settle_start_up_heap` collects once, freezes what is left (``gc.freeze``: full
-collections skip it from then on) and hands the heap that start-up freed back to the system.
+A full collection walks every container object the process tracks and holds the event loop for all
+of it. Start-up loads modules, the embedding model and the word lists, which live as long as the
+process (in the sd-server: torch, diffusers and the pipeline): :func:`settle_start_up_heap`
+collects once, freezes what is left (``gc.freeze``: full collections skip it from then on) and
+hands the heap that start-up freed back to the system.
 
 The verifier's remembered readings grow the same way while the proxy serves: tens of thousands of
 long-lived objects that every later full collection walks again. Measured under
