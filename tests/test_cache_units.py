@@ -248,3 +248,26 @@ def test_a_prompt_memo_remembers_short_recent_prompts_only() -> None:
     assert calls[-1] == "a cat"
     memo.clear()
     assert len(memo) == 0
+
+
+def test_a_candidate_from_a_payload_builds_its_entry_only_when_asked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A lookup reads its candidates best first and usually stops at the first: the others'
+    entries are never built."""
+    query = Query.of("a red fox", Partition("m", "256x256", None, None, None, None, "png"))
+    entries = [_candidate(query, key=f"k{i}", similarity=0.9).entry for i in range(8)]
+    built: list[str] = []
+    from_payload = Entry.from_payload.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type[Entry], payload: dict[str, object]) -> Entry:
+        built.append(str(payload["key"]))
+        return from_payload(cls, payload)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(Entry, "from_payload", classmethod(counted))
+    candidates = [Candidate.of_payload(entry.payload(), 0.9) for entry in entries]
+    assert built == []
+    assert candidates[0].entry == entries[0] and candidates[0].entry is candidates[0].entry
+    assert built == ["k0"]
+    assert candidates[1] == Candidate(entries[1], 0.9)  # compared by value, built to compare
+    assert candidates[2] != Candidate(entries[2], 0.8)

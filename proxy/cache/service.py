@@ -318,7 +318,8 @@ class ImageCache:
             if len(served) >= n:
                 break
             await self._offer(query, candidate, controls, with_bytes, served, seen)
-        near.extend(c for c in candidates if c.entry.blob_id not in seen)
+        if len(served) < n:  # only a miss starts warm, from what it was not served
+            near.extend(c for c in candidates if c.entry.blob_id not in seen)
         return served
 
     async def _offer(

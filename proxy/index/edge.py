@@ -271,7 +271,7 @@ class EdgeIndex(SemanticIndex):
         self, vector: Vector, limit: int, where: Where = EVERYTHING
     ) -> list[Candidate]:
         points = await self._call("query", _bytes(vector), limit, where)
-        return [Candidate(Entry.from_payload(payload), score) for payload, score in points]
+        return [Candidate.of_payload(payload, score) for payload, score in points]
 
     async def scroll(
         self,
