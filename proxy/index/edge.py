@@ -27,10 +27,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
@@ -53,7 +51,17 @@ from proxy.index.base import (
     Where,
     added_usage,
 )
-from proxy.index.edge_files import copy_shard, journal_append, journal_read
+from proxy.index.edge_files import (
+    adopt,
+    copy_shard,
+    generation_path,
+    journal_append,
+    journal_read,
+    link,
+    next_generation,
+    optimizer_folder,
+    recover,
+)
 from proxy.index.edge_process import LEGACY, Operation, ShardInfo, ShardProcess
 
 __all__ = ["EdgeIndex"]
@@ -61,8 +69,6 @@ __all__ = ["EdgeIndex"]
 log = logging.getLogger(__name__)
 
 _SCROLL_LIMIT = 256
-_OPTIMIZING = ".optimizing-"
-_GENERATION = ".g"
 _INDEXING_THRESHOLD_KB = 1000
 """Segments above this size get an HNSW graph when optimised: about 650 vectors."""
 _SMALLEST_TAIL = 1000
@@ -127,17 +133,17 @@ class EdgeIndex(SemanticIndex):
 
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._recover()
+        recover(self.path)
         self._live = self.path.resolve() if self.path.is_symlink() else self.path
         create = not any((self._live / name).exists() for name in ("edge_config.json", "wal"))
         if create and not self.path.exists():
             # A new shard is the first generation (a folder the caller made stays the shard's
             # own, as before generations).
-            self._live = self._next_generation()
+            self._live = next_generation(self.path)
         self._shard = await self._start(self._live, create=create)
         try:
             if create and self._live != self.path:
-                self._link(self._live)
+                link(self.path, self._live)
             try:
                 await self._apply_journal()
             except IndexUnavailable as error:  # applied before the next write instead
@@ -175,56 +181,6 @@ class EdgeIndex(SemanticIndex):
             )
         except OSError as error:
             raise IndexUnavailable(f"cannot start the index process for {path}: {error}") from error
-
-    def _recover(self) -> None:
-        """Finish or undo a swap that a crash interrupted, and delete what it left.
-
-        ``index`` names the live shard (a directory from before generations, or a symlink to
-        one). Generations are complete before ``index`` is pointed at one, so when ``index`` is
-        missing (a crash between moving an old directory aside and linking) the newest
-        generation is the live one. Every other generation and every optimiser's copy is
-        stale. (``index.retired`` is how versions before generations left an interrupted swap.)
-        """
-        self.path.with_name(self.path.name + ".link").unlink(missing_ok=True)
-        retired = self.path.with_name(self.path.name + ".retired")
-        if not self.path.exists() and not self.path.is_symlink() and retired.exists():
-            retired.rename(self.path)
-        shutil.rmtree(retired, ignore_errors=True)
-        generations = self._generations()
-        if not self.path.exists() and generations:
-            self._link(generations[-1])  # missing, or a symlink to a generation that is gone
-        live = self.path.resolve() if self.path.is_symlink() else None
-        for stale in [*generations, *self.path.parent.glob(self.path.name + _OPTIMIZING + "*")]:
-            if stale != live:
-                shutil.rmtree(stale, ignore_errors=True)
-
-    def _generations(self) -> list[Path]:
-        """The optimised shards beside ``path``, oldest first."""
-        found = []
-        for candidate in self.path.parent.glob(self.path.name + _GENERATION + "*"):
-            number = candidate.name.removeprefix(self.path.name + _GENERATION)
-            if number.isdigit() and candidate.is_dir():
-                found.append((int(number), candidate.resolve()))
-        return [path for _, path in sorted(found)]
-
-    def _link(self, target: Path) -> None:
-        """Point ``path`` at ``target`` in one step (a symlink renamed over the old one)."""
-        link = self.path.with_name(self.path.name + ".link")
-        link.unlink(missing_ok=True)
-        link.symlink_to(target.name)
-        try:
-            os.replace(link, self.path)
-        except BaseException:
-            link.unlink(missing_ok=True)
-            raise
-        try:  # the link is in place; making its directory entry durable is all that is left
-            directory = os.open(self.path.parent, os.O_RDONLY)
-            try:
-                os.fsync(directory)
-            finally:
-                os.close(directory)
-        except OSError as error:
-            log.warning("cannot sync %s after linking the index: %s", self.path.parent, error)
 
     async def close(self) -> None:
         if self._shard is not None:
@@ -463,7 +419,7 @@ class EdgeIndex(SemanticIndex):
                     f"optimiser exited with {process.returncode}: {output.decode()}"
                 )
             optimised = time.perf_counter()
-            work = generation = self._adopt(work)
+            work = generation = adopt(self.path, work)
             fresh = await self._start(generation)
             # The first lookup on a freshly loaded shard maps its graph in: 80 ms more at
             # 100,000 points. One is made here, so that no request pays for it.
@@ -506,8 +462,7 @@ class EdgeIndex(SemanticIndex):
             if self._journal_due:  # older held writes first, so that the copy has them
                 await self._apply_journal()
             await self._call("flush")
-            # A fresh name each time: an optimiser orphaned by a crash can never write into it.
-            work = Path(tempfile.mkdtemp(prefix=self.path.name + _OPTIMIZING, dir=self.path.parent))
+            work = optimizer_folder(self.path)
             self._held, self._replay = [], []
             self._copied.clear()
         try:
@@ -520,20 +475,6 @@ class EdgeIndex(SemanticIndex):
                 await self._release_held()
             raise
         return work
-
-    def _adopt(self, work: Path) -> Path:
-        """The optimiser's finished copy, renamed as the next generation."""
-        generation = self._next_generation()
-        work.rename(generation)
-        return generation
-
-    def _next_generation(self) -> Path:
-        generations = self._generations()
-        number = 1 + max(
-            (int(p.name.rsplit(_GENERATION, 1)[1]) for p in generations),
-            default=0,
-        )
-        return self.path.with_name(f"{self.path.name}{_GENERATION}{number}")
 
     @staticmethod
     async def _warm(fresh: ShardProcess) -> None:
@@ -563,24 +504,24 @@ class EdgeIndex(SemanticIndex):
         """Make ``fresh`` (loaded from ``generation``, every write replayed) the live shard;
         returns the replaced shard's process, still to close (None when it is closed), and its
         directory, to delete. At every instant ``index`` names a complete shard (see
-        ``_recover``), so a crash here loses nothing."""
+        ``edge_files.recover``), so a crash here loses nothing."""
         self._replay = None
         replaced: ShardProcess | None = self._shard
         if replaced is None:
             raise IndexUnavailable("the index was closed while it was being optimised")
         old = self._live
         if self.path.is_symlink():
-            self._link(generation)  # from here on the new shard is the one on disk
+            link(self.path, generation)  # from here on the new shard is the one on disk
         else:
             # A shard from before generations, in ``index`` itself: closed before it moves
             # aside (Edge writes its files by path), then ``index`` links to the new one.
             self._shard = None  # until one of the two is open again: lookups fail over cleanly
             await replaced.close()
             replaced = None
-            old = self.path.with_name(self.path.name + _GENERATION + "0")
+            old = generation_path(self.path, 0)
             try:
                 self.path.rename(old)
-                self._link(generation)
+                link(self.path, generation)
             except BaseException:
                 if not self.path.exists() and old.exists():
                     old.rename(self.path)

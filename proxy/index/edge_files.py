@@ -1,6 +1,7 @@
-"""Files the embedded index keeps beside its live shard: the optimiser's copy of the shard, and
-the journal of writes held back from the shard while that copy is made
-(:class:`~proxy.index.edge.EdgeIndex` uses both)."""
+"""Files the embedded index keeps beside its live shard (:class:`~proxy.index.edge.EdgeIndex`
+uses them all): the optimised generations ``index.g1``, ``index.g2``, ... that the ``index``
+symlink names, the optimiser's copy of the shard, and the journal of writes held back from the
+shard while that copy is made."""
 
 from __future__ import annotations
 
@@ -11,15 +12,105 @@ import os
 import pickle
 import shutil
 import sys
+import tempfile
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
 from proxy.index.edge_process import Operation
 
-__all__ = ["copy_shard", "journal_append", "journal_read"]
+__all__ = [
+    "adopt",
+    "copy_shard",
+    "generation_path",
+    "journal_append",
+    "journal_read",
+    "link",
+    "next_generation",
+    "optimizer_folder",
+    "recover",
+]
 
 log = logging.getLogger(__name__)
+
+_OPTIMIZING = ".optimizing-"
+_GENERATION = ".g"
+
+
+def recover(path: Path) -> None:
+    """Finish or undo a swap that a crash interrupted, and delete what it left.
+
+    ``path`` (``index``) names the live shard (a directory from before generations, or a
+    symlink to one). Generations are complete before ``index`` is pointed at one, so when
+    ``index`` is missing (a crash between moving an old directory aside and linking) the newest
+    generation is the live one. Every other generation and every optimiser's copy is stale.
+    (``index.retired`` is how versions before generations left an interrupted swap.)
+    """
+    path.with_name(path.name + ".link").unlink(missing_ok=True)
+    retired = path.with_name(path.name + ".retired")
+    if not path.exists() and not path.is_symlink() and retired.exists():
+        retired.rename(path)
+    shutil.rmtree(retired, ignore_errors=True)
+    found = generations(path)
+    if not path.exists() and found:
+        link(path, found[-1])  # missing, or a symlink to a generation that is gone
+    live = path.resolve() if path.is_symlink() else None
+    for stale in [*found, *path.parent.glob(path.name + _OPTIMIZING + "*")]:
+        if stale != live:
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def generations(path: Path) -> list[Path]:
+    """The optimised shards beside ``path``, oldest first."""
+    found = []
+    for candidate in path.parent.glob(path.name + _GENERATION + "*"):
+        number = candidate.name.removeprefix(path.name + _GENERATION)
+        if number.isdigit() and candidate.is_dir():
+            found.append((int(number), candidate.resolve()))
+    return [generation for _, generation in sorted(found)]
+
+
+def generation_path(path: Path, number: int) -> Path:
+    return path.with_name(f"{path.name}{_GENERATION}{number}")
+
+
+def optimizer_folder(path: Path) -> Path:
+    """A new folder beside ``path`` for the optimiser's copy: a fresh name each time, so an
+    optimiser orphaned by a crash can never write into it."""
+    return Path(tempfile.mkdtemp(prefix=path.name + _OPTIMIZING, dir=path.parent))
+
+
+def next_generation(path: Path) -> Path:
+    """Where the next optimised shard of ``path`` goes."""
+    number = 1 + max((int(p.name.rsplit(_GENERATION, 1)[1]) for p in generations(path)), default=0)
+    return generation_path(path, number)
+
+
+def adopt(path: Path, work: Path) -> Path:
+    """The optimiser's finished copy ``work``, renamed as the next generation of ``path``."""
+    generation = next_generation(path)
+    work.rename(generation)
+    return generation
+
+
+def link(path: Path, target: Path) -> None:
+    """Point ``path`` at ``target`` in one step (a symlink renamed over the old one)."""
+    staged = path.with_name(path.name + ".link")
+    staged.unlink(missing_ok=True)
+    staged.symlink_to(target.name)
+    try:
+        os.replace(staged, path)
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
+    try:  # the link is in place; making its directory entry durable is all that is left
+        directory = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+    except OSError as error:
+        log.warning("cannot sync %s after linking the index: %s", path.parent, error)
 
 
 def copy_shard(source: Path, target: Path) -> None:
