@@ -28,7 +28,7 @@ import logging
 import time
 from typing import Any
 
-__all__ = ["FreezeSurvivors", "settle_start_up_heap"]
+__all__ = ["FreezeSurvivors", "keep_collections_short", "settle_start_up_heap"]
 
 log = logging.getLogger(__name__)
 
@@ -81,3 +81,12 @@ class FreezeSurvivors:
         self._last = time.monotonic()
         gc.freeze()
         self.freezes += 1
+
+
+def keep_collections_short(loop: asyncio.AbstractEventLoop) -> FreezeSurvivors:
+    """Once start-up is done: settle its heap, then freeze survivors while serving (call
+    ``remove`` on the result at shutdown)."""
+    settle_start_up_heap()
+    freezer = FreezeSurvivors(loop)
+    freezer.install()
+    return freezer

@@ -41,7 +41,7 @@ from prometheus_client import (
 
 from backends.base import Generation, WarmStartRefused
 from backends.diffusers_backend import DiffusersBackend
-from backends.heap import FreezeSurvivors, settle_start_up_heap
+from backends.heap import FreezeSurvivors, keep_collections_short
 from backends.http_errors import openai_exception_handlers
 from backends.images_api import (
     ImageData,
@@ -193,7 +193,7 @@ def create_sd_app(
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
-        freezer = FreezeSurvivors(asyncio.get_running_loop())
+        freezer: FreezeSurvivors | None = None
         try:
             await backend.start()
         except Exception as error:
@@ -203,13 +203,13 @@ def create_sd_app(
         else:
             # torch and diffusers leave hundreds of thousands of objects that every full
             # collection would walk, holding the event loop and the generation's Python steps.
-            settle_start_up_heap()
-            freezer.install()
+            freezer = keep_collections_short(asyncio.get_running_loop())
             log.info("sd-server ready: %s", backend.describe())
         try:
             yield
         finally:
-            freezer.remove()
+            if freezer is not None:
+                freezer.remove()
             await backend.close()
 
     async def provide_backend() -> DiffusersBackend:

@@ -20,7 +20,7 @@ from litestar.openapi import OpenAPIConfig
 from prometheus_client import CollectorRegistry
 
 from backends.base import ImageBackend
-from backends.heap import FreezeSurvivors, settle_start_up_heap
+from backends.heap import FreezeSurvivors, keep_collections_short
 from backends.http_errors import openai_exception_handlers
 from backends.images_api import InvalidRequest
 from backends.model_names import ModelNames
@@ -212,9 +212,7 @@ async def _warm_up(services: Services) -> None:
     # What start-up loaded (modules, models, word lists) lives as long as the process: kept out
     # of the garbage collector's full passes, which would otherwise walk all of it each time;
     # so is what later full passes find alive (the verifier's remembered readings).
-    settle_start_up_heap()
-    services.freezer = FreezeSurvivors(asyncio.get_running_loop())
-    services.freezer.install()
+    services.freezer = keep_collections_short(asyncio.get_running_loop())
     log.info(
         "memoaized is ready: backend %s, default model %s, similarity threshold %.2f, "
         "verifier %s, judge %s",
