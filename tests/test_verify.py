@@ -518,3 +518,29 @@ def test_the_embedding_model_reads_mended_and_folded_words(wordnet: WordNet) -> 
     assert policy.verifier.reader.read.cache_info().currsize == 0
     assert len(canonical._remembered) == 0
     assert len(policy.unseen_text) == 0
+
+
+def test_a_verdict_is_remembered_per_pair_until_forgotten(wordnet: WordNet) -> None:
+    """A rewording asked again is not read again; ``forget`` (an erasure) drops the verdicts
+    with the readings; a very long pair is worked out each time."""
+    verifier = Verifier(wordnet)
+    cached, request = "a red fox sitting in the snow", "a red fox sits in the snow"
+    changed = "a grey fox sitting in the snow"
+    assert verifier.check(cached, request) is None
+    verdict = verifier.check(cached, changed)
+    assert verdict is not None  # grey is not red
+    verifier.reader.forget()  # the readings go; the verdicts stay
+    assert verifier.check(cached, request) is None
+    assert verifier.check(cached, changed) == verdict
+    assert verifier.read.cache_info().currsize == 0  # nothing was read again
+    verifier.forget()
+    assert verifier.check(cached, request) is None
+    assert verifier.read.cache_info().currsize == 2  # read again
+
+    long_cached = ", ".join(["a red fox sitting in the snow"] + ["highly detailed"] * 60)
+    long_request = long_cached.replace("sitting", "sits")
+    assert len(long_request) > 1000
+    assert verifier.check(long_cached, long_request) is None
+    verifier.reader.forget()
+    assert verifier.check(long_cached, long_request) is None
+    assert verifier.read.cache_info().currsize == 2
