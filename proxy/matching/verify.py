@@ -49,6 +49,7 @@ from collections.abc import Callable
 
 from proxy.matching.coverage import Coverage
 from proxy.matching.lexicon import WordNet
+from proxy.matching.memo import PromptMemo
 from proxy.matching.reading import Reader, Reading, Word
 from proxy.matching.roles import names_medium, spatial, swapped
 from proxy.matching.spelling import correct_typos
@@ -139,10 +140,6 @@ def _asks_for_photo(reading: Reading) -> bool:
 _PHOTO = frozenset({"photo", "photograph", "photography", "photographic", "snapshot"})
 
 
-_REMEMBERED = 1000
-"""Longest prompt whose verdicts are remembered: 8,192 pairs of them take under 16 MB."""
-
-
 class Verifier:
     """Decides whether the image of a cached prompt shows everything a new prompt asks for."""
 
@@ -153,7 +150,8 @@ class Verifier:
         self.reader = Reader(wordnet, memory)
         self.read = self.reader.read
         self.coverage = functools.lru_cache(maxsize=memory)(self._coverage)
-        self._verdicts = functools.lru_cache(maxsize=4 * memory)(self._check)
+        # Pairs of prompts up to 1,000 characters: 8,192 take under 64 MB however written.
+        self._verdicts = PromptMemo(self._check, size=4 * memory)
 
     def _coverage(self, cached: str) -> Coverage:
         return Coverage(self.read(cached).words, self.wordnet)
@@ -163,17 +161,14 @@ class Verifier:
         dictionary words, not prompts)."""
         self.reader.forget()
         self.coverage.cache_clear()
-        self._verdicts.cache_clear()
+        self._verdicts.clear()
 
     def check(self, cached: str, request: str) -> str | None:
         """None when the image cached for ``cached`` may serve ``request``; else the reason.
 
-        Remembered for the last pairs checked (four times ``memory``) of prompts up to
-        ``_REMEMBERED`` characters each: a rewording asked again, as scripts and retries do, is
-        not read again."""
-        if len(cached) <= _REMEMBERED and len(request) <= _REMEMBERED:
-            return self._verdicts(cached, request)
-        return self._check(cached, request)
+        Remembered for the last pairs checked (four times ``memory``) of prompts up to 1,000
+        characters each: a rewording asked again, as scripts and retries do, is not read again."""
+        return self._verdicts(cached, request)
 
     def _check(self, cached: str, request: str) -> str | None:
         have, want = self.read(cached), self.read(request)
