@@ -38,6 +38,7 @@ import time
 from pathlib import Path
 
 import httpx
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -46,6 +47,7 @@ from backends.base import GenerationRequest  # noqa: E402
 from backends.diffusers_backend import DiffusersBackend  # noqa: E402
 from backends.images_api import ImagesRequest, to_generation_request  # noqa: E402
 from backends.tiny import write_tiny_pipeline  # noqa: E402
+from bench.scale import moved  # noqa: E402
 from proxy.cache.entries import new_entry  # noqa: E402
 from proxy.embedding import Embedder, prepare_offline_model  # noqa: E402
 from proxy.index.edge import EdgeIndex  # noqa: E402
@@ -73,8 +75,13 @@ def request_for(prompt: str, model: str, default_size: str) -> GenerationRequest
     return request
 
 
-async def seed(data_dir: Path, model_dir: Path, tiny: Path, prompts: list[str]) -> None:
-    """Store ``prompts`` as entries, as the proxy would after generating them."""
+async def seed(
+    data_dir: Path, model_dir: Path, tiny: Path, prompts: list[str], filler: int = 0
+) -> None:
+    """Store ``prompts`` as entries, as the proxy would after generating them; then ``filler``
+    more, each a numbered copy of one of them with its vector moved by noise as
+    ``bench/scale.py`` builds its sizes, so that the index holds as many points as a large
+    cache does."""
     backend = DiffusersBackend(model=str(tiny))
     async with backend:
         seed_request = GenerationRequest(
@@ -108,12 +115,49 @@ async def seed(data_dir: Path, model_dir: Path, tiny: Path, prompts: list[str]) 
                 backend="diffusers",
             )
             await index.upsert(entry, vector)
+        if filler:
+            await _fill(index, queries, np.asarray(vectors, dtype=np.float32), filler, blobs)
         started = time.perf_counter()
         await index.maintain(force=True)
         print(
             f"optimised the index in {time.perf_counter() - started:.1f} s "
             f"({await index.count()} entries)"
         )
+
+
+async def _fill(
+    index: EdgeIndex,
+    queries: list[Query],
+    vectors: np.ndarray,
+    count: int,
+    blobs: list[tuple[str, int]],
+) -> None:
+    started = time.perf_counter()
+    rng = np.random.default_rng(0)
+    sources = np.arange(count) % len(queries)
+    for first in range(0, count, 1000):
+        page = sources[first : first + 1000]
+        copies = moved(vectors[page], 0.02, rng)
+        entries = []
+        for number, source, vector in zip(
+            range(first, first + len(page)), page, copies, strict=True
+        ):
+            query = queries[source]
+            copy = Query.of(f"{query.prompt} #{number}", query.partition)
+            blob_id, size = blobs[number % len(blobs)]
+            entry = new_entry(
+                copy,
+                blob_id=blob_id,
+                media_type="image/png",
+                size=size,
+                generation_seconds=0.3,
+                energy_wh=2.9,
+                energy_source="estimated",
+                backend="diffusers",
+            )
+            entries.append((entry, vector))
+        await index.upsert_many(entries)
+    print(f"added {count:,} near-copies in {time.perf_counter() - started:.1f} s")
 
 
 def percentile(values: list[float], q: float) -> float:

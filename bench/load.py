@@ -25,6 +25,9 @@ printed at three points, split into anonymous and file-backed pages. Two load ge
   with the workload's prompts drawn at random by a Lua script. It reports all requests together;
   the outcome mix is read from the proxy's ``memoaized_requests_total``.
 
+``--filler N`` adds N entries beyond the seeded ones (numbered near-copies of them, as
+``bench/scale.py`` builds its sizes), for the memory and lookups of a large cache.
+
 Either way the load generator shares the machine's cores with the proxy, so the figures are a
 floor.
 
@@ -232,6 +235,14 @@ def memory_by_process(pid: int) -> dict[str, dict[str, float]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=2000)
+    parser.add_argument(
+        "--filler",
+        type=int,
+        default=0,
+        help="entries added beyond --entries: numbered near-copies of the seeded ones (their "
+        "vectors moved by noise, as bench/scale.py builds its sizes), for the memory of a large "
+        "cache; their images are never read",
+    )
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16, 64])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
@@ -284,7 +295,7 @@ def main() -> None:
         work = Path(tmp)
         model_dir = prepare_offline_model(work / "models" / "all-MiniLM-L6-v2")
         tiny = write_tiny_pipeline(work / "data" / "models" / "tiny-sd")
-        asyncio.run(seed(work / "data", model_dir, tiny, seeded))
+        asyncio.run(seed(work / "data", model_dir, tiny, seeded, args.filler))
         port = 19000 + os.getpid() % 1000
         env = {**os.environ, "HF_HUB_OFFLINE": "1", "MEMOAIZED_EMBEDDING_MODEL_DIR": str(model_dir)}
         command = [sys.executable, "-m", "proxy.cli", "serve", "--port", str(port)]
@@ -326,7 +337,8 @@ def main() -> None:
                 upstream.wait(30)
 
     print(
-        f"\n{args.entries} entries, embedded defaults, "
+        f"\n{args.entries} entries{f' and {args.filler:,} near-copies' if args.filler else ''}, "
+        "embedded defaults, "
         f"{'tiny pipeline' if args.backend == 'tiny' else 'openai backend in front of sd-server'}, "
         "HTTP on loopback, "
         f"response_format={form} {SIZE}, {args.seconds:g} s per row, {os.cpu_count()} cores "

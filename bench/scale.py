@@ -81,8 +81,12 @@ def real_prompts() -> list[str]:
 def near_copies(vectors: np.ndarray, count: int, noise: float, seed: int = 0) -> np.ndarray:
     """``count`` vectors, each a random one of ``vectors`` plus Gaussian noise, normalised."""
     rng = np.random.default_rng(seed)
-    picked = vectors[rng.integers(0, len(vectors), count)]
-    copies = picked + rng.normal(0.0, noise, picked.shape).astype(np.float32)
+    return moved(vectors[rng.integers(0, len(vectors), count)], noise, rng)
+
+
+def moved(vectors: np.ndarray, noise: float, rng: np.random.Generator) -> np.ndarray:
+    """Each of ``vectors`` plus Gaussian noise (sigma ``noise``), normalised."""
+    copies = vectors + rng.normal(0.0, noise, vectors.shape).astype(np.float32)
     copies /= np.linalg.norm(copies, axis=1, keepdims=True)
     return copies.astype(np.float32)
 
