@@ -161,23 +161,10 @@ class Footprint:
 FOOTPRINT_FIELDS: Sequence[str] = tuple(f.name for f in fields(Footprint))
 """The payload fields a ``Footprint`` is read from (the index returns only these)."""
 
-# Keyword-indexed payload fields: the exact key, the partition and each of its parts, the blob,
-# and who may read an entry.
-KEYWORD_INDEXES: Sequence[str] = (
-    "key",
-    "partition",
-    "model",
-    "size",
-    "quality",
-    "style",
-    "background",
-    "moderation",
-    "output_format",
-    "blob_id",
-    "tenant",
-    "audience",
-    "user",
-)
+# Keyword-indexed payload fields, the ones a ``Where`` filters on: the exact key, the partition,
+# the blob, and who may read an entry. (The partition's parts, model, size and the rest, were
+# indexed before and never filtered on.)
+KEYWORD_INDEXES: Sequence[str] = ("key", "partition", "blob_id", "tenant", "audience", "user")
 # Float-indexed payload fields: for ranges (purge by age) and ordering (listings).
 FLOAT_INDEXES: Sequence[str] = ("created_at", "hits", "expires_at")
 

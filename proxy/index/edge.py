@@ -119,6 +119,7 @@ class EdgeIndex(SemanticIndex):
         self._maintain_lock = asyncio.Lock()
         """One optimise-and-swap at a time: a second would swap in a copy that misses the
         first's replayed writes (and deletes: a purge would come back)."""
+        self._rebuilt_outdated = False
         self._replay: list[Operation] | None = None
         self._held: list[Operation] | None = None
         """While the live shard is copied: the writes held back from it (and journaled in
@@ -368,9 +369,12 @@ class EdgeIndex(SemanticIndex):
         return (await self.info()).unindexed
 
     async def due(self) -> bool:
-        """Whether enough points are outside the HNSW graph to optimise: a tenth of them, at
-        least 1,000 and at most ``optimize_after``."""
+        """Whether enough points are outside the HNSW graph to optimise (a tenth of them, at
+        least 1,000 and at most ``optimize_after``), or segments built by an older version hold
+        every vector in memory (once per open: an optimisation rebuilds them)."""
         info = await self.info()
+        if info.outdated and not self._rebuilt_outdated:
+            return True
         return info.unindexed >= min(self.optimize_after, max(_SMALLEST_TAIL, info.points // 10))
 
     async def upgrade(self) -> int:
@@ -396,6 +400,7 @@ class EdgeIndex(SemanticIndex):
         async with self._maintain_lock:
             if self._shard is None or not (force or await self.due()):
                 return False
+            self._rebuilt_outdated = True  # whether or not this one succeeds: not again
             return await self._optimize_and_swap(rewrite)
 
     async def _optimize_and_swap(self, rewrite: bool) -> bool:

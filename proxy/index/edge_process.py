@@ -51,6 +51,8 @@ class ShardInfo:
     indexed: int
     """Points in an HNSW graph; the rest are searched by brute force."""
     payload_indexes: frozenset[str]
+    outdated: bool = False
+    """Whether segments were built by an older version (see ``Shard.outdated``)."""
 
     @property
     def unindexed(self) -> int:

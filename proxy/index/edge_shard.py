@@ -7,6 +7,7 @@ Edge type on the other side: ``Where`` filters, ids, payload dicts, float32 vect
 from __future__ import annotations
 
 import array
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,29 +21,79 @@ from proxy.index.edge_process import LEGACY, Operation, ShardInfo
 Record = tuple[str, dict[str, Any] | None, bytes | None]
 """A point as it crosses the socket: id, payload (when asked for), vector bytes (when asked for)."""
 
+_FLOAT16 = qe.VectorStorageDatatype.Float16
+_RESCORED = qe.SearchParams(
+    quantization=qe.QuantizationSearchParams(rescore=True, oversampling=2.0)
+)
+"""HNSW segments are searched on their int8 copy for twice the neighbours asked for, which are
+then ranked by the vectors as stored: the similarities returned are the stored vectors' own."""
+
+
+def _vectors(dimension: int, datatype: Any) -> qe.EdgeVectorParams:
+    """Vectors as stored (float16 in a new shard: half the disk, similarities within 1e-4) on
+    disk, mapped but not held in memory; an HNSW segment keeps an int8 copy in memory, a
+    quarter of float32's size, which its graph is searched on (see docs/storage.md)."""
+    return qe.EdgeVectorParams(
+        size=dimension,
+        distance=qe.Distance.Cosine,
+        datatype=datatype,
+        quantization_config=qe.ScalarQuantizationConfig(
+            qe.ScalarType.Int8, quantile=0.99, always_ram=True
+        ),
+        memory=qe.Memory.Cold,
+    )
+
+
+def _stored_type(path: Path) -> str:
+    """The vectors' type the shard at ``path`` was made with (float32 before this version)."""
+    vectors: dict[str, dict[str, Any]] = json.loads((path / "edge_config.json").read_text())[
+        "vectors"
+    ]
+    return str(vectors.get("", {}).get("datatype") or "float32")
+
+
+def _unquantized(segment: Path) -> bool:
+    """Whether ``segment`` has an HNSW graph but no int8 copy of its vectors."""
+    try:
+        config = json.loads((segment / "segment.json").read_text())["config"]
+    except (OSError, ValueError, KeyError):
+        return False
+    return any(
+        vectors.get("index", {}).get("type") == "hnsw" and not vectors.get("quantization_config")
+        for vectors in config.get("vector_data", {}).values()
+    )
+
 
 class Shard:
     """One Qdrant Edge shard, opened by the child that serves it."""
 
-    def __init__(self, edge: Any) -> None:
+    def __init__(self, edge: Any, path: Path) -> None:
         self.edge = edge
+        self.outdated = any(_unquantized(segment) for segment in path.glob("segments/*"))
+        """Whether an HNSW segment was built by an older version, with every vector in memory:
+        the next optimisation rebuilds it (segments change only then, in another process)."""
 
     @classmethod
     def open(cls, path: Path, *, dimension: int, indexing_threshold_kb: int, create: bool) -> Shard:
+        # The configuration given is written over the shard's: an older shard gets this
+        # version's indexing threshold and vector memory (its next optimisation rebuilds its
+        # segments so); the vectors' type stays as the shard was made (Edge cannot change it).
+        float16 = create or _stored_type(path) == "float16"
         config = qe.EdgeConfig(
-            vectors=qe.EdgeVectorParams(size=dimension, distance=qe.Distance.Cosine),
-            optimizers=qe.EdgeOptimizersConfig(indexing_threshold=indexing_threshold_kb),
+            vectors=_vectors(dimension, _FLOAT16 if float16 else qe.VectorStorageDatatype.Float32),
+            # Edge sizes a segment by its vectors' bytes: float16 takes half as many per point.
+            optimizers=qe.EdgeOptimizersConfig(
+                indexing_threshold=indexing_threshold_kb // 2 if float16 else indexing_threshold_kb
+            ),
         )
         if create:
-            shard = cls(qe.EdgeShard.create(str(path), config))
+            shard = cls(qe.EdgeShard.create(str(path), config), path)
             index_payload(shard.edge)
             return shard
-        # The configuration given is written over the shard's: an older shard gets this
-        # version's indexing threshold.
-        shard = cls(qe.EdgeShard.load(str(path), config))
-        if not shard.ping().payload_indexes >= {*KEYWORD_INDEXES, *FLOAT_INDEXES}:
-            # A field added by this version; the others are brought up to date (mapped, not in
-            # memory) by the next optimisation, in its own process.
+        shard = cls(qe.EdgeShard.load(str(path), config), path)
+        if shard.ping().payload_indexes != {*KEYWORD_INDEXES, *FLOAT_INDEXES}:
+            # A field added or dropped by this version; the others are brought up to date
+            # (mapped, not in memory) by the next optimisation, in its own process.
             index_payload(shard.edge)
         return shard
 
@@ -52,6 +103,7 @@ class Shard:
             int(info.points_count),
             int(info.indexed_vectors_count),
             frozenset(info.payload_schema),
+            self.outdated,
         )
 
     def query(self, vector: bytes, limit: int, where: Where) -> list[tuple[dict[str, Any], float]]:
@@ -61,6 +113,7 @@ class Shard:
             filter=_filter(where),
             with_payload=True,
             with_vector=False,
+            params=_RESCORED,
         )
         return [(p.payload, float(p.score)) for p in self.edge.query(request)]
 

@@ -1,0 +1,121 @@
+"""How the embedded index stores its vectors, on the real Qdrant Edge engine: float16 on disk,
+mapped rather than held in memory, an int8 copy in memory for the HNSW search, whose candidates
+are ranked again by the stored vectors; and how a shard made by an older version (float32
+vectors all in memory, payload indexes nothing filters on) is brought to that by its next
+optimisation without losing an entry."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import qdrant_edge as qe
+
+from proxy.cache.entries import new_entry
+from proxy.index.base import FLOAT_INDEXES, KEYWORD_INDEXES, Entry
+from proxy.index.edge import EdgeIndex
+from proxy.index.edge_optimize import PAYLOAD_SCHEMAS
+from proxy.matching.decision import Query
+from tests.conftest import TEST_PARTITION
+
+DIM = 384
+
+
+def _entry(number: int) -> Entry:
+    return new_entry(
+        Query.of(f"prompt {number}", TEST_PARTITION),
+        blob_id=f"{number:064x}",
+        media_type="image/png",
+        size=0,
+        generation_seconds=1.5,
+        energy_wh=2.9,
+        energy_source="estimated",
+        backend="test",
+    )
+
+
+def _clusters(count: int, seed: int = 0) -> np.ndarray:
+    """``count`` unit vectors in tight clusters of 20 (cosine about 0.95 within one), as a
+    cache of re-asks holds them: the int8 copy alone cannot always tell their order."""
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((count // 20 + 1, DIM)).astype(np.float32)
+    vectors = centres[np.arange(count) // 20] + rng.normal(scale=0.25, size=(count, DIM))
+    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+
+
+def _segments(index_path: Path) -> list[dict]:
+    return [
+        json.loads(path.read_text())["config"]["vector_data"][""]
+        for path in index_path.resolve().glob("segments/*/segment.json")
+    ]
+
+
+async def test_vectors_are_float16_with_an_int8_copy_and_the_nearest_is_exact(
+    tmp_path: Path,
+) -> None:
+    vectors = _clusters(2000)
+    async with EdgeIndex(tmp_path / "index", indexing_threshold_kb=16) as index:
+        await index.upsert_many([(_entry(i), v) for i, v in enumerate(vectors)])
+        assert await index.maintain(force=True)
+        hnsw = [s for s in _segments(tmp_path / "index") if s["index"]["type"] == "hnsw"]
+        assert hnsw, "no HNSW segment was built"
+        for segment in hnsw:
+            assert segment["datatype"] == "float16"
+            assert segment["storage_type"] == "Mmap"  # mapped, not read into memory
+            assert segment["quantization_config"]["scalar"]["type"] == "int8"
+        stored = vectors.astype(np.float16).astype(np.float32)
+        stored /= np.linalg.norm(stored, axis=1, keepdims=True)
+        rng = np.random.default_rng(1)
+        for q in range(100):
+            query = vectors[q * 20] + rng.normal(scale=0.02, size=DIM).astype(np.float32)
+            query /= np.linalg.norm(query)
+            found = await index.nearest(query, 8)
+            best = int(np.argmax(stored @ query))
+            assert found[0].entry.prompt == f"prompt {best}"
+            assert abs(found[0].similarity - float(stored[best] @ query)) < 1e-3
+
+
+async def test_a_shard_from_an_older_version_is_rebuilt_by_its_next_optimisation(
+    tmp_path: Path,
+) -> None:
+    """Its HNSW segment held float32 vectors in memory and no int8 copy: opening it keeps its
+    vectors' type (Edge cannot change it), makes it due once, and the optimisation adds the
+    int8 copy and drops the payload indexes nothing filters on; every entry answers as before."""
+    path = tmp_path / "index"
+    vectors = _clusters(1200, seed=2)
+    entries = [_entry(i) for i in range(len(vectors))]
+    old = qe.EdgeShard.create(
+        str(path),
+        qe.EdgeConfig(
+            vectors=qe.EdgeVectorParams(size=DIM, distance=qe.Distance.Cosine),
+            optimizers=qe.EdgeOptimizersConfig(indexing_threshold=16),
+        ),
+    )
+    for name in ("partition", "key", "model", "style"):
+        old.update(qe.UpdateOperation.create_field_index(name, qe.PayloadSchemaType.Keyword))
+    old.update(
+        qe.UpdateOperation.upsert_points(
+            [qe.Point(e.id, v.tolist(), e.payload()) for e, v in zip(entries, vectors, strict=True)]
+        )
+    )
+    old.optimize()
+    old.close()
+    hnsw = [s for s in _segments(path) if s["index"]["type"] == "hnsw"]
+    assert hnsw and not any(s["quantization_config"] for s in hnsw)
+
+    async with EdgeIndex(path, indexing_threshold_kb=16) as index:
+        assert (await index.info()).unindexed == 0
+        assert await index.due()  # only because it is outdated
+        assert await index.maintain()
+        assert not await index.due()
+        info = await index.info()
+        assert info.points == 1200 and info.unindexed == 0 and not info.outdated
+        assert info.payload_indexes == {*KEYWORD_INDEXES, *FLOAT_INDEXES} == PAYLOAD_SCHEMAS.keys()
+        found = await index.nearest(vectors[777], 1)
+        assert found[0].entry == entries[777]
+        assert abs(found[0].similarity - 1.0) < 1e-5  # still float32
+    for segment in _segments(path):
+        assert "datatype" not in segment or segment["datatype"] == "float32"
+        if segment["index"]["type"] == "hnsw":
+            assert segment["quantization_config"]["scalar"]["type"] == "int8"
