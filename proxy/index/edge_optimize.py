@@ -46,15 +46,16 @@ loads: loading a 100,000-point shard took 0.85 s with them in memory and 0.25 s 
 load holds the GIL, so that is how long the proxy stalls when an optimised shard is swapped in."""
 
 
-def index_payload(shard: Any) -> None:
-    """Create or bring up to date the payload indexes of ``shard``, and drop those that no
-    lookup filters on any more (each held about 5 MiB of memory, even in an empty shard)."""
+def index_payload(shard: Any, *, rebuild: bool = True) -> None:
+    """Create the payload indexes ``shard`` lacks and drop those that no lookup filters on any
+    more (each held about 5 MiB of memory, even in an empty shard); with ``rebuild``, also make
+    again those made with other parameters (slow on a large shard: the optimiser does it)."""
     existing = shard.info().payload_schema
     for name in existing.keys() - PAYLOAD_SCHEMAS.keys():
         shard.update(qe.UpdateOperation.delete_field_index(name))
     for name, schema in PAYLOAD_SCHEMAS.items():
         info = existing.get(name)
-        if info is not None and _same(info.params, schema):
+        if info is not None and (not rebuild or _same(info.params, schema)):
             continue
         if info is not None:
             shard.update(qe.UpdateOperation.delete_field_index(name))

@@ -94,7 +94,7 @@ class Shard:
         if shard.ping().payload_indexes != {*KEYWORD_INDEXES, *FLOAT_INDEXES}:
             # A field added or dropped by this version; the others are brought up to date
             # (mapped, not in memory) by the next optimisation, in its own process.
-            index_payload(shard.edge)
+            index_payload(shard.edge, rebuild=False)
         return shard
 
     def ping(self) -> ShardInfo:
