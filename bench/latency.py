@@ -50,6 +50,7 @@ from backends.tiny import write_tiny_pipeline  # noqa: E402
 from bench.scale import moved  # noqa: E402
 from proxy.cache.entries import new_entry  # noqa: E402
 from proxy.embedding import Embedder, prepare_offline_model  # noqa: E402
+from proxy.index.base import Entry  # noqa: E402
 from proxy.index.edge import EdgeIndex  # noqa: E402
 from proxy.matching.canonical import Partition  # noqa: E402
 from proxy.matching.decision import MatchPolicy, Query  # noqa: E402
@@ -104,17 +105,7 @@ async def seed(
     index = EdgeIndex(data_dir / "index")
     async with index:
         for i, (query, vector) in enumerate(zip(queries, vectors, strict=True)):
-            entry = new_entry(
-                query,
-                blob_id=blobs[i % len(blobs)][0],
-                media_type="image/png",
-                size=blobs[i % len(blobs)][1],
-                generation_seconds=0.3,
-                energy_wh=2.9,
-                energy_source="estimated",
-                backend="diffusers",
-            )
-            await index.upsert(entry, vector)
+            await index.upsert(_seeded(query, blobs[i % len(blobs)]), vector)
         if filler:
             await _fill(index, queries, np.asarray(vectors, dtype=np.float32), filler, blobs)
         started = time.perf_counter()
@@ -123,6 +114,21 @@ async def seed(
             f"optimised the index in {time.perf_counter() - started:.1f} s "
             f"({await index.count()} entries)"
         )
+
+
+def _seeded(query: Query, blob: tuple[str, int]) -> Entry:
+    """The entry stored for ``query`` with the image ``blob`` (id, size), as after a generation."""
+    blob_id, size = blob
+    return new_entry(
+        query,
+        blob_id=blob_id,
+        media_type="image/png",
+        size=size,
+        generation_seconds=0.3,
+        energy_wh=2.9,
+        energy_source="estimated",
+        backend="diffusers",
+    )
 
 
 async def _fill(
@@ -144,18 +150,7 @@ async def _fill(
         ):
             query = queries[source]
             copy = Query.of(f"{query.prompt} #{number}", query.partition)
-            blob_id, size = blobs[number % len(blobs)]
-            entry = new_entry(
-                copy,
-                blob_id=blob_id,
-                media_type="image/png",
-                size=size,
-                generation_seconds=0.3,
-                energy_wh=2.9,
-                energy_source="estimated",
-                backend="diffusers",
-            )
-            entries.append((entry, vector))
+            entries.append((_seeded(copy, blobs[number % len(blobs)]), vector))
         await index.upsert_many(entries)
     print(f"added {count:,} near-copies in {time.perf_counter() - started:.1f} s")
 

@@ -27,7 +27,7 @@ from backends.diffusers_backend import DiffusersBackend
 from proxy.cache.entries import new_entry
 from proxy.cache.service import ImageCache
 from proxy.embedding import Embedder
-from proxy.index.base import Candidate
+from proxy.index.base import Candidate, Entry
 from proxy.index.edge import EdgeIndex
 from proxy.matching.canonical import Partition
 from proxy.matching.decision import MatchPolicy, Query
@@ -343,11 +343,11 @@ would (with no keys the proxy refuses other host names)."""
 TEST_PARTITION = Partition("tiny-sd", "256x256", None, None, None, None, "png")
 
 
-def cached_candidate(prompt: str, similarity: float) -> Candidate:
-    """An entry cached for ``prompt`` (in ``TEST_PARTITION``), offered at ``similarity``."""
-    entry = new_entry(
+def cached_entry(prompt: str, blob_id: str = "b" * 64) -> Entry:
+    """An entry cached for ``prompt`` in ``TEST_PARTITION``."""
+    return new_entry(
         Query.of(prompt, TEST_PARTITION),
-        blob_id="b" * 64,
+        blob_id=blob_id,
         media_type="image/png",
         size=0,
         generation_seconds=1.0,
@@ -355,7 +355,11 @@ def cached_candidate(prompt: str, similarity: float) -> Candidate:
         energy_source="estimated",
         backend="test",
     )
-    return Candidate(entry, similarity)
+
+
+def cached_candidate(prompt: str, similarity: float) -> Candidate:
+    """An entry cached for ``prompt`` (in ``TEST_PARTITION``), offered at ``similarity``."""
+    return Candidate(cached_entry(prompt), similarity)
 
 
 # The cache service on real parts: the tiny pipeline, the embedding model, Edge, a directory.

@@ -12,27 +12,16 @@ from pathlib import Path
 import numpy as np
 import qdrant_edge as qe
 
-from proxy.cache.entries import new_entry
 from proxy.index.base import FLOAT_INDEXES, KEYWORD_INDEXES, Entry
 from proxy.index.edge import EdgeIndex
 from proxy.index.edge_optimize import PAYLOAD_SCHEMAS
-from proxy.matching.decision import Query
-from tests.conftest import TEST_PARTITION
+from tests.conftest import cached_entry
 
 DIM = 384
 
 
 def _entry(number: int) -> Entry:
-    return new_entry(
-        Query.of(f"prompt {number}", TEST_PARTITION),
-        blob_id=f"{number:064x}",
-        media_type="image/png",
-        size=0,
-        generation_seconds=1.5,
-        energy_wh=2.9,
-        energy_source="estimated",
-        backend="test",
-    )
+    return cached_entry(f"prompt {number}", blob_id=f"{number:064x}")
 
 
 def _clusters(count: int, seed: int = 0) -> np.ndarray:

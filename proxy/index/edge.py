@@ -120,6 +120,8 @@ class EdgeIndex(SemanticIndex):
         """One optimise-and-swap at a time: a second would swap in a copy that misses the
         first's replayed writes (and deletes: a purge would come back)."""
         self._rebuilt_outdated = False
+        """Whether an optimisation has started since open: an outdated shard is due only until
+        then, so one that stays outdated is not optimised again and again."""
         self._replay: list[Operation] | None = None
         self._held: list[Operation] | None = None
         """While the live shard is copied: the writes held back from it (and journaled in

@@ -21,7 +21,6 @@ from proxy.index.edge_process import LEGACY, Operation, ShardInfo
 Record = tuple[str, dict[str, Any] | None, bytes | None]
 """A point as it crosses the socket: id, payload (when asked for), vector bytes (when asked for)."""
 
-_FLOAT16 = qe.VectorStorageDatatype.Float16
 _RESCORED = qe.SearchParams(
     quantization=qe.QuantizationSearchParams(rescore=True, oversampling=2.0)
 )
@@ -29,14 +28,14 @@ _RESCORED = qe.SearchParams(
 then ranked by the vectors as stored: the similarities returned are the stored vectors' own."""
 
 
-def _vectors(dimension: int, datatype: Any) -> qe.EdgeVectorParams:
+def _vectors(dimension: int, float16: bool) -> qe.EdgeVectorParams:
     """Vectors as stored (float16 in a new shard: half the disk, similarities within 1e-4) on
     disk, mapped but not held in memory; an HNSW segment keeps an int8 copy in memory, a
     quarter of float32's size, which its graph is searched on (see docs/storage.md)."""
     return qe.EdgeVectorParams(
         size=dimension,
         distance=qe.Distance.Cosine,
-        datatype=datatype,
+        datatype=qe.VectorStorageDatatype.Float16 if float16 else qe.VectorStorageDatatype.Float32,
         quantization_config=qe.ScalarQuantizationConfig(
             qe.ScalarType.Int8, quantile=0.99, always_ram=True
         ),
@@ -44,12 +43,13 @@ def _vectors(dimension: int, datatype: Any) -> qe.EdgeVectorParams:
     )
 
 
-def _stored_type(path: Path) -> str:
-    """The vectors' type the shard at ``path`` was made with (float32 before this version)."""
+def _stored_as_float16(path: Path) -> bool:
+    """Whether the shard at ``path`` was made with float16 vectors (float32 before this
+    version)."""
     vectors: dict[str, dict[str, Any]] = json.loads((path / "edge_config.json").read_text())[
         "vectors"
     ]
-    return str(vectors.get("", {}).get("datatype") or "float32")
+    return vectors.get("", {}).get("datatype") == "float16"
 
 
 def _unquantized(segment: Path) -> bool:
@@ -78,9 +78,9 @@ class Shard:
         # The configuration given is written over the shard's: an older shard gets this
         # version's indexing threshold and vector memory (its next optimisation rebuilds its
         # segments so); the vectors' type stays as the shard was made (Edge cannot change it).
-        float16 = create or _stored_type(path) == "float16"
+        float16 = create or _stored_as_float16(path)
         config = qe.EdgeConfig(
-            vectors=_vectors(dimension, _FLOAT16 if float16 else qe.VectorStorageDatatype.Float32),
+            vectors=_vectors(dimension, float16),
             # Edge sizes a segment by its vectors' bytes: float16 takes half as many per point.
             optimizers=qe.EdgeOptimizersConfig(
                 indexing_threshold=indexing_threshold_kb // 2 if float16 else indexing_threshold_kb
