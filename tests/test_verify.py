@@ -207,6 +207,11 @@ REJECTED += [
         "some flowers sitting on a statue of a lion and a boy",
         "swapped_roles",
     ),
+    # A noun after "a" is no verb, though "down" follows it as it follows "cut down".
+    ("a boy riding a bicycle down a steep hill", "a boy riding a motorbike down a hill", "object"),
+    ("a beach crowded with people", "a beach with only a few people", "count"),
+    ("a middle aged woman reading", "an elderly woman reading", "size_age"),
+    ("an old woman reading", "a middle-aged woman reading", "size_age"),
 ]
 
 SERVED = [
@@ -379,6 +384,34 @@ SERVED = [
     ),
     # A style or an artist says the request is not asking for a photo.
     ("a castle, digital painting, artstation", "a castle, artstation"),
+    ("A deer jumps a fence.", "A deer is jumping over a fence."),
+    # Tags in another order: a tag that opens with a participle or with "warm" names a thing
+    # described, not something the tag before it does; camera words describe no thing.
+    (
+        "an old library, towering bookshelves, floating candles, dust in the air, warm light",
+        "an old library, floating candles, towering bookshelves, warm light, dust in the air",
+    ),
+    (
+        "a mug of coffee, open book, reading glasses, wooden table",
+        "open book, reading glasses, a mug of coffee, wooden table",
+    ),
+    (
+        "vintage motorcycle, leather saddle, spoked wheels, oil stains on the floor, garage",
+        "garage, leather saddle, spoked wheels, oil stains on the floor, vintage motorcycle",
+    ),
+    (
+        "cathedral interior, stained glass windows, rays of light, dust particles, empty pews",
+        "empty pews, rays of light, stained glass windows, dust particles, cathedral interior",
+    ),
+    (
+        "a cowboy on horseback, desert mesa, wide shot, dusty trail, lone saguaro cactus",
+        "a cowboy on horseback, lone saguaro cactus, desert mesa, dusty trail, wide shot",
+    ),
+    (
+        "please generate: an owl with blue eyes, brass feathers",
+        "an owl with blue eyes, brass feathers",
+    ),
+    ("a middle-aged man reading a newspaper", "a middle aged man reads a newspaper"),
 ]
 
 

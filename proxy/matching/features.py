@@ -41,11 +41,15 @@ _CAMERA = {
     "wide": r"wide[\s-]*(?:shot|angle|view)|long\s+shot|establishing\s+shot",
 }
 _CAMERA_PATTERNS = {name: re.compile(rf"(?<![\w-])(?:{rx})") for name, rx in _CAMERA.items()}
+_VIEWS = re.compile(r"(?<![\w-])(?:" + "|".join(_CAMERA.values()) + r")(?:\s+(?:view|shot))?")
 
 
-def camera(text: str) -> frozenset[str]:
-    """Where the camera stands: above, below, at eye level, close, or wide."""
-    return frozen(name for name, pattern in _CAMERA_PATTERNS.items() if pattern.search(text))
+def camera(text: str) -> tuple[frozenset[str], str]:
+    """Where the camera stands (above, below, at eye level, close, or wide), and ``text``
+    without the words that say so: they are checked as a whole, not as words of the scene
+    ("..., wide shot, ..." describes no thing, wherever it stands)."""
+    found = frozen(name for name, pattern in _CAMERA_PATTERNS.items() if pattern.search(text))
+    return found, _VIEWS.sub(" ", text) if found else text
 
 
 # Amounts on a scale: words the reader skips as function words ("many", "full") that still
@@ -62,7 +66,8 @@ _AMOUNTS = {
     "plenty:few": r"(?:a\s+)?few|a\s+couple\s+of|a\s+handful\s+of",
     "plenty:many": r"many|lots\s+of|a\s+lot\s+of|plenty\s+of|numerous|multiple|countless|"
     r"dozens|hundreds|thousands|a\s+multitude\s+of|full\s+of|(?:piled|heaped|stacked)\s+high|"
-    r"overflowing|brimming|teeming|packed\s+with",
+    r"overflowing|brimming|teeming|packed\s+with|(?:over)?crowded|(?:bustling|swarming|"
+    r"thronged)\s+with",
 }
 _AMOUNT_PATTERNS = {name: re.compile(rf"\b(?:{rx})\b") for name, rx in _AMOUNTS.items()}
 

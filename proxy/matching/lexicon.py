@@ -23,6 +23,7 @@ Only each lemma's most frequent senses count: WordNet also lists "dog" as a frum
 
 from __future__ import annotations
 
+import bisect
 import functools
 import logging
 import mmap
@@ -173,20 +174,16 @@ def _compound_starts(root: Path) -> frozenset[str]:
 
 _STEM = max(len(suffix) for rules in _SUFFIXES.values() for suffix, _ in rules)
 """The most letters a suffix rule takes off: a word's lemma keeps all of its letters before."""
-_PREFIX = 5
 
 
 @functools.lru_cache(maxsize=4)
-def _prefixes(root: Path) -> frozenset[str]:
-    """The first letters of every lemma and every irregular form: a longer word that starts
-    otherwise is no form of any lemma, which rules out most words written together ("highly
-    detailed" closed up) without trying each suffix rule."""
+def _forms(root: Path) -> tuple[str, ...]:
+    """Every lemma and every irregular form, sorted: a word that no form starts like, but for
+    the letters a suffix rule takes off, is no form of any lemma. That rules out most words
+    written together ("highly detailed" closed up) without trying each suffix rule."""
     index, _, exceptions = _read_tables(root)
-    return frozenset(
-        word[:_PREFIX]
-        for tables in (index, exceptions)
-        for table in tables.values()
-        for word in table
+    return tuple(
+        sorted({word for tables in (index, exceptions) for t in tables.values() for word in t})
     )
 
 
@@ -197,7 +194,7 @@ class WordNet:
         self.root = root
         self._index, self._tagged, self._exceptions = _read_tables(root)
         self.compound_starts = _compound_starts(root)
-        self._prefixes = _prefixes(root)
+        self._forms = _forms(root)
         """First words of WordNet's multi-word entries ("hot" of "hot_dog")."""
         self._data: dict[Pos, mmap.mmap] = {}
         for pos, name in _FILES.items():
@@ -232,13 +229,18 @@ class WordNet:
     def knows(self, word: str) -> bool:
         return bool(self.lemmas(word))
 
+    def _some_form_starts(self, prefix: str) -> bool:
+        forms = self._forms
+        at = bisect.bisect_left(forms, prefix)
+        return at < len(forms) and forms[at].startswith(prefix)
+
     def _parts_of_speech(self, word: str) -> frozenset[Pos]:
         return frozen(pos for pos, _ in self.lemmas(word))
 
     def _lemmas(self, word: str) -> tuple[tuple[Pos, str], ...]:
         """(part of speech, lemma) for every reading of ``word`` WordNet knows, nouns first."""
         word = word.lower().replace(" ", "_").replace("-", "_")
-        if len(word) >= _PREFIX + _STEM and word[:_PREFIX] not in self._prefixes:
+        if not self._some_form_starts(word[: len(word) - _STEM]):
             return ()
         found: list[tuple[Pos, str]] = []
         for pos in _FILES:

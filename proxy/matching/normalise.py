@@ -67,7 +67,8 @@ _REQUEST = re.compile(
     r"^\s*(?:please\s+)?(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?"
     r"(?:i\s*(?:would|'d)\s+(?:like|love)\s+(?:to\s+see\s+)?|i\s+want\s+(?:to\s+see\s+)?)?"
     r"(?:prompt\s*:\s*)?(?:imagine\s+)?"
-    r"(?:(?:generate|create|make|draw|show|give|render|produce)(?:\s+(?:for\s+)?(?:me|us))?\s+)?"
+    r"(?:(?:generate|create|make|draw|show|give|render|produce)(?:\s+(?:for\s+)?(?:me|us))?"
+    r"(?:\s*:\s*|\s+))?"
     r"(?:please\s+)?"
 )
 _THERE_IS = re.compile(r"^\s*there\s+(?:is|are)\s+|(?<![\w-])(?:a\s+)?game\s+of\s+(?=\w)")
@@ -125,6 +126,11 @@ REPLACEMENTS = _replacements()
 _KEEP_BEFORE = {"still": frozenset({"life", "lifes"})}
 """Listed words that are something else before these ("a still life" is a genre)."""
 _DETERMINERS = frozenset(["a", "an", "the", "this", "that", "these", "those"])
+_JUMPING = frozenset(
+    "jump jumps jumped jumping leap leaps leaped leapt leaping hop hops hopped hopping "
+    "vault vaults vaulted vaulting hurdle hurdles hurdled hurdling".split()
+)
+"""Verbs whose object is what they go over ("jumps a fence")."""
 _PART_ENDS = frozenset({",", ".", ";"})
 
 
@@ -166,6 +172,9 @@ def normalise_tokens(tokens: Sequence[str]) -> list[str]:
     out: list[str] = []
     for i, token in enumerate(tokens):
         following = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if token in {"aged", "age"} and out and out[-1] == "middle":
+            out[-1] = "middle-aged"  # an age of its own, not "aged" (old) in the middle
+            continue
         replacement = REPLACEMENTS.get(token.replace("_", "-"))
         if replacement is not None and following not in _KEEP_BEFORE.get(token, ()):
             token = replacement
@@ -181,6 +190,8 @@ def normalise_tokens(tokens: Sequence[str]) -> list[str]:
             token = "beside"  # "a cabin by the lake"; but "kicked by a boy", "by greg rutkowski"
         elif token == "painting" and out and out[-1] in _PAINTINGS:
             continue  # "a watercolor painting" is "a watercolor"
+        elif token == "over" and out and out[-1] in _JUMPING and following in _DETERMINERS:
+            continue  # "a deer jumping over a fence" is "a deer jumping a fence"
         out.append(token)
     return _media_last(_weather_last(_active(out)))
 

@@ -12,6 +12,7 @@ relations and direction particles. :mod:`proxy.matching.verify` compares two rea
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
 from collections import Counter
@@ -223,7 +224,8 @@ class Reader:
     def _read(self, prompt: str) -> Reading:
         texts, plain = rendered_text(prompt)
         lower = plain.lower()
-        reading = Reading(texts=texts, palette=palette(lower), camera=camera(lower))
+        reading = Reading(texts=texts, palette=palette(lower))
+        reading.camera, lower = camera(lower)
         reading.amounts = amounts(lower)
         if not plain.isascii():
             reading.emoji = tuple(c for c in plain if unicodedata.category(c) == "So")
@@ -310,7 +312,12 @@ class Reader:
             word = self._word(token, negating, style_scope)
             previous = reading.words[chunk[-1]] if chunk else None
             after = tokens[i + 1] if i + 1 < len(tokens) else "."
-            if self._is_verb(token, previous, tokens[i - 1] if i else "", after):
+            before = tokens[i - 1] if i else ""
+            if previous is None and self._opens_description(tokens, i):
+                word.noun = False  # "..., floating candles, warm light": not a verb, nor a noun
+            elif word.nounish and not word.noun and before == "of" and is_break(after):
+                word.noun = True  # "rays of light": a describing word alone after "of" is a thing
+            elif self._is_verb(token, previous, before, after):
                 close_chunk(reading, chunk, breaks)
                 breaks.clear()  # what follows a verb is its object, not coordinated with before
                 word.noun = word.plural = False
@@ -391,24 +398,22 @@ class Reader:
         if self.wordnet is None or token in DETERMINERS:
             return False
         parts = self.wordnet.parts_of_speech(token)
-        if "v" not in parts or after == _POSSESSIVE:
-            return False
+        if "v" not in parts or after == _POSSESSIVE or before in DETERMINERS:
+            return False  # "riding a motorbike down a hill": "a" makes it a noun, "down" or not
         if before in _AUXILIARIES or after in _PARTICLES:  # "is chasing", "to share", "cut down"
             return True
         if token.endswith("ed") and self._nounlike(after):  # "diced meat", "a checked shirt"
             return False
-        if "n" not in parts:
-            return before not in DETERMINERS and (previous is None or previous.noun)
-        if token.endswith(("ing", "ed")):
-            return before not in DETERMINERS and (previous is None or previous.noun)
+        if "n" not in parts or token.endswith(("ing", "ed")):
+            return previous is None or previous.noun
         if (
             before in COORDINATORS
             and token.endswith("s")
-            and (after in DETERMINERS or after in ROLE_MARKERS)
+            and (after in DETERMINERS or (after in ROLE_MARKERS and after != "of"))
         ):
-            return True  # "holds a spoon and looks at a cupcake"
-        if previous is None or not previous.noun:
-            return False
+            return True  # "holds a spoon and looks at a cupcake"; not "..., rays of light"
+        if previous is None or not previous.noun or self._unknown(previous.text):
+            return False  # after a word the lexicon lacks, "spoked wheels" is a thing
         # "a man plays a guitar", "two dogs run.", but "three asian kids dance" and "animal
         # prints with pillows"
         # "children play soccer" and "a chef cooks pasta" too, where the verb is more usual.
@@ -423,6 +428,32 @@ class Reader:
             # After a plural noun a bare word is a verb ("firefighters spray water"): a
             # compound's first noun is singular.
             and (previous.plural or self.wordnet.usually(token, "v", "n"))
+        )
+
+    def _opens_description(self, tokens: Sequence[str], i: int) -> bool:
+        """Whether the word at ``i``, which may be a verb, opens a noun phrase as a description
+        of the noun after it: an adjective too ("..., floating candles, ...", "warm light"), or
+        a participle that opens a tag of nouns ("..., reading glasses, ...")."""
+        before = tokens[i - 1] if i else ""
+        after = tokens[i + 1] if i + 1 < len(tokens) else "."
+        if (
+            self.wordnet is None
+            or before in DETERMINERS
+            or before in _AUXILIARIES
+            or after in _PARTICLES
+            or not self._nounlike(after)
+        ):
+            return False
+        parts = self.wordnet.parts_of_speech(tokens[i])
+        if "v" not in parts:
+            return False
+        if "a" in parts:
+            return True
+        tag = list(itertools.takewhile(lambda token: token != ",", tokens[i + 1 :]))
+        return (
+            before in ("", ",")
+            and tokens[i].endswith("ing")
+            and all(self._nounlike(token) and token not in FUNCTION_WORDS for token in tag)
         )
 
     def _nounlike(self, token: str) -> bool:

@@ -38,7 +38,7 @@ def swapped(have: Reading, want: Reading) -> str | None:
     moved = [
         lemma
         for lemma in shared
-        if have_heads[lemma][1] != want_heads[lemma][1] and lemma not in listed
+        if _role(have_heads[lemma][1]) != _role(want_heads[lemma][1]) and lemma not in listed
     ]
     if _owner_changed(have_heads, want_heads, shared):
         return "swapped_roles"  # "a cup of coffee" / "a plate of coffee"
@@ -70,6 +70,12 @@ def _head_lemmas(reading: Reading) -> dict[str, tuple[int, str]]:
         if not names_medium(word):
             positions.setdefault(word.key, (position, word.role))
     return positions
+
+
+def _role(role: str) -> str:
+    """A thing's role for telling swaps apart: a verb's object without its doer, which the
+    verb's own subjects are checked for ("..., holding a staff, ...": whose is a guess)."""
+    return "object" if role.startswith("object/") else role
 
 
 def _joined(reading: Reading, first: str, second: str) -> bool:
@@ -271,6 +277,8 @@ def _relations(reading: Reading) -> dict[tuple[str, str], set[str]]:
     found: dict[tuple[str, str], set[str]] = {}
     for i in reading.heads():
         word = reading.words[i]
+        if word.listed:
+            continue  # its role, taken across a comma from the thing before, is a guess
         relation, _, subject = word.role.partition("/")
         if relation in ("in", "@in"):
             kinds = {"in", "inside"}  # "in a box" is "inside a box"; loosely, "on" or "at" it

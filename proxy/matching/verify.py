@@ -91,7 +91,9 @@ WARM_BLOCKERS = frozenset(
 count, arrangement, camera angle, negation or rendered text would survive into the new image.
 Colours, styles, settings, materials or a changed object are what it redraws."""
 _WEARING = frozenset({"wear", "wearing", "dress", "dressed"})
-_AGE_MARKERS = frozenset("old older elderly aged senior teen teenage adolescent".split())
+_AGE_MARKERS = frozenset(
+    "old older elderly aged middle-aged senior teen teenage adolescent".split()
+)
 """Ages that change how a person or an animal looks, unlike "young" (what "a woman" shows)."""
 
 

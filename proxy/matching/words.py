@@ -114,8 +114,8 @@ SETTINGS = frozenset(
 SIZES_AGES = frozenset(
     """
     adult aged ancient baby big child elder elderly enormous giant gigantic huge infant
-    juvenile kid kids large little long massive mini miniature modern new old older senior
-    short small tall teen teenage teenager tiny toddler young younger
+    juvenile kid kids large little long massive middle-aged mini miniature modern new old
+    older senior short small tall teen teenage teenager tiny toddler young younger
     """.split()
 )
 """Size and age (reason ``size_age``)."""
