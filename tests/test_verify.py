@@ -412,6 +412,19 @@ SERVED = [
         "an owl with blue eyes, brass feathers",
     ),
     ("a middle-aged man reading a newspaper", "a middle aged man reads a newspaper"),
+    # Batch six's tuning half (bench/data): one of each rule it added.
+    ("a cat sleeps on a warm radiator", "a cat sleeping on a warm radiator"),
+    ("a boy walking a dog along the beach", "a dog being walked by a boy along the beach"),
+    ("an old man on a porch with a cup of coffee", "with a cup of coffee, an old man on a porch"),
+    ("a red barn in a field", "a red barn in a field, can you please generate this for me"),
+    ("a stone bridge over a stream", "a stone bridge over a creek"),
+    ("a fox sleeping under a tree", "a fox dozing under a tree"),
+    (
+        "a street lamp with hanging baskets of petunias, pastel colors, clean lines, cute, "
+        "warm and friendly mood, depth of field, cinematic framing",
+        "a street lamp with hanging baskets of petunias, clean lines, pastel colors, "
+        "friendly and warm mood, cute, cinematic framing, depth of field",
+    ),
 ]
 
 

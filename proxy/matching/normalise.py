@@ -73,8 +73,10 @@ _REQUEST = re.compile(
 )
 _THERE_IS = re.compile(r"^\s*there\s+(?:is|are)\s+|(?<![\w-])(?:a\s+)?game\s+of\s+(?=\w)")
 _PLEASE = re.compile(
-    r"[\s,]+(?:please|thanks?(?:\s+you)?(?:\s+(?:so|very)\s+much)?(?:\s+in\s+advance)?|thx|ty)"
-    r"\s*[.!]*\s*$"
+    r"[\s,]+(?:please|thanks?(?:\s+you)?(?:\s+(?:so|very)\s+much)?(?:\s+in\s+advance)?|thx|ty|"
+    r"(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?"
+    r"(?:generate|create|make|draw|render|paint)\s+(?:this|it|that)(?:\s+for\s+(?:me|us))?"
+    r"(?:\s+please)?)\s*[.!?]*\s*$"
 )
 _VERSION = re.compile(
     r"(?<![\w-])(unreal\s+engine|blender|octane|midjourney)\s+v?\d+(?:\.\d+)?(?![\w.-])"
@@ -198,9 +200,11 @@ def normalise_tokens(tokens: Sequence[str]) -> list[str]:
 
 _FRONTED = LOOSE_PREPOSITIONS | frozenset(
     "on under beneath below above over behind beside "
-    "near past across through inside outside among amid".split()
+    "near past across through inside outside among amid with".split()
 )
-"""Prepositions whose phrase, put first and closed by a comma, says where the rest happens."""
+"""Prepositions whose phrase, put first and closed by a comma, says where the rest happens, or
+what it has ("with a cup of coffee, an old man on a porch")."""
+_PLACING = _FRONTED | frozenset("along into onto toward towards from without".split())
 _PARTICIPLE = re.compile(r"(?:ed|en|wn)$")
 
 
@@ -278,7 +282,13 @@ def _active_part(part: list[str]) -> list[str]:
         )
     ):
         return part
-    return [*part[by + 1 :], participle, *done_to]
+    # The one who does it is the noun phrase after "by" ("a herd of buffalo"); what follows it
+    # stays at the end ("a dog walked by a boy along the beach": "a boy walked a dog along ...").
+    end = next(
+        (i for i in range(by + 2, len(part)) if part[i] in _PLACING),
+        len(part),
+    )
+    return [*part[by + 1 : end], participle, *done_to, *part[end:]]
 
 
 def _is_participle(token: str) -> bool:

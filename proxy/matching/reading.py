@@ -78,6 +78,7 @@ for _phrase, _kind in SPATIAL_PHRASES.items():
 _POSSESSIVE = "'s"
 _NOT_CLOSED = FUNCTION_WORDS | (_DESCRIBING - {"light"})
 """Words never closed up with the next: "a blue jacket" is no bluejacket (a sailor)."""
+_ONE = frozenset("a an one each every this that".split())
 _NOT_JOINED = FUNCTION_WORDS | _DESCRIBING
 """Words never joined into a WordNet entry: "old woman" is a description and a thing."""
 _PASSING = frozenset(
@@ -441,11 +442,14 @@ class Reader:
             or before in DETERMINERS
             or before in _AUXILIARIES
             or after in _PARTICLES
-            or not self._nounlike(after)
         ):
             return False
         parts = self.wordnet.parts_of_speech(tokens[i])
         if "v" not in parts:
+            return False
+        if after in {"and", "or"}:  # "..., warm and friendly mood"
+            return "a" in parts and self.wordnet.usually(tokens[i], "a", "v")
+        if not self._nounlike(after):
             return False
         if "a" in parts:
             return True
@@ -505,18 +509,26 @@ class Reader:
                         break
                 # "old woman" and "black cat" are WordNet entries too, but in a prompt they are
                 # a description and a thing, each to be checked.
+                compound = "_".join(parts)
                 if (
                     first in wordnet.compound_starts
-                    and wordnet.knows("_".join(parts))
+                    and wordnet.knows(compound)
                     and not any(part in _NOT_JOINED for part in parts)
+                    # "a cat sleeps" is no "cat sleep" (a catnap): "a" asks for one
+                    and not (i and tokens[i - 1] in _ONE and _inflected(wordnet, compound))
                 ):
-                    joined.append("_".join(parts))
+                    joined.append(compound)
                     break
             else:
                 joined.append(first)
                 size = 1
             i += size
         return joined
+
+
+def _inflected(wordnet: WordNet, word: str) -> bool:
+    """Whether ``word`` is a form of its lemmas, not one of them ("cat_sleeps")."""
+    return all(lemma != word for _, lemma in wordnet.lemmas(word))
 
 
 def _closes(closed: str, pos: Pos, lemma: str) -> bool:

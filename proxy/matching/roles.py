@@ -40,7 +40,7 @@ def swapped(have: Reading, want: Reading) -> str | None:
         for lemma in shared
         if _role(have_heads[lemma][1]) != _role(want_heads[lemma][1]) and lemma not in listed
     ]
-    if _owner_changed(have_heads, want_heads, shared):
+    if _owner_changed(have_heads, want_heads, [lemma for lemma in shared if lemma not in listed]):
         return "swapped_roles"  # "a cup of coffee" / "a plate of coffee"
     for first in moved:
         for second in shared:

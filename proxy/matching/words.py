@@ -346,6 +346,9 @@ beach seashore
 busy bustling
 hamburger burger burgers:hamburgers
 sailor seaman seamen:sailors
+stream creek brook
+sleeping dozing snoozing
+vivid vibrant
 drawing sketch
 """
 """Words that give the same picture, one group a line, the first word standing for the group;
