@@ -194,8 +194,8 @@ class WordNet:
         self.root = root
         self._index, self._tagged, self._exceptions = _read_tables(root)
         self.compound_starts = _compound_starts(root)
-        self._forms = _forms(root)
         """First words of WordNet's multi-word entries ("hot" of "hot_dog")."""
+        self._forms = _forms(root)
         self._data: dict[Pos, mmap.mmap] = {}
         for pos, name in _FILES.items():
             with (root / f"data.{name}").open("rb") as f:
