@@ -8,7 +8,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from proxy.matching.lexicon import frozen
+from proxy.matching.lexicon import NOTHING, frozen
 
 __all__ = [
     "amounts",
@@ -19,6 +19,8 @@ __all__ = [
 ]
 
 _QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”|(?<![a-zA-Z])'([^']+)'(?![a-zA-Z])")
+_SAYS_WORDS = ("read", "say", "spell", "word", "text", "written", "label")
+"""What every match of ``_SAYS`` holds, in lower case (see ``_MONOCHROME_WORDS``)."""
 _SAYS = re.compile(
     r"\b(?:(?:that|which)\s+(?:reads|read)|(?:that|which)?\s*(?:says|saying|spells|spelling|"
     r"with the words?|with the text|with text|written|labeled|labelled))\s+([^,.;:]+)",
@@ -29,6 +31,9 @@ _MONOCHROME = re.compile(
     r"\bblack\s*(?:and|&|-|/|n)\s*white\b|\bb\s*&\s*w\b|\bb/w\b|monochrom|gr[ae]y\s*scale|"
     r"\bsepia\b|\bduotone\b"
 )
+_MONOCHROME_WORDS = ("white", "&", "/", "monochrom", "scale", "sepia", "duotone")
+"""What every match of ``_MONOCHROME`` holds: a text with none is not searched (a long prompt
+takes the pattern about 0.1 ms)."""
 _IN_COLOUR = re.compile(r"\b(?:full[\s-]*)?colou?r(?:ed|ful)?\b(?!\s+of)|\btechnicolou?r\b")
 
 
@@ -48,8 +53,10 @@ def camera(text: str) -> tuple[frozenset[str], str]:
     """Where the camera stands (above, below, at eye level, close, or wide), and ``text``
     without the words that say so: they are checked as a whole, not as words of the scene
     ("..., wide shot, ..." describes no thing, wherever it stands)."""
+    if not _VIEWS.search(text):  # one pass over a long prompt instead of five
+        return NOTHING, text
     found = frozen(name for name, pattern in _CAMERA_PATTERNS.items() if pattern.search(text))
-    return found, _VIEWS.sub(" ", text) if found else text
+    return found, _VIEWS.sub(" ", text)
 
 
 # Amounts on a scale: words the reader skips as function words ("many", "full") that still
@@ -70,17 +77,20 @@ _AMOUNTS = {
     r"thronged)\s+with",
 }
 _AMOUNT_PATTERNS = {name: re.compile(rf"\b(?:{rx})\b") for name, rx in _AMOUNTS.items()}
+_ANY_AMOUNT = re.compile(r"\b(?:" + "|".join(_AMOUNTS.values()) + r")\b")
 
 
 def amounts(text: str) -> frozenset[str]:
     """The amounts ``text`` states, as ``scale:value`` ("fullness:empty", "plenty:many")."""
+    if not _ANY_AMOUNT.search(text):  # one pass over a long prompt instead of seven
+        return NOTHING
     return frozen(name for name, pattern in _AMOUNT_PATTERNS.items() if pattern.search(text))
 
 
 def palette(text: str) -> str | None:
     """ "monochrome" for a black-and-white, grayscale or sepia picture, "colour" for one asked
     for in colour, else None."""
-    if _MONOCHROME.search(text):
+    if any(word in text for word in _MONOCHROME_WORDS) and _MONOCHROME.search(text):
         return "monochrome"
     return "colour" if _IN_COLOUR.search(text) else None
 
@@ -98,7 +108,11 @@ def rendered_text(prompt: str) -> tuple[frozenset[str], str]:
     prompt without it."""
     found: set[str] = set()
     unquoted = _cut(_QUOTED, prompt, lambda m: next(g for g in m.groups() if g).strip(), found)
-    plain = _cut(_SAYS, unquoted, lambda m: m.group(1).strip().lower(), found)
+    lower = unquoted.lower()
+    if any(word in lower for word in _SAYS_WORDS):
+        plain = _cut(_SAYS, unquoted, lambda m: m.group(1).strip().lower(), found)
+    else:
+        plain = unquoted
     return frozen(text for text in found if text), plain
 
 
