@@ -3,6 +3,7 @@ the real WordNet database that ``make setup`` installs (Debian's wordnet-base)."
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -590,3 +591,17 @@ def test_a_verdict_is_remembered_per_pair_until_forgotten(wordnet: WordNet) -> N
     verifier.reader.forget()
     assert verifier.check(long_cached, long_request) is None
     assert verifier.read.cache_info().currsize == 2
+
+
+@pytest.mark.parametrize("filler", [" ", ", ", ",", " ,\t"])
+def test_a_prompt_of_separators_is_read_in_linear_time(verifier: Verifier, filler: str) -> None:
+    """A hostile prompt of 32,000 characters (the longest an upstream takes) of spaces and commas
+    is read and canonicalised in well under a second. The filler patterns once backtracked over
+    every split of such a run: 11 s for 30,000 spaces, 61 s with a longer closing-request
+    pattern. Timed, with a bound thirty times what a linear pass takes, because the defect is
+    the time."""
+    prompt = "a cat" + filler * (32_000 // len(filler)) + "please"
+    started = time.perf_counter()
+    canonical.canonical_prompt(prompt)
+    verifier.check(prompt, prompt + " now")
+    assert time.perf_counter() - started < 3.0

@@ -73,7 +73,7 @@ _REQUEST = re.compile(
 )
 _THERE_IS = re.compile(r"^\s*there\s+(?:is|are)\s+|(?<![\w-])(?:a\s+)?game\s+of\s+(?=\w)")
 _PLEASE = re.compile(
-    r"[\s,]+(?:please|thanks?(?:\s+you)?(?:\s+(?:so|very)\s+much)?(?:\s+in\s+advance)?|thx|ty|"
+    r"(?<![\s,])[\s,]+(?:please|thanks?(?:\s+you)?(?:\s+(?:so|very)\s+much)?(?:\s+in\s+advance)?|thx|ty|"
     r"(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?"
     r"(?:generate|create|make|draw|render|paint)\s+(?:this|it|that)(?:\s+for\s+(?:me|us))?"
     r"(?:\s+please)?)\s*[.!?]*\s*$"
@@ -86,7 +86,7 @@ _OUT_IN = re.compile(r"(?<![\w-])out\s+(?=in\s+the\s)")
 """"a house out in the woods" is "a house in the woods"."""
 _DAY = re.compile(r"(?<![\w-])(?:on|in|during)\s+(?:a|an|the)\s+([a-z]+)\s+day(?![\w-])")
 _SPACES = re.compile(r"[ \t]+")
-_EMPTY_PARTS = re.compile(r"(?:\s*,)+\s*(?=,|$)|^\s*,+")
+_EMPTY_PARTS = re.compile(r"(?<![\s,])(?:\s*,)+\s*(?=,|$)|^\s*,+")
 
 
 def strip_filler(text: str) -> str:
