@@ -143,10 +143,10 @@ def _quantize(source: Path, target: Path) -> None:
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
     options.optimized_model_filepath = str(folded)
-    ort.InferenceSession(str(source), options, providers=["CPUExecutionProvider"])
     advice = _Dropped("Please consider to run pre-processing")  # for static quantization
     logging.getLogger().addFilter(advice)
     try:
+        ort.InferenceSession(str(source), options, providers=["CPUExecutionProvider"])
         quantize_dynamic(
             folded,
             target,
@@ -156,7 +156,7 @@ def _quantize(source: Path, target: Path) -> None:
         )
     finally:
         logging.getLogger().removeFilter(advice)
-    folded.unlink()
+        folded.unlink(missing_ok=True)  # 90 MB that must not stay in the folder
 
 
 class _Dropped(logging.Filter):

@@ -224,20 +224,25 @@ def test_the_prepared_graph_multiplies_in_int8_and_reads_as_the_package_graph(
 def test_a_graph_not_quantized_is_quantized_at_the_next_start_and_a_users_own_never(
     embedding_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Where quantizing fails the package's graph is used as it is; the next preparation quantizes
-    it, as it does a folder an earlier version copied. A folder holding any other graph is the
-    user's: it is left alone."""
+    """Where quantizing fails (here the volume fills while the quantized graph is written) the
+    package's graph is used as it is, and nothing half-written stays in the folder; the next
+    preparation quantizes it, as it does a folder an earlier version copied. A folder holding any
+    other graph is the user's: it is left alone."""
+    import onnxruntime.quantization
 
-    def broken(source: Path, target: Path) -> None:
-        raise OSError("no space left on device")
+    def volume_full(model_input: Path, model_output: Path, **options: object) -> None:
+        Path(model_output).write_bytes(b"half a graph")
+        raise OSError(28, "No space left on device")
 
     target = tmp_path / "all-MiniLM-L6-v2"
     fallback = Embedder(model_dir=target)
     with monkeypatch.context() as patch:
-        patch.setattr(embedding, "_quantize", broken)
+        patch.setattr(onnxruntime.quantization, "quantize_dynamic", volume_full)
         fallback.load()  # prepares the folder
     assert (target / "model.onnx").read_bytes() == _package_graph().read_bytes()
-    assert not (target / embedding._PREPARED).exists()
+    assert sorted(path.name for path in target.iterdir()) == sorted(
+        ("model.onnx", *embedding._TOKENIZER_FILES)
+    )
     assert not fallback.alone
     assert fallback.embed_one("a red fox sitting in the snow").shape == (384,)
 
