@@ -8,10 +8,16 @@ For each size (10,000 / 100,000 / 1,000,000 entries by default: ``--sizes``):
    (sigma ``--noise``, 0.02 by default, about cosine 0.93 to its source), normalised. So the index
    sees clusters of prompts around real ones, as a cache of re-asks does. Written ``--page``
    entries at a time (1,000, as ``memoaized cache import`` writes a page; 1 for one at a time,
-   as misses are stored). Printed: load time, disk per entry.
-2. **First optimisation, probed.** ``EdgeIndex.maintain`` builds the HNSW graph in a child
-   process while this process probes an exact and a semantic lookup every 50 ms (as requests
-   would arrive), counting how late the event loop woke up, then writes one entry. Printed:
+   as misses are stored). Printed: load time, disk per entry. ``--upkeep`` says what optimises
+   the index meanwhile: ``none`` (nothing: the whole shard is left to step 2), ``writes`` (the
+   proxy's upkeep loop, woken as soon as enough points are stored, with the pages waiting for
+   it as an import's do) or ``timer`` (the loop as it was before, every 60 s, and no
+   waiting); with either loop, lookups are probed through the build as in step 2, and the
+   largest unindexed tail and the optimiser's largest peak RSS are printed.
+2. **First optimisation, probed** (of what the load left unindexed). ``EdgeIndex.maintain``
+   builds the HNSW graph in a child process while this process probes an exact and a semantic
+   lookup every 50 ms (as requests would arrive), counting how late the event loop woke up,
+   then writes one entry. Printed:
    optimise time, the longest any probe waited, probe p50/p99, what share of the points the
    HNSW graph held (the rest are searched by brute force), and the longest write.
 3. **Steady state, probed.** ``--tail`` (10,000) new entries are added to the optimised index
@@ -33,9 +39,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import csv
 import logging
 import os
+import re
 import resource
 import statistics
 import sys
@@ -53,7 +61,7 @@ if str(REPO_ROOT) not in sys.path:  # run as a script from a checkout
 
 from proxy.app import build_embedder  # noqa: E402
 from proxy.cache.entries import new_entry  # noqa: E402
-from proxy.index.base import Where  # noqa: E402
+from proxy.index.base import Entry, Where  # noqa: E402
 from proxy.index.edge import EdgeIndex  # noqa: E402
 from proxy.matching.canonical import Partition  # noqa: E402
 from proxy.matching.decision import Query  # noqa: E402
@@ -63,6 +71,8 @@ DATA = REPO_ROOT / "tests" / "data"
 PARTITION = Partition("tiny-sd", "512x512", None, None, None, None, "png")
 PROBE_EVERY = 0.05
 BATCH = 1000
+TIMER_SECONDS = 60.0
+"""How often the upkeep loop looked before it was woken by writes (the default interval)."""
 
 
 def real_prompts() -> list[str]:
@@ -127,12 +137,15 @@ def disk_mib(path: Path) -> float:
     return total / 2**20
 
 
-async def add(
-    index: EdgeIndex, prompts: list[str], vectors: np.ndarray, start: int, page: int = 1
-) -> None:
-    """Store an entry per vector, its prompt the real one it was copied from, numbered: one
-    write per ``page`` entries (1: one at a time, as the proxy stores misses; more: as an
-    import stores its pages)."""
+def on_disk(path: Path, points: int) -> str:
+    """The live shard's disk per entry, and its segments (each has payload indexes of its own)."""
+    segments = sum(1 for _ in (path / "segments").glob("*"))
+    return f"disk {disk_mib(path) * 2**20 / points:,.0f} bytes per entry in {segments} segments"
+
+
+def make_entries(
+    prompts: list[str], vectors: np.ndarray, start: int
+) -> list[tuple[Entry, np.ndarray]]:
     entries = []
     for i, vector in enumerate(vectors):
         number = start + i
@@ -148,6 +161,17 @@ async def add(
             backend="bench",
         )
         entries.append((entry, vector))
+    return entries
+
+
+async def add(
+    index: EdgeIndex, prompts: list[str], vectors: np.ndarray, start: int, page: int = 1
+) -> None:
+    """Store an entry per vector, its prompt the real one it was copied from, numbered: one
+    write per ``page`` entries (1: one at a time, as the proxy stores misses; more: as an
+    import stores its pages). The entries are made in a thread, so that the probes' event
+    loop is not held by them."""
+    entries = await asyncio.to_thread(make_entries, prompts, vectors, start)
     for first in range(0, len(entries), page):
         await index.upsert_many(entries[first : first + page])
 
@@ -161,6 +185,7 @@ async def probed(
     writes: list[float] = []
     lateness: list[float] = []
     covered: list[float] = []
+    tails: list[int] = []
     probes = 0
     where = Where(partition=PARTITION.key)
     started = time.perf_counter()
@@ -174,6 +199,7 @@ async def probed(
         waits.append(time.perf_counter() - woke + lateness[-1])
         info = await index.info()
         covered.append(info.indexed / max(1, info.points))
+        tails.append(info.points - info.indexed)
         written = time.perf_counter()
         await add(
             index, [f"a probe written during maintenance {probes}"], vectors[:1], 10**9 + probes
@@ -190,6 +216,7 @@ async def probed(
         "covered_min": 100 * min(covered, default=0.0),
         "covered_mean": 100 * statistics.fmean(covered) if covered else 0.0,
         "longest_write_ms": 1000 * max(writes, default=0.0),
+        "largest_tail": max(tails, default=0),
     }
 
 
@@ -199,7 +226,8 @@ def report(label: str, figures: dict[str, float]) -> None:
         f"{figures['longest_wait_ms']:.0f} ms, p50 {figures['p50_ms']:.1f} ms, p99 "
         f"{figures['p99_ms']:.1f} ms; the HNSW graph held {figures['covered_mean']:.0f}% of the "
         f"points on average (lowest {figures['covered_min']:.0f}%); a write after each probe: "
-        f"longest {figures['longest_write_ms']:.0f} ms",
+        f"longest {figures['longest_write_ms']:.0f} ms; largest unindexed tail "
+        f"{figures['largest_tail']:,.0f} points",
         flush=True,
     )
 
@@ -225,30 +253,35 @@ async def one_size(size: int, args: argparse.Namespace, prompts: list[str], real
         path = Path(folder) / "index"
         index = EdgeIndex(path)
         await index.open()
+        key = Query.of(f"{prompts[0]} #0", PARTITION).key
+        probes = near_copies(real, 256, args.noise, seed=size)
         started = time.perf_counter()
-        done = 0
-        while done < size:
-            count = min(BATCH, size - done)
-            vectors = real[done : done + count] if done < len(real) else None
-            if vectors is None or len(vectors) < count:
-                vectors = near_copies(real, count, args.noise, seed=done)
-            await add(index, prompts, vectors, done, args.page)
-            done += count
+        if args.upkeep == "none":
+            await fill(index, size, args, prompts, real)
+        else:
+            peaks = OptimiserPeaks()
+            report(
+                f"load with the upkeep loop ({args.upkeep})",
+                await probed(index, lambda: upkept(index, size, args, prompts, real), probes, key),
+            )
+            print(
+                f"  {len(peaks.mib)} optimisations during the load; the optimiser's largest peak "
+                f"RSS {max(peaks.mib, default=0):,} MiB",
+                flush=True,
+            )
+            peaks.close()
         loaded = time.perf_counter() - started
         print(
             f"  load, {args.page:,} entries a write: {loaded:.1f} s ({size / loaded:,.0f} "
-            "entries/s); "
-            f"disk {disk_mib(path) * 2**20 / size:,.0f} bytes per entry; {memory(index)}",
+            f"entries/s); {on_disk(path, size)}; {memory(index)}",
             flush=True,
         )
-        key = Query.of(f"{prompts[0]} #0", PARTITION).key
-        probes = near_copies(real, 256, args.noise, seed=size)
         if args.optimise:
             report(
                 "first optimisation",
                 await probed(index, lambda: index.maintain(force=True), probes, key),
             )
-            print(f"  after optimising: {memory(index)}", flush=True)
+            print(f"  after optimising: {memory(index)}; {on_disk(path, size)}", flush=True)
             await add(index, prompts, near_copies(real, args.tail, args.noise, seed=size + 1), size)
             report(
                 f"{args.tail:,} more, optimised and swapped",
@@ -292,6 +325,68 @@ async def one_size(size: int, args: argparse.Namespace, prompts: list[str], real
         await index.close()
 
 
+async def fill(
+    index: EdgeIndex, size: int, args: argparse.Namespace, prompts: list[str], real: np.ndarray
+) -> None:
+    """Store ``size`` entries: the real vectors first, then near-copies of them."""
+    done = 0
+    while done < size:
+        count = min(BATCH, size - done)
+        vectors = real[done : done + count] if done < len(real) else None
+        if vectors is None or len(vectors) < count:
+            vectors = near_copies(real, count, args.noise, seed=done)
+        if args.upkeep == "writes":
+            await index.make_room()  # as an import does between its pages
+        await add(index, prompts, vectors, done, args.page)
+        done += count
+
+
+async def upkept(
+    index: EdgeIndex, size: int, args: argparse.Namespace, prompts: list[str], real: np.ndarray
+) -> None:
+    """``fill`` while the proxy's upkeep loop runs (``args.upkeep``: woken by writes, or every
+    60 s as before); the optimisation under way when the load ends is let finish."""
+
+    loaded = False
+    waiting = True
+
+    async def loop() -> None:
+        nonlocal waiting
+        while not loaded:
+            waiting = True
+            if args.upkeep == "timer":
+                await asyncio.sleep(TIMER_SECONDS)
+            else:
+                await index.upkeep_wanted(TIMER_SECONDS)
+            waiting = False
+            await index.maintain()
+
+    upkeep = asyncio.create_task(loop())
+    await fill(index, size, args, prompts, real)
+    loaded = True
+    if waiting:
+        upkeep.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await upkeep
+
+
+class OptimiserPeaks(logging.Handler):
+    """The optimiser's peak RSS of each optimisation, from the index's log."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.mib: list[int] = []
+        logging.getLogger("proxy.index.edge").addHandler(self)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if found := re.search(r"peak RSS (\d+) MiB", record.getMessage()):
+            self.mib.append(int(found.group(1)))
+
+    def close(self) -> None:
+        logging.getLogger("proxy.index.edge").removeHandler(self)
+        super().close()
+
+
 async def read_footprints(index: EdgeIndex) -> int:
     """Every entry's footprint, a page at a time, as the eviction sweep reads them."""
     held, offset = [], None
@@ -325,6 +420,13 @@ async def main() -> None:
     )
     parser.add_argument("--queries", type=int, default=500)
     parser.add_argument("--no-optimise", dest="optimise", action="store_false")
+    parser.add_argument(
+        "--upkeep",
+        choices=("none", "writes", "timer"),
+        default="none",
+        help="what optimises the index while it is built: nothing, the proxy's upkeep loop "
+        "(woken by writes), or the loop as it was before (every 60 s)",
+    )
     parser.add_argument("--work-dir", type=Path, default=None)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="  %(message)s")

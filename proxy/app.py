@@ -261,15 +261,20 @@ async def _measure_cache(services: Services) -> None:
 
 
 async def _maintain_index(services: Services) -> None:
-    """Background upkeep of the index, off the request path."""
+    """Background upkeep of the index, off the request path: every
+    ``index_maintenance_seconds``, and as soon as the embedded index has enough new points to
+    optimise (one optimisation after another while an import writes faster than they finish)."""
+    seconds = services.settings.index_maintenance_seconds
     while True:
-        await asyncio.sleep(services.settings.index_maintenance_seconds)
+        await services.index.upkeep_wanted(seconds)
         if services.volume.low:
-            continue  # an optimisation writes a second copy of the shard
+            await asyncio.sleep(seconds)  # an optimisation writes a second copy of the shard
+            continue
         try:
             await services.index.maintain()
         except Exception:
             log.exception("index maintenance failed; will try again")
+            await asyncio.sleep(seconds)  # not at once: each try copies the shard
 
 
 async def _evict(services: Services) -> None:

@@ -421,7 +421,8 @@ class Settings:
         default="/",
     )
     index_maintenance_seconds: float = _opt(
-        "How often the embedded index checks, in the background, whether to optimise.",
+        "How often, at the latest, the embedded index checks in the background whether to "
+        "optimise; entries stored wake it sooner, so an import is indexed as it arrives.",
         default=60.0,
     )
     log_level: str = _opt("Logging level.", default="INFO")

@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
@@ -424,3 +425,26 @@ def tiny_request(prompt: str, n: int = 1) -> GenerationRequest:
 def sample(cache: ImageCache, metric: str, **labels: str) -> float:
     value = cache.metrics.registry.get_sample_value(metric, labels)
     return value or 0.0
+
+
+@dataclass
+class HeldCopy:
+    """The embedded index's copy of its live shard, held open until ``release`` is set (the
+    real copy then runs): ``copying`` is set once the optimisation has started copying."""
+
+    release: threading.Event = field(default_factory=threading.Event)
+    copying: threading.Event = field(default_factory=threading.Event)
+
+
+def hold_the_copy(monkeypatch: pytest.MonkeyPatch) -> HeldCopy:
+    from proxy.index import edge
+
+    held, copy = HeldCopy(), edge.copy_shard
+
+    def held_copy(source: Path, target: Path) -> None:
+        held.copying.set()
+        held.release.wait(timeout=60)
+        copy(source, target)
+
+    monkeypatch.setattr(edge, "copy_shard", held_copy)
+    return held

@@ -30,6 +30,7 @@ from proxy.index.base import (
 )
 from proxy.index.edge import EdgeIndex
 from proxy.index.server import QdrantServerIndex
+from tests.conftest import hold_the_copy
 
 DIM = 384
 
@@ -334,20 +335,9 @@ async def test_writes_during_the_copy_are_held_not_blocked(
     waits (a purge is gone when it returns), and so do hits. The copy here is the real one, held
     open by the test until the writes have had their chance."""
     import asyncio
-    import threading
 
-    from proxy.index import edge
-
-    release = threading.Event()
-    copying = threading.Event()
-    copy = edge.copy_shard
-
-    def held_copy(source: Path, target: Path) -> None:
-        copying.set()
-        release.wait(timeout=60)
-        copy(source, target)
-
-    monkeypatch.setattr(edge, "copy_shard", held_copy)
+    held_copy = hold_the_copy(monkeypatch)
+    release, copying = held_copy.release, held_copy.copying
     index = EdgeIndex(tmp_path / "index", optimize_after=100, indexing_threshold_kb=64)
     async with index:
         entries = [_entry(f"k{i}", f"{i:064x}.png") for i in range(200)]
@@ -390,18 +380,9 @@ async def test_a_shutdown_during_the_copy_keeps_the_held_writes(
     """The proxy shuts down while the shard is copied and an entry is held: the optimisation
     fails, the journal stays, and the next open has the entry."""
     import asyncio
-    import threading
 
-    from proxy.index import edge
-
-    release, copying, copy = threading.Event(), threading.Event(), edge.copy_shard
-
-    def held_copy(source: Path, target: Path) -> None:
-        copying.set()
-        release.wait(timeout=60)
-        copy(source, target)
-
-    monkeypatch.setattr(edge, "copy_shard", held_copy)
+    held_copy = hold_the_copy(monkeypatch)
+    release, copying = held_copy.release, held_copy.copying
     held = _entry("held", "a" * 64 + ".png")
     index = EdgeIndex(tmp_path / "index")
     await index.open()

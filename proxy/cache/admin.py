@@ -166,6 +166,7 @@ class CacheAdmin:
             vectors = [item.vector for item in items]
         else:  # embedded together, in shared model calls
             vectors = await asyncio.gather(*(self.cache.embed(i.entry.canonical) for i in items))
+        await self.cache.index.make_room()  # an import never outruns the index's upkeep
         await self.cache.keep_many(
             [
                 (dataclasses.replace(item.entry, bytes=len(item.image)), item.image, vector)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
@@ -292,6 +293,16 @@ class SemanticIndex(ABC):
         """Background upkeep (index optimisation), never called on the request path. True when
         something was done."""
         return False
+
+    async def make_room(self) -> None:  # noqa: B027 - optional hook
+        """Called by bulk writers (an import) between pages: wait while the index has more
+        unindexed points than lookups should search by brute force. A Qdrant server indexes as
+        points arrive, itself."""
+
+    async def upkeep_wanted(self, seconds: float) -> None:
+        """Wait until ``maintain`` may have work: ``seconds``, or sooner where the index can tell
+        (the embedded index, once enough points were stored to make an optimisation due)."""
+        await asyncio.sleep(seconds)
 
     @abstractmethod
     async def upgrade(self) -> int:
