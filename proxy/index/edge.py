@@ -64,7 +64,15 @@ from proxy.index.edge_files import (
     optimizer_folder,
     recover,
 )
-from proxy.index.edge_process import LEGACY, Operation, ShardInfo, ShardProcess
+from proxy.index.edge_process import (
+    LEGACY,
+    PAGE_POINTS,
+    Operation,
+    ShardInfo,
+    ShardProcess,
+    first_page,
+    points_in,
+)
 
 __all__ = ["EdgeIndex"]
 
@@ -75,9 +83,6 @@ _INDEXING_THRESHOLD_KB = 1000
 """Segments above this size get an HNSW graph when optimised: about 650 vectors."""
 _SMALLEST_TAIL = 1000
 """Fewer unindexed points than this never start an optimisation: brute force is as quick."""
-_REPLAY_POINTS = 1000
-"""Points a replayed or held batch touches at most (an import's page: 1,000 entries in one
-write): pickling more holds the event loop, and applying more holds the shard's process."""
 _HELD = ".held"
 """The journal of writes held back from the live shard while it is copied, beside ``index``."""
 _HOLDABLE = frozenset({"upsert", "set_payload"})
@@ -318,13 +323,13 @@ class EdgeIndex(SemanticIndex):
                     if self._journal_due:  # held writes that could not be applied yet
                         await self._apply_journal()
                     await self._call("update", operations)
-                    self._unflushed += sum(_points(operation) for operation in operations)
+                    self._unflushed += points_in(operations)
                     if self._unflushed >= _FLUSH_EVERY:
                         await self._call("flush")
                         self._unflushed = 0
                 if self._replay is not None:
                     self._replay.extend(operations)
-                self._stored += sum(_points(op) for op in operations if op[0] == "upsert")
+                self._stored += points_in([op for op in operations if op[0] == "upsert"])
                 if self._stored >= self._room:
                     self._upkeep.set()
                 return
@@ -340,18 +345,18 @@ class EdgeIndex(SemanticIndex):
         the rest under the write lock; drop the journal. Applied whole, the 13,000 points an
         import held kept writes waiting 2.8 s. On failure the journal stays, and the next write
         or open applies it first."""
-        applied, budget = False, 2 * _count(self._held or [])
+        applied, budget = False, 2 * points_in(self._held or [])
         while True:
             async with self._write_lock:
                 held = self._held or []
-                if budget <= 0 or _count(held) <= _REPLAY_POINTS:
+                if budget <= 0 or points_in(held) <= PAGE_POINTS:
                     self._held = None
                     self._copied.set()
                     if held or applied:
                         self._journal_due = True
                         await self._apply_journal(held, flush=applied)
                     return
-                batch = _batch(held)
+                batch = first_page(held)
                 del held[: len(batch)]
             try:
                 await self._update(self._call, batch)
@@ -359,7 +364,7 @@ class EdgeIndex(SemanticIndex):
                 self._held, self._journal_due = None, True  # the whole journal, before any write
                 self._copied.set()
                 raise
-            applied, budget = True, budget - _count(batch)
+            applied, budget = True, budget - points_in(batch)
 
     async def _apply_journal(
         self, held: Sequence[Operation] | None = None, *, flush: bool = False
@@ -374,7 +379,7 @@ class EdgeIndex(SemanticIndex):
                 log.info("applying %d index writes held while the shard was copied", len(held))
         rest = list(held)
         while rest:
-            batch = _batch(rest)
+            batch = first_page(rest)
             del rest[: len(batch)]
             await self._update(self._call, batch)
         if held or flush:
@@ -594,12 +599,12 @@ class EdgeIndex(SemanticIndex):
         at a time with requests served in between; ``last``: all of them (the caller holds the
         write lock, so no more come). Without ``last`` it stops after twice what there was to
         replay: an import may write as fast as the replay goes, and would keep it going."""
-        budget = math.inf if last else 2 * _count(self._replay or [])
-        while self._replay and budget > 0 and (last or _count(self._replay) > _REPLAY_POINTS):
-            batch = _batch(self._replay)
+        budget = math.inf if last else 2 * points_in(self._replay or [])
+        while self._replay and budget > 0 and (last or points_in(self._replay) > PAGE_POINTS):
+            batch = first_page(self._replay)
             del self._replay[: len(batch)]
             await self._update(fresh.call, batch)
-            budget -= _count(batch)
+            budget -= points_in(batch)
         if last:
             await fresh.call("flush")
 
@@ -638,27 +643,6 @@ class EdgeIndex(SemanticIndex):
 
 def _age(entry: Entry) -> float:
     return entry.created_at
-
-
-def _points(operation: Operation) -> int:
-    """How many points a write touches (one for a write by filter)."""
-    touched = operation[1]
-    return len(touched) if isinstance(touched, list) else 1
-
-
-def _count(operations: Sequence[Operation]) -> int:
-    return sum(_points(operation) for operation in operations)
-
-
-def _batch(operations: Sequence[Operation]) -> list[Operation]:
-    """The first operations of ``operations`` that touch at most ``_REPLAY_POINTS`` points (at
-    least one): one call each, so that none holds the event loop or a shard process long."""
-    points = 0
-    for end, operation in enumerate(operations):
-        points += _points(operation)
-        if points > _REPLAY_POINTS and end:
-            return list(operations[:end])
-    return list(operations)
 
 
 def _bytes(vector: Vector) -> bytes:

@@ -23,13 +23,22 @@ import socket
 import struct
 import sys
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from proxy.index.base import IndexUnavailable
 
-__all__ = ["LEGACY", "Operation", "ShardInfo", "ShardProcess"]
+__all__ = [
+    "LEGACY",
+    "PAGE_POINTS",
+    "Operation",
+    "ShardInfo",
+    "ShardProcess",
+    "first_page",
+    "points_in",
+]
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +52,25 @@ LEGACY = "legacy"
 Operation = tuple[Any, ...]
 """A write: ``("upsert", [(id, vector bytes, payload), ...])``, ``("set_payload", ids,
 payload)``, ``("delete", ids)`` or ``("set_payload_by_filter", Where or LEGACY, payload)``."""
+PAGE_POINTS = 1000
+"""Points a replayed or held batch touches at most (an import's page: 1,000 entries in one
+write): pickling more holds the event loop, and applying more holds the shard's process."""
+
+
+def points_in(operations: Sequence[Operation]) -> int:
+    """How many points ``operations`` touch (one for a write by filter)."""
+    return sum(len(op[1]) if isinstance(op[1], list) else 1 for op in operations)
+
+
+def first_page(operations: Sequence[Operation]) -> list[Operation]:
+    """The first operations of ``operations`` that touch at most ``PAGE_POINTS`` points (at
+    least one): one call each, so that none holds the event loop or a shard process long."""
+    points = 0
+    for end, operation in enumerate(operations):
+        points += points_in([operation])
+        if points > PAGE_POINTS and end:
+            return list(operations[:end])
+    return list(operations)
 
 
 @dataclass(frozen=True, slots=True)
