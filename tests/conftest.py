@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import itertools
 import os
 import signal
 import socket
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import httpx
+import psutil
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -133,10 +135,25 @@ def tiny_model_dir(models_dir: Path) -> Path:
     return write_tiny_pipeline(models_dir / "tiny-sd")
 
 
+# Servers listen below the kernel's ephemeral range (32768-60999 on Linux), so that no outgoing
+# connection and no other test process's ``bind(0)`` takes a port between the probe and the
+# server's own bind; each pytest-xdist worker draws from a block of its own.
+_PORT_BLOCK = 600
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+_FIRST_PORT = 20_000 + _WORKER % 20 * _PORT_BLOCK
+_PORTS = itertools.cycle(range(_FIRST_PORT, _FIRST_PORT + _PORT_BLOCK))
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A loopback port nothing listens on, from this test process's block."""
+    for port in itertools.islice(_PORTS, _PORT_BLOCK):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free loopback port in this worker's block of {_PORT_BLOCK}")
 
 
 @dataclass
@@ -177,11 +194,20 @@ class LiveServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited early:\n{self.log()}")
             with contextlib.suppress(httpx.HTTPError):  # not listening yet
-                if httpx.get(self.url + ready_path, timeout=1.0).status_code == 200:
+                ready = httpx.get(self.url + ready_path, timeout=1.0).status_code == 200
+                if ready and self._listens():
                     return self
             time.sleep(0.2)
         self.stop()
         raise RuntimeError(f"server not ready after {timeout} s:\n{self.log()}")
+
+    def _listens(self) -> bool:
+        """Whether this process, not another that took the port, holds the listening socket."""
+        assert self.process is not None
+        return any(
+            c.status == psutil.CONN_LISTEN and c.laddr.port == self.port
+            for c in psutil.Process(self.process.pid).net_connections("tcp")
+        )
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

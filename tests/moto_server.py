@@ -8,7 +8,6 @@ accepts any credentials; ``ACCESS_KEY_ID`` and ``SECRET_ACCESS_KEY`` are dummies
 from __future__ import annotations
 
 import http.client
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import boto3
+
+from tests.conftest import free_port
 
 __all__ = ["ACCESS_KEY_ID", "REGION", "SECRET_ACCESS_KEY", "create_bucket", "running_moto_server"]
 
@@ -32,7 +33,7 @@ def running_moto_server(log_dir: Path, *, startup_timeout: float = 30.0) -> Iter
     The server's output goes to ``log_dir / "moto.log"``, quoted in the error if it fails to
     start. The process is terminated (killed if it lingers) when the context exits.
     """
-    port = _free_port()
+    port = free_port()
     endpoint = f"http://127.0.0.1:{port}"
     log_path = log_dir / "moto.log"
     with log_path.open("wb") as log:
@@ -66,13 +67,6 @@ def create_bucket(endpoint: str, bucket: str) -> None:
         client.create_bucket(Bucket=bucket)
     finally:
         client.close()
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _wait_until_answering(
