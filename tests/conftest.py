@@ -5,10 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
-import itertools
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -37,6 +35,7 @@ from proxy.matching.decision import MatchPolicy, Query
 from proxy.metrics import Metrics
 from proxy.store import BlobStore
 from tests import secret_scan
+from tests.ports import free_port
 from tests.secret_scan import SCAN
 
 # The suite runs three test processes on two cores (`make test`), each starting servers: a model
@@ -133,27 +132,6 @@ def tiny_model_dir(models_dir: Path) -> Path:
     from backends.tiny import write_tiny_pipeline
 
     return write_tiny_pipeline(models_dir / "tiny-sd")
-
-
-# Servers listen below the kernel's ephemeral range (32768-60999 on Linux), so that no outgoing
-# connection and no other test process's ``bind(0)`` takes a port between the probe and the
-# server's own bind; each pytest-xdist worker draws from a block of its own.
-_PORT_BLOCK = 600
-_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
-_FIRST_PORT = 20_000 + _WORKER % 20 * _PORT_BLOCK
-_PORTS = itertools.cycle(range(_FIRST_PORT, _FIRST_PORT + _PORT_BLOCK))
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on, from this test process's block."""
-    for port in itertools.islice(_PORTS, _PORT_BLOCK):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free loopback port in this worker's block of {_PORT_BLOCK}")
 
 
 @dataclass

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import boto3
 
-from tests.conftest import free_port
+from tests.ports import free_port
 
 __all__ = ["ACCESS_KEY_ID", "REGION", "SECRET_ACCESS_KEY", "create_bucket", "running_moto_server"]
 

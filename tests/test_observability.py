@@ -24,7 +24,8 @@ import pytest
 import yaml
 from openai import OpenAI
 
-from tests.conftest import LiveServer, free_port, serve_tiny
+from tests.conftest import LiveServer, serve_tiny
+from tests.ports import free_port
 
 pytestmark = pytest.mark.slow
 

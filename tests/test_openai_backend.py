@@ -19,7 +19,7 @@ import pytest
 
 from backends.base import BackendFailed, BackendUnavailable, GenerationRequest, UpstreamRejected
 from backends.openai_compat import OpenAIBackend
-from tests.conftest import free_port
+from tests.ports import free_port
 from tests.secret_scan import CLIENT_UPSTREAM_KEY, UPSTREAM_KEY
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 100

@@ -14,7 +14,8 @@ import pytest
 
 from backends.serving import listen
 from proxy.startup import LOCK_NAME, DataDirClaim
-from tests.conftest import LiveServer, free_port, run_memoaized, serve_sd_upstream, serve_tiny
+from tests.conftest import LiveServer, run_memoaized, serve_sd_upstream, serve_tiny
+from tests.ports import free_port
 
 
 def _serve(
