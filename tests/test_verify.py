@@ -213,6 +213,18 @@ REJECTED += [
     ("a beach crowded with people", "a beach with only a few people", "count"),
     ("a middle aged woman reading", "an elderly woman reading", "size_age"),
     ("an old woman reading", "a middle-aged woman reading", "size_age"),
+    # What the seventh round's rules must still refuse.
+    ("a cat on the bed", "a cat sitting on the bed", "action"),  # alive: sitting is visible
+    ("a bottle lying on a table", "a bottle standing on a table", "action"),
+    ("a lantern hanging from a hook", "a lantern sitting on a hook", "action"),
+    (
+        "a man holding a surfboard on a beach",
+        "a man holding a surfboard sitting on a beach",
+        "action",
+    ),
+    ("a cup of coffee and a croissant", "a cup of croissant and a coffee", "swapped_roles"),
+    ("a man eating a salad", "a man eating a burger", "object"),
+    ("a bird flying over a lake", "a bird flying under a bridge", "object"),
 ]
 
 SERVED = [
@@ -425,6 +437,24 @@ SERVED = [
         "warm and friendly mood, depth of field, cinematic framing",
         "a street lamp with hanging baskets of petunias, clean lines, pastel colors, "
         "friendly and warm mood, cute, cinematic framing, depth of field",
+    ),
+    # Harmless re-asks the reader refused before (tuning half, seventh round).
+    (
+        "still life of lemons and a blue vase, oil painting",
+        "still life of a blue vase and lemons, oil painting",
+    ),
+    ("a painting of a fox and a hare in the snow", "a painting of a hare and a fox in the snow"),
+    ("a vintage typewriter on a desk", "a vintage typewriter sitting on a desk"),
+    ("a lighthouse on a rocky cliff", "a lighthouse standing on a rocky cliff"),
+    ("the man is eating", "a man is eating food"),
+    ("a band is performing on a stage", "a band is performing onstage"),
+    ("a bicycle leaning against a brick wall", "a bicycle leaning on a brick wall"),
+    ("an old bridge across a narrow river", "an old bridge over a narrow river"),
+    (
+        "a claymation scene of a mouse baking bread, stop motion, aardman style, warm kitchen, "
+        "soft lighting, handmade textures, charming, cozy, whimsical, detailed, 4k",
+        "a mouse baking bread, claymation, stop motion, aardman style, warm kitchen, "
+        "soft lighting, handmade textures, charming, cozy, whimsical, detailed, 4k",
     ),
 ]
 

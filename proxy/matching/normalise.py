@@ -85,6 +85,8 @@ _VERSION = re.compile(
 _OUT_IN = re.compile(r"(?<![\w-])out\s+(?=in\s+the\s)")
 """"a house out in the woods" is "a house in the woods"."""
 _DAY = re.compile(r"(?<![\w-])(?:on|in|during)\s+(?:a|an|the)\s+([a-z]+)\s+day(?![\w-])")
+_ONSTAGE = re.compile(r"(?<![\w-])(on|off)stage(?![\w-])")
+""""a band playing onstage" is "a band playing on stage"."""
 _SPACES = re.compile(r"[ \t]+")
 _EMPTY_PARTS = re.compile(r"(?<![\s,])(?:\s*,)+\s*(?=,|$)|^\s*,+")
 
@@ -100,6 +102,7 @@ def strip_filler(text: str) -> str:
     stripped = _THERE_IS.sub("", stripped)
     stripped = _FRAME.sub(" ", _PLEASE.sub("", stripped))
     stripped = _DAY.sub(r"\1", _OUT_IN.sub("", _VERSION.sub(r"\1", stripped)))
+    stripped = _ONSTAGE.sub(r"\1 stage", stripped)
     stripped = _EMPTY_PARTS.sub("", _SPACES.sub(" ", stripped)).strip(" ,")
     return stripped if any(c.isalnum() for c in stripped) else text
 
@@ -384,11 +387,13 @@ def _media_last(tokens: list[str]) -> list[str]:
     the medium names how the scene is shown, not a thing in it, wherever the prompt puts it."""
     for i, token in enumerate(tokens):
         medium = token.rsplit("_", 1)[-1] in MEDIA or tokens[i - 1 : i + 1] == _GLASS_WINDOW
-        if medium and tokens[i + 1 : i + 2] == ["of"]:
+        # "a claymation scene of a mouse" is "a mouse, claymation"
+        scene = token == "scene" and i > 0 and tokens[i - 1] in MEDIA
+        if (medium or scene) and tokens[i + 1 : i + 2] == ["of"]:
             start = i
             while start > 0 and tokens[start - 1] not in _DETERMINERS | _PART_ENDS:
                 start -= 1
-            describing = tokens[start : i + 1]
+            describing = tokens[start : i if scene else i + 1]
             if start > 0 and tokens[start - 1] in _DETERMINERS:
                 start -= 1
             if start > 0 and tokens[start - 1] not in _PART_ENDS:
@@ -396,7 +401,7 @@ def _media_last(tokens: list[str]) -> list[str]:
             end = i + 2
             while end < len(tokens) and tokens[end] not in _PART_ENDS:
                 end += 1
-            scene = tokens[i + 2 : end]
+            shown = tokens[i + 2 : end]
             rest = _media_last(tokens[end:])
-            return [*tokens[:start], *scene, ",", *describing, *rest]
+            return [*tokens[:start], *shown, ",", *describing, *rest]
     return tokens

@@ -12,7 +12,7 @@ import bisect
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from proxy.matching.words import FUNCTION_WORDS
+from proxy.matching.words import DEPICTIONS, FUNCTION_WORDS
 
 if TYPE_CHECKING:
     from proxy.matching.reading import Reading
@@ -100,9 +100,15 @@ def close_chunk(reading: Reading, chunk: list[int], breaks: list[str]) -> None:
             words[head].role = "subject"
         elif earlier and any(b in COORDINATORS for b in breaks) and not prepositions:
             partner = earlier[-1]
-            if opens_phrase(breaks) and words[partner].role.startswith("of") and len(earlier) > 1:
+            if (
+                opens_phrase(breaks)
+                and words[partner].role.startswith("of")
+                and len(earlier) > 1
+                and words[earlier[-2]].lemmas.isdisjoint(DEPICTIONS)
+            ):
                 # "a cup of coffee and a croissant": a determiner after "and" starts a phrase
-                # coordinated with the cup, not with the coffee.
+                # coordinated with the cup, not with the coffee; but "a painting of a fox and a
+                # hare" paints both.
                 partner = earlier[-2]
             words[head].role = words[partner].role
             words[head].listed = not any(b in COORDINATORS - {","} for b in breaks)

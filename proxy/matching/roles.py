@@ -286,6 +286,8 @@ def _relations(reading: Reading) -> dict[tuple[str, str], set[str]]:
             kinds = {"in", "atop"}  # loosely "in" or "at"; "on top of" it
         elif relation in _LOOSE_RELATIONS:
             kinds = {"in"}
+        elif relation == "@against":
+            kinds = {"against", "in"}  # "leaning against a wall" is loosely "on" it
         elif relation[1:] in _POSITIONS and relation.startswith("@"):
             kinds = {relation[1:]}
         else:
@@ -305,6 +307,11 @@ def spatial(have: Reading, want: Reading) -> str | None:
         missing -= {"inside"}  # where the cached prompt puts it "in" is checked below
     if "on" in have.tokens and not have.spatial & {"below", "middle"}:
         missing -= {"atop"}  # "on top of" is "on", checked below too; not "at the bottom"
+    across = ("across" in have.spatial and "over" in want.tokens) or (
+        "over" in have.tokens and "across" in want.spatial
+    )
+    if across:
+        missing -= {"above", "across"}  # "a bridge across a river" is "a bridge over a river"
     if missing:
         return "spatial"
     # Both ways: "a cat on the bed" asks for the bed elsewhere than "a cat under the bed" has it.

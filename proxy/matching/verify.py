@@ -91,6 +91,17 @@ WARM_BLOCKERS = frozenset(
 count, arrangement, camera angle, negation or rendered text would survive into the new image.
 Colours, styles, settings, materials or a changed object are what it redraws."""
 _WEARING = frozenset({"wear", "wearing", "dress", "dressed"})
+_PLACED = frozenset(
+    "sit sitting stand standing lie lying rest resting lay laying place placed set "
+    "position positioned situate situated locate located".split()
+)
+"""Verbs that only say where a lifeless thing is: "a typewriter sitting on a desk" is "a
+typewriter on a desk" (a cat sitting is not a cat lying, so only for things that are not alive)."""
+_IMPLIED = {
+    "eat": frozenset({"food", "meal", "something"}),
+    "drink": frozenset({"drink", "beverage", "something"}),
+}
+"""Objects a verb implies when it has none: "eating food" is what "eating" shows."""
 _AGE_MARKERS = frozenset(
     "old older elderly aged middle-aged senior teen teenage adolescent".split()
 )
@@ -228,6 +239,14 @@ class Verifier:
                 continue  # "a man wearing a hat" is "a man with a hat", "a man in a hat"
             if word.lemmas & DEFAULT_MEDIA and not have.tokens & STYLES:
                 continue  # "a photo of a cat" is what "a cat" gives, when no medium is named
+            if word.verb and word.lemmas & _PLACED and _lifeless_at_rest(want, word, have):
+                continue
+            if (
+                word.governor in _IMPLIED
+                and word.lemmas & _IMPLIED[word.governor]
+                and any(w.verb and word.governor in w.lemmas and not w.negated for w in have.words)
+            ):
+                continue  # "a man eating" shows him eating food
             if word.negated:
                 # Excluded by the request: the cached prompt must exclude it, or something more
                 # general ("no animals" excludes "no dog").
@@ -273,6 +292,25 @@ class Verifier:
         if word.noun or not self.wordnet.parts_of_speech(word.text):
             return "object"
         return "attribute"
+
+
+def _lifeless_at_rest(want: Reading, verb: Word, have: Reading) -> bool:
+    """Whether ``verb`` (one of ``_PLACED``) only places a lifeless thing, and the cached prompt
+    ``have`` says nothing of how its things rest nor what that thing does ("lying" or
+    "hanging" against "standing" still counts). Not
+    where something alive comes before it: "a man holding a surfboard sitting on a beach" may
+    have the man sit."""
+    if verb.head is None:
+        return False
+    before = want.words[: want.words.index(verb)]
+    if any(w.animate for w in before) or want.words[verb.head].animate:
+        return False
+    # The cached prompt says how its things rest ("lying"), or what this one does ("hanging").
+    thing = want.words[verb.head].key
+    return not any(
+        w.verb and (w.lemmas & _PLACED or (w.head is not None and have.words[w.head].key == thing))
+        for w in have.words
+    )
 
 
 def _replace_words(text: str, replacements: dict[str, str]) -> str:

@@ -10,6 +10,7 @@ __all__ = [
     "BOILERPLATE",
     "COLOURS",
     "DEFAULT_MEDIA",
+    "DEPICTIONS",
     "FRAMES",
     "FUNCTION_WORDS",
     "IRREGULAR_PLURALS",
@@ -263,6 +264,10 @@ painting, statue or render of the same scene is not."""
 
 DEFAULT_MEDIA = frozenset("photo photograph photography picture image snapshot".split())
 """Media a prompt that names none gets anyway: "a photo of a cat" is served by "a cat"."""
+
+DEPICTIONS = MEDIA | FRAMES | DEFAULT_MEDIA | frozenset(["still_life", "scene"])
+"""Nouns whose "of" phrase is the whole picture: what "and" adds after it is in the picture too
+("a still life of lemons and a blue vase"), unlike "a cup of coffee and a croissant"."""
 
 LOOSE_PREPOSITIONS = frozenset("in at during amid amidst among amongst throughout".split())
 """Prepositions of place and time that place a thing without moving it: one is as good as
