@@ -42,6 +42,30 @@ async def api(
         yield client, data_dir
 
 
+async def test_the_demo_pipeline_is_a_placeholder_before_it_is_written(
+    tmp_path: Path, embedding_model_dir: Path
+) -> None:
+    """With no backend configured, ``/v1/models`` says the images are placeholders from the
+    first request on, while start-up is still writing the demo pipeline's folder."""
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        embedding_model_dir=str(embedding_model_dir),
+        index_maintenance_seconds=3600,
+    )
+    demo = tmp_path / "data" / "models" / "tiny-sd"
+    async with AsyncTestClient(app=create_app(settings), base_url=LOCAL_URL) as client:
+        written_before = demo.is_dir()
+        note = (await client.get("/v1/models")).json()["data"][0]["memoaized"]
+        assert note["placeholder"] is True, (
+            f"demo folder written before the request: {written_before}"
+        )
+        assert "No backend is configured" in note["notice"]
+        for _ in range(600):  # the app's start-up finishes before the client closes
+            if (await client.get("/readyz")).status_code == 200:
+                break
+            await asyncio.sleep(0.1)
+
+
 def _stored_files(data_dir: Path) -> list[Path]:
     return [p for p in (data_dir / "images").rglob("*") if p.is_file()]
 

@@ -295,14 +295,16 @@ async def list_models(request: Request[Any, Any, Any]) -> Response[bytes]:
     services = services_of(request)
     authorize(request, services)
     backend = services.backend
+    # The demo pipeline is a placeholder from the start, before start-up has written its folder.
+    placeholder = backend.placeholder or services.tiny_model_dir is not None
     note: dict[str, Any] = {
         "backend": backend.name,
-        "placeholder": backend.placeholder,
+        "placeholder": placeholder,
         # The range of a request's ``cache.threshold``, for clients that offer the dial.
         "threshold": services.settings.threshold,
         "min_threshold": services.settings.min_threshold,
     }
-    if backend.placeholder:
+    if placeholder:
         note["notice"] = services.settings.placeholder_notice
     aliases = services.names.aliases
     body = {
