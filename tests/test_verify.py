@@ -225,6 +225,18 @@ REJECTED += [
     ("a cup of coffee and a croissant", "a cup of croissant and a coffee", "swapped_roles"),
     ("a man eating a salad", "a man eating a burger", "object"),
     ("a bird flying over a lake", "a bird flying under a bridge", "object"),
+    # The seventh batch's tuning half: a describing word shows no person ("white" sand), and a
+    # thing the cached prompt excludes by name is not shown by another that could pass for it.
+    (
+        "a tropical beach with no people, turquoise water, white sand",
+        "a tropical beach with people, turquoise water, white sand",
+        "negation",
+    ),
+    (
+        "a smoking volcano, a deep blue sky with no clouds",
+        "a smoking volcano, a deep blue sky with clouds",
+        "negation",
+    ),
 ]
 
 SERVED = [

@@ -45,7 +45,9 @@ class Coverage:
         self.excluded_senses: frozenset[SenseId] = NOTHING
         if wordnet is not None:
             self.reached = _union(
-                wordnet.closure(lemma, w.pos) for w in shown for lemma in w.lemmas
+                wordnet.closure(lemma, _shown_as(w, lemma, wordnet))
+                for w in shown
+                for lemma in w.lemmas
             )
             self.excluded_reached = _union(
                 wordnet.closure(lemma, w.pos) for w in excluded for lemma in w.lemmas
@@ -128,6 +130,16 @@ _SETS = (
     "verb_senses",
     "excluded_senses",
 )
+
+
+def _shown_as(word: Word, lemma: str, wordnet: WordNet) -> Pos | None:
+    """The part of speech whose senses ``word`` shows: a describing word that WordNet knows as
+    an adjective shows only those ("white sand" shows no white person, so it cannot show the
+    people a request asks for)."""
+    pos = word.pos
+    if pos is None and "a" in wordnet.parts_of_speech(lemma):
+        return "a"
+    return pos
 
 
 def _describes(word: Word, index: int) -> bool:

@@ -252,6 +252,10 @@ class Verifier:
                 # general ("no animals" excludes "no dog").
                 if not coverage.excludes(word):
                     return "negation"
+            elif word.lemmas & coverage.excluded_lemmas:
+                # "a sky with no clouds": not served for clouds, whatever else could pass for
+                # one ("a smoking volcano")
+                return "negation"
             elif not coverage.shows(word):
                 if coverage.excludes(word, loosely=True):
                     return "negation"
