@@ -234,12 +234,12 @@ class Verifier:
     def _uncovered(self, have: Reading, want: Reading, cached: str) -> str | None:
         coverage = self.coverage(cached)
         cached_things = {have.words[i].key for i in have.heads()}
-        for word in want.words:
+        for position, word in enumerate(want.words):
             if word.verb and word.lemmas & _WEARING and have.tokens & {"with", "in", "without"}:
                 continue  # "a man wearing a hat" is "a man with a hat", "a man in a hat"
             if word.lemmas & DEFAULT_MEDIA and not have.tokens & STYLES:
                 continue  # "a photo of a cat" is what "a cat" gives, when no medium is named
-            if word.verb and word.lemmas & _PLACED and _lifeless_at_rest(want, word, have):
+            if word.verb and word.lemmas & _PLACED and _lifeless_at_rest(want, position, have):
                 continue
             if (
                 word.governor in _IMPLIED
@@ -298,16 +298,15 @@ class Verifier:
         return "attribute"
 
 
-def _lifeless_at_rest(want: Reading, verb: Word, have: Reading) -> bool:
-    """Whether ``verb`` (one of ``_PLACED``) only places a lifeless thing, and the cached prompt
-    ``have`` says nothing of how its things rest nor what that thing does ("lying" or
-    "hanging" against "standing" still counts). Not
-    where something alive comes before it: "a man holding a surfboard sitting on a beach" may
-    have the man sit."""
+def _lifeless_at_rest(want: Reading, position: int, have: Reading) -> bool:
+    """Whether the verb at ``position`` (one of ``_PLACED``) only places a lifeless thing, and
+    the cached prompt ``have`` says nothing of how its things rest nor what that thing does
+    ("lying" or "hanging" against "standing" still counts). Not where something alive comes
+    before it: "a man holding a surfboard sitting on a beach" may have the man sit."""
+    verb = want.words[position]
     if verb.head is None:
         return False
-    before = want.words[: want.words.index(verb)]
-    if any(w.animate for w in before) or want.words[verb.head].animate:
+    if any(w.animate for w in want.words[:position]) or want.words[verb.head].animate:
         return False
     # The cached prompt says how its things rest ("lying"), or what this one does ("hanging").
     thing = want.words[verb.head].key
