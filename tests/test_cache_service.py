@@ -238,3 +238,25 @@ async def test_verifier_rejections_are_counted_and_logged(
             + sample(cache, "memoaized_candidate_decisions_total", verdict="serve", reason="exact")
             == 1.0
         )
+
+
+async def test_a_stored_prompt_is_read_while_its_image_is_made(
+    tmp_path: Path, backend: DiffusersBackend, embedder: Embedder
+) -> None:
+    """A cached prompt is read once, as it is stored: a later request checked against its
+    entry reads only itself. A prompt that is not stored is not read ahead."""
+    verifier = Verifier(WordNet.open(DEFAULT_WORDNET_DIR))
+    index = EdgeIndex(tmp_path / "index")
+    store = BlobStore(str(tmp_path / "images"))
+    async with index, store:
+        cache = make_cache(backend, index, store, embedder)
+        cache.policy = MatchPolicy(0.8, embedder.unseen_text, verifier=verifier)
+        stored = tiny_request("a heron in the reeds")
+        await cache.generate(stored, CacheControls(), with_bytes=False)
+        unstored = tiny_request("three bicycles chained to a fence")
+        await cache.generate(unstored, CacheControls(store=False), with_bytes=False)
+        await asyncio.gather(*cache.reading_ahead)
+        read = verifier.reader.read.cache_info()
+        assert read.currsize == 1  # nothing else was read: the second prompt had no candidate
+        verifier.check("a heron in the reeds", "a grey heron in the reeds")
+        assert verifier.reader.read.cache_info().misses == read.misses + 1  # the request only

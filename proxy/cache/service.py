@@ -134,6 +134,8 @@ class ImageCache:
         self.usage = Usage()
         self.stored_bytes = 0
         """Bytes of images this process has stored since it started (eviction's estimate)."""
+        self.reading_ahead: set[asyncio.Task[None]] = set()
+        """The verifier reading prompts being generated (:meth:`MatchPolicy.read_ahead`)."""
         self.blob_locks = KeyedLocks()
         """Storing an image and forgetting the last entry that shows it exclude each other."""
 
@@ -414,6 +416,10 @@ class ImageCache:
             threshold = controls.threshold or self.policy.threshold
             strength = self.warm.strength(seed[0].similarity, threshold)
             warm_request = dataclasses.replace(request, init_image=seed[1], strength=strength)
+        if controls.store:  # read while the image is made, done long before it
+            reading = asyncio.create_task(self.policy.read_ahead(query.prompt))
+            self.reading_ahead.add(reading)
+            reading.add_done_callback(self._read_ahead)
         generation, warm = await self.generations.run(request, warm_request)
         if not warm:
             seed = None
@@ -475,6 +481,12 @@ class ImageCache:
         if warm:
             self._count_warm_starts(images)
         return tuple(images)
+
+    def _read_ahead(self, reading: asyncio.Task[None]) -> None:
+        self.reading_ahead.discard(reading)
+        if not reading.cancelled() and reading.exception() is not None:
+            # Nothing is lost: a request checked against the entry reads the prompt then.
+            log.warning("cannot read a prompt ahead: %r", reading.exception())
 
     def _count_warm_starts(self, images: list[ServedImage]) -> None:
         """Metrics of warm-started images: the steps they skipped, and what those would have

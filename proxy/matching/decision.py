@@ -149,6 +149,12 @@ class MatchPolicy:
         if self.judge is not None:
             self.judge.memory.clear()
 
+    async def read_ahead(self, prompt: str) -> None:
+        """Have the verifier read ``prompt`` as a cached prompt (:meth:`Verifier.prepare`), in a
+        worker thread, while its image is generated."""
+        if self.verifier is not None:
+            await asyncio.to_thread(self.verifier.prepare, prompt)
+
     async def close(self) -> None:
         if self.judge is not None:
             await self.judge.close()

@@ -229,6 +229,13 @@ class WordNet:
     def knows(self, word: str) -> bool:
         return bool(self.lemmas(word))
 
+    def might_know(self, word: str) -> bool:
+        """False when no form WordNet has starts like ``word`` (but for the letters a suffix
+        rule takes off): ``word`` is surely unknown. Not remembered, unlike :meth:`lemmas`: a
+        prompt's every pair of words is tried as a compound, and remembering those would push
+        the words it uses out of :meth:`lemmas`' memory."""
+        return self._some_form_starts(word[: len(word) - _STEM])
+
     def _some_form_starts(self, prefix: str) -> bool:
         forms = self._forms
         at = bisect.bisect_left(forms, prefix)

@@ -317,7 +317,7 @@ def _weather_last(tokens: list[str]) -> list[str]:
     i = 0
     while i < len(tokens):
         token = tokens[i]
-        if token.endswith("y") or token.endswith("ing"):
+        if token.endswith(("y", "ing")):
             if token in _WEATHER and tokens[i + 1 : i + 2] != ["day"]:
                 weather.append(_WEATHER[token])
                 i += 1
@@ -385,11 +385,13 @@ _GLASS_WINDOW = ["stained_glass", "window"]
 def _media_last(tokens: list[str]) -> list[str]:
     """ "an oil painting of a lighthouse, at night" -> "a lighthouse, at night, oil painting":
     the medium names how the scene is shown, not a thing in it, wherever the prompt puts it."""
-    for i, token in enumerate(tokens):
+    for i, token in enumerate(tokens[:-1]):
+        if tokens[i + 1] != "of":
+            continue
         medium = token.rsplit("_", 1)[-1] in MEDIA or tokens[i - 1 : i + 1] == _GLASS_WINDOW
         # "a claymation scene of a mouse" is "a mouse, claymation"
         scene = token == "scene" and i > 0 and tokens[i - 1] in MEDIA
-        if (medium or scene) and tokens[i + 1 : i + 2] == ["of"]:
+        if medium or scene:
             start = i
             while start > 0 and tokens[start - 1] not in _DETERMINERS | _PART_ENDS:
                 start -= 1

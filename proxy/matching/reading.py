@@ -503,7 +503,7 @@ class Reader:
                     continue
                 if size == 2 and first not in _NOT_CLOSED and parts[1] not in _NOT_CLOSED:
                     closed = first + parts[1]
-                    known = wordnet.lemmas(closed)
+                    known = wordnet.might_know(closed) and wordnet.lemmas(closed)
                     if known and _closes(closed, *known[0]):
                         joined.append(closed)  # "sail boat" is "sailboat", "sea shells" too
                         break
@@ -512,6 +512,7 @@ class Reader:
                 compound = "_".join(parts)
                 if (
                     first in wordnet.compound_starts
+                    and wordnet.might_know(compound)
                     and wordnet.knows(compound)
                     and not any(part in _NOT_JOINED for part in parts)
                     # "a cat sleeps" is no "cat sleep" (a catnap): "a" asks for one

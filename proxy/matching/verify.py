@@ -169,6 +169,12 @@ class Verifier:
     def _coverage(self, cached: str) -> Coverage:
         return Coverage(self.read(cached).words, self.wordnet)
 
+    def prepare(self, cached: str) -> None:
+        """Read ``cached``, and what its words cover, as a cached prompt: once, when it is
+        stored; a request checked against it later reads only itself (while the last
+        ``memory`` prompts read are kept)."""
+        self.coverage(cached)
+
     def forget(self) -> None:
         """Drop the prompts' readings and coverages kept in memory (WordNet's stay: they hold
         dictionary words, not prompts)."""
