@@ -237,6 +237,10 @@ REJECTED += [
         "a smoking volcano, a deep blue sky with clouds",
         "negation",
     ),
+    ("a crème brûlée on a plate", "a cheesecake on a plate", "object"),
+    ("a cat on the window", "a cat under the window", "spatial"),
+    ("a bowl of pho, photographed", "a bowl of pho, photographed by a child", "style"),
+    ("a hot dog on a plate", "a dog on a plate", "object"),
 ]
 
 SERVED = [
@@ -468,6 +472,21 @@ SERVED = [
         "a mouse baking bread, claymation, stop motion, aardman style, warm kitchen, "
         "soft lighting, handmade textures, charming, cozy, whimsical, detailed, 4k",
     ),
+    (
+        "a group of people sitting around a restaurant dining table",
+        "a group of people sitting at a restaurant table",
+    ),
+    ("a woman at a table with a birthday cake", "a woman at a table with a cake"),
+    # Accents as the lexicon spells the words; moving through a place is being in it; leaning
+    # on a thing is leaning against it; "X, photographed" is "a photo of X".
+    ("a cozy cafe with big windows", "a cozy café with big windows"),
+    ("a crème brûlée on a plate", "a creme brulee on a plate"),
+    (
+        "a glowing jellyfish drifting in the deep ocean",
+        "a glowing jellyfish drifting through the deep ocean",
+    ),
+    ("a red bicycle leaning on a brick wall", "a red bicycle leaning against a brick wall"),
+    ("a photo of a bowl of pho with fresh herbs", "a bowl of pho with fresh herbs, photographed"),
 ]
 
 
@@ -522,6 +541,11 @@ def test_lexicon_senses(wordnet: WordNet) -> None:
     # kettle is filed under pot and a desk under table, but neither is what those words ask.
     assert wordnet.covers("chair", "armchair") and wordnet.covers("pot", "teapot")
     assert not wordnet.covers("pot", "kettle") and not wordnet.covers("table", "desk")
+    # A compound filed under a rarer sense of its last word is that word as the word is read:
+    # a dining table is "table" in its third sense. Not where the kind is something else.
+    assert wordnet.covers("table", "dining_table") and wordnet.covers("cake", "birthday_cake")
+    assert not wordnet.covers("dog", "hot_dog") and not wordnet.covers("lion", "sea_lion")
+    assert not wordnet.covers("bear", "teddy_bear") and not wordnet.covers("pig", "guinea_pig")
     assert wordnet.covers("furniture", "chair") and wordnet.covers("vehicle", "car")
 
 

@@ -139,6 +139,8 @@ class Sense:
     """An adjective satellite ("huge"), whose ``&`` pointer leads to its head ("large")."""
     pointers: tuple[tuple[str, Pos, int], ...]
     """(symbol, part of speech, offset) of every semantic pointer."""
+    words: tuple[str, ...] = ()
+    """The synset's words, lower-case ("dining_table", "board")."""
 
     @property
     def id(self) -> tuple[Pos, int]:
@@ -311,13 +313,20 @@ class WordNet:
             for symbol, pos, offset in sense.pointers:
                 if symbol in _SIDEWAYS and (symbol != "&" or sense.satellite):
                     reached.add((pos, offset))
-        named = self._named_within(word)
+        endings = _endings(word)
+        named = frozen(sense.id for ending in endings for sense in self.senses(ending, "n"))
         climbing = [(sense_id, 0) for sense_id in frontier]
         passed: set[tuple[Pos, int]] = set()
         while climbing:
             sense_id, depth = climbing.pop()
             sense = self._sense(*sense_id)
-            if depth == 1 and sense.lexname == "noun.artifact" and sense_id not in named:
+            ends_with = endings.intersection(sense.words) if depth == 1 else ()
+            if ends_with:
+                # "dining_table" -> "table" in its third sense: a dining table is a table in
+                # the senses "table" is read as, too
+                reached.add(sense_id)
+                reached.update(s.id for w in ends_with for s in self.senses(w, "n"))
+            elif depth == 1 and sense.lexname == "noun.artifact" and sense_id not in named:
                 passed.add(sense_id)  # "kettle" -> "pot": climbed through, not reached
             else:
                 reached.add(sense_id)
@@ -330,17 +339,6 @@ class WordNet:
             )
         return frozen(reached)
 
-    def _named_within(self, word: str) -> frozenset[tuple[Pos, int]]:
-        """The noun senses of the words ``word`` ends with ("chair" in "armchair", "table" in
-        "dining_table")."""
-        word = word.lower().replace(" ", "_").replace("-", "_")
-        return frozen(
-            sense.id
-            for start in range(1, len(word) - 2)
-            if word[start - 1] == "_" or start >= 3
-            for sense in self.senses(word[start:].lstrip("_"), "n")
-        )
-
     def _read_sense(self, pos: Pos, offset: int) -> Sense:
         data = self._data[pos]
         line = data[offset : data.find(b"\n", offset)].decode("utf-8")
@@ -352,7 +350,18 @@ class WordNet:
             (fields[at + 1 + 4 * i], _pos(fields[at + 3 + 4 * i]), int(fields[at + 2 + 4 * i]))
             for i in range(pointer_count)
         )
-        return Sense(pos, offset, LEXNAMES[int(fields[1])], fields[2] == "s", pointers)
+        words = tuple(fields[4 + 2 * i].lower() for i in range(word_count))
+        return Sense(pos, offset, LEXNAMES[int(fields[1])], fields[2] == "s", pointers, words)
+
+
+def _endings(word: str) -> frozenset[str]:
+    """The words ``word`` may end with ("chair" in "armchair", "table" in "dining_table")."""
+    word = word.lower().replace(" ", "_").replace("-", "_")
+    return frozen(
+        word[start:].lstrip("_")
+        for start in range(1, len(word) - 2)
+        if word[start - 1] == "_" or start >= 3
+    )
 
 
 def _pos(symbol: str) -> Pos:

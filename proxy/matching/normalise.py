@@ -193,6 +193,8 @@ def normalise_tokens(tokens: Sequence[str]) -> list[str]:
             token = "in"  # "around noon" is "at noon"
         elif token == "by" and following in _DETERMINERS and not (out and _is_participle(out[-1])):
             token = "beside"  # "a cabin by the lake"; but "kicked by a boy", "by greg rutkowski"
+        elif token == "photographed" and out and out[-1] == "," and following in ("", ","):
+            token = "photo"  # "a bowl of pho, photographed" is "a photo of a bowl of pho"
         elif token == "painting" and out and out[-1] in _PAINTINGS:
             continue  # "a watercolor painting" is "a watercolor"
         elif token == "over" and out and out[-1] in _JUMPING and following in _DETERMINERS:

@@ -224,7 +224,7 @@ class Reader:
 
     def _read(self, prompt: str) -> Reading:
         texts, plain = rendered_text(prompt)
-        lower = plain.lower()
+        lower = plain.lower() if plain.isascii() else _unaccented(plain.lower())
         reading = Reading(texts=texts, palette=palette(lower))
         reading.camera, lower = camera(lower)
         reading.amounts = amounts(lower)
@@ -538,6 +538,12 @@ def _closes(closed: str, pos: Pos, lemma: str) -> bool:
     if pos == "n":
         return closed.startswith(lemma) or closed == lemma[:-1] + "ies"
     return pos == "a" and closed == lemma
+
+
+def _unaccented(text: str) -> str:
+    """``text`` without accents ("café" is "cafe", "crème brûlée" is "creme brulee", as the
+    lexicon spells them)."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def _tokens(text: str) -> list[str]:

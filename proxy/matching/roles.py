@@ -304,9 +304,13 @@ def spatial(have: Reading, want: Reading) -> str | None:
     used to count."""
     missing = want.spatial - have.spatial
     if "in" in have.tokens:
-        missing -= {"inside"}  # where the cached prompt puts it "in" is checked below
+        # where the cached prompt puts it "in" is checked below; moving "through" a place is
+        # being in it ("a jellyfish drifting in / through the deep ocean")
+        missing -= {"inside", "through"}
     if "on" in have.tokens and not have.spatial & {"below", "middle"}:
-        missing -= {"atop"}  # "on top of" is "on", checked below too; not "at the bottom"
+        # "on top of" is "on", checked below too, and so is "leaning against"; not "at the
+        # bottom"
+        missing -= {"atop", "against"}
     across = ("across" in have.spatial and "over" in want.tokens) or (
         "over" in have.tokens and "across" in want.spatial
     )
