@@ -241,6 +241,12 @@ REJECTED += [
     ("a cat on the window", "a cat under the window", "spatial"),
     ("a bowl of pho, photographed", "a bowl of pho, photographed by a child", "style"),
     ("a hot dog on a plate", "a dog on a plate", "object"),
+    ("a cat under a lamp", "a cat on a lamp", "spatial"),
+    (
+        "strawberry and mint scoops, waffle cone",
+        "chocolate and mint scoops, waffle cone",
+        "attribute",
+    ),
 ]
 
 SERVED = [
@@ -487,6 +493,11 @@ SERVED = [
     ),
     ("a red bicycle leaning on a brick wall", "a red bicycle leaning against a brick wall"),
     ("a photo of a bowl of pho with fresh herbs", "a bowl of pho with fresh herbs, photographed"),
+    # Courtesies one after another; "under" the sky or its lights is out in them; two nouns
+    # coordinated before a third name its kind, in either order.
+    ("a cozy bedroom, clean render", "a cozy bedroom, clean render, if possible, thanks a lot"),
+    ("an owl on a branch in the moonlight", "an owl on a branch beneath the moonlight"),
+    ("strawberry and mint scoops, waffle cone", "mint and strawberry scoops, waffle cone"),
 ]
 
 
@@ -659,7 +670,7 @@ def test_a_verdict_is_remembered_per_pair_until_forgotten(wordnet: WordNet) -> N
     assert verifier.read.cache_info().currsize == 2
 
 
-@pytest.mark.parametrize("filler", [" ", ", ", ",", " ,\t"])
+@pytest.mark.parametrize("filler", [" ", ", ", ",", " ,\t", " please", ",  , thanks  ,  "])
 def test_a_prompt_of_separators_is_read_in_linear_time(verifier: Verifier, filler: str) -> None:
     """A hostile prompt of 32,000 characters (the longest an upstream takes) of spaces and commas
     is read and canonicalised in well under a second. The filler patterns once backtracked over

@@ -73,11 +73,14 @@ _REQUEST = re.compile(
 )
 _THERE_IS = re.compile(r"^\s*there\s+(?:is|are)\s+|(?<![\w-])(?:a\s+)?game\s+of\s+(?=\w)")
 _PLEASE = re.compile(
-    r"(?<![\s,])[\s,]+(?:please|thanks?(?:\s+you)?(?:\s+(?:so|very)\s+much)?(?:\s+in\s+advance)?|thx|ty|"
+    r"(?<![\s,])[\s,]+(?:please|thanks?(?:\s+you)?(?:\s+(?:so|very)\s+much|\s+a\s+lot)?"
+    r"(?:\s+in\s+advance)?|thx|ty|if\s+(?:possible|you\s+can)|"
     r"(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?"
     r"(?:generate|create|make|draw|render|paint)\s+(?:this|it|that)(?:\s+for\s+(?:me|us))?"
     r"(?:\s+please)?)\s*[.!?]*\s*$"
 )
+"""A courtesy that closes a prompt; taken off up to three times ("..., if possible, thanks a
+lot"): one pattern repeating itself would backtrack without end on a prompt of many."""
 _VERSION = re.compile(
     r"(?<![\w-])(unreal\s+engine|blender|octane|midjourney)\s+v?\d+(?:\.\d+)?(?![\w.-])"
 )
@@ -100,7 +103,11 @@ def strip_filler(text: str) -> str:
     stripped = _MADE_AS.sub(" ", _FRAME.sub(" ", stripped))
     stripped = _REQUEST.sub("", stripped)
     stripped = _THERE_IS.sub("", stripped)
-    stripped = _FRAME.sub(" ", _PLEASE.sub("", stripped))
+    for _ in range(3):
+        stripped, courtesies = _PLEASE.subn("", stripped)
+        if not courtesies:
+            break
+    stripped = _FRAME.sub(" ", stripped)
     stripped = _DAY.sub(r"\1", _OUT_IN.sub("", _VERSION.sub(r"\1", stripped)))
     stripped = _ONSTAGE.sub(r"\1 stage", stripped)
     stripped = _EMPTY_PARTS.sub("", _SPACES.sub(" ", stripped)).strip(" ,")
@@ -191,6 +198,8 @@ def normalise_tokens(tokens: Sequence[str]) -> list[str]:
             and (tokens[i + 1 + (following in _DETERMINERS)] in _TIMES)
         ):
             token = "in"  # "around noon" is "at noon"
+        elif token in _UNDER and _SKY.intersection(_after_determiner(tokens, i + 1)[:2]):
+            token = "in"  # "under the moonlight", "under a starry sky": lit by it, not below it
         elif token == "by" and following in _DETERMINERS and not (out and _is_participle(out[-1])):
             token = "beside"  # "a cabin by the lake"; but "kicked by a boy", "by greg rutkowski"
         elif token == "photographed" and out and out[-1] == "," and following in ("", ","):
@@ -345,6 +354,21 @@ def _ends_phrase(tokens: Sequence[str], i: int) -> bool:
 _TIMES = frozenset(
     "dawn sunrise morning noon midday afternoon sunset dusk twilight evening night midnight".split()
 )
+_SKY = frozenset(
+    """
+    sky skies night_sky moonlight sunlight starlight stars moon sun full_moon sunshine
+    """.split()
+)
+"""What a thing is "under" when it is lit by it or out in the open, not below something."""
+
+
+_UNDER = frozenset({"under", "beneath", "underneath"})
+
+
+def _after_determiner(tokens: Sequence[str], i: int) -> Sequence[str]:
+    return tokens[i + 1 :] if tokens[i : i + 1] and tokens[i] in _DETERMINERS else tokens[i:]
+
+
 _MADE_IN = {
     "drawn": "drawing", "painted": "painting", "sketched": "sketch", "rendered": "render",
     "illustrated": "illustration",

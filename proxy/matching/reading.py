@@ -292,6 +292,10 @@ class Reader:
                         # "a black and white dog": the colours describe the dog that follows.
                         for w in chunk:
                             reading.words[w].forward = True
+                elif token in ("and", "or") and self._names_a_kind(reading, chunk, tokens, i):
+                    # "strawberry and mint scoops": both name the kind of the scoops
+                    reading.words[chunk[0]].noun = False
+                    reading.words[chunk[0]].forward = True
                 elif (
                     token in _PASSING
                     and chunk
@@ -464,6 +468,29 @@ class Reader:
         if self.wordnet is None or is_break(token) or token in NEGATORS:
             return False
         return "n" in self.wordnet.parts_of_speech(token)
+
+    def _names_a_kind(
+        self, reading: Reading, chunk: list[int], tokens: Sequence[str], i: int
+    ) -> bool:
+        """Whether the lone noun ``chunk`` before the coordinator at ``i`` describes, with the
+        word after the coordinator, the noun after that, which ends the phrase ("strawberry and
+        mint scoops", "salt and pepper shakers"); not "a man and a woman", "a cat and dog
+        sleeping" (a verb), "the cat and the dog" (a determiner)."""
+        if self.wordnet is None or len(chunk) != 1 or not 0 < i < len(tokens) - 2:
+            return False
+        word = reading.words[chunk[0]]
+        before = tokens[i - 2] if i > 1 else ","
+        kind, thing = tokens[i + 1], tokens[i + 2]
+        return (
+            word.noun
+            and not word.plural
+            and before not in DETERMINERS
+            and is_break(before)
+            and self._nounlike(kind)
+            and self._nounlike(thing)
+            and self.wordnet.usually(thing, "n", "v")
+            and (i + 3 == len(tokens) or is_break(tokens[i + 3]))
+        )
 
     def _could_modify(self, tokens: Sequence[str], i: int) -> bool:
         """Whether the next token continues the noun phrase (a compound: "no dog collar")."""
