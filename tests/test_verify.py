@@ -626,6 +626,8 @@ def test_the_embedding_model_reads_mended_and_folded_words(wordnet: WordNet) -> 
     assert policy.embedding_text("a hot dog on a plate") == "a hot dog on a plate"
     assert policy.embedding_text("a black bird") == "a black bird"
     assert speller.mend("zebar") == "zebra"  # the most common word one edit away
+    # A letter typed twice or left out before a commoner word one letter changed away.
+    assert speller.mend("a beautifull medival castel") == "a beautiful medieval castle"
     assert Query.of("a wizzard", TEST_PARTITION).canonical == "a wizzard"
     # Words and prompts remembered go when entries are erased: the speller's, the reader's,
     # the canonical forms, the text the embedding model cannot see.

@@ -31,6 +31,9 @@ __all__ = ["Speller", "correct_typos"]
 SHORTEST = 4
 """Words of fewer letters are never corrected from the word list, and from the other prompt
 only by a letter added: too many real words lie one edit apart."""
+_DROPPED_ODDS = 100
+"""How much less common a word may be than the commonest one edit away, and still be taken for
+a misspelling with a letter left out."""
 _FREQUENCIES = "frequency_dictionary_en_82_765.txt"
 """The 82,765 most common English words with their counts, as symspellpy ships them."""
 
@@ -74,14 +77,27 @@ class Speller:
         suggestions = self.symspell.lookup(
             word, Verbosity.CLOSEST, max_edit_distance=1, transfer_casing=False
         )
-        for suggestion in suggestions:  # most common first
-            if suggestion.distance == 0:
-                return word  # a word after all: a name ("greg"), or one WordNet lacks
-            # The first letter kept (people rarely mistype it), and a word WordNet knows, not a
-            # name or an abbreviation.
-            if suggestion.term[0] == word[0] and self.lexicon.knows(suggestion.term):
-                return str(suggestion.term)
-        return word
+        if any(suggestion.distance == 0 for suggestion in suggestions):
+            return word  # a word after all: a name ("greg"), or one WordNet lacks
+        # The first letter kept (people rarely mistype it), and a word WordNet knows, not a
+        # name or an abbreviation; most common first.
+        found = [
+            (str(s.term), s.count)
+            for s in suggestions
+            if s.term[0] == word[0] and self.lexicon.knows(s.term)
+        ]
+        if not found:
+            return word
+        terms = {term for term, _ in found}
+        for i in range(len(word) - 1):
+            if word[i] == word[i + 1] and word[:i] + word[i + 1 :] in terms:
+                return word[:i] + word[i + 1 :]  # a letter typed twice: "beautifull"
+        # A letter left out is the commonest slip: "medival" is "medieval", though "medical",
+        # a letter changed, is 19 times as common.
+        dropped = [(term, count) for term, count in found if len(term) == len(word) + 1]
+        if dropped and dropped[0][1] * _DROPPED_ODDS >= found[0][1]:
+            return dropped[0][0]
+        return found[0][0]
 
     def _join(self, first: str, second: str) -> str:
         """``first`` and the space after it, or ``first`` alone where it makes one word with

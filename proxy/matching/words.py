@@ -314,6 +314,7 @@ happy joyful cheerful joyous glad
 scary creepy spooky eerie frightening terrifying
 calm still tranquil serene peaceful placid
 cute adorable
+fat chubby plump
 huge giant gigantic enormous massive colossal immense
 big large
 small little
