@@ -32,6 +32,9 @@ from proxy.matching.decision import MatchPolicy, Query
         ("please draw a red barn", "a red barn"),
         ("I would like a picture of a robot barista, please", "a robot barista"),
         ("a beach on a windy day", "a beach windy"),
+        ("hey, could you draw a unicorn in a meadow?", "a unicorn in a meadow"),
+        ("a cozy bedroom, if possible, thanks a lot", "a cozy bedroom"),
+        ("a lighthouse, oil on canvas", "a lighthouse, oil painting"),
     ],
 )
 def test_equivalent_prompts_share_a_canonical_form(a: str, b: str) -> None:
@@ -57,6 +60,7 @@ def test_equivalent_prompts_share_a_canonical_form(a: str, b: str) -> None:
         ("a room with a picture of a horse", "a room with a horse"),
         ('a sign that says "8k"', "a sign"),
         ("masterpiece", "best quality"),  # all boilerplate: nothing is dropped
+        ("hello kitty plush on a bed", "kitty plush on a bed"),  # a name, not a greeting
     ],
 )
 def test_different_prompts_keep_different_canonical_forms(a: str, b: str) -> None:

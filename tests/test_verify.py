@@ -242,6 +242,9 @@ REJECTED += [
     ("a bowl of pho, photographed", "a bowl of pho, photographed by a child", "style"),
     ("a hot dog on a plate", "a dog on a plate", "object"),
     ("a cat under a lamp", "a cat on a lamp", "spatial"),
+    ("a knight kneeling before a king", "a knight kneeling behind a king", "spatial"),
+    ("a lighthouse, oil on canvas", "a lighthouse, watercolor on paper", "style"),
+    ("a red and blue car", "a red and green car", "colour"),
     (
         "strawberry and mint scoops, waffle cone",
         "chocolate and mint scoops, waffle cone",
@@ -498,6 +501,23 @@ SERVED = [
     ("a cozy bedroom, clean render", "a cozy bedroom, clean render, if possible, thanks a lot"),
     ("an owl on a branch in the moonlight", "an owl on a branch beneath the moonlight"),
     ("strawberry and mint scoops, waffle cone", "mint and strawberry scoops, waffle cone"),
+    # The eighth batch's tuning half.
+    ("a child eating strawberry ice-cream", "a child eating strawberry ice cream"),
+    (
+        "an acrylic painting of a lighthouse in a storm",
+        "a lighthouse in a storm, acrylic on canvas",
+    ),
+    ("a portrait, a photo taken with a 24mm lens", "a portrait, photographed with a 24mm lens"),
+    ("a knight kneeling before a king", "a knight kneeling in front of a king"),
+    ("a vase of roses on a table by the window", "by the window, a vase of roses on a table"),
+    ("a scary abandoned hospital hallway", "a creepy abandoned hospital corridor"),
+    ("a cat asleep in a cardboard box", "a cat sleeping in a cardboard box"),
+    (
+        "inviting and timeless, rendered as an oil painting on canvas, classical realism",
+        "inviting and timeless, classical realism, painted in oil on canvas",
+    ),
+    ("a red and blue car", "a blue and red car"),
+    ("a tall, thin man in a long black coat", "a thin, tall man in a long black coat"),
 ]
 
 

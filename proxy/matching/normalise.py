@@ -64,7 +64,8 @@ _TAKING_A = re.compile(
 """"a cat taking a nap" is "a cat napping"."""
 _MADE_AS = re.compile(r"(?:^|(?<=,))\s*(?:made|done|rendered|created)\s+as\s+(?:an?\s+)?(?=\w)")
 _REQUEST = re.compile(
-    r"^\s*(?:please\s+)?(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?"
+    r"^\s*(?:(?:hey|hi|hello)(?:\s+there)?(?:\s*,\s*|\s+(?=(?:please|can|could|would|i|generate"
+    r"|create|make|draw|show|give|render|produce)\s)))?(?:please\s+)?(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?"
     r"(?:i\s*(?:would|'d)\s+(?:like|love)\s+(?:to\s+see\s+)?|i\s+want\s+(?:to\s+see\s+)?)?"
     r"(?:prompt\s*:\s*)?(?:imagine\s+)?"
     r"(?:(?:generate|create|make|draw|show|give|render|produce)(?:\s+(?:for\s+)?(?:me|us))?"
@@ -81,6 +82,26 @@ _PLEASE = re.compile(
 )
 """A courtesy that closes a prompt; taken off up to three times ("..., if possible, thanks a
 lot"): one pattern repeating itself would backtrack without end on a prompt of many."""
+_ON_CANVAS = re.compile(
+    r"(?<![\w-])(painted\s+in\s+)?(oils?|acrylics?|gouache|tempera|watercolou?rs?|ink|charcoal"
+    r"|pencil|graphite|pastels?)\s+on\s+(?:canvas|paper|board|panel|linen)(?![\w-])"
+)
+""""oil on canvas" is "oil painting", "ink on paper" "ink drawing"; "painted in oil on canvas"
+"painted in oil"."""
+_DRAWN = frozenset({"ink", "charcoal", "pencil", "graphite", "pastel", "pastels"})
+_PHOTO_TAKEN = re.compile(
+    r"(?<![\w-])(?:(?:a\s+)?photo(?:graph)?\s+taken|photographed)\s+(with|on|using)(?![\w-])"
+)
+""""a photo taken with a 24mm lens" is "photographed with a 24mm lens"."""
+
+
+def _on_canvas(match: re.Match[str]) -> str:
+    painted, medium = match.group(1), match.group(2)
+    if painted:
+        return f"{painted}{medium}"
+    return f"{medium} {'drawing' if medium in _DRAWN else 'painting'}"
+
+
 _VERSION = re.compile(
     r"(?<![\w-])(unreal\s+engine|blender|octane|midjourney)\s+v?\d+(?:\.\d+)?(?![\w.-])"
 )
@@ -99,6 +120,7 @@ def strip_filler(text: str) -> str:
     picture; whatever is left when nothing else is (a prompt that is all boilerplate) stays."""
     stripped = _BOILERPLATE.sub(" ", text)
     stripped = _MADE_OF.sub("of", _COVERED.sub("with", stripped))
+    stripped = _PHOTO_TAKEN.sub(r"photo \1", _ON_CANVAS.sub(_on_canvas, stripped))
     stripped = _TAKING_A.sub(lambda m: _TAKING[m.group(1)], stripped)
     stripped = _MADE_AS.sub(" ", _FRAME.sub(" ", stripped))
     stripped = _REQUEST.sub("", stripped)
@@ -202,6 +224,9 @@ def normalise_tokens(tokens: Sequence[str]) -> list[str]:
             token = "in"  # "under the moonlight", "under a starry sky": lit by it, not below it
         elif token == "by" and following in _DETERMINERS and not (out and _is_participle(out[-1])):
             token = "beside"  # "a cabin by the lake"; but "kicked by a boy", "by greg rutkowski"
+        elif token == "before" and following in _DETERMINERS and out and out[-1] in _FACING:
+            out += ["in", "front"]  # "kneeling before a king" is "kneeling in front of" him
+            token = "of"
         elif token == "photographed" and out and out[-1] == "," and following in ("", ","):
             token = "photo"  # "a bowl of pho, photographed" is "a photo of a bowl of pho"
         elif token == "painting" and out and out[-1] in _PAINTINGS:
@@ -239,6 +264,7 @@ def _fronted(tokens: Sequence[str]) -> bool:
     window, ...", "surrounded by fog, ...")."""
     return (
         tokens[0] in _FRONTED
+        or (len(tokens) > 1 and tokens[0] == "by" and tokens[1] in _DETERMINERS)  # "by the sea"
         or (len(tokens) > 1 and _is_participle(tokens[0]) and tokens[1] in _FRONTED | {"by"})
         or any(tuple(tokens[: len(phrase)]) == phrase for phrase in SPATIAL_PHRASES)
     )
@@ -363,6 +389,13 @@ _SKY = frozenset(
 
 
 _UNDER = frozenset({"under", "beneath", "underneath"})
+_FACING = frozenset(
+    """
+    kneel kneels kneeling knelt bow bows bowing bowed stand stands standing stood pray prays
+    praying prayed sit sits sitting sat pose poses posing posed
+    """.split()
+)
+"""Postures whose "before" someone is "in front of" them, not earlier than them."""
 
 
 def _after_determiner(tokens: Sequence[str], i: int) -> Sequence[str]:

@@ -247,6 +247,7 @@ class Reader:
         tokens, spatial = _spatial_classes(tokens)
         reading.spatial = frozen(spatial)
         negating = style_scope = False
+        tag_start, plain_tag = 0, True  # where the tag began; only describing words in it
         chunk: list[int] = []
         breaks: list[str] = []
         for i, token in enumerate(tokens):
@@ -281,10 +282,20 @@ class Reader:
                 if token == "," and lone_tag(reading, chunk, breaks):
                     for w in chunk:
                         reading.words[w].whole = True
+                elif token == "," and plain_tag and self._describes_the_whole(reading, tag_start):
+                    pass  # "..., inviting and timeless, ...": the mood of the whole picture
                 elif (
                     token in COORDINATORS
                     and chunk
-                    and not any(reading.words[w].noun for w in chunk)
+                    and (
+                        not any(reading.words[w].noun for w in chunk)
+                        # "a red and blue car": "a red" is no thing of its own
+                        or (
+                            all(reading.words[w].text in COLOURS for w in chunk)
+                            and i + 1 < len(tokens)
+                            and tokens[i + 1] in COLOURS
+                        )
+                    )
                     and not (token == "," and ends_in_head(reading, chunk))
                 ):
                     following = tokens[i + 1] if i + 1 < len(tokens) else "."
@@ -292,6 +303,8 @@ class Reader:
                         # "a black and white dog": the colours describe the dog that follows.
                         for w in chunk:
                             reading.words[w].forward = True
+                            reading.words[w].noun = False
+                        chunk.clear()  # no head of their own, even after "a"
                 elif token in ("and", "or") and self._names_a_kind(reading, chunk, tokens, i):
                     # "strawberry and mint scoops": both name the kind of the scoops
                     reading.words[chunk[0]].noun = False
@@ -311,6 +324,10 @@ class Reader:
                 breaks.append(token)
                 if token == "," and phrase_follows(tokens, i):
                     breaks.append(PART)
+                if token in (",", *SENTENCE_ENDS):
+                    tag_start, plain_tag = len(reading.words), True
+                elif token not in ("and", "or", "&"):
+                    plain_tag = False
                 continue
             if token == "style" and tokens[i + 1 : i + 2] == ["of"]:
                 style_scope = True
@@ -340,6 +357,8 @@ class Reader:
         if lone_tag(reading, chunk, breaks):
             for w in chunk:
                 reading.words[w].whole = True
+        elif plain_tag:
+            self._describes_the_whole(reading, tag_start)
         close_chunk(reading, chunk, breaks)
         attach_predicates(reading)
         return reading
@@ -492,6 +511,20 @@ class Reader:
             and (i + 3 == len(tokens) or is_break(tokens[i + 3]))
         )
 
+    def _describes_the_whole(self, reading: Reading, start: int) -> bool:
+        """Whether the tag whose words begin at ``start`` is describing words joined by "and"
+        or "or" ("..., inviting and timeless, ..."); if so they are marked as describing the
+        whole picture, not the thing named next."""
+        words = reading.words[start:]
+        if len(words) < 2 or any(w.noun or (w.verb and not self._adjective(w.text)) for w in words):
+            return False
+        for word in words:
+            word.whole, word.forward, word.verb = True, False, False
+        return True
+
+    def _adjective(self, token: str) -> bool:
+        return self.wordnet is not None and "a" in self.wordnet.parts_of_speech(token)
+
     def _could_modify(self, tokens: Sequence[str], i: int) -> bool:
         """Whether the next token continues the noun phrase (a compound: "no dog collar")."""
         if i + 1 >= len(tokens) or self.wordnet is None:
@@ -500,15 +533,20 @@ class Reader:
         return "n" in self.wordnet.parts_of_speech(following) and following not in FUNCTION_WORDS
 
     def _hyphenated(self, token: str) -> list[str]:
-        """A hyphenated word as one word where WordNet knows it ("key-board" is "keyboard",
-        "t-shirt") or knows none of its parts ("sci-fi"), else its parts ("flat-screen" is "flat
-        screen")."""
+        """A hyphenated word as its parts where WordNet knows them as one entry ("t-shirt", for
+        the compound joiner to join as it joins "t shirt"), as one word where WordNet knows it
+        otherwise ("key-board" is "keyboard", "old-fashioned" one word) or knows none of its
+        parts ("sci-fi"), else as its parts ("flat-screen" is "flat screen")."""
         if "-" not in token or self.wordnet is None:
             return [token]
         parts = token.split("-")
+        if parts[0] not in _NOT_JOINED and self.wordnet.knows("_".join(parts)):
+            # joined, or not, as if written with spaces: "strawberry ice-cream" is "strawberry
+            # ice cream", one WordNet entry of three words
+            return parts
         for candidate in ("".join(parts), "_".join(parts)):
             if self.wordnet.knows(candidate):
-                return [candidate]
+                return [candidate]  # "old-fashioned" is one word, not an old thing
         if not any(self.wordnet.knows(part) for part in parts):
             return [token]
         return parts
@@ -535,13 +573,15 @@ class Reader:
                         joined.append(closed)  # "sail boat" is "sailboat", "sea shells" too
                         break
                 # "old woman" and "black cat" are WordNet entries too, but in a prompt they are
-                # a description and a thing, each to be checked.
+                # a description and a thing, each to be checked; a describing word after a thing
+                # is part of its name ("ice cream", "sky blue").
                 compound = "_".join(parts)
                 if (
                     first in wordnet.compound_starts
+                    and first not in _NOT_JOINED
+                    and not any(part in FUNCTION_WORDS for part in parts[1:])
                     and wordnet.might_know(compound)
                     and wordnet.knows(compound)
-                    and not any(part in _NOT_JOINED for part in parts)
                     # "a cat sleeps" is no "cat sleep" (a catnap): "a" asks for one
                     and not (i and tokens[i - 1] in _ONE and _inflected(wordnet, compound))
                 ):

@@ -325,6 +325,8 @@ angry furious
 fast quick speedy quickly swiftly rapidly
 shiny glossy gleaming
 sofa couch couches:sofas
+corridor hallway
+sleeping asleep
 car automobile
 forest woods
 street road
