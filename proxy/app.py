@@ -332,6 +332,7 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
         await asyncio.gather(*services.background, return_exceptions=True)
         if services.cache is not None:
             await services.cache.flights.drain()
+            await services.cache.read_ahead_done()  # before the lexicon closes
             with contextlib.suppress(IndexUnavailable):
                 await services.cache.write_usage()
         await services.backend.close()

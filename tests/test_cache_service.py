@@ -260,3 +260,14 @@ async def test_a_stored_prompt_is_read_while_its_image_is_made(
         assert read.currsize == 1  # nothing else was read: the second prompt had no candidate
         verifier.check("a heron in the reeds", "a grey heron in the reeds")
         assert verifier.reader.read.cache_info().misses == read.misses + 1  # the request only
+        # An erasure waits for a reading under way: else it would be remembered after the
+        # memory is cleared, and an erased prompt would live on.
+        stork = await cache.generate(tiny_request("a stork"), CacheControls(), with_bytes=False)
+        entry = stork.images[0]
+        assert entry.entry is not None
+        long_prompt = ", ".join(["a stork on a chimney at dusk"] * 1000)  # ~0.2 s to read
+        reading = asyncio.create_task(cache.policy.read_ahead(long_prompt))
+        cache.reading_ahead.add(reading)
+        await cache.forget([entry.entry])
+        assert reading.done()
+        assert verifier.reader.read.cache_info().currsize == 0

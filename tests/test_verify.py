@@ -692,7 +692,9 @@ def test_a_verdict_is_remembered_per_pair_until_forgotten(wordnet: WordNet) -> N
     assert verifier.read.cache_info().currsize == 2
 
 
-@pytest.mark.parametrize("filler", [" ", ", ", ",", " ,\t", " please", ",  , thanks  ,  "])
+@pytest.mark.parametrize(
+    "filler", [" ", ", ", ",", " ,\t", " please", ",  , thanks  ,  ", " please" + " " * 31_990]
+)
 def test_a_prompt_of_separators_is_read_in_linear_time(verifier: Verifier, filler: str) -> None:
     """A hostile prompt of 32,000 characters (the longest an upstream takes) of spaces and commas
     is read and canonicalised in well under a second. The filler patterns once backtracked over

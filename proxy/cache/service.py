@@ -48,7 +48,7 @@ from proxy.index.base import (
     Where,
 )
 from proxy.matching.canonical import Partition
-from proxy.matching.decision import MatchPolicy, Query
+from proxy.matching.decision import LONG_PROMPTS, MatchPolicy, Query
 from proxy.metrics import CIRCUIT_STATES, Metrics
 from proxy.store import BlobNotFound, BlobStore, StoreError
 from proxy.volume import DataVolume
@@ -225,8 +225,15 @@ class ImageCache:
                     await self.store.delete(blob_id)
                     removed += 1
         if entries:
+            # A prompt being read ahead would be remembered again after the memory is cleared.
+            await self.read_ahead_done()
             self.policy.forget()  # prompts the verifier and judge remember go with their entries
         return removed
+
+    async def read_ahead_done(self) -> None:
+        """Wait for the verifier's readings of prompts being generated (a few milliseconds)."""
+        if self.reading_ahead:
+            await asyncio.wait(set(self.reading_ahead))
 
     async def keep(self, entry: Entry, data: bytes, vector: Vector) -> None:
         """Store ``entry`` with its image ``data``: the image first, then the index point, so a
@@ -416,7 +423,9 @@ class ImageCache:
             threshold = controls.threshold or self.policy.threshold
             strength = self.warm.strength(seed[0].similarity, threshold)
             warm_request = dataclasses.replace(request, init_image=seed[1], strength=strength)
-        if controls.store:  # read while the image is made, done long before it
+        if controls.store and len(query.prompt) <= LONG_PROMPTS:
+            # Read while the image is made, done long before it. Not a longer prompt: its
+            # reading is large (over 1 MB at 32,000 characters) for a memory of 2,048.
             reading = asyncio.create_task(self.policy.read_ahead(query.prompt))
             self.reading_ahead.add(reading)
             reading.add_done_callback(self._read_ahead)

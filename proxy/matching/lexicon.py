@@ -236,6 +236,7 @@ class WordNet:
         rule takes off): ``word`` is surely unknown. Not remembered, unlike :meth:`lemmas`: a
         prompt's every pair of words is tried as a compound, and remembering those would push
         the words it uses out of :meth:`lemmas`' memory."""
+        word = word.lower().replace(" ", "_").replace("-", "_")
         return self._some_form_starts(word[: len(word) - _STEM])
 
     def _some_form_starts(self, prefix: str) -> bool:

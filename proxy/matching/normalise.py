@@ -78,7 +78,7 @@ _PLEASE = re.compile(
     r"(?:\s+in\s+advance)?|thx|ty|if\s+(?:possible|you\s+can)|"
     r"(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?"
     r"(?:generate|create|make|draw|render|paint)\s+(?:this|it|that)(?:\s+for\s+(?:me|us))?"
-    r"(?:\s+please)?)\s*[.!?]*\s*$"
+    r"(?:\s+please)?)(?:\s*[.!?]+)?\s*$"
 )
 """A courtesy that closes a prompt; taken off up to three times ("..., if possible, thanks a
 lot"): one pattern repeating itself would backtrack without end on a prompt of many."""

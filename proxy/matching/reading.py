@@ -516,8 +516,10 @@ class Reader:
         or "or" ("..., inviting and timeless, ..."); if so they are marked as describing the
         whole picture, not the thing named next."""
         words = reading.words[start:]
-        if len(words) < 2 or any(w.noun or (w.verb and not self._adjective(w.text)) for w in words):
-            return False
+        if len(words) < 2 or any(
+            w.noun or w.text in COLOURS or (w.verb and not self._adjective(w.text)) for w in words
+        ):
+            return False  # "..., black and white": colours stay bound to the thing before
         for word in words:
             word.whole, word.forward, word.verb = True, False, False
         return True
