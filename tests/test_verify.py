@@ -13,7 +13,7 @@ from proxy.cache.controls import CacheControls
 from proxy.matching import canonical
 from proxy.matching.decision import LONG_PROMPTS, MatchPolicy, Query
 from proxy.matching.lexicon import DEFAULT_WORDNET_DIR, WordNet
-from proxy.matching.reading import KNOWN
+from proxy.matching.reading import KNOWN, REMEMBERED
 from proxy.matching.spelling import Speller
 from proxy.matching.verify import REASONS, Verifier
 from tests.conftest import TEST_PARTITION, cached_candidate
@@ -690,6 +690,13 @@ def test_a_verdict_is_remembered_per_pair_until_forgotten(wordnet: WordNet) -> N
     verifier.reader.forget()
     assert verifier.check(long_cached, long_request) is None
     assert verifier.read.cache_info().currsize == 2
+    # Past REMEMBERED characters a prompt's reading is not kept (over 1 MB at 32,000): a
+    # stream of such prompts cannot fill the memory.
+    huge = ", ".join(["a red fox sitting in the snow"] * 80)
+    assert len(huge) > REMEMBERED
+    verifier.forget()
+    assert verifier.check(huge, huge.replace("sitting", "sits")) is None
+    assert verifier.read.cache_info().currsize == 0 and len(verifier.coverage) == 0
 
 
 @pytest.mark.parametrize(

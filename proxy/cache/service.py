@@ -48,7 +48,8 @@ from proxy.index.base import (
     Where,
 )
 from proxy.matching.canonical import Partition
-from proxy.matching.decision import LONG_PROMPTS, MatchPolicy, Query
+from proxy.matching.decision import MatchPolicy, Query
+from proxy.matching.reading import REMEMBERED
 from proxy.metrics import CIRCUIT_STATES, Metrics
 from proxy.store import BlobNotFound, BlobStore, StoreError
 from proxy.volume import DataVolume
@@ -423,9 +424,9 @@ class ImageCache:
             threshold = controls.threshold or self.policy.threshold
             strength = self.warm.strength(seed[0].similarity, threshold)
             warm_request = dataclasses.replace(request, init_image=seed[1], strength=strength)
-        if controls.store and len(query.prompt) <= LONG_PROMPTS:
-            # Read while the image is made, done long before it. Not a longer prompt: its
-            # reading is large (over 1 MB at 32,000 characters) for a memory of 2,048.
+        if controls.store and len(query.prompt) <= REMEMBERED:
+            # Read while the image is made, done long before it; a longer prompt's reading
+            # would not be remembered.
             reading = asyncio.create_task(self.policy.read_ahead(query.prompt))
             self.reading_ahead.add(reading)
             reading.add_done_callback(self._read_ahead)

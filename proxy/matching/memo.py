@@ -32,5 +32,9 @@ class PromptMemo(Generic[T]):
         """How many calls are remembered."""
         return self._remembered.cache_info().currsize
 
+    def cache_info(self) -> functools._CacheInfo:
+        """Hits, misses and size of the memory, as ``functools.lru_cache`` counts them."""
+        return self._remembered.cache_info()
+
     def clear(self) -> None:
         self._remembered.cache_clear()

@@ -27,6 +27,7 @@ from proxy.matching.features import (
     rendered_text,
 )
 from proxy.matching.lexicon import Pos, WordNet, frozen
+from proxy.matching.memo import PromptMemo
 from proxy.matching.normalise import normalise_tokens, normalise_words, respell, strip_filler
 from proxy.matching.phrases import (
     COORDINATORS,
@@ -207,18 +208,24 @@ class Reading:
         return self.groups.get(head, [head])
 
 
+REMEMBERED = 2000
+"""The longest prompt, in characters, whose reading is remembered: a reading takes about 45 KB
+per 1,000 characters, so 2,048 of them stay under about 200 MB however long prompts are (one of
+32,000 characters would take 1.4 MB); a longer prompt is read each time it is checked."""
+
+
 class Reader:
     """Reads prompts into :class:`Reading` objects, remembering the most recent ones."""
 
     def __init__(self, wordnet: WordNet | None, memory: int = 2048) -> None:
         self.wordnet = wordnet
-        self.read = functools.lru_cache(maxsize=memory)(self._read)
+        self.read = PromptMemo(self._read, size=memory, up_to=REMEMBERED)
         self._dictionary_word = functools.lru_cache(maxsize=16384)(self._look_up)
         self._unknown = functools.lru_cache(maxsize=16384)(self._is_unknown)
 
     def forget(self) -> None:
         """Drop the readings kept, and what was looked up for each word of a prompt."""
-        self.read.cache_clear()
+        self.read.clear()
         self._dictionary_word.cache_clear()
         self._unknown.cache_clear()
 

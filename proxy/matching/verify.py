@@ -43,14 +43,13 @@ makes them rarer.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable
 
 from proxy.matching.coverage import Coverage
 from proxy.matching.lexicon import WordNet
 from proxy.matching.memo import PromptMemo
-from proxy.matching.reading import Reader, Reading, Word
+from proxy.matching.reading import REMEMBERED, Reader, Reading, Word
 from proxy.matching.roles import names_medium, spatial, swapped
 from proxy.matching.spelling import correct_typos
 from proxy.matching.words import (
@@ -162,7 +161,7 @@ class Verifier:
         self.wordnet = wordnet
         self.reader = Reader(wordnet, memory)
         self.read = self.reader.read
-        self.coverage = functools.lru_cache(maxsize=memory)(self._coverage)
+        self.coverage = PromptMemo(self._coverage, size=memory, up_to=REMEMBERED)
         # Pairs of prompts up to 1,000 characters: 8,192 take under 64 MB however written.
         self._verdicts = PromptMemo(self._check, size=4 * memory)
 
@@ -179,7 +178,7 @@ class Verifier:
         """Drop the prompts' readings and coverages kept in memory (WordNet's stay: they hold
         dictionary words, not prompts)."""
         self.reader.forget()
-        self.coverage.cache_clear()
+        self.coverage.clear()
         self._verdicts.clear()
 
     def check(self, cached: str, request: str) -> str | None:
