@@ -245,6 +245,10 @@ REJECTED += [
     ("a knight kneeling before a king", "a knight kneeling behind a king", "spatial"),
     ("a lighthouse, oil on canvas", "a lighthouse, watercolor on paper", "style"),
     ("a red and blue car", "a red and green car", "colour"),
+    # Amounts stated on a scale, from pairs written for this (not from the data).
+    ("all the windows lit at night", "some windows lit at night", "count"),
+    ("a field with scattered flowers", "a field covered in flowers", "count"),
+    ("a dense forest", "a sparse forest", "count"),
     (
         "strawberry and mint scoops, waffle cone",
         "chocolate and mint scoops, waffle cone",
@@ -517,6 +521,8 @@ SERVED = [
         "inviting and timeless, classical realism, painted in oil on canvas",
     ),
     ("a red and blue car", "a blue and red car"),
+    ("some people on a beach", "people on a beach"),
+    ("a field covered in flowers", "a field of flowers"),
     ("a tall, thin man in a long black coat", "a thin, tall man in a long black coat"),
 ]
 
