@@ -15,6 +15,7 @@ Modules, in the order a request meets them:
 - :mod:`~proxy.matching.coverage`: what a cached prompt shows, gathered for the verifier;
 - :mod:`~proxy.matching.reading`: how a prompt is read into words, things and roles;
 - :mod:`~proxy.matching.phrases`: how its words group into noun phrases with heads and roles;
+- :mod:`~proxy.matching.compounds`: words written as one joined ("hot dog", "sail boat");
 - :mod:`~proxy.matching.normalise`: spelling, typos and boilerplate folded before reading;
 - :mod:`~proxy.matching.lexicon` and :mod:`~proxy.matching.words`: WordNet and small word lists;
 - :mod:`~proxy.matching.judge`: the optional LLM judge for the gray zone.

@@ -236,7 +236,7 @@ class WordNet:
         rule takes off): ``word`` is surely unknown. Not remembered, unlike :meth:`lemmas`: a
         prompt's every pair of words is tried as a compound, and remembering those would push
         the words it uses out of :meth:`lemmas`' memory."""
-        word = word.lower().replace(" ", "_").replace("-", "_")
+        word = _entry_form(word)
         return self._some_form_starts(word[: len(word) - _STEM])
 
     def _some_form_starts(self, prefix: str) -> bool:
@@ -249,7 +249,7 @@ class WordNet:
 
     def _lemmas(self, word: str) -> tuple[tuple[Pos, str], ...]:
         """(part of speech, lemma) for every reading of ``word`` WordNet knows, nouns first."""
-        word = word.lower().replace(" ", "_").replace("-", "_")
+        word = _entry_form(word)
         if not self._some_form_starts(word[: len(word) - _STEM]):
             return ()
         found: list[tuple[Pos, str]] = []
@@ -355,9 +355,14 @@ class WordNet:
         return Sense(pos, offset, LEXNAMES[int(fields[1])], fields[2] == "s", pointers, words)
 
 
+def _entry_form(word: str) -> str:
+    """``word`` as WordNet writes its entries: lower-case, words joined by "_"."""
+    return word.lower().replace(" ", "_").replace("-", "_")
+
+
 def _endings(word: str) -> frozenset[str]:
     """The words ``word`` may end with ("chair" in "armchair", "table" in "dining_table")."""
-    word = word.lower().replace(" ", "_").replace("-", "_")
+    word = _entry_form(word)
     return frozen(
         word[start:].lstrip("_")
         for start in range(1, len(word) - 2)

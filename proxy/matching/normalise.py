@@ -214,11 +214,7 @@ def normalise_tokens(tokens: Sequence[str]) -> list[str]:
             token = replacement
         elif token in LOOSE_PREPOSITIONS or (token == "attending" and following in _DETERMINERS):
             token = "in"  # "at a concert", "attending a concert"
-        elif (
-            token == "around"
-            and tokens[i + 1 + (following in _DETERMINERS) :][:1]
-            and (tokens[i + 1 + (following in _DETERMINERS)] in _TIMES)
-        ):
+        elif token == "around" and _TIMES.intersection(_after_determiner(tokens, i + 1)[:1]):
             token = "in"  # "around noon" is "at noon"
         elif token in _UNDER and _SKY.intersection(_after_determiner(tokens, i + 1)[:2]):
             token = "in"  # "under the moonlight", "under a starry sky": lit by it, not below it

@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from proxy.matching.compounds import DESCRIBING, join_compounds
 from proxy.matching.features import (
     amounts,
     camera,
@@ -50,17 +51,12 @@ from proxy.matching.words import (
     MATERIAL_ADJECTIVES,
     NEGATORS,
     NUMBERS,
-    SIZES_AGES,
     SPATIAL_PHRASES,
     SPATIAL_WORDS,
 )
 
 __all__ = ["KNOWN", "OPPOSITE", "Reader", "Reading", "Thing", "Word"]
 
-_DESCRIBING = (COLOURS | SIZES_AGES | {"empty", "open", "closed", "wooden", "golden"}) - {
-    "baby", "adult", "child", "kid", "kids", "teen", "teenager", "toddler", "infant", "elder",
-    "senior", "juvenile",
-}  # fmt: skip
 _AUXILIARIES = frozenset("is are was were be been being am to".split()) | frozenset(
     "can could will would may might must should do does did".split()
 )
@@ -77,11 +73,6 @@ _PHRASES_BY_FIRST_WORD: dict[str, list[tuple[tuple[str, ...], str]]] = {}
 for _phrase, _kind in SPATIAL_PHRASES.items():
     _PHRASES_BY_FIRST_WORD.setdefault(_phrase[0], []).append((_phrase, _kind))
 _POSSESSIVE = "'s"
-_NOT_CLOSED = FUNCTION_WORDS | (_DESCRIBING - {"light"})
-"""Words never closed up with the next: "a blue jacket" is no bluejacket (a sailor)."""
-_ONE = frozenset("a an one each every this that".split())
-_NOT_JOINED = FUNCTION_WORDS | _DESCRIBING
-"""Words never joined into a WordNet entry: "old woman" is a description and a thing."""
 _PASSING = frozenset(
     "filled full covered group herd flock pack swarm crowd bunch lot lots kind sort type".split()
 )
@@ -238,7 +229,7 @@ class Reader:
         if not plain.isascii():
             reading.emoji = tuple(c for c in plain if unicodedata.category(c) == "So")
         words = normalise_words(respell(_tokens(strip_filler(lower))))
-        tokens = normalise_tokens(self._join_compounds(words))
+        tokens = normalise_tokens(join_compounds(self.wordnet, words))
         # Typos are mended against every word typed, boilerplate too: "trending on artstaton"
         # is the boilerplate "trending on artstation".
         reading.sequence = tuple(_tokens(lower))
@@ -392,7 +383,7 @@ class Reader:
         nouns = [lemma for pos, lemma in readings if pos == "n"]
         # Colours, sizes and ages are nouns too in WordNet ("a black", "a giant"); in a prompt
         # they describe the noun that follows.
-        noun = (bool(nouns) or not readings) and not lemmas & _DESCRIBING
+        noun = (bool(nouns) or not readings) and not lemmas & DESCRIBING
         # A noun WordNet knows only in another form is inflected: "dogs", "children", "mice".
         plural = bool(nouns) and token not in nouns
         animate = bool(self.wordnet.lexnames(token) & _ANIMATE)
@@ -540,80 +531,6 @@ class Reader:
             return False
         following = tokens[i + 1]
         return "n" in self.wordnet.parts_of_speech(following) and following not in FUNCTION_WORDS
-
-    def _hyphenated(self, token: str) -> list[str]:
-        """A hyphenated word as its parts where WordNet knows them as one entry ("t-shirt", for
-        the compound joiner to join as it joins "t shirt"), as one word where WordNet knows it
-        otherwise ("key-board" is "keyboard", "old-fashioned" one word) or knows none of its
-        parts ("sci-fi"), else as its parts ("flat-screen" is "flat screen")."""
-        if "-" not in token or self.wordnet is None:
-            return [token]
-        parts = token.split("-")
-        if parts[0] not in _NOT_JOINED and self.wordnet.knows("_".join(parts)):
-            # joined, or not, as if written with spaces: "strawberry ice-cream" is "strawberry
-            # ice cream", one WordNet entry of three words
-            return parts
-        for candidate in ("".join(parts), "_".join(parts)):
-            if self.wordnet.knows(candidate):
-                return [candidate]  # "old-fashioned" is one word, not an old thing
-        if not any(self.wordnet.knows(part) for part in parts):
-            return [token]
-        return parts
-
-    def _join_compounds(self, tokens: list[str]) -> list[str]:
-        """Join words that WordNet knows as one ("hot dog", "teddy bear", "living room")."""
-        wordnet = self.wordnet
-        if wordnet is None:
-            return tokens
-        tokens = [piece for token in tokens for piece in self._hyphenated(token)]
-        words = [token[0].isalpha() for token in tokens]
-        joined: list[str] = []
-        i = 0
-        while i < len(tokens):
-            first = tokens[i]
-            for size in (3, 2) if words[i] else ():
-                parts = tokens[i : i + size]
-                if len(parts) < size or not all(words[i : i + size]):
-                    continue
-                if size == 2 and first not in _NOT_CLOSED and parts[1] not in _NOT_CLOSED:
-                    closed = first + parts[1]
-                    known = wordnet.might_know(closed) and wordnet.lemmas(closed)
-                    if known and _closes(closed, *known[0]):
-                        joined.append(closed)  # "sail boat" is "sailboat", "sea shells" too
-                        break
-                # "old woman" and "black cat" are WordNet entries too, but in a prompt they are
-                # a description and a thing, each to be checked; a describing word after a thing
-                # is part of its name ("ice cream", "sky blue").
-                compound = "_".join(parts)
-                if (
-                    first in wordnet.compound_starts
-                    and first not in _NOT_JOINED
-                    and not any(part in FUNCTION_WORDS for part in parts[1:])
-                    and wordnet.might_know(compound)
-                    and wordnet.knows(compound)
-                    # "a cat sleeps" is no "cat sleep" (a catnap): "a" asks for one
-                    and not (i and tokens[i - 1] in _ONE and _inflected(wordnet, compound))
-                ):
-                    joined.append(compound)
-                    break
-            else:
-                joined.append(first)
-                size = 1
-            i += size
-        return joined
-
-
-def _inflected(wordnet: WordNet, word: str) -> bool:
-    """Whether ``word`` is a form of its lemmas, not one of them ("cat_sleeps")."""
-    return all(lemma != word for _, lemma in wordnet.lemmas(word))
-
-
-def _closes(closed: str, pos: Pos, lemma: str) -> bool:
-    """Whether two words written as one are the word WordNet reads first: a noun or its plural
-    ("sailboat", "fireflies"), or a word that is only an adjective ("moonlit", "handmade")."""
-    if pos == "n":
-        return closed.startswith(lemma) or closed == lemma[:-1] + "ies"
-    return pos == "a" and closed == lemma
 
 
 def _unaccented(text: str) -> str:

@@ -1,0 +1,96 @@
+"""Words written as one: WordNet's multi-word entries joined ("hot dog", "teddy bear"), two words
+closed up where WordNet writes them as one ("sail boat" is "sailboat"), and hyphenated words read
+as their spaced form is. The reader's first pass over a prompt's tokens."""
+
+from __future__ import annotations
+
+from proxy.matching.lexicon import Pos, WordNet
+from proxy.matching.words import COLOURS, FUNCTION_WORDS, SIZES_AGES
+
+__all__ = ["DESCRIBING", "join_compounds"]
+
+DESCRIBING = (COLOURS | SIZES_AGES | {"empty", "open", "closed", "wooden", "golden"}) - {
+    "baby", "adult", "child", "kid", "kids", "teen", "teenager", "toddler", "infant", "elder",
+    "senior", "juvenile",
+}  # fmt: skip
+"""Describing words: never the first word of a joined entry, nor a thing of their own."""
+_NOT_CLOSED = FUNCTION_WORDS | (DESCRIBING - {"light"})
+"""Words never closed up with the next: "a blue jacket" is no bluejacket (a sailor)."""
+_ONE = frozenset(["a", "an", "one", "each", "every", "this", "that"])
+_NOT_JOINED = FUNCTION_WORDS | DESCRIBING
+"""Words never joined into a WordNet entry: "old woman" is a description and a thing."""
+
+
+def _hyphenated(wordnet: WordNet, token: str) -> list[str]:
+    """A hyphenated word as its parts where WordNet knows them as one entry ("t-shirt", for
+    the compound joiner to join as it joins "t shirt"), as one word where WordNet knows it
+    otherwise ("key-board" is "keyboard", "old-fashioned" one word) or knows none of its
+    parts ("sci-fi"), else as its parts ("flat-screen" is "flat screen")."""
+    if "-" not in token:
+        return [token]
+    parts = token.split("-")
+    if parts[0] not in _NOT_JOINED and wordnet.knows("_".join(parts)):
+        # joined, or not, as if written with spaces: "strawberry ice-cream" is "strawberry
+        # ice cream", one WordNet entry of three words
+        return parts
+    for candidate in ("".join(parts), "_".join(parts)):
+        if wordnet.knows(candidate):
+            return [candidate]  # "old-fashioned" is one word, not an old thing
+    if not any(wordnet.knows(part) for part in parts):
+        return [token]
+    return parts
+
+
+def join_compounds(wordnet: WordNet | None, tokens: list[str]) -> list[str]:
+    """Join words that WordNet knows as one ("hot dog", "teddy bear", "living room")."""
+    if wordnet is None:
+        return tokens
+    tokens = [piece for token in tokens for piece in _hyphenated(wordnet, token)]
+    words = [token[0].isalpha() for token in tokens]
+    joined: list[str] = []
+    i = 0
+    while i < len(tokens):
+        first = tokens[i]
+        for size in (3, 2) if words[i] else ():
+            parts = tokens[i : i + size]
+            if len(parts) < size or not all(words[i : i + size]):
+                continue
+            if size == 2 and first not in _NOT_CLOSED and parts[1] not in _NOT_CLOSED:
+                closed = first + parts[1]
+                known = wordnet.might_know(closed) and wordnet.lemmas(closed)
+                if known and _closes(closed, *known[0]):
+                    joined.append(closed)  # "sail boat" is "sailboat", "sea shells" too
+                    break
+            # "old woman" and "black cat" are WordNet entries too, but in a prompt they are
+            # a description and a thing, each to be checked; a describing word after a thing
+            # is part of its name ("ice cream", "sky blue").
+            compound = "_".join(parts)
+            if (
+                first in wordnet.compound_starts
+                and first not in _NOT_JOINED
+                and not any(part in FUNCTION_WORDS for part in parts[1:])
+                and wordnet.might_know(compound)
+                and wordnet.knows(compound)
+                # "a cat sleeps" is no "cat sleep" (a catnap): "a" asks for one
+                and not (i and tokens[i - 1] in _ONE and _inflected(wordnet, compound))
+            ):
+                joined.append(compound)
+                break
+        else:
+            joined.append(first)
+            size = 1
+        i += size
+    return joined
+
+
+def _inflected(wordnet: WordNet, word: str) -> bool:
+    """Whether ``word`` is a form of its lemmas, not one of them ("cat_sleeps")."""
+    return all(lemma != word for _, lemma in wordnet.lemmas(word))
+
+
+def _closes(closed: str, pos: Pos, lemma: str) -> bool:
+    """Whether two words written as one are the word WordNet reads first: a noun or its plural
+    ("sailboat", "fireflies"), or a word that is only an adjective ("moonlit", "handmade")."""
+    if pos == "n":
+        return closed.startswith(lemma) or closed == lemma[:-1] + "ies"
+    return pos == "a" and closed == lemma
