@@ -10,9 +10,7 @@ Edge call runs in the serving process:
 - Optimisation runs on a copy of the live shard (a reflink clone where the file system has
   them), in another child at the lowest CPU priority, while the live shard (its HNSW graph from
   the last optimisation, plus a brute-force tail of the points added since) keeps serving.
-  While the copy is made, the live shard's files must not change: entries stored meanwhile are
-  held back in a journal (``index.held``, appended durably) and applied when the copy is done
-  (or at the next open, after a crash); deletes and hits wait for the copy.
+  While the copy is made, writes are held back from the live shard (``edge_writes``).
 - The optimised copy becomes ``index.g<N>`` beside ``index`` and is loaded, and warmed with a
   lookup, by a new shard process, which has the writes made meanwhile replayed onto it; then it
   is switched in by pointer: the proxy's reference and the ``index`` symlink. The old process
@@ -28,11 +26,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
 import shutil
 import sys
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -57,22 +54,13 @@ from proxy.index.edge_files import (
     adopt,
     copy_shard,
     generation_path,
-    journal_append,
-    journal_read,
     link,
     next_generation,
     optimizer_folder,
     recover,
 )
-from proxy.index.edge_process import (
-    LEGACY,
-    PAGE_POINTS,
-    Operation,
-    ShardInfo,
-    ShardProcess,
-    first_page,
-    points_in,
-)
+from proxy.index.edge_process import LEGACY, Operation, ShardInfo, ShardProcess, points_in
+from proxy.index.edge_writes import ShardWrites
 
 __all__ = ["EdgeIndex"]
 
@@ -83,15 +71,7 @@ _INDEXING_THRESHOLD_KB = 1000
 """Segments above this size get an HNSW graph when optimised: about 650 vectors."""
 _SMALLEST_TAIL = 1000
 """Fewer unindexed points than this never start an optimisation: brute force is as quick."""
-_HELD = ".held"
-"""The journal of writes held back from the live shard while it is copied, beside ``index``."""
-_HOLDABLE = frozenset({"upsert", "set_payload"})
-"""Writes that may be held while the shard is copied (seen by lookups a little later): an entry
-stored, hits recorded. Deletes wait for the copy instead."""
 _ANY_VECTOR = np.full(EMBEDDING_DIM, EMBEDDING_DIM**-0.5, dtype=np.float32)
-_FLUSH_EVERY = 1000
-"""Points written between flushes: a flush holds the shard process for as long as it takes (600 ms
-after 100,000 writes, 6 ms after 1,000), and lookups wait behind it."""
 _ROOM_SECONDS = 60.0
 """The longest an import page waits for the index to catch up: well within the import client's
 120 s timeout (an optimisation at a million points may take longer; the page goes on)."""
@@ -130,22 +110,13 @@ class EdgeIndex(SemanticIndex):
         self._shard: ShardProcess | None = None
         self._live: Path = path
         """Where the open shard's files are: ``path`` itself, or the generation it links to."""
-        self._write_lock = asyncio.Lock()
+        self._writes = ShardWrites(path, self._call)
         self._maintain_lock = asyncio.Lock()
         """One optimise-and-swap at a time: a second would swap in a copy that misses the
         first's replayed writes (and deletes: a purge would come back)."""
         self._rebuilt_outdated = False
         """Whether an optimisation has started since open: an outdated shard is due only until
         then, so one that stays outdated is not optimised again and again."""
-        self._replay: list[Operation] | None = None
-        self._held: list[Operation] | None = None
-        """While the live shard is copied: the writes held back from it (and journaled in
-        ``_journal``), applied once the copy is done."""
-        self._copied = asyncio.Event()
-        self._copied.set()
-        self._journal = path.with_name(path.name + _HELD)
-        self._journal_due = False
-        self._unflushed = 0
         self._revive_lock = asyncio.Lock()
         self._next_revival = 0.0
         self._upkeep = asyncio.Event()
@@ -169,9 +140,9 @@ class EdgeIndex(SemanticIndex):
             if create and self._live != self.path:
                 link(self.path, self._live)
             try:
-                await self._apply_journal()
+                await self._writes.apply_journal()
             except IndexUnavailable as error:  # applied before the next write instead
-                self._journal_due = True
+                self._writes.journal_due = True
                 log.warning("cannot apply the index writes held before a restart: %s", error)
             await self.upgrade()
             try:  # so that the first request after a restart does not pay for it
@@ -209,7 +180,7 @@ class EdgeIndex(SemanticIndex):
     async def close(self) -> None:
         self._upkeep.clear()  # nothing to maintain: an upkeep loop still running waits its timer
         if self._shard is not None:
-            async with self._write_lock:
+            async with self._writes.lock:
                 shard, self._shard = self._shard, None
                 if shard is not None:
                     await shard.close()
@@ -304,108 +275,13 @@ class EdgeIndex(SemanticIndex):
     async def _apply(self, operations: list[Operation]) -> None:
         if not operations:
             return
-        holdable = all(operation[0] in _HOLDABLE for operation in operations)
-        while True:
-            if not holdable:
-                # A delete must be gone from lookups when it returns (a purge is an erasure),
-                # so it waits for the copy instead of being held.
-                await self._copied.wait()
-            async with self._write_lock:
-                if self._held is not None and not holdable:
-                    continue  # another copy began before this write got the lock
-                if self._held is not None:
-                    try:
-                        await asyncio.to_thread(journal_append, self._journal, operations)
-                    except OSError as error:
-                        raise IndexUnavailable(f"cannot hold an index write: {error}") from error
-                    self._held.extend(operations)
-                else:
-                    if self._journal_due:  # held writes that could not be applied yet
-                        await self._apply_journal()
-                    await self._call("update", operations)
-                    self._unflushed += points_in(operations)
-                    if self._unflushed >= _FLUSH_EVERY:
-                        await self._call("flush")
-                        self._unflushed = 0
-                if self._replay is not None:
-                    self._replay.extend(operations)
-                self._stored += points_in([op for op in operations if op[0] == "upsert"])
-                if self._stored >= self._room:
-                    self._upkeep.set()
-                return
+        await self._writes.apply(operations)
+        self._stored += points_in([op for op in operations if op[0] == "upsert"])
+        if self._stored >= self._room:
+            self._upkeep.set()
 
     async def settled(self) -> None:
-        """Wait until every write acknowledged so far is seen by lookups: while the shard is
-        copied, entries stored are held back from it until the copy is done."""
-        await self._copied.wait()
-
-    async def _release_held(self) -> None:
-        """The copy is done: apply the held writes to the live shard, a page at a time with
-        requests served in between (entries stored meanwhile are held too, after them), then
-        the rest under the write lock; drop the journal. Applied whole, the 13,000 points an
-        import held kept writes waiting 2.8 s. On failure the journal stays, and the next write
-        or open applies it first."""
-        applied, budget = False, 2 * points_in(self._held or [])
-        while True:
-            async with self._write_lock:
-                held = self._held or []
-                if budget <= 0 or points_in(held) <= PAGE_POINTS:
-                    self._held = None
-                    self._copied.set()
-                    if held or applied:
-                        self._journal_due = True
-                        await self._apply_journal(held, flush=applied)
-                    return
-                batch = first_page(held)
-                del held[: len(batch)]
-            try:
-                await self._update(self._call, batch)
-            except BaseException:
-                self._held, self._journal_due = None, True  # the whole journal, before any write
-                self._copied.set()
-                raise
-            applied, budget = True, budget - points_in(batch)
-
-    async def _apply_journal(
-        self, held: Sequence[Operation] | None = None, *, flush: bool = False
-    ) -> None:
-        """Apply the journaled writes (``held``, or what the journal file holds: after a crash,
-        or a failed apply) to the live shard, flush (also when ``flush``), and delete the
-        journal. On failure it stays, and the next write or open applies it first (writes are
-        idempotent)."""
-        if held is None:
-            held = await asyncio.to_thread(journal_read, self._journal)
-            if held:
-                log.info("applying %d index writes held while the shard was copied", len(held))
-        rest = list(held)
-        while rest:
-            batch = first_page(rest)
-            del rest[: len(batch)]
-            await self._update(self._call, batch)
-        if held or flush:
-            await self._call("flush")
-            self._unflushed = 0
-        self._journal.unlink(missing_ok=True)
-        self._journal_due = False
-
-    @staticmethod
-    async def _update(call: Callable[..., Awaitable[Any]], operations: list[Operation]) -> None:
-        """``update`` through ``call`` (the live shard's or a fresh one's) for held or replayed
-        writes. A batch refused is applied one write at a time, dropping hits recorded for an
-        entry deleted between their reading and the copy (Edge refuses a payload for a missing
-        point): one such write must not keep the rest, and every later write, out."""
-        try:
-            await call("update", operations)
-            return
-        except IndexUnavailable as error:
-            log.info("held or replayed index writes refused (%s); applying them one by one", error)
-        for operation in operations:
-            try:
-                await call("update", [operation])
-            except IndexUnavailable:
-                if operation[0] != "set_payload" or await call("retrieve", operation[1]):
-                    raise
-                log.info("dropped hits held for entry %s, deleted meanwhile", operation[1][0])
+        await self._writes.settled()  # entries stored while the shard is copied are held back
 
     async def get(self, entry_id: str) -> Entry | None:
         records = await self._call("retrieve", [entry_id])
@@ -527,12 +403,12 @@ class EdgeIndex(SemanticIndex):
             # 100,000 points. One is made here, so that no request pays for it.
             await self._warm(fresh)
             loaded = time.perf_counter() - optimised
-            await self._catch_up(fresh)
-            async with self._write_lock:
-                await self._catch_up(fresh, last=True)
+            await self._writes.replay_onto(fresh.call)
+            async with self._writes.lock:
+                await self._writes.replay_onto(fresh.call, last=True)
                 replaced, old = await self._switch(fresh, generation)
         except BaseException:
-            self._replay = None
+            self._writes.replay = None
             if fresh is not None and fresh is not self._shard:
                 fresh.kill()
                 await fresh.wait()
@@ -564,21 +440,18 @@ class EdgeIndex(SemanticIndex):
         live shard (its files must not change under the copy), journaled, and applied when the
         copy is done: they wait for a journal append instead of the copy (16 s at a million
         entries on ext4), and lookups see them from then on."""
-        async with self._write_lock:
-            if self._journal_due:  # older held writes first, so that the copy has them
-                await self._apply_journal()
-            await self._call("flush")
-            work = optimizer_folder(self.path)
-            self._held, self._replay = [], []
-            self._copied.clear()
+        await self._writes.hold()
+        work: Path | None = None
         try:
+            work = optimizer_folder(self.path)
             await asyncio.to_thread(copy_shard, self._live, work)
-            await self._release_held()
+            await self._writes.release()
         except BaseException:
-            self._replay = None
-            shutil.rmtree(work, ignore_errors=True)
-            if self._held is not None:  # the copy failed: its held writes are still to apply
-                await self._release_held()
+            self._writes.replay = None
+            if work is not None:
+                shutil.rmtree(work, ignore_errors=True)
+            if self._writes.holding:  # the copy failed: its held writes are still to apply
+                await self._writes.release()
             raise
         return work
 
@@ -594,20 +467,6 @@ class EdgeIndex(SemanticIndex):
         if records:
             await fresh.call("scroll", where.narrow(key=records[0][1]["key"]), 1)
 
-    async def _catch_up(self, fresh: ShardProcess, *, last: bool = False) -> None:
-        """Replay onto ``fresh`` the writes made to the live shard since it was copied, a page
-        at a time with requests served in between; ``last``: all of them (the caller holds the
-        write lock, so no more come). Without ``last`` it stops after twice what there was to
-        replay: an import may write as fast as the replay goes, and would keep it going."""
-        budget = math.inf if last else 2 * points_in(self._replay or [])
-        while self._replay and budget > 0 and (last or points_in(self._replay) > PAGE_POINTS):
-            batch = first_page(self._replay)
-            del self._replay[: len(batch)]
-            await self._update(fresh.call, batch)
-            budget -= points_in(batch)
-        if last:
-            await fresh.call("flush")
-
     async def _switch(
         self, fresh: ShardProcess, generation: Path
     ) -> tuple[ShardProcess | None, Path]:
@@ -615,7 +474,7 @@ class EdgeIndex(SemanticIndex):
         returns the replaced shard's process, still to close (None when it is closed), and its
         directory, to delete. At every instant ``index`` names a complete shard (see
         ``edge_files.recover``), so a crash here loses nothing."""
-        self._replay = None
+        self._writes.replay = None
         replaced: ShardProcess | None = self._shard
         if replaced is None:
             raise IndexUnavailable("the index was closed while it was being optimised")
