@@ -47,38 +47,42 @@ def join_compounds(wordnet: WordNet | None, tokens: list[str]) -> list[str]:
         return tokens
     tokens = [piece for token in tokens for piece in _hyphenated(wordnet, token)]
     words = [token[0].isalpha() for token in tokens]
+    count = len(tokens)
     joined: list[str] = []
     i = 0
-    while i < len(tokens):
+    while i < count:
         first = tokens[i]
-        for size in (3, 2) if words[i] else ():
-            parts = tokens[i : i + size]
-            if len(parts) < size or not all(words[i : i + size]):
-                continue
-            if size == 2 and first not in _NOT_CLOSED and parts[1] not in _NOT_CLOSED:
-                closed = first + parts[1]
-                known = wordnet.might_know(closed) and wordnet.lemmas(closed)
-                if known and _closes(closed, *known[0]):
-                    joined.append(closed)  # "sail boat" is "sailboat", "sea shells" too
-                    break
-            # "old woman" and "black cat" are WordNet entries too, but in a prompt they are
-            # a description and a thing, each to be checked; a describing word after a thing
-            # is part of its name ("ice cream", "sky blue").
-            compound = "_".join(parts)
-            if (
-                first in wordnet.compound_starts
-                and first not in _NOT_JOINED
-                and not any(part in FUNCTION_WORDS for part in parts[1:])
-                and wordnet.might_know(compound)
-                and wordnet.knows(compound)
-                # "a cat sleeps" is no "cat sleep" (a catnap): "a" asks for one
-                and not (i and tokens[i - 1] in _ONE and _inflected(wordnet, compound))
-            ):
-                joined.append(compound)
-                break
-        else:
+        size = 1
+        if words[i]:
+            starts = first in wordnet.compound_starts and first not in _NOT_JOINED
+            closes = first not in _NOT_CLOSED
+            for size in (3, 2):
+                end = i + size
+                if end > count or not all(words[i + 1 : end]):
+                    continue
+                if size == 2 and closes and tokens[i + 1] not in _NOT_CLOSED:
+                    closed = first + tokens[i + 1]
+                    known = wordnet.might_know(closed) and wordnet.lemmas(closed)
+                    if known and _closes(closed, *known[0]):
+                        joined.append(closed)  # "sail boat" is "sailboat", "sea shells" too
+                        break
+                # "old woman" and "black cat" are WordNet entries too, but in a prompt they
+                # are a description and a thing, each to be checked; a describing word after a
+                # thing is part of its name ("ice cream", "sky blue").
+                if starts and all(part not in FUNCTION_WORDS for part in tokens[i + 1 : end]):
+                    compound = "_".join(tokens[i:end])
+                    if (
+                        wordnet.might_know(compound)
+                        and wordnet.knows(compound)
+                        # "a cat sleeps" is no "cat sleep" (a catnap): "a" asks for one
+                        and not (i and tokens[i - 1] in _ONE and _inflected(wordnet, compound))
+                    ):
+                        joined.append(compound)
+                        break
+            else:
+                size = 1
+        if size == 1:
             joined.append(first)
-            size = 1
         i += size
     return joined
 

@@ -19,8 +19,9 @@ __all__ = [
 ]
 
 _QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”|(?<![a-zA-Z])'([^']+)'(?![a-zA-Z])")
-_SAYS_WORDS = ("read", "say", "spell", "word", "text", "written", "label")
-"""What every match of ``_SAYS`` holds, in lower case (see ``_MONOCHROME_WORDS``)."""
+_SAYS_WORDS = ("read", "say", "spell", "written", "label")
+"""What every match of ``_SAYS`` holds, in lower case, but those "with the words" or "with text"
+(see ``_MONOCHROME_WORDS``)."""
 _SAYS = re.compile(
     r"\b(?:(?:that|which)\s+(?:reads|read)|(?:that|which)?\s*(?:says|saying|spells|spelling|"
     r"with the words?|with the text|with text|written|labeled|labelled))\s+([^,.;:]+)",
@@ -31,9 +32,9 @@ _MONOCHROME = re.compile(
     r"\bblack\s*(?:and|&|-|/|n)\s*white\b|\bb\s*&\s*w\b|\bb/w\b|monochrom|gr[ae]y\s*scale|"
     r"\bsepia\b|\bduotone\b"
 )
-_MONOCHROME_WORDS = ("white", "&", "/", "monochrom", "scale", "sepia", "duotone")
-"""What every match of ``_MONOCHROME`` holds: a text with none is not searched (a long prompt
-takes the pattern about 0.1 ms)."""
+_MONOCHROME_WORDS = ("&", "/", "monochrom", "scale", "sepia", "duotone")
+"""What every match of ``_MONOCHROME`` holds, but "black and white": a text with none is not
+searched (a long prompt takes the pattern about 0.06 ms)."""
 _IN_COLOUR = re.compile(r"\b(?:full[\s-]*)?colou?r(?:ed|ful)?\b(?!\s+of)|\btechnicolou?r\b")
 
 
@@ -53,9 +54,11 @@ def camera(text: str) -> tuple[frozenset[str], str]:
     """Where the camera stands (above, below, at eye level, close, or wide), and ``text``
     without the words that say so: they are checked as a whole, not as words of the scene
     ("..., wide shot, ..." describes no thing, wherever it stands)."""
-    if not _VIEWS.search(text):  # one pass over a long prompt instead of five
+    first = _VIEWS.search(text)  # one pass over a long prompt instead of five
+    if first is None:
         return NOTHING, text
-    found = frozen(name for name, pattern in _CAMERA_PATTERNS.items() if pattern.search(text))
+    start = first.start()  # no view is named before the first
+    found = frozen(name for name, p in _CAMERA_PATTERNS.items() if p.search(text, start))
     return found, _VIEWS.sub(" ", text)
 
 
@@ -83,17 +86,33 @@ _ANY_AMOUNT = re.compile(r"\b(?:" + "|".join(_AMOUNTS.values()) + r")\b")
 
 def amounts(text: str) -> frozenset[str]:
     """The amounts ``text`` states, as ``scale:value`` ("fullness:empty", "plenty:many")."""
-    if not _ANY_AMOUNT.search(text):  # one pass over a long prompt instead of seven
+    first = _ANY_AMOUNT.search(text)  # one pass over a long prompt instead of seven
+    if first is None:
         return NOTHING
-    return frozen(name for name, pattern in _AMOUNT_PATTERNS.items() if pattern.search(text))
+    # No amount is stated before the first: each is looked for from there on.
+    start = first.start()
+    return frozen(name for name, p in _AMOUNT_PATTERNS.items() if p.search(text, start))
 
 
 def palette(text: str) -> str | None:
     """ "monochrome" for a black-and-white, grayscale or sepia picture, "colour" for one asked
     for in colour, else None."""
-    if any(word in text for word in _MONOCHROME_WORDS) and _MONOCHROME.search(text):
+    if _may_be_monochrome(text) and _MONOCHROME.search(text):
         return "monochrome"
     return "colour" if _IN_COLOUR.search(text) else None
+
+
+def _may_be_monochrome(text: str) -> bool:
+    """False where ``_MONOCHROME`` surely finds nothing in ``text`` (lower case)."""
+    return ("white" in text and "black" in text) or any(w in text for w in _MONOCHROME_WORDS)
+
+
+def _may_say(text: str) -> bool:
+    """False where ``_SAYS`` surely finds nothing in ``text`` (lower case): "with" alone is in
+    most prompts, "text" and "word" in "texture" and "sword"."""
+    return any(w in text for w in _SAYS_WORDS) or (
+        "with" in text and ("word" in text or "text" in text)
+    )
 
 
 def foreign_script(text: str) -> bool:
@@ -110,7 +129,7 @@ def rendered_text(prompt: str) -> tuple[frozenset[str], str]:
     found: set[str] = set()
     unquoted = _cut(_QUOTED, prompt, lambda m: next(g for g in m.groups() if g).strip(), found)
     lower = unquoted.lower()
-    if any(word in lower for word in _SAYS_WORDS):
+    if _may_say(lower):
         plain = _cut(_SAYS, unquoted, lambda m: m.group(1).strip().lower(), found)
     else:
         plain = unquoted

@@ -18,7 +18,7 @@ The vocabularies live in :mod:`proxy.matching.words`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from proxy.matching.words import (
     BOILERPLATE,
@@ -50,9 +50,13 @@ _FRAME = re.compile(
     + "|".join(sorted(FRAMES))
     + r")s?\s+(?:of|showing)\s+"
 )
-_MADE_OF = re.compile(r"(?<![\w-])(?:made|crafted|carved|built)\s+(?:out\s+)?(?:of|from)(?![\w-])")
+_MADE_FROM = ("made", "crafted", "carved", "built")
+_MADE_OF = re.compile(
+    r"(?<![\w-])(?:" + "|".join(_MADE_FROM) + r")\s+(?:out\s+)?(?:of|from)(?![\w-])"
+)
 """"a table made of wood" is "a table of wood", whose material the reader checks."""
-_COVERED = re.compile(r"(?<![\w-])(?:covered|coated|blanketed)\s+(?:in|with|by)(?![\w-])")
+_COVERS = ("covered", "coated", "blanketed")
+_COVERED = re.compile(r"(?<![\w-])(?:" + "|".join(_COVERS) + r")\s+(?:in|with|by)(?![\w-])")
 """"a peak covered in snow" is "a peak with snow", which "a snowy peak" shows."""
 _TAKING = {"nap": "napping", "walk": "walking", "stroll": "strolling", "bath": "bathing",
            "shower": "showering", "swim": "swimming", "rest": "resting"}  # fmt: skip
@@ -62,7 +66,8 @@ _TAKING_A = re.compile(
     + r")(?![\w-])"
 )
 """"a cat taking a nap" is "a cat napping"."""
-_MADE_AS = re.compile(r"(?:^|(?<=,))\s*(?:made|done|rendered|created)\s+as\s+(?:an?\s+)?(?=\w)")
+_RENDERED = ("made", "done", "rendered", "created")
+_MADE_AS = re.compile(r"(?:^|(?<=,))\s*(?:" + "|".join(_RENDERED) + r")\s+as\s+(?:an?\s+)?(?=\w)")
 _REQUEST = re.compile(
     r"^\s*(?:(?:hey|hi|hello)(?:\s+there)?(?:\s*,\s*|\s+(?=(?:please|can|could|would|i|generate"
     r"|create|make|draw|show|give|render|produce)\s)))?(?:please\s+)?(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?"
@@ -82,9 +87,10 @@ _PLEASE = re.compile(
 )
 """A courtesy that closes a prompt; taken off up to three times ("..., if possible, thanks a
 lot"): one pattern repeating itself would backtrack without end on a prompt of many."""
+_SUPPORTS = ("canvas", "paper", "board", "panel", "linen")
 _ON_CANVAS = re.compile(
     r"(?<![\w-])(painted\s+in\s+)?(oils?|acrylics?|gouache|tempera|watercolou?rs?|ink|charcoal"
-    r"|pencil|graphite|pastels?)\s+on\s+(?:canvas|paper|board|panel|linen)(?![\w-])"
+    r"|pencil|graphite|pastels?)\s+on\s+(?:" + "|".join(_SUPPORTS) + r")(?![\w-])"
 )
 """"oil on canvas" is "oil painting", "ink on paper" "ink drawing"; "painted in oil on canvas"
 "painted in oil"."""
@@ -102,6 +108,7 @@ def _on_canvas(match: re.Match[str]) -> str:
     return f"{medium} {'drawing' if medium in _DRAWN else 'painting'}"
 
 
+_VERSIONED = ("unreal", "blender", "octane", "midjourney")
 _VERSION = re.compile(
     r"(?<![\w-])(unreal\s+engine|blender|octane|midjourney)\s+v?\d+(?:\.\d+)?(?![\w.-])"
 )
@@ -113,26 +120,51 @@ _ONSTAGE = re.compile(r"(?<![\w-])(on|off)stage(?![\w-])")
 """"a band playing onstage" is "a band playing on stage"."""
 _SPACES = re.compile(r"[ \t]+")
 _EMPTY_PARTS = re.compile(r"(?<![\s,])(?:\s*,)+\s*(?=,|$)|^\s*,+")
+_COMMA_GAP = re.compile(r",\s*(?:,|$)")
+"""What every empty part but a leading one holds: a comma, then another or the end. A pattern
+that opens with a literal is scanned for quickly; one that opens with a lookbehind is tried at
+every character (15 to 50 us on a 700-character prompt)."""
+
+
+def _rewrite(
+    pattern: re.Pattern[str],
+    replacement: str | Callable[[re.Match[str]], str],
+    text: str,
+    needles: Iterable[str],
+) -> str:
+    """``pattern.sub(replacement, text)`` where ``text`` holds one of ``needles`` (what every
+    match holds), else ``text``: a substring test takes well under a microsecond."""
+    if any(needle in text for needle in needles):
+        return pattern.sub(replacement, text)
+    return text
 
 
 def strip_filler(text: str) -> str:
     """``text`` (lower-case, outside quoted text) without the words that do not change the
     picture; whatever is left when nothing else is (a prompt that is all boilerplate) stays."""
     stripped = _BOILERPLATE.sub(" ", text)
-    stripped = _MADE_OF.sub("of", _COVERED.sub("with", stripped))
-    stripped = _PHOTO_TAKEN.sub(r"photo \1", _ON_CANVAS.sub(_on_canvas, stripped))
-    stripped = _TAKING_A.sub(lambda m: _TAKING[m.group(1)], stripped)
-    stripped = _MADE_AS.sub(" ", _FRAME.sub(" ", stripped))
+    stripped = _rewrite(_COVERED, "with", stripped, _COVERS)
+    stripped = _rewrite(_MADE_OF, "of", stripped, _MADE_FROM)
+    stripped = _rewrite(_ON_CANVAS, _on_canvas, stripped, _SUPPORTS)
+    stripped = _rewrite(_PHOTO_TAKEN, r"photo \1", stripped, ("photo",))
+    stripped = _rewrite(_TAKING_A, lambda m: _TAKING[m.group(1)], stripped, _TAKING)
+    stripped = _rewrite(_FRAME, " ", stripped, FRAMES)
+    stripped = _rewrite(_MADE_AS, " ", stripped, _RENDERED)
     stripped = _REQUEST.sub("", stripped)
-    stripped = _THERE_IS.sub("", stripped)
+    stripped = _rewrite(_THERE_IS, "", stripped, ("there", "game"))
     for _ in range(3):
         stripped, courtesies = _PLEASE.subn("", stripped)
         if not courtesies:
             break
-    stripped = _FRAME.sub(" ", stripped)
-    stripped = _DAY.sub(r"\1", _OUT_IN.sub("", _VERSION.sub(r"\1", stripped)))
-    stripped = _ONSTAGE.sub(r"\1 stage", stripped)
-    stripped = _EMPTY_PARTS.sub("", _SPACES.sub(" ", stripped)).strip(" ,")
+    stripped = _rewrite(_FRAME, " ", stripped, FRAMES)
+    stripped = _rewrite(_VERSION, r"\1", stripped, _VERSIONED)
+    stripped = _rewrite(_OUT_IN, "", stripped, ("out",))
+    stripped = _rewrite(_DAY, r"\1", stripped, ("day",))
+    stripped = _rewrite(_ONSTAGE, r"\1 stage", stripped, ("stage",))
+    stripped = _SPACES.sub(" ", stripped)
+    if _COMMA_GAP.search(stripped) or stripped.lstrip().startswith(","):
+        stripped = _EMPTY_PARTS.sub("", stripped)
+    stripped = stripped.strip(" ,")
     return stripped if any(c.isalnum() for c in stripped) else text
 
 
