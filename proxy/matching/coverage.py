@@ -76,7 +76,8 @@ class Coverage:
                 for i, w in enumerate(words):
                     if w.head is not None and _describes(w, i):
                         self._own.setdefault(words[w.head].key, []).append(w)
-            found = self._things.joined(Coverage(self._own.get(key, []), self.wordnet))
+            own = self._own.get(key)
+            found = self._things.joined(Coverage(own, self.wordnet)) if own else self._things
             self._of_thing[key] = found
         return found
 

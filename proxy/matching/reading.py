@@ -123,11 +123,16 @@ class Word:
     whole: bool = False
     """A tag of describing words alone ("..., dramatic, ..."): it describes the whole picture,
     so it has no head."""
+    settled_key: str | None = field(default=None, init=False, repr=False, compare=False)
+    """:attr:`key`, kept once the prompt is read and the word no longer changes (a check asks
+    for it hundreds of times)."""
 
     @property
     def key(self) -> str:
         """What the word names, for telling roles apart: its lemma, or a compound's last part
         ("egg" for "fried egg", so "a fried egg" and "a colourful egg" name one kind of thing)."""
+        if self.settled_key is not None:
+            return self.settled_key
         return self.base.rsplit("_", 1)[-1]
 
     @property
@@ -359,6 +364,8 @@ class Reader:
             self._describes_the_whole(reading, tag_start)
         close_chunk(reading, chunk, breaks)
         attach_predicates(reading)
+        for word in reading.words:
+            word.settled_key = word.key
         return reading
 
     def _word(self, token: str, negated: bool, style_scope: bool) -> Word:
