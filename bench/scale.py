@@ -251,7 +251,7 @@ async def one_size(size: int, args: argparse.Namespace, prompts: list[str], real
     print(f"\n{size:,} entries", flush=True)
     with tempfile.TemporaryDirectory(prefix="memoaized-scale-", dir=args.work_dir) as folder:
         path = Path(folder) / "index"
-        index = EdgeIndex(path)
+        index = EdgeIndex(path, **args.index_options)
         await index.open()
         key = Query.of(f"{prompts[0]} #0", PARTITION).key
         probes = near_copies(real, 256, args.noise, seed=size)
@@ -289,7 +289,7 @@ async def one_size(size: int, args: argparse.Namespace, prompts: list[str], real
             )
         await index.close()
         started = time.perf_counter()
-        index = EdgeIndex(path)
+        index = EdgeIndex(path, **args.index_options)
         await index.open()
         print(f"  reopen: ready in {time.perf_counter() - started:.2f} s", flush=True)
         exact, semantic = await lookups(index, probes, key, args.queries)
@@ -427,8 +427,17 @@ async def main() -> None:
         help="what optimises the index while it is built: nothing, the proxy's upkeep loop "
         "(woken by writes), or the loop as it was before (every 60 s)",
     )
+    parser.add_argument(
+        "--segment-points",
+        type=int,
+        default=None,
+        help="the most points in one Edge segment (default: the proxy's)",
+    )
     parser.add_argument("--work-dir", type=Path, default=None)
     args = parser.parse_args()
+    args.index_options = (
+        {} if args.segment_points is None else {"segment_points": args.segment_points}
+    )
     logging.basicConfig(level=logging.INFO, format="  %(message)s")
     logging.getLogger("proxy.index.edge").setLevel(logging.INFO)
     prompts = real_prompts()

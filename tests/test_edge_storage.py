@@ -111,3 +111,30 @@ async def test_a_shard_from_an_older_version_is_rebuilt_by_its_next_optimisation
         assert "datatype" not in segment or segment["datatype"] == "float32"
         if segment["index"]["type"] == "hnsw":
             assert segment["quantization_config"]["scalar"]["type"] == "int8"
+
+
+async def test_an_index_growing_by_optimisations_keeps_its_segments_bounded(
+    tmp_path: Path,
+) -> None:
+    """Each upkeep round indexes the points stored since the last; Edge used to merge them into
+    one segment every time, so each round rebuilt the HNSW graph of the whole cache (7.2 GB
+    of optimiser memory at a million points). With a segment size, a round builds at most one
+    segment's graph: here segments of at most 500 points, with every lookup still exact."""
+    vectors = _clusters(2000, seed=3)
+    path = tmp_path / "index"
+    async with EdgeIndex(path, indexing_threshold_kb=16, segment_points=500) as index:
+        for start in range(0, 2000, 400):
+            await index.upsert_many([(_entry(i), vectors[i]) for i in range(start, start + 400)])
+            assert await index.maintain(force=True)
+        info = await index.info()
+        assert info.points == info.indexed == 2000
+        assert sum(s["index"]["type"] == "hnsw" for s in _segments(path)) >= 4
+        for i in range(0, 2000, 97):
+            found = await index.nearest(vectors[i], 1)
+            assert found[0].entry.prompt == f"prompt {i}"
+    async with EdgeIndex(tmp_path / "small", indexing_threshold_kb=16) as index:
+        for start in range(0, 2000, 400):
+            await index.upsert_many([(_entry(i), vectors[i]) for i in range(start, start + 400)])
+            assert await index.maintain(force=True)
+        # A cache smaller than the default segment size stays one segment, the quickest.
+        assert sum(s["index"]["type"] == "hnsw" for s in _segments(tmp_path / "small")) == 1

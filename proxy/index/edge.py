@@ -59,7 +59,14 @@ from proxy.index.edge_files import (
     optimizer_folder,
     recover,
 )
-from proxy.index.edge_process import LEGACY, Operation, ShardInfo, ShardProcess, points_in
+from proxy.index.edge_process import (
+    LEGACY,
+    Operation,
+    ShardInfo,
+    ShardLayout,
+    ShardProcess,
+    points_in,
+)
 from proxy.index.edge_writes import ShardWrites
 
 __all__ = ["EdgeIndex"]
@@ -69,6 +76,10 @@ log = logging.getLogger(__name__)
 _SCROLL_LIMIT = 256
 _INDEXING_THRESHOLD_KB = 1000
 """Segments above this size get an HNSW graph when optimised: about 650 vectors."""
+_SEGMENT_POINTS = 200_000
+"""The most points Edge puts in one segment: an optimisation builds one segment's HNSW graph at a
+time, so this bounds its memory (one segment of a million points peaked at 7.2 GB) while a cache
+of up to this many points stays one segment, the quickest to search."""
 _SMALLEST_TAIL = 1000
 """Fewer unindexed points than this never start an optimisation: brute force is as quick."""
 _ANY_VECTOR = np.full(EMBEDDING_DIM, EMBEDDING_DIM**-0.5, dtype=np.float32)
@@ -99,6 +110,7 @@ class EdgeIndex(SemanticIndex):
         *,
         optimize_after: int = 10_000,
         indexing_threshold_kb: int = _INDEXING_THRESHOLD_KB,
+        segment_points: int = _SEGMENT_POINTS,
     ) -> None:
         self.path = path
         """The shard's directory, or a symlink to the live generation (``index.g<N>``)."""
@@ -107,6 +119,8 @@ class EdgeIndex(SemanticIndex):
         brute-force search of 10,000 vectors takes about a millisecond)."""
         self.indexing_threshold_kb = indexing_threshold_kb
         """Segment size above which Edge builds HNSW; tests set it lower."""
+        self.segment_points = segment_points
+        """The most points in one segment (see ``_SEGMENT_POINTS``); tests set it lower."""
         self._shard: ShardProcess | None = None
         self._live: Path = path
         """Where the open shard's files are: ``path`` itself, or the generation it links to."""
@@ -168,12 +182,8 @@ class EdgeIndex(SemanticIndex):
 
     async def _start(self, path: Path, *, create: bool = False) -> ShardProcess:
         try:
-            return await ShardProcess.start(
-                path,
-                dimension=EMBEDDING_DIM,
-                indexing_threshold_kb=self.indexing_threshold_kb,
-                create=create,
-            )
+            layout = ShardLayout(EMBEDDING_DIM, self.indexing_threshold_kb, self.segment_points)
+            return await ShardProcess.start(path, layout, create=create)
         except OSError as error:
             raise IndexUnavailable(f"cannot start the index process for {path}: {error}") from error
 

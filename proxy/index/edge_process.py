@@ -87,6 +87,25 @@ class ShardInfo:
         return max(0, self.points - self.indexed)
 
 
+@dataclass(frozen=True, slots=True)
+class ShardLayout:
+    """How a shard lays out its vectors: what the child that opens it is told."""
+
+    dimension: int
+    indexing_threshold_kb: int
+    """Segment size above which Edge builds an HNSW graph."""
+    segment_points: int
+    """The most points in one segment: an optimisation builds one segment's graph at a time."""
+
+    def argv(self) -> list[str]:
+        return [str(self.dimension), str(self.indexing_threshold_kb), str(self.segment_points)]
+
+    @classmethod
+    def from_argv(cls, argv: Sequence[str]) -> ShardLayout:
+        dimension, threshold, segment_points = map(int, argv)
+        return cls(dimension, threshold, segment_points)
+
+
 class ShardProcess:
     """The proxy's end: starts the child on a shard directory, sends it calls and awaits the
     answers (in order: the child answers one call at a time). Safe to call concurrently. If
@@ -107,9 +126,7 @@ class ShardProcess:
         self._answers = asyncio.create_task(self._read_answers())
 
     @classmethod
-    async def start(
-        cls, path: Path, *, dimension: int, indexing_threshold_kb: int, create: bool
-    ) -> ShardProcess:
+    async def start(cls, path: Path, layout: ShardLayout, *, create: bool) -> ShardProcess:
         """Open (or, with ``create``, make) the shard at ``path`` in a new child process, with
         its payload indexes in place; returns once it answers."""
         ours, theirs = socket.socketpair()
@@ -120,8 +137,7 @@ class ShardProcess:
                 "proxy.index.edge_process",
                 str(theirs.fileno()),
                 str(path),
-                str(dimension),
-                str(indexing_threshold_kb),
+                *layout.argv(),
                 *(["--create"] if create else []),
                 stdin=asyncio.subprocess.DEVNULL,
                 pass_fds=(theirs.fileno(),),
@@ -237,17 +253,12 @@ def main() -> None:
     # shard (flushed) after the requests in flight, so this process must not die first.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     fd, path = int(sys.argv[1]), Path(sys.argv[2])
-    dimension, threshold = int(sys.argv[3]), int(sys.argv[4])
+    layout = ShardLayout.from_argv(sys.argv[3:6])
     connection = socket.socket(fileno=fd)
     incoming = connection.makefile("rb")
     shard: Shard | None = None
     try:
-        shard = Shard.open(
-            path,
-            dimension=dimension,
-            indexing_threshold_kb=threshold,
-            create="--create" in sys.argv,
-        )
+        shard = Shard.open(path, layout, create="--create" in sys.argv)
     except Exception as error:
         _answer(connection, False, f"cannot open the Qdrant Edge index in {path}: {error}")
         return

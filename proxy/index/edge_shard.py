@@ -16,7 +16,7 @@ import qdrant_edge as qe
 
 from proxy.index.base import FLOAT_INDEXES, KEYWORD_INDEXES, Where
 from proxy.index.edge_optimize import index_payload
-from proxy.index.edge_process import LEGACY, Operation, ShardInfo
+from proxy.index.edge_process import LEGACY, Operation, ShardInfo, ShardLayout
 
 Record = tuple[str, dict[str, Any] | None, bytes | None]
 """A point as it crosses the socket: id, payload (when asked for), vector bytes (when asked for)."""
@@ -74,16 +74,18 @@ class Shard:
         the next optimisation rebuilds it (segments change only then, in another process)."""
 
     @classmethod
-    def open(cls, path: Path, *, dimension: int, indexing_threshold_kb: int, create: bool) -> Shard:
+    def open(cls, path: Path, layout: ShardLayout, *, create: bool) -> Shard:
         # The configuration given is written over the shard's: an older shard gets this
         # version's indexing threshold and vector memory (its next optimisation rebuilds its
         # segments so); the vectors' type stays as the shard was made (Edge cannot change it).
         float16 = create or _stored_as_float16(path)
+        # Edge sizes a segment by its vectors' bytes: float16 takes half as many per point.
+        point_bytes = layout.dimension * (2 if float16 else 4)
         config = qe.EdgeConfig(
-            vectors=_vectors(dimension, float16),
-            # Edge sizes a segment by its vectors' bytes: float16 takes half as many per point.
+            vectors=_vectors(layout.dimension, float16),
             optimizers=qe.EdgeOptimizersConfig(
-                indexing_threshold=indexing_threshold_kb // 2 if float16 else indexing_threshold_kb
+                indexing_threshold=layout.indexing_threshold_kb // (2 if float16 else 1),
+                max_segment_size=max(1, layout.segment_points * point_bytes // 1024),
             ),
         )
         if create:
