@@ -766,3 +766,11 @@ def test_a_pattern_skipped_on_a_text_could_not_have_matched_it(
     text = data.draw(strategies.from_regex(pattern)).lower()
     hypothesis.assume(pattern.search(text))
     assert may_match(text)
+
+
+def test_rendered_text_is_found_however_its_verb_is_spelt() -> None:
+    """The rendered-text pattern ignores case as Unicode does, so a long s (U+017F) or a dotless i
+    spells its verb too; the words that let a text skip that pattern were looked for in ASCII
+    alone, and such a prompt's rendered text went unread."""
+    assert features.rendered_text("a sign that \u017fays hello")[0] == {"hello"}
+    assert features.rendered_text("a cake wr\u0131tten happy birthday")[0] == {"happy birthday"}

@@ -109,9 +109,12 @@ def _may_be_monochrome(text: str) -> bool:
 
 def _may_say(text: str) -> bool:
     """False where ``_SAYS`` surely finds nothing in ``text`` (lower case): "with" alone is in
-    most prompts, "text" and "word" in "texture" and "sword"."""
-    return any(w in text for w in _SAYS_WORDS) or (
-        "with" in text and ("word" in text or "text" in text)
+    most prompts, "text" and "word" in "texture" and "sword". Only ASCII text is ruled out: the
+    pattern ignores case as Unicode does, so "says" spelt with a long s (U+017F) is "says" to it."""
+    return (
+        not text.isascii()
+        or any(w in text for w in _SAYS_WORDS)
+        or ("with" in text and ("word" in text or "text" in text))
     )
 
 
