@@ -78,8 +78,9 @@ _INDEXING_THRESHOLD_KB = 1000
 """Segments above this size get an HNSW graph when optimised: about 650 vectors."""
 _SEGMENT_POINTS = 200_000
 """The most points Edge puts in one segment: an optimisation builds one segment's HNSW graph at a
-time, so this bounds its memory (one segment of a million points peaked at 7.2 GB) while a cache
-of up to this many points stays one segment, the quickest to search."""
+time, so this bounds its memory (one segment of a million points peaked at 7.2 GB) on every
+machine. Edge's own limit is 256 MB of vectors per CPU core (about 680,000 points on 2 cores,
+2.7 million on 8). A cache of up to this many points stays one segment, the quickest to search."""
 _SMALLEST_TAIL = 1000
 """Fewer unindexed points than this never start an optimisation: brute force is as quick."""
 _ANY_VECTOR = np.full(EMBEDDING_DIM, EMBEDDING_DIM**-0.5, dtype=np.float32)
