@@ -118,8 +118,9 @@ async def test_an_index_growing_by_optimisations_keeps_its_segments_bounded(
 ) -> None:
     """Each upkeep round indexes the points stored since the last; Edge used to merge them into
     one segment every time, so each round rebuilt the HNSW graph of the whole cache (7.2 GB
-    of optimiser memory at a million points). With a segment size, a round builds at most one
-    segment's graph: here segments of at most 500 points, with every lookup still exact."""
+    of optimiser memory at a million points). With a segment size of 500 points, five rounds of
+    400 leave at least four HNSW segments (one without it; Edge never splits a segment, so one
+    round's points stay together), with every lookup still exact."""
     vectors = _clusters(2000, seed=3)
     path = tmp_path / "index"
     async with EdgeIndex(path, indexing_threshold_kb=16, segment_points=500) as index:
