@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import logging
 import mmap
 from collections.abc import Iterable, Iterator
@@ -114,6 +115,9 @@ TOP_SENSES: dict[Pos, int] = {"n": 2, "v": 4, "a": 2, "r": 2}
 # ("wooden" -> "wood"). Derivations are not: they are links between single words, not senses,
 # and following them would let the noun "dog" cover "chase" (the verb "dog" means chase).
 _SIDEWAYS = frozenset({"&", "\\"})
+_FOLLOWED = _UP | _SIDEWAYS
+"""The pointers a sense keeps: an upper noun has hundreds of others (its hyponyms), which
+reading it would parse for nothing."""
 
 
 T = TypeVar("T")
@@ -138,7 +142,7 @@ class Sense:
     satellite: bool
     """An adjective satellite ("huge"), whose ``&`` pointer leads to its head ("large")."""
     pointers: tuple[tuple[str, Pos, int], ...]
-    """(symbol, part of speech, offset) of every semantic pointer."""
+    """(symbol, part of speech, offset) of every pointer the verifier follows (``_FOLLOWED``)."""
     words: tuple[str, ...] = ()
     """The synset's words, lower-case ("dining_table", "board")."""
 
@@ -347,10 +351,13 @@ class WordNet:
         word_count = int(fields[3], 16)
         at = 4 + 2 * word_count
         pointer_count = int(fields[at])
-        pointers = tuple(
-            (fields[at + 1 + 4 * i], _pos(fields[at + 3 + 4 * i]), int(fields[at + 2 + 4 * i]))
-            for i in range(pointer_count)
+        end = at + 1 + 4 * pointer_count
+        symbols = fields[at + 1 : end : 4]
+        followed = itertools.compress(
+            zip(symbols, fields[at + 3 : end : 4], fields[at + 2 : end : 4], strict=True),
+            map(_FOLLOWED.__contains__, symbols),
         )
+        pointers = tuple((symbol, _pos(part), int(offset)) for symbol, part, offset in followed)
         words = tuple(fields[4 + 2 * i].lower() for i in range(word_count))
         return Sense(pos, offset, LEXNAMES[int(fields[1])], fields[2] == "s", pointers, words)
 
