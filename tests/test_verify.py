@@ -259,6 +259,11 @@ REJECTED += [
         "chocolate and mint scoops, waffle cone",
         "attribute",
     ),
+    # What the ninth round's rules must still refuse.
+    ("a cat", "a movie still of a cat", "object"),
+    ("a cake being cut by a chef", "a cake cutting a chef", "swapped_roles"),
+    ("a watercolor of a canal", "a canal, done in oils", "style"),
+    ("a cat sleeping in a box", "a cat sleeping in a box, done in chocolate", "action"),
 ]
 
 SERVED = [
@@ -529,6 +534,20 @@ SERVED = [
     ("some people on a beach", "people on a beach"),
     ("a field covered in flowers", "a field of flowers"),
     ("a tall, thin man in a long black coat", "a thin, tall man in a long black coat"),
+    # The ninth batch's tuning half: a film still is a medium; "done in" a paint or a drawing
+    # material names one too; "a ginger cat sleeps" (no "cat sleep", a catnap); a passive
+    # irregular participle said in the active voice.
+    (
+        "a cinematic film still of a lone cowboy riding through a canyon",
+        "a lone cowboy riding through a canyon, cinematic film still",
+    ),
+    ("a watercolor of a canal with gondolas", "a canal with gondolas, done in watercolor"),
+    ("a pencil drawing of an old man", "an old man, executed in pencil"),
+    ("a ginger cat sleeps on the braided rug", "a ginger cat is sleeping on the braided rug"),
+    (
+        "the letter is being read by an old woman in a rocking chair",
+        "an old woman in a rocking chair reads the letter",
+    ),
 ]
 
 

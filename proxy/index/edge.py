@@ -80,7 +80,8 @@ _SEGMENT_POINTS = 200_000
 """The most points Edge puts in one segment: an optimisation builds one segment's HNSW graph at a
 time, so this bounds its memory (one segment of a million points peaked at 7.2 GB) on every
 machine. Edge's own limit is 256 MB of vectors per indexing thread, and it runs about one per
-core (some 680,000 points with two, 2.7 million with eight). A cache of up to this many points stays one segment, the quickest to search."""
+core (some 680,000 points with two, 2.7 million with eight). A cache of up to this many points
+stays one segment, the quickest to search."""
 _SMALLEST_TAIL = 1000
 """Fewer unindexed points than this never start an optimisation: brute force is as quick."""
 _ANY_VECTOR = np.full(EMBEDDING_DIM, EMBEDDING_DIM**-0.5, dtype=np.float32)

@@ -75,7 +75,7 @@ def join_compounds(wordnet: WordNet | None, tokens: list[str]) -> list[str]:
                         wordnet.might_know(compound)
                         and wordnet.knows(compound)
                         # "a cat sleeps" is no "cat sleep" (a catnap): "a" asks for one
-                        and not (i and tokens[i - 1] in _ONE and _inflected(wordnet, compound))
+                        and not (_after_one(tokens, i) and _inflected(wordnet, compound))
                     ):
                         joined.append(compound)
                         break
@@ -85,6 +85,15 @@ def join_compounds(wordnet: WordNet | None, tokens: list[str]) -> list[str]:
             joined.append(first)
         i += size
     return joined
+
+
+def _after_one(tokens: list[str], i: int) -> bool:
+    """Whether the words before ``tokens[i]`` that describe it open with a determiner of one
+    thing ("a ginger cat sleeps", not "two hot dogs")."""
+    for word in reversed(tokens[:i]):
+        if word in _ONE or not word[0].isalpha() or word in FUNCTION_WORDS:
+            return word in _ONE
+    return False
 
 
 def _inflected(wordnet: WordNet, word: str) -> bool:

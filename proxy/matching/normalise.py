@@ -191,6 +191,8 @@ _IRREGULAR = {"man": "men", "woman": "women", "child": "children"}
 REPLACEMENTS = _replacements()
 _KEEP_BEFORE = {"still": frozenset({"life", "lifes"})}
 """Listed words that are something else before these ("a still life" is a genre)."""
+_FILMED = frozenset({"film", "movie", "cinematic", "video", "tv"})
+"""What makes "still" a medium after it: "a film still of a cowboy" is "a cowboy, film still"."""
 _DETERMINERS = frozenset(["a", "an", "the", "this", "that", "these", "those"])
 _JUMPING = frozenset(
     "jump jumps jumped jumping leap leaps leaped leapt leaping hop hops hopped hopping "
@@ -242,7 +244,11 @@ def normalise_tokens(tokens: Sequence[str]) -> list[str]:
             out[-1] = "middle-aged"  # an age of its own, not "aged" (old) in the middle
             continue
         replacement = REPLACEMENTS.get(token.replace("_", "-"))
-        if replacement is not None and following not in _KEEP_BEFORE.get(token, ()):
+        if (
+            replacement is not None
+            and following not in _KEEP_BEFORE.get(token, ())
+            and not (token == "still" and i and tokens[i - 1] in _FILMED)
+        ):
             token = replacement
         elif token in LOOSE_PREPOSITIONS or (token == "attending" and following in _DETERMINERS):
             token = "in"  # "at a concert", "attending a concert"
@@ -306,13 +312,17 @@ _MADE = frozenset(
     """.split()
 )
 """Participles whose "by" names the artist, not a doer in the picture."""
-_IRREGULAR_PARTICIPLES = frozenset(
-    """
-    bought bound brought caught cut dug fed found held hit hung kept led left lit met put read
-    set shut sold spread spun stuck stung struck swept swung taught told won
-    """.split()
-)
-"""Past participles that do not end in -ed, -en or -wn ("a cake being cut by a chef")."""
+_IRREGULAR_PARTICIPLES = {
+    "bought": "buying", "bound": "binding", "brought": "bringing", "caught": "catching",
+    "cut": "cutting", "dug": "digging", "fed": "feeding", "found": "finding", "held": "holding",
+    "hit": "hitting", "hung": "hanging", "kept": "keeping", "led": "leading", "left": "leaving",
+    "lit": "lighting", "met": "meeting", "put": "putting", "read": "reading", "set": "setting",
+    "shut": "shutting", "sold": "selling", "spread": "spreading", "spun": "spinning",
+    "stuck": "sticking", "stung": "stinging", "struck": "striking", "swept": "sweeping",
+    "swung": "swinging", "taught": "teaching", "told": "telling", "won": "winning",
+}  # fmt: skip
+"""Past participles that do not end in -ed, -en or -wn ("a cake being cut by a chef"), with the
+form said in the active voice: "cut" or "read" alone may be a noun ("a woman read")."""
 
 
 def _active(tokens: list[str]) -> list[str]:
@@ -356,7 +366,8 @@ def _active_part(part: list[str]) -> list[str]:
         (i for i in range(by + 2, len(part)) if part[i] in _PLACING),
         len(part),
     )
-    return [*part[by + 1 : end], participle, *done_to, *part[end:]]
+    doing = _IRREGULAR_PARTICIPLES.get(participle, participle)
+    return [*part[by + 1 : end], doing, *done_to, *part[end:]]
 
 
 def _is_participle(token: str) -> bool:
@@ -437,6 +448,10 @@ _MADE_IN = {
 
 
 _PLURAL_MATERIALS = frozenset("oils pastels watercolors acrylics inks crayons pencils".split())
+_DONE = frozenset({"done", "executed"})
+_PAINTS = frozenset("oil acrylic watercolor gouache tempera".split())
+"""Media said as what a picture was done in ("done in watercolor"): painted, or else drawn."""
+_ART_MATERIALS = _PAINTS | _DRAWN | {"crayon"}
 
 
 def normalise_words(words: Sequence[str]) -> list[str]:
@@ -450,17 +465,23 @@ def _made_in(tokens: list[str]) -> list[str]:
     was made, at the end of a part of the prompt."""
     out: list[str] = []
     for i, token in enumerate(tokens):
-        medium = _MADE_IN.get(token)
         if (
-            medium is not None
+            (token in _MADE_IN or token in _DONE)
             and tokens[i + 1 : i + 2] in (["in"], ["with"])
             and i + 3 <= len(tokens)
             and (i + 3 == len(tokens) or tokens[i + 3] in _PART_ENDS)
         ):
+            material = tokens[i + 2]
+            material = material[:-1] if material in _PLURAL_MATERIALS else material
+            medium = _MADE_IN.get(token)
+            if medium is None:  # "done in watercolor": only an art material names a medium
+                if material not in _ART_MATERIALS:
+                    out.append(token)
+                    continue
+                medium = "painting" if material in _PAINTS else "drawing"
             if out and out[-1] not in _PART_ENDS:
                 out.append(",")
-            material = tokens[i + 2]
-            out.extend([material[:-1] if material in _PLURAL_MATERIALS else material, medium])
+            out.extend([material, medium])
             return [*out, *_made_in(tokens[i + 3 :])]
         out.append(token)
     return out
@@ -475,7 +496,11 @@ def _media_last(tokens: list[str]) -> list[str]:
     for i, token in enumerate(tokens[:-1]):
         if tokens[i + 1] != "of":
             continue
-        medium = token.rsplit("_", 1)[-1] in MEDIA or tokens[i - 1 : i + 1] == _GLASS_WINDOW
+        medium = (
+            token.rsplit("_", 1)[-1] in MEDIA
+            or tokens[i - 1 : i + 1] == _GLASS_WINDOW
+            or (token == "still" and i > 0 and tokens[i - 1] in _FILMED)
+        )
         # "a claymation scene of a mouse" is "a mouse, claymation"
         scene = token == "scene" and i > 0 and tokens[i - 1] in MEDIA
         if medium or scene:
