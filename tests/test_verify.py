@@ -262,6 +262,8 @@ REJECTED += [
     # What the ninth round's rules must still refuse.
     ("a cat", "a movie still of a cat", "object"),
     ("a cake being cut by a chef", "a cake cutting a chef", "swapped_roles"),
+    ("a knight riding a white horse", "riding a black horse, a knight", "colour"),
+    ("a girl holding an umbrella", "holding a girl, an umbrella", "swapped_roles"),
     ("a watercolor of a canal", "a canal, done in oils", "style"),
     ("a cat sleeping in a box", "a cat sleeping in a box, done in chocolate", "action"),
 ]
@@ -548,6 +550,7 @@ SERVED = [
         "the letter is being read by an old woman in a rocking chair",
         "an old woman in a rocking chair reads the letter",
     ),
+    ("a knight in shining armor riding a white horse", "riding a white horse, a knight in armor"),
 ]
 
 

@@ -301,7 +301,18 @@ def _fronted(tokens: Sequence[str]) -> bool:
         or (len(tokens) > 1 and tokens[0] == "by" and tokens[1] in _DETERMINERS)  # "by the sea"
         or (len(tokens) > 1 and _is_participle(tokens[0]) and tokens[1] in _FRONTED | {"by"})
         or any(tuple(tokens[: len(phrase)]) == phrase for phrase in SPATIAL_PHRASES)
+        or _fronted_doing(tokens)
     )
+
+
+def _fronted_doing(tokens: Sequence[str]) -> bool:
+    """Whether ``tokens`` are two parts, what someone is doing and then who ("riding a white
+    horse, a knight in armor"): an -ing word with an object or a place, then a determiner.
+    Not a tag ("glowing eyes, a black cat": no object), nor a list of more parts."""
+    if tokens.count(",") != 1 or not tokens[0].endswith("ing") or len(tokens) < 2:
+        return False
+    after = tokens[tokens.index(",") + 1 : tokens.index(",") + 2]
+    return tokens[1] in _DETERMINERS | _PLACING and after in ([d] for d in _DETERMINERS)
 
 
 _PASSIVE_AUXILIARIES = frozenset("is are was were be been being gets get got getting".split())
