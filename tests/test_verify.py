@@ -264,6 +264,8 @@ REJECTED += [
     ("a cake being cut by a chef", "a cake cutting a chef", "swapped_roles"),
     ("a knight riding a white horse", "riding a black horse, a knight", "colour"),
     ("a girl holding an umbrella", "holding a girl, an umbrella", "swapped_roles"),
+    ("a fox, watercolor style", "a fox, oil painting style", "style"),
+    ("a girl", "a girl, anime style", "style"),
     ("a watercolor of a canal", "a canal, done in oils", "style"),
     ("a cat sleeping in a box", "a cat sleeping in a box, done in chocolate", "action"),
 ]
@@ -551,6 +553,9 @@ SERVED = [
         "an old woman in a rocking chair reads the letter",
     ),
     ("a knight in shining armor riding a white horse", "riding a white horse, a knight in armor"),
+    # "style" names no style of its own: the word before it, or after "style of", does.
+    ("a fox, watercolor", "a fox, watercolor style"),
+    ("a dog, cartoon style", "a dog in the style of a cartoon"),
 ]
 
 
