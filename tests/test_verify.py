@@ -266,6 +266,7 @@ REJECTED += [
     ("a girl holding an umbrella", "holding a girl, an umbrella", "swapped_roles"),
     ("a fox, watercolor style", "a fox, oil painting style", "style"),
     ("a girl", "a girl, anime style", "style"),
+    ("a tin can on a shelf", "a jar on a shelf", "object"),
     ("a watercolor of a canal", "a canal, done in oils", "style"),
     ("a cat sleeping in a box", "a cat sleeping in a box, done in chocolate", "action"),
 ]
@@ -556,6 +557,7 @@ SERVED = [
     # "style" names no style of its own: the word before it, or after "style of", does.
     ("a fox, watercolor", "a fox, watercolor style"),
     ("a dog, cartoon style", "a dog in the style of a cartoon"),
+    ("a trash can in an alley", "a garbage can in an alley"),  # "can" ends a WordNet entry
 ]
 
 

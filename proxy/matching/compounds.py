@@ -19,6 +19,8 @@ _NOT_CLOSED = FUNCTION_WORDS | (DESCRIBING - {"light"})
 _ONE = frozenset(["a", "an", "one", "each", "every", "this", "that"])
 _NOT_JOINED = FUNCTION_WORDS | DESCRIBING
 """Words never joined into a WordNet entry: "old woman" is a description and a thing."""
+_NOT_PARTS = FUNCTION_WORDS - {"can"}
+"""Words never the second or third of a joined entry; "can" ends one: "a trash can"."""
 
 
 def _hyphenated(wordnet: WordNet, token: str) -> list[str]:
@@ -69,7 +71,7 @@ def join_compounds(wordnet: WordNet | None, tokens: list[str]) -> list[str]:
                 # "old woman" and "black cat" are WordNet entries too, but in a prompt they
                 # are a description and a thing, each to be checked; a describing word after a
                 # thing is part of its name ("ice cream", "sky blue").
-                if starts and all(part not in FUNCTION_WORDS for part in tokens[i + 1 : end]):
+                if starts and all(part not in _NOT_PARTS for part in tokens[i + 1 : end]):
                     compound = "_".join(tokens[i:end])
                     if (
                         wordnet.might_know(compound)
