@@ -254,6 +254,8 @@ REJECTED += [
     ("all the windows lit at night", "some windows lit at night", "count"),
     ("a field with scattered flowers", "a field covered in flowers", "count"),
     ("a dense forest", "a sparse forest", "count"),
+    ("a room cluttered with toys", "a room with a few toys", "count"),
+    ("a beach littered with shells", "a beach with hardly any shells", "count"),
     (
         "strawberry and mint scoops, waffle cone",
         "chocolate and mint scoops, waffle cone",

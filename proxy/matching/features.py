@@ -74,11 +74,12 @@ _AMOUNTS = {
     "extent:all": r"all(?:\s+of)?\s+(?:the|its|their|his|her|these|those)|every",
     "extent:some": r"some(?:\s+of)?|only\s+(?:a\s+)?(?:few|some|one|two|half)|half\s+of|most\s+of",
     "plenty:few": r"(?:a\s+)?few|a\s+couple\s+of|a\s+handful\s+of|scattered|sparse(?:ly)?|"
-    r"a\s+scattering\s+of|one\s+or\s+two",
+    r"a\s+(?:scattering|smattering|sprinkling)\s+of|one\s+or\s+two|(?:hardly|barely)\s+any",
     "plenty:many": r"many|lots\s+of|a\s+lot\s+of|plenty\s+of|numerous|multiple|countless|"
     r"dozens|hundreds|thousands|a\s+multitude\s+of|full\s+of|(?:piled|heaped|stacked)\s+high|"
     r"overflowing|brimming|teeming|packed\s+with|(?:over)?crowded|(?:bustling|swarming|"
-    r"thronged)\s+with|(?:covered|carpeted|filled)\s+(?:in|with)|dense(?:ly)?",
+    r"thronged)\s+with|(?:covered|carpeted|filled)\s+(?:in|with)|dense(?:ly)?|"
+    r"(?:cluttered|littered|strewn|crammed|stuffed|jammed)\s+with|jam[\s-]*packed",
 }
 _AMOUNT_PATTERNS = {name: re.compile(rf"\b(?:{rx})\b") for name, rx in _AMOUNTS.items()}
 _ANY_AMOUNT = re.compile(r"\b(?:" + "|".join(_AMOUNTS.values()) + r")\b")
