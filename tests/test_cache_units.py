@@ -35,6 +35,8 @@ from proxy.matching.decision import MatchPolicy, Query
         ("hey, could you draw a unicorn in a meadow?", "a unicorn in a meadow"),
         ("a cozy bedroom, if possible, thanks a lot", "a cozy bedroom"),
         ("a lighthouse, oil on canvas", "a lighthouse, oil painting"),
+        ("a hummingbird near a flower, 4k, sharp, hq", "a hummingbird near a flower"),
+        ("kids playing soccer on a beach, ultra high quality", "kids playing soccer on a beach"),
     ],
 )
 def test_equivalent_prompts_share_a_canonical_form(a: str, b: str) -> None:
@@ -61,6 +63,7 @@ def test_equivalent_prompts_share_a_canonical_form(a: str, b: str) -> None:
         ('a sign that says "8k"', "a sign"),
         ("masterpiece", "best quality"),  # all boilerplate: nothing is dropped
         ("hello kitty plush on a bed", "kitty plush on a bed"),  # a name, not a greeting
+        ("a chef with a sharp knife", "a chef with a knife"),  # "sharp" is a tag only alone
     ],
 )
 def test_different_prompts_keep_different_canonical_forms(a: str, b: str) -> None:

@@ -269,6 +269,12 @@ REJECTED += [
     ("a fox, watercolor style", "a fox, oil painting style", "style"),
     ("a girl", "a girl, anime style", "style"),
     ("a tin can on a shelf", "a jar on a shelf", "object"),
+    ("a black and white photo of a cat", "a color photo of a cat", "colour"),
+    (
+        "a black/white photo of a poolside dining area with the umbrellas colored.",
+        "a colored photo of a poolside dining area with the umbrellas black/white.",
+        "colour",
+    ),
     ("a watercolor of a canal", "a canal, done in oils", "style"),
     ("a cat sleeping in a box", "a cat sleeping in a box, done in chocolate", "action"),
 ]
@@ -560,6 +566,18 @@ SERVED = [
     ("a fox, watercolor", "a fox, watercolor style"),
     ("a dog, cartoon style", "a dog in the style of a cartoon"),
     ("a trash can in an alley", "a garbage can in an alley"),  # "can" ends a WordNet entry
+    # The tenth batch's tuning half: a collective closed up ("back pack"), a place phrase with
+    # "from" put first, "black and white" said of the picture wherever it stands.
+    ("a man carrying a back pack through the airport", "a man carrying a backpack"),
+    (
+        "the mouse is being watched by an owl from a branch",
+        "from a branch, an owl watches the mouse",
+    ),
+    (
+        "portrait photo of an old fisherman, weathered face, black and white, 85mm",
+        "black and white portrait photo of an old fisherman, weathered face, 85mm",
+    ),
+    ("a black and white photo of a zebra", "a zebra, b&w photo"),
 ]
 
 
@@ -776,6 +794,7 @@ def _contains(*needles: str) -> Callable[[str], bool]:
         (normalise._OUT_IN, _contains("out")),
         (normalise._DAY, _contains("day")),
         (normalise._ONSTAGE, _contains("stage")),
+        (normalise._SHARP_TAG, _contains(*normalise._SHARP)),
         (
             normalise._EMPTY_PARTS,
             lambda t: bool(normalise._COMMA_GAP.search(t)) or t.lstrip().startswith(","),

@@ -16,6 +16,9 @@ DESCRIBING = (COLOURS | SIZES_AGES | {"empty", "open", "closed", "wooden", "gold
 """Describing words: never the first word of a joined entry, nor a thing of their own."""
 _NOT_CLOSED = FUNCTION_WORDS | (DESCRIBING - {"light"})
 """Words never closed up with the next: "a blue jacket" is no bluejacket (a sailor)."""
+_CLOSING_ENDS = frozenset({"pack", "line"})
+"""Words the reader skips as collectives ("a pack of wolves") that end words written as one:
+"back pack" is "backpack", "sky line" "skyline"."""
 _ONE = frozenset(["a", "an", "one", "each", "every", "this", "that"])
 _NOT_JOINED = FUNCTION_WORDS | DESCRIBING
 """Words never joined into a WordNet entry: "old woman" is a description and a thing."""
@@ -62,7 +65,7 @@ def join_compounds(wordnet: WordNet | None, tokens: list[str]) -> list[str]:
                 end = i + size
                 if end > count or not all(words[i + 1 : end]):
                     continue
-                if size == 2 and closes and tokens[i + 1] not in _NOT_CLOSED:
+                if size == 2 and closes and _closes_after(tokens[i + 1]):
                     closed = first + tokens[i + 1]
                     known = wordnet.might_know(closed) and wordnet.lemmas(closed)
                     if known and _closes(closed, *known[0]):
@@ -87,6 +90,11 @@ def join_compounds(wordnet: WordNet | None, tokens: list[str]) -> list[str]:
             joined.append(first)
         i += size
     return joined
+
+
+def _closes_after(second: str) -> bool:
+    """Whether ``second`` may be closed up with the word before it."""
+    return second not in _NOT_CLOSED or second in _CLOSING_ENDS
 
 
 def _after_one(tokens: list[str], i: int) -> bool:

@@ -15,6 +15,7 @@ __all__ = [
     "camera",
     "foreign_script",
     "palette",
+    "palette_said",
     "rendered_text",
 ]
 
@@ -35,6 +36,15 @@ _MONOCHROME = re.compile(
 _MONOCHROME_WORDS = ("&", "/", "monochrom", "scale", "sepia", "duotone")
 """What every match of ``_MONOCHROME`` holds, but "black and white": a text with none is not
 searched (a long prompt takes the pattern about 0.06 ms)."""
+_BLACK_AND_WHITE = r"(?:black\s*(?:and|&|-|/|n)\s*white|b\s*&\s*w|b/w)"
+_PALETTE_SAID = re.compile(
+    rf"(?<![\w-]){_BLACK_AND_WHITE}(?=\s+(?:photo|photograph|photography|portrait|image|picture"
+    r"|film|movie|still|shot|print|style|aesthetic)s?\b)"
+    rf"|(?:^|(?<=,))\s*(?:in\s+)?{_BLACK_AND_WHITE}\s*(?=,|$)"
+    rf"|(?<![\w-])in\s+{_BLACK_AND_WHITE}(?![\w-])"
+)
+""""Black and white" said of the picture (before "photo", in a tag of its own, "in black and
+white"), not of a thing in it ("a black and white cat")."""
 _IN_COLOUR = re.compile(r"\b(?:full[\s-]*)?colou?r(?:ed|ful)?\b(?!\s+of)|\btechnicolou?r\b")
 
 
@@ -101,6 +111,13 @@ def palette(text: str) -> str | None:
     if _may_be_monochrome(text) and _MONOCHROME.search(text):
         return "monochrome"
     return "colour" if _IN_COLOUR.search(text) else None
+
+
+def palette_said(text: str) -> str:
+    """``text`` without the words that say a picture is black and white (the palette holds
+    that): "black and white portrait photo of X" and "portrait photo of X, black and white"
+    then describe the same things."""
+    return _PALETTE_SAID.sub(" ", text)
 
 
 def _may_be_monochrome(text: str) -> bool:

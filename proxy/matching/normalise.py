@@ -43,8 +43,14 @@ def _phrases(phrases: Iterable[str]) -> str:
 
 
 _BOILERPLATE = re.compile(
-    r"(?<![\w-])(?:in\s+)?(?:" + _phrases(" ".join(p) for p in BOILERPLATE) + r")(?![\w-])"
+    r"(?<![\w-])(?:in\s+)?(?:(?:ultra|super|very|extremely)[\s-]+)?(?:"
+    + _phrases(" ".join(p) for p in BOILERPLATE)
+    + r")(?![\w-])"
 )
+_SHARP = ("sharp", "crisp")
+_SHARP_TAG = re.compile(r"(?:^|(?<=,))\s*(?:sharp|crisp)(?:\s+(?:details?|image))?\s*(?=,|$)")
+""""..., 4k, sharp, ..." asks for a sharp image: boilerplate as a tag of its own, never a
+description of a thing ("a sharp knife")."""
 _FRAME = re.compile(
     r"(?:^|(?<=,))\s*(?:(?:a|an|the)\s+)?(?:"
     + "|".join(sorted(FRAMES))
@@ -143,6 +149,7 @@ def strip_filler(text: str) -> str:
     """``text`` (lower-case, outside quoted text) without the words that do not change the
     picture; whatever is left when nothing else is (a prompt that is all boilerplate) stays."""
     stripped = _BOILERPLATE.sub(" ", text)
+    stripped = _rewrite(_SHARP_TAG, " ", stripped, _SHARP)
     stripped = _rewrite(_COVERED, "with", stripped, _COVERS)
     stripped = _rewrite(_MADE_OF, "of", stripped, _MADE_FROM)
     stripped = _rewrite(_ON_CANVAS, _on_canvas, stripped, _SUPPORTS)
@@ -273,7 +280,7 @@ def normalise_tokens(tokens: Sequence[str]) -> list[str]:
 
 _FRONTED = LOOSE_PREPOSITIONS | frozenset(
     "on under beneath below above over behind beside "
-    "near past across through inside outside among amid with".split()
+    "near past across through inside outside among amid with from".split()
 )
 """Prepositions whose phrase, put first and closed by a comma, says where the rest happens, or
 what it has ("with a cup of coffee, an old man on a porch")."""

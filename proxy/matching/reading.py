@@ -25,6 +25,7 @@ from proxy.matching.features import (
     camera,
     foreign_script,
     palette,
+    palette_said,
     rendered_text,
 )
 from proxy.matching.lexicon import Pos, WordNet, frozen
@@ -229,6 +230,8 @@ class Reader:
         texts, plain = rendered_text(prompt)
         lower = plain.lower() if plain.isascii() else _unaccented(plain.lower())
         reading = Reading(texts=texts, palette=palette(lower))
+        if reading.palette == "monochrome":
+            lower = palette_said(lower)
         reading.camera, lower = camera(lower)
         reading.amounts = amounts(lower)
         if not plain.isascii():
