@@ -270,6 +270,8 @@ REJECTED += [
     ("a girl", "a girl, anime style", "style"),
     ("a tin can on a shelf", "a jar on a shelf", "object"),
     ("a black and white photo of a cat", "a color photo of a cat", "colour"),
+    ("a cat under the table", "on the table a cat", "spatial"),
+    ("a cat on the table", "on the table a dog", "object"),
     (
         "a black/white photo of a poolside dining area with the umbrellas colored.",
         "a colored photo of a poolside dining area with the umbrellas black/white.",
@@ -578,6 +580,11 @@ SERVED = [
         "black and white portrait photo of an old fisherman, weathered face, 85mm",
     ),
     ("a black and white photo of a zebra", "a zebra, b&w photo"),
+    # A place phrase put first with no comma: it ends at the first determiner after no
+    # preposition.
+    ("a child flying a kite on a windy hill", "on a windy hill a child flies a kite"),
+    ("a girl dancing in a field of tulips", "in a field of tulips a girl dances"),
+    ("a deer drinking in the morning light", "in the morning light a deer drinks"),
 ]
 
 

@@ -241,7 +241,7 @@ def normalise_tokens(tokens: Sequence[str]) -> list[str]:
         # "in a snowy forest, a wolf howls" is "a wolf howls in a snowy forest"
         comma = tokens.index(",")
         tokens = [*tokens[comma + 1 :], *tokens[:comma]]
-    elif (end := _fronted_time(tokens)) is not None:
+    elif (end := _fronted_time(tokens) or _fronted_place(tokens)) is not None:
         # "at night a fox crossing a road" is "a fox crossing a road at night"
         tokens = [*tokens[end:], *tokens[:end]]
     out: list[str] = []
@@ -297,6 +297,22 @@ def _fronted_time(tokens: Sequence[str]) -> int | None:
     for end in range(2, min(len(tokens), 5)):
         if tokens[end - 1] in _TIMES:
             return end if end < len(tokens) and tokens[end] in _DETERMINERS else None
+    return None
+
+
+def _fronted_place(tokens: Sequence[str]) -> int | None:
+    """Where a place phrase that opens ``tokens`` without a comma ends ("on a windy hill a
+    child flies a kite"): at the first determiner within a few words that follows no
+    preposition ("in a field of tulips a girl", not at "of tulips")."""
+    if len(tokens) < 4 or tokens[0] not in _FRONTED or tokens[1] not in _DETERMINERS:
+        return None
+    for end in range(3, min(len(tokens), 8)):
+        token = tokens[end]
+        if not token[0].isalpha():
+            return None  # a comma: "_fronted" reads that
+        if token in _DETERMINERS and tokens[end - 1] not in _PLACING | {"of"}:
+            # after a verb, the determiner opens its object: "on a hill holding a sword"
+            return None if _looks_like_verb(tokens[end - 1]) else end
     return None
 
 
