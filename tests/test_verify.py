@@ -272,6 +272,7 @@ REJECTED += [
     ("a black and white photo of a cat", "a color photo of a cat", "colour"),
     ("a cat under the table", "on the table a cat", "spatial"),
     ("a cat on the table", "on the table a dog", "object"),
+    ("a bowl of soup", "a bowl of soup, top view", "camera"),
     (
         "a black/white photo of a poolside dining area with the umbrellas colored.",
         "a colored photo of a poolside dining area with the umbrellas black/white.",
@@ -585,6 +586,8 @@ SERVED = [
     ("a child flying a kite on a windy hill", "on a windy hill a child flies a kite"),
     ("a girl dancing in a field of tulips", "in a field of tulips a girl dances"),
     ("a deer drinking in the morning light", "in the morning light a deer drinks"),
+    ("a bowl of soup with bread, top view", "top-down view of a bowl of soup with bread"),
+    ("a bowl of soup, flat lay", "a bowl of soup, overhead shot"),
 ]
 
 
