@@ -588,6 +588,11 @@ SERVED = [
     ("a deer drinking in the morning light", "in the morning light a deer drinks"),
     ("a bowl of soup with bread, top view", "top-down view of a bowl of soup with bread"),
     ("a bowl of soup, flat lay", "a bowl of soup, overhead shot"),
+    ("a modern kitchen", "a contemporary kitchen"),
+    ("a glowing lantern", "a luminous lantern"),
+    ("a rusty robot", "a corroded robot"),
+    ("a messy room", "a cluttered room"),
+    ("a lovely cottage", "a charming cottage"),
 ]
 
 

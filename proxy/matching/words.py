@@ -309,7 +309,7 @@ on upon
 man guy dude fellow gentleman guys:men dudes:men fellows:men gentlemen:men
 woman lady gal ladies:women gals:women
 child kid kiddo kids:children
-beautiful lovely pretty gorgeous stunning
+beautiful lovely pretty gorgeous stunning charming
 happy joyful cheerful joyous glad
 scary creepy spooky eerie frightening terrifying
 calm still tranquil serene peaceful placid
@@ -358,6 +358,10 @@ stream creek brook
 sleeping dozing snoozing
 vivid vibrant
 drawing sketch
+modern contemporary
+glowing luminous
+rusty rusted corroded
+messy untidy cluttered
 """
 """Words that give the same picture, one group a line, the first word standing for the group;
 ``form:target`` pairs name plurals that are not the word with an "s" ("guys:men"). WordNet
