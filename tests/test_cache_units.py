@@ -37,6 +37,9 @@ from proxy.matching.decision import MatchPolicy, Query
         ("a lighthouse, oil on canvas", "a lighthouse, oil painting"),
         ("a hummingbird near a flower, 4k, sharp, hq", "a hummingbird near a flower"),
         ("kids playing soccer on a beach, ultra high quality", "kids playing soccer on a beach"),
+        ("i need a picture of a cat", "a cat"),
+        ("a cat on a windowsill, please and thank you", "a cat on a windowsill"),
+        ("a cat on a windowsill --ar 16:9 --v 5.2", "a cat on a windowsill"),
     ],
 )
 def test_equivalent_prompts_share_a_canonical_form(a: str, b: str) -> None:
@@ -64,6 +67,8 @@ def test_equivalent_prompts_share_a_canonical_form(a: str, b: str) -> None:
         ("masterpiece", "best quality"),  # all boilerplate: nothing is dropped
         ("hello kitty plush on a bed", "kitty plush on a bed"),  # a name, not a greeting
         ("a chef with a sharp knife", "a chef with a knife"),  # "sharp" is a tag only alone
+        ("a street --no cars", "a street"),  # a negative prompt
+        ("a marble floor --tile", "a marble floor"),  # a seamless tile
     ],
 )
 def test_different_prompts_keep_different_canonical_forms(a: str, b: str) -> None:

@@ -810,6 +810,7 @@ def _contains(*needles: str) -> Callable[[str], bool]:
         (normalise._DAY, _contains("day")),
         (normalise._ONSTAGE, _contains("stage")),
         (normalise._SHARP_TAG, _contains(*normalise._SHARP)),
+        (normalise._FLAGS, _contains("--")),
         (
             normalise._EMPTY_PARTS,
             lambda t: bool(normalise._COMMA_GAP.search(t)) or t.lstrip().startswith(","),

@@ -77,7 +77,7 @@ _MADE_AS = re.compile(r"(?:^|(?<=,))\s*(?:" + "|".join(_RENDERED) + r")\s+as\s+(
 _REQUEST = re.compile(
     r"^\s*(?:(?:hey|hi|hello)(?:\s+there)?(?:\s*,\s*|\s+(?=(?:please|can|could|would|i|generate"
     r"|create|make|draw|show|give|render|produce)\s)))?(?:please\s+)?(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?"
-    r"(?:i\s*(?:would|'d)\s+(?:like|love)\s+(?:to\s+see\s+)?|i\s+want\s+(?:to\s+see\s+)?)?"
+    r"(?:i\s*(?:would|'d)\s+(?:like|love)\s+(?:to\s+see\s+)?|i\s+(?:want|need)\s+(?:to\s+see\s+)?)?"
     r"(?:prompt\s*:\s*)?(?:imagine\s+)?"
     r"(?:(?:generate|create|make|draw|show|give|render|produce)(?:\s+(?:for\s+)?(?:me|us))?"
     r"(?:\s*:\s*|\s+))?"
@@ -85,7 +85,8 @@ _REQUEST = re.compile(
 )
 _THERE_IS = re.compile(r"^\s*there\s+(?:is|are)\s+|(?<![\w-])(?:a\s+)?game\s+of\s+(?=\w)")
 _PLEASE = re.compile(
-    r"(?<![\s,])[\s,]+(?:please|thanks?(?:\s+you)?(?:\s+(?:so|very)\s+much|\s+a\s+lot)?"
+    r"(?<![\s,])[\s,]+(?:please(?:\s+and\s+thanks?(?:\s+you)?)?"
+    r"|thanks?(?:\s+you)?(?:\s+(?:so|very)\s+much|\s+a\s+lot)?"
     r"(?:\s+in\s+advance)?|thx|ty|if\s+(?:possible|you\s+can)|"
     r"(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?"
     r"(?:generate|create|make|draw|render|paint)\s+(?:this|it|that)(?:\s+for\s+(?:me|us))?"
@@ -124,6 +125,11 @@ _OUT_IN = re.compile(r"(?<![\w-])out\s+(?=in\s+the\s)")
 _DAY = re.compile(r"(?<![\w-])(?:on|in|during)\s+(?:a|an|the)\s+([a-z]+)\s+day(?![\w-])")
 _ONSTAGE = re.compile(r"(?<![\w-])(on|off)stage(?![\w-])")
 """"a band playing onstage" is "a band playing on stage"."""
+_FLAGS = re.compile(
+    r"(?<!\S)--(?:ar|aspect|v|version|q|quality|s|stylize|c|chaos|seed)(?:\s+[\d.:]+)?(?!\S)"
+)
+""""--ar 16:9", "--v 5": a Midjourney parameter pasted with its prompt; here the request's own
+fields say the size. Not "--no" (a negative prompt), "--tile" or "--niji" (they change it)."""
 _SPACES = re.compile(r"[ \t]+")
 _EMPTY_PARTS = re.compile(r"(?<![\s,])(?:\s*,)+\s*(?=,|$)|^\s*,+")
 _COMMA_GAP = re.compile(r",\s*(?:,|$)")
@@ -168,6 +174,7 @@ def strip_filler(text: str) -> str:
     stripped = _rewrite(_OUT_IN, "", stripped, ("out",))
     stripped = _rewrite(_DAY, r"\1", stripped, ("day",))
     stripped = _rewrite(_ONSTAGE, r"\1 stage", stripped, ("stage",))
+    stripped = _rewrite(_FLAGS, " ", stripped, ("--",))
     stripped = _SPACES.sub(" ", stripped)
     if _COMMA_GAP.search(stripped) or stripped.lstrip().startswith(","):
         stripped = _EMPTY_PARTS.sub("", stripped)
