@@ -593,6 +593,11 @@ SERVED = [
     ("a rusty robot", "a corroded robot"),
     ("a messy room", "a cluttered room"),
     ("a lovely cottage", "a charming cottage"),
+    # A thing and the verb after it are not closed up into a plural after "the" or "a", where
+    # the second word is more often a verb: "the sun sets" is no "sunsets".
+    ("the sun sets behind the hills", "the sun setting behind the hills"),
+    ("a red fox hunts in a snowy field", "a red fox is hunting in a snowy field"),
+    ("the sea shells on the beach", "the seashells on the beach"),
 ]
 
 

@@ -68,7 +68,17 @@ def join_compounds(wordnet: WordNet | None, tokens: list[str]) -> list[str]:
                 if size == 2 and closes and _closes_after(tokens[i + 1]):
                     closed = first + tokens[i + 1]
                     known = wordnet.might_know(closed) and wordnet.lemmas(closed)
-                    if known and _closes(closed, *known[0]):
+                    if (
+                        known
+                        and _closes(closed, *known[0])
+                        # "the sun sets" is no "sunsets": after "the" or "a", a plural closed
+                        # up from a word and a verb is the word and the verb
+                        and not (
+                            closed != known[0][1]
+                            and (_after_one(tokens, i) or _after_the(tokens, i))
+                            and wordnet.usually(tokens[i + 1], "v", "n")
+                        )
+                    ):
                         joined.append(closed)  # "sail boat" is "sailboat", "sea shells" too
                         break
                 # "old woman" and "black cat" are WordNet entries too, but in a prompt they
@@ -103,6 +113,14 @@ def _after_one(tokens: list[str], i: int) -> bool:
     for word in reversed(tokens[:i]):
         if word in _ONE or not word[0].isalpha() or word in FUNCTION_WORDS:
             return word in _ONE
+    return False
+
+
+def _after_the(tokens: list[str], i: int) -> bool:
+    """Whether ``tokens[i]`` opens a phrase after "the" ("the sun", "the old bridge")."""
+    for word in reversed(tokens[:i]):
+        if not word[0].isalpha() or word in FUNCTION_WORDS:
+            return word == "the"
     return False
 
 
