@@ -273,6 +273,12 @@ REJECTED += [
     ("a cat under the table", "on the table a cat", "spatial"),
     ("a cat on the table", "on the table a dog", "object"),
     ("a bowl of soup", "a bowl of soup, top view", "camera"),
+    ("a man with a dog", "a man holding a dog", "action"),  # he may be walking it
+    (
+        "the front of a restaurant with someone holding up food",
+        "the front of a restaurant with someone carrying food",
+        "action",
+    ),
     (
         "a black/white photo of a poolside dining area with the umbrellas colored.",
         "a colored photo of a poolside dining area with the umbrellas black/white.",
@@ -598,6 +604,9 @@ SERVED = [
     ("the sun sets behind the hills", "the sun setting behind the hills"),
     ("a red fox hunts in a snowy field", "a red fox is hunting in a snowy field"),
     ("the sea shells on the beach", "the seashells on the beach"),
+    # Someone "with" a lifeless thing holds it.
+    ("a girl with a yellow umbrella in the rain", "a girl holding a yellow umbrella in the rain"),
+    ("a boy with a backpack", "a boy carrying a backpack"),
 ]
 
 

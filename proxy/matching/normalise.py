@@ -341,8 +341,9 @@ def _fronted_doing(tokens: Sequence[str]) -> bool:
     Not a tag ("glowing eyes, a black cat": no object), nor a list of more parts."""
     if tokens.count(",") != 1 or not tokens[0].endswith("ing") or len(tokens) < 2:
         return False
-    after = tokens[tokens.index(",") + 1 : tokens.index(",") + 2]
-    return tokens[1] in _DETERMINERS | _PLACING and after in ([d] for d in _DETERMINERS)
+    comma = tokens.index(",")
+    after = tokens[comma + 1] if comma + 1 < len(tokens) else ""
+    return tokens[1] in _DETERMINERS | _PLACING and after in _DETERMINERS
 
 
 _PASSIVE_AUXILIARIES = frozenset("is are was were be been being gets get got getting".split())

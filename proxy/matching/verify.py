@@ -90,6 +90,18 @@ WARM_BLOCKERS = frozenset(
 count, arrangement, camera angle, negation or rendered text would survive into the new image.
 Colours, styles, settings, materials or a changed object are what it redraws."""
 _WEARING = frozenset({"wear", "wearing", "dress", "dressed"})
+_HOLDING = frozenset({"hold", "carry"})
+
+
+def _holds_a_thing(want: Reading, verb: Word, have: Reading) -> bool:
+    """Whether ``verb`` ("holding", "carrying") has only lifeless things as its objects, each
+    one the cached prompt has someone "with": "a knight with a sword" holds it, but "a man
+    with a dog" may be walking it."""
+    held = [w for w in want.words if w.governor is not None and w.governor in verb.lemmas]
+    with_ = {w.key for w in have.words if w.role.startswith("with")}
+    return bool(held) and all(not w.animate and w.key in with_ for w in held)
+
+
 _PLACED = frozenset(
     "sit sitting stand standing lie lying rest resting lay laying place placed set "
     "position positioned situate situated locate located".split()
@@ -242,6 +254,8 @@ class Verifier:
         for position, word in enumerate(want.words):
             if word.verb and word.lemmas & _WEARING and have.tokens & {"with", "in", "without"}:
                 continue  # "a man wearing a hat" is "a man with a hat", "a man in a hat"
+            if word.verb and word.lemmas & _HOLDING and _holds_a_thing(want, word, have):
+                continue  # "a girl holding an umbrella" is "a girl with an umbrella"
             if word.lemmas & DEFAULT_MEDIA and not have.tokens & STYLES:
                 continue  # "a photo of a cat" is what "a cat" gives, when no medium is named
             if word.verb and word.lemmas & _PLACED and _lifeless_at_rest(want, position, have):
