@@ -274,6 +274,7 @@ REJECTED += [
     ("a cat on the table", "on the table a dog", "object"),
     ("a bowl of soup", "a bowl of soup, top view", "camera"),
     ("a man with a dog", "a man holding a dog", "action"),  # he may be walking it
+    ("a cat in foreground, a house", "a cat in background, a house", "spatial"),
     (
         "the front of a restaurant with someone holding up food",
         "the front of a restaurant with someone carrying food",
@@ -607,6 +608,7 @@ SERVED = [
     # Someone "with" a lifeless thing holds it.
     ("a girl with a yellow umbrella in the rain", "a girl holding a yellow umbrella in the rain"),
     ("a boy with a backpack", "a boy carrying a backpack"),
+    ("an astronaut in space, earth in background", "an astronaut, earth in the background"),
 ]
 
 
