@@ -275,6 +275,7 @@ REJECTED += [
     ("a bowl of soup", "a bowl of soup, top view", "camera"),
     ("a man with a dog", "a man holding a dog", "action"),  # he may be walking it
     ("a cat in foreground, a house", "a cat in background, a house", "spatial"),
+    ("children playing outdoors", "children playing inside", "spatial"),
     (
         "the front of a restaurant with someone holding up food",
         "the front of a restaurant with someone carrying food",
@@ -609,6 +610,8 @@ SERVED = [
     ("a girl with a yellow umbrella in the rain", "a girl holding a yellow umbrella in the rain"),
     ("a boy with a backpack", "a boy carrying a backpack"),
     ("an astronaut in space, earth in background", "an astronaut, earth in the background"),
+    ("a turtle swimming under the sea", "a turtle swimming underwater"),
+    ("children playing outdoors", "children playing outside"),
 ]
 
 
