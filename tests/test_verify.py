@@ -274,6 +274,22 @@ REJECTED += [
     ("a cat on the table", "on the table a dog", "object"),
     ("a bowl of soup", "a bowl of soup, top view", "camera"),
     ("a man with a dog", "a man holding a dog", "action"),  # he may be walking it
+    # What a review of this round found served, and must not be: a number before a WordNet
+    # entry, something worn or a part "held", a portrait "of" an artist, "black and white"
+    # said of a thing, a noun ending in "-ing", "done in oil" (fried).
+    ("a dozen hot dogs on a grill", "a dozen dogs on a grill", "object"),
+    ("a girl with a red hat", "a girl holding a red hat", "action"),
+    ("a soldier with a helmet", "a soldier carrying a helmet", "action"),
+    ("a car with a flat tire", "a car carrying a flat tire", "action"),
+    ("a portrait of van gogh", "a portrait in the style of van gogh", "style"),
+    ("a black and white photo of a tiled floor", "a tiled floor in black and white", "colour"),
+    (
+        "a black and white photo of a woman in a print dress",
+        "a woman in a black and white print dress",
+        "colour",
+    ),
+    ("a cat ring on a table", "ring on a table, a cat", "swapped_roles"),
+    ("a fish done in oil", "a fish, oil painting", "style"),
     ("a cat in foreground, a house", "a cat in background, a house", "spatial"),
     ("children playing outdoors", "children playing inside", "spatial"),
     (
@@ -573,9 +589,9 @@ SERVED = [
         "an old woman in a rocking chair reads the letter",
     ),
     ("a knight in shining armor riding a white horse", "riding a white horse, a knight in armor"),
-    # "style" names no style of its own: the word before it, or after "style of", does.
+    # "style" after a style names no style of its own.
     ("a fox, watercolor", "a fox, watercolor style"),
-    ("a dog, cartoon style", "a dog in the style of a cartoon"),
+    ("pixel art of a knight", "a knight in pixel art style"),
     ("a trash can in an alley", "a garbage can in an alley"),  # "can" ends a WordNet entry
     # The tenth batch's tuning half: a collective closed up ("back pack"), a place phrase with
     # "from" put first, "black and white" said of the picture wherever it stands.
@@ -807,6 +823,17 @@ def test_a_prompt_of_separators_is_read_in_linear_time(verifier: Verifier, fille
     canonical.canonical_prompt(prompt)
     verifier.check(prompt, prompt + " now")
     assert time.perf_counter() - started < 3.0
+
+
+@pytest.mark.parametrize("prompt", [" " * 32_000, "a" + "\n" * 32_000 + "b"])
+def test_a_prompt_of_whitespace_is_canonicalised_in_linear_time(prompt: str) -> None:
+    """A hostile prompt of 32,000 spaces or line breaks (as long as an upstream takes) folds
+    in milliseconds: the pattern for whitespace before a comma was tried at every character of
+    the run, 1.5 s on the event loop. Timed, because the defect is the time; the bound is 20
+    times a linear pass."""
+    started = time.perf_counter()
+    canonical.canonical_prompt(prompt)
+    assert time.perf_counter() - started < 0.3
 
 
 def _contains(*needles: str) -> Callable[[str], bool]:

@@ -23,7 +23,9 @@ _SPACE = re.compile(r"\s+")
 # picture. Anything else stays, because it can: ":)" and ":(", "<3", "5 > 3", "(word:1.2)"
 # weights, "1.5", "x-ray".
 _SENTENCE_END = re.compile(r"(?<=[\w)\]])[.!?;:]+(?=\s|,|$)")
-_SPACE_BEFORE_COMMA = re.compile(r"\s+,")
+_SPACE_BEFORE_COMMA = re.compile(r"(?<!\s)\s+,")
+"""Whitespace before a comma, from the start of its run: tried at every space of a long run
+that no comma ends, it took 1.1 s for 30,000 spaces."""
 # Quoted text is text to be rendered: every common quote style, single quotes only when they
 # stand apart from words (so "the dog's bowl" is not a quotation).
 _QUOTED = re.compile(
