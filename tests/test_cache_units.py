@@ -68,6 +68,9 @@ def test_equivalent_prompts_share_a_canonical_form(a: str, b: str) -> None:
         ("hello kitty plush on a bed", "kitty plush on a bed"),  # a name, not a greeting
         ("a chef with a sharp knife", "a chef with a knife"),  # "sharp" is a tag only alone
         ("a street --no cars", "a street"),  # a negative prompt
+        ("a knife, sharp", "a knife"),  # "sharp" is boilerplate only among quality tags
+        ("bacon, crisp, 4k", "bacon, 4k"),
+        ("a cat --c 2 dogs", "a cat dogs"),  # a parameter ends the prompt
         ("a marble floor --tile", "a marble floor"),  # a seamless tile
     ],
 )

@@ -5,7 +5,7 @@ as their spaced form is. The reader's first pass over a prompt's tokens."""
 from __future__ import annotations
 
 from proxy.matching.lexicon import Pos, WordNet
-from proxy.matching.words import COLOURS, FUNCTION_WORDS, SIZES_AGES
+from proxy.matching.words import COLOURS, FUNCTION_WORDS, NUMBERS, SIZES_AGES
 
 __all__ = ["DESCRIBING", "join_compounds"]
 
@@ -111,6 +111,8 @@ def _after_one(tokens: list[str], i: int) -> bool:
     """Whether the words before ``tokens[i]`` that describe it open with a determiner of one
     thing ("a ginger cat sleeps", not "two hot dogs")."""
     for word in reversed(tokens[:i]):
+        if word in NUMBERS or word.isdigit():
+            return False  # "a dozen hot dogs": a number between, so more than one
         if word in _ONE or not word[0].isalpha() or word in FUNCTION_WORDS:
             return word in _ONE
     return False

@@ -37,20 +37,19 @@ _MONOCHROME_WORDS = ("&", "/", "monochrom", "scale", "sepia", "duotone")
 """What every match of ``_MONOCHROME`` holds, but "black and white": a text with none is not
 searched (a long prompt takes the pattern about 0.06 ms)."""
 _BLACK_AND_WHITE = r"(?:black\s*(?:and|&|-|/|n)\s*white|b\s*&\s*w|b/w)"
-_PALETTE_SAID = re.compile(
-    rf"(?<![\w-]){_BLACK_AND_WHITE}(?=\s+(?:photo|photograph|photography|portrait|image|picture"
-    r"|film|movie|still|shot|print|style|aesthetic)s?\b)"
-    rf"|(?:^|(?<=,))\s*(?:in\s+)?{_BLACK_AND_WHITE}\s*(?=,|$)"
-    rf"|(?<![\w-])in\s+{_BLACK_AND_WHITE}(?![\w-])"
-)
-""""Black and white" said of the picture (before "photo", in a tag of its own, "in black and
-white"), not of a thing in it ("a black and white cat")."""
+_PHOTO_WORDS = r"(?:photo|photograph|photography|portrait|film|movie|still|shot)s?\b"
+_PALETTE_BEFORE = re.compile(rf"(?<![\w-]){_BLACK_AND_WHITE}(?=\s+{_PHOTO_WORDS})")
+_PALETTE_TAG = re.compile(rf"(?:^|(?<=,))\s*{_BLACK_AND_WHITE}\s*(?=,|$)")
+_PHOTOGRAPHED = re.compile(rf"\b{_PHOTO_WORDS}")
+""""Black and white" said of the picture: before "photo", or as a tag of its own in a prompt
+that names a photo; not of a thing in it ("a black and white cat", "a dog, black and white",
+"a tiled floor in black and white", "a black and white print dress")."""
 _IN_COLOUR = re.compile(r"\b(?:full[\s-]*)?colou?r(?:ed|ful)?\b(?!\s+of)|\btechnicolou?r\b")
 
 
 _CAMERA = {
     "above": r"aerial|birds?'?s?[\s-]*eye|from\s+above|top[\s-]*down|overhead\s+(?:view|shot)|"
-    r"drone\s+(?:view|shot|photo)|high[\s-]*angle|(?<!mountain\s)(?<!hill\s)top\s+view|flat[\s-]*lay",
+    r"drone\s+(?:view|shot|photo)|high[\s-]*angle|(?<!mountain\s)(?<!hill\s)top\s+view\b|flat[\s-]*lay\b",
     "below": r"worms?'?s?[\s-]*eye|low[\s-]*angle|from\s+below|from\s+(?:the\s+)?ground",
     "level": r"eye[\s-]*level",
     "close": r"close[\s-]*up|macro\s+(?:shot|photo|lens)|extreme\s+close",
@@ -117,7 +116,8 @@ def palette_said(text: str) -> str:
     """``text`` without the words that say a picture is black and white (the palette holds
     that): "black and white portrait photo of X" and "portrait photo of X, black and white"
     then describe the same things."""
-    return _PALETTE_SAID.sub(" ", text)
+    text = _PALETTE_BEFORE.sub(" ", text)
+    return _PALETTE_TAG.sub(" ", text) if _PHOTOGRAPHED.search(text) else text
 
 
 def _may_be_monochrome(text: str) -> bool:

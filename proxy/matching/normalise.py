@@ -30,6 +30,7 @@ from proxy.matching.words import (
     NUMBERS,
     SPATIAL_PHRASES,
     SPELLINGS,
+    STYLES,
     SYNONYMS,
 )
 
@@ -48,9 +49,11 @@ _BOILERPLATE = re.compile(
     + r")(?![\w-])"
 )
 _SHARP = ("sharp", "crisp")
-_SHARP_TAG = re.compile(r"(?:^|(?<=,))\s*(?:sharp|crisp)(?:\s+(?:details?|image))?\s*(?=,|$)")
-""""..., 4k, sharp, ..." asks for a sharp image: boilerplate as a tag of its own, never a
-description of a thing ("a sharp knife")."""
+_SHARP_TAG = re.compile(
+    r"(?:^|(?<=,))\s*(?:sharp(?:\s+(?:details?|image))?|crisp\s+(?:details?|image))\s*(?=,|$)"
+)
+""""..., 4k, sharp, ..." asks for a sharp image: boilerplate as a tag of its own among other
+quality tags, never a description of a thing ("a sharp knife"; "a knife, sharp")."""
 _FRAME = re.compile(
     r"(?:^|(?<=,))\s*(?:(?:a|an|the)\s+)?(?:"
     + "|".join(sorted(FRAMES))
@@ -126,7 +129,8 @@ _DAY = re.compile(r"(?<![\w-])(?:on|in|during)\s+(?:a|an|the)\s+([a-z]+)\s+day(?
 _ONSTAGE = re.compile(r"(?<![\w-])(on|off)stage(?![\w-])")
 """"a band playing onstage" is "a band playing on stage"."""
 _FLAGS = re.compile(
-    r"(?<!\S)--(?:ar|aspect|v|version|q|quality|s|stylize|c|chaos|seed)(?:\s+[\d.:]+)?(?!\S)"
+    r"(?<!\S)--(?:ar|aspect|v|version|q|quality|s|stylize|c|chaos|seed)(?:\s+[\d.:]+)?"
+    r"(?=\s+--|\s*$)"
 )
 """"--ar 16:9", "--v 5": a Midjourney parameter pasted with its prompt; here the request's own
 fields say the size. Not "--no" (a negative prompt), "--tile" or "--niji" (they change it)."""
@@ -154,8 +158,9 @@ def _rewrite(
 def strip_filler(text: str) -> str:
     """``text`` (lower-case, outside quoted text) without the words that do not change the
     picture; whatever is left when nothing else is (a prompt that is all boilerplate) stays."""
-    stripped = _BOILERPLATE.sub(" ", text)
-    stripped = _rewrite(_SHARP_TAG, " ", stripped, _SHARP)
+    stripped, quality_tags = _BOILERPLATE.subn(" ", text)
+    if quality_tags:
+        stripped = _rewrite(_SHARP_TAG, " ", stripped, _SHARP)
     stripped = _rewrite(_COVERED, "with", stripped, _COVERS)
     stripped = _rewrite(_MADE_OF, "of", stripped, _MADE_FROM)
     stripped = _rewrite(_ON_CANVAS, _on_canvas, stripped, _SUPPORTS)
@@ -279,6 +284,8 @@ def normalise_tokens(tokens: Sequence[str]) -> list[str]:
             token = "photo"  # "a bowl of pho, photographed" is "a photo of a bowl of pho"
         elif token == "painting" and out and out[-1] in _PAINTINGS:
             continue  # "a watercolor painting" is "a watercolor"
+        elif token == "style" and following != "of" and out and out[-1] in STYLES:
+            continue  # "watercolor style" is "watercolor", "anime style drawing" "anime drawing"
         elif token == "over" and out and out[-1] in _JUMPING and following in _DETERMINERS:
             continue  # "a deer jumping over a fence" is "a deer jumping a fence"
         out.append(token)
@@ -317,7 +324,7 @@ def _fronted_place(tokens: Sequence[str]) -> int | None:
         token = tokens[end]
         if not token[0].isalpha():
             return None  # a comma: "_fronted" reads that
-        if token in _DETERMINERS and tokens[end - 1] not in _PLACING | {"of"}:
+        if token in _DETERMINERS and tokens[end - 1] not in _PLACING | {"of", "and", "or"}:
             # after a verb, the determiner opens its object: "on a hill holding a sword"
             return None if _looks_like_verb(tokens[end - 1]) else end
     return None
@@ -335,11 +342,27 @@ def _fronted(tokens: Sequence[str]) -> bool:
     )
 
 
+_ING_NOUNS = frozenset(
+    """
+    awning building ceiling clothing drawing earring evening icing landing lightning morning
+    offering painting pudding railing setting sibling stuffing wedding
+    """.split()
+)
+"""Things whose names end as a verb's -ing form does."""
+
+
+def _doing(token: str) -> bool:
+    """Whether ``token`` looks like a verb's -ing form: not "ring", "king", "string" (no vowel
+    before "ing"), nor a thing named so ("painting", "building")."""
+    stem = token[:-3]
+    return token.endswith("ing") and any(c in "aeiouy" for c in stem) and token not in _ING_NOUNS
+
+
 def _fronted_doing(tokens: Sequence[str]) -> bool:
     """Whether ``tokens`` are two parts, what someone is doing and then who ("riding a white
     horse, a knight in armor"): an -ing word with an object or a place, then a determiner.
     Not a tag ("glowing eyes, a black cat": no object), nor a list of more parts."""
-    if tokens.count(",") != 1 or not tokens[0].endswith("ing") or len(tokens) < 2:
+    if tokens.count(",") != 1 or not _doing(tokens[0]) or len(tokens) < 2:
         return False
     comma = tokens.index(",")
     after = tokens[comma + 1] if comma + 1 < len(tokens) else ""
@@ -517,7 +540,7 @@ def _made_in(tokens: list[str]) -> list[str]:
             material = material[:-1] if material in _PLURAL_MATERIALS else material
             medium = _MADE_IN.get(token)
             if medium is None:  # "done in watercolor": only an art material names a medium
-                if material not in _ART_MATERIALS:
+                if material not in _ART_MATERIALS or tokens[i + 2] == "oil":  # fried in oil
                     out.append(token)
                     continue
                 medium = "painting" if material in _PAINTS else "drawing"

@@ -91,15 +91,14 @@ count, arrangement, camera angle, negation or rendered text would survive into t
 Colours, styles, settings, materials or a changed object are what it redraws."""
 _WEARING = frozenset({"wear", "wearing", "dress", "dressed"})
 _HOLDING = frozenset({"hold", "carry"})
-
-
-def _holds_a_thing(want: Reading, verb: Word, have: Reading) -> bool:
-    """Whether ``verb`` ("holding", "carrying") has only lifeless things as its objects, each
-    one the cached prompt has someone "with": "a knight with a sword" holds it, but "a man
-    with a dog" may be walking it."""
-    held = [w for w in want.words if w.governor is not None and w.governor in verb.lemmas]
-    with_ = {w.key for w in have.words if w.role.startswith("with")}
-    return bool(held) and all(not w.animate and w.key in with_ for w in held)
+_WORN = frozenset(
+    """
+    bracelet crown earring earrings glove gloves goggles helmet mask necklace sunglasses tiara
+    veil watch
+    """.split()
+)
+"""Things someone "with" them wears (with clothing and glasses, which WordNet says so of)."""
+_WORN_KINDS = ("clothing", "spectacles", "jewelry", "headdress", "footwear")
 
 
 _PLACED = frozenset(
@@ -254,7 +253,7 @@ class Verifier:
         for position, word in enumerate(want.words):
             if word.verb and word.lemmas & _WEARING and have.tokens & {"with", "in", "without"}:
                 continue  # "a man wearing a hat" is "a man with a hat", "a man in a hat"
-            if word.verb and word.lemmas & _HOLDING and _holds_a_thing(want, word, have):
+            if word.verb and word.lemmas & _HOLDING and self._holds_a_thing(want, word, have):
                 continue  # "a girl holding an umbrella" is "a girl with an umbrella"
             if word.lemmas & DEFAULT_MEDIA and not have.tokens & STYLES:
                 continue  # "a photo of a cat" is what "a cat" gives, when no medium is named
@@ -287,6 +286,24 @@ class Verifier:
             ):
                 return self._kind(word)  # shown, but only as another thing's attribute
         return None
+
+    def _holds_a_thing(self, want: Reading, verb: Word, have: Reading) -> bool:
+        """Whether ``verb`` ("holding", "carrying") is done by someone alive to made things
+        only, not worn ones, each of which the cached prompt has them "with": "a knight with a
+        sword" holds it; "a man with a dog" may be walking it, "a girl with a hat" wears it, "a
+        car with a flat tire" holds nothing."""
+        if self.wordnet is None or verb.head is None or not want.words[verb.head].animate:
+            return False
+        held = [w for w in want.words if w.governor is not None and w.governor in verb.lemmas]
+        with_ = {w.key for w in have.words if w.role.startswith("with")}
+        return bool(held) and all(
+            w.key in with_
+            and not w.animate
+            and w.text not in _WORN
+            and "noun.artifact" in self.wordnet.lexnames(w.text)
+            and not any(self.wordnet.covers(kind, w.text, "n", "n") for kind in _WORN_KINDS)
+            for w in held
+        )
 
     def _kind(self, word: Word) -> str:
         """The rejection reason for a word of the request that the cached prompt lacks."""

@@ -60,7 +60,7 @@ FUNCTION_WORDS = frozenset(
     me might mine more most much multiple must my nor numerous of off on one's only onto
     or other other's others our out over picture plenty quite rather really scene seems
     seen several shall she shot should show showing shown shows so some somebody someone
-    someone's something sort style such than that the their them then there there's theres these
+    someone's something sort such than that the their them then there there's theres these
     they this those to together too type up us variety various very view was we were what
     when where which while who whom whose will with would yet you your
     """.split()
