@@ -38,6 +38,7 @@ from proxy.matching.decision import MatchPolicy, Query
         ("a hummingbird near a flower, 4k, sharp, hq", "a hummingbird near a flower"),
         ("kids playing soccer on a beach, ultra high quality", "kids playing soccer on a beach"),
         ("i need a picture of a cat", "a cat"),
+        ("a man goes for a run along the beach", "a man running along the beach"),
         ("a cat on a windowsill, please and thank you", "a cat on a windowsill"),
         ("a cat on a windowsill --ar 16:9 --v 5.2", "a cat on a windowsill"),
     ],

@@ -274,6 +274,7 @@ REJECTED += [
     ("a cat on the table", "on the table a dog", "object"),
     ("a bowl of soup", "a bowl of soup, top view", "camera"),
     ("a man with a dog", "a man holding a dog", "action"),  # he may be walking it
+    ("a man going for a run", "a man going for a swim", "action"),
     # What a review of this round found served, and must not be: a number before a WordNet
     # entry, something worn or a part "held", a portrait "of" an artist, "black and white"
     # said of a thing, a noun ending in "-ing", "done in oil" (fried).

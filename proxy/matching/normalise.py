@@ -68,13 +68,13 @@ _COVERS = ("covered", "coated", "blanketed")
 _COVERED = re.compile(r"(?<![\w-])(?:" + "|".join(_COVERS) + r")\s+(?:in|with|by)(?![\w-])")
 """"a peak covered in snow" is "a peak with snow", which "a snowy peak" shows."""
 _TAKING = {"nap": "napping", "walk": "walking", "stroll": "strolling", "bath": "bathing",
-           "shower": "showering", "swim": "swimming", "rest": "resting"}  # fmt: skip
+           "shower": "showering", "swim": "swimming", "rest": "resting", "run": "running",
+           "jog": "jogging", "ride": "riding", "hike": "hiking"}  # fmt: skip
 _TAKING_A = re.compile(
-    r"(?<![\w-])(?:take|takes|taking|took|taken|having|has|have|had)\s+an?\s+("
-    + "|".join(_TAKING)
-    + r")(?![\w-])"
+    r"(?<![\w-])(?:(?:take|takes|taking|took|taken|having|has|have|had)\s+an?"
+    r"|(?:go|goes|going|went|gone)\s+for\s+an?)\s+(" + "|".join(_TAKING) + r")(?![\w-])"
 )
-""""a cat taking a nap" is "a cat napping"."""
+""""a cat taking a nap" is "a cat napping", "a man goes for a run" "a man running"."""
 _RENDERED = ("made", "done", "rendered", "created")
 _MADE_AS = re.compile(r"(?:^|(?<=,))\s*(?:" + "|".join(_RENDERED) + r")\s+as\s+(?:an?\s+)?(?=\w)")
 _REQUEST = re.compile(
