@@ -275,6 +275,7 @@ REJECTED += [
     ("a bowl of soup", "a bowl of soup, top view", "camera"),
     ("a man with a dog", "a man holding a dog", "action"),  # he may be walking it
     ("a man going for a run", "a man going for a swim", "action"),
+    ("a red dragon", "a ((blue:1.4)) dragon", "colour"),
     # What a review of this round found served, and must not be: a number before a WordNet
     # entry, something worn or a part "held", a portrait "of" an artist, "black and white"
     # said of a thing, a noun ending in "-ing", "done in oil" (fried).
@@ -629,6 +630,9 @@ SERVED = [
     ("an astronaut in space, earth in background", "an astronaut, earth in the background"),
     ("a turtle swimming under the sea", "a turtle swimming underwater"),
     ("children playing outdoors", "children playing outside"),
+    # Attention syntax from Stable Diffusion front ends says what the words inside say.
+    ("a castle, masterpiece, best quality", "a castle, (masterpiece:1.2), (best quality)"),
+    ("a red dragon, oil painting", "a (red:1.4) dragon, [oil painting]"),
 ]
 
 
@@ -811,7 +815,8 @@ def test_a_verdict_is_remembered_per_pair_until_forgotten(wordnet: WordNet) -> N
 
 
 @pytest.mark.parametrize(
-    "filler", [" ", ", ", ",", " ,\t", " please", ",  , thanks  ,  ", " please" + " " * 31_990]
+    "filler",
+    [" ", ", ", ",", " ,\t", " please", ",  , thanks  ,  ", " please" + " " * 31_990, "(", "[a:"],
 )
 def test_a_prompt_of_separators_is_read_in_linear_time(verifier: Verifier, filler: str) -> None:
     """A hostile prompt of 32,000 characters (the longest an upstream takes) of spaces and commas

@@ -78,6 +78,10 @@ _PASSING = frozenset(
     "filled full covered group herd flock pack swarm crowd bunch lot lots kind sort type".split()
 )
 """Function words that a description passes over to the thing after them."""
+_WEIGHT = re.compile(r"(?<![(\[{])[(\[{]+([^()\[\]{}:]*?)(?::\s*\d+(?:\.\d+)?)?[)\]}]+")
+"""Attention syntax pasted from Stable Diffusion front ends: "(red:1.4)", "((masterpiece))",
+"[blurry]", "{detailed}". This proxy's backends read it as plain text, not as emphasis, so it
+says what the words inside say."""
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[a-z]+(?:-[a-z]+)*(?:'[a-z]+)?|[,&;:.]")
 
 
@@ -229,6 +233,8 @@ class Reader:
     def _read(self, prompt: str) -> Reading:
         texts, plain = rendered_text(prompt)
         lower = plain.lower() if plain.isascii() else _unaccented(plain.lower())
+        if "(" in lower or "[" in lower or "{" in lower:
+            lower = _WEIGHT.sub(r" \1 ", lower)
         reading = Reading(texts=texts, palette=palette(lower))
         if reading.palette == "monochrome":
             lower = palette_said(lower)
