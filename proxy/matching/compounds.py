@@ -107,23 +107,30 @@ def _closes_after(second: str) -> bool:
     return second not in _NOT_CLOSED or second in _CLOSING_ENDS
 
 
+def _opening(tokens: list[str], i: int) -> tuple[str, bool]:
+    """The word that opens the phrase ``tokens[i]`` is in (the first before it that is a
+    function word or punctuation; "" at the start), and whether a number stands between."""
+    counted = False
+    for word in reversed(tokens[:i]):
+        if word.isdigit():
+            return word, True
+        if word in NUMBERS:  # "one" too, as before: a count, not a determiner
+            counted = True
+        elif not word[0].isalpha() or word in FUNCTION_WORDS:
+            return word, counted
+    return "", counted
+
+
 def _after_one(tokens: list[str], i: int) -> bool:
     """Whether the words before ``tokens[i]`` that describe it open with a determiner of one
-    thing ("a ginger cat sleeps", not "two hot dogs")."""
-    for word in reversed(tokens[:i]):
-        if word in NUMBERS or word.isdigit():
-            return False  # "a dozen hot dogs": a number between, so more than one
-        if word in _ONE or not word[0].isalpha() or word in FUNCTION_WORDS:
-            return word in _ONE
-    return False
+    thing ("a ginger cat sleeps", not "two hot dogs", nor "a dozen hot dogs")."""
+    word, counted = _opening(tokens, i)
+    return word in _ONE and not counted
 
 
 def _after_the(tokens: list[str], i: int) -> bool:
     """Whether ``tokens[i]`` opens a phrase after "the" ("the sun", "the old bridge")."""
-    for word in reversed(tokens[:i]):
-        if not word[0].isalpha() or word in FUNCTION_WORDS:
-            return word == "the"
-    return False
+    return _opening(tokens, i)[0] == "the"
 
 
 def _inflected(wordnet: WordNet, word: str) -> bool:
