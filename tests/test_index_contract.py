@@ -20,6 +20,7 @@ from qdrant_client import models
 
 from proxy.cache.tenancy import Viewer
 from proxy.index.base import (
+    EVERYTHING,
     Candidate,
     Entry,
     Footprint,
@@ -567,20 +568,16 @@ async def test_lookups_go_on_indexed_through_an_optimisation_and_its_switch(
         assert await index.due()
         before = psutil.Process(index.pid)
         task = asyncio.create_task(index.maintain())
-        waits, probes = [], 0
+        waits, probes, missed = [], 0, []
         while not task.done():
             asked = time.perf_counter()
             await asyncio.sleep(0.02)
-            target = entries[probes * 7919 % len(entries)]
+            seed = probes * 7919 % len(entries)
+            target = entries[seed]
             assert [e.id for e in await index.exact(target.key, 1)] == [target.id]
-            # The top three, not the first alone: once in a CI run under load (not in three runs
-            # alone) another point came first for a vector stored exactly; which one and why is
-            # in the message if it happens again.
-            found = await index.nearest(_vector(probes * 7919 % len(entries)), 3)
-            assert target.id in [c.entry.id for c in found], (
-                f"probe {probes}: {target.id} not in "
-                f"{[(c.entry.id, c.entry.key, round(c.similarity, 4)) for c in found]}"
-            )
+            found = await index.nearest(_vector(seed), 3)
+            if target.id not in [c.entry.id for c in found]:
+                missed.append((seed, [(c.entry.key, round(c.similarity, 4)) for c in found]))
             waits.append(time.perf_counter() - asked - 0.02)
             assert (await index.info()).indexed >= 20_000
             # A write between lookups (it waits while the shard is copied; lookups do not).
@@ -592,7 +589,17 @@ async def test_lookups_go_on_indexed_through_an_optimisation_and_its_switch(
         assert index.pid != before.pid and not before.is_running()
     assert probes > 10, "the optimisation finished before it could be probed"
     assert max(waits) < bound, f"a lookup waited {max(waits):.3f} s"
+    # HNSW is approximate: once in a CI run a graph (built by several threads, so never the same
+    # twice) lost one point, whose own vector then found three others at 0.18, while 69,000
+    # lookups on three graphs here found every point. An index gone unsearchable or searched on
+    # the wrong shard misses nearly every probe; one in a hundred is allowed, each still stored
+    # with its vector.
+    assert len(missed) <= probes // 100, f"{len(missed)} of {probes} probes missed: {missed}"
     async with EdgeIndex(tmp_path / "index") as index:
+        for seed, _ in missed:
+            page = await index.scroll(EVERYTHING.narrow(key=f"k{seed}"), with_vectors=True)
+            assert page.vectors is not None and len(page.vectors) == 1
+            assert float(np.dot(page.vectors[0], _vector(seed))) > 0.999
         assert await index.count() == 23_000 + probes
         assert await index.get(entries[22_999].id) == entries[22_999]
 
