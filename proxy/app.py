@@ -119,7 +119,7 @@ def _build_index(settings: Settings) -> SemanticIndex:
             collection=settings.qdrant_collection,
             api_key=settings.qdrant_api_key or None,
         )
-    return EdgeIndex(settings.index_dir)
+    return EdgeIndex(settings.index_dir, keep_free=settings.min_free_bytes)
 
 
 def build_embedder(settings: Settings) -> Embedder:

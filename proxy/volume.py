@@ -11,7 +11,8 @@ that is below the floor already.
 Why the floor is generous: an Edge shard preallocates its files (two 32 MiB WAL segments, a 32
 MiB payload page, a few MiB for each payload index; 205 MiB apparent, sparse on most file
 systems but about 33 MiB allocated on tmpfs for an empty shard), fills them as entries come in,
-and an optimisation writes a second copy of the shard before swapping it in.
+and an optimisation writes a second copy of the shard before swapping it in (it starts only
+where that leaves the floor free: ``EdgeIndex.keep_free``).
 """
 
 from __future__ import annotations

@@ -538,6 +538,41 @@ async def test_a_small_cache_is_indexed_too(tmp_path: Path) -> None:
         assert await index.unindexed() == 0 and not await index.due()
 
 
+async def test_an_optimisation_takes_no_more_space_than_it_is_allowed(tmp_path: Path) -> None:
+    """What decides whether an optimisation fits (``space_needed``) is at least what one takes
+    at its peak: every block allocated under the index's folder, read every 5 ms through
+    ``maintain``, for 3,000 new points on 6,000 indexed in segments of 2,000."""
+    import threading
+
+    from proxy.index.edge_files import allocated
+
+    async with EdgeIndex(tmp_path / "index", segment_points=2000) as index:
+        for i in range(9000):
+            await index.upsert(_entry(f"k{i}", f"{i:064x}.png"), _vector(i))
+            if i == 5999:
+                assert await index.maintain(force=True)
+        before = allocated(tmp_path)
+        allowed = await index.space_needed()
+        peak, done = [before], threading.Event()
+
+        def watch() -> None:
+            while not done.wait(0.005):
+                peak[0] = max(peak[0], allocated(tmp_path))
+
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        try:
+            assert await index.maintain(force=True)
+        finally:
+            done.set()
+            watcher.join()
+        assert peak[0] > before, "the watcher saw no copy"
+        assert peak[0] - before <= allowed, (
+            f"peak {(peak[0] - before) / 2**20:.1f} MiB over {before / 2**20:.1f}, "
+            f"allowed {allowed / 2**20:.1f}"
+        )
+
+
 @pytest.mark.slow
 async def test_lookups_go_on_indexed_through_an_optimisation_and_its_switch(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

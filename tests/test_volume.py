@@ -9,6 +9,7 @@ Where mounting is not possible they are skipped with the reason."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -143,3 +144,44 @@ def test_start_up_on_a_volume_under_the_floor_says_so_in_one_line(
         assert lines[-1].startswith("memoaized: not starting: the data volume has")
         assert "--min-free-bytes" in lines[-1]
         assert not (volume / "data" / "index").exists()  # nothing was written
+
+
+async def test_an_optimisation_the_volume_has_no_room_for_is_put_off(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An optimisation that might take the data volume under the floor is put off and said once
+    in the log, with nothing copied, while lookups and writes go on; a forced one (a purge's
+    erasure) fails with the reason; with room again it runs. Before, on this 280 MiB volume, each
+    try (one a minute) copied the shard and the optimiser then failed for want of space, with a
+    traceback in the log."""
+    from proxy.app import _build_index
+    from proxy.index.base import IndexUnavailable
+    from proxy.index.edge import EdgeIndex
+    from proxy.settings import Settings
+    from tests.test_index_contract import _entry, _vector
+
+    floor = 64 * MIB
+    built = _build_index(Settings(data_dir=tmp_path / "data", min_free_bytes=floor))
+    assert isinstance(built, EdgeIndex) and built.keep_free == floor  # the proxy's floor
+    caplog.set_level(logging.WARNING, logger="proxy.index.edge")
+    with _tmpfs(tmp_path / "volume", 280) as volume:
+        index = EdgeIndex(volume / "index", keep_free=floor)
+        async with index:
+            for i in range(2000):
+                await index.upsert(_entry(f"k{i}", f"{i:064x}.png"), _vector(i))
+            assert await index.due()
+            assert not await index.maintain()
+            await index.upsert(_entry("k2000", f"{2000:064x}.png"), _vector(2000))
+            assert not await index.maintain()
+            put_off = [r.getMessage() for r in caplog.records if "put off" in r.getMessage()]
+            assert len(put_off) == 1 and "--min-free-bytes" in put_off[0], put_off
+            assert sorted(p.name for p in volume.iterdir()) == ["index", "index.g1"]
+            assert await index.unindexed() == 2001
+            assert [c.entry.key for c in await index.nearest(_vector(7), 1)] == ["k7"]
+            with pytest.raises(IndexUnavailable, match=r"not optimised: .*--min-free-bytes"):
+                await index.maintain(force=True)
+            remount = ["mount", "-o", "remount,size=700m", str(volume)]
+            await asyncio.to_thread(subprocess.run, remount, check=True)
+            assert await index.maintain()
+            assert await index.unindexed() == 0
+        assert "room for the index's optimisation again" in caplog.text

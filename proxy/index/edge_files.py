@@ -21,6 +21,7 @@ from proxy.index.edge_process import Operation
 
 __all__ = [
     "adopt",
+    "allocated",
     "copy_shard",
     "generation_path",
     "journal_append",
@@ -122,6 +123,17 @@ def copy_shard(source: Path, target: Path) -> None:
 
 _FICLONE = 0x40049409
 """Linux's ioctl that makes a file share another's blocks (``cp --reflink``)."""
+
+
+def allocated(path: Path) -> int:
+    """Bytes the files under ``path`` take on disk: blocks allocated, so a preallocated file
+    that is still mostly sparse counts only what it holds."""
+    total = 0
+    for folder, _, files in os.walk(path):
+        for name in files:
+            with contextlib.suppress(OSError):  # deleted meanwhile
+                total += os.lstat(os.path.join(folder, name)).st_blocks * 512
+    return total
 
 
 def _clone_or_copy(source: str, target: str) -> str:
