@@ -41,6 +41,10 @@ from proxy.matching.decision import MatchPolicy, Query
         ("a man goes for a run along the beach", "a man running along the beach"),
         ("a cat on a windowsill, please and thank you", "a cat on a windowsill"),
         ("a cat on a windowsill --ar 16:9 --v 5.2", "a cat on a windowsill"),
+        (
+            "create an image of: a mechanical owl, brass feathers",
+            "a mechanical owl, brass feathers",
+        ),
     ],
 )
 def test_equivalent_prompts_share_a_canonical_form(a: str, b: str) -> None:

@@ -728,12 +728,17 @@ def test_an_unreadable_prompt_is_served_only_by_its_own_key(verifier: Verifier) 
 
 
 def test_typos_are_mended_only_towards_the_other_prompt(verifier: Verifier) -> None:
-    """An unknown word is read as a word of the other prompt within one edit; a real word that
-    differs by one letter is a different word."""
+    """An unknown word is read as a word of the other prompt within one edit (two from seven
+    letters on); a real word that differs by one letter is a different word."""
     assert verifier.check("an elephant at a waterhole", "an elepant at a waterhole") is None
     assert verifier.check("a cat on a sofa", "a car on a sofa") == "object"
     assert verifier.check("a zebra on a plain", "a zobra on a plain") is None
     assert verifier.check("a zebra on a plain", "a qwerty on a plain") == "object"
+    # Two edits from seven letters on ("bycicle", "pallete"), one below.
+    assert verifier.check("a kid riding a bicycle", "a kid riding a bycicle") is None
+    assert verifier.check("lemons, muted palette", "lemons, muted pallete") is None
+    assert verifier.check("a zebra on a plain", "a zbera on a plain") is None
+    assert verifier.check("a zebra on a plain", "a zbrae on a plain") == "object"
 
 
 def test_prepositions_are_known_words(verifier: Verifier) -> None:

@@ -57,7 +57,7 @@ quality tags, never a description of a thing ("a sharp knife"; "a knife, sharp")
 _FRAME = re.compile(
     r"(?:^|(?<=,))\s*(?:(?:a|an|the)\s+)?(?:"
     + "|".join(sorted(FRAMES))
-    + r")s?\s+(?:of|showing)\s+"
+    + r")s?\s+(?:of|showing)(?:\s*:)?\s+"
 )
 _MADE_FROM = ("made", "crafted", "carved", "built")
 _MADE_OF = re.compile(

@@ -136,8 +136,8 @@ def correct_typos(
 ) -> dict[str, str]:
     """For each word of ``words`` that ``known`` does not know, the word of ``other`` it is
     most likely a misspelling of: within one edit (a letter added, dropped, changed or two
-    swapped) for words of up to seven letters, two for longer ones, with the first letter kept.
-    Words of under four letters are corrected only to the same word with a letter added
+    swapped) for words of up to six letters, two for longer ones ("bycicle"), with the first
+    letter kept. Words of under four letters are corrected only to the same word with a letter added
     ("hil" to "hill"): too many real words lie one changed letter apart."""
     other = list(other)
     candidates = {w for w in other if w.isalpha() and len(w) >= 3}
@@ -150,7 +150,7 @@ def correct_typos(
         if word in split:
             corrections[word] = split[word]  # "teddybear" is "teddy bear"; "snow-capped"
             continue
-        limit = 1 if len(word) <= 7 else 2
+        limit = 1 if len(word) <= 6 else 2
         best = None
         for candidate in candidates:
             if candidate[0] != word[0] or abs(len(candidate) - len(word)) > limit:
