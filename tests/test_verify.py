@@ -418,6 +418,12 @@ SERVED = [
     ("a cluttered studio with canvases", "imagine a cluttered studio with canvases"),
     ("a mermaid on a rock, fantasy art", "prompt: a mermaid on a rock, fantasy art"),
     ("a tiny house in the woods", "a tiny house out in the woods"),
+    ("spiral staircase inside a tower", "spiral stairs inside a tower"),
+    (
+        "anime screenshot, two friends eating ice cream",
+        "two friends eating ice cream, anime screencap",
+    ),
+    ("two old friends laughing over coffee", "two old friends sharing a laugh over coffee"),
     ("pencil sketch of a horse", "a horse, pencil drawing"),
     ("a girl with blue hair in anime style", "anime girl with blue hair"),
     (

@@ -69,12 +69,14 @@ _COVERED = re.compile(r"(?<![\w-])(?:" + "|".join(_COVERS) + r")\s+(?:in|with|by
 """"a peak covered in snow" is "a peak with snow", which "a snowy peak" shows."""
 _TAKING = {"nap": "napping", "walk": "walking", "stroll": "strolling", "bath": "bathing",
            "shower": "showering", "swim": "swimming", "rest": "resting", "run": "running",
-           "jog": "jogging", "ride": "riding", "hike": "hiking"}  # fmt: skip
+           "jog": "jogging", "ride": "riding", "hike": "hiking", "laugh": "laughing"}  # fmt: skip
 _TAKING_A = re.compile(
-    r"(?<![\w-])(?:(?:take|takes|taking|took|taken|having|has|have|had)\s+an?"
+    r"(?<![\w-])(?:(?:take|takes|taking|took|taken|having|has|have|had|share|shares|sharing"
+    r"|shared)\s+an?"
     r"|(?:go|goes|going|went|gone)\s+for\s+an?)\s+(" + "|".join(_TAKING) + r")(?![\w-])"
 )
-""""a cat taking a nap" is "a cat napping", "a man goes for a run" "a man running"."""
+""""a cat taking a nap" is "a cat napping", "a man goes for a run" "a man running", "friends
+sharing a laugh" "friends laughing"."""
 _RENDERED = ("made", "done", "rendered", "created")
 _MADE_AS = re.compile(r"(?:^|(?<=,))\s*(?:" + "|".join(_RENDERED) + r")\s+as\s+(?:an?\s+)?(?=\w)")
 _REQUEST = re.compile(

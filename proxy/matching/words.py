@@ -371,6 +371,8 @@ modern contemporary
 glowing luminous
 rusty rusted corroded
 messy untidy cluttered
+staircase stairway stairs
+screenshot screencap screengrab
 """
 """Words that give the same picture, one group a line, the first word standing for the group;
 ``form:target`` pairs name plurals that are not the word with an "s" ("guys:men"). WordNet
