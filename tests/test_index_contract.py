@@ -573,6 +573,20 @@ async def test_an_optimisation_takes_no_more_space_than_it_is_allowed(tmp_path: 
         )
 
 
+def test_the_optimiser_reports_its_own_peak_memory_not_its_parents() -> None:
+    """The optimiser logs its peak RSS; started by a process holding 512 MiB, it reports its
+    own (an interpreter with Edge loaded: about 50 MiB). ``getrusage`` said the parent's."""
+    import subprocess
+    import sys
+
+    held = bytearray(512 * 2**20)
+    held[::4096] = b"\1" * (len(held) // 4096)  # resident, page by page
+    code = "from proxy.index.edge_optimize import _peak_rss; print(_peak_rss())"
+    peak = int(subprocess.run([sys.executable, "-c", code], capture_output=True, check=True).stdout)
+    assert 10 * 2**20 < peak < 256 * 2**20, f"{peak / 2**20:.0f} MiB"
+    del held
+
+
 @pytest.mark.slow
 async def test_lookups_go_on_indexed_through_an_optimisation_and_its_switch(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -105,7 +105,22 @@ def main() -> None:
     shard.optimize()
     shard.flush()
     shard.close()
-    print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MiB")
+    print(f"peak RSS {_peak_rss() // 2**20} MiB")
+
+
+def _peak_rss() -> int:
+    """This process's own peak resident memory in bytes. Not ``getrusage``'s ``ru_maxrss``: on
+    Linux that keeps the peak of the process that started this one (exec carries it over), so
+    under a proxy of 1.2 GB it said 1,185 MiB for an optimiser of 250."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024  # bytes there, KiB elsewhere
 
 
 if __name__ == "__main__":
