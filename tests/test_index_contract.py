@@ -597,15 +597,17 @@ async def test_lookups_go_on_indexed_through_an_optimisation_and_its_switch(
     stays in use throughout, and the switch is to a new shard process while the old one exits
     (loading and closing a shard hold the GIL, so neither runs in this process).
 
-    The bound is what a busy CI machine with three test workers on two cores needs to wake an
-    event loop and answer two lookups; on an idle machine the longest wait is a few ms. Before
-    shards had processes of their own, the load alone paused lookups for about 50 ms here and
-    a quarter of a second at 100,000 points."""
+    The bound is what a busy machine with three test workers on two cores needs to wake an
+    event loop and answer two lookups (once 539 ms here, with the optimiser's threads beside
+    them); on an idle machine the longest wait is a few ms, and the median is checked too.
+    Waiting for the optimisation itself would take 5 to 12 s here. Before shards had processes
+    of their own, the load alone paused lookups for about 50 ms here and a quarter of a second
+    at 100,000 points."""
     import asyncio
 
     import psutil
 
-    bound = 0.5
+    bound = 1.0
     index = EdgeIndex(tmp_path / "index")
     async with index:
         entries = [_entry(f"k{i}", f"{i:064x}.png") for i in range(23_000)]
@@ -638,6 +640,7 @@ async def test_lookups_go_on_indexed_through_an_optimisation_and_its_switch(
         assert index.pid != before.pid and not before.is_running()
     assert probes > 10, "the optimisation finished before it could be probed"
     assert max(waits) < bound, f"a lookup waited {max(waits):.3f} s"
+    assert sorted(waits)[len(waits) // 2] < 0.1, f"median wait {sorted(waits)[len(waits) // 2]}"
     # HNSW is approximate: once in a CI run a graph (built by several threads, so never the same
     # twice) lost one point, whose own vector then found three others at 0.18, while 69,000
     # lookups on three graphs here found every point. An index gone unsearchable or searched on
