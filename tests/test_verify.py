@@ -424,6 +424,10 @@ SERVED = [
         "two friends eating ice cream, anime screencap",
     ),
     ("two old friends laughing over coffee", "two old friends sharing a laugh over coffee"),
+    (
+        "a fox, soft glow, rich deep greens and purples",
+        "a fox, rich deep greens and purples, soft glow",
+    ),
     ("pencil sketch of a horse", "a horse, pencil drawing"),
     ("a girl with blue hair in anime style", "anime girl with blue hair"),
     (

@@ -308,7 +308,13 @@ class Reader:
                             and tokens[i + 1] in COLOURS
                         )
                     )
-                    and not (token == "," and ends_in_head(reading, chunk))
+                    and not (
+                        token == ","
+                        and (
+                            ends_in_head(reading, chunk)
+                            or self._second_conjunct(reading, chunk, breaks)
+                        )
+                    )
                 ):
                     following = tokens[i + 1] if i + 1 < len(tokens) else "."
                     if following not in DETERMINERS and not is_break(following):
@@ -501,6 +507,18 @@ class Reader:
         if self.wordnet is None or is_break(token) or token in NEGATORS:
             return False
         return "n" in self.wordnet.parts_of_speech(token)
+
+    @staticmethod
+    def _second_conjunct(reading: Reading, chunk: list[int], breaks: Sequence[str]) -> bool:
+        """Whether ``chunk`` follows "and" or "or" after a word with a head: the second of two
+        things ("deep greens and purples, soft glow"), not words describing what comes after the
+        comma that follows ("a black and white, fluffy dog")."""
+        return (
+            bool(chunk and breaks)
+            and breaks[-1] in ("and", "or")
+            and chunk[0] > 0
+            and reading.words[chunk[0] - 1].head is not None
+        )
 
     def _names_a_kind(
         self, reading: Reading, chunk: list[int], tokens: Sequence[str], i: int
