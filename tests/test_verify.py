@@ -428,6 +428,10 @@ SERVED = [
         "a fox, soft glow, rich deep greens and purples",
         "a fox, rich deep greens and purples, soft glow",
     ),
+    (
+        "elves on walkways, painterly, trending on artstation, depth of field, cinematic composition",
+        "elves on walkways, painterly, cinematic composition, depth of field, trending on artstation",
+    ),
     ("pencil sketch of a horse", "a horse, pencil drawing"),
     ("a girl with blue hair in anime style", "anime girl with blue hair"),
     (

@@ -290,8 +290,21 @@ def normalise_tokens(tokens: Sequence[str]) -> list[str]:
             continue  # "watercolor style" is "watercolor", "anime style drawing" "anime drawing"
         elif token == "over" and out and out[-1] in _JUMPING and following in _DETERMINERS:
             continue  # "a deer jumping over a fence" is "a deer jumping a fence"
+        elif _trending(tokens, i) or (i and token == "on" and _trending(tokens, i - 1)):
+            continue  # "trending on artstation" is the tag "artstation": it places nothing
         out.append(token)
     return _media_last(_weather_last(_active(out)))
+
+
+_TRENDING = frozenset(["trending", "featured", "popular"])
+_ON_A_SITE = frozenset(
+    ("on", site) for site in "artstation cgsociety pixiv deviantart behance".split()
+)
+
+
+def _trending(tokens: Sequence[str], i: int) -> bool:
+    """Whether ``tokens[i]`` opens "trending on artstation" (or "featured on pixiv", ...)."""
+    return tokens[i] in _TRENDING and tuple(tokens[i + 1 : i + 3]) in _ON_A_SITE
 
 
 _FRONTED = LOOSE_PREPOSITIONS | frozenset(
