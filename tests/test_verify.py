@@ -256,6 +256,12 @@ REJECTED += [
     ("a dense forest", "a sparse forest", "count"),
     ("a room cluttered with toys", "a room with a few toys", "count"),
     ("a beach littered with shells", "a beach with hardly any shells", "count"),
+    ("some pigeons in a town square", "lots of pigeons in a town square", "count"),
+    ("a couple of tourists outside a temple", "a crowd of tourists outside a temple", "count"),
+    ("a handful of strawberries on a blanket", "a basketful of strawberries on a blanket", "count"),
+    # WordNet's synonyms that look different in a picture.
+    ("a frog on a lily pad", "a toad on a lily pad", "object"),
+    ("a moose drinking from a river", "an elk drinking from a river", "object"),
     (
         "strawberry and mint scoops, waffle cone",
         "chocolate and mint scoops, waffle cone",

@@ -82,13 +82,15 @@ _AMOUNTS = {
     "fullness:half": r"half[\s-]*(?:full|empty|filled)",
     "extent:all": r"all(?:\s+of)?\s+(?:the|its|their|his|her|these|those)|every",
     "extent:some": r"some(?:\s+of)?|only\s+(?:a\s+)?(?:few|some|one|two|half)|half\s+of|most\s+of",
-    "plenty:few": r"(?:a\s+)?few|a\s+couple\s+of|a\s+handful\s+of|scattered|sparse(?:ly)?|"
+    "plenty:few": r"(?:a\s+)?few|some|a\s+couple\s+of|a\s+handful\s+of|scattered|sparse(?:ly)?|"
     r"a\s+(?:scattering|smattering|sprinkling)\s+of|one\s+or\s+two|(?:hardly|barely)\s+any",
     "plenty:many": r"many|lots\s+of|a\s+lot\s+of|plenty\s+of|numerous|multiple|countless|"
     r"dozens|hundreds|thousands|a\s+multitude\s+of|full\s+of|(?:piled|heaped|stacked)\s+high|"
     r"overflowing|brimming|teeming|packed\s+with|(?:over)?crowded|(?:bustling|swarming|"
     r"thronged)\s+with|(?:covered|carpeted|filled)\s+(?:in|with)|dense(?:ly)?|"
-    r"(?:cluttered|littered|strewn|crammed|stuffed|jammed)\s+with|jam[\s-]*packed",
+    r"(?:cluttered|littered|strewn|crammed|stuffed|jammed)\s+with|jam[\s-]*packed|"
+    r"an?\s+(?:crowd|flock|herd|swarm|horde|throng|sea|mass|pile|heap|mountain|basketful|"
+    r"bucketful|bucket|truckload)\s+of|(?:heaps|piles|loads|tons|masses|swarms|hordes)\s+of",
 }
 _AMOUNT_PATTERNS = {name: re.compile(rf"\b(?:{rx})\b") for name, rx in _AMOUNTS.items()}
 _ANY_AMOUNT = re.compile(r"\b(?:" + "|".join(_AMOUNTS.values()) + r")\b")

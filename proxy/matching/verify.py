@@ -98,6 +98,9 @@ _WORN = frozenset(
     """.split()
 )
 """Things someone "with" them wears (with clothing and glasses, which WordNet says so of)."""
+_LOOK_APART = (("frog", "toad"), ("moose", "elk"), ("jaguar", "panther"))
+"""Words WordNet puts in one synset for things that look different in a picture ("elk" is a
+moose in Europe, a wapiti in America)."""
 _WORN_KINDS = ("clothing", "spectacles", "jewelry", "headdress", "footwear")
 
 
@@ -226,6 +229,8 @@ class Verifier:
             return "count"
         if _amount_conflict(have, want):
             return "count"  # "a full glass" asked for, "an empty glass" cached
+        if _looks_apart(have, want):
+            return "object"
         for reason in (self._uncovered(have, want, cached), spatial(have, want)):
             if reason is not None:
                 return reason
@@ -361,6 +366,19 @@ def _replace_words(text: str, replacements: dict[str, str]) -> str:
 def _known_parts(word: str, known: Callable[[str], bool]) -> bool:
     """Whether ``word`` is hyphenated words that are each known ("snow-capped")."""
     return "-" in word and all(known(part) for part in word.split("-") if part)
+
+
+def _looks_apart(have: Reading, want: Reading) -> bool:
+    """Whether the request names one of a pair in ``_LOOK_APART`` where the cached prompt names
+    the other (and not the first)."""
+    cached, asked = (
+        frozenset().union(*(w.lemmas for w in r.words if not w.negated)) for r in (have, want)
+    )
+    return any(
+        x in asked and y in cached and x not in cached
+        for pair in _LOOK_APART
+        for x, y in (pair, pair[::-1])
+    )
 
 
 def _amount_conflict(have: Reading, want: Reading) -> bool:
