@@ -435,8 +435,8 @@ SERVED = [
         "a fox, rich deep greens and purples, soft glow",
     ),
     (
-        "elves on walkways, painterly, trending on artstation, depth of field, cinematic composition",
-        "elves on walkways, painterly, cinematic composition, depth of field, trending on artstation",
+        "elves on a bridge, trending on artstation, depth of field, cinematic composition",
+        "elves on a bridge, cinematic composition, depth of field, trending on artstation",
     ),
     ("pencil sketch of a horse", "a horse, pencil drawing"),
     ("a girl with blue hair in anime style", "anime girl with blue hair"),

@@ -82,8 +82,9 @@ _AMOUNTS = {
     "fullness:half": r"half[\s-]*(?:full|empty|filled)",
     "extent:all": r"all(?:\s+of)?\s+(?:the|its|their|his|her|these|those)|every",
     "extent:some": r"some(?:\s+of)?|only\s+(?:a\s+)?(?:few|some|one|two|half)|half\s+of|most\s+of",
-    "plenty:few": r"(?:a\s+)?few|some|a\s+couple\s+of|a\s+handful\s+of|scattered|sparse(?:ly)?|"
-    r"a\s+(?:scattering|smattering|sprinkling)\s+of|one\s+or\s+two|(?:hardly|barely)\s+any",
+    "plenty:few": r"(?:a\s+)?few|some(?!\s+(?:kind|sort|type)s?\s+of)|a\s+couple\s+of|"
+    r"a\s+handful\s+of|scattered|sparse(?:ly)?|a\s+(?:scattering|smattering|sprinkling)\s+of|"
+    r"one\s+or\s+two|(?:hardly|barely)\s+any",
     "plenty:many": r"many|lots\s+of|a\s+lot\s+of|plenty\s+of|numerous|multiple|countless|"
     r"dozens|hundreds|thousands|a\s+multitude\s+of|full\s+of|(?:piled|heaped|stacked)\s+high|"
     r"overflowing|brimming|teeming|packed\s+with|(?:over)?crowded|(?:bustling|swarming|"
