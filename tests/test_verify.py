@@ -430,6 +430,7 @@ SERVED = [
         "two friends eating ice cream, anime screencap",
     ),
     ("two old friends laughing over coffee", "two old friends sharing a laugh over coffee"),
+    ("a robot, lots of wires", "some kind of robot, lots of wires"),
     (
         "a fox, soft glow, rich deep greens and purples",
         "a fox, rich deep greens and purples, soft glow",
