@@ -14,9 +14,12 @@ Modules, in the order a request meets them:
 - :mod:`~proxy.matching.roles`: its last checks, roles, attributes and places;
 - :mod:`~proxy.matching.coverage`: what a cached prompt shows, gathered for the verifier;
 - :mod:`~proxy.matching.reading`: how a prompt is read into words, things and roles;
+- :mod:`~proxy.matching.reading_model`: what it is read into (``Word``, ``Reading``);
 - :mod:`~proxy.matching.phrases`: how its words group into noun phrases with heads and roles;
 - :mod:`~proxy.matching.compounds`: words written as one joined ("hot dog", "sail boat");
 - :mod:`~proxy.matching.normalise`: spelling, typos and boilerplate folded before reading;
+- :mod:`~proxy.matching.word_order`: phrases put first and passive clauses, read in the usual
+  order;
 - :mod:`~proxy.matching.lexicon` and :mod:`~proxy.matching.words`: WordNet and small word lists;
 - :mod:`~proxy.matching.judge`: the optional LLM judge for the gray zone.
 

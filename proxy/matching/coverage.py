@@ -11,7 +11,7 @@ from itertools import chain
 from typing import Any
 
 from proxy.matching.lexicon import NOTHING, Pos, WordNet, frozen
-from proxy.matching.reading import Word
+from proxy.matching.reading_model import Word
 
 __all__ = ["Coverage", "SenseId"]
 

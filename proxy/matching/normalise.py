@@ -20,15 +20,22 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 
+from proxy.matching.word_order import (
+    DETERMINERS,
+    PART_ENDS,
+    TIMES,
+    active,
+    fronted,
+    fronted_place,
+    fronted_time,
+    is_participle,
+)
 from proxy.matching.words import (
     BOILERPLATE,
     DEFAULT_MEDIA,
     FRAMES,
-    FUNCTION_WORDS,
     LOOSE_PREPOSITIONS,
     MEDIA,
-    NUMBERS,
-    SPATIAL_PHRASES,
     SPELLINGS,
     STYLES,
     SYNONYMS,
@@ -214,13 +221,11 @@ _KEEP_BEFORE = {"still": frozenset({"life", "lifes"})}
 """Listed words that are something else before these ("a still life" is a genre)."""
 _FILMED = frozenset({"film", "movie", "cinematic", "video", "tv"})
 """What makes "still" a medium after it: "a film still of a cowboy" is "a cowboy, film still"."""
-_DETERMINERS = frozenset(["a", "an", "the", "this", "that", "these", "those"])
 _JUMPING = frozenset(
     "jump jumps jumped jumping leap leaps leaped leapt leaping hop hops hopped hopping "
     "vault vaults vaulted vaulting hurdle hurdles hurdled hurdling".split()
 )
 """Verbs whose object is what they go over ("jumps a fence")."""
-_PART_ENDS = frozenset({",", ".", ";"})
 
 
 LOWER_WORD = re.compile(r"(?<![\w'-])[a-z]+(?![\w'-])")
@@ -251,11 +256,11 @@ def respell(tokens: Sequence[str]) -> list[str]:
 def normalise_tokens(tokens: Sequence[str]) -> list[str]:
     """The verifier's tokens (spelt alike, compounds joined) with synonyms, loose prepositions
     and media folded."""
-    if tokens and _fronted(tokens) and "," in tokens:
+    if tokens and fronted(tokens) and "," in tokens:
         # "in a snowy forest, a wolf howls" is "a wolf howls in a snowy forest"
         comma = tokens.index(",")
         tokens = [*tokens[comma + 1 :], *tokens[:comma]]
-    elif (end := _fronted_time(tokens) or _fronted_place(tokens)) is not None:
+    elif (end := fronted_time(tokens) or fronted_place(tokens)) is not None:
         # "at night a fox crossing a road" is "a fox crossing a road at night"
         tokens = [*tokens[end:], *tokens[:end]]
     out: list[str] = []
@@ -271,15 +276,15 @@ def normalise_tokens(tokens: Sequence[str]) -> list[str]:
             and not (token == "still" and i and tokens[i - 1] in _FILMED)
         ):
             token = replacement
-        elif token in LOOSE_PREPOSITIONS or (token == "attending" and following in _DETERMINERS):
+        elif token in LOOSE_PREPOSITIONS or (token == "attending" and following in DETERMINERS):
             token = "in"  # "at a concert", "attending a concert"
-        elif token == "around" and _TIMES.intersection(_after_determiner(tokens, i + 1)[:1]):
+        elif token == "around" and TIMES.intersection(_after_determiner(tokens, i + 1)[:1]):
             token = "in"  # "around noon" is "at noon"
         elif token in _UNDER and _SKY.intersection(_after_determiner(tokens, i + 1)[:2]):
             token = "in"  # "under the moonlight", "under a starry sky": lit by it, not below it
-        elif token == "by" and following in _DETERMINERS and not (out and _is_participle(out[-1])):
+        elif token == "by" and following in DETERMINERS and not (out and is_participle(out[-1])):
             token = "beside"  # "a cabin by the lake"; but "kicked by a boy", "by greg rutkowski"
-        elif token == "before" and following in _DETERMINERS and out and out[-1] in _FACING:
+        elif token == "before" and following in DETERMINERS and out and out[-1] in _FACING:
             out += ["in", "front"]  # "kneeling before a king" is "kneeling in front of" him
             token = "of"
         elif token == "photographed" and out and out[-1] == "," and following in ("", ","):
@@ -288,12 +293,12 @@ def normalise_tokens(tokens: Sequence[str]) -> list[str]:
             continue  # "a watercolor painting" is "a watercolor"
         elif token == "style" and following != "of" and out and out[-1] in STYLES:
             continue  # "watercolor style" is "watercolor", "anime style drawing" "anime drawing"
-        elif token == "over" and out and out[-1] in _JUMPING and following in _DETERMINERS:
+        elif token == "over" and out and out[-1] in _JUMPING and following in DETERMINERS:
             continue  # "a deer jumping over a fence" is "a deer jumping a fence"
         elif _trending(tokens, i) or (i and token == "on" and _trending(tokens, i - 1)):
             continue  # "trending on artstation" is the tag "artstation": it places nothing
         out.append(token)
-    return _media_last(_weather_last(_active(out)))
+    return _media_last(_weather_last(active(out)))
 
 
 _TRENDING = frozenset(["trending", "featured", "popular"])
@@ -305,157 +310,6 @@ _ON_A_SITE = frozenset(
 def _trending(tokens: Sequence[str], i: int) -> bool:
     """Whether ``tokens[i]`` opens "trending on artstation" (or "featured on pixiv", ...)."""
     return tokens[i] in _TRENDING and tuple(tokens[i + 1 : i + 3]) in _ON_A_SITE
-
-
-_FRONTED = LOOSE_PREPOSITIONS | frozenset(
-    "on under beneath below above over behind beside "
-    "near past across through inside outside among amid with from".split()
-)
-"""Prepositions whose phrase, put first and closed by a comma, says where the rest happens, or
-what it has ("with a cup of coffee, an old man on a porch")."""
-_PLACING = _FRONTED | frozenset("along into onto toward towards from without".split())
-_PARTICIPLE = re.compile(r"(?:ed|en|wn)$")
-
-
-def _fronted_time(tokens: Sequence[str]) -> int | None:
-    """Where a time phrase that opens ``tokens`` without a comma ends ("at night a fox ...",
-    "on a foggy morning a woman ..."): a determiner must follow it, so "in the morning light"
-    is not one."""
-    if not tokens or tokens[0] not in {"at", "on", "in", "during"}:
-        return None
-    for end in range(2, min(len(tokens), 5)):
-        if tokens[end - 1] in _TIMES:
-            return end if end < len(tokens) and tokens[end] in _DETERMINERS else None
-    return None
-
-
-def _fronted_place(tokens: Sequence[str]) -> int | None:
-    """Where a place phrase that opens ``tokens`` without a comma ends ("on a windy hill a
-    child flies a kite"): at the first determiner within a few words that follows no
-    preposition ("in a field of tulips a girl", not at "of tulips")."""
-    if len(tokens) < 4 or tokens[0] not in _FRONTED or tokens[1] not in _DETERMINERS:
-        return None
-    for end in range(3, min(len(tokens), 8)):
-        token = tokens[end]
-        if not token[0].isalpha():
-            return None  # a comma: "_fronted" reads that
-        if token in _DETERMINERS and tokens[end - 1] not in _PLACING | {"of", "and", "or"}:
-            # after a verb, the determiner opens its object: "on a hill holding a sword"
-            return None if _looks_like_verb(tokens[end - 1]) else end
-    return None
-
-
-def _fronted(tokens: Sequence[str]) -> bool:
-    """Whether ``tokens`` open with a preposition of place ("in a forest, ...", "next to a
-    window, ...", "surrounded by fog, ...")."""
-    return (
-        tokens[0] in _FRONTED
-        or (len(tokens) > 1 and tokens[0] == "by" and tokens[1] in _DETERMINERS)  # "by the sea"
-        or (len(tokens) > 1 and _is_participle(tokens[0]) and tokens[1] in _FRONTED | {"by"})
-        or any(tuple(tokens[: len(phrase)]) == phrase for phrase in SPATIAL_PHRASES)
-        or _fronted_doing(tokens)
-    )
-
-
-_ING_NOUNS = frozenset(
-    """
-    awning building ceiling clothing drawing earring evening icing landing lightning morning
-    offering painting pudding railing setting sibling stuffing wedding
-    """.split()
-)
-"""Things whose names end as a verb's -ing form does."""
-
-
-def _doing(token: str) -> bool:
-    """Whether ``token`` looks like a verb's -ing form: not "ring", "king", "string" (no vowel
-    before "ing"), nor a thing named so ("painting", "building")."""
-    stem = token[:-3]
-    return token.endswith("ing") and any(c in "aeiouy" for c in stem) and token not in _ING_NOUNS
-
-
-def _fronted_doing(tokens: Sequence[str]) -> bool:
-    """Whether ``tokens`` are two parts, what someone is doing and then who ("riding a white
-    horse, a knight in armor"): an -ing word with an object or a place, then a determiner.
-    Not a tag ("glowing eyes, a black cat": no object), nor a list of more parts."""
-    if tokens.count(",") != 1 or not _doing(tokens[0]) or len(tokens) < 2:
-        return False
-    comma = tokens.index(",")
-    after = tokens[comma + 1] if comma + 1 < len(tokens) else ""
-    return tokens[1] in _DETERMINERS | _PLACING and after in _DETERMINERS
-
-
-_PASSIVE_AUXILIARIES = frozenset("is are was were be been being gets get got getting".split())
-_MADE = frozenset(
-    """
-    created designed directed drawn illustrated inspired made painted photographed rendered
-    sculpted shot sketched written
-    """.split()
-)
-"""Participles whose "by" names the artist, not a doer in the picture."""
-_IRREGULAR_PARTICIPLES = {
-    "bought": "buying", "bound": "binding", "brought": "bringing", "caught": "catching",
-    "cut": "cutting", "dug": "digging", "fed": "feeding", "found": "finding", "held": "holding",
-    "hit": "hitting", "hung": "hanging", "kept": "keeping", "led": "leading", "left": "leaving",
-    "lit": "lighting", "met": "meeting", "put": "putting", "read": "reading", "set": "setting",
-    "shut": "shutting", "sold": "selling", "spread": "spreading", "spun": "spinning",
-    "stuck": "sticking", "stung": "stinging", "struck": "striking", "swept": "sweeping",
-    "swung": "swinging", "taught": "teaching", "told": "telling", "won": "winning",
-}  # fmt: skip
-"""Past participles that do not end in -ed, -en or -wn ("a cake being cut by a chef"), with the
-form said in the active voice: "cut" or "read" alone may be a noun ("a woman read")."""
-
-
-def _active(tokens: list[str]) -> list[str]:
-    """A passive clause in the active voice: "a ball being kicked by a boy in a red shirt" reads
-    as "a boy in a red shirt kicked a ball". Only where the thing done to is a plain noun phrase
-    that opens its part of the prompt (no other verb or preposition in it), and never for the
-    one who made the picture ("painted by greg rutkowski")."""
-    out: list[str] = []
-    start = 0
-    for end in [*(i for i, t in enumerate(tokens) if t in _PART_ENDS), len(tokens)]:
-        part = tokens[start:end]
-        out.extend(_active_part(part))
-        out.extend(tokens[end : end + 1])
-        start = end + 1
-    return out
-
-
-def _active_part(part: list[str]) -> list[str]:
-    if "by" not in part[2:]:
-        return part
-    by = part.index("by", 2)
-    participle = part[by - 1]
-    if participle in _MADE or not _is_participle(participle):
-        return part
-    begin = by - 1
-    while begin > 0 and part[begin - 1] in _PASSIVE_AUXILIARIES:
-        begin -= 1
-    done_to = part[:begin]
-    if (
-        not done_to
-        or by + 1 == len(part)
-        or all(t in _DETERMINERS or t in NUMBERS for t in done_to)
-        or any(
-            _looks_like_verb(t) or (t in FUNCTION_WORDS and t not in _DETERMINERS) for t in done_to
-        )
-    ):
-        return part
-    # The one who does it is the noun phrase after "by" ("a herd of buffalo"); what follows it
-    # stays at the end ("a dog walked by a boy along the beach": "a boy walked a dog along ...").
-    end = next(
-        (i for i in range(by + 2, len(part)) if part[i] in _PLACING),
-        len(part),
-    )
-    doing = _IRREGULAR_PARTICIPLES.get(participle, participle)
-    return [*part[by + 1 : end], doing, *done_to, *part[end:]]
-
-
-def _is_participle(token: str) -> bool:
-    return bool(_PARTICIPLE.search(token)) or token in _IRREGULAR_PARTICIPLES
-
-
-def _looks_like_verb(token: str) -> bool:
-    return token.endswith("ing") or _is_participle(token)
 
 
 _WEATHER = {
@@ -493,12 +347,9 @@ def _weather_last(tokens: list[str]) -> list[str]:
 
 
 def _ends_phrase(tokens: Sequence[str], i: int) -> bool:
-    return i >= len(tokens) or tokens[i] in _PART_ENDS or tokens[i] in LOOSE_PREPOSITIONS
+    return i >= len(tokens) or tokens[i] in PART_ENDS or tokens[i] in LOOSE_PREPOSITIONS
 
 
-_TIMES = frozenset(
-    "dawn sunrise morning noon midday afternoon sunset dusk twilight evening night midnight".split()
-)
 _SKY = frozenset(
     """
     sky skies night_sky moonlight sunlight starlight stars moon sun full_moon sunshine
@@ -518,7 +369,7 @@ _FACING = frozenset(
 
 
 def _after_determiner(tokens: Sequence[str], i: int) -> Sequence[str]:
-    return tokens[i + 1 :] if tokens[i : i + 1] and tokens[i] in _DETERMINERS else tokens[i:]
+    return tokens[i + 1 :] if tokens[i : i + 1] and tokens[i] in DETERMINERS else tokens[i:]
 
 
 _MADE_IN = {
@@ -549,7 +400,7 @@ def _made_in(tokens: list[str]) -> list[str]:
             (token in _MADE_IN or token in _DONE)
             and tokens[i + 1 : i + 2] in (["in"], ["with"])
             and i + 3 <= len(tokens)
-            and (i + 3 == len(tokens) or tokens[i + 3] in _PART_ENDS)
+            and (i + 3 == len(tokens) or tokens[i + 3] in PART_ENDS)
         ):
             material = tokens[i + 2]
             material = material[:-1] if material in _PLURAL_MATERIALS else material
@@ -559,7 +410,7 @@ def _made_in(tokens: list[str]) -> list[str]:
                     out.append(token)
                     continue
                 medium = "painting" if material in _PAINTS else "drawing"
-            if out and out[-1] not in _PART_ENDS:
+            if out and out[-1] not in PART_ENDS:
                 out.append(",")
             out.extend([material, medium])
             return [*out, *_made_in(tokens[i + 3 :])]
@@ -585,15 +436,15 @@ def _media_last(tokens: list[str]) -> list[str]:
         scene = token == "scene" and i > 0 and tokens[i - 1] in MEDIA
         if medium or scene:
             start = i
-            while start > 0 and tokens[start - 1] not in _DETERMINERS | _PART_ENDS:
+            while start > 0 and tokens[start - 1] not in DETERMINERS | PART_ENDS:
                 start -= 1
             describing = tokens[start : i if scene else i + 1]
-            if start > 0 and tokens[start - 1] in _DETERMINERS:
+            if start > 0 and tokens[start - 1] in DETERMINERS:
                 start -= 1
-            if start > 0 and tokens[start - 1] not in _PART_ENDS:
+            if start > 0 and tokens[start - 1] not in PART_ENDS:
                 continue  # "a room with a painting of a horse": the painting is in the scene
             end = i + 2
-            while end < len(tokens) and tokens[end] not in _PART_ENDS:
+            while end < len(tokens) and tokens[end] not in PART_ENDS:
                 end += 1
             shown = tokens[i + 2 : end]
             rest = _media_last(tokens[end:])

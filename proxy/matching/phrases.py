@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from proxy.matching.words import DEPICTIONS, FUNCTION_WORDS
 
 if TYPE_CHECKING:
-    from proxy.matching.reading import Reading
+    from proxy.matching.reading_model import Reading
 
 __all__ = [
     "COORDINATORS",

@@ -15,7 +15,8 @@ import bisect
 from collections import Counter
 from collections.abc import Callable
 
-from proxy.matching.reading import OPPOSITE, Reading, Thing, Word
+from proxy.matching.reading import OPPOSITE
+from proxy.matching.reading_model import Reading, Thing, Word
 from proxy.matching.words import MEDIA, STYLES
 
 __all__ = ["names_medium", "spatial", "swapped"]

@@ -49,7 +49,8 @@ from collections.abc import Callable
 from proxy.matching.coverage import Coverage
 from proxy.matching.lexicon import WordNet
 from proxy.matching.memo import PromptMemo
-from proxy.matching.reading import REMEMBERED, Reader, Reading, Word
+from proxy.matching.reading import REMEMBERED, Reader
+from proxy.matching.reading_model import Reading, Word
 from proxy.matching.roles import names_medium, spatial, swapped
 from proxy.matching.spelling import correct_typos
 from proxy.matching.words import (

@@ -1,0 +1,185 @@
+"""Word order that does not change the picture: a phrase of place, time or doing put first, and
+a passive clause, read in their usual order (see :func:`proxy.matching.normalise.normalise_tokens`,
+which applies them to the verifier's tokens).
+
+- ``fronted``, ``fronted_time``, ``fronted_place``: where a prompt opens with where or when the
+  rest happens ("in a snowy forest, a wolf howls"; "at night a fox crossing a road"), or with what
+  someone is doing ("riding a white horse, a knight in armor").
+- ``active``: "a ball being kicked by a boy" reads as "a boy kicked a ball".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from proxy.matching.words import FUNCTION_WORDS, LOOSE_PREPOSITIONS, NUMBERS, SPATIAL_PHRASES
+
+__all__ = [
+    "DETERMINERS",
+    "PART_ENDS",
+    "PLACING",
+    "TIMES",
+    "active",
+    "fronted",
+    "fronted_place",
+    "fronted_time",
+    "is_participle",
+    "looks_like_verb",
+]
+
+DETERMINERS = frozenset(["a", "an", "the", "this", "that", "these", "those"])
+PART_ENDS = frozenset({",", ".", ";"})
+TIMES = frozenset(
+    "dawn sunrise morning noon midday afternoon sunset dusk twilight evening night midnight".split()
+)
+
+_FRONTED = LOOSE_PREPOSITIONS | frozenset(
+    "on under beneath below above over behind beside "
+    "near past across through inside outside among amid with from".split()
+)
+"""Prepositions whose phrase, put first and closed by a comma, says where the rest happens, or
+what it has ("with a cup of coffee, an old man on a porch")."""
+PLACING = _FRONTED | frozenset("along into onto toward towards from without".split())
+_PARTICIPLE = re.compile(r"(?:ed|en|wn)$")
+
+
+def fronted_time(tokens: Sequence[str]) -> int | None:
+    """Where a time phrase that opens ``tokens`` without a comma ends ("at night a fox ...",
+    "on a foggy morning a woman ..."): a determiner must follow it, so "in the morning light"
+    is not one."""
+    if not tokens or tokens[0] not in {"at", "on", "in", "during"}:
+        return None
+    for end in range(2, min(len(tokens), 5)):
+        if tokens[end - 1] in TIMES:
+            return end if end < len(tokens) and tokens[end] in DETERMINERS else None
+    return None
+
+
+def fronted_place(tokens: Sequence[str]) -> int | None:
+    """Where a place phrase that opens ``tokens`` without a comma ends ("on a windy hill a
+    child flies a kite"): at the first determiner within a few words that follows no
+    preposition ("in a field of tulips a girl", not at "of tulips")."""
+    if len(tokens) < 4 or tokens[0] not in _FRONTED or tokens[1] not in DETERMINERS:
+        return None
+    for end in range(3, min(len(tokens), 8)):
+        token = tokens[end]
+        if not token[0].isalpha():
+            return None  # a comma: "fronted" reads that
+        if token in DETERMINERS and tokens[end - 1] not in PLACING | {"of", "and", "or"}:
+            # after a verb, the determiner opens its object: "on a hill holding a sword"
+            return None if looks_like_verb(tokens[end - 1]) else end
+    return None
+
+
+def fronted(tokens: Sequence[str]) -> bool:
+    """Whether ``tokens`` open with a preposition of place ("in a forest, ...", "next to a
+    window, ...", "surrounded by fog, ...")."""
+    return (
+        tokens[0] in _FRONTED
+        or (len(tokens) > 1 and tokens[0] == "by" and tokens[1] in DETERMINERS)  # "by the sea"
+        or (len(tokens) > 1 and is_participle(tokens[0]) and tokens[1] in _FRONTED | {"by"})
+        or any(tuple(tokens[: len(phrase)]) == phrase for phrase in SPATIAL_PHRASES)
+        or _fronted_doing(tokens)
+    )
+
+
+_ING_NOUNS = frozenset(
+    """
+    awning building ceiling clothing drawing earring evening icing landing lightning morning
+    offering painting pudding railing setting sibling stuffing wedding
+    """.split()
+)
+"""Things whose names end as a verb's -ing form does."""
+
+
+def _doing(token: str) -> bool:
+    """Whether ``token`` looks like a verb's -ing form: not "ring", "king", "string" (no vowel
+    before "ing"), nor a thing named so ("painting", "building")."""
+    stem = token[:-3]
+    return token.endswith("ing") and any(c in "aeiouy" for c in stem) and token not in _ING_NOUNS
+
+
+def _fronted_doing(tokens: Sequence[str]) -> bool:
+    """Whether ``tokens`` are two parts, what someone is doing and then who ("riding a white
+    horse, a knight in armor"): an -ing word with an object or a place, then a determiner.
+    Not a tag ("glowing eyes, a black cat": no object), nor a list of more parts."""
+    if tokens.count(",") != 1 or not _doing(tokens[0]) or len(tokens) < 2:
+        return False
+    comma = tokens.index(",")
+    after = tokens[comma + 1] if comma + 1 < len(tokens) else ""
+    return tokens[1] in DETERMINERS | PLACING and after in DETERMINERS
+
+
+_PASSIVE_AUXILIARIES = frozenset("is are was were be been being gets get got getting".split())
+_MADE = frozenset(
+    """
+    created designed directed drawn illustrated inspired made painted photographed rendered
+    sculpted shot sketched written
+    """.split()
+)
+"""Participles whose "by" names the artist, not a doer in the picture."""
+_IRREGULAR_PARTICIPLES = {
+    "bought": "buying", "bound": "binding", "brought": "bringing", "caught": "catching",
+    "cut": "cutting", "dug": "digging", "fed": "feeding", "found": "finding", "held": "holding",
+    "hit": "hitting", "hung": "hanging", "kept": "keeping", "led": "leading", "left": "leaving",
+    "lit": "lighting", "met": "meeting", "put": "putting", "read": "reading", "set": "setting",
+    "shut": "shutting", "sold": "selling", "spread": "spreading", "spun": "spinning",
+    "stuck": "sticking", "stung": "stinging", "struck": "striking", "swept": "sweeping",
+    "swung": "swinging", "taught": "teaching", "told": "telling", "won": "winning",
+}  # fmt: skip
+"""Past participles that do not end in -ed, -en or -wn ("a cake being cut by a chef"), with the
+form said in the active voice: "cut" or "read" alone may be a noun ("a woman read")."""
+
+
+def active(tokens: list[str]) -> list[str]:
+    """A passive clause in the active voice: "a ball being kicked by a boy in a red shirt" reads
+    as "a boy in a red shirt kicked a ball". Only where the thing done to is a plain noun phrase
+    that opens its part of the prompt (no other verb or preposition in it), and never for the
+    one who made the picture ("painted by greg rutkowski")."""
+    out: list[str] = []
+    start = 0
+    for end in [*(i for i, t in enumerate(tokens) if t in PART_ENDS), len(tokens)]:
+        part = tokens[start:end]
+        out.extend(_active_part(part))
+        out.extend(tokens[end : end + 1])
+        start = end + 1
+    return out
+
+
+def _active_part(part: list[str]) -> list[str]:
+    if "by" not in part[2:]:
+        return part
+    by = part.index("by", 2)
+    participle = part[by - 1]
+    if participle in _MADE or not is_participle(participle):
+        return part
+    begin = by - 1
+    while begin > 0 and part[begin - 1] in _PASSIVE_AUXILIARIES:
+        begin -= 1
+    done_to = part[:begin]
+    if (
+        not done_to
+        or by + 1 == len(part)
+        or all(t in DETERMINERS or t in NUMBERS for t in done_to)
+        or any(
+            looks_like_verb(t) or (t in FUNCTION_WORDS and t not in DETERMINERS) for t in done_to
+        )
+    ):
+        return part
+    # The one who does it is the noun phrase after "by" ("a herd of buffalo"); what follows it
+    # stays at the end ("a dog walked by a boy along the beach": "a boy walked a dog along ...").
+    end = next(
+        (i for i in range(by + 2, len(part)) if part[i] in PLACING),
+        len(part),
+    )
+    doing = _IRREGULAR_PARTICIPLES.get(participle, participle)
+    return [*part[by + 1 : end], doing, *done_to, *part[end:]]
+
+
+def is_participle(token: str) -> bool:
+    return bool(_PARTICIPLE.search(token)) or token in _IRREGULAR_PARTICIPLES
+
+
+def looks_like_verb(token: str) -> bool:
+    return token.endswith("ing") or is_participle(token)
