@@ -332,6 +332,22 @@ async def open_ready(app: Litestar) -> AsyncTestClient[Litestar]:
     raise AssertionError("the app never became ready")
 
 
+def thaw() -> None:
+    """``gc.unfreeze()``, then collect the garbage that earlier tests in this worker left: an
+    app's freezer froze it while it served, so only now is it collected, and a ResourceWarning
+    from it (an unclosed transport of a test long finished) would fail whichever test thawed
+    it. Such warnings are printed, with the object, instead of raised here."""
+    import gc
+    import warnings
+
+    gc.unfreeze()
+    with warnings.catch_warnings(record=True) as found:
+        warnings.simplefilter("always", ResourceWarning)
+        gc.collect()
+    for warning in found:
+        print(f"left by an earlier test, collected on thawing: {warning.message}")
+
+
 def survivor_freezers() -> list[object]:
     """The garbage collector callbacks of the running proxies' and sd-servers' freezers."""
     import gc

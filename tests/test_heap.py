@@ -13,7 +13,7 @@ import pytest
 from backends.heap import FreezeSurvivors
 from proxy.app import create_app
 from proxy.settings import Settings
-from tests.conftest import open_ready, survivor_freezers
+from tests.conftest import open_ready, survivor_freezers, thaw
 
 
 class Node:
@@ -26,9 +26,9 @@ class Node:
 
 @pytest.fixture
 def unfrozen() -> Iterator[None]:
-    gc.unfreeze()
+    thaw()
     yield
-    gc.unfreeze()
+    thaw()
 
 
 async def _settle() -> None:
@@ -90,7 +90,7 @@ async def test_a_frozen_object_that_is_dropped_is_still_freed() -> None:
         assert gone() is None
     finally:
         freezer.remove()
-        gc.unfreeze()
+        thaw()
 
 
 async def test_the_proxy_freezes_survivors_while_it_serves_and_stops_at_shutdown(

@@ -267,9 +267,9 @@ async def test_the_loaded_pipeline_is_kept_out_of_full_collections(tiny_model_di
     later survivors after each full collection, until shutdown."""
     import gc
 
-    from tests.conftest import survivor_freezers
+    from tests.conftest import survivor_freezers, thaw
 
-    gc.unfreeze()
+    thaw()
     before = survivor_freezers()  # the module's own server may be running
     async for started in _started(tiny_model_dir):
         assert (await started.get("/readyz")).status_code == 200
