@@ -312,6 +312,7 @@ REJECTED += [
     ),
     ("a watercolor of a canal", "a canal, done in oils", "style"),
     ("a cat sleeping in a box", "a cat sleeping in a box, done in chocolate", "action"),
+    ("a brave knight", "a cowardly knight", "attribute"),
 ]
 
 SERVED = [
@@ -654,6 +655,10 @@ SERVED = [
     # Attention syntax from Stable Diffusion front ends says what the words inside say.
     ("a castle, masterpiece, best quality", "a castle, (masterpiece:1.2), (best quality)"),
     ("a red dragon, oil painting", "a (red:1.4) dragon, [oil painting]"),
+    # A word WordNet reads as a noun first describes like an adjective before another noun.
+    ("a brave knight", "a courageous knight"),
+    ("a courageous knight", "a brave knight"),
+    ("a blank page", "an empty page"),
 ]
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from proxy.matching.lexicon import NOTHING, Pos, WordNet, frozen
 from proxy.matching.reading_model import Word
 
-__all__ = ["Coverage", "SenseId"]
+__all__ = ["Coverage", "SenseId", "describes"]
 
 SenseId = tuple[Pos, int]
 
@@ -45,9 +45,11 @@ class Coverage:
         self.excluded_senses: frozenset[SenseId] = NOTHING
         if wordnet is not None:
             self.reached = _union(
-                wordnet.closure(lemma, _shown_as(w, lemma, wordnet))
-                for w in shown
+                wordnet.closure(lemma, pos)
+                for i, w in enumerate(words)
+                if not w.negated
                 for lemma in w.lemmas
+                for pos in _shown_as(w, i, lemma, wordnet)
             )
             self.excluded_reached = _union(
                 wordnet.closure(lemma, w.pos) for w in excluded for lemma in w.lemmas
@@ -70,11 +72,11 @@ class Coverage:
             if self._things is None:  # every thing's coverage starts from the same words
                 words = self.words
                 self._things = Coverage(
-                    [w for i, w in enumerate(words) if not _describes(w, i)], self.wordnet
+                    [w for i, w in enumerate(words) if not describes(w, i)], self.wordnet
                 )
                 self._own = {}
                 for i, w in enumerate(words):
-                    if w.head is not None and _describes(w, i):
+                    if w.head is not None and describes(w, i):
                         self._own.setdefault(words[w.head].key, []).append(w)
             own = self._own.get(key)
             found = self._things.joined(Coverage(own, self.wordnet)) if own else self._things
@@ -90,14 +92,19 @@ class Coverage:
             setattr(joined, name, _both(getattr(self, name), getattr(other, name)))
         return joined
 
-    def shows(self, word: Word) -> bool:
+    def shows(self, word: Word, *, describing: bool = False) -> bool:
+        """Whether the cached prompt shows ``word``; ``describing``: the word describes another
+        (its noun and adjective readings both count: "brave" in "a brave knight")."""
         if word.lemmas & self.lemmas:
             return True
         wordnet = self.wordnet
         if wordnet is None:
             return False
         if any(
-            s.id in self.reached for lemma in word.lemmas for s in wordnet.senses(lemma, word.pos)
+            s.id in self.reached
+            for lemma in word.lemmas
+            for pos in (_describing_as(word, lemma, wordnet) if describing else (word.pos,))
+            for s in wordnet.senses(lemma, pos)
         ):
             return True
         return word.verb and any(
@@ -133,17 +140,28 @@ _SETS = (
 )
 
 
-def _shown_as(word: Word, lemma: str, wordnet: WordNet) -> Pos | None:
-    """The part of speech whose senses ``word`` shows: a describing word that WordNet knows as
-    an adjective shows only those ("white sand" shows no white person, so it cannot show the
-    people a request asks for)."""
+def _shown_as(word: Word, index: int, lemma: str, wordnet: WordNet) -> tuple[Pos | None, ...]:
+    """The parts of speech whose senses ``word`` (at ``index``) shows: a describing word that
+    WordNet knows as an adjective shows only those ("white sand" shows no white person, so it
+    cannot show the people a request asks for); a noun that describes another thing shows its
+    adjective senses too ("a brave knight" shows a courageous one)."""
     pos = word.pos
     if pos is None and "a" in wordnet.parts_of_speech(lemma):
-        return "a"
-    return pos
+        return ("a",)
+    if describes(word, index):
+        return _describing_as(word, lemma, wordnet)
+    return (pos,)
 
 
-def _describes(word: Word, index: int) -> bool:
+def _describing_as(word: Word, lemma: str, wordnet: WordNet) -> tuple[Pos | None, ...]:
+    """The parts of speech of a word that describes another thing: a noun's adjective reading
+    too."""
+    if word.pos == "n" and "a" in wordnet.parts_of_speech(lemma):
+        return ("n", "a")
+    return (word.pos,)
+
+
+def describes(word: Word, index: int) -> bool:
     """Whether ``word`` (at ``index``) describes a thing other than itself: an attribute."""
     return word.head is not None and word.head != index and not word.verb
 

@@ -46,7 +46,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from proxy.matching.coverage import Coverage
+from proxy.matching.coverage import Coverage, describes
 from proxy.matching.lexicon import WordNet
 from proxy.matching.memo import PromptMemo
 from proxy.matching.reading import REMEMBERED, Reader
@@ -280,7 +280,7 @@ class Verifier:
                 # "a sky with no clouds": not served for clouds, whatever else could pass for
                 # one ("a smoking volcano")
                 return "negation"
-            elif not coverage.shows(word):
+            elif not coverage.shows(word, describing=describes(word, position)):
                 if coverage.excludes(word, loosely=True):
                     return "negation"
                 return self._kind(word)
@@ -288,7 +288,9 @@ class Verifier:
                 _describes_shared_thing(want, word, cached_things)
                 # "anime girl": the whole picture is anime; but "colorful" binds to its thing
                 and not (names_medium(word) and word.lemmas.isdisjoint(COLOURS))
-                and not coverage.of_thing(want.words[word.head].key).shows(word)  # type: ignore[index]
+                and not coverage.of_thing(want.words[word.head].key).shows(  # type: ignore[index]
+                    word, describing=True
+                )
             ):
                 return self._kind(word)  # shown, but only as another thing's attribute
         return None
