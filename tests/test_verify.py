@@ -313,6 +313,15 @@ REJECTED += [
     ("a watercolor of a canal", "a canal, done in oils", "style"),
     ("a cat sleeping in a box", "a cat sleeping in a box, done in chocolate", "action"),
     ("a brave knight", "a cowardly knight", "attribute"),
+    (
+        "a dog chasing a cat through the garden",
+        "a dog being chased through the garden by a cat",
+        "swapped_roles",
+    ),
+    ("a dog sleeping in front of a barn", "in front of a dog a barn is sleeping", "swapped_roles"),
+    ("a tiny house", "a huge house", "size_age"),
+    ("a man on a rooftop", "a man under a roof", "spatial"),
+    ("a woman jogging along the beach", "a woman walking along the beach", "action"),
 ]
 
 SERVED = [
@@ -659,6 +668,16 @@ SERVED = [
     ("a brave knight", "a courageous knight"),
     ("a courageous knight", "a brave knight"),
     ("a blank page", "an empty page"),
+    # Batch twelve's tuning half (bench/data): one of each kind of rule it added.
+    ("a castle, masterpiece, best quality, 4k", "a castle, high quality, absurdres, 8k wallpaper"),
+    ("a small house in the woods", "a tiny house in the woods"),
+    ("a sleepy dog on a porch", "a drowsy dog on a porch"),
+    ("a quiet lake at dawn", "a calm lake at dawn"),
+    ("a market, 35mm film, kodak gold", "a market, shot on 35mm kodak gold film"),
+    ("ukiyo-e woodblock print of a fox", "a fox, in the form of a ukiyo-e woodblock print"),
+    ("a dog chasing a cat through the garden", "a cat being chased through the garden by a dog"),
+    ("a woman jogging along the beach", "a woman goes for a run along the beach"),
+    ("a boy flying a kite on a hilltop", "on top of a hill a boy is flying a kite"),
 ]
 
 
@@ -886,7 +905,7 @@ def _contains(*needles: str) -> Callable[[str], bool]:
         (normalise._PHOTO_TAKEN, _contains("photo")),
         (normalise._TAKING_A, _contains(*normalise._TAKING)),
         (normalise._FRAME, _contains(*FRAMES)),
-        (normalise._MADE_AS, _contains(*normalise._RENDERED)),
+        (normalise._MADE_AS, _contains(*normalise._MADE_AS_WORDS)),
         (normalise._THERE_IS, _contains("there", "game")),
         (normalise._VERSION, _contains(*normalise._VERSIONED)),
         (normalise._OUT_IN, _contains("out")),
@@ -894,6 +913,8 @@ def _contains(*needles: str) -> Callable[[str], bool]:
         (normalise._ONSTAGE, _contains("stage")),
         (normalise._SHARP_TAG, _contains(*normalise._SHARP)),
         (normalise._FLAGS, _contains("--")),
+        (normalise._FILM_STOCK, _contains("kodak")),
+        (normalise._ON_TOP, _contains("top")),
         (
             normalise._EMPTY_PARTS,
             lambda t: bool(normalise._COMMA_GAP.search(t)) or t.lstrip().startswith(","),

@@ -28,7 +28,7 @@ from proxy.matching.word_order import (
     fronted,
     fronted_place,
     fronted_time,
-    is_participle,
+    names_the_doer,
 )
 from proxy.matching.words import (
     BOILERPLATE,
@@ -85,7 +85,12 @@ _TAKING_A = re.compile(
 """"a cat taking a nap" is "a cat napping", "a man goes for a run" "a man running", "friends
 sharing a laugh" "friends laughing"."""
 _RENDERED = ("made", "done", "rendered", "created")
-_MADE_AS = re.compile(r"(?:^|(?<=,))\s*(?:" + "|".join(_RENDERED) + r")\s+as\s+(?:an?\s+)?(?=\w)")
+_MADE = "|".join(_RENDERED)
+_MADE_AS = re.compile(
+    rf"(?:^|(?<=,))\s*(?:(?:{_MADE})\s+as|(?:(?:{_MADE})\s+)?in\s+the\s+form\s+of)\s+(?:an?\s+)?(?=\w)"
+)
+""""..., made as a woodcut", "..., in the form of a woodcut": the medium, said at length."""
+_MADE_AS_WORDS = (*_RENDERED, "form")
 _REQUEST = re.compile(
     r"^\s*(?:(?:hey|hi|hello)(?:\s+there)?(?:\s*,\s*|\s+(?=(?:please|can|could|would|i|generate"
     r"|create|make|draw|show|give|render|produce)\s)))?(?:please\s+)?(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?"
@@ -143,6 +148,10 @@ _FLAGS = re.compile(
 )
 """"--ar 16:9", "--v 5": a Midjourney parameter pasted with its prompt; here the request's own
 fields say the size. Not "--no" (a negative prompt), "--tile" or "--niji" (they change it)."""
+_ON_TOP = re.compile(r"(?<![\w-])on\s+(?:a|an|the)\s+(hill|mountain|roof|tree|house)top(?![\w-])")
+""""on a hilltop" is "on top of a hill" (which is "on" it, loosely)."""
+_FILM_STOCK = re.compile(r"\b(kodak)[\s-]+(gold)\b")
+""""kodak gold" is a film stock, one name: no gold thing in the picture, nor a golden film."""
 _SPACES = re.compile(r"[ \t]+")
 _EMPTY_PARTS = re.compile(r"(?<![\s,])(?:\s*,)+\s*(?=,|$)|^\s*,+")
 _COMMA_GAP = re.compile(r",\s*(?:,|$)")
@@ -176,7 +185,7 @@ def strip_filler(text: str) -> str:
     stripped = _rewrite(_PHOTO_TAKEN, r"photo \1", stripped, ("photo",))
     stripped = _rewrite(_TAKING_A, lambda m: _TAKING[m.group(1)], stripped, _TAKING)
     stripped = _rewrite(_FRAME, " ", stripped, FRAMES)
-    stripped = _rewrite(_MADE_AS, " ", stripped, _RENDERED)
+    stripped = _rewrite(_MADE_AS, " ", stripped, _MADE_AS_WORDS)
     stripped = _REQUEST.sub("", stripped)
     stripped = _rewrite(_THERE_IS, "", stripped, ("there", "game"))
     for _ in range(3):
@@ -189,6 +198,8 @@ def strip_filler(text: str) -> str:
     stripped = _rewrite(_DAY, r"\1", stripped, ("day",))
     stripped = _rewrite(_ONSTAGE, r"\1 stage", stripped, ("stage",))
     stripped = _rewrite(_FLAGS, " ", stripped, ("--",))
+    stripped = _rewrite(_FILM_STOCK, r"\1\2", stripped, ("kodak",))
+    stripped = _rewrite(_ON_TOP, r"on top of a \1", stripped, ("top",))
     stripped = _SPACES.sub(" ", stripped)
     if _COMMA_GAP.search(stripped) or stripped.lstrip().startswith(","):
         stripped = _EMPTY_PARTS.sub("", stripped)
@@ -282,7 +293,7 @@ def normalise_tokens(tokens: Sequence[str]) -> list[str]:
             token = "in"  # "around noon" is "at noon"
         elif token in _UNDER and _SKY.intersection(_after_determiner(tokens, i + 1)[:2]):
             token = "in"  # "under the moonlight", "under a starry sky": lit by it, not below it
-        elif token == "by" and following in DETERMINERS and not (out and is_participle(out[-1])):
+        elif token == "by" and following in DETERMINERS and not names_the_doer(out, len(out)):
             token = "beside"  # "a cabin by the lake"; but "kicked by a boy", "by greg rutkowski"
         elif token == "before" and following in DETERMINERS and out and out[-1] in _FACING:
             out += ["in", "front"]  # "kneeling before a king" is "kneeling in front of" him

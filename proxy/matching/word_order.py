@@ -26,6 +26,7 @@ __all__ = [
     "fronted_time",
     "is_participle",
     "looks_like_verb",
+    "names_the_doer",
 ]
 
 DETERMINERS = frozenset(["a", "an", "the", "this", "that", "these", "those"])
@@ -60,9 +61,13 @@ def fronted_place(tokens: Sequence[str]) -> int | None:
     """Where a place phrase that opens ``tokens`` without a comma ends ("on a windy hill a
     child flies a kite"): at the first determiner within a few words that follows no
     preposition ("in a field of tulips a girl", not at "of tulips")."""
-    if len(tokens) < 4 or tokens[0] not in _FRONTED or tokens[1] not in DETERMINERS:
+    opening = max(
+        (len(p) for p in SPATIAL_PHRASES if p[-1] == "of" and tuple(tokens[: len(p)]) == p),
+        default=1 if tokens and tokens[0] in _FRONTED else 0,
+    )  # "on top of a hill a boy ...", "in front of a barn a dog ..."
+    if not opening or len(tokens) < opening + 3 or tokens[opening] not in DETERMINERS:
         return None
-    for end in range(3, min(len(tokens), 8)):
+    for end in range(opening + 2, min(len(tokens), opening + 7)):
         token = tokens[end]
         if not token[0].isalpha():
             return None  # a comma: "fronted" reads that
@@ -147,14 +152,21 @@ def active(tokens: list[str]) -> list[str]:
     return out
 
 
+_MOVING = frozenset("through across along around into onto down up over toward towards".split())
+"""Prepositions of a way taken, which may stand between a participle and its "by" ("a cat
+chased through the garden by a dog"); not "on", "in" or "at", after which "by" is as often a
+place ("a house built on a hill by the sea")."""
+
+
 def _active_part(part: list[str]) -> list[str]:
     if "by" not in part[2:]:
         return part
     by = part.index("by", 2)
-    participle = part[by - 1]
+    way = _way_taken(part, by)
+    participle = part[by - 1 - len(way)]
     if participle in _MADE or not is_participle(participle):
         return part
-    begin = by - 1
+    begin = by - 1 - len(way)
     while begin > 0 and part[begin - 1] in _PASSIVE_AUXILIARIES:
         begin -= 1
     done_to = part[:begin]
@@ -174,7 +186,29 @@ def _active_part(part: list[str]) -> list[str]:
         len(part),
     )
     doing = _IRREGULAR_PARTICIPLES.get(participle, participle)
-    return [*part[by + 1 : end], doing, *done_to, *part[end:]]
+    return [*part[by + 1 : end], doing, *done_to, *way, *part[end:]]
+
+
+def _way_taken(part: list[str], by: int) -> list[str]:
+    """The way phrase between a participle and ``part[by]`` ("through the garden" in "chased
+    through the garden by a dog"), or none."""
+    for start in range(by - 2, 0, -1):
+        if part[start] in _MOVING and is_participle(part[start - 1]):
+            way = part[start:by]
+            if not any(t.endswith("ing") for t in way) and way[-1] not in FUNCTION_WORDS:
+                return way
+            return []
+        if part[start] in PART_ENDS or (
+            part[start] in FUNCTION_WORDS and part[start] not in DETERMINERS
+        ):
+            return []
+    return []
+
+
+def names_the_doer(tokens: list[str], by: int) -> bool:
+    """Whether "by" at ``tokens[by]`` names who does what the participle before it says ("kicked
+    by a boy", "chased through the garden by a dog"), not a place ("a cabin by the lake")."""
+    return by > 0 and (is_participle(tokens[by - 1]) or bool(_way_taken(tokens, by)))
 
 
 def is_participle(token: str) -> bool:

@@ -241,6 +241,12 @@ BOILERPLATE = frozenset(
     sharp focus
     in focus
     award winning
+    4k wallpaper
+    8k wallpaper
+    16k wallpaper
+    hd wallpaper
+    uhd wallpaper
+    desktop wallpaper
     """.strip().splitlines()
 )
 """Resolution and quality tags: they ask for a better image, not another one. Style, medium,
@@ -321,12 +327,12 @@ child kid kiddo kids:children
 beautiful lovely pretty gorgeous stunning charming
 happy joyful cheerful joyous glad
 scary creepy spooky eerie frightening terrifying
-calm still tranquil serene peaceful placid
+calm still tranquil serene peaceful placid quiet
 cute adorable
 fat chubby plump
 huge giant gigantic enormous massive colossal immense
 big large
-small little
+small little tiny
 vintage old-fashioned oldfashioned retro
 old elderly aged
 sad unhappy sorrowful
@@ -336,6 +342,7 @@ shiny glossy gleaming
 sofa couch couches:sofas
 corridor hallway
 sleeping asleep
+sleepy drowsy
 car automobile
 forest woods
 street road
@@ -351,6 +358,9 @@ kitten kitty kitties:kittens
 puppy pup
 photo photograph photography
 smiling grinning
+running jogging
+runs jogs
+run jog
 bicycle bike
 motorcycle motorbike
 refrigerator fridge
