@@ -322,6 +322,9 @@ REJECTED += [
     ("a tiny house", "a huge house", "size_age"),
     ("a man on a rooftop", "a man under a roof", "spatial"),
     ("a woman jogging along the beach", "a woman walking along the beach", "action"),
+    # One WordNet synset or a more general word, but another picture.
+    ("a castle on a hill", "a palace on a hill", "object"),
+    ("a river through a valley", "a stream through a valley", "object"),
 ]
 
 SERVED = [

@@ -99,7 +99,13 @@ _WORN = frozenset(
     """.split()
 )
 """Things someone "with" them wears (with clothing and glasses, which WordNet says so of)."""
-_LOOK_APART = (("frog", "toad"), ("moose", "elk"), ("jaguar", "panther"))
+_LOOK_APART = (
+    ("frog", "toad"),
+    ("moose", "elk"),
+    ("jaguar", "panther"),
+    ("castle", "palace"),
+    ("river", "stream"),
+)
 """Words WordNet puts in one synset for things that look different in a picture ("elk" is a
 moose in Europe, a wapiti in America)."""
 _WORN_KINDS = ("clothing", "spectacles", "jewelry", "headdress", "footwear")
