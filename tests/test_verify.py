@@ -322,6 +322,7 @@ REJECTED += [
     ("a tiny house", "a huge house", "size_age"),
     ("a man on a rooftop", "a man under a roof", "spatial"),
     ("a woman jogging along the beach", "a woman walking along the beach", "action"),
+    ("a grey cat lying in dead leaves", "a dead cat lying in grey leaves", "swapped_attributes"),
     # One WordNet synset or a more general word, but another picture.
     ("a castle on a hill", "a palace on a hill", "object"),
     ("a river through a valley", "a stream through a valley", "object"),
@@ -681,6 +682,9 @@ SERVED = [
     ("a dog chasing a cat through the garden", "a cat being chased through the garden by a dog"),
     ("a woman jogging along the beach", "a woman goes for a run along the beach"),
     ("a boy flying a kite on a hilltop", "on top of a hill a boy is flying a kite"),
+    # The place a thing is in, said before it: "a jungle waterfall".
+    ("a waterfall in the jungle", "a jungle waterfall"),
+    ("a hut in the forest at dawn, misty", "a forest hut at dawn, misty"),
 ]
 
 

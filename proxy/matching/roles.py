@@ -181,14 +181,28 @@ def _attachments_moved(
             word in have_heads
             and word in plain_words
             and word not in have_tags
-            and not any(have_lemmas.get(word, (0, ""))[1] == f"of/{head[0]}" for head in shared)
+            and not any(_placed_in(have, have_lemmas[word], head[0]) for head in shared)
         ):
             # A thing of its own in the cached prompt, a description in the request: "a cane
             # and a roller bag" / "a roller and a cane bag"; but a tag of one word is the
             # whole picture's ("a city, cyberpunk" / "a cyberpunk city"), and a thing "of" the
-            # one it describes is the same ("a field of sunflowers" / "a sunflower field").
+            # one it describes, or the one it is in, is the same ("a field of sunflowers" / "a
+            # sunflower field", "a waterfall in the jungle" / "a jungle waterfall").
             return True
     return False
+
+
+def _placed_in(reading: Reading, at: tuple[int, str], head: str) -> bool:
+    """Whether the head at ``at`` (its place among the heads, and its role) is ``head``'s "of"
+    thing, or the place ``head`` is in, named by a word that is no adjective as written ("the
+    jungle", "the forest", not "dead" misread as the dead)."""
+    position, role = at
+    if role == f"of/{head}":
+        return True
+    word = reading.words[reading.heads()[position]]
+    return role == f"in/{head}" and not any(
+        pos in ("a", "s") and lemma == word.text for pos, lemma in word.readings
+    )
 
 
 def _verb_subjects(reading: Reading) -> dict[str, set[Thing]]:
