@@ -323,6 +323,12 @@ REJECTED += [
     ("a man on a rooftop", "a man under a roof", "spatial"),
     ("a woman jogging along the beach", "a woman walking along the beach", "action"),
     ("a grey cat lying in dead leaves", "a dead cat lying in grey leaves", "swapped_attributes"),
+    # An amount of one thing changed, where the prompt states the other amount of another.
+    (
+        "a meadow, a few white clouds, lots of grazing sheep scattered across the slope",
+        "a meadow, a few white clouds, a few grazing sheep scattered across the slope",
+        "count",
+    ),
     # One WordNet synset or a more general word, but another picture.
     ("a castle on a hill", "a palace on a hill", "object"),
     ("a river through a valley", "a stream through a valley", "object"),
@@ -685,6 +691,10 @@ SERVED = [
     # The place a thing is in, said before it: "a jungle waterfall".
     ("a waterfall in the jungle", "a jungle waterfall"),
     ("a hut in the forest at dawn, misty", "a forest hut at dawn, misty"),
+    (
+        "a meadow, a few white clouds, lots of grazing sheep",
+        "a meadow, lots of grazing sheep, a few white clouds",
+    ),
 ]
 
 

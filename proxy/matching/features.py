@@ -12,6 +12,7 @@ from proxy.matching.lexicon import NOTHING, frozen
 
 __all__ = [
     "amounts",
+    "amounts_of",
     "camera",
     "foreign_script",
     "palette",
@@ -105,6 +106,50 @@ def amounts(text: str) -> frozenset[str]:
     # No amount is stated before the first: each is looked for from there on.
     start = first.start()
     return frozen(name for name, p in _AMOUNT_PATTERNS.items() if p.search(text, start))
+
+
+_AFTER_AMOUNT = re.compile(r"[a-z]+|[^\sa-z]")
+_ENDS_PHRASE = frozenset(
+    "and or in on at with across over under through by of near along around from into onto "
+    "behind beside against above below between for to while that which who".split()
+)
+"""Words that end the phrase an amount is stated of ("lots of sheep on the hill")."""
+
+
+def amounts_of(text: str) -> frozenset[tuple[str, str, str]]:
+    """The amounts ``text`` states of each thing, as (scale, value, thing): "lots of grazing
+    sheep, a few white clouds" gives ("plenty", "many", "sheep") and ("plenty", "few",
+    "cloud"). The thing is the last word of the phrase after the amount, a plural's "s"
+    dropped; a guess, so only a thing both prompts give amounts of is compared."""
+    if _ANY_AMOUNT.search(text) is None:
+        return frozenset()
+    found = set()
+    for name, pattern in _AMOUNT_PATTERNS.items():
+        scale, _, value = name.partition(":")
+        for match in pattern.finditer(text):
+            words: list[str] = []
+            for token in _AFTER_AMOUNT.findall(text, match.end(), match.end() + 80):
+                if (
+                    not token[0].isalpha()
+                    or token in _ENDS_PHRASE
+                    or len(words) == 4
+                    or (words and token.endswith(("ed", "ing")))  # "sheep scattered across"
+                ):
+                    break
+                words.append(token)
+            if words:
+                found.add((scale, value, _singular(words[-1])))
+    return frozenset(found)
+
+
+def _singular(word: str) -> str:
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("ches", "shes", "sses", "xes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        return word[:-1]
+    return word
 
 
 def palette(text: str) -> str | None:

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from proxy.matching.compounds import DESCRIBING, join_compounds
 from proxy.matching.features import (
     amounts,
+    amounts_of,
     camera,
     foreign_script,
     palette,
@@ -115,6 +116,8 @@ class Reader:
             lower = palette_said(lower)
         reading.camera, lower = camera(lower)
         reading.amounts = amounts(lower)
+        if reading.amounts:
+            reading.amounts_of = amounts_of(lower)
         if not plain.isascii():
             reading.emoji = tuple(c for c in plain if unicodedata.category(c) == "So")
         words = normalise_words(respell(_tokens(strip_filler(lower))))

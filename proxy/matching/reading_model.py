@@ -122,6 +122,8 @@ class Reading:
     """Where the camera is asked to stand ("aerial view": above; "close-up": close)."""
     amounts: frozenset[str] = frozenset()
     """Amounts stated on a scale, as ``scale:value`` ("fullness:empty", "plenty:many")."""
+    amounts_of: frozenset[tuple[str, str, str]] = frozenset()
+    """Amounts stated of each thing, as (scale, value, thing): ("plenty", "many", "sheep")."""
     sequence: tuple[str, ...] = ()
     """The prompt's tokens in order, before compounds are joined (for mending typos)."""
     unreadable: bool = False

@@ -394,7 +394,16 @@ def _amount_conflict(have: Reading, want: Reading) -> bool:
     """Whether the request states an amount the cached prompt does not, on a scale the cached
     prompt states another amount on ("many birds" against "a few birds")."""
     scales = {amount.partition(":")[0] for amount in have.amounts}
-    return any(a.partition(":")[0] in scales for a in want.amounts - have.amounts)
+    if any(a.partition(":")[0] in scales for a in want.amounts - have.amounts):
+        return True
+    # One amount of a thing in the request, another of the same thing cached, though the
+    # prompt states both amounts of other things: "a few white clouds, lots of sheep" / "a
+    # few white clouds, a few sheep".
+    cached = {(scale, thing): value for scale, value, thing in have.amounts_of}
+    return any(
+        cached.get((scale, thing), value) != value and (scale, value, thing) not in have.amounts_of
+        for scale, value, thing in want.amounts_of
+    )
 
 
 def _plural_conflict(have: Reading, want: Reading) -> bool:
