@@ -329,6 +329,17 @@ REJECTED += [
         "a meadow, a few white clouds, a few grazing sheep scattered across the slope",
         "count",
     ),
+    # Who does what, where each doer opens a tag of its own.
+    (
+        "a kitchen, a woman cooking, a man watching",
+        "a kitchen, a man cooking, a woman watching",
+        "swapped_roles",
+    ),
+    (
+        "a knight fighting a dragon, the dragon breathing fire",
+        "a knight fighting a dragon, the knight breathing fire",
+        "swapped_roles",
+    ),
     # One WordNet synset or a more general word, but another picture.
     ("a castle on a hill", "a palace on a hill", "object"),
     ("a river through a valley", "a stream through a valley", "object"),
@@ -695,6 +706,15 @@ SERVED = [
         "a meadow, a few white clouds, lots of grazing sheep",
         "a meadow, lots of grazing sheep, a few white clouds",
     ),
+    # Batch thirteen's tuning half.
+    ("a cozy cabin in the woods", "a snug cabin in the woods"),
+    ("a huge cave", "an enormous cavern"),
+    ("a dog in the rain", "a dgo in the rain"),
+    (
+        "a ramen shop, stacks of bowls on open shelves, a salaryman loosening his tie",
+        "a ramen shop, a salaryman loosening his tie, stacks of bowls on open shelves",
+    ),
+    ("a man walking a dog, the dog wagging its tail", "a man walking a dog wagging its tail"),
 ]
 
 

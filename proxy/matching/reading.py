@@ -241,7 +241,10 @@ class Reader:
                 word.noun = word.plural = False
                 word.verb = True
                 # Right after its noun, a verb is bound to it: "a man riding", "a woman walking".
-                word.bound = previous is not None and not breaks
+                # So is one right after a thing that opens its part of the prompt: "..., a
+                # salaryman loosening his tie".
+                word.opens_tag = previous is not None and _opens_part(tokens, i)
+                word.bound = previous is not None and (not breaks or word.opens_tag)
                 reading.words.append(word)
                 continue
             chunk.append(len(reading.words))
@@ -449,6 +452,26 @@ def _unaccented(text: str) -> str:
     """``text`` without accents ("café" is "cafe", "crème brûlée" is "creme brulee", as the
     lexicon spells them)."""
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+_OPENING_TAG = frozenset(["and", "there", "is", "are"])
+
+
+def _opens_part(tokens: list[str], i: int) -> bool:
+    """Whether the words before ``tokens[i]`` are a determiner and what it names, right after
+    a comma and words that open a tag ("..., a salaryman loosening", "..., and there is a
+    bicycle leaning")."""
+    start = i
+    while start > 0 and tokens[start - 1] != ",":
+        start -= 1
+    while 0 < start < i and tokens[start] in _OPENING_TAG:
+        start += 1  # "..., and a bicycle leaning", "..., and there is a bicycle leaning"
+    return (
+        start > 0
+        and tokens[start] in DETERMINERS
+        and 2 <= i - start <= 4
+        and not any(t in FUNCTION_WORDS or not t[0].isalpha() for t in tokens[start + 1 : i])
+    )
 
 
 def _tokens(text: str) -> list[str]:

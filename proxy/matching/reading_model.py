@@ -34,6 +34,9 @@ class Word:
     verb: bool = False
     bound: bool = False
     """A verb right after its noun, which it describes ("a man riding a bike")."""
+    opens_tag: bool = False
+    """A bound verb whose noun opens a tag of its own ("..., a salaryman loosening his tie"):
+    that noun does it, whatever its role."""
     role: str = ""
     """For a head noun: the preposition that introduced it, "subject" or "object"."""
     animate: bool = False

@@ -216,13 +216,20 @@ def _verb_subjects(reading: Reading) -> dict[str, set[Thing]]:
         if not word.verb or word.head is None:
             continue
         doer = word.head
-        if not word.bound or not (words[doer].role in ("subject", "") or words[doer].animate):
+        if not word.bound or not (
+            words[doer].role in ("subject", "") or words[doer].animate or word.opens_tag
+        ):
             # A verb after "on a surfboard" is still the man's: a lifeless thing named in a
             # prepositional phrase does nothing ("next to a man riding a bike" is another
-            # matter).
+            # matter); but one that opens a tag of its own does ("..., steam rising").
             at = bisect.bisect_left(subjects, i)
             doer = subjects[at - 1] if at > 0 else word.head
-        group = reading.group(doer)
+        # "..., a woman cooking, a man watching": the woman alone cooks, not every thing of
+        # the list the commas make (nor any dog but "the dog" of "..., the dog wagging")
+        if word.opens_tag:
+            group = [h for h in reading.heads() if words[h].key == words[doer].key]
+        else:
+            group = reading.group(doer)
         doers.setdefault(word.key, set()).update(words[h].thing for h in group)
     return doers
 

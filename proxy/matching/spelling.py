@@ -137,8 +137,9 @@ def correct_typos(
     """For each word of ``words`` that ``known`` does not know, the word of ``other`` it is
     most likely a misspelling of: within one edit (a letter added, dropped, changed or two
     swapped) for words of up to six letters, two for longer ones ("bycicle"), with the first
-    letter kept. Words of under four letters are corrected only to the same word with a letter added
-    ("hil" to "hill"): too many real words lie one changed letter apart."""
+    letter kept. Words of under four letters are corrected only to the same word with a letter
+    added ("hil" to "hill") or two letters swapped ("dgo" to "dog"): too many real words lie
+    one changed letter apart."""
     other = list(other)
     candidates = {w for w in other if w.isalpha() and len(w) >= 3}
     split = {a + b: f"{a} {b}" for a, b in itertools.pairwise(other)}
@@ -155,7 +156,9 @@ def correct_typos(
         for candidate in candidates:
             if candidate[0] != word[0] or abs(len(candidate) - len(word)) > limit:
                 continue
-            if len(word) < SHORTEST and len(candidate) != len(word) + 1:
+            if len(word) < SHORTEST and not (
+                len(candidate) == len(word) + 1 or _swapped(word, candidate)
+            ):
                 continue
             distance = OSA.distance(word, candidate, score_cutoff=limit)
             if distance <= limit and (best is None or distance < best[0]):
@@ -163,3 +166,15 @@ def correct_typos(
         if best is not None:
             corrections[word] = best[1]
     return corrections
+
+
+def _swapped(word: str, candidate: str) -> bool:
+    """Whether ``candidate`` is ``word`` with two letters side by side swapped."""
+    differ = [i for i, (a, b) in enumerate(zip(word, candidate, strict=False)) if a != b]
+    return (
+        len(word) == len(candidate)
+        and len(differ) == 2
+        and differ[1] == differ[0] + 1
+        and word[differ[0]] == candidate[differ[1]]
+        and word[differ[1]] == candidate[differ[0]]
+    )

@@ -382,6 +382,8 @@ glowing luminous
 rusty rusted corroded
 messy untidy cluttered
 staircase stairway stairs
+cave cavern caverns:caves
+cozy snug comfy
 screenshot screencap screengrab
 """
 """Words that give the same picture, one group a line, the first word standing for the group;
