@@ -715,6 +715,14 @@ SERVED = [
         "a ramen shop, a salaryman loosening his tie, stacks of bowls on open shelves",
     ),
     ("a man walking a dog, the dog wagging its tail", "a man walking a dog wagging its tail"),
+    # Batch fourteen's tuning half.
+    ("a man is painting a fence in his backyard", "a man paints a fence in his backyard"),
+    ("a garden path lined with roses", "a garden walkway lined with roses"),
+    ("an abandoned factory at dusk", "a derelict factory at dusk"),
+    (
+        "a courier on a motorbike, neon signs, rain falling, lens flare, concept art by syd mead",
+        "a courier on a motorbike, neon signs, concept art by syd mead, lens flare, rain falling",
+    ),
 ]
 
 

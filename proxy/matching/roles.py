@@ -217,7 +217,10 @@ def _verb_subjects(reading: Reading) -> dict[str, set[Thing]]:
             continue
         doer = word.head
         if not word.bound or not (
-            words[doer].role in ("subject", "") or words[doer].animate or word.opens_tag
+            words[doer].role in ("subject", "")
+            or words[doer].animate
+            or word.opens_tag
+            or (words[doer].listed and word.text not in MEDIA)  # "..., rain falling"
         ):
             # A verb after "on a surfboard" is still the man's: a lifeless thing named in a
             # prepositional phrase does nothing ("next to a man riding a bike" is another

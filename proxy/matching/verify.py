@@ -155,8 +155,14 @@ def _young(reading: Reading) -> bool:
 
 
 def _made(reading: Reading) -> bool:
-    """Whether ``reading`` names a medium other than photography."""
-    return any(not MADE_MEDIA.isdisjoint(token.split("_")) for token in reading.tokens)
+    """Whether ``reading`` names a medium other than photography (not a verb: "a man is
+    painting a fence" is no painting)."""
+    doing = {word.text for word in reading.words if word.verb}
+    return any(
+        not MADE_MEDIA.isdisjoint(token.split("_"))
+        for token in reading.tokens
+        if token not in doing
+    )
 
 
 def _asks_for_photo(reading: Reading) -> bool:

@@ -346,7 +346,7 @@ sleepy drowsy
 car automobile
 forest woods
 street road
-path pathway footpath
+path pathway footpath walkway
 ocean sea
 airplane aeroplane
 television tv
@@ -382,6 +382,8 @@ glowing luminous
 rusty rusted corroded
 messy untidy cluttered
 staircase stairway stairs
+abandoned derelict
+coastline shoreline
 cave cavern caverns:caves
 cozy snug comfy
 screenshot screencap screengrab
