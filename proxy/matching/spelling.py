@@ -169,12 +169,6 @@ def correct_typos(
 
 
 def _swapped(word: str, candidate: str) -> bool:
-    """Whether ``candidate`` is ``word`` with two letters side by side swapped."""
-    differ = [i for i, (a, b) in enumerate(zip(word, candidate, strict=False)) if a != b]
-    return (
-        len(word) == len(candidate)
-        and len(differ) == 2
-        and differ[1] == differ[0] + 1
-        and word[differ[0]] == candidate[differ[1]]
-        and word[differ[1]] == candidate[differ[0]]
-    )
+    """Whether ``candidate`` has ``word``'s letters, in another order: within the one edit
+    checked after, two letters side by side swapped."""
+    return len(word) == len(candidate) and sorted(word) == sorted(candidate)
