@@ -319,6 +319,19 @@ REJECTED += [
         "swapped_roles",
     ),
     ("a dog sleeping in front of a barn", "in front of a dog a barn is sleeping", "swapped_roles"),
+    ("a ball picked up by a puppy", "a ball picks up a puppy", "swapped_roles"),
+    ("a cat in a box", "a cat with a box in it", "swapped_roles"),
+    ("a table with a vase on it", "a table with a vase under it", "spatial"),
+    ("a chef", "a chef, professional", "attribute"),
+    (
+        "a lifeguard pulling a swimmer out of the waves",
+        "a lifeguard being pulled out of the waves by a swimmer",
+        "swapped_roles",
+    ),
+    # "bed" only ends like a verb's past: "a cat bed" is a thing, not a cat that beds.
+    ("a dog and a cat bed", "a dog and a dog bed", "swapped_attributes"),
+    ("a boy holding a girl doll", "a boy holding a boy doll", "swapped_attributes"),
+    ("a man picked up by a helicopter", "a man picks up a helicopter", "swapped_roles"),
     ("a tiny house", "a huge house", "size_age"),
     ("a man on a rooftop", "a man under a roof", "spatial"),
     ("a woman jogging along the beach", "a woman walking along the beach", "action"),
@@ -697,6 +710,27 @@ SERVED = [
     ("a market, 35mm film, kodak gold", "a market, shot on 35mm kodak gold film"),
     ("ukiyo-e woodblock print of a fox", "a fox, in the form of a ukiyo-e woodblock print"),
     ("a dog chasing a cat through the garden", "a cat being chased through the garden by a dog"),
+    # A phrasal verb's passive (STS-B): "rounded up by" names the doer; "lined up by" a place.
+    ("Three goats are being rounded up by a dog.", "A dog rounds up three goats."),
+    ("a vase knocked over by a cat", "a cat knocked over a vase"),
+    ("boats tied up by the pier", "boats tied up next to the pier"),
+    # Batch fifteen's tuning half (bench/data): one of each kind of rule it added.
+    ("a waterfall plunging into a gorge", "a gorge with a waterfall plunging into it"),
+    ("food on a plate", "a plate with food on it"),
+    (
+        "an arcade, neon pink and teal lighting, synthwave, a carpet",
+        "an arcade, a carpet, synthwave, neon pink and teal lighting",
+    ),
+    ("a lighthouse, photography, 4k", "a lighthouse, photography, 8k uhd, professional"),
+    (
+        "a lifeguard pulling a swimmer out of the waves",
+        "a swimmer being pulled out of the waves by a lifeguard",
+    ),
+    # A thing named again to describe another (STS-B).
+    (
+        "Two green and white trains sitting on the tracks.",
+        "Two green and white trains are sitting on the train tracks.",
+    ),
     ("a woman jogging along the beach", "a woman goes for a run along the beach"),
     ("a boy flying a kite on a hilltop", "on top of a hill a boy is flying a kite"),
     # The place a thing is in, said before it: "a jungle waterfall".

@@ -55,12 +55,14 @@ _BOILERPLATE = re.compile(
     + _phrases(" ".join(p) for p in BOILERPLATE)
     + r")(?![\w-])"
 )
-_SHARP = ("sharp", "crisp")
+_SHARP = ("sharp", "crisp", "professional")
 _SHARP_TAG = re.compile(
-    r"(?:^|(?<=,))\s*(?:sharp(?:\s+(?:details?|image))?|crisp\s+(?:details?|image))\s*(?=,|$)"
+    r"(?:^|(?<=,))\s*(?:sharp(?:\s+(?:details?|image))?|crisp\s+(?:details?|image)|professional)"
+    r"\s*(?=,|$)"
 )
-""""..., 4k, sharp, ..." asks for a sharp image: boilerplate as a tag of its own among other
-quality tags, never a description of a thing ("a sharp knife"; "a knife, sharp")."""
+""""..., 4k, sharp, ..." and "..., 8k uhd, professional, ..." ask for a good image: boilerplate
+as a tag of its own among other quality tags, never a description of a thing ("a sharp knife";
+"a knife, sharp"; "a professional chef")."""
 _FRAME = re.compile(
     r"(?:^|(?<=,))\s*(?:(?:a|an|the)\s+)?(?:"
     + "|".join(sorted(FRAMES))

@@ -329,7 +329,7 @@ class Reader:
             return True
         if token.endswith("ed") and self._nounlike(after):  # "diced meat", "a checked shirt"
             return False
-        if "n" not in parts or token.endswith(("ing", "ed")):
+        if "n" not in parts or self._inflected(token):
             return previous is None or previous.noun
         if (
             before in COORDINATORS
@@ -353,6 +353,15 @@ class Reader:
             # After a plural noun a bare word is a verb ("firefighters spray water"): a
             # compound's first noun is singular.
             and (previous.plural or self.wordnet.usually(token, "v", "n"))
+        )
+
+    def _inflected(self, token: str) -> bool:
+        """Whether ``token`` may be a verb's -ing or -ed form ("riding", "jumped", "a cat
+        ring"), not a noun that only ends like a past ("a cat bed", "a garden shed")."""
+        assert self.wordnet is not None
+        return token.endswith("ing") or (
+            token.endswith("ed")
+            and any(pos == "v" and lemma != token for pos, lemma in self.wordnet.lemmas(token))
         )
 
     def _opens_description(self, tokens: Sequence[str], i: int) -> bool:
@@ -429,8 +438,11 @@ class Reader:
         or "or" ("..., inviting and timeless, ..."); if so they are marked as describing the
         whole picture, not the thing named next."""
         words = reading.words[start:]
+        # "..., pink and teal lighting": the colours of the light, not of a thing
+        lit = bool(words) and words[-1].text == "lighting"
         if len(words) < 2 or any(
-            w.noun or w.text in COLOURS or (w.verb and not self._adjective(w.text)) for w in words
+            w.noun or (w.text in COLOURS and not lit) or (w.verb and not self._adjective(w.text))
+            for w in words
         ):
             return False  # "..., black and white": colours stay bound to the thing before
         for word in words:

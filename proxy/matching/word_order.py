@@ -5,7 +5,8 @@ which applies them to the verifier's tokens).
 - ``fronted``, ``fronted_time``, ``fronted_place``: where a prompt opens with where or when the
   rest happens ("in a snowy forest, a wolf howls"; "at night a fox crossing a road"), or with what
   someone is doing ("riding a white horse, a knight in armor").
-- ``active``: "a ball being kicked by a boy" reads as "a boy kicked a ball".
+- ``active``: "a ball being kicked by a boy" reads as "a boy kicked a ball", and "a plate with
+  food on it" as "food on a plate".
 """
 
 from __future__ import annotations
@@ -141,43 +142,46 @@ def active(tokens: list[str]) -> list[str]:
     """A passive clause in the active voice: "a ball being kicked by a boy in a red shirt" reads
     as "a boy in a red shirt kicked a ball". Only where the thing done to is a plain noun phrase
     that opens its part of the prompt (no other verb or preposition in it), and never for the
-    one who made the picture ("painted by greg rutkowski")."""
+    one who made the picture ("painted by greg rutkowski"). A thing "with" another "in it" or "on
+    it" reads as the other in or on it ("a plate with food on it": "food on a plate")."""
     out: list[str] = []
     start = 0
     for end in [*(i for i, t in enumerate(tokens) if t in PART_ENDS), len(tokens)]:
         part = tokens[start:end]
-        out.extend(_active_part(part))
+        out.extend(_active_part(_held_part(part)))
         out.extend(tokens[end : end + 1])
         start = end + 1
     return out
 
 
-_MOVING = frozenset("through across along around into onto down up over toward towards".split())
+_MOVING = frozenset(
+    "through across along around into onto down up over off out toward towards".split()
+)
 """Prepositions of a way taken, which may stand between a participle and its "by" ("a cat
-chased through the garden by a dog"); not "on", "in" or "at", after which "by" is as often a
-place ("a house built on a hill by the sea")."""
+chased through the garden by a dog", "pulled out of the waves by a lifeguard"); not "on", "in"
+or "at", after which "by" is as often a place ("a house built on a hill by the sea")."""
+_PARTICLES = frozenset("up down off out away over back".split())
+"""Particles of a phrasal verb, which may stand between its participle and "by" ("three goats
+rounded up by a dog")."""
+_ARRANGED = frozenset("lined tied parked stacked piled propped moored docked hung laid set".split())
+"""Participles that with a particle say where things are, not who put them there: "boats tied up
+by the pier", "cars lined up by the road"."""
 
 
 def _active_part(part: list[str]) -> list[str]:
     if "by" not in part[2:]:
         return part
     by = part.index("by", 2)
-    way = _way_taken(part, by)
-    participle = part[by - 1 - len(way)]
+    particle = _particle(part, by)
+    way = [] if particle else _way_taken(part, by)
+    begin = by - 1 - len(particle) - len(way)
+    participle = part[begin]
     if participle in _MADE or not is_participle(participle):
         return part
-    begin = by - 1 - len(way)
     while begin > 0 and part[begin - 1] in _PASSIVE_AUXILIARIES:
         begin -= 1
     done_to = part[:begin]
-    if (
-        not done_to
-        or by + 1 == len(part)
-        or all(t in DETERMINERS or t in NUMBERS for t in done_to)
-        or any(
-            looks_like_verb(t) or (t in FUNCTION_WORDS and t not in DETERMINERS) for t in done_to
-        )
-    ):
+    if by + 1 == len(part) or not _plain_noun_phrase(done_to):
         return part
     # The one who does it is the noun phrase after "by" ("a herd of buffalo"); what follows it
     # stays at the end ("a dog walked by a boy along the beach": "a boy walked a dog along ...").
@@ -186,7 +190,34 @@ def _active_part(part: list[str]) -> list[str]:
         len(part),
     )
     doing = _IRREGULAR_PARTICIPLES.get(participle, participle)
-    return [*part[by + 1 : end], doing, *done_to, *way, *part[end:]]
+    return [*part[by + 1 : end], doing, *particle, *done_to, *way, *part[end:]]
+
+
+def _plain_noun_phrase(tokens: list[str]) -> bool:
+    """Whether ``tokens`` name a thing and nothing else: no verb, no preposition."""
+    return (
+        bool(tokens)
+        and not all(t in DETERMINERS or t in NUMBERS for t in tokens)
+        and not any(
+            looks_like_verb(t) or (t in FUNCTION_WORDS and t not in DETERMINERS) for t in tokens
+        )
+    )
+
+
+_HOLDING = frozenset("in into on onto inside under over above beside behind".split())
+
+
+def _held_part(part: list[str]) -> list[str]:
+    """ "a gorge with a waterfall plunging into it" as "a waterfall plunging into a gorge", "a
+    plate with food on it" as "food on a plate": where the thing that holds is a plain noun
+    phrase that opens the part, and "it" ends the part."""
+    if len(part) < 5 or part[-1] != "it" or part[-2] not in _HOLDING or "with" not in part:
+        return part
+    with_ = part.index("with")
+    holder, held = part[:with_], part[with_ + 1 : -2]
+    if not held or not _plain_noun_phrase(holder):
+        return part
+    return [*held, part[-2], *holder]
 
 
 def _way_taken(part: list[str], by: int) -> list[str]:
@@ -199,16 +230,33 @@ def _way_taken(part: list[str], by: int) -> list[str]:
                 return way
             return []
         if part[start] in PART_ENDS or (
-            part[start] in FUNCTION_WORDS and part[start] not in DETERMINERS
+            part[start] in FUNCTION_WORDS
+            and part[start] not in DETERMINERS
+            and part[start - 1 : start + 1] != ["out", "of"]
         ):
             return []
     return []
 
 
+def _particle(part: list[str], by: int) -> list[str]:
+    """The particle between a participle and ``part[by]`` ("up" in "rounded up by"), or none."""
+    if (
+        by > 1
+        and part[by - 1] in _PARTICLES
+        and is_participle(part[by - 2])
+        and part[by - 2] not in _ARRANGED
+    ):
+        return [part[by - 1]]
+    return []
+
+
 def names_the_doer(tokens: list[str], by: int) -> bool:
     """Whether "by" at ``tokens[by]`` names who does what the participle before it says ("kicked
-    by a boy", "chased through the garden by a dog"), not a place ("a cabin by the lake")."""
-    return by > 0 and (is_participle(tokens[by - 1]) or bool(_way_taken(tokens, by)))
+    by a boy", "rounded up by a dog", "chased through the garden by a dog"), not a place ("a
+    cabin by the lake")."""
+    return by > 0 and (
+        is_participle(tokens[by - 1]) or bool(_particle(tokens, by) or _way_taken(tokens, by))
+    )
 
 
 def is_participle(token: str) -> bool:
