@@ -321,6 +321,11 @@ REJECTED += [
     ("a dog sleeping in front of a barn", "in front of a dog a barn is sleeping", "swapped_roles"),
     ("a ball picked up by a puppy", "a ball picks up a puppy", "swapped_roles"),
     ("a cat in a box", "a cat with a box in it", "swapped_roles"),
+    (
+        "a firefighter carrying a child out of a burning building",
+        "a firefighter being carried out of a burning building by a child",
+        "swapped_roles",
+    ),
     ("a table with a vase on it", "a table with a vase under it", "spatial"),
     ("a chef", "a chef, professional", "attribute"),
     (
@@ -722,6 +727,10 @@ SERVED = [
         "an arcade, a carpet, synthwave, neon pink and teal lighting",
     ),
     ("a lighthouse, photography, 4k", "a lighthouse, photography, 8k uhd, professional"),
+    (
+        "a firefighter carrying a child out of a burning building",
+        "a child being carried out of a burning building by a firefighter",
+    ),
     (
         "a lifeguard pulling a swimmer out of the waves",
         "a swimmer being pulled out of the waves by a lifeguard",

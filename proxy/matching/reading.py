@@ -330,6 +330,8 @@ class Reader:
         if token.endswith("ed") and self._nounlike(after):  # "diced meat", "a checked shirt"
             return False
         if "n" not in parts or self._inflected(token):
+            if "n" in parts and previous is not None and previous.text.endswith("ing"):
+                return False  # "a burning building", "a boxing ring": a thing described
             return previous is None or previous.noun
         if (
             before in COORDINATORS

@@ -226,7 +226,13 @@ def _way_taken(part: list[str], by: int) -> list[str]:
     for start in range(by - 2, 0, -1):
         if part[start] in _MOVING and is_participle(part[start - 1]):
             way = part[start:by]
-            if not any(t.endswith("ing") for t in way) and way[-1] not in FUNCTION_WORDS:
+            # No verb in the way ("... through the garden barking by ..."); a word in -ing
+            # after a determiner or another describes ("out of a burning building").
+            doing = any(
+                t.endswith("ing") and not (way[i - 1] in DETERMINERS or way[i - 1].endswith("ing"))
+                for i, t in enumerate(way[1:], 1)
+            )
+            if not doing and way[-1] not in FUNCTION_WORDS:
                 return way
             return []
         if part[start] in PART_ENDS or (
