@@ -5,10 +5,8 @@ shown on the right thing."""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable
 from itertools import chain
-from typing import Any
 
 from proxy.matching.lexicon import NOTHING, Pos, WordNet, frozen
 from proxy.matching.reading_model import Word
@@ -31,7 +29,7 @@ class Coverage:
     def __init__(self, words: list[Word], wordnet: WordNet | None) -> None:
         self.wordnet = wordnet
         self.words = words
-        self._of_thing: dict[str, Coverage] = {}
+        self._of_thing: dict[str, Coverage | _Either] = {}
         self._things: Coverage | None = None
         self._own: dict[str, list[Word]] = {}
         """The words that describe each kind of thing, by its key."""
@@ -64,7 +62,7 @@ class Coverage:
                 (s.id for s in wordnet.senses(lemma, w.pos)) for w in excluded for lemma in w.lemmas
             )
 
-    def of_thing(self, key: str) -> Coverage:
+    def of_thing(self, key: str) -> Coverage | _Either:
         """What the cached prompt shows of the things named ``key``: every word but those that
         describe other things ("teal" in "teal sky, a red dragon" says nothing of the dragon)."""
         found = self._of_thing.get(key)
@@ -79,18 +77,9 @@ class Coverage:
                     if w.head is not None and describes(w, i):
                         self._own.setdefault(words[w.head].key, []).append(w)
             own = self._own.get(key)
-            found = self._things.joined(Coverage(own, self.wordnet)) if own else self._things
+            found = _Either(self._things, Coverage(own, self.wordnet)) if own else self._things
             self._of_thing[key] = found
         return found
-
-    def joined(self, other: Coverage) -> Coverage:
-        """What this coverage and ``other`` show together."""
-        joined = copy.copy(self)
-        joined._of_thing, joined._things, joined._own = {}, None, {}
-        joined.words = [*self.words, *other.words]
-        for name in _SETS:
-            setattr(joined, name, _both(getattr(self, name), getattr(other, name)))
-        return joined
 
     def shows(self, word: Word, *, describing: bool = False) -> bool:
         """Whether the cached prompt shows ``word``; ``describing``: the word describes another
@@ -130,14 +119,18 @@ class Coverage:
         )
 
 
-_SETS = (
-    "lemmas",
-    "excluded_lemmas",
-    "reached",
-    "excluded_reached",
-    "verb_senses",
-    "excluded_senses",
-)
+class _Either:
+    """What two coverages show together: the words of a cached prompt's things, and those that
+    describe one of them. Asked in turn rather than merged, which would copy every sense the
+    long prompt reaches once per thing it names."""
+
+    def __init__(self, first: Coverage, second: Coverage) -> None:
+        self.first, self.second = first, second
+
+    def shows(self, word: Word, *, describing: bool = False) -> bool:
+        return self.first.shows(word, describing=describing) or self.second.shows(
+            word, describing=describing
+        )
 
 
 def _shown_as(word: Word, index: int, lemma: str, wordnet: WordNet) -> tuple[Pos | None, ...]:
@@ -164,11 +157,6 @@ def _describing_as(word: Word, lemma: str, wordnet: WordNet) -> tuple[Pos | None
 def describes(word: Word, index: int) -> bool:
     """Whether ``word`` (at ``index``) describes a thing other than itself: an attribute."""
     return word.head is not None and word.head != index and not word.verb
-
-
-def _both(mine: frozenset[Any], theirs: frozenset[Any]) -> frozenset[Any]:
-    """``mine | theirs``, without a new set where one side is empty."""
-    return theirs if not mine else mine if not theirs else mine | theirs
 
 
 def _union(sets: Iterable[Iterable[SenseId]]) -> frozenset[SenseId]:
