@@ -735,6 +735,10 @@ SERVED = [
         "a lifeguard pulling a swimmer out of the waves",
         "a swimmer being pulled out of the waves by a lifeguard",
     ),
+    (
+        "a log cabin among tall pines under falling snow",
+        "a log cabin among tall pines in falling snow",
+    ),
     # A thing named again to describe another (STS-B).
     (
         "Two green and white trains sitting on the tracks.",
