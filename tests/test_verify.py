@@ -1036,3 +1036,59 @@ def test_rendered_text_is_found_however_its_verb_is_spelt() -> None:
     alone, and such a prompt's rendered text went unread."""
     assert features.rendered_text("a sign that \u017fays hello")[0] == {"hello"}
     assert features.rendered_text("a cake wr\u0131tten happy birthday")[0] == {"happy birthday"}
+
+
+_PROMPT_TEXT = (
+    "a an the with it in on into out of off up by over under no 's one two , . ; and or "
+    "rounded picked lined tied painted carried burning building bed shed snow rain falling "
+    "pink teal lighting professional 4k cat dog plate food gorge waterfall train tracks being "
+    "was is red wooden oil painting photo style artstation (red:1.4) 🐶 кошка"
+)
+_PROMPT_WORDS = _PROMPT_TEXT.split()
+_PROMPTS = strategies.lists(strategies.sampled_from(_PROMPT_WORDS), max_size=16).map(" ".join)
+
+
+@hypothesis.settings(
+    max_examples=400,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture],  # emptied below
+)
+@hypothesis.given(cached=_PROMPTS, request=_PROMPTS)
+@hypothesis.example(
+    cached="in 's into professional plate rain food off tracks by snow pink",
+    request="snow snow tracks",
+)
+def test_any_pair_of_prompts_gets_a_verdict(
+    verifier: Verifier, cached: str, request: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Whatever a client sends, each pair is read to a verdict without a fault of the verifier's
+    own. A random search over such words found one ("... by snow pink" / "snow snow tracks": an
+    artist read as a thing, a KeyError), which failed the request."""
+    caplog.clear()
+    with caplog.at_level("ERROR", logger="proxy.matching.verify"):
+        verdict = verifier.check(cached, request)
+    assert verdict is None or verdict in REASONS
+    assert not caplog.records
+
+
+def test_a_fault_of_the_verifier_refuses_the_candidate(
+    wordnet: WordNet, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A fault of the verifier's own (a bug no test found yet, simulated here by making one of
+    its steps raise) refuses the candidate, so the request is generated instead of failing; the
+    log names where, not the prompts."""
+    verifier = Verifier(wordnet)
+
+    def broken(*_: object) -> str | None:
+        raise KeyError("secret prompt word")
+
+    monkeypatch.setattr("proxy.matching.verify.swapped", broken)
+    with caplog.at_level("ERROR", logger="proxy.matching.verify"):
+        verdict = verifier.check("a red fox sitting in the snow", "a red fox sits in the snow")
+        verifier.prepare("a red fox in the snow")  # reading one prompt does not reach it
+    assert verdict == "unreadable"
+    assert [r.getMessage() for r in caplog.records] == [
+        "the verifier failed (KeyError at test_verify.py:"
+        f"{broken.__code__.co_firstlineno + 1} in broken); the candidate is not served"
+    ]

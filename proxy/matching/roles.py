@@ -183,7 +183,7 @@ def _attachments_moved(
             if not all(any(same(a, b) for a in cached) for b in shared):
                 return True
         elif (
-            word in have_heads
+            word in have_lemmas  # a thing, not a medium or an artist ("by snow")
             and not (word in named_twice and not shared & described)
             and word in plain_words
             and word not in have_tags

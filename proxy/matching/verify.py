@@ -43,7 +43,9 @@ makes them rarer.
 
 from __future__ import annotations
 
+import logging
 import re
+import traceback
 from collections.abc import Callable
 
 from proxy.matching.coverage import Coverage, describes
@@ -65,6 +67,8 @@ from proxy.matching.words import (
 )
 
 __all__ = ["REASONS", "WARM_BLOCKERS", "Verifier"]
+
+log = logging.getLogger(__name__)
 
 REASONS = (
     "unreadable",
@@ -199,7 +203,10 @@ class Verifier:
         """Read ``cached``, and what its words cover, as a cached prompt: once, when it is
         stored; a request checked against it later reads only itself (while the last
         ``memory`` prompts read are kept)."""
-        self.coverage(cached)
+        try:
+            self.coverage(cached)
+        except Exception as error:  # a check of this prompt reads it again, and refuses
+            _log_failure(error)
 
     def forget(self) -> None:
         """Drop the prompts' readings and coverages kept in memory (WordNet's stay: they hold
@@ -212,8 +219,16 @@ class Verifier:
         """None when the image cached for ``cached`` may serve ``request``; else the reason.
 
         Remembered for the last pairs checked (four times ``memory``) of prompts up to 1,000
-        characters each: a rewording asked again, as scripts and retries do, is not read again."""
-        return self._verdicts(cached, request)
+        characters each: a rewording asked again, as scripts and retries do, is not read again.
+
+        A fault of the verifier's own on some pair of prompts refuses the candidate as
+        ``unreadable`` (logged, without the prompts): the request is generated instead of
+        failing, and no image is served or warm-started that was not checked."""
+        try:
+            return self._verdicts(cached, request)
+        except Exception as error:
+            _log_failure(error)
+            return "unreadable"
 
     def _check(self, cached: str, request: str) -> str | None:
         have, want = self.read(cached), self.read(request)
@@ -443,3 +458,16 @@ def _describes_shared_thing(want: Reading, word: Word, cached_things: set[str]) 
     if head is None or word.verb or want.words[head] is word or word.key.startswith("#"):
         return False
     return want.words[head].key in cached_things
+
+
+def _log_failure(error: Exception) -> None:
+    """Log a fault of the verifier with where it happened, but not its message, which may quote
+    a word of a prompt."""
+    frame = traceback.extract_tb(error.__traceback__)[-1]
+    log.error(
+        "the verifier failed (%s at %s:%d in %s); the candidate is not served",
+        type(error).__name__,
+        frame.filename.rsplit("/", 1)[-1],
+        frame.lineno or 0,
+        frame.name,
+    )
