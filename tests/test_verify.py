@@ -321,6 +321,7 @@ REJECTED += [
     ("a dog sleeping in front of a barn", "in front of a dog a barn is sleeping", "swapped_roles"),
     ("a ball picked up by a puppy", "a ball picks up a puppy", "swapped_roles"),
     ("a cat in a box", "a cat with a box in it", "swapped_roles"),
+    ("a fat cat on a sofa", "a thin cat on a sofa", "size_age"),
     (
         "a firefighter carrying a child out of a burning building",
         "a firefighter being carried out of a burning building by a child",
@@ -739,6 +740,7 @@ SERVED = [
         "a log cabin among tall pines under falling snow",
         "a log cabin among tall pines in falling snow",
     ),
+    ("a fat cat", "a chubby cat"),  # not WordNet's fat cat, a rich man
     # A thing named again to describe another (STS-B).
     (
         "Two green and white trains sitting on the tracks.",

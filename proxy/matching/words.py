@@ -114,9 +114,10 @@ SETTINGS = frozenset(
 
 SIZES_AGES = frozenset(
     """
-    adult aged ancient baby big child elder elderly enormous giant gigantic huge infant
+    adult aged ancient baby big child chubby elder elderly enormous fat giant gigantic huge infant
     juvenile kid kids large little long massive middle-aged mini miniature modern new old
-    older senior short small tall teen teenage teenager tiny toddler young younger
+    older plump senior short skinny slender slim small tall teen teenage teenager thin tiny
+    toddler young younger
     """.split()
 )
 """Size and age (reason ``size_age``)."""
