@@ -740,7 +740,11 @@ SERVED = [
         "a log cabin among tall pines under falling snow",
         "a log cabin among tall pines in falling snow",
     ),
-    ("a fat cat", "a chubby cat"),  # not WordNet's fat cat, a rich man
+    ("a fat cat", "a chubby cat"),
+    (  # "sharp" alone in a long list of tags is about the image, quality tags or none
+        "masterpiece, a giraffe, golden grass, warm light, wildlife photography, telephoto, sharp",
+        "a giraffe, golden grass, warm light, wildlife photography, telephoto, sharp",
+    ),  # not WordNet's fat cat, a rich man
     # A thing named again to describe another (STS-B).
     (
         "Two green and white trains sitting on the tracks.",

@@ -61,8 +61,10 @@ _SHARP_TAG = re.compile(
     r"\s*(?=,|$)"
 )
 """"..., 4k, sharp, ..." and "..., 8k uhd, professional, ..." ask for a good image: boilerplate
-as a tag of its own among other quality tags, never a description of a thing ("a sharp knife";
-"a knife, sharp"; "a professional chef")."""
+as a tag of its own among other quality tags or in a long list of tags, never a description of
+a thing ("a sharp knife"; "a knife, sharp"; "a professional chef")."""
+_LONG_TAG_LIST = 5
+"""Commas in a list of tags long enough that a lone "sharp" in it is about the image."""
 _FRAME = re.compile(
     r"(?:^|(?<=,))\s*(?:(?:a|an|the)\s+)?(?:"
     + "|".join(sorted(FRAMES))
@@ -179,7 +181,7 @@ def strip_filler(text: str) -> str:
     """``text`` (lower-case, outside quoted text) without the words that do not change the
     picture; whatever is left when nothing else is (a prompt that is all boilerplate) stays."""
     stripped, quality_tags = _BOILERPLATE.subn(" ", text)
-    if quality_tags:
+    if quality_tags or text.count(",") >= _LONG_TAG_LIST:
         stripped = _rewrite(_SHARP_TAG, " ", stripped, _SHARP)
     stripped = _rewrite(_COVERED, "with", stripped, _COVERS)
     stripped = _rewrite(_MADE_OF, "of", stripped, _MADE_FROM)
