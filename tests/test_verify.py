@@ -1098,3 +1098,16 @@ def test_a_fault_of_the_verifier_refuses_the_candidate(
         "the verifier failed (KeyError at test_verify.py:"
         f"{broken.__code__.co_firstlineno + 1} in broken); the candidate is not served"
     ]
+
+
+@pytest.mark.parametrize("digits", ["⑳" * 2151, "1" * 4301, "7" * 19])
+def test_a_number_too_long_to_count_is_a_word(
+    verifier: Verifier, digits: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A run of digits longer than any count ("⑳" unfolds to two digits, so 2,151 of them make
+    4,302, past what Python converts to a number) is a word both prompts must have, not a fault
+    (found by fuzzing)."""
+    with caplog.at_level("ERROR", logger="proxy.matching.verify"):
+        assert verifier.check(f"a cat, {digits}", f"a cat, {digits}") is None
+        assert verifier.check(f"a cat, {digits}", f"a cat, {digits}9") is not None
+    assert not caplog.records

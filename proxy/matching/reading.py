@@ -82,6 +82,9 @@ _WEIGHT = re.compile(r"(?<![(\[{])[(\[{]+([^()\[\]{}:]*?)(?::\s*\d+(?:\.\d+)?)?[
 """Attention syntax pasted from Stable Diffusion front ends: "(red:1.4)", "((masterpiece))",
 "[blurry]", "{detailed}". This proxy's backends read it as plain text, not as emphasis, so it
 says what the words inside say."""
+_LONGEST_COUNT = 18
+"""Digits in the longest number read as a count; a longer one is a word that both prompts must
+have ("a" and 2,151 "⑳" unfold to 4,302 digits, more than Python converts to a number)."""
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[a-z]+(?:-[a-z]+)*(?:'[a-z]+)?|[,&;:.]")
 
 
@@ -153,7 +156,7 @@ class Reader:
                     chunk.append(len(reading.words))
                     reading.words.append(Word(token, named.lemmas, negated=negating, noun=True))
                     continue
-            if token.isdigit() or token in NUMBERS:
+            if (token.isdigit() and len(token) <= _LONGEST_COUNT) or token in NUMBERS:
                 number = int(token) if token.isdigit() else NUMBERS[token]
                 reading.numbers[number] += 1
                 # It describes the noun that follows, like an adjective: "three bottles".
