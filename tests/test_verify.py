@@ -322,6 +322,13 @@ REJECTED += [
     ("a ball picked up by a puppy", "a ball picks up a puppy", "swapped_roles"),
     ("a cat in a box", "a cat with a box in it", "swapped_roles"),
     ("a fat cat on a sofa", "a thin cat on a sofa", "size_age"),
+    ("a young artist painting a mural", "a young artist being painted by a mural", "swapped_roles"),
+    # "painted by" with no "being" may credit the artist: no painter need be in the picture.
+    (
+        "a landscape painted by greg rutkowski",
+        "greg rutkowski painting a landscape",
+        "swapped_roles",
+    ),
     (
         "a firefighter carrying a child out of a burning building",
         "a firefighter being carried out of a burning building by a child",
@@ -741,6 +748,7 @@ SERVED = [
         "a log cabin among tall pines in falling snow",
     ),
     ("a fat cat", "a chubby cat"),
+    ("a young artist painting a mural", "a mural being painted by a young artist"),
     (  # "sharp" alone in a long list of tags is about the image, quality tags or none
         "masterpiece, a giraffe, golden grass, warm light, wildlife photography, telephoto, sharp",
         "a giraffe, golden grass, warm light, wildlife photography, telephoto, sharp",

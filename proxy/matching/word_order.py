@@ -176,7 +176,9 @@ def _active_part(part: list[str]) -> list[str]:
     way = [] if particle else _way_taken(part, by)
     begin = by - 1 - len(particle) - len(way)
     participle = part[begin]
-    if participle in _MADE or not is_participle(participle):
+    if not is_participle(participle) or (
+        participle in _MADE and not _said_of_a_doer(part, begin, by)
+    ):
         return part
     while begin > 0 and part[begin - 1] in _PASSIVE_AUXILIARIES:
         begin -= 1
@@ -191,6 +193,18 @@ def _active_part(part: list[str]) -> list[str]:
     )
     doing = _IRREGULAR_PARTICIPLES.get(participle, participle)
     return [*part[by + 1 : end], doing, *particle, *done_to, *way, *part[end:]]
+
+
+def _said_of_a_doer(part: list[str], participle: int, by: int) -> bool:
+    """Whether a participle that may credit an artist ("painted by greg rutkowski", "a fox
+    drawn by a child", "a fox was drawn by a child") says what someone in the picture is doing:
+    after "being", with a determiner after "by" ("a mural being painted by a young artist")."""
+    return (
+        participle > 0
+        and part[participle - 1] == "being"
+        and part[by + 1 : by + 2] != []
+        and part[by + 1] in DETERMINERS
+    )
 
 
 def _plain_noun_phrase(tokens: list[str]) -> bool:
