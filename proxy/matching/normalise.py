@@ -368,11 +368,9 @@ def _ends_phrase(tokens: Sequence[str], i: int) -> bool:
 _SKY = frozenset(
     """
     sky skies night_sky moonlight sunlight starlight stars moon sun full_moon sunshine
-    rain snow snowfall rainfall drizzle downpour
     """.split()
 )
-"""What a thing is "under" when it is lit by it or out in the open, not below something:
-"under falling snow" is "in falling snow"."""
+"""What a thing is "under" when it is lit by it or out in the open, not below something."""
 
 
 _UNDER = frozenset({"under", "beneath", "underneath"})

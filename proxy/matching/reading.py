@@ -333,7 +333,7 @@ class Reader:
         if token.endswith("ed") and self._nounlike(after):  # "diced meat", "a checked shirt"
             return False
         if "n" not in parts or self._inflected(token):
-            if "n" in parts and previous is not None and previous.text.endswith("ing"):
+            if "n" in parts and previous is not None and self._participle(previous.text):
                 return False  # "a burning building", "a boxing ring": a thing described
             return previous is None or previous.noun
         if (
@@ -367,6 +367,14 @@ class Reader:
         return token.endswith("ing") or (
             token.endswith("ed")
             and any(pos == "v" and lemma != token for pos, lemma in self.wordnet.lemmas(token))
+        )
+
+    def _participle(self, token: str) -> bool:
+        """Whether ``token`` is a verb's -ing form ("burning", "boxing"), not a noun that
+        only ends like one ("a king riding", "a duckling following")."""
+        assert self.wordnet is not None
+        return token.endswith("ing") and any(
+            pos == "v" and lemma != token for pos, lemma in self.wordnet.lemmas(token)
         )
 
     def _opens_description(self, tokens: Sequence[str], i: int) -> bool:
@@ -443,11 +451,8 @@ class Reader:
         or "or" ("..., inviting and timeless, ..."); if so they are marked as describing the
         whole picture, not the thing named next."""
         words = reading.words[start:]
-        # "..., pink and teal lighting": the colours of the light, not of a thing
-        lit = bool(words) and words[-1].text == "lighting"
         if len(words) < 2 or any(
-            w.noun or (w.text in COLOURS and not lit) or (w.verb and not self._adjective(w.text))
-            for w in words
+            w.noun or w.text in COLOURS or (w.verb and not self._adjective(w.text)) for w in words
         ):
             return False  # "..., black and white": colours stay bound to the thing before
         for word in words:

@@ -164,11 +164,6 @@ def _attachments_moved(
     of ``have``."""
     have_attached, want_attached = _attachments(have), _attachments(want)
     have_heads = {have.words[i].key for i in have.heads()}
-    # Things the request names, and also writes as a noun that describes another thing.
-    named_twice = {want.words[i].key for i in want.heads()} & {
-        w.key for i, w in enumerate(want.words) if w.head not in (None, i) and w.text == w.key
-    }
-    described = set().union(*have_attached.values())
     same = _same_thing(have, want)
     plain_words = _attachments(want, compounds=False)
     have_tags = {have.words[i].key for i in have.heads() if have.words[i].tag}
@@ -184,7 +179,6 @@ def _attachments_moved(
                 return True
         elif (
             word in have_lemmas  # a thing, not a medium or an artist ("by snow")
-            and not (word in named_twice and not shared & described)
             and word in plain_words
             and word not in have_tags
             and not any(_placed_in(have, have_lemmas[word], head[0]) for head in shared)
@@ -193,10 +187,7 @@ def _attachments_moved(
             # and a roller bag" / "a roller and a cane bag"; but a tag of one word is the
             # whole picture's ("a city, cyberpunk" / "a cyberpunk city"), and a thing "of" the
             # one it describes, or the one it is in, is the same ("a field of sunflowers" / "a
-            # sunflower field", "a waterfall in the jungle" / "a jungle waterfall"). Nor where
-            # the request names that thing too, in the same word, and describes with it what
-            # the cached prompt does not describe: "trains on the tracks" / "trains on the
-            # train tracks", but not "a mirror" / "a mirrored floor", "a girl doll" / "a boy doll".
+            # sunflower field", "a waterfall in the jungle" / "a jungle waterfall").
             return True
     return False
 

@@ -154,18 +154,15 @@ def active(tokens: list[str]) -> list[str]:
     return out
 
 
-_MOVING = frozenset(
-    "through across along around into onto down up over off out toward towards".split()
-)
+_MOVING = frozenset("through across along around into onto down up over toward towards".split())
 """Prepositions of a way taken, which may stand between a participle and its "by" ("a cat
-chased through the garden by a dog", "pulled out of the waves by a lifeguard"); not "on", "in"
-or "at", after which "by" is as often a place ("a house built on a hill by the sea")."""
-_PARTICLES = frozenset("up down off out away over back".split())
-"""Particles of a phrasal verb, which may stand between its participle and "by" ("three goats
-rounded up by a dog")."""
-_ARRANGED = frozenset("lined tied parked stacked piled propped moored docked hung laid set".split())
-"""Participles that with a particle say where things are, not who put them there: "boats tied up
-by the pier", "cars lined up by the road"."""
+chased through the garden by a dog"); not "on", "in" or "at", after which "by" is as often a
+place ("a house built on a hill by the sea")."""
+_PHRASAL = frozenset("picked rounded knocked".split())
+"""Participles whose particle may stand before "by" ("three goats rounded up by a dog", "a ball
+picked up by a puppy"). Only these: most ("curled up by the fire", "pulled over by the road")
+place the thing by something rather than name who did it."""
+_PARTICLES = frozenset("up down over".split())
 
 
 def _active_part(part: list[str]) -> list[str]:
@@ -176,9 +173,7 @@ def _active_part(part: list[str]) -> list[str]:
     way = [] if particle else _way_taken(part, by)
     begin = by - 1 - len(particle) - len(way)
     participle = part[begin]
-    if not is_participle(participle) or (
-        participle in _MADE and not _said_of_a_doer(part, begin, by)
-    ):
+    if participle in _MADE or not is_participle(participle):
         return part
     while begin > 0 and part[begin - 1] in _PASSIVE_AUXILIARIES:
         begin -= 1
@@ -195,16 +190,12 @@ def _active_part(part: list[str]) -> list[str]:
     return [*part[by + 1 : end], doing, *particle, *done_to, *way, *part[end:]]
 
 
-def _said_of_a_doer(part: list[str], participle: int, by: int) -> bool:
-    """Whether a participle that may credit an artist ("painted by greg rutkowski", "a fox
-    drawn by a child", "a fox was drawn by a child") says what someone in the picture is doing:
-    after "being", with a determiner after "by" ("a mural being painted by a young artist")."""
-    return (
-        participle > 0
-        and part[participle - 1] == "being"
-        and part[by + 1 : by + 2] != []
-        and part[by + 1] in DETERMINERS
-    )
+def _particle(part: list[str], by: int) -> list[str]:
+    """The particle between one of the ``_PHRASAL`` participles and ``part[by]`` ("up" in
+    "rounded up by"), or none."""
+    if by > 1 and part[by - 1] in _PARTICLES and part[by - 2] in _PHRASAL:
+        return [part[by - 1]]
+    return []
 
 
 def _plain_noun_phrase(tokens: list[str]) -> bool:
@@ -219,6 +210,7 @@ def _plain_noun_phrase(tokens: list[str]) -> bool:
 
 
 _HOLDING = frozenset("in into on onto inside under over above beside behind".split())
+"""Where "it" holds what a thing is "with": "a plate with food on it"."""
 
 
 def _held_part(part: list[str]) -> list[str]:
@@ -240,40 +232,19 @@ def _way_taken(part: list[str], by: int) -> list[str]:
     for start in range(by - 2, 0, -1):
         if part[start] in _MOVING and is_participle(part[start - 1]):
             way = part[start:by]
-            # No verb in the way ("... through the garden barking by ..."); a word in -ing
-            # after a determiner or another describes ("out of a burning building").
-            doing = any(
-                t.endswith("ing") and not (way[i - 1] in DETERMINERS or way[i - 1].endswith("ing"))
-                for i, t in enumerate(way[1:], 1)
-            )
-            if not doing and way[-1] not in FUNCTION_WORDS:
+            if not any(t.endswith("ing") for t in way) and way[-1] not in FUNCTION_WORDS:
                 return way
             return []
         if part[start] in PART_ENDS or (
-            part[start] in FUNCTION_WORDS
-            and part[start] not in DETERMINERS
-            and part[start - 1 : start + 1] != ["out", "of"]
+            part[start] in FUNCTION_WORDS and part[start] not in DETERMINERS
         ):
             return []
     return []
 
 
-def _particle(part: list[str], by: int) -> list[str]:
-    """The particle between a participle and ``part[by]`` ("up" in "rounded up by"), or none."""
-    if (
-        by > 1
-        and part[by - 1] in _PARTICLES
-        and is_participle(part[by - 2])
-        and part[by - 2] not in _ARRANGED
-    ):
-        return [part[by - 1]]
-    return []
-
-
 def names_the_doer(tokens: list[str], by: int) -> bool:
     """Whether "by" at ``tokens[by]`` names who does what the participle before it says ("kicked
-    by a boy", "rounded up by a dog", "chased through the garden by a dog"), not a place ("a
-    cabin by the lake")."""
+    by a boy", "chased through the garden by a dog"), not a place ("a cabin by the lake")."""
     return by > 0 and (
         is_participle(tokens[by - 1]) or bool(_particle(tokens, by) or _way_taken(tokens, by))
     )
