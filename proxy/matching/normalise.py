@@ -64,7 +64,8 @@ _SHARP_TAG = re.compile(
 as a tag of its own among other quality tags or in a long list of tags, never a description of
 a thing ("a sharp knife"; "a knife, sharp"; "a professional chef")."""
 _LONG_TAG_LIST = 5
-"""Commas in a list of tags long enough that a lone "sharp" in it is about the image."""
+"""Commas in a prompt long enough that a lone "sharp", "crisp image" or "professional" in it is
+about the image."""
 _FRAME = re.compile(
     r"(?:^|(?<=,))\s*(?:(?:a|an|the)\s+)?(?:"
     + "|".join(sorted(FRAMES))

@@ -333,7 +333,7 @@ class Reader:
         if token.endswith("ed") and self._nounlike(after):  # "diced meat", "a checked shirt"
             return False
         if "n" not in parts or self._inflected(token):
-            if "n" in parts and previous is not None and self._participle(previous.text):
+            if "n" in parts and previous is not None and self._verb_form(previous.text, "ing"):
                 return False  # "a burning building", "a boxing ring": a thing described
             return previous is None or previous.noun
         if (
@@ -363,17 +363,13 @@ class Reader:
     def _inflected(self, token: str) -> bool:
         """Whether ``token`` may be a verb's -ing or -ed form ("riding", "jumped", "a cat
         ring"), not a noun that only ends like a past ("a cat bed", "a garden shed")."""
-        assert self.wordnet is not None
-        return token.endswith("ing") or (
-            token.endswith("ed")
-            and any(pos == "v" and lemma != token for pos, lemma in self.wordnet.lemmas(token))
-        )
+        return token.endswith("ing") or self._verb_form(token, "ed")
 
-    def _participle(self, token: str) -> bool:
-        """Whether ``token`` is a verb's -ing form ("burning", "boxing"), not a noun that
-        only ends like one ("a king riding", "a duckling following")."""
+    def _verb_form(self, token: str, ending: str) -> bool:
+        """Whether ``token`` ends in ``ending`` as a form of another verb ("burning", "jumped"),
+        not as a word of its own ("king", "bed")."""
         assert self.wordnet is not None
-        return token.endswith("ing") and any(
+        return token.endswith(ending) and any(
             pos == "v" and lemma != token for pos, lemma in self.wordnet.lemmas(token)
         )
 
