@@ -8,12 +8,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from itertools import chain
 
-from proxy.matching.lexicon import NOTHING, Pos, WordNet, frozen
+from proxy.matching.lexicon import NOTHING, Pos, SenseId, WordNet, frozen
 from proxy.matching.reading_model import Word
 
-__all__ = ["Coverage", "SenseId", "describes"]
-
-SenseId = tuple[Pos, int]
+__all__ = ["Coverage", "describes"]
 
 
 class Coverage:

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-__all__ = ["DEFAULT_WORDNET_DIR", "NOTHING", "Pos", "Sense", "WordNet", "frozen"]
+__all__ = ["DEFAULT_WORDNET_DIR", "NOTHING", "Pos", "Sense", "SenseId", "WordNet", "frozen"]
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,11 @@ DEFAULT_WORDNET_DIR = Path("/usr/share/wordnet")
 
 Pos = Literal["n", "v", "a", "r"]
 _FILES: dict[Pos, str] = {"n": "noun", "v": "verb", "a": "adj", "r": "adv"}
+_PARTS: tuple[Pos, ...] = tuple(_FILES)
+SenseId = int
+"""A synset as one int: its byte offset in its part of speech's data file, shifted left two bits,
+and the part of speech's place in ``_PARTS`` in those two bits (see :func:`sense_id`)."""
+_VERB_PART = _PARTS.index("v")
 # Lexicographer file numbers (lex_filenum), WordNet 3.0's fixed list of 45.
 LEXNAMES = [
     "adj.all",
@@ -141,14 +146,18 @@ class Sense:
     lexname: str
     satellite: bool
     """An adjective satellite ("huge"), whose ``&`` pointer leads to its head ("large")."""
-    pointers: tuple[tuple[str, Pos, int], ...]
-    """(symbol, part of speech, offset) of every pointer the verifier follows (``_FOLLOWED``)."""
+    pointers: tuple[tuple[str, SenseId], ...]
+    """(symbol, synset) of every pointer the verifier follows (``_FOLLOWED``)."""
     words: tuple[str, ...] = ()
     """The synset's words, lower-case ("dining_table", "board")."""
+    id: SenseId = 0
 
-    @property
-    def id(self) -> tuple[Pos, int]:
-        return (self.pos, self.offset)
+
+def sense_id(pos: Pos, offset: int) -> SenseId:
+    """The synset at ``offset`` of ``pos``'s data file, as one int. The sets of senses a cache
+    keeps hold tens of thousands of them: an int is stored once per synset read and hashes
+    faster than the (part of speech, offset) pair it replaces, which each set held a copy of."""
+    return offset << 2 | _PARTS.index(pos)
 
 
 @functools.lru_cache(maxsize=4)
@@ -273,7 +282,7 @@ class WordNet:
     def _senses(self, word: str, pos: Pos | None = None) -> tuple[Sense, ...]:
         """The most frequent senses of every reading of ``word`` (of one part of speech)."""
         return tuple(
-            self._sense(reading_pos, offset)
+            self._sense(sense_id(reading_pos, offset))
             for reading_pos, lemma in self.lemmas(word)
             if pos is None or reading_pos == pos
             for offset in self._index[reading_pos][lemma]
@@ -308,43 +317,44 @@ class WordNet:
         reached = self.closure(specific, specific_pos)
         return any(sense.id in reached for sense in self.senses(general, general_pos))
 
-    def _closure(self, word: str, pos: Pos | None = None) -> frozenset[tuple[Pos, int]]:
+    def _closure(self, word: str, pos: Pos | None = None) -> frozenset[SenseId]:
         """The senses of ``word``, their hypernyms (a verb's direct ones only), and one sideways
         step."""
-        reached: set[tuple[Pos, int]] = set()
+        reached: set[SenseId] = set()
         frontier = [sense.id for sense in self.senses(word, pos)]
-        for sense_id in frontier:
-            sense = self._sense(*sense_id)
-            for symbol, pos, offset in sense.pointers:
+        for found in frontier:
+            sense = self._sense(found)
+            for symbol, target in sense.pointers:
                 if symbol in _SIDEWAYS and (symbol != "&" or sense.satellite):
-                    reached.add((pos, offset))
+                    reached.add(target)
         endings = _endings(word)
         named = frozen(sense.id for ending in endings for sense in self.senses(ending, "n"))
-        climbing = [(sense_id, 0) for sense_id in frontier]
-        passed: set[tuple[Pos, int]] = set()
+        climbing = [(found, 0) for found in frontier]
+        passed: set[SenseId] = set()
         while climbing:
-            sense_id, depth = climbing.pop()
-            sense = self._sense(*sense_id)
+            found, depth = climbing.pop()
+            sense = self._sense(found)
             ends_with = endings.intersection(sense.words) if depth == 1 else ()
             if ends_with:
                 # "dining_table" -> "table" in its third sense: a dining table is a table in
                 # the senses "table" is read as, too
-                reached.add(sense_id)
+                reached.add(found)
                 reached.update(s.id for w in ends_with for s in self.senses(w, "n"))
-            elif depth == 1 and sense.lexname == "noun.artifact" and sense_id not in named:
-                passed.add(sense_id)  # "kettle" -> "pot": climbed through, not reached
+            elif depth == 1 and sense.lexname == "noun.artifact" and found not in named:
+                passed.add(found)  # "kettle" -> "pot": climbed through, not reached
             else:
-                reached.add(sense_id)
-            if sense_id[0] == "v" and depth >= VERB_HYPERNYM_DEPTH:
+                reached.add(found)
+            if found & 3 == _VERB_PART and depth >= VERB_HYPERNYM_DEPTH:
                 continue
             climbing.extend(
-                ((pos, offset), depth + 1)
-                for symbol, pos, offset in sense.pointers
-                if symbol in _UP and (pos, offset) not in reached and (pos, offset) not in passed
+                (target, depth + 1)
+                for symbol, target in sense.pointers
+                if symbol in _UP and target not in reached and target not in passed
             )
         return frozen(reached)
 
-    def _read_sense(self, pos: Pos, offset: int) -> Sense:
+    def _read_sense(self, found: SenseId) -> Sense:
+        pos, offset = _PARTS[found & 3], found >> 2
         data = self._data[pos]
         line = data[offset : data.find(b"\n", offset)].decode("utf-8")
         fields = line.split(" | ", 1)[0].split()
@@ -357,9 +367,12 @@ class WordNet:
             zip(symbols, fields[at + 3 : end : 4], fields[at + 2 : end : 4], strict=True),
             map(_FOLLOWED.__contains__, symbols),
         )
-        pointers = tuple((symbol, _pos(part), int(offset)) for symbol, part, offset in followed)
+        pointers = tuple(
+            (symbol, sense_id(_pos(part), int(target))) for symbol, part, target in followed
+        )
         words = tuple(fields[4 + 2 * i].lower() for i in range(word_count))
-        return Sense(pos, offset, LEXNAMES[int(fields[1])], fields[2] == "s", pointers, words)
+        lexname = LEXNAMES[int(fields[1])]
+        return Sense(pos, offset, lexname, fields[2] == "s", pointers, words, found)
 
 
 def _entry_form(word: str) -> str:
