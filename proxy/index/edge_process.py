@@ -247,6 +247,7 @@ class ShardProcess:
 
 
 def main() -> None:
+    from backends.heap import settle_start_up_heap
     from proxy.index.edge_shard import Shard  # Edge itself: imported by the child alone
 
     # Ctrl-C in a terminal reaches the whole process group: the proxy's shutdown closes the
@@ -262,6 +263,9 @@ def main() -> None:
     except Exception as error:
         _answer(connection, False, f"cannot open the Qdrant Edge index in {path}: {error}")
         return
+    # Opening a shard frees what it read on the way (33 MiB of heap at 100,000 points, which
+    # glibc otherwise kept for this process's whole life: 88 MiB anonymous instead of 55).
+    settle_start_up_heap()
     while True:
         header = incoming.read(_HEADER.size)
         if len(header) < _HEADER.size:
