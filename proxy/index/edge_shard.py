@@ -10,6 +10,7 @@ import array
 import ctypes
 import json
 import logging
+import mmap
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -41,7 +42,6 @@ then ranked by the vectors as stored: the similarities returned are the stored v
 
 _LOG_PAGES_EVERY = 2 * PAGE_POINTS
 """Points written between two hand-backs of the write-ahead log's pages (about 3 MB of log)."""
-_MADV_DONTNEED = 4
 
 
 def _vectors(dimension: int, float16: bool) -> qe.EdgeVectorParams:
@@ -203,7 +203,8 @@ class Shard:
             log.debug("the log's pages stay mapped: %s", error)
             return
         for start, end in spans:
-            madvise(ctypes.c_void_p(start), ctypes.c_size_t(end - start), _MADV_DONTNEED)
+            if madvise(ctypes.c_void_p(start), ctypes.c_size_t(end - start), mmap.MADV_DONTNEED):
+                log.debug("the log's pages stay mapped: madvise errno %d", ctypes.get_errno())
 
     def flush(self) -> None:
         self.edge.flush()

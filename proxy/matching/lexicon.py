@@ -148,9 +148,10 @@ class Sense:
     """An adjective satellite ("huge"), whose ``&`` pointer leads to its head ("large")."""
     pointers: tuple[tuple[str, SenseId], ...]
     """(symbol, synset) of every pointer the verifier follows (``_FOLLOWED``)."""
+    id: SenseId
+    """``sense_id(pos, offset)``."""
     words: tuple[str, ...] = ()
     """The synset's words, lower-case ("dining_table", "board")."""
-    id: SenseId = 0
 
 
 def sense_id(pos: Pos, offset: int) -> SenseId:
@@ -372,7 +373,7 @@ class WordNet:
         )
         words = tuple(fields[4 + 2 * i].lower() for i in range(word_count))
         lexname = LEXNAMES[int(fields[1])]
-        return Sense(pos, offset, lexname, fields[2] == "s", pointers, words, found)
+        return Sense(pos, offset, lexname, fields[2] == "s", pointers, found, words)
 
 
 def _entry_form(word: str) -> str:
