@@ -183,8 +183,9 @@ class Shard:
         Edge maps its log in segments of 32 MiB and keeps the last closed one beside the open
         one; opening a shard reads both through, and each write adds to the open one's pages.
         None is read again while the shard is open, yet they stayed in this process: 41 MiB of
-        its 308 at 100,000 entries (`bench/load.py --filler 98000`), in a small cache too. The
-        log is mapped shared, so its written pages are the file's: dropped from this process,
+        its 308 at 100,000 entries (`bench/load.py --filler 98000`), and as much in a cache of
+        any size once its log has filled a segment (about 14,000 entries written). The log is
+        mapped shared, so its written pages are the file's: dropped from this process,
         they stay in the page cache until written back and reclaimed, as a file written any
         other way; the next write maps the page it needs again. Off Linux this does nothing."""
         self._logged = 0
