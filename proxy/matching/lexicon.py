@@ -141,15 +141,13 @@ def frozen(items: Iterable[T]) -> frozenset[T]:
 class Sense:
     """One synset, as far as the verifier needs it."""
 
-    pos: Pos
-    offset: int
+    id: SenseId
+    """``sense_id(pos, offset)``: its part of speech and its offset in that data file."""
     lexname: str
     satellite: bool
     """An adjective satellite ("huge"), whose ``&`` pointer leads to its head ("large")."""
     pointers: tuple[tuple[str, SenseId], ...]
     """(symbol, synset) of every pointer the verifier follows (``_FOLLOWED``)."""
-    id: SenseId
-    """``sense_id(pos, offset)``."""
     words: tuple[str, ...] = ()
     """The synset's words, lower-case ("dining_table", "board")."""
 
@@ -373,7 +371,7 @@ class WordNet:
         )
         words = tuple(fields[4 + 2 * i].lower() for i in range(word_count))
         lexname = LEXNAMES[int(fields[1])]
-        return Sense(pos, offset, lexname, fields[2] == "s", pointers, found, words)
+        return Sense(found, lexname, fields[2] == "s", pointers, words)
 
 
 def _entry_form(word: str) -> str:
