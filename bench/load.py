@@ -16,7 +16,8 @@ Every request asks for ``response_format=url`` (``--response-format b64_json`` f
 in the body). ``--workloads`` picks some of them. ``--backend sd-server`` runs the tiny
 pipeline in a `memoaized sd-server` process and the proxy in front of it on the `openai` backend
 (a proxy that never imports torch). The memory of the proxy and of its index's process is
-printed at three points, split into anonymous and file-backed pages. Two load generators:
+printed at three points, split into anonymous and file-backed pages, with each one's
+proportional share (PSS) and the two together. Two load generators:
 
 - ``--driver python`` (default): asyncio and httpx in this process. Responses are grouped by the
   outcome they got (exact, semantic, miss, or the HTTP error status). On a small machine the
@@ -208,12 +209,19 @@ def outcome_counts(url: str) -> dict[str, float]:
 def memory_mib(pid: int) -> dict[str, float]:
     """The process's resident memory (``VmRSS``), and its parts: anonymous (``RssAnon``: the
     heap, the models' working memory) and file-backed (``RssFile``: libraries and the index's
-    memory-mapped files, which the kernel can drop and read again)."""
+    memory-mapped files, which the kernel can drop and read again); and its proportional share
+    (``Pss``: each page divided by the processes that map it), whose sum over the proxy and
+    its index process counts the libraries both load once."""
     found: dict[str, float] = {}
     with open(f"/proc/{pid}/status", encoding="ascii") as status:
         for line in status:
             name, _, value = line.partition(":")
             if name in ("VmRSS", "RssAnon", "RssFile"):
+                found[name] = int(value.split()[0]) / 1024
+    with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+        for line in rollup:
+            name, _, value = line.partition(":")
+            if name == "Pss":
                 found[name] = int(value.split()[0]) / 1024
     return found
 
@@ -377,15 +385,24 @@ def main() -> None:
         print(f"| {name} | {clients} | {embedded:.0f} | {per_call} | {remembered:.0f} |")
     print(
         "\nMemory, MiB (RSS = anonymous + file-backed), of the proxy and of the process that "
-        "serves its embedded index:\n"
+        "serves its embedded index; PSS splits each page shared between processes among "
+        "them, so the two processes' PSS add up to what they hold together:\n"
     )
-    print("| phase | process | RSS | anonymous | file-backed |")
-    print("| --- | --- | --- | --- | --- |")
+    print("| phase | process | RSS | anonymous | file-backed | PSS |")
+    print("| --- | --- | --- | --- | --- | --- |")
     for phase, processes in memory:
-        for process, mib in processes.items():
+        rows_of_phase = [*processes.items()]
+        if len(processes) > 1:
+            together = {
+                name: sum(mib.get(name, 0) for mib in processes.values())
+                for name in ("VmRSS", "RssAnon", "RssFile", "Pss")
+            }
+            rows_of_phase.append(("together", together))
+        for process, mib in rows_of_phase:
             print(
                 f"| {phase} | {process} | {mib.get('VmRSS', 0):.0f} | "
-                f"{mib.get('RssAnon', 0):.0f} | {mib.get('RssFile', 0):.0f} |"
+                f"{mib.get('RssAnon', 0):.0f} | {mib.get('RssFile', 0):.0f} | "
+                f"{mib.get('Pss', 0):.0f} |"
             )
 
 

@@ -3,9 +3,11 @@
 Debian's ``wordnet-base`` package installs them in ``/usr/share/wordnet`` (``make setup`` installs
 it; other systems ship the same files, for example Homebrew's ``wordnet``). Nothing is downloaded.
 
-The index files (one line per lemma, about 12 MB) are read when the lexicon opens. Synsets are read
-on demand from the data files by their byte offset, which is what a WordNet synset id is, and
-cached: a running proxy touches a few thousand synsets, not the 117,000 that exist.
+The index files (one line per lemma, about 12 MB) are scanned when the lexicon opens, keeping only
+every lemma's place (:class:`_Tables`); a lemma's line is read when it is asked for. Synsets are
+read on demand from the data files by their byte offset, which is what a WordNet synset id is.
+Both are cached: a running proxy touches a few thousand lemmas and synsets, not the 150,000 and
+117,000 that exist.
 
 What the verifier asks of it:
 
@@ -23,6 +25,7 @@ Only each lemma's most frequent senses count: WordNet also lists "dog" as a frum
 
 from __future__ import annotations
 
+import array
 import bisect
 import functools
 import itertools
@@ -113,7 +116,7 @@ _UP = frozenset({"@", "@i"})
 # verb: only its direct hypernym counts ("slice" -> "cut"). A noun's whole chain counts ("dog" ->
 # "animal").
 VERB_HYPERNYM_DEPTH = 1
-# Senses that count per part of speech (see _read_index). Verbs split one action into many fine
+# Senses that count per part of speech (see _counted_senses). Verbs split one action into many fine
 # senses ("play" a game, an instrument, a role), so more of theirs count.
 TOP_SENSES: dict[Pos, int] = {"n": 2, "v": 4, "a": 2, "r": 2}
 # Pointers followed one step: an adjective satellite's head ("huge" -> "large") and a pertainym
@@ -159,30 +162,58 @@ def sense_id(pos: Pos, offset: int) -> SenseId:
     return offset << 2 | _PARTS.index(pos)
 
 
+@dataclass(frozen=True, slots=True)
+class _Tables:
+    """Where each lemma's line is in the index files, and the exception lists, of one folder.
+
+    Every lemma and irregular form is kept once, sorted (``forms``, searched by bisection), with
+    one int per part of speech saying where its line starts in that index file: about 12 MB in
+    all. Parsed into dicts of every lemma's senses and tag counts, the index files took 31 MB of
+    a running proxy for the few thousand lemmas its prompts use."""
+
+    forms: tuple[str, ...]
+    """Every lemma and every irregular form, sorted."""
+    lines: dict[Pos, array.array[int]]
+    """Per part of speech, where ``forms[i]``'s line starts in its index file (-1: none)."""
+    exceptions: dict[Pos, dict[str, tuple[str, ...]]]
+
+    def place(self, form: str) -> int:
+        """Where ``form`` is in :attr:`forms`, or -1 when it is not there."""
+        at = bisect.bisect_left(self.forms, form)
+        return at if at < len(self.forms) and self.forms[at] == form else -1
+
+    def line(self, pos: Pos, lemma: str) -> int:
+        """Where ``lemma``'s line starts in ``pos``'s index file, or -1 when it has none."""
+        at = self.place(lemma)
+        return self.lines[pos][at] if at >= 0 else -1
+
+    def starts(self, prefix: str) -> bool:
+        """Whether some lemma or irregular form starts with ``prefix``."""
+        at = bisect.bisect_left(self.forms, prefix)
+        return at < len(self.forms) and self.forms[at].startswith(prefix)
+
+
 @functools.lru_cache(maxsize=4)
-def _read_tables(
-    root: Path,
-) -> tuple[
-    dict[Pos, dict[str, tuple[int, ...]]],
-    dict[Pos, dict[str, int]],
-    dict[Pos, dict[str, tuple[str, ...]]],
-]:
-    """The index and exception tables of the folder ``root``, parsed once per process (about
-    0.4 s): every lexicon opened on the same folder reads them, and none changes them."""
-    index: dict[Pos, dict[str, tuple[int, ...]]] = {}
-    tagged: dict[Pos, dict[str, int]] = {}
-    exceptions: dict[Pos, dict[str, tuple[str, ...]]] = {}
-    for pos, name in _FILES.items():
-        index[pos], tagged[pos] = _read_index(root / f"index.{name}", TOP_SENSES[pos])
-        exceptions[pos] = _read_exceptions(root / f"{name}.exc")
-    return index, tagged, exceptions
+def _read_tables(root: Path) -> _Tables:
+    """The tables of the folder ``root``, read once per process (about 0.4 s): every lexicon
+    opened on the same folder reads them, and none changes them."""
+    starts = {pos: _line_starts(root / f"index.{name}") for pos, name in _FILES.items()}
+    exceptions = {pos: _read_exceptions(root / f"{name}.exc") for pos, name in _FILES.items()}
+    forms = tuple(sorted({*itertools.chain(*starts.values(), *exceptions.values())}))
+    lines = {
+        pos: array.array("i", (found.get(form, -1) for form in forms))
+        for pos, found in starts.items()
+    }
+    return _Tables(forms, lines, exceptions)
 
 
 @functools.lru_cache(maxsize=4)
 def _compound_starts(root: Path) -> frozenset[str]:
-    index = _read_tables(root)[0]
+    tables = _read_tables(root)
     return frozenset(
-        lemma.split("_", 1)[0] for table in index.values() for lemma in table if "_" in lemma
+        form.split("_", 1)[0]
+        for at, form in enumerate(tables.forms)
+        if "_" in form and any(lines[at] >= 0 for lines in tables.lines.values())
     )
 
 
@@ -190,30 +221,16 @@ _STEM = max(len(suffix) for rules in _SUFFIXES.values() for suffix, _ in rules)
 """The most letters a suffix rule takes off: a word's lemma keeps all of its letters before."""
 
 
-@functools.lru_cache(maxsize=4)
-def _forms(root: Path) -> tuple[str, ...]:
-    """Every lemma and every irregular form, sorted: a word that no form starts like, but for
-    the letters a suffix rule takes off, is no form of any lemma. That rules out most words
-    written together ("highly detailed" closed up) without trying each suffix rule."""
-    index, _, exceptions = _read_tables(root)
-    return tuple(
-        sorted({word for tables in (index, exceptions) for t in tables.values() for word in t})
-    )
-
-
 class WordNet:
     """Read-only access to one WordNet database folder."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._index, self._tagged, self._exceptions = _read_tables(root)
+        self._tables = _read_tables(root)
         self.compound_starts = _compound_starts(root)
         """First words of WordNet's multi-word entries ("hot" of "hot_dog")."""
-        self._forms = _forms(root)
-        self._data: dict[Pos, mmap.mmap] = {}
-        for pos, name in _FILES.items():
-            with (root / f"data.{name}").open("rb") as f:
-                self._data[pos] = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        self._index = {pos: _map(root / f"index.{name}") for pos, name in _FILES.items()}
+        self._data = {pos: _map(root / f"data.{name}") for pos, name in _FILES.items()}
         # Bound per instance, so two lexicons never share entries; bounded in size, so a
         # long-running proxy keeps the few thousand words its prompts use, not all of WordNet.
         self.lemmas = functools.lru_cache(maxsize=16384)(self._lemmas)
@@ -222,6 +239,7 @@ class WordNet:
         self._sense = functools.lru_cache(maxsize=16384)(self._read_sense)
         self.parts_of_speech = functools.lru_cache(maxsize=16384)(self._parts_of_speech)
         self.lexnames = functools.lru_cache(maxsize=16384)(self._lexnames)
+        self._entry = functools.lru_cache(maxsize=16384)(self._read_entry)
 
     @classmethod
     def open(cls, root: Path) -> WordNet | None:
@@ -237,7 +255,7 @@ class WordNet:
         return cls(root)
 
     def close(self) -> None:
-        for data in self._data.values():
+        for data in (*self._index.values(), *self._data.values()):
             data.close()
 
     def knows(self, word: str) -> bool:
@@ -249,12 +267,7 @@ class WordNet:
         prompt's every pair of words is tried as a compound, and remembering those would push
         the words it uses out of :meth:`lemmas`' memory."""
         word = _entry_form(word)
-        return self._some_form_starts(word[: len(word) - _STEM])
-
-    def _some_form_starts(self, prefix: str) -> bool:
-        forms = self._forms
-        at = bisect.bisect_left(forms, prefix)
-        return at < len(forms) and forms[at].startswith(prefix)
+        return self._tables.starts(word[: len(word) - _STEM])
 
     def _parts_of_speech(self, word: str) -> frozenset[Pos]:
         return frozen(pos for pos, _ in self.lemmas(word))
@@ -262,19 +275,24 @@ class WordNet:
     def _lemmas(self, word: str) -> tuple[tuple[Pos, str], ...]:
         """(part of speech, lemma) for every reading of ``word`` WordNet knows, nouns first."""
         word = _entry_form(word)
-        if not self._some_form_starts(word[: len(word) - _STEM]):
+        tables = self._tables
+        if not tables.starts(word[: len(word) - _STEM]):
             return ()
         found: list[tuple[Pos, str]] = []
+        places: dict[str, int] = {}  # a form is looked for once, though tried as several parts
         for pos in _FILES:
-            index = self._index[pos]
-            bases = [word, *self._exceptions[pos].get(word, ())]
+            lines = tables.lines[pos]
+            bases = [word, *tables.exceptions[pos].get(word, ())]
             bases += [
                 word[: -len(suffix)] + base
                 for suffix, base in _SUFFIXES[pos]
                 if word.endswith(suffix) and len(word) > len(suffix) + 1
             ]
             for base in bases:
-                if base in index and (pos, base) not in found:
+                at = places.get(base)
+                if at is None:
+                    at = places[base] = tables.place(base)
+                if at >= 0 and lines[at] >= 0 and (pos, base) not in found:
                     found.append((pos, base))
         return tuple(found)
 
@@ -284,7 +302,7 @@ class WordNet:
             self._sense(sense_id(reading_pos, offset))
             for reading_pos, lemma in self.lemmas(word)
             if pos is None or reading_pos == pos
-            for offset in self._index[reading_pos][lemma]
+            for offset in self._entry(reading_pos, lemma)[1]
         )
 
     def usually(self, word: str, pos: Pos, other: Pos) -> bool:
@@ -294,7 +312,7 @@ class WordNet:
 
         def seen(part: Pos) -> int:
             return max(
-                (self._tagged[part].get(lemma, 0) for p, lemma in self.lemmas(word) if p == part),
+                (self._entry(part, lemma)[0] for p, lemma in self.lemmas(word) if p == part),
                 default=-1,
             )
 
@@ -352,6 +370,18 @@ class WordNet:
             )
         return frozen(reached)
 
+    def _read_entry(self, pos: Pos, lemma: str) -> tuple[int, tuple[int, ...]]:
+        """How many of ``lemma``'s senses as ``pos`` WordNet's sense-tagged corpus saw, a rough
+        measure of how common it is as that part of speech; and the synset offsets of its
+        senses that count (:func:`_counted_senses`), most frequent first. ``lemma`` is one that
+        :meth:`lemmas` found."""
+        data, at = self._index[pos], self._tables.line(pos, lemma)
+        fields = data[at : data.find(b"\n", at)].decode("utf-8").split()
+        pointer_count = int(fields[3])
+        tagged = int(fields[5 + pointer_count])
+        offsets = fields[6 + pointer_count : 6 + pointer_count + _counted_senses(pos, tagged)]
+        return tagged, tuple(int(offset) for offset in offsets)
+
     def _read_sense(self, found: SenseId) -> Sense:
         pos, offset = _PARTS[found & 3], found >> 2
         data = self._data[pos]
@@ -400,26 +430,29 @@ def _lines(path: Path) -> Iterator[str]:
                 yield line
 
 
-def _read_index(path: Path, top_senses: int) -> tuple[dict[str, tuple[int, ...]], dict[str, int]]:
-    """lemma -> the synset offsets of its senses that count, most frequent first; and lemma ->
-    how many of its senses the sense-tagged corpus saw, a rough measure of how common the
-    lemma is as this part of speech.
+def _counted_senses(pos: Pos, tagged: int) -> int:
+    """How many of a lemma's senses count, most frequent first, when the sense-tagged corpus saw
+    ``tagged`` of them: those among ``TOP_SENSES`` seen at least once in it; a lemma never seen
+    there keeps its first sense only. So "dog" is the animal alone, while "man" keeps "adult
+    male" and "man" as mankind."""
+    return min(TOP_SENSES[pos], max(1, tagged))
 
-    A sense counts when it is among the ``top_senses`` most frequent and was seen at least once
-    in WordNet's sense-tagged corpus (its ``tagsense_cnt``); a lemma never seen there keeps its
-    first sense only. So "dog" is the animal alone, while "man" keeps "adult male" and "man" as
-    mankind.
-    """
-    index = {}
-    seen = {}
-    for line in _lines(path):
-        fields = line.split()
-        pointer_count = int(fields[3])
-        tagged = int(fields[5 + pointer_count])
-        offsets = fields[6 + pointer_count : 6 + pointer_count + min(top_senses, max(1, tagged))]
-        index[fields[0]] = tuple(int(offset) for offset in offsets)
-        seen[fields[0]] = tagged
-    return index, seen
+
+def _line_starts(path: Path) -> dict[str, int]:
+    """Lemma -> where its line starts in the index file ``path``."""
+    starts = {}
+    with path.open("rb") as f:
+        at = 0
+        for line in f:
+            if not line.startswith(b"  "):  # the licence header
+                starts[line[: line.index(b" ")].decode("utf-8")] = at
+            at += len(line)
+    return starts
+
+
+def _map(path: Path) -> mmap.mmap:
+    with path.open("rb") as f:
+        return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
 
 
 def _read_exceptions(path: Path) -> dict[str, tuple[str, ...]]:
