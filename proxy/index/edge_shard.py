@@ -11,6 +11,7 @@ import ctypes
 import json
 import logging
 import mmap
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -40,8 +41,9 @@ _RESCORED = qe.SearchParams(
 """HNSW segments are searched on their int8 copy for twice the neighbours asked for, which are
 then ranked by the vectors as stored: the similarities returned are the stored vectors' own."""
 
-_LOG_PAGES_EVERY = 2 * PAGE_POINTS
-"""Points written between two hand-backs of the write-ahead log's pages (about 3 MB of log)."""
+_RELEASE_EVERY = 2 * PAGE_POINTS
+"""Points written between two hand-backs of the pages that hold nothing to read (about 3 MB of
+write-ahead log)."""
 
 
 def _vectors(dimension: int, float16: bool) -> qe.EdgeVectorParams:
@@ -86,8 +88,8 @@ class Shard:
     def __init__(self, edge: Any, path: Path) -> None:
         self.edge = edge
         self.path = path
-        self._logged = 0
-        """Points written since the log's pages were last handed back."""
+        self._written = 0
+        """Points written since the pages that hold nothing to read were last handed back."""
         self.outdated = any(_unquantized(segment) for segment in path.glob("segments/*"))
         """Whether an HNSW segment was built by an older version, with every vector in memory:
         the next optimisation rebuilds it (segments change only then, in another process)."""
@@ -110,13 +112,14 @@ class Shard:
         if create:
             shard = cls(qe.EdgeShard.create(str(path), config), path)
             index_payload(shard.edge)
+            shard.release_unused_pages()
             return shard
         shard = cls(qe.EdgeShard.load(str(path), config), path)
         if shard.ping().payload_indexes != {*KEYWORD_INDEXES, *FLOAT_INDEXES}:
             # A field added or dropped by this version; the others are brought up to date
             # (mapped, not in memory) by the next optimisation, in its own process.
             index_payload(shard.edge, rebuild=False)
-        shard.release_log_pages()
+        shard.release_unused_pages()
         return shard
 
     def ping(self) -> ShardInfo:
@@ -173,39 +176,60 @@ class Shard:
     def update(self, operations: Sequence[Operation]) -> None:
         for operation in operations:
             self.edge.update(_operation(operation))
-        self._logged += points_in(operations)
-        if self._logged >= _LOG_PAGES_EVERY:
-            self.release_log_pages()
+        self._written += points_in(operations)
+        if self._written >= _RELEASE_EVERY:
+            self.release_unused_pages()
 
-    def release_log_pages(self) -> None:
-        """Hand back the pages of the write-ahead log that this process holds mapped.
+    def release_unused_pages(self) -> None:
+        """Hand back the pages of the shard's files that this process holds mapped but has
+        nothing to read in:
 
-        Edge maps its log in segments of 32 MiB and keeps the last closed one beside the open
-        one; opening a shard reads both through, and each write adds to the open one's pages.
-        None is read again while the shard is open, yet they stayed in this process: 41 MiB of
-        its 308 at 100,000 entries (`bench/load.py --filler 98000`), and as much in a cache of
-        any size once its log has filled a segment (about 14,000 entries written). The log is
-        mapped shared, so its written pages are the file's: dropped from this process,
-        they stay in the page cache until written back and reclaimed, as a file written any
-        other way; the next write maps the page it needs again. Off Linux this does nothing."""
-        self._logged = 0
+        - **Edge's write-ahead log.** Edge maps it in segments of 32 MiB and keeps the last
+          closed one beside the open one; opening a shard reads both through, and each write
+          adds to the open one's pages. None is read again while the shard is open: 41 MiB of
+          the process's 308 at 100,000 entries (`bench/load.py --filler 98000`), and as much in
+          a cache of any size once its log has filled a segment (about 14,000 entries written).
+        - **The holes of the segments' files.** Edge maps each payload index of the segment
+          that takes new points in pages of 1 to 4 MiB and reads every page in, though a
+          segment that small has written a few KiB of each: 39 MiB at 100,000 entries, as much
+          in an empty cache. Only the ranges the file system reports as holes (``SEEK_HOLE``),
+          where nothing was ever written, are handed back; a page that holds data stays.
+
+        Both are mapped shared, so a written page is the file's: dropped from this process, it
+        stays in the page cache until written back and reclaimed, as a file written any other
+        way, and the next read or write maps the page it needs again. Done after opening and
+        every ``_RELEASE_EVERY`` points written. Off Linux this does nothing."""
+        self._written = 0
         if sys.platform != "linux":
             return
-        folder = f"{self.path.resolve() / 'wal'}/"
+        root = f"{self.path.resolve()}/"
         try:
             with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
-                spans = [
-                    [int(end, 16) for end in fields[0].split("-")]
-                    for fields in (line.split(maxsplit=5) for line in maps)
-                    if len(fields) == 6 and fields[5].startswith(folder) and fields[1][3] == "s"
+                mapped = [
+                    fields
+                    for fields in (line.rstrip("\n").split(maxsplit=5) for line in maps)
+                    if len(fields) == 6 and fields[5].startswith(root) and fields[1][3] == "s"
                 ]
             madvise = ctypes.CDLL(None, use_errno=True).madvise
         except (OSError, AttributeError) as error:
-            log.debug("the log's pages stay mapped: %s", error)
+            log.debug("the shard's unread pages stay mapped: %s", error)
             return
-        for start, end in spans:
-            if madvise(ctypes.c_void_p(start), ctypes.c_size_t(end - start), mmap.MADV_DONTNEED):
-                log.debug("the log's pages stay mapped: madvise errno %d", ctypes.get_errno())
+        for span, _, offset, _, _, name in mapped:
+            start, end = (int(address, 16) for address in span.split("-"))
+            if name.startswith(f"{root}wal/"):
+                unread = [(start, end)]
+            else:
+                unread = [
+                    (start + first - int(offset, 16), start + last - int(offset, 16))
+                    for first, last in _holes(name, int(offset, 16), end - start)
+                ]
+            for first, last in unread:
+                if madvise(
+                    ctypes.c_void_p(first), ctypes.c_size_t(last - first), mmap.MADV_DONTNEED
+                ):
+                    log.debug(
+                        "the shard's unread pages stay mapped: madvise errno %d", ctypes.get_errno()
+                    )
 
     def flush(self) -> None:
         self.edge.flush()
@@ -213,6 +237,37 @@ class Shard:
     def close(self) -> None:
         self.edge.flush()
         self.edge.close()
+
+
+def _holes(path: str, offset: int, length: int) -> list[tuple[int, int]]:
+    """The whole pages of ``path``'s bytes ``offset`` to ``offset + length`` that are holes,
+    where nothing was ever written, as (first byte, end) ranges; none where the file is gone or
+    its file system does not tell (it then reports the whole file as data)."""
+    found: list[tuple[int, int]] = []
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return found
+    try:
+        at, end = offset, offset + length
+        while at < end:
+            hole = os.lseek(fd, at, os.SEEK_HOLE)  # the end of the file is a hole too
+            if hole >= end:
+                break
+            try:
+                data = min(os.lseek(fd, hole, os.SEEK_DATA), end)
+            except OSError:  # ENXIO: nothing but holes up to the end of the file
+                data = end
+            first = -(-hole // mmap.PAGESIZE) * mmap.PAGESIZE
+            last = data // mmap.PAGESIZE * mmap.PAGESIZE
+            if last > first:
+                found.append((first, last))
+            at = max(data, hole + mmap.PAGESIZE)  # on, even if the file changed meanwhile
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    return found
 
 
 def _filter(where: Where | str) -> qe.Filter | None:
