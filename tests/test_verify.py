@@ -813,6 +813,33 @@ def test_missing_wordnet_is_reported_not_fatal(tmp_path: Path) -> None:
     assert WordNet.open(tmp_path) is None
 
 
+def _copy_of_wordnet(folder: Path) -> Path:
+    folder.mkdir()
+    for path in DEFAULT_WORDNET_DIR.iterdir():
+        if path.is_file():
+            (folder / path.name).write_bytes(path.read_bytes())
+    return folder
+
+
+def test_a_damaged_wordnet_is_reported_not_fatal(tmp_path: Path) -> None:
+    folder = _copy_of_wordnet(tmp_path / "wordnet")
+    (folder / "index.adv").write_bytes(b"")  # an empty file cannot be mapped
+    assert WordNet.open(folder) is None
+
+
+def test_the_last_lemma_of_an_index_file_is_read_whole(tmp_path: Path) -> None:
+    """Its line needs no line break after it: an index file cut after its last lemma's last
+    offset reads that lemma as the whole file does."""
+    folder = _copy_of_wordnet(tmp_path / "wordnet")
+    index = folder / "index.noun"
+    text = index.read_bytes().rstrip()
+    index.write_bytes(text)
+    last = text.rsplit(b"\n", 1)[-1].split()[0].decode()
+    whole, cut = WordNet.open(DEFAULT_WORDNET_DIR), WordNet.open(folder)
+    assert whole is not None and cut is not None
+    assert [s.id for s in cut.senses(last, "n")] == [s.id for s in whole.senses(last, "n")] != []
+
+
 def test_lexicon_senses(wordnet: WordNet) -> None:
     assert wordnet.covers("dog", "puppy") and not wordnet.covers("puppy", "dog")
     assert wordnet.covers("person", "woman") and not wordnet.covers("man", "woman")

@@ -198,7 +198,11 @@ class Shard:
         Both are mapped shared, so a written page is the file's: dropped from this process, it
         stays in the page cache until written back and reclaimed, as a file written any other
         way, and the next read or write maps the page it needs again. Done after opening and
-        every ``_RELEASE_EVERY`` points written. Off Linux this does nothing."""
+        every ``_RELEASE_EVERY`` points written. Off Linux this does nothing.
+
+        Call it only between Edge calls, on the thread that makes them: the mappings are read
+        from ``/proc/self/maps`` first, and one that Edge unmapped meanwhile could have given its
+        addresses to the heap, which ``MADV_DONTNEED`` would zero."""
         self._written = 0
         if sys.platform != "linux":
             return

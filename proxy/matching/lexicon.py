@@ -31,6 +31,7 @@ import functools
 import itertools
 import logging
 import mmap
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -162,7 +163,7 @@ def sense_id(pos: Pos, offset: int) -> SenseId:
     return offset << 2 | _PARTS.index(pos)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class _Tables:
     """Where each lemma's line is in the index files, and the exception lists, of one folder.
 
@@ -194,9 +195,11 @@ class _Tables:
 
 
 @functools.lru_cache(maxsize=4)
-def _read_tables(root: Path) -> _Tables:
-    """The tables of the folder ``root``, read once per process (about 0.4 s): every lexicon
-    opened on the same folder reads them, and none changes them."""
+def _read_tables(root: Path, version: tuple[tuple[int, int, int], ...]) -> _Tables:
+    """The tables of the folder ``root``, read once per process (about 0.2 s) for each
+    ``version`` of its index files (:func:`_version`): every lexicon opened on the same files
+    reads them, and none changes them; files replaced meanwhile (a package upgraded) are read
+    again, so that a lexicon's places are those of the files it maps."""
     starts = {pos: _line_starts(root / f"index.{name}") for pos, name in _FILES.items()}
     exceptions = {pos: _read_exceptions(root / f"{name}.exc") for pos, name in _FILES.items()}
     forms = tuple(sorted({*itertools.chain(*starts.values(), *exceptions.values())}))
@@ -207,9 +210,14 @@ def _read_tables(root: Path) -> _Tables:
     return _Tables(forms, lines, exceptions)
 
 
+def _version(root: Path) -> tuple[tuple[int, int, int], ...]:
+    """Which index files are in ``root``: each one's inode, size and time of change."""
+    found = (os.stat(root / f"index.{name}") for name in _FILES.values())
+    return tuple((f.st_ino, f.st_size, f.st_mtime_ns) for f in found)
+
+
 @functools.lru_cache(maxsize=4)
-def _compound_starts(root: Path) -> frozenset[str]:
-    tables = _read_tables(root)
+def _compound_starts(tables: _Tables) -> frozenset[str]:
     return frozenset(
         form.split("_", 1)[0]
         for at, form in enumerate(tables.forms)
@@ -226,8 +234,8 @@ class WordNet:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._tables = _read_tables(root)
-        self.compound_starts = _compound_starts(root)
+        self._tables = _read_tables(root, _version(root))
+        self.compound_starts = _compound_starts(self._tables)
         """First words of WordNet's multi-word entries ("hot" of "hot_dog")."""
         self._index = {pos: _map(root / f"index.{name}") for pos, name in _FILES.items()}
         self._data = {pos: _map(root / f"data.{name}") for pos, name in _FILES.items()}
@@ -243,16 +251,20 @@ class WordNet:
 
     @classmethod
     def open(cls, root: Path) -> WordNet | None:
-        """The lexicon in ``root``, or None (with a warning) when its files are missing."""
-        if not (root / "index.noun").is_file():
-            log.warning(
-                "WordNet not found in %s (install Debian's wordnet-base, or set "
-                "--wordnet-dir): the verifier accepts only identical words, so fewer "
-                "rewordings are served from the cache",
-                root,
-            )
-            return None
-        return cls(root)
+        """The lexicon in ``root``, or None (with a warning) when its files are missing or
+        cannot be read."""
+        problem = None
+        if (root / "index.noun").is_file():
+            try:
+                return cls(root)
+            except (OSError, ValueError) as error:  # an empty file, bytes not UTF-8
+                problem = f"WordNet in {root} cannot be read ({error})"
+        log.warning(
+            "%s (install Debian's wordnet-base, or set --wordnet-dir): the verifier accepts "
+            "only identical words, so fewer rewordings are served from the cache",
+            problem or f"WordNet not found in {root}",
+        )
+        return None
 
     def close(self) -> None:
         for data in (*self._index.values(), *self._data.values()):
@@ -376,7 +388,7 @@ class WordNet:
         senses that count (:func:`_counted_senses`), most frequent first. ``lemma`` is one that
         :meth:`lemmas` found."""
         data, at = self._index[pos], self._tables.line(pos, lemma)
-        fields = data[at : data.find(b"\n", at)].decode("utf-8").split()
+        fields = _line(data, at).split()
         pointer_count = int(fields[3])
         tagged = int(fields[5 + pointer_count])
         offsets = fields[6 + pointer_count : 6 + pointer_count + _counted_senses(pos, tagged)]
@@ -385,7 +397,7 @@ class WordNet:
     def _read_sense(self, found: SenseId) -> Sense:
         pos, offset = _PARTS[found & 3], found >> 2
         data = self._data[pos]
-        line = data[offset : data.find(b"\n", offset)].decode("utf-8")
+        line = _line(data, offset)
         fields = line.split(" | ", 1)[0].split()
         word_count = int(fields[3], 16)
         at = 4 + 2 * word_count
@@ -445,9 +457,15 @@ def _line_starts(path: Path) -> dict[str, int]:
         at = 0
         for line in f:
             if not line.startswith(b"  "):  # the licence header
-                starts[line[: line.index(b" ")].decode("utf-8")] = at
+                starts[line.split(None, 1)[0].decode("utf-8")] = at
             at += len(line)
     return starts
+
+
+def _line(data: mmap.mmap, at: int) -> str:
+    """The line of ``data`` that starts at ``at`` (the last one may have no line break)."""
+    end = data.find(b"\n", at)
+    return data[at : end if end >= 0 else len(data)].decode("utf-8")
 
 
 def _map(path: Path) -> mmap.mmap:
