@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -179,3 +180,44 @@ async def test_an_import_into_the_running_proxy_is_indexed_without_waiting_for_t
         assert await services.index.unindexed() == 0
     finally:
         await client.__aexit__(None, None, None)
+
+
+async def test_lookups_from_another_event_loop_are_answered_through_switches(
+    tmp_path: Path,
+) -> None:
+    """A call from another thread's event loop (a test client running the app, a script) takes
+    the live shard in its own thread and is sent on the app's loop: a switch in between closed
+    that shard before the call reached it. The new shard answers it instead; the old one never
+    ran it."""
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(2500, 384)).astype(np.float32)
+    failures: list[Exception] = []
+    answered = 0
+    stop = threading.Event()
+
+    def ask(index: EdgeIndex) -> None:
+        async def keep_asking() -> None:
+            nonlocal answered
+            while not stop.is_set():
+                try:
+                    await index.info()
+                    answered += 1
+                except Exception as error:  # every failure is the finding
+                    failures.append(error)
+
+        asyncio.run(keep_asking())
+
+    async with EdgeIndex(tmp_path / "index", indexing_threshold_kb=16) as index:
+        asker = threading.Thread(target=ask, args=(index,))
+        asker.start()
+        try:
+            for first in range(0, 2500, 500):
+                entries = [
+                    (cached_entry(f"prompt {i}"), vectors[i]) for i in range(first, first + 500)
+                ]
+                await index.upsert_many(entries)
+                assert await index.maintain(force=True)
+        finally:
+            stop.set()
+            await asyncio.to_thread(asker.join)
+    assert failures == [] and answered > 0

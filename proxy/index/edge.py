@@ -63,6 +63,7 @@ from proxy.index.edge_files import (
 from proxy.index.edge_process import (
     LEGACY,
     Operation,
+    ShardClosed,
     ShardInfo,
     ShardLayout,
     ShardProcess,
@@ -221,7 +222,14 @@ class EdgeIndex(SemanticIndex):
             raise IndexUnavailable("the index is not open")
         if shard.failure is not None:
             shard = await self._revive(shard)
-        return await shard.call(name, *args)
+        try:
+            return await shard.call(name, *args)
+        except ShardClosed:
+            if self._shard is None or self._shard is shard:
+                raise
+            # Switched to an optimised shard after this call took the old one (from another
+            # thread's event loop, whose call is sent on this one): the new one answers it.
+            return await self._shard.call(name, *args)
 
     async def _revive(self, dead: ShardProcess) -> ShardProcess:
         async with self._revive_lock:

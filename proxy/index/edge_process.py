@@ -34,6 +34,7 @@ __all__ = [
     "LEGACY",
     "PAGE_POINTS",
     "Operation",
+    "ShardClosed",
     "ShardInfo",
     "ShardProcess",
     "first_page",
@@ -106,6 +107,11 @@ class ShardLayout:
         return cls(dimension, threshold, segment_points)
 
 
+class ShardClosed(IndexUnavailable):
+    """A call reached a shard process after it was closed (the child never ran it): asked of
+    the shard that replaced it, it is answered."""
+
+
 class ShardProcess:
     """The proxy's end: starts the child on a shard directory, sends it calls and awaits the
     answers (in order: the child answers one call at a time). Safe to call concurrently. If
@@ -122,6 +128,7 @@ class ShardProcess:
         self._reader, self._writer = stream
         self._waiting: deque[asyncio.Future[Any]] = deque()
         self._failure: str | None = None
+        self._closed = False
         self._loop = asyncio.get_running_loop()
         self._answers = asyncio.create_task(self._read_answers())
 
@@ -174,7 +181,7 @@ class ShardProcess:
             made = asyncio.run_coroutine_threadsafe(self.call(name, *args), self._loop)
             return await asyncio.wrap_future(made)
         if self._failure is not None:
-            raise IndexUnavailable(self._failure)
+            raise self._error()
         message = pickle.dumps((name, args), protocol=pickle.HIGHEST_PROTOCOL)
         answer = asyncio.get_running_loop().create_future()
         self._waiting.append(answer)
@@ -196,6 +203,7 @@ class ShardProcess:
                 await self.call("close" if keep else "abandon")
             except IndexUnavailable as error:
                 log.warning("closing the index shard in %s failed: %s", self.path, error)
+        self._closed = True
         self._fail("the index shard was closed")
         self._writer.close()
         await self.wait()
@@ -240,7 +248,13 @@ class ShardProcess:
         while self._waiting:
             answer = self._waiting.popleft()
             if not answer.done():
-                answer.set_exception(IndexUnavailable(self._failure))
+                answer.set_exception(self._error())
+
+    def _error(self) -> IndexUnavailable:
+        """What a call fails with now: ``ShardClosed`` once :meth:`close` has answered, for a
+        call sent after it, which the child never ran."""
+        assert self._failure is not None
+        return (ShardClosed if self._closed else IndexUnavailable)(self._failure)
 
 
 # ---- the child -------------------------------------------------------------------------------
