@@ -192,7 +192,7 @@ class Shard:
         - **The holes of the segments' files.** Edge maps each payload index of the segment
           that takes new points in pages of 1 to 4 MiB and reads every page in, though a
           segment that small has written a few KiB of each: 39 MiB at 100,000 entries, as much
-          in an empty cache. Only the ranges the file system reports as holes (``SEEK_HOLE``),
+          in a cache of 2,000 opened again. Only the ranges the file system reports as holes (``SEEK_HOLE``),
           where nothing was ever written, are handed back; a page that holds data stays.
 
         Both are mapped shared, so a written page is the file's: dropped from this process, it
