@@ -168,9 +168,9 @@ class _Tables:
     """Where each lemma's line is in the index files, and the exception lists, of one folder.
 
     Every lemma and irregular form is kept once, sorted (``forms``, searched by bisection), with
-    one int per part of speech saying where its line starts in that index file: about 12 MB in
-    all. Parsed into dicts of every lemma's senses and tag counts, the index files took 31 MB of
-    a running proxy for the few thousand lemmas its prompts use."""
+    one int per part of speech saying where its line starts in that index file: 15 MiB of
+    Python objects in all (tracemalloc). Parsed into dicts of every lemma's senses and tag
+    counts, the index files took 33 MiB, for the few thousand lemmas a proxy's prompts use."""
 
     forms: tuple[str, ...]
     """Every lemma and every irregular form, sorted."""
