@@ -192,8 +192,9 @@ class Shard:
         - **The holes of the segments' files.** Edge maps each payload index of the segment
           that takes new points in pages of 1 to 4 MiB and reads every page in, though a
           segment that small has written a few KiB of each: 39 MiB at 100,000 entries, as much
-          in a cache of 2,000 opened again. Only the ranges the file system reports as holes (``SEEK_HOLE``),
-          where nothing was ever written, are handed back; a page that holds data stays.
+          in a cache of 2,000 opened again. Only the ranges the file system reports as holes
+          (``SEEK_HOLE``), where nothing was ever written, are handed back; a page that holds
+          data stays.
 
         Both are mapped shared, so a written page is the file's: dropped from this process, it
         stays in the page cache until written back and reclaimed, as a file written any other
@@ -223,9 +224,10 @@ class Shard:
             if name.startswith(f"{root}wal/"):
                 unread = [(start, end)]
             else:
+                shift = start - int(offset, 16)  # a file offset plus shift is its address
                 unread = [
-                    (start + first - int(offset, 16), start + last - int(offset, 16))
-                    for first, last in _holes(name, int(offset, 16), end - start)
+                    (shift + first, shift + last)
+                    for first, last in _holes(name, start - shift, end - start)
                 ]
             for first, last in unread:
                 if madvise(
@@ -267,8 +269,8 @@ def _holes(path: str, offset: int, length: int) -> list[tuple[int, int]]:
             if last > first:
                 found.append((first, last))
             at = max(data, hole + mmap.PAGESIZE)  # on, even if the file changed meanwhile
-    except OSError:
-        pass
+    except OSError:  # SEEK_HOLE refused, or the file shrank meanwhile: the holes found so far
+        return found
     finally:
         os.close(fd)
     return found
