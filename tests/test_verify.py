@@ -932,6 +932,9 @@ def test_the_embedding_model_reads_mended_and_folded_words(wordnet: WordNet) -> 
     assert speller.mend("zebar") == "zebra"  # the most common word one edit away
     # A letter typed twice or left out before a commoner word one letter changed away.
     assert speller.mend("a beautifull medival castel") == "a beautiful medieval castle"
+    # Of equally common words one edit away, the first in alphabetical order, however SymSpell
+    # files its words ("behaviour" and "behavior" are listed 14,175,567 times each).
+    assert speller.mend("behaviogr") == "behavior"
     assert Query.of("a wizzard", TEST_PARTITION).canonical == "a wizzard"
     # Words and prompts remembered go when entries are erased: the speller's, the reader's,
     # the canonical forms, the text the embedding model cannot see.
