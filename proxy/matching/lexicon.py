@@ -26,7 +26,6 @@ Only each lemma's most frequent senses count: WordNet also lists "dog" as a frum
 from __future__ import annotations
 
 import array
-import bisect
 import functools
 import itertools
 import logging
@@ -36,6 +35,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
+
+import marisa_trie
 
 __all__ = ["DEFAULT_WORDNET_DIR", "NOTHING", "Pos", "Sense", "SenseId", "WordNet", "frozen"]
 
@@ -167,21 +168,22 @@ def sense_id(pos: Pos, offset: int) -> SenseId:
 class _Tables:
     """Where each lemma's line is in the index files, and the exception lists, of one folder.
 
-    Every lemma and irregular form is kept once, sorted (``forms``, searched by bisection), with
-    one int per part of speech saying where its line starts in that index file: 15 MiB of
-    Python objects in all (tracemalloc). Parsed into dicts of every lemma's senses and tag
-    counts, the index files took 33 MiB, for the few thousand lemmas a proxy's prompts use."""
+    Every lemma and irregular form is kept once, in a trie (``forms``, MARISA's: about 1 MiB
+    for the 152,385 of them), with one int per part of speech saying where its line starts in
+    that index file. As a sorted tuple of Python strings the forms took 11 MiB more; parsed into
+    dicts of every lemma's senses and tag counts, the index files took 33 MiB, for the few
+    thousand lemmas a proxy's prompts use."""
 
-    forms: tuple[str, ...]
-    """Every lemma and every irregular form, sorted."""
+    forms: marisa_trie.Trie
+    """Every lemma and every irregular form; a form's key id numbers it in :attr:`lines`."""
     lines: dict[Pos, array.array[int]]
-    """Per part of speech, where ``forms[i]``'s line starts in its index file (-1: none)."""
+    """Per part of speech, where form ``i``'s line starts in its index file (-1: none)."""
     exceptions: dict[Pos, dict[str, tuple[str, ...]]]
 
     def place(self, form: str) -> int:
-        """Where ``form`` is in :attr:`forms`, or -1 when it is not there."""
-        at = bisect.bisect_left(self.forms, form)
-        return at if at < len(self.forms) and self.forms[at] == form else -1
+        """The key id of ``form`` in :attr:`forms`, or -1 when it is not there."""
+        found: int | None = self.forms.get(form)
+        return -1 if found is None else found
 
     def line(self, pos: Pos, lemma: str) -> int:
         """Where ``lemma``'s line starts in ``pos``'s index file, or -1 when it has none."""
@@ -190,23 +192,22 @@ class _Tables:
 
     def starts(self, prefix: str) -> bool:
         """Whether some lemma or irregular form starts with ``prefix``."""
-        at = bisect.bisect_left(self.forms, prefix)
-        return at < len(self.forms) and self.forms[at].startswith(prefix)
+        return next(self.forms.iterkeys(prefix), None) is not None
 
 
 @functools.lru_cache(maxsize=4)
 def _read_tables(root: Path, version: tuple[tuple[int, int, int], ...]) -> _Tables:
-    """The tables of the folder ``root``, read once per process (about 0.2 s) for each
+    """The tables of the folder ``root``, read once per process (about 0.3 s) for each
     ``version`` of its index files (:func:`_version`): every lexicon opened on the same files
     reads them, and none changes them; files replaced meanwhile (a package upgraded) are read
     again, so that a lexicon's places are those of the files it maps."""
     starts = {pos: _line_starts(root / f"index.{name}") for pos, name in _FILES.items()}
     exceptions = {pos: _read_exceptions(root / f"{name}.exc") for pos, name in _FILES.items()}
-    forms = tuple(sorted({*itertools.chain(*starts.values(), *exceptions.values())}))
-    lines = {
-        pos: array.array("i", (found.get(form, -1) for form in forms))
-        for pos, found in starts.items()
-    }
+    forms = marisa_trie.Trie(itertools.chain(*starts.values(), *exceptions.values()))
+    lines = {pos: array.array("i", [-1]) * len(forms) for pos in starts}
+    for pos, found in starts.items():
+        for form, at in found.items():
+            lines[pos][forms[form]] = at
     return _Tables(forms, lines, exceptions)
 
 
@@ -220,7 +221,7 @@ def _version(root: Path) -> tuple[tuple[int, int, int], ...]:
 def _compound_starts(tables: _Tables) -> frozenset[str]:
     return frozenset(
         form.split("_", 1)[0]
-        for at, form in enumerate(tables.forms)
+        for form, at in tables.forms.iteritems()
         if "_" in form and any(lines[at] >= 0 for lines in tables.lines.values())
     )
 
