@@ -35,7 +35,7 @@ from proxy.cache.admission import CircuitBreaker, GenerationGate, RateLimiter
 from proxy.cache.eviction import Evictor
 from proxy.cache.service import ImageCache
 from proxy.cache.warm import WarmStart
-from proxy.embedding import Embedder
+from proxy.embedding import Embedder, default_threads
 from proxy.errors import proxy_exception_handlers
 from proxy.index.base import IndexUnavailable, SemanticIndex
 from proxy.index.edge import EdgeIndex
@@ -123,7 +123,7 @@ def _build_index(settings: Settings) -> SemanticIndex:
 
 
 def build_embedder(settings: Settings) -> Embedder:
-    threads = settings.embedding_threads or None
+    threads = settings.embedding_threads or default_threads()
     if settings.embedding_model_dir == "download":
         return Embedder(settings.embedding_model, threads=threads)
     model_dir = (

@@ -20,6 +20,7 @@ import hashlib
 import importlib.util
 import json
 import logging
+import os
 import shutil
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator, Sequence
@@ -225,6 +226,19 @@ class _Dropped(logging.Filter):
         return not str(record.msg).startswith(self.prefix)
 
 
+def default_threads() -> int:
+    """ONNX Runtime threads per model call when none are set: one fewer than the CPUs this
+    process may run on, and at least one. One call runs at a time (:class:`EmbeddingBatches`),
+    so the event loop and the index process keep a core. On two cores one thread embedded a
+    caption in 2.9 to 3.3 ms at p50 against 3.5 with two, a DiffusionDB prompt in 4.3 against
+    4.9 to 5.0, and took about 0.5 ms off a miss's overhead (docs/benchmarks.md)."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, cpus - 1)
+
+
 class Embedder:
     """Turns prompts into unit-length vectors. Thread-safe for concurrent ``embed`` calls."""
 
@@ -238,7 +252,7 @@ class Embedder:
         self.model_name = model_name
         self.model_dir = model_dir
         self.threads = threads
-        """ONNX Runtime threads per call (None: its default, one per core)."""
+        """ONNX Runtime threads per call (None: its own default, one per core)."""
         self._model: Any = None
         self.alone = False
         """Each text runs through the model by itself: the int8 graph quantizes a call's

@@ -184,7 +184,8 @@ class Settings:
         default="",
     )
     embedding_threads: int = _opt(
-        "ONNX Runtime threads per embedding call (0: ONNX Runtime's default, one per core).",
+        "ONNX Runtime threads per embedding call (0: one fewer than the CPUs the proxy may "
+        "use, at least one, so that serving keeps a core while the model runs).",
         default=0,
     )
     embedding_batch: int = _opt(

@@ -88,6 +88,29 @@ def test_idle_model_threads_sleep_and_vectors_stay_the_same(
     assert np.allclose(embedder.embed(texts), expected, atol=1e-6)
 
 
+def test_model_calls_leave_serving_a_core_unless_told_otherwise(
+    embedding_model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One model call runs at a time; unless ``--embedding-threads`` says otherwise it runs on
+    one fewer thread than the CPUs the proxy may use (at least one), and ONNX Runtime's session,
+    opened again with its idle threads asleep, keeps that count."""
+    from proxy.app import build_embedder
+    from proxy.settings import Settings
+
+    for cpus, threads in (({0}, 1), ({0, 1}, 1), (set(range(8)), 7)):
+        monkeypatch.setattr(embedding.os, "sched_getaffinity", lambda pid, cpus=cpus: cpus)
+        assert embedding.default_threads() == threads
+    monkeypatch.setattr(embedding.os, "sched_getaffinity", lambda pid: {0, 1, 2})
+    for option, threads in ((0, 2), (3, 3)):
+        embedder = build_embedder(
+            Settings(embedding_model_dir=str(embedding_model_dir), embedding_threads=option)
+        )
+        assert embedder.threads == threads
+        embedder.load()
+        session = embedder._model.model.model
+        assert session.get_session_options().intra_op_num_threads == threads
+
+
 async def test_requests_waiting_at_the_same_moment_share_one_call(embedder: Embedder) -> None:
     model = Recorded(embedder, hold=True)
     batches = EmbeddingBatches(model, max_batch=16, remember=0)
