@@ -226,17 +226,34 @@ class _Dropped(logging.Filter):
         return not str(record.msg).startswith(self.prefix)
 
 
+CPU_QUOTA = Path("/sys/fs/cgroup/cpu.max")
+"""cgroup v2's CPU limit of this process's container ("200000 100000": two CPUs; "max": none)."""
+
+
 def default_threads() -> int:
     """ONNX Runtime threads per model call when none are set: one fewer than the CPUs this
-    process may run on, and at least one. One call runs at a time (:class:`EmbeddingBatches`),
-    so the event loop and the index process keep a core. On two cores one thread embedded a
+    process may use, and at least one. One call runs at a time (:class:`EmbeddingBatches`), so
+    the event loop and the index process keep a core. On two cores one thread embedded a
     caption in 2.9 to 3.3 ms at p50 against 3.5 with two, a DiffusionDB prompt in 4.3 against
     4.9 to 5.0, and took about 0.5 ms off a miss's overhead (docs/benchmarks.md)."""
+    return max(1, usable_cpus() - 1)
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on, and no more than its container's CPU limit allows
+    (rounded up): a container limited to two CPUs on a 64-core host sees 64 (ONNX Runtime's own
+    default would run 64 threads in the time of two)."""
     try:
         cpus = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # not on Linux
         cpus = os.cpu_count() or 1
-    return max(1, cpus - 1)
+    try:
+        quota, period = CPU_QUOTA.read_text(encoding="ascii").split()[:2]
+        if quota != "max":
+            cpus = min(cpus, max(1, -(-int(quota) // int(period))))
+    except (OSError, ValueError, ZeroDivisionError):  # no cgroup v2 here, or not readable
+        pass
+    return cpus
 
 
 class Embedder:

@@ -185,7 +185,8 @@ class Settings:
     )
     embedding_threads: int = _opt(
         "ONNX Runtime threads per embedding call (0: one fewer than the CPUs the proxy may "
-        "use, at least one, so that serving keeps a core while the model runs).",
+        "use, within its container's CPU limit, at least one, so that serving keeps a core "
+        "while the model runs).",
         default=0,
     )
     embedding_batch: int = _opt(

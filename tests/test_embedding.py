@@ -89,17 +89,31 @@ def test_idle_model_threads_sleep_and_vectors_stay_the_same(
 
 
 def test_model_calls_leave_serving_a_core_unless_told_otherwise(
-    embedding_model_dir: Path, monkeypatch: pytest.MonkeyPatch
+    embedding_model_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """One model call runs at a time; unless ``--embedding-threads`` says otherwise it runs on
-    one fewer thread than the CPUs the proxy may use (at least one), and ONNX Runtime's session,
-    opened again with its idle threads asleep, keeps that count."""
+    one fewer thread than the CPUs the proxy may use (at least one; a container's CPU limit
+    counts), and ONNX Runtime's session, opened again with its idle threads asleep, keeps that
+    count."""
     from proxy.app import build_embedder
     from proxy.settings import Settings
 
+    quota = tmp_path / "cpu.max"
+    monkeypatch.setattr(embedding, "CPU_QUOTA", quota)  # none: no cgroup v2 limit is read
     for cpus, threads in (({0}, 1), ({0, 1}, 1), (set(range(8)), 7)):
         monkeypatch.setattr(embedding.os, "sched_getaffinity", lambda pid, cpus=cpus: cpus)
         assert embedding.default_threads() == threads
+    # A container's CPU limit counts, rounded up; "max" is none, and a damaged file is ignored.
+    for limit, threads in (
+        ("200000 100000\n", 1),
+        ("250000 100000\n", 2),
+        ("max 100000\n", 7),
+        ("\n", 7),
+        ("0 0\n", 7),
+    ):
+        quota.write_text(limit)
+        assert embedding.default_threads() == threads, limit
+    quota.unlink()
     monkeypatch.setattr(embedding.os, "sched_getaffinity", lambda pid: {0, 1, 2})
     for option, threads in ((0, 2), (3, 3)):
         embedder = build_embedder(
