@@ -840,6 +840,16 @@ def test_the_last_lemma_of_an_index_file_is_read_whole(tmp_path: Path) -> None:
     assert [s.id for s in cut.senses(last, "n")] == [s.id for s in whole.senses(last, "n")] != []
 
 
+def test_words_no_lexicon_form_holds_are_unknown_not_errors(wordnet: WordNet) -> None:
+    """A prompt is the client's: a word with a NUL or a lone surrogate in it (JSON may carry
+    either) is a word the lexicon does not know, not another word and not a failure. The
+    trie the forms are kept in would take "dog\\0" for "dog" and cannot encode a surrogate."""
+    for word in ("dog\0", "do\0g", "\0", "d\ud800og", "\udcff", "dog\udcff"):
+        assert wordnet.lemmas(word) == ()
+        assert not wordnet.knows(word) and not wordnet.senses(word)
+    assert not wordnet.might_know("\ud800xyzzy") and wordnet.might_know("dog")
+
+
 def test_lexicon_senses(wordnet: WordNet) -> None:
     assert wordnet.covers("dog", "puppy") and not wordnet.covers("puppy", "dog")
     assert wordnet.covers("person", "woman") and not wordnet.covers("man", "woman")

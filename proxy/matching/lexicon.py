@@ -182,7 +182,12 @@ class _Tables:
 
     def place(self, form: str) -> int:
         """The key id of ``form`` in :attr:`forms`, or -1 when it is not there."""
-        found: int | None = self.forms.get(form)
+        if "\0" in form:  # MARISA's look-up stops at a NUL: "dog\0" would be found as "dog"
+            return -1
+        try:
+            found: int | None = self.forms.get(form)
+        except UnicodeEncodeError:  # a lone surrogate, which no form holds
+            return -1
         return -1 if found is None else found
 
     def line(self, pos: Pos, lemma: str) -> int:
@@ -192,7 +197,10 @@ class _Tables:
 
     def starts(self, prefix: str) -> bool:
         """Whether some lemma or irregular form starts with ``prefix``."""
-        return next(self.forms.iterkeys(prefix), None) is not None
+        try:
+            return next(self.forms.iterkeys(prefix), None) is not None
+        except UnicodeEncodeError:
+            return False
 
 
 @functools.lru_cache(maxsize=4)
