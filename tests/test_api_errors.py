@@ -319,3 +319,49 @@ async def test_health_models_and_metrics(api: tuple[AsyncTestClient[Any], Path])
     metrics = await client.get("/metrics")
     assert "memoaized_requests_total" in metrics.text
     assert metrics.headers["content-type"].count("charset") == 1  # issue 15, finding 9
+
+
+async def test_a_prompt_with_a_nul_is_served_one_with_a_lone_surrogate_refused(
+    tmp_path: Path, tiny_model_dir: Path, embedding_model_dir: Path
+) -> None:
+    """JSON may carry a NUL or half of a surrogate pair in a prompt. A NUL is a character like
+    any other: the prompt is generated, stored, found again, and read beside the prompts it
+    resembles (the verifier's lexicon knows no word holding one). Half a surrogate pair is not
+    text: the body is refused as invalid JSON, in OpenAI's shape."""
+    settings = Settings(
+        data_dir=tmp_path,
+        backend="diffusers",
+        sd_model=str(tiny_model_dir),
+        embedding_model_dir=str(embedding_model_dir),
+        index_maintenance_seconds=3600,
+    )
+    async with AsyncTestClient(app=create_app(settings), base_url=LOCAL_URL) as client:
+        for _ in range(600):
+            if (await client.get("/readyz")).status_code == 200:
+                break
+            await asyncio.sleep(0.1)
+
+        async def generate(prompt: str) -> Any:
+            return await client.post(
+                "/v1/images/generations",
+                content=json.dumps({"prompt": prompt, "size": "256x256"}).encode(),
+                headers={"Content-Type": "application/json"},
+            )
+
+        prompts = [
+            "a red dog sleeping on a green sofa",
+            "a red dog\u0000 sleeping on a green sofa",
+            "a red dog sleeping\u0000on a green sofa\u0000",
+        ]
+        for round_ in ("first", "again"):
+            for prompt in prompts:
+                response = await generate(prompt)
+                assert response.status_code == 200, (round_, repr(prompt), response.text)
+                if round_ == "again":
+                    assert response.headers["x-cache"] == "HIT", repr(prompt)
+        stored = await client.app.state.services.index.count()
+        for prompt in ("a red d\ud800og sleeping on a green sofa", "a red dog\udcff"):
+            response = await generate(prompt)
+            assert response.status_code == 400, repr(prompt)
+            assert response.json()["error"]["code"] == "invalid_json"
+        assert await client.app.state.services.index.count() == stored
