@@ -20,6 +20,7 @@ import hashlib
 import importlib.util
 import json
 import logging
+import math
 import os
 import shutil
 from collections import Counter, OrderedDict
@@ -226,8 +227,11 @@ class _Dropped(logging.Filter):
         return not str(record.msg).startswith(self.prefix)
 
 
-CPU_QUOTA = Path("/sys/fs/cgroup/cpu.max")
-"""cgroup v2's CPU limit of this process's container ("200000 100000": two CPUs; "max": none)."""
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+"""Where cgroup v2 is mounted; each cgroup's ``cpu.max`` is its CPU limit ("200000 100000": two
+CPUs; "max": none)."""
+PROC_CGROUP = Path("/proc/self/cgroup")
+"""This process's cgroups; under cgroup v2, the line ``0::<path below CGROUP_ROOT>``."""
 
 
 def default_threads() -> int:
@@ -240,20 +244,40 @@ def default_threads() -> int:
 
 
 def usable_cpus() -> int:
-    """The CPUs this process may run on, and no more than its container's CPU limit allows
-    (rounded up): a container limited to two CPUs on a 64-core host sees 64 (ONNX Runtime's own
-    default would run 64 threads in the time of two)."""
+    """The CPUs this process may run on, and no more than its cgroup's CPU limit allows
+    (rounded up): a container limited to two CPUs on a 64-core host sees 64, and ONNX Runtime's
+    own default would run 64 threads in the time of two. Only cgroup v2's limits are read (of
+    this process's cgroup and every one above it); under cgroup v1 the CPUs count alone."""
     try:
         cpus = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # not on Linux
         cpus = os.cpu_count() or 1
+    limit = _cgroup_cpu_limit()
+    return cpus if limit is None else min(cpus, max(1, math.ceil(limit)))
+
+
+def _cgroup_cpu_limit() -> float | None:
+    """The smallest CPU limit of this process's cgroup v2 and the cgroups above it, in CPUs;
+    None where there is none or nothing can be read."""
     try:
-        quota, period = CPU_QUOTA.read_text(encoding="ascii").split()[:2]
-        if quota != "max":
-            cpus = min(cpus, max(1, -(-int(quota) // int(period))))
-    except (OSError, ValueError, ZeroDivisionError):  # no cgroup v2 here, or not readable
-        pass
-    return cpus
+        lines = PROC_CGROUP.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    path = next((line[3:] for line in lines if line.startswith("0::")), None)
+    if path is None:
+        return None  # cgroup v1
+    folder = CGROUP_ROOT / path.strip().lstrip("/")
+    limits = []
+    for cgroup in (folder, *folder.parents):
+        if not cgroup.is_relative_to(CGROUP_ROOT):
+            break
+        try:
+            quota, period = (cgroup / "cpu.max").read_text(encoding="ascii").split()[:2]
+            if quota != "max":
+                limits.append(int(quota) / int(period))
+        except (OSError, UnicodeDecodeError, ValueError, ZeroDivisionError):
+            continue  # no limit here (the root has no cpu.max), or not readable
+    return min(limits, default=None)
 
 
 class Embedder:

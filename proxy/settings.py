@@ -185,7 +185,7 @@ class Settings:
     )
     embedding_threads: int = _opt(
         "ONNX Runtime threads per embedding call (0: one fewer than the CPUs the proxy may "
-        "use, within its container's CPU limit, at least one, so that serving keeps a core "
+        "use, within its cgroup v2 CPU limit, at least one, so that serving keeps a core "
         "while the model runs).",
         default=0,
     )

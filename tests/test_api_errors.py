@@ -325,9 +325,10 @@ async def test_a_prompt_with_a_nul_is_served_one_with_a_lone_surrogate_refused(
     tmp_path: Path, tiny_model_dir: Path, embedding_model_dir: Path
 ) -> None:
     """JSON may carry a NUL or half of a surrogate pair in a prompt. A NUL is a character like
-    any other: the prompt is generated, stored, found again, and read beside the prompts it
-    resembles (the verifier's lexicon knows no word holding one). Half a surrogate pair is not
-    text: the body is refused as invalid JSON, in OpenAI's shape."""
+    any other: the prompt is generated, stored, found again, and checked beside the prompts it
+    resembles without failing. Half a surrogate pair is not text: the body is refused as
+    invalid JSON, in OpenAI's shape, and nothing is stored. (The lexicon's own guard against
+    both is tested in test_verify.py: the reader's words never hold either.)"""
     settings = Settings(
         data_dir=tmp_path,
         backend="diffusers",

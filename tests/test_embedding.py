@@ -98,22 +98,34 @@ def test_model_calls_leave_serving_a_core_unless_told_otherwise(
     from proxy.app import build_embedder
     from proxy.settings import Settings
 
-    quota = tmp_path / "cpu.max"
-    monkeypatch.setattr(embedding, "CPU_QUOTA", quota)  # none: no cgroup v2 limit is read
+    cgroups = tmp_path / "proc-self-cgroup"
+    monkeypatch.setattr(embedding, "PROC_CGROUP", cgroups)  # none: no cgroup limit is read
+    monkeypatch.setattr(embedding, "CGROUP_ROOT", tmp_path / "cgroup")
     for cpus, threads in (({0}, 1), ({0, 1}, 1), (set(range(8)), 7)):
         monkeypatch.setattr(embedding.os, "sched_getaffinity", lambda pid, cpus=cpus: cpus)
         assert embedding.default_threads() == threads
-    # A container's CPU limit counts, rounded up; "max" is none, and a damaged file is ignored.
-    for limit, threads in (
-        ("200000 100000\n", 1),
-        ("250000 100000\n", 2),
-        ("max 100000\n", 7),
-        ("\n", 7),
-        ("0 0\n", 7),
+    # cgroup v2: the smallest limit of the process's cgroup and those above it counts, rounded
+    # up; "max" is none, and a damaged file is ignored. Under cgroup v1 no limit is read.
+    ours = tmp_path / "cgroup" / "system.slice" / "memoaized.service"
+    ours.mkdir(parents=True)
+    cgroups.write_text("0::/system.slice/memoaized.service\n")
+    for own, parent, threads in (
+        ("200000 100000\n", None, 1),
+        ("250000 100000\n", None, 2),
+        ("max 100000\n", None, 7),
+        ("max 100000\n", "300000 100000\n", 2),
+        ("600000 100000\n", "300000 100000\n", 2),
+        ("\n", None, 7),
+        ("0 0\n", "150000 100000\n", 1),
     ):
-        quota.write_text(limit)
-        assert embedding.default_threads() == threads, limit
-    quota.unlink()
+        (ours / "cpu.max").write_text(own)
+        (ours.parent / "cpu.max").unlink(missing_ok=True)
+        if parent is not None:
+            (ours.parent / "cpu.max").write_text(parent)
+        assert embedding.default_threads() == threads, (own, parent)
+    cgroups.write_text("4:cpu,cpuacct:/system.slice/memoaized.service\n")
+    assert embedding.default_threads() == 7
+    cgroups.unlink()
     monkeypatch.setattr(embedding.os, "sched_getaffinity", lambda pid: {0, 1, 2})
     for option, threads in ((0, 2), (3, 3)):
         embedder = build_embedder(

@@ -44,7 +44,7 @@ class Lexicon(Protocol):
 
 class Speller:
     """Mends the misspelt words of a prompt (see the module docstring). The word frequencies
-    (about 0.6 s to load and 17 MB) are loaded once per process and shared."""
+    (about 0.25 s to load and 17 MB) are loaded once per process and shared."""
 
     def __init__(self, lexicon: Lexicon, known: Iterable[str] = ()) -> None:
         self.lexicon = lexicon
