@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import json
 from collections.abc import AsyncIterator
@@ -20,11 +21,11 @@ from tests.conftest import LOCAL_URL
 LONG_BODY = {"prompt": "x" * 2_000_000}
 
 
-@pytest.fixture(scope="module")
-async def api(
-    tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path, embedding_model_dir: Path
-) -> AsyncIterator[tuple[AsyncTestClient[Any], Path]]:
-    data_dir = tmp_path_factory.mktemp("data")
+@contextlib.asynccontextmanager
+async def ready_app(
+    data_dir: Path, tiny_model_dir: Path, embedding_model_dir: Path
+) -> AsyncIterator[AsyncTestClient[Any]]:
+    """The app on the tiny pipeline and ``data_dir``, once it answers ready."""
     settings = Settings(
         data_dir=data_dir,
         backend="diffusers",
@@ -39,6 +40,15 @@ async def api(
             await asyncio.sleep(0.1)
         else:
             pytest.fail("the app never became ready")
+        yield client
+
+
+@pytest.fixture(scope="module")
+async def api(
+    tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path, embedding_model_dir: Path
+) -> AsyncIterator[tuple[AsyncTestClient[Any], Path]]:
+    data_dir = tmp_path_factory.mktemp("data")
+    async with ready_app(data_dir, tiny_model_dir, embedding_model_dir) as client:
         yield client, data_dir
 
 
@@ -329,18 +339,7 @@ async def test_a_prompt_with_a_nul_is_served_one_with_a_lone_surrogate_refused(
     resembles without failing. Half a surrogate pair is not text: the body is refused as
     invalid JSON, in OpenAI's shape, and nothing is stored. (The lexicon's own guard against
     both is tested in test_verify.py: the reader's words never hold either.)"""
-    settings = Settings(
-        data_dir=tmp_path,
-        backend="diffusers",
-        sd_model=str(tiny_model_dir),
-        embedding_model_dir=str(embedding_model_dir),
-        index_maintenance_seconds=3600,
-    )
-    async with AsyncTestClient(app=create_app(settings), base_url=LOCAL_URL) as client:
-        for _ in range(600):
-            if (await client.get("/readyz")).status_code == 200:
-                break
-            await asyncio.sleep(0.1)
+    async with ready_app(tmp_path, tiny_model_dir, embedding_model_dir) as client:
 
         async def generate(prompt: str) -> Any:
             return await client.post(
