@@ -12,7 +12,6 @@ from proxy.matching.lexicon import NOTHING, frozen
 
 __all__ = [
     "amounts",
-    "amounts_of",
     "camera",
     "foreign_script",
     "palette",
@@ -98,35 +97,22 @@ _AMOUNT_PATTERNS = {name: re.compile(rf"\b(?:{rx})\b") for name, rx in _AMOUNTS.
 _ANY_AMOUNT = re.compile(r"\b(?:" + "|".join(_AMOUNTS.values()) + r")\b")
 
 
-def amounts(text: str) -> frozenset[str]:
-    """The amounts ``text`` states, as ``scale:value`` ("fullness:empty", "plenty:many")."""
+def amounts(text: str) -> tuple[frozenset[str], frozenset[tuple[str, str, str]]]:
+    """The amounts ``text`` states, as ``scale:value`` ("fullness:empty", "plenty:many"), and
+    those it states of each thing, as (scale, value, thing): "lots of grazing sheep, a few white
+    clouds" gives ("plenty", "many", "sheep") and ("plenty", "few", "cloud"). The thing is the
+    last word of the phrase after the amount, a plural's "s" dropped; a guess, so only a thing
+    both prompts give amounts of is compared."""
     first = _ANY_AMOUNT.search(text)  # one pass over a long prompt instead of seven
     if first is None:
-        return NOTHING
+        return NOTHING, NOTHING
     # No amount is stated before the first: each is looked for from there on.
     start = first.start()
-    return frozen(name for name, p in _AMOUNT_PATTERNS.items() if p.search(text, start))
-
-
-_AFTER_AMOUNT = re.compile(r"[a-z]+|[^\sa-z]")
-_ENDS_PHRASE = frozenset(
-    "and or in on at with across over under through by of near along around from into onto "
-    "behind beside against above below between for to while that which who".split()
-)
-"""Words that end the phrase an amount is stated of ("lots of sheep on the hill")."""
-
-
-def amounts_of(text: str) -> frozenset[tuple[str, str, str]]:
-    """The amounts ``text`` states of each thing, as (scale, value, thing): "lots of grazing
-    sheep, a few white clouds" gives ("plenty", "many", "sheep") and ("plenty", "few",
-    "cloud"). The thing is the last word of the phrase after the amount, a plural's "s"
-    dropped; a guess, so only a thing both prompts give amounts of is compared."""
-    if _ANY_AMOUNT.search(text) is None:
-        return frozenset()
-    found = set()
+    stated, of_things = set(), set()
     for name, pattern in _AMOUNT_PATTERNS.items():
         scale, _, value = name.partition(":")
-        for match in pattern.finditer(text):
+        for match in pattern.finditer(text, start):
+            stated.add(name)
             words: list[str] = []
             for token in _AFTER_AMOUNT.findall(text, match.end(), match.end() + 80):
                 if (
@@ -138,8 +124,16 @@ def amounts_of(text: str) -> frozenset[tuple[str, str, str]]:
                     break
                 words.append(token)
             if words:
-                found.add((scale, value, _singular(words[-1])))
-    return frozenset(found)
+                of_things.add((scale, value, _singular(words[-1])))
+    return frozen(stated), frozen(of_things)
+
+
+_AFTER_AMOUNT = re.compile(r"[a-z]+|[^\sa-z]")
+_ENDS_PHRASE = frozenset(
+    "and or in on at with across over under through by of near along around from into onto "
+    "behind beside against above below between for to while that which who".split()
+)
+"""Words that end the phrase an amount is stated of ("lots of sheep on the hill")."""
 
 
 def _singular(word: str) -> str:

@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from proxy.matching.compounds import DESCRIBING, join_compounds
 from proxy.matching.features import (
     amounts,
-    amounts_of,
     camera,
     foreign_script,
     palette,
@@ -118,9 +117,7 @@ class Reader:
         if reading.palette == "monochrome":
             lower = palette_said(lower)
         reading.camera, lower = camera(lower)
-        reading.amounts = amounts(lower)
-        if reading.amounts:
-            reading.amounts_of = amounts_of(lower)
+        reading.amounts, reading.amounts_of = amounts(lower)
         if not plain.isascii():
             reading.emoji = tuple(c for c in plain if unicodedata.category(c) == "So")
         words = normalise_words(respell(_tokens(strip_filler(lower))))
