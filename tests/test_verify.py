@@ -706,6 +706,9 @@ SERVED = [
     ("the sun sets behind the hills", "the sun setting behind the hills"),
     ("a red fox hunts in a snowy field", "a red fox is hunting in a snowy field"),
     ("the sea shells on the beach", "the seashells on the beach"),
+    # Nor where they go next, uncounted: "red dragon flies over" is a dragon flying.
+    ("red dragon flies over a burning village", "red dragon flying over a burning village"),
+    ("two dragon flies over a pond", "two dragonflies over a pond"),
     # Someone "with" a lifeless thing holds it.
     ("a girl with a yellow umbrella in the rain", "a girl holding a yellow umbrella in the rain"),
     ("a boy with a backpack", "a boy carrying a backpack"),

@@ -20,6 +20,7 @@ _CLOSING_ENDS = frozenset({"pack", "line"})
 """Words the reader skips as collectives ("a pack of wolves") that end words written as one:
 "back pack" is "backpack", "sky line" "skyline"."""
 _ONE = frozenset(["a", "an", "one", "each", "every", "this", "that"])
+_WHERE_TO = frozenset("over across through above into past around along toward towards".split())
 _NOT_JOINED = FUNCTION_WORDS | DESCRIBING
 """Words never joined into a WordNet entry: "old woman" is a description and a thing."""
 _NOT_PARTS = FUNCTION_WORDS - {"can"}
@@ -75,7 +76,11 @@ def join_compounds(wordnet: WordNet | None, tokens: list[str]) -> list[str]:
                         # up from a word and a verb is the word and the verb
                         and not (
                             closed != known[0][1]
-                            and (_after_one(tokens, i) or _after_the(tokens, i))
+                            and (
+                                _after_one(tokens, i)
+                                or _after_the(tokens, i)
+                                or _goes_somewhere(tokens, i)
+                            )
                             and wordnet.usually(tokens[i + 1], "v", "n")
                         )
                     ):
@@ -126,6 +131,12 @@ def _after_one(tokens: list[str], i: int) -> bool:
     thing ("a ginger cat sleeps", not "two hot dogs", nor "a dozen hot dogs")."""
     word, counted = _opening(tokens, i)
     return word in _ONE and not counted
+
+
+def _goes_somewhere(tokens: list[str], i: int) -> bool:
+    """Whether the two words at ``i``, not counted, are followed by where they go ("red dragon
+    flies over a village": a dragon that flies, not "two dragon flies over a pond")."""
+    return i + 2 < len(tokens) and tokens[i + 2] in _WHERE_TO and not _opening(tokens, i)[1]
 
 
 def _after_the(tokens: list[str], i: int) -> bool:
