@@ -42,6 +42,11 @@ REJECTED = [
     ("3 apples on a table", "three apples on a table and a pear", "object"),
     ("a dog on a sofa", "two dogs on a sofa", "count"),
     ("a dog on a sofa", "dogs on a sofa", "count"),
+    # "one" is what "a" or "the" shows of a thing named as one, uncounted; not of a thing counted
+    # in a word that has no plural, nor where "each" makes one several.
+    ("three goldfish in a round bowl", "one goldfish in a round bowl", "count"),
+    ("a woman with a controller in each hand", "a woman with a controller in one hand", "count"),
+    ("dogs on a sofa", "one dog on a sofa", "count"),
     ("a man with a hat", "a man without a hat", "negation"),
     ("a street with no cars", "a street with cars", "negation"),
     ("a dog chasing a cat", "a cat chasing a dog", "swapped_roles"),
@@ -706,6 +711,8 @@ SERVED = [
     ("the sun sets behind the hills", "the sun setting behind the hills"),
     ("a red fox hunts in a snowy field", "a red fox is hunting in a snowy field"),
     ("the sea shells on the beach", "the seashells on the beach"),
+    ("a dog asleep on the sofa", "one dog asleep on the sofa"),
+    ("two kids under the umbrella", "two kids under one umbrella"),
     # Nor where they go next, uncounted: "red dragon flies over" is a dragon flying.
     ("red dragon flies over a burning village", "red dragon flying over a burning village"),
     ("two dragon flies over a pond", "two dragonflies over a pond"),

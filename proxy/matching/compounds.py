@@ -20,7 +20,9 @@ _CLOSING_ENDS = frozenset({"pack", "line"})
 """Words the reader skips as collectives ("a pack of wolves") that end words written as one:
 "back pack" is "backpack", "sky line" "skyline"."""
 _ONE = frozenset(["a", "an", "one", "each", "every", "this", "that"])
-_WHERE_TO = frozenset("over across through above into past around along toward towards".split())
+_WHERE_TO = frozenset(
+    ["over", "across", "through", "above", "into", "past", "around", "along", "toward", "towards"]
+)
 _NOT_JOINED = FUNCTION_WORDS | DESCRIBING
 """Words never joined into a WordNet entry: "old woman" is a description and a thing."""
 _NOT_PARTS = FUNCTION_WORDS - {"can"}

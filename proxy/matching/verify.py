@@ -46,6 +46,7 @@ from __future__ import annotations
 import logging
 import re
 import traceback
+from collections import Counter
 from collections.abc import Callable
 
 from proxy.matching.coverage import Coverage, describes
@@ -253,13 +254,15 @@ class Verifier:
             return "size_age"  # "an elderly man" cached, "a man" asked for
         if want.tokens & _ADULT and not have.tokens & _ADULT and _young(have):
             return "size_age"  # "1boy, adult" asked for, "1boy, child" cached
-        if want.numbers - have.numbers or _plural_conflict(have, want):
+        single = _single_things(have) if want.numbers[1] else set()
+        ones = Counter(1 for word in want.words if _one_of(word, want, single))
+        if want.numbers - have.numbers - ones or _plural_conflict(have, want):
             return "count"
         if _amount_conflict(have, want):
             return "count"  # "a full glass" asked for, "an empty glass" cached
         if _looks_apart(have, want):
             return "object"
-        for reason in (self._uncovered(have, want, cached), spatial(have, want)):
+        for reason in (self._uncovered(have, want, cached, single), spatial(have, want)):
             if reason is not None:
                 return reason
         return swapped(have, want)
@@ -280,10 +283,12 @@ class Verifier:
 
     # ---------------------------------------------------------------- coverage
 
-    def _uncovered(self, have: Reading, want: Reading, cached: str) -> str | None:
+    def _uncovered(self, have: Reading, want: Reading, cached: str, single: set[str]) -> str | None:
         coverage = self.coverage(cached)
         cached_things = {have.words[i].key for i in have.heads()}
         for position, word in enumerate(want.words):
+            if _one_of(word, want, single):
+                continue  # checked with the counts
             if word.verb and word.lemmas & _WEARING and have.tokens & {"with", "in", "without"}:
                 continue  # "a man wearing a hat" is "a man with a hat", "a man in a hat"
             if word.verb and word.lemmas & _HOLDING and self._holds_a_thing(want, word, have):
@@ -425,6 +430,29 @@ def _amount_conflict(have: Reading, want: Reading) -> bool:
         cached.get((scale, thing), value) != value and (scale, value, thing) not in have.amounts_of
         for scale, value, thing in want.amounts_of
     )
+
+
+_DISTRIBUTIVE = frozenset({"each", "every", "per"})
+
+
+def _single_things(reading: Reading) -> set[str]:
+    """The things a prompt names as one, uncounted ("a dog", "the dog"; not "three goldfish");
+    none where "each" or "every" may make one several ("a controller in each hand")."""
+    if reading.tokens & _DISTRIBUTIVE:
+        return set()
+    words = reading.words
+    counted = {w.head for w in words if any(lemma[:1] == "#" for lemma in w.lemmas)}
+    return {
+        words[i].key
+        for i in reading.heads()
+        if not words[i].plural and not words[i].negated and i not in counted
+    }
+
+
+def _one_of(word: Word, want: Reading, single: set[str]) -> bool:
+    """Whether ``word`` is a "one" said of a thing in ``single``: "one dog" is what "a dog"
+    shows."""
+    return word.text == "one" and word.head is not None and want.words[word.head].key in single
 
 
 def _plural_conflict(have: Reading, want: Reading) -> bool:
