@@ -12,9 +12,11 @@ from pathlib import Path
 import hypothesis
 import pytest
 from hypothesis import strategies
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from proxy.cache.controls import CacheControls
-from proxy.matching import canonical, features, normalise
+from proxy.matching import canonical, features, normalise, spelling
 from proxy.matching.decision import LONG_PROMPTS, MatchPolicy, Query
 from proxy.matching.lexicon import DEFAULT_WORDNET_DIR, WordNet
 from proxy.matching.reading import KNOWN, REMEMBERED
@@ -925,6 +927,45 @@ def test_typos_are_mended_only_towards_the_other_prompt(verifier: Verifier) -> N
     assert verifier.check("a zebra on a plain", "a zbrae on a plain") == "object"
 
 
+@pytest.mark.parametrize(
+    "typo",
+    [
+        "zebar",
+        "medival",
+        "castel",
+        "behaviogr",
+        "beautifull",
+        "wizzard",
+        "lighthuose",
+        "catt",
+        "brigde",
+        "mountian",
+        "sunst",
+        "xylophne",
+        "qeen",
+        "'twas",
+        "forestt",
+        "dgo",
+        "aple",
+    ],
+)
+def test_the_word_list_finds_every_listed_word_one_edit_away(typo: str) -> None:
+    """What the speller draws its corrections from, checked against a scan of the whole list
+    with rapidfuzz's optimal string alignment distance."""
+    frequencies = spelling._frequencies()
+    listed = list(frequencies._words)
+    scanned = {
+        word
+        for word, distance, _ in process.extract(
+            typo, listed, scorer=OSA.distance, score_cutoff=1, limit=None
+        )
+        if distance == 1 and word[0] == typo[0]
+    }
+    found = frequencies.near(typo)
+    assert {word for word, _ in found} == scanned
+    assert all(count > 0 for _, count in found)
+
+
 def test_prepositions_are_known_words(verifier: Verifier) -> None:
     """WordNet has no prepositions; the reader's own lists know them, so "beside" or "towards"
     is never taken for a typo or a foreign word (two unknown words can make a prompt
@@ -952,8 +993,8 @@ def test_the_embedding_model_reads_mended_and_folded_words(wordnet: WordNet) -> 
     assert speller.mend("zebar") == "zebra"  # the most common word one edit away
     # A letter typed twice or left out before a commoner word one letter changed away.
     assert speller.mend("a beautifull medival castel") == "a beautiful medieval castle"
-    # Of equally common words one edit away, the first in alphabetical order, however SymSpell
-    # files its words ("behaviour" and "behavior" are listed 14,175,567 times each).
+    # Of equally common words one edit away, the first in alphabetical order ("behaviour" and
+    # "behavior" are listed 14,175,567 times each).
     assert speller.mend("behaviogr") == "behavior"
     assert Query.of("a wizzard", TEST_PARTITION).canonical == "a wizzard"
     # Words and prompts remembered go when entries are erased: the speller's, the reader's,

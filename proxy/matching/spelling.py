@@ -3,8 +3,8 @@
 - :func:`correct_typos` mends a pair of prompts for the verifier: a word that is in no dictionary
   is read as the other prompt's word within a small edit distance ("beautifull" as "beautiful").
 - :class:`Speller` mends one prompt for the embedding model, against dictionaries alone: a word in
-  none becomes the most common English word one edit away (SymSpell, with the word frequencies
-  symspellpy ships: "wizzard" is "wizard"), and two words WordNet knows as one are joined ("rain
+  none becomes the most common English word one edit away (from the word frequencies symspellpy
+  ships: "wizzard" is "wizard"), and two words WordNet knows as one are joined ("rain
   bow" is "rainbow", where the frequency list has the joined word too). A typo moves a short
   prompt's embedding far enough to fall below the similarity threshold; mended, it is found, and
   the verifier still decides whether the picture is the same. Only what is embedded changes:
@@ -13,15 +13,17 @@
 
 from __future__ import annotations
 
+import array
 import functools
-import importlib.resources
+import importlib.util
 import itertools
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Protocol
 
+import marisa_trie
 from rapidfuzz.distance import OSA
-from symspellpy import SymSpell, Verbosity
 
 from proxy.matching.normalise import LOWER_WORD
 from proxy.matching.words import COLOURS, FUNCTION_WORDS, SIZES_AGES
@@ -35,7 +37,7 @@ _DROPPED_ODDS = 100
 """How much less common a word may be than the commonest one edit away, and still be taken for
 a misspelling with a letter left out."""
 _FREQUENCIES = "frequency_dictionary_en_82_765.txt"
-"""The 82,765 most common English words with their counts, as symspellpy ships them."""
+"""The 82,834 most common English words with their counts, as symspellpy ships them."""
 
 
 class Lexicon(Protocol):
@@ -44,15 +46,14 @@ class Lexicon(Protocol):
 
 class Speller:
     """Mends the misspelt words of a prompt (see the module docstring). The word frequencies
-    (about 0.25 s to load and 17 MB) are loaded once per process and shared."""
+    (about 0.2 s to load and 4 MiB) are loaded once per process and shared."""
 
     def __init__(self, lexicon: Lexicon, known: Iterable[str] = ()) -> None:
         self.lexicon = lexicon
         self.known = frozenset(known) | FUNCTION_WORDS
         """Words the lexicon lacks that are words all the same (prepositions, for WordNet)."""
-        self.symspell = _frequencies()
-        self._common: dict[str, int] = self.symspell.words
-        """The frequency list's words (and counts)."""
+        self._common = _frequencies()
+        """The frequency list's words and counts."""
         # Bounded: a long-running proxy remembers the words its prompts use, not every typo.
         self._word = functools.lru_cache(maxsize=16384)(self._mend_word)
         self._pair = functools.lru_cache(maxsize=16384)(self._join)
@@ -69,25 +70,15 @@ class Speller:
         return _PAIR.sub(lambda m: self._pair(m.group(1), m.group(2)), text)
 
     def _mend_word(self, word: str) -> str:
-        # The frequency list first: a dict look-up, where WordNet's would try every suffix rule.
+        # The frequency list first: a trie look-up, where WordNet's would try every suffix rule.
         if len(word) < SHORTEST or word in self._common or word in self.known:
             return word
         if self.lexicon.knows(word):
             return word
-        suggestions = self.symspell.lookup(
-            word, Verbosity.CLOSEST, max_edit_distance=1, transfer_casing=False
-        )
-        if any(suggestion.distance == 0 for suggestion in suggestions):
-            return word  # a word after all: a name ("greg"), or one WordNet lacks
         # The first letter kept (people rarely mistype it), and a word WordNet knows, not a
-        # name or an abbreviation; most common first, ties in alphabetical order (SymSpell's
-        # own order of equally common words depends on how it files them).
+        # name or an abbreviation; most common first, then in alphabetical order.
         found = sorted(
-            (
-                (str(s.term), s.count)
-                for s in suggestions
-                if s.term[0] == word[0] and self.lexicon.knows(s.term)
-            ),
+            ((term, count) for term, count in self._common.near(word) if self.lexicon.knows(term)),
             key=lambda term_count: (-term_count[1], term_count[0]),
         )
         if not found:
@@ -117,21 +108,63 @@ class Speller:
         return first
 
 
-@functools.lru_cache(maxsize=1)
-def _frequencies() -> SymSpell:
-    """The word frequencies, loaded once per process: spellers only look words up in them.
+class Frequencies:
+    """The word frequencies symspellpy ships, in a trie: about 4 MiB where SymSpell's own index
+    took 17 (its deletes of every word's first four letters), for the same words one edit away
+    (checked against SymSpell on 18,049 misspellings of listed words, an ad-hoc script) in about
+    the same time, 180 us for a word the list lacks."""
 
-    Each word is filed under its first four letters and those less one (SymSpell's prefix):
-    16 MiB instead of 25 with five letters (tracemalloc), for the same answers on 39,867
-    words one edit from a listed one (an ad-hoc script); a look-up that misses the list takes
-    about 160 us instead of 70, once per word a proxy sees (they are remembered)."""
-    symspell = SymSpell(max_dictionary_edit_distance=1, prefix_length=4)
-    with importlib.resources.as_file(
-        importlib.resources.files("symspellpy") / _FREQUENCIES
-    ) as path:
-        if not symspell.load_dictionary(path, term_index=0, count_index=1):
-            raise FileNotFoundError(f"symspellpy's word frequencies are missing: {path}")
-    return symspell
+    def __init__(self, path: Path) -> None:
+        with path.open(encoding="utf-8") as lines:
+            self._words = marisa_trie.Trie(line.split(" ", 1)[0] for line in lines)
+        self._counts = array.array("Q", bytes(8 * len(self._words)))
+        letters: set[str] = set()
+        with path.open(encoding="utf-8") as lines:
+            for line in lines:
+                word, count = line.split()
+                self._counts[self._words[word]] = int(count)
+                letters.update(word)
+        self._letters = "".join(sorted(letters))
+
+    def __contains__(self, word: object) -> bool:
+        return word in self._words
+
+    def near(self, word: str) -> list[tuple[str, int]]:
+        """The listed words one edit from ``word`` that keep its first letter, with their
+        counts: a letter dropped, added or changed, or two neighbours swapped (the optimal
+        string alignment distance, rapidfuzz's ``OSA``, is 1)."""
+        found = []
+        for candidate in set(_one_edit(word, self._letters)):
+            key = self._words.get(candidate)
+            if key is not None and OSA.distance(word, candidate) == 1:
+                found.append((candidate, self._counts[key]))
+        return found
+
+
+def _one_edit(word: str, letters: str) -> Iterator[str]:
+    """The strings one edit from ``word`` after its first letter (some are ``word`` itself,
+    which ``Frequencies.near`` leaves out by its distance)."""
+    for i in range(1, len(word) + 1):
+        head, tail = word[:i], word[i:]
+        for letter in letters:
+            yield head + letter + tail
+        if tail:
+            yield head + tail[1:]
+            yield from (head + letter + tail[1:] for letter in letters)
+            if len(tail) > 1:
+                yield head + tail[1] + tail[0] + tail[2:]
+
+
+@functools.lru_cache(maxsize=1)
+def _frequencies() -> Frequencies:
+    """The word frequencies, loaded once per process: spellers only look words up in them.
+    symspellpy's file is found without importing symspellpy."""
+    spec = importlib.util.find_spec("symspellpy")
+    folders = spec.submodule_search_locations if spec is not None else None
+    path = Path(folders[0]) / _FREQUENCIES if folders else None
+    if path is None or not path.is_file():
+        raise FileNotFoundError(f"symspellpy's word frequencies are missing: {path}")
+    return Frequencies(path)
 
 
 _PAIR = re.compile(r"(?<![\w'-])([a-z]{3,}) (?=([a-z]{3,})(?![\w'-]))")
