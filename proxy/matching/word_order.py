@@ -173,10 +173,13 @@ def _active_part(part: list[str]) -> list[str]:
     way = [] if particle else _way_taken(part, by)
     begin = by - 1 - len(particle) - len(way)
     participle = part[begin]
-    if participle in _MADE or not is_participle(participle):
+    if not is_participle(participle):
         return part
+    said = begin
     while begin > 0 and part[begin - 1] in _PASSIVE_AUXILIARIES:
         begin -= 1
+    if participle in _MADE and (said == begin or part[by + 1] not in DETERMINERS):
+        return part  # "painted by greg rutkowski"; but "the fence was painted by a boy"
     done_to = part[:begin]
     if by + 1 == len(part) or not _plain_noun_phrase(done_to):
         return part
