@@ -713,6 +713,8 @@ SERVED = [
     ("a modern kitchen", "a contemporary kitchen"),
     ("a glowing lantern", "a luminous lantern"),
     ("a rusty robot", "a corroded robot"),
+    ("a wizard reading a spellbook", "a sorcerer reading a spellbook"),
+    ("an old mage in a tower", "an old wizard in a tower"),
     ("a messy room", "a cluttered room"),
     ("a lovely cottage", "a charming cottage"),
     # A thing and the verb after it are not closed up into a plural after "the" or "a", where
