@@ -28,7 +28,7 @@ __all__ = [
 
 ENV_PREFIX = "MEMOAIZED_"
 
-DEFAULT_THRESHOLD = 0.80
+DEFAULT_THRESHOLD = 0.75
 """Chosen with the verifier on, from held-out labelled pairs (bench/verification.py): with the
 verifier, false hits hardly move between 0.75 and 0.85 and recall is highest at the bottom. See
 docs/matching.md."""
@@ -206,7 +206,7 @@ class Settings:
     min_threshold: float = _opt(
         "Lowest threshold a request may ask for: in a shared cache a lower one would let a "
         "request take whatever image lies nearest, with only the verifier in the way.",
-        default=0.75,
+        default=0.70,
     )
     candidates: int = _opt("Nearest neighbours examined per lookup.", default=8)
     verify: bool = _opt(

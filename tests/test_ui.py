@@ -163,7 +163,7 @@ def test_the_page_shows_hits_fresh_generations_the_dial_and_the_gallery(
     expect(page.get_by_label("Model").locator("option", has_text="dall-e-3")).to_have_text(
         "dall-e-3 (tiny-sd)"
     )
-    expect(page.locator("#threshold-value")).to_have_text("0.80")  # the proxy's own threshold
+    expect(page.locator("#threshold-value")).to_have_text("0.75")  # the proxy's own threshold
     page.get_by_label("Size").select_option("256x256")
 
     _watch_progress(page)
@@ -278,7 +278,7 @@ def test_the_api_tells_clients_what_each_answer_saved_and_the_thresholds_range(
     headers = {"Authorization": f"Bearer {KEYS['team-c']}"}
     with httpx.Client(base_url=proxy.url, headers=headers, timeout=60) as http:
         note = http.get("/v1/models").json()["data"][0]["memoaized"]
-        assert (note["threshold"], note["min_threshold"]) == (0.8, 0.75)
+        assert (note["threshold"], note["min_threshold"]) == (0.75, 0.7)
 
         def generate(prompt: str, **cache: Any) -> httpx.Headers:
             body: dict[str, Any] = {"prompt": prompt, "size": "256x256", "cache": cache}
