@@ -336,8 +336,8 @@ _WEATHER = {
 
 
 def _weather_last(tokens: list[str]) -> list[str]:
-    """ "a rainy street" and "a street in the rain" -> "a street, rain": weather is the whole
-    scene's, whether a describing word or a phrase says it."""
+    """ "a rainy street", "a street in the rain" and "walking through the rain" -> "a street,
+    rain": weather is the whole scene's, whether a describing word or a phrase says it."""
     out: list[str] = []
     weather: list[str] = []
     i = 0
@@ -348,7 +348,7 @@ def _weather_last(tokens: list[str]) -> list[str]:
                 weather.append(_WEATHER[token])
                 i += 1
                 continue
-        elif token == "in":
+        elif token in ("in", "through"):  # "walking through the rain" is walking in it
             j = i + 1 + (tokens[i + 1 : i + 2] in (["the"], ["a"]))
             noun = tokens[j] if j < len(tokens) else ""
             if noun in _WEATHER and not noun.endswith("y") and _ends_phrase(tokens, j + 1):
