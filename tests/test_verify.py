@@ -718,6 +718,7 @@ SERVED = [
     ("a glowing lantern", "a luminous lantern"),
     ("a rusty robot", "a corroded robot"),
     ("a wizard reading a spellbook", "a sorcerer reading a spellbook"),
+    ("an astronaut floating in space", "an astronaut floating in outer space"),
     ("an old mage in a tower", "an old wizard in a tower"),
     ("a messy room", "a cluttered room"),
     ("a lovely cottage", "a charming cottage"),

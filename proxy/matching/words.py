@@ -383,6 +383,7 @@ glowing luminous
 rusty rusted corroded
 messy untidy cluttered
 staircase stairway stairs
+space outer-space
 wizard sorcerer mage
 abandoned derelict
 coastline shoreline
