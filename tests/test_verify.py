@@ -152,6 +152,7 @@ REJECTED += [
     ("a street", "a street in the rain", "setting"),
     ("a man walking on a street", "a man walking through the rain on a street", "setting"),
     ("a plane flying above the clouds", "a plane flying through the clouds", "spatial"),
+    ("a fox in a field, springtime", "a fox in a field, summertime", "setting"),
     # WordNet files a puppy under dog, but a puppy is not what "a dog" asks for.
     ("a puppy in the snow", "a dog in the snow", "size_age"),
     ("a baby elephant by a river", "an elephant by a river", "size_age"),
@@ -719,6 +720,9 @@ SERVED = [
     ("a rusty robot", "a corroded robot"),
     ("a wizard reading a spellbook", "a sorcerer reading a spellbook"),
     ("an astronaut floating in space", "an astronaut floating in outer space"),
+    ("a dragon around a tower, dark fantasy art", "a dragon around a tower, dark fantasy artwork"),
+    ("a koi pond, cherry blossoms, spring", "a koi pond, cherry blossoms, springtime"),
+    ("a longship under the northern lights", "a longship in the northern lights"),
     ("an old mage in a tower", "an old wizard in a tower"),
     ("a messy room", "a cluttered room"),
     ("a lovely cottage", "a charming cottage"),

@@ -369,6 +369,7 @@ def _ends_phrase(tokens: Sequence[str], i: int) -> bool:
 _SKY = frozenset(
     """
     sky skies night_sky moonlight sunlight starlight stars moon sun full_moon sunshine
+    northern_lights aurora aurora_borealis aurora_australis
     """.split()
 )
 """What a thing is "under" when it is lit by it or out in the open, not below something."""

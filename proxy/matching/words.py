@@ -384,6 +384,10 @@ rusty rusted corroded
 messy untidy cluttered
 staircase stairway stairs
 space outer-space
+art artwork
+spring springtime
+summer summertime
+winter wintertime
 wizard sorcerer mage
 abandoned derelict
 coastline shoreline
