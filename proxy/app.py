@@ -17,6 +17,8 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
+from litestar.plugins import PluginProtocol
+from litestar.plugins.core import MsgspecDIPlugin
 from prometheus_client import CollectorRegistry
 
 from backends.base import ImageBackend
@@ -342,6 +344,17 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
         await services.store.close()
 
 
+class _Litestar(Litestar):
+    """Litestar without the plugins it adds for pydantic models whenever pydantic is importable
+    (qdrant-client installs it). The proxy has no pydantic model, and importing those plugins
+    costs every proxy about 9 MiB (pydantic and its compiled core; issue 17)."""
+
+    @staticmethod
+    def _get_default_plugins(plugins: list[PluginProtocol]) -> list[PluginProtocol]:
+        plugins.append(MsgspecDIPlugin())
+        return plugins
+
+
 def create_app(
     settings: Settings,
     *,
@@ -388,7 +401,7 @@ def create_app(
         volume=DataVolume(settings.local_paths, settings.min_free_bytes),
         on_startup_failure=on_startup_failure,
     )
-    app = Litestar(
+    app = _Litestar(
         route_handlers=routes(settings),
         lifespan=[_lifespan],
         exception_handlers={**openai_exception_handlers(), **proxy_exception_handlers()},
