@@ -153,6 +153,7 @@ REJECTED += [
     ("a man walking on a street", "a man walking through the rain on a street", "setting"),
     ("a plane flying above the clouds", "a plane flying through the clouds", "spatial"),
     ("a fox in a field, springtime", "a fox in a field, summertime", "setting"),
+    ("a snowy forest with a cabin", "a cabin in a snowy forest", "swapped_roles"),
     # WordNet files a puppy under dog, but a puppy is not what "a dog" asks for.
     ("a puppy in the snow", "a dog in the snow", "size_age"),
     ("a baby elephant by a river", "an elephant by a river", "size_age"),
@@ -720,6 +721,9 @@ SERVED = [
     ("a rusty robot", "a corroded robot"),
     ("a wizard reading a spellbook", "a sorcerer reading a spellbook"),
     ("an astronaut floating in space", "an astronaut floating in outer space"),
+    # A thing in a place shows the place with it; the other way round, it may be anywhere.
+    ("a cabin in a snowy forest", "a snowy forest with a cabin"),
+    ("a lighthouse on a small island", "a small island with a lighthouse"),
     ("a dragon around a tower, dark fantasy art", "a dragon around a tower, dark fantasy artwork"),
     ("a koi pond, cherry blossoms, spring", "a koi pond, cherry blossoms, springtime"),
     ("a longship under the northern lights", "a longship in the northern lights"),

@@ -51,6 +51,8 @@ def swapped(have: Reading, want: Reading) -> str | None:
             if (
                 second != first
                 and inverted
+                and not _holds(have_heads, want_heads, first, second)
+                and not _holds(have_heads, want_heads, second, first)
                 and not (_joined(have, first, second) and _joined(want, first, second))
                 and not (
                     _side_by_side(have_heads, first, second)
@@ -61,6 +63,23 @@ def swapped(have: Reading, want: Reading) -> str | None:
     if _bound_elsewhere(have, want, _verb_subjects) or _bound_elsewhere(have, want, _verb_objects):
         return "swapped_roles"
     return None
+
+
+def _holds(
+    have_heads: dict[str, tuple[int, str]],
+    want_heads: dict[str, tuple[int, str]],
+    place: str,
+    thing: str,
+) -> bool:
+    """Whether the cached prompt has ``thing`` in or on ``place`` and the request asks for
+    ``place`` with ``thing``: "a cabin in a forest" shows "a forest with a cabin" (not the
+    other way round: a forest with a cabin may have it anywhere)."""
+    relation, _, subject = have_heads[place][1].partition("/")
+    return (
+        relation in ("in", "on", "@in", "@on")
+        and subject == thing
+        and want_heads[thing][1] == f"with/{place}"
+    )
 
 
 def _head_lemmas(reading: Reading) -> dict[str, tuple[int, str]]:
