@@ -115,6 +115,8 @@ class Frequencies:
     the same time, 180 us for a word the list lacks."""
 
     def __init__(self, path: Path) -> None:
+        # Two passes over the 1.6 MB file, streamed: a list of every word held at once would
+        # leave about 3 MiB more of the heap behind (measured in a process of its own).
         with path.open(encoding="utf-8") as lines:
             self._words = marisa_trie.Trie(line.split(" ", 1)[0] for line in lines)
         self._counts = array.array("Q", bytes(8 * len(self._words)))
