@@ -23,9 +23,11 @@ empty file under a blob's final name; ``BlobStore`` fsyncs the staged file befor
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import secrets
+import stat
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -41,6 +43,8 @@ if TYPE_CHECKING:
     from obstore.store import ClientConfig, ObjectStore, RetryConfig
 
 __all__ = ["BlobNotFound", "BlobStore", "StoreError"]
+
+log = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
 
@@ -84,6 +88,8 @@ _RETRY: RetryConfig = {"max_retries": 3, "retry_timeout": timedelta(seconds=30)}
 # these error codes in its message tell the two apart, so a misconfigured store is not taken
 # for an empty one.
 _MISSING_CONTAINER_CODES = ("NoSuchBucket", "ContainerNotFound")
+_SHARDS = tuple(f"{i:02x}" for i in range(256))
+"""The folders of ``images/``, one per first two hex digits of a blob id."""
 
 
 class StoreError(Exception):
@@ -130,6 +136,7 @@ class BlobStore:
                 self._store: ObjectStore = LocalStore(self._local_root)
             except (ObstoreError, OSError) as exc:
                 raise self._error(f"cannot open {self._location}", exc) from None
+            _make_shards(self._local_root / "images")
             return
 
         self._location = url
@@ -204,6 +211,8 @@ class BlobStore:
         key = _key_of(blob_id)
         self._check_open()
         try:
+            if self._local_root is not None:  # 7 us for 150 KB, against obstore's 130
+                return (self._local_root / key).read_bytes()
             return self._store.get(key).bytes().to_bytes()
         except FileNotFoundError as exc:
             if _names_missing_container(exc):
@@ -294,6 +303,8 @@ class BlobStore:
 
     def _exists_sync(self, key: str) -> bool:
         try:
+            if self._local_root is not None:  # a stat: 1 us, against obstore's 50 to 75
+                return stat.S_ISREG((self._local_root / key).stat().st_mode)
             self._store.head(key)
         except FileNotFoundError as exc:
             if _names_missing_container(exc):
@@ -401,6 +412,20 @@ def _write_durably(path: Path, data: bytes) -> None:
         staging.unlink(missing_ok=True)
         raise
     _fsync_directory(shard)
+
+
+def _make_shards(images: Path) -> None:
+    """Make the folders blobs go into, so that no write pays for making one (a folder and an
+    fsync of its parent, about 0.5 ms, on most writes to a young cache). Where the volume is
+    read-only or full, a write makes its folder as before, or fails."""
+    try:
+        missing = set(_SHARDS) - set(os.listdir(images))
+        for shard in sorted(missing):
+            (images / shard).mkdir(exist_ok=True)
+        if missing:
+            _fsync_directory(images)
+    except OSError as exc:
+        log.warning("cannot make the folders of %s: %s", images, exc)
 
 
 def _fsync_directory(directory: Path) -> None:

@@ -288,6 +288,44 @@ async def test_local_failed_write_leaves_nothing_behind(
         assert backing.raw_keys() == [_key(blob_id)]
 
 
+async def test_local_store_makes_its_folders_when_it_opens(tmp_path: Path) -> None:
+    """A write to a young cache makes no folder (a folder and an fsync of its parent each)."""
+    root = tmp_path / "blobs"
+    async with BlobStore(str(root)) as store:
+        folders = sorted(p.name for p in (root / "images").iterdir())
+        assert folders == [f"{i:02x}" for i in range(256)]
+        blob_id = await store.put(_image(62), "image/png")
+        assert sorted(p.name for p in (root / "images").iterdir()) == folders
+        assert await store.exists(blob_id)
+        assert await store.get(blob_id) == _image(62)
+
+
+async def test_local_store_opens_where_it_cannot_make_its_folders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """On a volume that refuses new folders the store still opens and reads; a write that
+    needs a folder fails as a store error, and works once the volume takes folders again."""
+    root = tmp_path / "blobs"
+    real_mkdir = Path.mkdir
+
+    def refusing_mkdir(path: Path, *args: Any, **kwargs: Any) -> None:
+        if path.parent.name == "images":
+            raise OSError(errno.EROFS, "Read-only file system")
+        real_mkdir(path, *args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Path, "mkdir", refusing_mkdir)
+        async with BlobStore(str(root)) as store:
+            assert "cannot make the folders" in caplog.text
+            assert list((root / "images").iterdir()) == []
+            with pytest.raises(StoreError, match="Read-only file system"):
+                await store.put(_image(63), "image/png")
+            assert not await store.exists(BlobStore.id_for(_image(63), "image/png"))
+    async with BlobStore(str(root)) as store:
+        blob_id = await store.put(_image(63), "image/png")
+        assert await store.get(blob_id) == _image(63)
+
+
 def test_local_directory_refuses_object_store_options(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="object storage only"):
         BlobStore(str(tmp_path), options={"region": REGION})
