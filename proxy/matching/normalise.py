@@ -348,18 +348,19 @@ def _weather_last(tokens: list[str]) -> list[str]:
                 weather.append(_WEATHER[token])
                 i += 1
                 continue
-        elif token in ("in", "through"):  # "walking through the rain" is walking in it
+        elif token in _WEATHER_AROUND:  # "walking through the rain" is walking in it
             j = i + 1 + (tokens[i + 1 : i + 2] in (["the"], ["a"]))
-            noun = tokens[j] if j < len(tokens) else ""
-            if noun in _WEATHER and not noun.endswith("y") and _ends_phrase(tokens, j + 1):
-                weather.append(_WEATHER[noun])
-                i = j + 1
+            said = j + (j < len(tokens) and tokens[j] in _FALLING)  # "under falling snow"
+            noun = tokens[said] if said < len(tokens) else ""
+            if noun in _WEATHER and not noun.endswith("y") and _ends_phrase(tokens, said + 1):
+                weather.append(" ".join([*tokens[j:said], _WEATHER[noun]]))
+                i = said + 1
                 continue
         out.append(token)
         i += 1
     if not weather:
         return list(tokens)
-    return [*out, *(t for w in dict.fromkeys(weather) for t in (",", w))]
+    return [*out, *(t for w in dict.fromkeys(weather) for t in (",", *w.split()))]
 
 
 def _ends_phrase(tokens: Sequence[str], i: int) -> bool:
@@ -376,6 +377,10 @@ _SKY = frozenset(
 
 
 _UNDER = frozenset({"under", "beneath", "underneath"})
+_WEATHER_AROUND = frozenset({"in", "through", *_UNDER})
+"""Prepositions of weather one is out in: "under falling snow" is "in falling snow"."""
+_FALLING = frozenset(["falling", "heavy", "light", "pouring", "driving", "gentle", "thick"])
+"""How weather falls: kept with it ("in heavy rain" is not "in light rain")."""
 _FACING = frozenset(
     """
     kneel kneels kneeling knelt bow bows bowing bowed stand stands standing stood pray prays
