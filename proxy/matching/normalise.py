@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from proxy.matching.word_order import (
     DETERMINERS,
@@ -34,6 +35,7 @@ from proxy.matching.words import (
     BOILERPLATE,
     DEFAULT_MEDIA,
     FRAMES,
+    FUNCTION_WORDS,
     LOOSE_PREPOSITIONS,
     MEDIA,
     SPELLINGS,
@@ -41,7 +43,17 @@ from proxy.matching.words import (
     SYNONYMS,
 )
 
-__all__ = ["fold_words", "normalise_tokens", "normalise_words", "respell", "strip_filler"]
+if TYPE_CHECKING:
+    from proxy.matching.lexicon import WordNet
+
+__all__ = [
+    "fold_words",
+    "medium_apart",
+    "normalise_tokens",
+    "normalise_words",
+    "respell",
+    "strip_filler",
+]
 
 
 def _phrases(phrases: Iterable[str]) -> str:
@@ -441,6 +453,53 @@ def _made_in(tokens: list[str]) -> list[str]:
 
 
 _GLASS_WINDOW = ["stained_glass", "window"]
+
+
+_MEDIUM_AFTER = frozenset(
+    """
+    photo photograph portrait painting drawing sketch illustration render watercolor snapshot
+    """.split()
+)
+"""Media that may close a noun phrase after what they show: "a red car photo"."""
+_KINDS_OF_PICTURE = frozenset(
+    """
+    product studio fashion street film stock passport profile editorial magazine book cover
+    concept press news travel matte
+    """.split()
+)
+"""Nouns that say what kind of picture a medium is, not what it shows: "a product photo"."""
+
+
+def medium_apart(wordnet: WordNet | None, tokens: list[str]) -> list[str]:
+    """ "a red car photo" -> "a red car, photo", as "a photo of a red car" reads: a medium that
+    closes a noun phrase right after a thing names how the thing is shown, not a red photo."""
+    if wordnet is None or _MEDIUM_AFTER.isdisjoint(tokens):
+        return tokens
+    out: list[str] = []
+    for i, token in enumerate(tokens):
+        if (
+            token in _MEDIUM_AFTER
+            and i
+            and (i + 1 == len(tokens) or tokens[i + 1] in PART_ENDS)
+            and _shown(wordnet, tokens[i - 1])
+        ):
+            out.append(",")
+        out.append(token)
+    return out
+
+
+def _shown(wordnet: WordNet, word: str) -> bool:
+    """Whether ``word``, right before a medium, is a thing it shows ("car" in "a car photo"),
+    not how the picture is made ("oil", "digital") or what kind it is ("a product photo")."""
+    return (
+        len(word) > 1  # not the "d" of "3d render"
+        and word[0].isalpha()
+        and word not in STYLES
+        and word not in _KINDS_OF_PICTURE
+        and word not in FUNCTION_WORDS
+        and wordnet.usually(word, "n", "a")
+        and wordnet.usually(word, "n", "v")
+    )
 
 
 def _media_last(tokens: list[str]) -> list[str]:

@@ -28,7 +28,13 @@ from proxy.matching.features import (
 )
 from proxy.matching.lexicon import WordNet, frozen
 from proxy.matching.memo import PromptMemo
-from proxy.matching.normalise import normalise_tokens, normalise_words, respell, strip_filler
+from proxy.matching.normalise import (
+    medium_apart,
+    normalise_tokens,
+    normalise_words,
+    respell,
+    strip_filler,
+)
 from proxy.matching.phrases import (
     COORDINATORS,
     DETERMINERS,
@@ -121,7 +127,7 @@ class Reader:
         if not plain.isascii():
             reading.emoji = tuple(c for c in plain if unicodedata.category(c) == "So")
         words = normalise_words(respell(_tokens(strip_filler(lower))))
-        tokens = normalise_tokens(join_compounds(self.wordnet, words))
+        tokens = normalise_tokens(medium_apart(self.wordnet, join_compounds(self.wordnet, words)))
         # Typos are mended against every word typed, boilerplate too: "trending on artstaton"
         # is the boilerplate "trending on artstation".
         reading.sequence = tuple(_tokens(lower))
