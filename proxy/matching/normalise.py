@@ -281,9 +281,11 @@ def respell(tokens: Sequence[str]) -> list[str]:
     return [SPELLINGS.get(token, token) for token in tokens]
 
 
-def normalise_tokens(tokens: Sequence[str]) -> list[str]:
+def normalise_tokens(
+    tokens: Sequence[str], verb_like: Callable[[str], bool] | None = None
+) -> list[str]:
     """The verifier's tokens (spelt alike, compounds joined) with synonyms, loose prepositions
-    and media folded."""
+    and media folded; ``verb_like`` as :func:`proxy.matching.word_order.active` takes it."""
     if tokens and fronted(tokens) and "," in tokens:
         # "in a snowy forest, a wolf howls" is "a wolf howls in a snowy forest"
         comma = tokens.index(",")
@@ -326,7 +328,7 @@ def normalise_tokens(tokens: Sequence[str]) -> list[str]:
         elif _trending(tokens, i) or (i and token == "on" and _trending(tokens, i - 1)):
             continue  # "trending on artstation" is the tag "artstation": it places nothing
         out.append(token)
-    return _media_last(_weather_last(active(out)))
+    return _media_last(_weather_last(active(out, verb_like)))
 
 
 _TRENDING = frozenset(["trending", "featured", "popular"])

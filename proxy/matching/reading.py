@@ -50,6 +50,7 @@ from proxy.matching.phrases import (
     phrase_follows,
 )
 from proxy.matching.reading_model import Reading, Readings, Word
+from proxy.matching.word_order import looks_like_verb
 from proxy.matching.words import (
     COLOURS,
     FUNCTION_WORDS,
@@ -127,7 +128,9 @@ class Reader:
         if not plain.isascii():
             reading.emoji = tuple(c for c in plain if unicodedata.category(c) == "So")
         words = normalise_words(respell(_tokens(strip_filler(lower))))
-        tokens = normalise_tokens(medium_apart(self.wordnet, join_compounds(self.wordnet, words)))
+        tokens = normalise_tokens(
+            medium_apart(self.wordnet, join_compounds(self.wordnet, words)), self._verb_like
+        )
         # Typos are mended against every word typed, boilerplate too: "trending on artstaton"
         # is the boilerplate "trending on artstation".
         reading.sequence = tuple(_tokens(lower))
@@ -269,6 +272,16 @@ class Reader:
         for word in reading.words:
             word.settled_key = word.key
         return reading
+
+    def _verb_like(self, token: str) -> bool:
+        """Whether ``token``, spelt like a verb, is one: "carved" is, "red", "wooden" and
+        "kitten" are not (WordNet knows no verb for them, or it is rarer than the noun)."""
+        if not looks_like_verb(token):
+            return False
+        wordnet = self.wordnet
+        return wordnet is None or (
+            wordnet.usually(token, "v", "n") and wordnet.usually(token, "v", "a")
+        )
 
     def _word(self, token: str, negated: bool, style_scope: bool) -> Word:
         lemmas, plural, noun, readings, nounish, animate = self._dictionary_word(token)

@@ -12,7 +12,7 @@ which applies them to the verifier's tokens).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from proxy.matching.words import FUNCTION_WORDS, LOOSE_PREPOSITIONS, NUMBERS, SPATIAL_PHRASES
 
@@ -138,17 +138,20 @@ _IRREGULAR_PARTICIPLES = {
 form said in the active voice: "cut" or "read" alone may be a noun ("a woman read")."""
 
 
-def active(tokens: list[str]) -> list[str]:
+def active(tokens: list[str], verb_like: Callable[[str], bool] | None = None) -> list[str]:
     """A passive clause in the active voice: "a ball being kicked by a boy in a red shirt" reads
     as "a boy in a red shirt kicked a ball". Only where the thing done to is a plain noun phrase
     that opens its part of the prompt (no other verb or preposition in it), and never for the
     one who made the picture ("painted by greg rutkowski"). A thing "with" another "in it" or "on
-    it" reads as the other in or on it ("a plate with food on it": "food on a plate")."""
+    it" reads as the other in or on it ("a plate with food on it": "food on a plate").
+    ``verb_like`` tells a verb from a word spelt like one ("red", "wooden", "kitten"); by
+    default any word ending as a participle does ("-ed", "-en", "-wn")."""
+    verb_like = verb_like or looks_like_verb
     out: list[str] = []
     start = 0
     for end in [*(i for i, t in enumerate(tokens) if t in PART_ENDS), len(tokens)]:
         part = tokens[start:end]
-        out.extend(_active_part(_held_part(part)))
+        out.extend(_active_part(_held_part(part, verb_like), verb_like))
         out.extend(tokens[end : end + 1])
         start = end + 1
     return out
@@ -165,7 +168,7 @@ place the thing by something rather than name who did it."""
 _PARTICLES = frozenset("up down over".split())
 
 
-def _active_part(part: list[str]) -> list[str]:
+def _active_part(part: list[str], verb_like: Callable[[str], bool]) -> list[str]:
     if "by" not in part[2:]:
         return part
     by = part.index("by", 2)
@@ -181,7 +184,7 @@ def _active_part(part: list[str]) -> list[str]:
     if participle in _MADE and (said == begin or part[by + 1] not in DETERMINERS):
         return part  # "painted by greg rutkowski"; but "the fence was painted by a boy"
     done_to = part[:begin]
-    if by + 1 == len(part) or not _plain_noun_phrase(done_to):
+    if by + 1 == len(part) or not _plain_noun_phrase(done_to, verb_like):
         return part
     # The one who does it is the noun phrase after "by" ("a herd of buffalo"); what follows it
     # stays at the end ("a dog walked by a boy along the beach": "a boy walked a dog along ...").
@@ -201,14 +204,12 @@ def _particle(part: list[str], by: int) -> list[str]:
     return []
 
 
-def _plain_noun_phrase(tokens: list[str]) -> bool:
+def _plain_noun_phrase(tokens: list[str], verb_like: Callable[[str], bool]) -> bool:
     """Whether ``tokens`` name a thing and nothing else: no verb, no preposition."""
     return (
         bool(tokens)
         and not all(t in DETERMINERS or t in NUMBERS for t in tokens)
-        and not any(
-            looks_like_verb(t) or (t in FUNCTION_WORDS and t not in DETERMINERS) for t in tokens
-        )
+        and not any((t in FUNCTION_WORDS and t not in DETERMINERS) or verb_like(t) for t in tokens)
     )
 
 
@@ -216,7 +217,7 @@ _HOLDING = frozenset("in into on onto inside under over above beside behind".spl
 """Where "it" holds what a thing is "with": "a plate with food on it"."""
 
 
-def _held_part(part: list[str]) -> list[str]:
+def _held_part(part: list[str], verb_like: Callable[[str], bool]) -> list[str]:
     """ "a gorge with a waterfall plunging into it" as "a waterfall plunging into a gorge", "a
     plate with food on it" as "food on a plate": where the thing that holds is a plain noun
     phrase that opens the part, and "it" ends the part."""
@@ -224,7 +225,7 @@ def _held_part(part: list[str]) -> list[str]:
         return part
     with_ = part.index("with")
     holder, held = part[:with_], part[with_ + 1 : -2]
-    if not held or not _plain_noun_phrase(holder):
+    if not held or not _plain_noun_phrase(holder, verb_like):
         return part
     return [*held, part[-2], *holder]
 
