@@ -157,6 +157,11 @@ _VERSION = re.compile(
 _OUT_IN = re.compile(r"(?<![\w-])out\s+(?=in\s+the\s)")
 """"a house out in the woods" is "a house in the woods"."""
 _DAY = re.compile(r"(?<![\w-])(?:on|in|during)\s+(?:a|an|the)\s+([a-z]+)\s+day(?![\w-])")
+_MIDDLE_OF = re.compile(
+    r"(?<![\w-])in\s+the\s+(?:very\s+)?middle\s+of\s+the\s+(day|night)(?![\w-])"
+)
+_MIDDLE = {"day": "at midday", "night": "at midnight"}
+""""in the middle of the day" is "at midday", "in the middle of the night" "at midnight"."""
 _ONSTAGE = re.compile(r"(?<![\w-])(on|off)stage(?![\w-])")
 """"a band playing onstage" is "a band playing on stage"."""
 _FLAGS = re.compile(
@@ -212,6 +217,7 @@ def strip_filler(text: str) -> str:
     stripped = _rewrite(_FRAME, " ", stripped, FRAMES)
     stripped = _rewrite(_VERSION, r"\1", stripped, _VERSIONED)
     stripped = _rewrite(_OUT_IN, "", stripped, ("out",))
+    stripped = _rewrite(_MIDDLE_OF, lambda m: _MIDDLE[m.group(1)], stripped, ("middle",))
     stripped = _rewrite(_DAY, r"\1", stripped, ("day",))
     stripped = _rewrite(_ONSTAGE, r"\1 stage", stripped, ("stage",))
     stripped = _rewrite(_FLAGS, " ", stripped, ("--",))
