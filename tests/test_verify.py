@@ -153,6 +153,7 @@ REJECTED += [
     ("a man walking on a street", "a man walking through the rain on a street", "setting"),
     ("a man in the rain", "a man in heavy rain", "object"),
     ("a red car photo", "a photo of a blue car", "colour"),
+    ("a filthy street in the city", "a clean street in the city", "object"),
     ("an owl on a branch at noon", "an owl on a branch in the middle of the night", "setting"),
     ("a dog chasing a kitten", "a dog being chased by a kitten", "swapped_roles"),
     ("a red ball being kicked by a small boy", "a red ball kicking a small boy", "swapped_roles"),
@@ -573,6 +574,9 @@ SERVED = [
     ("a girl walking in the rain", "a girl walking through the rain"),
     ("a dog running in the snow", "a dog running through the snow"),
     ("a photo of a red car", "red car photo"),
+    ("a dirty street in the city", "a filthy street in the city"),
+    ("a tired runner after a race", "an exhausted runner after a race"),
+    ("a path through the woods", "a trail through the woods"),
     (
         "tourists in front of a cathedral at midday",
         "tourists in front of a cathedral in the middle of the day",

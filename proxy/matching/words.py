@@ -338,6 +338,8 @@ vintage old-fashioned oldfashioned retro
 old elderly aged
 sad unhappy sorrowful
 angry furious
+dirty filthy grimy
+tired exhausted weary
 fast quick speedy quickly swiftly rapidly
 shiny glossy gleaming
 sofa couch couches:sofas
@@ -347,7 +349,7 @@ sleepy drowsy
 car automobile
 forest woods
 street road
-path pathway footpath walkway
+path pathway footpath walkway trail trails:paths
 ocean sea
 airplane aeroplane
 television tv
