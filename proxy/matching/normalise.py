@@ -33,6 +33,7 @@ from proxy.matching.word_order import (
 )
 from proxy.matching.words import (
     BOILERPLATE,
+    COLOURS,
     DEFAULT_MEDIA,
     FRAMES,
     FUNCTION_WORDS,
@@ -429,8 +430,76 @@ _ART_MATERIALS = _PAINTS | _DRAWN | {"crayon"}
 
 def normalise_words(words: Sequence[str]) -> list[str]:
     """The verifier's words before compounds are joined: the medium said as how the scene was
-    made ("a house drawn in crayon") said as a medium ("a house, crayon drawing")."""
-    return _made_in(list(words))
+    made ("a house drawn in crayon") said as a medium ("a house, crayon drawing"), and a part
+    said as a describing word ("a red-haired woman") said with "with" ("a woman with red
+    hair")."""
+    return _with_parts(_made_in(list(words)))
+
+
+_PARTS = {
+    "haired": "hair", "eyed": "eyes", "eared": "ears", "legged": "legs", "winged": "wings",
+    "horned": "horns", "tailed": "a tail", "roofed": "a roof", "sleeved": "sleeves",
+    "brimmed": "a brim", "heeled": "heels", "wheeled": "wheels", "faced": "a face",
+    "necked": "a neck", "bearded": "a beard",
+}  # fmt: skip
+"""Describing words made of a part ("long-eared", "red-roofed"): the part, as "with" says it."""
+_WITH_PART = {"bearded": "a beard", "mustached": "a mustache", "bespectacled": "glasses"}
+"""Such words said without what the part is like: "a bearded man" is "a man with a beard"."""
+_HYPHENED_PART = re.compile(r"([a-z0-9]+)-([a-z]+ed)")
+
+
+def _with_parts(tokens: list[str]) -> list[str]:
+    """ "a red-haired woman sitting" -> "a woman with red hair sitting", "a bearded man" -> "a
+    man with a beard": the part after the thing it belongs to, as most prompts say it. The
+    thing is the words that follow up to a function word, a verb's "-ing" or "-ed" form or the
+    end of a part of the prompt; a count says the part's number ("three-legged": "three legs")."""
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        part = _WITH_PART.get(token)
+        if part is not None:
+            said = part.split()
+        elif (
+            (match := _HYPHENED_PART.fullmatch(token))
+            and match[2] in _PARTS
+            and token != "dog-eared"  # worn pages, not a dog's ears
+        ) or (token in _PARTS and out and _names_the_thing(out[-1])):
+            # "red-haired", or "red haired" written apart
+            like, part = (match[1], _PARTS[match[2]]) if match else (out[-1], _PARTS[token])
+            if like in ("one", "1", "single"):
+                part = part if part.startswith("a ") else part[:-1]  # "one-eyed": one eye
+                like = "one"
+            said = [*part.split()[:-1], like, part.split()[-1]]
+        else:
+            out.append(token)
+            i += 1
+            continue
+        end = i + 1
+        while end < len(tokens) and _names_the_thing(tokens[end]):
+            end += 1
+        if end == i + 1:  # nothing it describes follows: "the horse was one-eyed"
+            out.append(token)
+            i += 1
+            continue
+        if token in _PARTS and token not in _WITH_PART:
+            out.pop()  # the describing word written apart ("red haired") goes with its part
+        out += [*tokens[i + 1 : end], "with", *said]
+        i = end
+    return out
+
+
+def _names_the_thing(token: str) -> bool:
+    """Whether ``token`` may describe or name a thing: a word, not a function word nor a verb's
+    "-ing" or "-ed" form ("red" and "bed" are words)."""
+    return (
+        token[0].isalpha()
+        and token not in FUNCTION_WORDS
+        and (token in _NOT_VERBS or not token.endswith(("ing", "ed")))
+    )
+
+
+_NOT_VERBS = COLOURS | {"bed", "shed", "sled", "king", "ring", "wing", "string", "ceiling"}
 
 
 def _made_in(tokens: list[str]) -> list[str]:
