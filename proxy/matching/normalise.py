@@ -39,6 +39,7 @@ from proxy.matching.words import (
     FUNCTION_WORDS,
     LOOSE_PREPOSITIONS,
     MEDIA,
+    SETTINGS,
     SPELLINGS,
     STYLES,
     SYNONYMS,
@@ -158,6 +159,8 @@ _VERSION = re.compile(
 _OUT_IN = re.compile(r"(?<![\w-])out\s+(?=in\s+the\s)")
 """"a house out in the woods" is "a house in the woods"."""
 _DAY = re.compile(r"(?<![\w-])(?:on|in|during)\s+(?:a|an|the)\s+([a-z]+)\s+day(?![\w-])")
+_DAY_TAG = re.compile(r"(?:^|(?<=,))(\s*(?:" + "|".join(sorted(SETTINGS)) + r"))\s+day\s*(?=,|$)")
+""""..., sunny day, ..." is "..., sunny, ...", as "on a sunny day" is: the day is no thing."""
 _MIDDLE_OF = re.compile(
     r"(?<![\w-])in\s+the\s+(?:very\s+)?middle\s+of\s+the\s+(day|night)(?![\w-])"
 )
@@ -220,6 +223,7 @@ def strip_filler(text: str) -> str:
     stripped = _rewrite(_OUT_IN, "", stripped, ("out",))
     stripped = _rewrite(_MIDDLE_OF, lambda m: _MIDDLE[m.group(1)], stripped, ("middle",))
     stripped = _rewrite(_DAY, r"\1", stripped, ("day",))
+    stripped = _rewrite(_DAY_TAG, r"\1", stripped, (" day",))
     stripped = _rewrite(_ONSTAGE, r"\1 stage", stripped, ("stage",))
     stripped = _rewrite(_FLAGS, " ", stripped, ("--",))
     stripped = _rewrite(_FILM_STOCK, r"\1\2", stripped, ("kodak",))
