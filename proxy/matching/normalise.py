@@ -174,6 +174,8 @@ _FLAGS = re.compile(
 )
 """"--ar 16:9", "--v 5": a Midjourney parameter pasted with its prompt; here the request's own
 fields say the size. Not "--no" (a negative prompt), "--tile" or "--niji" (they change it)."""
+_AT_THE_TOP = re.compile(r"(?<![\w-])at\s+the\s+(?:very\s+)?top\s+of(?![\w-])")
+""""at the top of a tree" is "on top of a tree"."""
 _ON_TOP = re.compile(r"(?<![\w-])on\s+(?:a|an|the)\s+(hill|mountain|roof|tree|house)top(?![\w-])")
 """"on a hilltop" is "on top of a hill" (which is "on" it, loosely)."""
 _FILM_STOCK = re.compile(r"\b(kodak)[\s-]+(gold)\b")
@@ -227,6 +229,7 @@ def strip_filler(text: str) -> str:
     stripped = _rewrite(_ONSTAGE, r"\1 stage", stripped, ("stage",))
     stripped = _rewrite(_FLAGS, " ", stripped, ("--",))
     stripped = _rewrite(_FILM_STOCK, r"\1\2", stripped, ("kodak",))
+    stripped = _rewrite(_AT_THE_TOP, "on top of", stripped, ("top",))
     stripped = _rewrite(_ON_TOP, r"on top of a \1", stripped, ("top",))
     stripped = _SPACES.sub(" ", stripped)
     if _COMMA_GAP.search(stripped) or stripped.lstrip().startswith(","):
