@@ -154,6 +154,7 @@ REJECTED += [
     ("a man in the rain", "a man in heavy rain", "object"),
     ("a red car photo", "a photo of a blue car", "colour"),
     ("a squirrel at the top of a tree", "a squirrel at the bottom of a tree", "spatial"),
+    ("a car that is red", "a blue car", "colour"),
     ("a street, rainy day, people", "a street, sunny day, people", "setting"),
     ("a woman with red hair", "a blue-haired woman", "colour"),
     ("a three-legged stool", "a stool with four legs", "count"),
@@ -581,6 +582,8 @@ SERVED = [
     ("a dog running in the snow", "a dog running through the snow"),
     ("a photo of a red car", "red car photo"),
     ("a squirrel at the top of a tree", "a squirrel on top of a tree"),
+    ("a car that is red", "a red car"),
+    ("a small house", "a house that is small"),
     (
         "a market square, crowds of people, sunny day, oil painting",
         "a market square on a sunny day, crowds of people, oil painting",

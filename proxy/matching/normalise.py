@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from proxy.matching.compounds import DESCRIBING
 from proxy.matching.word_order import (
     DETERMINERS,
     PART_ENDS,
@@ -440,7 +441,32 @@ def normalise_words(words: Sequence[str]) -> list[str]:
     made ("a house drawn in crayon") said as a medium ("a house, crayon drawing"), and a part
     said as a describing word ("a red-haired woman") said with "with" ("a woman with red
     hair")."""
-    return _with_parts(_made_in(list(words)))
+    return _predicates_before(_with_parts(_made_in(list(words))))
+
+
+_RELATIVE_BE = {("that", "is"), ("which", "is"), ("that", "are"), ("which", "are")}
+
+
+def _predicates_before(tokens: list[str]) -> list[str]:
+    """ "a car that is red" -> "a red car": a colour, size or age said after "that is" at the
+    end of a part of the prompt, before the noun phrase it is said of (from its determiner)."""
+    if "that" not in tokens and "which" not in tokens:
+        return tokens
+    out = list(tokens)
+    i = 1
+    while i + 2 < len(out):
+        if (
+            (out[i], out[i + 1]) in _RELATIVE_BE
+            and out[i + 2] in DESCRIBING
+            and (i + 3 == len(out) or out[i + 3] in PART_ENDS)
+        ):
+            start = i - 1
+            while start > 0 and _names_the_thing(out[start - 1]):
+                start -= 1
+            if start > 0 and out[start - 1] in DETERMINERS and _names_the_thing(out[i - 1]):
+                out[start : i + 3] = [out[i + 2], *out[start:i]]
+        i += 1
+    return out
 
 
 _PARTS = {
