@@ -155,6 +155,7 @@ REJECTED += [
     ("a red car photo", "a photo of a blue car", "colour"),
     ("a squirrel at the top of a tree", "a squirrel at the bottom of a tree", "spatial"),
     ("a car that is red", "a blue car", "colour"),
+    ("a dog that is white and a cat", "a white cat and a dog", "colour"),
     ("a street, rainy day, people", "a street, sunny day, people", "setting"),
     ("a woman with red hair", "a blue-haired woman", "colour"),
     ("a three-legged stool", "a stool with four legs", "count"),

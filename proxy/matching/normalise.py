@@ -444,12 +444,14 @@ def normalise_words(words: Sequence[str]) -> list[str]:
     return _predicates_before(_with_parts(_made_in(list(words))))
 
 
+_OPENING = [[d] for d in sorted(DETERMINERS)]
 _RELATIVE_BE = {("that", "is"), ("which", "is"), ("that", "are"), ("which", "are")}
 
 
 def _predicates_before(tokens: list[str]) -> list[str]:
     """ "a car that is red" -> "a red car": a colour, size or age said after "that is" at the
-    end of a part of the prompt, before the noun phrase it is said of (from its determiner)."""
+    end of a part of the prompt or before another noun phrase ("... and a cat"), before the noun
+    phrase it is said of (from its determiner)."""
     if "that" not in tokens and "which" not in tokens:
         return tokens
     out = list(tokens)
@@ -458,7 +460,12 @@ def _predicates_before(tokens: list[str]) -> list[str]:
         if (
             (out[i], out[i + 1]) in _RELATIVE_BE
             and out[i + 2] in DESCRIBING
-            and (i + 3 == len(out) or out[i + 3] in PART_ENDS)
+            and (
+                i + 3 == len(out)
+                or out[i + 3] in PART_ENDS
+                # "a dog that is white and a cat": a new noun phrase follows
+                or (out[i + 3] in ("and", "with") and out[i + 4 : i + 5] in _OPENING)
+            )
         ):
             start = i - 1
             while start > 0 and _names_the_thing(out[start - 1]):
