@@ -156,6 +156,11 @@ REJECTED += [
     ("a squirrel at the top of a tree", "a squirrel at the bottom of a tree", "spatial"),
     ("a car that is red", "a blue car", "colour"),
     ("a dog that is white and a cat", "a white cat and a dog", "colour"),
+    (
+        "a field of tulips with a windmill behind it",
+        "a field of tulips behind a windmill",
+        "swapped_roles",
+    ),
     ("a street, rainy day, people", "a street, sunny day, people", "setting"),
     ("a woman with red hair", "a blue-haired woman", "colour"),
     ("a three-legged stool", "a stool with four legs", "count"),
@@ -584,6 +589,7 @@ SERVED = [
     ("a photo of a red car", "red car photo"),
     ("a squirrel at the top of a tree", "a squirrel on top of a tree"),
     ("a car that is red", "a red car"),
+    ("a field of tulips with a windmill behind it", "a windmill behind a field of tulips"),
     ("a small house", "a house that is small"),
     (
         "a market square, crowds of people, sunny day, oil painting",

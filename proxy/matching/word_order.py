@@ -225,9 +225,21 @@ def _held_part(part: list[str], verb_like: Callable[[str], bool]) -> list[str]:
         return part
     with_ = part.index("with")
     holder, held = part[:with_], part[with_ + 1 : -2]
-    if not held or not _plain_noun_phrase(holder, verb_like):
+    if not held or not _plain_noun_phrase(_of_whole(holder), verb_like):
         return part
     return [*held, part[-2], *holder]
+
+
+def _of_whole(tokens: list[str]) -> list[str]:
+    """``tokens`` without a plain "of" phrase that ends them ("a field of tulips": the field,
+    what it is of still naming the same thing); as they are otherwise."""
+    if "of" not in tokens[1:-1]:
+        return tokens
+    of = tokens.index("of", 1)
+    after = tokens[of + 1 :]
+    if "of" in after or any(t in FUNCTION_WORDS and t not in DETERMINERS for t in after):
+        return tokens
+    return tokens[:of]
 
 
 def _way_taken(part: list[str], by: int) -> list[str]:
