@@ -28,13 +28,7 @@ from proxy.matching.features import (
 )
 from proxy.matching.lexicon import WordNet, frozen
 from proxy.matching.memo import PromptMemo
-from proxy.matching.normalise import (
-    medium_apart,
-    normalise_tokens,
-    normalise_words,
-    respell,
-    strip_filler,
-)
+from proxy.matching.normalise import normalise_tokens, respell, strip_filler
 from proxy.matching.phrases import (
     COORDINATORS,
     DETERMINERS,
@@ -50,6 +44,7 @@ from proxy.matching.phrases import (
     phrase_follows,
 )
 from proxy.matching.reading_model import Reading, Readings, Word
+from proxy.matching.rephrasing import medium_apart, normalise_words
 from proxy.matching.word_order import looks_like_verb
 from proxy.matching.words import (
     COLOURS,

@@ -1,0 +1,218 @@
+"""The verifier's words said one way before compounds are joined, or right after: a medium said
+as how the scene was made ("a house drawn in crayon": "a house, crayon drawing"), a part said
+as a describing word ("a red-haired woman": "a woman with red hair"), a colour, size or age
+said after "that is" ("a car that is red": "a red car"), and a medium that closes a noun
+phrase after what it shows ("a red car photo": "a red car, photo").
+
+:mod:`proxy.matching.normalise` does the rest: the canonical prompt's filler, and the tokens'
+synonyms, prepositions and word order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from proxy.matching.compounds import DESCRIBING
+from proxy.matching.normalise import DRAWN
+from proxy.matching.word_order import DETERMINERS, PART_ENDS
+from proxy.matching.words import COLOURS, FUNCTION_WORDS, STYLES
+
+if TYPE_CHECKING:
+    from proxy.matching.lexicon import WordNet
+
+__all__ = ["medium_apart", "normalise_words"]
+
+
+_MADE_IN = {
+    "drawn": "drawing", "painted": "painting", "sketched": "sketch", "rendered": "render",
+    "illustrated": "illustration",
+}  # fmt: skip
+
+
+_PLURAL_MATERIALS = frozenset("oils pastels watercolors acrylics inks crayons pencils".split())
+_DONE = frozenset({"done", "executed"})
+_PAINTS = frozenset("oil acrylic watercolor gouache tempera".split())
+"""Media said as what a picture was done in ("done in watercolor"): painted, or else drawn."""
+_ART_MATERIALS = _PAINTS | DRAWN | {"crayon"}
+
+
+def normalise_words(words: Sequence[str]) -> list[str]:
+    """The verifier's words before compounds are joined: the medium said as how the scene was
+    made ("a house drawn in crayon") said as a medium ("a house, crayon drawing"), and a part
+    said as a describing word ("a red-haired woman") said with "with" ("a woman with red
+    hair")."""
+    return _predicates_before(_with_parts(_made_in(list(words))))
+
+
+_OPENING = [[d] for d in sorted(DETERMINERS)]
+_RELATIVE_BE = {("that", "is"), ("which", "is"), ("that", "are"), ("which", "are")}
+
+
+def _predicates_before(tokens: list[str]) -> list[str]:
+    """ "a car that is red" -> "a red car": a colour, size or age said after "that is" at the
+    end of a part of the prompt or before another noun phrase ("... and a cat"), before the noun
+    phrase it is said of (from its determiner)."""
+    if "that" not in tokens and "which" not in tokens:
+        return tokens
+    out = list(tokens)
+    i = 1
+    while i + 2 < len(out):
+        if (
+            (out[i], out[i + 1]) in _RELATIVE_BE
+            and out[i + 2] in DESCRIBING
+            and (
+                i + 3 == len(out)
+                or out[i + 3] in PART_ENDS
+                # "a dog that is white and a cat": a new noun phrase follows
+                or (out[i + 3] in ("and", "with") and out[i + 4 : i + 5] in _OPENING)
+            )
+        ):
+            start = i - 1
+            while start > 0 and _names_the_thing(out[start - 1]):
+                start -= 1
+            if start > 0 and out[start - 1] in DETERMINERS and _names_the_thing(out[i - 1]):
+                out[start : i + 3] = [out[i + 2], *out[start:i]]
+        i += 1
+    return out
+
+
+_PARTS = {
+    "haired": "hair", "eyed": "eyes", "eared": "ears", "legged": "legs", "winged": "wings",
+    "horned": "horns", "tailed": "a tail", "roofed": "a roof", "sleeved": "sleeves",
+    "brimmed": "a brim", "heeled": "heels", "wheeled": "wheels", "faced": "a face",
+    "necked": "a neck", "bearded": "a beard",
+}  # fmt: skip
+"""Describing words made of a part ("long-eared", "red-roofed"): the part, as "with" says it."""
+_WITH_PART = {"bearded": "a beard", "mustached": "a mustache", "bespectacled": "glasses"}
+"""Such words said without what the part is like: "a bearded man" is "a man with a beard"."""
+_HYPHENED_PART = re.compile(r"([a-z0-9]+)-([a-z]+ed)")
+
+
+def _with_parts(tokens: list[str]) -> list[str]:
+    """ "a red-haired woman sitting" -> "a woman with red hair sitting", "a bearded man" -> "a
+    man with a beard": the part after the thing it belongs to, as most prompts say it. The
+    thing is the words that follow up to a function word, a verb's "-ing" or "-ed" form or the
+    end of a part of the prompt; a count says the part's number ("three-legged": "three legs")."""
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        part = _WITH_PART.get(token)
+        if part is not None:
+            said = part.split()
+        elif (
+            (match := _HYPHENED_PART.fullmatch(token))
+            and match[2] in _PARTS
+            and token != "dog-eared"  # worn pages, not a dog's ears
+        ) or (token in _PARTS and out and _names_the_thing(out[-1])):
+            # "red-haired", or "red haired" written apart
+            like, part = (match[1], _PARTS[match[2]]) if match else (out[-1], _PARTS[token])
+            if like in ("one", "1", "single"):
+                part = part if part.startswith("a ") else part[:-1]  # "one-eyed": one eye
+                like = "one"
+            said = [*part.split()[:-1], like, part.split()[-1]]
+        else:
+            out.append(token)
+            i += 1
+            continue
+        end = i + 1
+        while end < len(tokens) and _names_the_thing(tokens[end]):
+            end += 1
+        if end == i + 1:  # nothing it describes follows: "the horse was one-eyed"
+            out.append(token)
+            i += 1
+            continue
+        if token in _PARTS and token not in _WITH_PART:
+            out.pop()  # the describing word written apart ("red haired") goes with its part
+        out += [*tokens[i + 1 : end], "with", *said]
+        i = end
+    return out
+
+
+def _names_the_thing(token: str) -> bool:
+    """Whether ``token`` may describe or name a thing: a word, not a function word nor a verb's
+    "-ing" or "-ed" form ("red" and "bed" are words)."""
+    return (
+        token[0].isalpha()
+        and token not in FUNCTION_WORDS
+        and (token in _NOT_VERBS or not token.endswith(("ing", "ed")))
+    )
+
+
+_NOT_VERBS = COLOURS | {"bed", "shed", "sled", "king", "ring", "wing", "string", "ceiling"}
+
+
+def _made_in(tokens: list[str]) -> list[str]:
+    """ "a house drawn in crayon" -> "a house, crayon drawing": the medium, said as how the scene
+    was made, at the end of a part of the prompt."""
+    out: list[str] = []
+    for i, token in enumerate(tokens):
+        if (
+            (token in _MADE_IN or token in _DONE)
+            and tokens[i + 1 : i + 2] in (["in"], ["with"])
+            and i + 3 <= len(tokens)
+            and (i + 3 == len(tokens) or tokens[i + 3] in PART_ENDS)
+        ):
+            material = tokens[i + 2]
+            material = material[:-1] if material in _PLURAL_MATERIALS else material
+            medium = _MADE_IN.get(token)
+            if medium is None:  # "done in watercolor": only an art material names a medium
+                if material not in _ART_MATERIALS or tokens[i + 2] == "oil":  # fried in oil
+                    out.append(token)
+                    continue
+                medium = "painting" if material in _PAINTS else "drawing"
+            if out and out[-1] not in PART_ENDS:
+                out.append(",")
+            out.extend([material, medium])
+            return [*out, *_made_in(tokens[i + 3 :])]
+        out.append(token)
+    return out
+
+
+_MEDIUM_AFTER = frozenset(
+    """
+    photo photograph portrait painting drawing sketch illustration render watercolor snapshot
+    """.split()
+)
+"""Media that may close a noun phrase after what they show: "a red car photo"."""
+_KINDS_OF_PICTURE = frozenset(
+    """
+    product studio fashion street film stock passport profile editorial magazine book cover
+    concept press news travel matte
+    """.split()
+)
+"""Nouns that say what kind of picture a medium is, not what it shows: "a product photo"."""
+
+
+def medium_apart(wordnet: WordNet | None, tokens: list[str]) -> list[str]:
+    """ "a red car photo" -> "a red car, photo", as "a photo of a red car" reads: a medium that
+    closes a noun phrase right after a thing names how the thing is shown, not a red photo."""
+    if wordnet is None or _MEDIUM_AFTER.isdisjoint(tokens):
+        return tokens
+    out: list[str] = []
+    for i, token in enumerate(tokens):
+        if (
+            token in _MEDIUM_AFTER
+            and i
+            and (i + 1 == len(tokens) or tokens[i + 1] in PART_ENDS)
+            and _shown(wordnet, tokens[i - 1])
+        ):
+            out.append(",")
+        out.append(token)
+    return out
+
+
+def _shown(wordnet: WordNet, word: str) -> bool:
+    """Whether ``word``, right before a medium, is a thing it shows ("car" in "a car photo"),
+    not how the picture is made ("oil", "digital") or what kind it is ("a product photo")."""
+    return (
+        len(word) > 1  # not the "d" of "3d render"
+        and word[0].isalpha()
+        and word not in STYLES
+        and word not in _KINDS_OF_PICTURE
+        and word not in FUNCTION_WORDS
+        and wordnet.usually(word, "n", "a")
+        and wordnet.usually(word, "n", "v")
+    )
