@@ -46,7 +46,6 @@ def normalise_words(words: Sequence[str]) -> list[str]:
     return _predicates_before(_with_parts(_made_in(list(words))))
 
 
-_OPENING = [[d] for d in sorted(DETERMINERS)]
 _RELATIVE_BE = {("that", "is"), ("which", "is"), ("that", "are"), ("which", "are")}
 
 
@@ -66,7 +65,9 @@ def _predicates_before(tokens: list[str]) -> list[str]:
                 i + 3 == len(out)
                 or out[i + 3] in PART_ENDS
                 # "a dog that is white and a cat": a new noun phrase follows
-                or (out[i + 3] in ("and", "with") and out[i + 4 : i + 5] in _OPENING)
+                or (
+                    out[i + 3] in ("and", "with") and i + 4 < len(out) and out[i + 4] in DETERMINERS
+                )
             )
         ):
             start = i - 1
