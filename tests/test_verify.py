@@ -412,6 +412,17 @@ REJECTED += [
     # One WordNet synset or a more general word, but another picture.
     ("a castle on a hill", "a palace on a hill", "object"),
     ("a river through a valley", "a stream through a valley", "object"),
+    # The tool and what is done with it keep their roles, read with "with" or "using".
+    ("a man using a knife to cut a cake", "a man using a cake to cut a knife", "swapped_roles"),
+    ("a man using a hammer to hit a nail", "a man hitting a nail with a rock", "material"),
+    ("a chef using a knife to chop onions", "a chef chopping carrots with a knife", "object"),
+    ("a girl catching butterflies", "a girl using a net to catch butterflies", "object"),
+    # A child given another size is not "a little" one; a grown person is not a young one.
+    ("a tall girl flying a kite", "a little girl flying a kite", "size_age"),
+    ("a big boy holding a fish", "a small boy holding a fish", "size_age"),
+    ("a man reading", "a young man reading", "size_age"),
+    ("a dog", "a small dog", "size_age"),
+    ("a foggy forest", "a rainy forest", "setting"),
 ]
 
 SERVED = [
@@ -858,6 +869,17 @@ SERVED = [
         "a courier on a motorbike, neon signs, rain falling, lens flare, concept art by syd mead",
         "a courier on a motorbike, neon signs, concept art by syd mead, lens flare, rain falling",
     ),
+    # A tool said as what is used is the tool said with "with"; "young" or "little" said of a
+    # child is what "a child" shows; traffic lights, summits and mist by other names.
+    ("a chef using a knife to chop onions", "a chef chopping onions with a knife"),
+    ("The man used a sword to slice a bottle.", "A man sliced a bottle with a sword."),
+    ("a boy using a stick to draw in the sand", "a boy drawing in the sand with a stick"),
+    ("a man using a pair of scissors to cut paper", "a man cutting paper with a pair of scissors"),
+    ("a little girl flying a kite on the beach", "a young girl flying a kite on the beach"),
+    ("A boy riding on a swing.", "A young boy riding on a swing."),
+    ("a taxi waiting at a stoplight", "a cab waiting at a traffic light"),
+    ("a dragon on a snowy peak", "a dragon on a snowy summit"),
+    ("a sailor rowing through a foggy harbor", "a sailor rowing through a misty harbor"),
 ]
 
 

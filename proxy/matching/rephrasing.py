@@ -1,8 +1,9 @@
 """The verifier's words said one way before compounds are joined, or right after: a medium said
 as how the scene was made ("a house drawn in crayon": "a house, crayon drawing"), a part said
 as a describing word ("a red-haired woman": "a woman with red hair"), a colour, size or age
-said after "that is" ("a car that is red": "a red car"), and a medium that closes a noun
-phrase after what it shows ("a red car photo": "a red car, photo").
+said after "that is" ("a car that is red": "a red car"), a tool said as what is used ("a
+chef using a knife to chop onions": "a chef chopping onions with a knife"), and a medium that
+closes a noun phrase after what it shows ("a red car photo": "a red car, photo").
 
 :mod:`proxy.matching.normalise` does the rest: the canonical prompt's filler, and the tokens'
 synonyms, prepositions and word order.
@@ -43,7 +44,61 @@ def normalise_words(words: Sequence[str]) -> list[str]:
     made ("a house drawn in crayon") said as a medium ("a house, crayon drawing"), and a part
     said as a describing word ("a red-haired woman") said with "with" ("a woman with red
     hair")."""
-    return _predicates_before(_with_parts(_made_in(list(words))))
+    return _used_to(_predicates_before(_with_parts(_made_in(list(words)))))
+
+
+_USE = frozenset({"use", "uses", "used", "using"})
+_VOWELS = re.compile(r"[aeiouy]+")
+
+
+def _used_to(tokens: list[str]) -> list[str]:
+    """ "a chef using a knife to chop onions" -> "a chef chopping onions with a knife": the tool
+    after what is done with it, as "with" says it. What is done is the verb after "to"; its
+    object, a noun phrase right after it, keeps its place ("used a sword to slice a bottle")."""
+    if _USE.isdisjoint(tokens) or "to" not in tokens:
+        return tokens
+    for i, token in enumerate(tokens):
+        if token not in _USE:
+            continue
+        end = i + 1 + (i + 1 < len(tokens) and tokens[i + 1] in DETERMINERS)
+        tool_end = end
+        while tool_end < len(tokens) and (
+            _names_the_thing(tokens[tool_end])
+            # "a pair of scissors"
+            or (tokens[tool_end] == "of" and tool_end > end and tool_end + 1 < len(tokens))
+        ):
+            tool_end += 1
+        if (
+            tool_end == end  # "used to sit": nothing is used
+            or tool_end + 1 >= len(tokens)
+            or tokens[tool_end] != "to"
+            or not _names_the_thing(tokens[tool_end + 1])  # "a ladder to the roof"
+        ):
+            continue
+        verb = tool_end + 1
+        done = verb + 1 + (verb + 1 < len(tokens) and tokens[verb + 1] in DETERMINERS)
+        while done < len(tokens) and _names_the_thing(tokens[done]):
+            done += 1
+        return [
+            *tokens[:i],
+            _ing(tokens[verb]),
+            *tokens[verb + 1 : done],
+            "with",
+            *tokens[i + 1 : tool_end],
+            *_used_to(tokens[done:]),
+        ]
+    return tokens
+
+
+def _ing(verb: str) -> str:
+    """ "chop" -> "chopping", "slice" -> "slicing", "paint" -> "painting"."""
+    if verb.endswith("ie"):
+        return verb[:-2] + "ying"
+    if verb.endswith("e") and not verb.endswith(("ee", "ye", "oe")) and len(verb) > 2:
+        return verb[:-1] + "ing"
+    if len(_VOWELS.findall(verb)) == 1 and re.search(r"[^aeiou][aeiou][^aeiouwxy]$", verb):
+        return verb + verb[-1] + "ing"  # "cut", "stir", "chop"
+    return verb + "ing"
 
 
 _RELATIVE_BE = {("that", "is"), ("which", "is"), ("that", "are"), ("which", "are")}

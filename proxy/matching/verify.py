@@ -293,6 +293,8 @@ class Verifier:
                 continue  # "a man wearing a hat" is "a man with a hat", "a man in a hat"
             if word.verb and word.lemmas & _HOLDING and self._holds_a_thing(want, word, have):
                 continue  # "a girl holding an umbrella" is "a girl with an umbrella"
+            if _said_of_a_child(word, want, have):
+                continue  # "a little boy", "a young boy" and "a boy" show one child
             if word.lemmas & DEFAULT_MEDIA and not have.tokens & STYLES:
                 continue  # "a photo of a cat" is what "a cat" gives, when no medium is named
             if word.verb and word.lemmas & _PLACED and _lifeless_at_rest(want, position, have):
@@ -388,6 +390,26 @@ def _lifeless_at_rest(want: Reading, position: int, have: Reading) -> bool:
     thing = want.words[verb.head].key
     return not any(
         w.verb and (w.lemmas & _PLACED or (w.head is not None and have.words[w.head].key == thing))
+        for w in have.words
+    )
+
+
+_CHILDLIKE = frozenset({"young", "small", "little"})
+_CHILDREN = frozenset("boy girl child kid toddler baby".split())
+
+
+def _said_of_a_child(word: Word, want: Reading, have: Reading) -> bool:
+    """Whether ``word`` is "young" or "little" said of a child ("a little girl"), which is what
+    "a girl" shows, and the cached child is given no other size or age ("a tall girl" does not
+    serve "a little girl")."""
+    if word.lemmas.isdisjoint(_CHILDLIKE) or word.head is None or word.noun:
+        return False
+    child = want.words[word.head].key
+    return child in _CHILDREN and not any(
+        w.head is not None
+        and have.words[w.head].key == child
+        and not w.noun
+        and w.lemmas & SIZES_AGES - _CHILDLIKE
         for w in have.words
     )
 

@@ -395,6 +395,9 @@ abandoned derelict
 coastline shoreline
 cave cavern caverns:caves
 cozy snug comfy
+traffic_light stoplight traffic_signal stoplights:traffic_lights traffic_signals:traffic_lights
+peak summit mountaintop
+misty foggy
 screenshot screencap screengrab
 """
 """Words that give the same picture, one group a line, the first word standing for the group;
