@@ -880,6 +880,12 @@ SERVED = [
     ("a taxi waiting at a stoplight", "a cab waiting at a traffic light"),
     ("a dragon on a snowy peak", "a dragon on a snowy summit"),
     ("a sailor rowing through a foggy harbor", "a sailor rowing through a misty harbor"),
+    # A cached word misspelt is mended towards a preposition the request has, too; a letter
+    # typed three times makes no plural.
+    ("a huge wave crashing aganst the pier", "a huge wave crashing against the pier"),
+    ("a bicycle leaning againsst a brick wall", "a bicycle leaning against a brick wall"),
+    ("a woman in a red dresss", "a woman in a red dress"),
+    ("a woman in a red dress", "a woman in a red dresss"),
 ]
 
 

@@ -307,7 +307,9 @@ class WordNet:
             bases += [
                 word[: -len(suffix)] + base
                 for suffix, base in _SUFFIXES[pos]
-                if word.endswith(suffix) and len(word) > len(suffix) + 1
+                if word.endswith(suffix)
+                and len(word) > len(suffix) + 1
+                and not (suffix == "s" and word.endswith("sss"))  # "dresss": a typo, no plural
             ]
             for base in bases:
                 at = places.get(base)

@@ -47,7 +47,6 @@ import logging
 import re
 import traceback
 from collections import Counter
-from collections.abc import Callable
 
 from proxy.matching.coverage import Coverage, describes
 from proxy.matching.lexicon import WordNet
@@ -274,7 +273,8 @@ class Verifier:
         other prompt replaced by that word; a cached word only by a dictionary word, so two
         unknown words ("artstation", "artstaton") are mended one way, not swapped."""
         known = self.wordnet.knows if self.wordnet is not None else lambda word: False
-        words = [w for w in want.sequence if known(w) or _known_parts(w, known)]
+        # A word the reader knows, WordNet's or its own ("against", "beside").
+        words = [w for w in want.sequence if w[:1].isalpha() and w not in want.unknown]
         unshared = sorted(have.unknown - set(want.sequence))  # a name both prompts have stays
         return (
             _replace_words(cached, correct_typos(unshared, words, known)),
@@ -418,11 +418,6 @@ def _replace_words(text: str, replacements: dict[str, str]) -> str:
     for word, replacement in replacements.items():
         text = re.sub(rf"(?<![\w-]){re.escape(word)}(?![\w-])", replacement, text, flags=re.I)
     return text
-
-
-def _known_parts(word: str, known: Callable[[str], bool]) -> bool:
-    """Whether ``word`` is hyphenated words that are each known ("snow-capped")."""
-    return "-" in word and all(known(part) for part in word.split("-") if part)
 
 
 def _looks_apart(have: Reading, want: Reading) -> bool:
