@@ -886,6 +886,20 @@ SERVED = [
     ("a bicycle leaning againsst a brick wall", "a bicycle leaning against a brick wall"),
     ("a woman in a red dresss", "a woman in a red dress"),
     ("a woman in a red dress", "a woman in a red dresss"),
+    # A courtesy closes the prompt before quality tags too, and said short; a medium that opens
+    # the prompt is read off before the passive voice is.
+    ("a sloth hanging from a branch", "a sloth hanging from a branch, thanks, extremely detailed"),
+    ("a cat on a sofa", "a cat on a sofa, thank you so much, 4k resolution"),
+    ("a rabbit nibbling a carrot in the garden", "a rabbit nibbling a carrot in the garden pls"),
+    ("a fox in the snow", "a fox in the snow, plz"),
+    (
+        "a watercolor of a lake surrounded by pine trees",
+        "a lake surrounded by pine trees, watercolor",
+    ),
+    (
+        "a boy being hugged by his grandmother, watercolor",
+        "a watercolor of a boy being hugged by his grandmother",
+    ),
 ]
 
 

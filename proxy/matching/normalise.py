@@ -108,8 +108,8 @@ _REQUEST = re.compile(
 )
 _THERE_IS = re.compile(r"^\s*there\s+(?:is|are)\s+|(?<![\w-])(?:a\s+)?game\s+of\s+(?=\w)")
 _PLEASE = re.compile(
-    r"(?<![\s,])[\s,]+(?:please(?:\s+and\s+thanks?(?:\s+you)?)?"
-    r"|thanks?(?:\s+you)?(?:\s+(?:so|very)\s+much|\s+a\s+lot)?"
+    r"(?<![\s,])[\s,]+(?:(?:please|pls|plz)(?:\s+and\s+thanks?(?:\s+you)?)?"
+    r"|thanks?(?:\s+(?:you|u))?(?:\s+(?:so|very)\s+much|\s+a\s+lot)?"
     r"(?:\s+in\s+advance)?|thx|ty|if\s+(?:possible|you\s+can)|"
     r"(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?"
     r"(?:generate|create|make|draw|render|paint)\s+(?:this|it|that)(?:\s+for\s+(?:me|us))?"
@@ -203,6 +203,8 @@ def strip_filler(text: str) -> str:
     stripped = _rewrite(_MADE_AS, " ", stripped, _MADE_AS_WORDS)
     stripped = _REQUEST.sub("", stripped)
     stripped = _rewrite(_THERE_IS, "", stripped, ("there", "game"))
+    # A courtesy before the quality tags taken off closes the prompt too: "..., thanks, 4k".
+    stripped = stripped.rstrip(" ,") if quality_tags else stripped
     for _ in range(3):
         stripped, courtesies = _PLEASE.subn("", stripped)
         if not courtesies:
@@ -329,7 +331,10 @@ def normalise_tokens(
         elif _trending(tokens, i) or (i and token == "on" and _trending(tokens, i - 1)):
             continue  # "trending on artstation" is the tag "artstation": it places nothing
         out.append(token)
-    return _media_last(_weather_last(active(out, verb_like)))
+    # The medium first, so that what it shows is read as any other part: "a watercolor of a
+    # lake surrounded by trees" as "trees surrounded a lake, watercolor", like "a lake
+    # surrounded by trees, watercolor"; and again after the weather.
+    return _media_last(_weather_last(active(_media_last(out, sentences=False), verb_like)))
 
 
 _TRENDING = frozenset(["trending", "featured", "popular"])
@@ -412,9 +417,14 @@ def _after_determiner(tokens: Sequence[str], i: int) -> Sequence[str]:
 _GLASS_WINDOW = ["stained_glass", "window"]
 
 
-def _media_last(tokens: list[str]) -> list[str]:
+_FINITE_BE = frozenset({"is", "are", "was", "were"})
+
+
+def _media_last(tokens: list[str], *, sentences: bool = True) -> list[str]:
     """ "an oil painting of a lighthouse, at night" -> "a lighthouse, at night, oil painting":
-    the medium names how the scene is shown, not a thing in it, wherever the prompt puts it."""
+    the medium names how the scene is shown, not a thing in it, wherever the prompt puts it.
+    ``sentences`` false: not where a verb follows the medium's thing ("a mural of whales was
+    painted by a teenager": the mural is a thing, read once the voice is active)."""
     for i, token in enumerate(tokens[:-1]):
         if tokens[i + 1] != "of":
             continue
@@ -438,6 +448,8 @@ def _media_last(tokens: list[str]) -> list[str]:
             while end < len(tokens) and tokens[end] not in PART_ENDS:
                 end += 1
             shown = tokens[i + 2 : end]
-            rest = _media_last(tokens[end:])
+            if not sentences and not _FINITE_BE.isdisjoint(shown):
+                continue
+            rest = _media_last(tokens[end:], sentences=sentences)
             return [*tokens[:start], *shown, ",", *describing, *rest]
     return tokens
