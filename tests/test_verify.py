@@ -900,6 +900,19 @@ SERVED = [
         "a boy being hugged by his grandmother, watercolor",
         "a watercolor of a boy being hugged by his grandmother",
     ),
+    # Tense and aspect where the verb has a noun's plural ("waters", "makes") or opens a
+    # compound ("drinking water"), or follows "is" in a later part of the prompt.
+    ("a robot watering flowers in a garden", "a robot waters flowers in a garden"),
+    ("a deer drinking water beside a stream", "a deer drinks water beside a stream"),
+    (
+        "a lake at dawn, in the background a fisherman casting his line from a boat",
+        "a lake at dawn, in the background a fisherman is casting his line from a boat",
+    ),
+    ("a robot barista making latte art in a cafe", "a robot barista makes latte art in a cafe"),
+    (
+        "a woman on a bench, a red leaf on her hat, autumn leaves drifting down around her",
+        "a woman on a bench, a red leaf on her hat, autumn leaves are drifting down around her",
+    ),
 ]
 
 

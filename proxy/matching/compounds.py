@@ -4,10 +4,12 @@ as their spaced form is. The reader's first pass over a prompt's tokens."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from proxy.matching.lexicon import Pos, WordNet
 from proxy.matching.words import COLOURS, FUNCTION_WORDS, NUMBERS, SIZES_AGES
 
-__all__ = ["DESCRIBING", "join_compounds"]
+__all__ = ["DESCRIBING", "after_one", "join_compounds"]
 
 DESCRIBING = (COLOURS | SIZES_AGES | {"empty", "open", "closed", "wooden", "golden"}) - {
     "baby", "adult", "child", "kid", "kids", "teen", "teenager", "toddler", "infant", "elder",
@@ -25,6 +27,7 @@ _WHERE_TO = frozenset(
 )
 _NOT_JOINED = FUNCTION_WORDS | DESCRIBING
 """Words never joined into a WordNet entry: "old woman" is a description and a thing."""
+_BE = frozenset(["is", "are", "was", "were", "be", "been"])
 _NOT_PARTS = FUNCTION_WORDS - {"can"}
 """Words never the second or third of a joined entry; "can" ends one: "a trash can"."""
 
@@ -79,7 +82,7 @@ def join_compounds(wordnet: WordNet | None, tokens: list[str]) -> list[str]:
                         and not (
                             closed != known[0][1]
                             and (
-                                _after_one(tokens, i)
+                                after_one(tokens, i)
                                 or _after_the(tokens, i)
                                 or _goes_somewhere(tokens, i)
                             )
@@ -97,7 +100,13 @@ def join_compounds(wordnet: WordNet | None, tokens: list[str]) -> list[str]:
                         wordnet.might_know(compound)
                         and wordnet.knows(compound)
                         # "a cat sleeps" is no "cat sleep" (a catnap): "a" asks for one
-                        and not (_after_one(tokens, i) and _inflected(wordnet, compound))
+                        and not (after_one(tokens, i) and _inflected(wordnet, compound))
+                        # "a deer (is) drinking water": what it does, not drinking water
+                        and not (
+                            first.endswith("ing")
+                            and i
+                            and (tokens[i - 1] in _BE or _alive(wordnet, tokens[i - 1]))
+                        )
                     ):
                         joined.append(compound)
                         break
@@ -114,11 +123,18 @@ def _closes_after(second: str) -> bool:
     return second not in _NOT_CLOSED or second in _CLOSING_ENDS
 
 
-def _opening(tokens: list[str], i: int) -> tuple[str, bool]:
+_LONGEST_PHRASE = 12
+"""The most words looked back over for what opens a phrase: a prompt of one long run of words
+costs a bounded look per word, not one back to its start."""
+
+
+def _opening(tokens: Sequence[str], i: int) -> tuple[str, bool]:
     """The word that opens the phrase ``tokens[i]`` is in (the first before it that is a
-    function word or punctuation; "" at the start), and whether a number stands between."""
+    function word or punctuation; "" at the start, or more than ``_LONGEST_PHRASE`` words
+    back), and whether a number stands between."""
     counted = False
-    for word in reversed(tokens[:i]):
+    for at in range(i - 1, max(i - _LONGEST_PHRASE, 0) - 1, -1):
+        word = tokens[at]
         if word.isdigit():
             return word, True
         if word in NUMBERS:  # "one" too, as before: a count, not a determiner
@@ -128,7 +144,7 @@ def _opening(tokens: list[str], i: int) -> tuple[str, bool]:
     return "", counted
 
 
-def _after_one(tokens: list[str], i: int) -> bool:
+def after_one(tokens: Sequence[str], i: int) -> bool:
     """Whether the words before ``tokens[i]`` that describe it open with a determiner of one
     thing ("a ginger cat sleeps", not "two hot dogs", nor "a dozen hot dogs")."""
     word, counted = _opening(tokens, i)
@@ -144,6 +160,12 @@ def _goes_somewhere(tokens: list[str], i: int) -> bool:
 def _after_the(tokens: list[str], i: int) -> bool:
     """Whether ``tokens[i]`` opens a phrase after "the" ("the sun", "the old bridge")."""
     return _opening(tokens, i)[0] == "the"
+
+
+def _alive(wordnet: WordNet, word: str) -> bool:
+    """Whether ``word`` names a person or an animal first ("deer", "boy"), one that can do
+    things."""
+    return not wordnet.lexnames(word).isdisjoint({"noun.person", "noun.animal"})
 
 
 def _inflected(wordnet: WordNet, word: str) -> bool:

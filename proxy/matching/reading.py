@@ -17,7 +17,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from proxy.matching.compounds import DESCRIBING, join_compounds
+from proxy.matching.compounds import DESCRIBING, after_one, join_compounds
 from proxy.matching.features import (
     amounts,
     camera,
@@ -239,7 +239,7 @@ class Reader:
                 word.noun = False  # "..., floating candles, warm light": not a verb, nor a noun
             elif word.nounish and not word.noun and before == "of" and is_break(after):
                 word.noun = True  # "rays of light": a describing word alone after "of" is a thing
-            elif self._is_verb(token, previous, before, after):
+            elif self._is_verb(token, previous, before, after, after_one(tokens, i)):
                 close_chunk(reading, chunk, breaks)
                 breaks.clear()  # what follows a verb is its object, not coordinated with before
                 word.noun = word.plural = False
@@ -249,6 +249,8 @@ class Reader:
                 # salaryman loosening his tie".
                 word.opens_tag = previous is not None and _opens_part(tokens, i)
                 word.bound = previous is not None and (not breaks or word.opens_tag)
+                if not word.bound and _said_of_last(tokens, i, reading.words):
+                    word.bound = True  # "a fisherman is casting": as "a fisherman casting"
                 reading.words.append(word)
                 continue
             chunk.append(len(reading.words))
@@ -331,9 +333,12 @@ class Reader:
             or any(self.wordnet.knows(part) for part in token.split("-"))
         )
 
-    def _is_verb(self, token: str, previous: Word | None, before: str, after: str) -> bool:
+    def _is_verb(
+        self, token: str, previous: Word | None, before: str, after: str, one: bool = False
+    ) -> bool:
         """Whether ``token`` is a verb here: "a man riding", "a man plays", "is jumping"; but
-        not "a painting" or "a sleeping dog"."""
+        not "a painting" or "a sleeping dog". ``one``: the words before it opened with "a" or
+        "one", so a plural after them is no head of theirs ("a robot waters flowers")."""
         if self.wordnet is None or token in DETERMINERS:
             return False
         parts = self.wordnet.parts_of_speech(token)
@@ -353,7 +358,7 @@ class Reader:
             and (after in DETERMINERS or (after in ROLE_MARKERS and after != "of"))
         ):
             return True  # "holds a spoon and looks at a cupcake"; not "..., rays of light"
-        if previous is None or not previous.noun or self._unknown(previous.text):
+        if previous is None or not previous.noun or (self._unknown(previous.text) and not one):
             return False  # after a word the lexicon lacks, "spoked wheels" is a thing
         # "a man plays a guitar", "two dogs run.", but "three asian kids dance" and "animal
         # prints with pillows"
@@ -368,7 +373,9 @@ class Reader:
             )
             # After a plural noun a bare word is a verb ("firefighters spray water"): a
             # compound's first noun is singular.
-            and (previous.plural or self.wordnet.usually(token, "v", "n"))
+            and (previous.plural or one or self.wordnet.usually(token, "v", "n"))
+            # "autumn leaves drifting down": the plural does what follows
+            and not self._verb_form(after, "ing")
         )
 
     def _inflected(self, token: str) -> bool:
@@ -539,3 +546,12 @@ def _spatial_classes(tokens: list[str]) -> tuple[list[str], set[str]]:
     classes.discard("in")
     classes.discard("on")
     return kept, classes
+
+
+def _said_of_last(tokens: Sequence[str], i: int, words: list[Word]) -> bool:
+    """Whether only auxiliaries ("is", "are") stand between the verb at ``tokens[i]`` and the
+    noun read last, which then does it: "a fisherman is casting his line"."""
+    k = i - 1
+    while k >= 0 and tokens[k] in _AUXILIARIES and tokens[k] != "to":
+        k -= 1
+    return k < i - 1 and k >= 0 and bool(words) and words[-1].noun and tokens[k] == words[-1].text
