@@ -913,6 +913,13 @@ SERVED = [
         "a woman on a bench, a red leaf on her hat, autumn leaves drifting down around her",
         "a woman on a bench, a red leaf on her hat, autumn leaves are drifting down around her",
     ),
+    # A compound said with a listed synonym is joined as the compound is.
+    ("sea turtles resting on a reef", "ocean turtles resting on a reef"),
+    ("a jewelry shop window at christmas", "a jewelry store window at christmas"),
+    ("a town at night, street lamps, cobblestones", "a town at night, road lamps, cobblestones"),
+    ("a vintage sports car parked outside", "a vintage sports automobile parked outside"),
+    ("film noir atmosphere, a detective", "movie noir atmosphere, a detective"),
+    ("a mechanic fixing the engine of a car", "a mechanic repairing a car engine"),
 ]
 
 

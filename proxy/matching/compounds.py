@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from proxy.matching.lexicon import Pos, WordNet
-from proxy.matching.words import COLOURS, FUNCTION_WORDS, NUMBERS, SIZES_AGES
+from proxy.matching.words import COLOURS, FUNCTION_WORDS, NUMBERS, SIZES_AGES, SYNONYMS
 
 __all__ = ["DESCRIBING", "after_one", "join_compounds"]
 
@@ -65,7 +65,9 @@ def join_compounds(wordnet: WordNet | None, tokens: list[str]) -> list[str]:
         first = tokens[i]
         size = 1
         if words[i]:
-            starts = first in wordnet.compound_starts and first not in _NOT_JOINED
+            starts = first not in _NOT_JOINED and (
+                first in wordnet.compound_starts or _ALIKE.get(first) in wordnet.compound_starts
+            )
             closes = first not in _NOT_CLOSED
             for size in (3, 2):
                 end = i + size
@@ -95,10 +97,9 @@ def join_compounds(wordnet: WordNet | None, tokens: list[str]) -> list[str]:
                 # are a description and a thing, each to be checked; a describing word after a
                 # thing is part of its name ("ice cream", "sky blue").
                 if starts and all(part not in _NOT_PARTS for part in tokens[i + 1 : end]):
-                    compound = "_".join(tokens[i:end])
+                    compound = _known_compound(wordnet, tokens[i:end])
                     if (
-                        wordnet.might_know(compound)
-                        and wordnet.knows(compound)
+                        compound is not None
                         # "a cat sleeps" is no "cat sleep" (a catnap): "a" asks for one
                         and not (after_one(tokens, i) and _inflected(wordnet, compound))
                         # "a deer (is) drinking water": what it does, not drinking water
@@ -116,6 +117,37 @@ def join_compounds(wordnet: WordNet | None, tokens: list[str]) -> list[str]:
             joined.append(first)
         i += size
     return joined
+
+
+def _alike() -> dict[str, str]:
+    """Each listed synonym -> the word that stands for its group ("road" -> "street"), which
+    the verifier reads it as."""
+    found: dict[str, str] = {}
+    for line in SYNONYMS.strip().splitlines():
+        first, *others = (word for word in line.split() if ":" not in word)
+        found.update(dict.fromkeys(others, first))
+    return found
+
+
+_ALIKE = _alike()
+
+
+def _known_compound(wordnet: WordNet, parts: list[str]) -> str | None:
+    """The WordNet entry ``parts`` make ("street_lamp"), or make with one of them said as the
+    word that stands for its listed synonyms ("road lamp" is "street lamp", "movie noir" "film
+    noir"), so that two prompts that say a compound two ways join it alike; else None. Never
+    the other way: "car engine" is no "automobile engine", which "the engine of a car" is not
+    read as."""
+    compound = "_".join(parts)
+    if wordnet.might_know(compound) and wordnet.knows(compound):
+        return compound
+    for at, part in enumerate(parts):
+        other = _ALIKE.get(part)
+        if other is not None:
+            compound = "_".join([*parts[:at], other, *parts[at + 1 :]])
+            if wordnet.might_know(compound) and wordnet.knows(compound):
+                return compound
+    return None
 
 
 def _closes_after(second: str) -> bool:

@@ -155,9 +155,9 @@ SPATIAL_PHRASES: dict[tuple[str, ...], str] = {
     ("in", "background"): "background",
     ("under", "water"): "underwater",
     ("under", "the", "water"): "underwater",
-    ("under", "the", "ocean"): "underwater",  # "sea" is read as "ocean"
+    ("under", "the", "sea"): "underwater",  # "ocean" is read as "sea"
     ("beneath", "the", "water"): "underwater",
-    ("beneath", "the", "ocean"): "underwater",
+    ("beneath", "the", "sea"): "underwater",
     ("in", "foreground"): "foreground",
     ("in", "the", "far", "distance"): "background",
     ("to", "the", "left", "of"): "left",
@@ -350,13 +350,13 @@ car automobile
 forest woods
 street road
 path pathway footpath walkway trail trails:paths
-ocean sea
+sea ocean
 airplane aeroplane
 television tv
 phone cellphone smartphone
 trousers pants
 film movie
-shop store
+store shop
 kitten kitty kitties:kittens
 puppy pup
 photo photograph photography
