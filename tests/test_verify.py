@@ -423,6 +423,14 @@ REJECTED += [
     ("a man reading", "a young man reading", "size_age"),
     ("a dog", "a small dog", "size_age"),
     ("a foggy forest", "a rainy forest", "setting"),
+    # Tags in another order that place or describe the thing before them move with it.
+    (
+        "a cat, on the left, a dog, on the right, park",
+        "a dog, on the left, a cat, on the right, park",
+        "swapped_roles",
+    ),
+    ("a man, with a hat, a woman, street", "a woman, with a hat, a man, street", "swapped_roles"),
+    ("a red car, a blue house, street, 8k", "a blue car, a red house, street", "colour"),
 ]
 
 SERVED = [
@@ -920,6 +928,20 @@ SERVED = [
     ("a vintage sports car parked outside", "a vintage sports automobile parked outside"),
     ("film noir atmosphere, a detective", "movie noir atmosphere, a detective"),
     ("a mechanic fixing the engine of a car", "a mechanic repairing a car engine"),
+    # The same tags in another order, however the reader would take their roles.
+    (
+        "portrait of an elven queen, silver crown, intricate embroidered gown, seated on a forest "
+        "throne, soft rim light, by alphonse mucha, detailed face, sharp focus",
+        "portrait of an elven queen, silver crown, detailed face, seated on a forest throne, soft "
+        "rim light, by alphonse mucha, intricate embroidered gown, sharp focus",
+    ),
+    (
+        "a mermaid on a rock, long green hair, waves crashing, lightning in the distance, oil "
+        "painting, 8k",
+        "a mermaid on a rock, long green hair, lightning in the distance, oil painting, waves "
+        "crashing",
+    ),
+    ("a castle, at night, fog, oil painting, 8k", "a castle, oil painting, fog, at night"),
 ]
 
 
