@@ -942,6 +942,13 @@ SERVED = [
         "crashing",
     ),
     ("a castle, at night, fog, oil painting, 8k", "a castle, oil painting, fog, at night"),
+    # "by" after a thing put somewhere is where it is; across an open place is through it.
+    (
+        "a cottage, lobster pots stacked by the door, slate roof",
+        "a cottage, lobster pots stacked beside the door, slate roof",
+    ),
+    ("a boat moored by the pier", "a boat moored next to the pier"),
+    ("a big dog running across a meadow", "a big dog running through a meadow"),
 ]
 
 

@@ -261,9 +261,21 @@ def _way_taken(part: list[str], by: int) -> list[str]:
 def names_the_doer(tokens: list[str], by: int) -> bool:
     """Whether "by" at ``tokens[by]`` names who does what the participle before it says ("kicked
     by a boy", "chased through the garden by a dog"), not a place ("a cabin by the lake")."""
-    return by > 0 and (
-        is_participle(tokens[by - 1]) or bool(_particle(tokens, by) or _way_taken(tokens, by))
+    return (
+        by > 0
+        and tokens[by - 1] not in _PLACED
+        and (is_participle(tokens[by - 1]) or bool(_particle(tokens, by) or _way_taken(tokens, by)))
     )
+
+
+_PLACED = frozenset(
+    """
+    stacked piled parked moored docked anchored placed set seated perched propped leaned
+    lined tied chained tethered hung stored abandoned
+    """.split()
+)
+"""Participles that say where a thing was put, after which "by" is a place: "lobster pots
+stacked by the door", "a boat moored by the pier", not who did it."""
 
 
 def is_participle(token: str) -> bool:
