@@ -949,6 +949,10 @@ SERVED = [
     ),
     ("a boat moored by the pier", "a boat moored next to the pier"),
     ("a big dog running across a meadow", "a big dog running through a meadow"),
+    # Two words closed up may open an entry with the next; an irregular plural closes up too.
+    ("a lighthouse keeper climbing the stairs", "a light house keeper climbing the stairs"),
+    ("a hamster holding a sunflower seed", "a hamster holding a sun flower seed"),
+    ("a cozy library with tall bookshelves", "a cozy library with tall book shelves"),
 ]
 
 

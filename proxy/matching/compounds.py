@@ -56,7 +56,7 @@ def join_compounds(wordnet: WordNet | None, tokens: list[str]) -> list[str]:
     """Join words that WordNet knows as one ("hot dog", "teddy bear", "living room")."""
     if wordnet is None:
         return tokens
-    tokens = [piece for token in tokens for piece in _hyphenated(wordnet, token)]
+    tokens = [piece for token in tokens for piece in _hyphenated(wordnet, token)]  # a copy
     words = [token[0].isalpha() for token in tokens]
     count = len(tokens)
     joined: list[str] = []
@@ -91,7 +91,10 @@ def join_compounds(wordnet: WordNet | None, tokens: list[str]) -> list[str]:
                             and wordnet.usually(tokens[i + 1], "v", "n")
                         )
                     ):
-                        joined.append(closed)  # "sail boat" is "sailboat", "sea shells" too
+                        # "sail boat" is "sailboat", "sea shells" too; read again from the
+                        # closed word, which may open an entry ("light house keeper")
+                        tokens[i + 1] = closed
+                        size = 0
                         break
                 # "old woman" and "black cat" are WordNet entries too, but in a prompt they
                 # are a description and a thing, each to be checked; a describing word after a
@@ -115,7 +118,7 @@ def join_compounds(wordnet: WordNet | None, tokens: list[str]) -> list[str]:
                 size = 1
         if size == 1:
             joined.append(first)
-        i += size
+        i += size or 1
     return joined
 
 
@@ -209,5 +212,6 @@ def _closes(closed: str, pos: Pos, lemma: str) -> bool:
     """Whether two words written as one are the word WordNet reads first: a noun or its plural
     ("sailboat", "fireflies"), or a word that is only an adjective ("moonlit", "handmade")."""
     if pos == "n":
-        return closed.startswith(lemma) or closed == lemma[:-1] + "ies"
+        # "sailboat", "fireflies", "bookshelves"
+        return closed.startswith(lemma) or closed in (lemma[:-1] + "ies", lemma[:-1] + "ves")
     return pos == "a" and closed == lemma
