@@ -953,6 +953,8 @@ SERVED = [
     ("a lighthouse keeper climbing the stairs", "a light house keeper climbing the stairs"),
     ("a hamster holding a sunflower seed", "a hamster holding a sun flower seed"),
     ("a cozy library with tall bookshelves", "a cozy library with tall book shelves"),
+    # A camera word misspelt is mended towards the other prompt's camera word.
+    ("macro shot of a dewdrop on a spider web", "mcaro shot of a dewdrop on a spider web"),
 ]
 
 

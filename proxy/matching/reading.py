@@ -118,6 +118,7 @@ class Reader:
         reading = Reading(texts=texts, palette=palette(lower))
         if reading.palette == "monochrome":
             lower = palette_said(lower)
+        typed = lower
         reading.camera, lower = camera(lower)
         reading.amounts, reading.amounts_of = amounts(lower)
         if not plain.isascii():
@@ -126,9 +127,10 @@ class Reader:
         tokens = normalise_tokens(
             medium_apart(self.wordnet, join_compounds(self.wordnet, words)), self._verb_like
         )
-        # Typos are mended against every word typed, boilerplate too: "trending on artstaton"
-        # is the boilerplate "trending on artstation".
-        reading.sequence = tuple(_tokens(lower))
+        # Typos are mended against every word typed, boilerplate and camera words too:
+        # "trending on artstaton" is the boilerplate "trending on artstation", "mcaro shot" a
+        # macro shot.
+        reading.sequence = tuple(_tokens(typed))
         reading.tokens = frozenset(tokens)
         reading.unknown = frozen(t for t in tokens if self._unknown(t))
         content = [t for t in tokens if t[0].isalpha() and t not in FUNCTION_WORDS]
