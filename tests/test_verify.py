@@ -423,6 +423,7 @@ REJECTED += [
     ("a man reading", "a young man reading", "size_age"),
     ("a dog", "a small dog", "size_age"),
     ("a foggy forest", "a rainy forest", "setting"),
+    ("a house in victorian style", "a house in gothic style", "style"),
     # Tags in another order that place or describe the thing before them move with it.
     (
         "a cat, on the left, a dog, on the right, park",
@@ -955,6 +956,9 @@ SERVED = [
     ("a cozy library with tall bookshelves", "a cozy library with tall book shelves"),
     # A camera word misspelt is mended towards the other prompt's camera word.
     ("macro shot of a dewdrop on a spider web", "mcaro shot of a dewdrop on a spider web"),
+    # A style said "in X style" is a style of the whole picture.
+    ("a city street in cyberpunk style", "a cyberpunk city street"),
+    ("a house in victorian style, at night", "a victorian house at night"),
 ]
 
 

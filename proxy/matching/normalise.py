@@ -153,6 +153,13 @@ _MIDDLE_OF = re.compile(
 )
 _MIDDLE = {"day": "at midday", "night": "at midnight"}
 """"in the middle of the day" is "at midday", "in the middle of the night" "at midnight"."""
+_NOT_A_STYLE = r"(?!(?:an?|the|this|that|his|her|their|its|my|same|similar|different)\s)"
+_IN_STYLE = re.compile(
+    r"(?<![\w-])in\s+(?:an?\s+)?"
+    rf"({_NOT_A_STYLE}[a-z][\w-]*(?:\s+{_NOT_A_STYLE}[a-z][\w-]*)?)\s+style(?![\w-])(?!\s+of)"
+)
+""""a street in cyberpunk style" is "a street, cyberpunk": a style of the whole picture, as a
+tag of its own says it."""
 _ONSTAGE = re.compile(r"(?<![\w-])(on|off)stage(?![\w-])")
 """"a band playing onstage" is "a band playing on stage"."""
 _FLAGS = re.compile(
@@ -216,6 +223,7 @@ def strip_filler(text: str) -> str:
     stripped = _rewrite(_DAY, r"\1", stripped, ("day",))
     stripped = _rewrite(_DAY_TAG, r"\1", stripped, (" day",))
     stripped = _rewrite(_ONSTAGE, r"\1 stage", stripped, ("stage",))
+    stripped = _rewrite(_IN_STYLE, r", \1", stripped, (" style",))
     stripped = _rewrite(_FLAGS, " ", stripped, ("--",))
     stripped = _rewrite(_FILM_STOCK, r"\1\2", stripped, ("kodak",))
     stripped = _rewrite(_AT_THE_TOP, "on top of", stripped, ("top",))
