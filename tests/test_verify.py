@@ -959,6 +959,9 @@ SERVED = [
     # A style said "in X style" is a style of the whole picture.
     ("a city street in cyberpunk style", "a cyberpunk city street"),
     ("a house in victorian style, at night", "a victorian house at night"),
+    ("a stone wall covered in moss", "a rock wall covered in moss"),
+    ("a teenager skateboarding", "a teen skateboarding"),
+    ("a sunlit room with plants", "a sunny room with plants"),
 ]
 
 

@@ -398,6 +398,9 @@ cozy snug comfy
 traffic_light stoplight traffic_signal stoplights:traffic_lights traffic_signals:traffic_lights
 peak summit mountaintop
 misty foggy
+stone rock stones:rocks
+teenager teen teens:teenagers
+sunny sunlit
 screenshot screencap screengrab
 """
 """Words that give the same picture, one group a line, the first word standing for the group;
