@@ -962,6 +962,7 @@ SERVED = [
     ("a stone wall covered in moss", "a rock wall covered in moss"),
     ("a teenager skateboarding", "a teen skateboarding"),
     ("a sunlit room with plants", "a sunny room with plants"),
+    ("a small cabin surrounded by pine trees", "pine trees surrounding a small cabin"),
 ]
 
 

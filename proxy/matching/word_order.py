@@ -193,6 +193,8 @@ def _active_part(part: list[str], verb_like: Callable[[str], bool]) -> list[str]
         len(part),
     )
     doing = _IRREGULAR_PARTICIPLES.get(participle, participle)
+    if doing == "surrounded":
+        doing = "surrounding"  # the place word "pine trees surrounding a cabin" says
     return [*part[by + 1 : end], doing, *particle, *done_to, *way, *part[end:]]
 
 
