@@ -45,6 +45,14 @@ from proxy.matching.decision import MatchPolicy, Query
             "create an image of: a mechanical owl, brass feathers",
             "a mechanical owl, brass feathers",
         ),
+        # Tags in another order; a tag of the whole scene moves alone.
+        (
+            "portrait of an elven queen, silver crown, intricate embroidered gown, seated on a "
+            "forest throne, by alphonse mucha, detailed face, sharp focus",
+            "portrait of an elven queen, silver crown, detailed face, seated on a forest throne, "
+            "by alphonse mucha, intricate embroidered gown, sharp focus",
+        ),
+        ("a castle, at night, fog, oil painting, 8k", "a castle, oil painting, fog, at night"),
     ],
 )
 def test_equivalent_prompts_share_a_canonical_form(a: str, b: str) -> None:
@@ -77,6 +85,14 @@ def test_equivalent_prompts_share_a_canonical_form(a: str, b: str) -> None:
         ("bacon, crisp, 4k", "bacon, 4k"),
         ("a cat --c 2 dogs", "a cat dogs"),  # a parameter ends the prompt
         ("a marble floor --tile", "a marble floor"),  # a seamless tile
+        # A tag that places the thing of the tag before it moves with that thing; a tag that
+        # says "it" keeps its place.
+        (
+            "a cat, on the left, a dog, on the right, park",
+            "a dog, on the left, a cat, on the right, park",
+        ),
+        ("a man, with a hat, a woman, street", "a woman, with a hat, a man, street"),
+        ("a dog, a cat chasing it, a garden", "a cat chasing it, a dog, a garden"),
     ],
 )
 def test_different_prompts_keep_different_canonical_forms(a: str, b: str) -> None:

@@ -929,20 +929,6 @@ SERVED = [
     ("a vintage sports car parked outside", "a vintage sports automobile parked outside"),
     ("film noir atmosphere, a detective", "movie noir atmosphere, a detective"),
     ("a mechanic fixing the engine of a car", "a mechanic repairing a car engine"),
-    # The same tags in another order, however the reader would take their roles.
-    (
-        "portrait of an elven queen, silver crown, intricate embroidered gown, seated on a forest "
-        "throne, soft rim light, by alphonse mucha, detailed face, sharp focus",
-        "portrait of an elven queen, silver crown, detailed face, seated on a forest throne, soft "
-        "rim light, by alphonse mucha, intricate embroidered gown, sharp focus",
-    ),
-    (
-        "a mermaid on a rock, long green hair, waves crashing, lightning in the distance, oil "
-        "painting, 8k",
-        "a mermaid on a rock, long green hair, lightning in the distance, oil painting, waves "
-        "crashing",
-    ),
-    ("a castle, at night, fog, oil painting, 8k", "a castle, oil painting, fog, at night"),
     # "by" after a thing put somewhere is where it is; across an open place is through it.
     (
         "a cottage, lobster pots stacked by the door, slate roof",

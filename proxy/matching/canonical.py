@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from backends.base import GenerationRequest
 from proxy.matching.memo import PromptMemo
 from proxy.matching.normalise import strip_filler
+from proxy.matching.phrases import ROLE_MARKERS
+from proxy.matching.word_order import TIMES
+from proxy.matching.words import SPATIAL_WORDS
 
 __all__ = ["Partition", "cache_key", "canonical_prompt", "forget_canonical_prompts"]
 
@@ -43,7 +46,9 @@ def canonical_prompt(prompt: str) -> str:
     :func:`~proxy.matching.normalise.strip_filler` ("a castle, 8k" is "a castle"). Quoted text
     (text to be rendered) keeps its case and punctuation. Comma-separated tag lists ("castle,
     sunset, oil painting") compare as sets: when a prompt has three or more comma-separated
-    parts, they are sorted and deduplicated; with fewer, commas are dropped.
+    parts, they are sorted and deduplicated, each that places the thing of the one before it
+    ("..., a cat, on the left, ...") kept with it, and none moved where one says "it"; with
+    fewer, commas are dropped.
     """
     return _remembered(prompt)
 
@@ -57,8 +62,41 @@ def _canonical(prompt: str) -> str:
     parts = [_SPACE.sub(" ", part).strip() for part in text.split(",")]
     parts = [part for part in parts if part]
     if len(parts) >= 3:
+        parts = _with_what_they_place(parts)
+        if any(_POINTS_BACK.search(part) for part in parts):
+            return ", ".join(parts)  # "a dog, a cat chasing it": "it" is the tag before
         return ", ".join(sorted(set(parts)))
     return " ".join(parts)  # a sentence with a comma or two: the commas are only punctuation
+
+
+_POINTS_BACK = re.compile(r"\b(?:it|them|they)\b")
+"""Words that may name a thing of another tag, which moving the tags would change."""
+_WHOLE_SCENE = TIMES | frozenset(
+    "rain snow fog mist storm sun sunlight moonlight winter summer spring autumn fall style".split()
+)
+"""Words of a tag that set the whole scene ("at night", "in the rain", "in the style of"):
+such a tag places no one thing."""
+
+
+def _with_what_they_place(parts: list[str]) -> list[str]:
+    """Tags, each that places or describes the thing of the tag before it ("on the left", "with a
+    hat", "next to a well") kept with that tag: "a cat, on the left, a dog, on the right" is not
+    "a dog, on the left, a cat, on the right". A tag of the whole scene ("at night", "in the
+    rain") or an artist's ("by ...") stands alone."""
+    kept: list[str] = []
+    for part in parts:
+        words = part.split()
+        first = words[0]
+        places = (
+            (first in ROLE_MARKERS or first in SPATIAL_WORDS or first in ("next", "during"))
+            and first != "by"
+            and _WHOLE_SCENE.isdisjoint(words)
+        )
+        if kept and places:
+            kept[-1] += ", " + part
+        else:
+            kept.append(part)
+    return kept
 
 
 _remembered = PromptMemo(_canonical)

@@ -51,21 +51,17 @@ from collections import Counter
 from proxy.matching.coverage import Coverage, describes
 from proxy.matching.lexicon import WordNet
 from proxy.matching.memo import PromptMemo
-from proxy.matching.phrases import ROLE_MARKERS
 from proxy.matching.reading import REMEMBERED, Reader
 from proxy.matching.reading_model import Reading, Word
 from proxy.matching.roles import names_medium, spatial, swapped
 from proxy.matching.spelling import correct_typos
-from proxy.matching.word_order import TIMES
 from proxy.matching.words import (
-    BOILERPLATE,
     COLOURS,
     DEFAULT_MEDIA,
     MADE_MEDIA,
     MATERIALS,
     SETTINGS,
     SIZES_AGES,
-    SPATIAL_WORDS,
     STYLES,
     YOUNG,
 )
@@ -243,8 +239,6 @@ class Verifier:
             return "unreadable"
         if not want.texts <= have.texts:
             return "text"
-        if _same_tags(cached, request):
-            return None  # the same tags in another order: nothing moved within one
         if have.emoji != want.emoji:
             return "swapped_roles" if sorted(have.emoji) == sorted(want.emoji) else "object"
         if want.palette and have.palette and want.palette != have.palette:
@@ -397,57 +391,6 @@ def _lifeless_at_rest(want: Reading, position: int, have: Reading) -> bool:
     return not any(
         w.verb and (w.lemmas & _PLACED or (w.head is not None and have.words[w.head].key == thing))
         for w in have.words
-    )
-
-
-_TAG_END = re.compile(r"[\s.!?;]+$")
-_POINTS_BACK = re.compile(r"\b(?:it|them|they)\b")
-"""Words that may name a thing of another tag, which moving the tags would change."""
-
-
-def _tags(prompt: str) -> list[str]:
-    """The prompt's comma-separated tags, folded, without those of quality alone ("8k"); a tag
-    that opens with a preposition or a place ("on the left", "next to a well") kept with the
-    tag before it, which it may place."""
-    tags: list[str] = []
-    for tag in prompt.lower().split(","):
-        tag = _TAG_END.sub("", " ".join(tag.split()))
-        if not tag or tuple(tag.split()) in BOILERPLATE:
-            continue
-        if tags and _places_the_last(tag.split()):
-            tags[-1] += ", " + tag
-        else:
-            tags.append(tag)
-    return tags
-
-
-_WHOLE_SCENE = TIMES | frozenset(
-    "rain snow fog mist storm sun sunlight moonlight winter summer spring autumn fall style".split()
-)
-"""Words of a tag that set the whole scene ("at night", "in the rain", "in the style of"):
-such a tag places no one thing."""
-
-
-def _places_the_last(words: list[str]) -> bool:
-    """Whether a tag may place or describe the thing of the tag before it ("on the left", "with
-    a hat", "next to a well"): it opens with a preposition or a place, and is not by an artist
-    nor of the whole scene ("at night", "in the rain")."""
-    first = words[0]
-    if not (first in ROLE_MARKERS or first in SPATIAL_WORDS or first in ("next", "during")):
-        return False
-    return first != "by" and _WHOLE_SCENE.isdisjoint(words)
-
-
-def _same_tags(cached: str, request: str) -> bool:
-    """Whether two prompts are three or more comma-separated tags, the same ones in another
-    order ("a castle, fog, oil painting" / "a castle, oil painting, fog"): no word moved within
-    a tag, so nothing is done by or to another thing. Not where a tag says "it" or "them",
-    which may name a thing of the tag before it."""
-    have, want = _tags(cached), _tags(request)
-    return (
-        len(have) >= 3
-        and sorted(have) == sorted(want)
-        and not any(_POINTS_BACK.search(tag) for tag in have)
     )
 
 
