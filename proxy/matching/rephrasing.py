@@ -23,7 +23,7 @@ from proxy.matching.words import COLOURS, FUNCTION_WORDS, STYLES
 if TYPE_CHECKING:
     from proxy.matching.lexicon import WordNet
 
-__all__ = ["medium_apart", "normalise_words"]
+__all__ = ["medium_apart", "normalise_words", "verb_ing"]
 
 
 _MADE_IN = {
@@ -81,7 +81,7 @@ def _used_to(tokens: list[str]) -> list[str]:
             done += 1
         return [
             *tokens[:i],
-            _ing(tokens[verb]),
+            verb_ing(tokens[verb]),
             *tokens[verb + 1 : done],
             "with",
             *tokens[i + 1 : tool_end],
@@ -90,7 +90,7 @@ def _used_to(tokens: list[str]) -> list[str]:
     return tokens
 
 
-def _ing(verb: str) -> str:
+def verb_ing(verb: str) -> str:
     """ "chop" -> "chopping", "slice" -> "slicing", "paint" -> "painting"."""
     if verb.endswith("ie"):
         return verb[:-2] + "ying"

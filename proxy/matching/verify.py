@@ -53,6 +53,7 @@ from proxy.matching.lexicon import WordNet
 from proxy.matching.memo import PromptMemo
 from proxy.matching.reading import REMEMBERED, Reader
 from proxy.matching.reading_model import Reading, Word
+from proxy.matching.rephrasing import verb_ing
 from proxy.matching.roles import names_medium, spatial, swapped
 from proxy.matching.spelling import correct_typos
 from proxy.matching.words import (
@@ -273,12 +274,16 @@ class Verifier:
         other prompt replaced by that word; a cached word only by a dictionary word, so two
         unknown words ("artstation", "artstaton") are mended one way, not swapped."""
         known = self.wordnet.knows if self.wordnet is not None else lambda word: False
-        # A word the reader knows, WordNet's or its own ("against", "beside").
+        # A word the reader knows, WordNet's or its own ("against", "beside"), and the other
+        # forms of its verbs ("bulding" is "building" where the other prompt says "builds").
         words = [w for w in want.sequence if w[:1].isalpha() and w not in want.unknown]
         unshared = sorted(have.unknown - set(want.sequence))  # a name both prompts have stays
         return (
-            _replace_words(cached, correct_typos(unshared, words, known)),
-            _replace_words(request, correct_typos(sorted(want.unknown), have.sequence, known)),
+            _replace_words(cached, correct_typos(unshared, [*words, *_verb_forms(want)], known)),
+            _replace_words(
+                request,
+                correct_typos(sorted(want.unknown), [*have.sequence, *_verb_forms(have)], known),
+            ),
         )
 
     # ---------------------------------------------------------------- coverage
@@ -293,6 +298,10 @@ class Verifier:
                 continue  # "a man wearing a hat" is "a man with a hat", "a man in a hat"
             if word.verb and word.lemmas & _HOLDING and self._holds_a_thing(want, word, have):
                 continue  # "a girl holding an umbrella" is "a girl with an umbrella"
+            if word.verb and _rides_what_it_is_on(word, want, have):
+                continue  # "a man riding a bike" is what "a man on a bike" shows
+            if word.verb and _does_what_it_is(word, want, have):
+                continue  # "a cyclist riding on a road" is what "a cyclist on a road" shows
             if _said_of_a_child(word, want, have):
                 continue  # "a little boy", "a young boy" and "a boy" show one child
             if word.lemmas & DEFAULT_MEDIA and not have.tokens & STYLES:
@@ -392,6 +401,55 @@ def _lifeless_at_rest(want: Reading, position: int, have: Reading) -> bool:
         w.verb and (w.lemmas & _PLACED or (w.head is not None and have.words[w.head].key == thing))
         for w in have.words
     )
+
+
+def _verb_forms(reading: Reading) -> list[str]:
+    """The -ing, -s and -ed forms of the verbs ``reading`` has ("build": "building")."""
+    return [
+        form
+        for word in reading.words
+        if word.verb
+        for lemma in word.lemmas
+        for form in (verb_ing(lemma), lemma + "s", lemma + "ed")
+    ]
+
+
+_DOERS = {
+    "cyclist": {"ride", "cycle", "pedal", "bike"}, "rider": {"ride"}, "swimmer": {"swim"},
+    "runner": {"run", "jog"}, "jogger": {"jog", "run"}, "skier": {"ski"},
+    "surfer": {"surf", "ride"}, "skateboarder": {"skate", "skateboard", "ride"},
+    "skater": {"skate"}, "dancer": {"dance"}, "singer": {"sing"}, "climber": {"climb"},
+    "hiker": {"hike", "walk"}, "diver": {"dive", "swim"}, "rower": {"row"},
+    "kayaker": {"paddle", "kayak"}, "snowboarder": {"snowboard", "ride"}, "walker": {"walk"},
+    "jockey": {"ride"}, "horseman": {"ride"}, "motorcyclist": {"ride"}, "biker": {"ride"},
+}  # fmt: skip
+"""People named by what they do: "a cyclist riding" shows no more than "a cyclist"."""
+
+
+def _does_what_it_is(verb: Word, want: Reading, have: Reading) -> bool:
+    """Whether ``verb`` is what its doer's name says it does ("a cyclist riding", "a swimmer
+    swimming"), and the cached prompt names that doer and does not say it does something else
+    instead (no verb of its own on it)."""
+    if verb.head is None or verb.negated:
+        return False
+    doer = want.words[verb.head].key
+    if verb.lemmas.isdisjoint(_DOERS.get(doer, ())):
+        return False
+    cached = [i for i, w in enumerate(have.words) if w.key == doer and w.noun]
+    return bool(cached) and not any(
+        w.verb and w.head in cached and w.lemmas.isdisjoint(_DOERS[doer]) for w in have.words
+    )
+
+
+def _rides_what_it_is_on(verb: Word, want: Reading, have: Reading) -> bool:
+    """Whether ``verb`` is riding things that the cached prompt has its doer on: "a man riding a
+    bike" is "a man on a bike"."""
+    if "ride" not in verb.lemmas or verb.head is None or verb.negated:
+        return False
+    doer = want.words[verb.head].key
+    ridden = [w.key for w in want.words if w.noun and w.governor in verb.lemmas]
+    on = {w.key for w in have.words if w.noun and w.role == f"on/{doer}"}
+    return bool(ridden) and all(key in on for key in ridden)
 
 
 _CHILDLIKE = frozenset({"young", "small", "little"})

@@ -157,7 +157,9 @@ def active(tokens: list[str], verb_like: Callable[[str], bool] | None = None) ->
     return out
 
 
-_MOVING = frozenset("through across along around into onto down up over toward towards".split())
+_MOVING = frozenset(
+    "through across along around into onto down up over toward towards out off".split()
+)
 """Prepositions of a way taken, which may stand between a participle and its "by" ("a cat
 chased through the garden by a dog"); not "on", "in" or "at", after which "by" is as often a
 place ("a house built on a hill by the sea")."""
@@ -254,7 +256,9 @@ def _way_taken(part: list[str], by: int) -> list[str]:
                 return way
             return []
         if part[start] in PART_ENDS or (
-            part[start] in FUNCTION_WORDS and part[start] not in DETERMINERS
+            part[start] in FUNCTION_WORDS
+            and part[start] not in DETERMINERS
+            and part[start - 1 : start + 1] != ["out", "of"]  # "pulled out of the waves by"
         ):
             return []
     return []
