@@ -427,6 +427,8 @@ REJECTED += [
     ("a cyclist resting on a bench", "a cyclist riding past a bench", "action"),
     ("a man on a bike", "a man riding a horse", "action"),
     ("a man on a horse", "a horse riding a man", "action"),
+    ("an oil painting of a fox", "a fox, dslr", "style"),
+    ("a woman in a garden", "a beautiful woman in a garden", "attribute"),
     # Tags in another order that place or describe the thing before them move with it.
     (
         "a cat, on the left, a dog, on the right, park",
@@ -963,6 +965,11 @@ SERVED = [
     ("a swimmer in a pool", "a swimmer swimming in a pool"),
     ("a man on a bike", "a man riding a bike"),
     ("a knight on a horse in a field", "a knight riding a horse in a field"),
+    # A camera that says only "a photo", and praise among quality tags.
+    ("a red fox in the snow", "a red fox in the snow, 8k uhd, dslr, high quality"),
+    ("a red fox in the snow", "a red fox in the snow, professional photo"),
+    ("a red fox in the snow", "a red fox in the snow, stunning, 4k"),
+    ("a red fox in the snow", "a red fox in the snow, beautiful, highly detailed"),
 ]
 
 

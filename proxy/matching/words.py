@@ -278,7 +278,7 @@ MADE_MEDIA = frozenset(
 """Media that are not a photograph: a prompt that names none asks for a photo, which a cached
 painting, statue or render of the same scene is not."""
 
-DEFAULT_MEDIA = frozenset("photo photograph photography picture image snapshot".split())
+DEFAULT_MEDIA = frozenset("photo photograph photography picture image snapshot dslr".split())
 """Media a prompt that names none gets anyway: "a photo of a cat" is served by "a cat"."""
 
 DEPICTIONS = MEDIA | FRAMES | DEFAULT_MEDIA | frozenset(["still_life", "scene"])
