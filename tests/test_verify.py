@@ -429,6 +429,11 @@ REJECTED += [
     ("a man on a horse", "a horse riding a man", "action"),
     ("an oil painting of a fox", "a fox, dslr", "style"),
     ("a woman in a garden", "a beautiful woman in a garden", "attribute"),
+    (
+        "a black cat and a white dog sleeping side by side",
+        "a white cat and a black dog sleeping side by side",
+        "colour",
+    ),
     # Tags in another order that place or describe the thing before them move with it.
     (
         "a cat, on the left, a dog, on the right, park",
@@ -970,6 +975,17 @@ SERVED = [
     ("a red fox in the snow", "a red fox in the snow, professional photo"),
     ("a red fox in the snow", "a red fox in the snow, stunning, 4k"),
     ("a red fox in the snow", "a red fox in the snow, beautiful, highly detailed"),
+    # The twentieth batch's tuning half: a verb and its way are not a phrasal verb; a compound
+    # with a listed synonym is the compound the synonym makes; "side by side" is no side.
+    ("two horses running across a grassy field", "two horses run across a grassy field"),
+    (
+        "sand ripples on the ocean floor, a sea turtle",
+        "sand ripples on the sea floor, a sea turtle",
+    ),
+    (
+        "a black cat and a white dog sleeping side by side",
+        "a white dog and a black cat sleeping side by side",
+    ),
 ]
 
 

@@ -105,6 +105,8 @@ def join_compounds(wordnet: WordNet | None, tokens: list[str]) -> list[str]:
                         compound is not None
                         # "a cat sleeps" is no "cat sleep" (a catnap): "a" asks for one
                         and not (after_one(tokens, i) and _inflected(wordnet, compound))
+                        # "horses run across a field": a way taken, not "run across" (meet)
+                        and not (tokens[end - 1] in _WHERE_TO and end < count and words[end])
                         # "a deer (is) drinking water": what it does, not drinking water
                         and not (
                             first.endswith("ing")
@@ -141,15 +143,15 @@ def _known_compound(wordnet: WordNet, parts: list[str]) -> str | None:
     noir"), so that two prompts that say a compound two ways join it alike; else None. Never
     the other way: "car engine" is no "automobile engine", which "the engine of a car" is not
     read as."""
-    compound = "_".join(parts)
-    if wordnet.might_know(compound) and wordnet.knows(compound):
-        return compound
     for at, part in enumerate(parts):
         other = _ALIKE.get(part)
         if other is not None:
             compound = "_".join([*parts[:at], other, *parts[at + 1 :]])
             if wordnet.might_know(compound) and wordnet.knows(compound):
-                return compound
+                return compound  # "ocean floor" is "sea floor", both entries
+    compound = "_".join(parts)
+    if wordnet.might_know(compound) and wordnet.knows(compound):
+        return compound
     return None
 
 

@@ -164,6 +164,8 @@ _IN_STYLE = re.compile(
 )
 """"a street in cyberpunk style" is "a street, cyberpunk": a style of the whole picture, as a
 tag of its own says it."""
+_SIDE_BY_SIDE = re.compile(r"(?<![\w-])side[\s-]+by[\s-]+side(?![\w-])")
+""""two cats sleeping side by side" is "together": no side is a thing in the picture."""
 _ONSTAGE = re.compile(r"(?<![\w-])(on|off)stage(?![\w-])")
 """"a band playing onstage" is "a band playing on stage"."""
 _FLAGS = re.compile(
@@ -228,6 +230,7 @@ def strip_filler(text: str) -> str:
     stripped = _rewrite(_DAY, r"\1", stripped, ("day",))
     stripped = _rewrite(_DAY_TAG, r"\1", stripped, (" day",))
     stripped = _rewrite(_ONSTAGE, r"\1 stage", stripped, ("stage",))
+    stripped = _rewrite(_SIDE_BY_SIDE, "together", stripped, ("side",))
     stripped = _rewrite(_IN_STYLE, r", \1", stripped, (" style",))
     stripped = _rewrite(_FLAGS, " ", stripped, ("--",))
     stripped = _rewrite(_FILM_STOCK, r"\1\2", stripped, ("kodak",))
