@@ -1200,6 +1200,10 @@ def test_the_embedding_model_reads_mended_and_folded_words(wordnet: WordNet) -> 
     # Of equally common words one edit away, the first in alphabetical order ("behaviour" and
     # "behavior" are listed 14,175,567 times each).
     assert speller.mend("behaviogr") == "behavior"
+    # A three-letter word no dictionary has, its last two letters swapped, where that is a
+    # word; other short words stay ("an owl", "uan").
+    assert speller.mend("a woman walks her dgo, teh end") == "a woman walks her dog, the end"
+    assert speller.mend("an owl, uan, a cat") == "an owl, uan, a cat"
     assert Query.of("a wizzard", TEST_PARTITION).canonical == "a wizzard"
     # Words and prompts remembered go when entries are erased: the speller's, the reader's,
     # the canonical forms, the text the embedding model cannot see.

@@ -70,8 +70,10 @@ class Speller:
         return _PAIR.sub(lambda m: self._pair(m.group(1), m.group(2)), text)
 
     def _mend_word(self, word: str) -> str:
+        if len(word) < SHORTEST:
+            return self._swapped_short(word)
         # The frequency list first: a trie look-up, where WordNet's would try every suffix rule.
-        if len(word) < SHORTEST or word in self._common or word in self.known:
+        if word in self._common or word in self.known:
             return word
         if self.lexicon.knows(word):
             return word
@@ -93,6 +95,17 @@ class Speller:
         if dropped and dropped[0][1] * _DROPPED_ODDS >= found[0][1]:
             return dropped[0][0]
         return found[0][0]
+
+    def _swapped_short(self, word: str) -> str:
+        """A three-letter word no dictionary has with its last two letters swapped, where that
+        makes a word ("dgo" is "dog", "teh" "the"); any other short word as it is: too many
+        real words lie one changed letter apart."""
+        if len(word) != 3 or word in self.known or self.lexicon.knows(word):
+            return word
+        swapped = word[0] + word[2] + word[1]
+        if swapped in self.known or (swapped in self._common and self.lexicon.knows(swapped)):
+            return swapped
+        return word
 
     def _join(self, first: str, second: str) -> str:
         """``first`` and the space after it, or ``first`` alone where it makes one word with
