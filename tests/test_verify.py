@@ -429,6 +429,11 @@ REJECTED += [
     ("a man on a horse", "a horse riding a man", "action"),
     ("an oil painting of a fox", "a fox, dslr", "style"),
     ("a woman in a garden", "a beautiful woman in a garden", "attribute"),
+    # Found in review: a doer's name, praise or a compound said with a synonym is no licence
+    # to serve another picture.
+    ("a jockey next to a horse", "a jockey riding a horse", "action"),
+    ("a man standing on a horse", "a man riding a horse", "action"),
+    ("an ugly woman, 4k", "a woman, beautiful, 4k", "attribute"),
     (
         "a black cat and a white dog sleeping side by side",
         "a white cat and a black dog sleeping side by side",
@@ -945,7 +950,6 @@ SERVED = [
         "a cottage, lobster pots stacked beside the door, slate roof",
     ),
     ("a boat moored by the pier", "a boat moored next to the pier"),
-    ("a big dog running across a meadow", "a big dog running through a meadow"),
     # Two words closed up may open an entry with the next; an irregular plural closes up too.
     ("a lighthouse keeper climbing the stairs", "a light house keeper climbing the stairs"),
     ("a hamster holding a sunflower seed", "a hamster holding a sun flower seed"),
@@ -966,22 +970,12 @@ SERVED = [
         "a lifeguard pulling a swimmer out of the waves",
         "a swimmer being pulled out of the waves by a lifeguard",
     ),
-    ("a lone cyclist on a foggy mountain road", "a lone cyclist riding on a foggy mountain road"),
-    ("a swimmer in a pool", "a swimmer swimming in a pool"),
-    ("a man on a bike", "a man riding a bike"),
-    ("a knight on a horse in a field", "a knight riding a horse in a field"),
     # A camera that says only "a photo", and praise among quality tags.
     ("a red fox in the snow", "a red fox in the snow, 8k uhd, dslr, high quality"),
     ("a red fox in the snow", "a red fox in the snow, professional photo"),
-    ("a red fox in the snow", "a red fox in the snow, stunning, 4k"),
-    ("a red fox in the snow", "a red fox in the snow, beautiful, highly detailed"),
     # The twentieth batch's tuning half: a verb and its way are not a phrasal verb; a compound
     # with a listed synonym is the compound the synonym makes; "side by side" is no side.
     ("two horses running across a grassy field", "two horses run across a grassy field"),
-    (
-        "sand ripples on the ocean floor, a sea turtle",
-        "sand ripples on the sea floor, a sea turtle",
-    ),
     (
         "a black cat and a white dog sleeping side by side",
         "a white dog and a black cat sleeping side by side",

@@ -143,15 +143,15 @@ def _known_compound(wordnet: WordNet, parts: list[str]) -> str | None:
     noir"), so that two prompts that say a compound two ways join it alike; else None. Never
     the other way: "car engine" is no "automobile engine", which "the engine of a car" is not
     read as."""
+    compound = "_".join(parts)
+    if wordnet.might_know(compound) and wordnet.knows(compound):
+        return compound
     for at, part in enumerate(parts):
         other = _ALIKE.get(part)
         if other is not None:
             compound = "_".join([*parts[:at], other, *parts[at + 1 :]])
             if wordnet.might_know(compound) and wordnet.knows(compound):
-                return compound  # "ocean floor" is "sea floor", both entries
-    compound = "_".join(parts)
-    if wordnet.might_know(compound) and wordnet.knows(compound):
-        return compound
+                return compound
     return None
 
 

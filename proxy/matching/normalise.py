@@ -56,16 +56,14 @@ _BOILERPLATE = re.compile(
     + _phrases(" ".join(p) for p in BOILERPLATE)
     + r")(?![\w-])"
 )
-_PRAISE = ("beautiful", "stunning", "gorgeous", "breathtaking", "amazing")
-_SHARP = ("sharp", "crisp", "professional", *_PRAISE)
+_SHARP = ("sharp", "crisp", "professional")
 _SHARP_TAG = re.compile(
-    r"(?:^|(?<=,))\s*(?:sharp(?:\s+(?:details?|image))?|crisp\s+(?:details?|image)|professional"
-    r"|" + "|".join(_PRAISE) + r")\s*(?=,|$)"
+    r"(?:^|(?<=,))\s*(?:sharp(?:\s+(?:details?|image))?|crisp\s+(?:details?|image)|professional)"
+    r"\s*(?=,|$)"
 )
-""""..., 4k, sharp, ..." and "..., 8k uhd, professional, ..." (or "beautiful", "stunning") ask
-for a good image: boilerplate as a tag of its own among other quality tags or in a long list of
-tags, never a description of a thing ("a sharp knife"; "a knife, sharp"; "a professional
-chef")."""
+""""..., 4k, sharp, ..." and "..., 8k uhd, professional, ..." ask for a good image: boilerplate
+as a tag of its own among other quality tags or in a long list of tags, never a description of
+a thing ("a sharp knife"; "a knife, sharp"; "a professional chef")."""
 _PROFESSIONAL_PHOTO = re.compile(r"(?<![\w-])professional\s+(photo(?:graph|graphy)?)(?![\w-])")
 """"a professional photo" is a photo: how good, not what kind."""
 _LONG_TAG_LIST = 5

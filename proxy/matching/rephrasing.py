@@ -48,6 +48,9 @@ def normalise_words(words: Sequence[str]) -> list[str]:
 
 
 _USE = frozenset({"use", "uses", "used", "using"})
+_LONGEST_USED = 120
+"""Prompts of more words are not rephrased for "using X to": each "use" looks ahead, and each
+rephrasing reads the rest again, so a long run of them would cost the square of its length."""
 _VOWELS = re.compile(r"[aeiouy]+")
 
 
@@ -55,7 +58,7 @@ def _used_to(tokens: list[str]) -> list[str]:
     """ "a chef using a knife to chop onions" -> "a chef chopping onions with a knife": the tool
     after what is done with it, as "with" says it. What is done is the verb after "to"; its
     object, a noun phrase right after it, keeps its place ("used a sword to slice a bottle")."""
-    if _USE.isdisjoint(tokens) or "to" not in tokens:
+    if _USE.isdisjoint(tokens) or "to" not in tokens or len(tokens) > _LONGEST_USED:
         return tokens
     for i, token in enumerate(tokens):
         if token not in _USE:

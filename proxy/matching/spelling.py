@@ -100,7 +100,7 @@ class Speller:
         """A three-letter word no dictionary has with its last two letters swapped, where that
         makes a word ("dgo" is "dog", "teh" "the"); any other short word as it is: too many
         real words lie one changed letter apart."""
-        if len(word) != 3 or word in self.known or self.lexicon.knows(word):
+        if len(word) != 3 or word in self.known or word in self._common or self.lexicon.knows(word):
             return word
         swapped = word[0] + word[2] + word[1]
         if swapped in self.known or (swapped in self._common and self.lexicon.knows(swapped)):
