@@ -24,6 +24,7 @@ from proxy.matching.decision import MatchPolicy, Query
         ("A Cat  sitting on a MAT.", "a cat sitting on a mat"),
         ("a red fox, sitting in the snow!", "a red fox sitting in the snow"),
         ("castle, sunset, oil painting", "Oil painting,castle , sunset, castle"),
+        ("castle | sunset | oil painting", "castle, sunset, oil painting"),  # a bar is a comma
         ("\uff46\uff55\uff4c\uff4c width", "full width"),  # fullwidth letters fold (NFKC)
         # Resolution and quality tags, neutral framing and request phrasing (issue 14).
         ("a castle on a hill, fantasy art, 8k", "a castle on a hill, fantasy art, 4K UHD"),
@@ -53,6 +54,17 @@ from proxy.matching.decision import MatchPolicy, Query
             "by alphonse mucha, intricate embroidered gown, sharp focus",
         ),
         ("a castle, at night, fog, oil painting, 8k", "a castle, oil painting, fog, at night"),
+        (
+            "a polar bear under ice, sunbeams, crystal clear water, blue tones, sharp, "
+            "underwater photography",
+            "a polar bear under ice, blue tones, sharp, underwater photography, sunbeams, "
+            "crystal clear water",
+        ),
+        # A courtesy between two tags, as where tags were moved.
+        (
+            "a mouse knight, acorn helmet, mossy forest floor, warm light, thank you",
+            "a mouse knight, acorn helmet, thank you, warm light, mossy forest floor",
+        ),
     ],
 )
 def test_equivalent_prompts_share_a_canonical_form(a: str, b: str) -> None:
@@ -63,6 +75,7 @@ def test_equivalent_prompts_share_a_canonical_form(a: str, b: str) -> None:
     ("a", "b"),
     [
         ('a sign that says "Open"', 'a sign that says "OPEN"'),
+        ('a sign that says "A | B"', 'a sign that says "A, B"'),  # not in text to render
         ("three apples", "two apples"),
         ("version 1.5 of the logo", "version 15 of the logo"),
         ("a dog chasing a cat", "a cat chasing a dog"),
@@ -93,6 +106,8 @@ def test_equivalent_prompts_share_a_canonical_form(a: str, b: str) -> None:
         ),
         ("a man, with a hat, a woman, street", "a woman, with a hat, a man, street"),
         ("a dog, a cat chasing it, a garden", "a cat chasing it, a dog, a garden"),
+        ("a turtle, underwater, a bird, a rock", "a bird, underwater, a turtle, a rock"),
+        ("a card that says thank you, roses, a table", "a card that says, roses, a table"),
     ],
 )
 def test_different_prompts_keep_different_canonical_forms(a: str, b: str) -> None:

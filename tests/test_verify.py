@@ -16,11 +16,11 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from proxy.cache.controls import CacheControls
-from proxy.matching import canonical, features, normalise, spelling
+from proxy.matching import canonical, features, normalise, spelling, verify
 from proxy.matching.decision import LONG_PROMPTS, MatchPolicy, Query
 from proxy.matching.lexicon import DEFAULT_WORDNET_DIR, WordNet
 from proxy.matching.reading import KNOWN, REMEMBERED
-from proxy.matching.spelling import Speller
+from proxy.matching.spelling import Speller, rejoined
 from proxy.matching.verify import REASONS, Verifier
 from proxy.matching.words import FRAMES
 from tests.conftest import TEST_PARTITION, cached_candidate
@@ -546,6 +546,17 @@ SERVED = [
         "sci-fi space station interior, glowing panels",
         "scifi space station interior, glowing panels",
     ),
+    # A compound the lexicon lacks, hyphenated in one prompt, written apart or closed up in the
+    # other.
+    ("a sci-fi city at night", "a sci fi city at night"),
+    ("a scifi city at night", "a sci-fi city at night"),
+    ("a lo fi bedroom, anime", "a lo-fi bedroom, anime"),
+    # A bar separates tags as a comma does.
+    (
+        "a knight on a bridge, fog, dark fantasy, oil painting, moody light",
+        "a knight on a bridge | fog | dark fantasy | oil painting",
+    ),
+    ("pre-raphaelite painting of a woman", "pre raphaelite painting of a woman"),
     (
         "a spaceship landing on mars, sci-fi, concept art, 4k",
         "sci-fi concept art, a spaceship landing on mars",
@@ -1123,6 +1134,26 @@ def test_typos_are_mended_only_towards_the_other_prompt(verifier: Verifier) -> N
     assert verifier.check("lemons, muted palette", "lemons, muted pallete") is None
     assert verifier.check("a zebra on a plain", "a zbera on a plain") is None
     assert verifier.check("a zebra on a plain", "a zbrae on a plain") == "object"
+
+
+def test_mended_words_are_replaced_in_one_pass() -> None:
+    """Each word, or two words written apart, is replaced once, whatever its case: a word put in
+    is not replaced again ("city" -> "town" stays "town", not "village")."""
+    mended = verify._replace_words(
+        "A Sci Fi city, sci fi", {"sci fi": "sci-fi", "city": "town", "town": "village"}
+    )
+    assert mended == "A sci-fi town, sci-fi"
+    assert verify._replace_words("a cat", {}) == "a cat"
+
+
+def test_words_written_apart_are_joined_only_where_one_is_unknown() -> None:
+    """Two words, one of them unknown, that the other prompt writes as one word are read as that
+    word; two known words stay two ("cat walk" may be a cat walking, not a catwalk)."""
+    assert rejoined(["a", "sci", "fi", "city"], {"sci", "fi"}, ["a", "sci-fi", "city"]) == {
+        "sci fi": "sci-fi"
+    }
+    assert rejoined(["lo", "fi", "beats"], {"fi"}, ["lofi", "beats"]) == {"lo fi": "lofi"}
+    assert rejoined(["a", "cat", "walk"], set(), ["a", "catwalk"]) == {}
 
 
 @pytest.mark.parametrize(

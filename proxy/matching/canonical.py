@@ -57,7 +57,9 @@ def _canonical(prompt: str) -> str:
     text = unicodedata.normalize("NFKC", prompt)
     pieces = _QUOTED.split(text)
     for i in range(0, len(pieces), 2):  # even pieces lie outside quotes
-        pieces[i] = strip_filler(_SENTENCE_END.sub(" ", pieces[i].casefold()))
+        # "castle | sunset | oil painting": a bar separates tags as a comma does
+        piece = pieces[i].casefold().replace("|", ",")
+        pieces[i] = strip_filler(_SENTENCE_END.sub(" ", piece))
     text = _SPACE_BEFORE_COMMA.sub(",", "".join(pieces))
     parts = [_SPACE.sub(" ", part).strip() for part in text.split(",")]
     parts = [part for part in parts if part]
@@ -76,6 +78,10 @@ _WHOLE_SCENE = TIMES | frozenset(
 )
 """Words of a tag that set the whole scene ("at night", "in the rain", "in the style of"):
 such a tag places no one thing."""
+_SCENE_WIDE = frozenset({"underwater", "outdoors", "nearby"})
+"""Words of place that, before other words, open a tag of the whole picture rather than place
+the thing before it: "underwater photography", "nearby hills"; alone ("..., a turtle,
+underwater, ...") they place it."""
 
 
 def _with_what_they_place(parts: list[str]) -> list[str]:
@@ -88,7 +94,11 @@ def _with_what_they_place(parts: list[str]) -> list[str]:
         words = part.split()
         first = words[0]
         places = (
-            (first in ROLE_MARKERS or first in SPATIAL_WORDS or first in ("next", "during"))
+            (
+                first in ROLE_MARKERS
+                or (first in SPATIAL_WORDS and not (first in _SCENE_WIDE and len(words) > 1))
+                or first in ("next", "during")
+            )
             and first != "by"
             and _WHOLE_SCENE.isdisjoint(words)
         )

@@ -119,6 +119,13 @@ _PLEASE = re.compile(
 )
 """A courtesy that closes a prompt; taken off up to three times ("..., if possible, thanks a
 lot"): one pattern repeating itself would backtrack without end on a prompt of many."""
+_COURTESY_TAG = re.compile(
+    r"(?<=,)\s*(?:please|pls|plz|thanks?(?:\s+(?:you|u))?(?:\s+(?:so|very)\s+much)?|thx)"
+    r"\s*[.!]*\s*(?=,)"
+)
+"""A courtesy that is a tag of its own between two others ("..., warm light, thank you, whimsical,
+..."), as where a prompt's tags were put in another order."""
+_COURTESIES = ("please", "pls", "plz", "thank", "thx")
 _SUPPORTS = ("canvas", "paper", "board", "panel", "linen")
 _ON_CANVAS = re.compile(
     r"(?<![\w-])(painted\s+in\s+)?(oils?|acrylics?|gouache|tempera|watercolou?rs?|ink|charcoal"
@@ -221,6 +228,7 @@ def strip_filler(text: str) -> str:
         stripped, courtesies = _PLEASE.subn("", stripped)
         if not courtesies:
             break
+    stripped = _rewrite(_COURTESY_TAG, "", stripped, _COURTESIES)
     stripped = _rewrite(_FRAME, " ", stripped, FRAMES)
     stripped = _rewrite(_VERSION, r"\1", stripped, _VERSIONED)
     stripped = _rewrite(_OUT_IN, "", stripped, ("out",))

@@ -115,6 +115,7 @@ class Reader:
         lower = plain.lower() if plain.isascii() else _unaccented(plain.lower())
         if "(" in lower or "[" in lower or "{" in lower:
             lower = _WEIGHT.sub(r" \1 ", lower)
+        lower = lower.replace("|", ",")  # "castle | sunset": tags, as the canonical form reads
         reading = Reading(texts=texts, palette=palette(lower))
         if reading.palette == "monochrome":
             lower = palette_said(lower)

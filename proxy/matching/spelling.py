@@ -18,7 +18,7 @@ import functools
 import importlib.util
 import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -28,7 +28,7 @@ from rapidfuzz.distance import OSA
 from proxy.matching.normalise import LOWER_WORD
 from proxy.matching.words import COLOURS, FUNCTION_WORDS, SIZES_AGES
 
-__all__ = ["Speller", "correct_typos"]
+__all__ = ["Speller", "correct_typos", "rejoined"]
 
 SHORTEST = 4
 """Words of fewer letters are never corrected from the word list, and from the other prompt
@@ -199,10 +199,22 @@ def correct_typos(
     one changed letter apart."""
     other = list(other)
     candidates = {w for w in other if w.isalpha() and len(w) >= 3}
+    # By first letter, which a misspelling keeps: a prompt of thousands of unknown words is
+    # compared with the other's words that could be meant, not with every one.
+    starting: dict[str, list[str]] = {}
+    for candidate in sorted(candidates):
+        starting.setdefault(candidate[0], []).append(candidate)
     split = {a + b: f"{a} {b}" for a, b in itertools.pairwise(other)}
     split.update({w.replace("-", ""): w for w in other if "-" in w})
     corrections = {}
     for word in words:
+        letters = word.replace("-", "")
+        if "-" in word and letters.isalpha() and letters != word:
+            # "sci-fi" where the other prompt says "scifi" or "sci fi"
+            found = letters if letters in candidates else split.get(letters)
+            if found is not None and found != word:
+                corrections[word] = found
+            continue
         if len(word) < 3 or not word.isalpha() or word in candidates or known(word):
             continue
         if word in split:
@@ -210,8 +222,8 @@ def correct_typos(
             continue
         limit = 1 if len(word) <= 6 else 2
         best = None
-        for candidate in candidates:
-            if candidate[0] != word[0] or abs(len(candidate) - len(word)) > limit:
+        for candidate in starting.get(word[0], ()):
+            if abs(len(candidate) - len(word)) > limit:
                 continue
             if len(word) < SHORTEST and not (
                 len(candidate) == len(word) + 1 or _swapped(word, candidate)
@@ -223,6 +235,23 @@ def correct_typos(
         if best is not None:
             corrections[word] = best[1]
     return corrections
+
+
+def rejoined(
+    words: Sequence[str], unknown: Collection[str], other: Iterable[str]
+) -> dict[str, str]:
+    """Each two words of ``words``, one of them in ``unknown``, that ``other`` writes as one
+    word, closed up or hyphenated ("sci fi" where it says "sci-fi" or "scifi"), -> that word.
+    Two words that are both known stay apart: "cat walk" is no "catwalk"."""
+    closed = {w.replace("-", ""): w for w in other if w[:1].isalpha()}
+    return {
+        f"{first} {second}": closed[first + second]
+        for first, second in itertools.pairwise(words)
+        if (first in unknown or second in unknown)
+        and first.isalpha()
+        and second.isalpha()
+        and first + second in closed
+    }
 
 
 def _swapped(word: str, candidate: str) -> bool:

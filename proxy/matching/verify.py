@@ -55,7 +55,7 @@ from proxy.matching.reading import REMEMBERED, Reader
 from proxy.matching.reading_model import Reading, Word
 from proxy.matching.rephrasing import verb_ing
 from proxy.matching.roles import names_medium, spatial, swapped
-from proxy.matching.spelling import correct_typos
+from proxy.matching.spelling import correct_typos, rejoined
 from proxy.matching.words import (
     COLOURS,
     DEFAULT_MEDIA,
@@ -278,12 +278,13 @@ class Verifier:
         # forms of its verbs ("bulding" is "building" where the other prompt says "builds").
         words = [w for w in want.sequence if w[:1].isalpha() and w not in want.unknown]
         unshared = sorted(have.unknown - set(want.sequence))  # a name both prompts have stays
+        asked = correct_typos(sorted(want.unknown), [*have.sequence, *_verb_forms(have)], known)
+        # Written apart where the cached prompt writes one word ("sci fi", "sci-fi"): first, so
+        # that neither half is mended on its own.
+        asked = rejoined(want.sequence, want.unknown, have.sequence) | asked
         return (
             _replace_words(cached, correct_typos(unshared, [*words, *_verb_forms(want)], known)),
-            _replace_words(
-                request,
-                correct_typos(sorted(want.unknown), [*have.sequence, *_verb_forms(have)], known),
-            ),
+            _replace_words(request, asked),
         )
 
     # ---------------------------------------------------------------- coverage
@@ -435,9 +436,34 @@ def _sized(have: Reading) -> set[str]:
 
 
 def _replace_words(text: str, replacements: dict[str, str]) -> str:
-    for word, replacement in replacements.items():
-        text = re.sub(rf"(?<![\w-]){re.escape(word)}(?![\w-])", replacement, text, flags=re.I)
-    return text
+    """``text`` with each word, or two words a space apart, that is a key of ``replacements``
+    (in lower case) replaced by its value: one pass, however many there are (a prompt of
+    thousands of misspelt words took seconds with a pass each)."""
+    if not replacements:
+        return text
+    pieces: list[str] = []
+    start = 0
+    words = list(_WORD.finditer(text))
+    i = 0
+    while i < len(words):
+        word = words[i]
+        after = words[i + 1] if i + 1 < len(words) else None
+        if after is not None and text[word.end() : after.start()] == " ":
+            both = replacements.get(f"{word.group().lower()} {after.group().lower()}")
+            if both is not None:
+                pieces += (text[start : word.start()], both)
+                start, i = after.end(), i + 2
+                continue
+        one = replacements.get(word.group().lower())
+        if one is not None:
+            pieces += (text[start : word.start()], one)
+            start = word.end()
+        i += 1
+    pieces.append(text[start:])
+    return "".join(pieces)
+
+
+_WORD = re.compile(r"[\w-]+")
 
 
 def _looks_apart(have: Reading, want: Reading) -> bool:
