@@ -197,6 +197,9 @@ def _active_part(part: list[str], verb_like: Callable[[str], bool]) -> list[str]
     doing = _IRREGULAR_PARTICIPLES.get(participle, participle)
     if doing == "surrounded":
         doing = "surrounding"  # the place word "pine trees surrounding a cabin" says
+    if done_to[0] not in DETERMINERS and done_to[0] not in NUMBERS and not done_to[0].isdigit():
+        # "mouse chased by a cat": "a cat chased the mouse", not a chased mouse it describes
+        done_to = ["the", *done_to]
     return [*part[by + 1 : end], doing, *particle, *done_to, *way, *part[end:]]
 
 
