@@ -58,6 +58,11 @@ REJECTED = [
     # "chased mouse" described.
     ("mouse being chased by a cat", "cat being chased by a mouse", "swapped_roles"),
     ("mouse being chased by a cat", "a mouse chasing a cat", "swapped_roles"),
+    (
+        "a sunken ship, whale circling a diver, murky water",
+        "a sunken ship, diver circling a whale, murky water",
+        "swapped_roles",
+    ),
     ("a man riding a horse", "a man riding a cow", "object"),
     ("a red car parked on a street", "a blue car parked on a street", "colour"),
     ("a wooden chair", "a metal chair", "material"),
@@ -453,6 +458,11 @@ REJECTED += [
     ("a red car, a blue house, street, 8k", "a blue car, a red house, street", "colour"),
 ]
 
+_BUSTLING_SQUARE = (
+    "a bustling medieval town square, timber framed houses, market stalls, worn cobblestones, "
+    "epic atmosphere, storytelling composition, fine textures, color graded, masterful shading, "
+    "cinematic mood, deep shadows, rich textures"
+)
 SERVED = [
     ("a man plays a guitar", "a man is playing the guitar"),
     # Batch four's tuning half (bench/data): one of each kind of rule it added.
@@ -556,6 +566,16 @@ SERVED = [
     ("a scifi city at night", "a sci-fi city at night"),
     ("a lo fi bedroom, anime", "a lo-fi bedroom, anime"),
     ("a mouse being chased by a cat", "mouse being chased by a cat"),
+    # A participle opening the prompt before words that only describe, then a thing, describes
+    # it ("bustling medieval town square"); a bare thing after a comma does what follows it.
+    (
+        _BUSTLING_SQUARE,
+        _BUSTLING_SQUARE.removeprefix("a "),
+    ),
+    (
+        "ancient statues covered in seaweed, a whale gliding overhead casting a shadow",
+        "ancient statues covered in seaweed, whale gliding overhead casting a shadow",
+    ),
     ("the ball was kicked by a soccer player", "ball was kicked by a soccer player"),
     # A bar separates tags as a comma does.
     (

@@ -412,6 +412,10 @@ class Reader:
             return False
         if after in {"and", "or"}:  # "..., warm and friendly mood"
             return "a" in parts and self.wordnet.usually(tokens[i], "a", "v")
+        ahead = i + 1
+        while ahead - i < _DESCRIBED_WITHIN and self._only_describes(after):
+            ahead += 1  # "bustling medieval town", "weathered wooden beach house"
+            after = tokens[ahead] if ahead < len(tokens) else "."
         if not self._nounlike(after):
             return False
         if "a" in parts:
@@ -422,6 +426,10 @@ class Reader:
             and tokens[i].endswith("ing")
             and all(self._nounlike(token) and token not in FUNCTION_WORDS for token in tag)
         )
+
+    def _only_describes(self, token: str) -> bool:
+        """Whether WordNet knows ``token`` as an adjective alone ("medieval", "wooden")."""
+        return self.wordnet is not None and self.wordnet.parts_of_speech(token) == {"a"}
 
     def _nounlike(self, token: str) -> bool:
         if self.wordnet is None or is_break(token) or token in NEGATORS:
@@ -497,20 +505,33 @@ _OPENING_TAG = frozenset(["and", "there", "is", "are"])
 
 
 def _opens_part(tokens: list[str], i: int) -> bool:
-    """Whether the words before ``tokens[i]`` are a determiner and what it names, right after
-    a comma and words that open a tag ("..., a salaryman loosening", "..., and there is a
-    bicycle leaning")."""
+    """Whether the words before ``tokens[i]`` are a determiner and what it names, or a thing
+    named without one, right after a comma and words that open a tag ("..., a salaryman
+    loosening", "..., whale gliding", "..., and there is a bicycle leaning")."""
     start = i
     while start > 0 and tokens[start - 1] != ",":
         start -= 1
     while 0 < start < i and tokens[start] in _OPENING_TAG:
         start += 1  # "..., and a bicycle leaning", "..., and there is a bicycle leaning"
+    if tokens[start] in DETERMINERS:
+        named = start + 1
+    elif tokens[i + 1 : i + 2] and tokens[i + 1][0].isalpha() and tokens[i + 1] not in _NOUN_AFTER:
+        named = start  # "..., whale gliding overhead"; but "..., pencil drawing", "oil painting"
+    else:
+        return False
     return (
         start > 0
-        and tokens[start] in DETERMINERS
-        and 2 <= i - start <= 4
-        and not any(t in FUNCTION_WORDS or not t[0].isalpha() for t in tokens[start + 1 : i])
+        and 1 <= i - named <= 3
+        and not any(t in FUNCTION_WORDS or not t[0].isalpha() for t in tokens[named:i])
     )
+
+
+_DESCRIBED_WITHIN = 4
+"""How far ahead the thing a word opening a noun phrase describes is looked for, over words
+that only describe ("bustling medieval town square")."""
+_NOUN_AFTER = frozenset({"of", "and", "or"})
+"""Words after which an -ing word that ends a bare noun phrase names a thing ("oil painting of a
+lake"), not what the thing before it does."""
 
 
 def _tokens(text: str) -> list[str]:
