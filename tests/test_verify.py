@@ -566,6 +566,12 @@ SERVED = [
     ("a scifi city at night", "a sci-fi city at night"),
     ("a lo fi bedroom, anime", "a lo-fi bedroom, anime"),
     ("a mouse being chased by a cat", "mouse being chased by a cat"),
+    # A spatial phrase without its article, as tags say it.
+    (
+        "a stone cottage, cows grazing in the distance, oil painting",
+        "a stone cottage, cows grazing in distance, oil painting",
+    ),
+    ("a lone oak in the middle of a wheat field", "a lone oak in middle of a wheat field"),
     # A participle opening the prompt before words that only describe, then a thing, describes
     # it ("bustling medieval town square"); a bare thing after a comma does what follows it.
     (

@@ -166,6 +166,11 @@ SPATIAL_PHRASES: dict[tuple[str, ...], str] = {
     ("on", "the", "right"): "right",
 }
 """Spatial phrases and their class: two phrases of one class say the same thing."""
+SPATIAL_PHRASES |= {
+    phrase[:1] + phrase[2:]: kind
+    for phrase, kind in SPATIAL_PHRASES.items()
+    if phrase[1] == "the" and len(phrase) > 2
+}  # tags drop the article: "peaks in distance", "a tree in middle of a field"
 
 SPATIAL_WORDS = {
     "under": "below", "beneath": "below", "below": "below", "underneath": "below",
