@@ -572,6 +572,7 @@ SERVED = [
         "a stone cottage, cows grazing in distance, oil painting",
     ),
     ("a lone oak in the middle of a wheat field", "a lone oak in middle of a wheat field"),
+    ("a harbor in the fog", "a misty harbor"),  # fog is mist, as foggy is misty
     # A participle opening the prompt before words that only describe, then a thing, describes
     # it ("bustling medieval town square"); a bare thing after a comma does what follows it.
     (

@@ -403,6 +403,7 @@ cozy snug comfy
 traffic_light stoplight traffic_signal stoplights:traffic_lights traffic_signals:traffic_lights
 peak summit mountaintop
 misty foggy
+mist fog
 stone rock stones:rocks
 teenager teen teens:teenagers
 sunny sunlit
