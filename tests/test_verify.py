@@ -22,7 +22,7 @@ from proxy.matching.lexicon import DEFAULT_WORDNET_DIR, WordNet
 from proxy.matching.reading import KNOWN, REMEMBERED
 from proxy.matching.spelling import Speller, rejoined
 from proxy.matching.verify import REASONS, Verifier
-from proxy.matching.words import FRAMES
+from proxy.matching.words import FRAMES, SYNONYMS
 from tests.conftest import TEST_PARTITION, cached_candidate
 
 
@@ -58,6 +58,8 @@ REJECTED = [
     # "chased mouse" described.
     ("mouse being chased by a cat", "cat being chased by a mouse", "swapped_roles"),
     ("mouse being chased by a cat", "a mouse chasing a cat", "swapped_roles"),
+    ("a black and white photo of a bridge", "a sepia photo of a bridge", "colour"),
+    ("a photo of a girl at the beach", "a polaroid of a girl at the beach", "style"),
     (
         "a sunken ship, whale circling a diver, murky water",
         "a sunken ship, diver circling a whale, murky water",
@@ -573,6 +575,13 @@ SERVED = [
     ),
     ("a lone oak in the middle of a wheat field", "a lone oak in middle of a wheat field"),
     ("a harbor in the fog", "a misty harbor"),  # fog is mist, as foggy is misty
+    ("a quiet library", "a silent library"),
+    # How the picture was made, said with a participle; black and white said another way; a
+    # kind of photograph.
+    ("a photo of a red fox in the snow", "a red fox photographed in the snow"),
+    ("an illustration of a fox in the snow", "a fox in the snow, illustrated"),
+    ("a black and white photo of a bridge", "a monochrome photo of a bridge"),
+    ("a polaroid of a girl at the beach", "a polaroid photo of a girl at the beach"),
     # A participle opening the prompt before words that only describe, then a thing, describes
     # it ("bustling medieval town square"); a bare thing after a comma does what follows it.
     (
@@ -1167,6 +1176,24 @@ def test_typos_are_mended_only_towards_the_other_prompt(verifier: Verifier) -> N
     assert verifier.check("lemons, muted palette", "lemons, muted pallete") is None
     assert verifier.check("a zebra on a plain", "a zbera on a plain") is None
     assert verifier.check("a zebra on a plain", "a zbrae on a plain") == "object"
+
+
+def test_a_listed_synonym_stands_for_one_group() -> None:
+    """A word listed in two groups of synonyms is read as one group's first word only, so
+    "silent" added to a line of its own would not reach "calm", which "quiet" is read as: a
+    word may open several lines, and stand in no other line."""
+    assert _listed_twice(SYNONYMS) == []
+    assert sorted(_listed_twice(SYNONYMS + "\nquiet silent")) == ["quiet", "silent"]
+
+
+def _listed_twice(synonyms: str) -> list[str]:
+    """The words of ``synonyms`` listed in several lines, one of them not as its first word."""
+    listed_in, inside = Counter[str](), set()
+    for line in synonyms.strip().splitlines():
+        words = [word.partition(":")[0] for word in line.split()]
+        listed_in.update(set(words))
+        inside.update(words[1:])
+    return [word for word, lines in listed_in.items() if lines > 1 and word in inside]
 
 
 def test_mended_words_are_replaced_in_one_pass() -> None:

@@ -36,7 +36,10 @@ _MONOCHROME = re.compile(
 _MONOCHROME_WORDS = ("&", "/", "monochrom", "scale", "sepia", "duotone")
 """What every match of ``_MONOCHROME`` holds, but "black and white": a text with none is not
 searched (a long prompt takes the pattern about 0.06 ms)."""
-_BLACK_AND_WHITE = r"(?:black\s*(?:and|&|-|/|n)\s*white|b\s*&\s*w|b/w)"
+_BLACK_AND_WHITE = (
+    r"(?:black\s*(?:and|&|-|/|n)\s*white|b\s*&\s*w|b/w|monochrom(?:e|atic)|gr[ae]y\s*scale)"
+)
+"""Black and white, said any way; not sepia or duotone, which are other tints."""
 _PHOTO_WORDS = r"(?:photo|photograph|photography|portrait|film|movie|still|shot)s?\b"
 _PALETTE_BEFORE = re.compile(rf"(?<![\w-]){_BLACK_AND_WHITE}(?=\s+{_PHOTO_WORDS})")
 _PALETTE_TAG = re.compile(rf"(?:^|(?<=,))\s*{_BLACK_AND_WHITE}\s*(?=,|$)")

@@ -28,8 +28,11 @@ __all__ = ["medium_apart", "normalise_words", "verb_ing"]
 
 _MADE_IN = {
     "drawn": "drawing", "painted": "painting", "sketched": "sketch", "rendered": "render",
-    "illustrated": "illustration",
+    "illustrated": "illustration", "photographed": "photo",
 }  # fmt: skip
+_PHOTOGRAPHED_AT = frozenset({"in", "on", "at", "during", "under", "from"})
+"""Where "photographed" says where the thing is as the photo shows it: "a fox photographed in the
+snow" is "a fox in the snow, photo"."""
 
 
 _PLURAL_MATERIALS = frozenset("oils pastels watercolors acrylics inks crayons pencils".split())
@@ -205,12 +208,33 @@ _NOT_VERBS = COLOURS | {"bed", "shed", "sled", "king", "ring", "wing", "string",
 
 def _made_in(tokens: list[str]) -> list[str]:
     """ "a house drawn in crayon" -> "a house, crayon drawing": the medium, said as how the scene
-    was made, at the end of a part of the prompt."""
+    was made, at the end of a part of the prompt; "..., illustrated" as "..., illustration";
+    and "a fox photographed in the snow" as "a fox in the snow, photo"."""
     out: list[str] = []
-    for i, token in enumerate(tokens):
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        after = tokens[i + 1] if i + 1 < len(tokens) else ","
+        if token in _MADE_IN and out[-1:] and out[-1] in PART_ENDS and after in PART_ENDS:
+            out.append(_MADE_IN[token])  # "a fox in the snow, illustrated": an illustration
+            i += 1
+            continue
+        if (
+            token == "photographed"
+            and out
+            and out[-1][0].isalpha()
+            and out[-1] not in FUNCTION_WORDS
+            and after in _PHOTOGRAPHED_AT
+        ):
+            end = next(
+                (j for j in range(i + 1, len(tokens)) if tokens[j] in PART_ENDS), len(tokens)
+            )
+            out.extend([*tokens[i + 1 : end], ",", "photo"])
+            i = end
+            continue
         if (
             (token in _MADE_IN or token in _DONE)
-            and tokens[i + 1 : i + 2] in (["in"], ["with"])
+            and after in ("in", "with")
             and i + 3 <= len(tokens)
             and (i + 3 == len(tokens) or tokens[i + 3] in PART_ENDS)
         ):
@@ -220,13 +244,16 @@ def _made_in(tokens: list[str]) -> list[str]:
             if medium is None:  # "done in watercolor": only an art material names a medium
                 if material not in _ART_MATERIALS or tokens[i + 2] == "oil":  # fried in oil
                     out.append(token)
+                    i += 1
                     continue
                 medium = "painting" if material in _PAINTS else "drawing"
             if out and out[-1] not in PART_ENDS:
                 out.append(",")
             out.extend([material, medium])
-            return [*out, *_made_in(tokens[i + 3 :])]
+            i += 3
+            continue
         out.append(token)
+        i += 1
     return out
 
 

@@ -302,7 +302,9 @@ class Verifier:
                 continue  # "a girl holding an umbrella" is "a girl with an umbrella"
             if _said_of_a_child(word, want, sized):
                 continue  # "a little boy", "a young boy" and "a boy" show one child
-            if word.lemmas & DEFAULT_MEDIA and not have.tokens & STYLES:
+            if word.lemmas & DEFAULT_MEDIA and (
+                not have.tokens & STYLES or have.tokens & _KINDS_OF_PHOTO
+            ):
                 continue  # "a photo of a cat" is what "a cat" gives, when no medium is named
             if word.verb and word.lemmas & _PLACED and _lifeless_at_rest(want, position, have):
                 continue
@@ -433,6 +435,10 @@ def _sized(have: Reading) -> set[str]:
         for w in have.words
         if w.head is not None and not w.noun and w.lemmas & SIZES_AGES - _CHILDLIKE
     }
+
+
+_KINDS_OF_PHOTO = frozenset({"polaroid", "daguerreotype", "tintype", "kodachrome", "ektachrome"})
+"""Styles that are photographs: "a polaroid of a girl" is a photo of her."""
 
 
 def _replace_words(text: str, replacements: dict[str, str]) -> str:

@@ -333,7 +333,7 @@ child kid kiddo kids:children
 beautiful lovely pretty gorgeous stunning charming
 happy joyful cheerful joyous glad
 scary creepy spooky eerie frightening terrifying
-calm still tranquil serene peaceful placid quiet
+calm still tranquil serene peaceful placid quiet silent
 cute adorable
 fat chubby plump
 huge giant gigantic enormous massive colossal immense
