@@ -58,6 +58,22 @@ REJECTED = [
     # "chased mouse" described.
     ("mouse being chased by a cat", "cat being chased by a mouse", "swapped_roles"),
     ("mouse being chased by a cat", "a mouse chasing a cat", "swapped_roles"),
+    # The same relation again after "and a" is a second thing's: the girl has the balloon.
+    (
+        "a girl with a balloon and a boy with a kite",
+        "a girl with a kite and a boy with a balloon",
+        "swapped_roles",
+    ),
+    (
+        "a man in a suit and a woman in a dress",
+        "a man in a dress and a woman in a suit",
+        "swapped_roles",
+    ),
+    (
+        "a man holding a cup and a woman holding a book",
+        "a man holding a book and a woman holding a cup",
+        "swapped_roles",
+    ),
     ("a black and white photo of a bridge", "a sepia photo of a bridge", "colour"),
     ("a photo of a girl at the beach", "a polaroid of a girl at the beach", "style"),
     (
@@ -568,6 +584,11 @@ SERVED = [
     ("a scifi city at night", "a sci-fi city at night"),
     ("a lo fi bedroom, anime", "a lo-fi bedroom, anime"),
     ("a mouse being chased by a cat", "mouse being chased by a cat"),
+    ("a girl with a balloon and a boy with a kite", "a boy with a kite and a girl with a balloon"),
+    (
+        "a man holding a cup and a woman holding a book",
+        "a woman holding a book and a man holding a cup",
+    ),
     # A spatial phrase without its article, as tags say it.
     (
         "a stone cottage, cows grazing in the distance, oil painting",

@@ -12,10 +12,11 @@ import bisect
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from proxy.matching.lexicon import NOTHING
 from proxy.matching.words import DEPICTIONS, FUNCTION_WORDS
 
 if TYPE_CHECKING:
-    from proxy.matching.reading_model import Reading
+    from proxy.matching.reading_model import Reading, Word
 
 __all__ = [
     "COORDINATORS",
@@ -64,9 +65,12 @@ def ends_in_head(reading: Reading, chunk: list[int]) -> bool:
     return len(chunk) > 1 and reading.words[chunk[-1]].text in HEAD_LIKE
 
 
-def close_chunk(reading: Reading, chunk: list[int], breaks: list[str]) -> None:
+def close_chunk(
+    reading: Reading, chunk: list[int], breaks: list[str], following: frozenset[str] = NOTHING
+) -> None:
     """End a noun phrase: its last noun is its head, the words before it describe it, and its
-    role is the preposition that introduced it, "object" after a verb, else "subject"."""
+    role is the preposition that introduced it, "object" after a verb, else "subject".
+    ``following``: the lemmas of the word after the phrase, a preposition or a verb."""
     if not chunk:
         return
     words = reading.words
@@ -110,6 +114,10 @@ def close_chunk(reading: Reading, chunk: list[int], breaks: list[str]) -> None:
                 # coordinated with the cup, not with the coffee; but "a painting of a fox and a
                 # hare" paints both.
                 partner = earlier[-2]
+            elif opens_phrase(breaks) and _said_alike(words[partner], following):
+                # "a girl with a balloon and a boy with a kite", "a man holding a cup and a woman
+                # holding a book": the same relation again, of a thing of its own
+                partner = _owner(reading, earlier, partner)
             words[head].role = words[partner].role
             words[head].listed = not any(b in COORDINATORS - {","} for b in breaks)
             group = reading.groups.setdefault(partner, [partner])
@@ -130,6 +138,25 @@ def close_chunk(reading: Reading, chunk: list[int], breaks: list[str]) -> None:
         reading.head_indexes.append(head)
     chunk.clear()
     breaks.clear()
+
+
+def _said_alike(word: Word, following: frozenset[str]) -> bool:
+    """Whether ``following`` says again the relation ``word`` has to its thing: the
+    preposition of "with a balloon", the verb of "holding a cup"."""
+    relation, _, thing = word.role.partition("/")
+    if not thing:
+        return False
+    if relation == "object":
+        return word.governor is not None and word.governor in following
+    return relation in following
+
+
+def _owner(reading: Reading, earlier: list[int], partner: int) -> int:
+    """The head before ``partner`` that ``partner``'s role names ("girl" for "with/girl"), or
+    ``partner`` itself where there is none."""
+    words = reading.words
+    thing = words[partner].role.partition("/")[2]
+    return next((h for h in reversed(earlier) if h < partner and words[h].key == thing), partner)
 
 
 PART = "|"

@@ -223,7 +223,7 @@ class Reader:
                     for w in chunk:
                         reading.words[w].forward = True
                     chunk.clear()
-                close_chunk(reading, chunk, breaks)
+                close_chunk(reading, chunk, breaks, frozenset({token}))
                 breaks.append(token)
                 if token == "," and phrase_follows(tokens, i):
                     breaks.append(PART)
@@ -243,7 +243,7 @@ class Reader:
             elif word.nounish and not word.noun and before == "of" and is_break(after):
                 word.noun = True  # "rays of light": a describing word alone after "of" is a thing
             elif self._is_verb(token, previous, before, after, after_one(tokens, i)):
-                close_chunk(reading, chunk, breaks)
+                close_chunk(reading, chunk, breaks, word.lemmas)
                 breaks.clear()  # what follows a verb is its object, not coordinated with before
                 word.noun = word.plural = False
                 word.verb = True

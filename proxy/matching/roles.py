@@ -62,7 +62,27 @@ def swapped(have: Reading, want: Reading) -> str | None:
                 return "swapped_roles"
     if _bound_elsewhere(have, want, _verb_subjects) or _bound_elsewhere(have, want, _verb_objects):
         return "swapped_roles"
+    cached_objects = _done_by_each(have)
+    if any(
+        key in cached_objects and cached_objects[key].isdisjoint(things)
+        for key, things in _done_by_each(want).items()
+    ):
+        return "swapped_roles"  # "a man holding a cup and a woman holding a book" / swapped
     return None
+
+
+def _done_by_each(reading: Reading) -> dict[tuple[str, str], set[str]]:
+    """(verb, doer) -> what the verb is done to, for verbs that two things or more do ("a man
+    holding a cup and a woman holding a book": the man holds the cup). Where one thing does a
+    verb, its doer may be a guess ("..., holding a staff, ..."), and it is not compared."""
+    found: dict[tuple[str, str], set[str]] = {}
+    for i in reading.heads():
+        word = reading.words[i]
+        relation, _, doer = word.role.partition("/")
+        if relation == "object" and doer and word.governor is not None:
+            found.setdefault((word.governor, doer), set()).add(word.key)
+    doers = Counter(verb for verb, _ in found)
+    return {key: things for key, things in found.items() if doers[key[0]] > 1}
 
 
 def _holds(
