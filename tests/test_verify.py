@@ -58,6 +58,8 @@ REJECTED = [
     # "chased mouse" described.
     ("mouse being chased by a cat", "cat being chased by a mouse", "swapped_roles"),
     ("mouse being chased by a cat", "a mouse chasing a cat", "swapped_roles"),
+    # A verb said right after one of two things coordinated is that thing's alone.
+    ("a cat sleeping and a dog playing", "a cat playing and a dog sleeping", "swapped_roles"),
     # The same relation again after "and a" is a second thing's: the girl has the balloon.
     (
         "a girl with a balloon and a boy with a kite",
@@ -585,6 +587,7 @@ SERVED = [
     ("a lo fi bedroom, anime", "a lo-fi bedroom, anime"),
     ("a mouse being chased by a cat", "mouse being chased by a cat"),
     ("a girl with a balloon and a boy with a kite", "a boy with a kite and a girl with a balloon"),
+    ("a cat and a dog sleeping on a rug", "a dog and a cat sleeping on a rug"),
     (
         "a man holding a cup and a woman holding a book",
         "a woman holding a book and a man holding a cup",

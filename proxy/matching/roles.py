@@ -250,6 +250,8 @@ def _verb_subjects(reading: Reading) -> dict[str, set[Thing]]:
     with that subject."""
     words = reading.words
     subjects = [h for h in reading.heads() if words[h].role == "subject"]
+    busy = {w.head for w in words if w.verb and w.bound}
+    """Things a verb of their own is said of, right after them."""
     doers: dict[str, set[Thing]] = {}
     for i, word in enumerate(words):
         if not word.verb or word.head is None:
@@ -270,6 +272,9 @@ def _verb_subjects(reading: Reading) -> dict[str, set[Thing]]:
         # the list the commas make (nor any dog but "the dog" of "..., the dog wagging")
         if word.opens_tag:
             group = [h for h in reading.heads() if words[h].key == words[doer].key]
+        elif word.bound and doer == word.head:
+            # "a cat sleeping and a dog playing": the dog alone plays, the cat doing its own
+            group = [h for h in reading.group(doer) if h == doer or h not in busy]
         else:
             group = reading.group(doer)
         doers.setdefault(word.key, set()).update(words[h].thing for h in group)
