@@ -511,12 +511,20 @@ def _opens_part(tokens: list[str], i: int) -> bool:
     start = i
     while start > 0 and tokens[start - 1] != ",":
         start -= 1
+    comma = start
     while 0 < start < i and tokens[start] in _OPENING_TAG:
         start += 1  # "..., and a bicycle leaning", "..., and there is a bicycle leaning"
     if tokens[start] in DETERMINERS:
         named = start + 1
-    elif tokens[i + 1 : i + 2] and tokens[i + 1][0].isalpha() and tokens[i + 1] not in _NOUN_AFTER:
-        named = start  # "..., whale gliding overhead"; but "..., pencil drawing", "oil painting"
+    elif (
+        start == comma
+        and tokens[i + 1 : i + 2]
+        and tokens[i + 1][0].isalpha()
+        and tokens[i + 1] not in _NOUN_AFTER
+    ):
+        # "..., whale gliding overhead"; but not "..., pencil drawing", "..., oil painting of",
+        # nor the last of a list ("..., steam, and smoke mixing")
+        named = start
     else:
         return False
     return (
