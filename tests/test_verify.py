@@ -60,6 +60,11 @@ REJECTED = [
     ("mouse being chased by a cat", "a mouse chasing a cat", "swapped_roles"),
     # A verb said right after one of two things coordinated is that thing's alone.
     ("a cat sleeping and a dog playing", "a cat playing and a dog sleeping", "swapped_roles"),
+    (
+        "a boy who is smiling next to a girl who is crying",
+        "a boy who is crying next to a girl who is smiling",
+        "swapped_roles",
+    ),
     # The same relation again after "and a" is a second thing's: the girl has the balloon.
     (
         "a girl with a balloon and a boy with a kite",

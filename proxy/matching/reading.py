@@ -581,9 +581,15 @@ def _spatial_classes(tokens: list[str]) -> tuple[list[str], set[str]]:
 
 
 def _said_of_last(tokens: Sequence[str], i: int, words: list[Word]) -> bool:
-    """Whether only auxiliaries ("is", "are") stand between the verb at ``tokens[i]`` and the
-    noun read last, which then does it: "a fisherman is casting his line"."""
+    """Whether only auxiliaries ("is", "are"), after "who", "that" or "which" or not, stand
+    between the verb at ``tokens[i]`` and the noun read last, which then does it: "a fisherman
+    is casting his line", "a boy who is smiling"."""
     k = i - 1
     while k >= 0 and tokens[k] in _AUXILIARIES and tokens[k] != "to":
         k -= 1
+    if k < i - 1 and k > 0 and tokens[k] in _RELATIVE:
+        k -= 1
     return k < i - 1 and k >= 0 and bool(words) and words[-1].noun and tokens[k] == words[-1].text
+
+
+_RELATIVE = frozenset({"who", "that", "which"})
