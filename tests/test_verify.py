@@ -425,7 +425,8 @@ REJECTED += [
     ("a tiny house", "a huge house", "size_age"),
     ("a man on a rooftop", "a man under a roof", "spatial"),
     ("a woman jogging along the beach", "a woman walking along the beach", "action"),
-    ("a grey cat lying in dead leaves", "a dead cat lying in grey leaves", "swapped_attributes"),
+    # Each describing word shown only on the other thing: the request's first is named.
+    ("a grey cat lying in dead leaves", "a dead cat lying in grey leaves", "attribute"),
     # An amount of one thing changed, where the prompt states the other amount of another.
     (
         "a meadow, a few white clouds, lots of grazing sheep scattered across the slope",
@@ -593,6 +594,11 @@ SERVED = [
     ("a mouse being chased by a cat", "mouse being chased by a cat"),
     ("a girl with a balloon and a boy with a kite", "a boy with a kite and a girl with a balloon"),
     ("a cat and a dog sleeping on a rug", "a dog and a cat sleeping on a rug"),
+    # After a preposition, an -s word after a thing is its plural: "with banana slices".
+    (
+        "a bowl of acai with banana slices, blueberries and granola",
+        "a bowl of acai, banana slices, blueberries and granola",
+    ),
     (
         "a man holding a cup and a woman holding a book",
         "a woman holding a book and a man holding a cup",

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from proxy.matching.lexicon import Pos, WordNet
 from proxy.matching.words import COLOURS, FUNCTION_WORDS, NUMBERS, SIZES_AGES, SYNONYMS
 
-__all__ = ["DESCRIBING", "after_one", "join_compounds"]
+__all__ = ["DESCRIBING", "after_one", "join_compounds", "opening"]
 
 DESCRIBING = (COLOURS | SIZES_AGES | {"empty", "open", "closed", "wooden", "golden"}) - {
     "baby", "adult", "child", "kid", "kids", "teen", "teenager", "toddler", "infant", "elder",
@@ -186,6 +186,12 @@ def after_one(tokens: Sequence[str], i: int) -> bool:
     thing ("a ginger cat sleeps", not "two hot dogs", nor "a dozen hot dogs")."""
     word, counted = _opening(tokens, i)
     return word in _ONE and not counted
+
+
+def opening(tokens: Sequence[str], i: int) -> str:
+    """The function word or punctuation that opens the phrase ``tokens[i]`` is in ("with" for
+    "slices" in "with banana slices"); "" at the start."""
+    return _opening(tokens, i)[0]
 
 
 def _goes_somewhere(tokens: list[str], i: int) -> bool:

@@ -17,7 +17,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from proxy.matching.compounds import DESCRIBING, after_one, join_compounds
+from proxy.matching.compounds import DESCRIBING, after_one, join_compounds, opening
 from proxy.matching.features import (
     amounts,
     camera,
@@ -242,7 +242,9 @@ class Reader:
                 word.noun = False  # "..., floating candles, warm light": not a verb, nor a noun
             elif word.nounish and not word.noun and before == "of" and is_break(after):
                 word.noun = True  # "rays of light": a describing word alone after "of" is a thing
-            elif self._is_verb(token, previous, before, after, after_one(tokens, i)):
+            elif self._is_verb(
+                token, previous, before, after, after_one(tokens, i), opening(tokens, i)
+            ):
                 close_chunk(reading, chunk, breaks, word.lemmas)
                 breaks.clear()  # what follows a verb is its object, not coordinated with before
                 word.noun = word.plural = False
@@ -337,11 +339,19 @@ class Reader:
         )
 
     def _is_verb(
-        self, token: str, previous: Word | None, before: str, after: str, one: bool = False
+        self,
+        token: str,
+        previous: Word | None,
+        before: str,
+        after: str,
+        one: bool = False,
+        opened_by: str = "",
     ) -> bool:
         """Whether ``token`` is a verb here: "a man riding", "a man plays", "is jumping"; but
         not "a painting" or "a sleeping dog". ``one``: the words before it opened with "a" or
-        "one", so a plural after them is no head of theirs ("a robot waters flowers")."""
+        "one", so a plural after them is no head of theirs ("a robot waters flowers").
+        ``opened_by``: the word that opens the phrase ("with" in "with banana slices", where
+        an -s word after a thing is its plural: a preposition's object does nothing)."""
         if self.wordnet is None or token in DETERMINERS:
             return False
         parts = self.wordnet.parts_of_speech(token)
@@ -379,6 +389,7 @@ class Reader:
             and (previous.plural or one or self.wordnet.usually(token, "v", "n"))
             # "autumn leaves drifting down": the plural does what follows
             and not self._verb_form(after, "ing")
+            and not (opened_by in ROLE_MARKERS and token.endswith("s") and not previous.plural)
         )
 
     def _inflected(self, token: str) -> bool:

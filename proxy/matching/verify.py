@@ -49,7 +49,7 @@ import traceback
 from collections import Counter
 
 from proxy.matching.coverage import Coverage, describes
-from proxy.matching.lexicon import WordNet
+from proxy.matching.lexicon import NOTHING, WordNet
 from proxy.matching.memo import PromptMemo
 from proxy.matching.reading import REMEMBERED, Reader
 from proxy.matching.reading_model import Reading, Word
@@ -335,7 +335,8 @@ class Verifier:
                     word, describing=True
                 )
             ):
-                return self._kind(word)  # shown, but only as another thing's attribute
+                # shown, but only as another thing's attribute
+                return self._kind(word, describing=True)
         return None
 
     def _holds_a_thing(self, want: Reading, verb: Word, have: Reading) -> bool:
@@ -356,8 +357,10 @@ class Verifier:
             for w in held
         )
 
-    def _kind(self, word: Word) -> str:
-        """The rejection reason for a word of the request that the cached prompt lacks."""
+    def _kind(self, word: Word, *, describing: bool = False) -> str:
+        """The rejection reason for a word of the request that the cached prompt lacks;
+        ``describing``: the word describes another thing, so its noun senses do not say what
+        it is ("dead" in "a dead cat" is no time, as "the dead of night" is)."""
         names = word.lemmas | {word.text, *word.text.split("_")}  # "oil_painting": style
         if names & COLOURS:
             return "colour"
@@ -373,14 +376,14 @@ class Verifier:
             return "spatial"
         if self.wordnet is None:
             return "object"
-        lexnames = self.wordnet.lexnames(word.text)
+        lexnames = NOTHING if describing else self.wordnet.lexnames(word.text)
         if lexnames & {"noun.substance"}:
             return "material"
         if lexnames & {"noun.time", "noun.location", "verb.weather"}:
             return "setting"
         if word.verb:
             return "action"
-        if word.noun or not self.wordnet.parts_of_speech(word.text):
+        if (word.noun and not describing) or not self.wordnet.parts_of_speech(word.text):
             return "object"
         return "attribute"
 
