@@ -611,6 +611,11 @@ SERVED = [
     ("a lone oak in the middle of a wheat field", "a lone oak in middle of a wheat field"),
     ("a harbor in the fog", "a misty harbor"),  # fog is mist, as foggy is misty
     ("a quiet library", "a silent library"),
+    ("a lonely lighthouse on a cliff", "a solitary lighthouse on a cliff"),
+    ("a crowded beach", "a busy beach"),
+    ("a grumpy old man", "a cranky old man"),
+    ("a sparkling river", "a glittering river"),
+    ("a dense jungle", "a thick jungle"),
     # How the picture was made, said with a participle; black and white said another way; a
     # kind of photograph.
     ("a photo of a red fox in the snow", "a red fox photographed in the snow"),

@@ -378,7 +378,7 @@ firefighter fireman firemen:firefighters
 taxi cab taxicab
 highway freeway expressway
 beach seashore
-busy bustling
+busy bustling crowded
 hamburger burger burgers:hamburgers
 sailor seaman seamen:sailors
 stream creek brook
@@ -404,6 +404,10 @@ traffic_light stoplight traffic_signal stoplights:traffic_lights traffic_signals
 peak summit mountaintop
 misty foggy
 mist fog
+grumpy cranky grouchy
+sparkling glittering glistening
+lone solitary lonely
+dense thick
 stone rock stones:rocks
 teenager teen teens:teenagers
 sunny sunlit
