@@ -60,6 +60,11 @@ from proxy.matching.decision import MatchPolicy, Query
             "a polar bear under ice, blue tones, sharp, underwater photography, sunbeams, "
             "crystal clear water",
         ),
+        # A tag that says "it" moves with the tag before it.
+        (
+            "a dog, a cat chasing it, a garden, oil painting",
+            "a garden, oil painting, a dog, a cat chasing it",
+        ),
         # A courtesy between two tags, as where tags were moved.
         (
             "a mouse knight, acorn helmet, mossy forest floor, warm light, thank you",
@@ -106,6 +111,7 @@ def test_equivalent_prompts_share_a_canonical_form(a: str, b: str) -> None:
         ),
         ("a man, with a hat, a woman, street", "a woman, with a hat, a man, street"),
         ("a dog, a cat chasing it, a garden", "a cat chasing it, a dog, a garden"),
+        ("a dog, a ball, a cat chasing it", "a ball, a dog, a cat chasing it"),
         ("a turtle, underwater, a bird, a rock", "a bird, underwater, a turtle, a rock"),
         ("a card that says thank you, roses, a table", "a card that says, roses, a table"),
     ],

@@ -47,8 +47,8 @@ def canonical_prompt(prompt: str) -> str:
     (text to be rendered) keeps its case and punctuation. Comma-separated tag lists ("castle,
     sunset, oil painting") compare as sets: when a prompt has three or more comma-separated
     parts, they are sorted and deduplicated, each that places the thing of the one before it
-    ("..., a cat, on the left, ...") kept with it, and none moved where one says "it"; with
-    fewer, commas are dropped.
+    ("..., a cat, on the left, ...") or says "it", "them" or "they" ("a dog, a cat chasing it")
+    kept with it; with fewer, commas are dropped.
     """
     return _remembered(prompt)
 
@@ -64,10 +64,7 @@ def _canonical(prompt: str) -> str:
     parts = [_SPACE.sub(" ", part).strip() for part in text.split(",")]
     parts = [part for part in parts if part]
     if len(parts) >= 3:
-        parts = _with_what_they_place(parts)
-        if any(_POINTS_BACK.search(part) for part in parts):
-            return ", ".join(parts)  # "a dog, a cat chasing it": "it" is the tag before
-        return ", ".join(sorted(set(parts)))
+        return ", ".join(sorted(set(_with_what_they_place(parts))))
     return " ".join(parts)  # a sentence with a comma or two: the commas are only punctuation
 
 
@@ -86,9 +83,9 @@ underwater, ...") they place it."""
 
 def _with_what_they_place(parts: list[str]) -> list[str]:
     """Tags, each that places or describes the thing of the tag before it ("on the left", "with a
-    hat", "next to a well") kept with that tag: "a cat, on the left, a dog, on the right" is not
-    "a dog, on the left, a cat, on the right". A tag of the whole scene ("at night", "in the
-    rain") or an artist's ("by ...") stands alone."""
+    hat", "next to a well") or names it as "it" ("a cat chasing it") kept with that tag: "a cat,
+    on the left, a dog, on the right" is not "a dog, on the left, a cat, on the right". A tag of
+    the whole scene ("at night", "in the rain") or an artist's ("by ...") stands alone."""
     kept: list[str] = []
     for part in parts:
         words = part.split()
@@ -102,7 +99,8 @@ def _with_what_they_place(parts: list[str]) -> list[str]:
             and first != "by"
             and _WHOLE_SCENE.isdisjoint(words)
         )
-        if kept and places:
+        # "a dog, a cat chasing it": "it" is the thing of the tag before, which stays with it
+        if kept and (places or _POINTS_BACK.search(part)):
             kept[-1] += ", " + part
         else:
             kept.append(part)
