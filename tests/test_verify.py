@@ -60,6 +60,8 @@ REJECTED = [
     ("mouse being chased by a cat", "a mouse chasing a cat", "swapped_roles"),
     # A verb said right after one of two things coordinated is that thing's alone.
     ("a cat sleeping and a dog playing", "a cat playing and a dog sleeping", "swapped_roles"),
+    # A person or an animal named bare in a tag does the verb that ends the tag.
+    ("a coral reef, diver circling, shark", "a coral reef, shark circling, diver", "swapped_roles"),
     (
         "a boy who is smiling next to a girl who is crying",
         "a boy who is crying next to a girl who is smiling",

@@ -45,7 +45,7 @@ from proxy.matching.phrases import (
 )
 from proxy.matching.reading_model import Reading, Readings, Word
 from proxy.matching.rephrasing import medium_apart, normalise_words
-from proxy.matching.word_order import looks_like_verb
+from proxy.matching.word_order import PART_ENDS, looks_like_verb
 from proxy.matching.words import (
     COLOURS,
     FUNCTION_WORDS,
@@ -252,7 +252,7 @@ class Reader:
                 # Right after its noun, a verb is bound to it: "a man riding", "a woman walking".
                 # So is one right after a thing that opens its part of the prompt: "..., a
                 # salaryman loosening his tie".
-                word.opens_tag = previous is not None and _opens_part(tokens, i)
+                word.opens_tag = previous is not None and _opens_part(tokens, i, previous.animate)
                 word.bound = previous is not None and (not breaks or word.opens_tag)
                 if not word.bound and _said_of_last(tokens, i, reading.words):
                     word.bound = True  # "a fisherman is casting": as "a fisherman casting"
@@ -515,10 +515,12 @@ def _unaccented(text: str) -> str:
 _OPENING_TAG = frozenset(["and", "there", "is", "are"])
 
 
-def _opens_part(tokens: list[str], i: int) -> bool:
+def _opens_part(tokens: list[str], i: int, alive: bool = False) -> bool:
     """Whether the words before ``tokens[i]`` are a determiner and what it names, or a thing
     named without one, right after a comma and words that open a tag ("..., a salaryman
-    loosening", "..., whale gliding", "..., and there is a bicycle leaning")."""
+    loosening", "..., whale gliding", "..., and there is a bicycle leaning"). ``alive``: the
+    thing named last is a person or an animal, which does a verb that ends its tag ("...,
+    diver circling, ..."; but "..., studio lighting, ..." names a kind of light)."""
     start = i
     while start > 0 and tokens[start - 1] != ",":
         start -= 1
@@ -527,11 +529,9 @@ def _opens_part(tokens: list[str], i: int) -> bool:
         start += 1  # "..., and a bicycle leaning", "..., and there is a bicycle leaning"
     if tokens[start] in DETERMINERS:
         named = start + 1
-    elif (
-        start == comma
-        and tokens[i + 1 : i + 2]
-        and tokens[i + 1][0].isalpha()
-        and tokens[i + 1] not in _NOUN_AFTER
+    elif start == comma and (
+        (tokens[i + 1 : i + 2] and tokens[i + 1][0].isalpha() and tokens[i + 1] not in _NOUN_AFTER)
+        or (alive and (i + 1 == len(tokens) or tokens[i + 1] in PART_ENDS))
     ):
         # "..., whale gliding overhead"; but not "..., pencil drawing", "..., oil painting of",
         # nor the last of a list ("..., steam, and smoke mixing")
