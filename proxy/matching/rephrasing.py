@@ -30,6 +30,8 @@ _MADE_IN = {
     "drawn": "drawing", "painted": "painting", "sketched": "sketch", "rendered": "render",
     "illustrated": "illustration", "photographed": "photo",
 }  # fmt: skip
+_MADE_ALONE = frozenset({"illustrated", "photographed", "sketched", "rendered"})
+"""Of ``_MADE_IN``, those that alone in a tag say how the picture was made."""
 _PHOTOGRAPHED_AT = frozenset({"in", "on", "at", "during", "under", "from"})
 """Where "photographed" says where the thing is as the photo shows it: "a fox photographed in the
 snow" is "a fox in the snow, photo"."""
@@ -215,8 +217,10 @@ def _made_in(tokens: list[str]) -> list[str]:
     while i < len(tokens):
         token = tokens[i]
         after = tokens[i + 1] if i + 1 < len(tokens) else ","
-        if token in _MADE_IN and out[-1:] and out[-1] in PART_ENDS and after in PART_ENDS:
-            out.append(_MADE_IN[token])  # "a fox in the snow, illustrated": an illustration
+        if token in _MADE_ALONE and out[-1:] and out[-1] in PART_ENDS and after in PART_ENDS:
+            # "a fox in the snow, illustrated": an illustration; but "an easter egg, painted"
+            # may be a painted egg
+            out.append(_MADE_IN[token])
             i += 1
             continue
         if (
