@@ -537,18 +537,31 @@ def _plural_conflict(have: Reading, want: Reading) -> bool:
     for i in have.heads():
         word = have.words[i]
         if not word.negated:
-            cached.setdefault(word.key, set()).add(word.plural)
-            cached_roles.setdefault((word.key, word.role), set()).add(word.plural)
+            key, plural = _number(word)
+            cached.setdefault(key, set()).add(plural)
+            cached_roles.setdefault((key, word.role), set()).add(plural)
     for i in want.heads():
         word = want.words[i]
         if not word.negated:
-            forms = cached.get(word.key)
-            if forms is not None and word.plural not in forms:
+            key, plural = _number(word)
+            forms = cached.get(key)
+            if forms is not None and plural not in forms:
                 return True
-            forms = cached_roles.get((word.key, word.role))
-            if forms is not None and word.plural not in forms:
+            forms = cached_roles.get((key, word.role))
+            if forms is not None and plural not in forms:
                 return True
     return False
+
+
+def _number(word: Word) -> tuple[str, bool]:
+    """What a thing names and whether it is several: a plural WordNet also knows as a word of
+    its own ("shoes", as in "in his shoes") is its singular's plural."""
+    key = word.key
+    if not word.plural and key.endswith("s"):
+        for lemma in word.lemmas:
+            if lemma != key and key.startswith(lemma) and key[len(lemma) :] in ("s", "es"):
+                return lemma, True
+    return key, word.plural
 
 
 def _describes_shared_thing(want: Reading, word: Word, cached_things: set[str]) -> bool:
