@@ -25,6 +25,7 @@ from proxy.matching.decision import MatchPolicy, Query
         ("a red fox, sitting in the snow!", "a red fox sitting in the snow"),
         ("castle, sunset, oil painting", "Oil painting,castle , sunset, castle"),
         ("castle | sunset | oil painting", "castle, sunset, oil painting"),  # a bar is a comma
+        ("castle; sunset; oil painting", "oil painting, castle, sunset"),  # semicolons alone
         ("\uff46\uff55\uff4c\uff4c width", "full width"),  # fullwidth letters fold (NFKC)
         # Resolution and quality tags, neutral framing and request phrasing (issue 14).
         ("a castle on a hill, fantasy art, 8k", "a castle on a hill, fantasy art, 4K UHD"),
@@ -81,6 +82,7 @@ def test_equivalent_prompts_share_a_canonical_form(a: str, b: str) -> None:
     [
         ('a sign that says "Open"', 'a sign that says "OPEN"'),
         ('a sign that says "A | B"', 'a sign that says "A, B"'),  # not in text to render
+        ('a sign that says "A; B; C"', 'a sign that says "A, B, C"'),
         ("three apples", "two apples"),
         ("version 1.5 of the logo", "version 15 of the logo"),
         ("a dog chasing a cat", "a cat chasing a dog"),

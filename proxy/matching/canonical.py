@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from backends.base import GenerationRequest
 from proxy.matching.memo import PromptMemo
-from proxy.matching.normalise import strip_filler
+from proxy.matching.normalise import as_tags, strip_filler
 from proxy.matching.phrases import ROLE_MARKERS
 from proxy.matching.word_order import TIMES
 from proxy.matching.words import SPATIAL_WORDS
@@ -57,8 +57,7 @@ def _canonical(prompt: str) -> str:
     text = unicodedata.normalize("NFKC", prompt)
     pieces = _QUOTED.split(text)
     for i in range(0, len(pieces), 2):  # even pieces lie outside quotes
-        # "castle | sunset | oil painting": a bar separates tags as a comma does
-        piece = pieces[i].casefold().replace("|", ",")
+        piece = as_tags(pieces[i].casefold())
         pieces[i] = strip_filler(_SENTENCE_END.sub(" ", piece))
     text = _SPACE_BEFORE_COMMA.sub(",", "".join(pieces))
     parts = [_SPACE.sub(" ", part).strip() for part in text.split(",")]

@@ -42,7 +42,7 @@ from proxy.matching.words import (
     SYNONYMS,
 )
 
-__all__ = ["DRAWN", "fold_words", "normalise_tokens", "respell", "strip_filler"]
+__all__ = ["DRAWN", "as_tags", "fold_words", "normalise_tokens", "respell", "strip_filler"]
 
 
 def _phrases(phrases: Iterable[str]) -> str:
@@ -203,6 +203,15 @@ def _rewrite(
     match holds), else ``text``: a substring test takes well under a microsecond."""
     if any(needle in text for needle in needles):
         return pattern.sub(replacement, text)
+    return text
+
+
+def as_tags(text: str) -> str:
+    """``text`` with the separators of a tag list written as commas: a bar ("castle | sunset"),
+    and semicolons where they alone separate ("castle; sunset; oil painting")."""
+    text = text.replace("|", ",")
+    if text.count(";") >= 2 and "," not in text:
+        text = text.replace(";", ",")
     return text
 
 

@@ -28,7 +28,7 @@ from proxy.matching.features import (
 )
 from proxy.matching.lexicon import WordNet, frozen
 from proxy.matching.memo import PromptMemo
-from proxy.matching.normalise import normalise_tokens, respell, strip_filler
+from proxy.matching.normalise import as_tags, normalise_tokens, respell, strip_filler
 from proxy.matching.phrases import (
     COORDINATORS,
     DETERMINERS,
@@ -115,7 +115,7 @@ class Reader:
         lower = plain.lower() if plain.isascii() else _unaccented(plain.lower())
         if "(" in lower or "[" in lower or "{" in lower:
             lower = _WEIGHT.sub(r" \1 ", lower)
-        lower = lower.replace("|", ",")  # "castle | sunset": tags, as the canonical form reads
+        lower = as_tags(lower)  # "castle | sunset": tags, as the canonical form reads them
         reading = Reading(texts=texts, palette=palette(lower))
         if reading.palette == "monochrome":
             lower = palette_said(lower)
