@@ -598,6 +598,10 @@ SERVED = [
     ("a mouse being chased by a cat", "mouse being chased by a cat"),
     ("a girl with a balloon and a boy with a kite", "a boy with a kite and a girl with a balloon"),
     ("a cat and a dog sleeping on a rug", "a dog and a cat sleeping on a rug"),
+    (
+        "a desert caravan of camels silhouetted against a huge orange moon",
+        "silhouetted against a huge orange moon, a desert caravan of camels",
+    ),
     # After a preposition, an -s word after a thing is its plural: "with banana slices".
     (
         "a bowl of acai with banana slices, blueberries and granola",
