@@ -602,6 +602,12 @@ SERVED = [
         "a desert caravan of camels silhouetted against a huge orange moon",
         "silhouetted against a huge orange moon, a desert caravan of camels",
     ),
+    # A verb ends the phrase "a" opened: its object's -s word is a plural, and a compound
+    # ("tomato plants") is joined.
+    (
+        "a small robot is watering tomato plants in a rooftop garden",
+        "a small robot waters tomato plants in a rooftop garden",
+    ),
     # After a preposition, an -s word after a thing is its plural: "with banana slices".
     (
         "a bowl of acai with banana slices, blueberries and granola",

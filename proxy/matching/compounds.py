@@ -103,8 +103,13 @@ def join_compounds(wordnet: WordNet | None, tokens: list[str]) -> list[str]:
                     compound = _known_compound(wordnet, tokens[i:end])
                     if (
                         compound is not None
-                        # "a cat sleeps" is no "cat sleep" (a catnap): "a" asks for one
-                        and not (after_one(tokens, i) and _inflected(wordnet, compound))
+                        # "a cat sleeps" is no "cat sleep" (a catnap): "a" asks for one;
+                        # but "a robot waters tomato plants": the verb ends what "a" opened
+                        and not (
+                            after_one(tokens, i)
+                            and _inflected(wordnet, compound)
+                            and not _verb_before(wordnet, tokens, i)
+                        )
                         # "horses run across a field": a way taken, not "run across" (meet)
                         and not (tokens[end - 1] in _WHERE_TO and end < count and words[end])
                         # "a deer (is) drinking water": what it does, not drinking water
@@ -192,6 +197,18 @@ def opening(tokens: Sequence[str], i: int) -> str:
     """The function word or punctuation that opens the phrase ``tokens[i]`` is in ("with" for
     "slices" in "with banana slices"); "" at the start."""
     return _opening(tokens, i)[0]
+
+
+def _verb_before(wordnet: WordNet, tokens: Sequence[str], i: int) -> bool:
+    """Whether a word between ``tokens[i]`` and what opens its phrase is a verb's inflected
+    form ("waters" in "a robot waters tomato plants")."""
+    for at in range(i - 1, max(i - _LONGEST_PHRASE, 0) - 1, -1):
+        word = tokens[at]
+        if not word[0].isalpha() or word in FUNCTION_WORDS or word in NUMBERS:
+            return False
+        if any(pos == "v" and lemma != word for pos, lemma in wordnet.lemmas(word)):
+            return True
+    return False
 
 
 def _goes_somewhere(tokens: list[str], i: int) -> bool:

@@ -147,6 +147,7 @@ class Reader:
         tag_start, plain_tag = 0, True  # where the tag began; only describing words in it
         chunk: list[int] = []
         breaks: list[str] = []
+        object_after = False  # a verb was read, and no break since: its object follows
         for i, token in enumerate(tokens):
             if token == _POSSESSIVE:
                 if chunk:
@@ -170,6 +171,7 @@ class Reader:
             if token == "of" and i and (tokens[i - 1] in NUMBERS or tokens[i - 1] in _PASSING):
                 continue  # "a pair of shoes", "a group of horses": a count, not a relation
             if token in NEGATORS or token == "by" or is_break(token):
+                object_after = False
                 negating = token in NEGATORS or (negating and token not in SENTENCE_ENDS)
                 style_scope = token == "by" or (
                     style_scope and token not in SENTENCE_ENDS and token != ","
@@ -243,8 +245,15 @@ class Reader:
             elif word.nounish and not word.noun and before == "of" and is_break(after):
                 word.noun = True  # "rays of light": a describing word alone after "of" is a thing
             elif self._is_verb(
-                token, previous, before, after, after_one(tokens, i), opening(tokens, i)
+                token,
+                previous,
+                before,
+                after,
+                after_one(tokens, i) and not object_after,
+                opening(tokens, i),
+                object_after,
             ):
+                object_after = True
                 close_chunk(reading, chunk, breaks, word.lemmas)
                 breaks.clear()  # what follows a verb is its object, not coordinated with before
                 word.noun = word.plural = False
@@ -346,12 +355,15 @@ class Reader:
         after: str,
         one: bool = False,
         opened_by: str = "",
+        in_object: bool = False,
     ) -> bool:
         """Whether ``token`` is a verb here: "a man riding", "a man plays", "is jumping"; but
         not "a painting" or "a sleeping dog". ``one``: the words before it opened with "a" or
         "one", so a plural after them is no head of theirs ("a robot waters flowers").
         ``opened_by``: the word that opens the phrase ("with" in "with banana slices", where
-        an -s word after a thing is its plural: a preposition's object does nothing)."""
+        an -s word after a thing is its plural: a preposition's object does nothing), and
+        ``in_object``: the phrase is the object of a verb read before it ("a robot waters
+        tomato plants")."""
         if self.wordnet is None or token in DETERMINERS:
             return False
         parts = self.wordnet.parts_of_speech(token)
@@ -389,7 +401,11 @@ class Reader:
             and (previous.plural or one or self.wordnet.usually(token, "v", "n"))
             # "autumn leaves drifting down": the plural does what follows
             and not self._verb_form(after, "ing")
-            and not (opened_by in ROLE_MARKERS and token.endswith("s") and not previous.plural)
+            and not (
+                (opened_by in ROLE_MARKERS or in_object)
+                and token.endswith("s")
+                and not previous.plural
+            )
         )
 
     def _inflected(self, token: str) -> bool:
