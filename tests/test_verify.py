@@ -630,6 +630,8 @@ SERVED = [
     ("a grumpy old man", "a cranky old man"),
     ("a sparkling river", "a glittering river"),
     ("a dense jungle", "a thick jungle"),
+    # A compound in the synonym list, joined first: "mobile phone" is "phone" as "cellphone" is.
+    ("a teenager texting on a cellphone", "a teenager texting on a mobile phone"),
     # How the picture was made, said with a participle; black and white said another way; a
     # kind of photograph.
     ("a photo of a red fox in the snow", "a red fox photographed in the snow"),

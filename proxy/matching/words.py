@@ -358,7 +358,7 @@ path pathway footpath walkway trail trails:paths
 sea ocean
 airplane aeroplane
 television tv
-phone cellphone smartphone
+phone cellphone smartphone mobile-phone cell-phone cellular-phone
 trousers pants
 film movie
 store shop
