@@ -272,6 +272,9 @@ def _replacements() -> dict[str, str]:
                 table[word] = first
                 table.setdefault(word + "s", _IRREGULAR.get(first, first + "s"))
     table.update(listed)
+    # A compound the reader has joined ("mobile_phone") is looked up as "mobile-phone", as
+    # hyphenated words are.
+    table.update({word.replace("_", "-"): form for word, form in table.items() if "_" in word})
     return table
 
 

@@ -358,7 +358,7 @@ path pathway footpath walkway trail trails:paths
 sea ocean
 airplane aeroplane
 television tv
-phone cellphone smartphone mobile-phone cell-phone cellular-phone
+phone cellphone smartphone mobile_phone cell_phone cellular_phone
 trousers pants
 film movie
 store shop
