@@ -250,8 +250,7 @@ def _verb_subjects(reading: Reading) -> dict[str, set[Thing]]:
     with that subject."""
     words = reading.words
     subjects = [h for h in reading.heads() if words[h].role == "subject"]
-    busy = {w.head for w in words if w.verb and w.bound}
-    """Things a verb of their own is said of, right after them."""
+    busy = {w.head for w in words if w.verb and w.bound}  # things a verb follows right after
     doers: dict[str, set[Thing]] = {}
     for i, word in enumerate(words):
         if not word.verb or word.head is None:
