@@ -66,11 +66,9 @@ from proxy.matching.decision import MatchPolicy, Query
             "a dog, a cat chasing it, a garden, oil painting",
             "a garden, oil painting, a dog, a cat chasing it",
         ),
-        # A courtesy between two tags, as where tags were moved.
-        (
-            "a mouse knight, acorn helmet, mossy forest floor, warm light, thank you",
-            "a mouse knight, acorn helmet, thank you, warm light, mossy forest floor",
-        ),
+        # Bars and lone semicolons separate tags as commas do.
+        ("a castle | sunset | oil painting", "oil painting, a castle, sunset"),
+        ("a castle; sunset; oil painting", "sunset, a castle, oil painting"),
     ],
 )
 def test_equivalent_prompts_share_a_canonical_form(a: str, b: str) -> None:
@@ -116,6 +114,17 @@ def test_equivalent_prompts_share_a_canonical_form(a: str, b: str) -> None:
         ("a dog, a ball, a cat chasing it", "a ball, a dog, a cat chasing it"),
         ("a turtle, underwater, a bird, a rock", "a bird, underwater, a turtle, a rock"),
         ("a card that says thank you, roses, a table", "a card that says, roses, a table"),
+        # Found in review: a place or a doing that opens a tag is the tag before's; text to
+        # render without quotes keeps its separators and its thanks.
+        (
+            "a diver, underwater near a reef, a turtle, photo",
+            "a turtle, underwater near a reef, a diver, photo",
+        ),
+        ("a cat, nearby a dog, a bird, a tree", "a bird, nearby a dog, a cat, a tree"),
+        ("a cat | wearing a hat | a dog", "a dog | wearing a hat | a cat"),
+        ("a sign that says A | B", "a sign that says A, B"),
+        ("a banner that reads welcome, goodbye", "a banner that reads welcome, thank you, goodbye"),
+        ("a sign that says come in", "a sign that says come in, please"),
     ],
 )
 def test_different_prompts_keep_different_canonical_forms(a: str, b: str) -> None:

@@ -126,7 +126,7 @@ REJECTED = [
     (
         "a city street with a rainbow in the background",
         "a rainbow with a city street in the background",
-        "swapped_roles",
+        "spatial",
     ),
     (
         "a large white sheep next to a small black one",
@@ -482,10 +482,46 @@ REJECTED += [
     (
         "a cat, on the left, a dog, on the right, park",
         "a dog, on the left, a cat, on the right, park",
-        "swapped_roles",
+        "spatial",
     ),
     ("a man, with a hat, a woman, street", "a woman, with a hat, a man, street", "swapped_roles"),
     ("a red car, a blue house, street, 8k", "a blue car, a red house, street", "colour"),
+    # Found in review of the recall rules of before: text to render is compared as typed, and
+    # keeps its thanks; article-less place phrases, synonyms and media only where they hold.
+    (
+        "a banner that reads welcome, goodbye",
+        "a banner that reads welcome, thank you, goodbye",
+        "action",
+    ),
+    ('a scifi poster, title text "scifi"', 'a sci fi poster, title text "sci fi"', "text"),
+    ("a neon sign that says scifi", "a neon sign that says sci fi", "text"),
+    ("a dog behind a pickup truck", "a dog in back of a pickup truck", "spatial"),
+    ("graffiti near a train", "graffiti on side of a train", "spatial"),
+    (
+        "against a wall, a woman leaning, a boy",
+        "against a wall, a boy leaning, a woman",
+        "swapped_roles",
+    ),
+    ("a man with glasses paints a woman", "a woman with glasses paints a man", "swapped_roles"),
+    (
+        "a woman with apple slices paints a cat",
+        "a cat with apple slices paints a woman",
+        "swapped_roles",
+    ),
+    ("a painting of a girl holding a polaroid", "a photo of a girl holding a polaroid", "style"),
+    ("a painting of a cat photographed in a museum", "a photo of a cat in a museum", "style"),
+    ("a photo of a car and a helicopter", "a car photographed from a helicopter", "style"),
+    ("a photo of a cat, sepia", "a photo of a cat, grayscale", "object"),
+    ("a photo of a cat, duotone", "a photo of a cat, monochrome", "colour"),
+    ("a drawing with thick lines", "a drawing with dense lines", "attribute"),
+    ("a glass of sparkling water", "a glass of glistening water", "attribute"),
+    ("a silent film still of a man", "a calm film still of a man", "attribute"),
+    ("a busy mom cooking", "a crowded mom cooking", "attribute"),
+    ("a lonely heart", "a lone heart", "count"),
+    ("a book, illustration", "a book, illustrated", "style"),
+    ("a castle in the distance, a knight", "a castle, a knight in the distance", "spatial"),
+    ("a castle in distance and a knight", "a castle and a knight in distance", "spatial"),
+    ("a woman leaning, a boy", "a boy leaning, a woman", "swapped_roles"),
 ]
 
 _BUSTLING_SQUARE = (
@@ -602,6 +638,13 @@ SERVED = [
         "a desert caravan of camels silhouetted against a huge orange moon",
         "silhouetted against a huge orange moon, a desert caravan of camels",
     ),
+    # A place said of the thing before it, with "and" of the things before that too.
+    ("a castle in the distance, a knight", "a knight, a castle in the distance"),
+    ("mountains in the background, a lake", "a lake, mountains in distance"),
+    (
+        "a pair of manta rays and a small reef shark in the distance",
+        "a small reef shark and a pair of manta rays in the distance",
+    ),
     # A verb ends the phrase "a" opened: its object's -s word is a plural, and a compound
     # ("tomato plants") is joined.
     (
@@ -623,21 +666,13 @@ SERVED = [
         "a stone cottage, cows grazing in distance, oil painting",
     ),
     ("a lone oak in the middle of a wheat field", "a lone oak in middle of a wheat field"),
+    ("a lone lighthouse on a cliff", "a solitary lighthouse on a cliff"),
     ("a harbor in the fog", "a misty harbor"),  # fog is mist, as foggy is misty
-    ("a quiet library", "a silent library"),
-    ("a lonely lighthouse on a cliff", "a solitary lighthouse on a cliff"),
-    ("a crowded beach", "a busy beach"),
     ("a grumpy old man", "a cranky old man"),
-    ("a sparkling river", "a glittering river"),
-    ("a dense jungle", "a thick jungle"),
     # A compound in the synonym list, joined first: "mobile phone" is "phone" as "cellphone" is.
     ("a teenager texting on a cellphone", "a teenager texting on a mobile phone"),
-    # How the picture was made, said with a participle; black and white said another way; a
-    # kind of photograph.
+    # How the picture was made, said with a participle.
     ("a photo of a red fox in the snow", "a red fox photographed in the snow"),
-    ("an illustration of a fox in the snow", "a fox in the snow, illustrated"),
-    ("a black and white photo of a bridge", "a monochrome photo of a bridge"),
-    ("a polaroid of a girl at the beach", "a polaroid photo of a girl at the beach"),
     # A participle opening the prompt before words that only describe, then a thing, describes
     # it ("bustling medieval town square"); a bare thing after a comma does what follows it.
     (
@@ -1235,11 +1270,11 @@ def test_typos_are_mended_only_towards_the_other_prompt(verifier: Verifier) -> N
 
 
 def test_a_listed_synonym_stands_for_one_group() -> None:
-    """A word listed in two groups of synonyms is read as one group's first word only, so
-    "silent" added to a line of its own would not reach "calm", which "quiet" is read as: a
-    word may open several lines, and stand in no other line."""
+    """A word listed in two groups of synonyms is read as one group's first word only: a line
+    "quiet tranquil" lists two words the "calm" line holds already. A word may open several
+    lines, and stand in no other line."""
     assert _listed_twice(SYNONYMS) == []
-    assert sorted(_listed_twice(SYNONYMS + "\nquiet silent")) == ["quiet", "silent"]
+    assert sorted(_listed_twice(SYNONYMS + "\nquiet tranquil")) == ["quiet", "tranquil"]
 
 
 def _listed_twice(synonyms: str) -> list[str]:
@@ -1398,14 +1433,18 @@ def test_a_verdict_is_remembered_per_pair_until_forgotten(wordnet: WordNet) -> N
 
 @pytest.mark.parametrize(
     "filler",
-    [" ", ", ", ",", " ,\t", " please", ",  , thanks  ,  ", " please" + " " * 31_990, "(", "[a:"],
+    [
+        *(" ", ", ", ",", " ,\t", " please", ",  , thanks  ,  ", " please" + " " * 31_990),
+        *("(", "[a:", "a|", "a;", "dog running, ", "cat dog|"),
+    ],
 )
 def test_a_prompt_of_separators_is_read_in_linear_time(verifier: Verifier, filler: str) -> None:
     """A hostile prompt of 32,000 characters (the longest an upstream takes) of spaces and commas
     is read and canonicalised in well under a second. The filler patterns once backtracked over
     every split of such a run: 11 s for 30,000 spaces, 61 s with a longer closing-request
-    pattern. Timed, with a bound thirty times what a linear pass takes, because the defect is
-    the time."""
+    pattern; thousands of one-word tags, 1.4 to 3 s in the reader and the role checks, which
+    compared each tag with each. Timed, with a bound thirty times what a linear pass takes,
+    because the defect is the time."""
     prompt = "a cat" + filler * (32_000 // len(filler)) + "please"
     started = time.perf_counter()
     canonical.canonical_prompt(prompt)

@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from backends.base import GenerationRequest
+from proxy.matching.features import says
 from proxy.matching.memo import PromptMemo
 from proxy.matching.normalise import as_tags, strip_filler
 from proxy.matching.phrases import ROLE_MARKERS
@@ -57,8 +58,10 @@ def _canonical(prompt: str) -> str:
     text = unicodedata.normalize("NFKC", prompt)
     pieces = _QUOTED.split(text)
     for i in range(0, len(pieces), 2):  # even pieces lie outside quotes
-        piece = as_tags(pieces[i].casefold())
-        pieces[i] = strip_filler(_SENTENCE_END.sub(" ", piece))
+        piece = pieces[i].casefold()
+        shows_words = says(piece)  # "a sign that says open | closed" keeps its bar and thanks
+        piece = piece if shows_words else as_tags(piece)
+        pieces[i] = strip_filler(_SENTENCE_END.sub(" ", piece), shows_words)
     text = _SPACE_BEFORE_COMMA.sub(",", "".join(pieces))
     parts = [_SPACE.sub(" ", part).strip() for part in text.split(",")]
     parts = [part for part in parts if part]
@@ -74,32 +77,33 @@ _WHOLE_SCENE = TIMES | frozenset(
 )
 """Words of a tag that set the whole scene ("at night", "in the rain", "in the style of"):
 such a tag places no one thing."""
-_SCENE_WIDE = frozenset({"underwater", "outdoors", "nearby"})
-"""Words of place that, before other words, open a tag of the whole picture rather than place
-the thing before it: "underwater photography", "nearby hills"; alone ("..., a turtle,
-underwater, ...") they place it."""
+_OF_THE_SCENE = frozenset("photography photo photos shot shots scene world setting".split())
+"""Second words that make a tag of place one of the whole picture: "underwater photography",
+"outdoors scene"."""
+_DETERMINERS = frozenset("a an the his her their its one two".split())
+"""Words after a verb's "-ing" that make a tag of what the thing before does: "wearing a hat"."""
 
 
 def _with_what_they_place(parts: list[str]) -> list[str]:
     """Tags, each that places or describes the thing of the tag before it ("on the left", "with a
-    hat", "next to a well") or names it as "it" ("a cat chasing it") kept with that tag: "a cat,
-    on the left, a dog, on the right" is not "a dog, on the left, a cat, on the right". A tag of
-    the whole scene ("at night", "in the rain") or an artist's ("by ...") stands alone."""
+    hat", "next to a well"), says what it does ("wearing a hat") or names it as "it" ("a cat
+    chasing it") kept with that tag: "a cat, on the left, a dog, on the right" is not "a dog, on
+    the left, a cat, on the right". A tag of the whole scene ("at night", "in the rain",
+    "underwater photography") or an artist's ("by ...") stands alone."""
     kept: list[str] = []
     for part in parts:
         words = part.split()
         first = words[0]
         places = (
-            (
-                first in ROLE_MARKERS
-                or (first in SPATIAL_WORDS and not (first in _SCENE_WIDE and len(words) > 1))
-                or first in ("next", "during")
-            )
+            (first in ROLE_MARKERS or first in SPATIAL_WORDS or first in ("next", "during"))
+            and not (len(words) == 2 and words[1] in _OF_THE_SCENE)
             and first != "by"
             and _WHOLE_SCENE.isdisjoint(words)
         )
+        # "a cat, wearing a hat, a dog" is not "a dog, wearing a hat, a cat"
+        doing = first.endswith("ing") and len(words) > 1 and words[1] in _DETERMINERS
         # "a dog, a cat chasing it": "it" is the thing of the tag before, which stays with it
-        if kept and (places or _POINTS_BACK.search(part)):
+        if kept and (places or doing or _POINTS_BACK.search(part)):
             kept[-1] += ", " + part
         else:
             kept.append(part)

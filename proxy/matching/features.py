@@ -17,6 +17,7 @@ __all__ = [
     "palette",
     "palette_said",
     "rendered_text",
+    "says",
 ]
 
 _QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”|(?<![a-zA-Z])'([^']+)'(?![a-zA-Z])")
@@ -36,10 +37,7 @@ _MONOCHROME = re.compile(
 _MONOCHROME_WORDS = ("&", "/", "monochrom", "scale", "sepia", "duotone")
 """What every match of ``_MONOCHROME`` holds, but "black and white": a text with none is not
 searched (a long prompt takes the pattern about 0.06 ms)."""
-_BLACK_AND_WHITE = (
-    r"(?:black\s*(?:and|&|-|/|n)\s*white|b\s*&\s*w|b/w|monochrom(?:e|atic)|gr[ae]y\s*scale)"
-)
-"""Black and white, said any way; not sepia or duotone, which are other tints."""
+_BLACK_AND_WHITE = r"(?:black\s*(?:and|&|-|/|n)\s*white|b\s*&\s*w|b/w)"
 _PHOTO_WORDS = r"(?:photo|photograph|photography|portrait|film|movie|still|shot)s?\b"
 _PALETTE_BEFORE = re.compile(rf"(?<![\w-]){_BLACK_AND_WHITE}(?=\s+{_PHOTO_WORDS})")
 _PALETTE_TAG = re.compile(rf"(?:^|(?<=,))\s*{_BLACK_AND_WHITE}\s*(?=,|$)")
@@ -179,6 +177,12 @@ def _may_say(text: str) -> bool:
         or any(w in text for w in _SAYS_WORDS)
         or ("with" in text and ("word" in text or "text" in text))
     )
+
+
+def says(text: str) -> bool:
+    """Whether ``text`` (lower case) names words to render without quotes ("a sign that says
+    open")."""
+    return _may_say(text) and _SAYS.search(text) is not None
 
 
 def foreign_script(text: str) -> bool:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 
+from proxy.matching.features import says
 from proxy.matching.word_order import (
     DETERMINERS,
     PART_ENDS,
@@ -119,13 +120,6 @@ _PLEASE = re.compile(
 )
 """A courtesy that closes a prompt; taken off up to three times ("..., if possible, thanks a
 lot"): one pattern repeating itself would backtrack without end on a prompt of many."""
-_COURTESY_TAG = re.compile(
-    r"(?<=,)\s*(?:please|pls|plz|thanks?(?:\s+(?:you|u))?(?:\s+(?:so|very)\s+much)?|thx)"
-    r"\s*[.!]*\s*(?=,)"
-)
-"""A courtesy that is a tag of its own between two others ("..., warm light, thank you, whimsical,
-..."), as where a prompt's tags were put in another order."""
-_COURTESIES = ("please", "pls", "plz", "thank", "thx")
 _SUPPORTS = ("canvas", "paper", "board", "panel", "linen")
 _ON_CANVAS = re.compile(
     r"(?<![\w-])(painted\s+in\s+)?(oils?|acrylics?|gouache|tempera|watercolou?rs?|ink|charcoal"
@@ -215,9 +209,11 @@ def as_tags(text: str) -> str:
     return text
 
 
-def strip_filler(text: str) -> str:
+def strip_filler(text: str, shows_words: bool | None = None) -> str:
     """``text`` (lower-case, outside quoted text) without the words that do not change the
-    picture; whatever is left when nothing else is (a prompt that is all boilerplate) stays."""
+    picture; whatever is left when nothing else is (a prompt that is all boilerplate) stays.
+    Where it names words to render without quotes (``shows_words``, found in ``text`` when not
+    given), its courtesies stay: "a banner that reads welcome, thank you"."""
     stripped, quality_tags = _BOILERPLATE.subn(" ", text)
     if quality_tags or text.count(",") >= _LONG_TAG_LIST:
         stripped = _rewrite(_SHARP_TAG, " ", stripped, _SHARP)
@@ -233,11 +229,11 @@ def strip_filler(text: str) -> str:
     stripped = _rewrite(_THERE_IS, "", stripped, ("there", "game"))
     # A courtesy before the quality tags taken off closes the prompt too: "..., thanks, 4k".
     stripped = stripped.rstrip(" ,") if quality_tags else stripped
-    for _ in range(3):
-        stripped, courtesies = _PLEASE.subn("", stripped)
-        if not courtesies:
-            break
-    stripped = _rewrite(_COURTESY_TAG, "", stripped, _COURTESIES)
+    if not (says(stripped) if shows_words is None else shows_words):
+        for _ in range(3):
+            stripped, courtesies = _PLEASE.subn("", stripped)
+            if not courtesies:
+                break
     stripped = _rewrite(_FRAME, " ", stripped, FRAMES)
     stripped = _rewrite(_VERSION, r"\1", stripped, _VERSIONED)
     stripped = _rewrite(_OUT_IN, "", stripped, ("out",))

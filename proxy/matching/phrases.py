@@ -91,7 +91,12 @@ def close_chunk(
         words[head].occurrence = reading.kinds[key]
         reading.kinds[key] += 1
         earlier = reading.head_indexes  # the heads before this one: it is added last
-        prepositions = [b for b in breaks if b in ROLE_MARKERS or b.startswith("@")]
+        # A preposition a comma closes governs nothing after it: "a castle in the distance, a
+        # knight" places the castle.
+        last_comma = max((k for k, b in enumerate(breaks) if b == ","), default=-1)
+        prepositions = [
+            b for b in breaks[last_comma + 1 :] if b in ROLE_MARKERS or b.startswith("@")
+        ]
         if (
             PART in breaks
             and not prepositions
@@ -167,10 +172,12 @@ def phrase_follows(tokens: Sequence[str], i: int) -> bool:
     """Whether the comma at ``i`` opens a part with a preposition of its own ("..., sunlight
     through the window"), not the next item of a list ("apples, pears and grapes", "with
     roses, lilies and tulips in bloom")."""
-    for token in tokens[i + 1 :]:
+    # by index: a copy of the rest at each of a long tag list's commas would be quadratic
+    for k in range(i + 1, len(tokens)):
+        token = tokens[k]
         if token in SENTENCE_ENDS or token == ",":
             return False
-        if token in COORDINATORS and tokens[i + 1 : i + 2][0] not in DETERMINERS:
+        if token in COORDINATORS and tokens[i + 1] not in DETERMINERS:
             return False
         if token in ROLE_MARKERS or token.startswith("@"):
             return True

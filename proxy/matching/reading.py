@@ -25,6 +25,7 @@ from proxy.matching.features import (
     palette,
     palette_said,
     rendered_text,
+    says,
 )
 from proxy.matching.lexicon import WordNet, frozen
 from proxy.matching.memo import PromptMemo
@@ -115,7 +116,10 @@ class Reader:
         lower = plain.lower() if plain.isascii() else _unaccented(plain.lower())
         if "(" in lower or "[" in lower or "{" in lower:
             lower = _WEIGHT.sub(r" \1 ", lower)
-        lower = as_tags(lower)  # "castle | sunset": tags, as the canonical form reads them
+        # "castle | sunset": tags, as the canonical form reads them, but where words to render
+        # are named without quotes ("a sign that says open | closed", "reads welcome, thanks")
+        shows_words = says(prompt.lower())
+        lower = lower if shows_words else as_tags(lower)
         reading = Reading(texts=texts, palette=palette(lower))
         if reading.palette == "monochrome":
             lower = palette_said(lower)
@@ -124,7 +128,7 @@ class Reader:
         reading.amounts, reading.amounts_of = amounts(lower)
         if not plain.isascii():
             reading.emoji = tuple(c for c in plain if unicodedata.category(c) == "So")
-        words = normalise_words(respell(_tokens(strip_filler(lower))))
+        words = normalise_words(respell(_tokens(strip_filler(lower, shows_words))))
         tokens = normalise_tokens(
             medium_apart(self.wordnet, join_compounds(self.wordnet, words)), self._verb_like
         )
@@ -148,6 +152,7 @@ class Reader:
         chunk: list[int] = []
         breaks: list[str] = []
         object_after = False  # a verb was read, and no break since: its object follows
+        placing: list[tuple[int, str]] = []  # (the word before, class): "a castle, in the distance"
         for i, token in enumerate(tokens):
             if token == _POSSESSIVE:
                 if chunk:
@@ -226,6 +231,8 @@ class Reader:
                         reading.words[w].forward = True
                     chunk.clear()
                 close_chunk(reading, chunk, breaks, frozenset({token}))
+                if token[1:] in _PLACED_ALONE and token[0] == "@" and _ends_phrase(tokens, i):
+                    placing.append((len(reading.words) - 1, token[1:]))
                 breaks.append(token)
                 if token == "," and phrase_follows(tokens, i):
                     breaks.append(PART)
@@ -280,6 +287,7 @@ class Reader:
             self._describes_the_whole(reading, tag_start)
         close_chunk(reading, chunk, breaks)
         attach_predicates(reading)
+        reading.placed = _placed(reading, placing)
         for word in reading.words:
             word.settled_key = word.key
         return reading
@@ -385,6 +393,9 @@ class Reader:
             return True  # "holds a spoon and looks at a cupcake"; not "..., rays of light"
         if previous is None or not previous.noun or (self._unknown(previous.text) and not one):
             return False  # after a word the lexicon lacks, "spoked wheels" is a thing
+        if opened_by in ROLE_MARKERS and previous.plural and token.endswith("s"):
+            # "a woman with apple slices paints a cat": the verb of the thing before "with"
+            return after in DETERMINERS
         # "a man plays a guitar", "two dogs run.", but "three asian kids dance" and "animal
         # prints with pillows"
         # "children play soccer" and "a chef cooks pasta" too, where the verb is more usual.
@@ -405,6 +416,7 @@ class Reader:
                 (opened_by in ROLE_MARKERS or in_object)
                 and token.endswith("s")
                 and not previous.plural
+                and not previous.text.endswith("s")  # "with glasses paints": own-lemma plural
             )
         )
 
@@ -605,6 +617,30 @@ def _spatial_classes(tokens: list[str]) -> tuple[list[str], set[str]]:
     classes.discard("in")
     classes.discard("on")
     return kept, classes
+
+
+_PLACED_ALONE = frozenset("background foreground left right middle".split())
+"""Spatial classes a phrase may say of the thing before with no thing after: "in the distance",
+"on the left"."""
+
+
+def _placed(reading: Reading, placing: list[tuple[int, str]]) -> frozenset[tuple[str, str]]:
+    """(thing, class) for each word placed by a phrase after it, and for the things before it
+    that "and" joins it to: "a shark and a ray in the distance" places both; "a castle, a knight
+    in the distance" the knight alone."""
+    words, placed = reading.words, set[tuple[str, str]]()
+    for w, kind in placing:
+        head = words[w].head if w >= 0 else None
+        if head is not None:
+            joined = not words[head].listed  # by "and", not by a comma alone
+            together = [h for h in reading.group(head) if h <= head] if joined else [head]
+            placed.update((words[h].key, kind) for h in together)
+    return frozenset(placed)
+
+
+def _ends_phrase(tokens: Sequence[str], i: int) -> bool:
+    """Whether nothing follows ``tokens[i]`` in its phrase: the end, a comma or "and"."""
+    return i + 1 == len(tokens) or tokens[i + 1] in COORDINATORS or tokens[i + 1] in SENTENCE_ENDS
 
 
 def _said_of_last(tokens: Sequence[str], i: int, words: list[Word]) -> bool:

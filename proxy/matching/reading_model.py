@@ -104,6 +104,9 @@ class Reading:
     texts: frozenset[str] = frozenset()
     numbers: Counter[int] = field(default_factory=Counter)
     spatial: frozenset[str] = frozenset()
+    placed: frozenset[tuple[str, str]] = frozenset()
+    """(thing, spatial class) for a place said of the thing before with nothing after: "a
+    castle in the distance, a knight" places the castle, not the knight."""
     directions: frozenset[str] = frozenset()
     """Direction particles: "up", "off", "out", ..."""
     tokens: frozenset[str] = frozenset()

@@ -30,11 +30,21 @@ _MADE_IN = {
     "drawn": "drawing", "painted": "painting", "sketched": "sketch", "rendered": "render",
     "illustrated": "illustration", "photographed": "photo",
 }  # fmt: skip
-_MADE_ALONE = frozenset({"illustrated", "photographed", "sketched", "rendered"})
-"""Of ``_MADE_IN``, those that alone in a tag say how the picture was made."""
-_PHOTOGRAPHED_AT = frozenset({"in", "on", "at", "during", "under", "from"})
+_MADE_ALONE = frozenset({"photographed", "sketched", "rendered"})
+"""Of ``_MADE_IN``, those that alone in a tag say how the picture was made ("a book, illustrated"
+may be an illustrated book)."""
+_PHOTOGRAPHED_AT = frozenset({"in", "on", "at", "during", "under"})
 """Where "photographed" says where the thing is as the photo shows it: "a fox photographed in the
-snow" is "a fox in the snow, photo"."""
+snow" is "a fox in the snow, photo" ("from a helicopter" is where the camera was)."""
+_NOT_PHOTOS = frozenset(
+    """
+    painting painted paint drawing drawn sketch sketched illustration illustrated watercolor
+    watercolour oil acrylic ink charcoal pencil cartoon anime manga comic render rendered 3d cgi
+    sculpture statue engraving etching woodcut lithograph mosaic mural vector clipart
+    """.split()
+)
+"""Media of a picture that is no photo: "a painting of a cat photographed in a museum" is a photo
+of the painting, or a painting; not "a cat in a museum, photo"."""
 
 
 _PLURAL_MATERIALS = frozenset("oils pastels watercolors acrylics inks crayons pencils".split())
@@ -210,9 +220,10 @@ _NOT_VERBS = COLOURS | {"bed", "shed", "sled", "king", "ring", "wing", "string",
 
 def _made_in(tokens: list[str]) -> list[str]:
     """ "a house drawn in crayon" -> "a house, crayon drawing": the medium, said as how the scene
-    was made, at the end of a part of the prompt; "..., illustrated" as "..., illustration";
-    and "a fox photographed in the snow" as "a fox in the snow, photo"."""
+    was made, at the end of a part of the prompt; "..., sketched" as "..., sketch"; and "a fox
+    photographed in the snow", where no other medium is named, as "a fox in the snow, photo"."""
     out: list[str] = []
+    photo = _NOT_PHOTOS.isdisjoint(tokens)
     i = 0
     while i < len(tokens):
         token = tokens[i]
@@ -225,6 +236,7 @@ def _made_in(tokens: list[str]) -> list[str]:
             continue
         if (
             token == "photographed"
+            and photo
             and out
             and out[-1][0].isalpha()
             and out[-1] not in FUNCTION_WORDS

@@ -203,7 +203,7 @@ def _attachments_moved(
     of ``have``."""
     have_attached, want_attached = _attachments(have), _attachments(want)
     have_heads = {have.words[i].key for i in have.heads()}
-    same = _same_thing(have, want)
+    named_in = _same_thing(have, want)
     plain_words = _attachments(want, compounds=False)
     have_tags = {have.words[i].key for i in have.heads() if have.words[i].tag}
     for word, heads in want_attached.items():
@@ -214,7 +214,7 @@ def _attachments_moved(
         if cached is not None:
             # Every thing both prompts name that the request describes with this word must be
             # described with it in the cached prompt too.
-            if not all(any(same(a, b) for a in cached) for b in shared):
+            if not all(named_in(cached, b) for b in shared):
                 return True
         elif (
             word in have_lemmas  # a thing, not a medium or an artist ("by snow")
@@ -251,6 +251,9 @@ def _verb_subjects(reading: Reading) -> dict[str, set[Thing]]:
     words = reading.words
     subjects = [h for h in reading.heads() if words[h].role == "subject"]
     busy = {w.head for w in words if w.verb and w.bound}  # things a verb follows right after
+    named: dict[str, set[Thing]] = {}  # lemma -> the things of that name, found once
+    for h in reading.heads():
+        named.setdefault(words[h].key, set()).add(words[h].thing)
     doers: dict[str, set[Thing]] = {}
     for i, word in enumerate(words):
         if not word.verb or word.head is None:
@@ -269,14 +272,17 @@ def _verb_subjects(reading: Reading) -> dict[str, set[Thing]]:
             doer = subjects[at - 1] if at > 0 else word.head
         # "..., a woman cooking, a man watching": the woman alone cooks, not every thing of
         # the list the commas make (nor any dog but "the dog" of "..., the dog wagging")
+        done = doers.setdefault(word.key, set())
         if word.opens_tag:
-            group = [h for h in reading.heads() if words[h].key == words[doer].key]
-        elif word.bound and doer == word.head:
-            # "a cat sleeping and a dog playing": the dog alone plays, the cat doing its own
-            group = [h for h in reading.group(doer) if h == doer or h not in busy]
+            done.update(named[words[doer].key])
+            continue
+        if word.bound and doer == word.head:
+            # "a cat sleeping and a dog playing": the dog alone plays, the cat doing its own;
+            # "a woman leaning, a boy": the boy, named after, does not lean
+            group = [h for h in reading.group(doer) if h == doer or (h not in busy and h < i)]
         else:
             group = reading.group(doer)
-        doers.setdefault(word.key, set()).update(words[h].thing for h in group)
+        done.update(words[h].thing for h in group)
     return doers
 
 
@@ -302,27 +308,28 @@ def _bound_elsewhere(
     more or fewer ("a man laughing with a woman")."""
     cached_bindings = binding(have)
     have_heads = {have.words[i].key for i in have.heads()}
-    same = _same_thing(have, want)
+    named_in = _same_thing(have, want)
     for verb, things in binding(want).items():
         cached = cached_bindings.get(verb)
         if (
             cached
-            and not any(same(a, b) for a in cached for b in things)
+            and not any(named_in(cached, b) for b in things)
             and any(thing[0] in have_heads for thing in things)
         ):
             return True
     return False
 
 
-def _same_thing(have: Reading, want: Reading) -> Callable[[Thing, Thing], bool]:
-    """Whether two (lemma, role) name the same thing: the same lemma, and where either prompt
-    names several things of that kind, the same role too."""
+def _same_thing(have: Reading, want: Reading) -> Callable[[set[Thing], Thing], bool]:
+    """Whether some (lemma, role) of a set names the same thing as another: the same lemma,
+    and where either prompt names several things of that kind, the same role too."""
     repeated = _repeated_heads(have) | _repeated_heads(want)
 
-    def same(a: Thing, b: Thing) -> bool:
-        return a[0] == b[0] and (a[0] not in repeated or a[1:] == b[1:])
+    def named_in(things: set[Thing], b: Thing) -> bool:
+        # a set lookup first: a tag list of thousands of one thing compares each with each
+        return b in things or (b[0] not in repeated and any(a[0] == b[0] for a in things))
 
-    return same
+    return named_in
 
 
 def _repeated_heads(reading: Reading) -> set[str]:
@@ -391,6 +398,12 @@ def spatial(have: Reading, want: Reading) -> str | None:
     for thing, relations in _relations(want).items():
         placed = cached.get(thing)
         if placed and not placed & relations:
+            return "spatial"
+    # "a castle in the distance, a knight" / "a castle, a knight in the distance"
+    have_heads = {have.words[i].key for i in have.heads()}
+    places = {kind for _, kind in have.placed}
+    for named, kind in want.placed - have.placed:
+        if kind in places and named in have_heads:
             return "spatial"
     for direction in want.directions - have.directions:
         if OPPOSITE[direction] & have.directions:

@@ -166,10 +166,15 @@ SPATIAL_PHRASES: dict[tuple[str, ...], str] = {
     ("on", "the", "right"): "right",
 }
 """Spatial phrases and their class: two phrases of one class say the same thing."""
+_WITHOUT_THE = frozenset(
+    "distance far background foreground middle center centre top bottom".split()
+)
+"""Spatial phrases that keep their sense without "the": "in back of" a truck is in its bed, "on
+side of" a bus painted on it."""
 SPATIAL_PHRASES |= {
     phrase[:1] + phrase[2:]: kind
     for phrase, kind in SPATIAL_PHRASES.items()
-    if phrase[1] == "the" and len(phrase) > 2
+    if phrase[1] == "the" and len(phrase) > 2 and phrase[2] in _WITHOUT_THE
 }  # tags drop the article: "peaks in distance", "a tree in middle of a field"
 
 SPATIAL_WORDS = {
@@ -333,7 +338,7 @@ child kid kiddo kids:children
 beautiful lovely pretty gorgeous stunning charming
 happy joyful cheerful joyous glad
 scary creepy spooky eerie frightening terrifying
-calm still tranquil serene peaceful placid quiet silent
+calm still tranquil serene peaceful placid quiet
 cute adorable
 fat chubby plump
 huge giant gigantic enormous massive colossal immense
@@ -378,7 +383,7 @@ firefighter fireman firemen:firefighters
 taxi cab taxicab
 highway freeway expressway
 beach seashore
-busy bustling crowded
+busy bustling
 hamburger burger burgers:hamburgers
 sailor seaman seamen:sailors
 stream creek brook
@@ -405,9 +410,7 @@ peak summit mountaintop
 misty foggy
 mist fog
 grumpy cranky grouchy
-sparkling glittering glistening
-lone solitary lonely
-dense thick
+lone solitary
 stone rock stones:rocks
 teenager teen teens:teenagers
 sunny sunlit
