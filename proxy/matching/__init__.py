@@ -14,6 +14,7 @@ Modules, in the order a request meets them:
 - :mod:`~proxy.matching.roles`: its last checks, roles, attributes and places;
 - :mod:`~proxy.matching.coverage`: what a cached prompt shows, gathered for the verifier;
 - :mod:`~proxy.matching.reading`: how a prompt is read into words, things and roles;
+- :mod:`~proxy.matching.tokens`: its tokens, spatial phrases marked, and where a part opens;
 - :mod:`~proxy.matching.reading_model`: what it is read into (``Word``, ``Reading``);
 - :mod:`~proxy.matching.phrases`: how its words group into noun phrases with heads and roles;
 - :mod:`~proxy.matching.compounds`: words written as one joined ("hot dog", "sail boat");

@@ -46,7 +46,19 @@ from proxy.matching.phrases import (
 )
 from proxy.matching.reading_model import Reading, Readings, Word
 from proxy.matching.rephrasing import medium_apart, normalise_words
-from proxy.matching.word_order import PART_ENDS, looks_like_verb
+from proxy.matching.tokens import (
+    AUXILIARIES,
+    PLACED_ALONE,
+    POSSESSIVE,
+    ends_phrase,
+    opens_part,
+    placed,
+    said_of_last,
+    spatial_classes,
+    tokenise,
+    unaccented,
+)
+from proxy.matching.word_order import looks_like_verb
 from proxy.matching.words import (
     COLOURS,
     FUNCTION_WORDS,
@@ -60,9 +72,6 @@ from proxy.matching.words import (
 
 __all__ = ["KNOWN", "OPPOSITE", "REMEMBERED", "Reader"]
 
-_AUXILIARIES = frozenset("is are was were be been being am to".split()) | frozenset(
-    "can could will would may might must should do does did".split()
-)
 OPPOSITE = {
     "up": {"down"}, "down": {"up"}, "on": {"off"}, "onto": {"off"}, "off": {"on", "onto"},
     "in": {"out"}, "into": {"out"}, "inside": {"out", "outside"}, "out": {"in", "into", "inside"},
@@ -72,10 +81,6 @@ KNOWN = frozenset(OPPOSITE) | frozenset(SPATIAL_WORDS) | {w for p in SPATIAL_PHR
 """Words the reader knows though WordNet does not: prepositions of place and direction."""
 _ANIMATE = frozenset({"noun.person", "noun.animal"})
 _PARTICLES = frozenset("up down off out away back".split())
-_PHRASES_BY_FIRST_WORD: dict[str, list[tuple[tuple[str, ...], str]]] = {}
-for _phrase, _kind in SPATIAL_PHRASES.items():
-    _PHRASES_BY_FIRST_WORD.setdefault(_phrase[0], []).append((_phrase, _kind))
-_POSSESSIVE = "'s"
 _PASSING = frozenset(
     "filled full covered group herd flock pack swarm crowd bunch lot lots kind sort type".split()
 )
@@ -87,8 +92,6 @@ says what the words inside say."""
 _LONGEST_COUNT = 18
 """Digits in the longest number read as a count; a longer one is a word that both prompts must
 have ("a" and 2,151 "⑳" unfold to 4,302 digits, more than Python converts to a number)."""
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[a-z]+(?:-[a-z]+)*(?:'[a-z]+)?|[,&;:.]")
-
 
 REMEMBERED = 2000
 """The longest prompt, in characters, whose reading is remembered: a reading takes about 45 KB
@@ -113,7 +116,7 @@ class Reader:
 
     def _read(self, prompt: str) -> Reading:
         texts, plain = rendered_text(prompt)
-        lower = plain.lower() if plain.isascii() else _unaccented(plain.lower())
+        lower = plain.lower() if plain.isascii() else unaccented(plain.lower())
         if "(" in lower or "[" in lower or "{" in lower:
             lower = _WEIGHT.sub(r" \1 ", lower)
         # "castle | sunset": tags, as the canonical form reads them, but where words to render
@@ -128,14 +131,14 @@ class Reader:
         reading.amounts, reading.amounts_of = amounts(lower)
         if not plain.isascii():
             reading.emoji = tuple(c for c in plain if unicodedata.category(c) == "So")
-        words = normalise_words(respell(_tokens(strip_filler(lower, shows_words))))
+        words = normalise_words(respell(tokenise(strip_filler(lower, shows_words))))
         tokens = normalise_tokens(
             medium_apart(self.wordnet, join_compounds(self.wordnet, words)), self._verb_like
         )
         # Typos are mended against every word typed, boilerplate and camera words too:
         # "trending on artstaton" is the boilerplate "trending on artstation", "mcaro shot" a
         # macro shot.
-        reading.sequence = tuple(_tokens(typed))
+        reading.sequence = tuple(tokenise(typed))
         reading.tokens = frozenset(tokens)
         reading.unknown = frozen(t for t in tokens if self._unknown(t))
         content = [t for t in tokens if t[0].isalpha() and t not in FUNCTION_WORDS]
@@ -145,7 +148,7 @@ class Reader:
             and 2 * sum(t in reading.unknown for t in content) > len(content)
         )
         reading.directions = reading.tokens & OPPOSITE.keys()
-        tokens, spatial = _spatial_classes(tokens)
+        tokens, spatial = spatial_classes(tokens)
         reading.spatial = frozen(spatial)
         negating = style_scope = False
         tag_start, plain_tag = 0, True  # where the tag began; only describing words in it
@@ -154,7 +157,7 @@ class Reader:
         object_after = False  # a verb was read, and no break since: its object follows
         placing: list[tuple[int, str]] = []  # (the word before, class): "a castle, in the distance"
         for i, token in enumerate(tokens):
-            if token == _POSSESSIVE:
+            if token == POSSESSIVE:
                 if chunk:
                     reading.words[chunk[-1]].possessor = True
                 continue
@@ -231,7 +234,7 @@ class Reader:
                         reading.words[w].forward = True
                     chunk.clear()
                 close_chunk(reading, chunk, breaks, frozenset({token}))
-                if token[1:] in _PLACED_ALONE and token[0] == "@" and _ends_phrase(tokens, i):
+                if token[1:] in PLACED_ALONE and token[0] == "@" and ends_phrase(tokens, i):
                     placing.append((len(reading.words) - 1, token[1:]))
                 breaks.append(token)
                 if token == "," and phrase_follows(tokens, i):
@@ -268,9 +271,9 @@ class Reader:
                 # Right after its noun, a verb is bound to it: "a man riding", "a woman walking".
                 # So is one right after a thing that opens its part of the prompt: "..., a
                 # salaryman loosening his tie".
-                word.opens_tag = previous is not None and _opens_part(tokens, i, previous.animate)
+                word.opens_tag = previous is not None and opens_part(tokens, i, previous.animate)
                 word.bound = previous is not None and (not breaks or word.opens_tag)
-                if not word.bound and _said_of_last(tokens, i, reading.words):
+                if not word.bound and said_of_last(tokens, i, reading.words):
                     word.bound = True  # "a fisherman is casting": as "a fisherman casting"
                 reading.words.append(word)
                 continue
@@ -287,7 +290,7 @@ class Reader:
             self._describes_the_whole(reading, tag_start)
         close_chunk(reading, chunk, breaks)
         attach_predicates(reading)
-        reading.placed = _placed(reading, placing)
+        reading.placed = placed(reading, placing)
         for word in reading.words:
             word.settled_key = word.key
         return reading
@@ -375,9 +378,9 @@ class Reader:
         if self.wordnet is None or token in DETERMINERS:
             return False
         parts = self.wordnet.parts_of_speech(token)
-        if "v" not in parts or after == _POSSESSIVE or before in DETERMINERS:
+        if "v" not in parts or after == POSSESSIVE or before in DETERMINERS:
             return False  # "riding a motorbike down a hill": "a" makes it a noun, "down" or not
-        if before in _AUXILIARIES or after in _PARTICLES:  # "is chasing", "to share", "cut down"
+        if before in AUXILIARIES or after in _PARTICLES:  # "is chasing", "to share", "cut down"
             return True
         if token.endswith("ed") and self._nounlike(after):  # "diced meat", "a checked shirt"
             return False
@@ -442,7 +445,7 @@ class Reader:
         if (
             self.wordnet is None
             or before in DETERMINERS
-            or before in _AUXILIARIES
+            or before in AUXILIARIES
             or after in _PARTICLES
         ):
             return False
@@ -534,125 +537,6 @@ class Reader:
         return "n" in self.wordnet.parts_of_speech(following) and following not in FUNCTION_WORDS
 
 
-def _unaccented(text: str) -> str:
-    """``text`` without accents ("café" is "cafe", "crème brûlée" is "creme brulee", as the
-    lexicon spells them)."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-
-
-_OPENING_TAG = frozenset(["and", "there", "is", "are"])
-
-
-def _opens_part(tokens: list[str], i: int, alive: bool = False) -> bool:
-    """Whether the words before ``tokens[i]`` are a determiner and what it names, or a thing
-    named without one, right after a comma and words that open a tag ("..., a salaryman
-    loosening", "..., whale gliding", "..., and there is a bicycle leaning"). ``alive``: the
-    thing named last is a person or an animal, which does a verb that ends its tag ("...,
-    diver circling, ..."; but "..., studio lighting, ..." names a kind of light)."""
-    start = i
-    while start > 0 and tokens[start - 1] != ",":
-        start -= 1
-    comma = start
-    while 0 < start < i and tokens[start] in _OPENING_TAG:
-        start += 1  # "..., and a bicycle leaning", "..., and there is a bicycle leaning"
-    if tokens[start] in DETERMINERS:
-        named = start + 1
-    elif start == comma and (
-        (tokens[i + 1 : i + 2] and tokens[i + 1][0].isalpha() and tokens[i + 1] not in _NOUN_AFTER)
-        or (alive and (i + 1 == len(tokens) or tokens[i + 1] in PART_ENDS))
-    ):
-        # "..., whale gliding overhead"; but not "..., pencil drawing", "..., oil painting of",
-        # nor the last of a list ("..., steam, and smoke mixing")
-        named = start
-    else:
-        return False
-    return (
-        start > 0
-        and 1 <= i - named <= 3
-        and not any(t in FUNCTION_WORDS or not t[0].isalpha() for t in tokens[named:i])
-    )
-
-
 _DESCRIBED_WITHIN = 4
 """How far ahead the thing a word opening a noun phrase describes is looked for, over words
 that only describe ("bustling medieval town square")."""
-_NOUN_AFTER = frozenset({"of", "and", "or"})
-"""Words after which an -ing word that ends a bare noun phrase names a thing ("oil painting of a
-lake"), not what the thing before it does."""
-
-
-def _tokens(text: str) -> list[str]:
-    tokens = _TOKEN.findall(text.replace("n't", " not"))
-    if "'s" not in text:
-        return tokens
-    split: list[str] = []
-    for token in tokens:
-        if token.endswith("'s"):
-            split += (token[:-2], _POSSESSIVE)  # "a dog's back": the dog describes the back
-        else:
-            split.append(token)
-    return split
-
-
-def _spatial_classes(tokens: list[str]) -> tuple[list[str], set[str]]:
-    """Spatial phrases replaced by nothing, and the set of their classes."""
-    classes: set[str] = set()
-    kept: list[str] = []
-    i = 0
-    while i < len(tokens):
-        for phrase, kind in _PHRASES_BY_FIRST_WORD.get(tokens[i], ()):
-            if tuple(tokens[i : i + len(phrase)]) == phrase:
-                classes.add(kind)
-                kept.append("@" + kind)  # a break between noun phrases, and a role
-                i += len(phrase)
-                break
-        else:
-            token = tokens[i]
-            if token in SPATIAL_WORDS:
-                classes.add(SPATIAL_WORDS[token])
-                kept.append("@" + SPATIAL_WORDS[token])
-            else:
-                kept.append(token)
-            i += 1
-    classes.discard("in")
-    classes.discard("on")
-    return kept, classes
-
-
-_PLACED_ALONE = frozenset("background foreground left right middle".split())
-"""Spatial classes a phrase may say of the thing before with no thing after: "in the distance",
-"on the left"."""
-
-
-def _placed(reading: Reading, placing: list[tuple[int, str]]) -> frozenset[tuple[str, str]]:
-    """(thing, class) for each word placed by a phrase after it, and for the things before it
-    that "and" joins it to: "a shark and a ray in the distance" places both; "a castle, a knight
-    in the distance" the knight alone."""
-    words, placed = reading.words, set[tuple[str, str]]()
-    for w, kind in placing:
-        head = words[w].head if w >= 0 else None
-        if head is not None:
-            joined = not words[head].listed  # by "and", not by a comma alone
-            together = [h for h in reading.group(head) if h <= head] if joined else [head]
-            placed.update((words[h].key, kind) for h in together)
-    return frozenset(placed)
-
-
-def _ends_phrase(tokens: Sequence[str], i: int) -> bool:
-    """Whether nothing follows ``tokens[i]`` in its phrase: the end, a comma or "and"."""
-    return i + 1 == len(tokens) or tokens[i + 1] in COORDINATORS or tokens[i + 1] in SENTENCE_ENDS
-
-
-def _said_of_last(tokens: Sequence[str], i: int, words: list[Word]) -> bool:
-    """Whether only auxiliaries ("is", "are"), after "who", "that" or "which" or not, stand
-    between the verb at ``tokens[i]`` and the noun read last, which then does it: "a fisherman
-    is casting his line", "a boy who is smiling"."""
-    k = i - 1
-    while k >= 0 and tokens[k] in _AUXILIARIES and tokens[k] != "to":
-        k -= 1
-    if k < i - 1 and k > 0 and tokens[k] in _RELATIVE:
-        k -= 1
-    return k < i - 1 and k >= 0 and bool(words) and words[-1].noun and tokens[k] == words[-1].text
-
-
-_RELATIVE = frozenset({"who", "that", "which"})
