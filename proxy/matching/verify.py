@@ -265,7 +265,26 @@ class Verifier:
         for reason in (self._uncovered(have, want, cached, single), spatial(have, want)):
             if reason is not None:
                 return reason
+        if self._shown_by_another(have, want):
+            return "object"
         return swapped(have, want)
+
+    def _shown_by_another(self, have: Reading, want: Reading) -> bool:
+        """A person or an animal of the request that only a more specific one of the cached
+        prompt shows, which the request names as well: "a man with a girl" does not show "a
+        woman with a girl", though to WordNet a girl is a young woman."""
+        if self.wordnet is None:
+            return False
+        cached = {have.words[i].key for i in have.heads() if not have.words[i].negated}
+        asked = {want.words[i].key for i in want.heads()}
+        for i in want.heads():
+            word = want.words[i]
+            if word.negated or word.key in cached or not word.animate or word.plural:
+                continue  # a person or an animal, one: "people" may be those named
+            shown_by = [c for c in cached if self.wordnet.covers(word.key, c, "n", "n")]
+            if shown_by and all(c in asked for c in shown_by):
+                return True
+        return False
 
     def _mend_typos(
         self, cached: str, have: Reading, request: str, want: Reading
