@@ -526,6 +526,12 @@ REJECTED += [
     # the boy or the girl as well.
     ("a woman with a boy", "a man with a boy", "object"),
     ("a man holding a baby girl", "a woman holding a baby girl", "object"),
+    # The plural of a colour word names a thing ("oranges"), except shades ("blues").
+    (
+        "a banana sitting on top of oranges and other fruit",
+        "oranges sitting on top of a banana and other fruit",
+        "swapped_roles",
+    ),
 ]
 
 _BUSTLING_SQUARE = (

@@ -81,6 +81,11 @@ KNOWN = frozenset(OPPOSITE) | frozenset(SPATIAL_WORDS) | {w for p in SPATIAL_PHR
 """Words the reader knows though WordNet does not: prepositions of place and direction."""
 _ANIMATE = frozenset({"noun.person", "noun.animal"})
 _PARTICLES = frozenset("up down off out away back".split())
+_SHADES = frozenset(
+    "blues greens reds yellows purples pinks browns grays greys blacks whites golds silvers "
+    "teals violets pastels neons tones hues".split()
+)
+"""Plurals of colours that name shades of them, not things."""
 _PASSING = frozenset(
     "filled full covered group herd flock pack swarm crowd bunch lot lots kind sort type".split()
 )
@@ -327,9 +332,13 @@ class Reader:
         nouns = [lemma for pos, lemma in readings if pos == "n"]
         # Colours, sizes and ages are nouns too in WordNet ("a black", "a giant"); in a prompt
         # they describe the noun that follows.
-        noun = (bool(nouns) or not readings) and not lemmas & DESCRIBING
         # A noun WordNet knows only in another form is inflected: "dogs", "children", "mice".
         plural = bool(nouns) and token not in nouns
+        # The plural of a describing word names things ("oranges", "giants"), but a colour's
+        # names shades ("rich blues and greens").
+        noun = (bool(nouns) or not readings) and (
+            not lemmas & DESCRIBING or (plural and token not in _SHADES)
+        )
         animate = bool(self.wordnet.lexnames(token) & _ANIMATE)
         return frozenset(lemmas), plural, noun, readings, bool(nouns), animate
 
