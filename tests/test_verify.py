@@ -526,6 +526,9 @@ REJECTED += [
     # the boy or the girl as well.
     ("a woman with a boy", "a man with a boy", "object"),
     ("a man holding a baby girl", "a woman holding a baby girl", "object"),
+    # To WordNet a steel is a sword: the word describing the sword shows no steel.
+    ("a wooden sword on a table", "a steel sword on a table", "material"),
+    ("a sword made of wood", "a sword made of steel", "material"),
     # The plural of a colour word names a thing ("oranges"), except shades ("blues").
     (
         "a banana sitting on top of oranges and other fruit",

@@ -339,6 +339,9 @@ class Verifier:
                 # general ("no animals" excludes "no dog").
                 if not coverage.excludes(word):
                     return "negation"
+            elif self._names_its_thing(word, position, want) and not word.lemmas & coverage.lemmas:
+                # "a steel sword": to WordNet a steel is a sword, which "a wooden sword" shows
+                return self._kind(word, describing=True)
             elif word.lemmas & coverage.excluded_lemmas:
                 # "a sky with no clouds": not served for clouds, whatever else could pass for
                 # one ("a smoking volcano")
@@ -358,6 +361,21 @@ class Verifier:
                 # shown, but only as another thing's attribute
                 return self._kind(word, describing=True)
         return None
+
+    def _names_its_thing(self, word: Word, position: int, want: Reading) -> bool:
+        """Whether ``word`` describes a thing, or is what it is made "of", that it also names in
+        WordNet: "steel" in "a steel sword" or "a sword made of steel", where a steel is a
+        sword; only the word itself then shows it."""
+        if self.wordnet is None:
+            return False
+        relation, _, owner = word.role.partition("/")
+        if describes(word, position):
+            thing = want.words[word.head].key  # type: ignore[index]
+        elif relation == "of" and owner:
+            thing = owner
+        else:
+            return False
+        return any(self.wordnet.covers(lemma, thing, None, "n") for lemma in word.lemmas)
 
     def _holds_a_thing(self, want: Reading, verb: Word, have: Reading) -> bool:
         """Whether ``verb`` ("holding", "carrying") is done by someone alive to made things
