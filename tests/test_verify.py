@@ -529,6 +529,9 @@ REJECTED += [
     # To WordNet a steel is a sword: the word describing the sword shows no steel.
     ("a wooden sword on a table", "a steel sword on a table", "material"),
     ("a sword made of wood", "a sword made of steel", "material"),
+    # A medium's word may name a thing placed against another.
+    ("a vase under a statue", "a statue under a vase", "swapped_roles"),
+    ("a cat behind a painting", "a painting behind a cat", "swapped_roles"),
     # The plural of a colour word names a thing ("oranges"), except shades ("blues").
     (
         "a banana sitting on top of oranges and other fruit",

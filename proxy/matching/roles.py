@@ -103,13 +103,30 @@ def _holds(
 
 
 def _head_lemmas(reading: Reading) -> dict[str, tuple[int, str]]:
-    """Each head noun, by its first lemma: its first position and role."""
+    """Each head noun, by its first lemma: its first position and role. A medium is left out,
+    but where it is a thing placed against another, or another against it, and shows nothing
+    "of" anything: "a vase under a statue", not "a statue of a lion on a hill"."""
     positions: dict[str, tuple[int, str]] = {}
+    placed: set[str] | None = None  # what things are placed against, and what shows things
+    showing: set[str] = set()
     for position, i in enumerate(reading.heads()):
         word = reading.words[i]
-        if not names_medium(word):
-            positions.setdefault(word.key, (position, word.role))
+        if names_medium(word):
+            if placed is None:
+                roles = [w.role.partition("/") for w in reading.words]
+                placed = {subject for relation, _, subject in roles if _places(relation)}
+                showing = {subject for relation, _, subject in roles if relation == "of"}
+            relation = word.role.partition("/")[0]
+            if word.key in showing or not (_places(relation) or word.key in placed):
+                continue
+        positions.setdefault(word.key, (position, word.role))
     return positions
+
+
+def _places(relation: str) -> bool:
+    """Whether a role's relation says where a thing is ("@below", "@behind"; not the loose
+    "in" or "on": "shot on film")."""
+    return relation.startswith("@") and relation not in _LOOSE_RELATIONS
 
 
 def _role(role: str) -> str:
