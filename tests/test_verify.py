@@ -532,6 +532,11 @@ REJECTED += [
     # A medium's word may name a thing placed against another.
     ("a vase under a statue", "a statue under a vase", "swapped_roles"),
     ("a cat behind a painting", "a painting behind a cat", "swapped_roles"),
+    (
+        "a vase that is white beside a tower that is green",
+        "a vase that is green beside a tower that is white",
+        "colour",
+    ),
     # The plural of a colour word names a thing ("oranges"), except shades ("blues").
     (
         "a banana sitting on top of oranges and other fruit",

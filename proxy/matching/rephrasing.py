@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from proxy.matching.compounds import DESCRIBING
 from proxy.matching.normalise import DRAWN
-from proxy.matching.word_order import DETERMINERS, PART_ENDS
+from proxy.matching.word_order import DETERMINERS, PART_ENDS, PLACING
 from proxy.matching.words import COLOURS, FUNCTION_WORDS, STYLES
 
 if TYPE_CHECKING:
@@ -122,6 +122,10 @@ def verb_ing(verb: str) -> str:
 _RELATIVE_BE = {("that", "is"), ("which", "is"), ("that", "are"), ("which", "are")}
 
 
+_BEFORE_A_PHRASE = PLACING | {"and", "with", "next"}
+"""Words after which a describing word said after "that is" has ended its phrase."""
+
+
 def _predicates_before(tokens: list[str]) -> list[str]:
     """ "a car that is red" -> "a red car": a colour, size or age said after "that is" at the
     end of a part of the prompt or before another noun phrase ("... and a cat"), before the noun
@@ -137,9 +141,12 @@ def _predicates_before(tokens: list[str]) -> list[str]:
             and (
                 i + 3 == len(out)
                 or out[i + 3] in PART_ENDS
-                # "a dog that is white and a cat": a new noun phrase follows
+                # "a dog that is white and a cat": a new noun phrase follows; or a place
+                # ("a vase that is white beside a tower")
                 or (
-                    out[i + 3] in ("and", "with") and i + 4 < len(out) and out[i + 4] in DETERMINERS
+                    out[i + 3] in _BEFORE_A_PHRASE
+                    and i + 4 < len(out)
+                    and (out[i + 4] in DETERMINERS or out[i + 4] == "to")
                 )
             )
         ):
