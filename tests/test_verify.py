@@ -532,6 +532,9 @@ REJECTED += [
     # A medium's word may name a thing placed against another.
     ("a vase under a statue", "a statue under a vase", "swapped_roles"),
     ("a cat behind a painting", "a painting behind a cat", "swapped_roles"),
+    # "many" and "a few" against a count of the same thing
+    ("a pair of horses on a table", "many horses on a table", "count"),
+    ("twenty boats in a harbor", "a few boats in a harbor", "count"),
     (
         "a vase that is white beside a tower that is green",
         "a vase that is green beside a tower that is white",

@@ -47,6 +47,7 @@ import logging
 import re
 import traceback
 from collections import Counter
+from collections.abc import Callable
 
 from proxy.matching.coverage import Coverage, describes
 from proxy.matching.lexicon import NOTHING, WordNet
@@ -536,10 +537,36 @@ def _amount_conflict(have: Reading, want: Reading) -> bool:
     # prompt states both amounts of other things: "a few white clouds, lots of sheep" / "a
     # few white clouds, a few sheep".
     cached = {(scale, thing): value for scale, value, thing in have.amounts_of}
-    return any(
+    if any(
         cached.get((scale, thing), value) != value and (scale, value, thing) not in have.amounts_of
         for scale, value, thing in want.amounts_of
+    ):
+        return True
+    # "many horses" asked for, "two horses" cached; "a few boats", "twenty boats"
+    counted = _counts(have)
+    return any(
+        scale == "plenty" and thing in counted and not _FEW_OR_MANY[value](counted[thing])
+        for scale, value, thing in want.amounts_of
     )
+
+
+_FEW_OR_MANY: dict[str, Callable[[int], bool]] = {
+    "few": lambda count: count <= 6,
+    "many": lambda count: count >= 4,
+}
+"""Counts that "a few" and "many" may stand for."""
+
+
+def _counts(reading: Reading) -> dict[str, int]:
+    """Each counted thing by its key: "three boats" gives {"boat": 3}."""
+    words = reading.words
+    counts = {}
+    for word in words:
+        if word.head is not None and not word.negated:
+            for lemma in word.lemmas:
+                if lemma[:1] == "#" and lemma[1:].isdigit():
+                    counts[words[word.head].key] = int(lemma[1:])
+    return counts
 
 
 _DISTRIBUTIVE = frozenset({"each", "every", "per"})
