@@ -532,6 +532,10 @@ REJECTED += [
     # A medium's word may name a thing placed against another.
     ("a vase under a statue", "a statue under a vase", "swapped_roles"),
     ("a cat behind a painting", "a painting behind a cat", "swapped_roles"),
+    # Absence said with "devoid of" or "missing"
+    ("a landscape devoid of trees", "a landscape with trees", "negation"),
+    ("a desk, lamp, apple missing", "a desk, apple, lamp", "negation"),
+    ("a man missing a tooth", "a man with a tooth", "negation"),
     # "many" and "a few" against a count of the same thing
     ("a pair of horses on a table", "many horses on a table", "count"),
     ("twenty boats in a harbor", "a few boats in a harbor", "count"),

@@ -147,6 +147,10 @@ _VERSION = re.compile(
 )
 """"unreal engine 5" is "unreal engine": a version number is not a count of anything."""
 _OUT_IN = re.compile(r"(?<![\w-])out\s+(?=in\s+the\s)")
+_MISSING = re.compile(r"(?:^|(?<=,))(\s*)(?:(?:a|an|the)\s+)?([a-z]+)\s+missing\s*(?=,|$)")
+""""..., lamp missing, ...": "..., no lamp, ..."."""
+_MISSING_A = re.compile(r"(?<![\w-])missing\s+(?=(?:a|an|one|two|his|her|its|their)\s)")
+""""a man missing a tooth": "a man without a tooth"."""
 """"a house out in the woods" is "a house in the woods"."""
 _DAY = re.compile(r"(?<![\w-])(?:on|in|during)\s+(?:a|an|the)\s+([a-z]+)\s+day(?![\w-])")
 _DAY_TAG = re.compile(r"(?:^|(?<=,))(\s*(?:" + "|".join(sorted(SETTINGS)) + r"))\s+day\s*(?=,|$)")
@@ -237,6 +241,8 @@ def strip_filler(text: str, shows_words: bool | None = None) -> str:
     stripped = _rewrite(_FRAME, " ", stripped, FRAMES)
     stripped = _rewrite(_VERSION, r"\1", stripped, _VERSIONED)
     stripped = _rewrite(_OUT_IN, "", stripped, ("out",))
+    stripped = _rewrite(_MISSING, r"\1no \2", stripped, ("missing",))
+    stripped = _rewrite(_MISSING_A, "without ", stripped, ("missing",))
     stripped = _rewrite(_MIDDLE_OF, lambda m: _MIDDLE[m.group(1)], stripped, ("middle",))
     stripped = _rewrite(_DAY, r"\1", stripped, ("day",))
     stripped = _rewrite(_DAY_TAG, r"\1", stripped, (" day",))

@@ -44,7 +44,7 @@ NUMBERS = {
 
 NEGATORS = frozenset(
     """
-    lacking never no nobody none not nothing without
+    devoid lacking never no nobody none not nothing without
     """.split()
 )
 """Words that exclude what follows them."""
