@@ -35,6 +35,7 @@ from proxy.matching.words import (
     BOILERPLATE,
     DEFAULT_MEDIA,
     FRAMES,
+    FUNCTION_WORDS,
     LOOSE_PREPOSITIONS,
     MEDIA,
     SETTINGS,
@@ -320,6 +321,18 @@ def respell(tokens: Sequence[str]) -> list[str]:
     return [SPELLINGS.get(token, token) for token in tokens]
 
 
+def _a_verb_before(tokens: Sequence[str], i: int) -> bool:
+    """Whether the "-s" word at ``i`` is a verb, a thing after it and one before: "the cat
+    photographs the monkey" (not "photos")."""
+    return (
+        tokens[i].endswith("s")
+        and 0 < i < len(tokens) - 1
+        and tokens[i + 1] in DETERMINERS
+        and tokens[i - 1][:1].isalpha()
+        and tokens[i - 1] not in FUNCTION_WORDS
+    )
+
+
 def normalise_tokens(
     tokens: Sequence[str], verb_like: Callable[[str], bool] | None = None
 ) -> list[str]:
@@ -343,6 +356,7 @@ def normalise_tokens(
             replacement is not None
             and following not in _KEEP_BEFORE.get(token, ())
             and not (token == "still" and i and tokens[i - 1] in _FILMED)
+            and not _a_verb_before(tokens, i)
         ):
             token = replacement
         elif token in LOOSE_PREPOSITIONS or (token == "attending" and following in DETERMINERS):
