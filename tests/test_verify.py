@@ -668,6 +668,7 @@ SERVED = [
         "silhouetted against a huge orange moon, a desert caravan of camels",
     ),
     # A place said of the thing before it, with "and" of the things before that too.
+    ("a cat on the left and a dog on the right", "a dog on the right and a cat on the left"),
     ("a castle in the distance, a knight", "a knight, a castle in the distance"),
     ("mountains in the background, a lake", "a lake, mountains in distance"),
     (

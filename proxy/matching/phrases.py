@@ -91,11 +91,13 @@ def close_chunk(
         words[head].occurrence = reading.kinds[key]
         reading.kinds[key] += 1
         earlier = reading.head_indexes  # the heads before this one: it is added last
-        # A preposition a comma closes governs nothing after it: "a castle in the distance, a
-        # knight" places the castle.
-        last_comma = max((k for k, b in enumerate(breaks) if b == ","), default=-1)
+        # A preposition a comma or "and" closes governs nothing after it: "a castle in the
+        # distance, a knight" places the castle, "a cat on the left and a dog" the cat.
         prepositions = [
-            b for b in breaks[last_comma + 1 :] if b in ROLE_MARKERS or b.startswith("@")
+            b
+            for k, b in enumerate(breaks)
+            if (b in ROLE_MARKERS or b.startswith("@"))
+            and COORDINATORS.isdisjoint(breaks[k + 1 : k + 2])
         ]
         if (
             PART in breaks

@@ -130,12 +130,14 @@ def placed(reading: Reading, placing: list[tuple[int, str]]) -> frozenset[tuple[
     that "and" joins it to: "a shark and a ray in the distance" places both; "a castle, a knight
     in the distance" the knight alone."""
     words, placed = reading.words, set[tuple[str, str]]()
+    heads = {w: words[w].head for w, _ in placing if w >= 0}
+    own = set(heads.values())  # things placed by a phrase of their own
     for w, kind in placing:
-        head = words[w].head if w >= 0 else None
+        head = heads.get(w)
         if head is not None:
             joined = not words[head].listed  # by "and", not by a comma alone
-            together = [h for h in reading.group(head) if h <= head] if joined else [head]
-            placed.update((words[h].key, kind) for h in together)
+            together = [h for h in reading.group(head) if h == head or (h < head and h not in own)]
+            placed.update((words[h].key, kind) for h in (together if joined else [head]))
     return frozenset(placed)
 
 
