@@ -533,6 +533,7 @@ REJECTED += [
     ("a vase under a statue", "a statue under a vase", "swapped_roles"),
     ("a cat behind a painting", "a painting behind a cat", "swapped_roles"),
     ("the cat photographs the monkey", "the monkey photographs the cat", "swapped_roles"),
+    ("a photo of a cat", "a black and white photo of a cat", "colour"),
     # Absence said with "devoid of" or "missing"
     ("a landscape devoid of trees", "a landscape with trees", "negation"),
     ("a desk, lamp, apple missing", "a desk, apple, lamp", "negation"),

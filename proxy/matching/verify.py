@@ -245,6 +245,8 @@ class Verifier:
             return "swapped_roles" if sorted(have.emoji) == sorted(want.emoji) else "object"
         if want.palette and have.palette and want.palette != have.palette:
             return "colour"  # a colour photo asked for, a black-and-white one cached
+        if want.palette == "monochrome" and have.palette is None:
+            return "colour"  # a black-and-white photo asked for; one in colour, as most are
         if want.camera - have.camera:
             return "camera"  # an aerial view asked for, one from the ground cached
         if _made(have) and _asks_for_photo(want):
@@ -322,11 +324,8 @@ class Verifier:
                 continue  # "a girl holding an umbrella" is "a girl with an umbrella"
             if _said_of_a_child(word, want, sized):
                 continue  # "a little boy", "a young boy" and "a boy" show one child
-            if word.lemmas & DEFAULT_MEDIA and not (have.tokens & STYLES) - _KINDS_OF_PHOTO:
-                # "a photo of a cat" is what "a cat" gives, when no medium is named but a kind
-                # of photograph ("captured on a polaroid camera"; not "a painting of a girl
-                # holding a polaroid")
-                continue
+            if word.lemmas & DEFAULT_MEDIA and not have.tokens & STYLES:
+                continue  # "a photo of a cat" is what "a cat" gives, when no medium is named
             if word.verb and word.lemmas & _PLACED and _lifeless_at_rest(want, position, have):
                 continue
             if (
@@ -468,10 +467,6 @@ def _said_of_a_child(word: Word, want: Reading, sized: set[str]) -> bool:
         return False
     child = want.words[word.head].key
     return child in _CHILDREN and child not in sized
-
-
-_KINDS_OF_PHOTO = frozenset({"polaroid", "daguerreotype", "tintype", "kodachrome", "ektachrome"})
-"""Styles that are photographs where no other medium is named."""
 
 
 def _sized(have: Reading) -> set[str]:
