@@ -3,6 +3,7 @@ the real WordNet database that ``make setup`` installs (Debian's wordnet-base)."
 
 from __future__ import annotations
 
+import random
 import re
 import time
 from collections import Counter
@@ -15,6 +16,7 @@ from hypothesis import strategies
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from bench import probes
 from proxy.cache.controls import CacheControls
 from proxy.matching import canonical, features, normalise, spelling, verify
 from proxy.matching.decision import LONG_PROMPTS, MatchPolicy, Query
@@ -1298,6 +1300,16 @@ def test_typos_are_mended_only_towards_the_other_prompt(verifier: Verifier) -> N
     assert verifier.check("lemons, muted palette", "lemons, muted pallete") is None
     assert verifier.check("a zebra on a plain", "a zbera on a plain") is None
     assert verifier.check("a zebra on a plain", "a zbrae on a plain") == "object"
+
+
+@pytest.mark.parametrize("family", ["attributes", "absence", "roles", "sizes_and_ages"])
+def test_probe_lists_that_serve_nothing_stay_so(verifier: Verifier, family: str) -> None:
+    """Families of ``bench/probes.py`` where every pair changes the picture and none is served
+    now: a rule that serves one of them again fails here, with the pair."""
+    make, seed = probes.FAMILIES[family]
+    total, served = probes.served(verifier, make(random.Random(seed)))
+    assert total >= 800
+    assert served == []
 
 
 def test_a_listed_synonym_stands_for_one_group() -> None:
