@@ -131,8 +131,8 @@ def amounts(text: str) -> tuple[frozenset[str], frozenset[tuple[str, str, str]]]
 
 _AFTER_AMOUNT = re.compile(r"[a-z]+|[^\sa-z]")
 _ENDS_PHRASE = frozenset(
-    "and or in on at with across over under through by of near along around from into onto "
-    "behind beside against above below between for to while that which who".split()
+    "and or in on at with across over under through by of near next along around from into "
+    "onto behind beside against above below between for to while that which who".split()
 )
 """Words that end the phrase an amount is stated of ("lots of sheep on the hill")."""
 
