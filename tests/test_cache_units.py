@@ -122,6 +122,8 @@ def test_equivalent_prompts_share_a_canonical_form(a: str, b: str) -> None:
         ),
         ("a cat, nearby a dog, a bird, a tree", "a bird, nearby a dog, a cat, a tree"),
         ("a cat | wearing a hat | a dog", "a dog | wearing a hat | a cat"),
+        ("a cat, wearing sunglasses, a dog", "a dog, wearing sunglasses, a cat"),
+        ("a castle, far away, a knight", "a knight, far away, a castle"),
         ("a sign that says A | B", "a sign that says A, B"),
         ("a banner that reads welcome, goodbye", "a banner that reads welcome, thank you, goodbye"),
         ("a sign that says come in", "a sign that says come in, please"),

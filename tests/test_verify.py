@@ -524,6 +524,8 @@ REJECTED += [
     ("a castle in the distance, a knight", "a castle, a knight in the distance", "spatial"),
     ("a castle in distance and a knight", "a castle and a knight in distance", "spatial"),
     ("a woman leaning, a boy", "a boy leaning, a woman", "swapped_roles"),
+    ("a castle behind and a knight", "a knight behind and a castle", "spatial"),
+    ("a cat, a dog upside down", "a dog, a cat upside down", "spatial"),
     # A boy is a young man to WordNet, and a girl a young woman: not where the request names
     # the boy or the girl as well.
     ("a woman with a boy", "a man with a boy", "object"),

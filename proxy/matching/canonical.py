@@ -18,7 +18,7 @@ from proxy.matching.memo import PromptMemo
 from proxy.matching.normalise import as_tags, strip_filler
 from proxy.matching.phrases import ROLE_MARKERS
 from proxy.matching.word_order import TIMES
-from proxy.matching.words import SPATIAL_WORDS
+from proxy.matching.words import DOING_TO, SPATIAL_WORDS
 
 __all__ = ["Partition", "cache_key", "canonical_prompt", "forget_canonical_prompts"]
 
@@ -95,13 +95,15 @@ def _with_what_they_place(parts: list[str]) -> list[str]:
         words = part.split()
         first = words[0]
         places = (
-            (first in ROLE_MARKERS or first in SPATIAL_WORDS or first in ("next", "during"))
+            (first in ROLE_MARKERS or first in SPATIAL_WORDS or first in ("next", "during", "far"))
             and not (len(words) == 2 and words[1] in _OF_THE_SCENE)
             and first != "by"
             and _WHOLE_SCENE.isdisjoint(words)
         )
         # "a cat, wearing a hat, a dog" is not "a dog, wearing a hat, a cat"
-        doing = first.endswith("ing") and len(words) > 1 and words[1] in _DETERMINERS
+        doing = len(words) > 1 and (
+            first in DOING_TO or (first.endswith("ing") and words[1] in _DETERMINERS)
+        )
         # "a dog, a cat chasing it": "it" is the thing of the tag before, which stays with it
         if kept and (places or doing or _POINTS_BACK.search(part)):
             kept[-1] += ", " + part

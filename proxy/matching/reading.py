@@ -61,6 +61,7 @@ from proxy.matching.tokens import (
 from proxy.matching.word_order import looks_like_verb
 from proxy.matching.words import (
     COLOURS,
+    DOING_TO,
     FUNCTION_WORDS,
     IRREGULAR_PLURALS,
     MATERIAL_ADJECTIVES,
@@ -456,6 +457,7 @@ class Reader:
             or before in DETERMINERS
             or before in AUXILIARIES
             or after in _PARTICLES
+            or tokens[i] in DOING_TO  # "..., wearing sunglasses, ...": the thing before wears them
         ):
             return False
         parts = self.wordnet.parts_of_speech(tokens[i])

@@ -230,7 +230,7 @@ def _made_in(tokens: list[str]) -> list[str]:
     was made, at the end of a part of the prompt; "..., sketched" as "..., sketch"; and "a fox
     photographed in the snow", where no other medium is named, as "a fox in the snow, photo"."""
     out: list[str] = []
-    photo = _NOT_PHOTOS.isdisjoint(tokens)
+    photo = _NOT_PHOTOS.isdisjoint(tokens) and _ART_MATERIALS.isdisjoint(tokens)
     i = 0
     while i < len(tokens):
         token = tokens[i]

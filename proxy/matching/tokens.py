@@ -120,22 +120,32 @@ def spatial_classes(tokens: list[str]) -> tuple[list[str], set[str]]:
     return kept, classes
 
 
-PLACED_ALONE = frozenset(["background", "foreground", "left", "right", "middle"])
+PLACED_ALONE = frozenset(
+    """
+    background foreground left right middle behind above below front underwater inside outside
+    upside near
+    """.split()
+)
 """Spatial classes a phrase may say of the thing before with no thing after: "in the distance",
-"on the left"."""
+"on the left", "a castle behind"."""
+
+
+_SCENE_PARTS = frozenset("background foreground left right middle".split())
+"""Classes that name a part of the picture, which the things "and" joins share."""
 
 
 def placed(reading: Reading, placing: list[tuple[int, str]]) -> frozenset[tuple[str, str]]:
-    """(thing, class) for each word placed by a phrase after it, and for the things before it
-    that "and" joins it to: "a shark and a ray in the distance" places both; "a castle, a knight
-    in the distance" the knight alone."""
+    """(thing, class) for each word placed by a phrase after it, and, for a part of the scene
+    (``_SCENE_PARTS``), the things before it that "and" joins it to: "a shark and a ray in the
+    distance" places both; "a castle, a knight in the distance" and "a knight and a castle
+    behind" place the last alone."""
     words, placed = reading.words, set[tuple[str, str]]()
     heads = {w: words[w].head for w, _ in placing if w >= 0}
     own = set(heads.values())  # things placed by a phrase of their own
     for w, kind in placing:
         head = heads.get(w)
         if head is not None:
-            joined = not words[head].listed  # by "and", not by a comma alone
+            joined = kind in _SCENE_PARTS and not words[head].listed  # by "and", not a comma
             together = [h for h in reading.group(head) if h == head or (h < head and h not in own)]
             placed.update((words[h].key, kind) for h in (together if joined else [head]))
     return frozenset(placed)

@@ -11,6 +11,7 @@ __all__ = [
     "COLOURS",
     "DEFAULT_MEDIA",
     "DEPICTIONS",
+    "DOING_TO",
     "FRAMES",
     "FUNCTION_WORDS",
     "IRREGULAR_PLURALS",
@@ -159,6 +160,7 @@ SPATIAL_PHRASES: dict[tuple[str, ...], str] = {
     ("beneath", "the", "water"): "underwater",
     ("beneath", "the", "sea"): "underwater",
     ("in", "foreground"): "foreground",
+    ("upside", "down"): "upside",
     ("in", "the", "far", "distance"): "background",
     ("to", "the", "left", "of"): "left",
     ("to", "the", "right", "of"): "right",
@@ -328,6 +330,10 @@ SPELLINGS = {
 }  # fmt: skip
 """British spellings and words, and their American forms (one form is enough for the
 lexicon)."""
+
+DOING_TO = frozenset("wearing holding carrying wielding hugging feeding chasing using".split())
+"""Verbs whose "-ing" opening a tag says what the thing before does to what follows ("...,
+wearing sunglasses, ..."), never a compound noun as "reading glasses" or "riding boots" are."""
 
 SYNONYMS = """
 rabbit bunny bunnies:rabbits
