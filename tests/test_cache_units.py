@@ -124,6 +124,11 @@ def test_equivalent_prompts_share_a_canonical_form(a: str, b: str) -> None:
         ("a cat | wearing a hat | a dog", "a dog | wearing a hat | a cat"),
         ("a cat, wearing sunglasses, a dog", "a dog, wearing sunglasses, a cat"),
         ("a castle, far away, a knight", "a knight, far away, a castle"),
+        # A tag of place goes with the last tag that names a thing, past one of the whole
+        # scene or a courtesy.
+        ("a cat, thank you, on the left, a dog", "a dog, thank you, on the left, a cat"),
+        ("a cat, at night, on the left, a dog", "a dog, at night, on the left, a cat"),
+        ("a knight, with shot, a dragon", "a dragon, with shot, a knight"),
         ("a sign that says A | B", "a sign that says A, B"),
         ("a banner that reads welcome, goodbye", "a banner that reads welcome, thank you, goodbye"),
         ("a sign that says come in", "a sign that says come in, please"),

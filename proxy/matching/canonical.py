@@ -80,6 +80,9 @@ such a tag places no one thing."""
 _OF_THE_SCENE = frozenset("photography photo photos shot shots scene world setting".split())
 """Second words that make a tag of place one of the whole picture: "underwater photography",
 "outdoors scene"."""
+_SCENE_WIDE = frozenset({"underwater", "outdoors", "aerial"})
+"""First words of such tags."""
+_COURTESY = re.compile(r"(?:please|pls|plz|thx|thanks?(?: you| u)?(?: (?:so|very) much)?)\W*")
 _DETERMINERS = frozenset("a an the his her their its one two".split())
 """Words after a verb's "-ing" that make a tag of what the thing before does: "wearing a hat"."""
 
@@ -87,29 +90,38 @@ _DETERMINERS = frozenset("a an the his her their its one two".split())
 def _with_what_they_place(parts: list[str]) -> list[str]:
     """Tags, each that places or describes the thing of the tag before it ("on the left", "with a
     hat", "next to a well"), says what it does ("wearing a hat") or names it as "it" ("a cat
-    chasing it") kept with that tag: "a cat, on the left, a dog, on the right" is not "a dog, on
-    the left, a cat, on the right". A tag of the whole scene ("at night", "in the rain",
-    "underwater photography") or an artist's ("by ...") stands alone."""
+    chasing it") kept with the last tag that names a thing: "a cat, on the left, a dog, on the
+    right" is not "a dog, on the left, a cat, on the right", nor is "a cat, at night, on the
+    left, a dog" (nor with "thank you" between). A tag of the whole scene ("at night", "in the
+    rain", "underwater photography"), an artist's ("by ...") or a courtesy stands alone."""
     kept: list[str] = []
+    thing = -1  # where in ``kept`` the last tag that names a thing is
     for part in parts:
         words = part.split()
         first = words[0]
-        places = (
-            (first in ROLE_MARKERS or first in SPATIAL_WORDS or first in ("next", "during", "far"))
-            and not (len(words) == 2 and words[1] in _OF_THE_SCENE)
-            and first != "by"
-            and _WHOLE_SCENE.isdisjoint(words)
+        placing = first in ROLE_MARKERS or first in SPATIAL_WORDS or first in _PLACING
+        whole = (
+            first == "by"
+            or not _WHOLE_SCENE.isdisjoint(words)
+            or (len(words) == 2 and first in _SCENE_WIDE and words[1] in _OF_THE_SCENE)
+            or _COURTESY.fullmatch(part) is not None
         )
         # "a cat, wearing a hat, a dog" is not "a dog, wearing a hat, a cat"
         doing = len(words) > 1 and (
             first in DOING_TO or (first.endswith("ing") and words[1] in _DETERMINERS)
         )
         # "a dog, a cat chasing it": "it" is the thing of the tag before, which stays with it
-        if kept and (places or doing or _POINTS_BACK.search(part)):
-            kept[-1] += ", " + part
-        else:
-            kept.append(part)
+        if thing >= 0 and ((placing and not whole) or doing or _POINTS_BACK.search(part)):
+            kept[thing] += ", " + part
+            continue
+        kept.append(part)
+        if not (placing or whole):
+            thing = len(kept) - 1
     return kept
+
+
+_PLACING = frozenset({"next", "during", "far"})
+"""Other first words of a tag that places the thing before: "next to a well", "far away"."""
 
 
 _remembered = PromptMemo(_canonical)

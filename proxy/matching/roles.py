@@ -272,6 +272,11 @@ def _verb_subjects(reading: Reading) -> dict[str, set[Thing]]:
     for h in reading.heads():
         named.setdefault(words[h].key, set()).add(words[h].thing)
     doers: dict[str, set[Thing]] = {}
+    # Each coordinated group's things, and its heads no verb follows, found once (by the
+    # group's first head, which no other group has): a tag list of thousands of things would
+    # otherwise be walked once per verb.
+    of_group: dict[int, set[Thing]] = {}
+    idle: dict[int, list[int]] = {}
     for i, word in enumerate(words):
         if not word.verb or word.head is None:
             continue
@@ -293,13 +298,20 @@ def _verb_subjects(reading: Reading) -> dict[str, set[Thing]]:
         if word.opens_tag:
             done.update(named[words[doer].key])
             continue
+        group = reading.group(doer)
         if word.bound and doer == word.head:
             # "a cat sleeping and a dog playing": the dog alone plays, the cat doing its own;
             # "a woman leaning, a boy": the boy, named after, does not lean
-            group = [h for h in reading.group(doer) if h == doer or (h not in busy and h < i)]
+            free = idle.get(group[0])
+            if free is None:
+                free = idle[group[0]] = [h for h in group if h not in busy]  # in order
+            done.add(words[doer].thing)
+            done.update(words[h].thing for h in free[: bisect.bisect_left(free, i)])
         else:
-            group = reading.group(doer)
-        done.update(words[h].thing for h in group)
+            things = of_group.get(group[0])
+            if things is None:
+                things = of_group[group[0]] = {words[h].thing for h in group}
+            done.update(things)
     return doers
 
 

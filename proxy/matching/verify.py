@@ -324,7 +324,7 @@ class Verifier:
                 continue  # "a girl holding an umbrella" is "a girl with an umbrella"
             if _said_of_a_child(word, want, sized):
                 continue  # "a little boy", "a young boy" and "a boy" show one child
-            if word.lemmas & DEFAULT_MEDIA and not have.tokens & STYLES:
+            if word.lemmas & DEFAULT_MEDIA and not _names_a_medium(have):
                 continue  # "a photo of a cat" is what "a cat" gives, when no medium is named
             if word.verb and word.lemmas & _PLACED and _lifeless_at_rest(want, position, have):
                 continue
@@ -467,6 +467,18 @@ def _said_of_a_child(word: Word, want: Reading, sized: set[str]) -> bool:
         return False
     child = want.words[word.head].key
     return child in _CHILDREN and child not in sized
+
+
+def _names_a_medium(reading: Reading) -> bool:
+    """Whether a prompt names how its picture is made: a medium or style ("oil painting",
+    "gouache"), or an artist or style it is "by" or "in the style of"."""
+    return bool(reading.tokens & (STYLES | _ART_MEDIA)) or any(w.style_scope for w in reading.words)
+
+
+_ART_MEDIA = frozenset(
+    "gouache tempera pastel pastels crayon crayons embroidery ukiyo-e stained_glass".split()
+)
+"""Media of art that ``STYLES`` does not hold."""
 
 
 def _sized(have: Reading) -> set[str]:

@@ -169,7 +169,7 @@ SPATIAL_PHRASES: dict[tuple[str, ...], str] = {
 }
 """Spatial phrases and their class: two phrases of one class say the same thing."""
 _WITHOUT_THE = frozenset(
-    "distance far background foreground middle center centre top bottom".split()
+    "distance far background foreground middle center centre top bottom left right".split()
 )
 """Spatial phrases that keep their sense without "the": "in back of" a truck is in its bed, "on
 side of" a bus painted on it."""
