@@ -130,7 +130,7 @@ PLACED_ALONE = frozenset(
 "on the left", "a castle behind"."""
 
 
-_SCENE_PARTS = frozenset("background foreground left right middle".split())
+_SCENE_PARTS = frozenset("background foreground left right".split())
 """Classes that name a part of the picture, which the things "and" joins share."""
 
 

@@ -166,6 +166,11 @@ SPATIAL_PHRASES: dict[tuple[str, ...], str] = {
     ("to", "the", "right", "of"): "right",
     ("on", "the", "left"): "left",
     ("on", "the", "right"): "right",
+    # after the phrases they begin, which are tried first: "in the middle of a field"
+    ("in", "the", "middle"): "middle",
+    ("in", "the", "center"): "middle",
+    ("in", "the", "centre"): "middle",
+    ("close", "by"): "near",
 }
 """Spatial phrases and their class: two phrases of one class say the same thing."""
 _WITHOUT_THE = frozenset(
