@@ -1,0 +1,113 @@
+"""Counting for the verifier: how many of a thing each prompt asks for, in numbers ("three
+boats"), in number (a dog / dogs) and in amounts ("many", "a few", "an empty glass"), and whether
+a request's count differs from a cached prompt's."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from proxy.matching.reading_model import Reading, Word
+
+__all__ = ["amount_conflict", "one_of", "plural_conflict", "single_things"]
+
+
+def amount_conflict(have: Reading, want: Reading) -> bool:
+    """Whether the request states an amount the cached prompt does not, on a scale the cached
+    prompt states another amount on ("many birds" against "a few birds")."""
+    scales = {amount.partition(":")[0] for amount in have.amounts}
+    if any(a.partition(":")[0] in scales for a in want.amounts - have.amounts):
+        return True
+    # One amount of a thing in the request, another of the same thing cached, though the
+    # prompt states both amounts of other things: "a few white clouds, lots of sheep" / "a
+    # few white clouds, a few sheep".
+    cached = {(scale, thing): value for scale, value, thing in have.amounts_of}
+    if any(
+        cached.get((scale, thing), value) != value and (scale, value, thing) not in have.amounts_of
+        for scale, value, thing in want.amounts_of
+    ):
+        return True
+    # "many horses" asked for, "two horses" cached; "a few boats", "twenty boats"
+    counted = _counts(have)
+    return any(
+        scale == "plenty" and thing in counted and not _FEW_OR_MANY[value](counted[thing])
+        for scale, value, thing in want.amounts_of
+    )
+
+
+_FEW_OR_MANY: dict[str, Callable[[int], bool]] = {
+    "few": lambda count: count <= 6,
+    "many": lambda count: count >= 4,
+}
+"""Counts that "a few" and "many" may stand for."""
+
+
+def _counts(reading: Reading) -> dict[str, int]:
+    """Each counted thing by its key: "three boats" gives {"boat": 3}."""
+    words = reading.words
+    counts = {}
+    for word in words:
+        if word.head is not None and not word.negated:
+            for lemma in word.lemmas:
+                if lemma[:1] == "#" and lemma[1:].isdigit():
+                    counts[words[word.head].key] = int(lemma[1:])
+    return counts
+
+
+_DISTRIBUTIVE = frozenset({"each", "every", "per"})
+
+
+def single_things(reading: Reading) -> set[str]:
+    """The things a prompt names as one, uncounted ("a dog", "the dog"; not "three goldfish");
+    none where "each" or "every" may make one several ("a controller in each hand")."""
+    if reading.tokens & _DISTRIBUTIVE:
+        return set()
+    words = reading.words
+    counted = {w.head for w in words if any(lemma[:1] == "#" for lemma in w.lemmas)}
+    return {
+        words[i].key
+        for i in reading.heads()
+        if not words[i].plural and not words[i].negated and i not in counted
+    }
+
+
+def one_of(word: Word, want: Reading, single: set[str]) -> bool:
+    """Whether ``word`` is a "one" said of a thing in ``single``: "one dog" is what "a dog"
+    shows."""
+    return word.text == "one" and word.head is not None and want.words[word.head].key in single
+
+
+def plural_conflict(have: Reading, want: Reading) -> bool:
+    """One dog asked for, several cached, or the other way round: a thing the request names in
+    a number (singular or plural) that the cached prompt never names it in; or in that role
+    ("a person on motorcycles passing a group of people" / "people on motorcycles passing a
+    person": person and people in both, but the one riding is one or several)."""
+    cached: dict[str, set[bool]] = {}
+    cached_roles: dict[tuple[str, str], set[bool]] = {}
+    for i in have.heads():
+        word = have.words[i]
+        if not word.negated:
+            key, plural = _number(word)
+            cached.setdefault(key, set()).add(plural)
+            cached_roles.setdefault((key, word.role), set()).add(plural)
+    for i in want.heads():
+        word = want.words[i]
+        if not word.negated:
+            key, plural = _number(word)
+            forms = cached.get(key)
+            if forms is not None and plural not in forms:
+                return True
+            forms = cached_roles.get((key, word.role))
+            if forms is not None and plural not in forms:
+                return True
+    return False
+
+
+def _number(word: Word) -> tuple[str, bool]:
+    """What a thing names and whether it is several: a plural WordNet also knows as a word of
+    its own ("shoes", as in "in his shoes") is its singular's plural."""
+    key = word.key
+    if not word.plural and key.endswith("s"):
+        for lemma in word.lemmas:
+            if lemma != key and key.startswith(lemma) and key[len(lemma) :] in ("s", "es"):
+                return lemma, True
+    return key, word.plural
