@@ -4,26 +4,35 @@ local image store and the tiny diffusers pipeline (the ``cache`` fixture)."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import dataclasses
 import logging
 from pathlib import Path
 
+import httpx
 import pytest
+from litestar import Litestar
 
 from backends.base import BackendFailed, Generation, GenerationRequest
 from backends.diffusers_backend import DiffusersBackend
+from backends.openai_compat import OpenAIBackend
+from proxy.app import create_app
+from proxy.auth import DEFAULT_TENANT
 from proxy.cache.admin import CacheAdmin, Exported
 from proxy.cache.controls import CacheControls
 from proxy.cache.entries import new_entry
 from proxy.cache.service import CacheStatus, ImageCache
+from proxy.cache.tenancy import Viewer
 from proxy.embedding import Embedder
+from proxy.index.base import EVERYTHING
 from proxy.index.edge import EdgeIndex
 from proxy.matching.canonical import Partition
 from proxy.matching.decision import MatchPolicy, Query
 from proxy.matching.lexicon import DEFAULT_WORDNET_DIR, WordNet
 from proxy.matching.verify import Verifier
+from proxy.settings import Settings
 from proxy.store import BlobStore, StoreError
-from tests.conftest import make_cache, png_of, sample, tiny_request
+from tests.conftest import make_cache, open_ready, png_of, sample, tiny_request
 
 
 async def test_exact_hits_skip_the_embedding(cache: ImageCache) -> None:
@@ -69,27 +78,133 @@ async def test_delete_removes_the_point_before_the_image_and_keeps_shared_images
     assert not await cache.store.exists(entry.blob_id)
 
 
-async def test_a_failing_index_degrades_to_generating(cache: ImageCache) -> None:
+@pytest.mark.parametrize("with_bytes", [False, True], ids=["url", "b64_json"])
+async def test_a_failing_index_degrades_to_generating(cache: ImageCache, with_bytes: bool) -> None:
     await cache.index.close()  # every index call now raises IndexUnavailable
     result = await cache.generate(
-        tiny_request("a lamp made of coral"), CacheControls(), with_bytes=True
+        tiny_request("a lamp made of coral"), CacheControls(), with_bytes=with_bytes
     )
+    await cache.written()  # a b64_json answer's image is stored after it
     assert result.status is CacheStatus.MISS
     assert result.images[0].data is not None
-    assert result.images[0].entry is None  # generated and served, not cached
     assert result.images[0].blob_id is None  # so a URL response carries the image itself
+    if not with_bytes:
+        assert result.images[0].entry is None  # generated and served, not cached
     assert sample(cache, "memoaized_cache_errors_total", component="index", operation="lookup") == 1
     assert sample(cache, "memoaized_cache_errors_total", component="index", operation="write") == 1
 
 
-async def test_a_failing_store_still_returns_the_image(cache: ImageCache) -> None:
+@pytest.mark.parametrize("with_bytes", [False, True], ids=["url", "b64_json"])
+async def test_a_failing_store_still_returns_the_image(cache: ImageCache, with_bytes: bool) -> None:
     await cache.store.close()  # every store call now raises StoreError
     result = await cache.generate(
-        tiny_request("a violin in the rain"), CacheControls(), with_bytes=True
+        tiny_request("a violin in the rain"), CacheControls(), with_bytes=with_bytes
     )
+    await cache.written()
     assert result.images[0].data is not None and result.images[0].blob_id is None
     assert await cache.index.count() == 0  # no point without its image
     assert sample(cache, "memoaized_cache_errors_total", component="store", operation="write") == 1
+
+
+def _hold_writes(cache: ImageCache, monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
+    """Images written to ``cache``'s store wait until the returned event is set."""
+    release = asyncio.Event()
+    put = cache.store.put
+
+    async def held(data: bytes, media_type: str) -> str:
+        await release.wait()
+        return await put(data, media_type)
+
+    monkeypatch.setattr(cache.store, "put", held)
+    return release
+
+
+async def test_a_b64_json_miss_is_answered_before_its_image_is_stored(
+    cache: ImageCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The answer carries the image, so the write follows it; a repeat, exact or reworded,
+    asked before the write ends waits for it and is served from it."""
+    release = _hold_writes(cache, monkeypatch)
+    miss = await cache.generate(
+        tiny_request("a red fox sitting in the snow"), CacheControls(), with_bytes=True
+    )
+    assert miss.status is CacheStatus.MISS and miss.images[0].data is not None
+    entry = miss.images[0].entry
+    assert entry is not None and miss.images[0].blob_id is None  # not yet written: no URL
+    assert await cache.index.count() == 0
+    loose = CacheControls(threshold=0.8)  # this cache has no verifier and a strict threshold
+    repeats = [
+        asyncio.ensure_future(cache.generate(tiny_request(p), loose, with_bytes=True))
+        for p in ("A red fox sitting in the snow!", "a red fox sits in the snow")
+    ]
+    await asyncio.sleep(0.2)
+    assert not any(repeat.done() for repeat in repeats)  # waiting for the write, not generating
+    assert sample(cache, "memoaized_stage_duration_seconds_count", stage="store_put") == 0
+    release.set()
+    exact, reworded = await asyncio.gather(*repeats)
+    assert exact.status is CacheStatus.HIT and exact.match == "exact"
+    assert reworded.status is CacheStatus.HIT and reworded.match == "semantic"
+    assert exact.images[0].data == reworded.images[0].data == miss.images[0].data
+    assert (await cache.index.get(entry.id)) == entry
+    assert await cache.store.exists(entry.blob_id)
+
+
+async def test_a_stalled_write_holds_lookups_up_to_a_bound(
+    cache: ImageCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store that hangs must not hang the hits: a lookup waits for earlier answers' writes
+    a bounded time, then goes on without them."""
+    release = _hold_writes(cache, monkeypatch)
+    monkeypatch.setattr("proxy.cache.service._LOOKUP_WAITS", 0.3)
+    await cache.generate(tiny_request("a moth at a lamp"), CacheControls(), with_bytes=True)
+    repeat = cache.generate(tiny_request("a moth at a lamp"), CacheControls(), with_bytes=True)
+    result = await asyncio.wait_for(repeat, 10)
+    assert result.status is CacheStatus.MISS  # generated again rather than waiting on
+    release.set()
+    await cache.written()
+    assert await cache.index.count() == 2
+
+
+async def test_a_url_miss_is_stored_before_it_is_answered(
+    cache: ImageCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A URL must name a stored image: a ``url`` miss (and a ``b64_json`` one while too many
+    writes are waiting) is answered only once its image and point are written."""
+    release = _hold_writes(cache, monkeypatch)
+    monkeypatch.setattr("proxy.cache.service._WRITES_BEHIND", 0)
+    for with_bytes in (False, True):
+        prompt = f"a stork on a chimney, {with_bytes}"
+        request = cache.generate(tiny_request(prompt), CacheControls(), with_bytes=with_bytes)
+        answer = asyncio.ensure_future(request)
+        await asyncio.sleep(0.5)
+        assert not answer.done()
+        release.set()
+        image = (await answer).images[0]
+        assert image.entry is not None and image.blob_id == image.entry.blob_id
+        assert await cache.store.exists(image.blob_id)
+        assert await cache.index.get(image.entry.id) == image.entry
+        release.clear()
+
+
+async def test_images_being_stored_are_written_before_an_operator_lists_or_erases(
+    cache: ImageCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An entry named in an answer's X-Cache-Entry can be fetched and deleted at once, and an
+    erasure takes entries still being stored."""
+    admin = CacheAdmin(cache, "model-a")
+    release = _hold_writes(cache, monkeypatch)
+    first = await cache.generate(tiny_request("a wren"), CacheControls(), with_bytes=True)
+    entry = first.images[0].entry
+    assert entry is not None
+    lookup = asyncio.ensure_future(admin.get(Viewer(DEFAULT_TENANT), entry.id))
+    await asyncio.sleep(0.1)
+    assert not lookup.done()
+    release.set()
+    assert await lookup == entry
+    second = await cache.generate(tiny_request("an otter"), CacheControls(), with_bytes=True)
+    assert second.images[0].entry is not None and cache.writing  # its write has just begun
+    assert await admin.purge(EVERYTHING) == (2, 2)
+    assert await cache.index.count() == 0
 
 
 async def test_an_import_page_stores_every_image_before_any_point(cache: ImageCache) -> None:
@@ -271,3 +386,51 @@ async def test_a_stored_prompt_is_read_while_its_image_is_made(
         await cache.forget([entry.entry])
         assert reading.done()
         assert verifier.reader.read.cache_info().currsize == 0
+
+
+async def test_shutdown_stores_the_images_answered_before_it(
+    tmp_path: Path, embedding_model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ``b64_json`` miss answered just before the proxy stops is still cached after a
+    restart: shutdown waits for the writes that follow answers. (The upstream is
+    ``httpx.MockTransport``; the rest of the app is real.)"""
+    calls = 0
+
+    def upstream(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        image = base64.b64encode(png_of(calls)).decode()
+        return httpx.Response(200, json={"created": 1, "data": [{"b64_json": image}]})
+
+    def app() -> Litestar:
+        backend = OpenAIBackend(
+            base_url="http://upstream.test/v1",
+            default_model="dall-e-2",
+            transport=httpx.MockTransport(upstream),
+        )
+        settings = Settings(
+            data_dir=tmp_path / "data", embedding_model_dir=str(embedding_model_dir)
+        )
+        return create_app(settings, backend=backend)
+
+    body = {"prompt": "a lighthouse keeper's cat", "response_format": "b64_json"}
+    client = await open_ready(app())
+    store = client.app.state.services.store
+    put = store.put
+
+    async def slow(data: bytes, media_type: str) -> str:
+        await asyncio.sleep(0.5)  # still writing when the shutdown begins
+        return await put(data, media_type)
+
+    monkeypatch.setattr(store, "put", slow)
+    first = await client.post("/v1/images/generations", json=body)
+    assert first.status_code == 200 and first.headers["x-cache"] == "MISS"
+    await client.__aexit__(None, None, None)
+
+    client = await open_ready(app())
+    try:
+        again = await client.post("/v1/images/generations", json=body)
+        assert again.headers["x-cache"] == "HIT" and calls == 1
+        assert again.json()["data"][0]["b64_json"] == first.json()["data"][0]["b64_json"]
+    finally:
+        await client.__aexit__(None, None, None)

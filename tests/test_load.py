@@ -279,7 +279,7 @@ def test_sigkill_mid_write_loses_no_acknowledged_entry(
 
     ids, missing, orphans = asyncio.run(check())
     print(f"\n{len(stored)} entries acknowledged before SIGKILL; {len(ids)} found after restart")
-    assert stored and stored <= ids  # every acknowledged entry survived
+    assert stored and stored <= ids  # every entry a url answer acknowledged survived
     assert missing == set()  # no index point without its image
     assert orphans == set()  # images nobody shows were collected
     assert not any(p.name.startswith(".") for p in (data / "images").rglob("*"))  # no stages

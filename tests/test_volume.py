@@ -100,6 +100,12 @@ def test_a_full_volume_pauses_writes_and_keeps_serving(
         )
         server = live_server(*serve_sd_upstream(volume / "data", sd_server, *options))
         cached = _generate(server, "a brass lantern on a stone wall")
+        listed = httpx.get(  # stored by then: a listing waits for writes after answers
+            server.url + "/v1/cache/entries",
+            headers={"Authorization": "Bearer admin-key-for-the-volume-test"},
+            timeout=30,
+        )
+        assert len(listed.json()["data"]) == 1
         filler = _fill(volume, leave=0)  # full: without the floor, the hits below kill it
         for _ in range(100):  # hits, with their counts written back every 0.2 s
             hit = _generate(server, "a brass lantern on a stone wall")

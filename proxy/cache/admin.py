@@ -67,6 +67,7 @@ class CacheAdmin:
     ) -> list[Found]:
         """Entries ``viewer`` may see within ``where``: the nearest to ``text`` in meaning, or
         without text the most recent or most reused. Expired entries are left out."""
+        await self.cache.written()  # misses answered just now are listed too
         within = viewer.where(where)
         now = time.time()
         if text:
@@ -81,6 +82,7 @@ class CacheAdmin:
 
     async def get(self, viewer: Viewer, entry_id: str) -> Entry | None:
         """The entry with this id, if ``viewer`` may see it and it has not expired."""
+        await self.cache.written()  # an answer's X-Cache-Entry names one being stored
         entry = await self.cache.index.get(entry_id)
         if entry is None or not viewer.sees(entry) or self.cache.expired(entry, time.time()):
             return None
@@ -116,6 +118,7 @@ class CacheAdmin:
 
     async def delete(self, entry_id: str) -> bool:
         """Remove one entry (and its image, if no other entry shows it)."""
+        await self.cache.written()
         entry = await self.cache.index.get(entry_id)
         if entry is None:
             return False
@@ -128,6 +131,7 @@ class CacheAdmin:
         images) removed. Points go a page at a time, so a purge of any size runs in bounded
         memory; a crash part way leaves the rest for a second purge. Then the index erases
         what deleting only marked (``SemanticIndex.erase``): a purge is an erasure."""
+        await self.cache.written()  # an erasure takes what was being stored too
         entries = images = 0
         while True:
             page = await self.cache.index.scroll(where, limit=_PURGE_PAGE)
@@ -144,6 +148,7 @@ class CacheAdmin:
     async def export(self, offset: str | None, limit: int) -> tuple[list[Exported], str | None]:
         """One page of the whole cache with vectors and images, and where the next begins.
         Entries whose image is missing are skipped (they could not serve a hit either)."""
+        await self.cache.written()
         page = await self.cache.index.scroll(limit=limit, offset=offset, with_vectors=True)
         assert page.vectors is not None
         exported = []

@@ -17,7 +17,8 @@ import functools
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -64,6 +65,13 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+_WRITES_BEHIND = 64
+"""Images at most being stored after their answers; beyond, a miss is stored before it is
+answered (a slow store slows misses rather than filling memory with images)."""
+
+_LOOKUP_WAITS = 1.0
+"""Seconds a lookup waits at most for the images answered before it to be stored."""
 
 _PUTS_AT_ONCE = 16
 """Images an import's page writes at the same time: a local store's fsyncs overlap, and an
@@ -137,6 +145,9 @@ class ImageCache:
         """Bytes of images this process has stored since it started (eviction's estimate)."""
         self.reading_ahead: set[asyncio.Task[None]] = set()
         """The verifier reading prompts being generated (:meth:`MatchPolicy.read_ahead`)."""
+        self.writing: dict[str, set[asyncio.Task[bool]]] = {}
+        """Images being stored after their answers, by cache key and by partition key
+        (:meth:`written`)."""
         self.blob_locks = KeyedLocks()
         """Storing an image and forgetting the last entry that shows it exclude each other."""
 
@@ -193,6 +204,7 @@ class ImageCache:
                 viewer,
                 vector,
                 seed,
+                later=with_bytes,
             )
             if not (controls.lookup and controls.store):
                 # A no-cache request wants a fresh image, so it never joins another's
@@ -230,6 +242,24 @@ class ImageCache:
             await self.read_ahead_done()
             self.policy.forget()  # prompts the verifier and judge remember go with their entries
         return removed
+
+    async def written(self, key: str | None = None, *, at_most: float | None = None) -> None:
+        """Wait for the images being stored after their answers: of cache key or partition key
+        ``key``, or all of them (None).
+
+        A ``b64_json`` answer carries its images, so they are written after it leaves, a few
+        milliseconds off every miss. Whatever was answered before a lookup is found by it: the
+        exact lookup waits for its key's writes, the semantic one (after the embedding, by when
+        they are done as a rule) for its partition's; an operator's search or removal and
+        shutdown wait for all. A crash in between loses those entries, never an answer, and
+        never leaves a point without its image. A lookup waits ``at_most`` seconds: a
+        stalled store must not stall hits."""
+        tasks = self.writing.get(key, set()) if key is not None else self._writes()
+        if tasks:
+            await asyncio.wait(set(tasks), timeout=at_most)
+
+    def _writes(self) -> set[asyncio.Task[bool]]:
+        return {task for tasks in self.writing.values() for task in tasks}
 
     async def read_ahead_done(self) -> None:
         """Wait for the verifier's readings of prompts being generated (a few milliseconds)."""
@@ -303,6 +333,7 @@ class ImageCache:
         served: list[ServedImage] = []
         seen: set[str] = set()
         try:
+            await self.written(query.key, at_most=_LOOKUP_WAITS)  # a repeat finds its miss
             started = time.perf_counter()
             exact = await self.index.exact(query.key, n, viewer.where())
             self._stage("index_exact", started)
@@ -311,6 +342,7 @@ class ImageCache:
             if len(served) >= n:
                 return served
             vector.append(await self.embed(query.canonical))
+            await self.written(query.partition.key, at_most=_LOOKUP_WAITS)  # done, as a rule
             started = time.perf_counter()
             candidates = await self.index.nearest(
                 vector[0],
@@ -346,7 +378,9 @@ class ImageCache:
         now = time.time()
         if entry.blob_id in seen or self.expired(entry, now):
             return
+        started = time.perf_counter()
         decision = await self.policy.decide(query, candidate, controls)
+        self._stage("decide", started)
         self.metrics.decisions.labels(
             "serve" if decision.serve else "reject", decision.reason
         ).inc()
@@ -415,9 +449,12 @@ class ImageCache:
         viewer: Viewer,
         vector: list[Vector],
         seed: tuple[Candidate, bytes] | None = None,
+        *,
+        later: bool = False,
     ) -> tuple[ServedImage, ...]:
         """Generate ``request.n`` images (from ``seed``'s image, when given) and store each
-        (image first, then its index point)."""
+        (image first, then its index point): ``later``, after the answer, when the answer
+        carries the images themselves (see :meth:`written`)."""
         warm_request = None
         if seed is not None:
             assert self.warm is not None
@@ -461,7 +498,7 @@ class ImageCache:
                     user=request.user,
                     expires_at=round(now + controls.ttl, 3) if controls.ttl else None,
                 )
-                blob_id, entry = await self._store(
+                entry = self._new_entry(
                     query,
                     image.data,
                     image.media_type,
@@ -469,8 +506,15 @@ class ImageCache:
                     whole_seconds,
                     (whole_energy, source),
                     owner,
-                    vector,
                 )
+                if entry is not None:
+                    write = self._write(query, entry, image.data, vector)
+                    if later and len(self._writes()) < _WRITES_BEHIND:
+                        self._write_later(query, write)  # no URL names it: no blob_id
+                    elif await write:
+                        blob_id = entry.blob_id
+                    else:
+                        entry = None
             images.append(
                 ServedImage(
                     media_type=image.media_type,
@@ -507,7 +551,7 @@ class ImageCache:
             self.metrics.warm_seconds_saved.inc(image.warm_seconds_saved)
             self.metrics.warm_energy_saved_wh.inc(image.warm_energy_saved_wh)
 
-    async def _store(
+    def _new_entry(
         self,
         query: Query,
         data: bytes,
@@ -516,16 +560,13 @@ class ImageCache:
         generation_seconds: float,
         energy: tuple[float, str],
         owner: Owner,
-        vector: list[Vector],
-    ) -> tuple[str | None, Entry | None]:
-        """Write the image, then its index point, so a crash never leaves a point without its
-        image. A failure skips caching this image; the client still gets it."""
-        if self.volume.low:  # said once in the log and in the metrics, not per request
+    ) -> Entry | None:
+        """The entry a generated image is stored as; None while the data volume is under its
+        floor (said once in the log, and counted, not logged per request)."""
+        if self.volume.low:
             self.metrics.cache_errors.labels("volume", "write").inc()
-            return None, None
-        if not vector:
-            vector.append(await self.embed(query.canonical))
-        entry = new_entry(
+            return None
+        return new_entry(
             query,
             blob_id=BlobStore.id_for(data, media_type),
             media_type=media_type,
@@ -537,19 +578,43 @@ class ImageCache:
             owner=owner,
             revised_prompt=revised_prompt,
         )
+
+    async def _write(self, query: Query, entry: Entry, data: bytes, vector: list[Vector]) -> bool:
+        """Write the image, then its index point, so a crash never leaves a point without its
+        image; whether both were written. A failure skips caching this image; the client still
+        gets it."""
         try:
+            if not vector:
+                vector.append(await self.embed(query.canonical))
             await self.keep(entry, data, vector[0])
         except StoreError as error:
             log.warning("cannot store a generated image, serving it uncached: %s", error)
             self.metrics.cache_errors.labels("store", "write").inc()
-            return None, None
+            return False
         except IndexUnavailable as error:
             # The stored image is an orphan (collected later): no URL may name it, since the
             # file route serves an image only while a visible entry shows it.
             log.warning("cannot index a generated image, serving it uncached: %s", error)
             self.metrics.cache_errors.labels("index", "write").inc()
-            return None, None
-        return entry.blob_id, entry
+            return False
+        return True
+
+    def _write_later(self, query: Query, write: Coroutine[Any, Any, bool]) -> None:
+        task = asyncio.create_task(write)
+        keys = (query.key, query.partition.key)
+        for key in keys:
+            self.writing.setdefault(key, set()).add(task)
+        task.add_done_callback(functools.partial(self._written, keys))
+
+    def _written(self, keys: tuple[str, str], task: asyncio.Task[bool]) -> None:
+        for key in keys:
+            tasks = self.writing.get(key)
+            if tasks is not None:
+                tasks.discard(task)
+                if not tasks:
+                    del self.writing[key]
+        if not task.cancelled() and task.exception() is not None:  # _write catches the rest
+            log.error("writing a generated image failed", exc_info=task.exception())
 
     async def embed(self, canonical: str) -> Vector:
         """The vector of a canonical prompt, as the policy has the model read it (in a model call
