@@ -334,7 +334,9 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
         await asyncio.gather(*services.background, return_exceptions=True)
         if services.cache is not None:
             await services.cache.flights.drain()
-            await services.cache.written()  # images answered and not yet stored
+            unwritten = await services.cache.written()  # images answered, not yet stored
+            if unwritten:
+                log.warning("%d answered images could not be stored before shutdown", unwritten)
             await services.cache.read_ahead_done()  # before the lexicon closes
             with contextlib.suppress(IndexUnavailable):
                 await services.cache.write_usage()

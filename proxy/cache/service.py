@@ -12,6 +12,7 @@ are skipped, and both are counted.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -70,8 +71,12 @@ _WRITES_BEHIND = 64
 """Images at most being stored after their answers; beyond, a miss is stored before it is
 answered (a slow store slows misses rather than filling memory with images)."""
 
-_LOOKUP_WAITS = 1.0
-"""Seconds a lookup waits at most for the images answered before it to be stored."""
+_LOOKUP_WAITS = 0.25
+"""Seconds a lookup waits at most for the images answered before it to be stored (a local write
+takes a few milliseconds, an object store's tens)."""
+
+_WRITE_WAITS = 30.0
+"""Seconds an operator's route, or shutdown, waits at most for images still being stored."""
 
 _PUTS_AT_ONCE = 16
 """Images an import's page writes at the same time: a local store's fsyncs overlap, and an
@@ -146,7 +151,7 @@ class ImageCache:
         self.reading_ahead: set[asyncio.Task[None]] = set()
         """The verifier reading prompts being generated (:meth:`MatchPolicy.read_ahead`)."""
         self.writing: dict[str, set[asyncio.Task[bool]]] = {}
-        """Images being stored after their answers, by cache key and by partition key
+        """Images being stored after their answers, by cache key, partition key and entry id
         (:meth:`written`)."""
         self.blob_locks = KeyedLocks()
         """Storing an image and forgetting the last entry that shows it exclude each other."""
@@ -222,6 +227,8 @@ class ImageCache:
                 produced = tuple(
                     dataclasses.replace(image, match="exact", similarity=1.0) for image in produced
                 )
+                if not with_bytes:  # a b64_json leader's images may still be being written
+                    produced = await self._named(produced)
             found.extend(produced[:need])
         return CacheResult(_status(found, controls), tuple(found))
 
@@ -243,23 +250,36 @@ class ImageCache:
             self.policy.forget()  # prompts the verifier and judge remember go with their entries
         return removed
 
-    async def written(self, key: str | None = None, *, at_most: float | None = None) -> None:
-        """Wait for the images being stored after their answers: of cache key or partition key
-        ``key``, or all of them (None).
+    async def written(self, key: str | None = None, *, at_most: float = _WRITE_WAITS) -> int:
+        """Wait, ``at_most`` seconds, for the images being stored after their answers: of one
+        cache key, partition key or entry id, or all of them (None). Returns how many are still
+        being written.
 
         A ``b64_json`` answer carries its images, so they are written after it leaves, a few
-        milliseconds off every miss. Whatever was answered before a lookup is found by it: the
-        exact lookup waits for its key's writes, the semantic one (after the embedding, by when
-        they are done as a rule) for its partition's; an operator's search or removal and
-        shutdown wait for all. A crash in between loses those entries, never an answer, and
-        never leaves a point without its image. A lookup waits ``at_most`` seconds: a
-        stalled store must not stall hits."""
+        milliseconds off every miss. A lookup finds what this process answered before it
+        arrived: the exact lookup waits for its key's writes, the semantic one (after the
+        embedding, by when they are done as a rule) for those its partition had then, both
+        within ``_LOOKUP_WAITS`` (a stalled store must not stall hits). Operators' routes and
+        shutdown wait here. A crash in between loses those entries, never an answer, and never
+        leaves a point without its image."""
         tasks = self.writing.get(key, set()) if key is not None else self._writes()
-        if tasks:
-            await asyncio.wait(set(tasks), timeout=at_most)
+        return await _settle(tasks, time.monotonic() + at_most)
 
     def _writes(self) -> set[asyncio.Task[bool]]:
         return {task for tasks in self.writing.values() for task in tasks}
+
+    async def _named(self, images: tuple[ServedImage, ...]) -> tuple[ServedImage, ...]:
+        """``images`` with the blob ids a URL may name: those written after their answer get
+        theirs once their entry is stored (else they travel in the URL itself)."""
+        named = []
+        for image in images:
+            if image.blob_id is None and image.entry is not None:
+                await self.written(image.entry.id, at_most=_LOOKUP_WAITS)
+                with contextlib.suppress(IndexUnavailable):
+                    if await self.index.get(image.entry.id) is not None:
+                        image = dataclasses.replace(image, blob_id=image.entry.blob_id)
+            named.append(image)
+        return tuple(named)
 
     async def read_ahead_done(self) -> None:
         """Wait for the verifier's readings of prompts being generated (a few milliseconds)."""
@@ -332,8 +352,11 @@ class ImageCache:
         left in ``near`` (for a warm start)."""
         served: list[ServedImage] = []
         seen: set[str] = set()
+        # What was answered before this request arrived, and is still being stored.
+        deadline = time.monotonic() + _LOOKUP_WAITS
+        earlier = set(self.writing.get(query.partition.key, ()))
         try:
-            await self.written(query.key, at_most=_LOOKUP_WAITS)  # a repeat finds its miss
+            await _settle(self.writing.get(query.key, set()), deadline)  # a repeat finds its miss
             started = time.perf_counter()
             exact = await self.index.exact(query.key, n, viewer.where())
             self._stage("index_exact", started)
@@ -342,7 +365,7 @@ class ImageCache:
             if len(served) >= n:
                 return served
             vector.append(await self.embed(query.canonical))
-            await self.written(query.partition.key, at_most=_LOOKUP_WAITS)  # done, as a rule
+            await _settle(earlier, deadline)  # done by now, as a rule
             started = time.perf_counter()
             candidates = await self.index.nearest(
                 vector[0],
@@ -510,7 +533,7 @@ class ImageCache:
                 if entry is not None:
                     write = self._write(query, entry, image.data, vector)
                     if later and len(self._writes()) < _WRITES_BEHIND:
-                        self._write_later(query, write)  # no URL names it: no blob_id
+                        self._write_later(query, entry, write)  # no URL names it yet
                     elif await write:
                         blob_id = entry.blob_id
                     else:
@@ -599,14 +622,14 @@ class ImageCache:
             return False
         return True
 
-    def _write_later(self, query: Query, write: Coroutine[Any, Any, bool]) -> None:
+    def _write_later(self, query: Query, entry: Entry, write: Coroutine[Any, Any, bool]) -> None:
         task = asyncio.create_task(write)
-        keys = (query.key, query.partition.key)
+        keys = (query.key, query.partition.key, entry.id)
         for key in keys:
             self.writing.setdefault(key, set()).add(task)
         task.add_done_callback(functools.partial(self._written, keys))
 
-    def _written(self, keys: tuple[str, str], task: asyncio.Task[bool]) -> None:
+    def _written(self, keys: tuple[str, ...], task: asyncio.Task[bool]) -> None:
         for key in keys:
             tasks = self.writing.get(key)
             if tasks is not None:
@@ -643,6 +666,14 @@ class ImageCache:
 
     def _stage(self, stage: str, started: float) -> None:
         self.metrics.stage_seconds.labels(stage).observe(time.perf_counter() - started)
+
+
+async def _settle(tasks: set[asyncio.Task[bool]], deadline: float) -> int:
+    """Wait for ``tasks`` until ``deadline`` (``time.monotonic``); how many are not done."""
+    pending = {task for task in tasks if not task.done()}
+    if pending:
+        _, pending = await asyncio.wait(pending, timeout=max(0.0, deadline - time.monotonic()))
+    return len(pending)
 
 
 def _status(images: list[ServedImage], controls: CacheControls) -> CacheStatus:
