@@ -518,6 +518,7 @@ REJECTED += [
     ("a drawing with thick lines", "a drawing with dense lines", "attribute"),
     ("a glass of sparkling water", "a glass of glistening water", "attribute"),
     ("a silent film still of a man", "a calm film still of a man", "attribute"),
+    ("anime screenshot of a girl at a station", "a girl at a station, oil painting", "style"),
     ("a busy mom cooking", "a crowded mom cooking", "attribute"),
     ("a lonely heart", "a lone heart", "count"),
     ("a book, illustration", "a book, illustrated", "style"),
@@ -955,6 +956,12 @@ SERVED = [
         "a lone cowboy riding through a canyon, cinematic film still",
     ),
     ("a watercolor of a canal with gondolas", "a canal with gondolas, done in watercolor"),
+    # The twenty-third batch's tuning half: a screenshot is a medium, and an anime's still too.
+    (
+        "anime screenshot of a girl waiting at a train station",
+        "a girl waiting at a train station, anime screenshot",
+    ),
+    ("anime still of a boy on a bike", "a boy on a bike, anime still"),
     ("a pencil drawing of an old man", "an old man, executed in pencil"),
     ("a ginger cat sleeps on the braided rug", "a ginger cat is sleeping on the braided rug"),
     (

@@ -287,7 +287,7 @@ _IRREGULAR = {"man": "men", "woman": "women", "child": "children"}
 REPLACEMENTS = _replacements()
 _KEEP_BEFORE = {"still": frozenset({"life", "lifes"})}
 """Listed words that are something else before these ("a still life" is a genre)."""
-_FILMED = frozenset({"film", "movie", "cinematic", "video", "tv"})
+_FILMED = frozenset({"film", "movie", "cinematic", "video", "tv", "anime"})
 """What makes "still" a medium after it: "a film still of a cowboy" is "a cowboy, film still"."""
 _JUMPING = frozenset(
     "jump jumps jumped jumping leap leaps leaped leapt leaping hop hops hopped hopping "

@@ -279,7 +279,7 @@ MEDIA = frozenset(
     painting illustration photo photograph photography drawing sketch render rendering
     watercolor watercolour artwork portrait poster shot view closeup close-up snapshot print art
     claymation mosaic tapestry mural fresco engraving etching woodcut linocut lithograph
-    sculpture statue figurine cartoon caricature diorama collage
+    sculpture statue figurine cartoon caricature diorama collage screenshot
     """.split()
 )
 """Nouns that name a medium or a framing: "an oil painting of X" is "X, oil painting"."""
