@@ -224,6 +224,12 @@ class Metrics:
             "Backend generations running now.",
             registry=r,
         )
+        self.writes_after_answers = Gauge(
+            "memoaized_writes_after_answers",
+            "Generated images being stored after their b64_json answers (64 at most; a store "
+            "that stalls keeps this up).",
+            registry=r,
+        )
         self.abandoned_requests = Counter(
             "memoaized_abandoned_requests",
             "Generation requests whose client disconnected before the answer; a generation no "

@@ -140,8 +140,10 @@ async def test_a_b64_json_miss_is_answered_before_its_image_is_stored(
     await asyncio.sleep(0.2)
     assert not any(repeat.done() for repeat in repeats)  # waiting for the write, not generating
     assert sample(cache, "memoaized_stage_duration_seconds_count", stage="store_put") == 0
+    assert sample(cache, "memoaized_writes_after_answers") == 1
     release.set()
     exact, reworded = await asyncio.gather(*repeats)
+    assert sample(cache, "memoaized_writes_after_answers") == 0
     assert exact.status is CacheStatus.HIT and exact.match == "exact"
     assert reworded.status is CacheStatus.HIT and reworded.match == "semantic"
     assert exact.images[0].data == reworded.images[0].data == miss.images[0].data

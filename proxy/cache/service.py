@@ -143,6 +143,7 @@ class ImageCache:
         metrics.volume_free_bytes.set_function(self.volume.free)
         metrics.volume_low.set_function(lambda: int(self.volume.low))
         metrics.queued.set_function(lambda: self.gate.waiting)
+        metrics.writes_after_answers.set_function(lambda: len(self._writes()))
         metrics.circuit_state.set_function(lambda: CIRCUIT_STATES[self.breaker.state])
         self.flights: SingleFlight[tuple[ServedImage, ...]] = SingleFlight()
         self.usage = Usage()
