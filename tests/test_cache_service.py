@@ -7,6 +7,7 @@ import asyncio
 import base64
 import dataclasses
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -106,6 +107,15 @@ async def test_a_failing_store_still_returns_the_image(cache: ImageCache, with_b
     assert sample(cache, "memoaized_cache_errors_total", component="store", operation="write") == 1
 
 
+async def _until(condition: Callable[[], bool], seconds: float = 30.0) -> None:
+    """Wait for ``condition``, polled every 10 ms, failing after ``seconds``."""
+    for _ in range(int(seconds / 0.01)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the condition never held")
+
+
 def _hold_writes(cache: ImageCache, monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
     """Images written to ``cache``'s store wait until the returned event is set."""
     release = asyncio.Event()
@@ -125,6 +135,7 @@ async def test_a_b64_json_miss_is_answered_before_its_image_is_stored(
     """The answer carries the image, so the write follows it; a repeat, exact or reworded,
     asked before the write ends waits for it and is served from it."""
     release = _hold_writes(cache, monkeypatch)
+    monkeypatch.setattr("proxy.cache.service._LOOKUP_WAITS", 30.0)  # however slow this machine
     miss = await cache.generate(
         tiny_request("a red fox sitting in the snow"), CacheControls(), with_bytes=True
     )
@@ -175,10 +186,23 @@ async def test_a_url_request_joining_a_b64_json_generation_gets_a_stored_url(
     """Identical requests share one generation whatever format each asked for: the one that
     wants a URL waits for the image to be stored, then names it."""
     release = _hold_writes(cache, monkeypatch)
+    monkeypatch.setattr("proxy.cache.service._LOOKUP_WAITS", 30.0)  # however slow this machine
+    go = (
+        asyncio.Event()
+    )  # the generation waits for it: the b64_json request leads, then the other joins
+    generate = cache.backend.generate
+
+    async def held(request: GenerationRequest) -> Generation:
+        await go.wait()
+        return await generate(request)
+
+    monkeypatch.setattr(cache.backend, "generate", held)
     request = tiny_request("a tortoise eating a strawberry")
     leader = asyncio.ensure_future(cache.generate(request, CacheControls(), with_bytes=True))
-    await asyncio.sleep(0)
+    await _until(lambda: len(cache.flights) == 1)
     joiner = asyncio.ensure_future(cache.generate(request, CacheControls(), with_bytes=False))
+    await _until(lambda: sum(cache.flights._waiting.values()) == 2)
+    go.set()
     answered = await leader
     assert answered.images[0].blob_id is None  # b64_json: answered before it is stored
     await asyncio.sleep(0.1)
