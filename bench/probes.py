@@ -44,6 +44,11 @@ _AGENTS = """
 """.split()
 
 
+def _swapped(form: str, a: str, b: str, **fields: str) -> tuple[str, str]:
+    """``form`` with ``a`` and ``b`` in their places, then in each other's."""
+    return form.format(a=a, b=b, **fields), form.format(a=b, b=a, **fields)
+
+
 def two_things(rng: random.Random) -> Pairs:
     """Two things swapped around a preposition ("a vase under a statue").
 
@@ -61,7 +66,7 @@ def two_things(rng: random.Random) -> Pairs:
     for _ in range(600):
         a, b = rng.sample(_THINGS, 2)
         p, form = rng.choice(preps), rng.choice(forms)
-        yield form.format(a=a, b=b, p=p), form.format(a=b, b=a, p=p)
+        yield _swapped(form, a, b, p=p)
 
 
 def attributes(rng: random.Random) -> Pairs:
@@ -191,7 +196,7 @@ def roles(rng: random.Random) -> Pairs:
         a, b = rng.sample(_AGENTS, 2)
         ing, s, pp = rng.choice(verbs)
         form = rng.choice(forms)
-        yield form.format(a=a, b=b, ing=ing, s=s, pp=pp), form.format(a=b, b=a, ing=ing, s=s, pp=pp)
+        yield _swapped(form, a, b, ing=ing, s=s, pp=pp)
 
 
 def placements(rng: random.Random) -> Pairs:
@@ -222,7 +227,7 @@ def placements(rng: random.Random) -> Pairs:
         a, b = rng.sample(things, 2)
         x, y = rng.sample(places, 2)
         form = rng.choice(forms)
-        yield form.format(a=a, b=b, x=x, y=y), form.format(a=b, b=a, x=x, y=y)
+        yield _swapped(form, a, b, x=x, y=y)
 
 
 def materials(rng: random.Random) -> Pairs:

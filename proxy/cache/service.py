@@ -18,8 +18,7 @@ import functools
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Coroutine, Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -39,6 +38,7 @@ from proxy.cache.singleflight import SingleFlight
 from proxy.cache.tenancy import Viewer
 from proxy.cache.usage import KeyedLocks, Usage
 from proxy.cache.warm import WarmStart
+from proxy.cache.writes import WritesAfterAnswers, settle
 from proxy.embedding import Embedder, EmbeddingBatches
 from proxy.errors import NotCached
 from proxy.index.base import (
@@ -143,7 +143,7 @@ class ImageCache:
         metrics.volume_free_bytes.set_function(self.volume.free)
         metrics.volume_low.set_function(lambda: int(self.volume.low))
         metrics.queued.set_function(lambda: self.gate.waiting)
-        metrics.writes_after_answers.set_function(lambda: len(self._writes()))
+        metrics.writes_after_answers.set_function(lambda: len(self.writing))
         metrics.circuit_state.set_function(lambda: CIRCUIT_STATES[self.breaker.state])
         self.flights: SingleFlight[tuple[ServedImage, ...]] = SingleFlight()
         self.usage = Usage()
@@ -151,9 +151,8 @@ class ImageCache:
         """Bytes of images this process has stored since it started (eviction's estimate)."""
         self.reading_ahead: set[asyncio.Task[None]] = set()
         """The verifier reading prompts being generated (:meth:`MatchPolicy.read_ahead`)."""
-        self.writing: dict[str, set[asyncio.Task[bool]]] = {}
-        """Images being stored after their answers, by cache key, partition key and entry id
-        (:meth:`written`)."""
+        self.writing = WritesAfterAnswers()
+        """Images being stored after their answers (:meth:`written`)."""
         self.blob_locks = KeyedLocks()
         """Storing an image and forgetting the last entry that shows it exclude each other."""
 
@@ -263,11 +262,7 @@ class ImageCache:
         within ``_LOOKUP_WAITS`` (a stalled store must not stall hits). Operators' routes and
         shutdown wait here. A crash in between loses those entries, never an answer, and never
         leaves a point without its image."""
-        tasks = self.writing.get(key, set()) if key is not None else self._writes()
-        return await _settle(tasks, time.monotonic() + at_most)
-
-    def _writes(self) -> set[asyncio.Task[bool]]:
-        return {task for tasks in self.writing.values() for task in tasks}
+        return await self.writing.wait(key, at_most)
 
     async def _named(self, images: tuple[ServedImage, ...]) -> tuple[ServedImage, ...]:
         """``images`` with the blob ids a URL may name: those written after their answer get
@@ -355,9 +350,9 @@ class ImageCache:
         seen: set[str] = set()
         # What was answered before this request arrived, and is still being stored.
         deadline = time.monotonic() + _LOOKUP_WAITS
-        earlier = set(self.writing.get(query.partition.key, ()))
+        earlier = self.writing.of(query.partition.key)
         try:
-            await _settle(self.writing.get(query.key, set()), deadline)  # a repeat finds its miss
+            await settle(self.writing.of(query.key), deadline)  # a repeat finds its miss
             started = time.perf_counter()
             exact = await self.index.exact(query.key, n, viewer.where())
             self._stage("index_exact", started)
@@ -366,7 +361,7 @@ class ImageCache:
             if len(served) >= n:
                 return served
             vector.append(await self.embed(query.canonical))
-            await _settle(earlier, deadline)  # done by now, as a rule
+            await settle(earlier, deadline)  # done by now, as a rule
             started = time.perf_counter()
             candidates = await self.index.nearest(
                 vector[0],
@@ -533,8 +528,8 @@ class ImageCache:
                 )
                 if entry is not None:
                     write = self._write(query, entry, image.data, vector)
-                    if later and len(self._writes()) < _WRITES_BEHIND:
-                        self._write_later(query, entry, write)  # no URL names it yet
+                    if later and len(self.writing) < _WRITES_BEHIND:  # no URL names it yet
+                        self.writing.start((query.key, query.partition.key, entry.id), write)
                     elif await write:
                         blob_id = entry.blob_id
                     else:
@@ -623,23 +618,6 @@ class ImageCache:
             return False
         return True
 
-    def _write_later(self, query: Query, entry: Entry, write: Coroutine[Any, Any, bool]) -> None:
-        task = asyncio.create_task(write)
-        keys = (query.key, query.partition.key, entry.id)
-        for key in keys:
-            self.writing.setdefault(key, set()).add(task)
-        task.add_done_callback(functools.partial(self._written, keys))
-
-    def _written(self, keys: tuple[str, ...], task: asyncio.Task[bool]) -> None:
-        for key in keys:
-            tasks = self.writing.get(key)
-            if tasks is not None:
-                tasks.discard(task)
-                if not tasks:
-                    del self.writing[key]
-        if not task.cancelled() and task.exception() is not None:  # _write catches the rest
-            log.error("writing a generated image failed", exc_info=task.exception())
-
     async def embed(self, canonical: str) -> Vector:
         """The vector of a canonical prompt, as the policy has the model read it (in a model call
         shared with the prompts of concurrent requests, or remembered)."""
@@ -667,14 +645,6 @@ class ImageCache:
 
     def _stage(self, stage: str, started: float) -> None:
         self.metrics.stage_seconds.labels(stage).observe(time.perf_counter() - started)
-
-
-async def _settle(tasks: set[asyncio.Task[bool]], deadline: float) -> int:
-    """Wait for ``tasks`` until ``deadline`` (``time.monotonic``); how many are not done."""
-    pending = {task for task in tasks if not task.done()}
-    if pending:
-        _, pending = await asyncio.wait(pending, timeout=max(0.0, deadline - time.monotonic()))
-    return len(pending)
 
 
 def _status(images: list[ServedImage], controls: CacheControls) -> CacheStatus:
