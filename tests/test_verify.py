@@ -160,6 +160,10 @@ REJECTED += [
     ("a cat under the bed", "a cat on the bed", "spatial"),
     ("a cup next to a laptop", "a cup on a laptop", "spatial"),
     ("a cat riding on a dog's back", "a dog riding on a cat's back", "swapped_attributes"),
+    # What is said before an owner describes the owner, not what it owns.
+    ("a red truck's engine", "a truck's red engine", "colour"),
+    ("a truck's red engine", "a red truck's engine", "swapped_attributes"),
+    ("a little girl's red umbrella", "a red girl's little umbrella", "size_age"),
     ("кошка на диване", "собака на диване", "unreadable"),
     ("二匹の猫", "三匹の猫", "unreadable"),
     ("ein roter Apfel auf dem Tisch", "ein grüner Apfel auf dem Tisch", "unreadable"),
@@ -569,6 +573,17 @@ _BUSTLING_SQUARE = (
 )
 SERVED = [
     ("a man plays a guitar", "a man is playing the guitar"),
+    ("the engine of a red truck", "a red truck's engine"),
+    ("a red truck's engine", "the engine of a red truck"),
+    (
+        "a mechanic fixing the engine of an old pickup truck",
+        "a mechanic repairing an old pickup truck's engine",
+    ),
+    # "how" says nothing of its own ("small children how" is no thing).
+    (
+        "a woman teaching small children how to paint, children's drawings on the walls",
+        "a woman teaching small children to paint, children's drawings on the walls",
+    ),
     # Batch four's tuning half (bench/data): one of each kind of rule it added.
     (
         "ancient temple ruins on a hill, marble columns",

@@ -85,8 +85,13 @@ def close_chunk(
         words[chunk[-1]].noun = True
     if heads:
         head = heads[-1]
-        for i in chunk:
-            words[i].head = head
+        owner = None
+        for i in reversed(chunk):
+            # The words before an owner describe it: "red" in "a red truck's engine", as in
+            # "the engine of a red truck".
+            words[i].head = head if owner is None else owner
+            if i != head and words[i].possessor:
+                owner = i
         key = words[head].key
         words[head].occurrence = reading.kinds[key]
         reading.kinds[key] += 1

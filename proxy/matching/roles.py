@@ -219,7 +219,7 @@ def _attachments_moved(
     one led). Roles tell apart two things of one kind only. ``have_lemmas``: ``_head_lemmas``
     of ``have``."""
     have_attached, want_attached = _attachments(have), _attachments(want)
-    have_heads = {have.words[i].key for i in have.heads()}
+    have_heads = _things(have)
     named_in = _same_thing(have, want)
     plain_words = _attachments(want, compounds=False)
     have_tags = {have.words[i].key for i in have.heads() if have.words[i].tag}
@@ -246,6 +246,13 @@ def _attachments_moved(
             # sunflower field", "a waterfall in the jungle" / "a jungle waterfall").
             return True
     return False
+
+
+def _things(reading: Reading) -> set[str]:
+    """What the things of ``reading`` name: its heads, and its owners, which are things too ("a
+    truck's red engine" / "a red truck's engine")."""
+    words = reading.words
+    return {words[i].key for i in reading.heads()} | {w.key for w in words if w.possessor}
 
 
 def _placed_in(reading: Reading, at: tuple[int, str], head: str) -> bool:
@@ -336,7 +343,7 @@ def _bound_elsewhere(
     cupcake" (objects). Lenient: any thing in common will do, since a rewording may name one
     more or fewer ("a man laughing with a woman")."""
     cached_bindings = binding(have)
-    have_heads = {have.words[i].key for i in have.heads()}
+    have_heads = _things(have)
     named_in = _same_thing(have, want)
     for verb, things in binding(want).items():
         cached = cached_bindings.get(verb)

@@ -57,13 +57,13 @@ FUNCTION_WORDS = frozenset(
     a about all almost also am an and another any appears are as at be because been being
     bit bunch but by can close could depicted depicting did do does doing
     down each every features featuring few filled for from full group had has have having
-    he her here hers him his i if image in into is it it's its just kind lot lots many may
+    he her here hers him his how i if image in into is it it's its just kind lot lots many may
     me might mine more most much multiple must my nor numerous of off on one's only onto
     or other other's others our out over picture plenty quite rather really scene seems
     seen several shall she shot should show showing shown shows so some somebody someone
     someone's something sort such than that the their them then there there's theres these
     they this those to together too type up us variety various very view was we were what
-    when where which while who whom whose will with would yet you your
+    when where which while who whom whose why will with would yet you your
     """.split()
 )
 """Words that carry no content of their own: the image is the same with or without them."""
