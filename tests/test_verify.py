@@ -162,6 +162,7 @@ REJECTED += [
     ("a cat riding on a dog's back", "a dog riding on a cat's back", "swapped_attributes"),
     # What is said before an owner describes the owner, not what it owns.
     ("a red truck's engine", "a truck's red engine", "colour"),
+    ("a man feeding a dog in a park", "a park with a dog feeding a man", "swapped_roles"),
     ("a truck's red engine", "a red truck's engine", "swapped_attributes"),
     ("a little girl's red umbrella", "a red girl's little umbrella", "size_age"),
     ("кошка на диване", "собака на диване", "unreadable"),
@@ -574,6 +575,8 @@ _BUSTLING_SQUARE = (
 SERVED = [
     ("a man plays a guitar", "a man is playing the guitar"),
     ("the engine of a red truck", "a red truck's engine"),
+    ("a bartender mixing cocktails in a lounge", "a lounge with a bartender mixing cocktails"),
+    ("a sloth on a branch", "here is what I want: a sloth on a branch"),
     ("a red truck's engine", "the engine of a red truck"),
     (
         "a mechanic fixing the engine of an old pickup truck",
