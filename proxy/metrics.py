@@ -24,6 +24,7 @@ CACHE_ERRORS = (
     ("store", "missing_blob"),
     ("index", "evict"),
     ("store", "evict"),
+    ("unknown", "write"),
 )
 REJECTION_REASONS = ("queue_full", "rate_limited", "circuit_open")
 CIRCUIT_STATES = {"closed": 0, "half_open": 1, "open": 2}

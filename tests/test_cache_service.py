@@ -107,6 +107,25 @@ async def test_a_failing_store_still_returns_the_image(cache: ImageCache, with_b
     assert sample(cache, "memoaized_cache_errors_total", component="store", operation="write") == 1
 
 
+async def test_an_unexpected_error_after_the_answer_is_counted(
+    cache: ImageCache, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(data: bytes, media_type: str) -> str:
+        raise RuntimeError("a fault of neither the store nor the index")
+
+    monkeypatch.setattr(cache.store, "put", broken)
+    result = await cache.generate(
+        tiny_request("a kettle on a stove"), CacheControls(), with_bytes=True
+    )
+    await cache.written()
+    assert result.images[0].data is not None  # answered before the write failed
+    assert await cache.index.count() == 0
+    assert (
+        sample(cache, "memoaized_cache_errors_total", component="unknown", operation="write") == 1
+    )
+    assert "writing a generated image failed" in caplog.text
+
+
 async def _until(condition: Callable[[], bool], seconds: float = 30.0) -> None:
     """Wait for ``condition``, polled every 10 ms, failing after ``seconds``."""
     for _ in range(int(seconds / 0.01)):

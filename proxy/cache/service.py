@@ -151,7 +151,7 @@ class ImageCache:
         """Bytes of images this process has stored since it started (eviction's estimate)."""
         self.reading_ahead: set[asyncio.Task[None]] = set()
         """The verifier reading prompts being generated (:meth:`MatchPolicy.read_ahead`)."""
-        self.writing = WritesAfterAnswers()
+        self.writing = WritesAfterAnswers(metrics.cache_errors.labels("unknown", "write").inc)
         """Images being stored after their answers (:meth:`written`)."""
         self.blob_locks = KeyedLocks()
         """Storing an image and forgetting the last entry that shows it exclude each other."""

@@ -13,7 +13,7 @@ import asyncio
 import functools
 import logging
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 __all__ = ["WritesAfterAnswers", "settle"]
@@ -22,10 +22,12 @@ log = logging.getLogger(__name__)
 
 
 class WritesAfterAnswers:
-    """The writes in progress, by each of their keys."""
+    """The writes in progress, by each of their keys. ``failed`` hears of a write that raised
+    (the writer catches and counts the store's and the index's own errors)."""
 
-    def __init__(self) -> None:
+    def __init__(self, failed: Callable[[], None] = lambda: None) -> None:
         self._by_key: dict[str, set[asyncio.Task[bool]]] = {}
+        self._failed = failed
 
     def __len__(self) -> int:
         """How many writes are in progress."""
@@ -58,8 +60,9 @@ class WritesAfterAnswers:
                 tasks.discard(task)
                 if not tasks:
                     del self._by_key[key]
-        if not task.cancelled() and task.exception() is not None:  # the writer catches the rest
+        if not task.cancelled() and task.exception() is not None:
             log.error("writing a generated image failed", exc_info=task.exception())
+            self._failed()
 
 
 async def settle(tasks: set[asyncio.Task[bool]], deadline: float) -> int:
