@@ -181,6 +181,9 @@ def test_purge_by_user_leaves_nothing_of_that_user_behind(
                         found[text].append(path)
         return found
 
+    # A listing waits for the images still being stored after their b64_json answers.
+    stored = json.loads(cli(proxy, "search", "--user", erased_user, "--json").stdout)["data"]
+    assert len(stored) == 2
     images_before = {p.name for p in (data_dir / "images").rglob("*.png")}
     assert all(on_disk(erased_user, "quillfeather").values())  # the scan sees what it seeks
     assert "purged 2 entries and 2 images" in cli(proxy, "purge", "--user", erased_user).stdout
