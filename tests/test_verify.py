@@ -163,6 +163,10 @@ REJECTED += [
     # What is said before an owner describes the owner, not what it owns.
     ("a red truck's engine", "a truck's red engine", "colour"),
     ("a man feeding a dog in a park", "a park with a dog feeding a man", "swapped_roles"),
+    ("a man holding a bird in a cage", "a cage with a man holding a bird", "swapped_roles"),
+    ("a dog\u2019s owner", "the owner\u2019s dog", "swapped_roles"),
+    ("the happy kids' toys", "the kids' happy toys", "attribute"),
+    ("the kids' happy toys", "the happy kids' toys", "swapped_attributes"),
     ("a truck's red engine", "a red truck's engine", "swapped_attributes"),
     ("a little girl's red umbrella", "a red girl's little umbrella", "size_age"),
     ("кошка на диване", "собака на диване", "unreadable"),
@@ -575,8 +579,10 @@ _BUSTLING_SQUARE = (
 SERVED = [
     ("a man plays a guitar", "a man is playing the guitar"),
     ("the engine of a red truck", "a red truck's engine"),
-    ("a bartender mixing cocktails in a lounge", "a lounge with a bartender mixing cocktails"),
     ("a sloth on a branch", "here is what I want: a sloth on a branch"),
+    # A phone's keyboard types curly apostrophes.
+    ("I'd like a red barn", "I\u2019d like a red barn"),
+    ("a red barn", "here\u2019s what I want: a red barn"),
     ("a red truck's engine", "the engine of a red truck"),
     (
         "a mechanic fixing the engine of an old pickup truck",

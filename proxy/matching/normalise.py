@@ -105,7 +105,7 @@ _REQUEST = re.compile(
     r"^\s*(?:(?:hey|hi|hello)(?:\s+there)?(?:\s*,\s*|\s+(?=(?:please|can|could|would|i|generate"
     r"|create|make|draw|show|give|render|produce)\s)))?(?:please\s+)?(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?"
     r"(?:i\s*(?:would|'d)\s+(?:like|love)\s+(?:to\s+see\s+)?|i\s+(?:want|need)\s+(?:to\s+see\s+)?"
-    r"|(?:here\s+is|here's|this\s+is)\s+what\s+i\s+(?:want|need)(?:\s+to\s+see)?\s*:?\s+)?"
+    r"|(?:here\s+is|here's|this\s+is)\s+what\s+i\s+(?:want|need)(?:\s+to\s+see)?\s*[:-]\s*)?"
     r"(?:prompt\s*:\s*)?(?:imagine\s+)?"
     r"(?:(?:generate|create|make|draw|show|give|render|produce)(?:\s+(?:for\s+)?(?:me|us))?"
     r"(?:\s*:\s*|\s+))?"

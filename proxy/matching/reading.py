@@ -105,6 +105,9 @@ per 1,000 characters, so 2,048 of them stay under about 200 MB however long prom
 32,000 characters would take 1.4 MB); a longer prompt is read each time it is checked."""
 
 
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u02bc": "'"})
+
+
 class Reader:
     """Reads prompts into :class:`Reading` objects, remembering the most recent ones."""
 
@@ -122,7 +125,11 @@ class Reader:
 
     def _read(self, prompt: str) -> Reading:
         texts, plain = rendered_text(prompt)
-        lower = plain.lower() if plain.isascii() else unaccented(plain.lower())
+        # A phone's keyboard types a curly apostrophe (U+2019) in "I'd" and "dog's": it is read
+        # as the one typed on a computer (text quoted with curly quotes was taken out above).
+        lower = (
+            plain.lower() if plain.isascii() else unaccented(plain.lower()).translate(_APOSTROPHES)
+        )
         if "(" in lower or "[" in lower or "{" in lower:
             lower = _WEIGHT.sub(r" \1 ", lower)
         # "castle | sunset": tags, as the canonical form reads them, but where words to render

@@ -51,8 +51,8 @@ def swapped(have: Reading, want: Reading) -> str | None:
             if (
                 second != first
                 and inverted
-                and not _moves_with(have_heads, want_heads, first, second)
-                and not _moves_with(have_heads, want_heads, second, first)
+                and not _holds(have_heads, want_heads, first, second)
+                and not _holds(have_heads, want_heads, second, first)
                 and not (_joined(have, first, second) and _joined(want, first, second))
                 and not (
                     _side_by_side(have_heads, first, second)
@@ -99,24 +99,6 @@ def _holds(
         relation in ("in", "on", "@in", "@on")
         and subject == thing
         and want_heads[thing][1] == f"with/{place}"
-    )
-
-
-def _moves_with(
-    have_heads: dict[str, tuple[int, str]],
-    want_heads: dict[str, tuple[int, str]],
-    place: str,
-    thing: str,
-) -> bool:
-    """Whether ``thing`` moves with what the request has ``place`` with (:func:`_holds`): it is
-    that ("a cabin in a forest" / "a forest with a cabin"), or what that does something to ("a
-    bartender mixing cocktails in a lounge" / "a lounge with a bartender mixing cocktails")."""
-    relation, _, doer = have_heads[thing][1].partition("/")
-    return _holds(have_heads, want_heads, place, thing) or (
-        relation == "object"
-        and doer in have_heads
-        and doer in want_heads
-        and _holds(have_heads, want_heads, place, doer)
     )
 
 

@@ -35,7 +35,7 @@ for _phrase, _kind in SPATIAL_PHRASES.items():
     _PHRASES_BY_FIRST_WORD.setdefault(_phrase[0], []).append((_phrase, _kind))
 POSSESSIVE = "'s"
 """The token a possessive "'s" is split into: "a dog's back"."""
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[a-z]+(?:-[a-z]+)*(?:'[a-z]+)?|[,&;:.]")
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[a-z]+(?:-[a-z]+)*(?:'[a-z]+|(?<=s)'(?![a-z]))?|[,&;:.]")
 
 
 def unaccented(text: str) -> str:
@@ -84,12 +84,14 @@ lake"), not what the thing before it does."""
 
 def tokenise(text: str) -> list[str]:
     tokens = _TOKEN.findall(text.replace("n't", " not"))
-    if "'s" not in text:
+    if "'s" not in text and "s'" not in text:
         return tokens
     split: list[str] = []
     for token in tokens:
         if token.endswith("'s"):
             split += (token[:-2], POSSESSIVE)  # "a dog's back": the dog describes the back
+        elif token.endswith("s'"):
+            split += (token[:-1], POSSESSIVE)  # "the kids' toys": a plural owner
         else:
             split.append(token)
     return split
