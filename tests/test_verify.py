@@ -164,6 +164,8 @@ REJECTED += [
     ("a red truck's engine", "a truck's red engine", "colour"),
     ("a man feeding a dog in a park", "a park with a dog feeding a man", "swapped_roles"),
     ("a man holding a bird in a cage", "a cage with a man holding a bird", "swapped_roles"),
+    ("a log cabin in a forest", "a log cabin in the middle of a forest", "spatial"),
+    ("a vase in the center of a table", "a vase under a table", "spatial"),
     ("a dog\u2019s owner", "the owner\u2019s dog", "swapped_roles"),
     ("the happy kids' toys", "the kids' happy toys", "attribute"),
     ("the kids' happy toys", "the happy kids' toys", "swapped_attributes"),
@@ -580,6 +582,9 @@ SERVED = [
     ("a man plays a guitar", "a man is playing the guitar"),
     ("the engine of a red truck", "a red truck's engine"),
     ("a sloth on a branch", "here is what I want: a sloth on a branch"),
+    # In the middle of a place is in it (not the other way round, below).
+    ("a log cabin in the middle of a forest", "a log cabin in a forest"),
+    ("a vase in the center of a table", "a vase on a table"),
     # A phone's keyboard types curly apostrophes.
     ("I'd like a red barn", "I\u2019d like a red barn"),
     ("a red barn", "here\u2019s what I want: a red barn"),

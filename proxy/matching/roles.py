@@ -399,6 +399,8 @@ def _relations(reading: Reading) -> dict[tuple[str, str], set[str]]:
             kinds = {"in"}
         elif relation == "@against":
             kinds = {"against", "in"}  # "leaning against a wall" is loosely "on" it
+        elif relation == "@middle":
+            kinds = {"middle", "in"}  # "in the middle of a forest" is in the forest
         elif relation[1:] in _POSITIONS and relation.startswith("@"):
             kinds = {relation[1:]}
         else:
