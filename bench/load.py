@@ -44,6 +44,7 @@ import json
 import os
 import random
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -261,6 +262,8 @@ def main() -> None:
     parser.add_argument("--response-format", choices=("url", "b64_json"), default="url")
     parser.add_argument("--backend", choices=("tiny", "sd-server"), default="tiny")
     args = parser.parse_args()
+    if args.driver == "wrk" and shutil.which("wrk") is None:
+        parser.error("--driver wrk needs wrk on the PATH: `make bench-tools` installs Debian's")
     form = args.response_format
 
     rng = random.Random(11)
