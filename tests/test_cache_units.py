@@ -9,9 +9,10 @@ from collections import Counter
 
 import pytest
 
-from backends.base import GenerationRequest
+from backends.base import GeneratedImage, Generation, GenerationRequest
 from backends.images_api import InvalidRequest
 from proxy.cache.controls import CacheControls, CacheOptions
+from proxy.cache.entries import cost_of
 from proxy.cache.singleflight import SingleFlight
 from proxy.index.base import Candidate, Entry, entry_id
 from proxy.matching.canonical import Partition, cache_key, canonical_prompt
@@ -346,3 +347,24 @@ def test_a_candidate_from_a_payload_builds_its_entry_only_when_asked(
     assert built == ["k0"]
     assert candidates[1] == Candidate(entries[1], 0.9)  # compared by value, built to compare
     assert candidates[2] != Candidate(entries[2], 0.8)
+
+
+@pytest.mark.parametrize(
+    ("energy_wh", "warm", "per_image", "whole", "source"),
+    [
+        (None, False, 2.9, 2.9, "estimated"),  # the estimate is a whole generation's
+        (None, True, 2.9 * 10 / 40, 2.9, "estimated"),  # a warm start spent its share of it
+        (4.0, False, 2.0, 2.0, "measured"),  # measured for the call, shared by its two images
+        (4.0, True, 2.0, 2.0 * 40 / 10, "measured"),  # a whole generation runs all 40 steps
+    ],
+)
+def test_each_image_costs_its_share_and_its_entry_a_whole_generation(
+    energy_wh: float | None, warm: bool, per_image: float, whole: float, source: str
+) -> None:
+    images = (GeneratedImage(b"a", "image/png"), GeneratedImage(b"b", "image/png"))
+    generation = Generation(images, seconds=3.0, energy_wh=energy_wh, steps=10, full_steps=40)
+    cost = cost_of(generation, warm, estimate_wh=2.9)
+    assert cost.energy_wh == pytest.approx(per_image) and cost.energy_source == source
+    assert cost.whole_energy_wh == pytest.approx(whole)
+    assert cost.seconds == 1.5 and cost.whole_seconds == (1.5 * 4 if warm else 1.5)
+    assert (cost.steps_run, cost.steps_skipped) == (10, 30 if warm else 0)

@@ -31,7 +31,7 @@ from backends.base import (
 from proxy.auth import DEFAULT_TENANT
 from proxy.cache.admission import CircuitBreaker, GenerationGate
 from proxy.cache.controls import CacheControls
-from proxy.cache.entries import Owner, new_entry
+from proxy.cache.entries import Cost, Owner, cost_of, new_entry
 from proxy.cache.generation import Generations
 from proxy.cache.results import CacheResult, CacheStatus, ServedImage
 from proxy.cache.singleflight import SingleFlight
@@ -490,23 +490,7 @@ class ImageCache:
         if not warm:
             seed = None
         images = []
-        count = max(len(generation.images), 1)  # no image at all is caught by the caller
-        ran, full = generation.steps or 0, generation.full_steps or 0
-        counted = warm and 0 < ran <= full  # the backend said how many steps ran
-        skipped = full - ran if counted else 0
-        # What the images cost, and (``whole``) what a generation from noise would have: the
-        # figure an entry keeps, since a hit on it saves a whole generation.
-        seconds = whole_seconds = generation.seconds / count
-        if generation.energy_wh is not None:
-            energy, source = generation.energy_wh / count, "measured"
-            whole_energy = energy * full / ran if counted else energy
-        else:
-            energy, source = self.energy_estimate_wh(request.model), "estimated"
-            whole_energy = energy
-            if counted:  # the estimate is for a whole generation; a warm start ran part of it
-                energy *= ran / full
-        if counted:
-            whole_seconds = seconds * full / ran
+        cost = cost_of(generation, warm, self.energy_estimate_wh(request.model))
         for image in generation.images:
             blob_id = entry = None
             if controls.store:
@@ -522,8 +506,7 @@ class ImageCache:
                     image.data,
                     image.media_type,
                     image.revised_prompt,
-                    whole_seconds,
-                    (whole_energy, source),
+                    cost,
                     owner,
                 )
                 if entry is not None:
@@ -543,12 +526,12 @@ class ImageCache:
                     match=None,
                     similarity=None,
                     revised_prompt=image.revised_prompt,
-                    generation_seconds=seconds,
-                    energy_wh=energy,
-                    energy_source=source,
+                    generation_seconds=cost.seconds,
+                    energy_wh=cost.energy_wh,
+                    energy_source=cost.energy_source,
                     warm_similarity=seed[0].similarity if seed is not None else None,
-                    steps_skipped=skipped,
-                    steps_run=ran,
+                    steps_skipped=cost.steps_skipped,
+                    steps_run=cost.steps_run,
                 )
             )
         if warm:
@@ -576,8 +559,7 @@ class ImageCache:
         data: bytes,
         media_type: str,
         revised_prompt: str | None,
-        generation_seconds: float,
-        energy: tuple[float, str],
+        cost: Cost,
         owner: Owner,
     ) -> Entry | None:
         """The entry a generated image is stored as; None while the data volume is under its
@@ -590,9 +572,9 @@ class ImageCache:
             blob_id=BlobStore.id_for(data, media_type),
             media_type=media_type,
             size=len(data),
-            generation_seconds=generation_seconds,
-            energy_wh=energy[0],
-            energy_source=energy[1],
+            generation_seconds=cost.whole_seconds,
+            energy_wh=cost.whole_energy_wh,
+            energy_source=cost.energy_source,
             backend=self.backend.name,
             owner=owner,
             revised_prompt=revised_prompt,

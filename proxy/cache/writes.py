@@ -26,15 +26,17 @@ class WritesAfterAnswers:
     (the writer catches and counts the store's and the index's own errors)."""
 
     def __init__(self, failed: Callable[[], None] = lambda: None) -> None:
+        self._tasks: set[asyncio.Task[bool]] = set()
         self._by_key: dict[str, set[asyncio.Task[bool]]] = {}
         self._failed = failed
 
     def __len__(self) -> int:
         """How many writes are in progress."""
-        return len(self.all())
+        return len(self._tasks)
 
     def all(self) -> set[asyncio.Task[bool]]:
-        return {task for tasks in self._by_key.values() for task in tasks}
+        """Every write in progress, as they are now."""
+        return set(self._tasks)
 
     def of(self, key: str) -> set[asyncio.Task[bool]]:
         """The writes in progress under ``key``, as they are now."""
@@ -43,6 +45,7 @@ class WritesAfterAnswers:
     def start(self, keys: tuple[str, ...], write: Coroutine[Any, Any, bool]) -> None:
         """Run ``write`` (True when stored) as a task known under each of ``keys``."""
         task = asyncio.create_task(write)
+        self._tasks.add(task)
         for key in keys:
             self._by_key.setdefault(key, set()).add(task)
         task.add_done_callback(functools.partial(self._done, keys))
@@ -54,6 +57,7 @@ class WritesAfterAnswers:
         return await settle(tasks, time.monotonic() + at_most)
 
     def _done(self, keys: tuple[str, ...], task: asyncio.Task[bool]) -> None:
+        self._tasks.discard(task)
         for key in keys:
             tasks = self._by_key.get(key)
             if tasks is not None:
