@@ -22,6 +22,8 @@ _CLOSING_ENDS = frozenset({"pack", "line"})
 """Words the reader skips as collectives ("a pack of wolves") that end words written as one:
 "back pack" is "backpack", "sky line" "skyline"."""
 _ONE = frozenset(["a", "an", "one", "each", "every", "this", "that"])
+_THE_OR_OWNER = frozenset("the his her its their my our your".split())
+_EVENTS = frozenset({"noun.act", "noun.event", "noun.state", "noun.process"})
 _WHERE_TO = frozenset(
     ["over", "across", "through", "above", "into", "past", "around", "along", "toward", "towards"]
 )
@@ -109,6 +111,14 @@ def join_compounds(wordnet: WordNet | None, tokens: list[str]) -> list[str]:
                             after_one(tokens, i)
                             and _inflected(wordnet, compound)
                             and not _verb_before(wordnet, tokens, i)
+                        )
+                        # nor is "her cat sleeps" after "the" or an owner, which may ask for
+                        # more than one: a thing alive and what it does, not plural catnaps
+                        and not (
+                            _opening(tokens, i)[0] in _THE_OR_OWNER
+                            and _alive(wordnet, first)
+                            and _inflected(wordnet, compound)
+                            and wordnet.lexnames(compound) <= _EVENTS
                         )
                         # "horses run across a field": a way taken, not "run across" (meet)
                         and not (tokens[end - 1] in _WHERE_TO and end < count and words[end])

@@ -435,7 +435,17 @@ def _weather_last(tokens: list[str]) -> list[str]:
 
 
 def _ends_phrase(tokens: Sequence[str], i: int) -> bool:
-    return i >= len(tokens) or tokens[i] in PART_ENDS or tokens[i] in LOOSE_PREPOSITIONS
+    """Whether the weather word before ``i`` ends its phrase: "in the rain on a city street",
+    not "in the rain forest"."""
+    return (
+        i >= len(tokens)
+        or tokens[i] in PART_ENDS
+        or tokens[i] in LOOSE_PREPOSITIONS
+        or tokens[i] in _PLACING
+    )
+
+
+_PLACING = frozenset("on with near beside by along across over".split())
 
 
 _SKY = frozenset(

@@ -228,7 +228,8 @@ _NOT_VERBS = COLOURS | {"bed", "shed", "sled", "king", "ring", "wing", "string",
 def _made_in(tokens: list[str]) -> list[str]:
     """ "a house drawn in crayon" -> "a house, crayon drawing": the medium, said as how the scene
     was made, at the end of a part of the prompt; "..., sketched" as "..., sketch"; and "a fox
-    photographed in the snow", where no other medium is named, as "a fox in the snow, photo"."""
+    photographed in the snow" or "a fox, photographed at night", where no other medium is
+    named, as "a fox in the snow, photo" and "a fox, at night, photo"."""
     out: list[str] = []
     photo = _NOT_PHOTOS.isdisjoint(tokens) and _ART_MATERIALS.isdisjoint(tokens)
     i = 0
@@ -245,8 +246,8 @@ def _made_in(tokens: list[str]) -> list[str]:
             token == "photographed"
             and photo
             and out
-            and out[-1][0].isalpha()
-            and out[-1] not in FUNCTION_WORDS
+            # "a fox photographed in the snow", "a night market, photographed at night"
+            and (out[-1] in PART_ENDS or (out[-1][0].isalpha() and out[-1] not in FUNCTION_WORDS))
             and after in _PHOTOGRAPHED_AT
         ):
             end = next(

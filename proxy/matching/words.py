@@ -379,7 +379,9 @@ trousers pants
 film movie
 store shop
 kitten kitty kitties:kittens
-puppy pup
+puppy pup pupper puppers:puppies
+dog doggo doggos:dogs
+coding programming
 photo photograph photography
 smiling grinning
 running jogging
