@@ -54,6 +54,8 @@ REJECTED = [
     ("a woman with a controller in each hand", "a woman with a controller in one hand", "count"),
     ("dogs on a sofa", "one dog on a sofa", "count"),
     ("a cat chasing a frisbee", "a doggo chasing a frisbee", "object"),  # a listed synonym
+    # "a castle background" is a castle in the background
+    ("a knight, castle background", "a castle, knight in the background", "spatial"),
     ("two puppers on a rug", "two kittens on a rug", "object"),
     ("a man with a hat", "a man without a hat", "negation"),
     ("a street with no cars", "a street with cars", "negation"),
@@ -1040,6 +1042,8 @@ SERVED = [
     ("an old mage in a tower", "an old wizard in a tower"),
     ("a messy room", "a cluttered room"),
     ("a dog chasing a frisbee in a city park", "a doggo chasing a frisbee in a city park"),
+    ("a viking warrior, snowy fjord background", "a viking warrior, snowy fjord in the background"),
+    ("a cyborg woman, glowing eyes, dark background", "dark background, a cyborg woman, glowing eyes"),
     ("a guy in a hoodie coding on a laptop", "a dude in a hoodie programming on a laptop"),
     ("a lovely cottage", "a charming cottage"),
     # A thing and the verb after it are not closed up into a plural after "the" or "a", where

@@ -298,20 +298,31 @@ _KINDS_OF_PICTURE = frozenset(
 
 def medium_apart(wordnet: WordNet | None, tokens: list[str]) -> list[str]:
     """ "a red car photo" -> "a red car, photo", as "a photo of a red car" reads: a medium that
-    closes a noun phrase right after a thing names how the thing is shown, not a red photo."""
-    if wordnet is None or _MEDIUM_AFTER.isdisjoint(tokens):
+    closes a noun phrase right after a thing names how the thing is shown, not a red photo.
+    So does a background: "a snowy fjord background" is "a snowy fjord in the background" (but
+    "a white background" is no thing)."""
+    if wordnet is None or (_MEDIUM_AFTER.isdisjoint(tokens) and _BACKDROPS.isdisjoint(tokens)):
         return tokens
     out: list[str] = []
     for i, token in enumerate(tokens):
         if (
-            token in _MEDIUM_AFTER
+            (token in _MEDIUM_AFTER or token in _BACKDROPS)
             and i
             and (i + 1 == len(tokens) or tokens[i + 1] in PART_ENDS)
             and _shown(wordnet, tokens[i - 1])
         ):
+            if token in _BACKDROPS:
+                if tokens[i - 1] in COLOURS or "a" in wordnet.parts_of_speech(tokens[i - 1]):
+                    out.append(token)  # "a dark background", "a pastel blue background"
+                else:
+                    out += ["in", "the", "background"]
+                continue
             out.append(",")
         out.append(token)
     return out
+
+
+_BACKDROPS = frozenset({"background", "backdrop"})
 
 
 def _shown(wordnet: WordNet, word: str) -> bool:
