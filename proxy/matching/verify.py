@@ -128,6 +128,10 @@ _IMPLIED = {
     "drink": frozenset({"drink", "beverage", "something"}),
 }
 """Objects a verb implies when it has none: "eating food" is what "eating" shows."""
+_AT_REST = frozenset("sit lie lay lounge recline sleep nap doze snooze sprawl".split())
+_RESTING = {"rest": _AT_REST, "relax": _AT_REST}
+"""Vague verbs and the postures that show them: "a cat resting on a couch" is what "a cat
+sitting (lying, sleeping) on a couch" shows; not the other way round."""
 _AGE_MARKERS = frozenset(
     "old older elderly aged middle-aged senior teen teenage adolescent".split()
 )
@@ -328,6 +332,8 @@ class Verifier:
                 continue  # "a photo of a cat" is what "a cat" gives, when no medium is named
             if word.verb and word.lemmas & _PLACED and _lifeless_at_rest(want, position, have):
                 continue
+            if word.verb and _shown_at_rest(word, want, have):
+                continue
             if (
                 word.governor in _IMPLIED
                 and word.lemmas & _IMPLIED[word.governor]
@@ -440,6 +446,23 @@ def _lifeless_at_rest(want: Reading, position: int, have: Reading) -> bool:
     thing = want.words[verb.head].key
     return not any(
         w.verb and (w.lemmas & _PLACED or (w.head is not None and have.words[w.head].key == thing))
+        for w in have.words
+    )
+
+
+def _shown_at_rest(verb: Word, want: Reading, have: Reading) -> bool:
+    """Whether ``verb`` is a vague one of resting ("resting", "relaxing") and the cached prompt
+    shows the same thing in a posture of rest: "a cat sitting on a couch"."""
+    postures = frozenset().union(*(_RESTING.get(lemma, NOTHING) for lemma in verb.lemmas))
+    if not postures or verb.head is None:
+        return False
+    thing = want.words[verb.head].key
+    return any(
+        w.verb
+        and not w.negated
+        and w.lemmas & postures
+        and w.head is not None
+        and have.words[w.head].key == thing
         for w in have.words
     )
 

@@ -382,6 +382,8 @@ kitten kitty kitties:kittens
 puppy pup pupper puppers:puppies
 dog doggo doggos:dogs
 coding programming
+plain simple
+blurred blurry
 photo photograph photography
 smiling grinning
 running jogging
