@@ -55,6 +55,7 @@ REJECTED = [
     ("dogs on a sofa", "one dog on a sofa", "count"),
     ("a cat chasing a frisbee", "a doggo chasing a frisbee", "object"),  # a listed synonym
     ("a cat resting on a couch", "a cat sleeping on a couch", "action"),
+    ("a chef plating a dessert", "a chef plating a dessert, trending on artstation", "style"),
     ("a dog sitting and a cat playing", "a cat resting", "action"),
     # "a castle background" is a castle in the background
     ("a knight, castle background", "a castle, knight in the background", "spatial"),
@@ -648,6 +649,9 @@ SERVED = [
     ("a cat sleeping on a couch", "a cat resting on a couch"),
     ("a man lying in a hammock", "a man relaxing in a hammock"),
     ("a cat, simple background", "a cat, plain background"),
+    # "trending on artstation" asks for digital art's look, which a render or a painting has
+    ("a castle on a cliff, digital art", "a castle on a cliff, digital art, trending on artstation"),
+    ("a castle, 3d render, 8k", "a castle, 3d render, trending on artstation, 4k"),
     ("a poodle in the snow", "a dog in the snow"),
     ("an armchair by the fire", "a chair by the fire"),
     ("a young woman reading in a cafe", "a woman reading in a cafe"),

@@ -32,6 +32,7 @@ from proxy.matching.word_order import (
     names_the_doer,
 )
 from proxy.matching.words import (
+    ART_SITES,
     BOILERPLATE,
     DEFAULT_MEDIA,
     FRAMES,
@@ -389,9 +390,7 @@ def normalise_tokens(
 
 
 _TRENDING = frozenset(["trending", "featured", "popular"])
-_ON_A_SITE = frozenset(
-    ("on", site) for site in "artstation cgsociety pixiv deviantart behance".split()
-)
+_ON_A_SITE = frozenset(("on", site) for site in ART_SITES)
 
 
 def _trending(tokens: Sequence[str], i: int) -> bool:

@@ -58,6 +58,7 @@ from proxy.matching.rephrasing import verb_ing
 from proxy.matching.roles import names_medium, spatial, swapped
 from proxy.matching.spelling import correct_typos, rejoined
 from proxy.matching.words import (
+    ART_SITES,
     COLOURS,
     DEFAULT_MEDIA,
     MADE_MEDIA,
@@ -334,6 +335,8 @@ class Verifier:
                 continue
             if word.verb and _shown_at_rest(word, want, have):
                 continue
+            if word.text in ART_SITES and (_made(have) or have.tokens >= {"digital", "art"}):
+                continue  # "trending on artstation" adds nothing to a digital painting's style
             if (
                 word.governor in _IMPLIED
                 and word.lemmas & _IMPLIED[word.governor]

@@ -295,6 +295,10 @@ MADE_MEDIA = frozenset(
 """Media that are not a photograph: a prompt that names none asks for a photo, which a cached
 painting, statue or render of the same scene is not."""
 
+ART_SITES = frozenset("artstation cgsociety pixiv deviantart behance".split())
+"""Sites whose "trending on" tag asks for the look of digital art shown there: a style for a
+photo, nothing more for a painting or a render."""
+
 DEFAULT_MEDIA = frozenset("photo photograph photography picture image snapshot dslr".split())
 """Media a prompt that names none gets anyway: "a photo of a cat" is served by "a cat"."""
 
