@@ -255,7 +255,9 @@ def _way_taken(part: list[str], by: int) -> list[str]:
     for start in range(by - 2, 0, -1):
         if part[start] in _MOVING and is_participle(part[start - 1]):
             way = part[start:by]
-            if not any(t.endswith("ing") for t in way) and way[-1] not in FUNCTION_WORDS:
+            if not any(_verb_in_way(way, k) for k in range(len(way))) and way[-1] not in (
+                FUNCTION_WORDS
+            ):
                 return way
             return []
         if part[start] in PART_ENDS or (
@@ -265,6 +267,17 @@ def _way_taken(part: list[str], by: int) -> list[str]:
         ):
             return []
     return []
+
+
+def _verb_in_way(way: list[str], k: int) -> bool:
+    """Whether ``way[k]`` may be a verb of its own: a word in "-ing" that no noun of the way
+    follows and no determiner or other "-ing" word comes before ("out of a burning building"
+    names a way; "through the garden laughing" does not)."""
+    return (
+        way[k].endswith("ing")
+        and (k + 1 == len(way) or way[k + 1] in FUNCTION_WORDS)
+        and not (k and (way[k - 1] in DETERMINERS or way[k - 1].endswith("ing")))
+    )
 
 
 def names_the_doer(tokens: list[str], by: int) -> bool:
