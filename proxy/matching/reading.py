@@ -58,7 +58,7 @@ from proxy.matching.tokens import (
     tokenise,
     unaccented,
 )
-from proxy.matching.word_order import looks_like_verb
+from proxy.matching.word_order import PLACING, looks_like_verb
 from proxy.matching.words import (
     COLOURS,
     DOING_TO,
@@ -423,6 +423,7 @@ class Reader:
             token.endswith("s") != previous.plural
             and (
                 after in DETERMINERS
+                or after in PLACING  # "a man strolls along the beach"
                 or after in ROLE_MARKERS
                 or not after[:1].isalnum()
                 or self._nounlike(after)
