@@ -653,6 +653,8 @@ SERVED = [
     # "resting" is vague: a cat sitting, lying or sleeping shows it (not the other way round)
     ("a cat sleeping on a couch", "a cat resting on a couch"),
     ("a man walking along the beach", "a man strolls along the beach"),  # a verb before "along"
+    ("a cat perched on top of a bookshelf", "a cat perched on the top of a bookshelf"),
+    ("a bronze statue in the centre of a fountain", "a bronze statue at the centre of a fountain"),
     ("a man lying in a hammock", "a man relaxing in a hammock"),
     ("a cat, simple background", "a cat, plain background"),
     # "trending on artstation" asks for digital art's look, which a render or a painting has

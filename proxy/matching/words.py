@@ -139,6 +139,7 @@ dog and a boy under man."""
 SPATIAL_PHRASES: dict[tuple[str, ...], str] = {
     ("in", "front", "of"): "front",
     ("on", "top", "of"): "atop",
+    ("on", "the", "top", "of"): "atop",
     ("at", "the", "top", "of"): "above",
     ("next", "to"): "near",
     ("close", "to"): "near",
@@ -148,6 +149,8 @@ SPATIAL_PHRASES: dict[tuple[str, ...], str] = {
     ("in", "the", "middle", "of"): "middle",
     ("in", "the", "center", "of"): "middle",
     ("in", "the", "centre", "of"): "middle",
+    ("at", "the", "center", "of"): "middle",
+    ("at", "the", "centre", "of"): "middle",
     ("at", "the", "bottom", "of"): "below",
     ("in", "the", "back", "of"): "behind",
     ("in", "the", "background"): "background",
