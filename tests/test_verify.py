@@ -56,6 +56,8 @@ REJECTED = [
     ("a cat chasing a frisbee", "a doggo chasing a frisbee", "object"),  # a listed synonym
     ("a cat resting on a couch", "a cat sleeping on a couch", "action"),
     ("a chef plating a dessert", "a chef plating a dessert, trending on artstation", "style"),
+    # To WordNet a steel is a sword: a material is shown only as what its thing is made of.
+    ("a sword with an obsidian blade", "a sword with a steel blade", "material"),
     (
         "a child carrying a firefighter out of a burning building",
         "a child being carried out of a burning building by a firefighter",
@@ -654,6 +656,8 @@ SERVED = [
     ("a cat sleeping on a couch", "a cat resting on a couch"),
     ("a man walking along the beach", "a man strolls along the beach"),  # a verb before "along"
     ("a cat perched on top of a bookshelf", "a cat perched on the top of a bookshelf"),
+    ("a sword with a steel blade", "a sword with a blade of steel"),
+    ("a chair made of wood", "a wooden chair"),
     ("a bronze statue in the centre of a fountain", "a bronze statue at the centre of a fountain"),
     ("a man lying in a hammock", "a man relaxing in a hammock"),
     ("a cat, simple background", "a cat, plain background"),

@@ -79,6 +79,12 @@ class Coverage:
             self._of_thing[key] = found
         return found
 
+    def describing(self, key: str) -> Coverage | None:
+        """What the words that describe the things named ``key`` show (None: none do)."""
+        self.of_thing(key)  # gathers every thing's own words
+        own = self._own.get(key)
+        return Coverage(own, self.wordnet) if own else None
+
     def shows(self, word: Word, *, describing: bool = False) -> bool:
         """Whether the cached prompt shows ``word``; ``describing``: the word describes another
         (its noun and adjective readings both count: "brave" in "a brave knight")."""

@@ -351,6 +351,15 @@ class Verifier:
             elif self._names_its_thing(word, position, want) and not word.lemmas & coverage.lemmas:
                 # "a steel sword": to WordNet a steel is a sword, which "a wooden sword" shows
                 return self._kind(word, describing=True)
+            elif (
+                word.lemmas & MATERIALS
+                and describes(word, position)
+                and not word.lemmas & coverage.lemmas
+                and not _made_of(coverage, want.words[word.head].key, word)  # type: ignore[index]
+            ):
+                # "a steel blade": to WordNet a steel is a sword, which "a sword with an obsidian
+                # blade" names; a material is shown only as what its thing is made of
+                return "material"
             elif word.lemmas & coverage.excluded_lemmas:
                 # "a sky with no clouds": not served for clouds, whatever else could pass for
                 # one ("a smoking volcano")
@@ -468,6 +477,12 @@ def _shown_at_rest(verb: Word, want: Reading, have: Reading) -> bool:
         and have.words[w.head].key == thing
         for w in have.words
     )
+
+
+def _made_of(coverage: Coverage, thing: str, material: Word) -> bool:
+    """Whether the cached prompt says the things named ``thing`` are made of ``material``."""
+    own = coverage.describing(thing)
+    return own is not None and own.shows(material, describing=True)
 
 
 def _verb_forms(reading: Reading) -> list[str]:
