@@ -363,8 +363,10 @@ def normalise_tokens(
             token = replacement
         elif token in LOOSE_PREPOSITIONS or (token == "attending" and following in DETERMINERS):
             token = "in"  # "at a concert", "attending a concert"
-        elif token == "around" and TIMES.intersection(_after_determiner(tokens, i + 1)[:1]):
-            token = "in"  # "around noon" is "at noon"
+        elif token == "around" and _WHEN.intersection(_after_determiner(tokens, i + 1)[:1]):
+            token = "in"  # "around noon" is "at noon", "around christmas" "at christmas"
+        elif token == "by" and following in _LAMPLIGHT:
+            token = "in"  # "writing by candlelight" is writing in it, not a painter's name
         elif token in _UNDER and _SKY.intersection(_after_determiner(tokens, i + 1)[:2]):
             token = "in"  # "under the moonlight", "under a starry sky": lit by it, not below it
         elif token == "by" and following in DETERMINERS and not names_the_doer(out, len(out)):
@@ -444,12 +446,20 @@ def _ends_phrase(tokens: Sequence[str], i: int) -> bool:
     )
 
 
-_PLACING = frozenset("on with near beside by along across over".split())
+_PLACING = frozenset("on with near beside by along across over through past around".split())
 
 
-_SKY = frozenset(
+_WHEN = TIMES | frozenset(
+    "christmas christmastime halloween easter thanksgiving hanukkah diwali new_year".split()
+)
+"""Times, and the holidays that say one: "around" them is "at" them, not encircling them."""
+_LAMPLIGHT = frozenset(
+    "candlelight lamplight firelight torchlight gaslight moonlight starlight sunlight".split()
+)
+"""Light said to be what one does something "by" ("by candlelight") or "under"."""
+_SKY = _LAMPLIGHT | frozenset(
     """
-    sky skies night_sky moonlight sunlight starlight stars moon sun full_moon sunshine
+    sky skies night_sky stars moon sun full_moon sunshine
     northern_lights aurora aurora_borealis aurora_australis
     """.split()
 )

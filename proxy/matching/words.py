@@ -390,6 +390,7 @@ puppy pup pupper puppers:puppies
 dog doggo doggos:dogs
 coding programming
 plain simple
+minimalist minimalism minimalistic
 blurred blurry
 photo photograph photography
 smiling grinning
