@@ -59,6 +59,11 @@ REJECTED = [
     # To WordNet a steel is a sword: a material is shown only as what its thing is made of.
     ("a sword with an obsidian blade", "a sword with a steel blade", "material"),
     ("a portrait by rembrandt", "a portrait by candlelight", "object"),
+    (
+        "a sunken galleon wrapping its tentacles around a giant octopus",
+        "a sunken galleon with a giant octopus wrapping its tentacles around it",
+        "swapped_roles",
+    ),
     ("a tree at christmas", "a tree with garlands around it at christmas", "object"),
     (
         "a child carrying a firefighter out of a burning building",
@@ -660,6 +665,10 @@ SERVED = [
     ("a cat perched on top of a bookshelf", "a cat perched on the top of a bookshelf"),
     ("a sword with a steel blade", "a sword with a blade of steel"),
     ("a scribe writing by candlelight in a monastery", "a scribe writing under candlelight"),
+    (
+        "a giant octopus wrapping its tentacles around a sunken galleon",
+        "a sunken galleon with a giant octopus wrapping its tentacles around it",
+    ),
     (
         "a cyclist riding in the rain through traffic",
         "a cyclist riding under the rain through traffic",

@@ -216,11 +216,25 @@ def _plain_noun_phrase(tokens: list[str], verb_like: Callable[[str], bool]) -> b
     return (
         bool(tokens)
         and not all(t in DETERMINERS or t in NUMBERS for t in tokens)
-        and not any((t in FUNCTION_WORDS and t not in DETERMINERS) or verb_like(t) for t in tokens)
+        and not any(
+            (t in FUNCTION_WORDS and t not in DETERMINERS)
+            or (verb_like(t) and not _describes_next(tokens, k))
+            for k, t in enumerate(tokens)
+        )
     )
 
 
-_HOLDING = frozenset("in into on onto inside under over above beside behind".split())
+def _describes_next(tokens: list[str], k: int) -> bool:
+    """Whether the participle ``tokens[k]`` describes the word after it ("a sunken galleon", "a
+    frozen lake"): a word that is no function word follows it."""
+    return (
+        bool(_PARTICIPLE.search(tokens[k]))
+        and k + 1 < len(tokens)
+        and tokens[k + 1] not in FUNCTION_WORDS
+    )
+
+
+_HOLDING = frozenset("in into on onto inside under over above beside behind around".split())
 """Where "it" holds what a thing is "with": "a plate with food on it"."""
 
 
