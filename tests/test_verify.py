@@ -59,6 +59,8 @@ REJECTED = [
     # To WordNet a steel is a sword: a material is shown only as what its thing is made of.
     ("a sword with an obsidian blade", "a sword with a steel blade", "material"),
     ("a portrait by rembrandt", "a portrait by candlelight", "object"),
+    ("a house next to a castle", "a house in the style of a castle", "style"),
+    ("a koi pond, oil painting", "a koi pond in the style of a watercolor", "style"),
     (
         "a sunken galleon wrapping its tentacles around a giant octopus",
         "a sunken galleon with a giant octopus wrapping its tentacles around it",
@@ -665,6 +667,11 @@ SERVED = [
     ("a cat perched on top of a bookshelf", "a cat perched on the top of a bookshelf"),
     ("a sword with a steel blade", "a sword with a blade of steel"),
     ("a scribe writing by candlelight in a monastery", "a scribe writing under candlelight"),
+    ("a castle on a hill, by van gogh", "a castle on a hill in the manner of van gogh"),
+    (
+        "a koi pond, ukiyo-e woodblock print",
+        "a koi pond in the style of an ukiyo-e woodblock print",
+    ),
     (
         "a giant octopus wrapping its tentacles around a sunken galleon",
         "a sunken galleon with a giant octopus wrapping its tentacles around it",

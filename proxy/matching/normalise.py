@@ -17,6 +17,7 @@ The vocabularies live in :mod:`proxy.matching.words`.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable, Sequence
 
@@ -38,6 +39,7 @@ from proxy.matching.words import (
     FRAMES,
     FUNCTION_WORDS,
     LOOSE_PREPOSITIONS,
+    MADE_MEDIA,
     MEDIA,
     SETTINGS,
     SPELLINGS,
@@ -340,6 +342,8 @@ def normalise_tokens(
 ) -> list[str]:
     """The verifier's tokens (spelt alike, compounds joined) with synonyms, loose prepositions
     and media folded; ``verb_like`` as :func:`proxy.matching.word_order.active` takes it."""
+    if "style" in tokens or "manner" in tokens:
+        tokens = _styled_by(tokens)
     if tokens and fronted(tokens) and "," in tokens:
         # "in a snowy forest, a wolf howls" is "a wolf howls in a snowy forest"
         comma = tokens.index(",")
@@ -449,6 +453,35 @@ def _ends_phrase(tokens: Sequence[str], i: int) -> bool:
 _PLACING = frozenset("on with near beside by along across over through past around".split())
 
 
+def _styled_by(tokens: Sequence[str]) -> list[str]:
+    """ "in the style of van gogh" and "in the manner of an ukiyo-e print" as "by van gogh" and
+    "by ukiyo-e print": how the picture is made, which "by" opens (a determiner after "by"
+    would make it a place). After a determiner, only a medium or a style is: "a house in the
+    style of a castle" is no castle's work."""
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for said in _STYLED:
+            end = i + len(said)
+            if tuple(tokens[i:end]) == said and end < len(tokens):
+                named = end + (tokens[end] in ("a", "an", "the"))
+                phrase = itertools.takewhile(lambda t: t not in PART_ENDS, tokens[named:])
+                if named == end or not _STYLE_WORDS.isdisjoint(phrase):
+                    out.append("by")
+                    i = named
+                    break
+        else:
+            out.append(tokens[i])
+            i += 1
+    return out
+
+
+_STYLE_WORDS = STYLES | MEDIA | MADE_MEDIA
+_STYLED = (
+    ("in", "the", "style", "of"),
+    ("in", "style", "of"),
+    ("in", "the", "manner", "of"),
+)
 _WHEN = TIMES | frozenset(
     "christmas christmastime halloween easter thanksgiving hanukkah diwali new_year".split()
 )
