@@ -60,6 +60,8 @@ REJECTED = [
     ("a sword with an obsidian blade", "a sword with a steel blade", "material"),
     ("a portrait by rembrandt", "a portrait by candlelight", "object"),
     ("a house next to a castle", "a house in the style of a castle", "style"),
+    ("a portrait of van gogh", "a portrait by van gogh", "style"),
+    ("a painting of monet in his garden", "a painting by monet", "style"),
     ("a koi pond, oil painting", "a koi pond in the style of a watercolor", "style"),
     (
         "a sunken galleon wrapping its tentacles around a giant octopus",

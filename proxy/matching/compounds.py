@@ -11,7 +11,9 @@ from proxy.matching.words import COLOURS, FUNCTION_WORDS, NUMBERS, SIZES_AGES, S
 
 __all__ = ["DESCRIBING", "after_one", "join_compounds", "opening"]
 
-DESCRIBING = (COLOURS | SIZES_AGES | {"empty", "open", "closed", "wooden", "golden", "tropical"}) - {
+DESCRIBING = (
+    COLOURS | SIZES_AGES | {"empty", "open", "closed", "wooden", "golden", "tropical"}
+) - {
     "baby", "adult", "child", "kid", "kids", "teen", "teenager", "toddler", "infant", "elder",
     "senior", "juvenile",
 }  # fmt: skip

@@ -343,6 +343,8 @@ class Verifier:
                 and any(w.verb and word.governor in w.lemmas and not w.negated for w in have.words)
             ):
                 continue  # "a man eating" shows him eating food
+            if word.style_scope and self._shown_not_painting(word, have):
+                return "style"  # "a portrait of van gogh" is no portrait by him
             if word.negated:
                 # Excluded by the request: the cached prompt must exclude it, or something more
                 # general ("no animals" excludes "no dog").
@@ -379,6 +381,14 @@ class Verifier:
                 # shown, but only as another thing's attribute
                 return self._kind(word, describing=True)
         return None
+
+    def _shown_not_painting(self, word: Word, have: Reading) -> bool:
+        """Whether ``word``, a person the request's picture is "by" ("by van gogh"), is only
+        shown in the cached one ("a portrait of van gogh")."""
+        if self.wordnet is None or "noun.person" not in self.wordnet.lexnames(word.text):
+            return False
+        same = [w for w in have.words if w.lemmas & word.lemmas]
+        return bool(same) and not any(w.style_scope for w in same)
 
     def _names_its_thing(self, word: Word, position: int, want: Reading) -> bool:
         """Whether ``word`` describes a thing, or is what it is made "of", that it also names in
