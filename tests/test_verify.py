@@ -61,6 +61,24 @@ REJECTED = [
     ("a portrait by rembrandt", "a portrait by candlelight", "object"),
     ("a house next to a castle", "a house in the style of a castle", "style"),
     ("a portrait of van gogh", "a portrait by van gogh", "style"),
+    ("a portrait in the style of rembrandt", "a portrait of rembrandt", "style"),
+    # Found by review: a verb after "the" and a thing alive is a verb, so counts are compared;
+    # "around" is a place of its own; "trending on artstation" only for a picture that is a
+    # painting or a render, not one in the scene; a material is its thing's own.
+    ("the cat sleeps on the bed", "the cats sleep on the bed", "count"),
+    ("the man walks along the beach", "the men walk along the beach", "count"),
+    ("a cake with candles around it", "a cake with candles on it", "spatial"),
+    # which costs "sitting around a table" for "sitting at a table" (at is in, on or by it)
+    ("people sitting around a dining table", "people sitting at a table", "spatial"),
+    ("a tree with fairy lights around it", "fairy lights with a tree around them", "swapped_roles"),
+    ("a painting on the wall of a cafe", "a cafe, trending on artstation", "style"),
+    ("a sculpture of a horse", "a horse, trending on artstation", "style"),
+    ("a bottle, wood background", "a wooden bottle", "material"),
+    ("a box of wood shavings", "a wooden box", "material"),
+    ("the cat sleeps", "the cats sleep", "count"),
+    ("a cat, fireplace background", "a cat in a fireplace", "spatial"),
+    ("a knight, snowy mountain background", "a knight on a snowy mountain", "spatial"),
+    ("a girl with butterflies around her", "butterflies with a girl around them", "swapped_roles"),
     ("a painting of monet in his garden", "a painting by monet", "style"),
     ("a koi pond, oil painting", "a koi pond in the style of a watercolor", "style"),
     (
@@ -695,6 +713,10 @@ SERVED = [
         "a castle on a cliff, digital art, trending on artstation",
     ),
     ("a castle, 3d render, 8k", "a castle, 3d render, trending on artstation, 4k"),
+    ("an oil painting of a castle", "a castle, trending on artstation"),
+    ("a tree with fairy lights around it", "fairy lights around a tree"),
+    ("a girl with butterflies around her", "butterflies around a girl"),
+    ("a knight, castle in the background", "a knight with a castle in the background"),
     ("a poodle in the snow", "a dog in the snow"),
     ("an armchair by the fire", "a chair by the fire"),
     ("a young woman reading in a cafe", "a woman reading in a cafe"),
@@ -1000,10 +1022,6 @@ SERVED = [
         "soft lighting, handmade textures, charming, cozy, whimsical, detailed, 4k",
         "a mouse baking bread, claymation, stop motion, aardman style, warm kitchen, "
         "soft lighting, handmade textures, charming, cozy, whimsical, detailed, 4k",
-    ),
-    (
-        "a group of people sitting around a restaurant dining table",
-        "a group of people sitting at a restaurant table",
     ),
     ("a woman at a table with a birthday cake", "a woman at a table with a cake"),
     # Accents as the lexicon spells the words; moving through a place is being in it; leaning

@@ -423,14 +423,20 @@ class Reader:
             token.endswith("s") != previous.plural
             and (
                 after in DETERMINERS
-                or after in PLACING  # "a man strolls along the beach"
+                or _placing(after)  # "a man strolls along the beach"
                 or after in ROLE_MARKERS
                 or not after[:1].isalnum()
                 or self._nounlike(after)
             )
             # After a plural noun a bare word is a verb ("firefighters spray water"): a
             # compound's first noun is singular.
-            and (previous.plural or one or self.wordnet.usually(token, "v", "n"))
+            and (
+                previous.plural
+                or one
+                # "the man walks along the beach", "the cat sleeps."
+                or (previous.animate and (_placing(after) or not after[:1].isalnum()))
+                or self.wordnet.usually(token, "v", "n")
+            )
             # "autumn leaves drifting down": the plural does what follows
             and not self._verb_form(after, "ing")
             and not (
@@ -559,3 +565,9 @@ class Reader:
 _DESCRIBED_WITHIN = 4
 """How far ahead the thing a word opening a noun phrase describes is looked for, over words
 that only describe ("bustling medieval town square")."""
+
+
+def _placing(token: str) -> bool:
+    """Whether ``token`` is a preposition of place or way, or the spatial class one was read as
+    ("@across")."""
+    return token in PLACING or token.startswith("@")

@@ -376,7 +376,7 @@ def _repeated_heads(reading: Reading) -> set[str]:
 _LOOSE_RELATIONS = frozenset({"in", "on", "at", "@in", "@on"})
 _POSITIONS = frozenset(
     "below above atop behind front near inside outside left "
-    "right middle between against background foreground upside underwater".split()
+    "right middle between against background foreground upside underwater around".split()
 )
 """Spatial classes that fix where a thing is; motion ("through", "across", "toward") does
 not contradict a loose "in" ("a kite flying through the sky", "in the sky")."""
@@ -433,10 +433,13 @@ def spatial(have: Reading, want: Reading) -> str | None:
         return "spatial"
     # Both ways: "a cat on the bed" asks for the bed elsewhere than "a cat under the bed" has it.
     cached = _relations(have)
+    behind = {named for named, kind in have.placed - want.placed if kind == "background"}
     for thing, relations in _relations(want).items():
         placed = cached.get(thing)
         if placed and not placed & relations:
             return "spatial"
+        if thing[0] in behind and relations & {"in", "atop"}:
+            return "spatial"  # "a cat, fireplace background" has no cat in the fireplace
     # "a castle in the distance, a knight" / "a castle, a knight in the distance"
     have_heads = {have.words[i].key for i in have.heads()}
     places = {kind for _, kind in have.placed}

@@ -129,6 +129,13 @@ _IMPLIED = {
     "drink": frozenset({"drink", "beverage", "something"}),
 }
 """Objects a verb implies when it has none: "eating food" is what "eating" shows."""
+_DRAWN_PICTURE = re.compile(
+    r"(?:^|[,.;:])\s*(?:(?:an?|the)\s+)?(?:[\w-]+\s+){0,2}?"
+    r"(?:painting|illustration|render|rendering|drawing|sketch|watercolou?r|artwork|"
+    r"concept art|digital art|fantasy art|anime|cartoon|cgi)\s*(?:$|[,.;:]|of\b)"
+)
+"""A picture drawn, painted or rendered, said as what the whole picture is ("an oil painting
+of ...", "..., digital art, ..."), not a painting in the scene ("a painting on the wall")."""
 _AT_REST = frozenset("sit lie lay lounge recline sleep nap doze snooze sprawl".split())
 _RESTING = {"rest": _AT_REST, "relax": _AT_REST}
 """Vague verbs and the postures that show them: "a cat resting on a couch" is what "a cat
@@ -335,7 +342,7 @@ class Verifier:
                 continue
             if word.verb and _shown_at_rest(word, want, have):
                 continue
-            if word.text in ART_SITES and (_made(have) or have.tokens >= {"digital", "art"}):
+            if word.text in ART_SITES and _DRAWN_PICTURE.search(cached.lower()):
                 continue  # "trending on artstation" adds nothing to a digital painting's style
             if (
                 word.governor in _IMPLIED
@@ -343,8 +350,8 @@ class Verifier:
                 and any(w.verb and word.governor in w.lemmas and not w.negated for w in have.words)
             ):
                 continue  # "a man eating" shows him eating food
-            if word.style_scope and self._shown_not_painting(word, have):
-                return "style"  # "a portrait of van gogh" is no portrait by him
+            if self._person_apart(word, have):
+                return "style"  # "a portrait of van gogh" is no portrait by him, nor the reverse
             if word.negated:
                 # Excluded by the request: the cached prompt must exclude it, or something more
                 # general ("no animals" excludes "no dog").
@@ -356,7 +363,7 @@ class Verifier:
             elif (
                 word.lemmas & MATERIALS
                 and describes(word, position)
-                and not word.lemmas & coverage.lemmas
+                and want.words[word.head].key in cached_things  # type: ignore[index]
                 and not _made_of(coverage, want.words[word.head].key, word)  # type: ignore[index]
             ):
                 # "a steel blade": to WordNet a steel is a sword, which "a sword with an obsidian
@@ -382,13 +389,18 @@ class Verifier:
                 return self._kind(word, describing=True)
         return None
 
-    def _shown_not_painting(self, word: Word, have: Reading) -> bool:
-        """Whether ``word``, a person the request's picture is "by" ("by van gogh"), is only
-        shown in the cached one ("a portrait of van gogh")."""
-        if self.wordnet is None or "noun.person" not in self.wordnet.lexnames(word.text):
-            return False
+    def _person_apart(self, word: Word, have: Reading) -> bool:
+        """Whether ``word`` names a person the request's picture is "by" ("by van gogh") whom
+        the cached prompt only shows ("a portrait of van gogh"), or one it shows whom the
+        cached picture is only by."""
+        if self.wordnet is None or not any(
+            symbol == "@i" and "noun.person" in sense.lexname
+            for sense in self.wordnet.senses(word.text, "n")
+            for symbol, _ in sense.pointers
+        ):
+            return False  # a person named (an instance of a painter), not "a teenager"
         same = [w for w in have.words if w.lemmas & word.lemmas]
-        return bool(same) and not any(w.style_scope for w in same)
+        return bool(same) and all(w.style_scope != word.style_scope for w in same)
 
     def _names_its_thing(self, word: Word, position: int, want: Reading) -> bool:
         """Whether ``word`` describes a thing, or is what it is made "of", that it also names in
@@ -490,9 +502,13 @@ def _shown_at_rest(verb: Word, want: Reading, have: Reading) -> bool:
 
 
 def _made_of(coverage: Coverage, thing: str, material: Word) -> bool:
-    """Whether the cached prompt says the things named ``thing`` are made of ``material``."""
+    """Whether the cached prompt says the things named ``thing`` are made of ``material``: a
+    word describing them ("a wooden chair") or what they are "of" ("a chair made of wood")."""
     own = coverage.describing(thing)
-    return own is not None and own.shows(material, describing=True)
+    if own is not None and own.shows(material, describing=True):
+        return True
+    of = [w for w in coverage.words if w.role == f"of/{thing}" and not w.negated]
+    return bool(of) and Coverage(of, coverage.wordnet).shows(material, describing=True)
 
 
 def _verb_forms(reading: Reading) -> list[str]:

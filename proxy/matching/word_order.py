@@ -234,6 +234,7 @@ def _describes_next(tokens: list[str], k: int) -> bool:
     )
 
 
+_HELD = frozenset({"it", "them", "her", "him"})
 _HOLDING = frozenset("in into on onto inside under over above beside behind around".split())
 """Where "it" holds what a thing is "with": "a plate with food on it"."""
 
@@ -241,8 +242,8 @@ _HOLDING = frozenset("in into on onto inside under over above beside behind arou
 def _held_part(part: list[str], verb_like: Callable[[str], bool]) -> list[str]:
     """ "a gorge with a waterfall plunging into it" as "a waterfall plunging into a gorge", "a
     plate with food on it" as "food on a plate": where the thing that holds is a plain noun
-    phrase that opens the part, and "it" ends the part."""
-    if len(part) < 5 or part[-1] != "it" or part[-2] not in _HOLDING or "with" not in part:
+    phrase that opens the part, and "it" (or "them", "her", "him") ends the part."""
+    if len(part) < 5 or part[-1] not in _HELD or part[-2] not in _HOLDING or "with" not in part:
         return part
     with_ = part.index("with")
     holder, held = part[:with_], part[with_ + 1 : -2]
