@@ -532,6 +532,8 @@ class Reader:
             and not word.plural
             and before not in DETERMINERS
             and is_break(before)
+            # "peppers, squash and tomatoes": a list of things, after a plural one
+            and not (before == "," and chunk[0] > 0 and reading.words[chunk[0] - 1].plural)
             and self._nounlike(kind)
             and self._nounlike(thing)
             and self.wordnet.usually(thing, "n", "v")

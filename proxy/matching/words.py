@@ -389,6 +389,7 @@ kitten kitty kitties:kittens
 puppy pup pupper puppers:puppies
 dog doggo doggos:dogs
 coding programming
+police_officer policeman cop cops:police_officers policemen:police_officers
 plain simple
 minimalist minimalism minimalistic
 blurred blurry
