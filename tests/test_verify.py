@@ -723,6 +723,11 @@ SERVED = [
     ("a tree with fairy lights around it", "fairy lights around a tree"),
     ("a girl with butterflies around her", "butterflies around a girl"),
     ("a police officer directing traffic", "a cop directing traffic"),
+    # colours alone in a tag late in a list are the picture's, wherever the tag is moved
+    (
+        "car, neon underglow, night city, reflections, synthwave, purple and cyan, 80s retro",
+        "synthwave, 80s retro, car, neon underglow, reflections, night city, purple and cyan",
+    ),
     (
         "a stall piled with heirloom tomatoes, squash and peppers",
         "a stall piled with peppers, squash and heirloom tomatoes",

@@ -545,10 +545,17 @@ class Reader:
         or "or" ("..., inviting and timeless, ..."); if so they are marked as describing the
         whole picture, not the thing named next."""
         words = reading.words[start:]
+        # "..., black and white": colours stay bound to the thing before, when it is what the
+        # prompt shows first ("a dog, black and white"); later in a list of tags they are the
+        # picture's ("..., night city, purple and cyan, ...")
+        palette = len(reading.head_indexes) > 1 and all(w.text in COLOURS for w in words)
         if len(words) < 2 or any(
-            w.noun or w.text in COLOURS or (w.verb and not self._adjective(w.text)) for w in words
+            w.noun
+            or (w.text in COLOURS and not palette)
+            or (w.verb and not self._adjective(w.text))
+            for w in words
         ):
-            return False  # "..., black and white": colours stay bound to the thing before
+            return False
         for word in words:
             word.whole, word.forward, word.verb = True, False, False
         return True
