@@ -76,6 +76,7 @@ REJECTED = [
     ("a bottle, wood background", "a wooden bottle", "material"),
     ("a box of wood shavings", "a wooden box", "material"),
     ("the cat sleeps", "the cats sleep", "count"),
+    ("a red car with a blue door", "a red car door", "colour"),  # not a colour
     ("a police officer directing traffic", "a firefighter directing traffic", "object"),
     (
         "a stall with peppers, squash and heirloom tomatoes",
@@ -723,6 +724,11 @@ SERVED = [
     ("a tree with fairy lights around it", "fairy lights around a tree"),
     ("a girl with butterflies around her", "butterflies around a girl"),
     ("a police officer directing traffic", "a cop directing traffic"),
+    # a noun before a chain of nouns may describe the next one ("luxury" the wristwatch)
+    (
+        "product photo of a luxury wristwatch, black background",
+        "luxury wristwatch product photo, black background",
+    ),
     # colours alone in a tag late in a list are the picture's, wherever the tag is moved
     (
         "car, neon underglow, night city, reflections, synthwave, purple and cyan, 80s retro",

@@ -384,6 +384,7 @@ class Verifier:
                 and not coverage.of_thing(want.words[word.head].key).shows(  # type: ignore[index]
                     word, describing=True
                 )
+                and not _chained_to(want, position, coverage, word)
             ):
                 # shown, but only as another thing's attribute
                 return self._kind(word, describing=True)
@@ -598,6 +599,19 @@ def _looks_apart(have: Reading, want: Reading) -> bool:
         x in asked and y in cached and x not in cached
         for pair in _LOOK_APART
         for x, y in (pair, pair[::-1])
+    )
+
+
+def _chained_to(want: Reading, position: int, coverage: Coverage, word: Word) -> bool:
+    """Whether ``word``, a noun that describes ("fox" in "a fox head logo"), describes in the
+    cached prompt a noun between it and its head, as a chain of nouns may also be read ("a logo
+    of a fox head"). Not a colour nor a material: "a red car door" keeps its red door."""
+    head = word.head
+    if head is None or head <= position or word.lemmas & (COLOURS | MATERIALS):
+        return False
+    between = want.words[position + 1 : head]
+    return all(w.noun or w.head == head for w in between) and any(
+        w.noun and coverage.of_thing(w.key).shows(word, describing=True) for w in between
     )
 
 
