@@ -77,6 +77,14 @@ REJECTED = [
     ("a box of wood shavings", "a wooden box", "material"),
     ("the cat sleeps", "the cats sleep", "count"),
     ("a red car with a blue door", "a red car door", "colour"),  # not a colour
+    # a palette is no thing's colour (found by review)
+    (
+        "a woman in a red dress, a man, purple and cyan, neon",
+        "a woman in a purple dress, a man, red and cyan, neon",
+        "colour",
+    ),
+    ("a cat, a dog, black and white", "a black cat, a white dog", "colour"),
+    ("a woman, a man, red and blue", "a woman, red and blue, a man", "colour"),
     ("a police officer directing traffic", "a firefighter directing traffic", "object"),
     (
         "a stall with peppers, squash and heirloom tomatoes",

@@ -10,6 +10,7 @@ from itertools import chain
 
 from proxy.matching.lexicon import NOTHING, Pos, SenseId, WordNet, frozen
 from proxy.matching.reading_model import Word
+from proxy.matching.words import COLOURS
 
 __all__ = ["Coverage", "describes"]
 
@@ -67,8 +68,14 @@ class Coverage:
         if found is None:
             if self._things is None:  # every thing's coverage starts from the same words
                 words = self.words
+                # a palette ("..., purple and cyan, ...") is the picture's, no thing's colour
                 self._things = Coverage(
-                    [w for i, w in enumerate(words) if not describes(w, i)], self.wordnet
+                    [
+                        w
+                        for i, w in enumerate(words)
+                        if not describes(w, i) and not (w.whole and w.lemmas & COLOURS)
+                    ],
+                    self.wordnet,
                 )
                 self._own = {}
                 for i, w in enumerate(words):
