@@ -1147,6 +1147,7 @@ SERVED = [
     ("a messy room", "a cluttered room"),
     ("a dog chasing a frisbee in a city park", "a doggo chasing a frisbee in a city park"),
     ("a viking warrior, snowy fjord background", "a viking warrior, snowy fjord in the background"),
+    ("a car, desert in the background", "a car, desert background"),  # "desert" the verb too
     (
         "a cyborg woman, glowing eyes, dark background",
         "dark background, a cyborg woman, glowing eyes",

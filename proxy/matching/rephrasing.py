@@ -305,24 +305,30 @@ def medium_apart(wordnet: WordNet | None, tokens: list[str]) -> list[str]:
         return tokens
     out: list[str] = []
     for i, token in enumerate(tokens):
-        if (
-            (token in _MEDIUM_AFTER or token in _BACKDROPS)
-            and i
-            and (i + 1 == len(tokens) or tokens[i + 1] in PART_ENDS)
-            and _shown(wordnet, tokens[i - 1])
-        ):
-            if token in _BACKDROPS:
-                if tokens[i - 1] in COLOURS or "a" in wordnet.parts_of_speech(tokens[i - 1]):
-                    out.append(token)  # "a dark background", "a pastel blue background"
-                else:
-                    out += ["in", "the", "background"]
-                continue
+        ends = i and (i + 1 == len(tokens) or tokens[i + 1] in PART_ENDS)
+        if ends and token in _BACKDROPS and _backdrop_thing(wordnet, tokens[i - 1]):
+            out += ["in", "the", "background"]
+            continue
+        if ends and token in _MEDIUM_AFTER and _shown(wordnet, tokens[i - 1]):
             out.append(",")
         out.append(token)
     return out
 
 
 _BACKDROPS = frozenset({"background", "backdrop"})
+
+
+def _backdrop_thing(wordnet: WordNet, word: str) -> bool:
+    """Whether ``word``, right before "background", is a thing shown there ("desert", "city"),
+    not what the background looks like ("dark", "plain", "pastel blue")."""
+    return (
+        word[0].isalpha()
+        and word not in FUNCTION_WORDS
+        and word not in COLOURS
+        and word not in STYLES
+        and "n" in wordnet.parts_of_speech(word)
+        and not wordnet.usually(word, "a", "n")
+    )
 
 
 def _shown(wordnet: WordNet, word: str) -> bool:
