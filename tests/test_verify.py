@@ -77,6 +77,8 @@ REJECTED = [
     ("a box of wood shavings", "a wooden box", "material"),
     ("the cat sleeps", "the cats sleep", "count"),
     ("a red car with a blue door", "a red car door", "colour"),  # not a colour
+    ("a cabin in the early morning", "a cabin late in the morning", "attribute"),
+    ("children painted a mural", "a mural was painted by women", "size_age"),
     # a palette is no thing's colour (found by review)
     (
         "a woman in a red dress, a man, purple and cyan, neon",
@@ -1148,6 +1150,8 @@ SERVED = [
     ("a dog chasing a frisbee in a city park", "a doggo chasing a frisbee in a city park"),
     ("a viking warrior, snowy fjord background", "a viking warrior, snowy fjord in the background"),
     ("a car, desert in the background", "a car, desert background"),  # "desert" the verb too
+    ("children painted a mural on the school wall", "a mural was painted by children on a wall"),
+    ("a cabin by a lake in the early morning", "a cabin by a lake early in the morning"),
     (
         "a cyborg woman, glowing eyes, dark background",
         "dark background, a cyborg woman, glowing eyes",

@@ -344,6 +344,8 @@ def normalise_tokens(
     and media folded; ``verb_like`` as :func:`proxy.matching.word_order.active` takes it."""
     if "style" in tokens or "manner" in tokens:
         tokens = _styled_by(tokens)
+    if "early" in tokens or "late" in tokens:
+        tokens = _early_in(tokens)
     if tokens and fronted(tokens) and "," in tokens:
         # "in a snowy forest, a wolf howls" is "a wolf howls in a snowy forest"
         comma = tokens.index(",")
@@ -451,6 +453,20 @@ def _ends_phrase(tokens: Sequence[str], i: int) -> bool:
 
 
 _PLACING = frozenset("on with near beside by along across over through past around".split())
+
+
+def _early_in(tokens: Sequence[str]) -> list[str]:
+    """ "early in the morning" as "in the early morning", "late in the afternoon" as "in the
+    late afternoon": one time of day, said two ways."""
+    out = list(tokens)
+    for i in range(len(out) - 3):
+        if (
+            out[i] in ("early", "late")
+            and out[i + 1 : i + 3] == ["in", "the"]
+            and out[i + 3] in TIMES
+        ):
+            out[i : i + 3] = ["in", "the", out[i]]
+    return out
 
 
 def _styled_by(tokens: Sequence[str]) -> list[str]:

@@ -548,8 +548,8 @@ class Reader:
         # "..., black and white": colours stay bound to the thing before, when it is what the
         # prompt shows first ("a dog, black and white"); later in a list of tags they are the
         # picture's ("..., night city, purple and cyan, ...")
-        named_before = sum(h < start for h in reading.head_indexes)
-        palette = named_before > 1 and all(w.text in COLOURS for w in words)
+        heads = reading.head_indexes  # in order: two things named before the tag
+        palette = len(heads) > 1 and heads[1] < start and all(w.text in COLOURS for w in words)
         if len(words) < 2 or any(
             w.noun
             or (w.text in COLOURS and not palette)

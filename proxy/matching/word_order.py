@@ -183,8 +183,11 @@ def _active_part(part: list[str], verb_like: Callable[[str], bool]) -> list[str]
     said = begin
     while begin > 0 and part[begin - 1] in _PASSIVE_AUXILIARIES:
         begin -= 1
-    if participle in _MADE and (said == begin or part[by + 1] not in DETERMINERS):
-        return part  # "painted by greg rutkowski"; but "the fence was painted by a boy"
+    if participle in _MADE and (
+        said == begin or (part[by + 1] not in DETERMINERS and part[by + 1] not in _PEOPLE)
+    ):
+        # "painted by greg rutkowski"; but "the fence was painted by a boy", "... by children"
+        return part
     done_to = part[:begin]
     if by + 1 == len(part) or not _plain_noun_phrase(done_to, verb_like):
         return part
@@ -234,6 +237,8 @@ def _describes_next(tokens: list[str], k: int) -> bool:
     )
 
 
+_PEOPLE = frozenset("children kids people men women boys girls students".split())
+"""People a thing "was painted by" without a determiner, who are no artist's name."""
 _HELD = frozenset({"it", "them", "her", "him"})
 _HOLDING = frozenset("in into on onto inside under over above beside behind around".split())
 """Where "it" holds what a thing is "with": "a plate with food on it"."""
