@@ -1152,6 +1152,7 @@ SERVED = [
     ("a car, desert in the background", "a car, desert background"),  # "desert" the verb too
     ("children painted a mural on the school wall", "a mural was painted by children on a wall"),
     ("a cabin by a lake in the early morning", "a cabin by a lake early in the morning"),
+    ("ripples on the ocean floor, a sea turtle", "ripples on the sea floor, a sea turtle"),
     (
         "a cyborg woman, glowing eyes, dark background",
         "dark background, a cyborg woman, glowing eyes",

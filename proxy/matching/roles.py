@@ -15,6 +15,7 @@ import bisect
 from collections import Counter
 from collections.abc import Callable
 
+from proxy.matching.normalise import REPLACEMENTS
 from proxy.matching.reading import OPPOSITE
 from proxy.matching.reading_model import Reading, Thing, Word
 from proxy.matching.words import MEDIA, STYLES
@@ -199,6 +200,8 @@ def _attachments(reading: Reading, *, compounds: bool = True) -> dict[str, set[T
             attached.setdefault(word.key, set()).add(head.thing)
         if compounds and word.head == i and "_" in word.base:
             for part in word.base.split("_")[:-1]:
+                # one word for listed synonyms: "ocean floor" and "sea floor" are one place
+                part = REPLACEMENTS.get(part, part)
                 attached.setdefault(part, set()).add(word.thing)
     return attached
 
