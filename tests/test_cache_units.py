@@ -34,6 +34,8 @@ from proxy.matching.decision import MatchPolicy, Query
         ("High quality image of a mountain village", "a mountain village"),
         ("please draw a red barn", "a red barn"),
         ("I would like a picture of a robot barista, please", "a robot barista"),
+        ("I want the image to show a red barn", "a red barn"),
+        ("a village, I'd like the scene to include prayer flags", "a village, prayer flags"),
         ("a beach on a windy day", "a beach windy"),
         ("hey, could you draw a unicorn in a meadow?", "a unicorn in a meadow"),
         ("a cozy bedroom, if possible, thanks a lot", "a cozy bedroom"),

@@ -642,6 +642,7 @@ SERVED = [
     ("a man plays a guitar", "a man is playing the guitar"),
     ("the engine of a red truck", "a red truck's engine"),
     ("a sloth on a branch", "here is what I want: a sloth on a branch"),
+    ("a village, prayer flags", "a village, i would like the picture to show prayer flags"),
     # In the middle of a place is in it (not the other way round, below).
     ("a log cabin in the middle of a forest", "a log cabin in a forest"),
     ("a vase in the center of a table", "a vase on a table"),

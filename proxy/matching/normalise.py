@@ -114,6 +114,12 @@ _REQUEST = re.compile(
     r"(?:\s*:\s*|\s+))?"
     r"(?:please\s+)?"
 )
+_SHOW_ME = re.compile(
+    r"(^|,)\s*(?:i\s*(?:would|'d)\s+(?:like|love)|i\s+(?:want|need))\s+(?:the|this|my)\s+"
+    r"(?:picture|image|scene)\s+to\s+(?:show|have|include|feature)\s+"
+)
+"""A request said anywhere a tag begins: "..., i would like the picture to show prayer flags"."""
+_SHOWN = ("to show", "to have", "to include", "to feature")
 _THERE_IS = re.compile(r"^\s*there\s+(?:is|are)\s+|(?<![\w-])(?:a\s+)?game\s+of\s+(?=\w)")
 _PLEASE = re.compile(
     r"(?<![\s,])[\s,]+(?:(?:please|pls|plz)(?:\s+and\s+thanks?(?:\s+you)?)?"
@@ -234,6 +240,7 @@ def strip_filler(text: str, shows_words: bool | None = None) -> str:
     stripped = _rewrite(_TAKING_A, lambda m: _TAKING[m.group(1)], stripped, _TAKING)
     stripped = _rewrite(_FRAME, " ", stripped, FRAMES)
     stripped = _rewrite(_MADE_AS, " ", stripped, _MADE_AS_WORDS)
+    stripped = _rewrite(_SHOW_ME, r"\1 ", stripped, _SHOWN)
     stripped = _REQUEST.sub("", stripped)
     stripped = _rewrite(_THERE_IS, "", stripped, ("there", "game"))
     # A courtesy before the quality tags taken off closes the prompt too: "..., thanks, 4k".
