@@ -57,6 +57,17 @@ from proxy.matching.reading_model import Reading, Word
 from proxy.matching.rephrasing import verb_ing
 from proxy.matching.roles import names_medium, spatial, swapped
 from proxy.matching.spelling import correct_typos, rejoined
+from proxy.matching.unsaid import (
+    DRAWN_PICTURE,
+    IMPLIED,
+    PLACED,
+    chained_to,
+    lifeless_at_rest,
+    made_of,
+    said_of_a_child,
+    shown_at_rest,
+    sized,
+)
 from proxy.matching.words import (
     ART_SITES,
     COLOURS,
@@ -118,28 +129,6 @@ moose in Europe, a wapiti in America)."""
 _WORN_KINDS = ("clothing", "spectacles", "jewelry", "headdress", "footwear")
 
 
-_PLACED = frozenset(
-    "sit sitting stand standing lie lying rest resting lay laying place placed set "
-    "position positioned situate situated locate located".split()
-)
-"""Verbs that only say where a lifeless thing is: "a typewriter sitting on a desk" is "a
-typewriter on a desk" (a cat sitting is not a cat lying, so only for things that are not alive)."""
-_IMPLIED = {
-    "eat": frozenset({"food", "meal", "something"}),
-    "drink": frozenset({"drink", "beverage", "something"}),
-}
-"""Objects a verb implies when it has none: "eating food" is what "eating" shows."""
-_DRAWN_PICTURE = re.compile(
-    r"(?:^|[,.;:])\s*(?:(?:an?|the)\s+)?(?:[\w-]+\s+){0,2}?"
-    r"(?:painting|illustration|render|rendering|drawing|sketch|watercolou?r|artwork|"
-    r"concept art|digital art|fantasy art|anime|cartoon|cgi)\s*(?:$|[,.;:]|of\b)"
-)
-"""A picture drawn, painted or rendered, said as what the whole picture is ("an oil painting
-of ...", "..., digital art, ..."), not a painting in the scene ("a painting on the wall")."""
-_AT_REST = frozenset("sit lie lay lounge recline sleep nap doze snooze sprawl".split())
-_RESTING = {"rest": _AT_REST, "relax": _AT_REST}
-"""Vague verbs and the postures that show them: "a cat resting on a couch" is what "a cat
-sitting (lying, sleeping) on a couch" shows; not the other way round."""
 _AGE_MARKERS = frozenset(
     "old older elderly aged middle-aged senior teen teenage adolescent".split()
 )
@@ -326,7 +315,7 @@ class Verifier:
     def _uncovered(self, have: Reading, want: Reading, cached: str, single: set[str]) -> str | None:
         coverage = self.coverage(cached)
         cached_things = {have.words[i].key for i in have.heads()}
-        sized = _sized(have)
+        sized_things = sized(have)
         for position, word in enumerate(want.words):
             if one_of(word, want, single):
                 continue  # checked with the counts
@@ -334,19 +323,19 @@ class Verifier:
                 continue  # "a man wearing a hat" is "a man with a hat", "a man in a hat"
             if word.verb and word.lemmas & _HOLDING and self._holds_a_thing(want, word, have):
                 continue  # "a girl holding an umbrella" is "a girl with an umbrella"
-            if _said_of_a_child(word, want, sized):
+            if said_of_a_child(word, want, sized_things):
                 continue  # "a little boy", "a young boy" and "a boy" show one child
             if word.lemmas & DEFAULT_MEDIA and not _names_a_medium(have):
                 continue  # "a photo of a cat" is what "a cat" gives, when no medium is named
-            if word.verb and word.lemmas & _PLACED and _lifeless_at_rest(want, position, have):
+            if word.verb and word.lemmas & PLACED and lifeless_at_rest(want, position, have):
                 continue
-            if word.verb and _shown_at_rest(word, want, have):
+            if word.verb and shown_at_rest(word, want, have):
                 continue
-            if word.text in ART_SITES and _DRAWN_PICTURE.search(cached.lower()):
+            if word.text in ART_SITES and DRAWN_PICTURE.search(cached.lower()):
                 continue  # "trending on artstation" adds nothing to a digital painting's style
             if (
-                word.governor in _IMPLIED
-                and word.lemmas & _IMPLIED[word.governor]
+                word.governor in IMPLIED
+                and word.lemmas & IMPLIED[word.governor]
                 and any(w.verb and word.governor in w.lemmas and not w.negated for w in have.words)
             ):
                 continue  # "a man eating" shows him eating food
@@ -364,7 +353,7 @@ class Verifier:
                 word.lemmas & MATERIALS
                 and describes(word, position)
                 and want.words[word.head].key in cached_things  # type: ignore[index]
-                and not _made_of(coverage, want.words[word.head].key, word)  # type: ignore[index]
+                and not made_of(coverage, want.words[word.head].key, word)  # type: ignore[index]
             ):
                 # "a steel blade": to WordNet a steel is a sword, which "a sword with an obsidian
                 # blade" names; a material is shown only as what its thing is made of
@@ -384,7 +373,7 @@ class Verifier:
                 and not coverage.of_thing(want.words[word.head].key).shows(  # type: ignore[index]
                     word, describing=True
                 )
-                and not _chained_to(want, position, coverage, word)
+                and not chained_to(want, position, coverage, word)
             ):
                 # shown, but only as another thing's attribute
                 return self._kind(word, describing=True)
@@ -467,51 +456,6 @@ class Verifier:
         return "attribute"
 
 
-def _lifeless_at_rest(want: Reading, position: int, have: Reading) -> bool:
-    """Whether the verb at ``position`` (one of ``_PLACED``) only places a lifeless thing, and
-    the cached prompt ``have`` says nothing of how its things rest nor what that thing does
-    ("lying" or "hanging" against "standing" still counts). Not where something alive comes
-    before it: "a man holding a surfboard sitting on a beach" may have the man sit."""
-    verb = want.words[position]
-    if verb.head is None:
-        return False
-    if any(w.animate for w in want.words[:position]) or want.words[verb.head].animate:
-        return False
-    # The cached prompt says how its things rest ("lying"), or what this one does ("hanging").
-    thing = want.words[verb.head].key
-    return not any(
-        w.verb and (w.lemmas & _PLACED or (w.head is not None and have.words[w.head].key == thing))
-        for w in have.words
-    )
-
-
-def _shown_at_rest(verb: Word, want: Reading, have: Reading) -> bool:
-    """Whether ``verb`` is a vague one of resting ("resting", "relaxing") and the cached prompt
-    shows the same thing in a posture of rest: "a cat sitting on a couch"."""
-    postures = frozenset().union(*(_RESTING.get(lemma, NOTHING) for lemma in verb.lemmas))
-    if not postures or verb.head is None:
-        return False
-    thing = want.words[verb.head].key
-    return any(
-        w.verb
-        and not w.negated
-        and w.lemmas & postures
-        and w.head is not None
-        and have.words[w.head].key == thing
-        for w in have.words
-    )
-
-
-def _made_of(coverage: Coverage, thing: str, material: Word) -> bool:
-    """Whether the cached prompt says the things named ``thing`` are made of ``material``: a
-    word describing them ("a wooden chair") or what they are "of" ("a chair made of wood")."""
-    own = coverage.describing(thing)
-    if own is not None and own.shows(material, describing=True):
-        return True
-    of = [w for w in coverage.words if w.role == f"of/{thing}" and not w.negated]
-    return bool(of) and Coverage(of, coverage.wordnet).shows(material, describing=True)
-
-
 def _verb_forms(reading: Reading) -> list[str]:
     """The -ing, -s and -ed forms of the verbs ``reading`` has ("build": "building")."""
     return [
@@ -521,20 +465,6 @@ def _verb_forms(reading: Reading) -> list[str]:
         for lemma in word.lemmas
         for form in (verb_ing(lemma), lemma + "s", lemma + "ed")
     ]
-
-
-_CHILDLIKE = frozenset({"young", "small", "little"})
-_CHILDREN = frozenset("boy girl child kid toddler baby".split())
-
-
-def _said_of_a_child(word: Word, want: Reading, sized: set[str]) -> bool:
-    """Whether ``word`` is "young" or "little" said of a child ("a little girl"), which is what
-    "a girl" shows, and the cached child is given no other size or age (``sized``: the things
-    the cached prompt gives one; "a tall girl" does not serve "a little girl")."""
-    if word.lemmas.isdisjoint(_CHILDLIKE) or word.head is None or word.noun:
-        return False
-    child = want.words[word.head].key
-    return child in _CHILDREN and child not in sized
 
 
 def _names_a_medium(reading: Reading) -> bool:
@@ -547,15 +477,6 @@ _ART_MEDIA = frozenset(
     "gouache tempera pastel pastels crayon crayons embroidery ukiyo-e stained_glass".split()
 )
 """Media of art that ``STYLES`` does not hold."""
-
-
-def _sized(have: Reading) -> set[str]:
-    """The things ``have`` gives a size or age other than "young" or "little", by key."""
-    return {
-        have.words[w.head].key
-        for w in have.words
-        if w.head is not None and not w.noun and w.lemmas & SIZES_AGES - _CHILDLIKE
-    }
 
 
 def _replace_words(text: str, replacements: dict[str, str]) -> str:
@@ -599,19 +520,6 @@ def _looks_apart(have: Reading, want: Reading) -> bool:
         x in asked and y in cached and x not in cached
         for pair in _LOOK_APART
         for x, y in (pair, pair[::-1])
-    )
-
-
-def _chained_to(want: Reading, position: int, coverage: Coverage, word: Word) -> bool:
-    """Whether ``word``, a noun that describes ("fox" in "a fox head logo"), describes in the
-    cached prompt a noun between it and its head, as a chain of nouns may also be read ("a logo
-    of a fox head"). Not a colour nor a material: "a red car door" keeps its red door."""
-    head = word.head
-    if head is None or head <= position or word.lemmas & (COLOURS | MATERIALS):
-        return False
-    between = want.words[position + 1 : head]
-    return all(w.noun or w.head == head for w in between) and any(
-        w.noun and coverage.of_thing(w.key).shows(word, describing=True) for w in between
     )
 
 

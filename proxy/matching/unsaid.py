@@ -1,0 +1,149 @@
+"""What a cached prompt shows without the request's words: the cases the verifier's coverage
+check (:meth:`proxy.matching.verify.Verifier._uncovered`) lets a request word pass although no
+cached word covers it, or refuses although one does.
+
+- A verb that only places a lifeless thing ("a typewriter sitting on a desk" is "a typewriter on
+  a desk"), a vague verb of rest that a posture shows ("resting" / "sitting"), an object a verb
+  implies ("eating food" / "eating").
+- "young" or "little" said of a child, which "a girl" shows.
+- A noun before a chain of nouns, which may describe the next noun ("luxury wristwatch product
+  photo" / "product photo of a luxury wristwatch").
+- A material, shown only as its thing's own ("a steel blade" is not shown by a sword).
+- A picture painted or rendered as a whole, which "trending on artstation" adds nothing to.
+"""
+
+from __future__ import annotations
+
+import re
+
+from proxy.matching.coverage import Coverage
+from proxy.matching.lexicon import NOTHING
+from proxy.matching.reading_model import Reading, Word
+from proxy.matching.words import COLOURS, MATERIALS, SIZES_AGES
+
+__all__ = [
+    "DRAWN_PICTURE",
+    "IMPLIED",
+    "PLACED",
+    "chained_to",
+    "lifeless_at_rest",
+    "made_of",
+    "said_of_a_child",
+    "shown_at_rest",
+    "sized",
+]
+
+
+PLACED = frozenset(
+    "sit sitting stand standing lie lying rest resting lay laying place placed set "
+    "position positioned situate situated locate located".split()
+)
+"""Verbs that only say where a lifeless thing is: "a typewriter sitting on a desk" is "a
+typewriter on a desk" (a cat sitting is not a cat lying, so only for things that are not alive)."""
+
+
+IMPLIED = {
+    "eat": frozenset({"food", "meal", "something"}),
+    "drink": frozenset({"drink", "beverage", "something"}),
+}
+"""Objects a verb implies when it has none: "eating food" is what "eating" shows."""
+
+
+DRAWN_PICTURE = re.compile(
+    r"(?:^|[,.;:])\s*(?:(?:an?|the)\s+)?(?:[\w-]+\s+){0,2}?"
+    r"(?:painting|illustration|render|rendering|drawing|sketch|watercolou?r|artwork|"
+    r"concept art|digital art|fantasy art|anime|cartoon|cgi)\s*(?:$|[,.;:]|of\b)"
+)
+"""A picture drawn, painted or rendered, said as what the whole picture is ("an oil painting
+of ...", "..., digital art, ..."), not a painting in the scene ("a painting on the wall")."""
+
+
+_AT_REST = frozenset("sit lie lay lounge recline sleep nap doze snooze sprawl".split())
+
+
+_RESTING = {"rest": _AT_REST, "relax": _AT_REST}
+"""Vague verbs and the postures that show them: "a cat resting on a couch" is what "a cat
+sitting (lying, sleeping) on a couch" shows; not the other way round."""
+
+
+def lifeless_at_rest(want: Reading, position: int, have: Reading) -> bool:
+    """Whether the verb at ``position`` (one of ``PLACED``) only places a lifeless thing, and
+    the cached prompt ``have`` says nothing of how its things rest nor what that thing does
+    ("lying" or "hanging" against "standing" still counts). Not where something alive comes
+    before it: "a man holding a surfboard sitting on a beach" may have the man sit."""
+    verb = want.words[position]
+    if verb.head is None:
+        return False
+    if any(w.animate for w in want.words[:position]) or want.words[verb.head].animate:
+        return False
+    # The cached prompt says how its things rest ("lying"), or what this one does ("hanging").
+    thing = want.words[verb.head].key
+    return not any(
+        w.verb and (w.lemmas & PLACED or (w.head is not None and have.words[w.head].key == thing))
+        for w in have.words
+    )
+
+
+def shown_at_rest(verb: Word, want: Reading, have: Reading) -> bool:
+    """Whether ``verb`` is a vague one of resting ("resting", "relaxing") and the cached prompt
+    shows the same thing in a posture of rest: "a cat sitting on a couch"."""
+    postures = frozenset().union(*(_RESTING.get(lemma, NOTHING) for lemma in verb.lemmas))
+    if not postures or verb.head is None:
+        return False
+    thing = want.words[verb.head].key
+    return any(
+        w.verb
+        and not w.negated
+        and w.lemmas & postures
+        and w.head is not None
+        and have.words[w.head].key == thing
+        for w in have.words
+    )
+
+
+def made_of(coverage: Coverage, thing: str, material: Word) -> bool:
+    """Whether the cached prompt says the things named ``thing`` are made of ``material``: a
+    word describing them ("a wooden chair") or what they are "of" ("a chair made of wood")."""
+    own = coverage.describing(thing)
+    if own is not None and own.shows(material, describing=True):
+        return True
+    of = [w for w in coverage.words if w.role == f"of/{thing}" and not w.negated]
+    return bool(of) and Coverage(of, coverage.wordnet).shows(material, describing=True)
+
+
+_CHILDLIKE = frozenset({"young", "small", "little"})
+
+
+_CHILDREN = frozenset("boy girl child kid toddler baby".split())
+
+
+def said_of_a_child(word: Word, want: Reading, sized: set[str]) -> bool:
+    """Whether ``word`` is "young" or "little" said of a child ("a little girl"), which is what
+    "a girl" shows, and the cached child is given no other size or age (``sized``: the things
+    the cached prompt gives one; "a tall girl" does not serve "a little girl")."""
+    if word.lemmas.isdisjoint(_CHILDLIKE) or word.head is None or word.noun:
+        return False
+    child = want.words[word.head].key
+    return child in _CHILDREN and child not in sized
+
+
+def sized(have: Reading) -> set[str]:
+    """The things ``have`` gives a size or age other than "young" or "little", by key."""
+    return {
+        have.words[w.head].key
+        for w in have.words
+        if w.head is not None and not w.noun and w.lemmas & SIZES_AGES - _CHILDLIKE
+    }
+
+
+def chained_to(want: Reading, position: int, coverage: Coverage, word: Word) -> bool:
+    """Whether ``word``, a noun that describes ("fox" in "a fox head logo"), describes in the
+    cached prompt a noun between it and its head, as a chain of nouns may also be read ("a logo
+    of a fox head"). Not a colour nor a material: "a red car door" keeps its red door."""
+    head = word.head
+    if head is None or head <= position or word.lemmas & (COLOURS | MATERIALS):
+        return False
+    between = want.words[position + 1 : head]
+    return all(w.noun or w.head == head for w in between) and any(
+        w.noun and coverage.of_thing(w.key).shows(word, describing=True) for w in between
+    )
