@@ -87,10 +87,10 @@ class Coverage:
         return found
 
     def describing(self, key: str) -> Coverage | None:
-        """What the words that describe the things named ``key`` show (None: none do)."""
-        self.of_thing(key)  # gathers every thing's own words
-        own = self._own.get(key)
-        return Coverage(own, self.wordnet) if own else None
+        """What the words that describe the things named ``key`` show (None: none do): the
+        coverage :meth:`of_thing` gathered for them."""
+        found = self.of_thing(key)
+        return found.second if isinstance(found, _Either) else None
 
     def shows(self, word: Word, *, describing: bool = False) -> bool:
         """Whether the cached prompt shows ``word``; ``describing``: the word describes another
