@@ -351,6 +351,16 @@ def test_a_candidate_from_a_payload_builds_its_entry_only_when_asked(
     assert candidates[2] != Candidate(entries[2], 0.8)
 
 
+def test_an_entry_reads_back_from_its_payload_and_from_a_newer_versions() -> None:
+    """A payload carries ``audience`` beside the fields, and a newer version may add fields:
+    neither is an entry's, and neither stops it being read."""
+    query = Query.of("a red fox", Partition("m", "256x256", None, None, None, None, "png"))
+    entry = _candidate(query, key="k", similarity=0.9).entry
+    assert "audience" in entry.payload()
+    assert Entry.from_payload(entry.payload()) == entry
+    assert Entry.from_payload({**entry.payload(), "added_later": [1, 2]}) == entry
+
+
 @pytest.mark.parametrize(
     ("energy_wh", "warm", "per_image", "whole", "source"),
     [

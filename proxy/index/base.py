@@ -106,13 +106,9 @@ class Entry:
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> Self:
-        """The entry a stored payload describes; fields it does not know (written by a newer
-        version) are ignored."""
-        try:
-            return cls(**payload)
-        except TypeError:
-            names = _ENTRY_FIELDS or {f.name for f in fields(cls)}
-            return cls(**{k: v for k, v in payload.items() if k in names})
+        """The entry a stored payload describes; what is not a field (``audience``, which every
+        payload carries, and fields a newer version wrote) is ignored."""
+        return cls(**{k: v for k, v in payload.items() if k in _ENTRY_FIELDS})
 
 
 _ENTRY_FIELDS = frozenset(f.name for f in fields(Entry))

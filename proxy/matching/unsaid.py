@@ -3,8 +3,9 @@ check (:meth:`proxy.matching.verify.Verifier._uncovered`) lets a request word pa
 cached word covers it, or refuses although one does.
 
 - A verb that only places a lifeless thing ("a typewriter sitting on a desk" is "a typewriter on
-  a desk"), a vague verb of rest that a posture shows ("resting" / "sitting"), an object a verb
-  implies ("eating food" / "eating").
+  a desk"), a vague verb of rest that a posture shows ("resting" / "sitting"), a vague verb of
+  going that a way of going shows ("making its way across" / "sailing across"), an object a
+  verb implies ("eating food" / "eating").
 - "young" or "little" said of a child, which "a girl" shows.
 - A noun before a chain of nouns, which may describe the next noun ("luxury wristwatch product
   photo" / "product photo of a luxury wristwatch").
@@ -17,7 +18,7 @@ from __future__ import annotations
 import re
 
 from proxy.matching.coverage import Coverage
-from proxy.matching.lexicon import NOTHING
+from proxy.matching.lexicon import NOTHING, WordNet
 from proxy.matching.reading_model import Reading, Word
 from proxy.matching.words import COLOURS, MATERIALS, SIZES_AGES
 
@@ -30,6 +31,7 @@ __all__ = [
     "made_of",
     "said_of_a_child",
     "shown_at_rest",
+    "shown_moving",
     "sized",
 ]
 
@@ -64,6 +66,32 @@ _AT_REST = frozenset("sit lie lay lounge recline sleep nap doze snooze sprawl".s
 _RESTING = {"rest": _AT_REST, "relax": _AT_REST}
 """Vague verbs and the postures that show them: "a cat resting on a couch" is what "a cat
 sitting (lying, sleeping) on a couch" shows; not the other way round."""
+
+
+_MOVING = frozenset({"move", "travel", "head"})
+"""Vague verbs of going somewhere ("making its way" is read as "moving")."""
+_STILL = _AT_REST | frozenset(
+    "stand kneel lean perch squat crouch rest wait stay stop park".split()
+)
+"""Verbs that say where a thing is, not that it goes: to WordNet, "sit" and "park" move too."""
+
+
+def shown_moving(verb: Word, want: Reading, have: Reading, wordnet: WordNet | None) -> bool:
+    """Whether ``verb`` is a vague one of going somewhere ("moving", "heading") and the cached
+    prompt has the same thing go some way of its own: "a ferry crossing a fjord", "a farmer
+    driving a tractor through a field"; not standing or waiting there. Not the other way round."""
+    if wordnet is None or verb.head is None or verb.lemmas.isdisjoint(_MOVING):
+        return False
+    thing = want.words[verb.head].key
+    return any(
+        w.verb
+        and not w.negated
+        and w.head is not None
+        and have.words[w.head].key == thing
+        and w.lemmas.isdisjoint(_STILL)
+        and any(s.lexname == "verb.motion" for v in w.lemmas for s in wordnet.senses(v, "v"))
+        for w in have.words
+    )
 
 
 def lifeless_at_rest(want: Reading, position: int, have: Reading) -> bool:

@@ -66,6 +66,7 @@ from proxy.matching.unsaid import (
     made_of,
     said_of_a_child,
     shown_at_rest,
+    shown_moving,
     sized,
 )
 from proxy.matching.words import (
@@ -329,7 +330,9 @@ class Verifier:
                 continue  # "a photo of a cat" is what "a cat" gives, when no medium is named
             if word.verb and word.lemmas & PLACED and lifeless_at_rest(want, position, have):
                 continue
-            if word.verb and shown_at_rest(word, want, have):
+            if word.verb and (
+                shown_at_rest(word, want, have) or shown_moving(word, want, have, self.wordnet)
+            ):
                 continue
             if word.text in ART_SITES and DRAWN_PICTURE.search(cached.lower()):
                 continue  # "trending on artstation" adds nothing to a digital painting's style
