@@ -97,6 +97,24 @@ _TAKING_A = re.compile(
 )
 """"a cat taking a nap" is "a cat napping", "a man goes for a run" "a man running", "friends
 sharing a laugh" "friends laughing"."""
+_OWNER = r"(?:his|her|their|its|the|a|an|my|your|our)\s+[\w-]+"
+_FOR_A = {"walk": "walking", "ride": "riding", "drive": "driving"}
+_TAKEN_FOR_A = re.compile(
+    rf"(?<![\w-])(?:take|takes|taking|took)\s+({_OWNER})\s+for\s+an?\s+({'|'.join(_FOR_A)})(?![\w-])"
+)
+""""a man taking his dog for a walk" is "a man walking his dog"."""
+_GIVING = {"water": "watering", "food": "feeding", "a bath": "bathing", "a hug": "hugging",
+           "a kiss": "kissing", "a massage": "massaging", "a shave": "shaving", "a push": "pushing",
+           "a pat": "patting"}  # fmt: skip
+_GIVES = r"(?<![\w-])(?:give|gives|giving|gave)\s+"
+_GIVEN_TO = re.compile(_GIVES + rf"({'|'.join(_GIVING)})\s+to(?![\w-])")
+_GIVEN = re.compile(_GIVES + rf"({_OWNER})\s+({'|'.join(_GIVING)})(?![\w-])")
+""""a woman giving water to the plants" and "a mother giving her baby a bath" are "a woman
+watering the plants" and "a mother bathing her baby"."""
+_REPAIRS = re.compile(
+    r"(?<![\w-])(?:do|does|doing|did|make|makes|making|made)\s+(?:some\s+)?repairs\s+(?:on|to)(?![\w-])"
+)
+""""a mechanic doing repairs on a car" is "a mechanic repairing a car"."""
 _RENDERED = ("made", "done", "rendered", "created")
 _MADE = "|".join(_RENDERED)
 _MADE_AS = re.compile(
@@ -238,6 +256,10 @@ def strip_filler(text: str, shows_words: bool | None = None) -> str:
     stripped = _rewrite(_ON_CANVAS, _on_canvas, stripped, _SUPPORTS)
     stripped = _rewrite(_PHOTO_TAKEN, r"photo \1", stripped, ("photo",))
     stripped = _rewrite(_TAKING_A, lambda m: _TAKING[m.group(1)], stripped, _TAKING)
+    stripped = _rewrite(_TAKEN_FOR_A, lambda m: f"{_FOR_A[m[2]]} {m[1]}", stripped, (" for ",))
+    stripped = _rewrite(_GIVEN_TO, lambda m: _GIVING[m[1]], stripped, ("giv", "gave"))
+    stripped = _rewrite(_GIVEN, lambda m: f"{_GIVING[m[2]]} {m[1]}", stripped, ("giv", "gave"))
+    stripped = _rewrite(_REPAIRS, "repairing", stripped, ("repairs",))
     stripped = _rewrite(_FRAME, " ", stripped, FRAMES)
     stripped = _rewrite(_MADE_AS, " ", stripped, _MADE_AS_WORDS)
     stripped = _rewrite(_SHOW_ME, r"\1 ", stripped, _SHOWN)
