@@ -413,6 +413,9 @@ def _relations(reading: Reading) -> dict[tuple[str, str], set[str]]:
     return found
 
 
+_CROSSING = frozenset({"cross", "crosses", "crossing", "crossed"})
+
+
 def spatial(have: Reading, want: Reading) -> str | None:
     """A spatial relation the request asks for ("under", "beside", "in front of") that the
     cached prompt does not state; or a direction the cached prompt states the opposite of
@@ -432,6 +435,8 @@ def spatial(have: Reading, want: Reading) -> str | None:
     )
     if across:
         missing -= {"above", "across"}  # "a bridge across a river" is "a bridge over a river"
+    if "across" in missing and not _CROSSING.isdisjoint(have.tokens):
+        missing -= {"across"}  # "a ferry crossing a fjord" goes across it
     if missing:
         return "spatial"
     # Both ways: "a cat on the bed" asks for the bed elsewhere than "a cat under the bed" has it.
