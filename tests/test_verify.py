@@ -64,6 +64,9 @@ REJECTED = [
     # "performing" with what is performed after it is "doing"; a performer alone is not idle
     ("a dancer sitting on a stage", "a dancer performing on a stage", "action"),
     ("a man crossing a street", "a man standing across the street", "action"),
+    # a singular after a number spelt out is several things: "three zebra" are three
+    ("a zebra in a field", "three zebra in a field", "count"),
+    ("a sheep on a hill", "a herd of sheep on a hill", "count"),
     ("a dog crossing a river", "a dog swimming across a river", "action"),
     # "giving someone a hug" is hugging them: who hugs whom still counts
     ("a man hugging a girl", "a girl giving a man a hug", "swapped_roles"),
@@ -718,6 +721,11 @@ SERVED = [
     ("a ferry sailing across a calm fjord", "a ferry making its way across a calm fjord"),
     ("a ferry crossing a calm fjord", "a ferry making its way across a calm fjord"),
     ("a man crossing a bridge", "a man walking across the bridge"),
+    ("three zebras in a field", "three zebra in a field"),
+    ("two giraffes in an open field", "a pair of giraffe in an open field"),
+    ("a herd of zebras on a plain", "a herd of zebra on a plain"),
+    ("three sheep eating grass", "a few sheep eating grass"),
+    ("portrait, 35mm lens, 3d render", "3d render, portrait, 35mm lens"),
     ("a boy climbing an apple tree", "a little boy making his way up an apple tree"),
     ("a farmer driving a red tractor through a field", "a farmer making his way through a field"),
     ("a skateboarder doing a trick on a ramp", "a skateboarder performing a trick on a ramp"),
