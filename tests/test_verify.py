@@ -66,6 +66,7 @@ REJECTED = [
     ("a man crossing a street", "a man standing across the street", "action"),
     # a singular after a number spelt out is several things: "three zebra" are three
     ("a zebra in a field", "three zebra in a field", "count"),
+    ("a race, photo", "a race, shot on 35mm film", "count"),
     ("a sheep on a hill", "a herd of sheep on a hill", "count"),
     ("a dog crossing a river", "a dog swimming across a river", "action"),
     # "giving someone a hug" is hugging them: who hugs whom still counts
@@ -722,6 +723,9 @@ SERVED = [
     ("a ferry crossing a calm fjord", "a ferry making its way across a calm fjord"),
     ("a man crossing a bridge", "a man walking across the bridge"),
     ("three zebras in a field", "three zebra in a field"),
+    ("chunky wool jumper folded on a shelf", "chunky wool sweater folded on a shelf"),
+    # "shot on" opening a tag is how the picture was made, even beside a style
+    ("a race, cafe racer style, shot on 35mm film", "a race, cafe racer style, 35mm film photo"),
     ("two giraffes in an open field", "a pair of giraffe in an open field"),
     ("a herd of zebras on a plain", "a herd of zebra on a plain"),
     ("three sheep eating grass", "a few sheep eating grass"),

@@ -161,6 +161,9 @@ _PHOTO_TAKEN = re.compile(
     r"(?<![\w-])(?:(?:a\s+)?photo(?:graph)?\s+taken|photographed)\s+(with|on|using)(?![\w-])"
 )
 """"a photo taken with a 24mm lens" is "photographed with a 24mm lens"."""
+_SHOT_ON = re.compile(r"(?:^|(?<=,))\s*shot\s+(on|with|using)(?![\w-])")
+""""..., shot on 35mm film" and "..., shot with a 50mm lens", a tag of their own, say how the
+picture was made: "photographed on 35mm film"."""
 
 
 def _on_canvas(match: re.Match[str]) -> str:
@@ -255,6 +258,7 @@ def strip_filler(text: str, shows_words: bool | None = None) -> str:
     stripped = _rewrite(_MADE_OF, "of", stripped, _MADE_FROM)
     stripped = _rewrite(_ON_CANVAS, _on_canvas, stripped, _SUPPORTS)
     stripped = _rewrite(_PHOTO_TAKEN, r"photo \1", stripped, ("photo",))
+    stripped = _rewrite(_SHOT_ON, r" photographed \1", stripped, ("shot ",))
     stripped = _rewrite(_TAKING_A, lambda m: _TAKING[m.group(1)], stripped, _TAKING)
     stripped = _rewrite(_TAKEN_FOR_A, lambda m: f"{_FOR_A[m[2]]} {m[1]}", stripped, (" for ",))
     stripped = _rewrite(_GIVEN_TO, lambda m: _GIVING[m[1]], stripped, ("giv", "gave"))

@@ -383,6 +383,7 @@ airplane aeroplane
 television tv
 phone cellphone smartphone mobile_phone cell_phone cellular_phone
 trousers pants
+sweater jumper pullover jumpers:sweaters pullovers:sweaters
 film movie
 store shop
 kitten kitty kitties:kittens
