@@ -67,6 +67,9 @@ REJECTED = [
     # a singular after a number spelt out is several things: "three zebra" are three
     ("a zebra in a field", "three zebra in a field", "count"),
     ("a race, photo", "a race, shot on 35mm film", "count"),
+    ("a dancer sitting on a stage", "a dancer dancing on a stage", "action"),
+    ("a runner on a track", "a runner jumping on a track", "action"),
+    ("a cyclist next to a bike", "a cyclist riding a bike", "action"),
     ("a sheep on a hill", "a herd of sheep on a hill", "count"),
     ("a dog crossing a river", "a dog swimming across a river", "action"),
     # "giving someone a hug" is hugging them: who hugs whom still counts
@@ -724,6 +727,10 @@ SERVED = [
     ("a man crossing a bridge", "a man walking across the bridge"),
     ("three zebras in a field", "three zebra in a field"),
     ("chunky wool jumper folded on a shelf", "chunky wool sweater folded on a shelf"),
+    # what a doer's name says they do, when the cached prompt has them do nothing else
+    ("a lone cyclist on a foggy mountain road", "a lone cyclist riding on a foggy mountain road"),
+    ("a surfer on a big wave", "a surfer surfing a big wave"),
+    ("a chef in a kitchen", "a chef cooking in a kitchen"),
     # "shot on" opening a tag is how the picture was made, even beside a style
     ("a race, cafe racer style, shot on 35mm film", "a race, cafe racer style, 35mm film photo"),
     ("two giraffes in an open field", "a pair of giraffe in an open field"),

@@ -5,7 +5,8 @@ cached word covers it, or refuses although one does.
 - A verb that only places a lifeless thing ("a typewriter sitting on a desk" is "a typewriter on
   a desk"), a vague verb of rest that a posture shows ("resting" / "sitting"), a vague verb of
   going that a way of going shows ("making its way across" / "sailing across"), an object a
-  verb implies ("eating food" / "eating").
+  verb implies ("eating food" / "eating"), what a doer's name says it does ("a surfer surfing a
+  wave" / "a surfer on a wave").
 - "young" or "little" said of a child, which "a girl" shows.
 - A noun before a chain of nouns, which may describe the next noun ("luxury wristwatch product
   photo" / "product photo of a luxury wristwatch").
@@ -27,6 +28,7 @@ __all__ = [
     "IMPLIED",
     "PLACED",
     "chained_to",
+    "done_by_name",
     "lifeless_at_rest",
     "made_of",
     "said_of_a_child",
@@ -91,6 +93,34 @@ def shown_moving(verb: Word, want: Reading, have: Reading, wordnet: WordNet | No
         and w.lemmas.isdisjoint(_STILL)
         and any(s.lexname == "verb.motion" for v in w.lemmas for s in wordnet.senses(v, "v"))
         for w in have.words
+    )
+
+
+_DOERS = {"cyclist": {"ride", "pedal", "cycle"}, "biker": {"ride"}, "jockey": {"ride"},
+          "pilot": {"fly"}, "chef": {"cook"}}  # fmt: skip
+"""Doers whose name does not spell what they do (see ``done_by_name``)."""
+
+
+def done_by_name(verb: Word, want: Reading, have: Reading) -> bool:
+    """Whether ``verb`` is what its doer's name says it does, and the cached prompt names that
+    doer doing nothing else: "a cyclist riding on a road" is what "a cyclist on a road" shows, and
+    "a surfer surfing a wave" what "a surfer on a wave" shows; not "a dancer sitting"'s."""
+    if verb.head is None or verb.negated:
+        return False
+    doer = want.words[verb.head].key
+    named = any(
+        len(lemma) > 2 and doer != lemma and doer.startswith(lemma.removesuffix("e"))
+        for lemma in verb.lemmas
+    ) or not verb.lemmas.isdisjoint(_DOERS.get(doer, NOTHING))
+    if not named or not any(have.words[i].key == doer for i in have.heads()):
+        return False
+    if any(w.verb and w.head is not None and have.words[w.head].key == doer for w in have.words):
+        return False
+    # What it is done to is what the doer is on ("a surfer on a wave"), not beside it ("a jockey
+    # next to a horse" rides none).
+    done_to = {w.key for w in want.words if w.governor is not None and w.governor in verb.lemmas}
+    return all(
+        any(w.key == thing and w.role == f"on/{doer}" for w in have.words) for thing in done_to
     )
 
 

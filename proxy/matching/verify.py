@@ -62,6 +62,7 @@ from proxy.matching.unsaid import (
     IMPLIED,
     PLACED,
     chained_to,
+    done_by_name,
     lifeless_at_rest,
     made_of,
     said_of_a_child,
@@ -331,7 +332,9 @@ class Verifier:
             if word.verb and word.lemmas & PLACED and lifeless_at_rest(want, position, have):
                 continue
             if word.verb and (
-                shown_at_rest(word, want, have) or shown_moving(word, want, have, self.wordnet)
+                shown_at_rest(word, want, have)
+                or shown_moving(word, want, have, self.wordnet)
+                or done_by_name(word, want, have)
             ):
                 continue
             if word.text in ART_SITES and DRAWN_PICTURE.search(cached.lower()):
