@@ -70,6 +70,8 @@ REJECTED = [
     ("a dancer sitting on a stage", "a dancer dancing on a stage", "action"),
     ("a runner on a track", "a runner jumping on a track", "action"),
     ("a cyclist next to a bike", "a cyclist riding a bike", "action"),
+    ("a girl sitting on a horse", "a girl riding a horse", "action"),
+    ("a man on a bike", "a man riding", "action"),
     ("a sheep on a hill", "a herd of sheep on a hill", "count"),
     ("a dog crossing a river", "a dog swimming across a river", "action"),
     # "giving someone a hug" is hugging them: who hugs whom still counts
@@ -731,6 +733,7 @@ SERVED = [
     ("a lone cyclist on a foggy mountain road", "a lone cyclist riding on a foggy mountain road"),
     ("a surfer on a big wave", "a surfer surfing a big wave"),
     ("a chef in a kitchen", "a chef cooking in a kitchen"),
+    ("a girl on a horse on a beach", "a girl riding a horse on a beach"),
     # "shot on" opening a tag is how the picture was made, even beside a style
     ("a race, cafe racer style, shot on 35mm film", "a race, cafe racer style, 35mm film photo"),
     ("two giraffes in an open field", "a pair of giraffe in an open field"),

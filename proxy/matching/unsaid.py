@@ -99,26 +99,31 @@ def shown_moving(verb: Word, want: Reading, have: Reading, wordnet: WordNet | No
 _DOERS = {"cyclist": {"ride", "pedal", "cycle"}, "biker": {"ride"}, "jockey": {"ride"},
           "pilot": {"fly"}, "chef": {"cook"}}  # fmt: skip
 """Doers whose name does not spell what they do (see ``done_by_name``)."""
+_ON_IT = frozenset({"ride"})
+"""Verbs that being on what they are done to shows: "a man on a horse" is riding it."""
 
 
 def done_by_name(verb: Word, want: Reading, have: Reading) -> bool:
-    """Whether ``verb`` is what its doer's name says it does, and the cached prompt names that
-    doer doing nothing else: "a cyclist riding on a road" is what "a cyclist on a road" shows, and
-    "a surfer surfing a wave" what "a surfer on a wave" shows; not "a dancer sitting"'s."""
+    """Whether ``verb`` is what its doer's name says it does, or riding what the doer is on, and
+    the cached prompt names that doer doing nothing else: "a cyclist riding on a road" is what
+    "a cyclist on a road" shows, "a surfer surfing a wave" what "a surfer on a wave" shows and
+    "a man riding a horse" what "a man on a horse" shows; not "a dancer sitting"'s."""
     if verb.head is None or verb.negated:
         return False
     doer = want.words[verb.head].key
-    named = any(
+    done_to = {w.key for w in want.words if w.governor is not None and w.governor in verb.lemmas}
+    by_name = any(
         len(lemma) > 2 and doer != lemma and doer.startswith(lemma.removesuffix("e"))
         for lemma in verb.lemmas
     ) or not verb.lemmas.isdisjoint(_DOERS.get(doer, NOTHING))
-    if not named or not any(have.words[i].key == doer for i in have.heads()):
+    if not by_name and not (done_to and not verb.lemmas.isdisjoint(_ON_IT)):
         return False
-    if any(w.verb and w.head is not None and have.words[w.head].key == doer for w in have.words):
+    if not any(have.words[i].key == doer for i in have.heads()) or any(
+        w.verb and w.head is not None and have.words[w.head].key == doer for w in have.words
+    ):
         return False
     # What it is done to is what the doer is on ("a surfer on a wave"), not beside it ("a jockey
     # next to a horse" rides none).
-    done_to = {w.key for w in want.words if w.governor is not None and w.governor in verb.lemmas}
     return all(
         any(w.key == thing and w.role == f"on/{doer}" for w in have.words) for thing in done_to
     )
