@@ -98,19 +98,25 @@ _TAKING_A = re.compile(
 """"a cat taking a nap" is "a cat napping", "a man goes for a run" "a man running", "friends
 sharing a laugh" "friends laughing"."""
 _OWNER = r"(?:his|her|their|its|the|a|an|my|your|our)\s+[\w-]+"
-_FOR_A = {"walk": "walking", "ride": "riding", "drive": "driving"}
+_FOR_A = {"walk": "walking"}
 _TAKEN_FOR_A = re.compile(
     rf"(?<![\w-])(?:take|takes|taking|took)\s+({_OWNER})\s+for\s+an?\s+({'|'.join(_FOR_A)})(?![\w-])"
 )
-""""a man taking his dog for a walk" is "a man walking his dog"."""
-_GIVING = {"water": "watering", "food": "feeding", "a bath": "bathing", "a hug": "hugging",
+""""a man taking his dog for a walk" is "a man walking his dog" (not "for a ride": "taking his
+girlfriend for a ride" is no "riding his girlfriend")."""
+_GIVING = {"food": "feeding", "a bath": "bathing", "a hug": "hugging",
            "a kiss": "kissing", "a massage": "massaging", "a shave": "shaving", "a push": "pushing",
            "a pat": "patting"}  # fmt: skip
 _GIVES = r"(?<![\w-])(?:give|gives|giving|gave)\s+"
 _GIVEN_TO = re.compile(_GIVES + rf"({'|'.join(_GIVING)})\s+to(?![\w-])")
 _GIVEN = re.compile(_GIVES + rf"({_OWNER})\s+({'|'.join(_GIVING)})(?![\w-])")
-""""a woman giving water to the plants" and "a mother giving her baby a bath" are "a woman
-watering the plants" and "a mother bathing her baby"."""
+_WATERED = re.compile(
+    _GIVES + r"water\s+to\s+((?:the|his|her|their|its|my|your|our|some)\s+(?:[\w-]+\s+)?"
+    r"(?:plants?|flowers?|garden|lawn|crops?|trees?|seedlings?|vegetables?|roses?|herbs?))(?![\w-])"
+)
+""""a mother giving her baby a bath" is "a mother bathing her baby", and "a woman giving water
+to the potted plants" "a woman watering the potted plants"; water given to someone alive is a
+drink, not a spray."""
 _REPAIRS = re.compile(
     r"(?<![\w-])(?:do|does|doing|did|make|makes|making|made)\s+(?:some\s+)?repairs\s+(?:on|to)(?![\w-])"
 )
@@ -161,9 +167,6 @@ _PHOTO_TAKEN = re.compile(
     r"(?<![\w-])(?:(?:a\s+)?photo(?:graph)?\s+taken|photographed)\s+(with|on|using)(?![\w-])"
 )
 """"a photo taken with a 24mm lens" is "photographed with a 24mm lens"."""
-_SHOT_ON = re.compile(r"(?:^|(?<=,))\s*shot\s+(on|with|using)(?![\w-])")
-""""..., shot on 35mm film" and "..., shot with a 50mm lens", a tag of their own, say how the
-picture was made: "photographed on 35mm film"."""
 
 
 def _on_canvas(match: re.Match[str]) -> str:
@@ -258,9 +261,9 @@ def strip_filler(text: str, shows_words: bool | None = None) -> str:
     stripped = _rewrite(_MADE_OF, "of", stripped, _MADE_FROM)
     stripped = _rewrite(_ON_CANVAS, _on_canvas, stripped, _SUPPORTS)
     stripped = _rewrite(_PHOTO_TAKEN, r"photo \1", stripped, ("photo",))
-    stripped = _rewrite(_SHOT_ON, r" photographed \1", stripped, ("shot ",))
     stripped = _rewrite(_TAKING_A, lambda m: _TAKING[m.group(1)], stripped, _TAKING)
     stripped = _rewrite(_TAKEN_FOR_A, lambda m: f"{_FOR_A[m[2]]} {m[1]}", stripped, (" for ",))
+    stripped = _rewrite(_WATERED, r"watering \1", stripped, ("water",))
     stripped = _rewrite(_GIVEN_TO, lambda m: _GIVING[m[1]], stripped, ("giv", "gave"))
     stripped = _rewrite(_GIVEN, lambda m: f"{_GIVING[m[2]]} {m[1]}", stripped, ("giv", "gave"))
     stripped = _rewrite(_REPAIRS, "repairing", stripped, ("repairs",))

@@ -290,12 +290,6 @@ class Reader:
                     word.bound = True  # "a fisherman is casting": as "a fisherman casting"
                 reading.words.append(word)
                 continue
-            if (
-                word.noun
-                and not word.plural
-                and (_counted_several(reading.words, chunk) or _after_several(tokens, i))
-            ):
-                word.plural = True  # "three zebra", "a herd of zebra": as many as that says
             chunk.append(len(reading.words))
             reading.words.append(word)
             if word.noun and negating and not self._could_modify(tokens, i):
@@ -587,29 +581,3 @@ def _placing(token: str) -> bool:
     """Whether ``token`` is a preposition of place or way, or the spatial class one was read as
     ("@across")."""
     return token in PLACING or token.startswith("@")
-
-
-def _counted_several(words: list[Word], chunk: list[int]) -> bool:
-    """Whether the noun phrase so far (``chunk``) is a number above one and describing words
-    only: a noun after it is that many things ("three zebra"), not one thing after another
-    noun ("a three year old girl")."""
-    for i in reversed(chunk):
-        word = words[i]
-        if word.lemmas and next(iter(word.lemmas)).startswith("#"):
-            # Spelt out: digits are often a unit's ("35mm lens", "16-bit art", "3d render").
-            return not word.text.isdigit() and next(iter(word.lemmas)) not in {"#0", "#1"}
-        if word.noun:
-            return False
-    return False
-
-
-_SEVERAL = frozenset(
-    "few several many numerous multiple couple group herd flock pack swarm crowd".split()
-)
-"""Words before a noun, or before "of" and a noun, that make it several things ("a few
-sheep", "a herd of zebra"); function words, so the reader sees them only in the tokens."""
-
-
-def _after_several(tokens: list[str], i: int) -> bool:
-    before = tokens[i - 1] if i else ""
-    return before in _SEVERAL or (before == "of" and i > 1 and tokens[i - 2] in _SEVERAL)

@@ -59,44 +59,7 @@ def normalise_words(words: Sequence[str]) -> list[str]:
     made ("a house drawn in crayon") said as a medium ("a house, crayon drawing"), and a part
     said as a describing word ("a red-haired woman") said with "with" ("a woman with red
     hair")."""
-    return _used_to(_predicates_before(_with_parts(_made_in(_performed(list(words))))))
-
-
-_MAKE_WAY = {"make": "move", "makes": "moves", "making": "moving", "made": "moved"}
-_WAYS = [[owner, "way"] for owner in ("his", "her", "its", "their", "my", "our", "your")]
-
-
-_PERFORM = {"perform": "do", "performs": "does", "performing": "doing"}
-_OBJECT_OPENS = DETERMINERS | {"his", "her", "its", "their", "my", "our", "your", "some"}
-
-
-def _performed(tokens: list[str]) -> list[str]:
-    """ "a skateboarder performing a trick" -> "... doing a trick": what is performed is what
-    the picture shows. A performer with nothing after ("a dancer performing on a stage") is
-    still doing something of their own, which a dancer sitting there is not."""
-    if "way" in tokens:
-        tokens = _way_made(tokens)
-    if _PERFORM.keys().isdisjoint(tokens):
-        return tokens
-    return [
-        _PERFORM[token] if token in _PERFORM and following in _OBJECT_OPENS else token
-        for token, following in zip(tokens, [*tokens[1:], ""], strict=True)
-    ]
-
-
-def _way_made(tokens: list[str]) -> list[str]:
-    """ "a ferry making its way across a fjord" -> "a ferry moving across a fjord": how it goes
-    is left open (see :func:`proxy.matching.unsaid.shown_moving`)."""
-    out: list[str] = []
-    i = 0
-    while i < len(tokens):
-        if tokens[i] in _MAKE_WAY and tokens[i + 1 : i + 3] in _WAYS:
-            out.append(_MAKE_WAY[tokens[i]])
-            i += 3
-            continue
-        out.append(tokens[i])
-        i += 1
-    return out
+    return _used_to(_predicates_before(_with_parts(_made_in(list(words)))))
 
 
 _USE = frozenset({"use", "uses", "used", "using"})

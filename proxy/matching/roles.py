@@ -413,7 +413,19 @@ def _relations(reading: Reading) -> dict[tuple[str, str], set[str]]:
     return found
 
 
-_CROSSING = frozenset({"cross", "crosses", "crossing", "crossed"})
+def _crossed(have: Reading, want: Reading) -> bool:
+    """Whether each thing the request has something go "across" is what the cached prompt has
+    that same thing cross: "a ferry crossing a fjord" / "a ferry sailing across a fjord"; not
+    "a woman with crossed legs" for "a woman sitting across the table"."""
+    crossed = {
+        (w.role.partition("/")[2], w.key)
+        for w in have.words
+        if w.governor == "cross" and w.role.startswith("object/")
+    }
+    across = {
+        (w.role.partition("/")[2], w.key) for w in want.words if w.role.startswith("@across/")
+    }
+    return bool(across) and across <= crossed
 
 
 def spatial(have: Reading, want: Reading) -> str | None:
@@ -435,7 +447,7 @@ def spatial(have: Reading, want: Reading) -> str | None:
     )
     if across:
         missing -= {"above", "across"}  # "a bridge across a river" is "a bridge over a river"
-    if "across" in missing and not _CROSSING.isdisjoint(have.tokens):
+    if "across" in missing and _crossed(have, want):
         missing -= {"across"}  # "a ferry crossing a fjord" goes across it
     if missing:
         return "spatial"

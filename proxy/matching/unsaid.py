@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from proxy.matching.coverage import Coverage
-from proxy.matching.lexicon import NOTHING, WordNet
+from proxy.matching.lexicon import NOTHING
 from proxy.matching.reading_model import Reading, Word
 from proxy.matching.words import COLOURS, MATERIALS, SIZES_AGES
 
@@ -31,9 +31,9 @@ __all__ = [
     "done_by_name",
     "lifeless_at_rest",
     "made_of",
+    "making_way",
     "said_of_a_child",
     "shown_at_rest",
-    "shown_moving",
     "sized",
 ]
 
@@ -70,28 +70,48 @@ _RESTING = {"rest": _AT_REST, "relax": _AT_REST}
 sitting (lying, sleeping) on a couch" shows; not the other way round."""
 
 
-_MOVING = frozenset({"move", "travel", "head"})
-"""Vague verbs of going somewhere ("making its way" is read as "moving")."""
-_STILL = _AT_REST | frozenset(
-    "stand kneel lean perch squat crouch rest wait stay stop park".split()
+_TRAVELLING = frozenset(
+    """
+    walk run jog sprint stroll march hike trek trudge wander roam stride hurry rush limp wade
+    crawl climb swim sail row paddle cruise navigate drive ride cycle pedal ski skate fly cross
+    carry push squeeze weave travel go move
+    """.split()
 )
-"""Verbs that say where a thing is, not that it goes: to WordNet, "sit" and "park" move too."""
+"""Verbs of going somewhere, which show "making its way": not sinking, falling or dancing,
+which move without going, nor leaving or descending, which go one way only."""
+_UPWARD = frozenset({"climb"})
 
 
-def shown_moving(verb: Word, want: Reading, have: Reading, wordnet: WordNet | None) -> bool:
-    """Whether ``verb`` is a vague one of going somewhere ("moving", "heading") and the cached
-    prompt has the same thing go some way of its own: "a ferry crossing a fjord", "a farmer
-    driving a tractor through a field"; not standing or waiting there. Not the other way round."""
-    if wordnet is None or verb.head is None or verb.lemmas.isdisjoint(_MOVING):
+def making_way(word: Word, want: Reading, have: Reading) -> bool:
+    """Whether ``word`` is "making" or "way" of "making its way", and the cached prompt has
+    the same thing go there a way of its own: "a ferry sailing across a fjord", "a farmer
+    driving a tractor through a field", "a boy climbing a tree" (not down it); not standing
+    there, nor falling. Not the other way round: "making its way" cached shows no way of going
+    in particular."""
+    if word.key == "way" and word.governor == "make" and word.role.startswith("object/"):
+        doer = word.role.partition("/")[2]
+        return any(
+            w.verb
+            and "make" in w.lemmas
+            and w.head is not None
+            and want.words[w.head].key == doer
+            and making_way(w, want, have)
+            for w in want.words
+        )
+    if not word.verb or word.head is None or word.negated:
         return False
-    thing = want.words[verb.head].key
+    objects = {w.key for w in want.words if w.governor is not None and w.governor in word.lemmas}
+    if "make" not in word.lemmas or objects != {"way"}:
+        return False  # "moving" alone may be moving house
+    thing = want.words[word.head].key
     return any(
         w.verb
         and not w.negated
         and w.head is not None
         and have.words[w.head].key == thing
-        and w.lemmas.isdisjoint(_STILL)
-        and any(s.lexname == "verb.motion" for v in w.lemmas for s in wordnet.senses(v, "v"))
+        and not w.lemmas.isdisjoint(_TRAVELLING)
+        and not (w.lemmas & _UPWARD and "down" in want.tokens)
+        and not ("away" in have.tokens and "away" not in want.tokens)
         for w in have.words
     )
 

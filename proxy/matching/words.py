@@ -383,7 +383,6 @@ airplane aeroplane
 television tv
 phone cellphone smartphone mobile_phone cell_phone cellular_phone
 trousers pants
-sweater jumper pullover jumpers:sweaters pullovers:sweaters
 film movie
 store shop
 kitten kitty kitties:kittens
@@ -402,6 +401,8 @@ run jog
 bicycle bike
 motorcycle motorbike
 refrigerator fridge
+microphone mic mics:microphones
+leaking leaky
 person human humans:people
 tan beige
 firefighter fireman firemen:firefighters
