@@ -29,6 +29,7 @@ __all__ = [
     "PLACED",
     "chained_to",
     "done_by_name",
+    "done_otherwise",
     "lifeless_at_rest",
     "made_of",
     "making_way",
@@ -146,6 +147,35 @@ def done_by_name(verb: Word, want: Reading, have: Reading) -> bool:
     # next to a horse" rides none).
     return all(
         any(w.key == thing and w.role == f"on/{doer}" for w in have.words) for thing in done_to
+    )
+
+
+_DOING = frozenset({"do", "does", "doing", "did", "done", "perform", "performs", "performing"})
+_ACT_OPENS = frozenset(
+    {"a", "an", "the", "his", "her", "its", "their", "my", "our", "your", "some"}
+)
+_DONE_BY = frozenset({"do", "perform", "execute", "practice", "practise"})
+
+
+def done_otherwise(have: Reading, want: Reading) -> bool:
+    """Whether the request has something done ("a gymnast doing a backflip") that the cached
+    prompt has another verb for ("a gymnast watching a backflip", "filming a trick"): "doing"
+    is a function word, so its object alone would be found in the cached prompt."""
+    if want.tokens.isdisjoint(_DOING):
+        return False
+    sequence = want.sequence
+    done: set[str] = set()
+    for i, token in enumerate(sequence):
+        if token in _DOING:
+            j = i + 1
+            while j < len(sequence) and sequence[j] in _ACT_OPENS:
+                j += 1
+            done.update(sequence[j : j + 2])  # "a magic trick": the act may be two words
+    return any(
+        w.governor is not None
+        and w.governor not in _DONE_BY
+        and not done.isdisjoint({w.text, w.key, *w.text.split("_")})
+        for w in have.words
     )
 
 

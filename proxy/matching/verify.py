@@ -63,6 +63,7 @@ from proxy.matching.unsaid import (
     PLACED,
     chained_to,
     done_by_name,
+    done_otherwise,
     lifeless_at_rest,
     made_of,
     making_way,
@@ -268,6 +269,8 @@ class Verifier:
             return "count"  # "a full glass" asked for, "an empty glass" cached
         if _looks_apart(have, want):
             return "object"
+        if done_otherwise(have, want):
+            return "action"  # "a gymnast doing a backflip" asked for, "... watching one" cached
         for reason in (self._uncovered(have, want, cached, single), spatial(have, want)):
             if reason is not None:
                 return reason
