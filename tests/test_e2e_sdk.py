@@ -278,6 +278,9 @@ def test_restart_keeps_the_cache(
 
 
 def test_concurrent_identical_misses_generate_once(proxy: LiveServer, client: OpenAI) -> None:
+    # The generation histogram has a series once something was generated: run alone, or first
+    # on its server, this test would otherwise find none to read.
+    _generate(client, "one robot before the line formed")
     generations = proxy.metric("memoaized_generation_duration_seconds_count")
     joins = proxy.metric("memoaized_single_flight_joins_total")
     with ThreadPoolExecutor(8) as pool:

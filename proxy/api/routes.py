@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import dataclasses
 import hashlib
 import math
@@ -173,24 +172,37 @@ def _image_data(
     return ImageData(url=url, revised_prompt=image.revised_prompt)
 
 
+_WATCH_AFTER = 0.05
+"""Seconds a request's work runs before the client is watched for leaving: a hit is answered
+sooner, and watching costs a task of its own (a tenth of an exact hit's time at 64 clients)."""
+
+
 async def _unless_the_client_leaves(
     request: Request[Any, Any, Any], work: Coroutine[Any, Any, CacheResult]
 ) -> CacheResult:
     """``work``'s result, or ``ClientGone`` once the client has disconnected: ``work`` is then
-    cancelled, and with it a generation no one else waits for (see ``SingleFlight``)."""
+    cancelled, and with it a generation no one else waits for (see ``SingleFlight``). The client
+    is watched from ``_WATCH_AFTER`` seconds on, when the work is a generation."""
     task = asyncio.ensure_future(work)
-    watcher = asyncio.ensure_future(_disconnected(request))
+    left: list[asyncio.Task[None]] = []
+
+    def watch() -> None:
+        watcher = asyncio.ensure_future(_disconnected(request))
+        watcher.add_done_callback(lambda w: w.cancelled() or w.exception() or task.cancel())
+        left.append(watcher)
+
+    timer = asyncio.get_running_loop().call_later(_WATCH_AFTER, watch)
     try:
-        await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
-        if task.done():
-            return task.result()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
+        return await task
+    except asyncio.CancelledError:
+        if not (left and left[0].done() and not left[0].cancelled()):
+            raise  # this handler was cancelled, not the client gone
         services_of(request).metrics.abandoned_requests.inc()
-        raise ClientGone("The client closed the connection before the answer was ready.")
+        raise ClientGone("The client closed the connection before the answer was ready.") from None
     finally:
-        watcher.cancel()
+        timer.cancel()
+        for watcher in left:
+            watcher.cancel()
         if not task.done():  # this handler itself was cancelled
             task.cancel()
 
