@@ -76,6 +76,8 @@ REJECTED = [
     # a light verb's rewrite only where it means the act: water given to someone is a drink
     ("a volunteer watering marathon runners", "a volunteer giving water to the runners", "action"),
     ("a woman riding her horse", "a woman taking her horse for a ride", "action"),
+    ("a puppy bathing a girl in a tub", "a puppy being bathed in a tub by a girl", "swapped_roles"),
+    ("a castle, oil painting", "a castle, digitally painted", "style"),
     ("a man watching a magic trick", "a man performing a magic trick", "action"),
     # "doing" is a function word, but what is done is not what another verb does to it
     ("a gymnast watching a backflip", "a gymnast doing a backflip", "action"),
@@ -754,6 +756,10 @@ SERVED = [
     ("a man crossing a bridge", "a man walking across the bridge"),
     # what a doer's name says they do, when the cached prompt has them do nothing else
     ("singer holding a microphone on a stage", "singer holding a mic on a stage"),
+    ("a take-out box on a table", "a takeout box on a table"),  # the noun, not "take out"
+    ("a castle on a hill, digital painting, 4k", "a castle on a hill, 4k, painted digitally"),
+    # a passive's place may stand before "by" after "being"
+    ("a puppy being bathed in a tub by a girl", "a girl bathing a puppy in a tub"),
     ("a plumber fixing a leaking pipe", "a plumber fixing a leaky pipe"),
     ("a lone cyclist on a foggy mountain road", "a lone cyclist riding on a foggy mountain road"),
     ("a surfer on a big wave", "a surfer surfing a big wave"),

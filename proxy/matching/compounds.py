@@ -44,6 +44,9 @@ def _hyphenated(wordnet: WordNet, token: str) -> list[str]:
     if "-" not in token:
         return [token]
     parts = token.split("-")
+    closed = "".join(parts)
+    if wordnet.parts_of_speech("_".join(parts)) == {"v"} and wordnet.knows(closed):
+        return [closed]  # "take-out" is the noun "takeout", not the verb "take out"
     if parts[0] not in _NOT_JOINED and wordnet.knows("_".join(parts)):
         # joined, or not, as if written with spaces: "strawberry ice-cream" is "strawberry
         # ice cream", one WordNet entry of three words

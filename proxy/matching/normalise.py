@@ -128,6 +128,13 @@ _MADE_AS = re.compile(
 )
 """"..., made as a woodcut", "..., in the form of a woodcut": the medium, said at length."""
 _MADE_AS_WORDS = (*_RENDERED, "form")
+_DIGITAL = {"painted": "painting", "drawn": "drawing", "illustrated": "illustration"}
+_DIGITALLY = re.compile(
+    rf"(?:^|(?<=,))\s*(?:digitally\s+({'|'.join(_DIGITAL)})|({'|'.join(_DIGITAL)})\s+digitally)"
+    r"\s*(?=,|$)"
+)
+""""..., painted digitally" and "..., digitally painted", a tag of their own, are "..., digital
+painting"."""
 _REQUEST = re.compile(
     r"^\s*(?:(?:hey|hi|hello)(?:\s+there)?(?:\s*,\s*|\s+(?=(?:please|can|could|would|i|generate"
     r"|create|make|draw|show|give|render|produce)\s)))?(?:please\s+)?(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?"
@@ -269,6 +276,9 @@ def strip_filler(text: str, shows_words: bool | None = None) -> str:
     stripped = _rewrite(_REPAIRS, "repairing", stripped, ("repairs",))
     stripped = _rewrite(_FRAME, " ", stripped, FRAMES)
     stripped = _rewrite(_MADE_AS, " ", stripped, _MADE_AS_WORDS)
+    stripped = _rewrite(
+        _DIGITALLY, lambda m: f" digital {_DIGITAL[m[1] or m[2]]}", stripped, ("digitally",)
+    )
     stripped = _rewrite(_SHOW_ME, r"\1 ", stripped, _SHOWN)
     stripped = _REQUEST.sub("", stripped)
     stripped = _rewrite(_THERE_IS, "", stripped, ("there", "game"))

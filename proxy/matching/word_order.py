@@ -163,6 +163,9 @@ _MOVING = frozenset(
 """Prepositions of a way taken, which may stand between a participle and its "by" ("a cat
 chased through the garden by a dog"); not "on", "in" or "at", after which "by" is as often a
 place ("a house built on a hill by the sea")."""
+_PLACED_AT = frozenset({"in", "on", "at", "inside", "under"})
+"""Prepositions of a place, which stand between a participle and its "by" only after "being":
+"a puppy being bathed in the tub by a girl" (but "a house built on a hill by the sea")."""
 _PHRASAL = frozenset("picked rounded knocked".split())
 """Participles whose particle may stand before "by" ("three goats rounded up by a dog", "a ball
 picked up by a puppy"). Only these: most ("curled up by the fire", "pulled over by the road")
@@ -273,7 +276,10 @@ def _way_taken(part: list[str], by: int) -> list[str]:
     """The way phrase between a participle and ``part[by]`` ("through the garden" in "chased
     through the garden by a dog"), or none."""
     for start in range(by - 2, 0, -1):
-        if part[start] in _MOVING and is_participle(part[start - 1]):
+        if (
+            part[start] in _MOVING
+            or (part[start] in _PLACED_AT and start > 1 and part[start - 2] == "being")
+        ) and is_participle(part[start - 1]):
             way = part[start:by]
             if not any(_verb_in_way(way, k) for k in range(len(way))) and way[-1] not in (
                 FUNCTION_WORDS
