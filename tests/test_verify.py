@@ -18,7 +18,7 @@ from rapidfuzz.distance import OSA
 
 from bench import probes
 from proxy.cache.controls import CacheControls
-from proxy.matching import canonical, features, normalise, spelling, verify
+from proxy.matching import canonical, features, filler, spelling, verify
 from proxy.matching.decision import LONG_PROMPTS, MatchPolicy, Query
 from proxy.matching.lexicon import DEFAULT_WORDNET_DIR, WordNet
 from proxy.matching.reading import KNOWN, REMEMBERED
@@ -1760,25 +1760,31 @@ def _contains(*needles: str) -> Callable[[str], bool]:
 @pytest.mark.parametrize(
     ("pattern", "may_match"),
     [
-        (normalise._COVERED, _contains(*normalise._COVERS)),
-        (normalise._MADE_OF, _contains(*normalise._MADE_FROM)),
-        (normalise._ON_CANVAS, _contains(*normalise._SUPPORTS)),
-        (normalise._PHOTO_TAKEN, _contains("photo")),
-        (normalise._TAKING_A, _contains(*normalise._TAKING)),
-        (normalise._FRAME, _contains(*FRAMES)),
-        (normalise._MADE_AS, _contains(*normalise._MADE_AS_WORDS)),
-        (normalise._THERE_IS, _contains("there", "game")),
-        (normalise._VERSION, _contains(*normalise._VERSIONED)),
-        (normalise._OUT_IN, _contains("out")),
-        (normalise._DAY, _contains("day")),
-        (normalise._ONSTAGE, _contains("stage")),
-        (normalise._SHARP_TAG, _contains(*normalise._SHARP)),
-        (normalise._FLAGS, _contains("--")),
-        (normalise._FILM_STOCK, _contains("kodak")),
-        (normalise._ON_TOP, _contains("top")),
+        (filler._COVERED, _contains(*filler._COVERS)),
+        (filler._MADE_OF, _contains(*filler._MADE_FROM)),
+        (filler._ON_CANVAS, _contains(*filler._SUPPORTS)),
+        (filler._PHOTO_TAKEN, _contains("photo")),
+        (filler._TAKING_A, _contains(*filler._TAKING)),
+        (filler._TAKEN_FOR_A, _contains(*filler._FOR_A)),
+        (filler._WATERED, _contains("water")),
+        (filler._GIVEN_TO, _contains("giv", "gave")),
+        (filler._GIVEN, _contains("giv", "gave")),
+        (filler._REPAIRS, _contains("repairs")),
+        (filler._DIGITALLY, _contains("digitally")),
+        (filler._FRAME, _contains(*FRAMES)),
+        (filler._MADE_AS, _contains(*filler._MADE_AS_WORDS)),
+        (filler._THERE_IS, _contains("there", "game")),
+        (filler._VERSION, _contains(*filler._VERSIONED)),
+        (filler._OUT_IN, _contains("out")),
+        (filler._DAY, _contains("day")),
+        (filler._ONSTAGE, _contains("stage")),
+        (filler._SHARP_TAG, _contains(*filler._SHARP)),
+        (filler._FLAGS, _contains("--")),
+        (filler._FILM_STOCK, _contains("kodak")),
+        (filler._ON_TOP, _contains("top")),
         (
-            normalise._EMPTY_PARTS,
-            lambda t: bool(normalise._COMMA_GAP.search(t)) or t.lstrip().startswith(","),
+            filler._EMPTY_PARTS,
+            lambda t: bool(filler._COMMA_GAP.search(t)) or t.lstrip().startswith(","),
         ),
         (features._MONOCHROME, features._may_be_monochrome),
         (features._SAYS, features._may_say),

@@ -21,7 +21,9 @@ Modules, in the order a request meets them:
 - :mod:`~proxy.matching.reading_model`: what it is read into (``Word``, ``Reading``);
 - :mod:`~proxy.matching.phrases`: how its words group into noun phrases with heads and roles;
 - :mod:`~proxy.matching.compounds`: words written as one joined ("hot dog", "sail boat");
-- :mod:`~proxy.matching.normalise`: spelling, typos and boilerplate folded before reading;
+- :mod:`~proxy.matching.filler`: the canonical prompt's text rewrites (boilerplate, request
+  phrasing, a few phrasings said one way);
+- :mod:`~proxy.matching.normalise`: spellings, synonyms and word order folded before reading;
 - :mod:`~proxy.matching.rephrasing`: a medium, a part or a colour said another way ("a
   red-haired woman" is "a woman with red hair");
 - :mod:`~proxy.matching.word_order`: phrases put first and passive clauses, read in the usual

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from backends.base import GenerationRequest
 from proxy.matching.features import says
+from proxy.matching.filler import as_tags, strip_filler
 from proxy.matching.memo import PromptMemo
-from proxy.matching.normalise import as_tags, strip_filler
 from proxy.matching.phrases import ROLE_MARKERS
 from proxy.matching.word_order import TIMES
 from proxy.matching.words import DOING_TO, SPATIAL_WORDS
@@ -44,7 +44,7 @@ def canonical_prompt(prompt: str) -> str:
     Conservative on purpose: two prompts with the same canonical form are served the same image
     without any further check, so only what cannot change the picture is folded: besides case
     and punctuation, the resolution and quality tags, neutral framing and request phrasing of
-    :func:`~proxy.matching.normalise.strip_filler` ("a castle, 8k" is "a castle"). Quoted text
+    :func:`~proxy.matching.filler.strip_filler` ("a castle, 8k" is "a castle"). Quoted text
     (text to be rendered) keeps its case and punctuation. Comma-separated tag lists ("castle,
     sunset, oil painting") compare as sets: when a prompt has three or more comma-separated
     parts, they are sorted and deduplicated, each that places the thing of the one before it

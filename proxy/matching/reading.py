@@ -27,9 +27,10 @@ from proxy.matching.features import (
     rendered_text,
     says,
 )
+from proxy.matching.filler import as_tags, strip_filler
 from proxy.matching.lexicon import WordNet, frozen
 from proxy.matching.memo import PromptMemo
-from proxy.matching.normalise import as_tags, normalise_tokens, respell, strip_filler
+from proxy.matching.normalise import normalise_tokens, respell
 from proxy.matching.phrases import (
     COORDINATORS,
     DETERMINERS,

@@ -5,8 +5,8 @@ said after "that is" ("a car that is red": "a red car"), a tool said as what is 
 chef using a knife to chop onions": "a chef chopping onions with a knife"), and a medium that
 closes a noun phrase after what it shows ("a red car photo": "a red car, photo").
 
-:mod:`proxy.matching.normalise` does the rest: the canonical prompt's filler, and the tokens'
-synonyms, prepositions and word order.
+:mod:`proxy.matching.filler` takes off the canonical prompt's filler, and
+:mod:`proxy.matching.normalise` folds the tokens' synonyms, prepositions and word order.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from proxy.matching.compounds import DESCRIBING
-from proxy.matching.normalise import DRAWN
+from proxy.matching.filler import DRAWN
 from proxy.matching.word_order import DETERMINERS, PART_ENDS, PLACING
 from proxy.matching.words import COLOURS, FUNCTION_WORDS, STYLES
 

@@ -99,11 +99,11 @@ def making_way(word: Word, want: Reading, have: Reading) -> bool:
             and making_way(w, want, have)
             for w in want.words
         )
-    if not word.verb or word.head is None or word.negated:
+    if not word.verb or word.head is None or word.negated or "make" not in word.lemmas:
         return False
     objects = {w.key for w in want.words if w.governor is not None and w.governor in word.lemmas}
-    if "make" not in word.lemmas or objects != {"way"}:
-        return False  # "moving" alone may be moving house
+    if objects != {"way"}:
+        return False
     thing = want.words[word.head].key
     return any(
         w.verb
@@ -132,12 +132,14 @@ def done_by_name(verb: Word, want: Reading, have: Reading) -> bool:
     if verb.head is None or verb.negated:
         return False
     doer = want.words[verb.head].key
-    done_to = {w.key for w in want.words if w.governor is not None and w.governor in verb.lemmas}
     by_name = any(
         len(lemma) > 2 and doer != lemma and doer.startswith(lemma.removesuffix("e"))
         for lemma in verb.lemmas
     ) or not verb.lemmas.isdisjoint(_DOERS.get(doer, NOTHING))
-    if not by_name and not (done_to and not verb.lemmas.isdisjoint(_ON_IT)):
+    if not by_name and verb.lemmas.isdisjoint(_ON_IT):
+        return False  # checked first: every verb of a long prompt comes here
+    done_to = {w.key for w in want.words if w.governor is not None and w.governor in verb.lemmas}
+    if not by_name and not done_to:
         return False
     if not any(have.words[i].key == doer for i in have.heads()) or any(
         w.verb and w.head is not None and have.words[w.head].key == doer for w in have.words

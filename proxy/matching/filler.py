@@ -1,0 +1,286 @@
+"""The canonical prompt's text rewrites: what a prompt says, with the words that do not change
+the picture taken off and a few phrasings said one way, on the text itself (so they decide exact
+hits and what is embedded, and the verifier reads what is left).
+
+- Resolution and quality tags ("8k", "highly detailed", "masterpiece"), neutral framing at the
+  start of a prompt or of a tag ("an image of", "a picture of"; "a room with a picture of a
+  horse" keeps its picture), request phrasing ("please draw", "generate an image of", "there
+  is", "a game of"), and courtesies.
+- Phrasings said one way: "on a windy day" as "windy", "made of" as "of", "covered in" as
+  "with", "taking a nap" as "napping", "giving her baby a bath" as "bathing her baby", "in the
+  style of" as a tag of its own.
+
+Each pattern is tried only on a text holding a word every match holds (:func:`_rewrite`).
+:mod:`proxy.matching.normalise` does the same for the verifier's tokens.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+from proxy.matching.features import says
+from proxy.matching.words import BOILERPLATE, FRAMES, SETTINGS
+
+__all__ = ["DRAWN", "as_tags", "strip_filler"]
+
+
+def _phrases(phrases: Iterable[str]) -> str:
+    """A regex alternative of ``phrases``, longest first, spaces matching spaces or hyphens."""
+    ordered = sorted(phrases, key=len, reverse=True)
+    return "|".join(r"[\s-]+".join(map(re.escape, p.split())) for p in ordered)
+
+
+_BOILERPLATE = re.compile(
+    r"(?<![\w-])(?:in\s+)?(?:(?:ultra|super|very|extremely)[\s-]+)?(?:"
+    + _phrases(" ".join(p) for p in BOILERPLATE)
+    + r")(?![\w-])"
+)
+_SHARP = ("sharp", "crisp", "professional")
+_SHARP_TAG = re.compile(
+    r"(?:^|(?<=,))\s*(?:sharp(?:\s+(?:details?|image))?|crisp\s+(?:details?|image)|professional)"
+    r"\s*(?=,|$)"
+)
+""""..., 4k, sharp, ..." and "..., 8k uhd, professional, ..." ask for a good image: boilerplate
+as a tag of its own among other quality tags or in a long list of tags, never a description of
+a thing ("a sharp knife"; "a knife, sharp"; "a professional chef")."""
+_PROFESSIONAL_PHOTO = re.compile(r"(?<![\w-])professional\s+(photo(?:graph|graphy)?)(?![\w-])")
+""""a professional photo" is a photo: how good, not what kind."""
+_LONG_TAG_LIST = 5
+"""Commas in a prompt long enough that a lone "sharp", "crisp image" or "professional" in it is
+about the image."""
+_FRAME = re.compile(
+    r"(?:^|(?<=,))\s*(?:(?:a|an|the)\s+)?(?:"
+    + "|".join(sorted(FRAMES))
+    + r")s?\s+(?:of|showing)(?:\s*:)?\s+"
+)
+_MADE_FROM = ("made", "crafted", "carved", "built")
+_MADE_OF = re.compile(
+    r"(?<![\w-])(?:" + "|".join(_MADE_FROM) + r")\s+(?:out\s+)?(?:of|from)(?![\w-])"
+)
+""""a table made of wood" is "a table of wood", whose material the reader checks."""
+_COVERS = ("covered", "coated", "blanketed")
+_COVERED = re.compile(r"(?<![\w-])(?:" + "|".join(_COVERS) + r")\s+(?:in|with|by)(?![\w-])")
+""""a peak covered in snow" is "a peak with snow", which "a snowy peak" shows."""
+_TAKING = {"nap": "napping", "walk": "walking", "stroll": "strolling", "bath": "bathing",
+           "shower": "showering", "swim": "swimming", "rest": "resting", "run": "running",
+           "jog": "jogging", "ride": "riding", "hike": "hiking", "laugh": "laughing"}  # fmt: skip
+_TAKING_A = re.compile(
+    r"(?<![\w-])(?:(?:take|takes|taking|took|taken|having|has|have|had|share|shares|sharing"
+    r"|shared)\s+an?"
+    r"|(?:go|goes|going|went|gone)\s+for\s+an?)\s+(" + "|".join(_TAKING) + r")(?![\w-])"
+)
+""""a cat taking a nap" is "a cat napping", "a man goes for a run" "a man running", "friends
+sharing a laugh" "friends laughing"."""
+_OWNER = r"(?:his|her|their|its|the|a|an|my|your|our)\s+[\w-]+"
+_FOR_A = {"walk": "walking"}
+_TAKEN_FOR_A = re.compile(
+    rf"(?<![\w-])(?:take|takes|taking|took)\s+({_OWNER})\s+for\s+an?\s+({'|'.join(_FOR_A)})(?![\w-])"
+)
+""""a man taking his dog for a walk" is "a man walking his dog" (not "for a ride": "taking his
+girlfriend for a ride" is no "riding his girlfriend")."""
+_GIVING = {"food": "feeding", "a bath": "bathing", "a hug": "hugging",
+           "a kiss": "kissing", "a massage": "massaging", "a shave": "shaving", "a push": "pushing",
+           "a pat": "patting"}  # fmt: skip
+_GIVES = r"(?<![\w-])(?:give|gives|giving|gave)\s+"
+_GIVEN_TO = re.compile(_GIVES + rf"({'|'.join(_GIVING)})\s+to(?![\w-])")
+_GIVEN = re.compile(_GIVES + rf"({_OWNER})\s+({'|'.join(_GIVING)})(?![\w-])")
+_WATERED = re.compile(
+    _GIVES + r"water\s+to\s+((?:the|his|her|their|its|my|your|our|some)\s+(?:[\w-]+\s+)?"
+    r"(?:plants?|flowers?|garden|lawn|crops?|trees?|seedlings?|vegetables?|roses?|herbs?))(?![\w-])"
+)
+""""a mother giving her baby a bath" is "a mother bathing her baby", and "a woman giving water
+to the potted plants" "a woman watering the potted plants"; water given to someone alive is a
+drink, not a spray."""
+_REPAIRS = re.compile(
+    r"(?<![\w-])(?:do|does|doing|did|make|makes|making|made)\s+(?:some\s+)?repairs\s+(?:on|to)(?![\w-])"
+)
+""""a mechanic doing repairs on a car" is "a mechanic repairing a car"."""
+_RENDERED = ("made", "done", "rendered", "created")
+_MADE = "|".join(_RENDERED)
+_MADE_AS = re.compile(
+    rf"(?:^|(?<=,))\s*(?:(?:{_MADE})\s+as|(?:(?:{_MADE})\s+)?in\s+the\s+form\s+of)\s+(?:an?\s+)?(?=\w)"
+)
+""""..., made as a woodcut", "..., in the form of a woodcut": the medium, said at length."""
+_MADE_AS_WORDS = (*_RENDERED, "form")
+_DIGITAL = {"painted": "painting", "drawn": "drawing", "illustrated": "illustration"}
+_DIGITALLY = re.compile(
+    rf"(?:^|(?<=,))\s*(?:digitally\s+({'|'.join(_DIGITAL)})|({'|'.join(_DIGITAL)})\s+digitally)"
+    r"\s*(?=,|$)"
+)
+""""..., painted digitally" and "..., digitally painted", a tag of their own, are "..., digital
+painting"."""
+_REQUEST = re.compile(
+    r"^\s*(?:(?:hey|hi|hello)(?:\s+there)?(?:\s*,\s*|\s+(?=(?:please|can|could|would|i|generate"
+    r"|create|make|draw|show|give|render|produce)\s)))?(?:please\s+)?(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?"
+    r"(?:i\s*(?:would|'d)\s+(?:like|love)\s+(?:to\s+see\s+)?|i\s+(?:want|need)\s+(?:to\s+see\s+)?"
+    r"|(?:here\s+is|here's|this\s+is)\s+what\s+i\s+(?:want|need)(?:\s+to\s+see)?\s*[:-]\s*)?"
+    r"(?:prompt\s*:\s*)?(?:imagine\s+)?"
+    r"(?:(?:generate|create|make|draw|show|give|render|produce)(?:\s+(?:for\s+)?(?:me|us))?"
+    r"(?:\s*:\s*|\s+))?"
+    r"(?:please\s+)?"
+)
+_SHOW_ME = re.compile(
+    r"(^|,)\s*(?:i\s*(?:would|'d)\s+(?:like|love)|i\s+(?:want|need))\s+(?:the|this|my)\s+"
+    r"(?:picture|image|scene)\s+to\s+(?:show|have|include|feature)\s+"
+)
+"""A request said anywhere a tag begins: "..., i would like the picture to show prayer flags"."""
+_SHOWN = ("to show", "to have", "to include", "to feature")
+_THERE_IS = re.compile(r"^\s*there\s+(?:is|are)\s+|(?<![\w-])(?:a\s+)?game\s+of\s+(?=\w)")
+_PLEASE = re.compile(
+    r"(?<![\s,])[\s,]+(?:(?:please|pls|plz)(?:\s+and\s+thanks?(?:\s+you)?)?"
+    r"|thanks?(?:\s+(?:you|u))?(?:\s+(?:so|very)\s+much|\s+a\s+lot)?"
+    r"(?:\s+in\s+advance)?|thx|ty|if\s+(?:possible|you\s+can)|"
+    r"(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?"
+    r"(?:generate|create|make|draw|render|paint)\s+(?:this|it|that)(?:\s+for\s+(?:me|us))?"
+    r"(?:\s+please)?)(?:\s*[.!?]+)?\s*$"
+)
+"""A courtesy that closes a prompt; taken off up to three times ("..., if possible, thanks a
+lot"): one pattern repeating itself would backtrack without end on a prompt of many."""
+_SUPPORTS = ("canvas", "paper", "board", "panel", "linen")
+_ON_CANVAS = re.compile(
+    r"(?<![\w-])(painted\s+in\s+)?(oils?|acrylics?|gouache|tempera|watercolou?rs?|ink|charcoal"
+    r"|pencil|graphite|pastels?)\s+on\s+(?:" + "|".join(_SUPPORTS) + r")(?![\w-])"
+)
+""""oil on canvas" is "oil painting", "ink on paper" "ink drawing"; "painted in oil on canvas"
+"painted in oil"."""
+DRAWN = frozenset({"ink", "charcoal", "pencil", "graphite", "pastel", "pastels"})
+_PHOTO_TAKEN = re.compile(
+    r"(?<![\w-])(?:(?:a\s+)?photo(?:graph)?\s+taken|photographed)\s+(with|on|using)(?![\w-])"
+)
+""""a photo taken with a 24mm lens" is "photographed with a 24mm lens"."""
+
+
+def _on_canvas(match: re.Match[str]) -> str:
+    painted, medium = match.group(1), match.group(2)
+    if painted:
+        return f"{painted}{medium}"
+    return f"{medium} {'drawing' if medium in DRAWN else 'painting'}"
+
+
+_VERSIONED = ("unreal", "blender", "octane", "midjourney")
+_VERSION = re.compile(
+    r"(?<![\w-])(unreal\s+engine|blender|octane|midjourney)\s+v?\d+(?:\.\d+)?(?![\w.-])"
+)
+""""unreal engine 5" is "unreal engine": a version number is not a count of anything."""
+_OUT_IN = re.compile(r"(?<![\w-])out\s+(?=in\s+the\s)")
+_MISSING = re.compile(r"(?:^|(?<=,))(\s*)(?:(?:a|an|the)\s+)?([a-z]+)\s+missing\s*(?=,|$)")
+""""..., lamp missing, ...": "..., no lamp, ..."."""
+_MISSING_A = re.compile(r"(?<![\w-])missing\s+(?=(?:a|an|one|two|his|her|its|their)\s)")
+""""a man missing a tooth": "a man without a tooth"."""
+""""a house out in the woods" is "a house in the woods"."""
+_DAY = re.compile(r"(?<![\w-])(?:on|in|during)\s+(?:a|an|the)\s+([a-z]+)\s+day(?![\w-])")
+_DAY_TAG = re.compile(r"(?:^|(?<=,))(\s*(?:" + "|".join(sorted(SETTINGS)) + r"))\s+day\s*(?=,|$)")
+""""..., sunny day, ..." is "..., sunny, ...", as "on a sunny day" is: the day is no thing."""
+_MIDDLE_OF = re.compile(
+    r"(?<![\w-])in\s+the\s+(?:very\s+)?middle\s+of\s+the\s+(day|night)(?![\w-])"
+)
+_MIDDLE = {"day": "at midday", "night": "at midnight"}
+""""in the middle of the day" is "at midday", "in the middle of the night" "at midnight"."""
+_NOT_A_STYLE = r"(?!(?:an?|the|this|that|his|her|their|its|my|same|similar|different)\s)"
+_IN_STYLE = re.compile(
+    r"(?<![\w-])in\s+(?:an?\s+)?"
+    rf"({_NOT_A_STYLE}[a-z][\w-]*(?:\s+{_NOT_A_STYLE}[a-z][\w-]*)?)\s+style(?![\w-])(?!\s+of)"
+)
+""""a street in cyberpunk style" is "a street, cyberpunk": a style of the whole picture, as a
+tag of its own says it."""
+_SIDE_BY_SIDE = re.compile(r"(?<![\w-])side[\s-]+by[\s-]+side(?![\w-])")
+""""two cats sleeping side by side" is "together": no side is a thing in the picture."""
+_ONSTAGE = re.compile(r"(?<![\w-])(on|off)stage(?![\w-])")
+""""a band playing onstage" is "a band playing on stage"."""
+_FLAGS = re.compile(
+    r"(?<!\S)--(?:ar|aspect|v|version|q|quality|s|stylize|c|chaos|seed)(?:\s+[\d.:]+)?"
+    r"(?=\s+--|\s*$)"
+)
+""""--ar 16:9", "--v 5": a Midjourney parameter pasted with its prompt; here the request's own
+fields say the size. Not "--no" (a negative prompt), "--tile" or "--niji" (they change it)."""
+_AT_THE_TOP = re.compile(r"(?<![\w-])at\s+the\s+(?:very\s+)?top\s+of(?![\w-])")
+""""at the top of a tree" is "on top of a tree"."""
+_ON_TOP = re.compile(r"(?<![\w-])on\s+(?:a|an|the)\s+(hill|mountain|roof|tree|house)top(?![\w-])")
+""""on a hilltop" is "on top of a hill" (which is "on" it, loosely)."""
+_FILM_STOCK = re.compile(r"\b(kodak)[\s-]+(gold)\b")
+""""kodak gold" is a film stock, one name: no gold thing in the picture, nor a golden film."""
+_SPACES = re.compile(r"[ \t]+")
+_EMPTY_PARTS = re.compile(r"(?<![\s,])(?:\s*,)+\s*(?=,|$)|^\s*,+")
+_COMMA_GAP = re.compile(r",\s*(?:,|$)")
+"""What every empty part but a leading one holds: a comma, then another or the end. A pattern
+that opens with a literal is scanned for quickly; one that opens with a lookbehind is tried at
+every character (15 to 50 us on a 700-character prompt)."""
+
+
+def _rewrite(
+    pattern: re.Pattern[str],
+    replacement: str | Callable[[re.Match[str]], str],
+    text: str,
+    needles: Iterable[str],
+) -> str:
+    """``pattern.sub(replacement, text)`` where ``text`` holds one of ``needles`` (what every
+    match holds), else ``text``: a substring test takes well under a microsecond."""
+    if any(needle in text for needle in needles):
+        return pattern.sub(replacement, text)
+    return text
+
+
+def as_tags(text: str) -> str:
+    """``text`` with the separators of a tag list written as commas: a bar ("castle | sunset"),
+    and semicolons where they alone separate ("castle; sunset; oil painting")."""
+    text = text.replace("|", ",")
+    if text.count(";") >= 2 and "," not in text:
+        text = text.replace(";", ",")
+    return text
+
+
+def strip_filler(text: str, shows_words: bool | None = None) -> str:
+    """``text`` (lower-case, outside quoted text) without the words that do not change the
+    picture; whatever is left when nothing else is (a prompt that is all boilerplate) stays.
+    Where it names words to render without quotes (``shows_words``, found in ``text`` when not
+    given), its courtesies stay: "a banner that reads welcome, thank you"."""
+    stripped, quality_tags = _BOILERPLATE.subn(" ", text)
+    if quality_tags or text.count(",") >= _LONG_TAG_LIST:
+        stripped = _rewrite(_SHARP_TAG, " ", stripped, _SHARP)
+    stripped = _rewrite(_PROFESSIONAL_PHOTO, r"\1", stripped, ("professional",))
+    stripped = _rewrite(_COVERED, "with", stripped, _COVERS)
+    stripped = _rewrite(_MADE_OF, "of", stripped, _MADE_FROM)
+    stripped = _rewrite(_ON_CANVAS, _on_canvas, stripped, _SUPPORTS)
+    stripped = _rewrite(_PHOTO_TAKEN, r"photo \1", stripped, ("photo",))
+    stripped = _rewrite(_TAKING_A, lambda m: _TAKING[m.group(1)], stripped, _TAKING)
+    stripped = _rewrite(_TAKEN_FOR_A, lambda m: f"{_FOR_A[m[2]]} {m[1]}", stripped, _FOR_A)
+    stripped = _rewrite(_WATERED, r"watering \1", stripped, ("water",))
+    stripped = _rewrite(_GIVEN_TO, lambda m: _GIVING[m[1]], stripped, ("giv", "gave"))
+    stripped = _rewrite(_GIVEN, lambda m: f"{_GIVING[m[2]]} {m[1]}", stripped, ("giv", "gave"))
+    stripped = _rewrite(_REPAIRS, "repairing", stripped, ("repairs",))
+    stripped = _rewrite(_FRAME, " ", stripped, FRAMES)
+    stripped = _rewrite(_MADE_AS, " ", stripped, _MADE_AS_WORDS)
+    stripped = _rewrite(
+        _DIGITALLY, lambda m: f" digital {_DIGITAL[m[1] or m[2]]}", stripped, ("digitally",)
+    )
+    stripped = _rewrite(_SHOW_ME, r"\1 ", stripped, _SHOWN)
+    stripped = _REQUEST.sub("", stripped)
+    stripped = _rewrite(_THERE_IS, "", stripped, ("there", "game"))
+    # A courtesy before the quality tags taken off closes the prompt too: "..., thanks, 4k".
+    stripped = stripped.rstrip(" ,") if quality_tags else stripped
+    if not (says(stripped) if shows_words is None else shows_words):
+        for _ in range(3):
+            stripped, courtesies = _PLEASE.subn("", stripped)
+            if not courtesies:
+                break
+    stripped = _rewrite(_FRAME, " ", stripped, FRAMES)
+    stripped = _rewrite(_VERSION, r"\1", stripped, _VERSIONED)
+    stripped = _rewrite(_OUT_IN, "", stripped, ("out",))
+    stripped = _rewrite(_MISSING, r"\1no \2", stripped, ("missing",))
+    stripped = _rewrite(_MISSING_A, "without ", stripped, ("missing",))
+    stripped = _rewrite(_MIDDLE_OF, lambda m: _MIDDLE[m.group(1)], stripped, ("middle",))
+    stripped = _rewrite(_DAY, r"\1", stripped, ("day",))
+    stripped = _rewrite(_DAY_TAG, r"\1", stripped, (" day",))
+    stripped = _rewrite(_ONSTAGE, r"\1 stage", stripped, ("stage",))
+    stripped = _rewrite(_SIDE_BY_SIDE, "together", stripped, ("side",))
+    stripped = _rewrite(_IN_STYLE, r", \1", stripped, (" style",))
+    stripped = _rewrite(_FLAGS, " ", stripped, ("--",))
+    stripped = _rewrite(_FILM_STOCK, r"\1\2", stripped, ("kodak",))
+    stripped = _rewrite(_AT_THE_TOP, "on top of", stripped, ("top",))
+    stripped = _rewrite(_ON_TOP, r"on top of a \1", stripped, ("top",))
+    stripped = _SPACES.sub(" ", stripped)
+    if _COMMA_GAP.search(stripped) or stripped.lstrip().startswith(","):
+        stripped = _EMPTY_PARTS.sub("", stripped)
+    stripped = stripped.strip(" ,")
+    return stripped if any(c.isalnum() for c in stripped) else text
