@@ -334,12 +334,12 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
         await asyncio.gather(*services.background, return_exceptions=True)
         if services.cache is not None:
             await services.cache.flights.drain()
-            unwritten = await services.cache.written()  # images answered, not yet stored
+            unwritten = await services.cache.storage.written()  # images answered, not yet stored
             if unwritten:
                 log.warning("%d answered images could not be stored before shutdown", unwritten)
             await services.cache.read_ahead_done()  # before the lexicon closes
             with contextlib.suppress(IndexUnavailable):
-                await services.cache.write_usage()
+                await services.cache.storage.write_usage()
         await services.backend.close()
         if services.policy is not None:
             await services.policy.close()

@@ -3,6 +3,8 @@ two apps in one process, and tests, never share counters."""
 
 from __future__ import annotations
 
+import time
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from backends.base import BackendError
@@ -248,6 +250,10 @@ class Metrics:
             registry=r,
         )
         self._start_at_zero()
+
+    def stage_done(self, stage: str, started: float) -> None:
+        """Observe the seconds since ``started`` (``time.perf_counter``) as ``stage``'s."""
+        self.stage_seconds.labels(stage).observe(time.perf_counter() - started)
 
     def _start_at_zero(self) -> None:
         for outcome in OUTCOMES:

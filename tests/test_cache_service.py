@@ -85,7 +85,7 @@ async def test_a_failing_index_degrades_to_generating(cache: ImageCache, with_by
     result = await cache.generate(
         tiny_request("a lamp made of coral"), CacheControls(), with_bytes=with_bytes
     )
-    await cache.written()  # a b64_json answer's image is stored after it
+    await cache.storage.written()  # a b64_json answer's image is stored after it
     assert result.status is CacheStatus.MISS
     assert result.images[0].data is not None
     assert result.images[0].blob_id is None  # so a URL response carries the image itself
@@ -101,7 +101,7 @@ async def test_a_failing_store_still_returns_the_image(cache: ImageCache, with_b
     result = await cache.generate(
         tiny_request("a violin in the rain"), CacheControls(), with_bytes=with_bytes
     )
-    await cache.written()
+    await cache.storage.written()
     assert result.images[0].data is not None and result.images[0].blob_id is None
     assert await cache.index.count() == 0  # no point without its image
     assert sample(cache, "memoaized_cache_errors_total", component="store", operation="write") == 1
@@ -117,7 +117,7 @@ async def test_an_unexpected_error_after_the_answer_is_counted(
     result = await cache.generate(
         tiny_request("a kettle on a stove"), CacheControls(), with_bytes=True
     )
-    await cache.written()
+    await cache.storage.written()
     assert result.images[0].data is not None  # answered before the write failed
     assert await cache.index.count() == 0
     assert (
@@ -154,7 +154,7 @@ async def test_a_b64_json_miss_is_answered_before_its_image_is_stored(
     """The answer carries the image, so the write follows it; a repeat, exact or reworded,
     asked before the write ends waits for it and is served from it."""
     release = _hold_writes(cache, monkeypatch)
-    monkeypatch.setattr("proxy.cache.service._LOOKUP_WAITS", 30.0)  # however slow this machine
+    cache.storage.lookup_waits = 30.0  # however slow this machine
     miss = await cache.generate(
         tiny_request("a red fox sitting in the snow"), CacheControls(), with_bytes=True
     )
@@ -188,14 +188,14 @@ async def test_a_stalled_write_holds_lookups_up_to_a_bound(
     """A store that hangs must not hang the hits: a lookup waits for earlier answers' writes
     a bounded time, then goes on without them."""
     release = _hold_writes(cache, monkeypatch)
-    monkeypatch.setattr("proxy.cache.service._LOOKUP_WAITS", 0.3)
+    cache.storage.lookup_waits = 0.3
     await cache.generate(tiny_request("a moth at a lamp"), CacheControls(), with_bytes=True)
     for prompt in ("a moth at a lamp", "a beetle on a leaf"):  # the key's wait, the partition's
         later = cache.generate(tiny_request(prompt), CacheControls(), with_bytes=True)
         result = await asyncio.wait_for(later, 10)  # not held for as long as the write
         assert result.status is CacheStatus.MISS  # generated (again) rather than waiting on
     release.set()
-    assert await cache.written() == 0
+    assert await cache.storage.written() == 0
     assert await cache.index.count() == 3
 
 
@@ -205,7 +205,7 @@ async def test_a_url_request_joining_a_b64_json_generation_gets_a_stored_url(
     """Identical requests share one generation whatever format each asked for: the one that
     wants a URL waits for the image to be stored, then names it."""
     release = _hold_writes(cache, monkeypatch)
-    monkeypatch.setattr("proxy.cache.service._LOOKUP_WAITS", 30.0)  # however slow this machine
+    cache.storage.lookup_waits = 30.0  # however slow this machine
     go = (
         asyncio.Event()
     )  # the generation waits for it: the b64_json request leads, then the other joins
@@ -272,7 +272,7 @@ async def test_images_being_stored_are_written_before_an_operator_lists_or_erase
     found = await lookup
     assert found is not None and found.id == entry.id
     second = await cache.generate(tiny_request("an otter"), CacheControls(), with_bytes=True)
-    assert second.images[0].entry is not None and cache.writing  # its write has just begun
+    assert second.images[0].entry is not None and cache.storage.writing  # its write has just begun
     assert await admin.purge(EVERYTHING) == (2, 2)
     assert await cache.index.count() == 0
 

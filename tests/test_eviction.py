@@ -62,7 +62,7 @@ async def test_capacity_keeps_the_valuable_entries_and_removes_the_rest(cache: I
     costly = await _seed(cache, "an expensive oil painting", 100, seconds=30.0)
     popular = await _seed(cache, "a popular cheap doodle", 101, seconds=0.5)
     for _ in range(200):  # hits, counted in memory and written back by the sweep
-        cache.usage.hit(popular.id, time.time())
+        cache.storage.usage.hit(popular.id, time.time())
     evictor = Evictor(cache, max_entries=2, grace=60.0, orphan_grace=HOUR)
     sweep = await evictor.sweep(now=time.time() + HOUR)
     assert (sweep.entries, sweep.evicted, sweep.expired, sweep.protected) == (5, 3, 0, 0)

@@ -172,7 +172,7 @@ async def cache_stats(request: Request[Any, Any, Any]) -> Response[bytes]:
     authorize(request, services, allow="admin")
     ready(services)
     assert services.store is not None and services.cache is not None
-    await services.cache.written()  # answers sent before this count too
+    await services.cache.storage.written()  # answers sent before this count too
     entries = await _unavailable(services.index.count())
     images, size = await _unavailable(services.store.usage())
     settings = services.settings

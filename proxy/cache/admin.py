@@ -67,7 +67,7 @@ class CacheAdmin:
     ) -> list[Found]:
         """Entries ``viewer`` may see within ``where``: the nearest to ``text`` in meaning, or
         without text the most recent or most reused. Expired entries are left out."""
-        await self.cache.written()  # misses answered just now are listed too
+        await self.cache.storage.written()  # misses answered just now are listed too
         within = viewer.where(where)
         now = time.time()
         if text:
@@ -75,14 +75,15 @@ class CacheAdmin:
             candidates = await self.cache.index.nearest(vector, limit, within)
             found = [Found(c.entry, c.similarity) for c in candidates]
         else:
-            await self.cache.write_usage()  # "most reused" includes hits not yet written back
+            # "most reused" includes hits not yet written back
+            await self.cache.storage.write_usage()
             page = await self.cache.index.scroll(within, limit=limit, order_by=_ORDER_FIELD[order])
             found = [Found(entry) for entry in page.entries]
         return [f for f in found if not self.cache.expired(f.entry, now)]
 
     async def get(self, viewer: Viewer, entry_id: str) -> Entry | None:
         """The entry with this id, if ``viewer`` may see it and it has not expired."""
-        await self.cache.written()  # an answer's X-Cache-Entry names one being stored
+        await self.cache.storage.written()  # an answer's X-Cache-Entry names one being stored
         entry = await self.cache.index.get(entry_id)
         if entry is None or not viewer.sees(entry) or self.cache.expired(entry, time.time()):
             return None
@@ -113,12 +114,12 @@ class CacheAdmin:
             backend="import",
             owner=owner,
         )
-        await self.cache.keep(entry, image, await self.cache.embed(query.canonical))
+        await self.cache.storage.keep(entry, image, await self.cache.embed(query.canonical))
         return entry
 
     async def delete(self, entry_id: str) -> bool:
         """Remove one entry (and its image, if no other entry shows it)."""
-        await self.cache.written()
+        await self.cache.storage.written()
         entry = await self.cache.index.get(entry_id)
         if entry is None:
             return False
@@ -131,7 +132,7 @@ class CacheAdmin:
         images) removed. Points go a page at a time, so a purge of any size runs in bounded
         memory; a crash part way leaves the rest for a second purge. Then the index erases
         what deleting only marked (``SemanticIndex.erase``): a purge is an erasure."""
-        await self.cache.written()  # an erasure takes what was being stored too
+        await self.cache.storage.written()  # an erasure takes what was being stored too
         entries = images = 0
         while True:
             page = await self.cache.index.scroll(where, limit=_PURGE_PAGE)
@@ -148,7 +149,7 @@ class CacheAdmin:
     async def export(self, offset: str | None, limit: int) -> tuple[list[Exported], str | None]:
         """One page of the whole cache with vectors and images, and where the next begins.
         Entries whose image is missing are skipped (they could not serve a hit either)."""
-        await self.cache.written()
+        await self.cache.storage.written()
         page = await self.cache.index.scroll(limit=limit, offset=offset, with_vectors=True)
         assert page.vectors is not None
         exported = []
@@ -172,7 +173,7 @@ class CacheAdmin:
         else:  # embedded together, in shared model calls
             vectors = await asyncio.gather(*(self.cache.embed(i.entry.canonical) for i in items))
         await self.cache.index.make_room()  # an import never outruns the index's upkeep
-        await self.cache.keep_many(
+        await self.cache.storage.keep_many(
             [
                 (dataclasses.replace(item.entry, bytes=len(item.image)), item.image, vector)
                 for item, vector in zip(items, vectors, strict=True)

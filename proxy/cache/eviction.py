@@ -102,7 +102,7 @@ class Evictor:
         """One pass; ``now`` (Unix time) for tests. Raises ``IndexUnavailable`` or
         ``StoreError`` when a dependency fails; the next pass starts over."""
         now = time.time() if now is None else now
-        await self.cache.write_usage()
+        await self.cache.storage.write_usage()
         expired = await self._expired(now)
         for start in range(0, len(expired), _FORGET_BATCH):
             await self.cache.forget(expired[start : start + _FORGET_BATCH])
@@ -112,7 +112,7 @@ class Evictor:
         orphans_due = now - self._orphans_checked >= self.orphan_grace
         entries: list[Footprint] | None = None
         if orphans_due or self._over(await self.cache.index.count(), self._bytes_estimate()):
-            stored = self.cache.stored_bytes
+            stored = self.cache.storage.stored_bytes
             entries = await self._footprints()
             evicted, protected, size = self._over_capacity(entries, now)
             for start in range(0, len(evicted), _FORGET_BATCH):
@@ -152,7 +152,7 @@ class Evictor:
     def _in_use(self, entry: Footprint, now: float) -> bool:
         """Stored or served within the grace period, or served since usage was written back
         (while this sweep read the index): a response may still name it."""
-        return now - entry.last_used < self.grace or entry.id in self.cache.usage
+        return now - entry.last_used < self.grace or entry.id in self.cache.storage.usage
 
     async def _footprints(self, where: Where = EVERYTHING) -> list[Footprint]:
         """What the sweep needs of every entry within ``where`` (not the entries themselves:
@@ -174,7 +174,7 @@ class Evictor:
         if self._bytes_read is None:
             return self.max_bytes + 1
         size, stored = self._bytes_read
-        return size + self.cache.stored_bytes - stored
+        return size + self.cache.storage.stored_bytes - stored
 
     def _over_capacity(self, live: list[Footprint], now: float) -> tuple[list[Footprint], int, int]:
         """The entries to evict for capacity, least valuable first; how many more should have
@@ -218,7 +218,7 @@ class Evictor:
         for blob_id, _, modified in await self.cache.store.listing():
             if blob_id in referenced or now - modified < self.orphan_grace:
                 continue
-            async with self.cache.blob_locks.hold(blob_id):
+            async with self.cache.storage.blob_locks.hold(blob_id):
                 await self.cache.index.settled()  # an entry stored for it just now counts too
                 if await self.cache.index.count(Where(blob_id=blob_id)) == 0:
                     try:

@@ -12,7 +12,6 @@ are skipped, and both are counted.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -31,14 +30,14 @@ from backends.base import (
 from proxy.auth import DEFAULT_TENANT
 from proxy.cache.admission import CircuitBreaker, GenerationGate
 from proxy.cache.controls import CacheControls
-from proxy.cache.entries import Cost, Owner, cost_of, new_entry
+from proxy.cache.entries import Owner, cost_of
 from proxy.cache.generation import Generations
 from proxy.cache.results import CacheResult, CacheStatus, ServedImage
 from proxy.cache.singleflight import SingleFlight
+from proxy.cache.storage import CacheStorage, Vector
 from proxy.cache.tenancy import Viewer
-from proxy.cache.usage import KeyedLocks, Usage
 from proxy.cache.warm import WarmStart
-from proxy.cache.writes import WritesAfterAnswers, settle
+from proxy.cache.writes import settle
 from proxy.embedding import Embedder, EmbeddingBatches
 from proxy.errors import NotCached
 from proxy.index.base import (
@@ -60,9 +59,7 @@ __all__ = [
     "CacheResult",
     "CacheStatus",
     "ImageCache",
-    "KeyedLocks",
     "ServedImage",
-    "Usage",
 ]
 
 log = logging.getLogger(__name__)
@@ -70,19 +67,6 @@ log = logging.getLogger(__name__)
 _WRITES_BEHIND = 64
 """Images at most being stored after their answers; beyond, a miss is stored before it is
 answered (a slow store slows misses rather than filling memory with images)."""
-
-_LOOKUP_WAITS = 0.25
-"""Seconds a lookup waits at most for the images answered before it to be stored (a local write
-takes a few milliseconds, an object store's tens)."""
-
-_WRITE_WAITS = 30.0
-"""Seconds an operator's route, or shutdown, waits at most for images still being stored."""
-
-_PUTS_AT_ONCE = 16
-"""Images an import's page writes at the same time: a local store's fsyncs overlap, and an
-object store's requests."""
-
-Vector = npt.NDArray[np.float32]
 
 
 class ImageCache:
@@ -138,23 +122,13 @@ class ImageCache:
             generation_timeout=generation_timeout,
         )
         """The way to the backend: the breaker, a slot of the gate, the deadline."""
-        self.volume = volume or DataVolume([], 0)
-        """Free space on the data volume: below its floor nothing is written."""
-        metrics.volume_free_bytes.set_function(self.volume.free)
-        metrics.volume_low.set_function(lambda: int(self.volume.low))
+        self.storage = CacheStorage(index, store, metrics, volume)
+        """The entries and their images, and the writes still running after their answers."""
         metrics.queued.set_function(lambda: self.gate.waiting)
-        metrics.writes_after_answers.set_function(lambda: len(self.writing))
         metrics.circuit_state.set_function(lambda: CIRCUIT_STATES[self.breaker.state])
         self.flights: SingleFlight[tuple[ServedImage, ...]] = SingleFlight()
-        self.usage = Usage()
-        self.stored_bytes = 0
-        """Bytes of images this process has stored since it started (eviction's estimate)."""
         self.reading_ahead: set[asyncio.Task[None]] = set()
         """The verifier reading prompts being generated (:meth:`MatchPolicy.read_ahead`)."""
-        self.writing = WritesAfterAnswers(metrics.cache_errors.labels("unknown", "write").inc)
-        """Images being stored after their answers (:meth:`written`)."""
-        self.blob_locks = KeyedLocks()
-        """Storing an image and forgetting the last entry that shows it exclude each other."""
 
     @property
     def gate(self) -> GenerationGate:
@@ -228,105 +202,25 @@ class ImageCache:
                     dataclasses.replace(image, match="exact", similarity=1.0) for image in produced
                 )
                 if not with_bytes:  # a b64_json leader's images may still be being written
-                    produced = await self._named(produced)
+                    produced = await self.storage.named(produced)
             found.extend(produced[:need])
         return CacheResult(_status(found, controls), tuple(found))
 
     async def forget(self, entries: Sequence[Stored]) -> int:
-        """Remove entries, and each image no remaining entry shows; returns how many images
-        went. Index points go first and images after: a crash in between leaves an orphaned
-        image (collected later), never a point without its image."""
-        await self.index.delete([entry.id for entry in entries])
-        removed = 0
-        for blob_id in sorted({entry.blob_id for entry in entries}):
-            async with self.blob_locks.hold(blob_id):
-                await self.index.settled()  # an entry stored for it just now counts too
-                if await self.index.count(Where(blob_id=blob_id)) == 0:
-                    await self.store.delete(blob_id)
-                    removed += 1
+        """Remove entries, and each image no remaining entry shows (:meth:`CacheStorage.remove`),
+        with what the verifier and judge remember of their prompts; returns how many images
+        went."""
+        removed = await self.storage.remove(entries)
         if entries:
             # A prompt being read ahead would be remembered again after the memory is cleared.
             await self.read_ahead_done()
-            self.policy.forget()  # prompts the verifier and judge remember go with their entries
+            self.policy.forget()
         return removed
-
-    async def written(self, key: str | None = None, *, at_most: float = _WRITE_WAITS) -> int:
-        """Wait, ``at_most`` seconds, for the images being stored after their answers: of one
-        cache key, partition key or entry id, or all of them (None). Returns how many are still
-        being written.
-
-        A ``b64_json`` answer carries its images, so they are written after it leaves, a few
-        milliseconds off every miss. A lookup finds what this process answered before it
-        arrived: the exact lookup waits for its key's writes, the semantic one (after the
-        embedding, by when they are done as a rule) for those its partition had then, both
-        within ``_LOOKUP_WAITS`` (a stalled store must not stall hits). Operators' routes and
-        shutdown wait here. A crash in between loses those entries, never an answer, and never
-        leaves a point without its image."""
-        return await self.writing.wait(key, at_most)
-
-    async def _named(self, images: tuple[ServedImage, ...]) -> tuple[ServedImage, ...]:
-        """``images`` with the blob ids a URL may name: those written after their answer get
-        theirs once their entry is stored (else they travel in the URL itself)."""
-        named = []
-        for image in images:
-            if image.blob_id is None and image.entry is not None:
-                await self.written(image.entry.id, at_most=_LOOKUP_WAITS)
-                with contextlib.suppress(IndexUnavailable):
-                    if await self.index.get(image.entry.id) is not None:
-                        image = dataclasses.replace(image, blob_id=image.entry.blob_id)
-            named.append(image)
-        return tuple(named)
 
     async def read_ahead_done(self) -> None:
         """Wait for the verifier's readings of prompts being generated (a few milliseconds)."""
         if self.reading_ahead:
             await asyncio.wait(set(self.reading_ahead))
-
-    async def keep(self, entry: Entry, data: bytes, vector: Vector) -> None:
-        """Store ``entry`` with its image ``data``: the image first, then the index point, so a
-        crash never leaves a point without its image. Raises ``StoreError`` (``VolumeLow`` under
-        the data volume's floor) or ``IndexUnavailable``."""
-        await self.keep_many([(entry, data, vector)])
-
-    async def keep_many(self, items: Sequence[tuple[Entry, bytes, Vector]]) -> None:
-        """``keep`` for several entries (an import's page): every image first, written
-        ``_PUTS_AT_ONCE`` at a time, then every index point in one write."""
-        self.volume.check("storing an entry" if len(items) == 1 else "storing entries")
-        async with self.blob_locks.hold_all(entry.blob_id for entry, _, _ in items):
-            started = time.perf_counter()
-            slots = asyncio.Semaphore(_PUTS_AT_ONCE)
-
-            async def put(entry: Entry, data: bytes) -> None:
-                async with slots:
-                    await self.store.put(data, entry.media_type)
-                self.stored_bytes += len(data)
-
-            puts = [asyncio.ensure_future(put(entry, data)) for entry, data, _ in items]
-            try:
-                await asyncio.gather(*puts)
-            except BaseException:  # the first failure stops the rest: no point is written
-                for task in puts:
-                    task.cancel()
-                await asyncio.gather(*puts, return_exceptions=True)
-                raise
-            self._stage("store_put", started)
-            started = time.perf_counter()
-            await self.index.upsert_many([(entry, vector) for entry, _, vector in items])
-            self._stage("index_upsert", started)
-
-    async def write_usage(self) -> None:
-        """Write the hits counted in memory to the index; kept for the next try on failure,
-        and while the data volume is under its floor."""
-        if self.volume.low:
-            return
-        usage = self.usage.take()
-        if not usage:
-            return
-        try:
-            await self.index.record_usage(usage)
-        except IndexUnavailable:
-            self.usage.restore(usage)
-            raise
 
     def expired(self, entry: Entry, now: float) -> bool:
         """Whether ``entry`` outlived its own TTL or the server's."""
@@ -349,13 +243,13 @@ class ImageCache:
         served: list[ServedImage] = []
         seen: set[str] = set()
         # What was answered before this request arrived, and is still being stored.
-        deadline = time.monotonic() + _LOOKUP_WAITS
-        earlier = self.writing.of(query.partition.key)
+        deadline = time.monotonic() + self.storage.lookup_waits
+        earlier = self.storage.writing.of(query.partition.key)
         try:
-            await settle(self.writing.of(query.key), deadline)  # a repeat finds its miss
+            await settle(self.storage.writing.of(query.key), deadline)  # a repeat finds its miss
             started = time.perf_counter()
             exact = await self.index.exact(query.key, n, viewer.where())
-            self._stage("index_exact", started)
+            self.metrics.stage_done("index_exact", started)
             for entry in exact:
                 await self._offer(query, Candidate(entry, 1.0), controls, with_bytes, served, seen)
             if len(served) >= n:
@@ -368,7 +262,7 @@ class ImageCache:
                 max(self.candidates, n + len(seen)),
                 viewer.where(Where(partition=query.partition.key)),
             )
-            self._stage("index_nearest", started)
+            self.metrics.stage_done("index_nearest", started)
         except IndexUnavailable as error:
             log.warning("cache lookup failed, generating without it: %s", error)
             self.metrics.cache_errors.labels("index", "lookup").inc()
@@ -399,7 +293,7 @@ class ImageCache:
             return
         started = time.perf_counter()
         decision = await self.policy.decide(query, candidate, controls)
-        self._stage("decide", started)
+        self.metrics.stage_done("decide", started)
         self.metrics.decisions.labels(
             "serve" if decision.serve else "reject", decision.reason
         ).inc()
@@ -417,7 +311,7 @@ class ImageCache:
         data = None
         if with_bytes:
             try:
-                data = await self._get_blob(entry.blob_id)
+                data = await self.storage.get_blob(entry.blob_id)
             except BlobNotFound:
                 log.warning("entry %s points at missing image %s; skipped", entry.id, entry.blob_id)
                 self.metrics.cache_errors.labels("store", "missing_blob").inc()
@@ -427,7 +321,7 @@ class ImageCache:
                 self.metrics.cache_errors.labels("store", "read").inc()
                 return
         seen.add(entry.blob_id)
-        self.usage.hit(entry.id, now)
+        self.storage.usage.hit(entry.id, now)
         match = decision.match or "semantic"
         served.append(
             ServedImage(
@@ -455,7 +349,7 @@ class ImageCache:
             if not await self.policy.may_warm_start(query, candidate):
                 continue
             try:
-                return candidate, await self._get_blob(candidate.entry.blob_id)
+                return candidate, await self.storage.get_blob(candidate.entry.blob_id)
             except StoreError:
                 continue
         return None
@@ -501,18 +395,22 @@ class ImageCache:
                     user=request.user,
                     expires_at=round(now + controls.ttl, 3) if controls.ttl else None,
                 )
-                entry = self._new_entry(
+                entry = self.storage.new_entry(
                     query,
                     image.data,
                     image.media_type,
-                    image.revised_prompt,
-                    cost,
-                    owner,
+                    revised_prompt=image.revised_prompt,
+                    cost=cost,
+                    owner=owner,
+                    backend=self.backend.name,
                 )
                 if entry is not None:
-                    write = self._write(query, entry, image.data, vector)
-                    if later and len(self.writing) < _WRITES_BEHIND:  # no URL names it yet
-                        self.writing.start((query.key, query.partition.key, entry.id), write)
+                    write = self.storage.keep_generated(
+                        entry, image.data, vector, functools.partial(self.embed, query.canonical)
+                    )
+                    writing = self.storage.writing
+                    if later and len(writing) < _WRITES_BEHIND:  # no URL names it yet
+                        writing.start((query.key, query.partition.key, entry.id), write)
                     elif await write:
                         blob_id = entry.blob_id
                     else:
@@ -553,59 +451,12 @@ class ImageCache:
             self.metrics.warm_seconds_saved.inc(image.warm_seconds_saved)
             self.metrics.warm_energy_saved_wh.inc(image.warm_energy_saved_wh)
 
-    def _new_entry(
-        self,
-        query: Query,
-        data: bytes,
-        media_type: str,
-        revised_prompt: str | None,
-        cost: Cost,
-        owner: Owner,
-    ) -> Entry | None:
-        """The entry a generated image is stored as; None while the data volume is under its
-        floor (said once in the log, and counted, not logged per request)."""
-        if self.volume.low:
-            self.metrics.cache_errors.labels("volume", "write").inc()
-            return None
-        return new_entry(
-            query,
-            blob_id=BlobStore.id_for(data, media_type),
-            media_type=media_type,
-            size=len(data),
-            generation_seconds=cost.whole_seconds,
-            energy_wh=cost.whole_energy_wh,
-            energy_source=cost.energy_source,
-            backend=self.backend.name,
-            owner=owner,
-            revised_prompt=revised_prompt,
-        )
-
-    async def _write(self, query: Query, entry: Entry, data: bytes, vector: list[Vector]) -> bool:
-        """Write the image, then its index point, so a crash never leaves a point without its
-        image; whether both were written. A failure skips caching this image; the client still
-        gets it."""
-        try:
-            if not vector:
-                vector.append(await self.embed(query.canonical))
-            await self.keep(entry, data, vector[0])
-        except StoreError as error:
-            log.warning("cannot store a generated image, serving it uncached: %s", error)
-            self.metrics.cache_errors.labels("store", "write").inc()
-            return False
-        except IndexUnavailable as error:
-            # The stored image is an orphan (collected later): no URL may name it, since the
-            # file route serves an image only while a visible entry shows it.
-            log.warning("cannot index a generated image, serving it uncached: %s", error)
-            self.metrics.cache_errors.labels("index", "write").inc()
-            return False
-        return True
-
     async def embed(self, canonical: str) -> Vector:
         """The vector of a canonical prompt, as the policy has the model read it (in a model call
         shared with the prompts of concurrent requests, or remembered)."""
         started = time.perf_counter()
         vector = await self.embeddings.embed(canonical)
-        self._stage("embed", started)
+        self.metrics.stage_done("embed", started)
         return vector
 
     def _embed_canonical(self, canonicals: list[str]) -> npt.NDArray[np.float32]:
@@ -615,18 +466,6 @@ class ImageCache:
         self.metrics.embeddings.labels(source).inc(texts)
         if source == "model":
             self.metrics.embedding_batch_size.observe(texts)
-
-    async def _get_blob(self, blob_id: str) -> bytes:
-        started = time.perf_counter()
-        # A local read of a cached image (tens of microseconds) is cheaper than a thread hop.
-        data = (
-            self.store.get_sync(blob_id) if self.store.is_local else await self.store.get(blob_id)
-        )
-        self._stage("store_get", started)
-        return data
-
-    def _stage(self, stage: str, started: float) -> None:
-        self.metrics.stage_seconds.labels(stage).observe(time.perf_counter() - started)
 
 
 def _status(images: list[ServedImage], controls: CacheControls) -> CacheStatus:
