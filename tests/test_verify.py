@@ -761,6 +761,10 @@ SERVED = [
     # a passive's place may stand before "by" after "being"
     ("a puppy being bathed in a tub by a girl", "a girl bathing a puppy in a tub"),
     ("a plumber fixing a leaking pipe", "a plumber fixing a leaky pipe"),
+    ("wireless headphones on a desk", "cordless headphones on a desk"),
+    ("two friends chatting in a cafe", "two friends talking in a cafe"),
+    ("a pile of trash bags on a sidewalk", "a pile of rubbish bags on a sidewalk"),
+    ("a sparkling river at dawn", "a glittering river at dawn"),
     ("a lone cyclist on a foggy mountain road", "a lone cyclist riding on a foggy mountain road"),
     ("a surfer on a big wave", "a surfer surfing a big wave"),
     ("a chef in a kitchen", "a chef cooking in a kitchen"),

@@ -418,6 +418,10 @@ vivid vibrant
 drawing sketch
 modern contemporary
 glowing luminous
+wireless cordless
+talking chatting conversing
+trash garbage rubbish
+sparkling glittering
 rusty rusted corroded
 messy untidy cluttered
 staircase stairway stairs
