@@ -670,6 +670,10 @@ REJECTED += [
     # "many" and "a few" against a count of the same thing
     ("a pair of horses on a table", "many horses on a table", "count"),
     ("twenty boats in a harbor", "a few boats in a harbor", "count"),
+    # "couple" counts before "of" only; alone it names its group, which does what follows
+    ("a couple of dogs on a couch", "three dogs on a couch", "count"),
+    ("a couple walking on the beach", "two dogs walking on the beach", "count"),
+    ("a couple walking on the beach", "a couple running on the beach", "action"),
     (
         "a vase that is white beside a tower that is green",
         "a vase that is green beside a tower that is white",
@@ -765,6 +769,12 @@ SERVED = [
     ("two friends chatting in a cafe", "two friends talking in a cafe"),
     ("a pile of trash bags on a sidewalk", "a pile of rubbish bags on a sidewalk"),
     ("a sparkling river at dawn", "a glittering river at dawn"),
+    ("a couple strolling on the beach", "a couple walking on the beach"),
+    ("a couple sitting on a bench", "a couple is sitting on a bench"),
+    ("an elderly couple holding hands", "an old couple hold hands"),
+    ("twins playing in a garden", "twins play in a garden"),
+    ("a couple of cats on a roof", "two cats on a roof"),
+    ("a man seated on a bench", "a man sitting on a bench"),
     ("a lone cyclist on a foggy mountain road", "a lone cyclist riding on a foggy mountain road"),
     ("a surfer on a big wave", "a surfer surfing a big wave"),
     ("a chef in a kitchen", "a chef cooking in a kitchen"),

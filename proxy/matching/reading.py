@@ -96,6 +96,9 @@ _WEIGHT = re.compile(r"(?<![(\[{])[(\[{]+([^()\[\]{}:]*?)(?::\s*\d+(?:\.\d+)?)?[
 """Attention syntax pasted from Stable Diffusion front ends: "(red:1.4)", "((masterpiece))",
 "[blurry]", "{detailed}". This proxy's backends read it as plain text, not as emphasis, so it
 says what the words inside say."""
+_GROUPS = frozenset("couple pair trio twins".split())
+"""Counts that also name their group: "a couple of hikers" is two hikers, "a couple walking" a
+couple."""
 _LONGEST_COUNT = 18
 """Digits in the longest number read as a count; a longer one is a word that both prompts must
 have ("a" and 2,151 "⑳" unfold to 4,302 digits, more than Python converts to a number)."""
@@ -183,7 +186,9 @@ class Reader:
                     chunk.append(len(reading.words))
                     reading.words.append(Word(token, named.lemmas, negated=negating, noun=True))
                     continue
-            if (token.isdigit() and len(token) <= _LONGEST_COUNT) or token in NUMBERS:
+            if (token.isdigit() and len(token) <= _LONGEST_COUNT) or (
+                token in NUMBERS and not _names_its_group(tokens, i)
+            ):
                 number = int(token) if token.isdigit() else NUMBERS[token]
                 reading.numbers[number] += 1
                 # It describes the noun that follows, like an adjective: "three bottles".
@@ -421,7 +426,8 @@ class Reader:
         # prints with pillows"
         # "children play soccer" and "a chef cooks pasta" too, where the verb is more usual.
         return (
-            token.endswith("s") != previous.plural
+            # "a couple hold hands": a group takes either form
+            (token.endswith("s") != previous.plural or previous.text in _GROUPS)
             and (
                 after in DETERMINERS
                 or _placing(after)  # "a man strolls along the beach"
@@ -582,3 +588,9 @@ def _placing(token: str) -> bool:
     """Whether ``token`` is a preposition of place or way, or the spatial class one was read as
     ("@across")."""
     return token in PLACING or token.startswith("@")
+
+
+def _names_its_group(tokens: Sequence[str], i: int) -> bool:
+    """Whether the count ``tokens[i]`` names its group rather than counting the thing after it:
+    it counts only before "of" ("a couple walking on the beach", "twins in a garden")."""
+    return tokens[i] in _GROUPS and tokens[i + 1 : i + 2] != ["of"]

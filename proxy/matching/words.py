@@ -422,6 +422,7 @@ wireless cordless
 talking chatting conversing
 trash garbage rubbish
 sparkling glittering
+sitting seated
 rusty rusted corroded
 messy untidy cluttered
 staircase stairway stairs
