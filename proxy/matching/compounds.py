@@ -32,8 +32,9 @@ _WHERE_TO = frozenset(
 _NOT_JOINED = FUNCTION_WORDS | DESCRIBING
 """Words never joined into a WordNet entry: "old woman" is a description and a thing."""
 _BE = frozenset("is are was were be been".split())
-_NOT_PARTS = FUNCTION_WORDS - {"can"}
-"""Words never the second or third of a joined entry; "can" ends one: "a trash can"."""
+_NOT_PARTS = FUNCTION_WORDS - {"can", "lot"}
+"""Words never the second or third of a joined entry; "can" and "lot" end some: "a trash can",
+"a parking lot"."""
 
 
 def _hyphenated(wordnet: WordNet, token: str) -> list[str]:

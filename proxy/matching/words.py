@@ -423,6 +423,10 @@ talking chatting conversing
 trash garbage rubbish
 sparkling glittering
 sitting seated
+groom bridegroom
+luggage baggage
+spaceship spacecraft starship
+parking_lot car_park
 rusty rusted corroded
 messy untidy cluttered
 staircase stairway stairs
