@@ -676,6 +676,14 @@ REJECTED += [
     ("a couple walking on the beach", "a couple running on the beach", "action"),
     ("a tattooed man on a bike", "a man with piercings on a bike", "object"),
     ("a lot of cars in a parking lot", "a lot of cars in a field", "setting"),
+    ("a white lily in a ceramic pot", "a white orchid in a ceramic pot", "object"),
+    (
+        "a head of broccoli on a chopping board",
+        "a head of cauliflower on a chopping board",
+        "object",
+    ),
+    ("a deserted beach at noon", "a crowded beach at noon", "attribute"),
+    ("a rabbit in a kitchen, whimsical mood", "a rabbit in a kitchen, gloomy mood", "attribute"),
     (
         "a vase that is white beside a tower that is green",
         "a vase that is green beside a tower that is white",
@@ -770,7 +778,6 @@ SERVED = [
     ("wireless headphones on a desk", "cordless headphones on a desk"),
     ("two friends chatting in a cafe", "two friends talking in a cafe"),
     ("a pile of trash bags on a sidewalk", "a pile of rubbish bags on a sidewalk"),
-    ("a sparkling river at dawn", "a glittering river at dawn"),
     ("a couple strolling on the beach", "a couple walking on the beach"),
     ("a couple sitting on a bench", "a couple is sitting on a bench"),
     ("an elderly couple holding hands", "an old couple hold hands"),
@@ -784,6 +791,17 @@ SERVED = [
     ("a groom in a black suit", "a bridegroom in a black suit"),
     ("a spaceship orbiting a planet", "a spacecraft orbiting a planet"),
     ("an empty parking lot at night", "an empty car park at night"),  # "lot" ends a compound
+    ("a hippo wallowing in a muddy river", "a hippopotamus wallowing in a muddy river"),
+    ("a deserted road at night, wet asphalt", "an empty road at night, wet asphalt"),
+    ("a steaming bowl of porridge with berries", "a steaming bowl of oatmeal with berries"),
+    ("an enchanted forest with glowing mushrooms", "a magical forest with glowing mushrooms"),
+    ("a cozy cabin in the woods, cozy vibes", "a cozy cabin in the woods, cozy atmosphere"),
+    # moods describe the whole picture, in whatever order they are named
+    (
+        "a rabbit in a kitchen, storybook feel, whimsical mood, pastel colors",
+        "a rabbit in a kitchen, whimsical mood, storybook feel, pastel colors",
+    ),
+    ("an old fishing boat moored at a pier", "an old fishing boat docked at a pier"),
     ("a lone cyclist on a foggy mountain road", "a lone cyclist riding on a foggy mountain road"),
     ("a surfer on a big wave", "a surfer surfing a big wave"),
     ("a chef in a kitchen", "a chef cooking in a kitchen"),

@@ -195,8 +195,10 @@ def _attachments(reading: Reading, *, compounds: bool = True) -> dict[str, set[T
     for i, word in enumerate(reading.words):
         if word.head is not None and word.head != i and not word.verb:
             head = reading.words[word.head]
-            if names_medium(word) or names_medium(head):
-                continue  # "oil painting portrait" and "portrait, oil painting": one medium
+            if names_medium(word) or names_medium(head) or head.key == "mood":
+                # "oil painting portrait" and "portrait, oil painting": one medium; "storybook
+                # feel, whimsical mood": the mood of the whole picture, however many are named
+                continue
             attached.setdefault(word.key, set()).add(head.thing)
         if compounds and word.head == i and "_" in word.base:
             for part in word.base.split("_")[:-1]:

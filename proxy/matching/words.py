@@ -354,7 +354,7 @@ man guy dude fellow gentleman guys:men dudes:men fellows:men gentlemen:men
 woman lady gal ladies:women gals:women
 child kid kiddo kids:children
 beautiful lovely pretty gorgeous stunning charming
-happy joyful cheerful joyous glad
+happy joyful cheerful joyous glad jolly
 scary creepy spooky eerie frightening terrifying
 calm still tranquil serene peaceful placid quiet
 cute adorable
@@ -403,7 +403,7 @@ motorcycle motorbike
 refrigerator fridge
 microphone mic mics:microphones
 leaking leaky
-person human humans:people
+person human humans:people folks:people
 tan beige
 firefighter fireman firemen:firefighters
 taxi cab taxicab
@@ -421,11 +421,60 @@ glowing luminous
 wireless cordless
 talking chatting conversing
 trash garbage rubbish
-sparkling glittering
 sitting seated
 groom bridegroom
 luggage baggage
 spaceship spacecraft starship
+mood atmosphere ambience ambiance vibe feel vibes:mood
+moored docked
+grappling wrestling
+hippopotamus hippo hippos:hippopotamuses
+crocodile croc crocs:crocodiles
+kangaroo roo roos:kangaroos
+crayfish crawfish
+horse steed steeds:horses
+detective sleuth
+scallion spring_onion green_onion
+candy sweets:candy
+porridge oatmeal
+chickpea garbanzo garbanzo_bean
+barbecue bbq barbeque
+sandwich sarnie sarnies:sandwiches
+bathrobe dressing_gown
+pajamas pjs:pajamas
+tram streetcar tramcar
+sled sledge
+stroller pushchair
+stove cooker
+umbrella brolly
+christmas xmas
+streetlight street_lamp streetlamp lamppost lamp_post
+laptop notebook_computer
+bookshelf bookcase
+alien extraterrestrial
+spellbook grimoire spell_book
+magical enchanted
+mysterious enigmatic
+gloomy dreary dismal
+soaked drenched sodden
+tattered ragged
+colorful multicolored multicolor
+wooded forested
+empty deserted
+luxurious luxury
+delicious tasty yummy
+shimmering glimmering
+worried anxious
+pensive thoughtful
+lonely lonesome
+curious inquisitive
+teenage adolescent
+cycling biking
+fishing angling
+petting stroking
+relaxing unwinding
+hiking trekking
+peeking peeping
 parking_lot car_park
 rusty rusted corroded
 messy untidy cluttered
