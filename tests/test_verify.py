@@ -222,7 +222,7 @@ REJECTED = [
     ("a cat on a table", "a cat under a table", "spatial"),
     ("a man standing in front of a car", "a man standing behind a car", "spatial"),
     ("a woman sitting on a bench", "a woman standing on a bench", "action"),
-    ("a woman with piercings", "a tattooed woman with piercings", "object"),
+    ("a woman with piercings", "a tattooed woman with piercings", "attribute"),
     ("a dog on a plate", "a hot dog on a plate", "object"),
     # Roles: who does what, to what, and which of two things a word describes.
     (
@@ -674,8 +674,15 @@ REJECTED += [
     ("a couple of dogs on a couch", "three dogs on a couch", "count"),
     ("a couple walking on the beach", "two dogs walking on the beach", "count"),
     ("a couple walking on the beach", "a couple running on the beach", "action"),
-    ("a tattooed man on a bike", "a man with piercings on a bike", "object"),
     ("a lot of cars in a parking lot", "a lot of cars in a field", "setting"),
+    # from review 55: a couple is two people, not a family; "a couple dogs" counts dogs
+    ("a couple at the beach", "a family at the beach", "object"),
+    ("a couple dogs on a beach", "a couple on a beach", "object"),
+    ("a couple dogs on a beach", "a dog on a beach", "count"),
+    ("a freckled girl with a tattooed boy", "a tattooed girl with a freckled boy", "attribute"),
+    ("a child wearing crocs", "a child with crocodiles", "object"),
+    ("a rice cooker on a counter", "a stove on a counter", "object"),
+    ("an empty swimming pool", "a deserted swimming pool", "attribute"),
     ("a white lily in a ceramic pot", "a white orchid in a ceramic pot", "object"),
     (
         "a head of broccoli on a chopping board",
@@ -783,17 +790,12 @@ SERVED = [
     ("an elderly couple holding hands", "an old couple hold hands"),
     ("twins playing in a garden", "twins play in a garden"),
     ("a couple of cats on a roof", "two cats on a roof"),
+    ("an empty parking lot at night", "a parking lot at night"),  # "lot" ends a compound
+    ("a couple walks on the beach", "a couple walking on the beach"),
     ("a man seated on a bench", "a man sitting on a bench"),
-    ("a girl with freckles smiling", "a freckled girl smiling"),
-    ("a man with tattoos on a bike", "a tattooed man on a bike"),
-    ("a figure with a hood in the fog", "a hooded figure in the fog"),
     ("a suitcase on a luggage carousel", "a suitcase on a baggage carousel"),
-    ("a groom in a black suit", "a bridegroom in a black suit"),
-    ("a spaceship orbiting a planet", "a spacecraft orbiting a planet"),
-    ("an empty parking lot at night", "an empty car park at night"),  # "lot" ends a compound
+    ("a starship orbiting a planet", "a spaceship orbiting a planet"),
     ("a hippo wallowing in a muddy river", "a hippopotamus wallowing in a muddy river"),
-    ("a deserted road at night, wet asphalt", "an empty road at night, wet asphalt"),
-    ("a steaming bowl of porridge with berries", "a steaming bowl of oatmeal with berries"),
     ("an enchanted forest with glowing mushrooms", "a magical forest with glowing mushrooms"),
     ("a cozy cabin in the woods, cozy vibes", "a cozy cabin in the woods, cozy atmosphere"),
     # moods describe the whole picture, in whatever order they are named

@@ -402,7 +402,8 @@ class WordNet:
         fields = _line(data, at).split()
         pointer_count = int(fields[3])
         tagged = int(fields[5 + pointer_count])
-        offsets = fields[6 + pointer_count : 6 + pointer_count + _counted_senses(pos, tagged)]
+        counted = min(_counted_senses(pos, tagged), _ONLY_SENSES.get((lemma, pos), TOP_SENSES[pos]))
+        offsets = fields[6 + pointer_count : 6 + pointer_count + counted]
         return tagged, tuple(int(offset) for offset in offsets)
 
     def _read_sense(self, found: SenseId) -> Sense:
@@ -451,6 +452,12 @@ def _lines(path: Path) -> Iterator[str]:
         for line in f:
             if not line.startswith("  "):  # the licence header
                 yield line
+
+
+_ONLY_SENSES: dict[tuple[str, Pos], int] = {("couple", "n"): 1}
+"""Lemmas whose counted senses stop earlier than :func:`_counted_senses` says: a couple is two
+people, while its second sense, a married couple, is filed under "family", which a picture of
+two people does not show."""
 
 
 def _counted_senses(pos: Pos, tagged: int) -> int:

@@ -99,6 +99,8 @@ says what the words inside say."""
 _GROUPS = frozenset("couple pair trio twins".split())
 """Counts that also name their group: "a couple of hikers" is two hikers, "a couple walking" a
 couple."""
+_COUNTED_KINDS = frozenset({"noun.animal", "noun.person", "noun.object", "noun.plant"})
+"""WordNet's files of nouns a group word counts when they follow it without "of"."""
 _LONGEST_COUNT = 18
 """Digits in the longest number read as a count; a longer one is a word that both prompts must
 have ("a" and 2,151 "⑳" unfold to 4,302 digits, more than Python converts to a number)."""
@@ -187,7 +189,7 @@ class Reader:
                     reading.words.append(Word(token, named.lemmas, negated=negating, noun=True))
                     continue
             if (token.isdigit() and len(token) <= _LONGEST_COUNT) or (
-                token in NUMBERS and not _names_its_group(tokens, i)
+                token in NUMBERS and not self._names_its_group(tokens, i)
             ):
                 number = int(token) if token.isdigit() else NUMBERS[token]
                 reading.numbers[number] += 1
@@ -369,6 +371,23 @@ class Reader:
             and not self.wordnet.usually(word.text, "n", "a")
         ):
             word.noun = False  # more often an adjective than a noun: "cozy", not "sunset"
+
+    def _names_its_group(self, tokens: Sequence[str], i: int) -> bool:
+        """Whether the count ``tokens[i]`` names its group rather than counting the thing after
+        it: "a couple walking on the beach", "twins in a garden", "a couple walks"; but "a couple of
+        dogs", "a couple dogs", "a couple hundred birds", "a couple more cats" count."""
+        if tokens[i] not in _GROUPS:
+            return False
+        after = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if after in ("of", "more") or after in NUMBERS:
+            return False
+        if self.wordnet is None:
+            return True
+        # A plural that names beings or things is counted ("a couple dogs", "a couple
+        # children"); one that may name an act is the group's verb ("a couple walks").
+        plural = any(pos == "n" and lemma != after for pos, lemma in self.wordnet.lemmas(after))
+        senses = self.wordnet.senses(after, "n")
+        return not (plural and senses and senses[0].lexname in _COUNTED_KINDS)
 
     def _is_unknown(self, token: str) -> bool:
         """A word of letters that neither WordNet nor the reader's word lists know."""
@@ -588,9 +607,3 @@ def _placing(token: str) -> bool:
     """Whether ``token`` is a preposition of place or way, or the spatial class one was read as
     ("@across")."""
     return token in PLACING or token.startswith("@")
-
-
-def _names_its_group(tokens: Sequence[str], i: int) -> bool:
-    """Whether the count ``tokens[i]`` names its group rather than counting the thing after it:
-    it counts only before "of" ("a couple walking on the beach", "twins in a garden")."""
-    return tokens[i] in _GROUPS and tokens[i + 1 : i + 2] != ["of"]

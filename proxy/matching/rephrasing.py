@@ -166,10 +166,7 @@ _PARTS = {
     "necked": "a neck", "bearded": "a beard",
 }  # fmt: skip
 """Describing words made of a part ("long-eared", "red-roofed"): the part, as "with" says it."""
-_WITH_PART = {
-    "bearded": "a beard", "mustached": "a mustache", "bespectacled": "glasses",
-    "freckled": "freckles", "tattooed": "tattoos", "scarred": "scars", "hooded": "a hood",
-}  # fmt: skip
+_WITH_PART = {"bearded": "a beard", "mustached": "a mustache", "bespectacled": "glasses"}
 """Such words said without what the part is like: "a bearded man" is "a man with a beard"."""
 _HYPHENED_PART = re.compile(r"([a-z0-9]+)-([a-z]+ed)")
 

@@ -422,36 +422,29 @@ wireless cordless
 talking chatting conversing
 trash garbage rubbish
 sitting seated
-groom bridegroom
 luggage baggage
-spaceship spacecraft starship
+spaceship starship
 mood atmosphere ambience ambiance vibe feel vibes:mood
 moored docked
 grappling wrestling
 hippopotamus hippo hippos:hippopotamuses
-crocodile croc crocs:crocodiles
 kangaroo roo roos:kangaroos
 crayfish crawfish
 horse steed steeds:horses
 detective sleuth
 scallion spring_onion green_onion
-candy sweets:candy
-porridge oatmeal
 chickpea garbanzo garbanzo_bean
 barbecue bbq barbeque
 sandwich sarnie sarnies:sandwiches
 bathrobe dressing_gown
 pajamas pjs:pajamas
-tram streetcar tramcar
 sled sledge
 stroller pushchair
-stove cooker
 umbrella brolly
 christmas xmas
 streetlight street_lamp streetlamp lamppost lamp_post
 laptop notebook_computer
 bookshelf bookcase
-alien extraterrestrial
 spellbook grimoire spell_book
 magical enchanted
 mysterious enigmatic
@@ -460,7 +453,6 @@ soaked drenched sodden
 tattered ragged
 colorful multicolored multicolor
 wooded forested
-empty deserted
 luxurious luxury
 delicious tasty yummy
 shimmering glimmering
@@ -470,12 +462,9 @@ lonely lonesome
 curious inquisitive
 teenage adolescent
 cycling biking
-fishing angling
 petting stroking
-relaxing unwinding
 hiking trekking
 peeking peeping
-parking_lot car_park
 rusty rusted corroded
 messy untidy cluttered
 staircase stairway stairs
