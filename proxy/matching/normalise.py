@@ -148,6 +148,8 @@ def normalise_tokens(
             token = replacement
         elif token in LOOSE_PREPOSITIONS or (token == "attending" and following in DETERMINERS):
             token = "in"  # "at a concert", "attending a concert"
+        elif token == "around" and out and out[-1] in _GATHERED:
+            token = "in"  # "sitting around a table" is "sitting at a table"
         elif token == "around" and _WHEN.intersection(_after_determiner(tokens, i + 1)[:1]):
             token = "in"  # "around noon" is "at noon", "around christmas" "at christmas"
         elif token == "by" and following in _LAMPLIGHT:
@@ -281,6 +283,12 @@ _WHEN = TIMES | frozenset(
     "christmas christmastime halloween easter thanksgiving hanukkah diwali new_year".split()
 )
 """Times, and the holidays that say one: "around" them is "at" them, not encircling them."""
+_GATHERED = frozenset(
+    "sit sits sitting sat seated gather gathers gathering gathered huddle huddles huddling "
+    "huddled".split()
+)
+"""Being somewhere with others, after which "around" a thing is "at" it ("sitting around a
+table"); not going round it ("running around a table")."""
 _LAMPLIGHT = frozenset(
     "candlelight lamplight firelight torchlight gaslight moonlight starlight sunlight".split()
 )
