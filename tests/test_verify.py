@@ -676,6 +676,8 @@ REJECTED += [
     # from review 55: a couple is two people, not a family; "a couple dogs" counts dogs
     ("a couple at the beach", "a family at the beach", "object"),
     ("a dog running around a table", "a dog running at a table", "spatial"),
+    ("a painting of a girl with a polaroid", "a photo of a girl with a polaroid", "style"),
+    ("a cat, photo", "a cat, polaroid", "style"),
     ("a couple dogs on a beach", "a couple on a beach", "object"),
     ("a couple dogs on a beach", "a dog on a beach", "count"),
     ("a freckled girl with a tattooed boy", "a tattooed girl with a freckled boy", "attribute"),
@@ -791,6 +793,11 @@ SERVED = [
     ("a couple of cats on a roof", "two cats on a roof"),
     ("an empty parking lot at night", "a parking lot at night"),  # "lot" ends a compound
     ("a couple walks on the beach", "a couple walking on the beach"),
+    ("a polaroid of two kids sharing noodles", "two kids sharing noodles, polaroid photo"),
+    ("space marines, drawn in comic book style", "space marines, comic book style drawing"),
+    ("space marines, comic book", "space marines, comic book style"),
+    ("marble columns in a temple", "marble pillars in a temple"),
+    ("glittering reflections on a marble floor", "sparkling reflections on a marble floor"),
     # "around" is a place of its own, but sitting or gathered around a table is at it
     ("people sitting around a dining table", "people sitting at a table"),
     ("a man seated on a bench", "a man sitting on a bench"),

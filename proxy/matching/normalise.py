@@ -165,7 +165,12 @@ def normalise_tokens(
             token = "photo"  # "a bowl of pho, photographed" is "a photo of a bowl of pho"
         elif token == "painting" and out and out[-1] in _PAINTINGS:
             continue  # "a watercolor painting" is "a watercolor"
-        elif token == "style" and following != "of" and out and out[-1] in STYLES:
+        elif (
+            token == "style"
+            and following != "of"
+            and out
+            and (out[-1] in STYLES or out[-1] in _STYLES_OF_TWO)
+        ):
             continue  # "watercolor style" is "watercolor", "anime style drawing" "anime drawing"
         elif token == "over" and out and out[-1] in _JUMPING and following in DETERMINERS:
             continue  # "a deer jumping over a fence" is "a deer jumping a fence"
@@ -283,6 +288,9 @@ _WHEN = TIMES | frozenset(
     "christmas christmastime halloween easter thanksgiving hanukkah diwali new_year".split()
 )
 """Times, and the holidays that say one: "around" them is "at" them, not encircling them."""
+_STYLES_OF_TWO = frozenset({"comic_book", "art_deco", "art_nouveau", "low_poly"})
+"""Styles of two words joined, neither of which is a style alone (``STYLES``): "comic book
+style" is "comic book"."""
 _GATHERED = frozenset(
     "sit sits sitting sat seated gather gathers gathering gathered huddle huddles huddling "
     "huddled".split()

@@ -424,6 +424,8 @@ trash garbage rubbish
 sitting seated
 luggage baggage
 spaceship starship
+column pillar pillars:columns
+sparkling glittering
 mood atmosphere ambience ambiance vibe feel vibes:mood
 moored docked
 grappling wrestling
