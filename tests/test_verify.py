@@ -678,6 +678,7 @@ REJECTED += [
     ("a dog running around a table", "a dog running at a table", "spatial"),
     ("a painting of a girl with a polaroid", "a photo of a girl with a polaroid", "style"),
     ("a cat, photo", "a cat, polaroid", "style"),
+    ("a man filing papers", "a man filling papers", "material"),  # "file" is a verb
     ("a couple dogs on a beach", "a couple on a beach", "object"),
     ("a couple dogs on a beach", "a dog on a beach", "count"),
     ("a freckled girl with a tattooed boy", "a tattooed girl with a freckled boy", "attribute"),
@@ -797,6 +798,10 @@ SERVED = [
     ("space marines, drawn in comic book style", "space marines, comic book style drawing"),
     ("space marines, comic book", "space marines, comic book style"),
     ("marble columns in a temple", "marble pillars in a temple"),
+    # a consonant the request forgot to double, where the cached prompt doubles it
+    ("a bride cutting a wedding cake", "a bride cuting a weding cake"),
+    ("chunky knitting on a table", "chunky kniting on a table"),
+    ("a cobbled old town square with a fountain", "a cobbled old town plaza with a fountain"),
     ("glittering reflections on a marble floor", "sparkling reflections on a marble floor"),
     # "around" is a place of its own, but sitting or gathered around a table is at it
     ("people sitting around a dining table", "people sitting at a table"),

@@ -28,7 +28,7 @@ from rapidfuzz.distance import OSA
 from proxy.matching.normalise import LOWER_WORD
 from proxy.matching.words import COLOURS, FUNCTION_WORDS, SIZES_AGES
 
-__all__ = ["Speller", "correct_typos", "rejoined"]
+__all__ = ["Speller", "correct_typos", "doubled", "rejoined"]
 
 SHORTEST = 4
 """Words of fewer letters are never corrected from the word list, and from the other prompt
@@ -215,7 +215,13 @@ def correct_typos(
             if found is not None and found != word:
                 corrections[word] = found
             continue
-        if len(word) < 3 or not word.isalpha() or word in candidates or known(word):
+        if len(word) < 3 or not word.isalpha() or word in candidates:
+            continue
+        meant = doubled(word)
+        if meant is not None and meant in candidates:
+            corrections[word] = meant  # "cuting" is a form of "cut" to WordNet, but meant as
+            continue  # the other prompt's "cutting"
+        if known(word):
             continue
         if word in split:
             corrections[word] = split[word]  # "teddybear" is "teddy bear"; "snow-capped"
@@ -252,6 +258,19 @@ def rejoined(
         and second.isalpha()
         and first + second in closed
     }
+
+
+def doubled(word: str) -> str | None:
+    """``word`` with the consonant before its "-ing" or "-ed" doubled, as English spells it
+    after a short vowel ("cuting" -> "cutting", "stoped" -> "stopped"); None for other words."""
+    for ending in ("ing", "ed"):
+        stem = word[: -len(ending)]
+        if word.endswith(ending) and len(stem) >= 2 and stem[-1] not in _NOT_DOUBLED:
+            return stem + stem[-1] + ending
+    return None
+
+
+_NOT_DOUBLED = frozenset("aeiouwxy")
 
 
 def _swapped(word: str, candidate: str) -> bool:

@@ -47,6 +47,7 @@ import logging
 import re
 import traceback
 from collections import Counter
+from collections.abc import Sequence
 
 from proxy.matching.counting import amount_conflict, one_of, plural_conflict, single_things
 from proxy.matching.coverage import Coverage, describes
@@ -56,7 +57,7 @@ from proxy.matching.reading import REMEMBERED, Reader
 from proxy.matching.reading_model import Reading, Word
 from proxy.matching.rephrasing import verb_ing
 from proxy.matching.roles import names_medium, spatial, swapped
-from proxy.matching.spelling import correct_typos, rejoined
+from proxy.matching.spelling import correct_typos, doubled, rejoined
 from proxy.matching.unsaid import (
     DRAWN_PICTURE,
     IMPLIED,
@@ -240,8 +241,9 @@ class Verifier:
         have, want = self.read(cached), self.read(request)
         if not want.texts <= have.texts:
             return "text"  # as typed: no mended spelling, "scifi" for "sci fi", is shown
-        if have.unknown or want.unknown:
-            cached, request = self._mend_typos(cached, have, request, want)
+        undoubled = self._undoubled(want, have), self._undoubled(have, want)
+        if have.unknown or want.unknown or any(undoubled):
+            cached, request = self._mend_typos(cached, have, request, want, undoubled)
             have, want = self.read(cached), self.read(request)
         if have.unreadable or want.unreadable:
             return "unreadable"
@@ -295,23 +297,53 @@ class Verifier:
                 return True
         return False
 
+    def _undoubled(self, have: Reading, want: Reading) -> set[str]:
+        """Words of ``want`` that ``have`` writes with their consonant doubled: "cuting" is a
+        form of "cut" to WordNet, but "cutting" was meant ("weding" beside the "wedding_cake"
+        a compound joined, too). Not where the word is the form of a verb in "-e" ("taping",
+        "staring", "filed": "tapping", "starring" and "filled" are other acts)."""
+        if self.wordnet is None or not any(w.endswith(("ing", "ed")) for w in want.sequence):
+            return set()
+        have_words = set(_words(have.sequence))
+        return {
+            word
+            for word in want.sequence
+            if doubled(word) in have_words
+            and "v"
+            not in self.wordnet.parts_of_speech(word[: -3 if word.endswith("ing") else -2] + "e")
+        }
+
     def _mend_typos(
-        self, cached: str, have: Reading, request: str, want: Reading
+        self,
+        cached: str,
+        have: Reading,
+        request: str,
+        want: Reading,
+        undoubled: tuple[set[str], set[str]],
     ) -> tuple[str, str]:
         """Both prompts with each unknown word that is a likely misspelling of a word of the
         other prompt replaced by that word; a cached word only by a dictionary word, so two
-        unknown words ("artstation", "artstaton") are mended one way, not swapped."""
+        unknown words ("artstation", "artstaton") are mended one way, not swapped.
+        ``undoubled``: known words of the cached prompt and of the request mended too
+        (:meth:`_undoubled`)."""
         known = self.wordnet.knows if self.wordnet is not None else lambda word: False
         # A word the reader knows, WordNet's or its own ("against", "beside"), and the other
         # forms of its verbs ("bulding" is "building" where the other prompt says "builds").
         words = [w for w in want.sequence if w[:1].isalpha() and w not in want.unknown]
-        unshared = sorted(have.unknown - set(want.sequence))  # a name both prompts have stays
-        asked = correct_typos(sorted(want.unknown), [*have.sequence, *_verb_forms(have)], known)
+        # a name both prompts have stays
+        unshared = sorted((have.unknown | undoubled[0]) - set(want.sequence))
+        asked = correct_typos(
+            sorted(want.unknown | undoubled[1]),
+            [*_words(have.sequence), *_verb_forms(have)],
+            known,
+        )
         # Written apart where the cached prompt writes one word ("sci fi", "sci-fi"): first, so
         # that neither half is mended on its own.
         asked = rejoined(want.sequence, want.unknown, have.sequence) | asked
         return (
-            _replace_words(cached, correct_typos(unshared, [*words, *_verb_forms(want)], known)),
+            _replace_words(
+                cached, correct_typos(unshared, [*_words(words), *_verb_forms(want)], known)
+            ),
             _replace_words(request, asked),
         )
 
@@ -479,6 +511,11 @@ def _names_a_medium(reading: Reading) -> bool:
     """Whether a prompt names how its picture is made: a medium or style ("oil painting",
     "gouache"), or an artist or style it is "by" or "in the style of"."""
     return bool(reading.tokens & (STYLES | _ART_MEDIA)) or any(w.style_scope for w in reading.words)
+
+
+def _words(words: Sequence[str]) -> list[str]:
+    """``words``, and the parts of the compounds among them ("wedding_cake": "wedding")."""
+    return [*words, *(part for word in words if "_" in word for part in word.split("_"))]
 
 
 def _a_polaroid(reading: Reading) -> bool:

@@ -364,7 +364,7 @@ big large
 small little tiny
 vintage old-fashioned oldfashioned retro
 old elderly aged
-sad unhappy sorrowful
+sad unhappy sorrowful melancholic
 angry furious
 dirty filthy grimy
 tired exhausted weary
@@ -425,6 +425,7 @@ sitting seated
 luggage baggage
 spaceship starship
 column pillar pillars:columns
+square plaza plazas:squares
 sparkling glittering
 mood atmosphere ambience ambiance vibe feel vibes:mood
 moored docked
