@@ -118,6 +118,9 @@ REJECTED = [
     ("the cat sleeps on the bed", "the cats sleep on the bed", "count"),
     ("the man walks along the beach", "the men walk along the beach", "count"),
     ("a cake with candles around it", "a cake with candles on it", "spatial"),
+    # which costs "sitting around a table" for "sitting at a table" (at is in, on or by it;
+    # read "around" as "at" after "sitting", and "sitting around a pool" served "in a pool")
+    ("people sitting around a dining table", "people sitting at a table", "spatial"),
     ("a tree with fairy lights around it", "fairy lights with a tree around them", "swapped_roles"),
     ("a painting on the wall of a cafe", "a cafe, trending on artstation", "style"),
     ("a sculpture of a horse", "a horse, trending on artstation", "style"),
@@ -675,12 +678,17 @@ REJECTED += [
     ("a lot of cars in a parking lot", "a lot of cars in a field", "setting"),
     # from review 55: a couple is two people, not a family; "a couple dogs" counts dogs
     ("a couple at the beach", "a family at the beach", "object"),
-    ("a dog running around a table", "a dog running at a table", "spatial"),
-    ("a painting of a girl with a polaroid", "a photo of a girl with a polaroid", "style"),
-    ("a cat, photo", "a cat, polaroid", "style"),
     ("a man filing papers", "a man filling papers", "material"),  # "file" is a verb
+    # from review 55b: a second sense of a word a synonym would merge
+    ("a sun drenched beach", "a soaked beach", "attribute"),
+    ("a column of smoke in the desert", "a pillar of smoke in the desert", "object"),
+    ("a sparkling cocktail on a bar", "a glittering cocktail on a bar", "attribute"),
+    ("a wireless router on a desk", "a cordless router on a desk", "attribute"),
     ("a couple dogs on a beach", "a couple on a beach", "object"),
     ("a couple dogs on a beach", "a dog on a beach", "count"),
+    ("a couple cars parked on a street", "a couple on a street", "object"),
+    ("a couple old men on a bench", "a couple on a bench", "object"),
+    ("a pair socks on a bed", "a sock on a bed", "count"),
     ("a freckled girl with a tattooed boy", "a tattooed girl with a freckled boy", "attribute"),
     ("a child wearing crocs", "a child with crocodiles", "object"),
     ("a rice cooker on a counter", "a stove on a counter", "object"),
@@ -784,7 +792,6 @@ SERVED = [
     # a passive's place may stand before "by" after "being"
     ("a puppy being bathed in a tub by a girl", "a girl bathing a puppy in a tub"),
     ("a plumber fixing a leaking pipe", "a plumber fixing a leaky pipe"),
-    ("wireless headphones on a desk", "cordless headphones on a desk"),
     ("two friends chatting in a cafe", "two friends talking in a cafe"),
     ("a pile of trash bags on a sidewalk", "a pile of rubbish bags on a sidewalk"),
     ("a couple strolling on the beach", "a couple walking on the beach"),
@@ -794,22 +801,14 @@ SERVED = [
     ("a couple of cats on a roof", "two cats on a roof"),
     ("an empty parking lot at night", "a parking lot at night"),  # "lot" ends a compound
     ("a couple walks on the beach", "a couple walking on the beach"),
-    ("a polaroid of two kids sharing noodles", "two kids sharing noodles, polaroid photo"),
-    ("space marines, drawn in comic book style", "space marines, comic book style drawing"),
-    ("space marines, comic book", "space marines, comic book style"),
-    ("marble columns in a temple", "marble pillars in a temple"),
     # a consonant the request forgot to double, where the cached prompt doubles it
     ("a bride cutting a wedding cake", "a bride cuting a weding cake"),
     ("chunky knitting on a table", "chunky kniting on a table"),
     ("a cobbled old town square with a fountain", "a cobbled old town plaza with a fountain"),
-    ("glittering reflections on a marble floor", "sparkling reflections on a marble floor"),
-    # "around" is a place of its own, but sitting or gathered around a table is at it
-    ("people sitting around a dining table", "people sitting at a table"),
     ("a man seated on a bench", "a man sitting on a bench"),
     ("a suitcase on a luggage carousel", "a suitcase on a baggage carousel"),
     ("a starship orbiting a planet", "a spaceship orbiting a planet"),
     ("a hippo wallowing in a muddy river", "a hippopotamus wallowing in a muddy river"),
-    ("an enchanted forest with glowing mushrooms", "a magical forest with glowing mushrooms"),
     ("a cozy cabin in the woods, cozy vibes", "a cozy cabin in the woods, cozy atmosphere"),
     # moods describe the whole picture, in whatever order they are named
     (

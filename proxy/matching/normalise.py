@@ -148,8 +148,6 @@ def normalise_tokens(
             token = replacement
         elif token in LOOSE_PREPOSITIONS or (token == "attending" and following in DETERMINERS):
             token = "in"  # "at a concert", "attending a concert"
-        elif token == "around" and out and out[-1] in _GATHERED:
-            token = "in"  # "sitting around a table" is "sitting at a table"
         elif token == "around" and _WHEN.intersection(_after_determiner(tokens, i + 1)[:1]):
             token = "in"  # "around noon" is "at noon", "around christmas" "at christmas"
         elif token == "by" and following in _LAMPLIGHT:
@@ -165,12 +163,7 @@ def normalise_tokens(
             token = "photo"  # "a bowl of pho, photographed" is "a photo of a bowl of pho"
         elif token == "painting" and out and out[-1] in _PAINTINGS:
             continue  # "a watercolor painting" is "a watercolor"
-        elif (
-            token == "style"
-            and following != "of"
-            and out
-            and (out[-1] in STYLES or out[-1] in _STYLES_OF_TWO)
-        ):
+        elif token == "style" and following != "of" and out and out[-1] in STYLES:
             continue  # "watercolor style" is "watercolor", "anime style drawing" "anime drawing"
         elif token == "over" and out and out[-1] in _JUMPING and following in DETERMINERS:
             continue  # "a deer jumping over a fence" is "a deer jumping a fence"
@@ -288,15 +281,6 @@ _WHEN = TIMES | frozenset(
     "christmas christmastime halloween easter thanksgiving hanukkah diwali new_year".split()
 )
 """Times, and the holidays that say one: "around" them is "at" them, not encircling them."""
-_STYLES_OF_TWO = frozenset({"comic_book", "art_deco", "art_nouveau", "low_poly"})
-"""Styles of two words joined, neither of which is a style alone (``STYLES``): "comic book
-style" is "comic book"."""
-_GATHERED = frozenset(
-    "sit sits sitting sat seated gather gathers gathering gathered huddle huddles huddling "
-    "huddled".split()
-)
-"""Being somewhere with others, after which "around" a thing is "at" it ("sitting around a
-table"); not going round it ("running around a table")."""
 _LAMPLIGHT = frozenset(
     "candlelight lamplight firelight torchlight gaslight moonlight starlight sunlight".split()
 )

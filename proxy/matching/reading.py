@@ -99,7 +99,10 @@ says what the words inside say."""
 _GROUPS = frozenset("couple pair trio twins".split())
 """Counts that also name their group: "a couple of hikers" is two hikers, "a couple walking" a
 couple."""
-_COUNTED_KINDS = frozenset({"noun.animal", "noun.person", "noun.object", "noun.plant"})
+_COUNTED_KINDS = frozenset(
+    "noun.animal noun.person noun.object noun.plant noun.artifact noun.food noun.substance "
+    "noun.body".split()
+)
 """WordNet's files of nouns a group word counts when they follow it without "of"."""
 _LONGEST_COUNT = 18
 """Digits in the longest number read as a count; a longer one is a word that both prompts must
@@ -373,21 +376,27 @@ class Reader:
             word.noun = False  # more often an adjective than a noun: "cozy", not "sunset"
 
     def _names_its_group(self, tokens: Sequence[str], i: int) -> bool:
-        """Whether the count ``tokens[i]`` names its group rather than counting the thing after
-        it: "a couple walking on the beach", "twins in a garden", "a couple walks"; but "a couple of
-        dogs", "a couple dogs", "a couple hundred birds", "a couple more cats" count."""
+        """Whether the count ``tokens[i]`` names its group rather than counting what follows:
+        before a break, a verb's form or an act ("a couple walking on the beach", "twins in a
+        garden", "a couple kisses"); but "a couple of dogs", "a couple dogs", "a couple small
+        dogs", "a couple cars" and "a couple hundred birds" count."""
         if tokens[i] not in _GROUPS:
             return False
-        after = tokens[i + 1] if i + 1 < len(tokens) else ""
+        after = tokens[i + 1] if i + 1 < len(tokens) else "."
         if after in ("of", "more") or after in NUMBERS:
             return False
+        following = tokens[i + 2] if i + 2 < len(tokens) else "."
+        if is_break(after) or after == POSSESSIVE or after.endswith("ing"):
+            return True
+        if looks_like_verb(after):  # "a couple seated on a bench"; not "a couple parked cars"
+            return is_break(following)
         if self.wordnet is None:
             return True
-        # A plural that names beings or things is counted ("a couple dogs", "a couple
-        # children"); one that may name an act is the group's verb ("a couple walks").
-        plural = any(pos == "n" and lemma != after for pos, lemma in self.wordnet.lemmas(after))
+        if "a" in self.wordnet.parts_of_speech(after):
+            return False  # "a couple small dogs", "a couple old men"
         senses = self.wordnet.senses(after, "n")
-        return not (plural and senses and senses[0].lexname in _COUNTED_KINDS)
+        # a being or a thing is counted; an act ("walks", "kisses") is the group's verb
+        return not senses or senses[0].lexname not in _COUNTED_KINDS
 
     def _is_unknown(self, token: str) -> bool:
         """A word of letters that neither WordNet nor the reader's word lists know."""

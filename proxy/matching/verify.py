@@ -362,9 +362,8 @@ class Verifier:
                 continue  # "a girl holding an umbrella" is "a girl with an umbrella"
             if said_of_a_child(word, want, sized_things):
                 continue  # "a little boy", "a young boy" and "a boy" show one child
-            if word.lemmas & DEFAULT_MEDIA and (not _names_a_medium(have) or _a_polaroid(have)):
-                # "a photo of a cat" is what "a cat" gives, when no medium is named
-                continue
+            if word.lemmas & DEFAULT_MEDIA and not _names_a_medium(have):
+                continue  # "a photo of a cat" is what "a cat" gives, when no medium is named
             if word.verb and word.lemmas & PLACED and lifeless_at_rest(want, position, have):
                 continue
             if making_way(word, want, have):
@@ -516,17 +515,6 @@ def _names_a_medium(reading: Reading) -> bool:
 def _words(words: Sequence[str]) -> list[str]:
     """``words``, and the parts of the compounds among them ("wedding_cake": "wedding")."""
     return [*words, *(part for word in words if "_" in word for part in word.split("_"))]
-
-
-def _a_polaroid(reading: Reading) -> bool:
-    """Whether the only medium ``reading`` names is a polaroid, which is a photo (not "a
-    painting of a girl holding a polaroid")."""
-    named = reading.tokens & (STYLES | _ART_MEDIA)
-    return (
-        "polaroid" in named
-        and named <= _PHOTO | {"polaroid"}
-        and not any(w.style_scope for w in reading.words)
-    )
 
 
 _ART_MEDIA = frozenset(

@@ -354,7 +354,7 @@ man guy dude fellow gentleman guys:men dudes:men fellows:men gentlemen:men
 woman lady gal ladies:women gals:women
 child kid kiddo kids:children
 beautiful lovely pretty gorgeous stunning charming
-happy joyful cheerful joyous glad jolly
+happy joyful cheerful joyous glad
 scary creepy spooky eerie frightening terrifying
 calm still tranquil serene peaceful placid quiet
 cute adorable
@@ -418,18 +418,14 @@ vivid vibrant
 drawing sketch
 modern contemporary
 glowing luminous
-wireless cordless
 talking chatting conversing
 trash garbage rubbish
 sitting seated
 luggage baggage
 spaceship starship
-column pillar pillars:columns
 square plaza plazas:squares
-sparkling glittering
 mood atmosphere ambience ambiance vibe feel vibes:mood
 moored docked
-grappling wrestling
 hippopotamus hippo hippos:hippopotamuses
 kangaroo roo roos:kangaroos
 crayfish crawfish
@@ -442,17 +438,14 @@ sandwich sarnie sarnies:sandwiches
 bathrobe dressing_gown
 pajamas pjs:pajamas
 sled sledge
-stroller pushchair
 umbrella brolly
 christmas xmas
 streetlight street_lamp streetlamp lamppost lamp_post
 laptop notebook_computer
 bookshelf bookcase
 spellbook grimoire spell_book
-magical enchanted
 mysterious enigmatic
 gloomy dreary dismal
-soaked drenched sodden
 tattered ragged
 colorful multicolored multicolor
 wooded forested
@@ -464,10 +457,8 @@ pensive thoughtful
 lonely lonesome
 curious inquisitive
 teenage adolescent
-cycling biking
 petting stroking
 hiking trekking
-peeking peeping
 rusty rusted corroded
 messy untidy cluttered
 staircase stairway stairs
