@@ -12,7 +12,6 @@ relations and direction particles. :mod:`proxy.matching.verify` compares two rea
 from __future__ import annotations
 
 import functools
-import itertools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -35,7 +34,6 @@ from proxy.matching.phrases import (
     COORDINATORS,
     DETERMINERS,
     PART,
-    ROLE_MARKERS,
     SENTENCE_ENDS,
     attach_predicates,
     close_chunk,
@@ -48,7 +46,6 @@ from proxy.matching.phrases import (
 from proxy.matching.reading_model import Reading, Readings, Word
 from proxy.matching.rephrasing import medium_apart, normalise_words
 from proxy.matching.tokens import (
-    AUXILIARIES,
     PLACED_ALONE,
     POSSESSIVE,
     ends_phrase,
@@ -59,30 +56,19 @@ from proxy.matching.tokens import (
     tokenise,
     unaccented,
 )
-from proxy.matching.word_order import PLACING, looks_like_verb
+from proxy.matching.word_classes import KNOWN, OPPOSITE, WordClasses
 from proxy.matching.words import (
     COLOURS,
-    DOING_TO,
     FUNCTION_WORDS,
     IRREGULAR_PLURALS,
     MATERIAL_ADJECTIVES,
     NEGATORS,
     NUMBERS,
-    SPATIAL_PHRASES,
-    SPATIAL_WORDS,
 )
 
 __all__ = ["KNOWN", "OPPOSITE", "REMEMBERED", "Reader"]
 
-OPPOSITE = {
-    "up": {"down"}, "down": {"up"}, "on": {"off"}, "onto": {"off"}, "off": {"on", "onto"},
-    "in": {"out"}, "into": {"out"}, "inside": {"out", "outside"}, "out": {"in", "into", "inside"},
-    "outside": {"inside"},
-}  # fmt: skip
-KNOWN = frozenset(OPPOSITE) | frozenset(SPATIAL_WORDS) | {w for p in SPATIAL_PHRASES for w in p}
-"""Words the reader knows though WordNet does not: prepositions of place and direction."""
 _ANIMATE = frozenset({"noun.person", "noun.animal"})
-_PARTICLES = frozenset("up down off out away back".split())
 _SHADES = frozenset(
     "blues greens reds yellows purples pinks browns grays greys blacks whites golds silvers "
     "teals violets pastels neons tones hues".split()
@@ -96,14 +82,6 @@ _WEIGHT = re.compile(r"(?<![(\[{])[(\[{]+([^()\[\]{}:]*?)(?::\s*\d+(?:\.\d+)?)?[
 """Attention syntax pasted from Stable Diffusion front ends: "(red:1.4)", "((masterpiece))",
 "[blurry]", "{detailed}". This proxy's backends read it as plain text, not as emphasis, so it
 says what the words inside say."""
-_GROUPS = frozenset("couple pair trio twins".split())
-"""Counts that also name their group: "a couple of hikers" is two hikers, "a couple walking" a
-couple."""
-_COUNTED_KINDS = frozenset(
-    "noun.animal noun.person noun.object noun.plant noun.artifact noun.food noun.substance "
-    "noun.body".split()
-)
-"""WordNet's files of nouns a group word counts when they follow it without "of"."""
 _LONGEST_COUNT = 18
 """Digits in the longest number read as a count; a longer one is a word that both prompts must
 have ("a" and 2,151 "⑳" unfold to 4,302 digits, more than Python converts to a number)."""
@@ -124,13 +102,14 @@ class Reader:
         self.wordnet = wordnet
         self.read = PromptMemo(self._read, size=memory, up_to=REMEMBERED)
         self._dictionary_word = functools.lru_cache(maxsize=16384)(self._look_up)
-        self._unknown = functools.lru_cache(maxsize=16384)(self._is_unknown)
+        self.classes = WordClasses(wordnet)
+        self._unknown = self.classes.unknown
 
     def forget(self) -> None:
         """Drop the readings kept, and what was looked up for each word of a prompt."""
         self.read.clear()
         self._dictionary_word.cache_clear()
-        self._unknown.cache_clear()
+        self.classes.forget()
 
     def _read(self, prompt: str) -> Reading:
         texts, plain = rendered_text(prompt)
@@ -155,14 +134,14 @@ class Reader:
             reading.emoji = tuple(c for c in plain if unicodedata.category(c) == "So")
         words = normalise_words(respell(tokenise(strip_filler(lower, shows_words))))
         tokens = normalise_tokens(
-            medium_apart(self.wordnet, join_compounds(self.wordnet, words)), self._verb_like
+            medium_apart(self.wordnet, join_compounds(self.wordnet, words)), self.classes.verb_like
         )
         # Typos are mended against every word typed, boilerplate and camera words too:
         # "trending on artstaton" is the boilerplate "trending on artstation", "mcaro shot" a
         # macro shot.
         reading.sequence = tuple(tokenise(typed))
         reading.tokens = frozenset(tokens)
-        reading.unknown = frozen(t for t in tokens if self._unknown(t))
+        reading.unknown = frozen(t for t in tokens if self.classes.unknown(t))
         content = [t for t in tokens if t[0].isalpha() and t not in FUNCTION_WORDS]
         reading.unreadable = foreign_script(plain) or (
             self.wordnet is not None
@@ -192,7 +171,7 @@ class Reader:
                     reading.words.append(Word(token, named.lemmas, negated=negating, noun=True))
                     continue
             if (token.isdigit() and len(token) <= _LONGEST_COUNT) or (
-                token in NUMBERS and not self._names_its_group(tokens, i)
+                token in NUMBERS and not self.classes.names_its_group(tokens, i)
             ):
                 number = int(token) if token.isdigit() else NUMBERS[token]
                 reading.numbers[number] += 1
@@ -250,7 +229,7 @@ class Reader:
                     token in _PASSING
                     and chunk
                     and not any(reading.words[w].noun for w in chunk)
-                    and self._nounlike(next_content(tokens, i))
+                    and self.classes.nounlike(next_content(tokens, i))
                 ):
                     # "three partially filled glasses", "a large group of horses": the words
                     # describe what follows the filler, not a thing of their own.
@@ -274,11 +253,11 @@ class Reader:
             previous = reading.words[chunk[-1]] if chunk else None
             after = tokens[i + 1] if i + 1 < len(tokens) else "."
             before = tokens[i - 1] if i else ""
-            if previous is None and self._opens_description(tokens, i):
+            if previous is None and self.classes.opens_description(tokens, i):
                 word.noun = False  # "..., floating candles, warm light": not a verb, nor a noun
             elif word.nounish and not word.noun and before == "of" and is_break(after):
                 word.noun = True  # "rays of light": a describing word alone after "of" is a thing
-            elif self._is_verb(
+            elif self.classes.is_verb(
                 token,
                 previous,
                 before,
@@ -303,7 +282,7 @@ class Reader:
                 continue
             chunk.append(len(reading.words))
             reading.words.append(word)
-            if word.noun and negating and not self._could_modify(tokens, i):
+            if word.noun and negating and not self.classes.could_modify(tokens, i):
                 negating = False
         if len(chunk) == 1:
             self._single_word_tag(reading, chunk, breaks)
@@ -318,16 +297,6 @@ class Reader:
         for word in reading.words:
             word.settled_key = word.key
         return reading
-
-    def _verb_like(self, token: str) -> bool:
-        """Whether ``token``, spelt like a verb, is one: "carved" is, "red", "wooden" and
-        "kitten" are not (WordNet knows no verb for them, or it is rarer than the noun)."""
-        if not looks_like_verb(token):
-            return False
-        wordnet = self.wordnet
-        return wordnet is None or (
-            wordnet.usually(token, "v", "n") and wordnet.usually(token, "v", "a")
-        )
 
     def _word(self, token: str, negated: bool, style_scope: bool) -> Word:
         lemmas, plural, noun, readings, nounish, animate = self._dictionary_word(token)
@@ -375,169 +344,6 @@ class Reader:
         ):
             word.noun = False  # more often an adjective than a noun: "cozy", not "sunset"
 
-    def _names_its_group(self, tokens: Sequence[str], i: int) -> bool:
-        """Whether the count ``tokens[i]`` names its group rather than counting what follows:
-        before a break, a verb's form or an act ("a couple walking on the beach", "twins in a
-        garden", "a couple kisses"); but "a couple of dogs", "a couple dogs", "a couple small
-        dogs", "a couple cars" and "a couple hundred birds" count."""
-        if tokens[i] not in _GROUPS:
-            return False
-        after = tokens[i + 1] if i + 1 < len(tokens) else "."
-        if after in ("of", "more") or after in NUMBERS:
-            return False
-        following = tokens[i + 2] if i + 2 < len(tokens) else "."
-        if is_break(after) or after == POSSESSIVE or after.endswith("ing"):
-            return True
-        if looks_like_verb(after):  # "a couple seated on a bench"; not "a couple parked cars"
-            return is_break(following)
-        if self.wordnet is None:
-            return True
-        if "a" in self.wordnet.parts_of_speech(after):
-            return False  # "a couple small dogs", "a couple old men"
-        senses = self.wordnet.senses(after, "n")
-        # a being or a thing is counted; an act ("walks", "kisses") is the group's verb
-        return not senses or senses[0].lexname not in _COUNTED_KINDS
-
-    def _is_unknown(self, token: str) -> bool:
-        """A word of letters that neither WordNet nor the reader's word lists know."""
-        if self.wordnet is None or not token[0].isalpha() or token in FUNCTION_WORDS:
-            return False
-        return not (
-            token in NUMBERS
-            or token in NEGATORS
-            or token in KNOWN
-            or any(self.wordnet.knows(part) for part in token.split("-"))
-        )
-
-    def _is_verb(
-        self,
-        token: str,
-        previous: Word | None,
-        before: str,
-        after: str,
-        one: bool = False,
-        opened_by: str = "",
-        in_object: bool = False,
-    ) -> bool:
-        """Whether ``token`` is a verb here: "a man riding", "a man plays", "is jumping"; but
-        not "a painting" or "a sleeping dog". ``one``: the words before it opened with "a" or
-        "one", so a plural after them is no head of theirs ("a robot waters flowers").
-        ``opened_by``: the word that opens the phrase ("with" in "with banana slices", where
-        an -s word after a thing is its plural: a preposition's object does nothing), and
-        ``in_object``: the phrase is the object of a verb read before it ("a robot waters
-        tomato plants")."""
-        if self.wordnet is None or token in DETERMINERS:
-            return False
-        parts = self.wordnet.parts_of_speech(token)
-        if "v" not in parts or after == POSSESSIVE or before in DETERMINERS:
-            return False  # "riding a motorbike down a hill": "a" makes it a noun, "down" or not
-        if before in AUXILIARIES or after in _PARTICLES:  # "is chasing", "to share", "cut down"
-            return True
-        if token.endswith("ed") and self._nounlike(after):  # "diced meat", "a checked shirt"
-            return False
-        if "n" not in parts or self._inflected(token):
-            if "n" in parts and previous is not None and self._verb_form(previous.text, "ing"):
-                return False  # "a burning building", "a boxing ring": a thing described
-            return previous is None or previous.noun
-        if (
-            before in COORDINATORS
-            and token.endswith("s")
-            and (after in DETERMINERS or (after in ROLE_MARKERS and after != "of"))
-        ):
-            return True  # "holds a spoon and looks at a cupcake"; not "..., rays of light"
-        if previous is None or not previous.noun or (self._unknown(previous.text) and not one):
-            return False  # after a word the lexicon lacks, "spoked wheels" is a thing
-        if opened_by in ROLE_MARKERS and previous.plural and token.endswith("s"):
-            # "a woman with apple slices paints a cat": the verb of the thing before "with"
-            return after in DETERMINERS
-        # "a man plays a guitar", "two dogs run.", but "three asian kids dance" and "animal
-        # prints with pillows"
-        # "children play soccer" and "a chef cooks pasta" too, where the verb is more usual.
-        return (
-            # "a couple hold hands": a group takes either form
-            (token.endswith("s") != previous.plural or previous.text in _GROUPS)
-            and (
-                after in DETERMINERS
-                or _placing(after)  # "a man strolls along the beach"
-                or after in ROLE_MARKERS
-                or not after[:1].isalnum()
-                or self._nounlike(after)
-            )
-            # After a plural noun a bare word is a verb ("firefighters spray water"): a
-            # compound's first noun is singular.
-            and (
-                previous.plural
-                or one
-                # "the man walks along the beach", "the cat sleeps."
-                or (previous.animate and (_placing(after) or not after[:1].isalnum()))
-                or self.wordnet.usually(token, "v", "n")
-            )
-            # "autumn leaves drifting down": the plural does what follows
-            and not self._verb_form(after, "ing")
-            and not (
-                (opened_by in ROLE_MARKERS or in_object)
-                and token.endswith("s")
-                and not previous.plural
-                and not previous.text.endswith("s")  # "with glasses paints": own-lemma plural
-            )
-        )
-
-    def _inflected(self, token: str) -> bool:
-        """Whether ``token`` may be a verb's -ing or -ed form ("riding", "jumped", "a cat
-        ring"), not a noun that only ends like a past ("a cat bed", "a garden shed")."""
-        return token.endswith("ing") or self._verb_form(token, "ed")
-
-    def _verb_form(self, token: str, ending: str) -> bool:
-        """Whether ``token`` ends in ``ending`` as a form of another verb ("burning", "jumped"),
-        not as a word of its own ("king", "bed")."""
-        assert self.wordnet is not None
-        return token.endswith(ending) and any(
-            pos == "v" and lemma != token for pos, lemma in self.wordnet.lemmas(token)
-        )
-
-    def _opens_description(self, tokens: Sequence[str], i: int) -> bool:
-        """Whether the word at ``i``, which may be a verb, opens a noun phrase as a description
-        of the noun after it: an adjective too ("..., floating candles, ...", "warm light"), or
-        a participle that opens a tag of nouns ("..., reading glasses, ...")."""
-        before = tokens[i - 1] if i else ""
-        after = tokens[i + 1] if i + 1 < len(tokens) else "."
-        if (
-            self.wordnet is None
-            or before in DETERMINERS
-            or before in AUXILIARIES
-            or after in _PARTICLES
-            or tokens[i] in DOING_TO  # "..., wearing sunglasses, ...": the thing before wears them
-        ):
-            return False
-        parts = self.wordnet.parts_of_speech(tokens[i])
-        if "v" not in parts:
-            return False
-        if after in {"and", "or"}:  # "..., warm and friendly mood"
-            return "a" in parts and self.wordnet.usually(tokens[i], "a", "v")
-        ahead = i + 1
-        while ahead - i < _DESCRIBED_WITHIN and self._only_describes(after):
-            ahead += 1  # "bustling medieval town", "weathered wooden beach house"
-            after = tokens[ahead] if ahead < len(tokens) else "."
-        if not self._nounlike(after):
-            return False
-        if "a" in parts:
-            return True
-        tag = list(itertools.takewhile(lambda token: token != ",", tokens[i + 1 :]))
-        return (
-            before in ("", ",")
-            and tokens[i].endswith("ing")
-            and all(self._nounlike(token) and token not in FUNCTION_WORDS for token in tag)
-        )
-
-    def _only_describes(self, token: str) -> bool:
-        """Whether WordNet knows ``token`` as an adjective alone ("medieval", "wooden")."""
-        return self.wordnet is not None and self.wordnet.parts_of_speech(token) == {"a"}
-
-    def _nounlike(self, token: str) -> bool:
-        if self.wordnet is None or is_break(token) or token in NEGATORS:
-            return False
-        return "n" in self.wordnet.parts_of_speech(token)
-
     @staticmethod
     def _second_conjunct(reading: Reading, chunk: list[int], breaks: Sequence[str]) -> bool:
         """Whether ``chunk`` follows "and" or "or" after a word with a head: the second of two
@@ -569,8 +375,8 @@ class Reader:
             and is_break(before)
             # "peppers, squash and tomatoes": a list of things, after a plural one
             and not (before == "," and chunk[0] > 0 and reading.words[chunk[0] - 1].plural)
-            and self._nounlike(kind)
-            and self._nounlike(thing)
+            and self.classes.nounlike(kind)
+            and self.classes.nounlike(thing)
             and self.wordnet.usually(thing, "n", "v")
             and (i + 3 == len(tokens) or is_break(tokens[i + 3]))
         )
@@ -588,31 +394,10 @@ class Reader:
         if len(words) < 2 or any(
             w.noun
             or (w.text in COLOURS and not palette)
-            or (w.verb and not self._adjective(w.text))
+            or (w.verb and not self.classes.adjective(w.text))
             for w in words
         ):
             return False
         for word in words:
             word.whole, word.forward, word.verb = True, False, False
         return True
-
-    def _adjective(self, token: str) -> bool:
-        return self.wordnet is not None and "a" in self.wordnet.parts_of_speech(token)
-
-    def _could_modify(self, tokens: Sequence[str], i: int) -> bool:
-        """Whether the next token continues the noun phrase (a compound: "no dog collar")."""
-        if i + 1 >= len(tokens) or self.wordnet is None:
-            return False
-        following = tokens[i + 1]
-        return "n" in self.wordnet.parts_of_speech(following) and following not in FUNCTION_WORDS
-
-
-_DESCRIBED_WITHIN = 4
-"""How far ahead the thing a word opening a noun phrase describes is looked for, over words
-that only describe ("bustling medieval town square")."""
-
-
-def _placing(token: str) -> bool:
-    """Whether ``token`` is a preposition of place or way, or the spatial class one was read as
-    ("@across")."""
-    return token in PLACING or token.startswith("@")
