@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from proxy.matching.reading_model import Reading, Word
 
-__all__ = ["amount_conflict", "one_of", "plural_conflict", "single_things"]
+__all__ = ["amount_conflict", "counts", "one_of", "plural_conflict", "single_things"]
 
 
 def amount_conflict(have: Reading, want: Reading) -> bool:
@@ -27,7 +27,7 @@ def amount_conflict(have: Reading, want: Reading) -> bool:
     ):
         return True
     # "many horses" asked for, "two horses" cached; "a few boats", "twenty boats"
-    counted = _counts(have)
+    counted = counts(have)
     return any(
         scale == "plenty" and thing in counted and not _FEW_OR_MANY[value](counted[thing])
         for scale, value, thing in want.amounts_of
@@ -41,16 +41,16 @@ _FEW_OR_MANY: dict[str, Callable[[int], bool]] = {
 """Counts that "a few" and "many" may stand for."""
 
 
-def _counts(reading: Reading) -> dict[str, int]:
+def counts(reading: Reading) -> dict[str, int]:
     """Each counted thing by its key: "three boats" gives {"boat": 3}."""
     words = reading.words
-    counts = {}
+    found = {}
     for word in words:
         if word.head is not None and not word.negated:
             for lemma in word.lemmas:
                 if lemma[:1] == "#" and lemma[1:].isdigit():
-                    counts[words[word.head].key] = int(lemma[1:])
-    return counts
+                    found[words[word.head].key] = int(lemma[1:])
+    return found
 
 
 _DISTRIBUTIVE = frozenset({"each", "every", "per"})

@@ -81,17 +81,22 @@ _AMOUNTS = {
     r"(?<!half[\s-])(?:filled|packed)\b",
     "fullness:empty": r"(?<!half[\s-])empty",
     "fullness:half": r"half[\s-]*(?:full|empty|filled)",
-    "extent:all": r"all(?:\s+of)?\s+(?:the|its|their|his|her|these|those)|every",
+    "extent:all": r"all(?:\s+of)?\s+(?:the|its|their|his|her|these|those)|every|"
+    r"all(?=\s+[a-z]+s\b)(?!\s+(?:sorts|kinds|types|ages|colou?rs|sizes|shapes|sides|things|"
+    r"directions|seasons|fours|hours|times|ways)\b)",
     "extent:some": r"some(?:\s+of)?|only\s+(?:a\s+)?(?:few|some|one|two|half)|half\s+of|most\s+of",
     "plenty:few": r"(?:a\s+)?few|some(?!\s+(?:kind|sort|type)s?\s+of)|a\s+couple\s+of|"
-    r"a\s+handful\s+of|scattered|sparse(?:ly)?|a\s+(?:scattering|smattering|sprinkling)\s+of|"
+    r"a\s+(?:small\s+)?handful\s+of|scattered|sparse(?:ly)?|a\s+(?:scattering|smattering|sprinkling)\s+of|"
     r"one\s+or\s+two|(?:hardly|barely)\s+any",
     "plenty:many": r"many|lots\s+of|a\s+lot\s+of|plenty\s+of|numerous|multiple|countless|"
-    r"dozens|hundreds|thousands|a\s+multitude\s+of|full\s+of|(?:piled|heaped|stacked)\s+high|"
+    r"dozens|hundreds|thousands|a\s+multitude\s+of|innumerable|myriads?|scores\s+of|"
+    r"(?:huge|large|great|vast)\s+number\s+of|(?:great|good)\s+deal\s+of|an?\s+ton\s+of|"
+    r"(?:crowds|flocks|herds|throngs|droves)\s+of|full\s+of|(?:piled|heaped|stacked)\s+high|"
     r"overflowing|brimming|teeming|packed\s+with|(?:over)?crowded|(?:bustling|swarming|"
     r"thronged)\s+with|(?:covered|carpeted|filled)\s+(?:in|with)|dense(?:ly)?|"
-    r"(?:cluttered|littered|strewn|crammed|stuffed|jammed)\s+with|jam[\s-]*packed|"
-    r"an?\s+(?:crowd|flock|herd|swarm|horde|throng|sea|mass|pile|heap|mountain|basketful|"
+    r"(?:cluttered|littered|strewn|crammed|stuffed|jammed|laden|loaded|stocked|bursting|"
+    r"heaving|thick|awash)\s+with|overgrown|jam[\s-]*packed|"
+    r"an?\s+(?:crowd|flock|herd|pack|swarm|horde|throng|sea|mass|pile|heap|mountain|basketful|"
     r"bucketful|bucket|truckload)\s+of|(?:heaps|piles|loads|tons|masses|swarms|hordes)\s+of",
 }
 _AMOUNT_PATTERNS = {name: re.compile(rf"\b(?:{rx})\b") for name, rx in _AMOUNTS.items()}

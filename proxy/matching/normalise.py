@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from proxy.matching.word_order import (
     DETERMINERS,
@@ -30,9 +30,12 @@ from proxy.matching.word_order import (
     names_the_doer,
 )
 from proxy.matching.words import (
+    AMOUNTS_SAID,
     ART_SITES,
     DEFAULT_MEDIA,
     FUNCTION_WORDS,
+    GROUPED,
+    IRREGULAR_PLURALS,
     LOOSE_PREPOSITIONS,
     MADE_MEDIA,
     MEDIA,
@@ -121,6 +124,8 @@ def normalise_tokens(
 ) -> list[str]:
     """The verifier's tokens (spelt alike, compounds joined) with synonyms, loose prepositions
     and media folded; ``verb_like`` as :func:`proxy.matching.word_order.active` takes it."""
+    if not _AMOUNT_WORDS.isdisjoint(tokens):
+        tokens = _amounts_alike(tokens)
     if "style" in tokens or "manner" in tokens:
         tokens = _styled_by(tokens)
     if "early" in tokens or "late" in tokens:
@@ -159,6 +164,10 @@ def normalise_tokens(
         elif token == "before" and following in DETERMINERS and out and out[-1] in _FACING:
             out += ["in", "front"]  # "kneeling before a king" is "kneeling in front of" him
             token = "of"
+        elif token in _NOBODY or (token == "one" and out and out[-1] == "no" and following != "of"):
+            if token in _NOBODY:
+                out.append("no")
+            token = "person"  # "a street with nobody", "no one in the room": no person shown
         elif token == "photographed" and out and out[-1] == "," and following in ("", ","):
             token = "photo"  # "a bowl of pho, photographed" is "a photo of a bowl of pho"
         elif token == "painting" and out and out[-1] in _PAINTINGS:
@@ -178,6 +187,64 @@ def normalise_tokens(
 
 _TRENDING = frozenset(["trending", "featured", "popular"])
 _ON_A_SITE = frozenset(("on", site) for site in ART_SITES)
+
+
+def _joinings(phrase: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+    """``phrase`` with every choice of neighbouring words joined as the reader joins WordNet's
+    compounds ("a great deal of" as "a great_deal of")."""
+    for joins in itertools.product((" ", "_"), repeat=len(phrase) - 1):
+        yield tuple("".join(itertools.chain(*zip(phrase, (*joins, ""), strict=True))).split())
+
+
+_AMOUNTS_SAID = {
+    joined: said for phrase, said in AMOUNTS_SAID.items() for joined in _joinings(phrase)
+}
+_AMOUNT_STARTS = frozenset(phrase[0] for phrase in _AMOUNTS_SAID)
+_LONGEST_AMOUNT = max(map(len, _AMOUNTS_SAID))
+_AMOUNT_WORDS = (
+    frozenset(word for phrase in _AMOUNTS_SAID for word in phrase)
+    - frozenset("a of with good great large huge vast small".split())
+    | GROUPED
+    | {"crowd", "crowds"}
+)
+"""Words one of which each phrase :func:`_amounts_alike` rewrites has."""
+
+
+def _amounts_alike(tokens: Sequence[str]) -> list[str]:
+    """``tokens`` with amounts said one way (:data:`~proxy.matching.words.AMOUNTS_SAID`); a
+    group word before a plural ("a troop of monkeys") as "group"; and "a crowd" that is not
+    "a crowd of" something as the people it is."""
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        phrase = token in _AMOUNT_STARTS and next(
+            (
+                phrase
+                for n in range(_LONGEST_AMOUNT, 0, -1)
+                if (phrase := tuple(tokens[i : i + n])) in _AMOUNTS_SAID
+            ),
+            None,
+        )
+        if phrase:
+            out += _AMOUNTS_SAID[phrase]
+            i += len(phrase)
+            continue
+        following = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if token in GROUPED and following == "of" and _plural(tokens[i + 2 : i + 3]):
+            token = "group"
+        elif token in ("crowd", "crowds") and following != "of":
+            token = "people"
+        out.append(token)
+        i += 1
+    return out
+
+
+def _plural(after: Sequence[str]) -> bool:
+    """Whether the one token in ``after`` reads as a plural ("monkeys", "people")."""
+    return bool(after) and (
+        after[0] in IRREGULAR_PLURALS or (after[0].endswith("s") and not after[0].endswith("ss"))
+    )
 
 
 def _trending(tokens: Sequence[str], i: int) -> bool:
@@ -299,6 +366,8 @@ _WEATHER_AROUND = frozenset({"in", "through", *_UNDER})
 """Prepositions of weather one is out in: "under falling snow" is "in falling snow"."""
 _FALLING = frozenset(["falling", "heavy", "light", "pouring", "driving", "gentle", "thick"])
 """How weather falls: kept with it ("in heavy rain" is not "in light rain")."""
+_NOBODY = frozenset({"nobody", "noone"})
+
 _FACING = frozenset(
     """
     kneel kneels kneeling knelt bow bows bowing bowed stand stands standing stood pray prays

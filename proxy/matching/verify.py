@@ -49,7 +49,13 @@ import traceback
 from collections import Counter
 from collections.abc import Sequence
 
-from proxy.matching.counting import amount_conflict, one_of, plural_conflict, single_things
+from proxy.matching.counting import (
+    amount_conflict,
+    counts,
+    one_of,
+    plural_conflict,
+    single_things,
+)
 from proxy.matching.coverage import Coverage, describes
 from proxy.matching.lexicon import NOTHING, WordNet
 from proxy.matching.memo import PromptMemo
@@ -265,7 +271,11 @@ class Verifier:
             return "size_age"  # "1boy, adult" asked for, "1boy, child" cached
         single = single_things(have) if want.numbers[1] else set()
         ones = Counter(1 for word in want.words if one_of(word, want, single))
-        if want.numbers - have.numbers - ones or plural_conflict(have, want):
+        if (
+            want.numbers - have.numbers - ones
+            or plural_conflict(have, want)
+            or self._one_shows_many(have, want)
+        ):
             return "count"
         if amount_conflict(have, want):
             return "count"  # "a full glass" asked for, "an empty glass" cached
@@ -295,6 +305,22 @@ class Verifier:
             shown_by = [c for c in cached if self.wordnet.covers(word.key, c, "n", "n")]
             if shown_by and all(c in asked for c in shown_by):
                 return True
+        return False
+
+    def _one_shows_many(self, have: Reading, want: Reading) -> bool:
+        """People or animals the request names as several that the cached prompt shows as one,
+        named once: "a man on a beach" shows a person, not "people on a beach"."""
+        if self.wordnet is None:
+            return False
+        cached = [have.words[i] for i in have.heads() if not have.words[i].negated]
+        keys = {w.key for w in cached}
+        for i in want.heads():
+            word = want.words[i]
+            if word.negated or not word.plural or not word.animate or word.key in keys:
+                continue  # people or animals, several
+            shown_by = [w for w in cached if self.wordnet.covers(word.key, w.key, "n", "n")]
+            if len({w.key for w in shown_by}) == 1 and not any(w.plural for w in shown_by):
+                return counts(have).get(shown_by[0].key, 1) < 2
         return False
 
     def _undoubled(self, have: Reading, want: Reading) -> set[str]:
@@ -390,12 +416,12 @@ class Verifier:
                 return self._kind(word, describing=True)
             elif (
                 word.lemmas & MATERIALS
-                and describes(word, position)
-                and want.words[word.head].key in cached_things  # type: ignore[index]
-                and not made_of(coverage, want.words[word.head].key, word)  # type: ignore[index]
+                and (thing := _made_thing(word, position, want)) in cached_things
+                and not made_of(coverage, thing, word)
             ):
                 # "a steel blade": to WordNet a steel is a sword, which "a sword with an obsidian
-                # blade" names; a material is shown only as what its thing is made of
+                # blade" names; "a bridge made of wood": maple is a wood, which "maple trees"
+                # name. A material is shown only as what its thing is made of.
                 return "material"
             elif word.lemmas & coverage.excluded_lemmas:
                 # "a sky with no clouds": not served for clouds, whatever else could pass for
@@ -565,6 +591,15 @@ def _looks_apart(have: Reading, want: Reading) -> bool:
         for pair in _LOOK_APART
         for x, y in (pair, pair[::-1])
     )
+
+
+def _made_thing(word: Word, position: int, want: Reading) -> str | None:
+    """The thing ``word`` (at ``position``) would say the material of: the one it describes ("a
+    wooden bridge") or the one it is "of" ("a bridge made of wood"); None for neither."""
+    if describes(word, position):
+        return want.words[word.head].key  # type: ignore[index]
+    relation, _, owner = word.role.partition("/")
+    return owner if relation == "of" and owner else None
 
 
 def _describes_shared_thing(want: Reading, word: Word, cached_things: set[str]) -> bool:

@@ -7,6 +7,7 @@ docs/matching.md come from the other half.
 from __future__ import annotations
 
 __all__ = [
+    "AMOUNTS_SAID",
     "BOILERPLATE",
     "COLOURS",
     "DEFAULT_MEDIA",
@@ -14,6 +15,7 @@ __all__ = [
     "DOING_TO",
     "FRAMES",
     "FUNCTION_WORDS",
+    "GROUPED",
     "IRREGULAR_PLURALS",
     "LOOSE_PREPOSITIONS",
     "MADE_MEDIA",
@@ -343,6 +345,30 @@ SPELLINGS = {
 """British spellings and words, and their American forms (one form is enough for the
 lexicon)."""
 
+AMOUNTS_SAID = {
+    tuple(phrase.split()): tuple(amount.split())
+    for amount, phrases in (
+        (
+            "many",
+            "a great many|a good many|a huge number of|a large number of|a great number of|"
+            "a vast number of|a multitude of|countless|innumerable|numerous|myriad|myriads of|"
+            "scores of|a great deal of|a good deal of|a ton of|tons of|loads of",
+        ),
+        ("a few", "a handful of|a small handful of"),
+        ("full of", "packed with|crammed with|jammed with|thronged with|teeming with|"
+         "crowded with|brimming with|stuffed with|bursting with|overflowing with"),
+    )
+    for phrase in phrases.split("|")
+}  # fmt: skip
+"""Phrases of amount said one way: "a great many" and "a multitude of" as "many"; "packed with"
+as "full of". Amounts stay compared (:func:`proxy.matching.features.amounts`)."""
+
+GROUPED = frozenset(
+    "troop band colony school shoal pod pride gaggle horde throng mob gang cloud".split()
+)
+"""Words for a group of animals or people that say no more than the plural after "of" does
+("a troop of monkeys", "a shoal of sardines"): read as "group"."""
+
 DOING_TO = frozenset("wearing holding carrying wielding hugging feeding chasing using".split())
 """Verbs whose "-ing" opening a tag says what the thing before does to what follows ("...,
 wearing sunglasses, ..."), never a compound noun as "reading glasses" or "riding boots" are."""
@@ -482,6 +508,8 @@ stone rock stones:rocks
 teenager teen teens:teenagers
 sunny sunlit
 screenshot screencap screengrab
+whole entire
+sprinkling dusting sprinkle sprinkles:sprinklings
 """
 """Words that give the same picture, one group a line, the first word standing for the group;
 ``form:target`` pairs name plurals that are not the word with an "s" ("guys:men"). WordNet
