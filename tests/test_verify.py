@@ -712,6 +712,44 @@ REJECTED += [
         "oranges sitting on top of a banana and other fruit",
         "swapped_roles",
     ),
+    # Amounts: "nobody" and "no one" are no person; more ways of saying "many" and "few"; "all"
+    # before a plural; a material said with "made of" is its thing's, not shown by "maple
+    # trees" elsewhere; people asked for as several, one person cached.
+    ("a street full of people", "a street with nobody", "negation"),
+    ("a room with a man reading", "a room with no one", "negation"),
+    (
+        "crowds of tourists in front of a cathedral",
+        "a few tourists in front of a cathedral",
+        "count",
+    ),
+    ("a huge number of tulips in a garden", "a handful of tulips in a garden", "count"),
+    ("a garden overgrown with weeds", "a garden with a few weeds", "count"),
+    ("a factory, all windows broken, dust", "a factory, some windows broken, dust", "count"),
+    (
+        "a pair of cyclists riding through a vineyard",
+        "a pack of cyclists riding through a vineyard",
+        "count",
+    ),
+    (
+        "maple trees by a gorge, a narrow bridge made of stone",
+        "maple trees by a gorge, a narrow bridge made of wood",
+        "material",
+    ),
+    ("a man on a beach at dawn", "people on a beach at dawn", "count"),
+    # A group word names a group only of what it groups; "dusting" and "overflowing" keep
+    # their actions; a count below many does not serve "a crowd".
+    ("peas on a plate", "a pod of peas on a plate", "object"),
+    ("robots on a stage", "a band of robots on a stage", "object"),
+    ("two people waiting outside a club", "a crowd waiting outside a club", "count"),
+    ("a train with two passengers", "a train crowded with people", "count"),
+    ("two fireflies in a meadow", "myriads of fireflies in a meadow", "count"),
+    ("a woman sprinkling a table", "a woman dusting a table", "action"),
+    ("a toilet full of water", "a toilet overflowing with water", "action"),
+    (
+        "a man skiing down a snowy hill alone",
+        "a man skiing down a snowy hill crowded with people",
+        "count",
+    ),
 ]
 
 _BUSTLING_SQUARE = (
@@ -1458,6 +1496,26 @@ SERVED = [
         "a black cat and a white dog sleeping side by side",
         "a white dog and a black cat sleeping side by side",
     ),
+    # Amounts said another way; group words; "a crowd" is people; "no one" and "nobody".
+    ("a great many tulips in a botanical garden", "a huge number of tulips in a botanical garden"),
+    ("a lot of rubble on a demolition site", "a great deal of rubble on a demolition site"),
+    ("a few monks walking across a courtyard", "a handful of monks walking across a courtyard"),
+    ("a street crowded with shoppers", "a street packed with shoppers"),
+    ("a troop of monkeys in a banyan tree", "a group of monkeys in a banyan tree"),
+    ("a shoal of sardines swirling in the sea", "a school of sardines swirling in the sea"),
+    (
+        "a crowd of people waiting outside a concert venue",
+        "a crowd waiting outside a concert venue",
+    ),
+    ("nobody on the beach at dawn", "no one on the beach at dawn"),
+    ("a whole roasted chicken in a skillet", "an entire roasted chicken in a skillet"),
+    ("a dusting of cinnamon on a cappuccino", "a sprinkle of cinnamon on a cappuccino"),
+    ("a man and a woman on a beach", "people on a beach"),
+    ("two men on a beach", "people on a beach"),
+    ("a bridge made of stone", "a stone bridge"),
+    ("a marble statue of a woman", "a statue of a woman made of marble"),
+    ("a girl in a silk dress", "a girl in a dress made of silk"),
+    ("a pot full of gold coins", "a pot of gold"),
 ]
 
 

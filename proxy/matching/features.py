@@ -82,25 +82,26 @@ _AMOUNTS = {
     "fullness:empty": r"(?<!half[\s-])empty",
     "fullness:half": r"half[\s-]*(?:full|empty|filled)",
     "extent:all": r"all(?:\s+of)?\s+(?:the|its|their|his|her|these|those)|every|"
-    r"all(?=\s+[a-z]+s\b)(?!\s+(?:sorts|kinds|types|ages|colou?rs|sizes|shapes|sides|things|"
-    r"directions|seasons|fours|hours|times|ways)\b)",
+    r"all(?=\s+[a-z]*[^\Ws]s\b)(?!\s+(?:sorts|kinds|types|ages|colou?rs|sizes|shapes|sides|"
+    r"things|directions|seasons|fours|hours|times|ways|smiles)\b)",
     "extent:some": r"some(?:\s+of)?|only\s+(?:a\s+)?(?:few|some|one|two|half)|half\s+of|most\s+of",
     "plenty:few": r"(?:a\s+)?few|some(?!\s+(?:kind|sort|type)s?\s+of)|a\s+couple\s+of|"
-    r"a\s+(?:small\s+)?handful\s+of|scattered|sparse(?:ly)?|a\s+(?:scattering|smattering|sprinkling)\s+of|"
+    r"a\s+(?:small\s+)?handful\s+of|a\s+(?:little\s+)?bit\s+of|a\s+(?:drop|wisp|trickle)\s+of|"
+    r"a\s+(?:light\s+)?(?:dusting|sprinkle)\s+of|scattered|sparse(?:ly)?|a\s+(?:scattering|smattering|sprinkling)\s+of|"
     r"one\s+or\s+two|(?:hardly|barely)\s+any",
     "plenty:many": r"many|lots\s+of|a\s+lot\s+of|plenty\s+of|numerous|multiple|countless|"
-    r"dozens|hundreds|thousands|a\s+multitude\s+of|innumerable|myriads?|scores\s+of|"
+    r"dozens|hundreds|thousands|a\s+multitude\s+of|innumerable|myriads?(?:\s+of)?|scores\s+of|"
     r"(?:huge|large|great|vast)\s+number\s+of|(?:great|good)\s+deal\s+of|an?\s+ton\s+of|"
     r"(?:crowds|flocks|herds|throngs|droves)\s+of|full\s+of|(?:piled|heaped|stacked)\s+high|"
-    r"overflowing|brimming|teeming|packed\s+with|(?:over)?crowded|(?:bustling|swarming|"
+    r"(?:overflowing|brimming|teeming|packed|(?:over)?crowded)(?:\s+with)?|(?:bustling|swarming|"
     r"thronged)\s+with|(?:covered|carpeted|filled)\s+(?:in|with)|dense(?:ly)?|"
     r"(?:cluttered|littered|strewn|crammed|stuffed|jammed|laden|loaded|stocked|bursting|"
     r"heaving|thick|awash)\s+with|overgrown|jam[\s-]*packed|"
-    r"an?\s+(?:crowd|flock|herd|pack|swarm|horde|throng|sea|mass|pile|heap|mountain|basketful|"
+    r"an?\s+(?:crowd|flock|herd|pack|swarm|troop|colony|school|shoal|pod|pride|gaggle|mob|gang|horde|throng|sea|mass|pile|heap|mountain|basketful|"
     r"bucketful|bucket|truckload)\s+of|(?:heaps|piles|loads|tons|masses|swarms|hordes)\s+of",
 }
 _AMOUNT_PATTERNS = {name: re.compile(rf"\b(?:{rx})\b") for name, rx in _AMOUNTS.items()}
-_ANY_AMOUNT = re.compile(r"\b(?:" + "|".join(_AMOUNTS.values()) + r")\b")
+_ANY_AMOUNT = re.compile(r"\b(?:" + "|".join(_AMOUNTS.values()) + r"|crowds?)\b")
 
 
 def amounts(text: str) -> tuple[frozenset[str], frozenset[tuple[str, str, str]]]:
@@ -131,9 +132,13 @@ def amounts(text: str) -> tuple[frozenset[str], frozenset[tuple[str, str, str]]]
                 words.append(token)
             if words:
                 of_things.add((scale, value, _singular(words[-1])))
+    if _A_CROWD.search(text):  # "a crowd waiting outside": many people
+        stated.add("plenty:many")
+        of_things.add(("plenty", "many", "person"))
     return frozen(stated), frozen(of_things)
 
 
+_A_CROWD = re.compile(r"\b(?:(?:an?|the)\s+crowd|crowds)\b(?!\s+of\b)")
 _AFTER_AMOUNT = re.compile(r"[a-z]+|[^\sa-z]")
 _ENDS_PHRASE = frozenset(
     "and or in on at with across over under through by of near next along around from into "
@@ -142,7 +147,19 @@ _ENDS_PHRASE = frozenset(
 """Words that end the phrase an amount is stated of ("lots of sheep on the hill")."""
 
 
+_SINGULARS = {
+    "people": "person", "men": "man", "women": "woman", "children": "child", "mice": "mouse",
+    "geese": "goose", "teeth": "tooth", "feet": "foot", "oxen": "ox", "wolves": "wolf",
+    "leaves": "leaf", "calves": "calf", "halves": "half", "elves": "elf", "shelves": "shelf",
+    "loaves": "loaf", "thieves": "thief", "knives": "knife", "wives": "wife", "lives": "life",
+    "scarves": "scarf", "hooves": "hoof", "dwarves": "dwarf",
+}  # fmt: skip
+"""Plurals not made with "s", by the key the reader gives their singular."""
+
+
 def _singular(word: str) -> str:
+    if word in _SINGULARS:
+        return _SINGULARS[word]
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
     if word.endswith(("ches", "shes", "sses", "xes")):

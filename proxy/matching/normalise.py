@@ -203,8 +203,8 @@ _AMOUNT_STARTS = frozenset(phrase[0] for phrase in _AMOUNTS_SAID)
 _LONGEST_AMOUNT = max(map(len, _AMOUNTS_SAID))
 _AMOUNT_WORDS = (
     frozenset(word for phrase in _AMOUNTS_SAID for word in phrase)
-    - frozenset("a of with good great large huge vast small".split())
-    | GROUPED
+    - frozenset("a of with good great large huge vast small light".split())
+    | frozenset(GROUPED)
     | {"crowd", "crowds"}
 )
 """Words one of which each phrase :func:`_amounts_alike` rewrites has."""
@@ -226,25 +226,42 @@ def _amounts_alike(tokens: Sequence[str]) -> list[str]:
             ),
             None,
         )
-        if phrase:
+        # "scores of" but not "the scores of both teams"
+        if phrase and (phrase[0] == "a" or not out or out[-1] not in DETERMINERS):
             out += _AMOUNTS_SAID[phrase]
             i += len(phrase)
             continue
         following = tokens[i + 1] if i + 1 < len(tokens) else ""
-        if token in GROUPED and following == "of" and _plural(tokens[i + 2 : i + 3]):
+        if token in GROUPED and following == "of" and _grouped(token, tokens[i + 2 : i + 3]):
             token = "group"
-        elif token in ("crowd", "crowds") and following != "of":
-            token = "people"
+        elif (
+            token in ("crowd", "crowds")
+            and following not in _NOT_A_CROWD
+            and (not out or out[-1] in _BEFORE_A_CROWD)
+        ):
+            token = "people"  # "a crowd waiting", not "tourists crowd the beach"
         out.append(token)
         i += 1
     return out
 
 
-def _plural(after: Sequence[str]) -> bool:
-    """Whether the one token in ``after`` reads as a plural ("monkeys", "people")."""
-    return bool(after) and (
-        after[0] in IRREGULAR_PLURALS or (after[0].endswith("s") and not after[0].endswith("ss"))
-    )
+_NOT_A_CROWD = frozenset(
+    "of surfing surfer favourite favorite pleaser control barrier barriers".split()
+)
+_BEFORE_A_CROWD = frozenset(
+    "a an the , cheering huge large big massive excited dense roaring festival".split()
+)
+
+
+def _grouped(word: str, after: Sequence[str]) -> bool:
+    """Whether the one token in ``after`` is a plural that the group word ``word`` names a
+    group of ("monkeys" for "troop"; any plural for "horde")."""
+    if not after:
+        return False
+    plurals = GROUPED[word]
+    if plurals is not None:
+        return after[0] in plurals
+    return after[0] in IRREGULAR_PLURALS or (after[0].endswith("s") and not after[0].endswith("ss"))
 
 
 def _trending(tokens: Sequence[str], i: int) -> bool:

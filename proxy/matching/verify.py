@@ -308,19 +308,37 @@ class Verifier:
         return False
 
     def _one_shows_many(self, have: Reading, want: Reading) -> bool:
-        """People or animals the request names as several that the cached prompt shows as one,
-        named once: "a man on a beach" shows a person, not "people on a beach"."""
+        """People or animals the request names as several that the cached prompt shows as
+        one, named once ("a man on a beach" does not show "people on a beach"), or as fewer
+        than many where the request asks for many ("a man and a woman" or "two passengers" do
+        not show "a train crowded with people")."""
         if self.wordnet is None:
             return False
         cached = [have.words[i] for i in have.heads() if not have.words[i].negated]
-        keys = {w.key for w in cached}
+        counted = counts(have)
+        many = {thing for scale, value, thing in want.amounts_of if value == "many"}
         for i in want.heads():
             word = want.words[i]
-            if word.negated or not word.plural or not word.animate or word.key in keys:
+            if word.negated or not word.plural or not word.animate:
                 continue  # people or animals, several
-            shown_by = [w for w in cached if self.wordnet.covers(word.key, w.key, "n", "n")]
-            if len({w.key for w in shown_by}) == 1 and not any(w.plural for w in shown_by):
-                return counts(have).get(shown_by[0].key, 1) < 2
+            shown_by = {
+                w.key: w.plural
+                for w in cached
+                if w.key == word.key or self.wordnet.covers(word.key, w.key, "n", "n")
+            }
+            if not shown_by or any(
+                key in _SAME_PLURAL or "noun.group" in self.wordnet.lexnames(key)
+                for key in shown_by
+            ):
+                continue
+            if word.key in many and ("plenty", "many", word.key) not in have.amounts_of:
+                if (
+                    sum(counted.get(key, 4 if plural else 1) for key, plural in shown_by.items())
+                    < 4
+                ):
+                    return True
+            elif word.key not in shown_by and len(shown_by) == 1 and not any(shown_by.values()):
+                return counted.get(next(iter(shown_by)), 1) < 2
         return False
 
     def _undoubled(self, have: Reading, want: Reading) -> set[str]:
@@ -416,8 +434,8 @@ class Verifier:
                 return self._kind(word, describing=True)
             elif (
                 word.lemmas & MATERIALS
-                and (thing := _made_thing(word, position, want)) in cached_things
-                and not made_of(coverage, thing, word)
+                and (things := self._made_things(word, position, want) & cached_things)
+                and not any(made_of(coverage, thing, word) for thing in things)
             ):
                 # "a steel blade": to WordNet a steel is a sword, which "a sword with an obsidian
                 # blade" names; "a bridge made of wood": maple is a wood, which "maple trees"
@@ -471,6 +489,29 @@ class Verifier:
         else:
             return False
         return any(self.wordnet.covers(lemma, thing, None, "n") for lemma in word.lemmas)
+
+    def _made_things(self, word: Word, position: int, want: Reading) -> set[str]:
+        """The things ``word`` (at ``position``), a material, may say what is made of: the one
+        it describes ("a wooden bridge"), or the one it is "of" ("a bridge made of wood") and
+        what that one is "of" in turn or is "of" it ("a statue of a woman made of marble");
+        none for a container or a heap, whose "of" is what they hold ("a pot of gold")."""
+        if describes(word, position):
+            return {want.words[word.head].key}  # type: ignore[index]
+        relation, _, owner = word.role.partition("/")
+        if relation != "of" or not owner or self._holds_things(owner):
+            return set()
+        # "a statue of a woman" reads as "a woman, statue": the statue is "of" her too
+        related = {w.role.partition("/")[2] for w in want.words if w.key == owner} | {
+            w.key for w in want.words if w.role == word.role and w.noun and w is not word
+        }
+        return {owner} | {key for key in related if key and not self._holds_things(key)}
+
+    def _holds_things(self, key: str) -> bool:
+        """Whether the things named ``key`` hold others: a container ("pot", "chest") or a
+        heap ("pile")."""
+        return key in _HEAPS or (
+            self.wordnet is not None and self.wordnet.covers("container", key, "n", "n")
+        )
 
     def _holds_a_thing(self, want: Reading, verb: Word, have: Reading) -> bool:
         """Whether ``verb`` ("holding", "carrying") is done by someone alive to made things
@@ -593,13 +634,13 @@ def _looks_apart(have: Reading, want: Reading) -> bool:
     )
 
 
-def _made_thing(word: Word, position: int, want: Reading) -> str | None:
-    """The thing ``word`` (at ``position``) would say the material of: the one it describes ("a
-    wooden bridge") or the one it is "of" ("a bridge made of wood"); None for neither."""
-    if describes(word, position):
-        return want.words[word.head].key  # type: ignore[index]
-    relation, _, owner = word.role.partition("/")
-    return owner if relation == "of" and owner else None
+_SAME_PLURAL = frozenset(
+    "sheep deer fish moose bison cattle poultry livestock salmon trout swine elk reindeer "
+    "shrimp squid offspring buffalo".split()
+)
+"""Animals whose plural is their singular: "sheep" may be several."""
+
+_HEAPS = frozenset("pile heap stack mound mountain load lot handful".split())
 
 
 def _describes_shared_thing(want: Reading, word: Word, cached_things: set[str]) -> bool:

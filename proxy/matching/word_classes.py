@@ -156,8 +156,8 @@ class WordClasses:
         # prints with pillows"
         # "children play soccer" and "a chef cooks pasta" too, where the verb is more usual.
         return (
-            # "a couple hold hands": a group takes either form
-            (token.endswith("s") != previous.plural or previous.text in _GROUPS)
+            # "a couple hold hands": a group takes either form; "a silk dress" is no "-s" form
+            (_s_form(token) != previous.plural or previous.text in _GROUPS)
             and (
                 after in DETERMINERS
                 or _placing(after)  # "a man strolls along the beach"
@@ -255,3 +255,8 @@ def _placing(token: str) -> bool:
     """Whether ``token`` is a preposition of place or way, or the spatial class one was read as
     ("@across")."""
     return token in PLACING or token.startswith("@")
+
+
+def _s_form(token: str) -> bool:
+    """Whether ``token`` may be a verb's "-s" form: "runs", not "dress"."""
+    return token.endswith("s") and not token.endswith("ss")

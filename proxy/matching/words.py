@@ -87,6 +87,9 @@ MATERIALS = frozenset(
     cotton crystal denim diamond fabric glass gold ice iron leather marble metal metallic
     paper plastic porcelain rubber silk silver steel stone straw tin velvet wicker wood
     wooden wool woolen
+    alabaster amber bone brass burlap chrome cork driftwood ebony felt granite ivory jade
+    lace limestone linen mahogany oak obsidian onyx pewter plywood quartz rattan resin
+    sandstone satin slate suede teak terracotta timber titanium tweed wax
     """.split()
 )
 """Materials (reason ``material``; WordNet's noun.substance counts too)."""
@@ -355,19 +358,37 @@ AMOUNTS_SAID = {
             "scores of|a great deal of|a good deal of|a ton of|tons of|loads of",
         ),
         ("a few", "a handful of|a small handful of"),
-        ("full of", "packed with|crammed with|jammed with|thronged with|teeming with|"
-         "crowded with|brimming with|stuffed with|bursting with|overflowing with"),
+        ("full of", "packed with|crammed with|thronged with|teeming with|crowded with|"
+         "brimming with|stuffed with"),
+        ("a dusting of", "a light dusting of|a sprinkling of|a light sprinkling of|a sprinkle of|a light sprinkle of"),
     )
     for phrase in phrases.split("|")
 }  # fmt: skip
 """Phrases of amount said one way: "a great many" and "a multitude of" as "many"; "packed with"
 as "full of". Amounts stay compared (:func:`proxy.matching.features.amounts`)."""
 
-GROUPED = frozenset(
-    "troop band colony school shoal pod pride gaggle horde throng mob gang cloud".split()
-)
+GROUPED: dict[str, frozenset[str] | None] = {
+    word: frozenset(plurals.split()) if plurals else None
+    for word, plurals in {
+        "troop": "monkeys baboons apes gorillas scouts soldiers kangaroos",
+        "colony": "ants bees penguins bats seals termites gulls seabirds rabbits",
+        "school": "fish fishes sardines tuna mackerel herring minnows piranhas koi goldfish "
+        "salmon anchovies sharks dolphins",
+        "shoal": "fish fishes sardines tuna mackerel herring minnows piranhas koi goldfish "
+        "salmon anchovies",
+        "pod": "whales dolphins orcas seals",
+        "pride": "lions lionesses",
+        "cloud": "locusts bats mosquitoes flies gnats butterflies birds insects bees midges "
+        "moths starlings",
+        "band": "thieves outlaws rebels robbers brothers pirates mercenaries bandits warriors "
+        "adventurers heroes misfits survivors",
+        "gaggle": "", "horde": "", "throng": "", "mob": "", "gang": "",
+    }.items()
+}  # fmt: skip
 """Words for a group of animals or people that say no more than the plural after "of" does
-("a troop of monkeys", "a shoal of sardines"): read as "group"."""
+("a troop of monkeys", "a shoal of sardines"): read as "group" before those plurals (None: any
+plural), never where they name something else ("a pod of peas", "a band of robots" on a
+stage, "the school of athens")."""
 
 DOING_TO = frozenset("wearing holding carrying wielding hugging feeding chasing using".split())
 """Verbs whose "-ing" opening a tag says what the thing before does to what follows ("...,
@@ -509,7 +530,6 @@ teenager teen teens:teenagers
 sunny sunlit
 screenshot screencap screengrab
 whole entire
-sprinkling dusting sprinkle sprinkles:sprinklings
 """
 """Words that give the same picture, one group a line, the first word standing for the group;
 ``form:target`` pairs name plurals that are not the word with an "s" ("guys:men"). WordNet
