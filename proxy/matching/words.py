@@ -360,7 +360,8 @@ AMOUNTS_SAID = {
         ("a few", "a handful of|a small handful of"),
         ("full of", "packed with|crammed with|thronged with|teeming with|crowded with|"
          "brimming with|stuffed with"),
-        ("a dusting of", "a light dusting of|a sprinkling of|a light sprinkling of|a sprinkle of|a light sprinkle of"),
+        ("a dusting of", "a light dusting of|a sprinkling of|a light sprinkling of|"
+         "a sprinkle of|a light sprinkle of"),
     )
     for phrase in phrases.split("|")
 }  # fmt: skip
