@@ -745,6 +745,22 @@ REJECTED += [
     ("two fireflies in a meadow", "myriads of fireflies in a meadow", "count"),
     ("a woman sprinkling a table", "a woman dusting a table", "action"),
     ("a toilet full of water", "a toilet overflowing with water", "action"),
+    # The second review: a bare verb after a singular noun keeps its roles; "a school of fish"
+    # is many of what "a fish" is one of; "no crowd" is no people; sheep are no people; a
+    # container made of a material; two statues; counts by the word the prompt uses.
+    ("a man kiss a woman", "a woman kisses a man", "swapped_roles"),
+    ("a fish in a pond", "a school of fish in a pond", "count"),
+    ("a stadium with a crowd", "a stadium with no crowd", "negation"),
+    ("a flock of sheep in a field", "people in a field", "count"),
+    ("a glass bottle on a wooden table", "a bottle made of wood", "material"),
+    (
+        "a stone statue of a lion next to a bronze statue of a horse",
+        "a statue of a lion made of bronze",
+        "material",
+    ),
+    ("two policemen on a street", "a great many policemen on a street", "count"),
+    ("a sheep on a hill", "a great many sheep on a hill", "count"),
+    ("a glass with a little wine", "a glass brimming with wine", "count"),
     (
         "a man skiing down a snowy hill alone",
         "a man skiing down a snowy hill crowded with people",
@@ -1516,6 +1532,10 @@ SERVED = [
     ("a marble statue of a woman", "a statue of a woman made of marble"),
     ("a girl in a silk dress", "a girl in a dress made of silk"),
     ("a pot full of gold coins", "a pot of gold"),
+    ("countless stars in the night sky", "the countless stars in the night sky"),
+    ("a crowd cheers at a stadium", "people cheer at a stadium"),
+    ("a father and his son", "a dad and his son"),
+    ("a boy holding his mother's hand", "a boy holding his mom's hand"),
 ]
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from proxy.matching.reading_model import Reading, Word
+from proxy.matching.words import SAME_PLURAL
 
 __all__ = ["amount_conflict", "counts", "one_of", "plural_conflict", "single_things"]
 
@@ -42,7 +43,9 @@ _FEW_OR_MANY: dict[str, Callable[[int], bool]] = {
 
 
 def counts(reading: Reading) -> dict[str, int]:
-    """Each counted thing by its key: "three boats" gives {"boat": 3}."""
+    """Each counted thing by its key, and by the name :func:`~proxy.matching.features.amounts`
+    gives it: "three boats" gives {"boat": 3}, "two policemen" {"officer": 2, "policemen": 2};
+    an animal whose plural is its singular counts one after "a" or "one" ("a sheep")."""
     words = reading.words
     found = {}
     for word in words:
@@ -50,6 +53,12 @@ def counts(reading: Reading) -> dict[str, int]:
             for lemma in word.lemmas:
                 if lemma[:1] == "#" and lemma[1:].isdigit():
                     found[words[word.head].key] = int(lemma[1:])
+    for thing, number in reading.counted.items():
+        found.setdefault(thing, number)
+    sequence = reading.sequence
+    for i in range(1, len(sequence)):
+        if sequence[i] in SAME_PLURAL and sequence[i - 1] in ("a", "an", "one"):
+            found.setdefault(sequence[i], 1)
     return found
 
 

@@ -13,11 +13,13 @@ from proxy.matching.lexicon import NOTHING, frozen
 __all__ = [
     "amounts",
     "camera",
+    "counted",
     "foreign_script",
     "palette",
     "palette_said",
     "rendered_text",
     "says",
+    "singular",
 ]
 
 _QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”|(?<![a-zA-Z])'([^']+)'(?![a-zA-Z])")
@@ -87,7 +89,10 @@ _AMOUNTS = {
     "extent:some": r"some(?:\s+of)?|only\s+(?:a\s+)?(?:few|some|one|two|half)|half\s+of|most\s+of",
     "plenty:few": r"(?:a\s+)?few|some(?!\s+(?:kind|sort|type)s?\s+of)|a\s+couple\s+of|"
     r"a\s+(?:small\s+)?handful\s+of|a\s+(?:little\s+)?bit\s+of|a\s+(?:drop|wisp|trickle)\s+of|"
-    r"a\s+(?:light\s+)?(?:dusting|sprinkle)\s+of|scattered|sparse(?:ly)?|a\s+(?:scattering|smattering|sprinkling)\s+of|"
+    r"a\s+(?:light\s+)?(?:dusting|sprinkle)\s+of|"
+    r"a\s+little\s+(?=(?:bit\s+of\s+)?(?:snow|water|wine|sand|rain|milk|sugar|salt|smoke|fog|mist|dust|"
+    r"money|coffee|tea|oil|paint|blood|butter|cheese|cream|honey|grass|moss|mud|beer|juice|soup|"
+    r"rice|flour|steam|foam|glitter|sunlight)\b)|scattered|sparse(?:ly)?|a\s+(?:scattering|smattering|sprinkling)\s+of|"
     r"one\s+or\s+two|(?:hardly|barely)\s+any",
     "plenty:many": r"many|lots\s+of|a\s+lot\s+of|plenty\s+of|numerous|multiple|countless|"
     r"dozens|hundreds|thousands|a\s+multitude\s+of|innumerable|myriads?(?:\s+of)?|scores\s+of|"
@@ -97,7 +102,8 @@ _AMOUNTS = {
     r"thronged)\s+with|(?:covered|carpeted|filled)\s+(?:in|with)|dense(?:ly)?|"
     r"(?:cluttered|littered|strewn|crammed|stuffed|jammed|laden|loaded|stocked|bursting|"
     r"heaving|thick|awash)\s+with|overgrown|jam[\s-]*packed|"
-    r"an?\s+(?:crowd|flock|herd|pack|swarm|troop|colony|school|shoal|pod|pride|gaggle|mob|gang|horde|throng|sea|mass|pile|heap|mountain|basketful|"
+    r"an?\s+(?:crowd|flock|herd|pack|swarm|troop|colony|school|shoal|pod|pride|gaggle|mob|gang|"
+    r"band|cloud|horde|throng|sea|mass|pile|heap|mountain|basketful|"
     r"bucketful|bucket|truckload)\s+of|(?:heaps|piles|loads|tons|masses|swarms|hordes)\s+of",
 }
 _AMOUNT_PATTERNS = {name: re.compile(rf"\b(?:{rx})\b") for name, rx in _AMOUNTS.items()}
@@ -120,25 +126,52 @@ def amounts(text: str) -> tuple[frozenset[str], frozenset[tuple[str, str, str]]]
         scale, _, value = name.partition(":")
         for match in pattern.finditer(text, start):
             stated.add(name)
-            words: list[str] = []
-            for token in _AFTER_AMOUNT.findall(text, match.end(), match.end() + 80):
-                if (
-                    not token[0].isalpha()
-                    or token in _ENDS_PHRASE
-                    or len(words) == 4
-                    or (words and token.endswith(("ed", "ing")))  # "sheep scattered across"
-                ):
-                    break
-                words.append(token)
-            if words:
-                of_things.add((scale, value, _singular(words[-1])))
+            thing = _thing_after(text, match.end())
+            if thing:
+                of_things.add((scale, value, thing))
     if _A_CROWD.search(text):  # "a crowd waiting outside": many people
         stated.add("plenty:many")
         of_things.add(("plenty", "many", "person"))
     return frozen(stated), frozen(of_things)
 
 
-_A_CROWD = re.compile(r"\b(?:(?:an?|the)\s+crowd|crowds)\b(?!\s+of\b)")
+def _thing_after(text: str, at: int) -> str | None:
+    """The thing a phrase from ``at`` names: its last word before a preposition, a break or a
+    participle, in the singular ("lots of grazing sheep on the hill": "sheep")."""
+    words: list[str] = []
+    for token in _AFTER_AMOUNT.findall(text, at, at + 80):
+        if (
+            not token[0].isalpha()
+            or token in _ENDS_PHRASE
+            or len(words) == 4
+            or (words and token.endswith(("ed", "ing")))  # "sheep scattered across"
+        ):
+            break
+        words.append(token)
+    return singular(words[-1]) if words else None
+
+
+def counted(text: str) -> dict[str, int]:
+    """The things ``text`` gives a number of, named as :func:`amounts` names them: "two
+    policemen on a street" gives {"policemen": 2}."""
+    found = {}
+    for match in _A_NUMBER.finditer(text):
+        thing = _thing_after(text, match.end())
+        number = match.group()
+        if thing:
+            found[thing] = int(number) if number.isdigit() else _NUMBER_WORDS[number]
+    return found
+
+
+_NUMBER_WORDS = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "twenty": 20, "dozen": 12,
+}  # fmt: skip
+_A_NUMBER = re.compile(r"\b(?:\d{1,4}|" + "|".join(_NUMBER_WORDS) + r")\b")
+_A_CROWD = re.compile(
+    r"(?<!\bno )(?<!\bwithout )\b(?:(?:an?|the)\s+(?:[a-z]+\s+)?crowds?|crowds)\b"
+    r"(?!\s+(?:of|surfing|surfer|favou?rite|pleaser|control|barriers?)\b)|(?:^|,)\s*crowd\s*(?=,|$)"
+)
 _AFTER_AMOUNT = re.compile(r"[a-z]+|[^\sa-z]")
 _ENDS_PHRASE = frozenset(
     "and or in on at with across over under through by of near next along around from into "
@@ -157,7 +190,8 @@ _SINGULARS = {
 """Plurals not made with "s", by the key the reader gives their singular."""
 
 
-def _singular(word: str) -> str:
+def singular(word: str) -> str:
+    """A guess at ``word``'s singular, the same one :func:`amounts` names a thing by."""
     if word in _SINGULARS:
         return _SINGULARS[word]
     if word.endswith("ies") and len(word) > 4:

@@ -227,30 +227,55 @@ def _amounts_alike(tokens: Sequence[str]) -> list[str]:
             None,
         )
         # "scores of" but not "the scores of both teams"
-        if phrase and (phrase[0] == "a" or not out or out[-1] not in DETERMINERS):
+        if phrase and not (
+            phrase[0].startswith(_NOUNS_OF_AMOUNT) and out and out[-1] in DETERMINERS
+        ):
             out += _AMOUNTS_SAID[phrase]
             i += len(phrase)
             continue
         following = tokens[i + 1] if i + 1 < len(tokens) else ""
         if token in GROUPED and following == "of" and _grouped(token, tokens[i + 2 : i + 3]):
             token = "group"
-        elif (
-            token in ("crowd", "crowds")
-            and following not in _NOT_A_CROWD
-            and (not out or out[-1] in _BEFORE_A_CROWD)
-        ):
-            token = "people"  # "a crowd waiting", not "tourists crowd the beach"
+        elif token in ("crowd", "crowds") and following not in _NOT_A_CROWD and not _doing(out):
+            out.append("people")  # "a crowd waiting", "a stadium crowd"; not "tourists crowd"
+            if token == "crowd" and _s_form(following):
+                out.append(_base_form(following))  # "a crowd watches": people watch
+                i += 1
+            i += 1
+            continue
         out.append(token)
         i += 1
     return out
 
 
+def _s_form(token: str) -> bool:
+    return token.endswith("s") and not token.endswith(("ss", "us", "is")) and len(token) > 3
+
+
+def _base_form(verb: str) -> str:
+    """A verb's "-s" form without its ending: "watches" -> "watch", "cheers" -> "cheer"."""
+    if verb.endswith(("ches", "shes", "sses", "xes", "zes")):
+        return verb[:-2]
+    if verb.endswith("ies"):
+        return verb[:-3] + "y"
+    return verb[:-1]
+
+
 _NOT_A_CROWD = frozenset(
     "of surfing surfer favourite favorite pleaser control barrier barriers".split()
 )
-_BEFORE_A_CROWD = frozenset(
-    "a an the , cheering huge large big massive excited dense roaring festival".split()
-)
+_NOUNS_OF_AMOUNT = ("loads", "tons")
+"""Amounts said by a noun ("tons of"), which a determiner makes a thing ("the tons of steel it
+carried")."""
+_WHO_CROWD = frozenset("they we you i people children men women who".split())
+
+
+def _doing(before: Sequence[str]) -> bool:
+    """Whether "crowd" after ``before`` is a verb: after a plural or a pronoun ("tourists crowd
+    the beach", "they crowd around")."""
+    return bool(before) and (
+        before[-1] in _WHO_CROWD or (before[-1].endswith("s") and not before[-1].endswith("ss"))
+    )
 
 
 def _grouped(word: str, after: Sequence[str]) -> bool:

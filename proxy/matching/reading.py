@@ -20,6 +20,7 @@ from proxy.matching.compounds import DESCRIBING, after_one, join_compounds, open
 from proxy.matching.features import (
     amounts,
     camera,
+    counted,
     foreign_script,
     palette,
     palette_said,
@@ -130,6 +131,7 @@ class Reader:
         typed = lower
         reading.camera, lower = camera(lower)
         reading.amounts, reading.amounts_of = amounts(lower)
+        reading.counted = counted(lower)
         if not plain.isascii():
             reading.emoji = tuple(c for c in plain if unicodedata.category(c) == "So")
         words = normalise_words(respell(tokenise(strip_filler(lower, shows_words))))

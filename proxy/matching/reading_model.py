@@ -130,6 +130,8 @@ class Reading:
     """Amounts stated on a scale, as ``scale:value`` ("fullness:empty", "plenty:many")."""
     amounts_of: frozenset[tuple[str, str, str]] = frozenset()
     """Amounts stated of each thing, as (scale, value, thing): ("plenty", "many", "sheep")."""
+    counted: dict[str, int] = field(default_factory=dict)
+    """Numbers stated of things, by the name an amount names them: {"policemen": 2}."""
     sequence: tuple[str, ...] = ()
     """The prompt's tokens in order, before compounds are joined (for mending typos)."""
     unreadable: bool = False

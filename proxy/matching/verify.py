@@ -84,6 +84,7 @@ from proxy.matching.words import (
     DEFAULT_MEDIA,
     MADE_MEDIA,
     MATERIALS,
+    SAME_PLURAL,
     SETTINGS,
     SIZES_AGES,
     STYLES,
@@ -319,16 +320,26 @@ class Verifier:
         many = {thing for scale, value, thing in want.amounts_of if value == "many"}
         for i in want.heads():
             word = want.words[i]
-            if word.negated or not word.plural or not word.animate:
+            if word.negated or not (word.plural or word.key in SAME_PLURAL) or not word.animate:
                 continue  # people or animals, several
+            alive = self._alive_as(word.key)
             shown_by = {
                 w.key: w.plural
                 for w in cached
-                if w.key == word.key or self.wordnet.covers(word.key, w.key, "n", "n")
+                if w.key == word.key
+                or (
+                    self.wordnet.covers(word.key, w.key, "n", "n")
+                    and self._alive_as(w.key) in (alive, None)
+                )
             }
+            if (
+                not shown_by
+                and alive == "noun.person"
+                and any(self.wordnet.covers(word.key, w.key, "n", "n") for w in cached)
+            ):
+                return True  # "people" shown only by sheep, which WordNet calls timid people
             if not shown_by or any(
-                key in _SAME_PLURAL or "noun.group" in self.wordnet.lexnames(key)
-                for key in shown_by
+                key in SAME_PLURAL or "noun.group" in self.wordnet.lexnames(key) for key in shown_by
             ):
                 continue
             if word.key in many and ("plenty", "many", word.key) not in have.amounts_of:
@@ -340,6 +351,16 @@ class Verifier:
             elif word.key not in shown_by and len(shown_by) == 1 and not any(shown_by.values()):
                 return counted.get(next(iter(shown_by)), 1) < 2
         return False
+
+    def _alive_as(self, key: str) -> str | None:
+        """ "noun.person" or "noun.animal", as WordNet files ``key`` first; None for anything
+        else. A sheep is a person to WordNet only as "a timid simpleton"."""
+        assert self.wordnet is not None
+        if key == "person":
+            return "noun.person"
+        senses = self.wordnet.senses(key, "n")
+        first = senses[0].lexname if senses else None
+        return first if first in ("noun.person", "noun.animal") else None
 
     def _undoubled(self, have: Reading, want: Reading) -> set[str]:
         """Words of ``want`` that ``have`` writes with their consonant doubled: "cuting" is a
@@ -434,7 +455,7 @@ class Verifier:
                 return self._kind(word, describing=True)
             elif (
                 word.lemmas & MATERIALS
-                and (things := self._made_things(word, position, want) & cached_things)
+                and (things := self._made_things(word, position, want, have) & cached_things)
                 and not any(made_of(coverage, thing, word) for thing in things)
             ):
                 # "a steel blade": to WordNet a steel is a sword, which "a sword with an obsidian
@@ -490,21 +511,26 @@ class Verifier:
             return False
         return any(self.wordnet.covers(lemma, thing, None, "n") for lemma in word.lemmas)
 
-    def _made_things(self, word: Word, position: int, want: Reading) -> set[str]:
+    def _made_things(self, word: Word, position: int, want: Reading, have: Reading) -> set[str]:
         """The things ``word`` (at ``position``), a material, may say what is made of: the one
-        it describes ("a wooden bridge"), or the one it is "of" ("a bridge made of wood") and
-        what that one is "of" in turn or is "of" it ("a statue of a woman made of marble");
-        none for a container or a heap, whose "of" is what they hold ("a pot of gold")."""
+        it describes ("a wooden bridge"), or the one it is "of" ("a bridge made of wood") and,
+        named once in the cached prompt, what that one is "of" in turn or is "of" it ("a statue
+        of a woman made of marble"); none for a container or a heap whose "of" is what they
+        hold ("a pot of gold", not "a pot made of gold")."""
         if describes(word, position):
             return {want.words[word.head].key}  # type: ignore[index]
         relation, _, owner = word.role.partition("/")
-        if relation != "of" or not owner or self._holds_things(owner):
+        made = _made_from(want.sequence, word.text)
+        if relation != "of" or not owner or (self._holds_things(owner) and not made):
             return set()
         # "a statue of a woman" reads as "a woman, statue": the statue is "of" her too
         related = {w.role.partition("/")[2] for w in want.words if w.key == owner} | {
             w.key for w in want.words if w.role == word.role and w.noun and w is not word
         }
-        return {owner} | {key for key in related if key and not self._holds_things(key)}
+        named = Counter(w.key for w in have.words)
+        return {owner} | {
+            key for key in related if key and named[key] == 1 and not self._holds_things(key)
+        }
 
     def _holds_things(self, key: str) -> bool:
         """Whether the things named ``key`` hold others: a container ("pot", "chest") or a
@@ -634,11 +660,21 @@ def _looks_apart(have: Reading, want: Reading) -> bool:
     )
 
 
-_SAME_PLURAL = frozenset(
-    "sheep deer fish moose bison cattle poultry livestock salmon trout swine elk reindeer "
-    "shrimp squid offspring buffalo".split()
+_MAKING = frozenset(
+    "made carved built crafted forged sculpted cast woven constructed fashioned hewn".split()
 )
-"""Animals whose plural is their singular: "sheep" may be several."""
+
+
+def _made_from(sequence: Sequence[str], material: str) -> bool:
+    """Whether ``sequence`` says something is made of ``material``: "made of", "carved out of",
+    "built from" a word or two before it."""
+    for i, token in enumerate(sequence):
+        if token == material:
+            before = sequence[max(0, i - 4) : i]
+            if any(t in _MAKING for t in before) and any(t in ("of", "from") for t in before):
+                return True
+    return False
+
 
 _HEAPS = frozenset("pile heap stack mound mountain load lot handful".split())
 

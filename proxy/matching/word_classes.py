@@ -25,6 +25,7 @@ from proxy.matching.word_order import PLACING, looks_like_verb
 from proxy.matching.words import (
     DOING_TO,
     FUNCTION_WORDS,
+    MATERIALS,
     NEGATORS,
     NUMBERS,
     SPATIAL_PHRASES,
@@ -157,7 +158,7 @@ class WordClasses:
         # "children play soccer" and "a chef cooks pasta" too, where the verb is more usual.
         return (
             # "a couple hold hands": a group takes either form; "a silk dress" is no "-s" form
-            (_s_form(token) != previous.plural or previous.text in _GROUPS)
+            (_s_form(token, previous) != previous.plural or previous.text in _GROUPS)
             and (
                 after in DETERMINERS
                 or _placing(after)  # "a man strolls along the beach"
@@ -257,6 +258,7 @@ def _placing(token: str) -> bool:
     return token in PLACING or token.startswith("@")
 
 
-def _s_form(token: str) -> bool:
-    """Whether ``token`` may be a verb's "-s" form: "runs", not "dress"."""
-    return token.endswith("s") and not token.endswith("ss")
+def _s_form(token: str, previous: Word) -> bool:
+    """Whether ``token`` after ``previous`` may be a verb's "-s" form: "runs", "a man kiss";
+    not "dress" after a material ("a silk dress")."""
+    return token.endswith("s") and not (token.endswith("ss") and previous.lemmas & MATERIALS)

@@ -24,6 +24,7 @@ __all__ = [
     "MEDIA",
     "NEGATORS",
     "NUMBERS",
+    "SAME_PLURAL",
     "SETTINGS",
     "SIZES_AGES",
     "SPATIAL_PHRASES",
@@ -355,7 +356,7 @@ AMOUNTS_SAID = {
             "many",
             "a great many|a good many|a huge number of|a large number of|a great number of|"
             "a vast number of|a multitude of|countless|innumerable|numerous|myriad|myriads of|"
-            "scores of|a great deal of|a good deal of|a ton of|tons of|loads of",
+            "a great deal of|a good deal of|a ton of|tons of|loads of",
         ),
         ("a few", "a handful of|a small handful of"),
         ("full of", "packed with|crammed with|thronged with|teeming with|crowded with|"
@@ -368,15 +369,20 @@ AMOUNTS_SAID = {
 """Phrases of amount said one way: "a great many" and "a multitude of" as "many"; "packed with"
 as "full of". Amounts stay compared (:func:`proxy.matching.features.amounts`)."""
 
+SAME_PLURAL = frozenset(
+    "sheep deer fish moose bison cattle poultry livestock salmon trout swine elk reindeer "
+    "shrimp squid offspring buffalo goldfish koi tuna carp cod halibut herring mackerel "
+    "plaice".split()
+)
+"""Animals whose plural is their singular: "sheep" may be several."""
+
 GROUPED: dict[str, frozenset[str] | None] = {
     word: frozenset(plurals.split()) if plurals else None
     for word, plurals in {
         "troop": "monkeys baboons apes gorillas scouts soldiers kangaroos",
         "colony": "ants bees penguins bats seals termites gulls seabirds rabbits",
-        "school": "fish fishes sardines tuna mackerel herring minnows piranhas koi goldfish "
-        "salmon anchovies sharks dolphins",
-        "shoal": "fish fishes sardines tuna mackerel herring minnows piranhas koi goldfish "
-        "salmon anchovies",
+        "school": "sardines mackerel herring minnows piranhas anchovies sharks dolphins",
+        "shoal": "sardines mackerel herring minnows piranhas anchovies",
         "pod": "whales dolphins orcas seals",
         "pride": "lions lionesses",
         "cloud": "locusts bats mosquitoes flies gnats butterflies birds insects bees midges "
@@ -456,7 +462,7 @@ tan beige
 firefighter fireman firemen:firefighters
 taxi cab taxicab
 highway freeway expressway
-beach seashore
+beach seashore shore
 busy bustling
 hamburger burger burgers:hamburgers
 sailor seaman seamen:sailors
@@ -531,6 +537,9 @@ teenager teen teens:teenagers
 sunny sunlit
 screenshot screencap screengrab
 whole entire
+mother mom mommy momma mum moms:mothers mums:mothers
+father dad daddy papa dads:fathers
+handmade homemade
 """
 """Words that give the same picture, one group a line, the first word standing for the group;
 ``form:target`` pairs name plurals that are not the word with an "s" ("guys:men"). WordNet
