@@ -761,6 +761,9 @@ REJECTED += [
     ("two policemen on a street", "a great many policemen on a street", "count"),
     ("a sheep on a hill", "a great many sheep on a hill", "count"),
     ("a glass with a little wine", "a glass brimming with wine", "count"),
+    # The third review: counts through the listed synonyms; "a" before an adjective.
+    ("two cops on a street", "a great many policemen on a street", "count"),
+    ("a fluffy sheep on a hill", "countless sheep on a hill", "count"),
     (
         "a man skiing down a snowy hill alone",
         "a man skiing down a snowy hill crowded with people",
@@ -1536,6 +1539,8 @@ SERVED = [
     ("a crowd cheers at a stadium", "people cheer at a stadium"),
     ("a father and his son", "a dad and his son"),
     ("a boy holding his mother's hand", "a boy holding his mom's hand"),
+    ("a fish tank with many fish", "a fish tank with lots of fish"),
+    ("a crowd of two hundred people", "a crowd of people"),
 ]
 
 

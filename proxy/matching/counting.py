@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from proxy.matching.features import ENDS_PHRASE, singular
+from proxy.matching.normalise import REPLACEMENTS
 from proxy.matching.reading_model import Reading, Word
 from proxy.matching.words import SAME_PLURAL
 
@@ -29,10 +31,17 @@ def amount_conflict(have: Reading, want: Reading) -> bool:
         return True
     # "many horses" asked for, "two horses" cached; "a few boats", "twenty boats"
     counted = counts(have)
-    return any(
-        scale == "plenty" and thing in counted and not _FEW_OR_MANY[value](counted[thing])
-        for scale, value, thing in want.amounts_of
-    )
+    for scale, value, thing in want.amounts_of:
+        number = counted.get(thing, counted.get(_folded(thing)))
+        if scale == "plenty" and number is not None and not _FEW_OR_MANY[value](number):
+            return True
+    return False
+
+
+def _folded(thing: str) -> str:
+    """``thing`` as an amount names it, read through the listed synonyms to its last word:
+    "policemen" and "cop" both as "officer", "ladies" as "woman"."""
+    return singular(REPLACEMENTS.get(thing, thing).rpartition("_")[2])
 
 
 _FEW_OR_MANY: dict[str, Callable[[int], bool]] = {
@@ -55,11 +64,26 @@ def counts(reading: Reading) -> dict[str, int]:
                     found[words[word.head].key] = int(lemma[1:])
     for thing, number in reading.counted.items():
         found.setdefault(thing, number)
+        found.setdefault(_folded(thing), number)
     sequence = reading.sequence
-    for i in range(1, len(sequence)):
-        if sequence[i] in SAME_PLURAL and sequence[i - 1] in ("a", "an", "one"):
-            found.setdefault(sequence[i], 1)
+    for i, token in enumerate(sequence):
+        following = sequence[i + 1] if i + 1 < len(sequence) else ","
+        if (
+            token in SAME_PLURAL
+            and _ONE.intersection(sequence[max(0, i - 2) : i])
+            # the thing itself, not "a fish tank"
+            and (
+                not following[:1].isalpha()
+                or following in ENDS_PHRASE
+                or following.endswith(("ing", "ed"))
+                or (following.endswith("s") and not following.endswith("ss"))
+            )
+        ):
+            found.setdefault(token, 1)
     return found
+
+
+_ONE = frozenset({"a", "an", "one"})
 
 
 _DISTRIBUTIVE = frozenset({"each", "every", "per"})

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from proxy.matching.lexicon import NOTHING, frozen
 
 __all__ = [
+    "ENDS_PHRASE",
     "amounts",
     "camera",
     "counted",
@@ -142,7 +143,7 @@ def _thing_after(text: str, at: int) -> str | None:
     for token in _AFTER_AMOUNT.findall(text, at, at + 80):
         if (
             not token[0].isalpha()
-            or token in _ENDS_PHRASE
+            or token in ENDS_PHRASE
             or len(words) == 4
             or (words and token.endswith(("ed", "ing")))  # "sheep scattered across"
         ):
@@ -167,13 +168,17 @@ _NUMBER_WORDS = {
     "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
     "ten": 10, "eleven": 11, "twelve": 12, "twenty": 20, "dozen": 12,
 }  # fmt: skip
-_A_NUMBER = re.compile(r"\b(?:\d{1,4}|" + "|".join(_NUMBER_WORDS) + r")\b")
+_A_NUMBER = re.compile(
+    r"\b(?:\d{1,4}|"
+    + "|".join(_NUMBER_WORDS)
+    + r")\b(?![\s-]+(?:hundred|thousand|million|dozen|of)\b)"
+)
 _A_CROWD = re.compile(
     r"(?<!\bno )(?<!\bwithout )\b(?:(?:an?|the)\s+(?:[a-z]+\s+)?crowds?|crowds)\b"
     r"(?!\s+(?:of|surfing|surfer|favou?rite|pleaser|control|barriers?)\b)|(?:^|,)\s*crowd\s*(?=,|$)"
 )
 _AFTER_AMOUNT = re.compile(r"[a-z]+|[^\sa-z]")
-_ENDS_PHRASE = frozenset(
+ENDS_PHRASE = frozenset(
     "and or in on at with across over under through by of near next along around from into "
     "onto behind beside against above below between for to while that which who".split()
 )

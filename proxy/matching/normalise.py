@@ -39,6 +39,7 @@ from proxy.matching.words import (
     LOOSE_PREPOSITIONS,
     MADE_MEDIA,
     MEDIA,
+    SAME_PLURAL,
     SPELLINGS,
     STYLES,
     SYNONYMS,
@@ -274,7 +275,9 @@ def _doing(before: Sequence[str]) -> bool:
     """Whether "crowd" after ``before`` is a verb: after a plural or a pronoun ("tourists crowd
     the beach", "they crowd around")."""
     return bool(before) and (
-        before[-1] in _WHO_CROWD or (before[-1].endswith("s") and not before[-1].endswith("ss"))
+        before[-1] in _WHO_CROWD
+        or before[-1] in SAME_PLURAL
+        or (before[-1].endswith("s") and not before[-1].endswith("ss"))
     )
 
 

@@ -462,7 +462,7 @@ tan beige
 firefighter fireman firemen:firefighters
 taxi cab taxicab
 highway freeway expressway
-beach seashore shore
+beach seashore
 busy bustling
 hamburger burger burgers:hamburgers
 sailor seaman seamen:sailors
@@ -537,8 +537,8 @@ teenager teen teens:teenagers
 sunny sunlit
 screenshot screencap screengrab
 whole entire
-mother mom mommy momma mum moms:mothers mums:mothers
-father dad daddy papa dads:fathers
+mother mom mommy momma moms:mothers
+father dad daddy dads:fathers
 handmade homemade
 """
 """Words that give the same picture, one group a line, the first word standing for the group;
