@@ -12,10 +12,12 @@ Modules, in the order a request meets them:
 - :mod:`~proxy.matching.decision`: ``MatchPolicy.decide``, the one place a hit is decided;
 - :mod:`~proxy.matching.verify`: the verifier, which compares two readings;
 - :mod:`~proxy.matching.roles`: its last checks, roles, attributes and places;
-- :mod:`~proxy.matching.counting`: its checks of numbers, number and amounts;
+- :mod:`~proxy.matching.counting`: its checks of numbers, number and amounts ("a man" does not
+  show "people", nor "two passengers" "a train crowded with people");
 - :mod:`~proxy.matching.coverage`: what a cached prompt shows, gathered for the verifier;
 - :mod:`~proxy.matching.unsaid`: what it shows without the request's words ("resting" /
-  "sitting", "a little girl" / "a girl");
+  "sitting", "a little girl" / "a girl"), and what a material is said of ("a bridge made of
+  wood");
 - :mod:`~proxy.matching.reading`: how a prompt is read into words, things and roles;
 - :mod:`~proxy.matching.tokens`: its tokens, spatial phrases marked, and where a part opens;
 - :mod:`~proxy.matching.reading_model`: what it is read into (``Word``, ``Reading``);

@@ -7,11 +7,19 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from proxy.matching.features import ENDS_PHRASE, singular
+from proxy.matching.lexicon import WordNet
 from proxy.matching.normalise import REPLACEMENTS
 from proxy.matching.reading_model import Reading, Word
 from proxy.matching.words import SAME_PLURAL
 
-__all__ = ["amount_conflict", "counts", "one_of", "plural_conflict", "single_things"]
+__all__ = [
+    "amount_conflict",
+    "counts",
+    "one_of",
+    "one_shows_many",
+    "plural_conflict",
+    "single_things",
+]
 
 
 def amount_conflict(have: Reading, want: Reading) -> bool:
@@ -144,3 +152,55 @@ def _number(word: Word) -> tuple[str, bool]:
             if lemma != key and key.startswith(lemma) and key[len(lemma) :] in ("s", "es"):
                 return lemma, True
     return key, word.plural
+
+
+def one_shows_many(wordnet: WordNet | None, have: Reading, want: Reading) -> bool:
+    """People or animals the request names as several that the cached prompt shows as
+    one, named once ("a man on a beach" does not show "people on a beach"), or as fewer
+    than many where the request asks for many ("a man and a woman" or "two passengers" do
+    not show "a train crowded with people")."""
+    if wordnet is None:
+        return False
+    cached = [have.words[i] for i in have.heads() if not have.words[i].negated]
+    counted = counts(have)
+    many = {thing for scale, value, thing in want.amounts_of if value == "many"}
+    for i in want.heads():
+        word = want.words[i]
+        if word.negated or not (word.plural or word.key in SAME_PLURAL) or not word.animate:
+            continue  # people or animals, several
+        alive = _alive_as(wordnet, word.key)
+        shown_by = {
+            w.key: w.plural
+            for w in cached
+            if w.key == word.key
+            or (
+                wordnet.covers(word.key, w.key, "n", "n")
+                and _alive_as(wordnet, w.key) in (alive, None)
+            )
+        }
+        if (
+            not shown_by
+            and alive == "noun.person"
+            and any(wordnet.covers(word.key, w.key, "n", "n") for w in cached)
+        ):
+            return True  # "people" shown only by sheep, which WordNet calls timid people
+        if not shown_by or any(
+            key in SAME_PLURAL or "noun.group" in wordnet.lexnames(key) for key in shown_by
+        ):
+            continue
+        if word.key in many and ("plenty", "many", word.key) not in have.amounts_of:
+            if sum(counted.get(key, 4 if plural else 1) for key, plural in shown_by.items()) < 4:
+                return True
+        elif word.key not in shown_by and len(shown_by) == 1 and not any(shown_by.values()):
+            return counted.get(next(iter(shown_by)), 1) < 2
+    return False
+
+
+def _alive_as(wordnet: WordNet, key: str) -> str | None:
+    """ "noun.person" or "noun.animal", as WordNet files ``key`` first; None for anything
+    else. A sheep is a person to WordNet only as "a timid simpleton"."""
+    if key == "person":
+        return "noun.person"
+    senses = wordnet.senses(key, "n")
+    first = senses[0].lexname if senses else None
+    return first if first in ("noun.person", "noun.animal") else None

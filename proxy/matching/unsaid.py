@@ -17,9 +17,11 @@ cached word covers it, or refuses although one does.
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Sequence
 
-from proxy.matching.coverage import Coverage
-from proxy.matching.lexicon import NOTHING
+from proxy.matching.coverage import Coverage, describes
+from proxy.matching.lexicon import NOTHING, WordNet
 from proxy.matching.reading_model import Reading, Word
 from proxy.matching.words import COLOURS, MATERIALS, SIZES_AGES
 
@@ -28,10 +30,12 @@ __all__ = [
     "IMPLIED",
     "PLACED",
     "chained_to",
+    "describes_shared_thing",
     "done_by_name",
     "done_otherwise",
     "lifeless_at_rest",
     "made_of",
+    "made_things",
     "making_way",
     "said_of_a_child",
     "shown_at_rest",
@@ -262,3 +266,61 @@ def chained_to(want: Reading, position: int, coverage: Coverage, word: Word) -> 
     return all(w.noun or w.head == head for w in between) and any(
         w.noun and coverage.of_thing(w.key).shows(word, describing=True) for w in between
     )
+
+
+def describes_shared_thing(want: Reading, word: Word, cached_things: set[str]) -> bool:
+    """Whether ``word`` describes a thing of the request that the cached prompt names too (its
+    key is among ``cached_things``)."""
+    head = word.head
+    if head is None or word.verb or want.words[head] is word or word.key.startswith("#"):
+        return False
+    return want.words[head].key in cached_things
+
+
+def made_things(
+    wordnet: WordNet | None, word: Word, position: int, want: Reading, have: Reading
+) -> set[str]:
+    """The things ``word`` (at ``position``), a material, may say what is made of: the one
+    it describes ("a wooden bridge"), or the one it is "of" ("a bridge made of wood") and,
+    named once in the cached prompt, what that one is "of" in turn or is "of" it ("a statue
+    of a woman made of marble"); none for a container or a heap whose "of" is what they
+    hold ("a pot of gold", not "a pot made of gold")."""
+    if describes(word, position):
+        return {want.words[word.head].key}  # type: ignore[index]
+    relation, _, owner = word.role.partition("/")
+    made = _made_from(want.sequence, word.text)
+    if relation != "of" or not owner or (_holds_things(wordnet, owner) and not made):
+        return set()
+    # "a statue of a woman" reads as "a woman, statue": the statue is "of" her too
+    related = {w.role.partition("/")[2] for w in want.words if w.key == owner} | {
+        w.key for w in want.words if w.role == word.role and w.noun and w is not word
+    }
+    named = Counter(w.key for w in have.words)
+    return {owner} | {
+        key for key in related if key and named[key] == 1 and not _holds_things(wordnet, key)
+    }
+
+
+def _holds_things(wordnet: WordNet | None, key: str) -> bool:
+    """Whether the things named ``key`` hold others: a container ("pot", "chest") or a
+    heap ("pile")."""
+    return key in _HEAPS or (wordnet is not None and wordnet.covers("container", key, "n", "n"))
+
+
+_MAKING = frozenset(
+    "made carved built crafted forged sculpted cast woven constructed fashioned hewn".split()
+)
+
+
+def _made_from(sequence: Sequence[str], material: str) -> bool:
+    """Whether ``sequence`` says something is made of ``material``: "made of", "carved out of",
+    "built from" a word or two before it."""
+    for i, token in enumerate(sequence):
+        if token == material:
+            before = sequence[max(0, i - 4) : i]
+            if any(t in _MAKING for t in before) and any(t in ("of", "from") for t in before):
+                return True
+    return False
+
+
+_HEAPS = frozenset("pile heap stack mound mountain load lot handful".split())

@@ -51,8 +51,8 @@ from collections.abc import Sequence
 
 from proxy.matching.counting import (
     amount_conflict,
-    counts,
     one_of,
+    one_shows_many,
     plural_conflict,
     single_things,
 )
@@ -69,10 +69,12 @@ from proxy.matching.unsaid import (
     IMPLIED,
     PLACED,
     chained_to,
+    describes_shared_thing,
     done_by_name,
     done_otherwise,
     lifeless_at_rest,
     made_of,
+    made_things,
     making_way,
     said_of_a_child,
     shown_at_rest,
@@ -84,7 +86,6 @@ from proxy.matching.words import (
     DEFAULT_MEDIA,
     MADE_MEDIA,
     MATERIALS,
-    SAME_PLURAL,
     SETTINGS,
     SIZES_AGES,
     STYLES,
@@ -275,7 +276,7 @@ class Verifier:
         if (
             want.numbers - have.numbers - ones
             or plural_conflict(have, want)
-            or self._one_shows_many(have, want)
+            or one_shows_many(self.wordnet, have, want)
         ):
             return "count"
         if amount_conflict(have, want):
@@ -307,60 +308,6 @@ class Verifier:
             if shown_by and all(c in asked for c in shown_by):
                 return True
         return False
-
-    def _one_shows_many(self, have: Reading, want: Reading) -> bool:
-        """People or animals the request names as several that the cached prompt shows as
-        one, named once ("a man on a beach" does not show "people on a beach"), or as fewer
-        than many where the request asks for many ("a man and a woman" or "two passengers" do
-        not show "a train crowded with people")."""
-        if self.wordnet is None:
-            return False
-        cached = [have.words[i] for i in have.heads() if not have.words[i].negated]
-        counted = counts(have)
-        many = {thing for scale, value, thing in want.amounts_of if value == "many"}
-        for i in want.heads():
-            word = want.words[i]
-            if word.negated or not (word.plural or word.key in SAME_PLURAL) or not word.animate:
-                continue  # people or animals, several
-            alive = self._alive_as(word.key)
-            shown_by = {
-                w.key: w.plural
-                for w in cached
-                if w.key == word.key
-                or (
-                    self.wordnet.covers(word.key, w.key, "n", "n")
-                    and self._alive_as(w.key) in (alive, None)
-                )
-            }
-            if (
-                not shown_by
-                and alive == "noun.person"
-                and any(self.wordnet.covers(word.key, w.key, "n", "n") for w in cached)
-            ):
-                return True  # "people" shown only by sheep, which WordNet calls timid people
-            if not shown_by or any(
-                key in SAME_PLURAL or "noun.group" in self.wordnet.lexnames(key) for key in shown_by
-            ):
-                continue
-            if word.key in many and ("plenty", "many", word.key) not in have.amounts_of:
-                if (
-                    sum(counted.get(key, 4 if plural else 1) for key, plural in shown_by.items())
-                    < 4
-                ):
-                    return True
-            elif word.key not in shown_by and len(shown_by) == 1 and not any(shown_by.values()):
-                return counted.get(next(iter(shown_by)), 1) < 2
-        return False
-
-    def _alive_as(self, key: str) -> str | None:
-        """ "noun.person" or "noun.animal", as WordNet files ``key`` first; None for anything
-        else. A sheep is a person to WordNet only as "a timid simpleton"."""
-        assert self.wordnet is not None
-        if key == "person":
-            return "noun.person"
-        senses = self.wordnet.senses(key, "n")
-        first = senses[0].lexname if senses else None
-        return first if first in ("noun.person", "noun.animal") else None
 
     def _undoubled(self, have: Reading, want: Reading) -> set[str]:
         """Words of ``want`` that ``have`` writes with their consonant doubled: "cuting" is a
@@ -455,7 +402,9 @@ class Verifier:
                 return self._kind(word, describing=True)
             elif (
                 word.lemmas & MATERIALS
-                and (things := self._made_things(word, position, want, have) & cached_things)
+                and (
+                    things := made_things(self.wordnet, word, position, want, have) & cached_things
+                )
                 and not any(made_of(coverage, thing, word) for thing in things)
             ):
                 # "a steel blade": to WordNet a steel is a sword, which "a sword with an obsidian
@@ -471,7 +420,7 @@ class Verifier:
                     return "negation"
                 return self._kind(word)
             elif (
-                _describes_shared_thing(want, word, cached_things)
+                describes_shared_thing(want, word, cached_things)
                 # "anime girl": the whole picture is anime; but "colorful" binds to its thing
                 and not (names_medium(word) and word.lemmas.isdisjoint(COLOURS))
                 and not coverage.of_thing(want.words[word.head].key).shows(  # type: ignore[index]
@@ -510,34 +459,6 @@ class Verifier:
         else:
             return False
         return any(self.wordnet.covers(lemma, thing, None, "n") for lemma in word.lemmas)
-
-    def _made_things(self, word: Word, position: int, want: Reading, have: Reading) -> set[str]:
-        """The things ``word`` (at ``position``), a material, may say what is made of: the one
-        it describes ("a wooden bridge"), or the one it is "of" ("a bridge made of wood") and,
-        named once in the cached prompt, what that one is "of" in turn or is "of" it ("a statue
-        of a woman made of marble"); none for a container or a heap whose "of" is what they
-        hold ("a pot of gold", not "a pot made of gold")."""
-        if describes(word, position):
-            return {want.words[word.head].key}  # type: ignore[index]
-        relation, _, owner = word.role.partition("/")
-        made = _made_from(want.sequence, word.text)
-        if relation != "of" or not owner or (self._holds_things(owner) and not made):
-            return set()
-        # "a statue of a woman" reads as "a woman, statue": the statue is "of" her too
-        related = {w.role.partition("/")[2] for w in want.words if w.key == owner} | {
-            w.key for w in want.words if w.role == word.role and w.noun and w is not word
-        }
-        named = Counter(w.key for w in have.words)
-        return {owner} | {
-            key for key in related if key and named[key] == 1 and not self._holds_things(key)
-        }
-
-    def _holds_things(self, key: str) -> bool:
-        """Whether the things named ``key`` hold others: a container ("pot", "chest") or a
-        heap ("pile")."""
-        return key in _HEAPS or (
-            self.wordnet is not None and self.wordnet.covers("container", key, "n", "n")
-        )
 
     def _holds_a_thing(self, want: Reading, verb: Word, have: Reading) -> bool:
         """Whether ``verb`` ("holding", "carrying") is done by someone alive to made things
@@ -658,34 +579,6 @@ def _looks_apart(have: Reading, want: Reading) -> bool:
         for pair in _LOOK_APART
         for x, y in (pair, pair[::-1])
     )
-
-
-_MAKING = frozenset(
-    "made carved built crafted forged sculpted cast woven constructed fashioned hewn".split()
-)
-
-
-def _made_from(sequence: Sequence[str], material: str) -> bool:
-    """Whether ``sequence`` says something is made of ``material``: "made of", "carved out of",
-    "built from" a word or two before it."""
-    for i, token in enumerate(sequence):
-        if token == material:
-            before = sequence[max(0, i - 4) : i]
-            if any(t in _MAKING for t in before) and any(t in ("of", "from") for t in before):
-                return True
-    return False
-
-
-_HEAPS = frozenset("pile heap stack mound mountain load lot handful".split())
-
-
-def _describes_shared_thing(want: Reading, word: Word, cached_things: set[str]) -> bool:
-    """Whether ``word`` describes a thing of the request that the cached prompt names too (its
-    key is among ``cached_things``)."""
-    head = word.head
-    if head is None or word.verb or want.words[head] is word or word.key.startswith("#"):
-        return False
-    return want.words[head].key in cached_things
 
 
 def _log_failure(error: Exception) -> None:
