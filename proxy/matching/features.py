@@ -9,6 +9,7 @@ import unicodedata
 from collections.abc import Callable
 
 from proxy.matching.lexicon import NOTHING, frozen
+from proxy.matching.words import IRREGULAR_PLURALS, NUMBERS
 
 __all__ = [
     "ENDS_PHRASE",
@@ -164,10 +165,11 @@ def counted(text: str) -> dict[str, int]:
     return found
 
 
+_GROUPS = frozenset({"pair", "couple", "twin", "twins", "trio", "triple"})
 _NUMBER_WORDS = {
-    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "twenty": 20, "dozen": 12,
-}  # fmt: skip
+    word: number for word, number in NUMBERS.items() if 2 <= number <= 20 and word not in _GROUPS
+}
+"""Number words that count what follows them; not the group words ("a couple walking")."""
 _A_NUMBER = re.compile(
     r"\b(?:\d{1,4}|"
     + "|".join(_NUMBER_WORDS)
@@ -185,8 +187,8 @@ ENDS_PHRASE = frozenset(
 """Words that end the phrase an amount is stated of ("lots of sheep on the hill")."""
 
 
-_SINGULARS = {
-    "people": "person", "men": "man", "women": "woman", "children": "child", "mice": "mouse",
+_SINGULARS = IRREGULAR_PLURALS | {
+    "children": "child", "mice": "mouse",
     "geese": "goose", "teeth": "tooth", "feet": "foot", "oxen": "ox", "wolves": "wolf",
     "leaves": "leaf", "calves": "calf", "halves": "half", "elves": "elf", "shelves": "shelf",
     "loaves": "loaf", "thieves": "thief", "knives": "knife", "wives": "wife", "lives": "life",

@@ -239,7 +239,7 @@ def _amounts_alike(tokens: Sequence[str]) -> list[str]:
             token = "group"
         elif token in ("crowd", "crowds") and following not in _NOT_A_CROWD and not _doing(out):
             out.append("people")  # "a crowd waiting", "a stadium crowd"; not "tourists crowd"
-            if token == "crowd" and _s_form(following):
+            if token == "crowd" and _third_person(following):
                 out.append(_base_form(following))  # "a crowd watches": people watch
                 i += 1
             i += 1
@@ -249,7 +249,8 @@ def _amounts_alike(tokens: Sequence[str]) -> list[str]:
     return out
 
 
-def _s_form(token: str) -> bool:
+def _third_person(token: str) -> bool:
+    """Whether ``token`` may be a verb's "-s" form ("watches"), not "grass" or "bus"."""
     return token.endswith("s") and not token.endswith(("ss", "us", "is")) and len(token) > 3
 
 
