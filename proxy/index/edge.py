@@ -70,6 +70,7 @@ from proxy.index.edge_process import (
     points_in,
 )
 from proxy.index.edge_writes import ShardWrites
+from proxy.index.exact_answers import ExactAnswers
 
 __all__ = ["EdgeIndex"]
 
@@ -143,7 +144,8 @@ class EdgeIndex(SemanticIndex):
         self._shard: ShardProcess | None = None
         self._live: Path = path
         """Where the open shard's files are: ``path`` itself, or the generation it links to."""
-        self._writes = ShardWrites(path, self._call)
+        self._exact = ExactAnswers(lambda: self._writes.holding or self._writes.journal_due)
+        self._writes = ShardWrites(path, self._call, self._exact.changed)
         self._maintain_lock = asyncio.Lock()
         """One optimise-and-swap at a time: a second would swap in a copy that misses the
         first's replayed writes (and deletes: a purge would come back)."""
@@ -208,6 +210,7 @@ class EdgeIndex(SemanticIndex):
 
     async def close(self) -> None:
         self._upkeep.clear()  # nothing to maintain: an upkeep loop still running waits its timer
+        self._exact.changed()
         if self._shard is not None:
             async with self._writes.lock:
                 shard, self._shard = self._shard, None
@@ -241,6 +244,7 @@ class EdgeIndex(SemanticIndex):
                 raise IndexUnavailable(dead.failure or "the index process is not running")
             self._next_revival = time.monotonic() + _REVIVE_AFTER
             log.warning("%s; starting it again", dead.failure)
+            self._exact.changed()  # what it answered is read again from its files
             await dead.wait()  # its lock on the shard goes with it
             self._shard = await self._start(self._live)
             return self._shard
@@ -251,8 +255,12 @@ class EdgeIndex(SemanticIndex):
         return info
 
     async def exact(self, key: str, limit: int, where: Where = EVERYTHING) -> list[Entry]:
-        records, _ = await self._call("scroll", where.narrow(key=key), _SCROLL_LIMIT)
-        entries = sorted((Entry.from_payload(p) for _, p, _ in records), key=_age, reverse=True)
+        entries = self._exact.get(key, where)
+        if entries is None:
+            asked = self._exact.version
+            records, _ = await self._call("scroll", where.narrow(key=key), _SCROLL_LIMIT)
+            entries = sorted((Entry.from_payload(p) for _, p, _ in records), key=_age, reverse=True)
+            self._exact.remember(key, where, asked, entries)
         return entries[:limit]
 
     async def nearest(
@@ -571,6 +579,7 @@ class EdgeIndex(SemanticIndex):
                 self._shard = await self._start(self.path)
                 raise
         self._shard, self._live = fresh, generation
+        self._exact.changed()  # the same points, but asked again of the shard serving them
         return replaced, old
 
 

@@ -11,11 +11,12 @@ is also kept for replay onto the optimised shard, until it is switched in.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import math
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from proxy.index.base import IndexUnavailable
 from proxy.index.edge_files import journal_append, journal_read
@@ -38,13 +39,36 @@ _FLUSH_EVERY = 1000
 after 100,000 writes, 6 ms after 1,000), and lookups wait behind it."""
 
 
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def _changes(
+    method: Callable[Concatenate[ShardWrites, P], Awaitable[T]],
+) -> Callable[Concatenate[ShardWrites, P], Awaitable[T]]:
+    """A method that writes to the live shard: ``changed`` is called as it starts and ends."""
+
+    @functools.wraps(method)
+    async def changing(writes: ShardWrites, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        writes.changed()
+        try:
+            return await method(writes, *args, **kwargs)
+        finally:
+            writes.changed()
+
+    return changing
+
+
 class ShardWrites:
     """The writes to the shard at ``path``, sent through ``call`` (the live shard's, whichever
     process serves it). ``lock`` is held while a write is applied: whoever holds it knows that
     no write is under way (the switch to an optimised shard, closing)."""
 
-    def __init__(self, path: Path, call: Call) -> None:
+    def __init__(self, path: Path, call: Call, changed: Callable[[], None]) -> None:
         self._call = call
+        self.changed = changed
+        """Called as every write to the live shard (applied, released, or read back from the
+        journal) starts and ends: what was read from it before may be out of date."""
         self.journal = path.with_name(path.name + _HELD)
         self.lock = asyncio.Lock()
         self.journal_due = False
@@ -63,6 +87,7 @@ class ShardWrites:
         """Whether writes are being held back (a copy is under way)."""
         return self._held is not None
 
+    @_changes
     async def apply(self, operations: list[Operation]) -> None:
         """Apply ``operations`` to the live shard, or hold them back (journaled) while it is
         copied; a delete waits for the copy instead."""
@@ -111,6 +136,7 @@ class ShardWrites:
             self._held, self.replay = [], []
             self._copied.clear()
 
+    @_changes
     async def release(self) -> None:
         """The copy is done: apply the held writes to the live shard, a page at a time with
         requests served in between (entries stored meanwhile are held too, after them), then
@@ -138,6 +164,7 @@ class ShardWrites:
                 raise
             applied, budget = True, budget - points_in(batch)
 
+    @_changes
     async def apply_journal(
         self, held: Sequence[Operation] | None = None, *, flush: bool = False
     ) -> None:
