@@ -22,7 +22,7 @@ from proxy.matching import canonical, features, filler, spelling, verify
 from proxy.matching.decision import LONG_PROMPTS, MatchPolicy, Query
 from proxy.matching.lexicon import DEFAULT_WORDNET_DIR, WordNet
 from proxy.matching.reading import KNOWN, REMEMBERED
-from proxy.matching.spelling import Speller, rejoined
+from proxy.matching.spelling import Speller, hyphenated_alike, rejoined
 from proxy.matching.verify import REASONS, Verifier
 from proxy.matching.words import FRAMES, SYNONYMS
 from tests.conftest import TEST_PARTITION, cached_candidate
@@ -42,6 +42,9 @@ def verifier(wordnet: WordNet) -> Verifier:
 
 # (image cached for, request, expected reason)
 REJECTED = [
+    ("a black-and-white photo of a dog", "a color photo of a dog", "colour"),
+    ("a color photo of a dog", "a black-and-white photo of a dog", "colour"),
+    ("a photo of a dog", "a dog, black-and-white photo", "colour"),
     ("three apples on a table", "two apples on a table", "count"),
     ("3 apples on a table", "three apples on a table and a pear", "object"),
     ("a dog on a sofa", "two dogs on a sofa", "count"),
@@ -1541,6 +1544,13 @@ SERVED = [
     ("a boy holding his mother's hand", "a boy holding his mom's hand"),
     ("a fish tank with many fish", "a fish tank with lots of fish"),
     ("a crowd of two hundred people", "a crowd of people"),
+    # a hyphen joins words WordNet has as one ("windup", "black_and_white"); apart, they are the
+    # same words
+    ("a box of wind-up dolls", "a box of wind up dolls"),
+    ("wind up dolls on a shelf", "wind-up dolls on a shelf"),
+    ("a dog, black and white", "a dog, black-and-white"),
+    ("a black-and-white photo of a dog", "a black and white photo of a dog"),
+    ("a black and white photo of a dog", "a dog, black-and-white photo"),
 ]
 
 
@@ -1722,6 +1732,26 @@ def test_mended_words_are_replaced_in_one_pass() -> None:
     )
     assert mended == "A sci-fi town, sci-fi"
     assert verify._replace_words("a cat", {}) == "a cat"
+
+
+def test_words_are_hyphenated_as_the_cached_prompt_writes_them() -> None:
+    """Apart where the cached prompt hyphenates them, and hyphenated where it writes them apart,
+    the request is respelt as the cached prompt has it; not where a determiner follows the
+    words apart ("a man made a lake" says that a man made one)."""
+    cached = ("a", "box", "of", "wind-up", "dolls")
+    assert (
+        hyphenated_alike(
+            "A box of Wind up dolls", ("a", "box", "of", "wind", "up", "dolls"), cached
+        )
+        == "A box of wind-up dolls"
+    )
+    assert hyphenated_alike(
+        "a wind-up toy", ("a", "wind-up", "toy"), ("a", "wind", "up", "toy")
+    ) == ("a wind up toy")
+    asked = ("a", "man", "made", "a", "lake")
+    assert hyphenated_alike("a man made a lake", asked, ("a", "man-made", "lake")) == (
+        "a man made a lake"
+    )
 
 
 def test_words_written_apart_are_joined_only_where_one_is_unknown() -> None:

@@ -26,9 +26,10 @@ import marisa_trie
 from rapidfuzz.distance import OSA
 
 from proxy.matching.normalise import LOWER_WORD
+from proxy.matching.phrases import DETERMINERS
 from proxy.matching.words import COLOURS, FUNCTION_WORDS, SIZES_AGES
 
-__all__ = ["Speller", "correct_typos", "doubled", "rejoined"]
+__all__ = ["Speller", "correct_typos", "doubled", "hyphenated_alike", "rejoined"]
 
 SHORTEST = 4
 """Words of fewer letters are never corrected from the word list, and from the other prompt
@@ -258,6 +259,52 @@ def rejoined(
         and second.isalpha()
         and first + second in closed
     }
+
+
+def hyphenated_alike(request: str, asked: Sequence[str], cached: Sequence[str]) -> str:
+    """``request`` with words hyphenated as the cached prompt writes them: "wind up dolls" where
+    it says "wind-up dolls", "a black and white photo" where it says "black-and-white", and
+    apart where it writes them apart. ``asked`` and ``cached`` are the two prompts' words (the
+    reader's ``sequence``). A hyphen joins words into one (WordNet's "windup", a noun) that the
+    same words apart are not ("wind" a verb); both are one spelling. Not where a determiner
+    follows the words apart, which then say something else: "a man made a lake" is no
+    "man-made lake". ``request`` itself where nothing changes."""
+    apart = f" {' '.join(cached)} "
+    joined = {word for word in cached if _HYPHENATED.fullmatch(word)}
+    respelt = request
+    for word in joined:
+        parts = word.split("-")
+        if word not in asked and _written_apart(parts, asked):
+            respelt = re.sub(_apart(parts), word, respelt, flags=re.IGNORECASE)
+    for word in asked:
+        parts = word.split("-")
+        if _HYPHENATED.fullmatch(word) and word not in joined and f" {' '.join(parts)} " in apart:
+            respelt = re.sub(
+                rf"(?<![\w-]){re.escape(word)}(?![\w-])",
+                " ".join(parts),
+                respelt,
+                flags=re.IGNORECASE,
+            )
+    return respelt
+
+
+_HYPHENATED = re.compile(r"[a-z]+(?:-[a-z]+){1,3}")
+"""A word of two to four parts joined by hyphens."""
+
+
+def _written_apart(parts: Sequence[str], words: Sequence[str]) -> bool:
+    """Whether ``words`` has ``parts`` one after another, and no determiner after them."""
+    n = len(parts)
+    return any(
+        list(words[i : i + n]) == list(parts)
+        and (i + n == len(words) or words[i + n] not in DETERMINERS)
+        for i in range(len(words) - n + 1)
+    )
+
+
+def _apart(parts: Sequence[str]) -> str:
+    """A pattern for ``parts`` written apart, each a word of its own."""
+    return r"(?<![\w-])" + r"\s+".join(re.escape(part) for part in parts) + r"(?![\w-])"
 
 
 def doubled(word: str) -> str | None:

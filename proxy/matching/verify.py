@@ -63,7 +63,7 @@ from proxy.matching.reading import REMEMBERED, Reader
 from proxy.matching.reading_model import Reading, Word
 from proxy.matching.rephrasing import verb_ing
 from proxy.matching.roles import names_medium, spatial, swapped
-from proxy.matching.spelling import correct_typos, doubled, rejoined
+from proxy.matching.spelling import correct_typos, doubled, hyphenated_alike, rejoined
 from proxy.matching.unsaid import (
     DRAWN_PICTURE,
     IMPLIED,
@@ -249,6 +249,10 @@ class Verifier:
         have, want = self.read(cached), self.read(request)
         if not want.texts <= have.texts:
             return "text"  # as typed: no mended spelling, "scifi" for "sci fi", is shown
+        if "-" in request or "-" in cached:
+            respelt = hyphenated_alike(request, want.sequence, have.sequence)
+            if respelt != request:
+                request, want = respelt, self.read(respelt)
         undoubled = self._undoubled(want, have), self._undoubled(have, want)
         if have.unknown or want.unknown or any(undoubled):
             cached, request = self._mend_typos(cached, have, request, want, undoubled)
