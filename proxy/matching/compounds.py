@@ -57,6 +57,10 @@ def _hyphenated(wordnet: WordNet, token: str) -> list[str]:
             return [candidate]  # "old-fashioned" is one word, not an old thing
     if not any(wordnet.knows(part) for part in parts):
         return [token]
+    if len(parts) == 2 and parts[1].endswith("ing") and "n" in wordnet.parts_of_speech(parts[0]):
+        # "a man-eating shark" is no man eating a shark, nor "a fire-breathing dragon" fire
+        # breathing one: one word, what the thing it describes does (to WordNet, an unknown one)
+        return [token]
     return parts
 
 
