@@ -46,6 +46,13 @@ REJECTED = [
     # a thing before a hyphen and "-ing" is what the next one does things to, not a doer
     ("a man-eating shark", "a man eating a shark", "object"),
     ("a bird-eating spider", "a bird eating a spider", "object"),
+    # black and white said of a thing is no black-and-white picture
+    ("a colorful photo of a black-and-white cat", "a black-and-white photo of a cat", "colour"),
+    ("a black and white cat on a red sofa", "a black and white photo of a cat on a sofa", "colour"),
+    # words apart are the hyphenated word only where the same word follows both
+    ("a hand-made clay pot", "a hand made of clay", "object"),
+    ("a wind-up car and a robot", "a wind up car and wind up the robot", "action"),
+    ("a man pick up a truck", "a pick-up truck", "object"),
     ("a color photo of a dog", "a black-and-white photo of a dog", "colour"),
     ("a photo of a dog", "a dog, black-and-white photo", "colour"),
     ("three apples on a table", "two apples on a table", "count"),
@@ -1552,6 +1559,7 @@ SERVED = [
     ("a box of wind-up dolls", "a box of wind up dolls"),
     ("a man-eating shark in the deep sea", "a man eating shark in the deep sea"),
     ("a fire-breathing dragon over a castle", "a dragon over a castle"),
+    ("a girl horse-riding on a beach", "a girl riding a horse on a beach"),
     ("wind up dolls on a shelf", "wind-up dolls on a shelf"),
     ("a dog, black and white", "a dog, black-and-white"),
     ("a black-and-white photo of a dog", "a black and white photo of a dog"),
@@ -1741,8 +1749,8 @@ def test_mended_words_are_replaced_in_one_pass() -> None:
 
 def test_words_are_hyphenated_as_the_cached_prompt_writes_them() -> None:
     """Apart where the cached prompt hyphenates them, and hyphenated where it writes them apart,
-    the request is respelt as the cached prompt has it; not where a determiner follows the
-    words apart ("a man made a lake" says that a man made one)."""
+    the request is respelt as the cached prompt has it, where the same word follows both or
+    both end a tag; elsewhere the words apart say something else ("a man made a lake")."""
     cached = ("a", "box", "of", "wind-up", "dolls")
     assert (
         hyphenated_alike(
@@ -1756,6 +1764,13 @@ def test_words_are_hyphenated_as_the_cached_prompt_writes_them() -> None:
     asked = ("a", "man", "made", "a", "lake")
     assert hyphenated_alike("a man made a lake", asked, ("a", "man-made", "lake")) == (
         "a man made a lake"
+    )
+    asked = ("wind", "up", "car", "and", "wind", "up", "the", "robot")
+    assert hyphenated_alike(" ".join(asked), asked, ("a", "wind-up", "car")) == (
+        "wind-up car and wind up the robot"
+    )
+    assert hyphenated_alike("a toy, wind up", ("a", "toy", ",", "wind", "up"), ("wind-up",)) == (
+        "a toy, wind-up"
     )
 
 

@@ -37,11 +37,13 @@ _NOT_PARTS = FUNCTION_WORDS - {"can", "lot"}
 "a parking lot"."""
 
 
-def _hyphenated(wordnet: WordNet, token: str) -> list[str]:
+def _hyphenated(wordnet: WordNet, token: str, before_a_word: bool) -> list[str]:
     """A hyphenated word as its parts where WordNet knows them as one entry ("t-shirt", for
     the compound joiner to join as it joins "t shirt"), as one word where WordNet knows it
     otherwise ("key-board" is "keyboard", "old-fashioned" one word) or knows none of its
-    parts ("sci-fi"), else as its parts ("flat-screen" is "flat screen")."""
+    parts ("sci-fi"), else as its parts ("flat-screen" is "flat screen"). ``before_a_word``:
+    a word follows, no function word or punctuation ("a horse-riding girl", not "a girl
+    horse-riding on a beach")."""
     if "-" not in token:
         return [token]
     parts = token.split("-")
@@ -57,9 +59,15 @@ def _hyphenated(wordnet: WordNet, token: str) -> list[str]:
             return [candidate]  # "old-fashioned" is one word, not an old thing
     if not any(wordnet.knows(part) for part in parts):
         return [token]
-    if len(parts) == 2 and parts[1].endswith("ing") and "n" in wordnet.parts_of_speech(parts[0]):
+    if (
+        before_a_word
+        and len(parts) == 2
+        and parts[1].endswith("ing")
+        and "n" in wordnet.parts_of_speech(parts[0])
+    ):
         # "a man-eating shark" is no man eating a shark, nor "a fire-breathing dragon" fire
-        # breathing one: one word, what the thing it describes does (to WordNet, an unknown one)
+        # breathing one: one word, what the thing it describes does (to WordNet, an unknown
+        # one); after its doer, "a girl horse-riding" is riding a horse
         return [token]
     return parts
 
@@ -68,7 +76,14 @@ def join_compounds(wordnet: WordNet | None, tokens: list[str]) -> list[str]:
     """Join words that WordNet knows as one ("hot dog", "teddy bear", "living room")."""
     if wordnet is None:
         return tokens
-    tokens = [piece for token in tokens for piece in _hyphenated(wordnet, token)]  # a copy
+    following = [*tokens[1:], ""]
+    tokens = [  # a copy
+        piece
+        for token, after in zip(tokens, following, strict=False)
+        for piece in _hyphenated(
+            wordnet, token, after[:1].isalpha() and after not in FUNCTION_WORDS
+        )
+    ]
     words = [token[0].isalpha() for token in tokens]
     count = len(tokens)
     joined: list[str] = []

@@ -34,13 +34,21 @@ _SAYS = re.compile(
     re.IGNORECASE,
 )
 
-_BLACK_AND_WHITE = r"(?:black\s*(?:-?\s*(?:and|&|n)\s*-?|-|/)\s*white|b\s*&\s*w|b/w)"
+_BLACK_WHITE = r"black\s*(?:-?\s*(?:and|&|n)\s*-?|-|/)\s*white"
+_BLACK_AND_WHITE = rf"(?:{_BLACK_WHITE}|b\s*&\s*w|b/w)"
 """Black and white, black-and-white, black & white, black/white, b&w, ..."""
 _MONOCHROME = re.compile(rf"\b{_BLACK_AND_WHITE}\b|monochrom|gr[ae]y\s*scale|\bsepia\b|\bduotone\b")
 _MONOCHROME_WORDS = ("&", "/", "monochrom", "scale", "sepia", "duotone")
 """What every match of ``_MONOCHROME`` holds, but "black and white": a text with none is not
 searched (a long prompt takes the pattern about 0.06 ms)."""
 _PHOTO_WORDS = r"(?:photo|photograph|photography|portrait|film|movie|still|shot)s?\b"
+_THING_COLOURED = re.compile(
+    rf"(?<![\w-]){_BLACK_WHITE}(?=[\s-]+(?!{_PHOTO_WORDS}|(?:snapshot|image|picture|pic|"
+    r"drawing|sketch|illustration|manga|comic|art|artwork|painting|render|rendering|style|"
+    r"aesthetic|filter|tone|palette|version|cinematography|photoshoot|video|footage)s?\b)[a-z])"
+)
+"""Black and white said of a thing, before its name: "a black-and-white cat", "a cow with black
+and white spots"; not before a word for the picture ("a black and white photo")."""
 _PALETTE_BEFORE = re.compile(rf"(?<![\w-]){_BLACK_AND_WHITE}(?=\s+{_PHOTO_WORDS})")
 _PALETTE_TAG = re.compile(rf"(?:^|(?<=,))\s*{_BLACK_AND_WHITE}\s*(?=,|$)")
 _PHOTOGRAPHED = re.compile(rf"\b{_PHOTO_WORDS}")
@@ -211,8 +219,8 @@ def singular(word: str) -> str:
 def palette(text: str) -> str | None:
     """ "monochrome" for a black-and-white, grayscale or sepia picture, "colour" for one asked
     for in colour, else None."""
-    if _may_be_monochrome(text) and _MONOCHROME.search(text):
-        return "monochrome"
+    if _may_be_monochrome(text) and _MONOCHROME.search(_THING_COLOURED.sub(" ", text)):
+        return "monochrome"  # not where only a thing is: "a black and white cat" in colour
     return "colour" if _IN_COLOUR.search(text) else None
 
 

@@ -26,7 +26,6 @@ import marisa_trie
 from rapidfuzz.distance import OSA
 
 from proxy.matching.normalise import LOWER_WORD
-from proxy.matching.phrases import DETERMINERS
 from proxy.matching.words import COLOURS, FUNCTION_WORDS, SIZES_AGES
 
 __all__ = ["Speller", "correct_typos", "doubled", "hyphenated_alike", "rejoined"]
@@ -263,48 +262,51 @@ def rejoined(
 
 def hyphenated_alike(request: str, asked: Sequence[str], cached: Sequence[str]) -> str:
     """``request`` with words hyphenated as the cached prompt writes them: "wind up dolls" where
-    it says "wind-up dolls", "a black and white photo" where it says "black-and-white", and
-    apart where it writes them apart. ``asked`` and ``cached`` are the two prompts' words (the
-    reader's ``sequence``). A hyphen joins words into one (WordNet's "windup", a noun) that the
-    same words apart are not ("wind" a verb); both are one spelling. Not where a determiner
-    follows the words apart, which then say something else: "a man made a lake" is no
-    "man-made lake". ``request`` itself where nothing changes."""
-    apart = f" {' '.join(cached)} "
-    joined = {word for word in cached if _HYPHENATED.fullmatch(word)}
+    it says "wind-up dolls", "a black and white photo" where it says "black-and-white photo",
+    and apart where it writes them apart. ``asked`` and ``cached`` are the two prompts' words
+    (the reader's ``sequence``). A hyphen joins words into one (WordNet's "windup", a noun)
+    that the same words apart are not ("wind" a verb); both are one spelling where the same word
+    follows them, or both end a tag. Elsewhere the words apart say something else: "a hand made
+    of clay" is no "hand-made clay pot", "a man eating a shark" no "man-eating shark".
+    ``request`` itself where nothing changes."""
     respelt = request
-    for word in joined:
+    for word in {w for w in cached if _HYPHENATED.fullmatch(w)} - set(asked):
         parts = word.split("-")
-        if word not in asked and _written_apart(parts, asked):
-            respelt = re.sub(_apart(parts), word, respelt, flags=re.IGNORECASE)
-    for word in asked:
+        for after in _after(cached, [word]) & _after(asked, parts):
+            respelt = re.sub(_written(parts, after), word, respelt, flags=re.IGNORECASE)
+    for word in {w for w in asked if _HYPHENATED.fullmatch(w)} - set(cached):
         parts = word.split("-")
-        if _HYPHENATED.fullmatch(word) and word not in joined and f" {' '.join(parts)} " in apart:
-            respelt = re.sub(
-                rf"(?<![\w-]){re.escape(word)}(?![\w-])",
-                " ".join(parts),
-                respelt,
-                flags=re.IGNORECASE,
-            )
+        for after in _after(asked, [word]) & _after(cached, parts):
+            respelt = re.sub(_written([word], after), " ".join(parts), respelt, flags=re.IGNORECASE)
     return respelt
 
 
 _HYPHENATED = re.compile(r"[a-z]+(?:-[a-z]+){1,3}")
 """A word of two to four parts joined by hyphens."""
+_TAG_END = ""
+"""What follows words that end a tag or the prompt (a comma, a full stop, nothing)."""
 
 
-def _written_apart(parts: Sequence[str], words: Sequence[str]) -> bool:
-    """Whether ``words`` has ``parts`` one after another, and no determiner after them."""
+def _after(words: Sequence[str], parts: Sequence[str]) -> set[str]:
+    """The words that follow ``parts`` where ``words`` has them one after another
+    (``_TAG_END`` for punctuation or the end)."""
     n = len(parts)
-    return any(
-        list(words[i : i + n]) == list(parts)
-        and (i + n == len(words) or words[i + n] not in DETERMINERS)
-        for i in range(len(words) - n + 1)
+    found = set()
+    for i in range(len(words) - n + 1):
+        if list(words[i : i + n]) == list(parts):
+            following = words[i + n] if i + n < len(words) else ""
+            found.add(following if following[:1].isalnum() else _TAG_END)
+    return found
+
+
+def _written(parts: Sequence[str], after: str) -> str:
+    """A pattern for ``parts`` written apart, each a word of its own, where ``after`` follows."""
+    following = rf"\s+{re.escape(after)}(?![\w-])" if after else r"\s*(?:[,.;:|]|$)"
+    return (
+        r"(?<![\w-])"
+        + r"\s+".join(re.escape(part) for part in parts)
+        + rf"(?![\w-])(?={following})"
     )
-
-
-def _apart(parts: Sequence[str]) -> str:
-    """A pattern for ``parts`` written apart, each a word of its own."""
-    return r"(?<![\w-])" + r"\s+".join(re.escape(part) for part in parts) + r"(?![\w-])"
 
 
 def doubled(word: str) -> str | None:
