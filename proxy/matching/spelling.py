@@ -270,11 +270,11 @@ def hyphenated_alike(request: str, asked: Sequence[str], cached: Sequence[str]) 
     of clay" is no "hand-made clay pot", "a man eating a shark" no "man-eating shark".
     ``request`` itself where nothing changes."""
     respelt = request
-    for word in {w for w in cached if _HYPHENATED.fullmatch(w)} - set(asked):
+    for word in _hyphenated(cached) - set(asked):
         parts = word.split("-")
         for after in _after(cached, [word]) & _after(asked, parts):
             respelt = re.sub(_written(parts, after), word, respelt, flags=re.IGNORECASE)
-    for word in {w for w in asked if _HYPHENATED.fullmatch(w)} - set(cached):
+    for word in _hyphenated(asked) - set(cached):
         parts = word.split("-")
         for after in _after(asked, [word]) & _after(cached, parts):
             respelt = re.sub(_written([word], after), " ".join(parts), respelt, flags=re.IGNORECASE)
@@ -287,13 +287,17 @@ _TAG_END = ""
 """What follows words that end a tag or the prompt (a comma, a full stop, nothing)."""
 
 
+def _hyphenated(words: Sequence[str]) -> set[str]:
+    return {word for word in words if "-" in word and _HYPHENATED.fullmatch(word)}
+
+
 def _after(words: Sequence[str], parts: Sequence[str]) -> set[str]:
     """The words that follow ``parts`` where ``words`` has them one after another
     (``_TAG_END`` for punctuation or the end)."""
-    n = len(parts)
+    n, first, whole = len(parts), parts[0], tuple(parts)
     found = set()
     for i in range(len(words) - n + 1):
-        if list(words[i : i + n]) == list(parts):
+        if words[i] == first and tuple(words[i : i + n]) == whole:
             following = words[i + n] if i + n < len(words) else ""
             found.add(following if following[:1].isalnum() else _TAG_END)
     return found
