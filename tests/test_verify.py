@@ -1560,6 +1560,7 @@ SERVED = [
     ("a man-eating shark in the deep sea", "a man eating shark in the deep sea"),
     ("a fire-breathing dragon over a castle", "a dragon over a castle"),
     ("a girl horse-riding on a beach", "a girl riding a horse on a beach"),
+    ("black and white cat photo", "a black and white photo of a cat"),  # the photo's palette
     ("wind up dolls on a shelf", "wind-up dolls on a shelf"),
     ("a dog, black and white", "a dog, black-and-white"),
     ("a black-and-white photo of a dog", "a black and white photo of a dog"),

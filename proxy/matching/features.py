@@ -42,13 +42,17 @@ _MONOCHROME_WORDS = ("&", "/", "monochrom", "scale", "sepia", "duotone")
 """What every match of ``_MONOCHROME`` holds, but "black and white": a text with none is not
 searched (a long prompt takes the pattern about 0.06 ms)."""
 _PHOTO_WORDS = r"(?:photo|photograph|photography|portrait|film|movie|still|shot)s?\b"
-_THING_COLOURED = re.compile(
-    rf"(?<![\w-]){_BLACK_WHITE}(?=[\s-]+(?!{_PHOTO_WORDS}|(?:snapshot|image|picture|pic|"
+_PICTURE_WORDS = (
+    r"(?:photo|photograph|photography|portrait|film|movie|still|shot|snapshot|image|picture|pic|"
     r"drawing|sketch|illustration|manga|comic|art|artwork|painting|render|rendering|style|"
-    r"aesthetic|filter|tone|palette|version|cinematography|photoshoot|video|footage)s?\b)[a-z])"
+    r"aesthetic|filter|tone|palette|version|cinematography|photoshoot|video|footage)s?\b"
+)
+_THING_COLOURED = re.compile(
+    rf"(?<![\w-]){_BLACK_WHITE}(?=[\s-]+[a-z])(?![\s-]+(?:[a-z'-]+\s+){{0,2}}{_PICTURE_WORDS})"
 )
 """Black and white said of a thing, before its name: "a black-and-white cat", "a cow with black
-and white spots"; not before a word for the picture ("a black and white photo")."""
+and white spots"; not where a word for the picture follows within three words ("a black and
+white photo", "black and white cat photo")."""
 _PALETTE_BEFORE = re.compile(rf"(?<![\w-]){_BLACK_AND_WHITE}(?=\s+{_PHOTO_WORDS})")
 _PALETTE_TAG = re.compile(rf"(?:^|(?<=,))\s*{_BLACK_AND_WHITE}\s*(?=,|$)")
 _PHOTOGRAPHED = re.compile(rf"\b{_PHOTO_WORDS}")
