@@ -28,7 +28,7 @@ import logging
 import time
 from typing import Any
 
-__all__ = ["FreezeSurvivors", "keep_collections_short", "settle_start_up_heap"]
+__all__ = ["FreezeSurvivors", "keep_collections_short", "return_free_heap", "settle_start_up_heap"]
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,11 @@ def settle_start_up_heap() -> None:
     with `bench/load.py` as the proxy's RSS at ready). The return is skipped off glibc."""
     gc.collect()
     gc.freeze()
+    return_free_heap()
+
+
+def return_free_heap() -> None:
+    """Return the heap freed so far to the system (off glibc: nothing)."""
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):

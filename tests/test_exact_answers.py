@@ -25,6 +25,13 @@ def _vector(seed: int) -> np.ndarray:
     return vector / np.linalg.norm(vector)
 
 
+@pytest.fixture(autouse=True)
+def _every_key_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the key filter (``test_known_keys``), which answers for keys the shard lacks
+    and reads the shard's keys with calls of its own."""
+    monkeypatch.setattr(EdgeIndex, "_learn", lambda index: None)
+
+
 def _count_scrolls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The shard process's "scroll" calls from now on (an exact lookup is one)."""
     scrolls: list[str] = []

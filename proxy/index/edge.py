@@ -29,7 +29,7 @@ import logging
 import shutil
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -71,12 +71,16 @@ from proxy.index.edge_process import (
 )
 from proxy.index.edge_writes import ShardWrites
 from proxy.index.exact_answers import ExactAnswers
+from proxy.index.known_keys import KnownKeys
 
 __all__ = ["EdgeIndex"]
 
 log = logging.getLogger(__name__)
 
 _SCROLL_LIMIT = 256
+_KEY_PAGE = 512
+"""Keys read in one call while the key filter learns them: about 10 ms of the shard process's
+time (the entries' payloads are read for them), between lookups."""
 _INDEXING_THRESHOLD_KB = 1000
 """Segments above this size get an HNSW graph when optimised: about 650 vectors."""
 _SEGMENT_POINTS = 200_000
@@ -145,7 +149,13 @@ class EdgeIndex(SemanticIndex):
         self._live: Path = path
         """Where the open shard's files are: ``path`` itself, or the generation it links to."""
         self._exact = ExactAnswers(lambda: self._writes.holding or self._writes.journal_due)
-        self._writes = ShardWrites(path, self._call, self._exact.changed)
+        self._writes = ShardWrites(
+            path, self._call, self._exact.changed, lambda held: self._keys.written(_keys(held))
+        )
+        self._keys = KnownKeys()
+        self._keys_saved = path.with_name(path.name + ".keys")
+        """The key filter, from a clean close to the next open (``known_keys``)."""
+        self._learning: asyncio.Task[None] | None = None
         self._maintain_lock = asyncio.Lock()
         """One optimise-and-swap at a time: a second would swap in a copy that misses the
         first's replayed writes (and deletes: a purge would come back)."""
@@ -188,6 +198,8 @@ class EdgeIndex(SemanticIndex):
         except BaseException:
             await self.close()
             raise
+        if not await asyncio.to_thread(self._keys.load, self._keys_saved, info.points):
+            self._learn()
         log.info(
             "Qdrant Edge index at %s: %d points, %d indexed (process %d)",
             self.path,
@@ -211,10 +223,17 @@ class EdgeIndex(SemanticIndex):
     async def close(self) -> None:
         self._upkeep.clear()  # nothing to maintain: an upkeep loop still running waits its timer
         self._exact.changed()
+        if self._learning is not None:
+            self._learning.cancel()
+            with contextlib.suppress(asyncio.CancelledError, IndexUnavailable):
+                await self._learning
         if self._shard is not None:
             async with self._writes.lock:
                 shard, self._shard = self._shard, None
                 if shard is not None:
+                    with contextlib.suppress(IndexUnavailable):  # then read at the next open
+                        info: ShardInfo = await shard.call("ping")
+                        await asyncio.to_thread(self._keys.save, self._keys_saved, info.points)
                     await shard.close()
 
     async def _call(self, name: str, *args: Any) -> Any:
@@ -257,6 +276,8 @@ class EdgeIndex(SemanticIndex):
     async def exact(self, key: str, limit: int, where: Where = EVERYTHING) -> list[Entry]:
         entries = self._exact.get(key, where)
         if entries is None:
+            if self._keys.lacks(key):
+                return []
             asked = self._exact.version
             records, _ = await self._call("scroll", where.narrow(key=key), _SCROLL_LIMIT)
             entries = sorted((Entry.from_payload(p) for _, p, _ in records), key=_age, reverse=True)
@@ -319,7 +340,10 @@ class EdgeIndex(SemanticIndex):
     async def _apply(self, operations: list[Operation]) -> None:
         if not operations:
             return
-        await self._writes.apply(operations)
+        with self._keys.writing(_keys(operations)):
+            await self._writes.apply(operations)
+        if self._keys.outgrown:
+            self._learn()
         self._stored += points_in([op for op in operations if op[0] == "upsert"])
         if self._stored >= self._room:
             self._upkeep.set()
@@ -405,6 +429,32 @@ class EdgeIndex(SemanticIndex):
         """Rewrite the shard from its live points (in a child process, like ``maintain``): a
         deleted point's payload otherwise stays in Edge's files until segments are rebuilt."""
         await self.maintain(force=True, rewrite=True)
+        self._learn()  # no bit of an erased key stays
+
+    def _learn(self) -> None:
+        """Read the shard's keys into a new key filter, in the background (one reading at a
+        time); a failure leaves the filter as it was, and is tried again when next due."""
+        if self._learning is not None and not self._learning.done():
+            return
+        self._learning = asyncio.create_task(self._learn_keys())
+
+    async def _learn_keys(self) -> None:
+        started = time.perf_counter()
+        try:
+            count = (await self.info()).points
+            await self._keys.learn(count, self._key_pages(), _keys(self._writes.held))
+        except IndexUnavailable as error:
+            log.warning("cannot read the index's keys (every key is looked up): %s", error)
+            return
+        log.info("read the keys of %d entries in %.1f s", count, time.perf_counter() - started)
+
+    async def _key_pages(self) -> AsyncIterator[list[str]]:
+        offset = None
+        while True:
+            keys, offset = await self._call("keys", offset, _KEY_PAGE)
+            yield keys
+            if offset is None:
+                return
 
     async def maintain(self, *, force: bool = False, rewrite: bool = False) -> bool:
         """Optimise a copy of the shard in a child process and switch to it.
@@ -581,6 +631,17 @@ class EdgeIndex(SemanticIndex):
         self._shard, self._live = fresh, generation
         self._exact.changed()  # the same points, but asked again of the shard serving them
         return replaced, old
+
+
+def _keys(operations: Sequence[Operation]) -> list[str]:
+    """The keys of the entries ``operations`` store."""
+    return [
+        payload["key"]
+        for operation in operations
+        if operation[0] == "upsert"
+        for _, _, payload in operation[1]
+        if "key" in payload
+    ]
 
 
 def _age(entry: Entry) -> float:

@@ -12,6 +12,7 @@ import json
 import logging
 import mmap
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,7 +20,8 @@ from typing import Any
 
 import qdrant_edge as qe
 
-from proxy.index.base import FLOAT_INDEXES, KEYWORD_INDEXES, Where
+from backends.heap import return_free_heap
+from proxy.index.base import EVERYTHING, FLOAT_INDEXES, KEYWORD_INDEXES, Where
 from proxy.index.edge_optimize import index_payload
 from proxy.index.edge_process import (
     LEGACY,
@@ -41,6 +43,8 @@ _RESCORED = qe.SearchParams(
 """HNSW segments are searched on their int8 copy for twice the neighbours asked for, which are
 then ranked by the vectors as stored: the similarities returned are the stored vectors' own."""
 
+_PAYLOADS = re.compile(r"/payload_storage/page_\d+\.dat$")
+"""The files of Edge's payloads."""
 _RELEASE_EVERY = 2 * PAGE_POINTS
 """Points written between two hand-backs of the pages that hold nothing to read (about 3 MB of
 write-ahead log)."""
@@ -180,7 +184,21 @@ class Shard:
         if self._written >= _RELEASE_EVERY:
             self.release_unused_pages()
 
-    def release_unused_pages(self) -> None:
+    def keys(self, offset: str | None, limit: int) -> tuple[list[str], str | None]:
+        """The keys of a page of ``limit`` entries from ``offset``, and where the next page
+        starts (``known_keys``). Each entry's payload is read for it: the pages of the payloads'
+        files that the reading mapped in are handed back after, as lookups need a few of them
+        at a time (every payload at 100,000 entries is about 50 MiB), and after the last page
+        so is the heap the reading freed."""
+        records, following = self.scroll(EVERYTHING, limit, offset, None, ("key",))
+        keys = [payload["key"] for _, payload, _ in records if payload and "key" in payload]
+        del records
+        self.release_unused_pages(read_through=_PAYLOADS)
+        if following is None:
+            return_free_heap()
+        return keys, following
+
+    def release_unused_pages(self, read_through: re.Pattern[str] | None = None) -> None:
         """Hand back the pages of the shard's files that this process holds mapped but has
         nothing to read in:
 
@@ -201,10 +219,14 @@ class Shard:
         way, and the next read or write maps the page it needs again. Done after opening and
         every ``_RELEASE_EVERY`` points written. Off Linux this does nothing.
 
+        ``read_through``: instead, only the files it matches are handed back, whole (the
+        payloads, after a page of keys is read through them).
+
         Call it only between Edge calls, on the thread that makes them: the mappings are read
         from ``/proc/self/maps`` first, and one that Edge unmapped meanwhile could have given its
         addresses to the heap, which ``MADV_DONTNEED`` would zero."""
-        self._written = 0
+        if read_through is None:
+            self._written = 0
         if sys.platform != "linux":
             return
         root = f"{self.path.resolve()}/"
@@ -221,7 +243,11 @@ class Shard:
             return
         for span, _, offset, _, _, name in mapped:
             start, end = (int(address, 16) for address in span.split("-"))
-            if name.startswith(f"{root}wal/"):
+            if read_through is not None:
+                if not read_through.search(name):
+                    continue
+                unread = [(start, end)]
+            elif name.startswith(f"{root}wal/"):
                 unread = [(start, end)]
             else:
                 shift = start - int(offset, 16)  # a file offset plus shift is its address

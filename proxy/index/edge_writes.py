@@ -64,11 +64,20 @@ class ShardWrites:
     process serves it). ``lock`` is held while a write is applied: whoever holds it knows that
     no write is under way (the switch to an optimised shard, closing)."""
 
-    def __init__(self, path: Path, call: Call, changed: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        call: Call,
+        changed: Callable[[], None],
+        read_back: Callable[[Sequence[Operation]], None],
+    ) -> None:
         self._call = call
         self.changed = changed
         """Called as every write to the live shard (applied, released, or read back from the
         journal) starts and ends: what was read from it before may be out of date."""
+        self.read_back = read_back
+        """Called with the writes read back from the journal (held before a restart, or whose
+        applying failed), before they are applied: :meth:`apply` never saw them."""
         self.journal = path.with_name(path.name + _HELD)
         self.lock = asyncio.Lock()
         self.journal_due = False
@@ -86,6 +95,11 @@ class ShardWrites:
     def holding(self) -> bool:
         """Whether writes are being held back (a copy is under way)."""
         return self._held is not None
+
+    @property
+    def held(self) -> list[Operation]:
+        """The writes held back from the live shard, not yet applied."""
+        return list(self._held or [])
 
     @_changes
     async def apply(self, operations: list[Operation]) -> None:
@@ -176,6 +190,7 @@ class ShardWrites:
             held = await asyncio.to_thread(journal_read, self.journal)
             if held:
                 log.info("applying %d index writes held while the shard was copied", len(held))
+                self.read_back(held)
         rest = list(held)
         while rest:
             batch = first_page(rest)
