@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from proxy.index import known_keys
+from proxy.index import edge, known_keys
+from proxy.index.base import IndexUnavailable
 from proxy.index.edge import EdgeIndex, _bytes
 from proxy.index.edge_files import journal_append
 from proxy.index.edge_process import ShardProcess
@@ -132,11 +135,11 @@ async def test_a_clean_close_leaves_the_filter_to_the_next_open_alone(
         assert [e.id for e in await index.exact(cat.key, 4)] == [cat.id]
         assert asked == [cat.key]
         await index.upsert_many([(dog, _vector(2))])
-    assert not KnownKeys().load(_saved(tmp_path), 1)  # one entry more since
+    assert not KnownKeys().load(_saved(tmp_path), 1, b"")  # one entry more since
     damaged = bytearray(saved)
     damaged[-1] ^= 1
     _saved(tmp_path).write_bytes(damaged)
-    assert not KnownKeys().load(_saved(tmp_path), 1)
+    assert not KnownKeys().load(_saved(tmp_path), 1, b"")
 
     _saved(tmp_path).write_bytes(saved)  # from before the dog was stored
     async with EdgeIndex(tmp_path / "index") as index:
@@ -257,12 +260,181 @@ def test_a_filter_that_cannot_be_kept_or_read_costs_a_reading_and_nothing_else(
         yield [cached_entry("a cat on a sofa").key]
 
     asyncio.run(keys.learn(1, pages(), held=[]))
-    keys.save(tmp_path / "gone" / "index.keys", 1)  # a folder that is not there, as a full disk
+    keys.save(
+        tmp_path / "gone" / "index.keys", 1, bytes(32)
+    )  # a folder that is not there, as a full disk
     assert "cannot keep the index's key filter" in caplog.text
     assert not list(tmp_path.iterdir())
     for junk in (b"", b"memoaized key filter 1\n", b"memoaized key filter 1\n" + bytes(40)):
         (tmp_path / "index.keys").write_bytes(junk)
-        assert not KnownKeys().load(tmp_path / "index.keys", 1)
+        assert not KnownKeys().load(tmp_path / "index.keys", 1, bytes(32))
         assert not (tmp_path / "index.keys").exists()
-    keys.save(tmp_path / "index.keys", 1)
-    assert KnownKeys().load(tmp_path / "index.keys", 1)
+    keys.save(tmp_path / "index.keys", 1, bytes(32))
+    assert KnownKeys().load(tmp_path / "index.keys", 1, bytes(32))
+
+
+async def test_a_filter_saved_before_another_program_wrote_to_the_shard_is_not_taken(
+    tmp_path: Path,
+) -> None:
+    """index.keys left by a clean close; the shard is then changed by something that does not
+    know the file (an older release after a rollback, a restored copy of `index`), with the
+    entry count unchanged (one evicted, one stored: the norm at --max-entries). Found by a
+    review (58)."""
+    cat, dog, fox = (cached_entry(f"a {a} on a sofa") for a in ("cat", "dog", "fox"))
+    async with EdgeIndex(tmp_path / "index") as index:
+        await _learnt(index)
+        await index.upsert_many([(cat, _vector(1)), (dog, _vector(2))])
+    aside = tmp_path / "aside.keys"
+    (tmp_path / "index.keys").rename(aside)  # the older release never looks at it
+    async with EdgeIndex(tmp_path / "index") as index:
+        await index.delete([dog.id])
+        await index.upsert_many([(fox, _vector(3))])
+    (tmp_path / "index.keys").unlink(missing_ok=True)  # the older release writes none
+    aside.rename(tmp_path / "index.keys")
+    async with EdgeIndex(tmp_path / "index") as index:
+        assert index._learning is not None  # the saved filter was not taken: read
+        await _learnt(index)
+        assert await index.get(fox.id) is not None
+        assert [e.id for e in await index.exact(fox.key, 4)] == [fox.id]
+
+
+async def test_a_reading_started_while_a_refused_held_batch_is_applied_one_by_one_knows_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """release() takes a batch out of the held writes before it lands; if Edge refuses the
+    batch (hits held for an entry deleted meanwhile) update() applies it one write at a time,
+    and a reading of the keys started in between (by `outgrown` after another held write) must
+    still know its entries. Found by a review (58)."""
+    held_copy = hold_the_copy(monkeypatch)
+    cat, owl = cached_entry("a cat on a sofa"), cached_entry("an owl on a sofa")
+    gone = cached_entry("an entry deleted after its hits were read")
+    bulk = [cached_entry(f"an import {i}") for i in range(1000)]
+    call = ShardProcess.call
+    fired: list[bool] = []
+
+    async def hooked(self: ShardProcess, name: str, *args: Any) -> Any:
+        ops = args[0] if args else None
+        if (
+            name == "update"
+            and not fired
+            and len(ops) == 1
+            and ops[0][0] == "upsert"
+            and ops[0][1][0][0] == cat.id
+        ):
+            fired.append(True)
+            filt = index._keys._filter
+            filt.added = filt.capacity + 1  # the filter has filled up (outgrown)
+            await index.upsert_many([(owl, _vector(9))])  # a request's write: held, then _learn()
+            await _learnt(index)
+        return await call(self, name, *args)
+
+    async with EdgeIndex(tmp_path / "index") as index:
+        await _learnt(index)
+        optimising = asyncio.create_task(index.maintain(force=True))
+        try:
+            assert await asyncio.to_thread(held_copy.copying.wait, 60)
+            # record_usage read `gone` before it was deleted: its hits are held, Edge refuses them
+            await index._apply([("set_payload", [gone.id], {"hits": 1, "last_hit_at": 1.0})])
+            await index.upsert_many([(cat, _vector(1))])
+            await index.upsert_many([(e, _vector(10 + i)) for i, e in enumerate(bulk)])
+            monkeypatch.setattr(ShardProcess, "call", hooked)
+        finally:
+            held_copy.release.set()
+        assert await optimising
+        await index.settled()
+        assert fired
+        assert await index.get(cat.id) is not None
+        assert [e.id for e in await index.exact(cat.key, 4)] == [cat.id]
+
+
+async def test_a_stored_key_that_is_no_string_fails_a_reading_and_nothing_else(
+    tmp_path: Path,
+) -> None:
+    """A stored payload whose `key` is not a string (hand-edited, corrupted, a foreign tool):
+    the reading skips it, and close() closes the shard process."""
+    async with EdgeIndex(tmp_path / "index") as index:
+        await _learnt(index)
+        await index._call(
+            "update", [("upsert", [(cached_entry("x").id, _bytes(_vector(1)), {"key": 7})])]
+        )
+    (tmp_path / "index.keys").unlink()
+    index = EdgeIndex(tmp_path / "index")
+    await index.open()
+    await asyncio.wait([index._learning], timeout=30)
+    pid = index.pid
+    try:
+        await index.close()
+    finally:
+        alive = index._shard is not None
+        if alive:
+            await index._shard.close()
+    assert not alive, f"shard process {pid} left running"
+
+
+async def test_a_failed_reading_is_tried_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reading that failed (the index process died, say) is tried again, after
+    ``_RELEARN_AFTER``: without a filter none would be due otherwise."""
+    call = ShardProcess.call
+    failed: list[bool] = []
+
+    async def once(self: ShardProcess, name: str, *args: Any) -> Any:
+        if name == "keys" and not failed:
+            failed.append(True)
+            raise IndexUnavailable("the index process exited (say)")
+        return await call(self, name, *args)
+
+    monkeypatch.setattr(ShardProcess, "call", once)
+    monkeypatch.setattr(edge, "_RELEARN_AFTER", 0.1)
+    async with EdgeIndex(tmp_path / "index") as index:
+        await _learnt(index)
+        for i in range(50):
+            await index.upsert_many([(cached_entry(f"e{i}"), _vector(i))])
+        await asyncio.sleep(0.5)
+        assert index._keys._filter is not None
+
+
+async def test_an_erasure_during_a_reading_starts_it_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reading under way when the shard is erased began before the erasure and may hold the
+    erased key: it is started over."""
+    cat, dog = cached_entry("a cat on a sofa"), cached_entry("a dog on a sofa")
+    async with EdgeIndex(tmp_path / "index") as index:
+        await index.upsert_many([(cat, _vector(1)), (dog, _vector(2))])
+    (tmp_path / "index.keys").unlink(missing_ok=True)
+    go_on = asyncio.Event()
+    call = ShardProcess.call
+
+    async def slow(self: ShardProcess, name: str, *args: Any) -> Any:
+        answer = await call(self, name, *args)
+        if name == "keys":
+            await go_on.wait()
+        return answer
+
+    monkeypatch.setattr(ShardProcess, "call", slow)
+    async with EdgeIndex(tmp_path / "index") as index:
+        await asyncio.sleep(0.5)  # the reading has read the cat
+        await index.delete([cat.id])
+        await index.erase()
+        go_on.set()
+        await _learnt(index)
+        assert index._keys.lacks(cat.key)
+
+
+def test_only_a_regular_file_is_read_as_a_saved_filter(tmp_path: Path) -> None:
+    """A FIFO at index.keys would block open for good, a link to /dev/zero fill the memory: only
+    a regular file is read, at most 1 GiB."""
+    path = tmp_path / "index.keys"
+    os.mkfifo(path)
+    done = threading.Event()
+    threading.Thread(
+        target=lambda: (KnownKeys().load(path, 1, b""), done.set()), daemon=True
+    ).start()
+    blocked = not done.wait(2)
+    if blocked:  # let the thread go
+        with open(path, "wb"):
+            pass
+    assert not blocked
+    assert not path.exists()

@@ -54,6 +54,7 @@ from proxy.index.edge_files import (
     adopt,
     allocated,
     copy_shard,
+    fingerprint,
     generation_path,
     link,
     next_generation,
@@ -78,6 +79,8 @@ __all__ = ["EdgeIndex"]
 log = logging.getLogger(__name__)
 
 _SCROLL_LIMIT = 256
+_RELEARN_AFTER = 60.0
+"""Seconds before a failed reading of the shard's keys is tried again."""
 _KEY_PAGE = 512
 """Keys read in one call while the key filter learns them: about 10 ms of the shard process's
 time (the entries' payloads are read for them), between lookups."""
@@ -180,6 +183,7 @@ class EdgeIndex(SemanticIndex):
             # A new shard is the first generation (a folder the caller made stays the shard's
             # own, as before generations).
             self._live = next_generation(self.path)
+        files = b"" if create else await asyncio.to_thread(fingerprint, self._live)
         self._shard = await self._start(self._live, create=create)
         try:
             if create and self._live != self.path:
@@ -198,7 +202,7 @@ class EdgeIndex(SemanticIndex):
         except BaseException:
             await self.close()
             raise
-        if not await asyncio.to_thread(self._keys.load, self._keys_saved, info.points):
+        if not await asyncio.to_thread(self._keys.load, self._keys_saved, info.points, files):
             self._learn()
         log.info(
             "Qdrant Edge index at %s: %d points, %d indexed (process %d)",
@@ -231,10 +235,12 @@ class EdgeIndex(SemanticIndex):
             async with self._writes.lock:
                 shard, self._shard = self._shard, None
                 if shard is not None:
+                    info: ShardInfo | None = None
                     with contextlib.suppress(IndexUnavailable):  # then read at the next open
-                        info: ShardInfo = await shard.call("ping")
-                        await asyncio.to_thread(self._keys.save, self._keys_saved, info.points)
+                        info = await shard.call("ping")
                     await shard.close()
+                    if info is not None:
+                        await asyncio.to_thread(self._save_keys, info.points)
 
     async def _call(self, name: str, *args: Any) -> Any:
         """``name`` on the live shard, in its process; the process is started again when it
@@ -429,30 +435,49 @@ class EdgeIndex(SemanticIndex):
         """Rewrite the shard from its live points (in a child process, like ``maintain``): a
         deleted point's payload otherwise stays in Edge's files until segments are rebuilt."""
         await self.maintain(force=True, rewrite=True)
-        self._learn()  # no bit of an erased key stays
+        await self._learn_again()  # no bit of an erased key stays
+
+    def _save_keys(self, entries: int) -> None:
+        self._keys.save(self._keys_saved, entries, fingerprint(self._live))
 
     def _learn(self) -> None:
         """Read the shard's keys into a new key filter, in the background (one reading at a
-        time); a failure leaves the filter as it was, and is tried again when next due."""
+        time; a failure leaves the filter as it was, and is tried again a minute later)."""
         if self._learning is not None and not self._learning.done():
             return
         self._learning = asyncio.create_task(self._learn_keys())
 
+    async def _learn_again(self) -> None:
+        """Start a reading of the keys over, from now (after an erasure)."""
+        if self._learning is not None:
+            self._learning.cancel()
+            with contextlib.suppress(asyncio.CancelledError, IndexUnavailable):
+                await self._learning
+        self._learn()
+
     async def _learn_keys(self) -> None:
-        started = time.perf_counter()
-        try:
-            count = (await self.info()).points
-            await self._keys.learn(count, self._key_pages(), _keys(self._writes.held))
-        except IndexUnavailable as error:
-            log.warning("cannot read the index's keys (every key is looked up): %s", error)
+        while True:
+            started = time.perf_counter()
+            try:
+                count = (await self.info()).points
+                await self._keys.learn(count, self._key_pages(), _keys(self._writes.held))
+            except Exception as error:  # a dead process, a payload that is not an entry's
+                log.warning(
+                    "cannot read the index's keys (every key is looked up until then; trying "
+                    "again in %d s): %s",
+                    _RELEARN_AFTER,
+                    error,
+                )
+                await asyncio.sleep(_RELEARN_AFTER)
+                continue
+            log.info("read the keys of %d entries in %.1f s", count, time.perf_counter() - started)
             return
-        log.info("read the keys of %d entries in %.1f s", count, time.perf_counter() - started)
 
     async def _key_pages(self) -> AsyncIterator[list[str]]:
         offset = None
         while True:
             keys, offset = await self._call("keys", offset, _KEY_PAGE)
-            yield keys
+            yield [key for key in keys if isinstance(key, str)]
             if offset is None:
                 return
 

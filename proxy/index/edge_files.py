@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import logging
 import os
 import pickle
@@ -146,6 +147,21 @@ def _clone_or_copy(source: str, target: str) -> str:
         except OSError:
             pass  # not supported here (ext4, tmpfs, across devices): copied below
     return str(shutil.copy2(source, target))
+
+
+def fingerprint(folder: Path) -> bytes:
+    """A SHA-256 of the name, size and modification time of every file under ``folder`` (a
+    shard's generation): any write to the shard, by any program, changes it."""
+    found = []
+    for root, _, files in os.walk(folder):
+        for name in files:
+            path = os.path.join(root, name)
+            try:
+                status = os.stat(path, follow_symlinks=False)
+            except OSError:
+                continue
+            found.append(f"{os.path.relpath(path, folder)}\0{status.st_size}\0{status.st_mtime_ns}")
+    return hashlib.sha256("\n".join(sorted(found)).encode("utf-8", "surrogateescape")).digest()
 
 
 def journal_append(path: Path, operations: Sequence[Operation]) -> None:

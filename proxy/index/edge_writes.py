@@ -87,6 +87,8 @@ class ShardWrites:
         the writes made to the live shard, to replay onto the optimised one."""
         self._held: list[Operation] | None = None
         """While the live shard is copied: the writes held back from it (and journaled)."""
+        self._landing: list[Operation] = []
+        """Held or journaled writes taken out to be applied, until they are."""
         self._copied = asyncio.Event()
         self._copied.set()
         self._unflushed = 0
@@ -98,8 +100,9 @@ class ShardWrites:
 
     @property
     def held(self) -> list[Operation]:
-        """The writes held back from the live shard, not yet applied."""
-        return list(self._held or [])
+        """The writes held back from the live shard, or read back from the journal, that are
+        not applied yet (a batch being applied, one write at a time if refused, included)."""
+        return [*(self._held or []), *self._landing]
 
     @_changes
     async def apply(self, operations: list[Operation]) -> None:
@@ -170,12 +173,15 @@ class ShardWrites:
                     return
                 batch = first_page(held)
                 del held[: len(batch)]
+                self._landing = batch
             try:
                 await update(self._call, batch)
             except BaseException:
                 self._held, self.journal_due = None, True  # the whole journal, before any write
                 self._copied.set()
                 raise
+            finally:
+                self._landing = []
             applied, budget = True, budget - points_in(batch)
 
     @_changes
@@ -192,10 +198,14 @@ class ShardWrites:
                 log.info("applying %d index writes held while the shard was copied", len(held))
                 self.read_back(held)
         rest = list(held)
-        while rest:
-            batch = first_page(rest)
-            del rest[: len(batch)]
-            await update(self._call, batch)
+        self._landing = list(held)
+        try:
+            while rest:
+                batch = first_page(rest)
+                del rest[: len(batch)]
+                await update(self._call, batch)
+        finally:
+            self._landing = []
         if held or flush:
             await self.flush()
         self.journal.unlink(missing_ok=True)

@@ -17,13 +17,15 @@ payload index of ``key`` reads the keys in a few calls, but each walks the whole
 0.5 s at a million entries, with every lookup waiting) and leaves Edge 2 to 4 MiB bigger.
 
 A proxy that closes the index cleanly leaves the filter beside it (``index.keys``, 1.25 bytes a
-key it was sized for), with the shard's entry count; the next open takes it instead of reading
-the keys, if the count is the same, and deletes it first, so that a crash can never leave a filter
-that misses what was written after it. Reading the keys maps every entry's payload into the
-shard's process and the page cache, which the lookups that follow then map in wider spans: at
-100,000 entries the shard's process held 30 MiB more after a load than without the reading.
+key it was sized for), with the shard's entry count and a fingerprint of its files; the next open
+takes it instead of reading the keys if both are the same, and deletes it first, so that a
+crash can never leave a filter that misses what was written after it. Reading the keys maps
+every entry's payload into the shard's process and the page cache, which the lookups that follow
+then map in wider spans: at 100,000 entries the shard's process held 30 MiB more after a load
+than without the reading.
 
-Until the keys are first read, every key is asked for. They are read again into a larger filter
+Until the keys are first read, every key is asked for (a failed reading is tried again a minute
+later). They are read again into a larger filter
 once it holds more keys than it was sized for (twice those read), and after an erasure, so that
 no bit of an erased key stays (the bits are a hash's, not the prompt's); the old filter answers
 until the new one is complete.
@@ -37,6 +39,7 @@ import itertools
 import logging
 import os
 import re
+import stat
 import struct
 import zlib
 from collections.abc import AsyncIterator, Iterator
@@ -53,9 +56,11 @@ _SMALLEST = 1 << 16
 """Keys a filter is sized for at least (80 KB): a new cache does not read its keys again soon."""
 _HEX_KEY = re.compile(r"[0-9a-f]{32}")
 _MASK = (1 << 64) - 1
-_SAVED = b"memoaized key filter 1\n"
-_HEADER = struct.Struct("<QQQI")
-"""capacity, keys added, the shard's entries, CRC-32 of the bits"""
+_SAVED = b"memoaized key filter 2\n"
+_HEADER = struct.Struct("<QQQI32s")
+"""capacity, keys added, the shard's entries, CRC-32 of the bits, the shard's files' fingerprint"""
+_LARGEST_SAVED = 1 << 30
+"""Bytes of a saved filter read at most (one for 800 million keys)."""
 
 
 def _hashes(key: str) -> tuple[int, int]:
@@ -144,15 +149,16 @@ class KnownKeys:
             self._learning = None
         self._filter = bloom
 
-    def save(self, path: Path, entries: int) -> None:
+    def save(self, path: Path, entries: int, files: bytes) -> None:
         """Leave the filter at ``path`` for the next open, with the shard's count of
-        ``entries``; nothing while none is complete or one is being read. A failure (a full or
-        read-only volume) costs the next open a reading."""
+        ``entries`` and the ``files`` fingerprint of its files (``edge_files.fingerprint``, taken
+        once it is closed); nothing while none is complete or one is being read. A failure (a
+        full or read-only volume) costs the next open a reading."""
         bloom = self._filter
         if bloom is None or self._learning is not None:
             return
         bits = bytes(bloom._bytes)
-        header = _HEADER.pack(bloom.capacity, bloom.added, entries, zlib.crc32(bits))
+        header = _HEADER.pack(bloom.capacity, bloom.added, entries, zlib.crc32(bits), files)
         temporary = path.with_name(path.name + ".new")
         try:
             temporary.write_bytes(_SAVED + header + bits)
@@ -162,12 +168,18 @@ class KnownKeys:
             with contextlib.suppress(OSError):
                 temporary.unlink(missing_ok=True)
 
-    def load(self, path: Path, entries: int) -> bool:
+    def load(self, path: Path, entries: int, files: bytes) -> bool:
         """Take the filter left at ``path`` if it was saved with the shard's count of
-        ``entries``, and delete it (before it is used: a filter that cannot be deleted could
-        outlive the writes made after it, and is not used)."""
+        ``entries`` and the ``files`` fingerprint its files have now (taken before it opens:
+        nothing else wrote to the shard since, such as an older version after a rollback, or a
+        copy restored), and delete it (before it is used: a filter that cannot be deleted could
+        outlive the writes made after it, and is not used). Only a regular file is read."""
         try:
-            saved = path.read_bytes()
+            if not stat.S_ISREG(path.lstat().st_mode):
+                path.unlink()
+                return False
+            with path.open("rb") as file:
+                saved = file.read(_LARGEST_SAVED)
             path.unlink()
         except FileNotFoundError:
             return False
@@ -178,9 +190,10 @@ class KnownKeys:
         bits = saved[len(_SAVED) + _HEADER.size :]
         if not saved.startswith(_SAVED) or len(header) < _HEADER.size:
             return False
-        capacity, added, saved_entries, crc = _HEADER.unpack(header)
+        capacity, added, saved_entries, crc, saved_files = _HEADER.unpack(header)
         if (
             saved_entries != entries
+            or saved_files != files
             or capacity < 1
             or len(bits) != (capacity * _BITS_PER_KEY + 7) // 8
             or zlib.crc32(bits) != crc
