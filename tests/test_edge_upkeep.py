@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from proxy.app import _maintain_index, create_app
-from proxy.index import edge
+from proxy.index import edge_tail
 from proxy.index.base import Entry
 from proxy.index.edge import EdgeIndex
 from proxy.index.edge_process import ShardProcess
@@ -74,7 +74,7 @@ async def test_an_import_page_waits_for_the_optimisation_it_wakes(
     """An import no longer outruns the index: a page waits while more points are unindexed than
     lookups should search by brute force (here, with ``optimize_after`` 100, 200 of 1,000) and
     the proxy's upkeep loop indexes them. With no optimisation running, it goes on."""
-    monkeypatch.setattr(edge, "_ROOM_IDLE", 0.5)
+    monkeypatch.setattr(edge_tail, "_ROOM_IDLE", 0.5)
     async with EdgeIndex(tmp_path / "index", optimize_after=100) as index:
         await index.upsert_many(_page(0, 1000))
         started = time.perf_counter()

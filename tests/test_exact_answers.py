@@ -15,6 +15,7 @@ from proxy.index.base import EVERYTHING, Where
 from proxy.index.edge import EdgeIndex
 from proxy.index.edge_process import ShardProcess
 from proxy.index.exact_answers import ExactAnswers
+from proxy.index.known_keys import KeyReading
 from tests.conftest import cached_entry, hold_the_copy
 
 DIM = 384
@@ -29,7 +30,7 @@ def _vector(seed: int) -> np.ndarray:
 def _every_key_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without the key filter (``test_known_keys``), which answers for keys the shard lacks
     and reads the shard's keys with calls of its own."""
-    monkeypatch.setattr(EdgeIndex, "_learn", lambda index: None)
+    monkeypatch.setattr(KeyReading, "start", lambda reading: None)
 
 
 def _count_scrolls(monkeypatch: pytest.MonkeyPatch) -> list[str]:

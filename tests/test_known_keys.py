@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from proxy.index import edge, known_keys
+from proxy.index import known_keys
 from proxy.index.base import IndexUnavailable
 from proxy.index.edge import EdgeIndex, _bytes
 from proxy.index.edge_files import journal_append
@@ -47,8 +47,8 @@ def _count_lookups(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 async def _learnt(index: EdgeIndex) -> None:
-    assert index._learning is not None
-    await asyncio.wait_for(index._learning, 30)
+    assert index._reading.task is not None
+    await asyncio.wait_for(index._reading.task, 30)
 
 
 def _saved(tmp_path: Path) -> Path:
@@ -128,7 +128,7 @@ async def test_a_clean_close_leaves_the_filter_to_the_next_open_alone(
     saved = _saved(tmp_path).read_bytes()
 
     async with EdgeIndex(tmp_path / "index") as index:
-        assert index._learning is None  # nothing read
+        assert index._reading.task is None  # nothing read
         assert not _saved(tmp_path).exists()
         asked = _count_lookups(monkeypatch)
         assert await index.exact(dog.key, 4) == []
@@ -161,7 +161,7 @@ async def test_writes_held_for_a_copy_are_known(
         try:
             assert await asyncio.to_thread(held_copy.copying.wait, 60)
             await index.upsert_many([(cat, _vector(1))])  # held back
-            index._learn()  # reads the shard without the cat
+            index._reading.start()  # reads the shard without the cat
             await _learnt(index)
         finally:
             held_copy.release.set()
@@ -211,7 +211,7 @@ async def test_the_keys_are_read_again_into_a_larger_filter_when_it_fills(
         await _learnt(index)
         for i, entry in enumerate(entries):
             await index.upsert_many([(entry, _vector(i))])
-            if index._learning is not None:
+            if index._reading.task is not None:
                 await _learnt(index)
         assert index._keys._filter is not None
         assert index._keys._filter.capacity >= 8
@@ -292,7 +292,7 @@ async def test_a_filter_saved_before_another_program_wrote_to_the_shard_is_not_t
     (tmp_path / "index.keys").unlink(missing_ok=True)  # the older release writes none
     aside.rename(tmp_path / "index.keys")
     async with EdgeIndex(tmp_path / "index") as index:
-        assert index._learning is not None  # the saved filter was not taken: read
+        assert index._reading.task is not None  # the saved filter was not taken: read
         await _learnt(index)
         assert await index.get(fox.id) is not None
         assert [e.id for e in await index.exact(fox.key, 4)] == [fox.id]
@@ -324,7 +324,7 @@ async def test_a_reading_started_while_a_refused_held_batch_is_applied_one_by_on
             fired.append(True)
             filt = index._keys._filter
             filt.added = filt.capacity + 1  # the filter has filled up (outgrown)
-            await index.upsert_many([(owl, _vector(9))])  # a request's write: held, then _learn()
+            await index.upsert_many([(owl, _vector(9))])  # a request's write: held, then a reading
             await _learnt(index)
         return await call(self, name, *args)
 
@@ -360,7 +360,7 @@ async def test_a_stored_key_that_is_no_string_fails_a_reading_and_nothing_else(
     (tmp_path / "index.keys").unlink()
     index = EdgeIndex(tmp_path / "index")
     await index.open()
-    await asyncio.wait([index._learning], timeout=30)
+    await asyncio.wait([index._reading.task], timeout=30)
     pid = index.pid
     try:
         await index.close()
@@ -375,7 +375,7 @@ async def test_a_failed_reading_is_tried_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A reading that failed (the index process died, say) is tried again, after
-    ``_RELEARN_AFTER``: without a filter none would be due otherwise."""
+    ``_READ_AGAIN_AFTER``: without a filter none would be due otherwise."""
     call = ShardProcess.call
     failed: list[bool] = []
 
@@ -386,7 +386,7 @@ async def test_a_failed_reading_is_tried_again(
         return await call(self, name, *args)
 
     monkeypatch.setattr(ShardProcess, "call", once)
-    monkeypatch.setattr(edge, "_RELEARN_AFTER", 0.1)
+    monkeypatch.setattr(known_keys, "_READ_AGAIN_AFTER", 0.1)
     async with EdgeIndex(tmp_path / "index") as index:
         await _learnt(index)
         for i in range(50):

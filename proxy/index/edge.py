@@ -29,7 +29,7 @@ import logging
 import shutil
 import sys
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -70,20 +70,16 @@ from proxy.index.edge_process import (
     ShardProcess,
     points_in,
 )
+from proxy.index.edge_tail import UnindexedTail
 from proxy.index.edge_writes import ShardWrites
 from proxy.index.exact_answers import ExactAnswers
-from proxy.index.known_keys import KnownKeys
+from proxy.index.known_keys import KeyReading, KnownKeys, keys_of
 
 __all__ = ["EdgeIndex"]
 
 log = logging.getLogger(__name__)
 
 _SCROLL_LIMIT = 256
-_RELEARN_AFTER = 60.0
-"""Seconds before a failed reading of the shard's keys is tried again."""
-_KEY_PAGE = 512
-"""Keys read in one call while the key filter learns them: about 10 ms of the shard process's
-time (the entries' payloads are read for them), between lookups."""
 _INDEXING_THRESHOLD_KB = 1000
 """Segments above this size get an HNSW graph when optimised: about 650 vectors."""
 _SEGMENT_POINTS = 200_000
@@ -92,15 +88,7 @@ time, so this bounds its memory (one segment of a million points peaked at 7.2 G
 machine. Edge's own limit is 256 MB of vectors per indexing thread, and it runs about one per
 core (some 680,000 points with two, 2.7 million with eight). A cache of up to this many points
 stays one segment, the quickest to search."""
-_SMALLEST_TAIL = 1000
-"""Fewer unindexed points than this never start an optimisation: brute force is as quick."""
 _ANY_VECTOR = np.full(EMBEDDING_DIM, EMBEDDING_DIM**-0.5, dtype=np.float32)
-_ROOM_SECONDS = 60.0
-"""The longest an import page waits for the index to catch up: well within the import client's
-120 s timeout (an optimisation at a million points may take longer; the page goes on)."""
-_ROOM_IDLE = 5.0
-"""How long an import waits for an optimisation to start before it goes on without one."""
-_ROOM_POLL = 0.25
 _REVIVE_AFTER = 5.0
 """Seconds between attempts to start the shard process again after it died."""
 _REWRITE_FACTOR = 1.5
@@ -137,9 +125,6 @@ class EdgeIndex(SemanticIndex):
     ) -> None:
         self.path = path
         """The shard's directory, or a symlink to the live generation (``index.g<N>``)."""
-        self.optimize_after = optimize_after
-        """Optimise at the latest once this many points are not yet in the HNSW index (a
-        brute-force search of 10,000 vectors takes about a millisecond)."""
         self.indexing_threshold_kb = indexing_threshold_kb
         """Segment size above which Edge builds HNSW; tests set it lower."""
         self.segment_points = segment_points
@@ -153,12 +138,12 @@ class EdgeIndex(SemanticIndex):
         """Where the open shard's files are: ``path`` itself, or the generation it links to."""
         self._exact = ExactAnswers(lambda: self._writes.holding or self._writes.journal_due)
         self._writes = ShardWrites(
-            path, self._call, self._exact.changed, lambda held: self._keys.written(_keys(held))
+            path, self._call, self._exact.changed, lambda held: self._keys.written(keys_of(held))
         )
         self._keys = KnownKeys()
         self._keys_saved = path.with_name(path.name + ".keys")
         """The key filter, from a clean close to the next open (``known_keys``)."""
-        self._learning: asyncio.Task[None] | None = None
+        self._reading = KeyReading(self._keys, self._call, lambda: self._writes.held)
         self._maintain_lock = asyncio.Lock()
         """One optimise-and-swap at a time: a second would swap in a copy that misses the
         first's replayed writes (and deletes: a purge would come back)."""
@@ -167,12 +152,7 @@ class EdgeIndex(SemanticIndex):
         then, so one that stays outdated is not optimised again and again."""
         self._revive_lock = asyncio.Lock()
         self._next_revival = 0.0
-        self._upkeep = asyncio.Event()
-        """Set once enough points were stored since ``due`` last looked that it may say yes: an
-        import's pages wake the upkeep loop instead of waiting for its timer."""
-        self._stored = 0
-        self._room = _SMALLEST_TAIL
-        """Points that may be stored, as of ``due``'s last look, before the tail is due."""
+        self._tail = UnindexedTail(optimize_after)
 
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -203,7 +183,7 @@ class EdgeIndex(SemanticIndex):
             await self.close()
             raise
         if not await asyncio.to_thread(self._keys.load, self._keys_saved, info.points, files):
-            self._learn()
+            self._reading.start()
         log.info(
             "Qdrant Edge index at %s: %d points, %d indexed (process %d)",
             self.path,
@@ -225,12 +205,9 @@ class EdgeIndex(SemanticIndex):
             raise IndexUnavailable(f"cannot start the index process for {path}: {error}") from error
 
     async def close(self) -> None:
-        self._upkeep.clear()  # nothing to maintain: an upkeep loop still running waits its timer
+        self._tail.quiet()
         self._exact.changed()
-        if self._learning is not None:
-            self._learning.cancel()
-            with contextlib.suppress(asyncio.CancelledError, IndexUnavailable):
-                await self._learning
+        await self._reading.stop()
         if self._shard is not None:
             async with self._writes.lock:
                 shard, self._shard = self._shard, None
@@ -240,7 +217,10 @@ class EdgeIndex(SemanticIndex):
                         info = await shard.call("ping")
                     await shard.close()
                     if info is not None:
-                        await asyncio.to_thread(self._save_keys, info.points)
+                        files = await asyncio.to_thread(fingerprint, self._live)
+                        await asyncio.to_thread(
+                            self._keys.save, self._keys_saved, info.points, files
+                        )
 
     async def _call(self, name: str, *args: Any) -> Any:
         """``name`` on the live shard, in its process; the process is started again when it
@@ -346,13 +326,11 @@ class EdgeIndex(SemanticIndex):
     async def _apply(self, operations: list[Operation]) -> None:
         if not operations:
             return
-        with self._keys.writing(_keys(operations)):
+        with self._keys.writing(keys_of(operations)):
             await self._writes.apply(operations)
         if self._keys.outgrown:
-            self._learn()
-        self._stored += points_in([op for op in operations if op[0] == "upsert"])
-        if self._stored >= self._room:
-            self._upkeep.set()
+            self._reading.start()
+        self._tail.stored(points_in([op for op in operations if op[0] == "upsert"]))
 
     async def settled(self) -> None:
         await self._writes.settled()  # entries stored while the shard is copied are held back
@@ -376,53 +354,21 @@ class EdgeIndex(SemanticIndex):
         info = await self.info()
         if info.outdated and not self._rebuilt_outdated:
             return True
-        return self._recount(info)
-
-    def _recount(self, info: ShardInfo) -> bool:
-        """Whether ``info``'s unindexed tail is due, and how many points may be stored before
-        it is: the upkeep loop is woken then (at once where it is due already)."""
-        tail = min(self.optimize_after, max(_SMALLEST_TAIL, info.points // 10))
-        self._stored, self._room = 0, max(1, tail - info.unindexed)
-        if info.unindexed >= tail:
-            self._upkeep.set()
-        else:
-            self._upkeep.clear()
-        return info.unindexed >= tail
+        return self._tail.due(info)
 
     async def upkeep_wanted(self, seconds: float) -> None:
         """Return after ``seconds``, or as soon as enough points were stored since ``due`` last
         looked to make the tail due: a bulk import is indexed as it arrives, so lookups never
         search a long unindexed tail by brute force and no optimisation takes all of it at once."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._upkeep.wait(), seconds)
-        self._upkeep.clear()  # set again by the next write while the tail is still due
+        await self._tail.wanted(seconds)
 
     async def make_room(self) -> None:
-        """Wait while more points are outside the HNSW graph than lookups should search by brute
-        force (twice ``optimize_after``, or a tenth of the points where that is more) and an
-        optimisation is under way to index them, or one is about to start: an import calls this
-        between pages, so that it never outruns the optimisations. An import used to leave every
-        point it wrote to brute force until it ended (probes p50 13 ms at 100,000 points, 87 ms
-        at 1,000,000), and then one optimisation indexed them all (7.2 GB at 1,000,000).
-        Returns at once where no optimisation runs for a few seconds (the volume is low, or
-        upkeep is off), and after ``_ROOM_SECONDS`` at the most."""
-        loop = asyncio.get_running_loop()
-        started = idle = loop.time()
-        while loop.time() - started < _ROOM_SECONDS:
-            info = await self.info()
-            if info.unindexed <= max(2 * self.optimize_after, info.points // 10):
-                return
-            self._upkeep.set()
-            if self._maintain_lock.locked():
-                idle = loop.time()
-            elif loop.time() - idle > _ROOM_IDLE:
-                return
-            await asyncio.sleep(_ROOM_POLL)
-        log.warning(
-            "an import went on with %d points unindexed after waiting %.0f s for the index",
-            info.unindexed,
-            _ROOM_SECONDS,
-        )
+        """Wait while an optimisation under way, or about to start, indexes more points than
+        lookups should search by brute force (see ``UnindexedTail.make_room``): an import calls
+        this between pages, so that it never outruns the optimisations. An import used to leave
+        every point it wrote to brute force until it ended (probes p50 13 ms at 100,000 points,
+        87 ms at 1,000,000), and then one optimisation indexed them all (7.2 GB at 1,000,000)."""
+        await self._tail.make_room(self.info, self._maintain_lock.locked)
 
     async def upgrade(self) -> int:
         count: int = await self._call("count", LEGACY)
@@ -435,51 +381,7 @@ class EdgeIndex(SemanticIndex):
         """Rewrite the shard from its live points (in a child process, like ``maintain``): a
         deleted point's payload otherwise stays in Edge's files until segments are rebuilt."""
         await self.maintain(force=True, rewrite=True)
-        await self._learn_again()  # no bit of an erased key stays
-
-    def _save_keys(self, entries: int) -> None:
-        self._keys.save(self._keys_saved, entries, fingerprint(self._live))
-
-    def _learn(self) -> None:
-        """Read the shard's keys into a new key filter, in the background (one reading at a
-        time; a failure leaves the filter as it was, and is tried again a minute later)."""
-        if self._learning is not None and not self._learning.done():
-            return
-        self._learning = asyncio.create_task(self._learn_keys())
-
-    async def _learn_again(self) -> None:
-        """Start a reading of the keys over, from now (after an erasure)."""
-        if self._learning is not None:
-            self._learning.cancel()
-            with contextlib.suppress(asyncio.CancelledError, IndexUnavailable):
-                await self._learning
-        self._learn()
-
-    async def _learn_keys(self) -> None:
-        while True:
-            started = time.perf_counter()
-            try:
-                count = (await self.info()).points
-                await self._keys.learn(count, self._key_pages(), _keys(self._writes.held))
-            except Exception as error:  # a dead process, a payload that is not an entry's
-                log.warning(
-                    "cannot read the index's keys (every key is looked up until then; trying "
-                    "again in %d s): %s",
-                    _RELEARN_AFTER,
-                    error,
-                )
-                await asyncio.sleep(_RELEARN_AFTER)
-                continue
-            log.info("read the keys of %d entries in %.1f s", count, time.perf_counter() - started)
-            return
-
-    async def _key_pages(self) -> AsyncIterator[list[str]]:
-        offset = None
-        while True:
-            keys, offset = await self._call("keys", offset, _KEY_PAGE)
-            yield [key for key in keys if isinstance(key, str)]
-            if offset is None:
-                return
+        await self._reading.restart()  # no bit of an erased key stays
 
     async def maintain(self, *, force: bool = False, rewrite: bool = False) -> bool:
         """Optimise a copy of the shard in a child process and switch to it.
@@ -503,8 +405,7 @@ class EdgeIndex(SemanticIndex):
                         short,
                     )
                 self._put_off = True
-                self._stored, self._room = 0, _SMALLEST_TAIL  # not woken by every write
-                self._upkeep.clear()
+                self._tail.put_off()
                 return False
             if self._put_off:
                 log.warning("the data volume has room for the index's optimisation again")
@@ -581,7 +482,7 @@ class EdgeIndex(SemanticIndex):
         # What was written during the optimisation is the new tail: an import that wrote
         # faster than it was indexed gets the next optimisation at once.
         with contextlib.suppress(IndexUnavailable):  # switched in all the same
-            self._recount(await self.info())
+            self._tail.due(await self.info())
         log.info(
             "index optimised and switched in after %.1f s (loaded in %.0f ms by process %d; the "
             "optimiser's %s)",
@@ -656,17 +557,6 @@ class EdgeIndex(SemanticIndex):
         self._shard, self._live = fresh, generation
         self._exact.changed()  # the same points, but asked again of the shard serving them
         return replaced, old
-
-
-def _keys(operations: Sequence[Operation]) -> list[str]:
-    """The keys of the entries ``operations`` store."""
-    return [
-        payload["key"]
-        for operation in operations
-        if operation[0] == "upsert"
-        for _, _, payload in operation[1]
-        if "key" in payload
-    ]
 
 
 def _age(entry: Entry) -> float:

@@ -33,6 +33,7 @@ until the new one is complete.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import itertools
@@ -41,11 +42,15 @@ import os
 import re
 import stat
 import struct
+import time
 import zlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
-__all__ = ["KnownKeys"]
+from proxy.index.edge_process import Operation
+
+__all__ = ["KeyReading", "KnownKeys", "keys_of"]
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +66,11 @@ _HEADER = struct.Struct("<QQQI32s")
 """capacity, keys added, the shard's entries, CRC-32 of the bits, the shard's files' fingerprint"""
 _LARGEST_SAVED = 1 << 30
 """Bytes of a saved filter read at most (one for 800 million keys)."""
+_READ_AGAIN_AFTER = 60.0
+"""Seconds before a failed reading of the shard's keys is tried again."""
+_KEY_PAGE = 512
+"""Keys read in one call: about 10 ms of the shard process's time (the entries' payloads are
+read for them), between lookups."""
 
 
 def _hashes(key: str) -> tuple[int, int]:
@@ -203,3 +213,76 @@ class KnownKeys:
         bloom.added = added
         self._filter = bloom
         return True
+
+
+class KeyReading:
+    """Reads the shard's keys into ``known`` in the background, a page at a time through
+    ``call`` (the live shard's, so a reading goes on across a switch to an optimised shard), with
+    the keys of the writes ``held`` back from it. One reading at a time; a failed one leaves the
+    filter as it was and is tried again after ``_READ_AGAIN_AFTER``."""
+
+    def __init__(
+        self,
+        known: KnownKeys,
+        call: Callable[..., Awaitable[Any]],
+        held: Callable[[], Sequence[Operation]],
+    ) -> None:
+        self._known = known
+        self._call = call
+        self._held = held
+        self.task: asyncio.Task[None] | None = None
+        """The reading under way or last made (None before the first)."""
+
+    def start(self) -> None:
+        """Start a reading, unless one is under way."""
+        if self.task is None or self.task.done():
+            self.task = asyncio.create_task(self._read())
+
+    async def stop(self) -> None:
+        """Cancel a reading under way (the filter stays as it was)."""
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+
+    async def restart(self) -> None:
+        """Start a reading over, from now (after an erasure: no bit of an erased key stays)."""
+        await self.stop()
+        self.start()
+
+    async def _read(self) -> None:
+        while True:
+            started = time.perf_counter()
+            try:
+                count = (await self._call("ping")).points
+                await self._known.learn(count, self._pages(), keys_of(self._held()))
+            except Exception as error:  # a dead process, a payload that is not an entry's
+                log.warning(
+                    "cannot read the index's keys (every key is looked up until then; trying "
+                    "again in %d s): %s",
+                    _READ_AGAIN_AFTER,
+                    error,
+                )
+                await asyncio.sleep(_READ_AGAIN_AFTER)
+                continue
+            log.info("read the keys of %d entries in %.1f s", count, time.perf_counter() - started)
+            return
+
+    async def _pages(self) -> AsyncIterator[list[str]]:
+        offset = None
+        while True:
+            keys, offset = await self._call("keys", offset, _KEY_PAGE)
+            yield [key for key in keys if isinstance(key, str)]
+            if offset is None:
+                return
+
+
+def keys_of(operations: Sequence[Operation]) -> list[str]:
+    """The keys of the entries ``operations`` store."""
+    return [
+        payload["key"]
+        for operation in operations
+        if operation[0] == "upsert"
+        for _, _, payload in operation[1]
+        if "key" in payload
+    ]
