@@ -878,6 +878,15 @@ SERVED = [
     ("a man seated on a bench", "a man sitting on a bench"),
     ("a suitcase on a luggage carousel", "a suitcase on a baggage carousel"),
     ("a starship orbiting a planet", "a spaceship orbiting a planet"),
+    # listed synonyms that WordNet does not relate as the picture does
+    ("a farmer carrying a sack of potatoes", "a farmer carrying a bag of potatoes"),
+    ("a laborer laying bricks on a wall", "a worker laying bricks on a wall"),
+    ("a fruit merchant at a market stall", "a fruit vendor at a market stall"),
+    ("a knitted pullover on a wooden hanger", "a knitted sweater on a wooden hanger"),
+    ("a cat asleep on the stone steps", "a cat asleep on the stone stairs"),
+    ("a crab on the shore at low tide", "a crab on the beach at low tide"),
+    ("an old couple strolls through a park", "an old couple walks through a park"),
+    ("a cactus with thorny stems", "a cactus with prickly stems"),
     ("a hippo wallowing in a muddy river", "a hippopotamus wallowing in a muddy river"),
     ("a cozy cabin in the woods, cozy vibes", "a cozy cabin in the woods, cozy atmosphere"),
     # moods describe the whole picture, in whatever order they are named

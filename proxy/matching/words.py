@@ -462,7 +462,7 @@ tan beige
 firefighter fireman firemen:firefighters
 taxi cab taxicab
 highway freeway expressway
-beach seashore
+beach seashore shore
 busy bustling
 hamburger burger burgers:hamburgers
 sailor seaman seamen:sailors
@@ -515,7 +515,7 @@ petting stroking
 hiking trekking
 rusty rusted corroded
 messy untidy cluttered
-staircase stairway stairs
+staircase stairway stairs steps
 space outer-space
 art artwork
 spring springtime
@@ -540,6 +540,15 @@ whole entire
 mother mom mommy momma moms:mothers
 father dad daddy dads:fathers
 handmade homemade
+sweater pullover
+bag sack
+worker laborer
+vendor merchant
+walking strolling
+walks strolls
+walk stroll
+walked strolled
+spiny prickly thorny
 """
 """Words that give the same picture, one group a line, the first word standing for the group;
 ``form:target`` pairs name plurals that are not the word with an "s" ("guys:men"). WordNet
