@@ -35,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -185,6 +186,30 @@ def measure(url: str, prompts: list[str]) -> dict[str, list[tuple[float, float, 
     return results
 
 
+@dataclass
+class Seeding:
+    """Real prompts in a shuffled order, and those a benchmark stores before it measures."""
+
+    prompts: list[str]
+    """DiffusionDB prompts, the seeded first: those after them were never seen."""
+    captions: list[str]
+    """COCO captions, the seeded first."""
+    seeded_prompts: list[str]
+    seeded_captions: list[str]
+    tag_lists: list[str]
+    """The seeded prompts that are lists of five tags or more."""
+
+    @classmethod
+    def of(cls, data_dir: Path, rng: random.Random, entries: int, captions: int) -> Seeding:
+        """``entries`` to store, ``captions`` of them COCO captions."""
+        prompts, all_captions = load_prompts(data_dir), load_captions(data_dir)
+        rng.shuffle(prompts)
+        rng.shuffle(all_captions)
+        seeded_prompts = prompts[: entries - captions]
+        tag_lists = [p for p in seeded_prompts if p.count(",") >= 4]
+        return cls(prompts, all_captions, seeded_prompts, all_captions[:captions], tag_lists)
+
+
 def load_captions(data_dir: Path) -> list[str]:
     """COCO captions that start with an article: short, photo-like prompts."""
     with (data_dir / "coco_captions_val2017.tsv").open(encoding="utf-8") as f:
@@ -203,13 +228,11 @@ def main() -> None:
     args = parser.parse_args()
 
     rng = random.Random(7)
-    prompts, captions = load_prompts(args.data), load_captions(args.data)
-    rng.shuffle(prompts)
-    rng.shuffle(captions)
     n_captions = args.entries // 10
-    seeded_prompts = prompts[: args.entries - n_captions]
-    seeded_captions = captions[:n_captions]
-    tag_lists = [p for p in seeded_prompts if p.count(",") >= 4]
+    seeding = Seeding.of(args.data, rng, args.entries, n_captions)
+    prompts, captions = seeding.prompts, seeding.captions
+    seeded_prompts, seeded_captions = seeding.seeded_prompts, seeding.seeded_captions
+    tag_lists = seeding.tag_lists
     # (label, prompts, the outcome they are meant to produce)
     workloads = [
         ("exact, repeated prompt", rng.sample(seeded_prompts, args.queries), "exact"),

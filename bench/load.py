@@ -62,8 +62,7 @@ sys.path.insert(0, str(ROOT))
 from backends.tiny import write_tiny_pipeline  # noqa: E402
 from bench.latency import (  # noqa: E402
     SIZE,
-    load_captions,
-    load_prompts,
+    Seeding,
     percentile,
     seed,
     start_sd_server,
@@ -267,13 +266,10 @@ def main() -> None:
     form = args.response_format
 
     rng = random.Random(11)
-    prompts, captions = load_prompts(args.data), load_captions(args.data)
-    rng.shuffle(prompts)
-    rng.shuffle(captions)
-    n_captions = args.entries // 2
-    seeded_prompts = prompts[: args.entries - n_captions]
-    seeded_captions = captions[:n_captions]
-    tag_lists = [p for p in seeded_prompts if p.count(",") >= 4]
+    seeding = Seeding.of(args.data, rng, args.entries, args.entries // 2)
+    prompts = seeding.prompts
+    seeded_prompts, seeded_captions = seeding.seeded_prompts, seeding.seeded_captions
+    tag_lists = seeding.tag_lists
     unseen = iter(prompts[args.entries :])
     rewordings = [c[2:] for c in seeded_captions] + [p.rsplit(",", 1)[0] for p in tag_lists]
     seeded = seeded_prompts + seeded_captions

@@ -462,7 +462,7 @@ tan beige
 firefighter fireman firemen:firefighters
 taxi cab taxicab
 highway freeway expressway
-beach seashore shore
+beach seashore
 busy bustling
 hamburger burger burgers:hamburgers
 sailor seaman seamen:sailors
@@ -515,7 +515,7 @@ petting stroking
 hiking trekking
 rusty rusted corroded
 messy untidy cluttered
-staircase stairway stairs steps
+staircase stairway stairs
 space outer-space
 art artwork
 spring springtime
@@ -541,8 +541,7 @@ mother mom mommy momma moms:mothers
 father dad daddy dads:fathers
 handmade homemade
 sweater pullover
-bag sack
-worker laborer
+worker laborer labourer
 vendor merchant
 walking strolling
 walks strolls
