@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from backends import heap
 from backends.heap import FreezeSurvivors
 from proxy.app import create_app
 from proxy.settings import Settings
@@ -104,10 +105,26 @@ async def test_the_proxy_freezes_survivors_while_it_serves_and_stops_at_shutdown
         index_maintenance_seconds=3600,
     )
 
-    before = survivor_freezers()
+    before, thresholds = survivor_freezers(), gc.get_threshold()
     client = await open_ready(create_app(settings))
     try:
         assert len(survivor_freezers()) == len(before) + 1
+        assert gc.get_threshold() == (heap.YOUNG_COLLECTION_AFTER, *thresholds[1:])
     finally:
         await client.__aexit__(None, None, None)
     assert survivor_freezers() == before
+    assert gc.get_threshold() == thresholds
+
+
+async def test_while_serving_the_young_generation_is_collected_less_often() -> None:
+    """A request's temporaries are mostly freed by their reference count before the next young
+    collection, instead of being caught alive and moved to a generation walked again later."""
+    thresholds = gc.get_threshold()
+    freezer = FreezeSurvivors(asyncio.get_running_loop())
+    freezer.install()
+    try:
+        assert gc.get_threshold()[0] == heap.YOUNG_COLLECTION_AFTER > thresholds[0]
+        freezer.install()  # twice: what remove restores is still the first
+    finally:
+        freezer.remove()
+    assert gc.get_threshold() == thresholds
