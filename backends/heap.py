@@ -73,6 +73,31 @@ def return_free_heap() -> None:
         log.debug("malloc_trim is not available; freed heap stays with the process")
 
 
+class _YoungCollections:
+    """The young generation's threshold, shared by every installed :class:`FreezeSurvivors` (two
+    apps in one process, as in the tests): the first to install sets it, and the last to be
+    removed restores what was there before, whatever order they stop in."""
+
+    def __init__(self) -> None:
+        self._holders = 0
+        self._before: tuple[int, int, int] | None = None
+
+    def hold(self) -> None:
+        if self._holders == 0:
+            self._before = gc.get_threshold()
+            gc.set_threshold(YOUNG_COLLECTION_AFTER, *self._before[1:])
+        self._holders += 1
+
+    def release(self) -> None:
+        self._holders -= 1
+        if self._holders == 0 and self._before is not None:
+            gc.set_threshold(*self._before)
+            self._before = None
+
+
+_young_collections = _YoungCollections()
+
+
 class FreezeSurvivors:
     """While installed, the objects that survive a full collection are frozen just after it (on
     ``loop``), at most once per ``min_seconds``."""
@@ -83,24 +108,19 @@ class FreezeSurvivors:
         self.freezes = 0
         self._last = float("-inf")
         self._pending = False
-        self._thresholds: tuple[int, int, int] | None = None
 
     def install(self) -> None:
         """Freeze survivors from now on, and collect the young generation less often (see
         ``YOUNG_COLLECTION_AFTER``)."""
         if self._on_collection not in gc.callbacks:
             gc.callbacks.append(self._on_collection)
-        if self._thresholds is None:
-            self._thresholds = gc.get_threshold()
-            gc.set_threshold(YOUNG_COLLECTION_AFTER, *self._thresholds[1:])
+            _young_collections.hold()
 
     def remove(self) -> None:
         """Stop freezing survivors, and collect as before :meth:`install`."""
         if self._on_collection in gc.callbacks:
             gc.callbacks.remove(self._on_collection)
-        if self._thresholds is not None:
-            gc.set_threshold(*self._thresholds)
-            self._thresholds = None
+            _young_collections.release()
 
     def _on_collection(self, phase: str, info: dict[str, Any]) -> None:
         # Called inside the collector, possibly on another thread: only schedule the freeze.

@@ -128,3 +128,17 @@ async def test_while_serving_the_young_generation_is_collected_less_often() -> N
     finally:
         freezer.remove()
     assert gc.get_threshold() == thresholds
+
+
+async def test_two_apps_in_one_process_restore_the_collector_whatever_order_they_stop_in() -> None:
+    """CI caught it: a test opened two proxies; the first to stop restored Python's default and
+    the second then put back its own 50,000, left for every later test in that worker."""
+    thresholds = gc.get_threshold()
+    loop = asyncio.get_running_loop()
+    first, second = FreezeSurvivors(loop), FreezeSurvivors(loop)
+    first.install()
+    second.install()
+    first.remove()
+    assert gc.get_threshold()[0] == heap.YOUNG_COLLECTION_AFTER  # the second still serves
+    second.remove()
+    assert gc.get_threshold() == thresholds
