@@ -708,6 +708,8 @@ REJECTED += [
     ("an empty swimming pool", "a deserted swimming pool", "attribute"),
     # from review 59: "hit the sack" is going to bed
     ("a man hitting the sack", "a man hitting the bag", "object"),
+    ("a full parking lot at night", "a vacant parking lot at night", "count"),
+    ("two rowboats on a lake", "three rowing boats on a lake", "count"),
     ("a white lily in a ceramic pot", "a white orchid in a ceramic pot", "object"),
     (
         "a head of broccoli on a chopping board",
@@ -887,6 +889,9 @@ SERVED = [
     ("a knitted pullover on a wooden hanger", "a knitted sweater on a wooden hanger"),
     ("an old couple strolls through a park", "an old couple walks through a park"),
     ("a cactus with thorny stems", "a cactus with prickly stems"),
+    ("a vacant parking lot at night", "an empty parking lot at night"),
+    ("workers eating lunch on a steel girder", "workers eating lunch on a steel beam"),
+    ("a fisherman in a rowing boat on a lake", "a fisherman in a rowboat on a lake"),
     ("a hippo wallowing in a muddy river", "a hippopotamus wallowing in a muddy river"),
     ("a cozy cabin in the woods, cozy vibes", "a cozy cabin in the woods, cozy atmosphere"),
     # moods describe the whole picture, in whatever order they are named

@@ -93,7 +93,7 @@ _AMOUNTS = {
     r"figure|frame|res|resolution|grown|beard|scale|speed|sun|face|height|view|portrait|"
     r"armou?r|plate|sail|shot|house|time|screen|swing|blast|throttle|force|circle|name))|"
     r"(?<!half[\s-])(?:filled|packed)\b",
-    "fullness:empty": r"(?<!half[\s-])empty",
+    "fullness:empty": r"(?<!half[\s-])(?:empty|vacant)",
     "fullness:half": r"half[\s-]*(?:full|empty|filled)",
     "extent:all": r"all(?:\s+of)?\s+(?:the|its|their|his|her|these|those)|every|"
     r"all(?=\s+[a-z]*[^\Ws]s\b)(?!\s+(?:sorts|kinds|types|ages|colou?rs|sizes|shapes|sides|"

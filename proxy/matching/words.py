@@ -548,6 +548,9 @@ walks strolls
 walk stroll
 walked strolled
 spiny prickly thorny
+empty vacant
+beam girder
+rowboat rowing_boat row_boat rowing_boats:rowboats row_boats:rowboats
 """
 """Words that give the same picture, one group a line, the first word standing for the group;
 ``form:target`` pairs name plurals that are not the word with an "s" ("guys:men"). WordNet
