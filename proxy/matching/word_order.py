@@ -192,7 +192,10 @@ def _active_part(part: list[str], verb_like: Callable[[str], bool]) -> list[str]
         # "painted by greg rutkowski"; but "the fence was painted by a boy", "... by children"
         return part
     done_to = part[:begin]
-    if by + 1 == len(part) or not _plain_noun_phrase(done_to, verb_like):
+    if by + 1 == len(part) or not (
+        _plain_noun_phrase(done_to, verb_like)
+        or (part[said - 1] in _FINITE and _noun_phrase_placed(done_to, verb_like))
+    ):
         return part
     # The one who does it is the noun phrase after "by" ("a herd of buffalo"); what follows it
     # stays at the end ("a dog walked by a boy along the beach": "a boy walked a dog along ...").
@@ -228,6 +231,28 @@ def _plain_noun_phrase(tokens: list[str], verb_like: Callable[[str], bool]) -> b
             for k, t in enumerate(tokens)
         )
     )
+
+
+def _noun_phrase_placed(tokens: list[str], verb_like: Callable[[str], bool]) -> bool:
+    """Whether ``tokens`` are a plain noun phrase and where it is or what it has, with no verb:
+    "a banjo player on the steps of a courthouse", "a boy with his hovercraft". Only before a
+    finite "is", "are", "was" or "were", which ends the thing done to ("a banjo player on the
+    steps is watched by a crowd"); before a bare participle the phrase may be where it is done
+    ("a house built on a hill by the sea")."""
+    first = next((k for k, t in enumerate(tokens) if t in _PLACED_WITH), None)
+    if not first:
+        return False
+    rest = tokens[first:]
+    return _plain_noun_phrase(tokens[:first], verb_like) and not any(
+        (t in FUNCTION_WORDS and t not in DETERMINERS and t not in _PLACED_WITH | _OWNERS)
+        or (verb_like(t) and not _describes_next(rest, k))
+        for k, t in enumerate(rest)
+    )
+
+
+_FINITE = frozenset("is are was were".split())
+_PLACED_WITH = frozenset("on in at of with near beside under behind inside".split())
+_OWNERS = frozenset("his her its their".split())
 
 
 def _describes_next(tokens: list[str], k: int) -> bool:
