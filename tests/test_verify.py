@@ -883,6 +883,9 @@ SERVED = [
     ("a couple walks on the beach", "a couple walking on the beach"),
     # a consonant the request forgot to double, where the cached prompt doubles it
     ("a bride cutting a wedding cake", "a bride cuting a weding cake"),
+    # the cached prompt's doubled consonant is the typo: not mended crosswise
+    ("a locksmith openning a safe", "a locksmith opening a safe"),
+    ("a man swimmming in a lake", "a man swimming in a lake"),
     ("chunky knitting on a table", "chunky kniting on a table"),
     ("a cobbled old town square with a fountain", "a cobbled old town plaza with a fountain"),
     ("a man seated on a bench", "a man sitting on a bench"),

@@ -320,7 +320,8 @@ class Verifier:
         "staring", "filed": "tapping", "starring" and "filled" are other acts)."""
         if self.wordnet is None or not any(w.endswith(("ing", "ed")) for w in want.sequence):
             return set()
-        have_words = set(_words(have.sequence))
+        # a doubled word no dictionary knows is itself the misspelling: "openning" for "opening"
+        have_words = set(_words(have.sequence)) - have.unknown
         return {
             word
             for word in want.sequence
