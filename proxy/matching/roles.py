@@ -94,12 +94,17 @@ def _holds(
 ) -> bool:
     """Whether the cached prompt has ``thing`` in or on ``place`` and the request asks for
     ``place`` with ``thing``: "a cabin in a forest" shows "a forest with a cabin" (not the
-    other way round: a forest with a cabin may have it anywhere)."""
+    other way round: a forest with a cabin may have it anywhere). The place may be read as the
+    last of things listed together: "flasks and a coil in a lab" has both in it, as "a lab with
+    flasks and a coil" asks."""
     relation, _, subject = have_heads[place][1].partition("/")
-    return (
-        relation in ("in", "on", "@in", "@on")
-        and subject == thing
-        and want_heads[thing][1] == f"with/{place}"
+    if relation not in ("in", "on", "@in", "@on") or want_heads[thing][1] != f"with/{place}":
+        return False
+    return subject == thing or (
+        subject in have_heads
+        and subject in want_heads
+        and have_heads[subject][1] == have_heads[thing][1]
+        and want_heads[subject][1] == f"with/{place}"
     )
 
 
