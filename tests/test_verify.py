@@ -346,6 +346,14 @@ REJECTED += [
     ("a dog chasing a kitten", "a dog being chased by a kitten", "swapped_roles"),
     ("a red ball being kicked by a small boy", "a red ball kicking a small boy", "swapped_roles"),
     ("a cat chases a dog on a sofa", "a cat on a sofa is chased by a dog", "swapped_roles"),
+    ("a dog, chased by a cat", "a dog chasing a cat", "swapped_roles"),
+    # from review 60: a thing put "with" a place that the cached prompt has elsewhere
+    (
+        "a cat and a dog in a car, a man outside",
+        "a car with a cat, a dog and a man",
+        "swapped_roles",
+    ),
+    ("a mug on a bed and a phone on the floor", "a bed with a mug and a phone", "swapped_roles"),
     (
         "a man with a guitar watches a crowd",
         "a man with a guitar is watched by a crowd",
@@ -717,6 +725,9 @@ REJECTED += [
     ("a man hitting the sack", "a man hitting the bag", "object"),
     ("a full parking lot at night", "a vacant parking lot at night", "count"),
     ("two rowboats on a lake", "three rowing boats on a lake", "count"),
+    # from review 60: a beam may be light, timber or a gymnast's; a girder is none of these
+    ("a cat sleeping in a sunbeam", "a cat sleeping on a girder", "object"),
+    ("a barn with old wooden beams", "a barn with old girders", "object"),
     ("a white lily in a ceramic pot", "a white orchid in a ceramic pot", "object"),
     (
         "a head of broccoli on a chopping board",
@@ -900,7 +911,6 @@ SERVED = [
     ("an old couple strolls through a park", "an old couple walks through a park"),
     ("a cactus with thorny stems", "a cactus with prickly stems"),
     ("a vacant parking lot at night", "an empty parking lot at night"),
-    ("workers eating lunch on a steel girder", "workers eating lunch on a steel beam"),
     ("a fisherman in a rowing boat on a lake", "a fisherman in a rowboat on a lake"),
     ("a hippo wallowing in a muddy river", "a hippopotamus wallowing in a muddy river"),
     ("a cozy cabin in the woods, cozy vibes", "a cozy cabin in the woods, cozy atmosphere"),
@@ -1168,6 +1178,13 @@ SERVED = [
         "a teacher photographs a boy with his kite at the fair",
         "at the fair a boy with his kite is photographed by a teacher",
     ),
+    # from review 60: with "is", "being" or neither, the same passive
+    ("a house on a hill is struck by lightning", "a house on a hill struck by lightning"),
+    (
+        "a girl in a white dress is chased by a wolf",
+        "a girl in a white dress being chased by a wolf",
+    ),
+    ("surrounded by fog, a castle on a hill", "a castle on a hill, surrounded by fog"),
     ("firefighters spraying water on a warehouse", "firefighters spray water on a warehouse"),
     ("a peacock, stained glass window", "a stained glass window of a peacock"),
     ("a crayon drawing of a house", "a house drawn in crayon"),

@@ -44,6 +44,8 @@ def swapped(have: Reading, want: Reading) -> str | None:
     ]
     if _owner_changed(have_heads, want_heads, [lemma for lemma in shared if lemma not in listed]):
         return "swapped_roles"  # "a cup of coffee" / "a plate of coffee"
+    if _put_with_a_place(have, have_heads, want_heads, shared):
+        return "swapped_roles"  # "a mug on a bed, a phone on the floor" / "a bed with both"
     for first in moved:
         for second in shared:
             inverted = (have_heads[first][0] > have_heads[second][0]) != (
@@ -98,7 +100,7 @@ def _holds(
     last of things listed together: "flasks and a coil in a lab" has both in it, as "a lab with
     flasks and a coil" asks."""
     relation, _, subject = have_heads[place][1].partition("/")
-    if relation not in ("in", "on", "@in", "@on") or want_heads[thing][1] != f"with/{place}":
+    if relation not in _IN_OR_ON or want_heads[thing][1] != f"with/{place}":
         return False
     return subject == thing or (
         subject in have_heads
@@ -106,6 +108,42 @@ def _holds(
         and have_heads[subject][1] == have_heads[thing][1]
         and want_heads[subject][1] == f"with/{place}"
     )
+
+
+def _put_with_a_place(
+    have: Reading,
+    have_heads: dict[str, tuple[int, str]],
+    want_heads: dict[str, tuple[int, str]],
+    shared: list[str],
+) -> bool:
+    """Whether the request has a thing "with" a place that the cached prompt has something in
+    or on, while the cached prompt puts that thing elsewhere: "a cat and a dog in a car, a man
+    outside" shows no "car with a cat, a dog and a man". The thing may be the one in the place,
+    listed with it, or in the place itself."""
+    for lemma in shared:
+        relation, _, place = want_heads[lemma][1].partition("/")
+        if relation != "with" or place not in have_heads or have_heads[lemma] == want_heads[lemma]:
+            continue  # not moved: "..., a boat with a flag" in both
+        placed, _, holder = have_heads[place][1].partition("/")
+        if placed not in _IN_OR_ON or not holder or holder == lemma:
+            continue
+        if any(
+            key != place and role.partition("/") in {(r, "/", lemma) for r in _IN_OR_ON}
+            for key, (_, role) in have_heads.items()
+        ):
+            return True  # "a phone on the floor": a place of its own
+        relation, _, other = have_heads[lemma][1].partition("/")
+        if (
+            _joined(have, lemma, holder)
+            or (relation == "with" and other == holder)
+            or (relation in _IN_OR_ON and other in (place, holder))  # "a cabin in a forest, snow"
+        ):
+            continue
+        return True
+    return False
+
+
+_IN_OR_ON = frozenset({"in", "on", "@in", "@on"})
 
 
 def _head_lemmas(reading: Reading) -> dict[str, tuple[int, str]]:

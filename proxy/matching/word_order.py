@@ -149,12 +149,25 @@ def active(tokens: list[str], verb_like: Callable[[str], bool] | None = None) ->
     verb_like = verb_like or looks_like_verb
     out: list[str] = []
     start = 0
-    for end in [*(i for i, t in enumerate(tokens) if t in PART_ENDS), len(tokens)]:
+    ends = (i for i, t in enumerate(tokens) if t in PART_ENDS and not _done_after(tokens, i))
+    for end in [*ends, len(tokens)]:
         part = tokens[start:end]
         out.extend(_active_part(_held_part(part, verb_like), verb_like))
         out.extend(tokens[end : end + 1])
         start = end + 1
     return out
+
+
+def _done_after(tokens: list[str], i: int) -> bool:
+    """Whether the comma at ``i`` stands before what was done to the part it ends, by whom: "a
+    castle on a hill, surrounded by fog" is "a castle on a hill surrounded by fog"."""
+    return (
+        tokens[i] == ","
+        and i + 2 < len(tokens)
+        and tokens[i + 2] == "by"
+        and is_participle(tokens[i + 1])
+        and tokens[i + 1] not in _MADE
+    )
 
 
 _MOVING = frozenset(
@@ -193,8 +206,7 @@ def _active_part(part: list[str], verb_like: Callable[[str], bool]) -> list[str]
         return part
     done_to = part[:begin]
     if by + 1 == len(part) or not (
-        _plain_noun_phrase(done_to, verb_like)
-        or (part[said - 1] in _FINITE and _noun_phrase_placed(done_to, verb_like))
+        _plain_noun_phrase(done_to, verb_like) or _noun_phrase_placed(done_to, verb_like)
     ):
         return part
     # The one who does it is the noun phrase after "by" ("a herd of buffalo"); what follows it
@@ -235,10 +247,10 @@ def _plain_noun_phrase(tokens: list[str], verb_like: Callable[[str], bool]) -> b
 
 def _noun_phrase_placed(tokens: list[str], verb_like: Callable[[str], bool]) -> bool:
     """Whether ``tokens`` are a plain noun phrase and where it is or what it has, with no verb:
-    "a banjo player on the steps of a courthouse", "a boy with his hovercraft". Only before a
-    finite "is", "are", "was" or "were", which ends the thing done to ("a banjo player on the
-    steps is watched by a crowd"); before a bare participle the phrase may be where it is done
-    ("a house built on a hill by the sea")."""
+    "a banjo player on the steps of a courthouse", "a boy with his hovercraft". The passive
+    reads alike with "is", "being" or neither ("a girl in a white dress (is) chased by a
+    wolf"); a phrase after the participle may still be a place ("a house built on a hill by
+    the sea"), which :func:`_active_part` tells apart."""
     first = next((k for k, t in enumerate(tokens) if t in _PLACED_WITH), None)
     if not first:
         return False
@@ -250,7 +262,6 @@ def _noun_phrase_placed(tokens: list[str], verb_like: Callable[[str], bool]) -> 
     )
 
 
-_FINITE = frozenset("is are was were".split())
 _PLACED_WITH = frozenset("on in at of with near beside under behind inside".split())
 _OWNERS = frozenset("his her its their".split())
 

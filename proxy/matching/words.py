@@ -549,7 +549,6 @@ walk stroll
 walked strolled
 spiny prickly thorny
 empty vacant
-beam girder
 rowboat rowing_boat row_boat rowing_boats:rowboats row_boats:rowboats
 """
 """Words that give the same picture, one group a line, the first word standing for the group;
