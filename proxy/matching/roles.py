@@ -127,10 +127,7 @@ def _put_with_a_place(
         placed, _, holder = have_heads[place][1].partition("/")
         if placed not in _IN_OR_ON or not holder or holder == lemma:
             continue
-        if any(
-            key != place and role.partition("/") in {(r, "/", lemma) for r in _IN_OR_ON}
-            for key, (_, role) in have_heads.items()
-        ):
+        if any(key != place and _placed_on(role) == lemma for key, (_, role) in have_heads.items()):
             return True  # "a phone on the floor": a place of its own
         relation, _, other = have_heads[lemma][1].partition("/")
         if (
@@ -144,6 +141,12 @@ def _put_with_a_place(
 
 
 _IN_OR_ON = frozenset({"in", "on", "@in", "@on"})
+
+
+def _placed_on(role: str) -> str | None:
+    """The thing a role places its own in or on ("dog" for "in/dog"), else None."""
+    relation, _, thing = role.partition("/")
+    return thing if relation in _IN_OR_ON else None
 
 
 def _head_lemmas(reading: Reading) -> dict[str, tuple[int, str]]:
