@@ -354,6 +354,39 @@ REJECTED += [
         "swapped_roles",
     ),
     ("a mug on a bed and a phone on the floor", "a bed with a mug and a phone", "swapped_roles"),
+    # what is worn right after the one done to is theirs, not the doer's
+    (
+        "a boy in a blue suit kisses a girl in a red dress",
+        "a boy in a red dress kisses a girl in a blue suit",
+        "swapped_roles",
+    ),
+    ("a boy kissing a girl in a red dress", "a boy in a red dress kissing a girl", "swapped_roles"),
+    (
+        "a man with a red hat talking to a woman with a blue scarf",
+        "a man with a blue scarf talking to a woman with a red hat",
+        "swapped_roles",
+    ),
+    (
+        "an old man in a hat feeding a young woman in glasses",
+        "an old man in glasses feeding a young woman in a hat",
+        "swapped_roles",
+    ),
+    (
+        "a woman hugging a child in a yellow raincoat",
+        "a woman in a yellow raincoat hugging a child",
+        "swapped_roles",
+    ),
+    # and what the one named after "by" wears stays theirs
+    (
+        "a girl kissed by a boy in a blue suit",
+        "a girl in a blue suit kissed by a boy",
+        "swapped_roles",
+    ),
+    (
+        "a girl in a red dress is kissed by a boy in a blue suit",
+        "a boy in a red dress kisses a girl in a blue suit",
+        "swapped_roles",
+    ),
     (
         "a man with a guitar watches a crowd",
         "a man with a guitar is watched by a crowd",
@@ -1185,6 +1218,18 @@ SERVED = [
         "a girl in a white dress being chased by a wolf",
     ),
     ("surrounded by fog, a castle on a hill", "a castle on a hill, surrounded by fog"),
+    ("a boy kissing a girl in a red dress", "a girl in a red dress being kissed by a boy"),
+    ("a girl kissed by a boy in a blue suit", "a boy in a blue suit kissing a girl"),
+    (
+        "a girl in a red dress is kissed by a boy in a blue suit",
+        "a boy in a blue suit kisses a girl in a red dress",
+    ),
+    (
+        "a woman hugging a child in a yellow raincoat",
+        "a child in a yellow raincoat hugged by a woman",
+    ),
+    ("a dog walked by a boy in the park", "a boy in the park walking a dog"),
+    ("a dog walked by a boy in the park", "a boy walking a dog in the park"),
     ("firefighters spraying water on a warehouse", "firefighters spray water on a warehouse"),
     ("a peacock, stained glass window", "a stained glass window of a peacock"),
     ("a crayon drawing of a house", "a house drawn in crayon"),
@@ -1717,6 +1762,9 @@ def test_lexicon_senses(wordnet: WordNet) -> None:
     assert not wordnet.covers("dog", "hot_dog") and not wordnet.covers("lion", "sea_lion")
     assert not wordnet.covers("bear", "teddy_bear") and not wordnet.covers("pig", "guinea_pig")
     assert wordnet.covers("furniture", "chair") and wordnet.covers("vehicle", "car")
+    # What a thing is a kind of, however far up, whatever its name says
+    assert wordnet.is_a("dress", "clothing") and wordnet.is_a("tuxedo", "clothing")
+    assert not wordnet.is_a("clothing", "dress") and not wordnet.is_a("dog", "clothing")
 
 
 async def test_long_prompts_are_verified_off_the_event_loop(verifier: Verifier) -> None:

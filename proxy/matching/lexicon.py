@@ -252,6 +252,7 @@ class WordNet:
         # long-running proxy keeps the few thousand words its prompts use, not all of WordNet.
         self.lemmas = functools.lru_cache(maxsize=16384)(self._lemmas)
         self.closure = functools.lru_cache(maxsize=16384)(self._closure)
+        self.ancestors = functools.lru_cache(maxsize=16384)(self._ancestors)
         self.senses = functools.lru_cache(maxsize=16384)(self._senses)
         self._sense = functools.lru_cache(maxsize=16384)(self._read_sense)
         self.parts_of_speech = functools.lru_cache(maxsize=16384)(self._parts_of_speech)
@@ -392,6 +393,25 @@ class WordNet:
                 if symbol in _UP and target not in reached and target not in passed
             )
         return frozen(reached)
+
+    def _ancestors(self, word: str, pos: Pos) -> frozenset[SenseId]:
+        """Every sense above ``word``'s senses as ``pos``, however far: what it is a kind of
+        ("dress" is clothing, two steps up, which :meth:`closure` climbs through but does not
+        keep)."""
+        reached: set[SenseId] = set()
+        climbing = [sense.id for sense in self.senses(word, pos)]
+        while climbing:
+            sense = self._sense(climbing.pop())
+            for symbol, target in sense.pointers:
+                if symbol in _UP and target not in reached:
+                    reached.add(target)
+                    climbing.append(target)
+        return frozen(reached)
+
+    def is_a(self, word: str, kind: str) -> bool:
+        """Whether a noun ``word`` names a kind of ``kind`` (a noun): "dress" of clothing."""
+        above = self.ancestors(word, "n")
+        return any(sense.id in above for sense in self.senses(kind, "n"))
 
     def _read_entry(self, pos: Pos, lemma: str) -> tuple[int, tuple[int, ...]]:
         """How many of ``lemma``'s senses as ``pos`` WordNet's sense-tagged corpus saw, a rough

@@ -12,6 +12,7 @@ relations and direction particles. :mod:`proxy.matching.verify` compares two rea
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -294,11 +295,34 @@ class Reader:
         elif plain_tag:
             self._describes_the_whole(reading, tag_start)
         close_chunk(reading, chunk, breaks)
+        self._worn_by_the_one_before(reading)
         attach_predicates(reading)
         reading.placed = placed(reading, placing)
         for word in reading.words:
             word.settled_key = word.key
         return reading
+
+    def _worn_by_the_one_before(self, reading: Reading) -> None:
+        """What is worn "in" or "with" right after a person or an animal the clause's subject
+        does something to is theirs, not the subject's: "a boy kissing a girl in a red dress"
+        dresses the girl, as "a girl in a red dress kissed by a boy" does."""
+        words = reading.words
+        heads = reading.heads()
+        for before, head in itertools.pairwise(heads):
+            wearer, worn = words[before], words[head]
+            relation, _, subject = worn.role.partition("/")
+            if (
+                relation in ("in", "with")
+                and subject
+                and wearer.animate
+                and wearer.key != subject
+                and wearer.role.partition("/")[2] == subject
+                and self.classes.worn(worn)
+            ):
+                role = worn.role
+                for member in reading.group(head):
+                    if words[member].role == role:
+                        words[member].role = f"{relation}/{wearer.key}"
 
     def _word(self, token: str, negated: bool, style_scope: bool) -> Word:
         lemmas, plural, noun, readings, nounish, animate = self._dictionary_word(token)

@@ -122,13 +122,6 @@ count, arrangement, camera angle, negation or rendered text would survive into t
 Colours, styles, settings, materials or a changed object are what it redraws."""
 _WEARING = frozenset({"wear", "wearing", "dress", "dressed"})
 _HOLDING = frozenset({"hold", "carry"})
-_WORN = frozenset(
-    """
-    bracelet crown earring earrings glove gloves goggles helmet mask necklace sunglasses tiara
-    veil watch
-    """.split()
-)
-"""Things someone "with" them wears (with clothing and glasses, which WordNet says so of)."""
 _LOOK_APART = (
     ("frog", "toad"),
     ("moose", "elk"),
@@ -138,7 +131,6 @@ _LOOK_APART = (
 )
 """Words WordNet puts in one synset for things that look different in a picture ("elk" is a
 moose in Europe, a wapiti in America)."""
-_WORN_KINDS = ("clothing", "spectacles", "jewelry", "headdress", "footwear")
 
 
 _AGE_MARKERS = frozenset(
@@ -477,9 +469,8 @@ class Verifier:
         return bool(held) and all(
             w.key in with_
             and not w.animate
-            and w.text not in _WORN
             and "noun.artifact" in self.wordnet.lexnames(w.text)
-            and not any(self.wordnet.covers(kind, w.text, "n", "n") for kind in _WORN_KINDS)
+            and not self.reader.classes.worn(w)
             for w in held
         )
 

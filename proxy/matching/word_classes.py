@@ -51,6 +51,15 @@ _COUNTED_KINDS = frozenset(
     "noun.body".split()
 )
 """WordNet's files of nouns a group word counts when they follow it without "of"."""
+_WORN = frozenset(
+    """
+    armor armour bikini bracelet cloak crown earring earrings glove gloves goggles helmet mask
+    necklace sunglasses swimsuit tiara uniform veil watch
+    """.split()
+)
+"""Things someone "with" or "in" them wears that WordNet files elsewhere than clothing, glasses,
+jewelry, headdress or footwear ("a bikini" is first an atoll)."""
+_WORN_KINDS = ("clothing", "spectacles", "jewelry", "headdress", "footwear")
 _DESCRIBED_WITHIN = 4
 """How far ahead the thing a word opening a noun phrase describes is looked for, over words
 that only describe ("bustling medieval town square")."""
@@ -100,6 +109,14 @@ class WordClasses:
         senses = self.wordnet.senses(after, "n")
         # a being or a thing is counted; an act ("walks", "kisses") is the group's verb
         return not senses or senses[0].lexname not in _COUNTED_KINDS
+
+    def worn(self, word: Word) -> bool:
+        """Whether ``word`` names a thing someone wears: clothing, glasses, jewelry, a hat."""
+        wordnet = self.wordnet
+        return word.text in _WORN or (
+            wordnet is not None
+            and any(wordnet.is_a(lemma, kind) for lemma in word.lemmas for kind in _WORN_KINDS)
+        )
 
     def is_unknown(self, token: str) -> bool:
         """A word of letters that neither WordNet nor the reader's word lists know."""

@@ -209,12 +209,13 @@ def _active_part(part: list[str], verb_like: Callable[[str], bool]) -> list[str]
         _plain_noun_phrase(done_to, verb_like) or _noun_phrase_placed(done_to, verb_like)
     ):
         return part
-    # The one who does it is the noun phrase after "by" ("a herd of buffalo"); what follows it
-    # stays at the end ("a dog walked by a boy along the beach": "a boy walked a dog along ...").
-    end = next(
-        (i for i in range(by + 2, len(part)) if part[i] in PLACING),
-        len(part),
-    )
+    # The one who does it is the noun phrase after "by" ("a herd of buffalo"), with what it is
+    # in or with ("a girl kissed by a boy in a blue suit": the boy's suit); what follows stays
+    # at the end ("a dog walked by a boy along the beach": "a boy walked a dog along ...").
+    places = [i for i in range(by + 2, len(part)) if part[i] in PLACING]
+    if places and part[places[0]] in _WEARING_IN:
+        places = places[1:]
+    end = places[0] if places else len(part)
     doing = _IRREGULAR_PARTICIPLES.get(participle, participle)
     if doing == "surrounded":
         doing = "surrounding"  # the place word "pine trees surrounding a cabin" says
@@ -262,6 +263,8 @@ def _noun_phrase_placed(tokens: list[str], verb_like: Callable[[str], bool]) -> 
     )
 
 
+_WEARING_IN = frozenset({"in", "with"})
+"""Prepositions of what the one who does a thing wears or has: "kissed by a boy in a suit"."""
 _PLACED_WITH = frozenset("on in at of with near beside under behind inside".split())
 _OWNERS = frozenset("his her its their".split())
 
