@@ -1230,6 +1230,13 @@ SERVED = [
     ),
     ("a dog walked by a boy in the park", "a boy in the park walking a dog"),
     ("a dog walked by a boy in the park", "a boy walking a dog in the park"),
+    # the place a thing is in, named by what fills it: "a field of sunflowers" holds the barn
+    ("a red barn in a field of sunflowers", "a field of sunflowers with a red barn"),
+    # a thing "with" another in the background is a part of the picture of its own
+    (
+        "a wooden cabin by a lake with mountains in the background",
+        "mountains in the background, a wooden cabin by a lake",
+    ),
     ("firefighters spraying water on a warehouse", "firefighters spray water on a warehouse"),
     ("a peacock, stained glass window", "a stained glass window of a peacock"),
     ("a crayon drawing of a house", "a house drawn in crayon"),

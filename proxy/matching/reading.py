@@ -70,6 +70,8 @@ from proxy.matching.words import (
 
 __all__ = ["KNOWN", "OPPOSITE", "REMEMBERED", "Reader"]
 
+_SCENE_PLANES = frozenset({"background", "foreground"})
+
 _ANIMATE = frozenset({"noun.person", "noun.animal"})
 _SHADES = frozenset(
     "blues greens reds yellows purples pinks browns grays greys blacks whites golds silvers "
@@ -298,9 +300,23 @@ class Reader:
         self._worn_by_the_one_before(reading)
         attach_predicates(reading)
         reading.placed = placed(reading, placing)
+        self._background_apart(reading)
         for word in reading.words:
             word.settled_key = word.key
         return reading
+
+    @staticmethod
+    def _background_apart(reading: Reading) -> None:
+        """A thing "with" another in the background or the foreground is a part of the picture
+        of its own: "a cabin with mountains in the background" is "mountains in the
+        background, a cabin"."""
+        words = reading.words
+        for head in reading.heads():
+            word = words[head]
+            if word.role.startswith("with/") and not _SCENE_PLANES.isdisjoint(
+                kind for thing, kind in reading.placed if thing == word.key
+            ):
+                word.role = "subject"
 
     def _worn_by_the_one_before(self, reading: Reading) -> None:
         """What is worn "in" or "with" right after a person or an animal the clause's subject

@@ -54,8 +54,8 @@ def swapped(have: Reading, want: Reading) -> str | None:
             if (
                 second != first
                 and inverted
-                and not _holds(have_heads, want_heads, first, second)
-                and not _holds(have_heads, want_heads, second, first)
+                and not _holds(have_heads, want_heads, _owner(have_heads, first), second)
+                and not _holds(have_heads, want_heads, _owner(have_heads, second), first)
                 and not (_joined(have, first, second) and _joined(want, first, second))
                 and not (
                     _side_by_side(have_heads, first, second)
