@@ -409,9 +409,11 @@ class WordNet:
         return frozen(reached)
 
     def is_a(self, word: str, kind: str) -> bool:
-        """Whether a noun ``word`` names a kind of ``kind`` (a noun): "dress" of clothing."""
+        """Whether a noun ``word`` names ``kind`` (a noun) or a kind of it: "dress" of clothing,
+        "spectacles" of spectacles."""
         above = self.ancestors(word, "n")
-        return any(sense.id in above for sense in self.senses(kind, "n"))
+        own = {sense.id for sense in self.senses(word, "n")}
+        return any(sense.id in above or sense.id in own for sense in self.senses(kind, "n"))
 
     def _read_entry(self, pos: Pos, lemma: str) -> tuple[int, tuple[int, ...]]:
         """How many of ``lemma``'s senses as ``pos`` WordNet's sense-tagged corpus saw, a rough

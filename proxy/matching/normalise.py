@@ -27,6 +27,7 @@ from proxy.matching.word_order import (
     fronted,
     fronted_place,
     fronted_time,
+    looks_like_verb,
     names_the_doer,
 )
 from proxy.matching.words import (
@@ -132,12 +133,15 @@ def normalise_tokens(
     if "early" in tokens or "late" in tokens:
         tokens = _early_in(tokens)
     if tokens and fronted(tokens) and "," in tokens:
-        # "in a snowy forest, a wolf howls" is "a wolf howls in a snowy forest"
+        # "in a snowy forest, a wolf howls" is "a wolf howls, in a snowy forest";
+        # "in a red dress, a boy kisses a girl": the dress stays apart from the girl, as the
+        # comma kept it; a participle's phrase ("silhouetted against the moon") follows as said
         comma = tokens.index(",")
-        tokens = [*tokens[comma + 1 :], *tokens[:comma]]
+        apart = [] if looks_like_verb(tokens[0]) else [","]
+        tokens = [*tokens[comma + 1 :], *apart, *tokens[:comma]]
     elif (end := fronted_time(tokens) or fronted_place(tokens)) is not None:
-        # "at night a fox crossing a road" is "a fox crossing a road at night"
-        tokens = [*tokens[end:], *tokens[:end]]
+        # "at night a fox crossing a road" is "a fox crossing a road, at night"
+        tokens = [*tokens[end:], ",", *tokens[:end]]
     out: list[str] = []
     for i, token in enumerate(tokens):
         following = tokens[i + 1] if i + 1 < len(tokens) else ""

@@ -162,6 +162,7 @@ class Reader:
         breaks: list[str] = []
         object_after = False  # a verb was read, and no break since: its object follows
         placing: list[tuple[int, str]] = []  # (the word before, class): "a castle, in the distance"
+        parts: list[int] = []  # where each part after a comma begins, by word
         for i, token in enumerate(tokens):
             if token == POSSESSIVE:
                 if chunk:
@@ -187,6 +188,8 @@ class Reader:
             if token == "of" and i and (tokens[i - 1] in NUMBERS or tokens[i - 1] in _PASSING):
                 continue  # "a pair of shoes", "a group of horses": a count, not a relation
             if token in NEGATORS or token == "by" or is_break(token):
+                if token == "," or token in SENTENCE_ENDS:
+                    parts.append(len(reading.words))
                 object_after = False
                 negating = token in NEGATORS or (negating and token not in SENTENCE_ENDS)
                 style_scope = token == "by" or (
@@ -297,7 +300,7 @@ class Reader:
         elif plain_tag:
             self._describes_the_whole(reading, tag_start)
         close_chunk(reading, chunk, breaks)
-        self._worn_by_the_one_before(reading)
+        self._worn_by_the_one_before(reading, parts)
         attach_predicates(reading)
         reading.placed = placed(reading, placing)
         self._background_apart(reading)
@@ -318,21 +321,27 @@ class Reader:
             ):
                 word.role = "subject"
 
-    def _worn_by_the_one_before(self, reading: Reading) -> None:
-        """What is worn "in" or "with" right after a person or an animal the clause's subject
-        does something to is theirs, not the subject's: "a boy kissing a girl in a red dress"
-        dresses the girl, as "a girl in a red dress kissed by a boy" does."""
-        words = reading.words
-        heads = reading.heads()
-        for before, head in itertools.pairwise(heads):
+    def _worn_by_the_one_before(self, reading: Reading, parts: list[int]) -> None:
+        """What is worn "in" right after a person the clause's subject does something to, or
+        "with" or "in" after one a phrase of the subject names, is theirs, not the subject's:
+        "a boy kissing a girl in a red dress" dresses the girl, as "a girl in a red dress kissed
+        by a boy" does; "a man talking to a woman with a scarf" gives her the scarf. Not across
+        a comma ("1girl, hugging a boy, in a red dress"), nor "with" after a verb's object,
+        which is as often what the verb is done with ("slapping a man with a glove")."""
+        words, wordnet = reading.words, self.wordnet
+        if wordnet is None:
+            return
+        for before, head in itertools.pairwise(reading.heads()):
             wearer, worn = words[before], words[head]
             relation, _, subject = worn.role.partition("/")
+            by, _, doer = wearer.role.partition("/")
             if (
                 relation in ("in", "with")
-                and subject
-                and wearer.animate
+                and doer == subject
                 and wearer.key != subject
-                and wearer.role.partition("/")[2] == subject
+                and not (relation == "with" and by == "object")
+                and not any(before < part <= head for part in parts)
+                and any(wordnet.is_a(lemma, "person") for lemma in wearer.lemmas)
                 and self.classes.worn(worn)
             ):
                 role = worn.role

@@ -56,7 +56,11 @@ def swapped(have: Reading, want: Reading) -> str | None:
                 and inverted
                 and not _holds(have_heads, want_heads, _owner(have_heads, first), second)
                 and not _holds(have_heads, want_heads, _owner(have_heads, second), first)
+                and not _filled(have_heads, want_heads, first, second)
+                and not _filled(have_heads, want_heads, second, first)
                 and not (_joined(have, first, second) and _joined(want, first, second))
+                and not _accompanies(have, have_heads, want, want_heads, first)
+                and not _accompanies(have, have_heads, want, want_heads, second)
                 and not (
                     _side_by_side(have_heads, first, second)
                     and _side_by_side(want_heads, first, second)
@@ -100,14 +104,50 @@ def _holds(
     last of things listed together: "flasks and a coil in a lab" has both in it, as "a lab with
     flasks and a coil" asks."""
     relation, _, subject = have_heads[place][1].partition("/")
-    if relation not in _IN_OR_ON or want_heads[thing][1] != f"with/{place}":
-        return False
+    wanted = want_heads[thing][1]
+    if relation not in _IN_OR_ON or (
+        wanted != f"with/{place}" and (wanted != f"of/{place}" or relation not in _IN)
+    ):
+        return False  # "of" holds what is in a thing ("a cup of coffee"), not on it
     return subject == thing or (
         subject in have_heads
         and subject in want_heads
         and have_heads[subject][1] == have_heads[thing][1]
         and want_heads[subject][1] == f"with/{place}"
     )
+
+
+def _filled(
+    have_heads: dict[str, tuple[int, str]],
+    want_heads: dict[str, tuple[int, str]],
+    place: str,
+    thing: str,
+) -> bool:
+    """Whether the cached prompt has ``place`` "of" ``thing`` and the request ``thing`` in or on
+    ``place``: "a field of sunflowers" shows "sunflowers in a field"."""
+    relation, _, subject = want_heads[place][1].partition("/")
+    return have_heads[thing][1] == f"of/{place}" and relation in _IN and subject == thing
+
+
+def _accompanies(
+    have: Reading,
+    have_heads: dict[str, tuple[int, str]],
+    want: Reading,
+    want_heads: dict[str, tuple[int, str]],
+    lemma: str,
+) -> bool:
+    """Whether one prompt names ``lemma`` "with" a thing that the other names it together with:
+    "a boy and his dog sitting on a porch" / "a boy sitting on a porch with his dog"."""
+    for heads, other, others in ((want_heads, have, have_heads), (have_heads, want, want_heads)):
+        relation, _, thing = heads[lemma][1].partition("/")
+        if (
+            relation == "with"
+            and thing in others
+            and others[thing][1] == "subject"
+            and _joined(other, thing, lemma)
+        ):
+            return True
+    return False
 
 
 def _put_with_a_place(
@@ -141,6 +181,7 @@ def _put_with_a_place(
 
 
 _IN_OR_ON = frozenset({"in", "on", "@in", "@on"})
+_IN = frozenset({"in", "@in"})
 
 
 def _placed_on(role: str) -> str | None:

@@ -53,8 +53,10 @@ _COUNTED_KINDS = frozenset(
 """WordNet's files of nouns a group word counts when they follow it without "of"."""
 _WORN = frozenset(
     """
-    armor armour bikini bracelet cloak crown earring earrings glove gloves goggles helmet mask
-    necklace sunglasses swimsuit tiara uniform veil watch
+    armor armour bandana bikini boot boots bracelet cloak crown earring earrings eyeglasses
+    flip-flops glasses glove gloves goggles headband heels helmet hoodie mask monocle necklace
+    sandal sandals shoe shoes slipper slippers sneaker sneakers spectacles sunglasses
+    swimsuit tiara uniform veil watch
     """.split()
 )
 """Things someone "with" or "in" them wears that WordNet files elsewhere than clothing, glasses,
