@@ -631,6 +631,16 @@ REJECTED += [
         "a meadow, a few white clouds, a few grazing sheep scattered across the slope",
         "count",
     ),
+    (  # "hundreds of" names its thing after "of", after "filled with" too
+        "a few crows on a fence, the sky filled with hundreds of balloons",
+        "a few crows on a fence, the sky with only a few balloons",
+        "count",
+    ),
+    (
+        "a few crows on a fence, hundreds of balloons in the sky",
+        "a few crows on a fence, a few balloons in the sky",
+        "count",
+    ),
     # Who does what, where each doer opens a tag of its own.
     (
         "a kitchen, a woman cooking, a man watching",

@@ -147,11 +147,19 @@ def amounts(text: str) -> tuple[frozenset[str], frozenset[tuple[str, str, str]]]
     return frozen(stated), frozen(of_things)
 
 
+_MORE_AMOUNT = frozenset(
+    "of dozens hundreds thousands millions lots loads tons heaps piles masses scores".split()
+)
+"""Words that may stand between an amount and its thing and say the amount again."""
+
+
 def _thing_after(text: str, at: int) -> str | None:
     """The thing a phrase from ``at`` names: its last word before a preposition, a break or a
     participle, in the singular ("lots of grazing sheep on the hill": "sheep")."""
     words: list[str] = []
     for token in _AFTER_AMOUNT.findall(text, at, at + 80):
+        if not words and token in _MORE_AMOUNT:
+            continue  # "filled with hundreds of balloons", "dozens of": the balloons
         if (
             not token[0].isalpha()
             or token in ENDS_PHRASE
