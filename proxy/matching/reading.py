@@ -302,6 +302,7 @@ class Reader:
         close_chunk(reading, chunk, breaks)
         self._worn_by_the_one_before(reading, parts)
         attach_predicates(reading)
+        _done_by_the_one_before(reading, parts)
         reading.placed = placed(reading, placing)
         self._background_apart(reading)
         for word in reading.words:
@@ -452,3 +453,23 @@ class Reader:
         for word in words:
             word.whole, word.forward, word.verb = True, False, False
         return True
+
+
+def _done_by_the_one_before(reading: Reading, parts: list[int]) -> None:
+    """What a verb right after a thing the clause's subject does something to is done to is
+    done by that thing, not by the subject: in "a boy kissing a girl wearing a red dress" the
+    girl wears the dress. Up to the next verb or comma."""
+    words = reading.words
+    for i, verb in enumerate(words):
+        if not verb.verb or not verb.bound or verb.head is None:
+            continue
+        doer = words[verb.head]
+        by, _, subject = doer.role.partition("/")
+        if not subject or not doer.animate or by == "subject" or len(reading.group(verb.head)) > 1:
+            continue  # "a fox and a badger sharing a picnic": both do it
+        for k in range(i + 1, len(words)):
+            word = words[k]
+            if word.verb or k in parts:
+                break
+            if word.governor == verb.key and word.role == f"object/{subject}":
+                word.role = f"object/{doer.key}"

@@ -258,14 +258,14 @@ def _noun_phrase_placed(tokens: list[str], verb_like: Callable[[str], bool]) -> 
     rest = tokens[first:]
     return _plain_noun_phrase(tokens[:first], verb_like) and not any(
         (t in FUNCTION_WORDS and t not in DETERMINERS and t not in _PLACED_WITH | _OWNERS)
-        or (verb_like(t) and not _describes_next(rest, k))
+        or (verb_like(t) and t not in _PLACED_WITH and not _describes_next(rest, k))
         for k, t in enumerate(rest)
     )
 
 
 _WEARING_IN = frozenset({"in", "with"})
 """Prepositions of what the one who does a thing wears or has: "kissed by a boy in a suit"."""
-_PLACED_WITH = frozenset("on in at of with near beside under behind inside".split())
+_PLACED_WITH = frozenset("on in at of with near beside under behind inside wearing".split())
 _OWNERS = frozenset("his her its their".split())
 
 
