@@ -302,7 +302,8 @@ class Reader:
         close_chunk(reading, chunk, breaks)
         self._worn_by_the_one_before(reading, parts)
         attach_predicates(reading)
-        _done_by_the_one_before(reading, parts)
+        if self.wordnet is not None:
+            _done_by_the_one_before(reading, parts, self.wordnet)
         reading.placed = placed(reading, placing)
         self._background_apart(reading)
         for word in reading.words:
@@ -455,18 +456,24 @@ class Reader:
         return True
 
 
-def _done_by_the_one_before(reading: Reading, parts: list[int]) -> None:
-    """What a verb right after a thing the clause's subject does something to is done to is
-    done by that thing, not by the subject: in "a boy kissing a girl wearing a red dress" the
-    girl wears the dress. Up to the next verb or comma."""
+def _done_by_the_one_before(reading: Reading, parts: list[int], wordnet: WordNet) -> None:
+    """What a verb right after a person the clause's subject does something to is done to is
+    done by that person, not by the subject: in "a boy kissing a girl wearing a red dress" the
+    girl wears the dress. Up to the next verb or comma; not onto an animal, which is as often
+    ridden or led in what its rider wears."""
     words = reading.words
     for i, verb in enumerate(words):
         if not verb.verb or not verb.bound or verb.head is None:
             continue
         doer = words[verb.head]
         by, _, subject = doer.role.partition("/")
-        if not subject or not doer.animate or by == "subject" or len(reading.group(verb.head)) > 1:
-            continue  # "a fox and a badger sharing a picnic": both do it
+        if (
+            not subject
+            or by == "subject"
+            or len(reading.group(verb.head)) > 1  # "a fox and a badger sharing a picnic"
+            or not any(wordnet.is_a(lemma, "person") for lemma in doer.lemmas)
+        ):
+            continue  # and "a jockey riding a horse wearing silks": the jockey's, as often
         for k in range(i + 1, len(words)):
             word = words[k]
             if word.verb or k in parts:

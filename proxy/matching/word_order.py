@@ -205,8 +205,10 @@ def _active_part(part: list[str], verb_like: Callable[[str], bool]) -> list[str]
         # "painted by greg rutkowski"; but "the fence was painted by a boy", "... by children"
         return part
     done_to = part[:begin]
-    if by + 1 == len(part) or not (
-        _plain_noun_phrase(done_to, verb_like) or _noun_phrase_placed(done_to, verb_like)
+    if (
+        by + 1 == len(part)
+        or not (_plain_noun_phrase(done_to, verb_like) or _noun_phrase_placed(done_to, verb_like))
+        or ("wearing" in done_to and participle not in _DONE_TO_PEOPLE)
     ):
         return part
     # The one who does it is the noun phrase after "by" ("a herd of buffalo"), with what it is
@@ -266,6 +268,14 @@ def _noun_phrase_placed(tokens: list[str], verb_like: Callable[[str], bool]) -> 
 _WEARING_IN = frozenset({"in", "with"})
 """Prepositions of what the one who does a thing wears or has: "kissed by a boy in a suit"."""
 _PLACED_WITH = frozenset("on in at of with near beside under behind inside wearing".split())
+_DONE_TO_PEOPLE = frozenset(
+    """
+    kissed hugged embraced chased followed watched greeted helped comforted pushed surrounded
+    photographed rescued
+    """.split()
+)
+"""What is done to a person rather than to what they wear: after "a girl wearing a red dress",
+"kissed by a boy" is done to the girl, "held by a bridesmaid" as often to the dress."""
 _OWNERS = frozenset("his her its their".split())
 
 
