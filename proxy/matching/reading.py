@@ -302,8 +302,7 @@ class Reader:
         close_chunk(reading, chunk, breaks)
         self._worn_by_the_one_before(reading, parts)
         attach_predicates(reading)
-        if self.wordnet is not None:
-            _done_by_the_one_before(reading, parts, self.wordnet)
+        self._done_by_the_one_before(reading, parts)
         reading.placed = placed(reading, placing)
         self._background_apart(reading)
         for word in reading.words:
@@ -330,9 +329,7 @@ class Reader:
         by a boy" does; "a man talking to a woman with a scarf" gives her the scarf. Not across
         a comma ("1girl, hugging a boy, in a red dress"), nor "with" after a verb's object,
         which is as often what the verb is done with ("slapping a man with a glove")."""
-        words, wordnet = reading.words, self.wordnet
-        if wordnet is None:
-            return
+        words = reading.words
         for before, head in itertools.pairwise(reading.heads()):
             wearer, worn = words[before], words[head]
             relation, _, subject = worn.role.partition("/")
@@ -343,13 +340,38 @@ class Reader:
                 and wearer.key != subject
                 and not (relation == "with" and by == "object")
                 and not any(before < part <= head for part in parts)
-                and any(wordnet.is_a(lemma, "person") for lemma in wearer.lemmas)
+                and self.classes.person(wearer)
                 and self.classes.worn(worn)
             ):
                 role = worn.role
                 for member in reading.group(head):
                     if words[member].role == role:
                         words[member].role = f"{relation}/{wearer.key}"
+
+    def _done_by_the_one_before(self, reading: Reading, parts: list[int]) -> None:
+        """What a verb right after a person the clause's subject does something to is done to
+        is done by that person, not by the subject: in "a boy kissing a girl wearing a red
+        dress" the girl wears the dress. Up to the next verb or comma; not onto an animal,
+        which is as often ridden or led in what its rider wears."""
+        words = reading.words
+        for i, verb in enumerate(words):
+            if not verb.verb or not verb.bound or verb.head is None:
+                continue
+            doer = words[verb.head]
+            by, _, subject = doer.role.partition("/")
+            if (
+                not subject
+                or by == "subject"
+                or len(reading.group(verb.head)) > 1  # "a fox and a badger sharing a picnic"
+                or not self.classes.person(doer)  # "a jockey riding a horse wearing silks"
+            ):
+                continue
+            for k in range(i + 1, len(words)):
+                word = words[k]
+                if word.verb or k in parts:
+                    break
+                if word.governor == verb.key and word.role == f"object/{subject}":
+                    word.role = f"object/{doer.key}"
 
     def _word(self, token: str, negated: bool, style_scope: bool) -> Word:
         lemmas, plural, noun, readings, nounish, animate = self._dictionary_word(token)
@@ -454,29 +476,3 @@ class Reader:
         for word in words:
             word.whole, word.forward, word.verb = True, False, False
         return True
-
-
-def _done_by_the_one_before(reading: Reading, parts: list[int], wordnet: WordNet) -> None:
-    """What a verb right after a person the clause's subject does something to is done to is
-    done by that person, not by the subject: in "a boy kissing a girl wearing a red dress" the
-    girl wears the dress. Up to the next verb or comma; not onto an animal, which is as often
-    ridden or led in what its rider wears."""
-    words = reading.words
-    for i, verb in enumerate(words):
-        if not verb.verb or not verb.bound or verb.head is None:
-            continue
-        doer = words[verb.head]
-        by, _, subject = doer.role.partition("/")
-        if (
-            not subject
-            or by == "subject"
-            or len(reading.group(verb.head)) > 1  # "a fox and a badger sharing a picnic"
-            or not any(wordnet.is_a(lemma, "person") for lemma in doer.lemmas)
-        ):
-            continue  # and "a jockey riding a horse wearing silks": the jockey's, as often
-        for k in range(i + 1, len(words)):
-            word = words[k]
-            if word.verb or k in parts:
-                break
-            if word.governor == verb.key and word.role == f"object/{subject}":
-                word.role = f"object/{doer.key}"

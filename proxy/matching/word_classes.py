@@ -112,6 +112,11 @@ class WordClasses:
         # a being or a thing is counted; an act ("walks", "kisses") is the group's verb
         return not senses or senses[0].lexname not in _COUNTED_KINDS
 
+    def person(self, word: Word) -> bool:
+        """Whether ``word`` names a person (WordNet's, which a dragon or a unicorn is not)."""
+        wordnet = self.wordnet
+        return wordnet is not None and any(wordnet.is_a(lemma, "person") for lemma in word.lemmas)
+
     def worn(self, word: Word) -> bool:
         """Whether ``word`` names a thing someone wears: clothing, glasses, jewelry, a hat."""
         wordnet = self.wordnet
