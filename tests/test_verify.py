@@ -873,6 +873,35 @@ REJECTED += [
         "a man skiing down a snowy hill crowded with people",
         "count",
     ),
+    # How far into or above a place: "deep" and "just" say nothing else, "high", "low", "far"
+    # and "directly" do.
+    ("a plane flying low over the sea", "a plane flying high above the sea", "object"),
+    ("low over the sea, a plane flying", "a plane flying high over the sea", "object"),
+    (
+        "far from home, a robot walking in the desert",
+        "a robot walking in the desert near home",
+        "spatial",
+    ),
+    ("a diver deep inside a cave", "a diver outside a cave", "spatial"),
+    ("a man seen from a low angle", "a man seen from directly above", "attribute"),
+    # What is given, by whom, in the passive; and the doer after a time phrase
+    ("a father gives a puppy to a girl", "a girl is given a kitten by her father", "object"),
+    (
+        "a locksmith hands a key to an old woman",
+        "a locksmith is handed a key by an old woman",
+        "swapped_roles",
+    ),
+    ("a truck driven at dawn by a farmer", "a truck driving a farmer at dawn", "swapped_roles"),
+    (
+        "a cart pulled along a road at night by a mule",
+        "a cart pulling a mule along a road at night",
+        "swapped_roles",
+    ),
+    (
+        "holding her baby, a mother on a porch",
+        "a baby holding her mother on a porch",
+        "swapped_roles",
+    ),
 ]
 
 _BUSTLING_SQUARE = (
@@ -1727,6 +1756,40 @@ SERVED = [
     ("a dog, black and white", "a dog, black-and-white"),
     ("a black-and-white photo of a dog", "a black and white photo of a dog"),
     ("a black and white photo of a dog", "a dog, black-and-white photo"),
+    # How far into or above a place, said first or last
+    (
+        "deep inside a flooded cave, a diver laying a white guideline",
+        "a diver laying a white guideline deep inside a flooded cave",
+    ),
+    (
+        "high above the city, a hawk circling over rooftops",
+        "a hawk circling over rooftops high above the city",
+    ),
+    ("far from home, a robot walking in the desert", "a robot walking in the desert far from home"),
+    ("just behind the door, a cat sleeping", "a cat sleeping just behind the door"),
+    ("a boat docked at night by the pier", "a boat docked by the pier at night"),
+    # The passive with what is given, or with a time phrase before its doer
+    (
+        "the referee shows a yellow card to the defender",
+        "the defender is shown a yellow card by the referee",
+    ),
+    (
+        "a locksmith is handed a broken key by an old woman",
+        "an old woman hands a broken key to a locksmith",
+    ),
+    ("a father gives a puppy to a girl", "a girl is given a puppy by her father"),
+    (
+        "an old woman drives a bus down an avenue at night",
+        "a bus is driven down an avenue at night by an old woman",
+    ),
+    ("an old woman drives a bus at night", "a bus is driven at night by an old woman"),
+    # What someone does, said first
+    (
+        "a girl with a red scarf eating roasted chestnuts from a paper cone",
+        "eating roasted chestnuts from a paper cone, a girl with a red scarf",
+    ),
+    ("holding her baby, a mother on a porch", "a mother holding her baby on a porch"),
+    ("chasing two pigeons, a small dog", "a small dog chasing two pigeons"),
 ]
 
 

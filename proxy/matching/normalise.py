@@ -21,7 +21,9 @@ from collections.abc import Callable, Iterator, Sequence
 
 from proxy.matching.word_order import (
     DETERMINERS,
+    HOW_FAR,
     PART_ENDS,
+    PLACING,
     TIMES,
     active,
     fronted,
@@ -82,6 +84,7 @@ _JUMPING = frozenset(
     "vault vaults vaulted vaulting hurdle hurdles hurdled hurdling".split()
 )
 """Verbs whose object is what they go over ("jumps a fence")."""
+_OVER = frozenset({"over", "above"})
 
 
 LOWER_WORD = re.compile(r"(?<![\w'-])[a-z]+(?![\w'-])")
@@ -132,12 +135,15 @@ def normalise_tokens(
         tokens = _styled_by(tokens)
     if "early" in tokens or "late" in tokens:
         tokens = _early_in(tokens)
+    if not _ONLY_HOW_FAR.isdisjoint(tokens):
+        tokens = _how_far_dropped(tokens)
     if tokens and fronted(tokens) and "," in tokens:
         # "in a snowy forest, a wolf howls" is "a wolf howls, in a snowy forest";
         # "in a red dress, a boy kisses a girl": the dress stays apart from the girl, as the
-        # comma kept it; a participle's phrase ("silhouetted against the moon") follows as said
+        # comma kept it; a participle's phrase ("silhouetted against the moon") and a place
+        # said with how far ("high above the city") follow as said
         comma = tokens.index(",")
-        apart = [] if looks_like_verb(tokens[0]) else [","]
+        apart = [] if looks_like_verb(tokens[0]) or tokens[0] in HOW_FAR else [","]
         tokens = [*tokens[comma + 1 :], *apart, *tokens[:comma]]
     elif (end := fronted_time(tokens) or fronted_place(tokens)) is not None:
         # "at night a fox crossing a road" is "a fox crossing a road, at night"
@@ -179,7 +185,7 @@ def normalise_tokens(
             continue  # "a watercolor painting" is "a watercolor"
         elif token == "style" and following != "of" and out and out[-1] in STYLES:
             continue  # "watercolor style" is "watercolor", "anime style drawing" "anime drawing"
-        elif token == "over" and out and out[-1] in _JUMPING and following in DETERMINERS:
+        elif token in _OVER and out and out[-1] in _JUMPING and following in DETERMINERS:
             continue  # "a deer jumping over a fence" is "a deer jumping a fence"
         elif _trending(tokens, i) or (i and token == "on" and _trending(tokens, i - 1)):
             continue  # "trending on artstation" is the tag "artstation": it places nothing
@@ -349,6 +355,32 @@ def _ends_phrase(tokens: Sequence[str], i: int) -> bool:
 
 
 _PLACING = frozenset("on with near beside by along across over through past around".split())
+
+
+_ONLY_HOW_FAR = frozenset({"deep", "just"})
+"""Words that say how far into or how near a place a thing is ("deep inside a cave", "just
+behind the door"), which place it nowhere else. Not "high" or "low" ("the sun low over the
+horizon" is not high above it), "far" ("far from" is not "near") or "directly" ("directly
+above" is a camera's place)."""
+_HOW_DEEP = DETERMINERS | frozenset("knee waist ankle chest neck shoulder".split())
+"""Words after which ``_ONLY_HOW_FAR`` is a thing ("the deep") or says how deep ("waist deep in
+water")."""
+
+
+def _how_far_dropped(tokens: Sequence[str]) -> list[str]:
+    """``tokens`` without an ``_ONLY_HOW_FAR`` word before a preposition of place: "a diver deep
+    inside a cave" is "a diver inside a cave", so that "deep inside a cave, a diver" reads
+    alike; not where "deep" names a thing or how deep ("the deep", "waist deep in water")."""
+    return [
+        token
+        for i, token in enumerate(tokens)
+        if not (
+            token in _ONLY_HOW_FAR
+            and i + 1 < len(tokens)
+            and tokens[i + 1] in PLACING
+            and not (i and tokens[i - 1] in _HOW_DEEP)
+        )
+    ]
 
 
 def _early_in(tokens: Sequence[str]) -> list[str]:

@@ -18,6 +18,7 @@ from proxy.matching.words import FUNCTION_WORDS, LOOSE_PREPOSITIONS, NUMBERS, SP
 
 __all__ = [
     "DETERMINERS",
+    "HOW_FAR",
     "PART_ENDS",
     "PLACING",
     "TIMES",
@@ -42,6 +43,8 @@ _FRONTED = LOOSE_PREPOSITIONS | frozenset(
 )
 """Prepositions whose phrase, put first and closed by a comma, says where the rest happens, or
 what it has ("with a cup of coffee, an old man on a porch")."""
+HOW_FAR = frozenset("high low far deep just directly right".split())
+"""Words that say how far a place phrase they open is ("high above the city, a hawk")."""
 PLACING = _FRONTED | frozenset("along into onto toward towards from without".split())
 _PARTICIPLE = re.compile(r"(?:ed|en|wn)$")
 
@@ -80,10 +83,11 @@ def fronted_place(tokens: Sequence[str]) -> int | None:
 
 def fronted(tokens: Sequence[str]) -> bool:
     """Whether ``tokens`` open with a preposition of place ("in a forest, ...", "next to a
-    window, ...", "surrounded by fog, ...")."""
+    window, ...", "high above the city, ...", "surrounded by fog, ...")."""
     return (
         tokens[0] in _FRONTED
         or (len(tokens) > 1 and tokens[0] == "by" and tokens[1] in DETERMINERS)  # "by the sea"
+        or (len(tokens) > 1 and tokens[0] in HOW_FAR and tokens[1] in _FRONTED)
         or (len(tokens) > 1 and is_participle(tokens[0]) and tokens[1] in _FRONTED | {"by"})
         or any(tuple(tokens[: len(phrase)]) == phrase for phrase in SPATIAL_PHRASES)
         or _fronted_doing(tokens)
@@ -114,7 +118,11 @@ def _fronted_doing(tokens: Sequence[str]) -> bool:
         return False
     comma = tokens.index(",")
     after = tokens[comma + 1] if comma + 1 < len(tokens) else ""
-    return tokens[1] in DETERMINERS | PLACING and after in DETERMINERS
+    return after in DETERMINERS and (
+        tokens[1] in DETERMINERS | PLACING | _OWNERS
+        or tokens[1] in NUMBERS
+        or (is_participle(tokens[1]) and len(tokens) > comma > 3)  # "eating roasted chestnuts"
+    )
 
 
 _PASSIVE_AUXILIARIES = frozenset("is are was were be been being gets get got getting".split())
@@ -192,7 +200,8 @@ def _active_part(part: list[str], verb_like: Callable[[str], bool]) -> list[str]
     by = part.index("by", 2)
     particle = _particle(part, by)
     way = [] if particle else _way_taken(part, by)
-    begin = by - 1 - len(particle) - len(way)
+    given = [] if particle or way else _thing_given(part, by)
+    begin = by - 1 - len(particle) - len(way) - len(given)
     participle = part[begin]
     if not is_participle(participle):
         return part
@@ -224,7 +233,32 @@ def _active_part(part: list[str], verb_like: Callable[[str], bool]) -> list[str]
     if done_to[0] not in DETERMINERS and done_to[0] not in NUMBERS and not done_to[0].isdigit():
         # "mouse chased by a cat": "a cat chased the mouse", not a chased mouse it describes
         done_to = ["the", *done_to]
+    if given:
+        # "a locksmith is handed a key by a woman": "a woman handed a key to the locksmith"
+        return [*part[by + 1 : end], doing, *given, "to", *done_to, *part[end:]]
     return [*part[by + 1 : end], doing, *particle, *done_to, *way, *part[end:]]
+
+
+_GIVING = frozenset(
+    "handed given shown offered passed sent served thrown tossed brought sold lent taught".split()
+)
+"""Participles of giving, whose passive names what is given before "by": "a locksmith is handed
+a key by a woman"."""
+
+
+def _thing_given(part: list[str], by: int) -> list[str]:
+    """The noun phrase between a ``_GIVING`` participle after "is", "was" or "being" and
+    ``part[by]`` ("a key" in "a locksmith is handed a key by a woman"), or none. Without the
+    auxiliary, "a boy handed a ball by the river" is a boy who handed it; without a determiner,
+    "a waiter served soup" reads as soup that was served."""
+    for start in range(by - 2, 1, -1):
+        if part[start] in _GIVING:
+            thing = part[start + 1 : by]
+            given = part[start - 1] in _PASSIVE_AUXILIARIES and thing[0] in DETERMINERS | _OWNERS
+            return thing if given and _plain_noun_phrase(thing, looks_like_verb) else []
+        if part[start] in FUNCTION_WORDS and part[start] not in DETERMINERS:
+            return []
+    return []
 
 
 def _particle(part: list[str], by: int) -> list[str]:
@@ -323,7 +357,32 @@ def _of_whole(tokens: list[str]) -> list[str]:
 
 def _way_taken(part: list[str], by: int) -> list[str]:
     """The way phrase between a participle and ``part[by]`` ("through the garden" in "chased
-    through the garden by a dog"), or none."""
+    through the garden by a dog"), with a time phrase that ends it ("driven down an avenue at
+    night by a woman", "driven at night by a woman"), or none."""
+    when = _time_before(part, by)
+    if when < by and is_participle(part[when - 1]):
+        return part[when:by]
+    way = _way_before(part, when)
+    return [*way, *part[when:by]] if way else []
+
+
+def _time_before(part: list[str], end: int) -> int:
+    """Where a time phrase that ends just before ``part[end]`` starts ("at night", "on a rainy
+    evening"); ``end`` where there is none."""
+    if end < 3 or part[end - 1] not in TIMES:
+        return end
+    for start in range(end - 2, max(end - 5, 0), -1):
+        if part[start] in _AT_A_TIME:
+            return start
+        if part[start] in FUNCTION_WORDS and part[start] not in DETERMINERS:
+            break
+    return end
+
+
+_AT_A_TIME = frozenset({"at", "in", "on", "during"})
+
+
+def _way_before(part: list[str], by: int) -> list[str]:
     for start in range(by - 2, 0, -1):
         if (
             part[start] in _MOVING
@@ -361,7 +420,11 @@ def names_the_doer(tokens: list[str], by: int) -> bool:
     return (
         by > 0
         and tokens[by - 1] not in _PLACED
-        and (is_participle(tokens[by - 1]) or bool(_particle(tokens, by) or _way_taken(tokens, by)))
+        and tokens[_time_before(tokens, by) - 1] not in _PLACED  # "docked at night by the pier"
+        and (
+            is_participle(tokens[by - 1])
+            or bool(_particle(tokens, by) or _way_taken(tokens, by) or _thing_given(tokens, by))
+        )
     )
 
 
