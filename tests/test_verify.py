@@ -884,6 +884,20 @@ REJECTED += [
     ),
     ("a diver deep inside a cave", "a diver outside a cave", "spatial"),
     ("a man seen from a low angle", "a man seen from directly above", "attribute"),
+    # A photo asked for: shown by a prompt shot on a camera or film, unless another medium or
+    # an artist is named
+    ("a fox in the snow, anime", "a fox in the snow, raw photo", "style"),
+    (
+        "a fox in the snow, watercolor, 50mm lens",
+        "a photo of a fox in the snow, 50mm lens",
+        "style",
+    ),
+    (
+        "portrait of a tailor by greg rutkowski, 35mm film",
+        "photo portrait of a tailor, 35mm film",
+        "style",
+    ),
+    ("portrait of a tailor", "photo portrait of a tailor", "style"),
     # What is given, by whom, in the passive; and the doer after a time phrase
     ("a father gives a puppy to a girl", "a girl is given a kitten by her father", "object"),
     (
@@ -1756,6 +1770,13 @@ SERVED = [
     ("a dog, black and white", "a dog, black-and-white"),
     ("a black-and-white photo of a dog", "a black and white photo of a dog"),
     ("a black and white photo of a dog", "a dog, black-and-white photo"),
+    (
+        "a tailor in his workshop, documentary portrait, shot on leica m6, kodak portra 400",
+        "a tailor in his workshop, documentary portrait, shot on leica m6, kodak portra 400, "
+        "award winning photo, raw photo",
+    ),
+    ("a polaroid of two kids sharing noodles", "two kids sharing noodles, polaroid photo"),
+    ("a fox in the snow", "a fox in the snow, raw photo"),
     # How far into or above a place, said first or last
     (
         "deep inside a flooded cave, a diver laying a white guideline",

@@ -44,8 +44,11 @@ _SHARP_TAG = re.compile(
 """"..., 4k, sharp, ..." and "..., 8k uhd, professional, ..." ask for a good image: boilerplate
 as a tag of its own among other quality tags or in a long list of tags, never a description of
 a thing ("a sharp knife"; "a knife, sharp"; "a professional chef")."""
-_PROFESSIONAL_PHOTO = re.compile(r"(?<![\w-])professional\s+(photo(?:graph|graphy)?)(?![\w-])")
-""""a professional photo" is a photo: how good, not what kind."""
+_PROFESSIONAL_PHOTO = re.compile(
+    r"(?<![\w-])(?:professional|raw)\s+(photo(?:graph|graphy)?)(?![\w-])"
+)
+""""a professional photo" and "raw photo" (a camera's unprocessed file, said for a lifelike
+one) are a photo: how good, not what kind."""
 _LONG_TAG_LIST = 5
 """Commas in a prompt long enough that a lone "sharp", "crisp image" or "professional" in it is
 about the image."""
@@ -238,7 +241,7 @@ def strip_filler(text: str, shows_words: bool | None = None) -> str:
     stripped, quality_tags = _BOILERPLATE.subn(" ", text)
     if quality_tags or text.count(",") >= _LONG_TAG_LIST:
         stripped = _rewrite(_SHARP_TAG, " ", stripped, _SHARP)
-    stripped = _rewrite(_PROFESSIONAL_PHOTO, r"\1", stripped, ("professional",))
+    stripped = _rewrite(_PROFESSIONAL_PHOTO, r"\1", stripped, ("professional", "raw"))
     stripped = _rewrite(_COVERED, "with", stripped, _COVERS)
     stripped = _rewrite(_MADE_OF, "of", stripped, _MADE_FROM)
     stripped = _rewrite(_ON_CANVAS, _on_canvas, stripped, _SUPPORTS)

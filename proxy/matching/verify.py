@@ -397,7 +397,7 @@ class Verifier:
                 continue  # "a girl holding an umbrella" is "a girl with an umbrella"
             if said_of_a_child(word, want, sized_things):
                 continue  # "a little boy", "a young boy" and "a boy" show one child
-            if word.lemmas & DEFAULT_MEDIA and not _names_a_medium(have):
+            if word.lemmas & DEFAULT_MEDIA and _photographed(have):
                 continue  # "a photo of a cat" is what "a cat" gives, when no medium is named
             if word.verb and word.lemmas & PLACED and lifeless_at_rest(want, position, have):
                 continue
@@ -542,10 +542,37 @@ def _verb_forms(reading: Reading) -> list[str]:
     ]
 
 
-def _names_a_medium(reading: Reading) -> bool:
+def _names_a_medium(reading: Reading, but: frozenset[str] = frozenset()) -> bool:
     """Whether a prompt names how its picture is made: a medium or style ("oil painting",
-    "gouache"), or an artist or style it is "by" or "in the style of"."""
-    return bool(reading.tokens & (STYLES | _ART_MEDIA)) or any(w.style_scope for w in reading.words)
+    "gouache"), or an artist or style it is "by" or "in the style of"; other than ``but``."""
+    return bool(reading.tokens & (STYLES | _ART_MEDIA) - but) or any(
+        w.style_scope for w in reading.words
+    )
+
+
+def _photographed(reading: Reading) -> bool:
+    """Whether a prompt's picture is a photograph, as far as anyone can tell: it names no
+    medium, or it names a camera or film it was shot on and no medium but a photograph's ("a
+    tailor in his workshop, documentary portrait, shot on leica m6, kodak portra 400")."""
+    return not _names_a_medium(reading) or bool(
+        reading.tokens & _SHOT_ON and not _names_a_medium(reading, but=_PHOTOGRAPHS)
+    )
+
+
+_SHOT_ON = frozenset(
+    """
+    film 35mm 50mm 85mm 24mm kodak portra kodachrome ektachrome fujifilm ilford leica
+    hasselblad nikon canon dslr polaroid camera lens analog
+    """.split()
+)
+"""Cameras, lenses and film stocks that say a picture was shot on them."""
+_PHOTOGRAPHS = frozenset(
+    """
+    photo photograph photographic photography polaroid portrait cinematic realistic
+    photorealistic hyperrealistic vintage retro noir style
+    """.split()
+)
+"""What ``STYLES`` holds that a photograph may be said to be."""
 
 
 _SELDOM = 100_000
