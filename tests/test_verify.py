@@ -884,6 +884,8 @@ REJECTED += [
     ),
     ("a diver deep inside a cave", "a diver outside a cave", "spatial"),
     ("a man seen from a low angle", "a man seen from directly above", "attribute"),
+    ("a farmer at the crack of dawn", "a farmer at dusk", "setting"),
+    ("a mechanic working late at night", "a mechanic working early in the morning", "attribute"),
     # A photo asked for: shown by a prompt shot on a camera or film, unless another medium or
     # an artist is named
     ("a fox in the snow, anime", "a fox in the snow, raw photo", "style"),
@@ -1777,6 +1779,13 @@ SERVED = [
     ),
     ("a polaroid of two kids sharing noodles", "two kids sharing noodles, polaroid photo"),
     ("a fox in the snow", "a fox in the snow, raw photo"),
+    ("fishmongers bidding on tuna at dawn", "fishmongers bidding on tuna at the crack of dawn"),
+    ("a farmer at first light", "a farmer at dawn"),
+    ("a mechanic working late at night", "a mechanic working late in the night"),
+    (
+        "a chalk drawing of the water cycle, please",
+        "a chalk drawing of the water cycle, can you make this for my class? thanks a lot",
+    ),
     # How far into or above a place, said first or last
     (
         "deep inside a flooded cave, a diver laying a white guideline",

@@ -135,11 +135,13 @@ _PLEASE = re.compile(
     r"|thanks?(?:\s+(?:you|u))?(?:\s+(?:so|very)\s+much|\s+a\s+lot)?"
     r"(?:\s+in\s+advance)?|thx|ty|if\s+(?:possible|you\s+can)|"
     r"(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?"
-    r"(?:generate|create|make|draw|render|paint)\s+(?:this|it|that)(?:\s+for\s+(?:me|us))?"
+    r"(?:generate|create|make|draw|render|paint)\s+(?:this|it|that)"
+    r"(?:\s+for\s+(?:me|us|(?:my|our)\s+[a-z]+))?"
     r"(?:\s+please)?)(?:\s*[.!?]+)?\s*$"
 )
 """A courtesy that closes a prompt; taken off up to three times ("..., if possible, thanks a
-lot"): one pattern repeating itself would backtrack without end on a prompt of many."""
+lot", "..., can you make this for my class? thanks"): one pattern repeating itself would
+backtrack without end on a prompt of many."""
 _SUPPORTS = ("canvas", "paper", "board", "panel", "linen")
 _ON_CANVAS = re.compile(
     r"(?<![\w-])(painted\s+in\s+)?(oils?|acrylics?|gouache|tempera|watercolou?rs?|ink|charcoal"
@@ -172,6 +174,10 @@ _MISSING = re.compile(r"(?:^|(?<=,))(\s*)(?:(?:a|an|the)\s+)?([a-z]+)\s+missing\
 _MISSING_A = re.compile(r"(?<![\w-])missing\s+(?=(?:a|an|one|two|his|her|its|their)\s)")
 """"a man missing a tooth": "a man without a tooth"."""
 """"a house out in the woods" is "a house in the woods"."""
+_DAWN = re.compile(
+    r"(?<![\w-])(?:(?:the\s+)?(?:crack|break)\s+of\s+(?:dawn|day)|(?<=at\s)first\s+light)(?![\w-])"
+)
+""""at the crack of dawn", "at break of day" and "at first light" are "at dawn"."""
 _DAY = re.compile(r"(?<![\w-])(?:on|in|during)\s+(?:a|an|the)\s+([a-z]+)\s+day(?![\w-])")
 _DAY_TAG = re.compile(r"(?:^|(?<=,))(\s*(?:" + "|".join(sorted(SETTINGS)) + r"))\s+day\s*(?=,|$)")
 """"..., sunny day, ..." is "..., sunny, ...", as "on a sunny day" is: the day is no thing."""
@@ -273,6 +279,7 @@ def strip_filler(text: str, shows_words: bool | None = None) -> str:
     stripped = _rewrite(_MISSING, r"\1no \2", stripped, ("missing",))
     stripped = _rewrite(_MISSING_A, "without ", stripped, ("missing",))
     stripped = _rewrite(_MIDDLE_OF, lambda m: _MIDDLE[m.group(1)], stripped, ("middle",))
+    stripped = _rewrite(_DAWN, "dawn", stripped, ("crack", "break", "first"))
     stripped = _rewrite(_DAY, r"\1", stripped, ("day",))
     stripped = _rewrite(_DAY_TAG, r"\1", stripped, (" day",))
     stripped = _rewrite(_ONSTAGE, r"\1 stage", stripped, ("stage",))

@@ -384,16 +384,16 @@ def _how_far_dropped(tokens: Sequence[str]) -> list[str]:
 
 
 def _early_in(tokens: Sequence[str]) -> list[str]:
-    """ "early in the morning" as "in the early morning", "late in the afternoon" as "in the
-    late afternoon": one time of day, said two ways."""
+    """ "early in the morning" as "in the early morning", "late in the afternoon" and "late at
+    night" as "in the late afternoon" and "in the late night": one time of day, said two ways."""
     out = list(tokens)
-    for i in range(len(out) - 3):
-        if (
-            out[i] in ("early", "late")
-            and out[i + 1 : i + 3] == ["in", "the"]
-            and out[i + 3] in TIMES
-        ):
+    for i in range(len(out) - 2):
+        if out[i] not in ("early", "late"):
+            continue
+        if out[i + 1 : i + 3] == ["in", "the"] and i + 3 < len(out) and out[i + 3] in TIMES:
             out[i : i + 3] = ["in", "the", out[i]]
+        elif out[i + 1] == "at" and out[i + 2] in TIMES:
+            out[i : i + 2] = ["in", "the", out[i]]
     return out
 
 
