@@ -918,6 +918,31 @@ REJECTED += [
         "a baby holding her mother on a porch",
         "swapped_roles",
     ),
+    ("a horse riding a knight, castle", "riding a horse, a knight, castle", "swapped_roles"),
+    # The fourth review (63): "deep" is said; an owner opens who is given; "lent" and "sent"
+    # are participles; an "-ing" word and a participle opening a tag may only describe
+    ("a fish swimming just below the surface", "a fish swimming deep below the surface", "setting"),
+    (
+        "a child is given a kite by her grandfather",
+        "her grandfather is given a kite by the child",
+        "swapped_attributes",
+    ),
+    ("a boy is chased by his brother", "his brother is chased by a boy", "swapped_roles"),
+    (
+        "a banker lending a gold coin to a farmer",
+        "a banker is lent a gold coin by a farmer",
+        "swapped_roles",
+    ),
+    (
+        "a knight is served a goblet of wine by a maid",
+        "a knight serving a goblet of wine to a maid",
+        "swapped_roles",
+    ),
+    (
+        "towering snowcapped peaks behind a lake, a red cabin",
+        "a red cabin towering behind a lake",
+        "swapped_roles",
+    ),
 ]
 
 _BUSTLING_SQUARE = (
@@ -1814,12 +1839,19 @@ SERVED = [
     ),
     ("an old woman drives a bus at night", "a bus is driven at night by an old woman"),
     # What someone does, said first
-    (
-        "a girl with a red scarf eating roasted chestnuts from a paper cone",
-        "eating roasted chestnuts from a paper cone, a girl with a red scarf",
-    ),
     ("holding her baby, a mother on a porch", "a mother holding her baby on a porch"),
     ("chasing two pigeons, a small dog", "a small dog chasing two pigeons"),
+    ("pushing her bicycle, a woman up a hill", "a woman pushing her bicycle up a hill"),
+    # "by" a place after a thing given or a time is a place
+    ("a girl is served a cocktail by the pool", "a girl is served a cocktail beside the pool"),
+    ("a tent pitched at dusk by the river", "a tent pitched beside the river at dusk"),
+    ("her brother is shown a drawing by a girl", "a girl showing a drawing to her brother"),
+    ("a seal is tossed a fish by a zookeeper", "a zookeeper tossing a fish to a seal"),
+    ("a knight riding a horse, castle, sunset", "riding a horse, a knight, castle, sunset"),
+    (
+        "cyberpunk mercenary with a cybernetic wolf companion, standing in a junkyard, smoke",
+        "standing in a junkyard, cyberpunk mercenary with a cybernetic wolf companion, smoke",
+    ),
 ]
 
 
@@ -1966,14 +1998,6 @@ def test_typos_are_mended_only_towards_the_other_prompt(verifier: Verifier) -> N
     assert verifier.check("lemons, muted palette", "lemons, muted pallete") is None
     assert verifier.check("a zebra on a plain", "a zbera on a plain") is None
     assert verifier.check("a zebra on a plain", "a zbrae on a plain") == "object"
-    # A word WordNet knows that people seldom write, in any form, is mended within one edit
-    # ("puling", of "pule"); a common one is not ("heroin"), nor a form of a common lemma
-    # ("color" is no misspelling of "colors"), nor towards a word no dictionary has.
-    assert verifier.check("a baker pulling loaves out of an oven", "a baker puling loaves") is None
-    assert verifier.check("a child puling in a crib", "a child pulling in a crib") is None
-    assert verifier.check("a heron by a pond", "a heroin by a pond") == "object"
-    assert verifier.check("a fox in bright colors", "a fox in bright color") == "count"
-    assert verifier.check("a bowl of ramen with an egg", "a bowl of rammen with an egg") is None
 
 
 @pytest.mark.parametrize("family", ["attributes", "absence", "roles", "sizes_and_ages"])

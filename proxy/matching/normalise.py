@@ -22,10 +22,11 @@ from collections.abc import Callable, Iterator, Sequence
 from proxy.matching.word_order import (
     DETERMINERS,
     HOW_FAR,
+    MOVING,
     PART_ENDS,
-    PLACING,
     TIMES,
     active,
+    doer_after,
     fronted,
     fronted_place,
     fronted_time,
@@ -84,7 +85,6 @@ _JUMPING = frozenset(
     "vault vaults vaulted vaulting hurdle hurdles hurdled hurdling".split()
 )
 """Verbs whose object is what they go over ("jumps a fence")."""
-_OVER = frozenset({"over", "above"})
 
 
 LOWER_WORD = re.compile(r"(?<![\w'-])[a-z]+(?![\w'-])")
@@ -125,26 +125,36 @@ def _a_verb_before(tokens: Sequence[str], i: int) -> bool:
 
 
 def normalise_tokens(
-    tokens: Sequence[str], verb_like: Callable[[str], bool] | None = None
+    tokens: Sequence[str],
+    verb_like: Callable[[str], bool] | None = None,
+    alive: Callable[[str], bool] | None = None,
 ) -> list[str]:
     """The verifier's tokens (spelt alike, compounds joined) with synonyms, loose prepositions
-    and media folded; ``verb_like`` as :func:`proxy.matching.word_order.active` takes it."""
+    and media folded; ``verb_like`` and ``alive`` as :func:`proxy.matching.word_order.active`
+    takes them."""
     if not _AMOUNT_WORDS.isdisjoint(tokens):
         tokens = _amounts_alike(tokens)
     if "style" in tokens or "manner" in tokens:
         tokens = _styled_by(tokens)
     if "early" in tokens or "late" in tokens:
         tokens = _early_in(tokens)
-    if not _ONLY_HOW_FAR.isdisjoint(tokens):
-        tokens = _how_far_dropped(tokens)
     if tokens and fronted(tokens) and "," in tokens:
         # "in a snowy forest, a wolf howls" is "a wolf howls, in a snowy forest";
         # "in a red dress, a boy kisses a girl": the dress stays apart from the girl, as the
         # comma kept it; a participle's phrase ("silhouetted against the moon") and a place
         # said with how far ("high above the city") follow as said
         comma = tokens.index(",")
-        apart = [] if looks_like_verb(tokens[0]) or tokens[0] in HOW_FAR else [","]
-        tokens = [*tokens[comma + 1 :], *apart, *tokens[:comma]]
+        who = doer_after(tokens, comma) if looks_like_verb(tokens[0]) else []
+        if who and comma + 1 + len(who) < len(tokens):
+            # "standing in a junkyard, a mercenary, smoke": the mercenary stands there
+            tokens = [*who, ",", *tokens[:comma], *tokens[comma + 1 + len(who) :]]
+        elif looks_like_verb(tokens[0]) and not MOVING.isdisjoint(tokens[comma + 1 :]):
+            # "pushing her bicycle, a woman up a hill": the way is the pushing's
+            way = next(k for k in range(comma + 1, len(tokens)) if tokens[k] in MOVING)
+            tokens = [*tokens[comma + 1 : way], *tokens[:comma], *tokens[way:]]
+        else:
+            apart = [] if looks_like_verb(tokens[0]) or tokens[0] in HOW_FAR else [","]
+            tokens = [*tokens[comma + 1 :], *apart, *tokens[:comma]]
     elif (end := fronted_time(tokens) or fronted_place(tokens)) is not None:
         # "at night a fox crossing a road" is "a fox crossing a road, at night"
         tokens = [*tokens[end:], ",", *tokens[:end]]
@@ -170,7 +180,11 @@ def normalise_tokens(
             token = "in"  # "writing by candlelight" is writing in it, not a painter's name
         elif token in _UNDER and _SKY.intersection(_after_determiner(tokens, i + 1)[:2]):
             token = "in"  # "under the moonlight", "under a starry sky": lit by it, not below it
-        elif token == "by" and following in DETERMINERS and not names_the_doer(out, len(out)):
+        elif (
+            token == "by"
+            and following in DETERMINERS
+            and not names_the_doer([*out, *tokens[i:]], len(out), verb_like, alive)
+        ):
             token = "beside"  # "a cabin by the lake"; but "kicked by a boy", "by greg rutkowski"
         elif token == "before" and following in DETERMINERS and out and out[-1] in _FACING:
             out += ["in", "front"]  # "kneeling before a king" is "kneeling in front of" him
@@ -185,7 +199,7 @@ def normalise_tokens(
             continue  # "a watercolor painting" is "a watercolor"
         elif token == "style" and following != "of" and out and out[-1] in STYLES:
             continue  # "watercolor style" is "watercolor", "anime style drawing" "anime drawing"
-        elif token in _OVER and out and out[-1] in _JUMPING and following in DETERMINERS:
+        elif token == "over" and out and out[-1] in _JUMPING and following in DETERMINERS:
             continue  # "a deer jumping over a fence" is "a deer jumping a fence"
         elif _trending(tokens, i) or (i and token == "on" and _trending(tokens, i - 1)):
             continue  # "trending on artstation" is the tag "artstation": it places nothing
@@ -193,7 +207,7 @@ def normalise_tokens(
     # The medium first, so that what it shows is read as any other part: "a watercolor of a
     # lake surrounded by trees" as "trees surrounded a lake, watercolor", like "a lake
     # surrounded by trees, watercolor"; and again after the weather.
-    return _media_last(_weather_last(active(_media_last(out, sentences=False), verb_like)))
+    return _media_last(_weather_last(active(_media_last(out, sentences=False), verb_like, alive)))
 
 
 _TRENDING = frozenset(["trending", "featured", "popular"])
@@ -355,32 +369,6 @@ def _ends_phrase(tokens: Sequence[str], i: int) -> bool:
 
 
 _PLACING = frozenset("on with near beside by along across over through past around".split())
-
-
-_ONLY_HOW_FAR = frozenset({"deep", "just"})
-"""Words that say how far into or how near a place a thing is ("deep inside a cave", "just
-behind the door"), which place it nowhere else. Not "high" or "low" ("the sun low over the
-horizon" is not high above it), "far" ("far from" is not "near") or "directly" ("directly
-above" is a camera's place)."""
-_HOW_DEEP = DETERMINERS | frozenset("knee waist ankle chest neck shoulder".split())
-"""Words after which ``_ONLY_HOW_FAR`` is a thing ("the deep") or says how deep ("waist deep in
-water")."""
-
-
-def _how_far_dropped(tokens: Sequence[str]) -> list[str]:
-    """``tokens`` without an ``_ONLY_HOW_FAR`` word before a preposition of place: "a diver deep
-    inside a cave" is "a diver inside a cave", so that "deep inside a cave, a diver" reads
-    alike; not where "deep" names a thing or how deep ("the deep", "waist deep in water")."""
-    return [
-        token
-        for i, token in enumerate(tokens)
-        if not (
-            token in _ONLY_HOW_FAR
-            and i + 1 < len(tokens)
-            and tokens[i + 1] in PLACING
-            and not (i and tokens[i - 1] in _HOW_DEEP)
-        )
-    ]
 
 
 def _early_in(tokens: Sequence[str]) -> list[str]:

@@ -139,7 +139,9 @@ class Reader:
             reading.emoji = tuple(c for c in plain if unicodedata.category(c) == "So")
         words = normalise_words(respell(tokenise(strip_filler(lower, shows_words))))
         tokens = normalise_tokens(
-            medium_apart(self.wordnet, join_compounds(self.wordnet, words)), self.classes.verb_like
+            medium_apart(self.wordnet, join_compounds(self.wordnet, words)),
+            self.classes.verb_like,
+            self.classes.alive,
         )
         # Typos are mended against every word typed, boilerplate and camera words too:
         # "trending on artstaton" is the boilerplate "trending on artstation", "mcaro shot" a

@@ -28,7 +28,7 @@ from rapidfuzz.distance import OSA
 from proxy.matching.normalise import LOWER_WORD
 from proxy.matching.words import COLOURS, FUNCTION_WORDS, SIZES_AGES
 
-__all__ = ["Speller", "commonness", "correct_typos", "doubled", "hyphenated_alike", "rejoined"]
+__all__ = ["Speller", "correct_typos", "doubled", "hyphenated_alike", "rejoined"]
 
 SHORTEST = 4
 """Words of fewer letters are never corrected from the word list, and from the other prompt
@@ -144,10 +144,6 @@ class Frequencies:
     def __contains__(self, word: object) -> bool:
         return word in self._words
 
-    def count(self, word: str) -> int:
-        key = self._words.get(word)
-        return 0 if key is None else self._counts[key]
-
     def near(self, word: str) -> list[tuple[str, int]]:
         """The listed words one edit from ``word`` that keep its first letter, with their
         counts: a letter dropped, added or changed, or two neighbours swapped (the optimal
@@ -193,18 +189,14 @@ the reader, "light" may ("light house")."""
 
 
 def correct_typos(
-    words: Sequence[str],
-    other: Iterable[str],
-    known: Callable[[str], bool],
-    rare: Collection[str] = frozenset(),
+    words: Sequence[str], other: Iterable[str], known: Callable[[str], bool]
 ) -> dict[str, str]:
     """For each word of ``words`` that ``known`` does not know, the word of ``other`` it is
     most likely a misspelling of: within one edit (a letter added, dropped, changed or two
     swapped) for words of up to six letters, two for longer ones ("bycicle"), with the first
     letter kept. Words of under four letters are corrected only to the same word with a letter
     added ("hil" to "hill") or two letters swapped ("dgo" to "dog"): too many real words lie
-    one changed letter apart. A ``rare`` word is mended within one edit to a word ``known``
-    knows, though ``known`` knows it too ("puling" for "pulling")."""
+    one changed letter apart."""
     other = list(other)
     candidates = {w for w in other if w.isalpha() and len(w) >= 3}
     # By first letter, which a misspelling keeps: a prompt of thousands of unknown words is
@@ -229,12 +221,12 @@ def correct_typos(
         if meant is not None and meant in candidates:
             corrections[word] = meant  # "cuting" is a form of "cut" to WordNet, but meant as
             continue  # the other prompt's "cutting"
-        if known(word) and word not in rare:
+        if known(word):
             continue
         if word in split:
             corrections[word] = split[word]  # "teddybear" is "teddy bear"; "snow-capped"
             continue
-        limit = 1 if len(word) <= 6 or word in rare else 2
+        limit = 1 if len(word) <= 6 else 2
         best = None
         for candidate in starting.get(word[0], ()):
             if abs(len(candidate) - len(word)) > limit:
@@ -243,20 +235,12 @@ def correct_typos(
                 len(candidate) == len(word) + 1 or _swapped(word, candidate)
             ):
                 continue
-            if word in rare and not known(candidate):
-                continue  # "rammen" is no misspelling of "ramen", which no dictionary has
             distance = OSA.distance(word, candidate, score_cutoff=limit)
             if distance <= limit and (best is None or distance < best[0]):
                 best = (distance, candidate)
         if best is not None:
             corrections[word] = best[1]
     return corrections
-
-
-def commonness(word: str) -> int:
-    """How often ``word`` is written, by the word frequency list: 0 for a word it lacks (one
-    that is not among the 82,834 most common)."""
-    return _frequencies().count(word)
 
 
 def rejoined(

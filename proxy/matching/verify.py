@@ -63,14 +63,7 @@ from proxy.matching.reading import REMEMBERED, Reader
 from proxy.matching.reading_model import Reading, Word
 from proxy.matching.rephrasing import verb_ing
 from proxy.matching.roles import names_medium, spatial, swapped
-from proxy.matching.spelling import (
-    SHORTEST,
-    commonness,
-    correct_typos,
-    doubled,
-    hyphenated_alike,
-    rejoined,
-)
+from proxy.matching.spelling import correct_typos, doubled, hyphenated_alike, rejoined
 from proxy.matching.unsaid import (
     DRAWN_PICTURE,
     IMPLIED,
@@ -253,9 +246,8 @@ class Verifier:
             if respelt != request:
                 request, want = respelt, self.read(respelt)
         undoubled = self._undoubled(want, have), self._undoubled(have, want)
-        rare = self._rare(want, have), self._rare(have, want)
-        if have.unknown or want.unknown or any(undoubled) or any(rare):
-            cached, request = self._mend_typos(cached, have, request, want, undoubled, rare)
+        if have.unknown or want.unknown or any(undoubled):
+            cached, request = self._mend_typos(cached, have, request, want, undoubled)
             have, want = self.read(cached), self.read(request)
         if have.unreadable or want.unreadable:
             return "unreadable"
@@ -330,21 +322,6 @@ class Verifier:
             not in self.wordnet.parts_of_speech(word[: -3 if word.endswith("ing") else -2] + "e")
         }
 
-    def _rare(self, have: Reading, want: Reading) -> set[str]:
-        """Known words of ``want`` that ``have`` lacks and that people rarely write, in any form:
-        the word frequency list lacks the word and has its lemmas seldom, if at all ("puling",
-        of "pule", where the other prompt says "pulling"; not "colors", of "color")."""
-        if self.wordnet is None:
-            return set()
-        return {
-            word
-            for word in set(want.sequence) - set(have.sequence) - want.unknown
-            if len(word) > SHORTEST
-            and word.isalpha()
-            and not commonness(word)
-            and all(commonness(lemma) < _SELDOM for _, lemma in self.wordnet.lemmas(word))
-        }
-
     def _mend_typos(
         self,
         cached: str,
@@ -352,32 +329,29 @@ class Verifier:
         request: str,
         want: Reading,
         undoubled: tuple[set[str], set[str]],
-        rare: tuple[set[str], set[str]],
     ) -> tuple[str, str]:
         """Both prompts with each unknown word that is a likely misspelling of a word of the
         other prompt replaced by that word; a cached word only by a dictionary word, so two
         unknown words ("artstation", "artstaton") are mended one way, not swapped.
-        ``undoubled`` and ``rare``: known words of the cached prompt and of the request mended
-        too (:meth:`_undoubled`, :meth:`_rare`)."""
+        ``undoubled``: known words of the cached prompt and of the request mended too
+        (:meth:`_undoubled`)."""
         known = self.wordnet.knows if self.wordnet is not None else lambda word: False
         # A word the reader knows, WordNet's or its own ("against", "beside"), and the other
         # forms of its verbs ("bulding" is "building" where the other prompt says "builds").
         words = [w for w in want.sequence if w[:1].isalpha() and w not in want.unknown]
         # a name both prompts have stays
-        unshared = sorted((have.unknown | undoubled[0] | rare[0]) - set(want.sequence))
+        unshared = sorted((have.unknown | undoubled[0]) - set(want.sequence))
         asked = correct_typos(
-            sorted(want.unknown | undoubled[1] | rare[1]),
+            sorted(want.unknown | undoubled[1]),
             [*_words(have.sequence), *_verb_forms(have)],
             known,
-            rare[1],
         )
         # Written apart where the cached prompt writes one word ("sci fi", "sci-fi"): first, so
         # that neither half is mended on its own.
         asked = rejoined(want.sequence, want.unknown, have.sequence) | asked
         return (
             _replace_words(
-                cached,
-                correct_typos(unshared, [*_words(words), *_verb_forms(want)], known, rare[0]),
+                cached, correct_typos(unshared, [*_words(words), *_verb_forms(want)], known)
             ),
             _replace_words(request, asked),
         )
@@ -573,12 +547,6 @@ _PHOTOGRAPHS = frozenset(
     """.split()
 )
 """What ``STYLES`` holds that a photograph may be said to be."""
-
-
-_SELDOM = 100_000
-"""How often a word's lemma may be written, by the word frequency list, and the word still be
-taken for a misspelling where the frequency list lacks it (such as "pule", written 29,084
-times; "sheer" 6,684,477)."""
 
 
 def _words(words: Sequence[str]) -> list[str]:

@@ -74,10 +74,23 @@ class WordClasses:
         self.wordnet = wordnet
         self.unknown = functools.lru_cache(maxsize=16384)(self.is_unknown)
         """:meth:`is_unknown`, remembered per word."""
+        self.alive = functools.lru_cache(maxsize=16384)(self.is_alive)
+        """:meth:`is_alive`, remembered per word."""
 
     def forget(self) -> None:
         """Drop what was remembered of each word."""
         self.unknown.cache_clear()
+        self.alive.cache_clear()
+
+    def is_alive(self, token: str) -> bool:
+        """Whether the noun ``token`` names a person or an animal ("a waiter", "mules"; not "the
+        pool"); a word WordNet does not know as a noun may ("zookeeper", a name)."""
+        wordnet = self.wordnet
+        return (
+            wordnet is None
+            or not wordnet.senses(token, "n")
+            or any(wordnet.is_a(token, kind) for kind in ("person", "animal"))
+        )
 
     def verb_like(self, token: str) -> bool:
         """Whether ``token``, spelt like a verb, is one: "carved" is, "red", "wooden" and

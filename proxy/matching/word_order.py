@@ -19,10 +19,12 @@ from proxy.matching.words import FUNCTION_WORDS, LOOSE_PREPOSITIONS, NUMBERS, SP
 __all__ = [
     "DETERMINERS",
     "HOW_FAR",
+    "MOVING",
     "PART_ENDS",
     "PLACING",
     "TIMES",
     "active",
+    "doer_after",
     "fronted",
     "fronted_place",
     "fronted_time",
@@ -111,18 +113,33 @@ def _doing(token: str) -> bool:
 
 
 def _fronted_doing(tokens: Sequence[str]) -> bool:
-    """Whether ``tokens`` are two parts, what someone is doing and then who ("riding a white
-    horse, a knight in armor"): an -ing word with an object or a place, then a determiner.
-    Not a tag ("glowing eyes, a black cat": no object), nor a list of more parts."""
-    if tokens.count(",") != 1 or not _doing(tokens[0]) or len(tokens) < 2:
+    """Whether ``tokens`` open with what someone is doing and then, after a comma, who ("riding
+    a white horse, a knight in armor"; "standing in a junkyard, cyberpunk mercenary, smoke"): an
+    -ing word with an object or a place, then a noun phrase with no verb. Not a tag ("glowing
+    eyes, a black cat": no object)."""
+    if not _doing(tokens[0]) or len(tokens) < 2 or "," not in tokens:
         return False
     comma = tokens.index(",")
-    after = tokens[comma + 1] if comma + 1 < len(tokens) else ""
-    return after in DETERMINERS and (
-        tokens[1] in DETERMINERS | PLACING | _OWNERS
-        or tokens[1] in NUMBERS
-        or (is_participle(tokens[1]) and len(tokens) > comma > 3)  # "eating roasted chestnuts"
-    )
+    who = doer_after(tokens, comma)
+    return bool(who) and (tokens[1] in DETERMINERS | PLACING | _OWNERS or tokens[1] in NUMBERS)
+
+
+def doer_after(tokens: Sequence[str], comma: int) -> list[str]:
+    """The part after the comma at ``comma``, up to the next comma, when it names who does what
+    the part before says: the prompt's last part, opened by a determiner ("riding a horse, a
+    knight reading a map"), or a noun phrase with no verb before more tags, with or without a
+    determiner ("standing in a junkyard, cyberpunk mercenary, smoke"). Empty where it is not
+    one."""
+    end = next((i for i in range(comma + 1, len(tokens)) if tokens[i] in PART_ENDS), len(tokens))
+    who = list(tokens[comma + 1 : end])
+    if not who:
+        return []
+    if end == len(tokens):
+        return who if who[0] in DETERMINERS else []
+    if who[0] not in DETERMINERS and who[0] in FUNCTION_WORDS:
+        return []
+    placed = _plain_noun_phrase(who, looks_like_verb) or _noun_phrase_placed(who, looks_like_verb)
+    return who if placed else []
 
 
 _PASSIVE_AUXILIARIES = frozenset("is are was were be been being gets get got getting".split())
@@ -137,7 +154,8 @@ _IRREGULAR_PARTICIPLES = {
     "bought": "buying", "bound": "binding", "brought": "bringing", "caught": "catching",
     "cut": "cutting", "dug": "digging", "fed": "feeding", "found": "finding", "held": "holding",
     "hit": "hitting", "hung": "hanging", "kept": "keeping", "led": "leading", "left": "leaving",
-    "lit": "lighting", "met": "meeting", "put": "putting", "read": "reading", "set": "setting",
+    "lent": "lending", "lit": "lighting", "met": "meeting", "put": "putting", "read": "reading",
+    "sent": "sending", "set": "setting",
     "shut": "shutting", "sold": "selling", "spread": "spreading", "spun": "spinning",
     "stuck": "sticking", "stung": "stinging", "struck": "striking", "swept": "sweeping",
     "swung": "swinging", "taught": "teaching", "told": "telling", "won": "winning",
@@ -146,21 +164,28 @@ _IRREGULAR_PARTICIPLES = {
 form said in the active voice: "cut" or "read" alone may be a noun ("a woman read")."""
 
 
-def active(tokens: list[str], verb_like: Callable[[str], bool] | None = None) -> list[str]:
+def active(
+    tokens: list[str],
+    verb_like: Callable[[str], bool] | None = None,
+    alive: Callable[[str], bool] | None = None,
+) -> list[str]:
     """A passive clause in the active voice: "a ball being kicked by a boy in a red shirt" reads
     as "a boy in a red shirt kicked a ball". Only where the thing done to is a plain noun phrase
     that opens its part of the prompt (no other verb or preposition in it), and never for the
     one who made the picture ("painted by greg rutkowski"). A thing "with" another "in it" or "on
     it" reads as the other in or on it ("a plate with food on it": "food on a plate").
     ``verb_like`` tells a verb from a word spelt like one ("red", "wooden", "kitten"); by
-    default any word ending as a participle does ("-ed", "-en", "-wn")."""
+    default any word ending as a participle does ("-ed", "-en", "-wn"). ``alive`` tells a
+    person or an animal, who may give a thing or do it at a time ("a girl is served a cocktail
+    by a waiter", "a tent pitched at dusk by a scout"), from a place ("by the pool"); by
+    default any word may be one."""
     verb_like = verb_like or looks_like_verb
     out: list[str] = []
     start = 0
     ends = (i for i, t in enumerate(tokens) if t in PART_ENDS and not _done_after(tokens, i))
     for end in [*ends, len(tokens)]:
         part = tokens[start:end]
-        out.extend(_active_part(_held_part(part, verb_like), verb_like))
+        out.extend(_active_part(_held_part(part, verb_like), verb_like, alive))
         out.extend(tokens[end : end + 1])
         start = end + 1
     return out
@@ -178,7 +203,7 @@ def _done_after(tokens: list[str], i: int) -> bool:
     )
 
 
-_MOVING = frozenset(
+MOVING = frozenset(
     "through across along around into onto down up over toward towards out off".split()
 )
 """Prepositions of a way taken, which may stand between a participle and its "by" ("a cat
@@ -194,13 +219,15 @@ place the thing by something rather than name who did it."""
 _PARTICLES = frozenset("up down over".split())
 
 
-def _active_part(part: list[str], verb_like: Callable[[str], bool]) -> list[str]:
+def _active_part(
+    part: list[str], verb_like: Callable[[str], bool], alive: Callable[[str], bool] | None
+) -> list[str]:
     if "by" not in part[2:]:
         return part
     by = part.index("by", 2)
     particle = _particle(part, by)
-    way = [] if particle else _way_taken(part, by)
-    given = [] if particle or way else _thing_given(part, by)
+    way = [] if particle else _way_taken(part, by, alive)
+    given = [] if particle or way else _thing_given(part, by, verb_like, alive)
     begin = by - 1 - len(particle) - len(way) - len(given)
     participle = part[begin]
     if not is_participle(participle):
@@ -230,7 +257,11 @@ def _active_part(part: list[str], verb_like: Callable[[str], bool]) -> list[str]
     doing = _IRREGULAR_PARTICIPLES.get(participle, participle)
     if doing == "surrounded":
         doing = "surrounding"  # the place word "pine trees surrounding a cabin" says
-    if done_to[0] not in DETERMINERS and done_to[0] not in NUMBERS and not done_to[0].isdigit():
+    if (
+        done_to[0] not in DETERMINERS | _OWNERS
+        and done_to[0] not in NUMBERS
+        and not done_to[0].isdigit()
+    ):
         # "mouse chased by a cat": "a cat chased the mouse", not a chased mouse it describes
         done_to = ["the", *done_to]
     if given:
@@ -246,19 +277,27 @@ _GIVING = frozenset(
 a key by a woman"."""
 
 
-def _thing_given(part: list[str], by: int) -> list[str]:
+def _thing_given(
+    part: list[str],
+    by: int,
+    verb_like: Callable[[str], bool],
+    alive: Callable[[str], bool] | None,
+) -> list[str]:
     """The noun phrase between a ``_GIVING`` participle after "is", "was" or "being" and
-    ``part[by]`` ("a key" in "a locksmith is handed a key by a woman"), or none. Without the
-    auxiliary, "a boy handed a ball by the river" is a boy who handed it; without a determiner,
-    "a waiter served soup" reads as soup that was served."""
-    for start in range(by - 2, 1, -1):
-        if part[start] in _GIVING:
-            thing = part[start + 1 : by]
-            given = part[start - 1] in _PASSIVE_AUXILIARIES and thing[0] in DETERMINERS | _OWNERS
-            return thing if given and _plain_noun_phrase(thing, looks_like_verb) else []
-        if part[start] in FUNCTION_WORDS and part[start] not in DETERMINERS:
-            return []
-    return []
+    ``part[by]`` ("a key" in "a locksmith is handed a key by a woman", "a cup of tea"), or
+    none. Without the auxiliary, "a boy handed a ball by the river" is a boy who handed it;
+    without a determiner, "a waiter served soup" reads as soup that was served."""
+    start = next((k for k in range(by - 2, 1, -1) if part[k] in _GIVING), 0)
+    between = part[start + 1 : by]
+    if not start or any(
+        t in FUNCTION_WORDS and t not in DETERMINERS | _OWNERS | {"of"} for t in between
+    ):
+        return []
+    named = _of_whole(between)
+    given = part[start - 1] in _PASSIVE_AUXILIARIES and between[0] in DETERMINERS | _OWNERS
+    # the last word names the thing, whatever its ending ("a drawing")
+    given = given and _plain_noun_phrase(named, lambda t: t != named[-1] and verb_like(t))
+    return between if given and _living_doer(part, by, alive) else []
 
 
 def _particle(part: list[str], by: int) -> list[str]:
@@ -275,7 +314,7 @@ def _plain_noun_phrase(tokens: list[str], verb_like: Callable[[str], bool]) -> b
         bool(tokens)
         and not all(t in DETERMINERS or t in NUMBERS for t in tokens)
         and not any(
-            (t in FUNCTION_WORDS and t not in DETERMINERS)
+            (t in FUNCTION_WORDS and t not in DETERMINERS and t not in _OWNERS)
             or (verb_like(t) and not _describes_next(tokens, k))
             for k, t in enumerate(tokens)
         )
@@ -355,11 +394,14 @@ def _of_whole(tokens: list[str]) -> list[str]:
     return tokens[:of]
 
 
-def _way_taken(part: list[str], by: int) -> list[str]:
+def _way_taken(part: list[str], by: int, alive: Callable[[str], bool] | None = None) -> list[str]:
     """The way phrase between a participle and ``part[by]`` ("through the garden" in "chased
     through the garden by a dog"), with a time phrase that ends it ("driven down an avenue at
-    night by a woman", "driven at night by a woman"), or none."""
+    night by a woman", "driven at night by a woman": only where ``alive`` says a person or
+    an animal follows "by"), or none."""
     when = _time_before(part, by)
+    if when < by and not _living_doer(part, by, alive):
+        return []  # "a tent pitched at dusk by the river"
     if when < by and is_participle(part[when - 1]):
         return part[when:by]
     way = _way_before(part, when)
@@ -385,7 +427,7 @@ _AT_A_TIME = frozenset({"at", "in", "on", "during"})
 def _way_before(part: list[str], by: int) -> list[str]:
     for start in range(by - 2, 0, -1):
         if (
-            part[start] in _MOVING
+            part[start] in MOVING
             or (part[start] in _PLACED_AT and start > 1 and part[start - 2] == "being")
         ) and is_participle(part[start - 1]):
             way = part[start:by]
@@ -414,16 +456,41 @@ def _verb_in_way(way: list[str], k: int) -> bool:
     )
 
 
-def names_the_doer(tokens: list[str], by: int) -> bool:
+def _living_doer(part: list[str], by: int, alive: Callable[[str], bool] | None) -> bool:
+    """Whether the noun phrase after ``part[by]`` names a person or an animal, by ``alive`` (any
+    noun where it is None): "by a waiter", "by her aunt", "by two white horses", not "by the
+    pool"."""
+    if alive is None:
+        return True
+    said = []
+    for token in part[by + 1 :]:
+        if token in PART_ENDS or (token in FUNCTION_WORDS and token not in DETERMINERS | _OWNERS):
+            break
+        said.append(token)
+    nouns = [t for t in said if t not in DETERMINERS | _OWNERS and t not in NUMBERS]
+    return bool(nouns) and (nouns[-1] in _PEOPLE or alive(nouns[-1]))
+
+
+def names_the_doer(
+    tokens: list[str],
+    by: int,
+    verb_like: Callable[[str], bool] | None = None,
+    alive: Callable[[str], bool] | None = None,
+) -> bool:
     """Whether "by" at ``tokens[by]`` names who does what the participle before it says ("kicked
-    by a boy", "chased through the garden by a dog"), not a place ("a cabin by the lake")."""
+    by a boy", "chased through the garden by a dog"), not a place ("a cabin by the lake");
+    ``verb_like`` and ``alive`` as :func:`active` takes them."""
     return (
         by > 0
         and tokens[by - 1] not in _PLACED
         and tokens[_time_before(tokens, by) - 1] not in _PLACED  # "docked at night by the pier"
         and (
             is_participle(tokens[by - 1])
-            or bool(_particle(tokens, by) or _way_taken(tokens, by) or _thing_given(tokens, by))
+            or bool(
+                _particle(tokens, by)
+                or _way_taken(tokens, by, alive)
+                or _thing_given(tokens, by, verb_like or looks_like_verb, alive)
+            )
         )
     )
 
