@@ -919,6 +919,22 @@ REJECTED += [
         "swapped_roles",
     ),
     ("a horse riding a knight, castle", "riding a horse, a knight, castle", "swapped_roles"),
+    (
+        "a student is sold a novel by stephen king",
+        "stephen king sells a novel to a student",
+        "style",
+    ),
+    (
+        "a photo of a horse in a field",
+        "a photo of a horse in a field, make it for my painting",
+        "object",
+    ),
+    (
+        "a samurai in a bamboo forest, 35mm film, pixar style",
+        "a photo of a samurai in a bamboo forest",
+        "style",
+    ),
+    ("a camera on a table, retro style", "a photo of a camera on a table", "style"),
     # The fourth review (63): "deep" is said; an owner opens who is given; "lent" and "sent"
     # are participles; an "-ing" word and a participle opening a tag may only describe
     ("a fish swimming just below the surface", "a fish swimming deep below the surface", "setting"),
@@ -1845,8 +1861,14 @@ SERVED = [
     # "by" a place after a thing given or a time is a place
     ("a girl is served a cocktail by the pool", "a girl is served a cocktail beside the pool"),
     ("a tent pitched at dusk by the river", "a tent pitched beside the river at dusk"),
-    ("her brother is shown a drawing by a girl", "a girl showing a drawing to her brother"),
-    ("a seal is tossed a fish by a zookeeper", "a zookeeper tossing a fish to a seal"),
+    ("her brother is shown a map by a girl", "a girl showing a map to her brother"),
+    ("a seal is tossed a fish by a trainer", "a trainer tossing a fish to a seal"),
+    # review 64: a tag names who does what opens the prompt only where it is a person or an
+    # animal; "make it for my ..." is a courtesy only for whom
+    (
+        "a king wearing a crown on a golden throne, castle hall",
+        "wearing a crown, golden throne, king, castle hall",
+    ),
     ("a knight riding a horse, castle, sunset", "riding a horse, a knight, castle, sunset"),
     (
         "cyberpunk mercenary with a cybernetic wolf companion, standing in a junkyard, smoke",
@@ -2132,6 +2154,9 @@ def test_the_embedding_model_reads_mended_and_folded_words(wordnet: WordNet) -> 
     assert policy.embedding_text("a wizzard in a dark forest") == "a wizard in a dark forest"
     assert policy.embedding_text("a rain bow over a water fall") == "a rainbow over a waterfall"
     assert policy.embedding_text("an old light house") == "an old lighthouse"
+    # hyphenated halves of a common word are joined, other hyphenated words stay
+    assert policy.embedding_text("a light-house, a key-board") == "a lighthouse, a keyboard"
+    assert policy.embedding_text("a well-known painter") == "a well-known painter"
     assert policy.embedding_text("a light blue car") == "a light blue car"
     assert policy.embedding_text("a photo of a grey bunny") == "a gray rabbit"
     # Names and words of the frequency list stay; so do real words, and "hot dog" stays two.

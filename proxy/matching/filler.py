@@ -130,13 +130,22 @@ _SHOW_ME = re.compile(
 """A request said anywhere a tag begins: "..., i would like the picture to show prayer flags"."""
 _SHOWN = ("to show", "to have", "to include", "to feature")
 _THERE_IS = re.compile(r"^\s*there\s+(?:is|are)\s+|(?<![\w-])(?:a\s+)?game\s+of\s+(?=\w)")
+_RECIPIENTS = frozenset(
+    """
+    class students kids children son daughter family friend friends team boss project school
+    teacher mom dad wife husband sister brother niece nephew grandma grandpa grandson
+    granddaughter classroom blog website
+    """.split()
+)
+"""Who or what a closing "make this for my ..." is for: not a medium, a format or a time ("for
+my painting", "for my tattoo", "for my winter")."""
 _PLEASE = re.compile(
     r"(?<![\s,])[\s,]+(?:(?:please|pls|plz)(?:\s+and\s+thanks?(?:\s+you)?)?"
     r"|thanks?(?:\s+(?:you|u))?(?:\s+(?:so|very)\s+much|\s+a\s+lot)?"
     r"(?:\s+in\s+advance)?|thx|ty|if\s+(?:possible|you\s+can)|"
     r"(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?"
     r"(?:generate|create|make|draw|render|paint)\s+(?:this|it|that)"
-    r"(?:\s+for\s+(?:me|us|(?:my|our)\s+[a-z]+))?"
+    r"(?:\s+for\s+(?:me|us|(?:my|our)\s+(?:" + "|".join(sorted(_RECIPIENTS)) + r")))?"
     r"(?:\s+please)?)(?:\s*[.!?]+)?\s*$"
 )
 """A courtesy that closes a prompt; taken off up to three times ("..., if possible, thanks a
@@ -175,9 +184,11 @@ _MISSING_A = re.compile(r"(?<![\w-])missing\s+(?=(?:a|an|one|two|his|her|its|the
 """"a man missing a tooth": "a man without a tooth"."""
 """"a house out in the woods" is "a house in the woods"."""
 _DAWN = re.compile(
-    r"(?<![\w-])(?:(?:the\s+)?(?:crack|break)\s+of\s+(?:dawn|day)|(?<=at\s)first\s+light)(?![\w-])"
+    r"(?<![\w-])(at|until|till|from|by)\s+(?:(?:the\s+)?(?:crack|break)\s+of\s+(?:dawn|day)"
+    r"|first\s+light)(?![\w-])"
 )
-""""at the crack of dawn", "at break of day" and "at first light" are "at dawn"."""
+""""at the crack of dawn", "at break of day" and "at first light" are "at dawn" (but "the lunch
+break of day laborers")."""
 _DAY = re.compile(r"(?<![\w-])(?:on|in|during)\s+(?:a|an|the)\s+([a-z]+)\s+day(?![\w-])")
 _DAY_TAG = re.compile(r"(?:^|(?<=,))(\s*(?:" + "|".join(sorted(SETTINGS)) + r"))\s+day\s*(?=,|$)")
 """"..., sunny day, ..." is "..., sunny, ...", as "on a sunny day" is: the day is no thing."""
@@ -279,7 +290,7 @@ def strip_filler(text: str, shows_words: bool | None = None) -> str:
     stripped = _rewrite(_MISSING, r"\1no \2", stripped, ("missing",))
     stripped = _rewrite(_MISSING_A, "without ", stripped, ("missing",))
     stripped = _rewrite(_MIDDLE_OF, lambda m: _MIDDLE[m.group(1)], stripped, ("middle",))
-    stripped = _rewrite(_DAWN, "dawn", stripped, ("crack", "break", "first"))
+    stripped = _rewrite(_DAWN, r"\1 dawn", stripped, ("crack", "break", "first"))
     stripped = _rewrite(_DAY, r"\1", stripped, ("day",))
     stripped = _rewrite(_DAY_TAG, r"\1", stripped, (" day",))
     stripped = _rewrite(_ONSTAGE, r"\1 stage", stripped, ("stage",))

@@ -21,17 +21,16 @@ from collections.abc import Callable, Iterator, Sequence
 
 from proxy.matching.word_order import (
     DETERMINERS,
-    HOW_FAR,
-    MOVING,
     PART_ENDS,
     TIMES,
     active,
-    doer_after,
+    doer_first,
     fronted,
     fronted_place,
     fronted_time,
     looks_like_verb,
     names_the_doer,
+    place_last,
 )
 from proxy.matching.words import (
     AMOUNTS_SAID,
@@ -139,22 +138,15 @@ def normalise_tokens(
     if "early" in tokens or "late" in tokens:
         tokens = _early_in(tokens)
     if tokens and fronted(tokens) and "," in tokens:
-        # "in a snowy forest, a wolf howls" is "a wolf howls, in a snowy forest";
-        # "in a red dress, a boy kisses a girl": the dress stays apart from the girl, as the
-        # comma kept it; a participle's phrase ("silhouetted against the moon") and a place
-        # said with how far ("high above the city") follow as said
+        # "in a snowy forest, a wolf howls" is "a wolf howls, in a snowy forest"; "in a red
+        # dress, a boy kisses a girl": the dress stays apart from the girl, as the comma kept
+        # it; what someone does ("riding a horse, a knight") and a participle's phrase
+        # ("silhouetted against the moon, a caravan") follow who, as said there
         comma = tokens.index(",")
-        who = doer_after(tokens, comma) if looks_like_verb(tokens[0]) else []
-        if who and comma + 1 + len(who) < len(tokens):
-            # "standing in a junkyard, a mercenary, smoke": the mercenary stands there
-            tokens = [*who, ",", *tokens[:comma], *tokens[comma + 1 + len(who) :]]
-        elif looks_like_verb(tokens[0]) and not MOVING.isdisjoint(tokens[comma + 1 :]):
-            # "pushing her bicycle, a woman up a hill": the way is the pushing's
-            way = next(k for k in range(comma + 1, len(tokens)) if tokens[k] in MOVING)
-            tokens = [*tokens[comma + 1 : way], *tokens[:comma], *tokens[way:]]
+        if looks_like_verb(tokens[0]):
+            tokens = doer_first(tokens, comma, verb_like, alive)
         else:
-            apart = [] if looks_like_verb(tokens[0]) or tokens[0] in HOW_FAR else [","]
-            tokens = [*tokens[comma + 1 :], *apart, *tokens[:comma]]
+            tokens = place_last(tokens, comma)
     elif (end := fronted_time(tokens) or fronted_place(tokens)) is not None:
         # "at night a fox crossing a road" is "a fox crossing a road, at night"
         tokens = [*tokens[end:], ",", *tokens[:end]]

@@ -64,7 +64,10 @@ class Speller:
         self._pair.cache_clear()
 
     def mend(self, text: str) -> str:
-        """``text`` with misspelt lower-case words mended and split compounds joined."""
+        """``text`` with misspelt lower-case words mended and split compounds joined ("rain
+        bow", "light-house")."""
+        if "-" in text:
+            text = _TWO_HYPHENATED.sub(self._unhyphenated, text)
         text = LOWER_WORD.sub(lambda m: self._word(m.group()), text)
         # Overlapping pairs: "a double rain bow" tries "double rain", then "rain bow".
         return _PAIR.sub(lambda m: self._pair(m.group(1), m.group(2)), text)
@@ -106,6 +109,12 @@ class Speller:
         if swapped in self.known or (swapped in self._common and self.lexicon.knows(swapped)):
             return swapped
         return word
+
+    def _unhyphenated(self, match: re.Match[str]) -> str:
+        """Two words a hyphen joins written as one where that is a common word WordNet knows
+        ("light-house" is "lighthouse", "key-board" "keyboard"; not "well-known")."""
+        joined = match[1] + match[2]
+        return joined if joined in self._common and self.lexicon.knows(joined) else match[0]
 
     def _join(self, first: str, second: str) -> str:
         """``first`` and the space after it, or ``first`` alone where it makes one word with
@@ -182,6 +191,7 @@ def _frequencies() -> Frequencies:
     return Frequencies(path)
 
 
+_TWO_HYPHENATED = re.compile(r"(?<![\w-])([a-z]{2,})-([a-z]{2,})(?![\w-])")
 _PAIR = re.compile(r"(?<![\w'-])([a-z]{3,}) (?=([a-z]{3,})(?![\w'-]))")
 _NOT_JOINED = FUNCTION_WORDS | (COLOURS | SIZES_AGES) - {"light"}
 """First words that describe the second rather than form a word with it ("black bird"); as in

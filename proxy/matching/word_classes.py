@@ -61,6 +61,7 @@ _WORN = frozenset(
 )
 """Things someone "with" or "in" them wears that WordNet files elsewhere than clothing, glasses,
 jewelry, headdress or footwear ("a bikini" is first an atoll)."""
+_ALIVE = frozenset({"noun.person", "noun.animal"})
 _WORN_KINDS = ("clothing", "spectacles", "jewelry", "headdress", "footwear")
 _DESCRIBED_WITHIN = 4
 """How far ahead the thing a word opening a noun phrase describes is looked for, over words
@@ -83,14 +84,14 @@ class WordClasses:
         self.alive.cache_clear()
 
     def is_alive(self, token: str) -> bool:
-        """Whether the noun ``token`` names a person or an animal ("a waiter", "mules"; not "the
-        pool"); a word WordNet does not know as a noun may ("zookeeper", a name)."""
+        """Whether the noun ``token`` names a person or an animal in its first sense ("a
+        waiter", "mules"; not "the pool", nor "the espresso machine", a person in a later
+        sense, nor a word WordNet does not know); any word does without WordNet."""
         wordnet = self.wordnet
-        return (
-            wordnet is None
-            or not wordnet.senses(token, "n")
-            or any(wordnet.is_a(token, kind) for kind in ("person", "animal"))
-        )
+        if wordnet is None:
+            return True
+        senses = wordnet.senses(token, "n")
+        return bool(senses) and senses[0].lexname in _ALIVE
 
     def verb_like(self, token: str) -> bool:
         """Whether ``token``, spelt like a verb, is one: "carved" is, "red", "wooden" and

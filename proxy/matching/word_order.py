@@ -24,13 +24,14 @@ __all__ = [
     "PLACING",
     "TIMES",
     "active",
-    "doer_after",
+    "doer_first",
     "fronted",
     "fronted_place",
     "fronted_time",
     "is_participle",
     "looks_like_verb",
     "names_the_doer",
+    "place_last",
 ]
 
 DETERMINERS = frozenset(["a", "an", "the", "this", "that", "these", "those"])
@@ -119,17 +120,62 @@ def _fronted_doing(tokens: Sequence[str]) -> bool:
     eyes, a black cat": no object)."""
     if not _doing(tokens[0]) or len(tokens) < 2 or "," not in tokens:
         return False
-    comma = tokens.index(",")
-    who = doer_after(tokens, comma)
-    return bool(who) and (tokens[1] in DETERMINERS | PLACING | _OWNERS or tokens[1] in NUMBERS)
+    return bool(_doer_after(tokens, tokens.index(","))) and (
+        tokens[1] in DETERMINERS | PLACING | _OWNERS or tokens[1] in NUMBERS
+    )
 
 
-def doer_after(tokens: Sequence[str], comma: int) -> list[str]:
+def doer_first(
+    tokens: Sequence[str],
+    comma: int,
+    verb_like: Callable[[str], bool] | None = None,
+    alive: Callable[[str], bool] | None = None,
+) -> list[str]:
+    """``tokens`` that open with what someone does or how something is placed, up to the comma
+    at ``comma``, with that said after who: "riding a horse, a knight" as "a knight riding a
+    horse"; "standing in a junkyard, a mercenary, smoke" as "a mercenary, standing in a
+    junkyard, smoke" (where ``alive`` says a mercenary may stand); "pushing her bicycle, a
+    woman up a hill" as "a woman pushing her bicycle up a hill" (the way is the pushing's);
+    as they are where more tags follow and none names who. ``verb_like`` and ``alive`` as
+    :func:`active` takes them."""
+    verb_like = verb_like or looks_like_verb
+    doing, rest = list(tokens[:comma]), list(tokens[comma + 1 :])
+    who = _doer_after(tokens, comma, verb_like, alive)
+    if who and len(who) < len(rest):
+        return [*who, ",", *doing, *rest[len(who) :]]
+    if not PART_ENDS.isdisjoint(rest):
+        return list(tokens)  # "wearing a crown, golden throne, king": who wears it is unsaid
+    way = next((k for k, t in enumerate(rest) if t in MOVING), 0)
+    if way and _plain_noun_phrase(rest[:way], verb_like):
+        return [*rest[:way], *doing, *rest[way:]]
+    return [*rest, *doing]
+
+
+def place_last(tokens: Sequence[str], comma: int) -> list[str]:
+    """``tokens`` that open with a place phrase, up to the comma at ``comma``, with the phrase
+    said last and apart: "in a snowy forest, a wolf howls" as "a wolf howls, in a snowy
+    forest". A place said with how far it is follows what the next part names, as it would be
+    said there: "high above the city, a hawk, dusk" as "a hawk high above the city, dusk"."""
+    phrase, rest = list(tokens[:comma]), list(tokens[comma + 1 :])
+    if tokens[0] in HOW_FAR:
+        end = next((k for k, t in enumerate(rest) if t in PART_ENDS), len(rest))
+        return [*rest[:end], *phrase, *rest[end:]]
+    return [*rest, ",", *phrase]
+
+
+def _doer_after(
+    tokens: Sequence[str],
+    comma: int,
+    verb_like: Callable[[str], bool] | None = None,
+    alive: Callable[[str], bool] | None = None,
+) -> list[str]:
     """The part after the comma at ``comma``, up to the next comma, when it names who does what
     the part before says: the prompt's last part, opened by a determiner ("riding a horse, a
     knight reading a map"), or a noun phrase with no verb before more tags, with or without a
-    determiner ("standing in a junkyard, cyberpunk mercenary, smoke"). Empty where it is not
-    one."""
+    determiner, that names a person or an animal by ``alive`` ("standing in a junkyard,
+    cyberpunk mercenary, smoke"; not "holding a sword, red cape, knight"). Empty where it is
+    not one."""
+    verb_like = verb_like or looks_like_verb
     end = next((i for i in range(comma + 1, len(tokens)) if tokens[i] in PART_ENDS), len(tokens))
     who = list(tokens[comma + 1 : end])
     if not who:
@@ -138,7 +184,10 @@ def doer_after(tokens: Sequence[str], comma: int) -> list[str]:
         return who if who[0] in DETERMINERS else []
     if who[0] not in DETERMINERS and who[0] in FUNCTION_WORDS:
         return []
-    placed = _plain_noun_phrase(who, looks_like_verb) or _noun_phrase_placed(who, looks_like_verb)
+    named = next((k for k, t in enumerate(who) if t in _PLACED_WITH), len(who))
+    if alive is not None and (not named or not alive(who[named - 1])):
+        return []
+    placed = _plain_noun_phrase(who, verb_like) or _noun_phrase_placed(who, verb_like)
     return who if placed else []
 
 
@@ -270,6 +319,11 @@ def _active_part(
     return [*part[by + 1 : end], doing, *particle, *done_to, *way, *part[end:]]
 
 
+_WORKS = frozenset(
+    "book books novel novels painting paintings song songs poem poems album albums record "
+    "records drawing drawings sketch sketches portrait portraits sculpture sculptures".split()
+)
+"""Things given whose "by" names who made them: "a student is sold a novel by stephen king"."""
 _GIVING = frozenset(
     "handed given shown offered passed sent served thrown tossed brought sold lent taught".split()
 )
@@ -294,6 +348,8 @@ def _thing_given(
     ):
         return []
     named = _of_whole(between)
+    if named[-1] in _WORKS:
+        return []  # "a student is sold a novel by stephen king": its author
     given = part[start - 1] in _PASSIVE_AUXILIARIES and between[0] in DETERMINERS | _OWNERS
     # the last word names the thing, whatever its ending ("a drawing")
     given = given and _plain_noun_phrase(named, lambda t: t != named[-1] and verb_like(t))
