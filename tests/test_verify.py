@@ -920,6 +920,11 @@ REJECTED += [
     ),
     ("a horse riding a knight, castle", "riding a horse, a knight, castle", "swapped_roles"),
     (
+        "a tent lit from inside, camels tied nearby",
+        "camels lit from inside, a tent tied nearby",
+        "spatial",
+    ),
+    (
         "a student is sold a novel by stephen king",
         "stephen king sells a novel to a student",
         "style",
@@ -1858,6 +1863,11 @@ SERVED = [
     ("holding her baby, a mother on a porch", "a mother holding her baby on a porch"),
     ("chasing two pigeons, a small dog", "a small dog chasing two pigeons"),
     ("pushing her bicycle, a woman up a hill", "a woman pushing her bicycle up a hill"),
+    # a preposition a comma closes ("lit from inside,") governs nothing in the next tag
+    (
+        "desert at night, a nomad tent lit from inside, camels tied nearby, embers of a fire",
+        "desert at night, camels tied nearby, a nomad tent lit from inside, embers of a fire",
+    ),
     # "by" a place after a thing given or a time is a place
     ("a girl is served a cocktail by the pool", "a girl is served a cocktail beside the pool"),
     ("a tent pitched at dusk by the river", "a tent pitched beside the river at dusk"),

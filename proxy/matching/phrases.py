@@ -97,12 +97,14 @@ def close_chunk(
         reading.kinds[key] += 1
         earlier = reading.head_indexes  # the heads before this one: it is added last
         # A preposition a comma or "and" closes governs nothing after it: "a castle in the
-        # distance, a knight" places the castle, "a cat on the left and a dog" the cat.
+        # distance, a knight" places the castle, "a cat on the left and a dog" the cat, "a
+        # tent lit from inside, camels" nothing.
         prepositions = [
             b
             for k, b in enumerate(breaks)
             if (b in ROLE_MARKERS or b.startswith("@"))
             and COORDINATORS.isdisjoint(breaks[k + 1 : k + 2])
+            and "," not in breaks[k + 1 :]
         ]
         if (
             PART in breaks
