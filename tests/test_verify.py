@@ -2146,6 +2146,16 @@ def test_the_word_list_finds_every_listed_word_one_edit_away(typo: str) -> None:
     assert all(count > 0 for _, count in found)
 
 
+def test_a_plural_opening_a_tag_is_a_thing_not_a_verb(verifier: Verifier) -> None:
+    """ "..., balloons in blue and gold": a plural that opens a tag before a preposition names
+    things, as "lanterns" does; after "and" an "-s" word may be a verb ("holds a spoon and
+    looks at a cupcake")."""
+    tags = verifier.read("a party in a backyard, balloons in blue and gold, lanterns in trees")
+    assert not any(word.verb for word in tags.words)
+    acts = verifier.read("a cat holds a spoon and looks at a cupcake")
+    assert [word.text for word in acts.words if word.verb] == ["holds", "looks"]
+
+
 def test_prepositions_are_known_words(verifier: Verifier) -> None:
     """WordNet has no prepositions; the reader's own lists know them, so "beside" or "towards"
     is never taken for a typo or a foreign word (two unknown words can make a prompt

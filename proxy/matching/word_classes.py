@@ -183,9 +183,13 @@ class WordClasses:
         if (
             before in COORDINATORS
             and token.endswith("s")
-            and (after in DETERMINERS or (after in ROLE_MARKERS and after != "of"))
+            and (
+                after in DETERMINERS or (after in ROLE_MARKERS and after != "of" and before != ",")
+            )
         ):
-            return True  # "holds a spoon and looks at a cupcake"; not "..., rays of light"
+            # "holds a spoon and looks at a cupcake"; not "..., rays of light", nor a tag of
+            # things where they are ("..., balloons in blue and gold", "..., lanterns in trees")
+            return True
         if previous is None or not previous.noun or (self.unknown(previous.text) and not one):
             return False  # after a word the lexicon lacks, "spoked wheels" is a thing
         if opened_by in ROLE_MARKERS and previous.plural and token.endswith("s"):
