@@ -920,6 +920,17 @@ REJECTED += [
     ),
     ("a horse riding a knight, castle", "riding a horse, a knight, castle", "swapped_roles"),
     (
+        "an old woman hands a locksmith a broken key",
+        "a locksmith hands an old woman a broken key",
+        "swapped_roles",
+    ),
+    (
+        "a zookeeper feeding a tapir a slice of melon",
+        "a tapir feeding a zookeeper a slice of melon",
+        "swapped_roles",
+    ),
+    ("a photo of a bus at a rainy stop", "a bus at a rainy stop, illustrated", "style"),
+    (
         "a tent lit from inside, camels tied nearby",
         "camels lit from inside, a tent tied nearby",
         "spatial",
@@ -1863,6 +1874,24 @@ SERVED = [
     ("holding her baby, a mother on a porch", "a mother holding her baby on a porch"),
     ("chasing two pigeons, a small dog", "a small dog chasing two pigeons"),
     ("pushing her bicycle, a woman up a hill", "a woman pushing her bicycle up a hill"),
+    # a verb of giving's two objects, said either way
+    (
+        "a zookeeper feeding a tapir a slice of melon",
+        "a tapir being fed a slice of melon by a zookeeper",
+    ),
+    (
+        "a hotel receptionist handing a guest a room key",
+        "a hotel receptionist handing a room key to a guest",
+    ),
+    (
+        "an old woman hands a locksmith a broken key",
+        "a locksmith is handed a broken key by an old woman",
+    ),
+    ("a woman is handing a boy a piece of cake", "a woman hands a boy a piece of cake"),
+    (
+        "an illustration of a double-decker bus at a rainy stop",
+        "a double-decker bus at a rainy stop, illustrated",
+    ),
     # a preposition a comma closes ("lit from inside,") governs nothing in the next tag
     (
         "desert at night, a nomad tent lit from inside, camels tied nearby, embers of a fire",

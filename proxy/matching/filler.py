@@ -113,6 +113,24 @@ _DIGITALLY = re.compile(
 )
 """"..., painted digitally" and "..., digitally painted", a tag of their own, are "..., digital
 painting"."""
+_MADE_AS_A_TAG = {"illustrated": "illustration", "sketched": "sketch", "drawn": "drawing"}
+_DONE_ALONE = re.compile(rf"(?:^|(?<=,))\s*({'|'.join(_MADE_AS_A_TAG)})\s*(?=,|$)")
+""""..., illustrated", a tag of its own, is "..., illustration" (not "painted": "a fence,
+painted" may be the fence's), but for a thing that has pictures in it ("a book, illustrated"
+is an illustrated book)."""
+_HAS_PICTURES = re.compile(
+    r"(?:book|books|manual|guide|map|maps|manuscript|magazine|encyclopedia|story|stories|poem"
+    r"|letter|menu|card|cards|atlas|edition|catalog|catalogue|journal|diary|bible|textbook)"
+    r"\s*,\s*$"
+)
+
+
+def _made_as_a_tag(match: re.Match[str]) -> str:
+    if _HAS_PICTURES.search(match.string, 0, match.start() + 1):
+        return match[0]
+    return f" {_MADE_AS_A_TAG[match[1]]}"
+
+
 _REQUEST = re.compile(
     r"^\s*(?:(?:hey|hi|hello)(?:\s+there)?(?:\s*,\s*|\s+(?=(?:please|can|could|would|i|generate"
     r"|create|make|draw|show|give|render|produce)\s)))?(?:please\s+)?(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?"
@@ -274,6 +292,7 @@ def strip_filler(text: str, shows_words: bool | None = None) -> str:
     stripped = _rewrite(
         _DIGITALLY, lambda m: f" digital {_DIGITAL[m[1] or m[2]]}", stripped, ("digitally",)
     )
+    stripped = _rewrite(_DONE_ALONE, _made_as_a_tag, stripped, tuple(_MADE_AS_A_TAG))
     stripped = _rewrite(_SHOW_ME, r"\1 ", stripped, _SHOWN)
     stripped = _REQUEST.sub("", stripped)
     stripped = _rewrite(_THERE_IS, "", stripped, ("there", "game"))

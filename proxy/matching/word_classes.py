@@ -62,6 +62,7 @@ _WORN = frozenset(
 """Things someone "with" or "in" them wears that WordNet files elsewhere than clothing, glasses,
 jewelry, headdress or footwear ("a bikini" is first an atoll)."""
 _ALIVE = frozenset({"noun.person", "noun.animal"})
+_WHO_DOES = ("er", "ers", "or", "ors", "ist", "ists", "ian", "ians", "man", "men", "ess")
 _WORN_KINDS = ("clothing", "spectacles", "jewelry", "headdress", "footwear")
 _DESCRIBED_WITHIN = 4
 """How far ahead the thing a word opening a noun phrase describes is looked for, over words
@@ -86,11 +87,14 @@ class WordClasses:
     def is_alive(self, token: str) -> bool:
         """Whether the noun ``token`` names a person or an animal in its first sense ("a
         waiter", "mules"; not "the pool", nor "the espresso machine", a person in a later
-        sense, nor a word WordNet does not know); any word does without WordNet."""
+        sense), or, unknown to WordNet, ends as a doer's name does ("a zookeeper", not "a
+        firepit"); any word does without WordNet."""
         wordnet = self.wordnet
         if wordnet is None:
             return True
         senses = wordnet.senses(token, "n")
+        if not senses and not wordnet.knows(token):
+            return token.endswith(_WHO_DOES)  # "a zookeeper", not "a firepit"
         return bool(senses) and senses[0].lexname in _ALIVE
 
     def verb_like(self, token: str) -> bool:

@@ -234,7 +234,9 @@ def active(
     ends = (i for i, t in enumerate(tokens) if t in PART_ENDS and not _done_after(tokens, i))
     for end in [*ends, len(tokens)]:
         part = tokens[start:end]
-        out.extend(_active_part(_held_part(part, verb_like), verb_like, alive))
+        out.extend(
+            _given_to(_active_part(_held_part(part, verb_like), verb_like, alive), verb_like)
+        )
         out.extend(tokens[end : end + 1])
         start = end + 1
     return out
@@ -319,13 +321,59 @@ def _active_part(
     return [*part[by + 1 : end], doing, *particle, *done_to, *way, *part[end:]]
 
 
+_GIVES = frozenset(
+    """
+    give gives giving gave hand hands handing handed show shows showing showed offer offers
+    offering offered pass passes passing passed send sends sending sent serve serves serving
+    served throw throws throwing threw toss tosses tossing tossed bring brings bringing brought
+    sell sells selling sold lend lends lending lent teach teaches teaching taught feed feeds
+    feeding fed
+    """.split()
+)
+"""Forms of the verbs of giving, whose two objects may come in either order: "a zookeeper
+feeding a tapir a slice of melon" is "... feeding a slice of melon to a tapir"."""
+
+
+def _given_to(part: list[str], verb_like: Callable[[str], bool]) -> list[str]:
+    """``part`` with a verb of giving's two objects said with "to": "a receptionist handing a
+    guest a room key" as "a receptionist handing a room key to a guest", as its passive reads
+    ("a guest is handed a room key by a receptionist"). Only where both objects open with a
+    determiner or an owner and the first is a plain noun phrase; not in a passive."""
+    for at, token in enumerate(part[:-3]):
+        if token not in _GIVES or (
+            at and part[at - 1] in _PASSIVE_AUXILIARIES and not token.endswith("ing")
+        ):
+            continue  # "is handed a key" is a passive, "is handing a boy a cake" not
+        opener = DETERMINERS | _OWNERS
+        if part[at + 1] not in opener:
+            continue
+        second = next((k for k in range(at + 2, len(part)) if part[k] in opener), 0)
+        if (
+            not second
+            or second - at > 5
+            or not _plain_noun_phrase(part[at + 1 : second], verb_like)
+        ):
+            continue
+        end = second + 1
+        while end < len(part) and not (
+            part[end] in PART_ENDS
+            or (part[end] in FUNCTION_WORDS and part[end] not in DETERMINERS | {"of"})
+            or (verb_like(part[end]) and not _describes_next(part, end))
+        ):
+            end += 1
+        return [*part[: at + 1], *part[second:end], "to", *part[at + 1 : second], *part[end:]]
+    return part
+
+
 _WORKS = frozenset(
     "book books novel novels painting paintings song songs poem poems album albums record "
     "records drawing drawings sketch sketches portrait portraits sculpture sculptures".split()
 )
 """Things given whose "by" names who made them: "a student is sold a novel by stephen king"."""
 _GIVING = frozenset(
-    "handed given shown offered passed sent served thrown tossed brought sold lent taught".split()
+    """
+    handed given shown offered passed sent served thrown tossed brought sold lent taught fed
+    """.split()
 )
 """Participles of giving, whose passive names what is given before "by": "a locksmith is handed
 a key by a woman"."""
