@@ -930,6 +930,13 @@ REJECTED += [
         "swapped_roles",
     ),
     ("a photo of a bus at a rainy stop", "a bus at a rainy stop, illustrated", "style"),
+    # review 65: "given" is no past tense; colours something is "in" stay in their tag
+    ("a girl given a balloon by a vendor", "a girl giving a vendor a balloon", "swapped_roles"),
+    (
+        "a bakery, cakes in pink, cookies in brown",
+        "a bakery, cakes in brown, cookies in pink",
+        "colour",
+    ),
     (
         "a tent lit from inside, camels tied nearby",
         "camels lit from inside, a tent tied nearby",
@@ -1888,6 +1895,10 @@ SERVED = [
         "a locksmith is handed a broken key by an old woman",
     ),
     ("a woman is handing a boy a piece of cake", "a woman hands a boy a piece of cake"),
+    ("a girl given a balloon by a vendor", "a vendor giving a girl a balloon"),
+    ("a runner passing the bakery this morning", "a runner passing the bakery"),
+    ("a bakery, cakes in pink, cookies in brown", "a bakery, cookies in brown, cakes in pink"),
+    ("a festival stage, balloons in blue and gold", "balloons in blue and gold, a festival stage"),
     (
         "an illustration of a double-decker bus at a rainy stop",
         "a double-decker bus at a rainy stop, illustrated",

@@ -113,14 +113,15 @@ _DIGITALLY = re.compile(
 )
 """"..., painted digitally" and "..., digitally painted", a tag of their own, are "..., digital
 painting"."""
-_MADE_AS_A_TAG = {"illustrated": "illustration", "sketched": "sketch", "drawn": "drawing"}
+_MADE_AS_A_TAG = {"illustrated": "illustration", "sketched": "sketch"}
 _DONE_ALONE = re.compile(rf"(?:^|(?<=,))\s*({'|'.join(_MADE_AS_A_TAG)})\s*(?=,|$)")
-""""..., illustrated", a tag of its own, is "..., illustration" (not "painted": "a fence,
-painted" may be the fence's), but for a thing that has pictures in it ("a book, illustrated"
-is an illustrated book)."""
+""""..., illustrated", a tag of its own, is "..., illustration" (not "painted" or "drawn": "a
+fence, painted" and "a curtain, drawn" may be the fence's and the curtain's), but for a thing
+that has pictures in it ("a book, illustrated" is an illustrated book)."""
 _HAS_PICTURES = re.compile(
     r"(?:book|books|manual|guide|map|maps|manuscript|magazine|encyclopedia|story|stories|poem"
-    r"|letter|menu|card|cards|atlas|edition|catalog|catalogue|journal|diary|bible|textbook)"
+    r"|letter|menu|card|cards|atlas|edition|catalog|catalogue|journal|diary|bible|textbook"
+    r"|cover|page|pages|poster|postcard|comic|album|flyer|label)"
     r"\s*,\s*$"
 )
 

@@ -225,7 +225,13 @@ class Reader:
                     )
                 ):
                     following = tokens[i + 1] if i + 1 < len(tokens) else "."
-                    if following not in DETERMINERS and not is_break(following):
+                    if (
+                        following not in DETERMINERS
+                        and not is_break(following)
+                        and not _worn_colours(
+                            tokens, i, breaks, [reading.words[w].text for w in chunk]
+                        )
+                    ):
                         # "a black and white dog": the colours describe the dog that follows.
                         for w in chunk:
                             reading.words[w].forward = True
@@ -478,3 +484,15 @@ class Reader:
         for word in words:
             word.whole, word.forward, word.verb = True, False, False
         return True
+
+
+def _worn_colours(
+    tokens: Sequence[str], i: int, breaks: Sequence[str], words: Sequence[str]
+) -> bool:
+    """Whether ``words``, before ``tokens[i]`` (a comma or "and"), are colours a thing is "in"
+    that end their part, describing the thing before them, not the next part's: "cookies in
+    brown, cakes in pink", "balloons in blue and gold, a festival stage"."""
+    if "in" not in breaks or not all(word in COLOURS for word in words):
+        return False
+    end = i if tokens[i] == "," else i + 2
+    return end >= len(tokens) or tokens[end] in (",", *SENTENCE_ENDS)

@@ -321,6 +321,7 @@ def _active_part(
     return [*part[by + 1 : end], doing, *particle, *done_to, *way, *part[end:]]
 
 
+_TIME_WORDS = TIMES | frozenset("time times day days week year moment minute hour".split())
 _GIVES = frozenset(
     """
     give gives giving gave hand hands handing handed show shows showing showed offer offers
@@ -354,6 +355,8 @@ def _given_to(part: list[str], verb_like: Callable[[str], bool]) -> list[str]:
             or not _plain_noun_phrase(part[at + 1 : second], verb_like)
         ):
             continue
+        if _TIME_WORDS.intersection(part[second : second + 4]):
+            continue  # "a runner passing the bakery this morning": a time, nothing given
         end = second + 1
         while end < len(part) and not (
             part[end] in PART_ENDS
@@ -365,6 +368,8 @@ def _given_to(part: list[str], verb_like: Callable[[str], bool]) -> list[str]:
     return part
 
 
+_ONLY_PARTICIPLES = frozenset({"given", "shown", "thrown"})
+"""Participles of giving that are no past tense, passive without "is"."""
 _WORKS = frozenset(
     "book books novel novels painting paintings song songs poem poems album albums record "
     "records drawing drawings sketch sketches portrait portraits sculpture sculptures".split()
@@ -387,9 +392,10 @@ def _thing_given(
 ) -> list[str]:
     """The noun phrase between a ``_GIVING`` participle after "is", "was" or "being" and
     ``part[by]`` ("a key" in "a locksmith is handed a key by a woman", "a cup of tea"), or
-    none. Without the auxiliary, "a boy handed a ball by the river" is a boy who handed it;
-    without a determiner, "a waiter served soup" reads as soup that was served."""
-    start = next((k for k in range(by - 2, 1, -1) if part[k] in _GIVING), 0)
+    none. Without the auxiliary, "a boy handed a ball by the river" is a boy who handed it
+    ("a girl given a balloon by a vendor" was given it: "given" is no past tense); without a
+    determiner, "a waiter served soup" reads as soup that was served."""
+    start = next((k for k in range(by - 2, 0, -1) if part[k] in _GIVING), 0)
     between = part[start + 1 : by]
     if not start or any(
         t in FUNCTION_WORDS and t not in DETERMINERS | _OWNERS | {"of"} for t in between
@@ -398,7 +404,8 @@ def _thing_given(
     named = _of_whole(between)
     if named[-1] in _WORKS:
         return []  # "a student is sold a novel by stephen king": its author
-    given = part[start - 1] in _PASSIVE_AUXILIARIES and between[0] in DETERMINERS | _OWNERS
+    passive = part[start - 1] in _PASSIVE_AUXILIARIES or part[start] in _ONLY_PARTICIPLES
+    given = passive and between[0] in DETERMINERS | _OWNERS
     # the last word names the thing, whatever its ending ("a drawing")
     given = given and _plain_noun_phrase(named, lambda t: t != named[-1] and verb_like(t))
     return between if given and _living_doer(part, by, alive) else []
