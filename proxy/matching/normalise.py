@@ -19,17 +19,16 @@ import itertools
 import re
 from collections.abc import Callable, Iterator, Sequence
 
+from proxy.matching.passives import active, names_the_doer
 from proxy.matching.word_order import (
     DETERMINERS,
     PART_ENDS,
     TIMES,
-    active,
     doer_first,
     fronted,
     fronted_place,
     fronted_time,
     looks_like_verb,
-    names_the_doer,
     place_last,
 )
 from proxy.matching.words import (
@@ -129,7 +128,7 @@ def normalise_tokens(
     alive: Callable[[str], bool] | None = None,
 ) -> list[str]:
     """The verifier's tokens (spelt alike, compounds joined) with synonyms, loose prepositions
-    and media folded; ``verb_like`` and ``alive`` as :func:`proxy.matching.word_order.active`
+    and media folded; ``verb_like`` and ``alive`` as :func:`proxy.matching.passives.active`
     takes them."""
     if not _AMOUNT_WORDS.isdisjoint(tokens):
         tokens = _amounts_alike(tokens)

@@ -58,6 +58,7 @@ from proxy.matching.counting import (
 )
 from proxy.matching.coverage import Coverage, describes
 from proxy.matching.lexicon import NOTHING, WordNet
+from proxy.matching.media import asks_for_photo, made_otherwise, photographed
 from proxy.matching.memo import PromptMemo
 from proxy.matching.reading import REMEMBERED, Reader
 from proxy.matching.reading_model import Reading, Word
@@ -84,7 +85,6 @@ from proxy.matching.words import (
     ART_SITES,
     COLOURS,
     DEFAULT_MEDIA,
-    MADE_MEDIA,
     MATERIALS,
     SETTINGS,
     SIZES_AGES,
@@ -165,31 +165,6 @@ def _young(reading: Reading) -> bool:
     return any(not YOUNG.isdisjoint(token.split("_")) for token in reading.tokens)
 
 
-def _made(reading: Reading) -> bool:
-    """Whether ``reading`` names a medium other than photography (not a verb: "a man is
-    painting a fence" is no painting)."""
-    doing = {word.text for word in reading.words if word.verb}
-    return any(
-        not MADE_MEDIA.isdisjoint(token.split("_"))
-        for token in reading.tokens
-        if token not in doing
-    )
-
-
-def _asks_for_photo(reading: Reading) -> bool:
-    """Whether ``reading`` asks for a photograph: it says so, or says nothing of how the picture
-    is made (no medium, style or artist: "a lion"; not "a lion, concept art" or "a lion by greg
-    rutkowski")."""
-    if _made(reading):
-        return False
-    return not reading.tokens.isdisjoint(_PHOTO) or (
-        reading.tokens.isdisjoint(STYLES) and not any(word.style_scope for word in reading.words)
-    )
-
-
-_PHOTO = frozenset({"photo", "photograph", "photography", "photographic", "snapshot"})
-
-
 class Verifier:
     """Decides whether the image of a cached prompt shows everything a new prompt asks for."""
 
@@ -259,7 +234,7 @@ class Verifier:
             return "colour"  # a black-and-white photo asked for; one in colour, as most are
         if want.camera - have.camera:
             return "camera"  # an aerial view asked for, one from the ground cached
-        if _made(have) and _asks_for_photo(want):
+        if made_otherwise(have) and asks_for_photo(want):
             return "style"  # "a lion" asks for a photo; "a statue of a lion" is not one
         if _young(have) and not _young(want) and any(want.words[h].animate for h in want.heads()):
             return "size_age"  # "a puppy" cached, "a dog" asked for
@@ -371,7 +346,7 @@ class Verifier:
                 continue  # "a girl holding an umbrella" is "a girl with an umbrella"
             if said_of_a_child(word, want, sized_things):
                 continue  # "a little boy", "a young boy" and "a boy" show one child
-            if word.lemmas & DEFAULT_MEDIA and _photographed(have, cached):
+            if word.lemmas & DEFAULT_MEDIA and photographed(have, cached):
                 continue  # "a photo of a cat" is what "a cat" gives, when no medium is named
             if word.verb and word.lemmas & PLACED and lifeless_at_rest(want, position, have):
                 continue
@@ -516,42 +491,9 @@ def _verb_forms(reading: Reading) -> list[str]:
     ]
 
 
-def _names_a_medium(reading: Reading, but: frozenset[str] = frozenset()) -> bool:
-    """Whether a prompt names how its picture is made: a medium or style ("oil painting",
-    "gouache"), or an artist or style it is "by" or "in the style of"; other than ``but``."""
-    return bool(reading.tokens & (STYLES | _ART_MEDIA) - but) or any(
-        w.style_scope for w in reading.words
-    )
-
-
-def _photographed(reading: Reading, text: str) -> bool:
-    """Whether a prompt's picture is a photograph, as far as anyone can tell: it names no
-    medium, or it says what it was shot on ("shot on leica m6", "kodak portra 400", "a polaroid
-    of ...") and names no medium but a photograph's ("documentary portrait")."""
-    return not _names_a_medium(reading) or bool(
-        _SHOT_ON.search(text.lower()) and not _names_a_medium(reading, but=_PHOTOGRAPHS)
-    )
-
-
-_SHOT_ON = re.compile(
-    r"(?<![\w-])(?:(?:shot|taken|photographed|captured)\s+(?:on|with)(?![\w-])"
-    r"|(?:kodak|portra|kodachrome|ektachrome|fujifilm|ilford|leica|hasselblad|polaroid)s?(?![\w-]))"
-)
-"""What says a picture was shot on a camera or film: "shot on ...", a film stock or a camera
-maker (not "film", "lens" or "camera" alone: "an animated film", "a camera on a table")."""
-_PHOTOGRAPHS = frozenset("photo photograph photographic photography polaroid portrait".split())
-"""What ``STYLES`` holds that a photograph may be said to be."""
-
-
 def _words(words: Sequence[str]) -> list[str]:
     """``words``, and the parts of the compounds among them ("wedding_cake": "wedding")."""
     return [*words, *(part for word in words if "_" in word for part in word.split("_"))]
-
-
-_ART_MEDIA = frozenset(
-    "gouache tempera pastel pastels crayon crayons embroidery ukiyo-e stained_glass".split()
-)
-"""Media of art that ``STYLES`` does not hold."""
 
 
 def _replace_words(text: str, replacements: dict[str, str]) -> str:

@@ -1,12 +1,13 @@
-"""Word order that does not change the picture: a phrase of place, time or doing put first, and
-a passive clause, read in their usual order (see :func:`proxy.matching.normalise.normalise_tokens`,
-which applies them to the verifier's tokens).
+"""Word order that does not change the picture: a phrase of place, time or doing put first,
+read in its usual order (see :func:`proxy.matching.normalise.normalise_tokens`, which applies
+it to the verifier's tokens), and the noun phrases both this and
+:mod:`proxy.matching.passives` read.
 
 - ``fronted``, ``fronted_time``, ``fronted_place``: where a prompt opens with where or when the
   rest happens ("in a snowy forest, a wolf howls"; "at night a fox crossing a road"), or with what
   someone is doing ("riding a white horse, a knight in armor").
-- ``active``: "a ball being kicked by a boy" reads as "a boy kicked a ball", and "a plate with
-  food on it" as "food on a plate".
+- ``doer_first``, ``place_last``: such a prompt said in the usual order ("a knight riding a
+  white horse"; "a wolf howls, in a snowy forest").
 """
 
 from __future__ import annotations
@@ -19,26 +20,35 @@ from proxy.matching.words import FUNCTION_WORDS, LOOSE_PREPOSITIONS, NUMBERS, SP
 __all__ = [
     "DETERMINERS",
     "HOW_FAR",
+    "IRREGULAR_PARTICIPLES",
     "MOVING",
+    "OWNERS",
     "PART_ENDS",
     "PLACING",
     "TIMES",
-    "active",
+    "describes_next",
     "doer_first",
     "fronted",
     "fronted_place",
     "fronted_time",
     "is_participle",
     "looks_like_verb",
-    "names_the_doer",
+    "noun_phrase_placed",
     "place_last",
+    "plain_noun_phrase",
 ]
 
+
 DETERMINERS = frozenset(["a", "an", "the", "this", "that", "these", "those"])
+
+
 PART_ENDS = frozenset({",", ".", ";"})
+
+
 TIMES = frozenset(
     "dawn sunrise morning noon midday afternoon sunset dusk twilight evening night midnight".split()
 )
+
 
 _FRONTED = LOOSE_PREPOSITIONS | frozenset(
     "on under beneath below above over behind beside "
@@ -46,9 +56,15 @@ _FRONTED = LOOSE_PREPOSITIONS | frozenset(
 )
 """Prepositions whose phrase, put first and closed by a comma, says where the rest happens, or
 what it has ("with a cup of coffee, an old man on a porch")."""
+
+
 HOW_FAR = frozenset("high low far deep just directly right".split())
 """Words that say how far a place phrase they open is ("high above the city, a hawk")."""
+
+
 PLACING = _FRONTED | frozenset("along into onto toward towards from without".split())
+
+
 _PARTICIPLE = re.compile(r"(?:ed|en|wn)$")
 
 
@@ -120,8 +136,8 @@ def _fronted_doing(tokens: Sequence[str]) -> bool:
     eyes, a black cat": no object)."""
     if not _doing(tokens[0]) or len(tokens) < 2 or "," not in tokens:
         return False
-    return bool(_doer_after(tokens, tokens.index(","))) and (
-        tokens[1] in DETERMINERS | PLACING | _OWNERS or tokens[1] in NUMBERS
+    return bool(_doer_after(tokens, tokens.index(","), looks_like_verb, None)) and (
+        tokens[1] in DETERMINERS | PLACING | OWNERS or tokens[1] in NUMBERS
     )
 
 
@@ -137,7 +153,7 @@ def doer_first(
     junkyard, smoke" (where ``alive`` says a mercenary may stand); "pushing her bicycle, a
     woman up a hill" as "a woman pushing her bicycle up a hill" (the way is the pushing's);
     as they are where more tags follow and none names who. ``verb_like`` and ``alive`` as
-    :func:`active` takes them."""
+    :func:`proxy.matching.passives.active` takes them."""
     verb_like = verb_like or looks_like_verb
     doing, rest = list(tokens[:comma]), list(tokens[comma + 1 :])
     who = _doer_after(tokens, comma, verb_like, alive)
@@ -146,7 +162,7 @@ def doer_first(
     if not PART_ENDS.isdisjoint(rest):
         return list(tokens)  # "wearing a crown, golden throne, king": who wears it is unsaid
     way = next((k for k, t in enumerate(rest) if t in MOVING), 0)
-    if way and _plain_noun_phrase(rest[:way], verb_like):
+    if way and plain_noun_phrase(rest[:way], verb_like):
         return [*rest[:way], *doing, *rest[way:]]
     return [*rest, *doing]
 
@@ -166,8 +182,8 @@ def place_last(tokens: Sequence[str], comma: int) -> list[str]:
 def _doer_after(
     tokens: Sequence[str],
     comma: int,
-    verb_like: Callable[[str], bool] | None = None,
-    alive: Callable[[str], bool] | None = None,
+    verb_like: Callable[[str], bool],
+    alive: Callable[[str], bool] | None,
 ) -> list[str]:
     """The part after the comma at ``comma``, up to the next comma, when it names who does what
     the part before says: the prompt's last part, opened by a determiner ("riding a horse, a
@@ -175,7 +191,6 @@ def _doer_after(
     determiner, that names a person or an animal by ``alive`` ("standing in a junkyard,
     cyberpunk mercenary, smoke"; not "holding a sword, red cape, knight"). Empty where it is
     not one."""
-    verb_like = verb_like or looks_like_verb
     end = next((i for i in range(comma + 1, len(tokens)) if tokens[i] in PART_ENDS), len(tokens))
     who = list(tokens[comma + 1 : end])
     if not who:
@@ -187,19 +202,11 @@ def _doer_after(
     named = next((k for k, t in enumerate(who) if t in _PLACED_WITH), len(who))
     if alive is not None and (not named or not alive(who[named - 1])):
         return []
-    placed = _plain_noun_phrase(who, verb_like) or _noun_phrase_placed(who, verb_like)
+    placed = plain_noun_phrase(who, verb_like) or noun_phrase_placed(who, verb_like)
     return who if placed else []
 
 
-_PASSIVE_AUXILIARIES = frozenset("is are was were be been being gets get got getting".split())
-_MADE = frozenset(
-    """
-    created designed directed drawn illustrated inspired made painted photographed rendered
-    sculpted shot sketched written
-    """.split()
-)
-"""Participles whose "by" names the artist, not a doer in the picture."""
-_IRREGULAR_PARTICIPLES = {
+IRREGULAR_PARTICIPLES = {
     "bought": "buying", "bound": "binding", "brought": "bringing", "caught": "catching",
     "cut": "cutting", "dug": "digging", "fed": "feeding", "found": "finding", "held": "holding",
     "hit": "hitting", "hung": "hanging", "kept": "keeping", "led": "leading", "left": "leaving",
@@ -213,257 +220,51 @@ _IRREGULAR_PARTICIPLES = {
 form said in the active voice: "cut" or "read" alone may be a noun ("a woman read")."""
 
 
-def active(
-    tokens: list[str],
-    verb_like: Callable[[str], bool] | None = None,
-    alive: Callable[[str], bool] | None = None,
-) -> list[str]:
-    """A passive clause in the active voice: "a ball being kicked by a boy in a red shirt" reads
-    as "a boy in a red shirt kicked a ball". Only where the thing done to is a plain noun phrase
-    that opens its part of the prompt (no other verb or preposition in it), and never for the
-    one who made the picture ("painted by greg rutkowski"). A thing "with" another "in it" or "on
-    it" reads as the other in or on it ("a plate with food on it": "food on a plate").
-    ``verb_like`` tells a verb from a word spelt like one ("red", "wooden", "kitten"); by
-    default any word ending as a participle does ("-ed", "-en", "-wn"). ``alive`` tells a
-    person or an animal, who may give a thing or do it at a time ("a girl is served a cocktail
-    by a waiter", "a tent pitched at dusk by a scout"), from a place ("by the pool"); by
-    default any word may be one."""
-    verb_like = verb_like or looks_like_verb
-    out: list[str] = []
-    start = 0
-    ends = (i for i, t in enumerate(tokens) if t in PART_ENDS and not _done_after(tokens, i))
-    for end in [*ends, len(tokens)]:
-        part = tokens[start:end]
-        out.extend(
-            _given_to(_active_part(_held_part(part, verb_like), verb_like, alive), verb_like)
-        )
-        out.extend(tokens[end : end + 1])
-        start = end + 1
-    return out
-
-
-def _done_after(tokens: list[str], i: int) -> bool:
-    """Whether the comma at ``i`` stands before what was done to the part it ends, by whom: "a
-    castle on a hill, surrounded by fog" is "a castle on a hill surrounded by fog"."""
-    return (
-        tokens[i] == ","
-        and i + 2 < len(tokens)
-        and tokens[i + 2] == "by"
-        and is_participle(tokens[i + 1])
-        and tokens[i + 1] not in _MADE
-    )
-
-
 MOVING = frozenset(
     "through across along around into onto down up over toward towards out off".split()
 )
 """Prepositions of a way taken, which may stand between a participle and its "by" ("a cat
 chased through the garden by a dog"); not "on", "in" or "at", after which "by" is as often a
 place ("a house built on a hill by the sea")."""
-_PLACED_AT = frozenset({"in", "on", "at", "inside", "under"})
-"""Prepositions of a place, which stand between a participle and its "by" only after "being":
-"a puppy being bathed in the tub by a girl" (but "a house built on a hill by the sea")."""
-_PHRASAL = frozenset("picked rounded knocked".split())
-"""Participles whose particle may stand before "by" ("three goats rounded up by a dog", "a ball
-picked up by a puppy"). Only these: most ("curled up by the fire", "pulled over by the road")
-place the thing by something rather than name who did it."""
-_PARTICLES = frozenset("up down over".split())
 
 
-def _active_part(
-    part: list[str], verb_like: Callable[[str], bool], alive: Callable[[str], bool] | None
-) -> list[str]:
-    if "by" not in part[2:]:
-        return part
-    by = part.index("by", 2)
-    particle = _particle(part, by)
-    way = [] if particle else _way_taken(part, by, alive)
-    given = [] if particle or way else _thing_given(part, by, verb_like, alive)
-    begin = by - 1 - len(particle) - len(way) - len(given)
-    participle = part[begin]
-    if not is_participle(participle):
-        return part
-    said = begin
-    while begin > 0 and part[begin - 1] in _PASSIVE_AUXILIARIES:
-        begin -= 1
-    if participle in _MADE and (
-        said == begin or (part[by + 1] not in DETERMINERS and part[by + 1] not in _PEOPLE)
-    ):
-        # "painted by greg rutkowski"; but "the fence was painted by a boy", "... by children"
-        return part
-    done_to = part[:begin]
-    if (
-        by + 1 == len(part)
-        or not (_plain_noun_phrase(done_to, verb_like) or _noun_phrase_placed(done_to, verb_like))
-        or ("wearing" in done_to and participle not in _DONE_TO_PEOPLE)
-    ):
-        return part
-    # The one who does it is the noun phrase after "by" ("a herd of buffalo"), with what it is
-    # in or with ("a girl kissed by a boy in a blue suit": the boy's suit); what follows stays
-    # at the end ("a dog walked by a boy along the beach": "a boy walked a dog along ...").
-    places = [i for i in range(by + 2, len(part)) if part[i] in PLACING]
-    if places and part[places[0]] in _WEARING_IN:
-        places = places[1:]
-    end = places[0] if places else len(part)
-    doing = _IRREGULAR_PARTICIPLES.get(participle, participle)
-    if doing == "surrounded":
-        doing = "surrounding"  # the place word "pine trees surrounding a cabin" says
-    if (
-        done_to[0] not in DETERMINERS | _OWNERS
-        and done_to[0] not in NUMBERS
-        and not done_to[0].isdigit()
-    ):
-        # "mouse chased by a cat": "a cat chased the mouse", not a chased mouse it describes
-        done_to = ["the", *done_to]
-    if given:
-        # "a locksmith is handed a key by a woman": "a woman handed a key to the locksmith"
-        return [*part[by + 1 : end], doing, *given, "to", *done_to, *part[end:]]
-    return [*part[by + 1 : end], doing, *particle, *done_to, *way, *part[end:]]
-
-
-_TIME_WORDS = TIMES | frozenset("time times day days week year moment minute hour".split())
-_GIVES = frozenset(
-    """
-    give gives giving gave hand hands handing handed show shows showing showed offer offers
-    offering offered pass passes passing passed send sends sending sent serve serves serving
-    served throw throws throwing threw toss tosses tossing tossed bring brings bringing brought
-    sell sells selling sold lend lends lending lent teach teaches teaching taught feed feeds
-    feeding fed
-    """.split()
-)
-"""Forms of the verbs of giving, whose two objects may come in either order: "a zookeeper
-feeding a tapir a slice of melon" is "... feeding a slice of melon to a tapir"."""
-
-
-def _given_to(part: list[str], verb_like: Callable[[str], bool]) -> list[str]:
-    """``part`` with a verb of giving's two objects said with "to": "a receptionist handing a
-    guest a room key" as "a receptionist handing a room key to a guest", as its passive reads
-    ("a guest is handed a room key by a receptionist"). Only where both objects open with a
-    determiner or an owner and the first is a plain noun phrase; not in a passive."""
-    for at, token in enumerate(part[:-3]):
-        if token not in _GIVES or (
-            at and part[at - 1] in _PASSIVE_AUXILIARIES and not token.endswith("ing")
-        ):
-            continue  # "is handed a key" is a passive, "is handing a boy a cake" not
-        opener = DETERMINERS | _OWNERS
-        if part[at + 1] not in opener:
-            continue
-        second = next((k for k in range(at + 2, len(part)) if part[k] in opener), 0)
-        if (
-            not second
-            or second - at > 5
-            or not _plain_noun_phrase(part[at + 1 : second], verb_like)
-        ):
-            continue
-        if _TIME_WORDS.intersection(part[second : second + 4]):
-            continue  # "a runner passing the bakery this morning": a time, nothing given
-        end = second + 1
-        while end < len(part) and not (
-            part[end] in PART_ENDS
-            or (part[end] in FUNCTION_WORDS and part[end] not in DETERMINERS | {"of"})
-            or (verb_like(part[end]) and not _describes_next(part, end))
-        ):
-            end += 1
-        return [*part[: at + 1], *part[second:end], "to", *part[at + 1 : second], *part[end:]]
-    return part
-
-
-_ONLY_PARTICIPLES = frozenset({"given", "shown", "thrown"})
-"""Participles of giving that are no past tense, passive without "is"."""
-_WORKS = frozenset(
-    "book books novel novels painting paintings song songs poem poems album albums record "
-    "records drawing drawings sketch sketches portrait portraits sculpture sculptures".split()
-)
-"""Things given whose "by" names who made them: "a student is sold a novel by stephen king"."""
-_GIVING = frozenset(
-    """
-    handed given shown offered passed sent served thrown tossed brought sold lent taught fed
-    """.split()
-)
-"""Participles of giving, whose passive names what is given before "by": "a locksmith is handed
-a key by a woman"."""
-
-
-def _thing_given(
-    part: list[str],
-    by: int,
-    verb_like: Callable[[str], bool],
-    alive: Callable[[str], bool] | None,
-) -> list[str]:
-    """The noun phrase between a ``_GIVING`` participle after "is", "was" or "being" and
-    ``part[by]`` ("a key" in "a locksmith is handed a key by a woman", "a cup of tea"), or
-    none. Without the auxiliary, "a boy handed a ball by the river" is a boy who handed it
-    ("a girl given a balloon by a vendor" was given it: "given" is no past tense); without a
-    determiner, "a waiter served soup" reads as soup that was served."""
-    start = next((k for k in range(by - 2, 0, -1) if part[k] in _GIVING), 0)
-    between = part[start + 1 : by]
-    if not start or any(
-        t in FUNCTION_WORDS and t not in DETERMINERS | _OWNERS | {"of"} for t in between
-    ):
-        return []
-    named = _of_whole(between)
-    if named[-1] in _WORKS:
-        return []  # "a student is sold a novel by stephen king": its author
-    passive = part[start - 1] in _PASSIVE_AUXILIARIES or part[start] in _ONLY_PARTICIPLES
-    given = passive and between[0] in DETERMINERS | _OWNERS
-    # the last word names the thing, whatever its ending ("a drawing")
-    given = given and _plain_noun_phrase(named, lambda t: t != named[-1] and verb_like(t))
-    return between if given and _living_doer(part, by, alive) else []
-
-
-def _particle(part: list[str], by: int) -> list[str]:
-    """The particle between one of the ``_PHRASAL`` participles and ``part[by]`` ("up" in
-    "rounded up by"), or none."""
-    if by > 1 and part[by - 1] in _PARTICLES and part[by - 2] in _PHRASAL:
-        return [part[by - 1]]
-    return []
-
-
-def _plain_noun_phrase(tokens: list[str], verb_like: Callable[[str], bool]) -> bool:
+def plain_noun_phrase(tokens: list[str], verb_like: Callable[[str], bool]) -> bool:
     """Whether ``tokens`` name a thing and nothing else: no verb, no preposition."""
     return (
         bool(tokens)
         and not all(t in DETERMINERS or t in NUMBERS for t in tokens)
         and not any(
-            (t in FUNCTION_WORDS and t not in DETERMINERS and t not in _OWNERS)
-            or (verb_like(t) and not _describes_next(tokens, k))
+            (t in FUNCTION_WORDS and t not in DETERMINERS and t not in OWNERS)
+            or (verb_like(t) and not describes_next(tokens, k))
             for k, t in enumerate(tokens)
         )
     )
 
 
-def _noun_phrase_placed(tokens: list[str], verb_like: Callable[[str], bool]) -> bool:
+def noun_phrase_placed(tokens: list[str], verb_like: Callable[[str], bool]) -> bool:
     """Whether ``tokens`` are a plain noun phrase and where it is or what it has, with no verb:
     "a banjo player on the steps of a courthouse", "a boy with his hovercraft". The passive
     reads alike with "is", "being" or neither ("a girl in a white dress (is) chased by a
     wolf"); a phrase after the participle may still be a place ("a house built on a hill by
-    the sea"), which :func:`_active_part` tells apart."""
+    the sea"), which :func:`proxy.matching.passives.active` tells apart."""
     first = next((k for k, t in enumerate(tokens) if t in _PLACED_WITH), None)
     if not first:
         return False
     rest = tokens[first:]
-    return _plain_noun_phrase(tokens[:first], verb_like) and not any(
-        (t in FUNCTION_WORDS and t not in DETERMINERS and t not in _PLACED_WITH | _OWNERS)
-        or (verb_like(t) and t not in _PLACED_WITH and not _describes_next(rest, k))
+    return plain_noun_phrase(tokens[:first], verb_like) and not any(
+        (t in FUNCTION_WORDS and t not in DETERMINERS and t not in _PLACED_WITH | OWNERS)
+        or (verb_like(t) and t not in _PLACED_WITH and not describes_next(rest, k))
         for k, t in enumerate(rest)
     )
 
 
-_WEARING_IN = frozenset({"in", "with"})
-"""Prepositions of what the one who does a thing wears or has: "kissed by a boy in a suit"."""
 _PLACED_WITH = frozenset("on in at of with near beside under behind inside wearing".split())
-_DONE_TO_PEOPLE = frozenset(
-    """
-    kissed hugged embraced chased followed watched greeted helped comforted pushed surrounded
-    photographed rescued
-    """.split()
-)
-"""What is done to a person rather than to what they wear: after "a girl wearing a red dress",
-"kissed by a boy" is done to the girl, "held by a bridesmaid" as often to the dress."""
-_OWNERS = frozenset("his her its their".split())
 
 
-def _describes_next(tokens: list[str], k: int) -> bool:
+OWNERS = frozenset("his her its their".split())
+
+
+def describes_next(tokens: list[str], k: int) -> bool:
     """Whether the participle ``tokens[k]`` describes the word after it ("a sunken galleon", "a
     frozen lake"): a word that is no function word follows it."""
     return (
@@ -473,151 +274,8 @@ def _describes_next(tokens: list[str], k: int) -> bool:
     )
 
 
-_PEOPLE = frozenset("children kids people men women boys girls students".split())
-"""People a thing "was painted by" without a determiner, who are no artist's name."""
-_HELD = frozenset({"it", "them", "her", "him"})
-_HOLDING = frozenset("in into on onto inside under over above beside behind around".split())
-"""Where "it" holds what a thing is "with": "a plate with food on it"."""
-
-
-def _held_part(part: list[str], verb_like: Callable[[str], bool]) -> list[str]:
-    """ "a gorge with a waterfall plunging into it" as "a waterfall plunging into a gorge", "a
-    plate with food on it" as "food on a plate": where the thing that holds is a plain noun
-    phrase that opens the part, and "it" (or "them", "her", "him") ends the part."""
-    if len(part) < 5 or part[-1] not in _HELD or part[-2] not in _HOLDING or "with" not in part:
-        return part
-    with_ = part.index("with")
-    holder, held = part[:with_], part[with_ + 1 : -2]
-    if not held or not _plain_noun_phrase(_of_whole(holder), verb_like):
-        return part
-    return [*held, part[-2], *holder]
-
-
-def _of_whole(tokens: list[str]) -> list[str]:
-    """``tokens`` without a plain "of" phrase that ends them ("a field of tulips": the field,
-    what it is of still naming the same thing); as they are otherwise."""
-    if "of" not in tokens[1:-1]:
-        return tokens
-    of = tokens.index("of", 1)
-    after = tokens[of + 1 :]
-    if "of" in after or any(t in FUNCTION_WORDS and t not in DETERMINERS for t in after):
-        return tokens
-    return tokens[:of]
-
-
-def _way_taken(part: list[str], by: int, alive: Callable[[str], bool] | None = None) -> list[str]:
-    """The way phrase between a participle and ``part[by]`` ("through the garden" in "chased
-    through the garden by a dog"), with a time phrase that ends it ("driven down an avenue at
-    night by a woman", "driven at night by a woman": only where ``alive`` says a person or
-    an animal follows "by"), or none."""
-    when = _time_before(part, by)
-    if when < by and not _living_doer(part, by, alive):
-        return []  # "a tent pitched at dusk by the river"
-    if when < by and is_participle(part[when - 1]):
-        return part[when:by]
-    way = _way_before(part, when)
-    return [*way, *part[when:by]] if way else []
-
-
-def _time_before(part: list[str], end: int) -> int:
-    """Where a time phrase that ends just before ``part[end]`` starts ("at night", "on a rainy
-    evening"); ``end`` where there is none."""
-    if end < 3 or part[end - 1] not in TIMES:
-        return end
-    for start in range(end - 2, max(end - 5, 0), -1):
-        if part[start] in _AT_A_TIME:
-            return start
-        if part[start] in FUNCTION_WORDS and part[start] not in DETERMINERS:
-            break
-    return end
-
-
-_AT_A_TIME = frozenset({"at", "in", "on", "during"})
-
-
-def _way_before(part: list[str], by: int) -> list[str]:
-    for start in range(by - 2, 0, -1):
-        if (
-            part[start] in MOVING
-            or (part[start] in _PLACED_AT and start > 1 and part[start - 2] == "being")
-        ) and is_participle(part[start - 1]):
-            way = part[start:by]
-            if not any(_verb_in_way(way, k) for k in range(len(way))) and way[-1] not in (
-                FUNCTION_WORDS
-            ):
-                return way
-            return []
-        if part[start] in PART_ENDS or (
-            part[start] in FUNCTION_WORDS
-            and part[start] not in DETERMINERS
-            and part[start - 1 : start + 1] != ["out", "of"]  # "pulled out of the waves by"
-        ):
-            return []
-    return []
-
-
-def _verb_in_way(way: list[str], k: int) -> bool:
-    """Whether ``way[k]`` may be a verb of its own: a word in "-ing" that no noun of the way
-    follows and no determiner or other "-ing" word comes before ("out of a burning building"
-    names a way; "through the garden laughing" does not)."""
-    return (
-        way[k].endswith("ing")
-        and (k + 1 == len(way) or way[k + 1] in FUNCTION_WORDS)
-        and not (k and (way[k - 1] in DETERMINERS or way[k - 1].endswith("ing")))
-    )
-
-
-def _living_doer(part: list[str], by: int, alive: Callable[[str], bool] | None) -> bool:
-    """Whether the noun phrase after ``part[by]`` names a person or an animal, by ``alive`` (any
-    noun where it is None): "by a waiter", "by her aunt", "by two white horses", not "by the
-    pool"."""
-    if alive is None:
-        return True
-    said = []
-    for token in part[by + 1 :]:
-        if token in PART_ENDS or (token in FUNCTION_WORDS and token not in DETERMINERS | _OWNERS):
-            break
-        said.append(token)
-    nouns = [t for t in said if t not in DETERMINERS | _OWNERS and t not in NUMBERS]
-    return bool(nouns) and (nouns[-1] in _PEOPLE or alive(nouns[-1]))
-
-
-def names_the_doer(
-    tokens: list[str],
-    by: int,
-    verb_like: Callable[[str], bool] | None = None,
-    alive: Callable[[str], bool] | None = None,
-) -> bool:
-    """Whether "by" at ``tokens[by]`` names who does what the participle before it says ("kicked
-    by a boy", "chased through the garden by a dog"), not a place ("a cabin by the lake");
-    ``verb_like`` and ``alive`` as :func:`active` takes them."""
-    return (
-        by > 0
-        and tokens[by - 1] not in _PLACED
-        and tokens[_time_before(tokens, by) - 1] not in _PLACED  # "docked at night by the pier"
-        and (
-            is_participle(tokens[by - 1])
-            or bool(
-                _particle(tokens, by)
-                or _way_taken(tokens, by, alive)
-                or _thing_given(tokens, by, verb_like or looks_like_verb, alive)
-            )
-        )
-    )
-
-
-_PLACED = frozenset(
-    """
-    stacked piled parked moored docked anchored placed set seated perched propped leaned
-    lined tied chained tethered hung stored abandoned
-    """.split()
-)
-"""Participles that say where a thing was put, after which "by" is a place: "lobster pots
-stacked by the door", "a boat moored by the pier", not who did it."""
-
-
 def is_participle(token: str) -> bool:
-    return bool(_PARTICIPLE.search(token)) or token in _IRREGULAR_PARTICIPLES
+    return bool(_PARTICIPLE.search(token)) or token in IRREGULAR_PARTICIPLES
 
 
 def looks_like_verb(token: str) -> bool:
