@@ -131,9 +131,8 @@ REJECTED = [
     ("the cat sleeps on the bed", "the cats sleep on the bed", "count"),
     ("the man walks along the beach", "the men walk along the beach", "count"),
     ("a cake with candles around it", "a cake with candles on it", "spatial"),
-    # which costs "sitting around a table" for "sitting at a table" (at is in, on or by it;
-    # read "around" as "at" after "sitting", and "sitting around a pool" served "in a pool")
-    ("people sitting around a dining table", "people sitting at a table", "spatial"),
+    # but for a table sat at: "sitting around a pool" is not "in a pool"
+    ("people sitting around a pool", "people sitting in a pool", "spatial"),
     ("a tree with fairy lights around it", "fairy lights with a tree around them", "swapped_roles"),
     ("a painting on the wall of a cafe", "a cafe, trending on artstation", "style"),
     ("a sculpture of a horse", "a horse, trending on artstation", "style"),
@@ -930,6 +929,24 @@ REJECTED += [
         "swapped_roles",
     ),
     ("a photo of a bus at a rainy stop", "a bus at a rainy stop, illustrated", "style"),
+    # a verb of telling's first object is someone told; "around" a table only where one sits
+    (
+        "a grandfather reading twin toddlers a story",
+        "twin toddlers reading a grandfather a story",
+        "swapped_roles",
+    ),
+    (
+        "a woman reading the paper her coffee on the table",
+        "a woman reading her coffee to the paper on the table",
+        "swapped_roles",
+    ),
+    ("friends sitting around a table", "friends sitting under a table", "spatial"),
+    ("a dog running around a table", "a dog running beside a table", "spatial"),
+    (
+        "comic panel of a knight fighting a dragon",
+        "a knight fighting a dragon, oil painting",
+        "style",
+    ),
     # review 65: "given" is no past tense; colours something is "in" stay in their tag
     ("a girl given a balloon by a vendor", "a girl giving a vendor a balloon", "swapped_roles"),
     (
@@ -1897,6 +1914,33 @@ SERVED = [
     ("a woman is handing a boy a piece of cake", "a woman hands a boy a piece of cake"),
     ("a girl given a balloon by a vendor", "a vendor giving a girl a balloon"),
     ("a runner passing the bakery this morning", "a runner passing the bakery"),
+    (
+        "a grandfather reading a bedtime story to twin toddlers",
+        "a grandpa reading twin toddlers a story at bedtime",
+    ),
+    ("a mother singing a lullaby to her baby", "a mother singing her baby a lullaby"),
+    ("a waiter serving coffee to customers", "a waiter serving customers a coffee"),
+    (
+        "a woman reading the paper her coffee on the table",
+        "a woman reading the paper, her coffee on the table",
+    ),
+    # "comic panel of X" is "X, comic panel", as any medium "of" a scene
+    (
+        "comic panel of two pirates arguing over a treasure chest, speech bubbles",
+        "two pirates arguing over a treasure chest, comic panel, speech bubbles",
+    ),
+    ("a manga page of a girl on a rooftop", "a girl on a rooftop, manga page"),
+    # listed synonyms: a backdrop, a reporter, chilly
+    ("a girl in a yellow coat, plain backdrop", "a girl in a yellow coat, plain background"),
+    ("a reporter holding a microphone", "a journalist holding a microphone"),
+    ("a polar bear in cold blue water", "a polar bear in chilly blue water"),
+    # "sitting around a table" is "at" it; "in a public place" is "in public"
+    (
+        "a group of people sitting around a restaurant dining table",
+        "a group of people sitting at a restaurant table",
+    ),
+    ("a family gathered around the dinner table", "a family gathered at the dinner table"),
+    ("a man eating an apple, sitting in public", "a man sits in a public place eating an apple"),
     ("a bakery, cakes in pink, cookies in brown", "a bakery, cookies in brown, cakes in pink"),
     ("a festival stage, balloons in blue and gold", "balloons in blue and gold, a festival stage"),
     (

@@ -208,6 +208,8 @@ _DAWN = re.compile(
 )
 """"at the crack of dawn", "at break of day" and "at first light" are "at dawn" (but "the lunch
 break of day laborers")."""
+_IN_PUBLIC = re.compile(r"(?<![\w-])in\s+(?:a|the)\s+public\s+(?:place|space|area)(?![\w-])")
+""""in a public place" is "in public": no place more than that."""
 _DAY = re.compile(r"(?<![\w-])(?:on|in|during)\s+(?:a|an|the)\s+([a-z]+)\s+day(?![\w-])")
 _DAY_TAG = re.compile(r"(?:^|(?<=,))(\s*(?:" + "|".join(sorted(SETTINGS)) + r"))\s+day\s*(?=,|$)")
 """"..., sunny day, ..." is "..., sunny, ...", as "on a sunny day" is: the day is no thing."""
@@ -311,6 +313,7 @@ def strip_filler(text: str, shows_words: bool | None = None) -> str:
     stripped = _rewrite(_MISSING_A, "without ", stripped, ("missing",))
     stripped = _rewrite(_MIDDLE_OF, lambda m: _MIDDLE[m.group(1)], stripped, ("middle",))
     stripped = _rewrite(_DAWN, r"\1 dawn", stripped, ("crack", "break", "first"))
+    stripped = _rewrite(_IN_PUBLIC, "in public", stripped, ("public",))
     stripped = _rewrite(_DAY, r"\1", stripped, ("day",))
     stripped = _rewrite(_DAY_TAG, r"\1", stripped, (" day",))
     stripped = _rewrite(_ONSTAGE, r"\1 stage", stripped, ("stage",))

@@ -167,6 +167,8 @@ def normalise_tokens(
             token = "in"  # "at a concert", "attending a concert"
         elif token == "around" and _WHEN.intersection(_after_determiner(tokens, i + 1)[:1]):
             token = "in"  # "around noon" is "at noon", "around christmas" "at christmas"
+        elif token == "around" and out and out[-1] in _SEATED and _a_table(tokens, i + 1):
+            token = "in"  # "sitting around a table" is "sitting at a table", as "at" reads
         elif token == "by" and following in _LAMPLIGHT:
             token = "in"  # "writing by candlelight" is writing in it, not a painter's name
         elif token in _UNDER and _SKY.intersection(_after_determiner(tokens, i + 1)[:2]):
@@ -428,6 +430,17 @@ _WEATHER_AROUND = frozenset({"in", "through", *_UNDER})
 _FALLING = frozenset(["falling", "heavy", "light", "pouring", "driving", "gentle", "thick"])
 """How weather falls: kept with it ("in heavy rain" is not "in light rain")."""
 _NOBODY = frozenset({"nobody", "noone"})
+_SEATED = frozenset(
+    "sit sits sitting sat seated gather gathers gathering gathered huddled crowded".split()
+)
+_TABLES = frozenset("table tables desk desks".split())
+"""What people sit "around" as they sit "at" it."""
+
+
+def _a_table(tokens: Sequence[str], i: int) -> bool:
+    """Whether a noun phrase that names a table opens at ``i``: "a long dining_table"."""
+    end = next((k for k in range(i, len(tokens)) if tokens[k] in PART_ENDS), len(tokens))
+    return any(token.rsplit("_", 1)[-1] in _TABLES for token in tokens[i : min(end, i + 5)])
 
 _FACING = frozenset(
     """
@@ -443,6 +456,10 @@ def _after_determiner(tokens: Sequence[str], i: int) -> Sequence[str]:
 
 
 _GLASS_WINDOW = ["stained_glass", "window"]
+_PANELS = frozenset({"panel", "panels", "page", "strip", "spread"})
+_DRAWN_STORIES = frozenset({"comic", "manga"})
+"""A comic's panel or page, a medium as "a comic" is: "comic panel of two pirates" is "two pirates,
+comic panel"."""
 
 
 _FINITE_BE = frozenset({"is", "are", "was", "were"})
@@ -459,6 +476,7 @@ def _media_last(tokens: list[str], *, sentences: bool = True) -> list[str]:
         medium = (
             token.rsplit("_", 1)[-1] in MEDIA
             or tokens[i - 1 : i + 1] == _GLASS_WINDOW
+            or (token in _PANELS and i > 0 and tokens[i - 1] in _DRAWN_STORIES)
             or (token == "still" and i > 0 and tokens[i - 1] in _FILMED)
         )
         # "a claymation scene of a mouse" is "a mouse, claymation"

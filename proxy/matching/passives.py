@@ -12,6 +12,7 @@ the verifier's tokens).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from proxy.matching.word_order import (
@@ -67,7 +68,11 @@ def active(
     for end in [*ends, len(tokens)]:
         part = tokens[start:end]
         out.extend(
-            _given_to(_active_part(_held_part(part, verb_like), verb_like, alive), verb_like)
+            _given_to(
+                _active_part(_held_part(part, verb_like), verb_like, alive),
+                verb_like,
+                alive or (lambda word: True),
+            )
         )
         out.extend(tokens[end : end + 1])
         start = end + 1
@@ -165,24 +170,39 @@ _GIVES = frozenset(
 )
 """Forms of the verbs of giving, whose two objects may come in either order: "a zookeeper
 feeding a tapir a slice of melon" is "... feeding a slice of melon to a tapir"."""
+_TELLS = frozenset("read reads reading tell tells telling told sing sings singing sang".split())
+"""Forms of the verbs of telling, whose two objects come in either order where the first is
+someone told ("reading twin toddlers a story"), not a thing read ("reading the paper her
+coffee on the table", a comma left out)."""
 
 
-def _given_to(part: list[str], verb_like: Callable[[str], bool]) -> list[str]:
+_PLURAL_ENDS = re.compile(r"(?<!s)s$|^(?:children|people|men|women)$")
+
+
+def _given_to(
+    part: list[str], verb_like: Callable[[str], bool], alive: Callable[[str], bool]
+) -> list[str]:
     """``part`` with a verb of giving's two objects said with "to": "a receptionist handing a
     guest a room key" as "a receptionist handing a room key to a guest", as its passive reads
-    ("a guest is handed a room key by a receptionist"). Only where both objects open with a
-    determiner or an owner and the first is a plain noun phrase; not in a passive."""
+    ("a guest is handed a room key by a receptionist"). Only where the second object opens with a
+    determiner or an owner and the first is a plain noun phrase that opens with one too or names
+    people or animals ("reading twin toddlers a story"); not in a passive."""
     for at, token in enumerate(part[:-3]):
-        if token not in _GIVES or (
+        if token not in _GIVES | _TELLS or (
             at and part[at - 1] in _PASSIVE_AUXILIARIES and not token.endswith("ing")
         ):
             continue  # "is handed a key" is a passive, "is handing a boy a cake" not
         opener = DETERMINERS | OWNERS
-        if part[at + 1] not in opener:
-            continue
         second = next((k for k in range(at + 2, len(part)) if part[k] in opener), 0)
-        if not second or second - at > 5 or not plain_noun_phrase(part[at + 1 : second], verb_like):
-            continue
+        first = part[at + 1 : second]
+        if (
+            not second
+            or second - at > 5
+            or not plain_noun_phrase(first, verb_like)
+            or not (first[0] in opener or _PLURAL_ENDS.search(first[-1]))
+            or ((token in _TELLS or first[0] not in opener) and not alive(first[-1]))
+        ):
+            continue  # "reading twin toddlers a story": a bare first object names several
         if _TIME_WORDS.intersection(part[second : second + 4]):
             continue  # "a runner passing the bakery this morning": a time, nothing given
         end = second + 1

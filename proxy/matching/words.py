@@ -549,6 +549,9 @@ walk stroll
 walked strolled
 spiny prickly thorny
 empty vacant
+background backdrop backdrops:backgrounds
+journalist reporter newsman reporters:journalists newsmen:journalists
+cold chilly
 rowboat rowing_boat row_boat rowing_boats:rowboats row_boats:rowboats
 """
 """Words that give the same picture, one group a line, the first word standing for the group;
