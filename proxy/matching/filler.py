@@ -210,6 +210,21 @@ _DAWN = re.compile(
 break of day laborers")."""
 _IN_PUBLIC = re.compile(r"(?<![\w-])in\s+(?:a|the)\s+public\s+(?:place|space|area)(?![\w-])")
 """"in a public place" is "in public": no place more than that."""
+_PLAYERS = {
+    "saxophone": "saxophonist", "sax": "saxophonist", "guitar": "guitarist", "piano": "pianist",
+    "violin": "violinist", "cello": "cellist", "flute": "flutist", "harp": "harpist",
+    "trumpet": "trumpeter", "bass": "bassist", "drum": "drummer", "accordion": "accordionist",
+    "banjo": "banjoist", "clarinet": "clarinetist", "trombone": "trombonist", "organ": "organist",
+    "keyboard": "keyboardist",
+}  # fmt: skip
+_PLAYER = re.compile(rf"(?<![\w-])({'|'.join(_PLAYERS)})\s+player(s?)(?![\w-])")
+""""a saxophone player" is "a saxophonist", as the one word says."""
+_SACK_OF = re.compile(r"(?<![\w-])sack(s?)\s+of(?![\w-])")
+""""a sack of grain" is "a bag of grain" (but a sack alone may be no bag one carries)."""
+_ONE_DAY = re.compile(
+    r"(?<![\w-])(?:on\s+)?one\s+(?=(?:[a-z]+\s+)?(?:morning|afternoon|evening|night|day)(?![\w-]))"
+)
+""""one sunday afternoon" is "on a sunday afternoon": a time, no count."""
 _DAY = re.compile(r"(?<![\w-])(?:on|in|during)\s+(?:a|an|the)\s+([a-z]+)\s+day(?![\w-])")
 _DAY_TAG = re.compile(r"(?:^|(?<=,))(\s*(?:" + "|".join(sorted(SETTINGS)) + r"))\s+day\s*(?=,|$)")
 """"..., sunny day, ..." is "..., sunny, ...", as "on a sunny day" is: the day is no thing."""
@@ -314,6 +329,9 @@ def strip_filler(text: str, shows_words: bool | None = None) -> str:
     stripped = _rewrite(_MIDDLE_OF, lambda m: _MIDDLE[m.group(1)], stripped, ("middle",))
     stripped = _rewrite(_DAWN, r"\1 dawn", stripped, ("crack", "break", "first"))
     stripped = _rewrite(_IN_PUBLIC, "in public", stripped, ("public",))
+    stripped = _rewrite(_PLAYER, lambda m: _PLAYERS[m[1]] + m[2], stripped, (" player",))
+    stripped = _rewrite(_SACK_OF, r"bag\1 of", stripped, ("sack",))
+    stripped = _rewrite(_ONE_DAY, "on a ", stripped, ("one ",))
     stripped = _rewrite(_DAY, r"\1", stripped, ("day",))
     stripped = _rewrite(_DAY_TAG, r"\1", stripped, (" day",))
     stripped = _rewrite(_ONSTAGE, r"\1 stage", stripped, ("stage",))

@@ -442,6 +442,7 @@ def _a_table(tokens: Sequence[str], i: int) -> bool:
     end = next((k for k in range(i, len(tokens)) if tokens[k] in PART_ENDS), len(tokens))
     return any(token.rsplit("_", 1)[-1] in _TABLES for token in tokens[i : min(end, i + 5)])
 
+
 _FACING = frozenset(
     """
     kneel kneels kneeling knelt bow bows bowing bowed stand stands standing stood pray prays

@@ -462,8 +462,9 @@ tan beige
 firefighter fireman firemen:firefighters
 taxi cab taxicab
 highway freeway expressway
-beach seashore
+beach seashore shore shores:beaches
 busy bustling
+crowded packed
 hamburger burger burgers:hamburgers
 sailor seaman seamen:sailors
 stream creek brook
@@ -552,6 +553,7 @@ empty vacant
 background backdrop backdrops:backgrounds
 journalist reporter newsman reporters:journalists newsmen:journalists
 cold chilly
+flutist flautist flautists:flutists
 rowboat rowing_boat row_boat rowing_boats:rowboats row_boats:rowboats
 """
 """Words that give the same picture, one group a line, the first word standing for the group;
