@@ -458,9 +458,9 @@ def _after_determiner(tokens: Sequence[str], i: int) -> Sequence[str]:
 
 _GLASS_WINDOW = ["stained_glass", "window"]
 _PANELS = frozenset({"panel", "panels", "page", "strip", "spread"})
-_DRAWN_STORIES = frozenset({"comic", "manga"})
-"""A comic's panel or page, a medium as "a comic" is: "comic panel of two pirates" is "two pirates,
-comic panel"."""
+_DRAWN_STORIES = frozenset({"comic", "manga", "storybook"})
+"""A comic's or a storybook's panel or page, a medium as "a comic" is: "comic panel of two
+pirates" is "two pirates, comic panel"."""
 
 
 _FINITE_BE = frozenset({"is", "are", "was", "were"})

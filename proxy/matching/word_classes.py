@@ -28,6 +28,7 @@ from proxy.matching.words import (
     MATERIALS,
     NEGATORS,
     NUMBERS,
+    SETTINGS,
     SPATIAL_PHRASES,
     SPATIAL_WORDS,
 )
@@ -43,6 +44,8 @@ OPPOSITE = {
 KNOWN = frozenset(OPPOSITE) | frozenset(SPATIAL_WORDS) | {w for p in SPATIAL_PHRASES for w in p}
 """Words the reader knows though WordNet does not: prepositions of place and direction."""
 _PARTICLES = frozenset("up down off out away back".split())
+_BEFORE_A_TIME = (ROLE_MARKERS - {"to"}) | {"during", "through", "until"}
+"""Prepositions after which a season or a weather word is a noun ("in spring", "in snow")."""
 _GROUPS = frozenset("couple pair trio twins".split())
 """Counts that also name their group: "a couple of hikers" is two hikers, "a couple walking" a
 couple."""
@@ -176,6 +179,8 @@ class WordClasses:
         parts = self.wordnet.parts_of_speech(token)
         if "v" not in parts or after == POSSESSIVE or before in DETERMINERS:
             return False  # "riding a motorbike down a hill": "a" makes it a noun, "down" or not
+        if token in SETTINGS and before in _BEFORE_A_TIME:
+            return False  # "moving house in spring": a season, not "moving in" and springing
         if before in AUXILIARIES or after in _PARTICLES:  # "is chasing", "to share", "cut down"
             return True
         if token.endswith("ed") and self.nounlike(after):  # "diced meat", "a checked shirt"

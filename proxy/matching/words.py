@@ -477,7 +477,7 @@ talking chatting conversing
 trash garbage rubbish
 sitting seated
 luggage baggage
-spaceship starship
+spaceship starship spacecraft
 square plaza plazas:squares
 mood atmosphere ambience ambiance vibe feel vibes:mood
 moored docked
