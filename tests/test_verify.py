@@ -949,6 +949,11 @@ REJECTED += [
         "setting",
     ),
     ("a family moving in autumn", "a family moving in spring", "setting"),
+    # "outside" said alone is where rain or a park already is, not outside of a thing
+    ("a zebra in the green forest", "a zebra outside of the green forest", "spatial"),
+    ("a cat watching the rain inside", "a cat watching the rain outside", "spatial"),
+    ("a dog in the park", "a dog outside the park", "spatial"),
+    ("kids playing outside", "kids playing inside", "spatial"),
     ("a pianist in a bar", "a guitar player in a bar", "object"),
     ("a couple spending one night in a cabin", "a couple spending two nights in a cabin", "count"),
     ("a dog running around a table", "a dog running beside a table", "spatial"),
@@ -1946,6 +1951,9 @@ SERVED = [
     ),
     ("spaceship corridor, curved white walls", "spacecraft corridor, curved white walls"),
     ("a deer ready to spring into the woods", "a deer ready to jump into the woods"),
+    ("a woman is dancing in the rain.", "a woman dances in the rain out side."),
+    ("a girl playing in the snow", "a girl playing outside in the snow"),
+    ("a dog in the park", "a dog outdoors in the park"),
     # listed synonyms: a backdrop, a reporter, chilly
     ("a girl in a yellow coat, plain backdrop", "a girl in a yellow coat, plain background"),
     ("a reporter holding a microphone", "a journalist holding a microphone"),

@@ -208,6 +208,8 @@ _DAWN = re.compile(
 )
 """"at the crack of dawn", "at break of day" and "at first light" are "at dawn" (but "the lunch
 break of day laborers")."""
+_OUT_SIDE = re.compile(r"(?<![\w-])out\s+(side|doors)(?![\w-])")
+""""out side" and "out doors" are "outside" and "outdoors", spelt apart."""
 _IN_PUBLIC = re.compile(r"(?<![\w-])in\s+(?:a|the)\s+public\s+(?:place|space|area)(?![\w-])")
 """"in a public place" is "in public": no place more than that."""
 _PLAYERS = {
@@ -329,6 +331,7 @@ def strip_filler(text: str, shows_words: bool | None = None) -> str:
     stripped = _rewrite(_MIDDLE_OF, lambda m: _MIDDLE[m.group(1)], stripped, ("middle",))
     stripped = _rewrite(_DAWN, r"\1 dawn", stripped, ("crack", "break", "first"))
     stripped = _rewrite(_IN_PUBLIC, "in public", stripped, ("public",))
+    stripped = _rewrite(_OUT_SIDE, r"out\1", stripped, ("out ",))
     stripped = _rewrite(_PLAYER, lambda m: _PLAYERS[m[1]] + m[2], stripped, (" player",))
     stripped = _rewrite(_SACK_OF, r"bag\1 of", stripped, ("sack",))
     stripped = _rewrite(_ONE_DAY, "on a ", stripped, ("one ",))

@@ -517,6 +517,28 @@ def _crossed(have: Reading, want: Reading) -> bool:
     return bool(across) and across <= crossed
 
 
+_OPEN_AIR = frozenset(
+    """
+    rain raining rainy snow snowing snowy storm thunderstorm hail sleet beach park street field
+    forest woods garden yard backyard meadow desert lake river sea ocean sky sunshine playground
+    courtyard jungle hill hills trail
+    """.split()
+)
+"""Things seen only out of doors: a prompt that names one is outside, said or not."""
+_OUTSIDE = frozenset({"outside", "outdoors"})
+_AFTER_ALONE = frozenset({"", ",", ".", "in", "on", "at", "under", "during", "with", "and"})
+
+
+def _outside_alone(sequence: tuple[str, ...]) -> bool:
+    """Whether every "outside" in ``sequence`` is said alone, of no thing ("playing outside in
+    the snow", not "outside of the forest" nor "outside the house")."""
+    return all(
+        (sequence[i + 1] if i + 1 < len(sequence) else "") in _AFTER_ALONE
+        for i, token in enumerate(sequence)
+        if token in _OUTSIDE
+    )
+
+
 def spatial(have: Reading, want: Reading) -> str | None:
     """A spatial relation the request asks for ("under", "beside", "in front of") that the
     cached prompt does not state; or a direction the cached prompt states the opposite of
@@ -538,6 +560,13 @@ def spatial(have: Reading, want: Reading) -> str | None:
         missing -= {"above", "across"}  # "a bridge across a river" is "a bridge over a river"
     if "across" in missing and _crossed(have, want):
         missing -= {"across"}  # "a ferry crossing a fjord" goes across it
+    if (
+        "outside" in missing
+        and "inside" not in have.spatial
+        and have.tokens & _OPEN_AIR
+        and _outside_alone(want.sequence)
+    ):
+        missing -= {"outside"}  # "dancing in the rain" is dancing outside
     if missing:
         return "spatial"
     # Both ways: "a cat on the bed" asks for the bed elsewhere than "a cat under the bed" has it.
