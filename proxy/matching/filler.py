@@ -126,6 +126,11 @@ _HAS_PICTURES = re.compile(
 )
 
 
+def _jumping(match: re.Match[str]) -> str:
+    ending = match[1] or ""
+    return "jump" + {"e": "", "es": "s"}.get(ending, ending)
+
+
 def _made_as_a_tag(match: re.Match[str]) -> str:
     if _HAS_PICTURES.search(match.string, 0, match.start() + 1):
         return match[0]
@@ -210,6 +215,19 @@ _DAWN = re.compile(
 break of day laborers")."""
 _OUT_SIDE = re.compile(r"(?<![\w-])out\s+(side|doors)(?![\w-])")
 """"out side" and "out doors" are "outside" and "outdoors", spelt apart."""
+_FIRE_MADE = {
+    "start": "make", "starts": "makes", "starting": "making", "started": "made",
+    "build": "make", "builds": "makes", "building": "making", "built": "made",
+}  # fmt: skip
+_MAKES_A_FIRE = re.compile(
+    rf"(?<![\w-])(?<!a )(?<!the )({'|'.join(_FIRE_MADE)})(?=\s+(?:(?:a|the|his|her|their|small|big)\s+)*"
+    r"(?:fire|campfire|bonfire)(?![\w-]))"
+)
+""""starting a fire" and "building a fire" are "making a fire" (not "a building fire")."""
+_ON_A_TRAMPOLINE = re.compile(
+    r"(?<![\w-])(?:play|bounc|jump)(e|es|s|ing|ed)?(?=\s+(?:on|in)\s+(?:a|the)\s+trampoline)"
+)
+""""playing", "bouncing" and "jumping" on a trampoline are one thing to see."""
 _IN_PUBLIC = re.compile(r"(?<![\w-])in\s+(?:a|the)\s+public\s+(?:place|space|area)(?![\w-])")
 """"in a public place" is "in public": no place more than that."""
 _PLAYERS = {
@@ -331,6 +349,8 @@ def strip_filler(text: str, shows_words: bool | None = None) -> str:
     stripped = _rewrite(_MIDDLE_OF, lambda m: _MIDDLE[m.group(1)], stripped, ("middle",))
     stripped = _rewrite(_DAWN, r"\1 dawn", stripped, ("crack", "break", "first"))
     stripped = _rewrite(_IN_PUBLIC, "in public", stripped, ("public",))
+    stripped = _rewrite(_MAKES_A_FIRE, lambda m: _FIRE_MADE[m[1]], stripped, ("fire",))
+    stripped = _rewrite(_ON_A_TRAMPOLINE, _jumping, stripped, ("trampoline",))
     stripped = _rewrite(_OUT_SIDE, r"out\1", stripped, ("out ",))
     stripped = _rewrite(_PLAYER, lambda m: _PLAYERS[m[1]] + m[2], stripped, (" player",))
     stripped = _rewrite(_SACK_OF, r"bag\1 of", stripped, ("sack",))
