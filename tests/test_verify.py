@@ -942,6 +942,19 @@ REJECTED += [
     ),
     ("friends sitting around a table", "friends sitting under a table", "spatial"),
     ("a piano player in a bar", "a guitar player in a bar", "object"),
+    # review 66: an owner brought in as a thing of its own; counted panels; a table sat on;
+    # "the sack of rome"; a player of another instrument; a hot spring in spring
+    ("a woman reading her child's diary", "a woman reading her child a diary", "swapped_roles"),
+    ("a woman reading her child's diary", "a woman reading a diary to her child", "swapped_roles"),
+    ("a man giving his father's letter", "a man giving a letter to his father", "swapped_roles"),
+    ("four comic panels of a robot cooking", "a robot cooking, comic panel", "swapped_roles"),
+    ("kids sitting around a table", "kids sitting on a table", "spatial"),
+    ("a family sitting at a table", "a family sitting on a table", "spatial"),
+    ("the sack of rome, oil painting", "the bag of rome, oil painting", "object"),
+    ("a steel drum player on a beach", "a drummer on a beach", "object"),
+    ("a bass guitar player on stage", "a guitarist on stage", "object"),
+    ("a soldier with a military background", "a soldier with a military backdrop", "object"),
+    ("monkeys in a hot spring", "monkeys in spring", "setting"),
     # batch 52: a season after a preposition is no verb ("moving in" and springing)
     (
         "a squirrel family moving house through the woods in autumn",
@@ -1957,16 +1970,26 @@ SERVED = [
     ("a woman is dancing in the rain.", "a woman dances in the rain out side."),
     ("a girl playing in the snow", "a girl playing outside in the snow"),
     ("a dog in the park", "a dog outdoors in the park"),
+    ("a dad reading kids a book", "a dad reading a book to kids"),
+    ("a teacher reading the class a book", "a teacher reading a book to the class"),
+    ("a girl reading her doll a story", "a girl reading a story to her doll"),
+    (
+        "a harris hawk landing on a falconer's leather glove",
+        "a harris hawk landing on a falconers lether glove",
+    ),
+    ("a family seated around a round table", "a family seated at a round table"),
+    ("a bass guitar player", "a bassist"),
+    ("a jazz piano player in a bar", "a jazz pianist in a bar"),
+    ("one night in paris, eiffel tower", "a night in paris, eiffel tower"),
+    ("a forest in fall", "a forest in autumn"),
+    ("a forest during the spring", "a forest in spring"),
     ("the person is starting a fire.", "a person makes fire."),
     ("a boy scout building a campfire", "a boy scout starting a campfire"),
     ("four children are playing on a trampoline.", "four kids are jumping on a trampoline."),
     ("a kid bounces on a trampoline", "a kid jumps on a trampoline"),
-    # listed synonyms: a backdrop, a reporter, chilly
+    # a plain backdrop is a plain background; crowded is packed
     ("a girl in a yellow coat, plain backdrop", "a girl in a yellow coat, plain background"),
-    ("a reporter holding a microphone", "a journalist holding a microphone"),
-    ("a polar bear in cold blue water", "a polar bear in chilly blue water"),
     ("a dj spinning records at a crowded rave", "a dj spinning records at a packed rave"),
-    ("a wooden ship anchored near a sandy beach", "a wooden ship anchored near a sandy shore"),
     # "a saxophone player" is "a saxophonist"; "a sack of" is "a bag of"; "one sunday" a time
     ("saxophonist playing on a rooftop at dusk", "at dusk a saxophone player playing on a rooftop"),
     ("two guitar players on a stage", "two guitarists on a stage"),

@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Iterable
 
 from proxy.matching.features import says
-from proxy.matching.words import BOILERPLATE, FRAMES, SETTINGS
+from proxy.matching.words import BOILERPLATE, COLOURS, FRAMES, SETTINGS
 
 __all__ = ["DRAWN", "as_tags", "strip_filler"]
 
@@ -220,14 +220,23 @@ _FIRE_MADE = {
     "build": "make", "builds": "makes", "building": "making", "built": "made",
 }  # fmt: skip
 _MAKES_A_FIRE = re.compile(
-    rf"(?<![\w-])(?<!a )(?<!the )({'|'.join(_FIRE_MADE)})(?=\s+(?:(?:a|the|his|her|their|small|big)\s+)*"
-    r"(?:fire|campfire|bonfire)(?![\w-]))"
+    rf"(?<![\w-])(?<!a )(?<!the )({'|'.join(_FIRE_MADE)})"
+    r"(?=\s+(?:(?:a|the|his|her|their|small|big)\s+)*(?:fire|campfire|bonfire)(?![\w-]))"
 )
 """"starting a fire" and "building a fire" are "making a fire" (not "a building fire")."""
 _ON_A_TRAMPOLINE = re.compile(
     r"(?<![\w-])(?:play|bounc|jump)(e|es|s|ing|ed)?(?=\s+(?:on|in)\s+(?:a|the)\s+trampoline)"
 )
 """"playing", "bouncing" and "jumping" on a trampoline are one thing to see."""
+_BACKDROP = re.compile(
+    r"(?<![\w-])((?:plain|simple|solid|neutral|studio|blurred|blurry|dark|light|painted|"
+    + "|".join(sorted(COLOURS))
+    + r")\s+)backdrop(s?)(?![\w-])"
+)
+""""a plain backdrop", "a white backdrop" are "a plain background": the scenery behind, not "a
+military background"."""
+_SWIMMING_POOL = re.compile(r"(?<![\w-])swimming\s+(?=pools?(?![\w-]))")
+""""a swimming pool" is "a pool", the pool a picture shows unless it says another."""
 _IN_PUBLIC = re.compile(r"(?<![\w-])in\s+(?:a|the)\s+public\s+(?:place|space|area)(?![\w-])")
 """"in a public place" is "in public": no place more than that."""
 _PLAYERS = {
@@ -237,14 +246,43 @@ _PLAYERS = {
     "banjo": "banjoist", "clarinet": "clarinetist", "trombone": "trombonist", "organ": "organist",
     "keyboard": "keyboardist",
 }  # fmt: skip
-_PLAYER = re.compile(rf"(?<![\w-])({'|'.join(_PLAYERS)})\s+player(s?)(?![\w-])")
-""""a saxophone player" is "a saxophonist", as the one word says."""
-_SACK_OF = re.compile(r"(?<![\w-])sack(s?)\s+of(?![\w-])")
-""""a sack of grain" is "a bag of grain" (but a sack alone may be no bag one carries)."""
+_PLAYER = re.compile(rf"(?<![\w-])(?:([a-z]+)\s+)?({'|'.join(_PLAYERS)})\s+player(s?)(?![\w-])")
+""""a saxophone player" is "a saxophonist", as the one word says; not where the instrument is
+another's ("a steel drum player", "a mouth organ player"), but "a bass guitar player" is a
+bassist."""
+_OTHER_INSTRUMENT = frozenset(
+    "bass steel air mouth barrel jaw glass toy thumb hand slide pipe electric".split()
+)
+
+
+def _player(match: re.Match[str]) -> str:
+    before, instrument, plural = match[1] or "", match[2], match[3]
+    if before == "bass" and instrument == "guitar":
+        return f"bassist{plural}"
+    if before in _OTHER_INSTRUMENT:
+        return match[0]
+    return f"{before} {_PLAYERS[instrument]}{plural}".lstrip()
+
+
+_SACK_OF = re.compile(r"(?<![\w-])(?<!the )sack(s?)\s+of(?![\w-])")
+""""a sack of grain" is "a bag of grain" (but a sack alone may be no bag one carries, and "the
+sack of rome" is no bag)."""
 _ONE_DAY = re.compile(
     r"(?<![\w-])(?:on\s+)?one\s+(?=(?:[a-z]+\s+)?(?:morning|afternoon|evening|night|day)(?![\w-]))"
 )
-""""one sunday afternoon" is "on a sunday afternoon": a time, no count."""
+""""one sunday afternoon" is "on a sunday afternoon": a time, no count ("a night in paris" where
+it opens a part)."""
+
+
+_A_WORD_BEFORE = re.compile(r"[a-z0-9]\s*$")
+
+
+def _one_day(match: re.Match[str]) -> str:
+    """ "on a" after a word, "a" where "one ..." opens a part ("one night in paris")."""
+    opens = not _A_WORD_BEFORE.search(match.string, 0, match.start())
+    return "a " if opens and not match[0].startswith(("on ", "on\t")) else "on a "
+
+
 _DAY = re.compile(r"(?<![\w-])(?:on|in|during)\s+(?:a|an|the)\s+([a-z]+)\s+day(?![\w-])")
 _DAY_TAG = re.compile(r"(?:^|(?<=,))(\s*(?:" + "|".join(sorted(SETTINGS)) + r"))\s+day\s*(?=,|$)")
 """"..., sunny day, ..." is "..., sunny, ...", as "on a sunny day" is: the day is no thing."""
@@ -349,12 +387,14 @@ def strip_filler(text: str, shows_words: bool | None = None) -> str:
     stripped = _rewrite(_MIDDLE_OF, lambda m: _MIDDLE[m.group(1)], stripped, ("middle",))
     stripped = _rewrite(_DAWN, r"\1 dawn", stripped, ("crack", "break", "first"))
     stripped = _rewrite(_IN_PUBLIC, "in public", stripped, ("public",))
+    stripped = _rewrite(_SWIMMING_POOL, "", stripped, ("swimming pool",))
+    stripped = _rewrite(_BACKDROP, r"\1background\2", stripped, ("backdrop",))
     stripped = _rewrite(_MAKES_A_FIRE, lambda m: _FIRE_MADE[m[1]], stripped, ("fire",))
     stripped = _rewrite(_ON_A_TRAMPOLINE, _jumping, stripped, ("trampoline",))
     stripped = _rewrite(_OUT_SIDE, r"out\1", stripped, ("out ",))
-    stripped = _rewrite(_PLAYER, lambda m: _PLAYERS[m[1]] + m[2], stripped, (" player",))
+    stripped = _rewrite(_PLAYER, _player, stripped, (" player",))
     stripped = _rewrite(_SACK_OF, r"bag\1 of", stripped, ("sack",))
-    stripped = _rewrite(_ONE_DAY, "on a ", stripped, ("one ",))
+    stripped = _rewrite(_ONE_DAY, _one_day, stripped, ("one ",))
     stripped = _rewrite(_DAY, r"\1", stripped, ("day",))
     stripped = _rewrite(_DAY_TAG, r"\1", stripped, (" day",))
     stripped = _rewrite(_ONSTAGE, r"\1 stage", stripped, ("stage",))

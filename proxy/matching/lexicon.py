@@ -380,7 +380,12 @@ class WordNet:
                 # "dining_table" -> "table" in its third sense: a dining table is a table in
                 # the senses "table" is read as, too
                 reached.add(found)
-                reached.update(s.id for w in ends_with for s in self.senses(w, "n"))
+                reached.update(
+                    s.id
+                    for w in ends_with
+                    for s in self.senses(w, "n")
+                    if s.lexname != "noun.time" or s.lexname == sense.lexname
+                )  # but a "hot_spring" is no "spring" of the year
             elif depth == 1 and sense.lexname == "noun.artifact" and found not in named:
                 passed.add(found)  # "kettle" -> "pot": climbed through, not reached
             else:

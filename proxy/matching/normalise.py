@@ -163,12 +163,14 @@ def normalise_tokens(
             and not _a_verb_before(tokens, i)
         ):
             token = replacement
+        elif token in _SEASONS_SAID and out and out[-1] in _BEFORE_A_SEASON:
+            token = _SEASONS_SAID[token]  # "in spring" is the season, not "a hot spring"
+        elif token in _AT_OR_AROUND and out and out[-1] in _SEATED and _a_table(tokens, i + 1):
+            token = "around"  # "sitting at a table" is sitting around it, not on it
         elif token in LOOSE_PREPOSITIONS or (token == "attending" and following in DETERMINERS):
             token = "in"  # "at a concert", "attending a concert"
         elif token == "around" and _WHEN.intersection(_after_determiner(tokens, i + 1)[:1]):
             token = "in"  # "around noon" is "at noon", "around christmas" "at christmas"
-        elif token == "around" and out and out[-1] in _SEATED and _a_table(tokens, i + 1):
-            token = "in"  # "sitting around a table" is "sitting at a table", as "at" reads
         elif token == "by" and following in _LAMPLIGHT:
             token = "in"  # "writing by candlelight" is writing in it, not a painter's name
         elif token in _UNDER and _SKY.intersection(_after_determiner(tokens, i + 1)[:2]):
@@ -430,17 +432,24 @@ _WEATHER_AROUND = frozenset({"in", "through", *_UNDER})
 _FALLING = frozenset(["falling", "heavy", "light", "pouring", "driving", "gentle", "thick"])
 """How weather falls: kept with it ("in heavy rain" is not "in light rain")."""
 _NOBODY = frozenset({"nobody", "noone"})
+_SEASONS_SAID = {"spring": "springtime", "fall": "autumn"}
+_BEFORE_A_SEASON = frozenset("in during through until since this last next early late".split())
+"""Words after which "spring" and "fall", with no article, name the season: "in spring"."""
 _SEATED = frozenset(
     "sit sits sitting sat seated gather gathers gathering gathered huddled crowded".split()
 )
 _TABLES = frozenset("table tables desk desks".split())
+_AT_OR_AROUND = frozenset({"at", "around"})
 """What people sit "around" as they sit "at" it."""
 
 
 def _a_table(tokens: Sequence[str], i: int) -> bool:
     """Whether a noun phrase that names a table opens at ``i``: "a long dining_table"."""
     end = next((k for k in range(i, len(tokens)) if tokens[k] in PART_ENDS), len(tokens))
-    return any(token.rsplit("_", 1)[-1] in _TABLES for token in tokens[i : min(end, i + 5)])
+    return any(
+        token.rsplit("_", 1)[-1] in _TABLES or token == "roundtable"
+        for token in tokens[i : min(end, i + 5)]
+    )
 
 
 _FACING = frozenset(
@@ -457,10 +466,10 @@ def _after_determiner(tokens: Sequence[str], i: int) -> Sequence[str]:
 
 
 _GLASS_WINDOW = ["stained_glass", "window"]
-_PANELS = frozenset({"panel", "panels", "page", "strip", "spread"})
+_PANELS = frozenset({"panel", "page", "strip", "spread"})
 _DRAWN_STORIES = frozenset({"comic", "manga", "storybook"})
 """A comic's or a storybook's panel or page, a medium as "a comic" is: "comic panel of two
-pirates" is "two pirates, comic panel"."""
+pirates" is "two pirates, comic panel" (but "four comic panels" are counted, not a medium)."""
 
 
 _FINITE_BE = frozenset({"is", "are", "was", "were"})

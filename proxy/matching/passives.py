@@ -176,6 +176,14 @@ someone told ("reading twin toddlers a story"), not a thing read ("reading the p
 coffee on the table", a comma left out)."""
 
 
+_LISTENERS = frozenset(
+    """
+    class crowd audience fans twins grandchildren grandkids kids children students pupils guests
+    customers doll dolls teddy_bear teddy_bears
+    """.split()
+)
+"""Who is told or given a thing though WordNet's first sense is no person: "reading the class a
+book", "singing the crowd a song", "reading her doll a story"."""
 _PLURAL_ENDS = re.compile(r"(?<!s)s$|^(?:children|people|men|women)$")
 
 
@@ -200,7 +208,10 @@ def _given_to(
             or second - at > 5
             or not plain_noun_phrase(first, verb_like)
             or not (first[0] in opener or _PLURAL_ENDS.search(first[-1]))
-            or ((token in _TELLS or first[0] not in opener) and not alive(first[-1]))
+            or (
+                (token in _TELLS or first[0] not in opener)
+                and not (alive(first[-1]) or first[-1] in _LISTENERS)
+            )
         ):
             continue  # "reading twin toddlers a story": a bare first object names several
         if _TIME_WORDS.intersection(part[second : second + 4]):
@@ -212,7 +223,8 @@ def _given_to(
             or (verb_like(part[end]) and not describes_next(part, end))
         ):
             end += 1
-        return [*part[: at + 1], *part[second:end], "to", *part[at + 1 : second], *part[end:]]
+        told = first if first[0] in opener else ["the", *first]  # "to kids", no verb "kids"
+        return [*part[: at + 1], *part[second:end], "to", *told, *part[end:]]
     return part
 
 

@@ -16,6 +16,10 @@ Thing = tuple[str, str, int]
 Readings = tuple[tuple[Pos, str], ...]
 
 
+_SEASONS_TOO = frozenset({"spring", "fall"})
+"""Last parts of compounds that name a season alone: "a hot_spring" names no "spring"."""
+
+
 @dataclass(slots=True)
 class Word:
     """One content word of a prompt."""
@@ -68,7 +72,9 @@ class Word:
         ("egg" for "fried egg", so "a fried egg" and "a colourful egg" name one kind of thing)."""
         if self.settled_key is not None:
             return self.settled_key
-        return self.base.rsplit("_", 1)[-1]
+        base = self.base
+        last = base.rsplit("_", 1)[-1]
+        return base if last in _SEASONS_TOO else last
 
     @property
     def base(self) -> str:

@@ -30,6 +30,8 @@ def swapped(have: Reading, want: Reading) -> str | None:
     if any((thing, owner) in owned for owner, thing in _possessions(want)):
         return "swapped_roles"  # "the dog's owner" / "the owner's dog"
     have_heads, want_heads = _head_lemmas(have), _head_lemmas(want)
+    if _owner_brought_in(owned, want, want_heads):
+        return "swapped_roles"  # "reading her child's diary" / "reading a diary to her child"
     if _attachments_moved(have, want, have_heads):
         return "swapped_attributes"
     # Two things named in the other order, one of them in another role: "a city street
@@ -241,6 +243,27 @@ def _possessions(reading: Reading) -> set[tuple[str, str]]:
         for i, w in enumerate(words)
         if w.possessor and w.head is not None and w.head != i
     }
+
+
+_OWNED_AS = ("of/", "by")
+"""Roles that say whose a thing is, as "'s" does: "the tail of a cat", "a drawing by a child"."""
+
+
+def _owner_brought_in(
+    owned: set[tuple[str, str]], want: Reading, want_heads: dict[str, tuple[int, str]]
+) -> bool:
+    """Whether the request names a cached owner's thing and the owner too, as a thing of its own
+    and not as its owner: "her child's diary" may show no child, "a diary to her child" does
+    (but "a falconers glove", an owner without its "'s", still has the glove)."""
+    wanted = _possessions(want)
+    return any(
+        owner in want_heads
+        and thing in want_heads
+        and (owner, thing) not in wanted
+        and not want_heads[owner][1].startswith(_OWNED_AS)
+        and not want_heads[thing][1].endswith(f"/{owner}")
+        for owner, thing in owned
+    )
 
 
 def _listed(reading: Reading) -> set[str]:

@@ -462,7 +462,7 @@ tan beige
 firefighter fireman firemen:firefighters
 taxi cab taxicab
 highway freeway expressway
-beach seashore shore shores:beaches
+beach seashore
 busy bustling
 crowded packed
 hamburger burger burgers:hamburgers
@@ -550,9 +550,6 @@ walk stroll
 walked strolled
 spiny prickly thorny
 empty vacant
-background backdrop backdrops:backgrounds
-journalist reporter newsman reporters:journalists newsmen:journalists
-cold chilly
 flutist flautist flautists:flutists
 rowboat rowing_boat row_boat rowing_boats:rowboats row_boats:rowboats
 """
