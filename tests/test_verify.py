@@ -955,6 +955,8 @@ REJECTED += [
     ("a bass guitar player on stage", "a guitarist on stage", "object"),
     ("a soldier with a military background", "a soldier with a military backdrop", "object"),
     ("monkeys in a hot spring", "monkeys in spring", "setting"),
+    ("a dog in a park on a winter day", "a dog in a park on a summer day", "setting"),
+    ("a lake, still from a movie", "a lake, calm", "object"),
     # batch 52: a season after a preposition is no verb ("moving in" and springing)
     (
         "a squirrel family moving house through the woods in autumn",
@@ -1983,6 +1985,28 @@ SERVED = [
     ("one night in paris, eiffel tower", "a night in paris, eiffel tower"),
     ("a forest in fall", "a forest in autumn"),
     ("a forest during the spring", "a forest in spring"),
+    # batch 53: a season's day; British spellings; "make it look like:"; "this is for a school
+    # project"; "a still from a movie"
+    (
+        "snow monkeys soaking in a steaming hot spring on a winter day",
+        "on a winter day, snow monkeys soaking in a steaming hot spring",
+    ),
+    ("a dog in a park on a winter day", "a dog in a park in winter"),
+    ("a grey hatchback, centred composition", "a gray hatchback, centered composition"),
+    ("a defence tower on a hill", "a defense tower on a hill"),
+    ("a licence plate on a wall", "a license plate on a wall"),
+    (
+        "children's crayon drawing of a pirate ship",
+        "make it look like: children's crayon drawing of a pirate ship",
+    ),
+    (
+        "a backstage corridor, warm lights",
+        "a backstage corridor, warm lights, thank you so much, this is for a school project",
+    ),
+    (
+        "film still of a magician waiting backstage",
+        "a magician waiting backstage, still from a movie",
+    ),
     ("the person is starting a fire.", "a person makes fire."),
     ("a boy scout building a campfire", "a boy scout starting a campfire"),
     ("four children are playing on a trampoline.", "four kids are jumping on a trampoline."),

@@ -126,6 +126,14 @@ _HAS_PICTURES = re.compile(
 )
 
 
+_SEASONS = frozenset("spring summer autumn fall winter".split())
+
+
+def _day(match: re.Match[str]) -> str:
+    """ "on a sunny day" is "sunny"; "on a winter day" is "in winter", no winter thing."""
+    return f"in {match[1]}" if match[1] in _SEASONS else match[1]
+
+
 def _jumping(match: re.Match[str]) -> str:
     ending = match[1] or ""
     return "jump" + {"e": "", "es": "s"}.get(ending, ending)
@@ -141,7 +149,8 @@ _REQUEST = re.compile(
     r"^\s*(?:(?:hey|hi|hello)(?:\s+there)?(?:\s*,\s*|\s+(?=(?:please|can|could|would|i|generate"
     r"|create|make|draw|show|give|render|produce)\s)))?(?:please\s+)?(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?"
     r"(?:i\s*(?:would|'d)\s+(?:like|love)\s+(?:to\s+see\s+)?|i\s+(?:want|need)\s+(?:to\s+see\s+)?"
-    r"|(?:here\s+is|here's|this\s+is)\s+what\s+i\s+(?:want|need)(?:\s+to\s+see)?\s*[:-]\s*)?"
+    r"|(?:here\s+is|here's|this\s+is)\s+what\s+i\s+(?:want|need)(?:\s+to\s+see)?\s*[:-]\s*"
+    r"|make\s+it\s+look\s+like\s*:?\s*)?"
     r"(?:prompt\s*:\s*)?(?:imagine\s+)?"
     r"(?:(?:generate|create|make|draw|show|give|render|produce)(?:\s+(?:for\s+)?(?:me|us))?"
     r"(?:\s*:\s*|\s+))?"
@@ -170,11 +179,14 @@ _PLEASE = re.compile(
     r"(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?"
     r"(?:generate|create|make|draw|render|paint)\s+(?:this|it|that)"
     r"(?:\s+for\s+(?:me|us|(?:my|our)\s+(?:" + "|".join(sorted(_RECIPIENTS)) + r")))?"
-    r"(?:\s+please)?)(?:\s*[.!?]+)?\s*$"
+    r"(?:\s+please)?"
+    r"|(?:this\s+is|it\s+is|it'?s)\s+for\s+(?:(?:a|my|our)\s+)?"
+    r"(?:(?:school|class|uni|university|college|work|art)\s+)?(?:project|assignment|homework"
+    r"|presentation|report|" + "|".join(sorted(_RECIPIENTS)) + r"))(?:\s*[.!?]+)?\s*$"
 )
 """A courtesy that closes a prompt; taken off up to three times ("..., if possible, thanks a
-lot", "..., can you make this for my class? thanks"): one pattern repeating itself would
-backtrack without end on a prompt of many."""
+lot", "..., can you make this for my class? thanks", "..., this is for a school project"): one
+pattern repeating itself would backtrack without end on a prompt of many."""
 _SUPPORTS = ("canvas", "paper", "board", "panel", "linen")
 _ON_CANVAS = re.compile(
     r"(?<![\w-])(painted\s+in\s+)?(oils?|acrylics?|gouache|tempera|watercolou?rs?|ink|charcoal"
@@ -235,6 +247,8 @@ _BACKDROP = re.compile(
 )
 """"a plain backdrop", "a white backdrop" are "a plain background": the scenery behind, not "a
 military background"."""
+_STILL_FROM = re.compile(r"(?<![\w-])still\s+(?:from|of)\s+(?:a|an|the)\s+(?:movie|film)(?![\w-])")
+""""a still from a movie" is "a film still"."""
 _SWIMMING_POOL = re.compile(r"(?<![\w-])swimming\s+(?=pools?(?![\w-]))")
 """"a swimming pool" is "a pool", the pool a picture shows unless it says another."""
 _IN_PUBLIC = re.compile(r"(?<![\w-])in\s+(?:a|the)\s+public\s+(?:place|space|area)(?![\w-])")
@@ -388,6 +402,7 @@ def strip_filler(text: str, shows_words: bool | None = None) -> str:
     stripped = _rewrite(_DAWN, r"\1 dawn", stripped, ("crack", "break", "first"))
     stripped = _rewrite(_IN_PUBLIC, "in public", stripped, ("public",))
     stripped = _rewrite(_SWIMMING_POOL, "", stripped, ("swimming pool",))
+    stripped = _rewrite(_STILL_FROM, "film still", stripped, ("still ",))
     stripped = _rewrite(_BACKDROP, r"\1background\2", stripped, ("backdrop",))
     stripped = _rewrite(_MAKES_A_FIRE, lambda m: _FIRE_MADE[m[1]], stripped, ("fire",))
     stripped = _rewrite(_ON_A_TRAMPOLINE, _jumping, stripped, ("trampoline",))
@@ -395,7 +410,7 @@ def strip_filler(text: str, shows_words: bool | None = None) -> str:
     stripped = _rewrite(_PLAYER, _player, stripped, (" player",))
     stripped = _rewrite(_SACK_OF, r"bag\1 of", stripped, ("sack",))
     stripped = _rewrite(_ONE_DAY, _one_day, stripped, ("one ",))
-    stripped = _rewrite(_DAY, r"\1", stripped, ("day",))
+    stripped = _rewrite(_DAY, _day, stripped, ("day",))
     stripped = _rewrite(_DAY_TAG, r"\1", stripped, (" day",))
     stripped = _rewrite(_ONSTAGE, r"\1 stage", stripped, ("stage",))
     stripped = _rewrite(_SIDE_BY_SIDE, "together", stripped, ("side",))

@@ -338,6 +338,10 @@ SPELLINGS = {
     "mediaeval": "medieval", "realise": "realize", "stylised": "stylized",
     "organised": "organized", "watercolour": "watercolor", "watercolours": "watercolors",
     "sepulchre": "sepulcher", "calibre": "caliber", "grey-haired": "gray-haired",
+    "centred": "centered", "centring": "centering", "defence": "defense",
+    "manoeuvre": "maneuver", "manoeuvres": "maneuvers", "manoeuvring": "maneuvering",
+    "colouring": "coloring", "recognised": "recognized", "licence": "license",
+    "programme": "program", "programmes": "programs", "kerbside": "curbside",
     # British words for the same thing
     "aubergine": "eggplant", "aubergines": "eggplants", "courgette": "zucchini",
     "courgettes": "zucchinis", "coriander": "cilantro", "ladybird": "ladybug",
