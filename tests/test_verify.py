@@ -957,6 +957,7 @@ REJECTED += [
     ("monkeys in a hot spring", "monkeys in spring", "setting"),
     ("a dog in a park on a winter day", "a dog in a park on a summer day", "setting"),
     ("a lake, still from a movie", "a lake, calm", "object"),
+    ("a dog, centered composition", "a dog, off-center composition", "object"),
     # batch 52: a season after a preposition is no verb ("moving in" and springing)
     (
         "a squirrel family moving house through the woods in autumn",
@@ -1994,6 +1995,7 @@ SERVED = [
     ("a dog in a park on a winter day", "a dog in a park in winter"),
     ("a grey hatchback, centred composition", "a gray hatchback, centered composition"),
     ("a defence tower on a hill", "a defense tower on a hill"),
+    ("a dog, off center composition", "a dog, off-centre composition"),
     ("a licence plate on a wall", "a license plate on a wall"),
     (
         "children's crayon drawing of a pirate ship",

@@ -249,6 +249,8 @@ _BACKDROP = re.compile(
 military background"."""
 _STILL_FROM = re.compile(r"(?<![\w-])still\s+(?:from|of)\s+(?:a|an|the)\s+(?:movie|film)(?![\w-])")
 """"a still from a movie" is "a film still"."""
+_OFF_CENTRE = re.compile(r"(?<![\w-])off[\s-]+cent(?:er|re)(?:ed|d)?(?![\w-])")
+""""off-center" is one word, no "center" that "centered" shows."""
 _SWIMMING_POOL = re.compile(r"(?<![\w-])swimming\s+(?=pools?(?![\w-]))")
 """"a swimming pool" is "a pool", the pool a picture shows unless it says another."""
 _IN_PUBLIC = re.compile(r"(?<![\w-])in\s+(?:a|the)\s+public\s+(?:place|space|area)(?![\w-])")
@@ -402,6 +404,7 @@ def strip_filler(text: str, shows_words: bool | None = None) -> str:
     stripped = _rewrite(_DAWN, r"\1 dawn", stripped, ("crack", "break", "first"))
     stripped = _rewrite(_IN_PUBLIC, "in public", stripped, ("public",))
     stripped = _rewrite(_SWIMMING_POOL, "", stripped, ("swimming pool",))
+    stripped = _rewrite(_OFF_CENTRE, "offcenter", stripped, ("off",))
     stripped = _rewrite(_STILL_FROM, "film still", stripped, ("still ",))
     stripped = _rewrite(_BACKDROP, r"\1background\2", stripped, ("backdrop",))
     stripped = _rewrite(_MAKES_A_FIRE, lambda m: _FIRE_MADE[m[1]], stripped, ("fire",))
