@@ -958,6 +958,26 @@ REJECTED += [
     ("a dog in a park on a winter day", "a dog in a park on a summer day", "setting"),
     ("a lake, still from a movie", "a lake, calm", "object"),
     ("a dog, centered composition", "a dog, off-center composition", "object"),
+    # review 67: "outside" only where the cached prompt is out of doors, not by a window, in a
+    # bedroom or a car, nor only picturing the open air; a fire truck; a rock pool; a spring
+    # of water; a courtesy after a colon is words to show
+    ("a girl reading a book by the window, rain", "a girl reading a book outside, rain", "spatial"),
+    ("1girl, bedroom, window, rain", "1girl, outdoors, window, rain", "spatial"),
+    ("a man in a car driving in the rain", "a man outside in the rain", "spatial"),
+    (
+        "a painting of a forest hanging in a living room",
+        "a painting of a forest hanging outside",
+        "spatial",
+    ),
+    ("a garden gnome on a shelf", "a garden gnome outside", "spatial"),
+    ("a man starting a fire truck", "a man making a fire truck", "action"),
+    ("a rock pool at the beach", "a swimming pool at the beach", "object"),
+    (
+        "a deer drinking from a spring in the forest",
+        "a deer drinking in the forest in spring",
+        "setting",
+    ),
+    ("a gift box with a tag", "a gift box with a tag: this is for my teacher", "object"),
     # batch 52: a season after a preposition is no verb ("moving in" and springing)
     (
         "a squirrel family moving house through the woods in autumn",
@@ -1996,6 +2016,16 @@ SERVED = [
     ("a grey hatchback, centred composition", "a gray hatchback, centered composition"),
     ("a defence tower on a hill", "a defense tower on a hill"),
     ("a dog, off center composition", "a dog, off-centre composition"),
+    ("a dog playing in the rain", "a dog playing outside in the rain"),
+    (
+        "a grandmother knitting her grandson's sweater",
+        "a grandmother knitting a sweater for her grandson",
+    ),
+    ("one sunny morning, a girl on a swing", "a girl on a swing on a sunny morning"),
+    ("one morning a girl feeds the birds", "a girl feeds the birds in the morning"),
+    ("a girl, coloured backdrop", "a girl, coloured background"),
+    ("an electric guitar player on stage", "an electric guitarist on stage"),
+    ("a backstage corridor", "a backstage corridor, this is for a school project, thanks"),
     ("a licence plate on a wall", "a license plate on a wall"),
     (
         "children's crayon drawing of a pirate ship",

@@ -179,14 +179,18 @@ _PLEASE = re.compile(
     r"(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?"
     r"(?:generate|create|make|draw|render|paint)\s+(?:this|it|that)"
     r"(?:\s+for\s+(?:me|us|(?:my|our)\s+(?:" + "|".join(sorted(_RECIPIENTS)) + r")))?"
-    r"(?:\s+please)?"
-    r"|(?:this\s+is|it\s+is|it'?s)\s+for\s+(?:(?:a|my|our)\s+)?"
-    r"(?:(?:school|class|uni|university|college|work|art)\s+)?(?:project|assignment|homework"
-    r"|presentation|report|" + "|".join(sorted(_RECIPIENTS)) + r"))(?:\s*[.!?]+)?\s*$"
+    r"(?:\s+please)?)(?:\s*[.!?]+)?\s*$"
 )
 """A courtesy that closes a prompt; taken off up to three times ("..., if possible, thanks a
-lot", "..., can you make this for my class? thanks", "..., this is for a school project"): one
-pattern repeating itself would backtrack without end on a prompt of many."""
+lot", "..., can you make this for my class? thanks"): one pattern repeating itself would
+backtrack without end on a prompt of many."""
+_FOR_A_PROJECT = re.compile(
+    r"(?<![\s,.!])\s*[,.!]\s*(?:this\s+is|it\s+is|it'?s)\s+for\s+(?:(?:a|my|our)\s+)?"
+    r"(?:(?:school|class|uni|university|college|work|art|science|history)\s+)?(?:project|assignment"
+    r"|homework|presentation|report|" + "|".join(sorted(_RECIPIENTS)) + r")(?:\s*[.!?]+)?\s*$"
+)
+"""What a prompt is for, said as a tag of its own at its end ("..., this is for a school
+project"): not after a colon, where it is words to show ("a note: this is for my teacher")."""
 _SUPPORTS = ("canvas", "paper", "board", "panel", "linen")
 _ON_CANVAS = re.compile(
     r"(?<![\w-])(painted\s+in\s+)?(oils?|acrylics?|gouache|tempera|watercolou?rs?|ink|charcoal"
@@ -233,17 +237,19 @@ _FIRE_MADE = {
 }  # fmt: skip
 _MAKES_A_FIRE = re.compile(
     rf"(?<![\w-])(?<!a )(?<!the )({'|'.join(_FIRE_MADE)})"
-    r"(?=\s+(?:(?:a|the|his|her|their|small|big)\s+)*(?:fire|campfire|bonfire)(?![\w-]))"
+    r"(?=\s+(?:(?:a|the|his|her|their|small|big)\s+)*(?:fire|campfire|bonfire)(?![\w-])"
+    r"(?!\s+(?:truck|engine|pit|station|drill|alarm|hydrant|escape|extinguisher|place|fighter"
+    r"|brigade|department|hose|house|ring|bowl|pole|starter|ant|fly)))"
 )
-""""starting a fire" and "building a fire" are "making a fire" (not "a building fire")."""
+""""starting a fire" and "building a fire" are "making a fire" (not "a building fire", nor
+"starting a fire truck")."""
 _ON_A_TRAMPOLINE = re.compile(
     r"(?<![\w-])(?:play|bounc|jump)(e|es|s|ing|ed)?(?=\s+(?:on|in)\s+(?:a|the)\s+trampoline)"
 )
 """"playing", "bouncing" and "jumping" on a trampoline are one thing to see."""
 _BACKDROP = re.compile(
-    r"(?<![\w-])((?:plain|simple|solid|neutral|studio|blurred|blurry|dark|light|painted|"
-    + "|".join(sorted(COLOURS))
-    + r")\s+)backdrop(s?)(?![\w-])"
+    r"(?<![\w-])((?:plain|simple|solid|neutral|studio|blurred|blurry|dark|light|coloured|colored"
+    r"|painted(?:\s+[a-z]+)?|" + "|".join(sorted(COLOURS)) + r")\s+)backdrop(s?)(?![\w-])"
 )
 """"a plain backdrop", "a white backdrop" are "a plain background": the scenery behind, not "a
 military background"."""
@@ -251,8 +257,6 @@ _STILL_FROM = re.compile(r"(?<![\w-])still\s+(?:from|of)\s+(?:a|an|the)\s+(?:mov
 """"a still from a movie" is "a film still"."""
 _OFF_CENTRE = re.compile(r"(?<![\w-])off[\s-]+cent(?:er|re)(?:ed|d)?(?![\w-])")
 """"off-center" is one word, no "center" that "centered" shows."""
-_SWIMMING_POOL = re.compile(r"(?<![\w-])swimming\s+(?=pools?(?![\w-]))")
-""""a swimming pool" is "a pool", the pool a picture shows unless it says another."""
 _IN_PUBLIC = re.compile(r"(?<![\w-])in\s+(?:a|the)\s+public\s+(?:place|space|area)(?![\w-])")
 """"in a public place" is "in public": no place more than that."""
 _PLAYERS = {
@@ -266,9 +270,7 @@ _PLAYER = re.compile(rf"(?<![\w-])(?:([a-z]+)\s+)?({'|'.join(_PLAYERS)})\s+playe
 """"a saxophone player" is "a saxophonist", as the one word says; not where the instrument is
 another's ("a steel drum player", "a mouth organ player"), but "a bass guitar player" is a
 bassist."""
-_OTHER_INSTRUMENT = frozenset(
-    "bass steel air mouth barrel jaw glass toy thumb hand slide pipe electric".split()
-)
+_OTHER_INSTRUMENT = frozenset("bass steel air mouth barrel jaw glass toy thumb hand slide".split())
 
 
 def _player(match: re.Match[str]) -> str:
@@ -293,10 +295,20 @@ it opens a part)."""
 _A_WORD_BEFORE = re.compile(r"[a-z0-9]\s*$")
 
 
+_TIME_THEN_COMMA = re.compile(
+    r"(?:[a-z]+\s+)?(?:morning|afternoon|evening|night|day)"
+    r"(?:\s*,|\s+(?=(?:a|an|the|his|her|their|my|our|two|three|some|he|she|they|we|i)\s))"
+)
+
+
 def _one_day(match: re.Match[str]) -> str:
-    """ "on a" after a word, "a" where "one ..." opens a part ("one night in paris")."""
+    """ "on a" after a word or before what happens then ("one sunny morning, a girl on a swing",
+    "one morning a girl feeds the birds"), "a" where "one ..." opens a part of its own ("one
+    night in paris")."""
     opens = not _A_WORD_BEFORE.search(match.string, 0, match.start())
-    return "a " if opens and not match[0].startswith(("on ", "on\t")) else "on a "
+    fronted = _TIME_THEN_COMMA.match(match.string, match.end())
+    said_on = match[0].split(None, 1)[0] == "on"
+    return "a " if opens and not fronted and not said_on else "on a "
 
 
 _DAY = re.compile(r"(?<![\w-])(?:on|in|during)\s+(?:a|an|the)\s+([a-z]+)\s+day(?![\w-])")
@@ -393,7 +405,10 @@ def strip_filler(text: str, shows_words: bool | None = None) -> str:
     if not (says(stripped) if shows_words is None else shows_words):
         for _ in range(3):
             stripped, courtesies = _PLEASE.subn("", stripped)
-            if not courtesies:
+            stripped, purposes = (
+                _FOR_A_PROJECT.subn("", stripped) if " for " in stripped else (stripped, 0)
+            )
+            if not courtesies + purposes:
                 break
     stripped = _rewrite(_FRAME, " ", stripped, FRAMES)
     stripped = _rewrite(_VERSION, r"\1", stripped, _VERSIONED)
@@ -403,7 +418,6 @@ def strip_filler(text: str, shows_words: bool | None = None) -> str:
     stripped = _rewrite(_MIDDLE_OF, lambda m: _MIDDLE[m.group(1)], stripped, ("middle",))
     stripped = _rewrite(_DAWN, r"\1 dawn", stripped, ("crack", "break", "first"))
     stripped = _rewrite(_IN_PUBLIC, "in public", stripped, ("public",))
-    stripped = _rewrite(_SWIMMING_POOL, "", stripped, ("swimming pool",))
     stripped = _rewrite(_OFF_CENTRE, "offcenter", stripped, ("off",))
     stripped = _rewrite(_STILL_FROM, "film still", stripped, ("still ",))
     stripped = _rewrite(_BACKDROP, r"\1background\2", stripped, ("backdrop",))

@@ -165,6 +165,8 @@ def normalise_tokens(
             token = replacement
         elif token in _SEASONS_SAID and out and out[-1] in _BEFORE_A_SEASON:
             token = _SEASONS_SAID[token]  # "in spring" is the season, not "a hot spring"
+        elif token == "spring" and out and out[-1] == "a" and following in _AFTER_A_SPRING:
+            token = "natural_spring"  # "a deer drinking from a spring": water, no season
         elif token in _AT_OR_AROUND and out and out[-1] in _SEATED and _a_table(tokens, i + 1):
             token = "around"  # "sitting at a table" is sitting around it, not on it
         elif token in LOOSE_PREPOSITIONS or (token == "attending" and following in DETERMINERS):
@@ -435,6 +437,7 @@ _NOBODY = frozenset({"nobody", "noone"})
 _SEASONS_SAID = {"spring": "springtime", "fall": "autumn"}
 _BEFORE_A_SEASON = frozenset("in during through until since this last next early late".split())
 """Words after which "spring" and "fall", with no article, name the season: "in spring"."""
+_AFTER_A_SPRING = frozenset(["", ",", ".", "in", "on", "at", "near", "by", "with", "under", "and"])
 _SEATED = frozenset(
     "sit sits sitting sat seated gather gathers gathering gathered huddled crowded".split()
 )

@@ -245,8 +245,9 @@ def _possessions(reading: Reading) -> set[tuple[str, str]]:
     }
 
 
-_OWNED_AS = ("of/", "by")
-"""Roles that say whose a thing is, as "'s" does: "the tail of a cat", "a drawing by a child"."""
+_OWNED_AS = ("of/", "by", "for/")
+"""Roles that say whose a thing is, as "'s" does: "the tail of a cat", "a drawing by a child",
+"a sweater for her grandson"."""
 
 
 def _owner_brought_in(
@@ -542,12 +543,39 @@ def _crossed(have: Reading, want: Reading) -> bool:
 
 _OPEN_AIR = frozenset(
     """
-    rain raining rainy snow snowing snowy storm thunderstorm hail sleet beach park street field
-    forest woods garden yard backyard meadow desert lake river sea ocean sky sunshine playground
-    courtyard jungle hill hills trail
+    rain snow storm thunderstorm hail sleet beach park field forest woods garden yard backyard
+    meadow desert jungle playground courtyard trail
     """.split()
 )
-"""Things seen only out of doors: a prompt that names one is outside, said or not."""
+"""Places and weather one can only be in out of doors."""
+_IN_OPEN_AIR = frozenset("in on at under through along across".split())
+_INDOORS = frozenset(
+    """
+    indoors indoor inside interior room bedroom bathroom kitchen living hallway hall lobby
+    classroom office studio shop store cafe restaurant bar hospital greenhouse barn cabin tent
+    house home window windows door doors car bus train plane tv television screen painting poster
+    photo picture book wallpaper model bathtub bed couch sofa closet garage museum gallery
+    """.split()
+)
+"""What says a picture may be indoors, or shows the open air only as a picture or a view."""
+
+
+def _out_of_doors(have: Reading) -> bool:
+    """Whether the cached prompt puts what it shows out of doors: a place or weather that only
+    the open air has, right after "in", "on", "at" ... ("dancing in the rain", "a dog at the
+    park"), and nothing that may be indoors ("a girl by the window, rain", "1girl, bedroom")."""
+    sequence = have.sequence
+    if not _INDOORS.isdisjoint(sequence):
+        return False
+    for i, token in enumerate(sequence):
+        if token in _OPEN_AIR:
+            before = [t for t in sequence[max(i - 3, 0) : i] if t not in _ARTICLES]
+            if before and (before[0] in _IN_OPEN_AIR or before[-1] in _IN_OPEN_AIR):
+                return True  # "in the rain", "at the park", "in heavy rain"
+    return False
+
+
+_ARTICLES = frozenset({"a", "an", "the"})
 _OUTSIDE = frozenset({"outside", "outdoors"})
 _AFTER_ALONE = frozenset({"", ",", ".", "in", "on", "at", "under", "during", "with", "and"})
 
@@ -583,12 +611,7 @@ def spatial(have: Reading, want: Reading) -> str | None:
         missing -= {"above", "across"}  # "a bridge across a river" is "a bridge over a river"
     if "across" in missing and _crossed(have, want):
         missing -= {"across"}  # "a ferry crossing a fjord" goes across it
-    if (
-        "outside" in missing
-        and "inside" not in have.spatial
-        and have.tokens & _OPEN_AIR
-        and _outside_alone(want.sequence)
-    ):
+    if "outside" in missing and _out_of_doors(have) and _outside_alone(want.sequence):
         missing -= {"outside"}  # "dancing in the rain" is dancing outside
     if missing:
         return "spatial"
