@@ -978,6 +978,10 @@ REJECTED += [
         "setting",
     ),
     ("a gift box with a tag", "a gift box with a tag: this is for my teacher", "object"),
+    # batch 54: what is painted on a thing, either way round; a magazine's cover
+    ("a cake decorated with roses", "roses decorated with a cake", "swapped_roles"),
+    ("a boat painted with roses", "a boat painted with tulips", "object"),
+    ("a book cover of a dragon", "a dragon, magazine cover", "object"),
     # batch 52: a season after a preposition is no verb ("moving in" and springing)
     (
         "a squirrel family moving house through the woods in autumn",
@@ -2026,6 +2030,13 @@ SERVED = [
     ("a girl, coloured backdrop", "a girl, coloured background"),
     ("an electric guitar player on stage", "an electric guitarist on stage"),
     ("a backstage corridor", "a backstage corridor, this is for a school project, thanks"),
+    ("a canal boat painted with roses and castles", "roses and castles painted on a canal boat"),
+    ("a wall painted with a mural of a whale", "a mural of a whale painted on a wall"),
+    ("a house painted with watercolors", "a house, watercolor painting"),
+    (
+        "magazine cover of a street food vendor at a night market, title text 'TASTE'",
+        "street food vendor at a night market, magazine cover, title text 'TASTE'",
+    ),
     ("a licence plate on a wall", "a license plate on a wall"),
     (
         "children's crayon drawing of a pirate ship",

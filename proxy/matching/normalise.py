@@ -469,10 +469,11 @@ def _after_determiner(tokens: Sequence[str], i: int) -> Sequence[str]:
 
 
 _GLASS_WINDOW = ["stained_glass", "window"]
-_PANELS = frozenset({"panel", "page", "strip", "spread"})
-_DRAWN_STORIES = frozenset({"comic", "manga", "storybook"})
-"""A comic's or a storybook's panel or page, a medium as "a comic" is: "comic panel of two
-pirates" is "two pirates, comic panel" (but "four comic panels" are counted, not a medium)."""
+_PANELS = frozenset({"panel", "page", "strip", "spread", "cover"})
+_DRAWN_STORIES = frozenset({"comic", "manga", "storybook", "magazine", "book", "album"})
+"""A comic's or a storybook's panel or page, a magazine's cover, a medium as "a comic" is:
+"comic panel of two pirates" is "two pirates, comic panel", "magazine cover of a vendor" "a
+vendor, magazine cover" (but "four comic panels" are counted, not a medium)."""
 
 
 _FINITE_BE = frozenset({"is", "are", "was", "were"})

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from proxy.matching.phrases import COORDINATORS
 from proxy.matching.word_order import (
     DETERMINERS,
     IRREGULAR_PARTICIPLES,
@@ -69,7 +70,7 @@ def active(
         part = tokens[start:end]
         out.extend(
             _given_to(
-                _active_part(_held_part(part, verb_like), verb_like, alive),
+                _active_part(_put_on(_held_part(part, verb_like), verb_like), verb_like, alive),
                 verb_like,
                 alive or (lambda word: True),
             )
@@ -319,6 +320,32 @@ def _held_part(part: list[str], verb_like: Callable[[str], bool]) -> list[str]:
     if not held or not plain_noun_phrase(_of_whole(holder), verb_like):
         return part
     return [*held, part[-2], *holder]
+
+
+_DECORATED = frozenset(
+    """
+    painted decorated carved engraved printed embroidered stitched tattooed etched stamped
+    inscribed adorned
+    """.split()
+)
+"""Participles of what is put on a thing's surface: "a boat painted with roses" has roses
+painted on it."""
+
+
+def _put_on(part: list[str], verb_like: Callable[[str], bool]) -> list[str]:
+    """ "a canal boat painted with roses and castles" as "roses and castles painted on a canal
+    boat": where the thing decorated is a plain noun phrase that opens the part and what is put
+    on it a plain noun phrase that ends it."""
+    at = next((i for i, t in enumerate(part[1:-2], 1) if t in _DECORATED), 0)
+    if not at or part[at + 1] != "with":
+        return part
+    thing, put = part[:at], part[at + 2 :]
+    things = [t for t in put if t not in COORDINATORS]
+    if not plain_noun_phrase(thing, verb_like) or not plain_noun_phrase(
+        _of_whole(things), verb_like
+    ):
+        return part
+    return [*put, part[at], "on", *thing]
 
 
 def _of_whole(tokens: list[str]) -> list[str]:

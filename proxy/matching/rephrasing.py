@@ -265,6 +265,8 @@ def _made_in(tokens: list[str]) -> list[str]:
             material = tokens[i + 2]
             material = material[:-1] if material in _PLURAL_MATERIALS else material
             medium = _MADE_IN.get(token)
+            if after == "with" and material not in _ART_MATERIALS | _PLURAL_MATERIALS:
+                medium = None  # "painted with roses" puts roses on it, in no medium
             if medium is None:  # "done in watercolor": only an art material names a medium
                 if material not in _ART_MATERIALS or tokens[i + 2] == "oil":  # fried in oil
                     out.append(token)
