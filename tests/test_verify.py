@@ -947,7 +947,7 @@ REJECTED += [
     ("a woman reading her child's diary", "a woman reading her child a diary", "swapped_roles"),
     ("a woman reading her child's diary", "a woman reading a diary to her child", "swapped_roles"),
     ("a man giving his father's letter", "a man giving a letter to his father", "swapped_roles"),
-    ("four comic panels of a robot cooking", "a robot cooking, comic panel", "swapped_roles"),
+    ("four comic panels of a robot cooking", "a robot cooking, comic panel", "style"),
     ("kids sitting around a table", "kids sitting on a table", "spatial"),
     ("a family sitting at a table", "a family sitting on a table", "spatial"),
     ("the sack of rome, oil painting", "the bag of rome, oil painting", "object"),
@@ -982,6 +982,17 @@ REJECTED += [
     ("a cake decorated with roses", "roses decorated with a cake", "swapped_roles"),
     ("a boat painted with roses", "a boat painted with tulips", "object"),
     ("a book cover of a dragon", "a dragon, magazine cover", "object"),
+    # review 68: the cover of a book in the scene is no medium; a painted ladybug is no ladybug;
+    # a diner or rain boots are no open air
+    ("a cat sitting on the cover of a book", "a book cover of a cat", "object"),
+    ("a rock painted with a ladybug", "a ladybug on a rock", "swapped_roles"),
+    ("a ladybug painted on a rock", "a ladybug on a rock", "swapped_roles"),
+    (
+        "a man drinking coffee in a diner in the storm",
+        "a man drinking coffee outside in the storm",
+        "spatial",
+    ),
+    ("a toddler in rain boots", "a toddler in rain boots outside", "spatial"),
     # batch 52: a season after a preposition is no verb ("moving in" and springing)
     (
         "a squirrel family moving house through the woods in autumn",
@@ -2031,6 +2042,7 @@ SERVED = [
     ("an electric guitar player on stage", "an electric guitarist on stage"),
     ("a backstage corridor", "a backstage corridor, this is for a school project, thanks"),
     ("a canal boat painted with roses and castles", "roses and castles painted on a canal boat"),
+    ("a dog playing in heavy rain", "a dog playing outside in heavy rain"),
     ("a wall painted with a mural of a whale", "a mural of a whale painted on a wall"),
     ("a house painted with watercolors", "a house, watercolor painting"),
     (

@@ -253,6 +253,13 @@ _BACKDROP = re.compile(
 )
 """"a plain backdrop", "a white backdrop" are "a plain background": the scenery behind, not "a
 military background"."""
+_PUBLICATION_PART = re.compile(
+    r"(?<![\w-])(comic|manga|storybook|magazine|book|album)\s+(panel|page|strip|spread|cover)"
+    r"(?![\w-])"
+)
+""""a comic panel", "a magazine cover": one word, a kind of picture that "the cover of a
+magazine", a thing in a scene, does not name."""
+_PUBLICATION_PARTS = (" panel", " page", " strip", " spread", " cover")
 _STILL_FROM = re.compile(r"(?<![\w-])still\s+(?:from|of)\s+(?:a|an|the)\s+(?:movie|film)(?![\w-])")
 """"a still from a movie" is "a film still"."""
 _OFF_CENTRE = re.compile(r"(?<![\w-])off[\s-]+cent(?:er|re)(?:ed|d)?(?![\w-])")
@@ -420,6 +427,7 @@ def strip_filler(text: str, shows_words: bool | None = None) -> str:
     stripped = _rewrite(_IN_PUBLIC, "in public", stripped, ("public",))
     stripped = _rewrite(_OFF_CENTRE, "offcenter", stripped, ("off",))
     stripped = _rewrite(_STILL_FROM, "film still", stripped, ("still ",))
+    stripped = _rewrite(_PUBLICATION_PART, r"\1\2", stripped, _PUBLICATION_PARTS)
     stripped = _rewrite(_BACKDROP, r"\1background\2", stripped, ("backdrop",))
     stripped = _rewrite(_MAKES_A_FIRE, lambda m: _FIRE_MADE[m[1]], stripped, ("fire",))
     stripped = _rewrite(_ON_A_TRAMPOLINE, _jumping, stripped, ("trampoline",))

@@ -469,11 +469,15 @@ def _after_determiner(tokens: Sequence[str], i: int) -> Sequence[str]:
 
 
 _GLASS_WINDOW = ["stained_glass", "window"]
-_PANELS = frozenset({"panel", "page", "strip", "spread", "cover"})
-_DRAWN_STORIES = frozenset({"comic", "manga", "storybook", "magazine", "book", "album"})
-"""A comic's or a storybook's panel or page, a magazine's cover, a medium as "a comic" is:
-"comic panel of two pirates" is "two pirates, comic panel", "magazine cover of a vendor" "a
-vendor, magazine cover" (but "four comic panels" are counted, not a medium)."""
+_PANELS = frozenset(
+    story + part
+    for story in ("comic", "manga", "storybook", "magazine", "book", "album")
+    for part in ("panel", "page", "strip", "spread", "cover")
+)
+"""A comic's or a storybook's panel or page, a magazine's cover, written as one word
+(:mod:`proxy.matching.filler`), a medium as "a comic" is: "comic panel of two pirates" is "two
+pirates, comicpanel" (but "four comic panels" are counted, and "the cover of a book" a cat
+sleeps on is a thing)."""
 
 
 _FINITE_BE = frozenset({"is", "are", "was", "were"})
@@ -490,7 +494,7 @@ def _media_last(tokens: list[str], *, sentences: bool = True) -> list[str]:
         medium = (
             token.rsplit("_", 1)[-1] in MEDIA
             or tokens[i - 1 : i + 1] == _GLASS_WINDOW
-            or (token in _PANELS and i > 0 and tokens[i - 1] in _DRAWN_STORIES)
+            or token in _PANELS
             or (token == "still" and i > 0 and tokens[i - 1] in _FILMED)
         )
         # "a claymation scene of a mouse" is "a mouse, claymation"

@@ -333,19 +333,20 @@ painted on it."""
 
 
 def _put_on(part: list[str], verb_like: Callable[[str], bool]) -> list[str]:
-    """ "a canal boat painted with roses and castles" as "roses and castles painted on a canal
-    boat": where the thing decorated is a plain noun phrase that opens the part and what is put
-    on it a plain noun phrase that ends it."""
+    """ "roses and castles painted on a canal boat" as "a canal boat painted with roses and
+    castles": what is put on a thing said with the thing first, as a thing painted with it reads
+    (and "a ladybug painted on a rock" is no ladybug on a rock). Only where what is put on opens
+    the part and the thing it is on ends it, both plain noun phrases."""
     at = next((i for i, t in enumerate(part[1:-2], 1) if t in _DECORATED), 0)
-    if not at or part[at + 1] != "with":
+    if not at or part[at + 1] != "on":
         return part
-    thing, put = part[:at], part[at + 2 :]
+    put, thing = part[:at], part[at + 2 :]
     things = [t for t in put if t not in COORDINATORS]
-    if not plain_noun_phrase(thing, verb_like) or not plain_noun_phrase(
-        _of_whole(things), verb_like
+    if not plain_noun_phrase(_of_whole(things), verb_like) or not plain_noun_phrase(
+        thing, verb_like
     ):
         return part
-    return [*put, part[at], "on", *thing]
+    return [*thing, part[at], "with", *put]
 
 
 def _of_whole(tokens: list[str]) -> list[str]:

@@ -548,7 +548,8 @@ _OPEN_AIR = frozenset(
     """.split()
 )
 """Places and weather one can only be in out of doors."""
-_IN_OPEN_AIR = frozenset("in on at under through along across".split())
+_PLACED_IN = frozenset("in at on under inside near by beside through along across".split())
+_PHRASE_ENDS = _PLACED_IN | frozenset(", . ; and or while as where when with of during".split())
 _INDOORS = frozenset(
     """
     indoors indoor inside interior room bedroom bathroom kitchen living hallway hall lobby
@@ -561,23 +562,32 @@ _INDOORS = frozenset(
 
 
 def _out_of_doors(have: Reading) -> bool:
-    """Whether the cached prompt puts what it shows out of doors: a place or weather that only
-    the open air has, right after "in", "on", "at" ... ("dancing in the rain", "a dog at the
-    park"), and nothing that may be indoors ("a girl by the window, rain", "1girl, bedroom")."""
+    """Whether the cached prompt puts what it shows out of doors: every place it is in, on or at
+    is one only the open air has ("dancing in the rain", "a dog at the park", "in heavy rain"),
+    none is another ("in a diner in the storm", "in rain boots": boots are no place), and it
+    names nothing that may be indoors ("a girl by the window, rain", "1girl, bedroom")."""
     sequence = have.sequence
     if not _INDOORS.isdisjoint(sequence):
         return False
+    found = False
     for i, token in enumerate(sequence):
-        if token in _OPEN_AIR:
-            before = [t for t in sequence[max(i - 3, 0) : i] if t not in _ARTICLES]
-            if before and (before[0] in _IN_OPEN_AIR or before[-1] in _IN_OPEN_AIR):
-                return True  # "in the rain", "at the park", "in heavy rain"
-    return False
+        if token not in _PLACED_IN:
+            continue
+        end = next(
+            (j for j in range(i + 1, len(sequence)) if sequence[j] in _PHRASE_ENDS), len(sequence)
+        )
+        if end == i + 1 or end - i > 5:
+            continue  # no place named, or a long phrase read elsewhere
+        if sequence[end - 1] not in _OPEN_AIR:
+            return False  # in, on or at another place, which may be indoors
+        found = True
+    return found
 
 
-_ARTICLES = frozenset({"a", "an", "the"})
 _OUTSIDE = frozenset({"outside", "outdoors"})
-_AFTER_ALONE = frozenset({"", ",", ".", "in", "on", "at", "under", "during", "with", "and"})
+_AFTER_ALONE = frozenset(
+    ["", ",", ".", "in", "on", "at", "under", "during", "with", "and", "through", "along", "across"]
+)
 
 
 def _outside_alone(sequence: tuple[str, ...]) -> bool:
