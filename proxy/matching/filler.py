@@ -162,7 +162,10 @@ _SHOW_ME = re.compile(
 )
 """A request said anywhere a tag begins: "..., i would like the picture to show prayer flags"."""
 _SHOWN = ("to show", "to have", "to include", "to feature")
-_THERE_IS = re.compile(r"^\s*there\s+(?:is|are)\s+|(?<![\w-])(?:a\s+)?game\s+of\s+(?=\w)")
+_THERE_IS = re.compile(
+    r"^\s*there\s+(?:is|are)\s+|(?<![\w-])(?:a\s+)?game\s+of\s+(?=\w)"
+    r"|(?<![\w-])there(?:'s|\s+is|\s+are)\s+(?=(?:a|an|the|some|two|three|four|five|many|several)\s)"
+)
 _RECIPIENTS = frozenset(
     """
     class students kids children son daughter family friend friends team boss project school
@@ -260,6 +263,11 @@ _PUBLICATION_PART = re.compile(
 """"a comic panel", "a magazine cover": one word, a kind of picture that "the cover of a
 magazine", a thing in a scene, does not name."""
 _PUBLICATION_PARTS = (" panel", " page", " strip", " spread", " cover")
+_STEPS = re.compile(
+    r"(?<![\w-])((?:the|porch|stone|front|wooden|concrete|marble|brick|back|church|temple"
+    r"|cathedral|museum|library)\s+)steps(?![\w-])"
+)
+""""the porch steps" are "the porch stairs" ("he steps" is no staircase)."""
 _STILL_FROM = re.compile(r"(?<![\w-])still\s+(?:from|of)\s+(?:a|an|the)\s+(?:movie|film)(?![\w-])")
 """"a still from a movie" is "a film still"."""
 _OFF_CENTRE = re.compile(r"(?<![\w-])off[\s-]+cent(?:er|re)(?:ed|d)?(?![\w-])")
@@ -427,6 +435,7 @@ def strip_filler(text: str, shows_words: bool | None = None) -> str:
     stripped = _rewrite(_IN_PUBLIC, "in public", stripped, ("public",))
     stripped = _rewrite(_OFF_CENTRE, "offcenter", stripped, ("off",))
     stripped = _rewrite(_STILL_FROM, "film still", stripped, ("still ",))
+    stripped = _rewrite(_STEPS, r"\1stairs", stripped, ("steps",))
     stripped = _rewrite(_PUBLICATION_PART, r"\1\2", stripped, _PUBLICATION_PARTS)
     stripped = _rewrite(_BACKDROP, r"\1background\2", stripped, ("backdrop",))
     stripped = _rewrite(_MAKES_A_FIRE, lambda m: _FIRE_MADE[m[1]], stripped, ("fire",))

@@ -52,7 +52,8 @@ TIMES = frozenset(
 
 _FRONTED = LOOSE_PREPOSITIONS | frozenset(
     "on under beneath below above over behind beside "
-    "near past across through inside outside among amid with from against".split()
+    "near past across through inside outside among amid with from against into onto toward "
+    "towards out".split()
 )
 """Prepositions whose phrase, put first and closed by a comma, says where the rest happens, or
 what it has ("with a cup of coffee, an old man on a porch")."""

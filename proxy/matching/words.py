@@ -338,6 +338,7 @@ SPELLINGS = {
     "mediaeval": "medieval", "realise": "realize", "stylised": "stylized",
     "organised": "organized", "watercolour": "watercolor", "watercolours": "watercolors",
     "sepulchre": "sepulcher", "calibre": "caliber", "grey-haired": "gray-haired",
+    "practise": "practice", "practised": "practiced", "practising": "practicing",
     "centred": "centered", "centring": "centering", "defence": "defense",
     "manoeuvre": "maneuver", "manoeuvres": "maneuvers", "manoeuvring": "maneuvering",
     "colouring": "coloring", "recognised": "recognized", "licence": "license",
@@ -469,6 +470,9 @@ highway freeway expressway
 beach seashore
 busy bustling
 crowded packed
+manure dung
+friend pal buddy pals:friends buddies:friends
+dry arid
 hamburger burger burgers:hamburgers
 sailor seaman seamen:sailors
 stream creek brook
