@@ -177,6 +177,8 @@ someone told ("reading twin toddlers a story"), not a thing read ("reading the p
 coffee on the table", a comma left out)."""
 
 
+_GIVES_OR_TELLS = _GIVES | _TELLS
+_OPENERS = DETERMINERS | OWNERS
 _LISTENERS = frozenset(
     """
     class crowd audience fans twins grandchildren grandkids kids children students pupils guests
@@ -197,11 +199,11 @@ def _given_to(
     determiner or an owner and the first is a plain noun phrase that opens with one too or names
     people or animals ("reading twin toddlers a story"); not in a passive."""
     for at, token in enumerate(part[:-3]):
-        if token not in _GIVES | _TELLS or (
+        if token not in _GIVES_OR_TELLS or (
             at and part[at - 1] in _PASSIVE_AUXILIARIES and not token.endswith("ing")
         ):
             continue  # "is handed a key" is a passive, "is handing a boy a cake" not
-        opener = DETERMINERS | OWNERS
+        opener = _OPENERS
         second = next((k for k in range(at + 2, len(part)) if part[k] in opener), 0)
         first = part[at + 1 : second]
         if (
