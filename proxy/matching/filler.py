@@ -20,7 +20,14 @@ import re
 from collections.abc import Callable, Iterable
 
 from proxy.matching.features import says
-from proxy.matching.words import BOILERPLATE, COLOURS, FRAMES, SETTINGS
+from proxy.matching.words import (
+    BOILERPLATE,
+    COLOURS,
+    FRAMES,
+    PUBLICATION_PARTS,
+    PUBLICATIONS,
+    SETTINGS,
+)
 
 __all__ = ["DRAWN", "as_tags", "strip_filler"]
 
@@ -257,12 +264,11 @@ _BACKDROP = re.compile(
 """"a plain backdrop", "a white backdrop" are "a plain background": the scenery behind, not "a
 military background"."""
 _PUBLICATION_PART = re.compile(
-    r"(?<![\w-])(comic|manga|storybook|magazine|book|album)\s+(panel|page|strip|spread|cover)"
-    r"(?![\w-])"
+    rf"(?<![\w-])({'|'.join(PUBLICATIONS)})\s+({'|'.join(PUBLICATION_PARTS)})(?![\w-])"
 )
 """"a comic panel", "a magazine cover": one word, a kind of picture that "the cover of a
 magazine", a thing in a scene, does not name."""
-_PUBLICATION_PARTS = (" panel", " page", " strip", " spread", " cover")
+_PUBLICATION_PARTS = tuple(f" {part}" for part in PUBLICATION_PARTS)
 _STEPS = re.compile(
     r"(?<![\w-])((?:the|porch|stone|front|wooden|concrete|marble|brick|back|church|temple"
     r"|cathedral|museum|library)\s+)steps(?![\w-])"

@@ -41,6 +41,8 @@ from proxy.matching.words import (
     LOOSE_PREPOSITIONS,
     MADE_MEDIA,
     MEDIA,
+    PUBLICATION_PARTS,
+    PUBLICATIONS,
     SAME_PLURAL,
     SPELLINGS,
     STYLES,
@@ -469,11 +471,7 @@ def _after_determiner(tokens: Sequence[str], i: int) -> Sequence[str]:
 
 
 _GLASS_WINDOW = ["stained_glass", "window"]
-_PANELS = frozenset(
-    story + part
-    for story in ("comic", "manga", "storybook", "magazine", "book", "album")
-    for part in ("panel", "page", "strip", "spread", "cover")
-)
+_PANELS = frozenset(story + part for story in PUBLICATIONS for part in PUBLICATION_PARTS)
 """A comic's or a storybook's panel or page, a magazine's cover, written as one word
 (:mod:`proxy.matching.filler`), a medium as "a comic" is: "comic panel of two pirates" is "two
 pirates, comicpanel" (but "four comic panels" are counted, and "the cover of a book" a cat

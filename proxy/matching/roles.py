@@ -1,12 +1,10 @@
-"""Roles and places: whether the request gives the things both prompts name the same roles,
-attributes and places as the cached prompt does. The verifier (:mod:`proxy.matching.verify`)
-asks these last, once every word of the request is covered.
+"""Roles: whether the request gives the things both prompts name the same roles and attributes
+as the cached prompt does. The verifier (:mod:`proxy.matching.verify`) asks this last, with
+:func:`proxy.matching.places.spatial`, once every word of the request is covered.
 
 - ``swapped``: "a dog chasing a cat" / "a cat chasing a dog" (``swapped_roles``), "a white dog
   and a black cat" / "a black dog and a white cat" (``swapped_attributes``), "the dog's owner" /
-  "the owner's dog";
-- ``spatial``: "a cat on the bed" / "a cat under the bed", checked both ways, and directions
-  ("skiing up" / "down").
+  "the owner's dog", "her child's diary" / "a diary to her child".
 """
 
 from __future__ import annotations
@@ -16,21 +14,20 @@ from collections import Counter
 from collections.abc import Callable
 
 from proxy.matching.normalise import REPLACEMENTS
-from proxy.matching.reading import OPPOSITE
 from proxy.matching.reading_model import Reading, Thing, Word
 from proxy.matching.words import MEDIA, STYLES
 
-__all__ = ["names_medium", "spatial", "swapped"]
+__all__ = ["names_medium", "swapped"]
 
 
 def swapped(have: Reading, want: Reading) -> str | None:
     """``swapped_attributes`` or ``swapped_roles`` where the request has the cached prompt's
     words bound to other things or in another order, else None."""
-    owned = _possessions(have)
-    if any((thing, owner) in owned for owner, thing in _possessions(want)):
+    owned, wanted = _possessions(have), _possessions(want)
+    if any((thing, owner) in owned for owner, thing in wanted):
         return "swapped_roles"  # "the dog's owner" / "the owner's dog"
     have_heads, want_heads = _head_lemmas(have), _head_lemmas(want)
-    if _owner_brought_in(owned, want, want_heads):
+    if _owner_brought_in(owned, wanted, want_heads):
         return "swapped_roles"  # "reading her child's diary" / "reading a diary to her child"
     if _attachments_moved(have, want, have_heads):
         return "swapped_attributes"
@@ -213,10 +210,14 @@ def _head_lemmas(reading: Reading) -> dict[str, tuple[int, str]]:
     return positions
 
 
+LOOSE_RELATIONS = frozenset({"in", "on", "at", "@in", "@on"})
+"""Relations too loosely used to place a thing anywhere in particular ("shot on film")."""
+
+
 def _places(relation: str) -> bool:
     """Whether a role's relation says where a thing is ("@below", "@behind"; not the loose
     "in" or "on": "shot on film")."""
-    return relation.startswith("@") and relation not in _LOOSE_RELATIONS
+    return relation.startswith("@") and relation not in LOOSE_RELATIONS
 
 
 def _role(role: str) -> str:
@@ -251,12 +252,13 @@ _OWNED_AS = ("of/", "by", "for/")
 
 
 def _owner_brought_in(
-    owned: set[tuple[str, str]], want: Reading, want_heads: dict[str, tuple[int, str]]
+    owned: set[tuple[str, str]],
+    wanted: set[tuple[str, str]],
+    want_heads: dict[str, tuple[int, str]],
 ) -> bool:
     """Whether the request names a cached owner's thing and the owner too, as a thing of its own
     and not as its owner: "her child's diary" may show no child, "a diary to her child" does
     (but "a falconers glove", an owner without its "'s", still has the glove)."""
-    wanted = _possessions(want)
     return any(
         owner in want_heads
         and thing in want_heads
@@ -487,160 +489,3 @@ def _same_thing(have: Reading, want: Reading) -> Callable[[set[Thing], Thing], b
 def _repeated_heads(reading: Reading) -> set[str]:
     lemmas = Counter(reading.words[i].key for i in reading.heads())
     return {lemma for lemma, count in lemmas.items() if count > 1}
-
-
-_LOOSE_RELATIONS = frozenset({"in", "on", "at", "@in", "@on"})
-_POSITIONS = frozenset(
-    "below above atop behind front near inside outside left "
-    "right middle between against background foreground upside underwater around".split()
-)
-"""Spatial classes that fix where a thing is; motion ("through", "across", "toward") does
-not contradict a loose "in" ("a kite flying through the sky", "in the sky")."""
-
-
-def _relations(reading: Reading) -> dict[tuple[str, str], set[str]]:
-    """(thing, the subject it is placed against) -> how it is placed: a spatial class
-    ("below", "behind"), or "in" for the loose "in", "on", "at"."""
-    found: dict[tuple[str, str], set[str]] = {}
-    for i in reading.heads():
-        word = reading.words[i]
-        if word.listed:
-            continue  # its role, taken across a comma from the thing before, is a guess
-        relation, _, subject = word.role.partition("/")
-        if relation in ("in", "@in"):
-            kinds = {"in", "inside"}  # "in a box" is "inside a box"; loosely, "on" or "at" it
-        elif relation == "on":
-            kinds = {"in", "atop"}  # loosely "in" or "at"; "on top of" it
-        elif relation in _LOOSE_RELATIONS:
-            kinds = {"in"}
-        elif relation == "@against":
-            kinds = {"against", "in"}  # "leaning against a wall" is loosely "on" it
-        elif relation == "@middle":
-            kinds = {"middle", "in"}  # "in the middle of a forest" is in the forest
-        elif relation[1:] in _POSITIONS and relation.startswith("@"):
-            kinds = {relation[1:]}
-        else:
-            continue
-        if subject:
-            found.setdefault((word.key, subject), set()).update(kinds)
-    return found
-
-
-def _crossed(have: Reading, want: Reading) -> bool:
-    """Whether each thing the request has something go "across" is what the cached prompt has
-    that same thing cross: "a ferry crossing a fjord" / "a ferry sailing across a fjord"; not
-    "a woman with crossed legs" for "a woman sitting across the table"."""
-    crossed = {
-        (w.role.partition("/")[2], w.key)
-        for w in have.words
-        if w.governor == "cross" and w.role.startswith("object/")
-    }
-    across = {
-        (w.role.partition("/")[2], w.key) for w in want.words if w.role.startswith("@across/")
-    }
-    return bool(across) and across <= crossed
-
-
-_OPEN_AIR = frozenset(
-    """
-    rain snow storm thunderstorm hail sleet beach park field forest woods garden yard backyard
-    meadow desert jungle playground courtyard trail
-    """.split()
-)
-"""Places and weather one can only be in out of doors."""
-_PLACED_IN = frozenset("in at on under inside near by beside through along across".split())
-_PHRASE_ENDS = _PLACED_IN | frozenset(", . ; and or while as where when with of during".split())
-_INDOORS = frozenset(
-    """
-    indoors indoor inside interior room bedroom bathroom kitchen living hallway hall lobby
-    classroom office studio shop store cafe restaurant bar hospital greenhouse barn cabin tent
-    house home window windows door doors car bus train plane tv television screen painting poster
-    photo picture book wallpaper model bathtub bed couch sofa closet garage museum gallery
-    """.split()
-)
-"""What says a picture may be indoors, or shows the open air only as a picture or a view."""
-
-
-def _out_of_doors(have: Reading) -> bool:
-    """Whether the cached prompt puts what it shows out of doors: every place it is in, on or at
-    is one only the open air has ("dancing in the rain", "a dog at the park", "in heavy rain"),
-    none is another ("in a diner in the storm", "in rain boots": boots are no place), and it
-    names nothing that may be indoors ("a girl by the window, rain", "1girl, bedroom")."""
-    sequence = have.sequence
-    if not _INDOORS.isdisjoint(sequence):
-        return False
-    found = False
-    for i, token in enumerate(sequence):
-        if token not in _PLACED_IN:
-            continue
-        end = next(
-            (j for j in range(i + 1, len(sequence)) if sequence[j] in _PHRASE_ENDS), len(sequence)
-        )
-        if end == i + 1 or end - i > 5:
-            continue  # no place named, or a long phrase read elsewhere
-        if sequence[end - 1] not in _OPEN_AIR:
-            return False  # in, on or at another place, which may be indoors
-        found = True
-    return found
-
-
-_OUTSIDE = frozenset({"outside", "outdoors"})
-_AFTER_ALONE = frozenset(
-    ["", ",", ".", "in", "on", "at", "under", "during", "with", "and", "through", "along", "across"]
-)
-
-
-def _outside_alone(sequence: tuple[str, ...]) -> bool:
-    """Whether every "outside" in ``sequence`` is said alone, of no thing ("playing outside in
-    the snow", not "outside of the forest" nor "outside the house")."""
-    return all(
-        (sequence[i + 1] if i + 1 < len(sequence) else "") in _AFTER_ALONE
-        for i, token in enumerate(sequence)
-        if token in _OUTSIDE
-    )
-
-
-def spatial(have: Reading, want: Reading) -> str | None:
-    """A spatial relation the request asks for ("under", "beside", "in front of") that the
-    cached prompt does not state; or a direction the cached prompt states the opposite of
-    ("skiing up" / "down", "headphones on" / "off"). "in", "on" and "at" alone are too loosely
-    used to count."""
-    missing = want.spatial - have.spatial
-    if "in" in have.tokens:
-        # where the cached prompt puts it "in" is checked below; moving "through" a place is
-        # being in it ("a jellyfish drifting in / through the deep ocean")
-        missing -= {"inside", "through"}
-    if "on" in have.tokens and not have.spatial & {"below", "middle"}:
-        # "on top of" is "on", checked below too, and so is "leaning against"; not "at the
-        # bottom"
-        missing -= {"atop", "against"}
-    across = ("across" in have.spatial and "over" in want.tokens) or (
-        "over" in have.tokens and "across" in want.spatial
-    )
-    if across:
-        missing -= {"above", "across"}  # "a bridge across a river" is "a bridge over a river"
-    if "across" in missing and _crossed(have, want):
-        missing -= {"across"}  # "a ferry crossing a fjord" goes across it
-    if "outside" in missing and _out_of_doors(have) and _outside_alone(want.sequence):
-        missing -= {"outside"}  # "dancing in the rain" is dancing outside
-    if missing:
-        return "spatial"
-    # Both ways: "a cat on the bed" asks for the bed elsewhere than "a cat under the bed" has it.
-    cached = _relations(have)
-    behind = {named for named, kind in have.placed - want.placed if kind == "background"}
-    for thing, relations in _relations(want).items():
-        placed = cached.get(thing)
-        if placed and not placed & relations:
-            return "spatial"
-        if thing[0] in behind and relations & {"in", "atop"}:
-            return "spatial"  # "a cat, fireplace background" has no cat in the fireplace
-    # "a castle in the distance, a knight" / "a castle, a knight in the distance"
-    have_heads = {have.words[i].key for i in have.heads()}
-    places = {kind for _, kind in have.placed}
-    for named, kind in want.placed - have.placed:
-        if kind in places and named in have_heads:
-            return "spatial"
-    for direction in want.directions - have.directions:
-        if OPPOSITE[direction] & have.directions:
-            return "spatial"
-    return None

@@ -60,10 +60,11 @@ from proxy.matching.coverage import Coverage, describes
 from proxy.matching.lexicon import NOTHING, WordNet
 from proxy.matching.media import asks_for_photo, made_otherwise, photographed
 from proxy.matching.memo import PromptMemo
+from proxy.matching.places import spatial
 from proxy.matching.reading import REMEMBERED, Reader
 from proxy.matching.reading_model import Reading, Word
 from proxy.matching.rephrasing import verb_ing
-from proxy.matching.roles import names_medium, spatial, swapped
+from proxy.matching.roles import names_medium, swapped
 from proxy.matching.spelling import correct_typos, doubled, hyphenated_alike, rejoined
 from proxy.matching.unsaid import (
     DRAWN_PICTURE,

@@ -24,6 +24,8 @@ __all__ = [
     "MEDIA",
     "NEGATORS",
     "NUMBERS",
+    "PUBLICATIONS",
+    "PUBLICATION_PARTS",
     "SAME_PLURAL",
     "SETTINGS",
     "SIZES_AGES",
@@ -292,6 +294,11 @@ MEDIA = frozenset(
     """.split()
 )
 """Nouns that name a medium or a framing: "an oil painting of X" is "X, oil painting"."""
+
+PUBLICATIONS = ("comic", "manga", "storybook", "magazine", "book", "album")
+PUBLICATION_PARTS = ("panel", "page", "strip", "spread", "cover")
+"""A publication's part that is a kind of picture, written as one word ("magazine cover" is
+"magazinecover"): a medium, as "a comic" is."""
 
 MADE_MEDIA = frozenset(
     """
