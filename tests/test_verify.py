@@ -1070,6 +1070,13 @@ REJECTED += [
         "a red cabin towering behind a lake",
         "swapped_roles",
     ),
+    # "the falls" is a waterfall, never autumn; what else is held is not what a man is
+    ("a house by the falls", "a house in fall", "setting"),
+    ("a man holding a lamp and a jar", "a man holding a lamp and a dog", "object"),
+    ("a man holding a lamp and a jar of honey", "a jar holding a lamp and a man", "swapped_roles"),
+    ("a boy reading a comic book", "a boy reading, comic book style", "style"),
+    ("soldiers in ruins, realistic style", "soldiers in ruins, realistic drawing", "style"),
+    ("a polaroid camera on a table", "a camera on a table", "object"),
 ]
 
 _BUSTLING_SQUARE = (
@@ -2131,6 +2138,23 @@ SERVED = [
     (
         "cyberpunk mercenary with a cybernetic wolf companion, standing in a junkyard, smoke",
         "standing in a junkyard, cyberpunk mercenary with a cybernetic wolf companion, smoke",
+    ),
+    # session 64: listed synonyms; things held, said in either order; a drawn style's drawing;
+    # "sound proof", "the falls", a plural's verb before a describing word, a polaroid camera
+    ("a shearer at a spinning grinder", "a shearer at a rotating grinder"),
+    ("a man holding a lamp and a jar", "a man holding a jar and a lamp"),
+    (
+        "a beekeeper holding a smoker and a frame of honey",
+        "a beekeeper holding a frame of honey and a smoker",
+    ),
+    ("soldiers in ruins, comic book style", "soldiers in ruins, comic book style drawing"),
+    ("soldiers in ruins, anime", "soldiers in ruins, anime style drawing"),
+    ("a vocalist in a sound proof booth", "a vocalist in a soundproof booth"),
+    ("a river flowing over the falls", "a river flowing over a waterfall"),
+    ("kids painting colourful pictures", "children paint colorful pictures"),
+    (
+        "a family in a garden, captured on a polaroid camera",
+        "a family in a garden, polaroid photograph",
     ),
 ]
 

@@ -105,7 +105,11 @@ def join_compounds(wordnet: WordNet | None, tokens: list[str]) -> list[str]:
                     known = wordnet.might_know(closed) and wordnet.lemmas(closed)
                     if (
                         known
-                        and _closes(closed, *known[0])
+                        and (
+                            _closes(closed, *known[0])
+                            # "sound proof" is "soundproof", a verb first but an adjective too
+                            or ("a", closed) in known
+                        )
                         # "the sun sets" is no "sunsets": after "the" or "a", a plural closed
                         # up from a word and a verb is the word and the verb
                         and not (

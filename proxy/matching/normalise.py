@@ -167,6 +167,8 @@ def normalise_tokens(
             token = replacement
         elif token in _SEASONS_SAID and out and out[-1] in _BEFORE_A_SEASON:
             token = _SEASONS_SAID[token]  # "in spring" is the season, not "a hot spring"
+        elif token == "falls" and out and out[-1] == "the":
+            token = "waterfall"  # "a house by the falls" is by a waterfall, not in autumn
         elif token == "spring" and out and out[-1] == "a" and following in _AFTER_A_SPRING:
             token = "natural_spring"  # "a deer drinking from a spring": water, no season
         elif token in _AT_OR_AROUND and out and out[-1] in _SEATED and _a_table(tokens, i + 1):
@@ -196,6 +198,8 @@ def normalise_tokens(
             token = "photo"  # "a bowl of pho, photographed" is "a photo of a bowl of pho"
         elif token == "painting" and out and out[-1] in _PAINTINGS:
             continue  # "a watercolor painting" is "a watercolor"
+        elif token == "drawing" and following in _TAG_ENDS and _drawn_style(out):
+            continue  # "comic book style drawing" is "comic book style": drawn as it is
         elif token == "style" and following != "of" and out and out[-1] in STYLES:
             continue  # "watercolor style" is "watercolor", "anime style drawing" "anime drawing"
         elif token == "over" and out and out[-1] in _JUMPING and following in DETERMINERS:
@@ -435,6 +439,17 @@ _WEATHER_AROUND = frozenset({"in", "through", *_UNDER})
 """Prepositions of weather one is out in: "under falling snow" is "in falling snow"."""
 _FALLING = frozenset(["falling", "heavy", "light", "pouring", "driving", "gentle", "thick"])
 """How weather falls: kept with it ("in heavy rain" is not "in light rain")."""
+_DRAWN_STYLES = frozenset("anime manga cartoon comic comic_book chibi".split())
+"""Styles that are drawn: "..., anime drawing" says no more than "..., anime"."""
+_TAG_ENDS = frozenset(["", ",", "."])
+
+
+def _drawn_style(out: Sequence[str]) -> bool:
+    """Whether the words before end with a drawn style, "style" said or not ("anime style")."""
+    end = len(out) - 1 if out[-1:] == ["style"] else len(out)
+    return end > 0 and out[end - 1] in _DRAWN_STYLES
+
+
 _NOBODY = frozenset({"nobody", "noone"})
 _SEASONS_SAID = {"spring": "springtime", "fall": "autumn"}
 _BEFORE_A_SEASON = frozenset("in during through until since this last next early late".split())

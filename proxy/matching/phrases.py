@@ -133,6 +133,9 @@ def close_chunk(
                 # holding a book": the same relation again, of a thing of its own
                 partner = _owner(reading, earlier, partner)
             words[head].role = words[partner].role
+            if words[partner].role.startswith("object") and "," not in breaks:
+                # "holding a lamp and a jar": the jar is held too
+                words[head].governor = words[partner].governor
             words[head].listed = not any(b in COORDINATORS - {","} for b in breaks)
             group = reading.groups.setdefault(partner, [partner])
             group.append(head)

@@ -216,6 +216,7 @@ class WordClasses:
                 or after in ROLE_MARKERS
                 or not after[:1].isalnum()
                 or self.nounlike(after)
+                or self.only_describes(after)  # "children paint colorful pictures"
             )
             # After a plural noun a bare word is a verb ("firefighters spray water"): a
             # compound's first noun is singular.
@@ -266,8 +267,12 @@ class WordClasses:
         parts = self.wordnet.parts_of_speech(tokens[i])
         if "v" not in parts:
             return False
-        if after in {"and", "or"}:  # "..., warm and friendly mood"
-            return "a" in parts and self.wordnet.usually(tokens[i], "a", "v")
+        if after in {"and", "or"}:  # "..., warm and friendly mood"; not "honey and a lamp"
+            return (
+                "a" in parts
+                and self.wordnet.usually(tokens[i], "a", "v")
+                and (i + 2 >= len(tokens) or tokens[i + 2] not in DETERMINERS)
+            )
         ahead = i + 1
         while ahead - i < _DESCRIBED_WITHIN and self.only_describes(after):
             ahead += 1  # "bustling medieval town", "weathered wooden beach house"

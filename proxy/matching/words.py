@@ -566,6 +566,10 @@ walked strolled
 spiny prickly thorny
 empty vacant
 flutist flautist flautists:flutists
+polaroid polaroid_camera
+spinning rotating
+wrestling grappling
+wrestle grapple
 rowboat rowing_boat row_boat rowing_boats:rowboats row_boats:rowboats
 """
 """Words that give the same picture, one group a line, the first word standing for the group;
