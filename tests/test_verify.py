@@ -2156,6 +2156,13 @@ SERVED = [
         "a family in a garden, captured on a polaroid camera",
         "a family in a garden, polaroid photograph",
     ),
+    ("a market stall selling apples, pears and plums", "a stall selling plums, apples and pears"),
+    ("a fox sleeping under a pine in the snow", "in the snow, under a pine, a fox sleeping"),
+    ("two boys fishing from a pier at sunset", "at sunset two boys fishing from a pier"),
+    ("a woman reading a letter by candlelight", "by candlelight, a woman reading a letter"),
+    ("a scared child in a dark hallway", "a frightened child in a dark hallway"),
+    ("a shy girl behind a curtain", "a timid girl behind a curtain"),
+    ("a cat napping on a windowsill", "a cat sleeping on a windowsill"),
 ]
 
 

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from proxy.matching.passives import active, names_the_doer
 from proxy.matching.word_order import (
     DETERMINERS,
+    LAMPLIGHT,
     PART_ENDS,
     TIMES,
     doer_first,
@@ -148,6 +149,9 @@ def normalise_tokens(
             tokens = doer_first(tokens, comma, verb_like, alive)
         else:
             tokens = place_last(tokens, comma)
+            if fronted(tokens) and not looks_like_verb(tokens[0]) and "," in tokens:
+                # "in the snow, under a pine tree, a fox sleeping": both places go last
+                tokens = place_last(tokens, tokens.index(","))
     elif (end := fronted_time(tokens) or fronted_place(tokens)) is not None:
         # "at night a fox crossing a road" is "a fox crossing a road, at night"
         tokens = [*tokens[end:], ",", *tokens[:end]]
@@ -177,7 +181,7 @@ def normalise_tokens(
             token = "in"  # "at a concert", "attending a concert"
         elif token == "around" and _WHEN.intersection(_after_determiner(tokens, i + 1)[:1]):
             token = "in"  # "around noon" is "at noon", "around christmas" "at christmas"
-        elif token == "by" and following in _LAMPLIGHT:
+        elif token == "by" and following in LAMPLIGHT:
             token = "in"  # "writing by candlelight" is writing in it, not a painter's name
         elif token in _UNDER and _SKY.intersection(_after_determiner(tokens, i + 1)[:2]):
             token = "in"  # "under the moonlight", "under a starry sky": lit by it, not below it
@@ -421,11 +425,7 @@ _WHEN = TIMES | frozenset(
     "christmas christmastime halloween easter thanksgiving hanukkah diwali new_year".split()
 )
 """Times, and the holidays that say one: "around" them is "at" them, not encircling them."""
-_LAMPLIGHT = frozenset(
-    "candlelight lamplight firelight torchlight gaslight moonlight starlight sunlight".split()
-)
-"""Light said to be what one does something "by" ("by candlelight") or "under"."""
-_SKY = _LAMPLIGHT | frozenset(
+_SKY = LAMPLIGHT | frozenset(
     """
     sky skies night_sky stars moon sun full_moon sunshine
     northern_lights aurora aurora_borealis aurora_australis

@@ -133,13 +133,14 @@ def close_chunk(
                 # holding a book": the same relation again, of a thing of its own
                 partner = _owner(reading, earlier, partner)
             words[head].role = words[partner].role
-            if words[partner].role.startswith("object") and "," not in breaks:
-                # "holding a lamp and a jar": the jar is held too
-                words[head].governor = words[partner].governor
             words[head].listed = not any(b in COORDINATORS - {","} for b in breaks)
             group = reading.groups.setdefault(partner, [partner])
             group.append(head)
             reading.groups[head] = group
+            if words[partner].role.startswith("object") and "," not in breaks:
+                # "holding a lamp and a jar", "selling apples, pears and plums": each is held
+                # or sold, as the first is
+                _governed_alike([words[h] for h in group if words[h].role == words[head].role])
         elif prepositions or any(w.verb for w in words[(earlier[-1] if earlier else 0) : chunk[0]]):
             # Relative to the clause's subject: "on the board" of the knife, not of the cabbage.
             subject = next((h for h in reversed(earlier) if words[h].role == "subject"), None)
@@ -155,6 +156,14 @@ def close_chunk(
         reading.head_indexes.append(head)
     chunk.clear()
     breaks.clear()
+
+
+def _governed_alike(listed: list[Word]) -> None:
+    """Give the things of one list the verb the first of them is governed by."""
+    governor = next((word.governor for word in listed if word.governor is not None), None)
+    for word in listed:
+        if word.governor is None:
+            word.governor = governor
 
 
 def _said_alike(word: Word, following: frozenset[str]) -> bool:

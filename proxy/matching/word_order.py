@@ -21,6 +21,7 @@ __all__ = [
     "DETERMINERS",
     "HOW_FAR",
     "IRREGULAR_PARTICIPLES",
+    "LAMPLIGHT",
     "MOVING",
     "OWNERS",
     "PART_ENDS",
@@ -45,6 +46,9 @@ DETERMINERS = frozenset(["a", "an", "the", "this", "that", "these", "those"])
 PART_ENDS = frozenset({",", ".", ";"})
 
 
+_OPENS_A_PHRASE = DETERMINERS | frozenset(NUMBERS)
+
+
 TIMES = frozenset(
     "dawn sunrise morning noon midday afternoon sunset dusk twilight evening night midnight".split()
 )
@@ -57,6 +61,12 @@ _FRONTED = LOOSE_PREPOSITIONS | frozenset(
 )
 """Prepositions whose phrase, put first and closed by a comma, says where the rest happens, or
 what it has ("with a cup of coffee, an old man on a porch")."""
+
+
+LAMPLIGHT = frozenset(
+    "candlelight lamplight firelight torchlight gaslight moonlight starlight sunlight".split()
+)
+"""Light said to be what one does something "by" ("by candlelight") or "under"."""
 
 
 HOW_FAR = frozenset("high low far deep just directly right".split())
@@ -77,7 +87,8 @@ def fronted_time(tokens: Sequence[str]) -> int | None:
         return None
     for end in range(2, min(len(tokens), 5)):
         if tokens[end - 1] in TIMES:
-            return end if end < len(tokens) and tokens[end] in DETERMINERS else None
+            # "at sunset two boys fishing": a count opens the rest as a determiner does
+            return end if end < len(tokens) and tokens[end] in _OPENS_A_PHRASE else None
     return None
 
 
@@ -106,7 +117,8 @@ def fronted(tokens: Sequence[str]) -> bool:
     window, ...", "high above the city, ...", "surrounded by fog, ...")."""
     return (
         tokens[0] in _FRONTED
-        or (len(tokens) > 1 and tokens[0] == "by" and tokens[1] in DETERMINERS)  # "by the sea"
+        # "by the sea", "by candlelight"
+        or (len(tokens) > 1 and tokens[0] == "by" and tokens[1] in DETERMINERS | LAMPLIGHT)
         or (len(tokens) > 1 and tokens[0] in HOW_FAR and tokens[1] in _FRONTED)
         or (len(tokens) > 1 and is_participle(tokens[0]) and tokens[1] in _FRONTED | {"by"})
         or any(tuple(tokens[: len(phrase)]) == phrase for phrase in SPATIAL_PHRASES)

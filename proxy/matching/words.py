@@ -483,7 +483,7 @@ dry arid
 hamburger burger burgers:hamburgers
 sailor seaman seamen:sailors
 stream creek brook
-sleeping dozing snoozing
+sleeping dozing snoozing napping
 vivid vibrant
 drawing sketch
 modern contemporary
@@ -567,6 +567,10 @@ spiny prickly thorny
 empty vacant
 flutist flautist flautists:flutists
 polaroid polaroid_camera
+scared frightened afraid
+shy timid bashful
+stylish fashionable
+tidy neat
 spinning rotating
 wrestling grappling
 wrestle grapple
