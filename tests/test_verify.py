@@ -2311,6 +2311,26 @@ def test_typos_are_mended_only_towards_the_other_prompt(verifier: Verifier) -> N
     assert verifier.check("a zebra on a plain", "a zbrae on a plain") == "object"
 
 
+def test_a_rare_word_one_edit_from_a_far_commoner_one_is_its_typo(verifier: Verifier) -> None:
+    """A word English rarely uses ("sprit", "hokey") one edit from a word of the other prompt a
+    hundred times commoner is read as that word; a word used as often as "boar" is its own."""
+    assert verifier.check("a kitsune spirit in a forest", "a kitsune sprit in a forest") is None
+    assert verifier.check("ice hokey goalie at the net", "ice hockey goalie at the net") is None
+    assert verifier.check("still life of lemons", "still life of lemmons") is None
+    assert verifier.check("a bear in the woods", "a boar in the woods") == "object"
+    assert verifier.check("a lion resting", "a loin resting") == "object"
+    assert verifier.check("a goat on a hill", "a gloat on a hill") == "object"
+    # a prompt that says both words means both
+    assert spelling.rarely_meant(["sprit", "spirit"], {"spirit"}) == {}
+    assert spelling.rarely_meant(["sprit", "hokey"], {"spirit", "hockey"}) == {
+        "sprit": "spirit",
+        "hokey": "hockey",
+    }
+    # A prompt of thousands of rare words looks at its first few: the cost does not grow
+    rare = [f"zq{a}{b}{c}x" for a in "abcdefghij" for b in "abcdefghij" for c in "abcdefghij"]
+    assert spelling.rarely_meant([*rare, "sprit"], {"spirit"}) == {}
+
+
 @pytest.mark.parametrize("family", ["attributes", "absence", "roles", "sizes_and_ages"])
 def test_probe_lists_that_serve_nothing_stay_so(verifier: Verifier, family: str) -> None:
     """Families of ``bench/probes.py`` where every pair changes the picture and none is served

@@ -28,7 +28,7 @@ from rapidfuzz.distance import OSA
 from proxy.matching.normalise import LOWER_WORD
 from proxy.matching.words import COLOURS, FUNCTION_WORDS, SIZES_AGES
 
-__all__ = ["Speller", "correct_typos", "doubled", "hyphenated_alike", "rejoined"]
+__all__ = ["Speller", "correct_typos", "doubled", "hyphenated_alike", "rarely_meant", "rejoined"]
 
 SHORTEST = 4
 """Words of fewer letters are never corrected from the word list, and from the other prompt
@@ -153,6 +153,11 @@ class Frequencies:
     def __contains__(self, word: object) -> bool:
         return word in self._words
 
+    def count(self, word: str) -> int:
+        """How often ``word`` is seen in English (0: not listed)."""
+        key = self._words.get(word)
+        return 0 if key is None else self._counts[key]
+
     def near(self, word: str) -> list[tuple[str, int]]:
         """The listed words one edit from ``word`` that keep its first letter, with their
         counts: a letter dropped, added or changed, or two neighbours swapped (the optimal
@@ -251,6 +256,50 @@ def correct_typos(
         if best is not None:
             corrections[word] = best[1]
     return corrections
+
+
+RARE = 300_000
+"""Words seen fewer times than this in the frequency list (of hundreds of billions) are rare
+enough to be taken for a misspelling of a far commoner word one edit away ("sprit", "hokey")."""
+_RARER = 100
+"""How many times commoner than a rare word the word it is taken for must be: "hokey" (205
+thousand) for "hockey" (22 million), not "boar" (900 thousand) for "bear"."""
+
+
+def rarely_meant(words: Iterable[str], other: Collection[str]) -> dict[str, str]:
+    """For each rare word of ``words`` that ``other`` lacks, the word of ``other`` one edit away
+    (first letter kept) that is at least ``_RARER`` times as common: "a kitsune sprit" meant
+    "spirit", "ice hokey" "hockey". A word WordNet knows is otherwise read as its own word, so
+    two prompts that differ only by a typo that happens to spell a word differ. At most
+    ``_MOST_RARE`` rare words are looked at: a prompt has a few typos, not thousands."""
+    frequencies = _frequencies()
+    words = list(words)
+    said = set(words)
+    found: dict[str, str] = {}
+    looked = 0
+    for word in words:
+        if len(word) <= SHORTEST or word in other or not word.isalpha() or word in found:
+            continue
+        seen = frequencies.count(word)
+        if seen >= RARE:
+            continue
+        looked += 1
+        if looked > _MOST_RARE:
+            break
+        for candidate in _one_edit(word, _LETTERS):
+            if (
+                candidate in other
+                and candidate not in said  # a prompt that says both means both
+                and candidate != word
+                and frequencies.count(candidate) >= _RARER * max(seen, 1)
+            ):
+                found[word] = candidate
+                break
+    return found
+
+
+_MOST_RARE = 16
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
 def rejoined(

@@ -65,7 +65,13 @@ from proxy.matching.reading import REMEMBERED, Reader
 from proxy.matching.reading_model import Reading, Word
 from proxy.matching.rephrasing import verb_ing
 from proxy.matching.roles import names_medium, swapped
-from proxy.matching.spelling import correct_typos, doubled, hyphenated_alike, rejoined
+from proxy.matching.spelling import (
+    correct_typos,
+    doubled,
+    hyphenated_alike,
+    rarely_meant,
+    rejoined,
+)
 from proxy.matching.unsaid import (
     DRAWN_PICTURE,
     IMPLIED,
@@ -224,6 +230,13 @@ class Verifier:
         undoubled = self._undoubled(want, have), self._undoubled(have, want)
         if have.unknown or want.unknown or any(undoubled):
             cached, request = self._mend_typos(cached, have, request, want, undoubled)
+            have, want = self.read(cached), self.read(request)
+        rare = (
+            rarely_meant(have.sequence, frozenset(want.sequence)),
+            rarely_meant(want.sequence, frozenset(have.sequence)),
+        )
+        if any(rare):  # "a kitsune sprit" for "a kitsune spirit"
+            cached, request = _replace_words(cached, rare[0]), _replace_words(request, rare[1])
             have, want = self.read(cached), self.read(request)
         if have.unreadable or want.unreadable:
             return "unreadable"
