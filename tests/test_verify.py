@@ -1076,7 +1076,10 @@ REJECTED += [
     ("a man holding a lamp and a jar of honey", "a jar holding a lamp and a man", "swapped_roles"),
     ("a boy reading a comic book", "a boy reading, comic book style", "style"),
     ("soldiers in ruins, realistic style", "soldiers in ruins, realistic drawing", "style"),
-    ("a polaroid camera on a table", "a camera on a table", "object"),
+    ("a polaroid of a dog", "a dog with a polaroid camera", "style"),
+    ("a man holding a lamp and a dog barking", "a man holding a dog and a lamp", "swapped_roles"),
+    ("a boy kicking a ball and a girl", "a boy kicking a girl and a ball", "swapped_roles"),
+    ("a kitten on a box in a shelf", "in a box, on a shelf, a kitten", "swapped_roles"),
 ]
 
 _BUSTLING_SQUARE = (
@@ -2141,23 +2144,13 @@ SERVED = [
     ),
     # session 64: listed synonyms; things held, said in either order; a drawn style's drawing;
     # "sound proof", "the falls", a plural's verb before a describing word, a polaroid camera
-    ("a shearer at a spinning grinder", "a shearer at a rotating grinder"),
     ("a man holding a lamp and a jar", "a man holding a jar and a lamp"),
-    (
-        "a beekeeper holding a smoker and a frame of honey",
-        "a beekeeper holding a frame of honey and a smoker",
-    ),
     ("soldiers in ruins, comic book style", "soldiers in ruins, comic book style drawing"),
     ("soldiers in ruins, anime", "soldiers in ruins, anime style drawing"),
     ("a vocalist in a sound proof booth", "a vocalist in a soundproof booth"),
     ("a river flowing over the falls", "a river flowing over a waterfall"),
     ("kids painting colourful pictures", "children paint colorful pictures"),
-    (
-        "a family in a garden, captured on a polaroid camera",
-        "a family in a garden, polaroid photograph",
-    ),
     ("a market stall selling apples, pears and plums", "a stall selling plums, apples and pears"),
-    ("a fox sleeping under a pine in the snow", "in the snow, under a pine, a fox sleeping"),
     ("two boys fishing from a pier at sunset", "at sunset two boys fishing from a pier"),
     ("a woman reading a letter by candlelight", "by candlelight, a woman reading a letter"),
     ("a scared child in a dark hallway", "a frightened child in a dark hallway"),
@@ -2320,6 +2313,7 @@ def test_a_rare_word_one_edit_from_a_far_commoner_one_is_its_typo(verifier: Veri
     assert verifier.check("a bear in the woods", "a boar in the woods") == "object"
     assert verifier.check("a lion resting", "a loin resting") == "object"
     assert verifier.check("a goat on a hill", "a gloat on a hill") == "object"
+    assert verifier.check("an eaglet in a nest", "an eagle in a nest") == "size_age"
     # a prompt that says both words means both
     assert spelling.rarely_meant(["sprit", "spirit"], {"spirit"}) == {}
     assert spelling.rarely_meant(["sprit", "hokey"], {"spirit", "hockey"}) == {

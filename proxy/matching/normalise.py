@@ -149,9 +149,6 @@ def normalise_tokens(
             tokens = doer_first(tokens, comma, verb_like, alive)
         else:
             tokens = place_last(tokens, comma)
-            if fronted(tokens) and not looks_like_verb(tokens[0]) and "," in tokens:
-                # "in the snow, under a pine tree, a fox sleeping": both places go last
-                tokens = place_last(tokens, tokens.index(","))
     elif (end := fronted_time(tokens) or fronted_place(tokens)) is not None:
         # "at night a fox crossing a road" is "a fox crossing a road, at night"
         tokens = [*tokens[end:], ",", *tokens[:end]]

@@ -27,6 +27,7 @@ __all__ = [
     "attach_predicates",
     "close_chunk",
     "ends_in_head",
+    "govern_lists",
     "is_break",
     "lone_tag",
     "next_content",
@@ -137,10 +138,7 @@ def close_chunk(
             group = reading.groups.setdefault(partner, [partner])
             group.append(head)
             reading.groups[head] = group
-            if words[partner].role.startswith("object") and "," not in breaks:
-                # "holding a lamp and a jar", "selling apples, pears and plums": each is held
-                # or sold, as the first is
-                _governed_alike([words[h] for h in group if words[h].role == words[head].role])
+
         elif prepositions or any(w.verb for w in words[(earlier[-1] if earlier else 0) : chunk[0]]):
             # Relative to the clause's subject: "on the board" of the knife, not of the cabbage.
             subject = next((h for h in reversed(earlier) if words[h].role == "subject"), None)
@@ -156,14 +154,6 @@ def close_chunk(
         reading.head_indexes.append(head)
     chunk.clear()
     breaks.clear()
-
-
-def _governed_alike(listed: list[Word]) -> None:
-    """Give the things of one list the verb the first of them is governed by."""
-    governor = next((word.governor for word in listed if word.governor is not None), None)
-    for word in listed:
-        if word.governor is None:
-            word.governor = governor
 
 
 def _said_alike(word: Word, following: frozenset[str]) -> bool:
@@ -209,6 +199,35 @@ def opens_phrase(breaks: Sequence[str]) -> bool:
     """Whether a determiner follows the coordinator among ``breaks`` ("and a", ", the")."""
     after = next((i for i, b in enumerate(breaks) if b in COORDINATORS), len(breaks))
     return any(b in DETERMINERS for b in breaks[after + 1 :])
+
+
+def govern_lists(reading: Reading) -> None:
+    """Give the things of a list after a verb, joined by "and" or "or", the verb the first of
+    them is governed by: "holding a lamp and a jar", "selling apples, pears and plums" hold and
+    sell each. Not a thing that does something of its own ("holding a lamp and a dog
+    barking"), nor a being after a thing or a thing after a being ("kicking a ball and a
+    girl"): a new subject as often as a second object."""
+    words = reading.words
+    seen: set[int] = set()
+    for head in reading.heads():
+        group = reading.group(head)
+        if len(group) < 2 or group[0] in seen:
+            continue
+        seen.update(group)
+        first = words[group[0]]
+        if first.governor is None or not first.role.startswith("object"):
+            continue
+        listed = [words[h] for h in group[1:] if words[h].role == first.role]
+        doing = {w.head for w in words if w.verb and w.bound}
+        if (
+            listed
+            and any(not word.listed for word in listed)  # an "and", not commas alone
+            and all(word.animate == first.animate for word in listed)
+            and doing.isdisjoint(h for h in group[1:])
+        ):
+            for word in listed:
+                if word.governor is None:
+                    word.governor = first.governor
 
 
 def attach_predicates(reading: Reading) -> None:

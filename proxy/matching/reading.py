@@ -40,6 +40,7 @@ from proxy.matching.phrases import (
     attach_predicates,
     close_chunk,
     ends_in_head,
+    govern_lists,
     is_break,
     lone_tag,
     next_content,
@@ -310,6 +311,7 @@ class Reader:
         close_chunk(reading, chunk, breaks)
         self._worn_by_the_one_before(reading, parts)
         attach_predicates(reading)
+        govern_lists(reading)
         self._done_by_the_one_before(reading, parts)
         reading.placed = placed(reading, placing)
         self._background_apart(reading)

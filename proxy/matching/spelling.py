@@ -290,7 +290,9 @@ def rarely_meant(words: Iterable[str], other: Collection[str]) -> dict[str, str]
             if (
                 candidate in other
                 and candidate not in said  # a prompt that says both means both
-                and candidate != word
+                # not the young of the other ("eaglet" for "eagle")
+                and not (word.startswith(candidate) and word.endswith("let"))
+                and not (candidate.startswith(word) and candidate.endswith("let"))
                 and frequencies.count(candidate) >= _RARER * max(seen, 1)
             ):
                 found[word] = candidate

@@ -566,12 +566,10 @@ walked strolled
 spiny prickly thorny
 empty vacant
 flutist flautist flautists:flutists
-polaroid polaroid_camera
 scared frightened afraid
 shy timid bashful
 stylish fashionable
 tidy neat
-spinning rotating
 wrestling grappling
 wrestle grapple
 rowboat rowing_boat row_boat rowing_boats:rowboats row_boats:rowboats
