@@ -1077,6 +1077,10 @@ REJECTED += [
     ("a boy reading a comic book", "a boy reading, comic book style", "style"),
     ("soldiers in ruins, realistic style", "soldiers in ruins, realistic drawing", "style"),
     ("a polaroid of a dog", "a dog with a polaroid camera", "style"),
+    # batch 57: "shorts" is a thing, so each colour stays with its garment
+    ("a boxer in red gloves and blue shorts", "a boxer in blue gloves and red shorts", "colour"),
+    ("a boxer in blue shorts", "a boxer in red shorts", "colour"),
+    ("a photo of a fox", "embroidery of a fox", "object"),
     ("a man holding a lamp and a dog barking", "a man holding a dog and a lamp", "swapped_roles"),
     ("a boy kicking a ball and a girl", "a boy kicking a girl and a ball", "swapped_roles"),
     ("a kitten on a box in a shelf", "in a box, on a shelf, a kitten", "swapped_roles"),
@@ -2156,6 +2160,11 @@ SERVED = [
     ("a scared child in a dark hallway", "a frightened child in a dark hallway"),
     ("a shy girl behind a curtain", "a timid girl behind a curtain"),
     ("a cat napping on a windowsill", "a cat sleeping on a windowsill"),
+    ("a shopkeeper stacking tins on a shelf", "a shopkeeper stacking cans on a shelf"),
+    ("a kid in a noisy classroom", "a child in a loud classroom"),
+    ("embroidery of a fox in the snow", "a fox in the snow, embroidery"),
+    ("a fox in the snow, stained glass", "stained glass of a fox in the snow"),
+    ("blueprint of a railway tunnel", "a railway tunnel, blueprint"),
 ]
 
 

@@ -410,7 +410,10 @@ class Reader:
         # The plural of a describing word names things ("oranges", "giants"), but a colour's
         # names shades ("rich blues and greens").
         noun = (bool(nouns) or not readings) and (
-            not lemmas & DESCRIBING or (plural and token not in _SHADES)
+            not lemmas & DESCRIBING
+            or (plural and token not in _SHADES)
+            # "shorts" is a thing of its own, not a plural of "short"
+            or (token in nouns and token not in DESCRIBING and token not in _SHADES)
         )
         animate = bool(self.wordnet.lexnames(token) & _ANIMATE)
         return frozenset(lemmas), plural, noun, readings, bool(nouns), animate

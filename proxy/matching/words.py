@@ -290,7 +290,8 @@ MEDIA = frozenset(
     painting illustration photo photograph photography drawing sketch render rendering
     watercolor watercolour artwork portrait poster shot view closeup close-up snapshot print art
     claymation mosaic tapestry mural fresco engraving etching woodcut linocut lithograph
-    sculpture statue figurine cartoon caricature diorama collage screenshot
+    sculpture statue figurine cartoon caricature diorama collage screenshot embroidery
+    needlepoint stained_glass applique blueprint origami
     """.split()
 )
 """Nouns that name a medium or a framing: "an oil painting of X" is "X, oil painting"."""
@@ -306,6 +307,7 @@ MADE_MEDIA = frozenset(
     drawing engraving etching figurine fresco graffiti illustration ink lego linocut
     lithograph lowpoly manga mosaic mural origami painting papercraft pastel pencil pixel
     render rendering sculpture sketch statue tapestry vector watercolor watercolour woodcut
+    embroidery needlepoint stained_glass applique blueprint
     """.split()
 )
 """Media that are not a photograph: a prompt that names none asks for a photo, which a cached
@@ -356,7 +358,7 @@ SPELLINGS = {
     "ladybirds": "ladybugs", "lorry": "truck", "lorries": "trucks", "pavement": "sidewalk",
     "motorway": "highway", "postbox": "mailbox", "nappy": "diaper",
     "trainers": "sneakers", "petrol": "gasoline", "mum": "mom", "takeaway": "takeout",
-    "funfair": "fair",
+    "funfair": "fair", "tins": "cans",
 }  # fmt: skip
 """British spellings and words, and their American forms (one form is enough for the
 lexicon)."""
@@ -568,6 +570,7 @@ empty vacant
 flutist flautist flautists:flutists
 scared frightened afraid
 shy timid bashful
+noisy loud
 stylish fashionable
 tidy neat
 wrestling grappling
