@@ -1080,6 +1080,7 @@ REJECTED += [
     # batch 57: "shorts" is a thing, so each colour stays with its garment
     ("a boxer in red gloves and blue shorts", "a boxer in blue gloves and red shorts", "colour"),
     ("a boxer in blue shorts", "a boxer in red shorts", "colour"),
+    ("a man under a light", "a man in a light", "spatial"),
     ("a photo of a fox", "embroidery of a fox", "object"),
     ("a man holding a lamp and a dog barking", "a man holding a dog and a lamp", "swapped_roles"),
     ("a boy kicking a ball and a girl", "a boy kicking a girl and a ball", "swapped_roles"),
@@ -2165,6 +2166,7 @@ SERVED = [
     ("embroidery of a fox in the snow", "a fox in the snow, embroidery"),
     ("a fox in the snow, stained glass", "stained glass of a fox in the snow"),
     ("blueprint of a railway tunnel", "a railway tunnel, blueprint"),
+    ("a cat sleeping in soft morning light", "a cat sleeping under soft morning light"),
 ]
 
 

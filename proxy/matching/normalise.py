@@ -180,8 +180,12 @@ def normalise_tokens(
             token = "in"  # "around noon" is "at noon", "around christmas" "at christmas"
         elif token == "by" and following in LAMPLIGHT:
             token = "in"  # "writing by candlelight" is writing in it, not a painter's name
-        elif token in _UNDER and _SKY.intersection(_after_determiner(tokens, i + 1)[:2]):
-            token = "in"  # "under the moonlight", "under a starry sky": lit by it, not below it
+        elif token in _UNDER and (
+            _SKY.intersection(_after_determiner(tokens, i + 1)[:2]) or _lit(tokens, i + 1)
+        ):
+            # "under the moonlight", "under a starry sky", "under soft morning light": lit by
+            # it, not below it
+            token = "in"
         elif (
             token == "by"
             and following in DETERMINERS
@@ -476,6 +480,22 @@ _FACING = frozenset(
     """.split()
 )
 """Postures whose "before" someone is "in front of" them, not earlier than them."""
+
+
+_LIGHT = frozenset({"light", "lighting", "glow"})
+_LONGEST_LIGHT = 4
+
+
+def _lit(tokens: Sequence[str], i: int) -> bool:
+    """Whether the phrase at ``i`` is light described ("soft morning light", "a warm glow"),
+    two words or more: what a thing is in, where "a light" alone may be a lamp above it."""
+    phrase = list(
+        itertools.takewhile(
+            lambda t: t[:1].isalpha() and t not in FUNCTION_WORDS,
+            _after_determiner(tokens, i)[:_LONGEST_LIGHT],
+        )
+    )
+    return len(phrase) > 1 and phrase[-1] in _LIGHT
 
 
 def _after_determiner(tokens: Sequence[str], i: int) -> Sequence[str]:
