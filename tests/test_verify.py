@@ -1081,6 +1081,7 @@ REJECTED += [
     ("a boxer in red gloves and blue shorts", "a boxer in blue gloves and red shorts", "colour"),
     ("a boxer in blue shorts", "a boxer in red shorts", "colour"),
     ("a man under a light", "a man in a light", "spatial"),
+    ("a road in light fog", "a road in thick fog", "object"),
     ("a photo of a fox", "embroidery of a fox", "object"),
     ("a man holding a lamp and a dog barking", "a man holding a dog and a lamp", "swapped_roles"),
     ("a boy kicking a ball and a girl", "a boy kicking a girl and a ball", "swapped_roles"),
@@ -2167,6 +2168,8 @@ SERVED = [
     ("a fox in the snow, stained glass", "stained glass of a fox in the snow"),
     ("blueprint of a railway tunnel", "a railway tunnel, blueprint"),
     ("a cat sleeping in soft morning light", "a cat sleeping under soft morning light"),
+    ("a log cabin roof under heavy snow", "a log cabin roof under thick snow"),
+    ("baker pulling fresh loaves from an oven", "baker pulls fresh loaves from an oven"),
 ]
 
 

@@ -168,6 +168,8 @@ def normalise_tokens(
             token = replacement
         elif token in _SEASONS_SAID and out and out[-1] in _BEFORE_A_SEASON:
             token = _SEASONS_SAID[token]  # "in spring" is the season, not "a hot spring"
+        elif token == "thick" and following in _THICK_WEATHER:
+            token = "heavy"  # "thick snow", "thick fog": as much as "heavy" says
         elif token == "falls" and out and out[-1] == "the":
             token = "waterfall"  # "a house by the falls" is by a waterfall, not in autumn
         elif token == "spring" and out and out[-1] == "a" and following in _AFTER_A_SPRING:
@@ -451,6 +453,7 @@ def _drawn_style(out: Sequence[str]) -> bool:
     return end > 0 and out[end - 1] in _DRAWN_STYLES
 
 
+_THICK_WEATHER = frozenset("snow snowfall fog mist smoke rain clouds cloud".split())
 _NOBODY = frozenset({"nobody", "noone"})
 _SEASONS_SAID = {"spring": "springtime", "fall": "autumn"}
 _BEFORE_A_SEASON = frozenset("in during through until since this last next early late".split())

@@ -216,7 +216,12 @@ class WordClasses:
                 or after in ROLE_MARKERS
                 or not after[:1].isalnum()
                 or self.nounlike(after)
-                or self.only_describes(after)  # "children paint colorful pictures"
+                # "children paint colorful pictures", "baker pulls fresh loaves"
+                or (
+                    self.adjective(after)
+                    and "v" not in self.wordnet.parts_of_speech(after)
+                    and self.wordnet.usually(after, "a", "r")  # not "run together"
+                )
             )
             # After a plural noun a bare word is a verb ("firefighters spray water"): a
             # compound's first noun is singular.
