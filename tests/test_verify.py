@@ -1080,6 +1080,7 @@ REJECTED += [
     # batch 57: "shorts" is a thing, so each colour stays with its garment
     ("a boxer in red gloves and blue shorts", "a boxer in blue gloves and red shorts", "colour"),
     ("a boxer in blue shorts", "a boxer in red shorts", "colour"),
+    ("a man with short hair", "a man in shorts", "object"),
     ("a man under a light", "a man in a light", "spatial"),
     ("a road in light fog", "a road in thick fog", "object"),
     ("a photo of a fox", "embroidery of a fox", "object"),
@@ -2170,6 +2171,14 @@ SERVED = [
     ("a cat sleeping in soft morning light", "a cat sleeping under soft morning light"),
     ("a log cabin roof under heavy snow", "a log cabin roof under thick snow"),
     ("baker pulling fresh loaves from an oven", "baker pulls fresh loaves from an oven"),
+    ("an old man and a boy playing chess", "a boy and an old man play chess"),
+    (
+        "a herald blowing a horn, and a squire holds the reins",
+        "a herald blowing a horn, and a squire is holding the reins",
+    ),
+    ("a man pruning rose bushes on a terrace", "a man trimming rose bushes on a terrace"),
+    ("cows grazing in a green pasture", "cows grazing in a green meadow"),
+    ("a boat towing a car through floodwater", "a boat towing a car thru floodwater"),
 ]
 
 
@@ -2328,6 +2337,10 @@ def test_a_rare_word_one_edit_from_a_far_commoner_one_is_its_typo(verifier: Veri
     assert verifier.check("a lion resting", "a loin resting") == "object"
     assert verifier.check("a goat on a hill", "a gloat on a hill") == "object"
     assert verifier.check("an eaglet in a nest", "an eagle in a nest") == "size_age"
+    # a letter changed or added makes another word as often as it mistypes one
+    assert verifier.check("a wooden toy on a shelf", "a woolen toy on a shelf") == "material"
+    assert verifier.check("a happy eagle on a branch", "a harpy eagle on a branch") is not None
+    assert verifier.check("a man writing at a desk", "a man writhing at a desk") is not None
     # a prompt that says both words means both
     assert spelling.rarely_meant(["sprit", "spirit"], {"spirit"}) == {}
     assert spelling.rarely_meant(["sprit", "hokey"], {"spirit", "hockey"}) == {

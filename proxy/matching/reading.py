@@ -282,6 +282,7 @@ class Reader:
                 after_one(tokens, i) and not object_after,
                 opening(tokens, i),
                 object_after,
+                joined="and" in breaks and bool(reading.head_indexes),
             ):
                 object_after = True
                 close_chunk(reading, chunk, breaks, word.lemmas)
@@ -409,11 +410,12 @@ class Reader:
         plural = bool(nouns) and token not in nouns
         # The plural of a describing word names things ("oranges", "giants"), but a colour's
         # names shades ("rich blues and greens").
+        # "shorts" is a thing of its own, not a plural of "short": read as itself alone
+        own = token in nouns and token[:-1] in DESCRIBING and token not in _SHADES
+        if own:
+            lemmas.discard(token[:-1])
         noun = (bool(nouns) or not readings) and (
-            not lemmas & DESCRIBING
-            or (plural and token not in _SHADES)
-            # "shorts" is a thing of its own, not a plural of "short"
-            or (token in nouns and token not in DESCRIBING and token not in _SHADES)
+            not lemmas & DESCRIBING or (plural and token not in _SHADES) or own
         )
         animate = bool(self.wordnet.lexnames(token) & _ANIMATE)
         return frozenset(lemmas), plural, noun, readings, bool(nouns), animate

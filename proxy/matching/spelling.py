@@ -267,11 +267,12 @@ thousand) for "hockey" (22 million), not "boar" (900 thousand) for "bear"."""
 
 
 def rarely_meant(words: Iterable[str], other: Collection[str]) -> dict[str, str]:
-    """For each rare word of ``words`` that ``other`` lacks, the word of ``other`` one edit away
-    (first letter kept) that is at least ``_RARER`` times as common: "a kitsune sprit" meant
-    "spirit", "ice hokey" "hockey". A word WordNet knows is otherwise read as its own word, so
-    two prompts that differ only by a typo that happens to spell a word differ. At most
-    ``_MOST_RARE`` rare words are looked at: a prompt has a few typos, not thousands."""
+    """For each rare word of ``words`` that ``other`` lacks, the word of ``other`` it mistypes
+    (a slip, :func:`_slip`; first letter kept) that is at least ``_RARER`` times as common: "a
+    kitsune sprit" meant "spirit", "ice hokey" "hockey". A word WordNet knows is otherwise read
+    as its own word, so two prompts that differ only by a typo that happens to spell a word
+    differ. At most ``_MOST_RARE`` rare words are looked at: a prompt has a few typos, not
+    thousands."""
     frequencies = _frequencies()
     words = list(words)
     said = set(words)
@@ -290,14 +291,26 @@ def rarely_meant(words: Iterable[str], other: Collection[str]) -> dict[str, str]
             if (
                 candidate in other
                 and candidate not in said  # a prompt that says both means both
-                # not the young of the other ("eaglet" for "eagle")
-                and not (word.startswith(candidate) and word.endswith("let"))
-                and not (candidate.startswith(word) and candidate.endswith("let"))
+                and _slip(word, candidate)
                 and frequencies.count(candidate) >= _RARER * max(seen, 1)
             ):
                 found[word] = candidate
                 break
     return found
+
+
+def _slip(word: str, meant: str) -> bool:
+    """Whether ``word`` is ``meant`` typed with a slip of the fingers rather than another
+    word: a letter left out ("sprit"), two letters swapped ("sials") or one doubled
+    ("lemmons"); not a letter changed ("woolen" is no "wooden", "harpy" no "happy") nor added
+    ("writhing", "krill", "coati"), which make other words as often as they mistype one."""
+    if len(word) == len(meant) - 1:
+        return True
+    if len(word) == len(meant):
+        return _swapped(word, meant)
+    return len(word) == len(meant) + 1 and any(
+        word[k] == word[k + 1] and word[:k] + word[k + 1 :] == meant for k in range(len(word) - 1)
+    )
 
 
 _MOST_RARE = 16

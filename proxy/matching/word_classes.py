@@ -166,6 +166,7 @@ class WordClasses:
         one: bool = False,
         opened_by: str = "",
         in_object: bool = False,
+        joined: bool = False,
     ) -> bool:
         """Whether ``token`` is a verb here: "a man riding", "a man plays", "is jumping"; but
         not "a painting" or "a sleeping dog". ``one``: the words before it opened with "a" or
@@ -173,7 +174,8 @@ class WordClasses:
         ``opened_by``: the word that opens the phrase ("with" in "with banana slices", where
         an -s word after a thing is its plural: a preposition's object does nothing), and
         ``in_object``: the phrase is the object of a verb read before it ("a robot waters
-        tomato plants")."""
+        tomato plants"); ``joined``: the words before follow an "and" after a thing, so a
+        being among them is one of several ("a boy and an old man play chess")."""
         if self.wordnet is None or token in DETERMINERS:
             return False
         parts = self.wordnet.parts_of_speech(token)
@@ -207,9 +209,20 @@ class WordClasses:
         # "a man plays a guitar", "two dogs run.", but "three asian kids dance" and "animal
         # prints with pillows"
         # "children play soccer" and "a chef cooks pasta" too, where the verb is more usual.
+        several = joined and previous.animate  # "and a boy play", but also "and a boy plays"
+        plural = previous.plural or several
         return (
             # "a couple hold hands": a group takes either form; "a silk dress" is no "-s" form
-            (_s_form(token, previous) != previous.plural or previous.text in _GROUPS)
+            (
+                _s_form(token, previous) != previous.plural
+                or previous.text in _GROUPS
+                # "and a boy play chess"; not "and a cat bed"
+                or (
+                    several
+                    and not _s_form(token, previous)
+                    and self.wordnet.usually(token, "v", "n")
+                )
+            )
             and (
                 after in DETERMINERS
                 or _placing(after)  # "a man strolls along the beach"
@@ -226,7 +239,7 @@ class WordClasses:
             # After a plural noun a bare word is a verb ("firefighters spray water"): a
             # compound's first noun is singular.
             and (
-                previous.plural
+                plural
                 or one
                 # "the man walks along the beach", "the cat sleeps."
                 or (previous.animate and (_placing(after) or not after[:1].isalnum()))

@@ -358,7 +358,7 @@ SPELLINGS = {
     "ladybirds": "ladybugs", "lorry": "truck", "lorries": "trucks", "pavement": "sidewalk",
     "motorway": "highway", "postbox": "mailbox", "nappy": "diaper",
     "trainers": "sneakers", "petrol": "gasoline", "mum": "mom", "takeaway": "takeout",
-    "funfair": "fair", "tins": "cans",
+    "funfair": "fair", "tins": "cans", "thru": "through",
 }  # fmt: skip
 """British spellings and words, and their American forms (one form is enough for the
 lexicon)."""
@@ -571,6 +571,10 @@ flutist flautist flautists:flutists
 scared frightened afraid
 shy timid bashful
 noisy loud
+trimming pruning
+trim prune
+trims prunes
+pasture meadow
 stylish fashionable
 tidy neat
 wrestling grappling
