@@ -92,7 +92,7 @@ def _done_after(tokens: list[str], i: int) -> bool:
     )
 
 
-_PLACED_AT = frozenset({"in", "on", "at", "inside", "under"})
+_PLACED_AT = frozenset({"in", "on", "at", "inside", "under", "to"})
 """Prepositions of a place, which stand between a participle and its "by" only after "being":
 "a puppy being bathed in the tub by a girl" (but "a house built on a hill by the sea")."""
 
@@ -130,7 +130,10 @@ def _active_part(
     done_to = part[:begin]
     if (
         by + 1 == len(part)
-        or not (plain_noun_phrase(done_to, verb_like) or noun_phrase_placed(done_to, verb_like))
+        or not all(
+            plain_noun_phrase(phrase, verb_like) or noun_phrase_placed(phrase, verb_like)
+            for phrase in _joined(done_to)
+        )
         or ("wearing" in done_to and participle not in _DONE_TO_PEOPLE)
     ):
         return part
@@ -155,6 +158,18 @@ def _active_part(
         # "a locksmith is handed a key by a woman": "a woman handed a key to the locksmith"
         return [*part[by + 1 : end], doing, *given, "to", *done_to, *part[end:]]
     return [*part[by + 1 : end], doing, *particle, *done_to, *way, *part[end:]]
+
+
+def _joined(phrase: list[str]) -> list[list[str]]:
+    """``phrase`` split at "and" into the noun phrases it joins ("the bride and groom"); never
+    empty ones, so a phrase that opens or ends with "and" is read whole."""
+    parts: list[list[str]] = [[]]
+    for token in phrase:
+        if token == "and":
+            parts.append([])
+        else:
+            parts[-1].append(token)
+    return parts if all(parts) else [phrase]
 
 
 _TIME_WORDS = TIMES | frozenset("time times day days week year moment minute hour".split())
