@@ -1084,6 +1084,13 @@ REJECTED += [
     ("a man under a light", "a man in a light", "spatial"),
     ("a road in light fog", "a road in thick fog", "object"),
     ("a cat chasing a boy and a dog", "a boy and a cat chased by a dog", "swapped_roles"),
+    (
+        "two girls and a boy skated by a snowman",
+        "a snowman skating two girls and a boy",
+        "swapped_roles",
+    ),
+    ("a moth in bright light", "a moth under a bright light", "spatial"),
+    ("a heavy smoke detector", "a thick smoke detector", "setting"),
     ("a photo of a fox", "embroidery of a fox", "object"),
     ("a man holding a lamp and a dog barking", "a man holding a dog and a lamp", "swapped_roles"),
     ("a boy kicking a ball and a girl", "a boy kicking a girl and a ball", "swapped_roles"),
@@ -2188,7 +2195,7 @@ SERVED = [
         "two soldiers carrying an old man to a boat",
         "an old man being carried to a boat by two soldiers",
     ),
-    ("a boy chasing a cat and a dog", "a cat and a dog chased by a boy"),
+    ("a boy chasing a cat and a dog", "a cat and a dog are chased by a boy"),
 ]
 
 

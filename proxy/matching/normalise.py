@@ -168,7 +168,7 @@ def normalise_tokens(
             token = replacement
         elif token in _SEASONS_SAID and out and out[-1] in _BEFORE_A_SEASON:
             token = _SEASONS_SAID[token]  # "in spring" is the season, not "a hot spring"
-        elif token == "thick" and following in _THICK_WEATHER:
+        elif token == "thick" and following in _THICK_WEATHER and _ends_phrase(tokens, i + 2):
             token = "heavy"  # "thick snow", "thick fog": as much as "heavy" says
         elif token == "falls" and out and out[-1] == "the":
             token = "waterfall"  # "a house by the falls" is by a waterfall, not in autumn
@@ -486,19 +486,27 @@ _FACING = frozenset(
 
 
 _LIGHT = frozenset({"light", "lighting", "glow"})
+_LAMPS = frozenset(
+    "hanging ceiling pendant desk overhead fluorescent neon street traffic reading flood porch "
+    "lone single".split()
+)
+"""Words that make a light a lamp ("under the hanging light")."""
 _LONGEST_LIGHT = 4
 
 
 def _lit(tokens: Sequence[str], i: int) -> bool:
-    """Whether the phrase at ``i`` is light described ("soft morning light", "a warm glow"),
-    two words or more: what a thing is in, where "a light" alone may be a lamp above it."""
+    """Whether the phrase at ``i`` is light described ("soft morning light", "the warm golden
+    light"): what a thing is in, where "a light", "a bright light" or "the hanging light" may
+    be a lamp above it."""
+    if tokens[i : i + 1] in (["a"], ["an"]):
+        return False
     phrase = list(
         itertools.takewhile(
             lambda t: t[:1].isalpha() and t not in FUNCTION_WORDS,
             _after_determiner(tokens, i)[:_LONGEST_LIGHT],
         )
     )
-    return len(phrase) > 1 and phrase[-1] in _LIGHT
+    return len(phrase) > 1 and phrase[-1] in _LIGHT and _LAMPS.isdisjoint(phrase)
 
 
 def _after_determiner(tokens: Sequence[str], i: int) -> Sequence[str]:

@@ -132,7 +132,9 @@ def _active_part(
         by + 1 == len(part)
         or not all(
             plain_noun_phrase(phrase, verb_like) or noun_phrase_placed(phrase, verb_like)
-            for phrase in _joined(done_to)
+            # things joined by "and" only before "is", "are", "being": "two girls and a boy
+            # skated by a snowman" went past it
+            for phrase in (_joined(done_to) if said > begin else [done_to])
         )
         or ("wearing" in done_to and participle not in _DONE_TO_PEOPLE)
     ):

@@ -573,7 +573,6 @@ shy timid bashful
 noisy loud
 trimming pruning
 trim prune
-trims prunes
 pasture meadow
 stylish fashionable
 tidy neat
