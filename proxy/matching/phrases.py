@@ -138,7 +138,6 @@ def close_chunk(
             group = reading.groups.setdefault(partner, [partner])
             group.append(head)
             reading.groups[head] = group
-
         elif prepositions or any(w.verb for w in words[(earlier[-1] if earlier else 0) : chunk[0]]):
             # Relative to the clause's subject: "on the board" of the knife, not of the cabbage.
             subject = next((h for h in reversed(earlier) if words[h].role == "subject"), None)
@@ -208,6 +207,7 @@ def govern_lists(reading: Reading) -> None:
     barking"), nor a being after a thing or a thing after a being ("kicking a ball and a
     girl"): a new subject as often as a second object."""
     words = reading.words
+    doing = {w.head for w in words if w.verb and w.bound}  # the things that do something
     seen: set[int] = set()
     for head in reading.heads():
         group = reading.group(head)
@@ -218,7 +218,6 @@ def govern_lists(reading: Reading) -> None:
         if first.governor is None or not first.role.startswith("object"):
             continue
         listed = [words[h] for h in group[1:] if words[h].role == first.role]
-        doing = {w.head for w in words if w.verb and w.bound}
         if (
             listed
             and any(not word.listed for word in listed)  # an "and", not commas alone
