@@ -1095,6 +1095,39 @@ REJECTED += [
     ("a man holding a lamp and a dog barking", "a man holding a dog and a lamp", "swapped_roles"),
     ("a boy kicking a ball and a girl", "a boy kicking a girl and a ball", "swapped_roles"),
     ("a kitten on a box in a shelf", "in a box, on a shelf, a kitten", "swapped_roles"),
+    # a place after a verb that opens a tag is placed as said, whoever's it is
+    (
+        "steampunk owl perched on a pocket watch, brass gears",
+        "steampunk owl, brass gears, perched under a pocket watch",
+        "spatial",
+    ),
+    (
+        "steampunk owl, brass gears, perched under a pocket watch",
+        "steampunk owl perched on a pocket watch, brass gears",
+        "spatial",
+    ),
+    (
+        "1girl, sitting under a cherry tree, petals",
+        "1girl, sitting in a cherry tree, petals",
+        "spatial",
+    ),
+    ("a dog, lying on a man", "a man, lying on a dog", "swapped_roles"),
+    # the foot of a thing is neither under it nor on it
+    ("a cat at the foot of the bed", "a cat under the bed", "spatial"),
+    ("a cat under the bed", "a cat at the foot of the bed", "spatial"),
+    ("a boy sitting at the bottom of the stairs", "a boy sitting under the stairs", "spatial"),
+    ("a village at the foot of a volcano", "a village on a volcano", "spatial"),
+    ("a bird above a tree", "a bird at the top of a tree", "spatial"),
+    ("a flag at the top of a tower", "a flag at the bottom of a tower", "spatial"),
+    # a place between a passive and its doer, only where "by" names a being
+    (
+        "a potter shapes a tall jug on the wheel",
+        "a potter is shaped on the wheel by a jug",
+        "spatial",
+    ),
+    ("a puppy bathes a girl in the tub", "a puppy is bathed in the tub by a girl", "swapped_roles"),
+    ("a chef rolls maki", "a maki rolls a chef", "swapped_roles"),
+    ("birds flying over the summer fields", "birds flying in the summer fields", "spatial"),
 ]
 
 _BUSTLING_SQUARE = (
@@ -2196,6 +2229,37 @@ SERVED = [
         "an old man being carried to a boat by two soldiers",
     ),
     ("a boy chasing a cat and a dog", "a cat and a dog are chased by a boy"),
+    (
+        "sci-fi soldier, red armour, energy shield on the forearm, standing on a moon base, earth",
+        "sci-fi soldier, standing on a moon base, earth, red armour, energy shield on the forearm",
+    ),
+    ("a knight, red cape, standing on a hill", "a knight, standing on a hill, red cape"),
+    ("a wolf, howling at the moon, snowy ridge", "a wolf, snowy ridge, howling at the moon"),
+    (
+        "an owl perched on a pocket watch, brass gears",
+        "an owl, brass gears, perched on a pocket watch",
+    ),
+    ("a man eating an apple, sitting in a park", "a man sits in a park eating an apple"),
+    (
+        "a fox, gouache painting on cold press paper",
+        "a fox, painted in gouache on cold press paper",
+    ),
+    ("a library, as an oil painting on canvas", "a library, oil painting, canvas"),
+    ("a climber at the bottom of a cliff", "a climber at the base of a cliff"),
+    ("a tent at the foot of a mountain", "a tent at the base of a mountain"),
+    ("a castle at the top of a hill", "a castle on top of a hill"),
+    ("a potter shapes a tall jug on the wheel", "a tall jug is shaped on the wheel by a potter"),
+    ("a girl bathes a puppy in the tub", "a puppy is bathed in the tub by a girl"),
+    ("sushi chef rolling maki with a bamboo mat", "sushi chef rolls maki with a bamboo mat"),
+    (
+        "pencil sketch of an old post office, bicycle leaning on the wall",
+        "old post office, bicycle leaning on the wall, pencil sketch",
+    ),
+    (
+        "kids in the outdoor pool during the summer holidays",
+        "kids in the outdoor pool over the summer holidays",
+    ),
+    ("kids playing in the pool over the weekend", "kids playing in the pool during the weekend"),
 ]
 
 
@@ -2587,6 +2651,7 @@ def test_a_verdict_is_remembered_per_pair_until_forgotten(wordnet: WordNet) -> N
         *(" ", ", ", ",", " ,\t", " please", ",  , thanks  ,  ", " please" + " " * 31_990),
         *("(", "[a:", "a|", "a;", "dog running, ", "cat dog|", "a cat, please, "),
         "a cat, sleeping, ",
+        "oil painting on thick paper, canvas, ",
     ],
 )
 def test_a_prompt_of_separators_is_read_in_linear_time(verifier: Verifier, filler: str) -> None:
@@ -2624,6 +2689,7 @@ def _contains(*needles: str) -> Callable[[str], bool]:
         (filler._COVERED, _contains(*filler._COVERS)),
         (filler._MADE_OF, _contains(*filler._MADE_FROM)),
         (filler._ON_CANVAS, _contains(*filler._SUPPORTS)),
+        (filler._CANVAS_TAG, _contains("canvas")),
         (filler._PHOTO_TAKEN, _contains("photo")),
         (filler._TAKING_A, _contains(*filler._TAKING)),
         (filler._TAKEN_FOR_A, _contains(*filler._FOR_A)),

@@ -204,10 +204,16 @@ project"): not after a colon, where it is words to show ("a note: this is for my
 _SUPPORTS = ("canvas", "paper", "board", "panel", "linen")
 _ON_CANVAS = re.compile(
     r"(?<![\w-])(painted\s+in\s+)?(oils?|acrylics?|gouache|tempera|watercolou?rs?|ink|charcoal"
-    r"|pencil|graphite|pastels?)\s+on\s+(?:" + "|".join(_SUPPORTS) + r")(?![\w-])"
+    r"|pencil|graphite|pastels?)(\s+(?:painting|drawing|sketch))?\s+on\s+"
+    r"(?:(?!(?:a|an|the|his|her|their|my)\s)[a-z]+\s+){0,2}(?:"
+    + "|".join(_SUPPORTS)
+    + r")(?![\w-])"
 )
 """"oil on canvas" is "oil painting", "ink on paper" "ink drawing"; "painted in oil on canvas"
-"painted in oil"."""
+"painted in oil", "gouache painting on cold press paper" "gouache painting"."""
+_CANVAS_TAG = re.compile(r"(?:(?<=painting)|(?<=drawing))\s*,\s*(?:on\s+)?canvas(?=\s*(?:,|$))")
+""""..., oil painting, canvas, ...": the canvas a painting is on, as "oil painting on canvas"
+says it ("oil painting")."""
 DRAWN = frozenset({"ink", "charcoal", "pencil", "graphite", "pastel", "pastels"})
 _PHOTO_TAKEN = re.compile(
     r"(?<![\w-])(?:(?:a\s+)?photo(?:graph)?\s+taken|photographed)\s+(with|on|using)(?![\w-])"
@@ -216,9 +222,9 @@ _PHOTO_TAKEN = re.compile(
 
 
 def _on_canvas(match: re.Match[str]) -> str:
-    painted, medium = match.group(1), match.group(2)
-    if painted:
-        return f"{painted}{medium}"
+    painted, medium, named = match.group(1), match.group(2), match.group(3)
+    if painted or named:
+        return f"{painted or ''}{medium}{named or ''}"
     return f"{medium} {'drawing' if medium in DRAWN else 'painting'}"
 
 
@@ -405,6 +411,7 @@ def strip_filler(text: str, shows_words: bool | None = None) -> str:
     stripped = _rewrite(_COVERED, "with", stripped, _COVERS)
     stripped = _rewrite(_MADE_OF, "of", stripped, _MADE_FROM)
     stripped = _rewrite(_ON_CANVAS, _on_canvas, stripped, _SUPPORTS)
+    stripped = _rewrite(_CANVAS_TAG, "", stripped, ("canvas",))
     stripped = _rewrite(_PHOTO_TAKEN, r"photo \1", stripped, ("photo",))
     stripped = _rewrite(_TAKING_A, lambda m: _TAKING[m.group(1)], stripped, _TAKING)
     stripped = _rewrite(_TAKEN_FOR_A, lambda m: f"{_FOR_A[m[2]]} {m[1]}", stripped, _FOR_A)

@@ -180,6 +180,8 @@ def normalise_tokens(
             token = "in"  # "at a concert", "attending a concert"
         elif token == "around" and _WHEN.intersection(_after_determiner(tokens, i + 1)[:1]):
             token = "in"  # "around noon" is "at noon", "around christmas" "at christmas"
+        elif token == "over" and _a_while(_after_determiner(tokens, i + 1)):
+            token = "in"  # "over the summer holidays" is "during" them, not above them
         elif token == "by" and following in LAMPLIGHT:
             token = "in"  # "writing by candlelight" is writing in it, not a painter's name
         elif token in _UNDER and (
@@ -507,6 +509,20 @@ def _lit(tokens: Sequence[str], i: int) -> bool:
         )
     )
     return len(phrase) > 1 and phrase[-1] in _LIGHT and _LAMPS.isdisjoint(phrase)
+
+
+_WHILES = frozenset("summer winter spring autumn fall weekend holidays holiday christmas".split())
+_WHILE_ENDS = frozenset("holidays holiday break vacation months".split())
+
+
+def _a_while(tokens: Sequence[str]) -> bool:
+    """Whether ``tokens`` open with a stretch of time that ends its phrase ("summer holidays",
+    "the weekend"), not a thing named by its season ("summer fields")."""
+    return (
+        bool(tokens)
+        and tokens[0] in _WHILES
+        and (_ends_phrase(tokens, 1) or (tokens[1] in _WHILE_ENDS and _ends_phrase(tokens, 2)))
+    )
 
 
 def _after_determiner(tokens: Sequence[str], i: int) -> Sequence[str]:

@@ -390,7 +390,7 @@ def _way_taken(part: list[str], by: int, alive: Callable[[str], bool] | None = N
         return []  # "a tent pitched at dusk by the river"
     if when < by and is_participle(part[when - 1]):
         return part[when:by]
-    way = _way_before(part, when)
+    way = _way_before(part, when, _living_doer(part, by, alive))
     return [*way, *part[when:by]] if way else []
 
 
@@ -410,11 +410,21 @@ def _time_before(part: list[str], end: int) -> int:
 _AT_A_TIME = frozenset({"at", "in", "on", "during"})
 
 
-def _way_before(part: list[str], by: int) -> list[str]:
+def _way_before(part: list[str], by: int, living: bool) -> list[str]:
+    """The way or place phrase that ends before ``part[by]``; a place only after "being", or
+    after "is" or "are" where a person or an animal (``living``) follows "by": "a jug is
+    shaped on the wheel by a potter"."""
     for start in range(by - 2, 0, -1):
         if (
             part[start] in MOVING
-            or (part[start] in _PLACED_AT and start > 1 and part[start - 2] == "being")
+            or (
+                part[start] in _PLACED_AT
+                and start > 1
+                and (
+                    part[start - 2] == "being"
+                    or (living and part[start - 2] in _PASSIVE_AUXILIARIES)
+                )
+            )
         ) and is_participle(part[start - 1]):
             way = part[start:by]
             if not any(_verb_in_way(way, k) for k in range(len(way))) and way[-1] not in (

@@ -147,6 +147,13 @@ def close_chunk(
             if not prepositions:
                 verbs = [w for w in words[(earlier[-1] if earlier else 0) : chunk[0]] if w.verb]
                 words[head].governor = verbs[-1].key
+            if prepositions and any(
+                w.leads_tag for w in words[earlier[-1] if earlier else 0 : chunk[0]]
+            ):
+                # "..., energy shield on the forearm, standing on a moon base": the base is
+                # the soldier's or the shield's, a guess; how it is placed is not
+                subject = None
+                relation += "/?"
             words[head].role = relation + (f"/{words[subject].key}" if subject is not None else "")
         else:
             words[head].role = "subject"

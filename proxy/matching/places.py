@@ -18,7 +18,7 @@ __all__ = ["spatial"]
 
 _POSITIONS = frozenset(
     "below above atop behind front near inside outside left "
-    "right middle between against background foreground upside underwater around".split()
+    "right middle between against background foreground upside underwater around foot".split()
 )
 """Spatial classes that fix where a thing is; motion ("through", "across", "toward") does
 not contradict a loose "in" ("a kite flying through the sky", "in the sky")."""
@@ -50,6 +50,18 @@ def _relations(reading: Reading) -> dict[tuple[str, str], set[str]]:
         if subject:
             found.setdefault((word.key, subject), set()).update(kinds)
     return found
+
+
+def _placed_somewhere(
+    relations: dict[tuple[str, str], set[str]], thing: tuple[str, str]
+) -> set[str] | None:
+    """How ``relations`` place a thing of that name where one of the two places it against a
+    guess ("?": "..., perched on a pocket watch"): against whatever it is placed."""
+    name, subject = thing
+    if subject != "?" and (name, "?") not in relations:
+        return None
+    found = [kinds for (other, _), kinds in relations.items() if other == name]
+    return set().union(*found) if found else None
 
 
 def _crossed(have: Reading, want: Reading) -> bool:
@@ -155,7 +167,7 @@ def spatial(have: Reading, want: Reading) -> str | None:
     cached = _relations(have)
     behind = {named for named, kind in have.placed - want.placed if kind == "background"}
     for thing, relations in _relations(want).items():
-        placed = cached.get(thing)
+        placed = cached.get(thing) or _placed_somewhere(cached, thing)
         if placed and not placed & relations:
             return "spatial"
         if thing[0] in behind and relations & {"in", "atop"}:

@@ -285,6 +285,11 @@ class Reader:
                 joined="and" in breaks and bool(reading.head_indexes),
             ):
                 object_after = True
+                word.leads_tag = (
+                    previous is None
+                    and "," in breaks
+                    and not any(b in COORDINATORS - {","} for b in breaks)
+                )
                 close_chunk(reading, chunk, breaks, word.lemmas)
                 breaks.clear()  # what follows a verb is its object, not coordinated with before
                 word.noun = word.plural = False

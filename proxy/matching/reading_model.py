@@ -41,6 +41,9 @@ class Word:
     opens_tag: bool = False
     """A bound verb whose noun opens a tag of its own ("..., a salaryman loosening his tie"):
     that noun does it, whatever its role."""
+    leads_tag: bool = False
+    """A verb that opens a tag with no noun before it ("..., standing on a moon base"): who does
+    it is a guess, and so is whose the places after it are."""
     role: str = ""
     """For a head noun: the preposition that introduced it, "subject" or "object"."""
     animate: bool = False

@@ -39,7 +39,7 @@ def swapped(have: Reading, want: Reading) -> str | None:
     moved = [
         lemma
         for lemma in shared
-        if _role(have_heads[lemma][1]) != _role(want_heads[lemma][1]) and lemma not in listed
+        if not _same_role(have_heads[lemma][1], want_heads[lemma][1]) and lemma not in listed
     ]
     if _owner_changed(have_heads, want_heads, [lemma for lemma in shared if lemma not in listed]):
         return "swapped_roles"  # "a cup of coffee" / "a plate of coffee"
@@ -224,6 +224,17 @@ def _role(role: str) -> str:
     """A thing's role for telling swaps apart: a verb's object without its doer, which the
     verb's own subjects are checked for ("..., holding a staff, ...": whose is a guess)."""
     return "object" if role.startswith("object/") else role
+
+
+def _same_role(have: str, want: str) -> bool:
+    """Whether two roles are one for telling swaps apart (:func:`_role`); a place whose thing is
+    a guess ("in/?": "..., perched on a pocket watch") is the same place of any thing."""
+    have, want = _role(have), _role(want)
+    if have == want:
+        return True
+    if have.endswith("/?") or want.endswith("/?"):
+        return have.partition("/")[0] == want.partition("/")[0]
+    return False
 
 
 def _joined(reading: Reading, first: str, second: str) -> bool:

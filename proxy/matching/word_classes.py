@@ -25,6 +25,7 @@ from proxy.matching.word_order import PLACING, looks_like_verb
 from proxy.matching.words import (
     DOING_TO,
     FUNCTION_WORDS,
+    MADE_MEDIA,
     MATERIALS,
     NEGATORS,
     NUMBERS,
@@ -41,6 +42,8 @@ OPPOSITE = {
     "in": {"out"}, "into": {"out"}, "inside": {"out", "outside"}, "out": {"in", "into", "inside"},
     "outside": {"inside"},
 }  # fmt: skip
+_DRAWN_WITH = MADE_MEDIA | frozenset({"crayon", "chalk", "oil", "gouache", "tempera"})
+"""What a drawing or a painting is done in: "a pencil drawing" is no pencil that draws."""
 KNOWN = frozenset(OPPOSITE) | frozenset(SPATIAL_WORDS) | {w for p in SPATIAL_PHRASES for w in p}
 """Words the reader knows though WordNet does not: prepositions of place and direction."""
 _PARTICLES = frozenset("up down off out away back".split())
@@ -181,6 +184,12 @@ class WordClasses:
         parts = self.wordnet.parts_of_speech(token)
         if "v" not in parts or after == POSSESSIVE or before in DETERMINERS:
             return False  # "riding a motorbike down a hill": "a" makes it a noun, "down" or not
+        if (
+            token in ("drawing", "painting")
+            and previous is not None
+            and previous.text in _DRAWN_WITH
+        ):
+            return False  # "a pencil drawing", "an ink painting": the picture, not who draws
         if token in SETTINGS and before in _BEFORE_A_TIME:
             return False  # "moving house in spring": a season, not "moving in" and springing
         if before in AUXILIARIES or after in _PARTICLES:  # "is chasing", "to share", "cut down"
@@ -229,6 +238,7 @@ class WordClasses:
                 or after in ROLE_MARKERS
                 or not after[:1].isalnum()
                 or self.nounlike(after)
+                or (previous.animate and self.unknown(after))  # "a chef rolls maki"
                 # "children paint colorful pictures", "baker pulls fresh loaves"
                 or (
                     self.adjective(after)

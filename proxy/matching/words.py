@@ -148,7 +148,7 @@ SPATIAL_PHRASES: dict[tuple[str, ...], str] = {
     ("in", "front", "of"): "front",
     ("on", "top", "of"): "atop",
     ("on", "the", "top", "of"): "atop",
-    ("at", "the", "top", "of"): "above",
+    ("in", "the", "top", "of"): "atop",  # "at" is read as "in" before these: "at the top of"
     ("next", "to"): "near",
     ("close", "to"): "near",
     ("along", "the", "side", "of"): "near",
@@ -157,9 +157,9 @@ SPATIAL_PHRASES: dict[tuple[str, ...], str] = {
     ("in", "the", "middle", "of"): "middle",
     ("in", "the", "center", "of"): "middle",
     ("in", "the", "centre", "of"): "middle",
-    ("at", "the", "center", "of"): "middle",
-    ("at", "the", "centre", "of"): "middle",
-    ("at", "the", "bottom", "of"): "below",
+    ("in", "the", "bottom", "of"): "foot",  # "at the bottom of a cliff", "at its foot"
+    ("in", "the", "foot", "of"): "foot",
+    ("in", "the", "base", "of"): "foot",
     ("in", "the", "back", "of"): "behind",
     ("in", "the", "background"): "background",
     ("in", "the", "foreground"): "foreground",
@@ -185,7 +185,7 @@ SPATIAL_PHRASES: dict[tuple[str, ...], str] = {
 }
 """Spatial phrases and their class: two phrases of one class say the same thing."""
 _WITHOUT_THE = frozenset(
-    "distance far background foreground middle center centre top bottom left right".split()
+    "distance far background foreground middle center centre top bottom foot left right".split()
 )
 """Spatial phrases that keep their sense without "the": "in back of" a truck is in its bed, "on
 side of" a bus painted on it."""
