@@ -591,7 +591,7 @@ REJECTED += [
         "colour",
     ),
     ("a watercolor of a canal", "a canal, done in oils", "style"),
-    ("a cat sleeping in a box", "a cat sleeping in a box, done in chocolate", "action"),
+    ("a cat sleeping in a box", "a cat sleeping in a box, done in chocolate", "object"),
     ("a brave knight", "a cowardly knight", "attribute"),
     (
         "a dog chasing a cat through the garden",
@@ -1119,6 +1119,25 @@ REJECTED += [
     ("a village at the foot of a volcano", "a village on a volcano", "spatial"),
     ("a bird above a tree", "a bird at the top of a tree", "spatial"),
     ("a flag at the top of a tower", "a flag at the bottom of a tower", "spatial"),
+    (
+        "a cherry at the bottom of a cocktail glass",
+        "a cherry at the base of a cocktail glass",
+        "spatial",
+    ),
+    ("a frog at the bottom of the well", "a frog at the foot of the well", "spatial"),
+    (
+        "girl, red dress, boy, blue suit, standing on a bridge",
+        "girl, red dress, standing on a bridge, boy, blue suit",
+        "swapped_roles",
+    ),
+    (
+        "knight, dragon, sleeping on a pile of gold",
+        "knight, sleeping on a pile of gold, dragon",
+        "swapped_roles",
+    ),
+    ("a vase, on a table", "a table, on a vase", "swapped_roles"),
+    ("dog, under the table, cat", "cat, under the table, dog", "swapped_roles"),
+    ("a fox, anime style", "a fox, done in watercolor", "style"),
     # a place between a passive and its doer, only where "by" names a being
     (
         "a potter shapes a tall jug on the wheel",
@@ -1128,6 +1147,8 @@ REJECTED += [
     ("a puppy bathes a girl in the tub", "a puppy is bathed in the tub by a girl", "swapped_roles"),
     ("a chef rolls maki", "a maki rolls a chef", "swapped_roles"),
     ("birds flying over the summer fields", "birds flying in the summer fields", "spatial"),
+    ("glowing eyes, a black cat", "a black cat glowing eyes", "swapped_roles"),
+    ("a dog chasing cats in a yard", "chasing dogs in a yard, a cat", "count"),
 ]
 
 _BUSTLING_SQUARE = (
@@ -2245,7 +2266,10 @@ SERVED = [
         "a fox, painted in gouache on cold press paper",
     ),
     ("a library, as an oil painting on canvas", "a library, oil painting, canvas"),
-    ("a climber at the bottom of a cliff", "a climber at the base of a cliff"),
+    ("a climber at the foot of a cliff", "a climber at the base of a cliff"),
+    ("dog, under the table, kitchen", "dog, kitchen, under the table"),
+    ("dog, at the foot of the bed, bedroom", "dog, bedroom, at the foot of the bed"),
+    ("girl, umbrella, standing on a car", "girl, standing on a car, umbrella"),
     ("a tent at the foot of a mountain", "a tent at the base of a mountain"),
     ("a castle at the top of a hill", "a castle on top of a hill"),
     ("a potter shapes a tall jug on the wheel", "a tall jug is shaped on the wheel by a potter"),
@@ -2260,6 +2284,25 @@ SERVED = [
         "kids in the outdoor pool over the summer holidays",
     ),
     ("kids playing in the pool over the weekend", "kids playing in the pool during the weekend"),
+    (
+        "a girl with a red scarf eating roasted chestnuts from a paper cone",
+        "eating roasted chestnuts from a paper cone, a girl with a red scarf",
+    ),
+    (
+        "a grandfather and his granddaughter shelling peas on the porch",
+        "shelling peas on the porch, a grandfather and his granddaughter",
+    ),
+    ("a reporter holding a microphone", "a journalist holding a microphone"),
+    ("a crowd of spectators on folding chairs", "a crowd of onlookers on folding chairs"),
+    (
+        "a fox in a forest, cross-stitch embroidery, linen",
+        "a fox in a forest, done in cross-stitch embroidery, linen",
+    ),
+    (
+        "anime illustration of a pilot eating noodles",
+        "a pilot eating noodles, illustrated in anime style",
+    ),
+    ("watercolor painting of a fox", "a fox, painted in watercolor style"),
 ]
 
 
@@ -2652,6 +2695,7 @@ def test_a_verdict_is_remembered_per_pair_until_forgotten(wordnet: WordNet) -> N
         *("(", "[a:", "a|", "a;", "dog running, ", "cat dog|", "a cat, please, "),
         "a cat, sleeping, ",
         "oil painting on thick paper, canvas, ",
+        "painted in a b style, done in ",
     ],
 )
 def test_a_prompt_of_separators_is_read_in_linear_time(verifier: Verifier, filler: str) -> None:
@@ -2690,6 +2734,7 @@ def _contains(*needles: str) -> Callable[[str], bool]:
         (filler._MADE_OF, _contains(*filler._MADE_FROM)),
         (filler._ON_CANVAS, _contains(*filler._SUPPORTS)),
         (filler._CANVAS_TAG, _contains("canvas")),
+        (filler._DONE_IN, _contains(*filler._DONE_IN_WORDS)),
         (filler._PHOTO_TAKEN, _contains("photo")),
         (filler._TAKING_A, _contains(*filler._TAKING)),
         (filler._TAKEN_FOR_A, _contains(*filler._FOR_A)),

@@ -120,6 +120,14 @@ _DIGITALLY = re.compile(
 )
 """"..., painted digitally" and "..., digitally painted", a tag of their own, are "..., digital
 painting"."""
+_DONE_IN_WORDS = ("done", "executed", "illustrated", "drawn", "painted", "rendered", "sketched")
+_DONE_IN = re.compile(
+    r"(?:^|(?<=,))\s*(?:(?:done|executed)\s+(?=in\s)|(?:illustrated|drawn|painted|rendered|sketched)"
+    r"\s+(?=in\s+(?:an?\s+)?[a-z-]+(?:\s+[a-z-]+)?\s+style\s*(?:,|$)))"
+)
+""""..., done in cross-stitch embroidery" and "..., illustrated in anime style", tags of their
+own, say how the whole picture is made as "..., in cross-stitch embroidery" and "..., in anime
+style" do."""
 _MADE_AS_A_TAG = {"illustrated": "illustration", "sketched": "sketch"}
 _DONE_ALONE = re.compile(rf"(?:^|(?<=,))\s*({'|'.join(_MADE_AS_A_TAG)})\s*(?=,|$)")
 """"..., illustrated", a tag of its own, is "..., illustration" (not "painted" or "drawn": "a
@@ -424,6 +432,7 @@ def strip_filler(text: str, shows_words: bool | None = None) -> str:
     stripped = _rewrite(
         _DIGITALLY, lambda m: f" digital {_DIGITAL[m[1] or m[2]]}", stripped, ("digitally",)
     )
+    stripped = _rewrite(_DONE_IN, " ", stripped, _DONE_IN_WORDS)
     stripped = _rewrite(_DONE_ALONE, _made_as_a_tag, stripped, tuple(_MADE_AS_A_TAG))
     stripped = _rewrite(_SHOW_ME, r"\1 ", stripped, _SHOWN)
     stripped = _REQUEST.sub("", stripped)

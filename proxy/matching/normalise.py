@@ -129,17 +129,18 @@ def normalise_tokens(
     tokens: Sequence[str],
     verb_like: Callable[[str], bool] | None = None,
     alive: Callable[[str], bool] | None = None,
+    only_doing: Callable[[str], bool] | None = None,
 ) -> list[str]:
     """The verifier's tokens (spelt alike, compounds joined) with synonyms, loose prepositions
     and media folded; ``verb_like`` and ``alive`` as :func:`proxy.matching.passives.active`
-    takes them."""
+    takes them, ``only_doing`` as :func:`proxy.matching.word_order.fronted`."""
     if not _AMOUNT_WORDS.isdisjoint(tokens):
         tokens = _amounts_alike(tokens)
     if "style" in tokens or "manner" in tokens:
         tokens = _styled_by(tokens)
     if "early" in tokens or "late" in tokens:
         tokens = _early_in(tokens)
-    if tokens and fronted(tokens) and "," in tokens:
+    if tokens and fronted(tokens, only_doing) and "," in tokens:
         # "in a snowy forest, a wolf howls" is "a wolf howls, in a snowy forest"; "in a red
         # dress, a boy kisses a girl": the dress stays apart from the girl, as the comma kept
         # it; what someone does ("riding a horse, a knight") and a participle's phrase

@@ -147,13 +147,26 @@ def close_chunk(
             if not prepositions:
                 verbs = [w for w in words[(earlier[-1] if earlier else 0) : chunk[0]] if w.verb]
                 words[head].governor = verbs[-1].key
-            if prepositions and any(
-                w.leads_tag for w in words[earlier[-1] if earlier else 0 : chunk[0]]
+            between = words[(earlier[-1] if earlier else 0) : chunk[0]]
+            if (
+                prepositions
+                and relation != "of"
+                and (breaks[0] == "," or any(w.leads_tag for w in between))
             ):
-                # "..., energy shield on the forearm, standing on a moon base": the base is
-                # the soldier's or the shield's, a guess; how it is placed is not
-                subject = None
-                relation += "/?"
+                # A tag of a place, or one that opens with a verb: "sci-fi soldier, energy
+                # shield on the forearm, standing on a moon base", "dog, kitchen, under the
+                # table". The place is the last being's named before, the soldier's; with none,
+                # whose it is is a guess, and only how it is placed counts.
+                subject = next(
+                    (
+                        h
+                        for h in reversed(earlier)
+                        if words[h].role == "subject" and words[h].animate
+                    ),
+                    None,
+                )
+                if subject is None:
+                    relation += "/?"
             words[head].role = relation + (f"/{words[subject].key}" if subject is not None else "")
         else:
             words[head].role = "subject"

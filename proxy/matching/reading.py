@@ -143,6 +143,7 @@ class Reader:
             medium_apart(self.wordnet, join_compounds(self.wordnet, words)),
             self.classes.verb_like,
             self.classes.alive,
+            self.classes.only_doing,
         )
         # Typos are mended against every word typed, boilerplate and camera words too:
         # "trending on artstaton" is the boilerplate "trending on artstation", "mcaro shot" a

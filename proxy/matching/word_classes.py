@@ -113,6 +113,14 @@ class WordClasses:
             wordnet.usually(token, "v", "n") and wordnet.usually(token, "v", "a")
         )
 
+    def only_doing(self, token: str) -> bool:
+        """Whether the -ing word ``token`` is a verb's form that describes no thing: "eating",
+        "shelling"; not "glowing" or "running", which WordNet also has as adjectives."""
+        if self.wordnet is None:
+            return False
+        parts = self.wordnet.parts_of_speech(token)
+        return "v" in parts and "a" not in parts
+
     def names_its_group(self, tokens: Sequence[str], i: int) -> bool:
         """Whether the count ``tokens[i]`` names its group rather than counting what follows:
         before a break, a verb's form or an act ("a couple walking on the beach", "twins in a

@@ -112,9 +112,11 @@ def fronted_place(tokens: Sequence[str]) -> int | None:
     return None
 
 
-def fronted(tokens: Sequence[str]) -> bool:
+def fronted(tokens: Sequence[str], only_doing: Callable[[str], bool] | None = None) -> bool:
     """Whether ``tokens`` open with a preposition of place ("in a forest, ...", "next to a
-    window, ...", "high above the city, ...", "surrounded by fog, ...")."""
+    window, ...", "high above the city, ...", "surrounded by fog, ..."), or with what someone
+    is doing (``only_doing``: whether an -ing word is a verb's form and never describes a thing,
+    as "eating" and not "glowing")."""
     return (
         tokens[0] in _FRONTED
         # "by the sea", "by candlelight"
@@ -122,7 +124,7 @@ def fronted(tokens: Sequence[str]) -> bool:
         or (len(tokens) > 1 and tokens[0] in HOW_FAR and tokens[1] in _FRONTED)
         or (len(tokens) > 1 and is_participle(tokens[0]) and tokens[1] in _FRONTED | {"by"})
         or any(tuple(tokens[: len(phrase)]) == phrase for phrase in SPATIAL_PHRASES)
-        or _fronted_doing(tokens)
+        or _fronted_doing(tokens, only_doing)
     )
 
 
@@ -142,15 +144,24 @@ def _doing(token: str) -> bool:
     return token.endswith("ing") and any(c in "aeiouy" for c in stem) and token not in _ING_NOUNS
 
 
-def _fronted_doing(tokens: Sequence[str]) -> bool:
+def _fronted_doing(tokens: Sequence[str], only_doing: Callable[[str], bool] | None) -> bool:
     """Whether ``tokens`` open with what someone is doing and then, after a comma, who ("riding
     a white horse, a knight in armor"; "standing in a junkyard, cyberpunk mercenary, smoke"): an
     -ing word with an object or a place, then a noun phrase with no verb. Not a tag ("glowing
-    eyes, a black cat": no object)."""
+    eyes, a black cat": no object); but a verb that describes nothing ("eating roasted
+    chestnuts, a girl with a red scarf") with a bare object, where who ends the prompt."""
     if not _doing(tokens[0]) or len(tokens) < 2 or "," not in tokens:
         return False
-    return bool(_doer_after(tokens, tokens.index(","), looks_like_verb, None)) and (
-        tokens[1] in DETERMINERS | PLACING | OWNERS or tokens[1] in NUMBERS
+    comma = tokens.index(",")
+    if not bool(_doer_after(tokens, comma, looks_like_verb, None)):
+        return False
+    if tokens[1] in DETERMINERS | PLACING | OWNERS or tokens[1] in NUMBERS:
+        return True
+    return (
+        only_doing is not None
+        and only_doing(tokens[0])
+        and tokens[comma + 1] in DETERMINERS
+        and PART_ENDS.isdisjoint(tokens[comma + 1 :])
     )
 
 

@@ -157,7 +157,7 @@ SPATIAL_PHRASES: dict[tuple[str, ...], str] = {
     ("in", "the", "middle", "of"): "middle",
     ("in", "the", "center", "of"): "middle",
     ("in", "the", "centre", "of"): "middle",
-    ("in", "the", "bottom", "of"): "foot",  # "at the bottom of a cliff", "at its foot"
+    # "at the foot of a cliff", "at its base"; not "the bottom of", which is inside a glass
     ("in", "the", "foot", "of"): "foot",
     ("in", "the", "base", "of"): "foot",
     ("in", "the", "back", "of"): "behind",
@@ -185,7 +185,8 @@ SPATIAL_PHRASES: dict[tuple[str, ...], str] = {
 }
 """Spatial phrases and their class: two phrases of one class say the same thing."""
 _WITHOUT_THE = frozenset(
-    "distance far background foreground middle center centre top bottom foot left right".split()
+    "distance far background foreground middle center centre top bottom foot base left "
+    "right".split()
 )
 """Spatial phrases that keep their sense without "the": "in back of" a truck is in its bed, "on
 side of" a bus painted on it."""
@@ -579,6 +580,8 @@ tidy neat
 wrestling grappling
 wrestle grapple
 rowboat rowing_boat row_boat rowing_boats:rowboats row_boats:rowboats
+journalist reporter
+spectator onlooker
 """
 """Words that give the same picture, one group a line, the first word standing for the group;
 ``form:target`` pairs name plurals that are not the word with an "s" ("guys:men"). WordNet
