@@ -1138,6 +1138,15 @@ REJECTED += [
     ("a vase, on a table", "a table, on a vase", "swapped_roles"),
     ("dog, under the table, cat", "cat, under the table, dog", "swapped_roles"),
     ("a fox, anime style", "a fox, done in watercolor", "style"),
+    ("a watercolor of a canal", "a canal, done in oils", "style"),
+    ("grimlock, under the table, dog", "dog, under the table, grimlock", "swapped_roles"),
+    ("swan, under the bridge, boat", "boat, under the bridge, swan", "swapped_roles"),
+    (
+        "swan, floating under the bridge, boat",
+        "boat, floating under the bridge, swan",
+        "swapped_roles",
+    ),
+    ("a chef cooks a meal", "a meal cooks a chef", "swapped_roles"),
     # a place between a passive and its doer, only where "by" names a being
     (
         "a potter shapes a tall jug on the wheel",
@@ -2293,7 +2302,21 @@ SERVED = [
         "shelling peas on the porch, a grandfather and his granddaughter",
     ),
     ("a reporter holding a microphone", "a journalist holding a microphone"),
-    ("a crowd of spectators on folding chairs", "a crowd of onlookers on folding chairs"),
+    ("a portrait of an old sailor, done in pencil", "pencil drawing of an old sailor"),
+    ("a harbour, done in oils", "oil painting of a harbour"),
+    (
+        "a garden bridge, painted in impressionist style",
+        "impressionist painting of a garden bridge",
+    ),
+    (
+        "a pilot eating noodles, illustrated in anime style",
+        "anime illustration of a pilot eating noodles",
+    ),
+    (
+        "carpenter measures a pine plank with a tape measure",
+        "carpenter measuring a pine plank with a tape measure",
+    ),
+    ("castle, tall towers, on a hill", "castle on a hill, tall towers"),
     (
         "a fox in a forest, cross-stitch embroidery, linen",
         "a fox in a forest, done in cross-stitch embroidery, linen",

@@ -122,12 +122,31 @@ _DIGITALLY = re.compile(
 painting"."""
 _DONE_IN_WORDS = ("done", "executed", "illustrated", "drawn", "painted", "rendered", "sketched")
 _DONE_IN = re.compile(
-    r"(?:^|(?<=,))\s*(?:(?:done|executed)\s+(?=in\s)|(?:illustrated|drawn|painted|rendered|sketched)"
-    r"\s+(?=in\s+(?:an?\s+)?[a-z-]+(?:\s+[a-z-]+)?\s+style\s*(?:,|$)))"
+    r"(?:^|(?<=,))\s*(?:(?:done|executed)\s+in\s+([a-z-]+)(?![\w-])|(illustrated|drawn|painted|"
+    r"rendered|sketched)\s+in\s+(?:an?\s+)?([a-z-]+(?:\s+[a-z-]+)?)\s+style(?=\s*(?:,|$)))"
 )
 """"..., done in cross-stitch embroidery" and "..., illustrated in anime style", tags of their
-own, say how the whole picture is made as "..., in cross-stitch embroidery" and "..., in anime
-style" do."""
+own, say how the whole picture is made as "..., cross-stitch embroidery" and "..., anime style
+illustration" do."""
+_MADE_IN_STYLE = {
+    "illustrated": "illustration", "drawn": "drawing", "painted": "painting",
+    "rendered": "render", "sketched": "sketch",
+}  # fmt: skip
+
+
+_PAINTS = frozenset("oil oils acrylic acrylics gouache tempera watercolor watercolors".split())
+
+
+def _done_in(match: re.Match[str]) -> str:
+    medium, made, style = match.group(1, 2, 3)
+    if made:
+        return f" {style} style {_MADE_IN_STYLE[made]}"
+    one = medium.removesuffix("s")  # "done in oils": an oil painting
+    if medium in DRAWN:
+        return f" {one} drawing"  # "done in pencil": a pencil drawing
+    return f" {one} painting" if medium in _PAINTS else f" {medium}"
+
+
 _MADE_AS_A_TAG = {"illustrated": "illustration", "sketched": "sketch"}
 _DONE_ALONE = re.compile(rf"(?:^|(?<=,))\s*({'|'.join(_MADE_AS_A_TAG)})\s*(?=,|$)")
 """"..., illustrated", a tag of its own, is "..., illustration" (not "painted" or "drawn": "a
@@ -432,7 +451,7 @@ def strip_filler(text: str, shows_words: bool | None = None) -> str:
     stripped = _rewrite(
         _DIGITALLY, lambda m: f" digital {_DIGITAL[m[1] or m[2]]}", stripped, ("digitally",)
     )
-    stripped = _rewrite(_DONE_IN, " ", stripped, _DONE_IN_WORDS)
+    stripped = _rewrite(_DONE_IN, _done_in, stripped, _DONE_IN_WORDS)
     stripped = _rewrite(_DONE_ALONE, _made_as_a_tag, stripped, tuple(_MADE_AS_A_TAG))
     stripped = _rewrite(_SHOW_ME, r"\1 ", stripped, _SHOWN)
     stripped = _REQUEST.sub("", stripped)

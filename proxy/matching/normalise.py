@@ -140,7 +140,11 @@ def normalise_tokens(
         tokens = _styled_by(tokens)
     if "early" in tokens or "late" in tokens:
         tokens = _early_in(tokens)
-    if tokens and fronted(tokens, only_doing) and "," in tokens:
+    if (end := fronted_time(tokens) or fronted_place(tokens)) is not None:
+        # "at night a fox crossing a road" is "a fox crossing a road, at night"; "on top of a
+        # hill a boy is flying his kite, windy day" moves its hill alone, not its first part
+        tokens = [*tokens[end:], ",", *tokens[:end]]
+    elif tokens and fronted(tokens, only_doing) and "," in tokens:
         # "in a snowy forest, a wolf howls" is "a wolf howls, in a snowy forest"; "in a red
         # dress, a boy kisses a girl": the dress stays apart from the girl, as the comma kept
         # it; what someone does ("riding a horse, a knight") and a participle's phrase
@@ -150,9 +154,6 @@ def normalise_tokens(
             tokens = doer_first(tokens, comma, verb_like, alive)
         else:
             tokens = place_last(tokens, comma)
-    elif (end := fronted_time(tokens) or fronted_place(tokens)) is not None:
-        # "at night a fox crossing a road" is "a fox crossing a road, at night"
-        tokens = [*tokens[end:], ",", *tokens[:end]]
     out: list[str] = []
     for i, token in enumerate(tokens):
         following = tokens[i + 1] if i + 1 < len(tokens) else ""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from proxy.matching.reading import OPPOSITE
 from proxy.matching.reading_model import Reading
-from proxy.matching.roles import LOOSE_RELATIONS
+from proxy.matching.roles import LOOSE_RELATIONS, beings_named
 
 __all__ = ["spatial"]
 
@@ -53,14 +53,19 @@ def _relations(reading: Reading) -> dict[tuple[str, str], set[str]]:
 
 
 def _placed_somewhere(
-    relations: dict[tuple[str, str], set[str]], thing: tuple[str, str]
+    relations: dict[tuple[str, str], set[str]], thing: tuple[str, str], beings: frozenset[str]
 ) -> set[str] | None:
     """How ``relations`` place a thing of that name where one of the two places it against a
-    guess ("?": "..., perched on a pocket watch"): against whatever it is placed."""
+    guess ("?": "castle, tall towers, on a hill"): against whatever it is placed but a person
+    or an animal (``beings``), which the guess is not."""
     name, subject = thing
     if subject != "?" and (name, "?") not in relations:
         return None
-    found = [kinds for (other, _), kinds in relations.items() if other == name]
+    found = [
+        kinds
+        for (other, against), kinds in relations.items()
+        if other == name and (subject if against == "?" else against) not in beings
+    ]
     return set().union(*found) if found else None
 
 
@@ -166,8 +171,9 @@ def spatial(have: Reading, want: Reading) -> str | None:
     # Both ways: "a cat on the bed" asks for the bed elsewhere than "a cat under the bed" has it.
     cached = _relations(have)
     behind = {named for named, kind in have.placed - want.placed if kind == "background"}
+    beings = beings_named(have) | beings_named(want)
     for thing, relations in _relations(want).items():
-        placed = cached.get(thing) or _placed_somewhere(cached, thing)
+        placed = cached.get(thing) or _placed_somewhere(cached, thing, beings)
         if placed and not placed & relations:
             return "spatial"
         if thing[0] in behind and relations & {"in", "atop"}:

@@ -36,10 +36,12 @@ def swapped(have: Reading, want: Reading) -> str | None:
     # pairing, which keeps long prompts cheap.
     shared = [lemma for lemma in want_heads if lemma in have_heads]
     listed = _listed(have) | _listed(want)
+    beings = beings_named(have) | beings_named(want)
     moved = [
         lemma
         for lemma in shared
-        if not _same_role(have_heads[lemma][1], want_heads[lemma][1]) and lemma not in listed
+        if not _same_role(have_heads[lemma][1], want_heads[lemma][1], beings)
+        and lemma not in listed
     ]
     if _owner_changed(have_heads, want_heads, [lemma for lemma in shared if lemma not in listed]):
         return "swapped_roles"  # "a cup of coffee" / "a plate of coffee"
@@ -226,15 +228,22 @@ def _role(role: str) -> str:
     return "object" if role.startswith("object/") else role
 
 
-def _same_role(have: str, want: str) -> bool:
+def _same_role(have: str, want: str, beings: frozenset[str]) -> bool:
     """Whether two roles are one for telling swaps apart (:func:`_role`); a place whose thing is
-    a guess ("in/?": "..., perched on a pocket watch") is the same place of any thing."""
+    a guess ("on/?": "castle, tall towers, on a hill", no being named before it) is the same
+    place of any thing but a person's or an animal's (``beings``), which the guess is not."""
     have, want = _role(have), _role(want)
     if have == want:
         return True
     if have.endswith("/?") or want.endswith("/?"):
-        return have.partition("/")[0] == want.partition("/")[0]
+        (relation, _, owner), (other, _, theirs) = have.partition("/"), want.partition("/")
+        return relation == other and (owner if theirs == "?" else theirs) not in beings
     return False
+
+
+def beings_named(reading: Reading) -> frozenset[str]:
+    """The things a prompt names that are people or animals, by key."""
+    return frozenset(w.key for w in reading.words if w.animate and w.noun)
 
 
 def _joined(reading: Reading, first: str, second: str) -> bool:

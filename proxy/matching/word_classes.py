@@ -261,6 +261,8 @@ class WordClasses:
                 or one
                 # "the man walks along the beach", "the cat sleeps."
                 or (previous.animate and (_placing(after) or not after[:1].isalnum()))
+                # "carpenter measures a plank": a being's -s word before "a" does something
+                or (previous.animate and after in DETERMINERS)
                 or self.wordnet.usually(token, "v", "n")
             )
             # "autumn leaves drifting down": the plural does what follows

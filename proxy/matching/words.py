@@ -581,7 +581,6 @@ wrestling grappling
 wrestle grapple
 rowboat rowing_boat row_boat rowing_boats:rowboats row_boats:rowboats
 journalist reporter
-spectator onlooker
 """
 """Words that give the same picture, one group a line, the first word standing for the group;
 ``form:target`` pairs name plurals that are not the word with an "s" ("guys:men"). WordNet
