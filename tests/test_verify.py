@@ -1140,6 +1140,18 @@ REJECTED += [
     ("a fox, anime style", "a fox, done in watercolor", "style"),
     ("a watercolor of a canal", "a canal, done in oils", "style"),
     ("grimlock, under the table, dog", "dog, under the table, grimlock", "swapped_roles"),
+    ("house, under a tree, car", "car, under a tree, house", "swapped_roles"),
+    ("watercolor of a fox", "a fox, captured in a photograph", "style"),
+    (
+        "gouache painting on cold press paper, moth",
+        "gouache painting on black paper, moth",
+        "colour",
+    ),
+    (
+        "on top of a hill a boy is flying his kite, in the valley a girl is picking flowers",
+        "in the valley a boy is flying his kite, on top of a hill a girl is picking flowers",
+        "swapped_roles",
+    ),
     ("swan, under the bridge, boat", "boat, under the bridge, swan", "swapped_roles"),
     (
         "swan, floating under the bridge, boat",
@@ -2316,7 +2328,23 @@ SERVED = [
         "carpenter measures a pine plank with a tape measure",
         "carpenter measuring a pine plank with a tape measure",
     ),
-    ("castle, tall towers, on a hill", "castle on a hill, tall towers"),
+    (
+        "hi, can i get an image of a cyborg medic bandaging a robot dog",
+        "a cyborg medic bandaging a robot dog",
+    ),
+    ("a photograph of a city park at night", "city park at night, captured in a photograph"),
+    (
+        "a hat maker working late at night in her shop",
+        "a hat maker working late into the night in her shop",
+    ),
+    (
+        "an owl on a gatepost in the light of the full moon",
+        "an owl on a gatepost by the light of the full moon",
+    ),
+    (
+        "on top of a hill a boy is flying his kite, in the valley a girl is picking flowers",
+        "a boy is flying his kite on top of a hill, a girl is picking flowers in the valley",
+    ),
     (
         "a fox in a forest, cross-stitch embroidery, linen",
         "a fox in a forest, done in cross-stitch embroidery, linen",
@@ -2758,6 +2786,8 @@ def _contains(*needles: str) -> Callable[[str], bool]:
         (filler._ON_CANVAS, _contains(*filler._SUPPORTS)),
         (filler._CANVAS_TAG, _contains("canvas")),
         (filler._DONE_IN, _contains(*filler._DONE_IN_WORDS)),
+        (filler._CAPTURED, _contains("captured")),
+        (filler._INTO_THE_NIGHT, _contains("night")),
         (filler._PHOTO_TAKEN, _contains("photo")),
         (filler._TAKING_A, _contains(*filler._TAKING)),
         (filler._TAKEN_FOR_A, _contains(*filler._FOR_A)),

@@ -147,6 +147,13 @@ def _done_in(match: re.Match[str]) -> str:
     return f" {one} painting" if medium in _PAINTS else f" {medium}"
 
 
+_CAPTURED = re.compile(
+    r"(?:^|(?<=,))\s*captured\s+(?:in|on|as)\s+(?:an?\s+)?(?=(?:photo|photograph|film|polaroid"
+    r"|snapshot)(?![\w-]))"
+)
+""""..., captured in a photograph" is "..., photograph"."""
+_INTO_THE_NIGHT = re.compile(r"(?<![\w-])late\s+into\s+the\s+night(?![\w-])")
+""""working late into the night" is working late at night."""
 _MADE_AS_A_TAG = {"illustrated": "illustration", "sketched": "sketch"}
 _DONE_ALONE = re.compile(rf"(?:^|(?<=,))\s*({'|'.join(_MADE_AS_A_TAG)})\s*(?=,|$)")
 """"..., illustrated", a tag of its own, is "..., illustration" (not "painted" or "drawn": "a
@@ -183,6 +190,7 @@ _REQUEST = re.compile(
     r"^\s*(?:(?:hey|hi|hello)(?:\s+there)?(?:\s*,\s*|\s+(?=(?:please|can|could|would|i|generate"
     r"|create|make|draw|show|give|render|produce)\s)))?(?:please\s+)?(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?"
     r"(?:i\s*(?:would|'d)\s+(?:like|love)\s+(?:to\s+see\s+)?|i\s+(?:want|need)\s+(?:to\s+see\s+)?"
+    r"|(?:can|could|may)\s+i\s+(?:please\s+)?(?:get|have|see)\s+"
     r"|(?:here\s+is|here's|this\s+is)\s+what\s+i\s+(?:want|need)(?:\s+to\s+see)?\s*[:-]\s*"
     r"|make\s+it\s+look\s+like\s*:?\s*)?"
     r"(?:prompt\s*:\s*)?(?:imagine\s+)?"
@@ -232,9 +240,8 @@ _SUPPORTS = ("canvas", "paper", "board", "panel", "linen")
 _ON_CANVAS = re.compile(
     r"(?<![\w-])(painted\s+in\s+)?(oils?|acrylics?|gouache|tempera|watercolou?rs?|ink|charcoal"
     r"|pencil|graphite|pastels?)(\s+(?:painting|drawing|sketch))?\s+on\s+"
-    r"(?:(?!(?:a|an|the|his|her|their|my)\s)[a-z]+\s+){0,2}(?:"
-    + "|".join(_SUPPORTS)
-    + r")(?![\w-])"
+    r"(?:(?:(?:cold|hot)[\s-]press(?:ed)?|rough|textured|toned|watercolou?r|rice|handmade|heavy"
+    r"|smooth|cotton)\s+)?(?:" + "|".join(_SUPPORTS) + r")(?![\w-])"
 )
 """"oil on canvas" is "oil painting", "ink on paper" "ink drawing"; "painted in oil on canvas"
 "painted in oil", "gouache painting on cold press paper" "gouache painting"."""
@@ -452,6 +459,8 @@ def strip_filler(text: str, shows_words: bool | None = None) -> str:
         _DIGITALLY, lambda m: f" digital {_DIGITAL[m[1] or m[2]]}", stripped, ("digitally",)
     )
     stripped = _rewrite(_DONE_IN, _done_in, stripped, _DONE_IN_WORDS)
+    stripped = _rewrite(_CAPTURED, " ", stripped, ("captured",))
+    stripped = _rewrite(_INTO_THE_NIGHT, "late at night", stripped, ("night",))
     stripped = _rewrite(_DONE_ALONE, _made_as_a_tag, stripped, tuple(_MADE_AS_A_TAG))
     stripped = _rewrite(_SHOW_ME, r"\1 ", stripped, _SHOWN)
     stripped = _REQUEST.sub("", stripped)

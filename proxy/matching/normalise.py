@@ -140,10 +140,11 @@ def normalise_tokens(
         tokens = _styled_by(tokens)
     if "early" in tokens or "late" in tokens:
         tokens = _early_in(tokens)
-    if (end := fronted_time(tokens) or fronted_place(tokens)) is not None:
+    if (fronted_time(tokens) or fronted_place(tokens)) is not None:
         # "at night a fox crossing a road" is "a fox crossing a road, at night"; "on top of a
-        # hill a boy is flying his kite, windy day" moves its hill alone, not its first part
-        tokens = [*tokens[end:], ",", *tokens[:end]]
+        # hill a boy flies a kite, in the valley a girl picks flowers": each part's place moves
+        # alone, to the end of its own part
+        tokens = _places_last(tokens)
     elif tokens and fronted(tokens, only_doing) and "," in tokens:
         # "in a snowy forest, a wolf howls" is "a wolf howls, in a snowy forest"; "in a red
         # dress, a boy kisses a girl": the dress stays apart from the girl, as the comma kept
@@ -184,8 +185,10 @@ def normalise_tokens(
             token = "in"  # "around noon" is "at noon", "around christmas" "at christmas"
         elif token == "over" and _a_while(_after_determiner(tokens, i + 1)):
             token = "in"  # "over the summer holidays" is "during" them, not above them
-        elif token == "by" and following in LAMPLIGHT:
-            token = "in"  # "writing by candlelight" is writing in it, not a painter's name
+        elif token == "by" and (following in LAMPLIGHT or tokens[i + 1 : i + 4] == _THE_LIGHT_OF):
+            # "writing by candlelight" is writing in it, not a painter's name; "by the light of the
+            # full moon" is in it
+            token = "in"
         elif token in _UNDER and (
             _SKY.intersection(_after_determiner(tokens, i + 1)[:2]) or _lit(tokens, i + 1)
         ):
@@ -513,6 +516,7 @@ def _lit(tokens: Sequence[str], i: int) -> bool:
     return len(phrase) > 1 and phrase[-1] in _LIGHT and _LAMPS.isdisjoint(phrase)
 
 
+_THE_LIGHT_OF = ["the", "light", "of"]
 _WHILES = frozenset("summer winter spring autumn fall weekend holidays holiday christmas".split())
 _WHILE_ENDS = frozenset("holidays holiday break vacation months".split())
 
@@ -525,6 +529,23 @@ def _a_while(tokens: Sequence[str]) -> bool:
         and tokens[0] in _WHILES
         and (_ends_phrase(tokens, 1) or (tokens[1] in _WHILE_ENDS and _ends_phrase(tokens, 2)))
     )
+
+
+def _places_last(tokens: Sequence[str]) -> list[str]:
+    """``tokens`` with the place or time that opens each of its parts, closed by the
+    determiner of what follows it ("on a windy hill a child flies a kite"), said after the rest
+    of that part, as it usually is ("a child flies a kite on a windy hill")."""
+    out: list[str] = []
+    start = 0
+    while start <= len(tokens):
+        comma = next((k for k in range(start, len(tokens)) if tokens[k] == ","), len(tokens))
+        part = tokens[start:comma]
+        end = fronted_time(part) or fronted_place(part)
+        if out:
+            out.append(",")
+        out += [*part[end:], *part[:end]] if end is not None else part
+        start = comma + 1
+    return out
 
 
 def _after_determiner(tokens: Sequence[str], i: int) -> Sequence[str]:

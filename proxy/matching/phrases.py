@@ -156,7 +156,8 @@ def close_chunk(
                 # A tag of a place, or one that opens with a verb: "sci-fi soldier, energy
                 # shield on the forearm, standing on a moon base", "dog, kitchen, under the
                 # table". The place is the last being's named before, the soldier's; with none,
-                # whose it is is a guess, and only how it is placed counts.
+                # a verb's is a guess, and only how it is placed counts, and a place alone is
+                # the last thing's ("house, under a tree, car")
                 subject = next(
                     (
                         h
@@ -165,8 +166,12 @@ def close_chunk(
                     ),
                     None,
                 )
-                if subject is None:
+                if subject is None and any(w.leads_tag for w in between):
                     relation += "/?"
+                elif subject is None:
+                    subject = next(
+                        (h for h in reversed(earlier) if words[h].role == "subject"), None
+                    )
             words[head].role = relation + (f"/{words[subject].key}" if subject is not None else "")
         else:
             words[head].role = "subject"
