@@ -2745,7 +2745,8 @@ def test_a_verdict_is_remembered_per_pair_until_forgotten(wordnet: WordNet) -> N
         *(" ", ", ", ",", " ,\t", " please", ",  , thanks  ,  ", " please" + " " * 31_990),
         *("(", "[a:", "a|", "a;", "dog running, ", "cat dog|", "a cat, please, "),
         "a cat, sleeping, ",
-        "oil painting on thick paper, canvas, ",
+        "painting, canvas, ",
+        "gouache on cold press paper",
         "painted in a b style, done in ",
     ],
 )
