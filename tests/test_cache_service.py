@@ -39,6 +39,9 @@ from tests.conftest import make_cache, open_ready, png_of, sample, tiny_request
 async def test_exact_hits_skip_the_embedding(cache: ImageCache) -> None:
     miss = await cache.generate(tiny_request("a snail on a leaf"), CacheControls(), with_bytes=True)
     assert miss.status is CacheStatus.MISS
+    # its image is stored after the answer; a lookup waits for that only so long (a slow build
+    # machine took longer), which is not what this test is about
+    await cache.storage.written()
     embeddings = sample(cache, "memoaized_stage_duration_seconds_count", stage="embed")
     hit = await cache.generate(tiny_request("A snail on a leaf!"), CacheControls(), with_bytes=True)
     assert hit.status is CacheStatus.HIT and hit.match == "exact"
