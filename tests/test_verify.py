@@ -1170,6 +1170,25 @@ REJECTED += [
     ("birds flying over the summer fields", "birds flying in the summer fields", "spatial"),
     ("glowing eyes, a black cat", "a black cat glowing eyes", "swapped_roles"),
     ("a dog chasing cats in a yard", "chasing dogs in a yard, a cat", "count"),
+    # "show" said of a person is what they do, so who shows whom counts
+    (
+        "a forest, the grandfather showing the little girl a mushroom, candid",
+        "a forest, the little girl showing her grandfather a mushroom, candid",
+        "swapped_roles",
+    ),
+    ("a boy shows his sister a shell", "his sister shows a boy a shell", "swapped_roles"),
+    ("a man taking a picture with his phone", "a man showing a picture on his phone", "action"),
+    (
+        "row of lockers, all of them open, helmets inside",
+        "row of lockers, only some of them open, helmets inside",
+        "count",
+    ),
+    ("a skater at a seventies disco", "a skater at an 80s disco", "setting"),
+    ("a woman in her 40s", "a woman in her 50s", "setting"),
+    ("a gull on a post", "a pigeon on a post", "object"),
+    ("a cat on a barrel, charcoal drawing", "a cat on a barrel, drawing done in pencil", "style"),
+    ("a grey-blue sky", "a green-blue sky", "colour"),
+    ("a girl on a swing, shot on a polaroid camera", "a girl on a swing, oil painting", "style"),
 ]
 
 _BUSTLING_SQUARE = (
@@ -2354,6 +2373,39 @@ SERVED = [
         "a pilot eating noodles, illustrated in anime style",
     ),
     ("watercolor painting of a fox", "a fox, painted in watercolor style"),
+    (
+        "a forest, the grandfather showing the little girl a mushroom, candid",
+        "a forest, the grandfather showing a mushroom to the little girl, candid",
+    ),
+    ("a girl is showing her drawing to her mother", "a girl shows her mother her drawing"),
+    ("a photo showing a cat on a sofa", "a photo of a cat on a sofa"),
+    ("lockers, all of them open", "lockers, all open"),
+    (
+        "a roller skater spinning under a glitter ball at a seventies disco",
+        "a roller-skater spinning under a glitterball at a 70s disco",
+    ),
+    ("80s film look", "1980s film look"),
+    ("a woman in her 40s", "a woman in her forties"),
+    ("seagulls circling the fishing fleet", "gulls circling the fishing fleet"),
+    ("a travel poster of a steamship", "a travel poster of a steamer"),
+    (
+        "a cat asleep on a barrel, pen and ink illustration",
+        "a cat asleep on a barrel, illustration done in pen and ink",
+    ),
+    (
+        "a cheesemaker and her daughter stacking wheels of brie",
+        "wheels of brie being stacked by a cheesemaker and her daughter",
+    ),
+    (
+        "the parents tied balloons to every chair",
+        "balloons were tied to every chair by the parents",
+    ),
+    ("lobster pots stacked by the door", "lobster pots stacked beside the door"),
+    ("a disco floor, colour-changing tiles", "a disco floor, color-changing tiles"),
+    (
+        "a street at dusk, captured on a polaroid camera, white frame",
+        "a street at dusk, polaroid photograph, white frame",
+    ),
 ]
 
 

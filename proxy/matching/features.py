@@ -95,7 +95,7 @@ _AMOUNTS = {
     r"(?<!half[\s-])(?:filled|packed)\b",
     "fullness:empty": r"(?<!half[\s-])(?:empty|vacant)",
     "fullness:half": r"half[\s-]*(?:full|empty|filled)",
-    "extent:all": r"all(?:\s+of)?\s+(?:the|its|their|his|her|these|those)|every|"
+    "extent:all": r"all(?:\s+of)?\s+(?:the|its|their|his|her|these|those)|all\s+of\s+them|every|"
     r"all(?=\s+[a-z]*[^\Ws]s\b)(?!\s+(?:sorts|kinds|types|ages|colou?rs|sizes|shapes|sides|"
     r"things|directions|seasons|fours|hours|times|ways|smiles)\b)",
     "extent:some": r"some(?:\s+of)?|only\s+(?:a\s+)?(?:few|some|one|two|half)|half\s+of|most\s+of",

@@ -122,12 +122,14 @@ _DIGITALLY = re.compile(
 painting"."""
 _DONE_IN_WORDS = ("done", "executed", "illustrated", "drawn", "painted", "rendered", "sketched")
 _DONE_IN = re.compile(
-    r"(?:^|(?<=,))\s*(?:(?:done|executed)\s+in\s+([a-z-]+)(?![\w-])|(illustrated|drawn|painted|"
+    r"(?:^|(?<=,))\s*(?:(?:(illustration|drawing|painting|sketch|artwork)\s+)?(?:done|executed)\s+in"
+    r"\s+(pen\s+and\s+ink|[a-z-]+)(?![\w-])|(illustrated|drawn|painted|"
     r"rendered|sketched)\s+in\s+(?:an?\s+)?([a-z-]+(?:\s+[a-z-]+)?)\s+style(?=\s*(?:,|$)))"
 )
-""""..., done in cross-stitch embroidery" and "..., illustrated in anime style", tags of their
-own, say how the whole picture is made as "..., cross-stitch embroidery" and "..., anime style
-illustration" do."""
+""""..., done in cross-stitch embroidery", "..., illustration done in pen and ink" and "...,
+illustrated in anime style", tags of their own, say how the whole picture is made as "...,
+cross-stitch embroidery", "..., pen and ink illustration" and "..., anime style illustration"
+do."""
 _MADE_IN_STYLE = {
     "illustrated": "illustration", "drawn": "drawing", "painted": "painting",
     "rendered": "render", "sketched": "sketch",
@@ -138,9 +140,12 @@ _PAINTS = frozenset("oil oils acrylic acrylics gouache tempera watercolor waterc
 
 
 def _done_in(match: re.Match[str]) -> str:
-    medium, made, style = match.group(1, 2, 3)
+    work, medium, made, style = match.group(1, 2, 3, 4)
     if made:
         return f" {style} style {_MADE_IN_STYLE[made]}"
+    medium = " ".join(medium.split())
+    if work:
+        return f" {medium} {work}"  # "illustration done in pen and ink": a pen and ink one
     one = medium.removesuffix("s")  # "done in oils": an oil painting
     if medium in DRAWN:
         return f" {one} drawing"  # "done in pencil": a pencil drawing
@@ -152,6 +157,11 @@ _CAPTURED = re.compile(
     r"|snapshot)(?![\w-]))"
 )
 """"..., captured in a photograph" is "..., photograph"."""
+_ON_A_CAMERA = re.compile(
+    r"(?:^|(?<=,))\s*(?:captured|shot|taken|photographed)\s+(?:on|with)\s+(?:an?\s+)?"
+    r"([a-z0-9-]+(?:\s+[a-z0-9-]+)?)\s+camera(?=\s*(?:,|$))"
+)
+""""..., shot on a polaroid camera" is "..., polaroid photo"."""
 _INTO_THE_NIGHT = re.compile(r"(?<![\w-])late\s+into\s+the\s+night(?![\w-])")
 """"working late into the night" is working late at night."""
 _MADE_AS_A_TAG = {"illustrated": "illustration", "sketched": "sketch"}
@@ -459,6 +469,7 @@ def strip_filler(text: str, shows_words: bool | None = None) -> str:
         _DIGITALLY, lambda m: f" digital {_DIGITAL[m[1] or m[2]]}", stripped, ("digitally",)
     )
     stripped = _rewrite(_DONE_IN, _done_in, stripped, _DONE_IN_WORDS)
+    stripped = _rewrite(_ON_A_CAMERA, r" \1 photo", stripped, ("camera",))
     stripped = _rewrite(_CAPTURED, " ", stripped, ("captured",))
     stripped = _rewrite(_INTO_THE_NIGHT, "late at night", stripped, ("night",))
     stripped = _rewrite(_DONE_ALONE, _made_as_a_tag, stripped, tuple(_MADE_AS_A_TAG))

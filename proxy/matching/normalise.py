@@ -109,8 +109,30 @@ def fold_words(text: str) -> str:
 
 
 def respell(tokens: Sequence[str]) -> list[str]:
-    """American spelling for British ("grey armour" is "gray armor")."""
-    return [SPELLINGS.get(token, token) for token in tokens]
+    """American spelling for British ("grey armour" is "gray armor"), and a decade said one way
+    ("70s", "'70s", "1970s" and "seventies" are "1970s"; "1800s" stays)."""
+    out: list[str] = []
+    for token in tokens:
+        if token == "s" and out and _DECADE.fullmatch(out[-1]):
+            out[-1] = (out[-1] if len(out[-1]) == 4 else "19" + out[-1]) + "s"
+        else:
+            out.append(_DECADES.get(token) or SPELLINGS.get(token) or _respelt_parts(token))
+    return out
+
+
+def _respelt_parts(token: str) -> str:
+    """A hyphenated word with each part in American spelling: "colour-changing"."""
+    if "-" not in token:
+        return token
+    return "-".join(SPELLINGS.get(part, part) for part in token.split("-"))
+
+
+_DECADE = re.compile(r"[1-9]0|1[0-9][0-9]0|20[0-9]0")
+"""A decade's number, before the "s" the tokeniser splits off ("70s", "1970s", "2010s")."""
+_DECADES = {
+    f"{word}ies": f"19{tens}0s"
+    for tens, word in enumerate("twent thirt fort fift sixt sevent eight ninet".split(), 2)
+}
 
 
 def _a_verb_before(tokens: Sequence[str], i: int) -> bool:
@@ -224,7 +246,35 @@ def normalise_tokens(
     # The medium first, so that what it shows is read as any other part: "a watercolor of a
     # lake surrounded by trees" as "trees surrounded a lake, watercolor", like "a lake
     # surrounded by trees, watercolor"; and again after the weather.
-    return _media_last(_weather_last(active(_media_last(out, sentences=False), verb_like, alive)))
+    out = active(_media_last(out, sentences=False), verb_like, alive)
+    if alive is not None and not _SHOWS.keys().isdisjoint(out):
+        out = _shown_by_someone(out, alive)
+    return _media_last(_weather_last(out))
+
+
+_SHOWS = {
+    "show": "demonstrate",
+    "shows": "demonstrates",
+    "showing": "demonstrating",
+    "showed": "demonstrated",
+    "shown": "demonstrated",
+}
+""""Show" is a function word, as in "a photo showing a cat"; said of a person or an animal it
+is what they do: "a grandfather showing a girl a mushroom" is not "a girl showing a grandfather
+a mushroom"."""
+_IS = frozenset({"is", "are", "was", "were"})
+
+
+def _shown_by_someone(tokens: list[str], alive: Callable[[str], bool]) -> list[str]:
+    """``tokens`` with "show" said right after a person or an animal ("a man shows", "a girl is
+    showing") as the verb "demonstrate", which the reader reads."""
+    out = list(tokens)
+    for i, token in enumerate(tokens):
+        if token in _SHOWS and i:
+            doer = tokens[i - 2] if tokens[i - 1] in _IS and i > 1 else tokens[i - 1]
+            if doer[:1].isalpha() and alive(doer):
+                out[i] = _SHOWS[token]
+    return out
 
 
 _TRENDING = frozenset(["trending", "featured", "popular"])

@@ -179,7 +179,8 @@ _TIME_WORDS = TIMES | frozenset("time times day days week year moment minute hou
 
 _GIVES = frozenset(
     """
-    give gives giving gave hand hands handing handed show shows showing showed offer offers
+    give gives giving gave hand hands handing handed show shows showing showed demonstrate
+    demonstrates demonstrating demonstrated offer offers
     offering offered pass passes passing passed send sends sending sent serve serves serving
     served throw throws throwing threw toss tosses tossing tossed bring brings bringing brought
     sell sells selling sold lend lends lending lent teach teaches teaching taught feed feeds
@@ -434,11 +435,15 @@ def _way_before(part: list[str], by: int, living: bool) -> list[str]:
             return []
         if part[start] in PART_ENDS or (
             part[start] in FUNCTION_WORDS
-            and part[start] not in DETERMINERS
+            and part[start] not in _OPENING_A_WAY
             and part[start - 1 : start + 1] != ["out", "of"]  # "pulled out of the waves by"
         ):
             return []
     return []
+
+
+_OPENING_A_WAY = DETERMINERS | {"every", "each"}
+"""Words that open the noun phrase of a way or place: "tied to every chair by the parents"."""
 
 
 def _verb_in_way(way: list[str], k: int) -> bool:
@@ -476,18 +481,19 @@ def names_the_doer(
     """Whether "by" at ``tokens[by]`` names who does what the participle before it says ("kicked
     by a boy", "chased through the garden by a dog"), not a place ("a cabin by the lake");
     ``verb_like`` and ``alive`` as :func:`active` takes them."""
-    return (
-        by > 0
-        and tokens[by - 1] not in _PLACED
-        and tokens[_time_before(tokens, by) - 1] not in _PLACED  # "docked at night by the pier"
-        and (
-            is_participle(tokens[by - 1])
-            or bool(
-                _particle(tokens, by)
-                or _way_taken(tokens, by, alive)
-                or _thing_given(tokens, by, verb_like or looks_like_verb, alive)
-            )
+    if by == 0:
+        return False
+    if tokens[by - 1] in _PLACED or tokens[_time_before(tokens, by) - 1] in _PLACED:
+        # "docked at night by the pier"; but "wheels of brie being stacked by a cheesemaker"
+        return (
+            alive is not None
+            and tokens[by - 2 : by - 1] in (["being"], ["is"], ["are"], ["was"], ["were"])
+            and _living_doer(tokens, by, alive)
         )
+    return is_participle(tokens[by - 1]) or bool(
+        _particle(tokens, by)
+        or _way_taken(tokens, by, alive)
+        or _thing_given(tokens, by, verb_like or looks_like_verb, alive)
     )
 
 

@@ -485,6 +485,8 @@ friend pal buddy pals:friends buddies:friends
 dry arid
 hamburger burger burgers:hamburgers
 sailor seaman seamen:sailors
+seagull gull gulls:seagulls
+steamship steamer steamers:steamships
 stream creek brook
 sleeping dozing snoozing napping
 vivid vibrant
