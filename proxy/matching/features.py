@@ -98,7 +98,8 @@ _AMOUNTS = {
     "extent:all": r"all(?:\s+of)?\s+(?:the|its|their|his|her|these|those)|all\s+of\s+them|every|"
     r"all(?=\s+[a-z]*[^\Ws]s\b)(?!\s+(?:sorts|kinds|types|ages|colou?rs|sizes|shapes|sides|"
     r"things|directions|seasons|fours|hours|times|ways|smiles)\b)",
-    "extent:some": r"some(?:\s+of)?|only\s+(?:a\s+)?(?:few|some|one|two|half)|half\s+of|most\s+of",
+    "extent:some": r"some(?:\s+of)?|only\s+(?:a\s+)?(?:few|some|one|two|half)|half\s+of|most\s+of|"
+    r"(?:a\s+few|several|many)\s+of\s+(?:them|the|its|their|these|those)",
     "plenty:few": r"(?:a\s+)?few|some(?!\s+(?:kind|sort|type)s?\s+of)|a\s+couple\s+of|"
     r"a\s+(?:small\s+)?handful\s+of|a\s+(?:little\s+)?bit\s+of|a\s+(?:drop|wisp|trickle)\s+of|"
     r"a\s+(?:light\s+)?(?:dusting|sprinkle)\s+of|"

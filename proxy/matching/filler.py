@@ -144,9 +144,9 @@ def _done_in(match: re.Match[str]) -> str:
     if made:
         return f" {style} style {_MADE_IN_STYLE[made]}"
     medium = " ".join(medium.split())
-    if work:
-        return f" {medium} {work}"  # "illustration done in pen and ink": a pen and ink one
     one = medium.removesuffix("s")  # "done in oils": an oil painting
+    if work:  # "illustration done in pen and ink": a pen and ink one
+        return f" {one if medium in _PAINTS else medium} {work}"
     if medium in DRAWN:
         return f" {one} drawing"  # "done in pencil": a pencil drawing
     return f" {one} painting" if medium in _PAINTS else f" {medium}"

@@ -114,10 +114,25 @@ def respell(tokens: Sequence[str]) -> list[str]:
     out: list[str] = []
     for token in tokens:
         if token == "s" and out and _DECADE.fullmatch(out[-1]):
-            out[-1] = (out[-1] if len(out[-1]) == 4 else "19" + out[-1]) + "s"
+            tens = out[-1]
+            if len(tens) == 2 and _an_age(out):
+                out[-1] = _AGES[tens]  # "in her 40s" is "in her forties", no decade
+            else:
+                out[-1] = (tens if len(tens) == 4 else "19" + tens) + "s"
+        elif token in _DECADES and not _an_age([*out, token]):
+            out.append(_DECADES[token])
         else:
-            out.append(_DECADES.get(token) or SPELLINGS.get(token) or _respelt_parts(token))
+            out.append(SPELLINGS.get(token) or _respelt_parts(token))
     return out
+
+
+def _an_age(said: list[str]) -> bool:
+    """Whether the tens that end ``said`` are someone's age: "in her 40s", "his early
+    forties"."""
+    before = said[-2] if len(said) > 1 else ""
+    if before in _AGE_EDGES and len(said) > 2:
+        before = said[-3]
+    return before in _WHOSE
 
 
 def _respelt_parts(token: str) -> str:
@@ -129,10 +144,12 @@ def _respelt_parts(token: str) -> str:
 
 _DECADE = re.compile(r"[1-9]0|1[0-9][0-9]0|20[0-9]0")
 """A decade's number, before the "s" the tokeniser splits off ("70s", "1970s", "2010s")."""
-_DECADES = {
-    f"{word}ies": f"19{tens}0s"
-    for tens, word in enumerate("twent thirt fort fift sixt sevent eight ninet".split(), 2)
-}
+_TENS = "twent thirt fort fift sixt sevent eight ninet".split()
+_DECADES = {f"{word}ies": f"19{tens}0s" for tens, word in enumerate(_TENS, 2)}
+_AGES = {f"{tens}0": f"{word}ies" for tens, word in enumerate(_TENS, 2)}
+"""Tens said as an age: "in her 40s" is "in her forties"."""
+_WHOSE = frozenset("her his their my your our its one's".split())
+_AGE_EDGES = frozenset({"early", "mid", "late"})
 
 
 def _a_verb_before(tokens: Sequence[str], i: int) -> bool:

@@ -92,7 +92,7 @@ def _done_after(tokens: list[str], i: int) -> bool:
     )
 
 
-_PLACED_AT = frozenset({"in", "on", "at", "inside", "under", "to"})
+_PLACED_AT = frozenset({"in", "on", "at", "inside", "under", "to", "against", "onto", "into"})
 """Prepositions of a place, which stand between a participle and its "by" only after "being":
 "a puppy being bathed in the tub by a girl" (but "a house built on a hill by the sea")."""
 
@@ -112,7 +112,7 @@ def _active_part(
     if "by" not in part[2:]:
         return part
     by = part.index("by", 2)
-    particle = _particle(part, by)
+    particle = _particle(part, by, alive)
     way = [] if particle else _way_taken(part, by, alive)
     given = [] if particle or way else _thing_given(part, by, verb_like, alive)
     begin = by - 1 - len(particle) - len(way) - len(given)
@@ -296,10 +296,20 @@ def _thing_given(
     return between if given and _living_doer(part, by, alive) else []
 
 
-def _particle(part: list[str], by: int) -> list[str]:
+def _particle(part: list[str], by: int, alive: Callable[[str], bool] | None = None) -> list[str]:
     """The particle between one of the ``_PHRASAL`` participles and ``part[by]`` ("up" in
-    "rounded up by"), or none."""
-    if by > 1 and part[by - 1] in _PARTICLES and part[by - 2] in _PHRASAL:
+    "rounded up by"), or between any participle after "is" or "are" and a person or an animal
+    that ``alive`` says follows "by" ("a horse is tied up by a cowboy"; not "a boat is tied up
+    by the dock"), or none."""
+    if by < 2 or part[by - 1] not in _PARTICLES:
+        return []
+    if part[by - 2] in _PHRASAL or (
+        alive is not None
+        and by > 2
+        and part[by - 3] in _PASSIVE_AUXILIARIES
+        and is_participle(part[by - 2])
+        and _living_doer(part, by, alive)
+    ):
         return [part[by - 1]]
     return []
 
@@ -491,7 +501,7 @@ def names_the_doer(
             and _living_doer(tokens, by, alive)
         )
     return is_participle(tokens[by - 1]) or bool(
-        _particle(tokens, by)
+        _particle(tokens, by, alive)
         or _way_taken(tokens, by, alive)
         or _thing_given(tokens, by, verb_like or looks_like_verb, alive)
     )

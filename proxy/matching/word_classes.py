@@ -29,6 +29,8 @@ from proxy.matching.words import (
     MATERIALS,
     NEGATORS,
     NUMBERS,
+    PUBLICATION_PARTS,
+    PUBLICATIONS,
     SETTINGS,
     SPATIAL_PHRASES,
     SPATIAL_WORDS,
@@ -44,8 +46,14 @@ OPPOSITE = {
 }  # fmt: skip
 _DRAWN_WITH = MADE_MEDIA | frozenset({"crayon", "chalk", "oil", "gouache", "tempera"})
 """What a drawing or a painting is done in: "a pencil drawing" is no pencil that draws."""
-KNOWN = frozenset(OPPOSITE) | frozenset(SPATIAL_WORDS) | {w for p in SPATIAL_PHRASES for w in p}
-"""Words the reader knows though WordNet does not: prepositions of place and direction."""
+KNOWN = (
+    frozenset(OPPOSITE)
+    | frozenset(SPATIAL_WORDS)
+    | {w for p in SPATIAL_PHRASES for w in p}
+    | {kind + part for kind in PUBLICATIONS for part in PUBLICATION_PARTS}
+)
+"""Words the reader knows though WordNet does not: prepositions of place and direction, and a
+publication's part read as one word ("albumcover")."""
 _PARTICLES = frozenset("up down off out away back".split())
 _BEFORE_A_TIME = (ROLE_MARKERS - {"to"}) | {"during", "through", "until"}
 """Prepositions after which a season or a weather word is a noun ("in spring", "in snow")."""

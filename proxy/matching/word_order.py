@@ -233,7 +233,8 @@ def _doer_after(
 IRREGULAR_PARTICIPLES = {
     "bought": "buying", "bound": "binding", "brought": "bringing", "caught": "catching",
     "cut": "cutting", "dug": "digging", "fed": "feeding", "found": "finding", "held": "holding",
-    "hit": "hitting", "hung": "hanging", "kept": "keeping", "led": "leading", "left": "leaving",
+    "hit": "hitting", "hung": "hanging", "kept": "keeping", "laid": "laying", "led": "leading",
+    "left": "leaving",
     "lent": "lending", "lit": "lighting", "met": "meeting", "put": "putting", "read": "reading",
     "sent": "sending", "set": "setting",
     "shut": "shutting", "sold": "selling", "spread": "spreading", "spun": "spinning",

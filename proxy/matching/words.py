@@ -271,6 +271,12 @@ BOILERPLATE = frozenset(
     sharp focus
     in focus
     award winning
+    award winning quality
+    professional quality
+    premium quality
+    excellent quality
+    amazing quality
+    perfect quality
     4k wallpaper
     8k wallpaper
     16k wallpaper
@@ -486,7 +492,6 @@ dry arid
 hamburger burger burgers:hamburgers
 sailor seaman seamen:sailors
 seagull gull gulls:seagulls
-steamship steamer steamers:steamships
 stream creek brook
 sleeping dozing snoozing napping
 vivid vibrant
