@@ -1191,6 +1191,15 @@ REJECTED += [
     ("a woman in a 1940s dress", "a woman in her 40s in a dress", "setting"),
     ("windows, all of them broken", "windows, a few of them broken", "count"),
     ("a horse is tied up by a cowboy", "a horse tying up a cowboy", "swapped_roles"),
+    (
+        "a stained glass studio door with a handle made of brass",
+        "a stained glass studio door with a handle made of glass",
+        "material",
+    ),
+    ("a fauvist painting of a woman", "a cubist painting of a woman", "style"),
+    ("a color photo of a saxophonist", "a saxophonist, shot in black and white", "colour"),
+    ("a timber bench", "a metal bench", "material"),
+    ("apples piled high", "a few apples", "count"),
     ("a cat on a barrel, charcoal drawing", "a cat on a barrel, drawing done in pencil", "style"),
     ("a grey-blue sky", "a green-blue sky", "colour"),
     ("a girl on a swing, shot on a polaroid camera", "a girl on a swing, oil painting", "style"),
@@ -2401,6 +2410,17 @@ SERVED = [
     ),
     ("fish were laid on ice by the fishmonger", "the fishmonger laid fish on ice"),
     ("a park, masterpiece, best quality", "a park, award winning quality"),
+    ("bananas, oranges and apples piled high", "apples, bananas and oranges piled high"),
+    (
+        "a fauvist painting of a woman reading by a window",
+        "a woman reading by a window, painted in a fauvist style",
+    ),
+    (
+        "a black and white photo of a saxophonist in a subway station",
+        "a saxophonist in a subway station, shot in black and white",
+    ),
+    ("stick figures dancing around a bonfire", "stick figures dancing round a bonfire"),
+    ("a rooftop garden with a wooden bench", "a rooftop garden with a timber bench"),
     ("a woman in her 40s", "a woman in her forties"),
     ("seagulls circling the fishing fleet", "gulls circling the fishing fleet"),
     (

@@ -56,9 +56,14 @@ white photo", "black and white cat photo")."""
 _PALETTE_BEFORE = re.compile(rf"(?<![\w-]){_BLACK_AND_WHITE}(?=\s+{_PHOTO_WORDS})")
 _PALETTE_TAG = re.compile(rf"(?:^|(?<=,))\s*{_BLACK_AND_WHITE}\s*(?=,|$)")
 _PHOTOGRAPHED = re.compile(rf"\b{_PHOTO_WORDS}")
-""""Black and white" said of the picture: before "photo", or as a tag of its own in a prompt
-that names a photo; not of a thing in it ("a black and white cat", "a dog, black and white",
-"a tiled floor in black and white", "a black and white print dress")."""
+_SHOT_IN_PALETTE = re.compile(
+    rf"(?:^|(?<=,))\s*(?:shot|photographed|filmed|captured|taken)\s+in\s+{_BLACK_AND_WHITE}"
+    r"\s*(?=,|$)"
+)
+""""Black and white" said of the picture: before "photo", as a tag of its own in a prompt that
+names a photo, or after "shot in" ("..., shot in black and white": a photo); not of a thing in
+it ("a black and white cat", "a dog, black and white", "a tiled floor in black and white", "a
+black and white print dress")."""
 _IN_COLOUR = re.compile(r"\b(?:full[\s-]*)?colou?r(?:ed|ful)?\b(?!\s+of)|\btechnicolou?r\b")
 
 
@@ -242,6 +247,8 @@ def palette_said(text: str) -> str:
     that): "black and white portrait photo of X" and "portrait photo of X, black and white"
     then describe the same things."""
     text = _PALETTE_BEFORE.sub(" ", text)
+    if " in " in text:  # "..., shot in black and white" is "..., photo"
+        text = _SHOT_IN_PALETTE.sub(" photo", text)
     return _PALETTE_TAG.sub(" ", text) if _PHOTOGRAPHED.search(text) else text
 
 

@@ -220,6 +220,8 @@ def normalise_tokens(
             token = "around"  # "sitting at a table" is sitting around it, not on it
         elif token in LOOSE_PREPOSITIONS or (token == "attending" and following in DETERMINERS):
             token = "in"  # "at a concert", "attending a concert"
+        elif token == "round" and following in DETERMINERS and not (out and out[-1] in DETERMINERS):
+            token = "around"  # "dancing round a bonfire"; not "a round table"
         elif token == "around" and _WHEN.intersection(_after_determiner(tokens, i + 1)[:1]):
             token = "in"  # "around noon" is "at noon", "around christmas" "at christmas"
         elif token == "over" and _a_while(_after_determiner(tokens, i + 1)):
@@ -257,6 +259,8 @@ def normalise_tokens(
             continue  # "watercolor style" is "watercolor", "anime style drawing" "anime drawing"
         elif token == "over" and out and out[-1] in _JUMPING and following in DETERMINERS:
             continue  # "a deer jumping over a fence" is "a deer jumping a fence"
+        elif token == "high" and out and out[-1] in _PILED:
+            continue  # "apples piled high": how many, which the amounts say, not a "high"
         elif _trending(tokens, i) or (i and token == "on" and _trending(tokens, i - 1)):
             continue  # "trending on artstation" is the tag "artstation": it places nothing
         out.append(token)
@@ -269,6 +273,7 @@ def normalise_tokens(
     return _media_last(_weather_last(out))
 
 
+_PILED = frozenset({"piled", "heaped", "stacked"})
 _SHOWS = {
     "show": "demonstrate",
     "shows": "demonstrates",

@@ -292,9 +292,9 @@ def made_things(
     if relation != "of" or not owner or (_holds_things(wordnet, owner) and not made):
         return set()
     # "a statue of a woman" reads as "a woman, statue": the statue is "of" her too
-    related = {w.role.partition("/")[2] for w in want.words if w.key == owner} | {
-        w.key for w in want.words if w.role == word.role and w.noun and w is not word
-    }
+    related = {
+        w.role.partition("/")[2] for w in want.words if w.key == owner and w.role.startswith("of/")
+    } | {w.key for w in want.words if w.role == word.role and w.noun and w is not word}
     named = Counter(w.key for w in have.words)
     return {owner} | {
         key for key in related if key and named[key] == 1 and not _holds_things(wordnet, key)

@@ -106,7 +106,9 @@ STYLES = frozenset(
     octane oil paint painted painting pencil photo photograph photographic photography
     photorealistic pixel pixelated polaroid pop portrait poster realistic renaissance
     render rendered retro sculpture sketch sketched statue style surreal surrealism
-    surrealist unreal vector vintage watercolor watercolour woodcut
+    surrealist unreal vector vintage watercolor watercolour woodcut fauvism fauvist
+    expressionism pointillism pointillist dadaism dadaist futurism futurist rococo bauhaus
+    constructivism constructivist
     """.split()
 )
 """Media and styles (reason ``style``; so does any word after "by" or "style of")."""
@@ -212,8 +214,9 @@ SPATIAL_WORDS = {
 MATERIAL_ADJECTIVES = {
     "wooden": "wood", "golden": "gold", "woolen": "wool", "woollen": "wool", "silken": "silk",
     "metallic": "metal", "glassy": "glass", "stony": "stone", "leathern": "leather",
+    "timber": "wood",
 }  # fmt: skip
-"""Material adjectives WordNet does not link to their noun."""
+"""Material adjectives WordNet does not link to their noun, and "timber", wood to build with."""
 
 IRREGULAR_PLURALS = {
     "people": "person", "persons": "person", "men": "man", "women": "woman",
