@@ -1198,7 +1198,7 @@ REJECTED += [
     ),
     ("a fauvist painting of a woman", "a cubist painting of a woman", "style"),
     ("a color photo of a saxophonist", "a saxophonist, shot in black and white", "colour"),
-    ("a timber bench", "a metal bench", "material"),
+    ("a timber truck", "a wooden truck", "material"),
     ("apples piled high", "a few apples", "count"),
     ("a cat on a barrel, charcoal drawing", "a cat on a barrel, drawing done in pencil", "style"),
     ("a grey-blue sky", "a green-blue sky", "colour"),
@@ -2420,7 +2420,8 @@ SERVED = [
         "a saxophonist in a subway station, shot in black and white",
     ),
     ("stick figures dancing around a bonfire", "stick figures dancing round a bonfire"),
-    ("a rooftop garden with a wooden bench", "a rooftop garden with a timber bench"),
+    ("a cubist painting of a woman", "a woman, cubism"),
+    ("a rococo painting of a girl on a swing", "a girl on a swing, painted in the rococo style"),
     ("a woman in her 40s", "a woman in her forties"),
     ("seagulls circling the fishing fleet", "gulls circling the fishing fleet"),
     (

@@ -124,7 +124,7 @@ _DONE_IN_WORDS = ("done", "executed", "illustrated", "drawn", "painted", "render
 _DONE_IN = re.compile(
     r"(?:^|(?<=,))\s*(?:(?:(illustration|drawing|painting|sketch|artwork)\s+)?(?:done|executed)\s+in"
     r"\s+(pen\s+and\s+ink|[a-z-]+)(?![\w-])|(illustrated|drawn|painted|"
-    r"rendered|sketched)\s+in\s+(?:an?\s+)?([a-z-]+(?:\s+[a-z-]+)?)\s+style(?=\s*(?:,|$)))"
+    r"rendered|sketched)\s+in\s+(?:an?\s+|the\s+)?([a-z-]+(?:\s+[a-z-]+)?)\s+style(?=\s*(?:,|$)))"
 )
 """"..., done in cross-stitch embroidery", "..., illustration done in pen and ink" and "...,
 illustrated in anime style", tags of their own, say how the whole picture is made as "...,

@@ -220,8 +220,8 @@ def normalise_tokens(
             token = "around"  # "sitting at a table" is sitting around it, not on it
         elif token in LOOSE_PREPOSITIONS or (token == "attending" and following in DETERMINERS):
             token = "in"  # "at a concert", "attending a concert"
-        elif token == "round" and following in DETERMINERS and not (out and out[-1] in DETERMINERS):
-            token = "around"  # "dancing round a bonfire"; not "a round table"
+        elif token == "round" and following in _OPENERS and not (out and out[-1] in DETERMINERS):
+            token = "around"  # "dancing round a bonfire", "round her neck"; not "a round table"
         elif token == "around" and _WHEN.intersection(_after_determiner(tokens, i + 1)[:1]):
             token = "in"  # "around noon" is "at noon", "around christmas" "at christmas"
         elif token == "over" and _a_while(_after_determiner(tokens, i + 1)):
@@ -274,6 +274,7 @@ def normalise_tokens(
 
 
 _PILED = frozenset({"piled", "heaped", "stacked"})
+_OPENERS = DETERMINERS | {"her", "his", "their", "its", "my", "your", "our"}
 _SHOWS = {
     "show": "demonstrate",
     "shows": "demonstrates",

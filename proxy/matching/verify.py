@@ -244,8 +244,10 @@ class Verifier:
             return "swapped_roles" if sorted(have.emoji) == sorted(want.emoji) else "object"
         if want.palette and have.palette and want.palette != have.palette:
             return "colour"  # a colour photo asked for, a black-and-white one cached
-        if want.palette == "monochrome" and have.palette is None:
-            return "colour"  # a black-and-white photo asked for; one in colour, as most are
+        if (want.palette == "monochrome") != (have.palette == "monochrome"):
+            # a black-and-white photo asked for, and one in colour cached, as most are; or the
+            # reverse: a prompt that names no palette asks for colour
+            return "colour"
         if want.camera - have.camera:
             return "camera"  # an aerial view asked for, one from the ground cached
         if made_otherwise(have) and asks_for_photo(want):

@@ -107,8 +107,7 @@ STYLES = frozenset(
     photorealistic pixel pixelated polaroid pop portrait poster realistic renaissance
     render rendered retro sculpture sketch sketched statue style surreal surrealism
     surrealist unreal vector vintage watercolor watercolour woodcut fauvism fauvist
-    expressionism pointillism pointillist dadaism dadaist futurism futurist rococo bauhaus
-    constructivism constructivist
+    expressionism pointillism pointillist dadaism dadaist
     """.split()
 )
 """Media and styles (reason ``style``; so does any word after "by" or "style of")."""
@@ -214,9 +213,8 @@ SPATIAL_WORDS = {
 MATERIAL_ADJECTIVES = {
     "wooden": "wood", "golden": "gold", "woolen": "wool", "woollen": "wool", "silken": "silk",
     "metallic": "metal", "glassy": "glass", "stony": "stone", "leathern": "leather",
-    "timber": "wood",
 }  # fmt: skip
-"""Material adjectives WordNet does not link to their noun, and "timber", wood to build with."""
+"""Material adjectives WordNet does not link to their noun."""
 
 IRREGULAR_PLURALS = {
     "people": "person", "persons": "person", "men": "man", "women": "woman",
@@ -495,6 +493,11 @@ dry arid
 hamburger burger burgers:hamburgers
 sailor seaman seamen:sailors
 seagull gull gulls:seagulls
+cubist cubism
+fauvist fauvism
+impressionist impressionism
+expressionist expressionism
+pointillist pointillism
 stream creek brook
 sleeping dozing snoozing napping
 vivid vibrant
