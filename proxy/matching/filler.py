@@ -152,6 +152,20 @@ def _done_in(match: re.Match[str]) -> str:
     return f" {one} painting" if medium in _PAINTS else f" {medium}"
 
 
+_PAINTED_IN = re.compile(
+    r"(?:^|(?<=,))\s*(painted|drawn|sketched)\s+in\s+(oils?|acrylics?|gouache|tempera|"
+    r"watercolou?rs?|ink|charcoal|pencil|graphite|pastels?|crayons?)(?=\s*(?:,|$))"
+)
+""""..., painted in gouache" and "..., drawn in charcoal", tags of their own, are "..., gouache
+painting" and "..., charcoal drawing" (not "painted in red", a colour)."""
+
+
+def _painted_in(match: re.Match[str]) -> str:
+    made, medium = match.group(1, 2)
+    one = medium.removesuffix("s")
+    return f" {one} {'painting' if made == 'painted' else 'drawing'}"
+
+
 _CAPTURED = re.compile(
     r"(?:^|(?<=,))\s*captured\s+(?:in|on|as)\s+(?:an?\s+)?(?=(?:photo|photograph|film|polaroid"
     r"|snapshot)(?![\w-]))"
@@ -469,6 +483,7 @@ def strip_filler(text: str, shows_words: bool | None = None) -> str:
         _DIGITALLY, lambda m: f" digital {_DIGITAL[m[1] or m[2]]}", stripped, ("digitally",)
     )
     stripped = _rewrite(_DONE_IN, _done_in, stripped, _DONE_IN_WORDS)
+    stripped = _rewrite(_PAINTED_IN, _painted_in, stripped, ("painted", "drawn", "sketched"))
     stripped = _rewrite(_ON_A_CAMERA, r" \1 photo", stripped, ("camera",))
     stripped = _rewrite(_CAPTURED, " ", stripped, ("captured",))
     stripped = _rewrite(_INTO_THE_NIGHT, "late at night", stripped, ("night",))

@@ -257,6 +257,8 @@ def normalise_tokens(
             continue  # "comic book style drawing" is "comic book style": drawn as it is
         elif token == "style" and following != "of" and out and out[-1] in STYLES:
             continue  # "watercolor style" is "watercolor", "anime style drawing" "anime drawing"
+        elif token == "style" and following in MEDIA and out and out[-1][:1].isalpha():
+            continue  # "art deco style poster" is "art deco poster"
         elif token == "over" and out and out[-1] in _JUMPING and following in DETERMINERS:
             continue  # "a deer jumping over a fence" is "a deer jumping a fence"
         elif token == "high" and out and out[-1] in _PILED:

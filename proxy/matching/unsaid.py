@@ -225,9 +225,14 @@ def made_of(coverage: Coverage, thing: str, material: Word) -> bool:
     word describing them ("a wooden chair") or what they are "of" ("a chair made of wood")."""
     own = coverage.describing(thing)
     if own is not None and own.shows(material, describing=True):
-        return True
+        return not (material.lemmas & _WOOD and own.lemmas & _WOVEN and not own.lemmas & _WOOD)
     of = [w for w in coverage.words if w.role == f"of/{thing}" and not w.negated]
     return bool(of) and Coverage(of, coverage.wordnet).shows(material, describing=True)
+
+
+_WOOD = frozenset({"wood", "wooden"})
+_WOVEN = frozenset({"wicker", "rattan", "cane", "cork"})
+"""Materials WordNet files under wood that no one calls wooden: a wicker hamper is woven."""
 
 
 _CHILDLIKE = frozenset({"young", "small", "little"})

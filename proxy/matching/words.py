@@ -315,7 +315,7 @@ MADE_MEDIA = frozenset(
     drawing engraving etching figurine fresco graffiti illustration ink lego linocut
     lithograph lowpoly manga mosaic mural origami painting papercraft pastel pencil pixel
     render rendering sculpture sketch statue tapestry vector watercolor watercolour woodcut
-    embroidery needlepoint stained_glass applique blueprint
+    embroidery needlepoint stained_glass applique blueprint woodblock ukiyo
     """.split()
 )
 """Media that are not a photograph: a prompt that names none asks for a photo, which a cached
