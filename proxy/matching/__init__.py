@@ -25,7 +25,8 @@ Modules, in the order a request meets them:
 - :mod:`~proxy.matching.compounds`: words written as one joined ("hot dog", "sail boat");
 - :mod:`~proxy.matching.filler`: the canonical prompt's text rewrites (boilerplate, request
   phrasing, a few phrasings said one way);
-- :mod:`~proxy.matching.normalise`: spellings, synonyms and word order folded before reading;
+- :mod:`~proxy.matching.respelling`: one spelling per word (British and American, decades);
+- :mod:`~proxy.matching.normalise`: synonyms and word order folded before reading;
 - :mod:`~proxy.matching.rephrasing`: a medium, a part or a colour said another way ("a
   red-haired woman" is "a woman with red hair");
 - :mod:`~proxy.matching.word_order`: phrases put first, read in the usual order;

@@ -10,7 +10,8 @@ Two layers, both conservative:
   that do not move anything, and a medium or framing phrase that opens a prompt or a tag moved
   to the end ("an oil painting of a lighthouse" reads as "a lighthouse, oil painting").
 
-The vocabularies live in :mod:`proxy.matching.words`.
+The vocabularies live in :mod:`proxy.matching.words`; one spelling per word is
+:mod:`proxy.matching.respelling`'s.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 
 from proxy.matching.passives import active, names_the_doer
+from proxy.matching.respelling import OWNERS_SAID, SPELLINGS
 from proxy.matching.word_order import (
     DETERMINERS,
     LAMPLIGHT,
@@ -45,12 +47,11 @@ from proxy.matching.words import (
     PUBLICATION_PARTS,
     PUBLICATIONS,
     SAME_PLURAL,
-    SPELLINGS,
     STYLES,
     SYNONYMS,
 )
 
-__all__ = ["fold_words", "normalise_tokens", "respell"]
+__all__ = ["fold_words", "normalise_tokens"]
 
 
 def _replacements() -> dict[str, str]:
@@ -106,50 +107,6 @@ def fold_words(text: str) -> str:
     other."""
     text = _PHOTO_OF.sub(" ", text).strip()
     return LOWER_WORD.sub(lambda m: REPLACEMENTS.get(m.group(), m.group()), text)
-
-
-def respell(tokens: Sequence[str]) -> list[str]:
-    """American spelling for British ("grey armour" is "gray armor"), and a decade said one way
-    ("70s", "'70s", "1970s" and "seventies" are "1970s"; "1800s" stays)."""
-    out: list[str] = []
-    for token in tokens:
-        if token == "s" and out and _DECADE.fullmatch(out[-1]):
-            tens = out[-1]
-            if len(tens) == 2 and _an_age(out):
-                out[-1] = _AGES[tens]  # "in her 40s" is "in her forties", no decade
-            else:
-                out[-1] = (tens if len(tens) == 4 else "19" + tens) + "s"
-        elif token in _DECADES and not _an_age([*out, token]):
-            out.append(_DECADES[token])
-        else:
-            out.append(SPELLINGS.get(token) or _respelt_parts(token))
-    return out
-
-
-def _an_age(said: list[str]) -> bool:
-    """Whether the tens that end ``said`` are someone's age: "in her 40s", "his early
-    forties"."""
-    before = said[-2] if len(said) > 1 else ""
-    if before in _AGE_EDGES and len(said) > 2:
-        before = said[-3]
-    return before in _WHOSE
-
-
-def _respelt_parts(token: str) -> str:
-    """A hyphenated word with each part in American spelling: "colour-changing"."""
-    if "-" not in token:
-        return token
-    return "-".join(SPELLINGS.get(part, part) for part in token.split("-"))
-
-
-_DECADE = re.compile(r"[1-9]0|1[0-9][0-9]0|20[0-9]0")
-"""A decade's number, before the "s" the tokeniser splits off ("70s", "1970s", "2010s")."""
-_TENS = "twent thirt fort fift sixt sevent eight ninet".split()
-_DECADES = {f"{word}ies": f"19{tens}0s" for tens, word in enumerate(_TENS, 2)}
-_AGES = {f"{tens}0": f"{word}ies" for tens, word in enumerate(_TENS, 2)}
-"""Tens said as an age: "in her 40s" is "in her forties"."""
-_WHOSE = frozenset("her his their my your our its one's".split())
-_AGE_EDGES = frozenset({"early", "mid", "late"})
 
 
 def _a_verb_before(tokens: Sequence[str], i: int) -> bool:
@@ -276,7 +233,7 @@ def normalise_tokens(
 
 
 _PILED = frozenset({"piled", "heaped", "stacked"})
-_OPENERS = DETERMINERS | {"her", "his", "their", "its", "my", "your", "our"}
+_OPENERS = DETERMINERS | OWNERS_SAID
 _SHOWS = {
     "show": "demonstrate",
     "shows": "demonstrates",
@@ -287,7 +244,6 @@ _SHOWS = {
 """"Show" is a function word, as in "a photo showing a cat"; said of a person or an animal it
 is what they do: "a grandfather showing a girl a mushroom" is not "a girl showing a grandfather
 a mushroom"."""
-_IS = frozenset({"is", "are", "was", "were"})
 
 
 def _shown_by_someone(tokens: list[str], alive: Callable[[str], bool]) -> list[str]:
@@ -296,7 +252,7 @@ def _shown_by_someone(tokens: list[str], alive: Callable[[str], bool]) -> list[s
     out = list(tokens)
     for i, token in enumerate(tokens):
         if token in _SHOWS and i:
-            doer = tokens[i - 2] if tokens[i - 1] in _IS and i > 1 else tokens[i - 1]
+            doer = tokens[i - 2] if tokens[i - 1] in _FINITE_BE and i > 1 else tokens[i - 1]
             if doer[:1].isalpha() and alive(doer):
                 out[i] = _SHOWS[token]
     return out

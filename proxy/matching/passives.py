@@ -36,6 +36,8 @@ __all__ = ["active", "names_the_doer"]
 
 
 _PASSIVE_AUXILIARIES = frozenset("is are was were be been being gets get got getting".split())
+_BEING = frozenset("is are was were being".split())
+"""What a placing participle follows where its "by" may name who placed the thing."""
 
 
 _MADE = frozenset(
@@ -497,7 +499,8 @@ def names_the_doer(
         # "docked at night by the pier"; but "wheels of brie being stacked by a cheesemaker"
         return (
             alive is not None
-            and tokens[by - 2 : by - 1] in (["being"], ["is"], ["are"], ["was"], ["were"])
+            and by > 1
+            and tokens[by - 2] in _BEING
             and _living_doer(tokens, by, alive)
         )
     return is_participle(tokens[by - 1]) or bool(

@@ -31,7 +31,7 @@ from proxy.matching.features import (
 from proxy.matching.filler import as_tags, strip_filler
 from proxy.matching.lexicon import WordNet, frozen
 from proxy.matching.memo import PromptMemo
-from proxy.matching.normalise import normalise_tokens, respell
+from proxy.matching.normalise import normalise_tokens
 from proxy.matching.phrases import (
     COORDINATORS,
     DETERMINERS,
@@ -48,6 +48,7 @@ from proxy.matching.phrases import (
 )
 from proxy.matching.reading_model import Reading, Readings, Word
 from proxy.matching.rephrasing import medium_apart, normalise_words
+from proxy.matching.respelling import respell
 from proxy.matching.tokens import (
     PLACED_ALONE,
     POSSESSIVE,

@@ -31,7 +31,6 @@ __all__ = [
     "SIZES_AGES",
     "SPATIAL_PHRASES",
     "SPATIAL_WORDS",
-    "SPELLINGS",
     "STYLES",
     "SYNONYMS",
     "YOUNG",
@@ -335,41 +334,6 @@ DEPICTIONS = MEDIA | FRAMES | DEFAULT_MEDIA | frozenset(["still_life", "scene"])
 LOOSE_PREPOSITIONS = frozenset("in at during amid amidst among amongst throughout".split())
 """Prepositions of place and time that place a thing without moving it: one is as good as
 another ("during a storm", "in a storm"; "fox in leaves", "fox among leaves")."""
-
-SPELLINGS = {
-    "grey": "gray", "greys": "grays", "greyish": "grayish", "colour": "color",
-    "colours": "colors", "coloured": "colored", "colourful": "colorful", "armour": "armor",
-    "armoured": "armored", "centre": "center", "centres": "centers", "theatre": "theater",
-    "metre": "meter", "jewellery": "jewelry", "favourite": "favorite", "harbour": "harbor",
-    "neighbour": "neighbor", "neighbourhood": "neighborhood", "flavour": "flavor",
-    "honour": "honor", "humour": "humor", "labour": "labor", "odour": "odor",
-    "parlour": "parlor", "vapour": "vapor", "rumour": "rumor", "splendour": "splendor",
-    "glamour": "glamor", "tyre": "tire", "tyres": "tires", "aluminium": "aluminum",
-    "aeroplane": "airplane", "aeroplanes": "airplanes", "moustache": "mustache",
-    "pyjamas": "pajamas", "plough": "plow", "cosy": "cozy", "doughnut": "donut",
-    "doughnuts": "donuts", "woollen": "woolen", "catalogue": "catalog", "sceptre": "scepter",
-    "sombre": "somber", "fibre": "fiber", "lustre": "luster", "mould": "mold",
-    "jewelled": "jeweled", "travelling": "traveling", "travelled": "traveled",
-    "chilli": "chili", "chillies": "chilies", "savannah": "savanna", "savannahs": "savannas",
-    "kerb": "curb", "storey": "story", "gaol": "jail", "cheque": "check", "ochre": "ocher",
-    "mediaeval": "medieval", "realise": "realize", "stylised": "stylized",
-    "organised": "organized", "watercolour": "watercolor", "watercolours": "watercolors",
-    "sepulchre": "sepulcher", "calibre": "caliber", "grey-haired": "gray-haired",
-    "practise": "practice", "practised": "practiced", "practising": "practicing",
-    "centred": "centered", "centring": "centering", "defence": "defense",
-    "manoeuvre": "maneuver", "manoeuvres": "maneuvers", "manoeuvring": "maneuvering",
-    "colouring": "coloring", "recognised": "recognized", "licence": "license",
-    "programme": "program", "programmes": "programs", "kerbside": "curbside",
-    # British words for the same thing
-    "aubergine": "eggplant", "aubergines": "eggplants", "courgette": "zucchini",
-    "courgettes": "zucchinis", "coriander": "cilantro", "ladybird": "ladybug",
-    "ladybirds": "ladybugs", "lorry": "truck", "lorries": "trucks", "pavement": "sidewalk",
-    "motorway": "highway", "postbox": "mailbox", "nappy": "diaper",
-    "trainers": "sneakers", "petrol": "gasoline", "mum": "mom", "takeaway": "takeout",
-    "funfair": "fair", "tins": "cans", "thru": "through",
-}  # fmt: skip
-"""British spellings and words, and their American forms (one form is enough for the
-lexicon)."""
 
 AMOUNTS_SAID = {
     tuple(phrase.split()): tuple(amount.split())
