@@ -18,7 +18,7 @@ from rapidfuzz.distance import OSA
 
 from bench import probes
 from proxy.cache.controls import CacheControls
-from proxy.matching import canonical, features, filler, spelling, verify
+from proxy.matching import canonical, features, filler, spelling, tag_order, verify
 from proxy.matching.decision import LONG_PROMPTS, MatchPolicy, Query
 from proxy.matching.lexicon import DEFAULT_WORDNET_DIR, WordNet
 from proxy.matching.reading import KNOWN, REMEMBERED
@@ -1211,6 +1211,12 @@ REJECTED += [
     ("a cat on a barrel, charcoal drawing", "a cat on a barrel, drawing done in pencil", "style"),
     ("a grey-blue sky", "a green-blue sky", "colour"),
     ("a girl on a swing, shot on a polaroid camera", "a girl on a swing, oil painting", "style"),
+    # a tool named with "using" is what a verb is done with; without a verb, the use is the act
+    ("a man with a laptop", "a man using a laptop", "action"),
+    ("a man splitting firewood with an axe", "a man splitting firewood using a saw", "object"),
+    # what a thing is done with, before "by" and its doer, keeps who does what
+    ("a knife cutting bread with a man", "bread being cut with a knife by a man", "swapped_roles"),
+    ("a detective, comic book panel", "a detective, drawn as a manga panel", "style"),
 ]
 
 _BUSTLING_SQUARE = (
@@ -2458,6 +2464,18 @@ SERVED = [
         "a street at dusk, captured on a polaroid camera, white frame",
         "a street at dusk, polaroid photograph, white frame",
     ),
+    ("a man splitting firewood with an axe", "a man splitting firewood using an axe"),
+    ("a girl reading a book with a flashlight", "a girl reading a book using a flashlight"),
+    (
+        "a milliner trimming a hat brim with scissors",
+        "a hat brim being trimmed with scissors by a milliner",
+    ),
+    ("a baker decorating a cake with roses", "a cake decorated with roses by a baker"),
+    (
+        "comic book panel of a detective lighting a cigarette in the rain, noir style",
+        "a detective lighting a cigarette in the rain, drawn as a comic book panel, noir style",
+    ),
+    ("a watercolor of a fox in the snow", "a fox in the snow, painted as a watercolor"),
 ]
 
 
@@ -2753,6 +2771,88 @@ def test_a_plural_opening_a_tag_is_a_thing_not_a_verb(verifier: Verifier) -> Non
     assert not any(word.verb for word in tags.words)
     acts = verifier.read("a cat holds a spoon and looks at a cupcake")
     assert [word.text for word in acts.words if word.verb] == ["holds", "looks"]
+
+
+_LIGHTHOUSE = "a lighthouse on a cliff, stormy sea, crashing waves, oil painting, by aivazovsky"
+
+
+@pytest.mark.parametrize(
+    ("cached", "request_", "read_as"),
+    [
+        # every tag moved, nothing leaning
+        (
+            _LIGHTHOUSE,
+            "a lighthouse on a cliff, by aivazovsky, crashing waves, oil painting, stormy sea",
+            _LIGHTHOUSE,
+        ),
+        # a tag the cached prompt lacks takes the place of one the request lacks, in turn;
+        # one left over goes last
+        (
+            "a red fox, snow, photo",
+            "photo, a red fox, 8K, snow",
+            "a red fox, snow, photo, 8K",
+        ),
+        (
+            "a red fox, snow, photo, 4k",
+            "photo, a grey wolf, 8K, snow",
+            "a grey wolf, snow, photo, 8K",
+        ),
+        # an owner after what its doer does, "falling snow", "smiling" alone: they stand alone
+        (
+            "a grad hugging her mom, balloons, falling snow, smiling, candid",
+            "candid, smiling, falling snow, balloons, a grad hugging her mom",
+            "a grad hugging her mom, balloons, falling snow, smiling, candid",
+        ),
+        # a tag that leans keeps both neighbours, or nothing moves
+        ("a cat, on a table, a dog, photo", "a dog, on a table, a cat, photo", None),
+        ("a knight, riding a horse, a dragon", "a dragon, riding a horse, a knight", None),
+        ("a man, wearing sunglasses, a woman", "a woman, wearing sunglasses, a man", None),
+        ("a girl, holding flowers, a boy", "a boy, holding flowers, a girl", None),
+        ("a girl, surrounded by cats, a boy", "a boy, surrounded by cats, a girl", None),
+        ("a woman, a dog beside her, a man", "a man, a dog beside her, a woman", None),
+        ("a girl, a cat on her lap, a boy", "a boy, a cat on her lap, a girl", None),
+        ("cats, 2, dogs, 3, photo", "cats, 3, dogs, 2, photo", None),
+        ("a fox, and a hare, at dusk", "a hare, and a fox, at dusk", None),
+        # ... but moves with them
+        (
+            "a fox, at dusk, snow, photo",
+            "snow, photo, a fox, at dusk",
+            "a fox, at dusk, snow, photo",
+        ),
+    ],
+)
+def test_tags_are_read_in_the_cached_prompts_order_where_none_leans(
+    verifier: Verifier, cached: str, request_: str, read_as: str | None
+) -> None:
+    """A request whose comma-separated tags are the cached prompt's in another order is read in
+    the cached prompt's order, unless a tag that says something of its neighbour (a preposition,
+    a verb with its object, a pronoun, a bare number) would get another neighbour."""
+    only_doing = verifier.reader.classes.only_doing
+    assert tag_order.in_cached_order(cached, request_, only_doing) == (read_as or request_)
+
+
+@pytest.mark.parametrize(
+    ("cached", "request_"),
+    [
+        (
+            "ice cream van at a village fete, bunting, green lawn, families on picnic blankets, "
+            "sunny afternoon, 1980s photo, faded colors, nostalgic, candid",
+            "ice cream van at a village fete, families on picnic blankets, green lawn, bunting, "
+            "nostalgic, candid, 1980s photo, faded colors, sunny afternoon",
+        ),
+        (
+            "a graduation party in a backyard, balloons in blue and gold, a grad in cap and gown "
+            "hugging her mom, candid, warm evening light, 85mm, bokeh, happy, photojournalism",
+            "a graduation party in a backyard, a grad in cap and gown hugging her mom, balloons "
+            "in blue and gold, photojournalism, candid, 85mm, warm evening light, bokeh, happy",
+        ),
+    ],
+)
+def test_tags_moved_are_served(verifier: Verifier, cached: str, request_: str) -> None:
+    """Tags moved, each standing on its own, ask for the same picture: read in the order they
+    were written, the reader took a moved tag for a new role or a rebound attribute."""
+    assert verifier.check(cached, request_) is None
+    assert verifier.check(request_, cached) is None
 
 
 def test_prepositions_are_known_words(verifier: Verifier) -> None:

@@ -11,6 +11,8 @@ Modules, in the order a request meets them:
 - :mod:`~proxy.matching.canonical`: canonical prompts, partitions and exact-match keys;
 - :mod:`~proxy.matching.decision`: ``MatchPolicy.decide``, the one place a hit is decided;
 - :mod:`~proxy.matching.verify`: the verifier, which compares two readings;
+- :mod:`~proxy.matching.tag_order`: a request's tags read in the cached prompt's order, where
+  none that leans on the tag before it would get another;
 - :mod:`~proxy.matching.roles`: its last checks, roles, attributes and places;
 - :mod:`~proxy.matching.counting`: its checks of numbers, number and amounts ("a man" does not
   show "people", nor "two passengers" "a train crowded with people");

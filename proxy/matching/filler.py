@@ -106,12 +106,13 @@ _REPAIRS = re.compile(
     r"(?<![\w-])(?:do|does|doing|did|make|makes|making|made)\s+(?:some\s+)?repairs\s+(?:on|to)(?![\w-])"
 )
 """"a mechanic doing repairs on a car" is "a mechanic repairing a car"."""
-_RENDERED = ("made", "done", "rendered", "created")
+_RENDERED = ("made", "done", "rendered", "created", "drawn", "painted", "illustrated", "sketched")
 _MADE = "|".join(_RENDERED)
 _MADE_AS = re.compile(
     rf"(?:^|(?<=,))\s*(?:(?:{_MADE})\s+as|(?:(?:{_MADE})\s+)?in\s+the\s+form\s+of)\s+(?:an?\s+)?(?=\w)"
 )
-""""..., made as a woodcut", "..., in the form of a woodcut": the medium, said at length."""
+""""..., made as a woodcut", "..., drawn as a comic book panel", "..., in the form of a woodcut":
+the medium, said at length."""
 _MADE_AS_WORDS = (*_RENDERED, "form")
 _DIGITAL = {"painted": "painting", "drawn": "drawing", "illustrated": "illustration"}
 _DIGITALLY = re.compile(

@@ -121,6 +121,19 @@ def _a_verb_before(tokens: Sequence[str], i: int) -> bool:
     )
 
 
+def _done_with(out: Sequence[str], verb_like: Callable[[str], bool] | None) -> bool:
+    """Whether "using" after ``out`` names what a verb of its part before it is done with: an
+    -ing verb and what it is done to come first ("chopping firewood using an axe")."""
+    for k in range(len(out) - 1, 0, -1):
+        if out[k] in PART_ENDS:
+            return False
+        if out[k].endswith("ing") and (verb_like is None or verb_like(out[k])):
+            return k + 1 < len(out) and (
+                out[k + 1] not in FUNCTION_WORDS or out[k + 1] in DETERMINERS
+            )
+    return False
+
+
 def normalise_tokens(
     tokens: Sequence[str],
     verb_like: Callable[[str], bool] | None = None,
@@ -218,6 +231,8 @@ def normalise_tokens(
             continue  # "art deco style poster" is "art deco poster"
         elif token == "over" and out and out[-1] in _JUMPING and following in DETERMINERS:
             continue  # "a deer jumping over a fence" is "a deer jumping a fence"
+        elif token == "using" and following in _OPENERS and _done_with(out, verb_like):
+            token = "with"  # "splitting firewood using an axe"; but "a man using a laptop"
         elif token == "high" and out and out[-1] in _PILED:
             continue  # "apples piled high": how many, which the amounts say, not a "high"
         elif _trending(tokens, i) or (i and token == "on" and _trending(tokens, i - 1)):

@@ -426,10 +426,12 @@ _AT_A_TIME = frozenset({"at", "in", "on", "during"})
 def _way_before(part: list[str], by: int, living: bool) -> list[str]:
     """The way or place phrase that ends before ``part[by]``; a place only after "being", or
     after "is" or "are" where a person or an animal (``living``) follows "by": "a jug is
-    shaped on the wheel by a potter"."""
+    shaped on the wheel by a potter"; what it is done with only where one follows: "a brim
+    trimmed with scissors by a milliner"."""
     for start in range(by - 2, 0, -1):
         if (
             part[start] in MOVING
+            or (part[start] == "with" and living)  # "trimmed with scissors by a milliner"
             or (
                 part[start] in _PLACED_AT
                 and start > 1

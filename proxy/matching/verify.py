@@ -72,6 +72,7 @@ from proxy.matching.spelling import (
     rarely_meant,
     rejoined,
 )
+from proxy.matching.tag_order import in_cached_order
 from proxy.matching.unsaid import (
     DRAWN_PICTURE,
     IMPLIED,
@@ -220,6 +221,7 @@ class Verifier:
             return "unreadable"
 
     def _check(self, cached: str, request: str) -> str | None:
+        request = in_cached_order(cached, request, self.reader.classes.only_doing)
         have, want = self.read(cached), self.read(request)
         if not want.texts <= have.texts:
             return "text"  # as typed: no mended spelling, "scifi" for "sci fi", is shown

@@ -20,6 +20,7 @@ from proxy.matching.words import FUNCTION_WORDS, LOOSE_PREPOSITIONS, NUMBERS, SP
 __all__ = [
     "DETERMINERS",
     "HOW_FAR",
+    "ING_NOUNS",
     "IRREGULAR_PARTICIPLES",
     "LAMPLIGHT",
     "MOVING",
@@ -128,9 +129,9 @@ def fronted(tokens: Sequence[str], only_doing: Callable[[str], bool] | None = No
     )
 
 
-_ING_NOUNS = frozenset(
+ING_NOUNS = frozenset(
     """
-    awning building ceiling clothing drawing earring evening icing landing lightning morning
+    awning building bunting ceiling clothing drawing earring evening icing landing lightning morning
     offering painting pudding railing setting sibling stuffing wedding
     """.split()
 )
@@ -141,7 +142,7 @@ def _doing(token: str) -> bool:
     """Whether ``token`` looks like a verb's -ing form: not "ring", "king", "string" (no vowel
     before "ing"), nor a thing named so ("painting", "building")."""
     stem = token[:-3]
-    return token.endswith("ing") and any(c in "aeiouy" for c in stem) and token not in _ING_NOUNS
+    return token.endswith("ing") and any(c in "aeiouy" for c in stem) and token not in ING_NOUNS
 
 
 def _fronted_doing(tokens: Sequence[str], only_doing: Callable[[str], bool] | None) -> bool:

@@ -1,0 +1,113 @@
+"""Tags in another order: a request whose comma-separated tags are the cached prompt's, moved
+("..., sunny afternoon, 1980s photo, nostalgic" / "..., nostalgic, 1980s photo, sunny
+afternoon"), is read with them in the cached prompt's order, so that the reader never sees a
+moved tag as a new role or a rebound attribute.
+
+A tag moves only where it stands on its own: a noun phrase ("balloons in blue and gold", "a grad
+hugging her mom"), a style or a mood ("synthwave", "candid"), an artist ("by greg rutkowski").
+A tag that leans on the one before it keeps that one before it, or nothing moves: a tag that
+opens with a preposition, a conjunction or a verb with its object ("on a table", "and a dog",
+"riding a horse", "surrounded by fog"), one with a pronoun that may point back ("a dog beside
+her"), or a bare number. So "a cat, on a table, a dog" is never read as "a dog, on a table, a
+cat".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from proxy.matching.tokens import tokenise, unaccented
+from proxy.matching.word_order import DETERMINERS, ING_NOUNS, OWNERS, PLACING
+from proxy.matching.words import FUNCTION_WORDS, NUMBERS
+
+__all__ = ["in_cached_order"]
+
+
+def in_cached_order(cached: str, request: str, only_doing: Callable[[str], bool]) -> str:
+    """``request`` with its tags in the cached prompt's order: each tag the cached prompt has
+    too where the cached prompt has it, each other tag where the cached prompt has a tag the
+    request lacks, in turn ("a wolf" for "a fox"), and any left over last. ``request`` itself
+    where that is its order already, or where a tag that leans on the one before it would get
+    another. ``only_doing``: whether an -ing word is a verb's form that describes no thing
+    ("eating"; not "falling", as in "falling snow")."""
+    if "," not in request or "," not in cached:
+        return request
+    ours, theirs = _tags(request), _tags(cached)
+    places: dict[tuple[str, ...], list[int]] = {}
+    for place, key in enumerate(theirs):
+        places.setdefault(key, []).append(place)
+    place_of = {slot: places[key].pop(0) for slot, key in enumerate(ours) if places.get(key)}
+    free = sorted(place for left in places.values() for place in left)
+    others = [slot for slot in range(len(ours)) if slot not in place_of]
+    for k, slot in enumerate(others):
+        place_of[slot] = free[k] if k < len(free) else len(theirs) + k
+    order = sorted(range(len(ours)), key=place_of.__getitem__)
+    if order == sorted(order) or not all(
+        (ours[order[slot - 1]] if slot else None) == (ours[tag - 1] if tag else None)
+        for slot, tag in enumerate(order)
+        if _leans(ours[tag], only_doing)
+    ):
+        return request
+    texts = request.split(",")
+    return ", ".join(texts[tag].strip() for tag in order)
+
+
+def _tags(prompt: str) -> list[tuple[str, ...]]:
+    """Each comma-separated tag of ``prompt`` as its tokens: the same tag however cased or
+    spaced."""
+    return [tuple(tokenise(unaccented(tag.lower()))) for tag in prompt.split(",")]
+
+
+def _leans(tag: tuple[str, ...], only_doing: Callable[[str], bool]) -> bool:
+    """Whether ``tag`` says something of a tag next to it rather than standing on its own."""
+    if not tag:
+        return True  # an empty tag between two commas: keep the prompt as written
+    first = tag[0]
+    follows = tag[1] if len(tag) > 1 else ","
+    if first == "by" and follows not in _LINKING and follows not in NUMBERS:
+        return False  # "by greg rutkowski", "by candlelight": the whole picture's
+    # "riding a horse", "surrounded by fog", "holding flowers", "wearing sunglasses"; but
+    # "falling snow", "faded colors", and "smiling" or "detailed" alone, are a thing or a state
+    return (
+        (first in _LINKING and first not in DETERMINERS)
+        or (
+            first.endswith(("ing", "ed"))
+            and first not in ING_NOUNS
+            and (
+                (follows in _LINKING and follows != ",")
+                or first in _WITH_A_THING
+                or (first.endswith("ing") and only_doing(first))
+            )
+        )
+        or (len(tag) == 1 and (first in NUMBERS or first.isdigit()))
+        or any(_points_back(tag, k) for k, token in enumerate(tag) if token in _POINTING_BACK)
+    )
+
+
+def _points_back(tag: tuple[str, ...], k: int) -> bool:
+    """Whether the pronoun ``tag[k]`` may stand for a thing of another tag: "a dog beside her",
+    "a cat on her lap"; not an owner right after what its doer does ("a grad hugging her
+    mom", "a dog wagging its tail")."""
+    owner = tag[k] in OWNERS and k + 1 < len(tag) and tag[k + 1] not in _LINKING
+    return not (owner and k and tag[k - 1].endswith("ing"))
+
+
+_LINKING = (
+    FUNCTION_WORDS
+    | PLACING
+    | frozenset(
+        """
+        after around atop before beyond between like underneath upon via whose when where
+        which while who within alongside
+        """.split()
+    )
+    | {","}
+)
+"""Words that open a tag saying something of another (prepositions, conjunctions, pronouns),
+or end one ("," stands for the end)."""
+
+_POINTING_BACK = OWNERS | frozenset("he she him hers they them it".split())
+"""Pronouns, which may stand for a thing another tag names."""
+
+_WITH_A_THING = frozenset({"wearing"})
+"""-ing words that say what someone has on, though WordNet also has them as adjectives."""
