@@ -68,9 +68,11 @@ _IN_COLOUR = re.compile(r"\b(?:full[\s-]*)?colou?r(?:ed|ful)?\b(?!\s+of)|\btechn
 
 
 _CAMERA = {
-    "above": r"aerial|birds?'?s?[\s-]*eye|from\s+above|top[\s-]*down|overhead\s+(?:view|shot)|"
+    "above": r"aerial|birds?'?s?[\s-]*eye|from\s+(?:directly\s+|straight\s+)?above|"
+    r"from\s+(?:directly\s+)?overhead|top[\s-]*down|overhead\s+(?:view|shot)|"
     r"drone\s+(?:view|shot|photo)|high[\s-]*angle|(?<!mountain\s)(?<!hill\s)top\s+view\b|flat[\s-]*lay\b",
-    "below": r"worms?'?s?[\s-]*eye|low[\s-]*angle|from\s+below|from\s+(?:the\s+)?ground",
+    "below": r"worms?'?s?[\s-]*eye|low[\s-]*angle|from\s+(?:directly\s+|straight\s+)?below|"
+    r"from\s+(?:the\s+)?ground",
     "level": r"eye[\s-]*level",
     "close": r"close[\s-]*up|macro\s+(?:shot|photo|lens)|extreme\s+close",
     "wide": r"wide[\s-]*(?:shot|angle|view)|long\s+shot|establishing\s+shot",

@@ -24,9 +24,12 @@ from proxy.matching.words import (
     BOILERPLATE,
     COLOURS,
     FRAMES,
+    MADE_MEDIA,
+    MEDIA,
     PUBLICATION_PARTS,
     PUBLICATIONS,
     SETTINGS,
+    STYLES,
 )
 
 __all__ = ["DRAWN", "as_tags", "strip_filler"]
@@ -34,7 +37,7 @@ __all__ = ["DRAWN", "as_tags", "strip_filler"]
 
 def _phrases(phrases: Iterable[str]) -> str:
     """A regex alternative of ``phrases``, longest first, spaces matching spaces or hyphens."""
-    ordered = sorted(phrases, key=len, reverse=True)
+    ordered = sorted(phrases, key=lambda phrase: (-len(phrase), phrase))  # the same every run
     return "|".join(r"[\s-]+".join(map(re.escape, p.split())) for p in ordered)
 
 
@@ -106,14 +109,24 @@ _REPAIRS = re.compile(
     r"(?<![\w-])(?:do|does|doing|did|make|makes|making|made)\s+(?:some\s+)?repairs\s+(?:on|to)(?![\w-])"
 )
 """"a mechanic doing repairs on a car" is "a mechanic repairing a car"."""
-_RENDERED = ("made", "done", "rendered", "created", "drawn", "painted", "illustrated", "sketched")
+_RENDERED = ("made", "done", "rendered", "created")
 _MADE = "|".join(_RENDERED)
+_DRAWN_AS = ("drawn", "painted", "illustrated", "sketched")
+_A_MEDIUM = _phrases(MEDIA | MADE_MEDIA | STYLES)
 _MADE_AS = re.compile(
-    rf"(?:^|(?<=,))\s*(?:(?:{_MADE})\s+as|(?:(?:{_MADE})\s+)?in\s+the\s+form\s+of)\s+(?:an?\s+)?(?=\w)"
+    rf"(?:^|(?<=,))\s*(?:(?:{_MADE})\s+as|(?:(?:{_MADE})\s+)?in\s+the\s+form\s+of"
+    rf"|(?:{'|'.join(_DRAWN_AS)})\s+as(?=\s[^,]*(?<![\w-])(?:{_A_MEDIUM})(?![\w-])))"
+    r"\s+(?:an?\s+)?(?=\w)"
 )
-""""..., made as a woodcut", "..., drawn as a comic book panel", "..., in the form of a woodcut":
-the medium, said at length."""
-_MADE_AS_WORDS = (*_RENDERED, "form")
+""""..., made as a woodcut", "..., in the form of a woodcut", "..., drawn as a comic book
+panel": the medium, said at length; but "..., drawn as a knight" names no medium."""
+_MADE_AS_WORDS = (*_RENDERED, *_DRAWN_AS, "form")
+_THING_MADE_AS = re.compile(
+    rf"(?<=[a-z])\s+(?:{_MADE}|{'|'.join(_DRAWN_AS)})\s+as\s+(?:an?\s+)?"
+    rf"(?=(?:[a-z-]+\s+){{0,2}}(?:{_A_MEDIUM})\s*(?:,|$))"
+)
+""""a jade dragon rendered as a mosaic" is "a jade dragon, mosaic": a medium that ends its tag
+(not "a cat drawn as a knight")."""
 _DIGITAL = {"painted": "painting", "drawn": "drawing", "illustrated": "illustration"}
 _DIGITALLY = re.compile(
     rf"(?:^|(?<=,))\s*(?:digitally\s+({'|'.join(_DIGITAL)})|({'|'.join(_DIGITAL)})\s+digitally)"
@@ -212,16 +225,16 @@ def _made_as_a_tag(match: re.Match[str]) -> str:
 
 
 _REQUEST = re.compile(
-    r"^\s*(?:(?:hey|hi|hello)(?:\s+there)?(?:\s*,\s*|\s+(?=(?:please|can|could|would|i|generate"
-    r"|create|make|draw|show|give|render|produce)\s)))?(?:please\s+)?(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?"
+    r"^\s*(?:(?:hey|hi|hello)(?:\s+there)?(?:\s*,\s*|\s+(?=(?:please|pls|plz|can|could|would|i|generate"
+    r"|create|make|draw|show|give|render|produce)\s)))?(?:(?:please|pls|plz)\s+)?(?:(?:can|could|would)\s+you\s+)?(?:(?:please|pls|plz)\s+)?"
     r"(?:i\s*(?:would|'d)\s+(?:like|love)\s+(?:to\s+see\s+)?|i\s+(?:want|need)\s+(?:to\s+see\s+)?"
-    r"|(?:can|could|may)\s+i\s+(?:please\s+)?(?:get|have|see)\s+"
+    r"|(?:can|could|may)\s+i\s+(?:(?:please|pls|plz)\s+)?(?:get|have|see)\s+"
     r"|(?:here\s+is|here's|this\s+is)\s+what\s+i\s+(?:want|need)(?:\s+to\s+see)?\s*[:-]\s*"
     r"|make\s+it\s+look\s+like\s*:?\s*)?"
     r"(?:prompt\s*:\s*)?(?:imagine\s+)?"
     r"(?:(?:generate|create|make|draw|show|give|render|produce)(?:\s+(?:for\s+)?(?:me|us))?"
     r"(?:\s*:\s*|\s+))?"
-    r"(?:please\s+)?"
+    r"(?:(?:please|pls|plz)\s+)?"
 )
 _SHOW_ME = re.compile(
     r"(^|,)\s*(?:i\s*(?:would|'d)\s+(?:like|love)|i\s+(?:want|need))\s+(?:the|this|my)\s+"
@@ -480,6 +493,7 @@ def strip_filler(text: str, shows_words: bool | None = None) -> str:
     stripped = _rewrite(_REPAIRS, "repairing", stripped, ("repairs",))
     stripped = _rewrite(_FRAME, " ", stripped, FRAMES)
     stripped = _rewrite(_MADE_AS, " ", stripped, _MADE_AS_WORDS)
+    stripped = _rewrite(_THING_MADE_AS, ", ", stripped, _MADE_AS_WORDS)
     stripped = _rewrite(
         _DIGITALLY, lambda m: f" digital {_DIGITAL[m[1] or m[2]]}", stripped, ("digitally",)
     )

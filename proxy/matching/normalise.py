@@ -134,15 +134,28 @@ def _done_with(out: Sequence[str], verb_like: Callable[[str], bool] | None) -> b
     return False
 
 
+def _head_after(tokens: Sequence[str], start: int) -> str:
+    """The last word of the words from ``tokens[start]`` that no function word or part end
+    breaks: the noun of "a sharp axe" after "using"."""
+    head = ""
+    for token in tokens[start:]:
+        if token in PART_ENDS or token in FUNCTION_WORDS:
+            break
+        head = token
+    return head
+
+
 def normalise_tokens(
     tokens: Sequence[str],
     verb_like: Callable[[str], bool] | None = None,
     alive: Callable[[str], bool] | None = None,
     only_doing: Callable[[str], bool] | None = None,
+    tool: Callable[[str], bool] | None = None,
 ) -> list[str]:
     """The verifier's tokens (spelt alike, compounds joined) with synonyms, loose prepositions
     and media folded; ``verb_like`` and ``alive`` as :func:`proxy.matching.passives.active`
-    takes them, ``only_doing`` as :func:`proxy.matching.word_order.fronted`."""
+    takes them, ``only_doing`` as :func:`proxy.matching.word_order.fronted`; ``tool``: whether
+    a noun names a tool, a device or an instrument (none does where it is None)."""
     if not _AMOUNT_WORDS.isdisjoint(tokens):
         tokens = _amounts_alike(tokens)
     if "style" in tokens or "manner" in tokens:
@@ -231,8 +244,15 @@ def normalise_tokens(
             continue  # "art deco style poster" is "art deco poster"
         elif token == "over" and out and out[-1] in _JUMPING and following in DETERMINERS:
             continue  # "a deer jumping over a fence" is "a deer jumping a fence"
-        elif token == "using" and following in _OPENERS and _done_with(out, verb_like):
-            token = "with"  # "splitting firewood using an axe"; but "a man using a laptop"
+        elif (
+            token == "using"
+            and following in _OPENERS
+            and tool is not None
+            and tool(_head_after(tokens, i + 2))
+            and _done_with(out, verb_like)
+        ):
+            # "splitting firewood using an axe"; but "a man using a laptop", "... using a friend"
+            token = "with"
         elif token == "high" and out and out[-1] in _PILED:
             continue  # "apples piled high": how many, which the amounts say, not a "high"
         elif _trending(tokens, i) or (i and token == "on" and _trending(tokens, i - 1)):

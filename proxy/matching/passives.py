@@ -403,7 +403,11 @@ def _way_taken(part: list[str], by: int, alive: Callable[[str], bool] | None = N
         return []  # "a tent pitched at dusk by the river"
     if when < by and is_participle(part[when - 1]):
         return part[when:by]
-    way = _way_before(part, when, _living_doer(part, by, alive))
+    living = _living_doer(part, by, alive)
+    # a tool only before someone a determiner or an owner opens: "by a milliner", not "by
+    # michelangelo", an artist who made the thing rather than someone seen doing it
+    named = living and part[by + 1 : by + 2] and part[by + 1] in DETERMINERS | OWNERS
+    way = _way_before(part, when, living, bool(named))
     return [*way, *part[when:by]] if way else []
 
 
@@ -423,15 +427,16 @@ def _time_before(part: list[str], end: int) -> int:
 _AT_A_TIME = frozenset({"at", "in", "on", "during"})
 
 
-def _way_before(part: list[str], by: int, living: bool) -> list[str]:
+def _way_before(part: list[str], by: int, living: bool, tool: bool = False) -> list[str]:
     """The way or place phrase that ends before ``part[by]``; a place only after "being", or
     after "is" or "are" where a person or an animal (``living``) follows "by": "a jug is
-    shaped on the wheel by a potter"; what it is done with only where one follows: "a brim
-    trimmed with scissors by a milliner"."""
+    shaped on the wheel by a potter"; what it is done with only where ``tool`` says one
+    follows that a determiner or an owner opens: "a brim trimmed with scissors by a
+    milliner"."""
     for start in range(by - 2, 0, -1):
         if (
             part[start] in MOVING
-            or (part[start] == "with" and living)  # "trimmed with scissors by a milliner"
+            or (part[start] == "with" and tool)  # "trimmed with scissors by a milliner"
             or (
                 part[start] in _PLACED_AT
                 and start > 1

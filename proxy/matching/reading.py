@@ -145,6 +145,7 @@ class Reader:
             self.classes.verb_like,
             self.classes.alive,
             self.classes.only_doing,
+            self.classes.tool,
         )
         # Typos are mended against every word typed, boilerplate and camera words too:
         # "trending on artstaton" is the boilerplate "trending on artstation", "mcaro shot" a

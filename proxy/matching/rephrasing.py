@@ -236,6 +236,9 @@ def _made_in(tokens: list[str]) -> list[str]:
     while i < len(tokens):
         token = tokens[i]
         after = tokens[i + 1] if i + 1 < len(tokens) else ","
+        if token == "taken" and out[-1:] and out[-1] in PART_ENDS and after in PART_ENDS:
+            i += 1  # "a photo of a fox, taken from above": the view is read apart
+            continue
         if token in _MADE_ALONE and out[-1:] and out[-1] in PART_ENDS and after in PART_ENDS:
             # "a fox in the snow, illustrated": an illustration; but "an easter egg, painted"
             # may be a painted egg
@@ -248,7 +251,9 @@ def _made_in(tokens: list[str]) -> list[str]:
             and out
             # "a fox photographed in the snow", "a night market, photographed at night"
             and (out[-1] in PART_ENDS or (out[-1][0].isalpha() and out[-1] not in FUNCTION_WORDS))
-            and after in _PHOTOGRAPHED_AT
+            # "a fox photographed" ends its part where the camera's place was taken out of
+            # it ("a fox photographed from above": a photo of a fox, the view apart)
+            and (after in _PHOTOGRAPHED_AT or after in PART_ENDS)
         ):
             end = next(
                 (j for j in range(i + 1, len(tokens)) if tokens[j] in PART_ENDS), len(tokens)

@@ -8,28 +8,35 @@ hugging her mom"), a style or a mood ("synthwave", "candid"), an artist ("by gre
 A tag that leans on the one before it keeps that one before it, or nothing moves: a tag that
 opens with a preposition, a conjunction or a verb with its object ("on a table", "and a dog",
 "riding a horse", "surrounded by fog"), one with a pronoun that may point back ("a dog beside
-her"), or a bare number. So "a cat, on a table, a dog" is never read as "a dog, on a table, a
-cat".
+her"), a bare number, or a bare colour, material, size or age ("..., red and blue"). So "a cat,
+on a table, a dog" is never read as "a dog, on a table, a cat".
+
+The same tags moved so that what a person or an animal does or has follows another one ("a
+knight, a dragon, riding a horse" / "a dragon, a knight, riding a horse") are refused
+(:func:`rebound`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from proxy.matching.tokens import tokenise, unaccented
 from proxy.matching.word_order import DETERMINERS, ING_NOUNS, OWNERS, PLACING
-from proxy.matching.words import FUNCTION_WORDS, NUMBERS
+from proxy.matching.words import COLOURS, FUNCTION_WORDS, MATERIALS, NUMBERS, SIZES_AGES
 
-__all__ = ["in_cached_order"]
+if TYPE_CHECKING:
+    from proxy.matching.word_classes import WordClasses
+
+__all__ = ["in_cached_order", "rebound"]
 
 
-def in_cached_order(cached: str, request: str, only_doing: Callable[[str], bool]) -> str:
+def in_cached_order(cached: str, request: str, classes: WordClasses) -> str:
     """``request`` with its tags in the cached prompt's order: each tag the cached prompt has
     too where the cached prompt has it, each other tag where the cached prompt has a tag the
     request lacks, in turn ("a wolf" for "a fox"), and any left over last. ``request`` itself
     where that is its order already, or where a tag that leans on the one before it would get
-    another. ``only_doing``: whether an -ing word is a verb's form that describes no thing
-    ("eating"; not "falling", as in "falling snow")."""
+    another. ``classes`` tell a verb's form from a thing's name ("carved", not "red";
+    "eating", not "falling" as in "falling snow") and what is alive."""
     if "," not in request or "," not in cached:
         return request
     ours, theirs = _tags(request), _tags(cached)
@@ -45,11 +52,63 @@ def in_cached_order(cached: str, request: str, only_doing: Callable[[str], bool]
     if order == sorted(order) or not all(
         (ours[order[slot - 1]] if slot else None) == (ours[tag - 1] if tag else None)
         for slot, tag in enumerate(order)
-        if _leans(ours[tag], only_doing)
+        if _leans(ours[tag], classes)
     ):
         return request
     texts = request.split(",")
     return ", ".join(texts[tag].strip() for tag in order)
+
+
+def rebound(cached: str, request: str, classes: WordClasses) -> bool:
+    """Whether ``request`` is the cached prompt's tags in another order that gives what a
+    person or an animal does, wears or holds to another one: "a knight, a dragon, riding a
+    horse" / "a dragon, a knight, riding a horse", "a man, his arm in a sling, a boy" / "a
+    boy, his arm in a sling, a man". A place or a time ("..., in the snow") is the whole
+    scene's, and a tag after a style or a mood ("a knight, cinematic, riding a horse") is
+    left to the reader."""
+    if "," not in request:
+        return False
+    ours, theirs = _tags(request), _tags(cached)
+    if ours == theirs or sorted(ours) != sorted(theirs):
+        return False
+    asked, shown = _doers(ours, classes), _doers(theirs, classes)
+    return any(asked[tag] != shown[tag] and all(asked[tag]) and all(shown[tag]) for tag in asked)
+
+
+def _doers(
+    tags: list[tuple[str, ...]], classes: WordClasses
+) -> dict[tuple[str, ...], list[tuple[str, ...]]]:
+    """Each tag that says what someone does to a thing or has ("riding a horse", "wearing a
+    scarf", "his arm in a sling"), with the nearest tags before it that name a person or an
+    animal ("a knight in armor, cinematic, riding a horse": the knight), in order; an empty
+    tag where none does (a tag that opens the prompt, read with who follows)."""
+    found: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+    doer: tuple[str, ...] = ()
+    for tag in tags:
+        if tag and (_done_to(tag, classes) or _points_back_at_all(tag)):
+            found.setdefault(tag, []).append(doer)
+        elif tag and classes.alive(_head(tag)):
+            doer = tag
+    return found
+
+
+def _done_to(tag: tuple[str, ...], classes: WordClasses) -> bool:
+    """Whether ``tag`` is a verb and the noun phrase or place it acts on: "riding a horse",
+    "wearing sunglasses"; not "shearing shed" or "falling snow", which may name a thing."""
+    return _doing(tag, classes) and (
+        tag[0] in _WITH_A_THING or (len(tag) > 1 and tag[1] in _LINKING)
+    )
+
+
+def _head(tag: tuple[str, ...]) -> str:
+    """The last word of ``tag`` before a preposition or other linking word: "knight" of "a
+    knight in armor"."""
+    head = ""
+    for token in tag:
+        if token in _LINKING and token not in DETERMINERS:
+            break
+        head = token
+    return head
 
 
 def _tags(prompt: str) -> list[tuple[str, ...]]:
@@ -58,7 +117,29 @@ def _tags(prompt: str) -> list[tuple[str, ...]]:
     return [tuple(tokenise(unaccented(tag.lower()))) for tag in prompt.split(",")]
 
 
-def _leans(tag: tuple[str, ...], only_doing: Callable[[str], bool]) -> bool:
+def _doing(tag: tuple[str, ...], classes: WordClasses) -> bool:
+    """Whether ``tag`` opens with a verb with its object or its agent ("riding a horse",
+    "holding flowers", "wearing sunglasses", "surrounded by cats")."""
+    first = tag[0]
+    follows = tag[1] if len(tag) > 1 else ","
+    if first.endswith("ed"):
+        return classes.verb_like(first) and follows in _LINKING and follows != ","
+    return (
+        first.endswith("ing")
+        and first not in ING_NOUNS
+        and (
+            (follows in _LINKING and follows != ",")
+            or first in _WITH_A_THING
+            or classes.only_doing(first)
+        )
+    )
+
+
+def _points_back_at_all(tag: tuple[str, ...]) -> bool:
+    return any(_points_back(tag, k) for k, token in enumerate(tag) if token in _POINTING_BACK)
+
+
+def _leans(tag: tuple[str, ...], classes: WordClasses) -> bool:
     """Whether ``tag`` says something of a tag next to it rather than standing on its own."""
     if not tag:
         return True  # an empty tag between two commas: keep the prompt as written
@@ -70,17 +151,10 @@ def _leans(tag: tuple[str, ...], only_doing: Callable[[str], bool]) -> bool:
     # "falling snow", "faded colors", and "smiling" or "detailed" alone, are a thing or a state
     return (
         (first in _LINKING and first not in DETERMINERS)
-        or (
-            first.endswith(("ing", "ed"))
-            and first not in ING_NOUNS
-            and (
-                (follows in _LINKING and follows != ",")
-                or first in _WITH_A_THING
-                or (first.endswith("ing") and only_doing(first))
-            )
-        )
+        or _doing(tag, classes)
         or (len(tag) == 1 and (first in NUMBERS or first.isdigit()))
-        or any(_points_back(tag, k) for k, token in enumerate(tag) if token in _POINTING_BACK)
+        or all(token in _SAID_OF_A_THING for token in tag)
+        or _points_back_at_all(tag)
     )
 
 
@@ -105,6 +179,10 @@ _LINKING = (
 )
 """Words that open a tag saying something of another (prepositions, conjunctions, pronouns),
 or end one ("," stands for the end)."""
+
+_SAID_OF_A_THING = COLOURS | MATERIALS | SIZES_AGES | {"and", "or"}
+"""Words a tag of its own may give the thing of the tag before it: "a woman, a man, red and
+blue", "a knight, tiny"."""
 
 _POINTING_BACK = OWNERS | frozenset("he she him hers they them it".split())
 """Pronouns, which may stand for a thing another tag names."""

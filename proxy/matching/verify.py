@@ -72,7 +72,7 @@ from proxy.matching.spelling import (
     rarely_meant,
     rejoined,
 )
-from proxy.matching.tag_order import in_cached_order
+from proxy.matching.tag_order import in_cached_order, rebound
 from proxy.matching.unsaid import (
     DRAWN_PICTURE,
     IMPLIED,
@@ -221,7 +221,10 @@ class Verifier:
             return "unreadable"
 
     def _check(self, cached: str, request: str) -> str | None:
-        request = in_cached_order(cached, request, self.reader.classes.only_doing)
+        classes = self.reader.classes
+        if rebound(cached, request, classes):
+            return "swapped_roles"  # "a knight, a dragon, riding a horse": who rides moved
+        request = in_cached_order(cached, request, classes)
         have, want = self.read(cached), self.read(request)
         if not want.texts <= have.texts:
             return "text"  # as typed: no mended spelling, "scifi" for "sci fi", is shown

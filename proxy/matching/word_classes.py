@@ -76,6 +76,7 @@ _WORN = frozenset(
 """Things someone "with" or "in" them wears that WordNet files elsewhere than clothing, glasses,
 jewelry, headdress or footwear ("a bikini" is first an atoll)."""
 _ALIVE = frozenset({"noun.person", "noun.animal"})
+_TOOL_KINDS = ("implement", "device", "instrument", "utensil", "tool", "equipment")
 _WHO_DOES = ("er", "ers", "or", "ors", "ist", "ists", "ian", "ians", "man", "men", "ess")
 _WORN_KINDS = ("clothing", "spectacles", "jewelry", "headdress", "footwear")
 _DESCRIBED_WITHIN = 4
@@ -119,6 +120,15 @@ class WordClasses:
         wordnet = self.wordnet
         return wordnet is None or (
             wordnet.usually(token, "v", "n") and wordnet.usually(token, "v", "a")
+        )
+
+    def tool(self, token: str) -> bool:
+        """Whether the noun ``token`` names a tool, a device or an instrument in its first
+        sense ("an axe", "a flashlight"; not "a friend", "a window"); none does without
+        WordNet."""
+        wordnet = self.wordnet
+        return wordnet is not None and any(
+            wordnet.covers(kind, token, "n", "n") for kind in _TOOL_KINDS
         )
 
     def only_doing(self, token: str) -> bool:

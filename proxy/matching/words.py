@@ -504,7 +504,6 @@ delicious tasty yummy
 shimmering glimmering
 worried anxious
 pensive thoughtful
-lonely lonesome
 curious inquisitive
 teenage adolescent
 petting stroking
@@ -558,6 +557,10 @@ wrestling grappling
 wrestle grapple
 rowboat rowing_boat row_boat rowing_boats:rowboats row_boats:rowboats
 journalist reporter
+crying weeping
+cries weeps
+cried wept
+cartographer mapmaker map_maker mapmakers:cartographers map_makers:cartographers
 """
 """Words that give the same picture, one group a line, the first word standing for the group;
 ``form:target`` pairs name plurals that are not the word with an "s" ("guys:men"). WordNet
