@@ -1229,6 +1229,19 @@ REJECTED += [
     ("a boy climbing a roof with his brother", "a boy climbing a roof using his brother", "action"),
     ("a woman cleaning a room with a friend", "a woman cleaning a room using a friend", "action"),
     ("michelangelo carving a statue", "a statue carved with a chisel by michelangelo", "object"),
+    # a verb after a person of a tag list, dressed in a phrase, is that person's alone
+    (
+        "beach volleyball, a woman in a red bikini setting the ball for a man in blue shorts",
+        "beach volleyball, a man in blue shorts setting the ball for a woman in a red bikini",
+        "swapped_roles",
+    ),
+    ("a tempera painting of a saint", "a saint, oil painting", "style"),
+    ("on the table lay a sleeping dog", "a sleeping cat lay on the table", "object"),
+    (
+        "a cat with a ball and a dog chasing birds",
+        "a dog with a ball and a cat chasing birds",
+        "swapped_roles",
+    ),
 ]
 
 _BUSTLING_SQUARE = (
@@ -2497,6 +2510,20 @@ SERVED = [
     ("a photo of a fox on a log", "a fox on a log photographed"),
     ("a mosaic of a jade dragon", "a jade dragon rendered as a mosaic"),
     ("an oil painting of a harbor", "a harbor painted as an oil painting"),
+    ("a gouache painting of a fox", "a fox, gouache painting"),
+    (
+        "a gouache painting of a fox trotting through a snowy forest",
+        "a fox trotting through a snowy forest, painted in gouache",
+    ),
+    (
+        "a black and white photograph of a night ferry.",
+        "a night ferry, photographed in black and white.",
+    ),
+    ("a tram stopped at the depot", "a streetcar stopped at the depot"),
+    ("an old clockmaker peering at a tiny gear", "an old clockmaker peering at a tiny cog"),
+    ("a cafe with hanging lamps and wicker chairs", "a cafe with wicker chairs and hanging lamps"),
+    ("on the windowsill sat a ginger cat", "a ginger cat sat on the windowsill"),
+    ("on the table lay a sleeping dog", "a sleeping dog lay on the table"),
 ]
 
 

@@ -609,9 +609,32 @@ def _places_last(tokens: Sequence[str]) -> list[str]:
         end = fronted_time(part) or fronted_place(part)
         if out:
             out.append(",")
-        out += [*part[end:], *part[:end]] if end is not None else part
+        if end is not None and end > 3 and part[end - 1] in _STILL_VERBS:
+            end -= 1  # "on the windowsill sat a ginger cat": "sat" is no part of the sill
+        out += [*_subject_first(part[end:]), *part[:end]] if end is not None else part
         start = comma + 1
     return out
+
+
+def _subject_first(rest: Sequence[str]) -> Sequence[str]:
+    """What follows a fronted place with its verb after its subject: "on the windowsill sat a
+    ginger cat" is "a ginger cat sat on the windowsill"."""
+    if len(rest) < 3 or rest[0] not in _STILL_VERBS or rest[1] not in DETERMINERS:
+        return rest
+    end = 2
+    while end < len(rest) and rest[end] not in FUNCTION_WORDS and rest[end] not in PART_ENDS:
+        end += 1
+    return [*rest[1:end], rest[0], *rest[end:]]
+
+
+_STILL_VERBS = frozenset(
+    """
+    sat sits stood stands lay lies hung hangs perched perches slept sleeps rested rests
+    waited waits was were is are
+    """.split()
+)
+"""Verbs that may follow a fronted place before their subject ("beside the door stood a
+vase")."""
 
 
 def _after_determiner(tokens: Sequence[str], i: int) -> Sequence[str]:

@@ -130,6 +130,9 @@ class Reader:
         # are named without quotes ("a sign that says open | closed", "reads welcome, thanks")
         shows_words = says(prompt.lower())
         lower = lower if shows_words else as_tags(lower)
+        # A full stop that closes the prompt closes its last tag: "..., photographed in black
+        # and white." is read as the tag it ends
+        lower = lower.rstrip().rstrip(".!").rstrip()
         reading = Reading(texts=texts, palette=palette(lower))
         if reading.palette == "monochrome":
             lower = palette_said(lower)
@@ -283,7 +286,7 @@ class Reader:
                 before,
                 after,
                 after_one(tokens, i) and not object_after,
-                opening(tokens, i),
+                opening(tokens, i - 2 if before in COORDINATORS and i > 1 else i),
                 object_after,
                 joined="and" in breaks and bool(reading.head_indexes),
             ):

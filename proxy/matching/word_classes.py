@@ -201,7 +201,8 @@ class WordClasses:
         not "a painting" or "a sleeping dog". ``one``: the words before it opened with "a" or
         "one", so a plural after them is no head of theirs ("a robot waters flowers").
         ``opened_by``: the word that opens the phrase ("with" in "with banana slices", where
-        an -s word after a thing is its plural: a preposition's object does nothing), and
+        an -s word after a thing is its plural: a preposition's object does nothing; after
+        "and", the one that opens the phrase before it), and
         ``in_object``: the phrase is the object of a verb read before it ("a robot waters
         tomato plants"); ``joined``: the words before follow an "and" after a thing, so a
         being among them is one of several ("a boy and an old man play chess")."""
@@ -220,6 +221,12 @@ class WordClasses:
             return False  # "moving house in spring": a season, not "moving in" and springing
         if before in AUXILIARIES or after in _PARTICLES:  # "is chasing", "to share", "cut down"
             return True
+        if (
+            (before == "with" or (before in COORDINATORS and opened_by == "with"))
+            and token.endswith("ing")
+            and self.nounlike(after)
+        ):
+            return False  # "a cafe with hanging lamps": lamps that hang, no cafe hanging them
         if token.endswith("ed") and self.nounlike(after):  # "diced meat", "a checked shirt"
             return False
         if "n" not in parts or self.inflected(token):

@@ -106,7 +106,7 @@ STYLES = frozenset(
     photorealistic pixel pixelated polaroid pop portrait poster realistic renaissance
     render rendered retro sculpture sketch sketched statue style surreal surrealism
     surrealist unreal vector vintage watercolor watercolour woodcut fauvism fauvist
-    expressionism pointillism pointillist dadaism dadaist
+    expressionism pointillism pointillist dadaism dadaist gouache tempera
     """.split()
 )
 """Media and styles (reason ``style``; so does any word after "by" or "style of")."""
@@ -295,8 +295,8 @@ FRAMES = frozenset("image picture pic depiction rendition".split())
 MEDIA = frozenset(
     """
     painting illustration photo photograph photography drawing sketch render rendering
-    watercolor watercolour artwork portrait poster shot view closeup close-up snapshot print art
-    claymation mosaic tapestry mural fresco engraving etching woodcut linocut lithograph
+    watercolor watercolour gouache artwork portrait poster shot view closeup close-up snapshot
+    print art claymation mosaic tapestry mural fresco engraving etching woodcut linocut lithograph
     sculpture statue figurine cartoon caricature diorama collage screenshot embroidery
     needlepoint stained_glass applique blueprint origami
     """.split()
@@ -560,6 +560,8 @@ journalist reporter
 crying weeping
 cries weeps
 cried wept
+tram streetcar tramcar
+gear cog cogwheel
 cartographer mapmaker map_maker mapmakers:cartographers map_makers:cartographers
 """
 """Words that give the same picture, one group a line, the first word standing for the group;
