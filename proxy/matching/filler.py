@@ -241,6 +241,9 @@ _SHOW_ME = re.compile(
     r"(?:picture|image|scene)\s+to\s+(?:show|have|include|feature)\s+"
 )
 """A request said anywhere a tag begins: "..., i would like the picture to show prayer flags"."""
+_ALSO = re.compile(r"(^|,)\s*(?:(?:please\s+)?(?:include|add)|and\s+also|also)\s+(?=\w)")
+"""A tag that asks for one thing more: "..., please include a grandmother at a stall", "...,
+and also a boy holding a bubble tea"."""
 _SHOWN = ("to show", "to have", "to include", "to feature")
 _THERE_IS = re.compile(
     r"^\s*there\s+(?:is|are)\s+|(?<![\w-])(?:a\s+)?game\s+of\s+(?=\w)"
@@ -504,6 +507,7 @@ def strip_filler(text: str, shows_words: bool | None = None) -> str:
     stripped = _rewrite(_INTO_THE_NIGHT, "late at night", stripped, ("night",))
     stripped = _rewrite(_DONE_ALONE, _made_as_a_tag, stripped, tuple(_MADE_AS_A_TAG))
     stripped = _rewrite(_SHOW_ME, r"\1 ", stripped, _SHOWN)
+    stripped = _rewrite(_ALSO, r"\1 ", stripped, ("include", "add", "also"))
     stripped = _REQUEST.sub("", stripped)
     stripped = _rewrite(_THERE_IS, "", stripped, ("there", "game"))
     # A courtesy before the quality tags taken off closes the prompt too: "..., thanks, 4k".

@@ -214,10 +214,12 @@ def normalise_tokens(
             # full moon" is in it
             token = "in"
         elif token in _UNDER and (
-            _SKY.intersection(_after_determiner(tokens, i + 1)[:2]) or _lit(tokens, i + 1)
+            _SKY.intersection(_after_determiner(tokens, i + 1)[:2])
+            or _lit(tokens, i + 1)
+            or _after_determiner(tokens, i + 1)[:1] in (["shade"], ["shadow"])
         ):
             # "under the moonlight", "under a starry sky", "under soft morning light": lit by
-            # it, not below it
+            # it, not below it; "under the shade of a tree" is in it
             token = "in"
         elif (
             token == "by"

@@ -452,7 +452,7 @@ def _verb_subjects(reading: Reading) -> dict[str, set[Thing]]:
                 free = idle[group[0]] = [h for h in group if h not in busy]  # in order
             done.add(words[doer].thing)
             done.update(words[h].thing for h in free[: bisect.bisect_left(free, i)])
-        elif words[doer].listed and words[doer].animate:
+        elif words[doer].listed and words[doer].animate and not word.leads_tag:
             # "beach volleyball, a woman in a bikini setting the ball": the woman's alone, not
             # the whole list's the commas make
             done.add(words[doer].thing)

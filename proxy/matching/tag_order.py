@@ -8,11 +8,12 @@ hugging her mom"), a style or a mood ("synthwave", "candid"), an artist ("by gre
 A tag that leans on the one before it keeps that one before it, or nothing moves: a tag that
 opens with a preposition, a conjunction or a verb with its object ("on a table", "and a dog",
 "riding a horse", "surrounded by fog"), one with a pronoun that may point back ("a dog beside
-her"), a bare number, or a bare colour, material, size or age ("..., red and blue"). So "a cat,
-on a table, a dog" is never read as "a dog, on a table, a cat".
+her"), a bare number, a bare colour, material, size or age ("..., red and blue"), and, where
+two tags or more name people or animals, what someone has on or has ("..., blue eyes"). So
+"a cat, on a table, a dog" is never read as "a dog, on a table, a cat".
 
-The same tags moved so that what a person or an animal does or has follows another one ("a
-knight, a dragon, riding a horse" / "a dragon, a knight, riding a horse") are refused
+The same tags moved so that what a person or an animal does to a thing follows another one
+("a knight, a dragon, riding a horse" / "a dragon, a knight, riding a horse") are refused
 (:func:`rebound`).
 """
 
@@ -49,10 +50,11 @@ def in_cached_order(cached: str, request: str, classes: WordClasses) -> str:
     for k, slot in enumerate(others):
         place_of[slot] = free[k] if k < len(free) else len(theirs) + k
     order = sorted(range(len(ours)), key=place_of.__getitem__)
+    several = sum(bool(tag) and classes.alive(_head(tag)) for tag in ours) > 1
     if order == sorted(order) or not all(
         (ours[order[slot - 1]] if slot else None) == (ours[tag - 1] if tag else None)
         for slot, tag in enumerate(order)
-        if _leans(ours[tag], classes)
+        if _leans(ours[tag], classes) or (several and classes.had(_head(ours[tag])))
     ):
         return request
     texts = request.split(",")
@@ -61,11 +63,10 @@ def in_cached_order(cached: str, request: str, classes: WordClasses) -> str:
 
 def rebound(cached: str, request: str, classes: WordClasses) -> bool:
     """Whether ``request`` is the cached prompt's tags in another order that gives what a
-    person or an animal does, wears or holds to another one: "a knight, a dragon, riding a
-    horse" / "a dragon, a knight, riding a horse", "a man, his arm in a sling, a boy" / "a
-    boy, his arm in a sling, a man". A place or a time ("..., in the snow") is the whole
-    scene's, and a tag after a style or a mood ("a knight, cinematic, riding a horse") is
-    left to the reader."""
+    person or an animal does to a thing to another one: "a knight, a dragon, riding a horse" /
+    "a dragon, a knight, riding a horse". A place or a time ("..., in the snow") is the whole
+    scene's, a tag after a style or a mood ("a knight, cinematic, riding a horse") is still
+    the knight's, and a pronoun ("a bride, a groom, she is crying") says whose by itself."""
     if "," not in request:
         return False
     ours, theirs = _tags(request), _tags(cached)
@@ -78,14 +79,14 @@ def rebound(cached: str, request: str, classes: WordClasses) -> bool:
 def _doers(
     tags: list[tuple[str, ...]], classes: WordClasses
 ) -> dict[tuple[str, ...], list[tuple[str, ...]]]:
-    """Each tag that says what someone does to a thing or has ("riding a horse", "wearing a
-    scarf", "his arm in a sling"), with the nearest tags before it that name a person or an
-    animal ("a knight in armor, cinematic, riding a horse": the knight), in order; an empty
-    tag where none does (a tag that opens the prompt, read with who follows)."""
+    """Each tag that says what someone does to a thing ("riding a horse", "wearing a scarf"),
+    with the nearest tags before it that name a person or an animal ("a knight in armor,
+    cinematic, riding a horse": the knight), in order; an empty tag where none does (a tag
+    that opens the prompt, read with who follows)."""
     found: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
     doer: tuple[str, ...] = ()
     for tag in tags:
-        if tag and (_done_to(tag, classes) or _points_back_at_all(tag)):
+        if tag and _done_to(tag, classes):
             found.setdefault(tag, []).append(doer)
         elif tag and classes.alive(_head(tag)):
             doer = tag

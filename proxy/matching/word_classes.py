@@ -175,6 +175,23 @@ class WordClasses:
             and any(wordnet.is_a(lemma, kind) for lemma in word.lemmas for kind in _WORN_KINDS)
         )
 
+    def had(self, token: str) -> bool:
+        """Whether the noun ``token`` names what someone has on or has: a garment, glasses,
+        jewelry, a part of the body ("a red dress", "blue eyes", "freckles")."""
+        wordnet = self.wordnet
+        if wordnet is None:
+            return False
+        nouns = [lemma for pos, lemma in wordnet.lemmas(token) if pos == "n"] or [token]
+        for noun in nouns:
+            senses = wordnet.senses(noun, "n")
+            if (
+                noun in _WORN
+                or (senses and senses[0].lexname == "noun.body")
+                or any(wordnet.is_a(noun, kind) for kind in _WORN_KINDS)
+            ):
+                return True
+        return False
+
     def is_unknown(self, token: str) -> bool:
         """A word of letters that neither WordNet nor the reader's word lists know."""
         if self.wordnet is None or not token[0].isalpha() or token in FUNCTION_WORDS:

@@ -561,7 +561,8 @@ crying weeping
 cries weeps
 cried wept
 tram streetcar tramcar
-gear cog cogwheel
+pattern motif motifs:patterns
+distant faraway
 cartographer mapmaker map_maker mapmakers:cartographers map_makers:cartographers
 """
 """Words that give the same picture, one group a line, the first word standing for the group;
