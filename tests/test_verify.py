@@ -1226,6 +1226,7 @@ REJECTED += [
     # for a tool; "by" and a name without a determiner is an artist, not a doer
     ("a cat dressed as a knight", "a cat, drawn as a knight", "style"),
     ("a cat dressed as a knight", "a cat drawn as a knight", "style"),
+    ("photo of a dog", "a dog, drawn as a photo", "style"),
     ("a boy climbing a roof with his brother", "a boy climbing a roof using his brother", "action"),
     ("a woman cleaning a room with a friend", "a woman cleaning a room using a friend", "action"),
     ("michelangelo carving a statue", "a statue carved with a chisel by michelangelo", "object"),

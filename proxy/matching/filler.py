@@ -112,7 +112,10 @@ _REPAIRS = re.compile(
 _RENDERED = ("made", "done", "rendered", "created")
 _MADE = "|".join(_RENDERED)
 _DRAWN_AS = ("drawn", "painted", "illustrated", "sketched")
-_A_MEDIUM = _phrases(MEDIA | MADE_MEDIA | STYLES)
+_A_MEDIUM = _phrases(
+    (MEDIA | MADE_MEDIA | STYLES)
+    - {"photo", "photograph", "photography", "photographic", "polaroid", "snapshot", "shot"}
+)  # "a dog, drawn as a photo" is no photo
 _MADE_AS = re.compile(
     rf"(?:^|(?<=,))\s*(?:(?:{_MADE})\s+as|(?:(?:{_MADE})\s+)?in\s+the\s+form\s+of"
     rf"|(?:{'|'.join(_DRAWN_AS)})\s+as(?=\s[^,]*(?<![\w-])(?:{_A_MEDIUM})(?![\w-])))"
