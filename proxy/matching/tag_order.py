@@ -19,6 +19,7 @@ The same tags moved so that what a person or an animal does to a thing follows a
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from proxy.matching.tokens import tokenise, unaccented
@@ -50,8 +51,10 @@ def in_cached_order(cached: str, request: str, classes: WordClasses) -> str:
     for k, slot in enumerate(others):
         place_of[slot] = free[k] if k < len(free) else len(theirs) + k
     order = sorted(range(len(ours)), key=place_of.__getitem__)
+    if order == sorted(order):
+        return request
     several = sum(bool(tag) and classes.alive(_head(tag)) for tag in ours) > 1
-    if order == sorted(order) or not all(
+    if not all(
         (ours[order[slot - 1]] if slot else None) == (ours[tag - 1] if tag else None)
         for slot, tag in enumerate(order)
         if _leans(ours[tag], classes) or (several and classes.had(_head(ours[tag])))
@@ -77,7 +80,7 @@ def rebound(cached: str, request: str, classes: WordClasses) -> bool:
 
 
 def _doers(
-    tags: list[tuple[str, ...]], classes: WordClasses
+    tags: tuple[tuple[str, ...], ...], classes: WordClasses
 ) -> dict[tuple[str, ...], list[tuple[str, ...]]]:
     """Each tag that says what someone does to a thing ("riding a horse", "wearing a scarf"),
     with the nearest tags before it that name a person or an animal ("a knight in armor,
@@ -112,10 +115,11 @@ def _head(tag: tuple[str, ...]) -> str:
     return head
 
 
-def _tags(prompt: str) -> list[tuple[str, ...]]:
+@functools.lru_cache(maxsize=16)
+def _tags(prompt: str) -> tuple[tuple[str, ...], ...]:
     """Each comma-separated tag of ``prompt`` as its tokens: the same tag however cased or
-    spaced."""
-    return [tuple(tokenise(unaccented(tag.lower()))) for tag in prompt.split(",")]
+    spaced (kept for the last prompts, which a check reads twice)."""
+    return tuple(tuple(tokenise(unaccented(tag.lower()))) for tag in prompt.split(","))
 
 
 def _doing(tag: tuple[str, ...], classes: WordClasses) -> bool:
@@ -136,10 +140,6 @@ def _doing(tag: tuple[str, ...], classes: WordClasses) -> bool:
     )
 
 
-def _points_back_at_all(tag: tuple[str, ...]) -> bool:
-    return any(_points_back(tag, k) for k, token in enumerate(tag) if token in _POINTING_BACK)
-
-
 def _leans(tag: tuple[str, ...], classes: WordClasses) -> bool:
     """Whether ``tag`` says something of a tag next to it rather than standing on its own."""
     if not tag:
@@ -155,7 +155,7 @@ def _leans(tag: tuple[str, ...], classes: WordClasses) -> bool:
         or _doing(tag, classes)
         or (len(tag) == 1 and (first in NUMBERS or first.isdigit()))
         or all(token in _SAID_OF_A_THING for token in tag)
-        or _points_back_at_all(tag)
+        or any(_points_back(tag, k) for k, token in enumerate(tag) if token in _POINTING_BACK)
     )
 
 
