@@ -108,6 +108,9 @@ def test_equivalent_prompts_share_a_canonical_form(a: str, b: str) -> None:
         ("a marble floor --tile", "a marble floor"),  # a seamless tile
         # A tag that places the thing of the tag before it moves with that thing; a tag that
         # says "it" keeps its place.
+        # A bare colour, size or material describes the thing of the tag before it.
+        ("a car, red, a house, blue, street", "a car, blue, a house, red, street"),
+        ("a woman, a man, red and blue, party", "a woman, red and blue, a man, party"),
         (
             "a cat, on the left, a dog, on the right, park",
             "a dog, on the left, a cat, on the right, park",

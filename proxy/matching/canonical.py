@@ -18,7 +18,7 @@ from proxy.matching.filler import as_tags, strip_filler
 from proxy.matching.memo import PromptMemo
 from proxy.matching.phrases import ROLE_MARKERS
 from proxy.matching.word_order import TIMES
-from proxy.matching.words import DOING_TO, SPATIAL_WORDS
+from proxy.matching.words import COLOURS, DOING_TO, MATERIALS, SIZES_AGES, SPATIAL_WORDS
 
 __all__ = ["Partition", "cache_key", "canonical_prompt", "forget_canonical_prompts"]
 
@@ -89,11 +89,12 @@ _DETERMINERS = frozenset("a an the his her their its one two".split())
 
 def _with_what_they_place(parts: list[str]) -> list[str]:
     """Tags, each that places or describes the thing of the tag before it ("on the left", "with a
-    hat", "next to a well"), says what it does ("wearing a hat") or names it as "it" ("a cat
-    chasing it") kept with the last tag that names a thing: "a cat, on the left, a dog, on the
-    right" is not "a dog, on the left, a cat, on the right", nor is "a cat, at night, on the
-    left, a dog" (nor with "thank you" between). A tag of the whole scene ("at night", "in the
-    rain", "underwater photography"), an artist's ("by ...") or a courtesy stands alone."""
+    hat", "next to a well", "red"), says what it does ("wearing a hat") or names it
+    as "it" ("a cat chasing it") kept with the last tag that names a thing: "a cat, on the
+    left, a dog, on the right" is not "a dog, on the left, a cat, on the right", nor is "a cat,
+    at night, on the left, a dog" (nor with "thank you" between). A tag of the whole scene ("at
+    night", "in the rain", "underwater photography"), an artist's ("by ...") or a courtesy
+    stands alone."""
     kept: list[str] = []
     thing = -1  # where in ``kept`` the last tag that names a thing is
     for part in parts:
@@ -110,8 +111,10 @@ def _with_what_they_place(parts: list[str]) -> list[str]:
         doing = len(words) > 1 and (
             first in DOING_TO or (first.endswith("ing") and words[1] in _DETERMINERS)
         )
+        # "a car, red, a house, blue": a bare colour, size or material is the thing's before it
+        bare = all(word in _SAID_OF_A_THING for word in words)
         # "a dog, a cat chasing it": "it" is the thing of the tag before, which stays with it
-        if thing >= 0 and ((placing and not whole) or doing or _POINTS_BACK.search(part)):
+        if thing >= 0 and ((placing and not whole) or doing or bare or _POINTS_BACK.search(part)):
             kept[thing] += ", " + part
             continue
         kept.append(part)
@@ -119,6 +122,9 @@ def _with_what_they_place(parts: list[str]) -> list[str]:
             thing = len(kept) - 1
     return kept
 
+
+_SAID_OF_A_THING = COLOURS | MATERIALS | SIZES_AGES | {"and", "or"}
+"""Words of a tag that may only describe the thing before it: "..., red and blue"."""
 
 _PLACING = frozenset({"next", "during", "far"})
 """Other first words of a tag that places the thing before: "next to a well", "far away"."""
