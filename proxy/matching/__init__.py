@@ -31,7 +31,8 @@ Modules, in the order a request meets them:
 - :mod:`~proxy.matching.normalise`: synonyms and word order folded before reading;
 - :mod:`~proxy.matching.rephrasing`: a medium, a part or a colour said another way ("a
   red-haired woman" is "a woman with red hair");
-- :mod:`~proxy.matching.word_order`: phrases put first, read in the usual order;
+- :mod:`~proxy.matching.word_order`: phrases put first, read in the usual order ("on the
+  windowsill sat a cat");
 - :mod:`~proxy.matching.passives`: passive clauses and a verb of giving's two objects, read as
   the active voice says them;
 - :mod:`~proxy.matching.media`: how a picture is made, a medium or a photograph, said or not;

@@ -18,7 +18,7 @@ from proxy.matching.filler import as_tags, strip_filler
 from proxy.matching.memo import PromptMemo
 from proxy.matching.phrases import ROLE_MARKERS
 from proxy.matching.word_order import TIMES
-from proxy.matching.words import COLOURS, DOING_TO, MATERIALS, SIZES_AGES, SPATIAL_WORDS
+from proxy.matching.words import DESCRIBING_ALONE, DOING_TO, SPATIAL_WORDS
 
 __all__ = ["Partition", "cache_key", "canonical_prompt", "forget_canonical_prompts"]
 
@@ -112,7 +112,7 @@ def _with_what_they_place(parts: list[str]) -> list[str]:
             first in DOING_TO or (first.endswith("ing") and words[1] in _DETERMINERS)
         )
         # "a car, red, a house, blue": a bare colour, size or material is the thing's before it
-        bare = all(word in _SAID_OF_A_THING for word in words)
+        bare = all(word in DESCRIBING_ALONE for word in words)
         # "a dog, a cat chasing it": "it" is the thing of the tag before, which stays with it
         if thing >= 0 and ((placing and not whole) or doing or bare or _POINTS_BACK.search(part)):
             kept[thing] += ", " + part
@@ -122,9 +122,6 @@ def _with_what_they_place(parts: list[str]) -> list[str]:
             thing = len(kept) - 1
     return kept
 
-
-_SAID_OF_A_THING = COLOURS | MATERIALS | SIZES_AGES | {"and", "or"}
-"""Words of a tag that may only describe the thing before it: "..., red and blue"."""
 
 _PLACING = frozenset({"next", "during", "far"})
 """Other first words of a tag that places the thing before: "next to a well", "far away"."""

@@ -28,6 +28,7 @@ from proxy.matching.word_order import (
     PART_ENDS,
     TIMES,
     doer_first,
+    each_place_last,
     fronted,
     fronted_place,
     fronted_time,
@@ -166,7 +167,7 @@ def normalise_tokens(
         # "at night a fox crossing a road" is "a fox crossing a road, at night"; "on top of a
         # hill a boy flies a kite, in the valley a girl picks flowers": each part's place moves
         # alone, to the end of its own part
-        tokens = _places_last(tokens)
+        tokens = each_place_last(tokens)
     elif tokens and fronted(tokens, only_doing) and "," in tokens:
         # "in a snowy forest, a wolf howls" is "a wolf howls, in a snowy forest"; "in a red
         # dress, a boy kisses a girl": the dress stays apart from the girl, as the comma kept
@@ -597,46 +598,6 @@ def _a_while(tokens: Sequence[str]) -> bool:
         and tokens[0] in _WHILES
         and (_ends_phrase(tokens, 1) or (tokens[1] in _WHILE_ENDS and _ends_phrase(tokens, 2)))
     )
-
-
-def _places_last(tokens: Sequence[str]) -> list[str]:
-    """``tokens`` with the place or time that opens each of its parts, closed by the
-    determiner of what follows it ("on a windy hill a child flies a kite"), said after the rest
-    of that part, as it usually is ("a child flies a kite on a windy hill")."""
-    out: list[str] = []
-    start = 0
-    while start <= len(tokens):
-        comma = next((k for k in range(start, len(tokens)) if tokens[k] == ","), len(tokens))
-        part = tokens[start:comma]
-        end = fronted_time(part) or fronted_place(part)
-        if out:
-            out.append(",")
-        if end is not None and end > 3 and part[end - 1] in _STILL_VERBS:
-            end -= 1  # "on the windowsill sat a ginger cat": "sat" is no part of the sill
-        out += [*_subject_first(part[end:]), *part[:end]] if end is not None else part
-        start = comma + 1
-    return out
-
-
-def _subject_first(rest: Sequence[str]) -> Sequence[str]:
-    """What follows a fronted place with its verb after its subject: "on the windowsill sat a
-    ginger cat" is "a ginger cat sat on the windowsill"."""
-    if len(rest) < 3 or rest[0] not in _STILL_VERBS or rest[1] not in DETERMINERS:
-        return rest
-    end = 2
-    while end < len(rest) and rest[end] not in FUNCTION_WORDS and rest[end] not in PART_ENDS:
-        end += 1
-    return [*rest[1:end], rest[0], *rest[end:]]
-
-
-_STILL_VERBS = frozenset(
-    """
-    sat sits stood stands lay lies hung hangs perched perches slept sleeps rested rests
-    waited waits was were is are
-    """.split()
-)
-"""Verbs that may follow a fronted place before their subject ("beside the door stood a
-vase")."""
 
 
 def _after_determiner(tokens: Sequence[str], i: int) -> Sequence[str]:

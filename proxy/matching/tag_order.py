@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from proxy.matching.tokens import tokenise, unaccented
 from proxy.matching.word_order import DETERMINERS, ING_NOUNS, OWNERS, PLACING
-from proxy.matching.words import COLOURS, FUNCTION_WORDS, MATERIALS, NUMBERS, SIZES_AGES
+from proxy.matching.words import DESCRIBING_ALONE, FUNCTION_WORDS, NUMBERS
 
 if TYPE_CHECKING:
     from proxy.matching.word_classes import WordClasses
@@ -154,7 +154,7 @@ def _leans(tag: tuple[str, ...], classes: WordClasses) -> bool:
         (first in _LINKING and first not in DETERMINERS)
         or _doing(tag, classes)
         or (len(tag) == 1 and (first in NUMBERS or first.isdigit()))
-        or all(token in _SAID_OF_A_THING for token in tag)
+        or all(token in DESCRIBING_ALONE for token in tag)
         or any(_points_back(tag, k) for k, token in enumerate(tag) if token in _POINTING_BACK)
     )
 
@@ -180,10 +180,6 @@ _LINKING = (
 )
 """Words that open a tag saying something of another (prepositions, conjunctions, pronouns),
 or end one ("," stands for the end)."""
-
-_SAID_OF_A_THING = COLOURS | MATERIALS | SIZES_AGES | {"and", "or"}
-"""Words a tag of its own may give the thing of the tag before it: "a woman, a man, red and
-blue", "a knight, tiny"."""
 
 _POINTING_BACK = OWNERS | frozenset("he she him hers they them it".split())
 """Pronouns, which may stand for a thing another tag names."""

@@ -12,6 +12,7 @@ __all__ = [
     "COLOURS",
     "DEFAULT_MEDIA",
     "DEPICTIONS",
+    "DESCRIBING_ALONE",
     "DOING_TO",
     "FRAMES",
     "FUNCTION_WORDS",
@@ -130,6 +131,10 @@ SIZES_AGES = frozenset(
     """.split()
 )
 """Size and age (reason ``size_age``)."""
+
+DESCRIBING_ALONE = COLOURS | MATERIALS | SIZES_AGES | {"and", "or"}
+"""Words a tag of their own can only say of the thing of the tag before it: "a car, red, a
+house, blue", "a woman, a man, red and blue"."""
 
 YOUNG = frozenset(
     """
