@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import httpx
@@ -391,20 +392,27 @@ async def test_a_backend_returning_no_image_fails_instead_of_looping(
             )
 
 
+@contextlib.asynccontextmanager
+async def _verified_cache(
+    tmp_path: Path, backend: DiffusersBackend, embedder: Embedder, verifier: Verifier | None = None
+) -> AsyncIterator[ImageCache]:
+    """A cache on a Qdrant Edge index and a local store whose policy has the verifier."""
+    verifier = verifier or Verifier(WordNet.open(DEFAULT_WORDNET_DIR))
+    index = EdgeIndex(tmp_path / "index")
+    store = BlobStore(str(tmp_path / "images"))
+    async with index, store:
+        cache = make_cache(backend, index, store, embedder)
+        cache.policy = MatchPolicy(0.8, embedder.unseen_text, verifier=verifier)
+        yield cache
+
+
 async def test_verifier_rejections_are_counted_and_logged(
     tmp_path: Path,
     backend: DiffusersBackend,
     embedder: Embedder,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    policy = MatchPolicy(
-        0.8, embedder.unseen_text, verifier=Verifier(WordNet.open(DEFAULT_WORDNET_DIR))
-    )
-    index = EdgeIndex(tmp_path / "index")
-    store = BlobStore(str(tmp_path / "images"))
-    async with index, store:
-        cache = make_cache(backend, index, store, embedder)
-        cache.policy = policy
+    async with _verified_cache(tmp_path, backend, embedder) as cache:
         controls = CacheControls()
         await cache.generate(tiny_request("a dog chasing a cat"), controls, with_bytes=False)
         with caplog.at_level(logging.DEBUG, logger="proxy.cache.service"):
@@ -428,17 +436,43 @@ async def test_verifier_rejections_are_counted_and_logged(
         )
 
 
+async def test_tags_swapped_between_two_things_are_no_exact_hit(
+    tmp_path: Path, backend: DiffusersBackend, embedder: Embedder
+) -> None:
+    """The canonical form compares tags as a set, so the same tags given to the other one of two
+    people share a key; the verifier still refuses them, and an exact hit with the tags merely
+    reordered is still served as one."""
+    async with _verified_cache(tmp_path, backend, embedder) as cache:
+        controls = CacheControls()
+        cached = "portrait, a woman, blue eyes, a man, brown eyes, oil painting"
+        swapped = "portrait, a woman, brown eyes, a man, blue eyes, oil painting"
+        partition = Partition.of(tiny_request(cached))
+        assert Query.of(cached, partition).key == Query.of(swapped, partition).key
+        await cache.generate(tiny_request(cached), controls, with_bytes=False)
+        await cache.storage.written()
+        refused = await cache.generate(tiny_request(swapped), controls, with_bytes=False)
+        assert refused.status is CacheStatus.MISS
+        assert (
+            sample(
+                cache,
+                "memoaized_candidate_decisions_total",
+                verdict="reject",
+                reason="swapped_attributes",
+            )
+            >= 1.0
+        )
+        moved = "oil painting, portrait, a woman, blue eyes, a man, brown eyes"
+        hit = await cache.generate(tiny_request(moved), controls, with_bytes=False)
+        assert hit.status is CacheStatus.HIT and hit.match == "exact"
+
+
 async def test_a_stored_prompt_is_read_while_its_image_is_made(
     tmp_path: Path, backend: DiffusersBackend, embedder: Embedder
 ) -> None:
     """A cached prompt is read once, as it is stored: a later request checked against its
     entry reads only itself. A prompt that is not stored is not read ahead."""
     verifier = Verifier(WordNet.open(DEFAULT_WORDNET_DIR))
-    index = EdgeIndex(tmp_path / "index")
-    store = BlobStore(str(tmp_path / "images"))
-    async with index, store:
-        cache = make_cache(backend, index, store, embedder)
-        cache.policy = MatchPolicy(0.8, embedder.unseen_text, verifier=verifier)
+    async with _verified_cache(tmp_path, backend, embedder, verifier) as cache:
         stored = tiny_request("a heron in the reeds")
         await cache.generate(stored, CacheControls(), with_bytes=False)
         unstored = tiny_request("three bicycles chained to a fence")

@@ -1255,6 +1255,34 @@ REJECTED += [
         "a dog with a ball and a cat chasing birds",
         "swapped_roles",
     ),
+    # ninety-third to ninety-sixth batches
+    (
+        "a little cafe opposite an old church",
+        "an old church opposite a little cafe",
+        "swapped_roles",
+    ),
+    ("kelp sways around a sleeping otter", "around a sleeping seal, kelp sways", "object"),
+    ("a cat sitting between two dogs", "between two cats, a dog sitting", "count"),
+    ("a ripped bodybuilder on a beach", "a slim bodybuilder on a beach", "size_age"),
+    (
+        "a cake with happy birthday written in icing",
+        "a cake with happy anniversary written in icing",
+        "text",
+    ),
+    ("a sign with open written on it", "a sign with closed written on it", "text"),
+    ("bees swarm around a hive", "wasps swarm around a hive", "object"),
+    ("a room, furniture", "a room, there is no furniture", "negation"),
+    # what someone has, in a tag of its own, is the being's of the tag before
+    (
+        "a knight, silver armor, a mage, red robes, fantasy art",
+        "a knight, red robes, a mage, silver armor, fantasy art",
+        "swapped_roles",
+    ),
+    (
+        "a knight, silver armor, red cape, a wizard, blue robes",
+        "a knight, silver armor, blue robes, a wizard, red cape",
+        "swapped_roles",
+    ),
 ]
 
 _BUSTLING_SQUARE = (
@@ -2548,6 +2576,43 @@ SERVED = [
     ),
     # a pronoun says whose by itself, not the nearest person before it
     ("a bride, a groom, she is crying", "a groom, a bride, she is crying"),
+    # ninety-third to ninety-sixth batches
+    ("a chunky wool jumper folded on a shelf", "a chunky wool sweater folded on a shelf"),
+    ("a librarian pushing a book cart", "a librarian pushing a book trolley"),
+    ("a crowd of spectators on folding chairs", "a crowd of onlookers on folding chairs"),
+    ("a medic with a worried expression", "a medic with a concerned expression"),
+    ("a sailor on the deck of a ship", "a seaman on the deck of a vessel"),
+    ("rows of vacant seats in a lecture hall", "rows of unoccupied seats in a lecture hall"),
+    ("a cobbler stitching a torn shoe", "a cobbler sewing a ripped shoe"),
+    ("a little cafe across from an old church", "a little cafe opposite an old church"),
+    ("a stained glass artisan cutting glass", "a stained glass craftsman cutting glass"),
+    ("a shattered shield lying on a throne", "a smashed shield lying on a throne"),
+    (
+        "a farmer's dog sleeps between rows of sunflowers",
+        "between rows of sunflowers, a farmer's dog sleeps",
+    ),
+    ("kelp sways gently around a sleeping otter", "around a sleeping otter, kelp sways gently"),
+    ("a heron wading along the shore", "along the shore, a heron wading"),
+    (
+        "a knight, silver armor, a mage, red robes, fantasy art",
+        "a mage, red robes, a knight, silver armor, fantasy art",
+    ),
+    (
+        "a knight, silver armor, a mage, red robes, fantasy art",
+        "a knight in silver armor, a mage in red robes, fantasy art",
+    ),
+    ("a woman, red dress, blue eyes, portrait", "portrait, a woman, blue eyes, red dress"),
+    ("bees swarm around a hive on a rooftop", "bees swarming around a hive on a rooftop"),
+    ("tourists crowd around a street magician", "tourists crowding around a street magician"),
+    (
+        "a crystal golem, faint runes glowing on its chest, dark fantasy",
+        "a crystal golem, and there are faint runes glowing on its chest, dark fantasy",
+    ),
+    ("a small boat stuck between ice floes", "a little boat trapped between ice floes"),
+    (
+        "a chalkboard menu, the specials written in the center in pale yellow",
+        "a chalkboard menu, the specials written in the centre in pale yellow",
+    ),
 ]
 
 
@@ -2697,11 +2762,14 @@ def test_typos_are_mended_only_towards_the_other_prompt(verifier: Verifier) -> N
 
 
 def test_a_rare_word_one_edit_from_a_far_commoner_one_is_its_typo(verifier: Verifier) -> None:
-    """A word English rarely uses ("sprit", "hokey") one edit from a word of the other prompt a
-    hundred times commoner is read as that word; a word used as often as "boar" is its own."""
+    """A word English rarely uses ("sprit", "hokey") one slip from a word of the other prompt
+    thirty times commoner is read as that word; a word used as often as "boar" is its own."""
     assert verifier.check("a kitsune spirit in a forest", "a kitsune sprit in a forest") is None
     assert verifier.check("ice hokey goalie at the net", "ice hockey goalie at the net") is None
     assert verifier.check("still life of lemons", "still life of lemmons") is None
+    # thirty times commoner is enough: "crowed" (90 thousand) for "crowded" (3.2 million)
+    assert verifier.check("a judo throw in a crowded dojo", "a judo throw in a crowed dojo") is None
+    assert verifier.check("a model, vogue style", "a model, vouge style") is None
     assert verifier.check("a bear in the woods", "a boar in the woods") == "object"
     assert verifier.check("a lion resting", "a loin resting") == "object"
     assert verifier.check("a goat on a hill", "a gloat on a hill") == "object"

@@ -4,7 +4,8 @@ Every path that could serve a cached image (exact lookups and semantic lookups i
 ``memoaized eval`` and ``calibrate`` commands, and the benchmarks) asks ``MatchPolicy.decide``;
 nothing else decides a hit. For a candidate, in order::
 
-    same partition?  ->  same key: exact hit
+    same partition?  ->  same key: exact hit (unless the verifier finds tags given to
+                         another thing: the key compares tags as a set)
     ->  similarity at or above the threshold (or in the judge's gray zone)?
     ->  the same text where the embedding model is blind?
     ->  the verifier: does the cached image show everything the request asks for?
@@ -41,6 +42,8 @@ __all__ = ["Decision", "MatchPolicy", "Query"]
 
 LONG_PROMPTS = 2000
 """Characters in two prompts beyond which they are verified in a worker thread."""
+MOVED_TAGS = frozenset({"swapped_attributes", "swapped_roles"})
+"""The verifier's findings that refuse even an exact hit: tags moved between two things."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,11 +185,24 @@ class MatchPolicy:
             return await asyncio.to_thread(self.verifier.check, cached, request)
         return self.verifier.check(cached, request)
 
+    async def _moved_tags(self, cached: str, request: str) -> str | None:
+        """The verifier's finding where a request with the cached prompt's key gives its tags
+        to other things (``MOVED_TAGS``), else None. The canonical form compares three tags or
+        more as a set: "a knight, silver armor, a mage, red robes" with the armor and the robes
+        swapped is the same set, but another picture."""
+        if cached == request or request.count(",") < 2:
+            return None
+        reason = await self._verify(cached, request)
+        return reason if reason in MOVED_TAGS else None
+
     async def decide(self, query: Query, candidate: Candidate, controls: CacheControls) -> Decision:
         entry = candidate.entry
         if entry.partition != query.partition.key:
             return Decision(False, "partition_mismatch")
         if entry.key == query.key:
+            moved = await self._moved_tags(entry.prompt, query.prompt)
+            if moved is not None:
+                return Decision(False, moved, stage="verifier")
             return Decision(True, "exact", "exact")
         similarity = candidate.similarity
         threshold = controls.threshold if controls.threshold is not None else self.threshold

@@ -30,9 +30,19 @@ _SAYS_WORDS = ("read", "say", "spell", "written", "label")
 (see ``_MONOCHROME_WORDS``)."""
 _SAYS = re.compile(
     r"\b(?:(?:that|which)\s+(?:reads|read)|(?:that|which)?\s*(?:says|saying|spells|spelling|"
-    r"with the words?|with the text|with text|written|labeled|labelled))\s+([^,.;:]+)",
+    r"with the words?|with the text|with text|written(?!\s+(?:in|on|at|across|along|over|"
+    r"under|inside|above|below|around|into|onto|upon|with|by)\b)|labeled|labelled))\s+([^,.;:]+)",
     re.IGNORECASE,
 )
+"""Words to render after "says", "with the words", ...; not a place, a medium or a hand after
+"written" ("the specials written in the center in pale yellow", "written in icing")."""
+_WRITTEN_ON = re.compile(
+    r"\bwith\s+([^,.;:]+?)\s+written(?=\s+(?:in|on|at|across|along|over|under|inside|above|"
+    r"below|around|into|onto|upon)\b)",
+    re.IGNORECASE,
+)
+"""Words to render before "written" and where they are written: "a cake with happy birthday
+written in icing", "a sign with open written on it"."""
 
 _BLACK_WHITE = r"black\s*(?:-?\s*(?:and|&|n)\s*-?|-|/)\s*white"
 _BLACK_AND_WHITE = rf"(?:{_BLACK_WHITE}|b\s*&\s*w|b/w)"
@@ -273,7 +283,10 @@ def _may_say(text: str) -> bool:
 def says(text: str) -> bool:
     """Whether ``text`` (lower case) names words to render without quotes ("a sign that says
     open")."""
-    return _may_say(text) and _SAYS.search(text) is not None
+    return _may_say(text) and (
+        _SAYS.search(text) is not None
+        or ("written" in text and _WRITTEN_ON.search(text) is not None)
+    )
 
 
 def foreign_script(text: str) -> bool:
@@ -285,13 +298,15 @@ def foreign_script(text: str) -> bool:
 
 
 def rendered_text(prompt: str) -> tuple[frozenset[str], str]:
-    """Text the image must show (quoted, or after "that says", "with the words", ...), and the
-    prompt without it."""
+    """Text the image must show (quoted, after "that says", "with the words", ..., or between
+    "with" and "written on"), and the prompt without it."""
     found: set[str] = set()
     unquoted = _cut(_QUOTED, prompt, lambda m: next(g for g in m.groups() if g).strip(), found)
     lower = unquoted.lower()
     if _may_say(lower):
         plain = _cut(_SAYS, unquoted, lambda m: m.group(1).strip().lower(), found)
+        if "written" in lower:
+            plain = _cut(_WRITTEN_ON, plain, lambda m: m.group(1).strip().lower(), found)
     else:
         plain = unquoted
     return frozen(text for text in found if text), plain

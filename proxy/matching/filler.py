@@ -249,7 +249,7 @@ _ALSO = re.compile(r"(^|,)\s*(?:(?:please\s+)?(?:include|add)|and\s+also|also)\s
 and also a boy holding a bubble tea"."""
 _SHOWN = ("to show", "to have", "to include", "to feature")
 _THERE_IS = re.compile(
-    r"^\s*there\s+(?:is|are)\s+|(?<![\w-])(?:a\s+)?game\s+of\s+(?=\w)"
+    r"(?:^|(?<=,))\s*(?:and\s+)?there\s+(?:is|are)\s+|(?<![\w-])(?:a\s+)?game\s+of\s+(?=\w)"
     r"|(?<![\w-])there(?:'s|\s+is|\s+are)\s+(?=(?:a|an|the|some|two|three|four|five|many|several)\s)"
 )
 _RECIPIENTS = frozenset(

@@ -231,6 +231,17 @@ def normalise_tokens(
         elif token == "before" and following in DETERMINERS and out and out[-1] in _FACING:
             out += ["in", "front"]  # "kneeling before a king" is "kneeling in front of" him
             token = "of"
+        elif (
+            token in _GATHERING
+            and following in _GATHERING_WHERE
+            and out
+            and out[-1].endswith("s")
+            and out[-1] not in FUNCTION_WORDS
+        ):
+            token += "ing"  # "bees swarm around a hive" as "bees swarming": no swarm of them
+        elif token == "opposite" and following in DETERMINERS:
+            out.append("across")  # "a cafe opposite the church" is "across from" it
+            token = "from"
         elif token in _NOBODY or (token == "one" and out and out[-1] == "no" and following != "of"):
             if token in _NOBODY:
                 out.append("no")
@@ -530,6 +541,11 @@ def _drawn_style(out: Sequence[str]) -> bool:
 
 
 _THICK_WEATHER = frozenset("snow snowfall fog mist smoke rain clouds cloud".split())
+_GATHERING = frozenset({"swarm", "flock", "crowd"})
+"""Names of groups that are verbs after a plural ("bees swarm around a hive")."""
+_GATHERING_WHERE = frozenset(
+    "around round over into in through to toward towards across along near about".split()
+)
 _NOBODY = frozenset({"nobody", "noone"})
 _SEASONS_SAID = {"spring": "springtime", "fall": "autumn"}
 _BEFORE_A_SEASON = frozenset("in during through until since this last next early late".split())

@@ -31,7 +31,7 @@ from proxy.matching.features import (
 from proxy.matching.filler import as_tags, strip_filler
 from proxy.matching.lexicon import WordNet, frozen
 from proxy.matching.memo import PromptMemo
-from proxy.matching.normalise import normalise_tokens
+from proxy.matching.normalise import REPLACEMENTS, normalise_tokens
 from proxy.matching.phrases import (
     COORDINATORS,
     DETERMINERS,
@@ -322,6 +322,7 @@ class Reader:
             self._describes_the_whole(reading, tag_start)
         close_chunk(reading, chunk, breaks)
         self._worn_by_the_one_before(reading, parts)
+        self._had_by_the_tag_before(reading, parts)
         attach_predicates(reading)
         govern_lists(reading)
         self._done_by_the_one_before(reading, parts)
@@ -369,6 +370,53 @@ class Reader:
                 for member in reading.group(head):
                     if words[member].role == role:
                         words[member].role = f"{relation}/{wearer.key}"
+
+    def _had_by_the_tag_before(self, reading: Reading, parts: list[int]) -> None:
+        """A tag of what someone has on or has alone ("silver armor", "blue eyes") after a tag
+        that names a person or an animal is theirs, where two tags or more name one: "a knight,
+        silver armor, a mage, red robes" is "a knight with silver armor, a mage with red robes",
+        so the same tags swapped between them are another picture. Through other such tags ("a
+        knight, silver armor, red cape"), not past a tag of anything else."""
+        words = reading.words
+        heads = reading.heads()
+        # the words as typed, or as their listed synonyms are read ("mage" as "wizard")
+        typed = {*reading.sequence, *(REPLACEMENTS.get(t, t) for t in reading.sequence)}
+        bounds = [0, *parts, len(words)]
+        owners: list[int | None] = []  # per tag: its being, or -1 for a tag of what one has
+        for start, end in itertools.pairwise(bounds):
+            inside = [h for h in heads if start <= h < end]
+            if not inside or any(w.verb for w in words[start:end]):
+                owners.append(None)
+            elif (
+                len(inside) == 1
+                and words[inside[0]].role == "subject"
+                and (self.classes.had(words[inside[0]].text))
+            ):
+                owners.append(-1)
+            elif (
+                words[inside[0]].role == "subject"
+                and words[inside[0]].text in typed  # not "leatherjacket" (a larva) joined
+                and self.classes.alive(words[inside[0]].text)
+                and not self.classes.had(words[inside[0]].text)
+            ):
+                owners.append(inside[0])
+            else:
+                owners.append(None)
+        if sum(owner is not None and owner >= 0 for owner in owners) < 2:
+            return
+        owner: int | None = None
+        for (start, end), found in zip(itertools.pairwise(bounds), owners, strict=True):
+            if found is None:
+                owner = None
+            elif found >= 0:
+                owner = found
+            elif owner is not None:
+                head = next(h for h in heads if start <= h < end)
+                words[head].role = f"with/{words[owner].key}"
+                words[head].listed = False  # no guess: whose it is, the tags say
+                group = reading.groups.pop(head, None)
+                if group is not None:
+                    group.remove(head)  # with its being, not one of a list of things
 
     def _done_by_the_one_before(self, reading: Reading, parts: list[int]) -> None:
         """What a verb right after a person the clause's subject does something to is done to

@@ -261,9 +261,11 @@ def correct_typos(
 RARE = 300_000
 """Words seen fewer times than this in the frequency list (of hundreds of billions) are rare
 enough to be taken for a misspelling of a far commoner word one edit away ("sprit", "hokey")."""
-_RARER = 100
+_RARER = 30
 """How many times commoner than a rare word the word it is taken for must be: "hokey" (205
-thousand) for "hockey" (22 million), not "boar" (900 thousand) for "bear"."""
+thousand) for "hockey" (22 million), "crowed" (90 thousand) for "crowded" (3.2 million), "vouge"
+(26 thousand) for "vogue" (2.2 million); not "boar" (900 thousand) for "bear". Only a slip of
+the fingers counts (:func:`_slip`), which keeps a lower bar safe."""
 
 
 def rarely_meant(words: Iterable[str], other: Collection[str]) -> dict[str, str]:

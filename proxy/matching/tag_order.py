@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING
 
+from proxy.matching.normalise import REPLACEMENTS
 from proxy.matching.tokens import tokenise, unaccented
 from proxy.matching.word_order import DETERMINERS, ING_NOUNS, OWNERS, PLACING
 from proxy.matching.words import DESCRIBING_ALONE, FUNCTION_WORDS, NUMBERS
@@ -105,14 +106,15 @@ def _done_to(tag: tuple[str, ...], classes: WordClasses) -> bool:
 
 
 def _head(tag: tuple[str, ...]) -> str:
-    """The last word of ``tag`` before a preposition or other linking word: "knight" of "a
-    knight in armor"."""
+    """The last word of ``tag`` before a preposition or other linking word, as the word of its
+    listed synonyms the reader reads it as: "knight" of "a knight in armor", "wizard" of "a
+    mage"."""
     head = ""
     for token in tag:
         if token in _LINKING and token not in DETERMINERS:
             break
         head = token
-    return head
+    return REPLACEMENTS.get(head, head)
 
 
 @functools.lru_cache(maxsize=16)

@@ -177,7 +177,7 @@ class WordClasses:
 
     def had(self, token: str) -> bool:
         """Whether the noun ``token`` names what someone has on or has: a garment, glasses,
-        jewelry, a part of the body ("a red dress", "blue eyes", "freckles")."""
+        jewelry, a part of the body ("a red dress", "blue eyes", "freckles", "antlers")."""
         wordnet = self.wordnet
         if wordnet is None:
             return False
@@ -188,6 +188,7 @@ class WordClasses:
                 noun in _WORN
                 or (senses and senses[0].lexname == "noun.body")
                 or any(wordnet.is_a(noun, kind) for kind in _WORN_KINDS)
+                or wordnet.is_a(noun, "body_part")  # an animal's: "antlers", "a tail"
             ):
                 return True
         return False

@@ -59,6 +59,7 @@ TIMES = frozenset(
 _FRONTED = LOOSE_PREPOSITIONS | frozenset(
     "on under beneath below above over behind beside "
     "near past across through inside outside among amid with from against into onto toward "
+    "between around along atop underneath "
     "towards out".split()
 )
 """Prepositions whose phrase, put first and closed by a comma, says where the rest happens, or

@@ -507,7 +507,7 @@ wooded forested
 luxurious luxury
 delicious tasty yummy
 shimmering glimmering
-worried anxious
+worried anxious concerned
 pensive thoughtful
 curious inquisitive
 teenage adolescent
@@ -540,7 +540,7 @@ whole entire
 mother mom mommy momma moms:mothers
 father dad daddy dads:fathers
 handmade homemade
-sweater pullover
+sweater pullover jumper
 worker laborer labourer
 vendor merchant
 walking strolling
@@ -548,7 +548,7 @@ walks strolls
 walk stroll
 walked strolled
 spiny prickly thorny
-empty vacant
+empty vacant unoccupied
 flutist flautist flautists:flutists
 scared frightened afraid
 shy timid bashful
@@ -569,6 +569,13 @@ tram streetcar tramcar
 pattern motif motifs:patterns
 distant faraway
 cartographer mapmaker map_maker mapmakers:cartographers map_makers:cartographers
+cart trolley
+torn ripped
+shattered smashed
+stuck trapped
+craftsman artisan craftsperson artisans:craftsmen craftspeople:craftsmen
+spectator onlooker
+ship vessel
 """
 """Words that give the same picture, one group a line, the first word standing for the group;
 ``form:target`` pairs name plurals that are not the word with an "s" ("guys:men"). WordNet
