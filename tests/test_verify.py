@@ -1271,6 +1271,19 @@ REJECTED += [
     ),
     ("a sign with open written on it", "a sign with closed written on it", "text"),
     ("bees swarm around a hive", "wasps swarm around a hive", "object"),
+    ("a dog sleeping at the door", "a dog sleeping behind the door", "spatial"),
+    # review 79: words that name something else too are no synonyms
+    ("a red trolley in san francisco", "a red cart in san francisco", "object"),
+    ("a clay vessel on a shelf", "a clay ship on a shelf", "object"),
+    ("a jumper at the olympics", "a sweater at the olympics", "object"),
+    ("smashed avocado on toast", "shattered avocado on toast", "attribute"),
+    (
+        "a sign with do not enter written in red",
+        "a red sign with do not enter written on it",
+        "colour",
+    ),
+    ("opposite the church, a cafe", "opposite the cafe, a church", "swapped_roles"),
+    ("a dog sleeping by the door", "a dog sleeping at the window", "object"),
     ("a room, furniture", "a room, there is no furniture", "negation"),
     # what someone has, in a tag of its own, is the being's of the tag before
     (
@@ -2577,16 +2590,12 @@ SERVED = [
     # a pronoun says whose by itself, not the nearest person before it
     ("a bride, a groom, she is crying", "a groom, a bride, she is crying"),
     # ninety-third to ninety-sixth batches
-    ("a chunky wool jumper folded on a shelf", "a chunky wool sweater folded on a shelf"),
-    ("a librarian pushing a book cart", "a librarian pushing a book trolley"),
     ("a crowd of spectators on folding chairs", "a crowd of onlookers on folding chairs"),
     ("a medic with a worried expression", "a medic with a concerned expression"),
-    ("a sailor on the deck of a ship", "a seaman on the deck of a vessel"),
     ("rows of vacant seats in a lecture hall", "rows of unoccupied seats in a lecture hall"),
     ("a cobbler stitching a torn shoe", "a cobbler sewing a ripped shoe"),
     ("a little cafe across from an old church", "a little cafe opposite an old church"),
     ("a stained glass artisan cutting glass", "a stained glass craftsman cutting glass"),
-    ("a shattered shield lying on a throne", "a smashed shield lying on a throne"),
     (
         "a farmer's dog sleeps between rows of sunflowers",
         "between rows of sunflowers, a farmer's dog sleeps",
@@ -2603,12 +2612,22 @@ SERVED = [
     ),
     ("a woman, red dress, blue eyes, portrait", "portrait, a woman, blue eyes, red dress"),
     ("bees swarm around a hive on a rooftop", "bees swarming around a hive on a rooftop"),
+    ("a swarm of bees around a hive", "bees swarm around a hive"),
+    ("a cafe opposite the church", "opposite the church, a cafe"),
     ("tourists crowd around a street magician", "tourists crowding around a street magician"),
     (
         "a crystal golem, faint runes glowing on its chest, dark fantasy",
         "a crystal golem, and there are faint runes glowing on its chest, dark fantasy",
     ),
     ("a small boat stuck between ice floes", "a little boat trapped between ice floes"),
+    (
+        "a boy with a backpack waiting at the bus stop",
+        "a boy with a backpack waiting by the bus stop",
+    ),
+    (
+        "a girl carrying her board by the water's edge",
+        "a girl carrying her board at the water's edge",
+    ),
     (
         "a chalkboard menu, the specials written in the center in pale yellow",
         "a chalkboard menu, the specials written in the centre in pale yellow",

@@ -306,20 +306,31 @@ def rendered_text(prompt: str) -> tuple[frozenset[str], str]:
     if _may_say(lower):
         plain = _cut(_SAYS, unquoted, lambda m: m.group(1).strip().lower(), found)
         if "written" in lower:
-            plain = _cut(_WRITTEN_ON, plain, lambda m: m.group(1).strip().lower(), found)
+            # what it is written in stays the writing's: "written in red" is a red inscription
+            plain = _cut(
+                _WRITTEN_ON,
+                plain,
+                lambda m: m.group(1).strip().lower(),
+                found,
+                " with an inscription ",
+            )
     else:
         plain = unquoted
     return frozen(text for text in found if text), plain
 
 
 def _cut(
-    pattern: re.Pattern[str], text: str, take: Callable[[re.Match[str]], str], into: set[str]
+    pattern: re.Pattern[str],
+    text: str,
+    take: Callable[[re.Match[str]], str],
+    into: set[str],
+    instead: str = " ",
 ) -> str:
-    """``pattern.sub(" ", text)``, adding what ``take`` reads from each match ``into`` a set: one
-    pass over the text, not two."""
+    """``pattern.sub(instead, text)``, adding what ``take`` reads from each match ``into`` a set:
+    one pass over the text, not two."""
     pieces, start = [], 0
     for match in pattern.finditer(text):
         into.add(take(match))
         pieces.append(text[start : match.start()])
         start = match.end()
-    return " ".join([*pieces, text[start:]]) if pieces else text
+    return instead.join([*pieces, text[start:]]) if pieces else text

@@ -52,7 +52,7 @@ from proxy.matching.words import (
     SYNONYMS,
 )
 
-__all__ = ["fold_words", "normalise_tokens"]
+__all__ = ["GATHERING", "REPLACEMENTS", "fold_words", "normalise_tokens"]
 
 
 def _replacements() -> dict[str, str]:
@@ -232,7 +232,7 @@ def normalise_tokens(
             out += ["in", "front"]  # "kneeling before a king" is "kneeling in front of" him
             token = "of"
         elif (
-            token in _GATHERING
+            token in GATHERING
             and following in _GATHERING_WHERE
             and out
             and out[-1].endswith("s")
@@ -541,7 +541,7 @@ def _drawn_style(out: Sequence[str]) -> bool:
 
 
 _THICK_WEATHER = frozenset("snow snowfall fog mist smoke rain clouds cloud".split())
-_GATHERING = frozenset({"swarm", "flock", "crowd"})
+GATHERING = frozenset({"swarm", "flock", "crowd"})
 """Names of groups that are verbs after a plural ("bees swarm around a hive")."""
 _GATHERING_WHERE = frozenset(
     "around round over into in through to toward towards across along near about".split()

@@ -381,42 +381,48 @@ class Reader:
         heads = reading.heads()
         # the words as typed, or as their listed synonyms are read ("mage" as "wizard")
         typed = {*reading.sequence, *(REPLACEMENTS.get(t, t) for t in reading.sequence)}
-        bounds = [0, *parts, len(words)]
-        owners: list[int | None] = []  # per tag: its being, or -1 for a tag of what one has
-        for start, end in itertools.pairwise(bounds):
-            inside = [h for h in heads if start <= h < end]
-            if not inside or any(w.verb for w in words[start:end]):
-                owners.append(None)
-            elif (
-                len(inside) == 1
-                and words[inside[0]].role == "subject"
-                and (self.classes.had(words[inside[0]].text))
-            ):
-                owners.append(-1)
-            elif (
-                words[inside[0]].role == "subject"
-                and words[inside[0]].text in typed  # not "leatherjacket" (a larva) joined
-                and self.classes.alive(words[inside[0]].text)
-                and not self.classes.had(words[inside[0]].text)
-            ):
-                owners.append(inside[0])
+        had = functools.cache(self.classes.had)  # a prompt of thousands of tags asks again
+        bounds = [*parts, len(words)]
+        # per tag: its first head, and whether it is a being's (True), what one has (False) or
+        # neither (None); one pass over the heads, however many tags
+        tags: list[tuple[int, bool | None]] = []
+        at = 0
+        for start, end in itertools.pairwise([0, *bounds]):
+            while at < len(heads) and heads[at] < start:
+                at += 1
+            if at == len(heads) or heads[at] >= end:
+                tags.append((-1, None))  # no thing named
+                continue
+            first = heads[at]
+            word = words[first]
+            alone = not (at + 1 < len(heads) and heads[at + 1] < end)
+            if word.role != "subject" or any(w.verb for w in words[start:end]):
+                tags.append((first, None))
+            elif alone and had(word.text):
+                tags.append((first, False))
+            elif word.text in typed and self.classes.alive(word.text) and not had(word.text):
+                tags.append((first, True))  # not "leatherjacket" (a larva) the reader joined
             else:
-                owners.append(None)
-        if sum(owner is not None and owner >= 0 for owner in owners) < 2:
+                tags.append((first, None))
+        if sum(being is True for _, being in tags) < 2:
             return
         owner: int | None = None
-        for (start, end), found in zip(itertools.pairwise(bounds), owners, strict=True):
-            if found is None:
+        given: set[int] = set()
+        for head, being in tags:
+            if being is None:
                 owner = None
-            elif found >= 0:
-                owner = found
+            elif being:
+                owner = head
             elif owner is not None:
-                head = next(h for h in heads if start <= h < end)
                 words[head].role = f"with/{words[owner].key}"
                 words[head].listed = False  # no guess: whose it is, the tags say
-                group = reading.groups.pop(head, None)
-                if group is not None:
-                    group.remove(head)  # with its being, not one of a list of things
+                words[head].owned = True
+                given.add(head)
+        for group in {id(g): g for h in given if (g := reading.groups.get(h))}.values():
+            # with its being, not one of a list of things
+            group[:] = [h for h in group if h not in given]
+        for head in given:
+            reading.groups.pop(head, None)
 
     def _done_by_the_one_before(self, reading: Reading, parts: list[int]) -> None:
         """What a verb right after a person the clause's subject does something to is done to

@@ -65,6 +65,9 @@ class Word:
     whole: bool = False
     """A tag of describing words alone ("..., dramatic, ..."): it describes the whole picture,
     so it has no head."""
+    owned: bool = False
+    """A tag of what someone has that the tag before gives an owner: "silver armor" in "a
+    knight, silver armor, a mage" (its role is "with/knight")."""
     settled_key: str | None = field(default=None, init=False, repr=False, compare=False)
     """:attr:`key`, kept once the prompt is read and the word no longer changes (a check asks
     for it hundreds of times)."""

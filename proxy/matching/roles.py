@@ -31,6 +31,10 @@ def swapped(have: Reading, want: Reading) -> str | None:
         return "swapped_roles"  # "reading her child's diary" / "reading a diary to her child"
     if _attachments_moved(have, want, have_heads):
         return "swapped_attributes"
+    if _given_to_another(have, want):
+        return (
+            "swapped_roles"  # "a robot, glowing eyes, a child" / "a robot, a child, glowing eyes"
+        )
     # Two things named in the other order, one of them in another role: "a city street
     # with a rainbow" / "a rainbow with a city street". Only things whose role changed need
     # pairing, which keeps long prompts cheap.
@@ -299,6 +303,23 @@ def _side_by_side(heads: dict[str, tuple[int, str]], first: str, second: str) ->
     vase of tulips next to a stack of books"): a relation that reads the same both ways round."""
     a, b = _owner(heads, first), _owner(heads, second)
     return a != b and (heads[a][1] == f"@near/{b}" or heads[b][1] == f"@near/{a}")
+
+
+def _given_to_another(have: Reading, want: Reading) -> bool:
+    """Whether a tag of what someone has is another being's in the request than in the cached
+    prompt, both beings named in each: "a robot, glowing eyes, a child" / "a robot, a child,
+    glowing eyes" (:attr:`Word.owned`)."""
+    owned = {w.key: w.role for w in have.words if w.owned}
+    if not owned:
+        return False
+    beings = beings_named(have) & beings_named(want)
+    return any(
+        w.owned
+        and w.key in owned
+        and owned[w.key] != w.role
+        and {owned[w.key][5:], w.role[5:]} <= beings
+        for w in want.words
+    )
 
 
 def _owner(heads: dict[str, tuple[int, str]], lemma: str) -> str:

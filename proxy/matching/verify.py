@@ -60,6 +60,7 @@ from proxy.matching.coverage import Coverage, describes
 from proxy.matching.lexicon import NOTHING, WordNet
 from proxy.matching.media import asks_for_photo, made_otherwise, photographed
 from proxy.matching.memo import PromptMemo
+from proxy.matching.normalise import GATHERING
 from proxy.matching.places import spatial
 from proxy.matching.reading import REMEMBERED, Reader
 from proxy.matching.reading_model import Reading, Word
@@ -89,6 +90,7 @@ from proxy.matching.unsaid import (
     shown_at_rest,
     sized,
 )
+from proxy.matching.word_order import at_as_cached
 from proxy.matching.words import (
     ART_SITES,
     COLOURS,
@@ -224,7 +226,7 @@ class Verifier:
         classes = self.reader.classes
         if rebound(cached, request, classes):
             return "swapped_roles"  # "a knight, a dragon, riding a horse": who rides moved
-        request = in_cached_order(cached, request, classes)
+        request = at_as_cached(cached, in_cached_order(cached, request, classes))
         have, want = self.read(cached), self.read(request)
         if not want.texts <= have.texts:
             return "text"  # as typed: no mended spelling, "scifi" for "sci fi", is shown
@@ -365,6 +367,8 @@ class Verifier:
                 continue  # "a man wearing a hat" is "a man with a hat", "a man in a hat"
             if word.verb and word.lemmas & _HOLDING and self._holds_a_thing(want, word, have):
                 continue  # "a girl holding an umbrella" is "a girl with an umbrella"
+            if word.verb and word.lemmas & GATHERING and not GATHERING.isdisjoint(have.sequence):
+                continue  # "bees swarming around a hive" is "a swarm of bees around a hive"
             if said_of_a_child(word, want, sized_things):
                 continue  # "a little boy", "a young boy" and "a boy" show one child
             if word.lemmas & DEFAULT_MEDIA and photographed(have, cached):

@@ -8,6 +8,7 @@ it to the verifier's tokens), and the noun phrases both this and
   someone is doing ("riding a white horse, a knight in armor").
 - ``doer_first``, ``place_last``: such a prompt said in the usual order ("a knight riding a
   white horse"; "a wolf howls, in a snowy forest").
+- ``at_as_cached``: "by the door" said as the cached prompt's "at the door", or the reverse.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ __all__ = [
     "PART_ENDS",
     "PLACING",
     "TIMES",
+    "at_as_cached",
     "describes_next",
     "doer_first",
     "each_place_last",
@@ -45,6 +47,29 @@ __all__ = [
 DETERMINERS = frozenset(["a", "an", "the", "this", "that", "these", "those"])
 
 
+_AT_OR_BY = re.compile(
+    r"(?<![\w-])(at|by)\s+(the|a|an|his|her|its|their)\s+([a-z][\w'-]*)", re.IGNORECASE
+)
+
+
+def at_as_cached(cached: str, request: str) -> str:
+    """``request`` with "by the X" said as "at the X", or "at the X" as "by the X", where the
+    cached prompt says it so and not the other way: "waiting at the bus stop" and "waiting by
+    the bus stop" show one place (a spatial edit says "behind" or "under" it)."""
+    said = {tuple(group.lower() for group in m.groups()) for m in _AT_OR_BY.finditer(cached)}
+    if not said:
+        return request
+
+    def as_cached(match: re.Match[str]) -> str:
+        word, determiner, thing = (group.lower() for group in match.groups())
+        other = "by" if word == "at" else "at"
+        if (other, determiner, thing) in said and (word, determiner, thing) not in said:
+            return other + match.group(0)[len(word) :]
+        return match.group(0)
+
+    return _AT_OR_BY.sub(as_cached, request)
+
+
 PART_ENDS = frozenset({",", ".", ";"})
 
 
@@ -59,7 +84,7 @@ TIMES = frozenset(
 _FRONTED = LOOSE_PREPOSITIONS | frozenset(
     "on under beneath below above over behind beside "
     "near past across through inside outside among amid with from against into onto toward "
-    "between around along atop underneath "
+    "between around along atop underneath opposite "
     "towards out".split()
 )
 """Prepositions whose phrase, put first and closed by a comma, says where the rest happens, or

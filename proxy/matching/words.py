@@ -540,7 +540,7 @@ whole entire
 mother mom mommy momma moms:mothers
 father dad daddy dads:fathers
 handmade homemade
-sweater pullover jumper
+sweater pullover
 worker laborer labourer
 vendor merchant
 walking strolling
@@ -569,13 +569,11 @@ tram streetcar tramcar
 pattern motif motifs:patterns
 distant faraway
 cartographer mapmaker map_maker mapmakers:cartographers map_makers:cartographers
-cart trolley
 torn ripped
-shattered smashed
 stuck trapped
+cold chilly
 craftsman artisan craftsperson artisans:craftsmen craftspeople:craftsmen
 spectator onlooker
-ship vessel
 """
 """Words that give the same picture, one group a line, the first word standing for the group;
 ``form:target`` pairs name plurals that are not the word with an "s" ("guys:men"). WordNet
