@@ -1283,6 +1283,9 @@ REJECTED += [
         "colour",
     ),
     ("opposite the church, a cafe", "opposite the cafe, a church", "swapped_roles"),
+    ("a city by night, neon signs", "a city by day, neon signs", "setting"),
+    ("a busy bee on a flower", "a crowded bee on a flower", "attribute"),
+    ("a dog which chases a cat", "a cat which chases a dog", "swapped_roles"),
     ("a dog sleeping by the door", "a dog sleeping at the window", "object"),
     ("a room, furniture", "a room, there is no furniture", "negation"),
     # what someone has, in a tag of its own, is the being's of the tag before
@@ -2613,6 +2616,23 @@ SERVED = [
     ("a woman, red dress, blue eyes, portrait", "portrait, a woman, blue eyes, red dress"),
     ("bees swarm around a hive on a rooftop", "bees swarming around a hive on a rooftop"),
     ("a swarm of bees around a hive", "bees swarm around a hive"),
+    (
+        "a vendor frying dumplings at a busy night market",
+        "a vendor frying dumplings at a crowded night market",
+    ),
+    (
+        "an oracle is sitting in a temple surrounded by candles",
+        "an oracle sits in a temple surrounded by candles",
+    ),
+    (
+        "an explorer who stands in a cave and looks up at the ceiling",
+        "an explorer who is standing in a cave and is looking up at the ceiling",
+    ),
+    ("a shipwright hammering pegs into a hull", "a boatbuilder hammering pegs into a hull"),
+    (
+        "a hedgehog foraging in a garden at night, moonlight",
+        "a hedgehog foraging in a garden by night, moonlight",
+    ),
     ("a cafe opposite the church", "opposite the church, a cafe"),
     ("tourists crowd around a street magician", "tourists crowding around a street magician"),
     (

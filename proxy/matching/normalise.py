@@ -210,9 +210,13 @@ def normalise_tokens(
             token = "in"  # "around noon" is "at noon", "around christmas" "at christmas"
         elif token == "over" and _a_while(_after_determiner(tokens, i + 1)):
             token = "in"  # "over the summer holidays" is "during" them, not above them
-        elif token == "by" and (following in LAMPLIGHT or tokens[i + 1 : i + 4] == _THE_LIGHT_OF):
+        elif token == "by" and (
+            following in LAMPLIGHT
+            or tokens[i + 1 : i + 4] == _THE_LIGHT_OF
+            or (following in _BY_DAY and tokens[i + 2 : i + 3] in ([], [","], ["."], ["and"]))
+        ):
             # "writing by candlelight" is writing in it, not a painter's name; "by the light of the
-            # full moon" is in it
+            # full moon" is in it; "a garden by night" is "at night"
             token = "in"
         elif token in _UNDER and (
             _SKY.intersection(_after_determiner(tokens, i + 1)[:2])
@@ -271,6 +275,14 @@ def normalise_tokens(
             continue  # "apples piled high": how many, which the amounts say, not a "high"
         elif _trending(tokens, i) or (i and token == "on" and _trending(tokens, i - 1)):
             continue  # "trending on artstation" is the tag "artstation": it places nothing
+        if (
+            token == "busy"
+            and following[:1].isalpha()
+            and following not in FUNCTION_WORDS
+            and alive is not None
+            and not alive(following)
+        ):
+            token = "crowded"  # "a busy market" is a crowded one; "a busy mom" is no crowd
         out.append(token)
     # The medium first, so that what it shows is read as any other part: "a watercolor of a
     # lake surrounded by trees" as "trees surrounded a lake, watercolor", like "a lake
@@ -541,6 +553,8 @@ def _drawn_style(out: Sequence[str]) -> bool:
 
 
 _THICK_WEATHER = frozenset("snow snowfall fog mist smoke rain clouds cloud".split())
+_BY_DAY = frozenset({"day", "night", "daylight", "moonlight"})
+"""What something is seen "by" that is a time or a light, not a painter: "a city by night"."""
 GATHERING = frozenset({"swarm", "flock", "crowd"})
 """Names of groups that are verbs after a plural ("bees swarm around a hive")."""
 _GATHERING_WHERE = frozenset(

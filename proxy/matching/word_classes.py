@@ -239,6 +239,8 @@ class WordClasses:
             return False  # "moving house in spring": a season, not "moving in" and springing
         if before in AUXILIARIES or after in _PARTICLES:  # "is chasing", "to share", "cut down"
             return True
+        if before in ("who", "which"):
+            return True  # "an explorer who stands in a cave and looks up": no "stands" named
         if (
             (before == "with" or (before in COORDINATORS and opened_by == "with"))
             and token.endswith("ing")

@@ -289,6 +289,7 @@ def plain_noun_phrase(tokens: list[str], verb_like: Callable[[str], bool]) -> bo
         and not any(
             (t in FUNCTION_WORDS and t not in DETERMINERS and t not in OWNERS)
             or (verb_like(t) and not describes_next(tokens, k))
+            or t in _STILL_VERBS  # "an oracle sits in a temple": a clause, no thing alone
             for k, t in enumerate(tokens)
         )
     )

@@ -571,6 +571,7 @@ distant faraway
 cartographer mapmaker map_maker mapmakers:cartographers map_makers:cartographers
 torn ripped
 stuck trapped
+shipwright boatbuilder boatbuilders:shipwrights
 cold chilly
 craftsman artisan craftsperson artisans:craftsmen craftspeople:craftsmen
 spectator onlooker
