@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator, Sequence
 from proxy.matching.passives import active, names_the_doer
 from proxy.matching.respelling import OWNERS_SAID, SPELLINGS
 from proxy.matching.word_order import (
+    BY_DAY,
     DETERMINERS,
     LAMPLIGHT,
     PART_ENDS,
@@ -177,7 +178,17 @@ def normalise_tokens(
         if looks_like_verb(tokens[0]):
             tokens = doer_first(tokens, comma, verb_like, alive)
         else:
+            when = tokens[:comma]
             tokens = place_last(tokens, comma)
+            if (
+                not TIMES.isdisjoint(when)
+                and fronted(tokens)
+                and not looks_like_verb(tokens[0])
+                and "," in tokens
+            ):
+                # "at dusk, opposite the harbor, a lighthouse": the place after the time too
+                # (not a second place: "in a box, on a shelf, a kitten" keeps its order)
+                tokens = place_last(tokens, tokens.index(","))
     out: list[str] = []
     for i, token in enumerate(tokens):
         following = tokens[i + 1] if i + 1 < len(tokens) else ""
@@ -213,7 +224,7 @@ def normalise_tokens(
         elif token == "by" and (
             following in LAMPLIGHT
             or tokens[i + 1 : i + 4] == _THE_LIGHT_OF
-            or (following in _BY_DAY and tokens[i + 2 : i + 3] in ([], [","], ["."], ["and"]))
+            or (following in BY_DAY and tokens[i + 2 : i + 3] in ([], [","], ["."], ["and"]))
         ):
             # "writing by candlelight" is writing in it, not a painter's name; "by the light of the
             # full moon" is in it; "a garden by night" is "at night"
@@ -275,13 +286,7 @@ def normalise_tokens(
             continue  # "apples piled high": how many, which the amounts say, not a "high"
         elif _trending(tokens, i) or (i and token == "on" and _trending(tokens, i - 1)):
             continue  # "trending on artstation" is the tag "artstation": it places nothing
-        if (
-            token == "busy"
-            and following[:1].isalpha()
-            and following not in FUNCTION_WORDS
-            and alive is not None
-            and not alive(following)
-        ):
+        if token == "busy" and alive is not None and _a_place_after(tokens, i + 1, alive):
             token = "crowded"  # "a busy market" is a crowded one; "a busy mom" is no crowd
         out.append(token)
     # The medium first, so that what it shows is read as any other part: "a watercolor of a
@@ -553,8 +558,19 @@ def _drawn_style(out: Sequence[str]) -> bool:
 
 
 _THICK_WEATHER = frozenset("snow snowfall fog mist smoke rain clouds cloud".split())
-_BY_DAY = frozenset({"day", "night", "daylight", "moonlight"})
-"""What something is seen "by" that is a time or a light, not a painter: "a city by night"."""
+
+
+def _a_place_after(tokens: Sequence[str], start: int, alive: Callable[[str], bool]) -> bool:
+    """Whether the noun phrase at ``start`` ends in a thing that is no person or animal: "a
+    busy night market", "a busy dog park"; not "a busy street vendor", "a busy mom"."""
+    head = ""
+    for token in tokens[start : start + 4]:
+        if not token[:1].isalpha() or token in FUNCTION_WORDS or (head and looks_like_verb(token)):
+            break  # "a busy mom cooking": the mom
+        head = token
+    return bool(head) and not alive(head)
+
+
 GATHERING = frozenset({"swarm", "flock", "crowd"})
 """Names of groups that are verbs after a plural ("bees swarm around a hive")."""
 _GATHERING_WHERE = frozenset(

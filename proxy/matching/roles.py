@@ -306,18 +306,23 @@ def _side_by_side(heads: dict[str, tuple[int, str]], first: str, second: str) ->
 
 
 def _given_to_another(have: Reading, want: Reading) -> bool:
-    """Whether a tag of what someone has is another being's in the request than in the cached
-    prompt, both beings named in each: "a robot, glowing eyes, a child" / "a robot, a child,
-    glowing eyes" (:attr:`Word.owned`)."""
-    owned = {w.key: w.role for w in have.words if w.owned}
+    """Whether a tag of what someone has is only another being's in the request than in the
+    cached prompt, both beings named in each: "a robot, glowing eyes, a child" / "a robot, a
+    child, glowing eyes" (:attr:`Word.owned`). Owners are compared as sets: "a cat, blue eyes,
+    a dog, green eyes" has eyes that are the cat's and eyes that are the dog's."""
+    owned: dict[str, set[str]] = {}
+    for word in have.words:
+        if word.owned:
+            owned.setdefault(word.key, set()).add(word.role)
     if not owned:
         return False
     beings = beings_named(have) & beings_named(want)
     return any(
         w.owned
         and w.key in owned
-        and owned[w.key] != w.role
-        and {owned[w.key][5:], w.role[5:]} <= beings
+        and w.role not in owned[w.key]
+        and w.role[5:] in beings
+        and any(role[5:] in beings for role in owned[w.key])
         for w in want.words
     )
 

@@ -46,7 +46,16 @@ def in_cached_order(cached: str, request: str, classes: WordClasses) -> str:
     places: dict[tuple[str, ...], list[int]] = {}
     for place, key in enumerate(theirs):
         places.setdefault(key, []).append(place)
-    place_of = {slot: places[key].pop(0) for slot, key in enumerate(ours) if places.get(key)}
+    place_of: dict[int, int] = {}
+    for slot, key in enumerate(ours):
+        left = places.get(key)
+        if left:
+            # a tag said twice goes where the same tag stands before it: "a girl, blue eyes, a
+            # boy, blue eyes" / "a boy, blue eyes, a girl, blue eyes"
+            before = ours[slot - 1] if slot else None
+            pick = next((p for p in left if (theirs[p - 1] if p else None) == before), left[0])
+            left.remove(pick)
+            place_of[slot] = pick
     free = sorted(place for left in places.values() for place in left)
     others = [slot for slot in range(len(ours)) if slot not in place_of]
     for k, slot in enumerate(others):

@@ -159,15 +159,17 @@ def ends_phrase(tokens: Sequence[str], i: int) -> bool:
 
 
 def said_of_last(tokens: Sequence[str], i: int, words: list[Word]) -> bool:
-    """Whether only auxiliaries ("is", "are"), after "who", "that" or "which" or not, stand
-    between the verb at ``tokens[i]`` and the noun read last, which then does it: "a fisherman
-    is casting his line", "a boy who is smiling"."""
+    """Whether only auxiliaries ("is", "are"), after "who", "that" or "which" or not, or "who"
+    or "which" alone stand between the verb at ``tokens[i]`` and the noun read last, which then
+    does it: "a fisherman is casting his line", "a boy who is smiling", "a man who reads"."""
     k = i - 1
     while k >= 0 and tokens[k] in AUXILIARIES and tokens[k] != "to":
         k -= 1
-    if k < i - 1 and k > 0 and tokens[k] in _RELATIVE:
-        k -= 1
-    return k < i - 1 and k >= 0 and bool(words) and words[-1].noun and tokens[k] == words[-1].text
+    said = k < i - 1
+    if k > 0 and tokens[k] in _RELATIVE and (said or tokens[k] != "that"):
+        k -= 1  # "a boy who is smiling", "a man who reads": not "a dog that" alone
+        said = True
+    return said and k >= 0 and bool(words) and words[-1].noun and tokens[k] == words[-1].text
 
 
 _RELATIVE = frozenset({"who", "that", "which"})

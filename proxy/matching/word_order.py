@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from proxy.matching.words import FUNCTION_WORDS, LOOSE_PREPOSITIONS, NUMBERS, SPATIAL_PHRASES
 
 __all__ = [
+    "BY_DAY",
     "DETERMINERS",
     "HOW_FAR",
     "ING_NOUNS",
@@ -95,6 +96,8 @@ LAMPLIGHT = frozenset(
     "candlelight lamplight firelight torchlight gaslight moonlight starlight sunlight".split()
 )
 """Light said to be what one does something "by" ("by candlelight") or "under"."""
+BY_DAY = frozenset({"day", "night", "daylight", "moonlight"})
+"""What something is seen "by" that is a time or a light, not a painter: "a city by night"."""
 
 
 HOW_FAR = frozenset("high low far deep just directly right".split())
@@ -148,7 +151,7 @@ def fronted(tokens: Sequence[str], only_doing: Callable[[str], bool] | None = No
     return (
         tokens[0] in _FRONTED
         # "by the sea", "by candlelight"
-        or (len(tokens) > 1 and tokens[0] == "by" and tokens[1] in DETERMINERS | LAMPLIGHT)
+        or (len(tokens) > 1 and tokens[0] == "by" and tokens[1] in DETERMINERS | LAMPLIGHT | BY_DAY)
         or (len(tokens) > 1 and tokens[0] in HOW_FAR and tokens[1] in _FRONTED)
         or (len(tokens) > 1 and is_participle(tokens[0]) and tokens[1] in _FRONTED | {"by"})
         or any(tuple(tokens[: len(phrase)]) == phrase for phrase in SPATIAL_PHRASES)
