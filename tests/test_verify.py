@@ -1287,6 +1287,7 @@ REJECTED += [
     ("a busy bee on a flower", "a crowded bee on a flower", "attribute"),
     ("a dog which chases a cat", "a cat which chases a dog", "swapped_roles"),
     ("a busy street vendor", "a crowded street vendor", "attribute"),
+    ("a bee on a flower, macro photograph", "a bee on a flower, wide shot", "camera"),
     ("a woman who watches a man who reads", "a man who watches a woman who reads", "swapped_roles"),
     (
         "a boy, round glasses, a girl, a library",
@@ -2644,6 +2645,9 @@ SERVED = [
     ("a house by the river by night", "by night, a house by the river"),
     ("a woman who watches a man who reads", "a woman who is watching a man who is reading"),
     ("a busy dog park", "a crowded dog park"),
+    ("a ship builder at a bench, macro photo", "a ship builder at a bench, macro photograph"),
+    ("snow falls on a bakery window", "snow is falling on a bakery window"),
+    ("a fruit vendor under a beach umbrella", "a fruit vendor under a beach parasol"),
     (
         "a hedgehog foraging in a garden at night, moonlight",
         "a hedgehog foraging in a garden by night, moonlight",

@@ -253,7 +253,15 @@ def _verb_before(wordnet: WordNet, tokens: Sequence[str], i: int) -> bool:
 def _goes_somewhere(tokens: list[str], i: int) -> bool:
     """Whether the two words at ``i``, not counted, are followed by where they go ("red dragon
     flies over a village": a dragon that flies, not "two dragon flies over a pond")."""
-    return i + 2 < len(tokens) and tokens[i + 2] in _WHERE_TO and not _opening(tokens, i)[1]
+    return (
+        i + 2 < len(tokens)
+        and (tokens[i + 2] in _WHERE_TO or tokens[i + 2] in _LANDS_ON)
+        and not _opening(tokens, i)[1]
+    )
+
+
+_LANDS_ON = frozenset({"on", "onto", "upon", "down"})
+"""Where a thing that moves comes to: "snow falls on a window" is no "snowfalls"."""
 
 
 def _after_the(tokens: list[str], i: int) -> bool:

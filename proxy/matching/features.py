@@ -84,7 +84,7 @@ _CAMERA = {
     "below": r"worms?'?s?[\s-]*eye|low[\s-]*angle|from\s+(?:directly\s+|straight\s+)?below|"
     r"from\s+(?:the\s+)?ground",
     "level": r"eye[\s-]*level",
-    "close": r"close[\s-]*up|macro\s+(?:shot|photo|lens)|extreme\s+close",
+    "close": r"close[\s-]*up|macro\s+(?:shots?|photo(?:graph|graphy)?s?|lens)\b|extreme\s+close",
     "wide": r"wide[\s-]*(?:shot|angle|view)|long\s+shot|establishing\s+shot",
 }
 _CAMERA_PATTERNS = {name: re.compile(rf"(?<![\w-])(?:{rx})") for name, rx in _CAMERA.items()}

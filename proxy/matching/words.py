@@ -493,7 +493,7 @@ sandwich sarnie sarnies:sandwiches
 bathrobe dressing_gown
 pajamas pjs:pajamas
 sled sledge
-umbrella brolly
+umbrella brolly parasol
 christmas xmas
 streetlight street_lamp streetlamp lamppost lamp_post
 laptop notebook_computer
