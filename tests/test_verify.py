@@ -1288,6 +1288,13 @@ REJECTED += [
     ("a dog which chases a cat", "a cat which chases a dog", "swapped_roles"),
     ("a busy street vendor", "a crowded street vendor", "attribute"),
     ("a bee on a flower, macro photograph", "a bee on a flower, wide shot", "camera"),
+    # the hundred-and-eighth batch's first-contact false hit: a shade alone in its tag is the
+    # palette's, no thing's colour
+    (
+        "ochre, sage and sky blue palette, a farmer wearing a red neckerchief",
+        "ochre, sage and sky blue palette, a farmer wearing a yellow neckerchief",
+        "colour",
+    ),
     ("a woman who watches a man who reads", "a man who watches a woman who reads", "swapped_roles"),
     (
         "a boy, round glasses, a girl, a library",

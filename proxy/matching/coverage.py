@@ -68,12 +68,13 @@ class Coverage:
         if found is None:
             if self._things is None:  # every thing's coverage starts from the same words
                 words = self.words
-                # a palette ("..., purple and cyan, ...") is the picture's, no thing's colour
+                # a palette ("..., purple and cyan, ...", "..., ochre, ...") is the picture's, no
+                # thing's colour
                 self._things = Coverage(
                     [
                         w
                         for i, w in enumerate(words)
-                        if not describes(w, i) and not (w.whole and w.lemmas & COLOURS)
+                        if not describes(w, i) and not ((w.whole or w.tag) and self._a_colour(w))
                     ],
                     self.wordnet,
                 )
@@ -85,6 +86,14 @@ class Coverage:
             found = _Either(self._things, Coverage(own, self.wordnet)) if own else self._things
             self._of_thing[key] = found
         return found
+
+    def _a_colour(self, word: Word) -> bool:
+        """Whether ``word`` names a colour: a listed one, or a shade WordNet knows ("ochre")."""
+        wordnet = self.wordnet
+        return bool(word.lemmas & COLOURS) or (
+            wordnet is not None
+            and any(wordnet.is_a(lemma, "chromatic_color") for lemma in word.lemmas)
+        )
 
     def describing(self, key: str) -> Coverage | None:
         """What the words that describe the things named ``key`` show (None: none do): the
