@@ -1287,6 +1287,11 @@ REJECTED += [
     ("a busy bee on a flower", "a crowded bee on a flower", "attribute"),
     ("a dog which chases a cat", "a cat which chases a dog", "swapped_roles"),
     ("a busy street vendor", "a crowded street vendor", "attribute"),
+    (
+        "a witch scolds her apprentice who spilled a potion",
+        "a witch who spilled a potion scolds her apprentice",
+        "swapped_roles",
+    ),
     ("a bee on a flower, macro photograph", "a bee on a flower, wide shot", "camera"),
     # the hundred-and-eighth batch's first-contact false hit: a shade alone in its tag is the
     # palette's, no thing's colour
@@ -2655,6 +2660,14 @@ SERVED = [
     ("a ship builder at a bench, macro photo", "a ship builder at a bench, macro photograph"),
     ("snow falls on a bakery window", "snow is falling on a bakery window"),
     ("a fruit vendor under a beach umbrella", "a fruit vendor under a beach parasol"),
+    (
+        "a daughter painting her mother's fingernails on the bed",
+        "a daughter painting her mother's finger nails on the bed",
+    ),
+    (
+        "an old witch scolds her apprentice who spilled a potion",
+        "an old witch scolding her apprentice who has spilled a potion",
+    ),
     (
         "a hedgehog foraging in a garden at night, moonlight",
         "a hedgehog foraging in a garden by night, moonlight",

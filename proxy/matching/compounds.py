@@ -255,13 +255,18 @@ def _goes_somewhere(tokens: list[str], i: int) -> bool:
     flies over a village": a dragon that flies, not "two dragon flies over a pond")."""
     return (
         i + 2 < len(tokens)
-        and (tokens[i + 2] in _WHERE_TO or tokens[i + 2] in _LANDS_ON)
+        and (
+            tokens[i + 2] in _WHERE_TO
+            or (tokens[i + 2] in _LANDS_ON and tokens[i + 1] in _COMING_DOWN)
+        )
         and not _opening(tokens, i)[1]
     )
 
 
 _LANDS_ON = frozenset({"on", "onto", "upon", "down"})
-"""Where a thing that moves comes to: "snow falls on a window" is no "snowfalls"."""
+_COMING_DOWN = frozenset("falls fall drifts drift settles settle pours pour lands land".split())
+"""What comes down on a thing: "snow falls on a window" is no "snowfalls"; but "her finger nails
+on the bed" are fingernails."""
 
 
 def _after_the(tokens: list[str], i: int) -> bool:

@@ -163,8 +163,8 @@ def said_of_last(tokens: Sequence[str], i: int, words: list[Word]) -> bool:
     or "which" alone stand between the verb at ``tokens[i]`` and the noun read last, which then
     does it: "a fisherman is casting his line", "a boy who is smiling", "a man who reads"."""
     k = i - 1
-    while k >= 0 and tokens[k] in AUXILIARIES and tokens[k] != "to":
-        k -= 1
+    while k >= 0 and (tokens[k] in AUXILIARIES or tokens[k] in _PERFECT) and tokens[k] != "to":
+        k -= 1  # "an apprentice who has spilled a potion" as "who spilled"
     said = k < i - 1
     if k > 0 and tokens[k] in _RELATIVE and (said or tokens[k] != "that"):
         k -= 1  # "a boy who is smiling", "a man who reads": not "a dog that" alone
@@ -173,3 +173,4 @@ def said_of_last(tokens: Sequence[str], i: int, words: list[Word]) -> bool:
 
 
 _RELATIVE = frozenset({"who", "that", "which"})
+_PERFECT = frozenset({"has", "have", "had"})
