@@ -63,6 +63,7 @@ async def test_a_near_miss_runs_the_expected_fraction_of_steps_and_is_stored(
     warm_cache: ImageCache,
 ) -> None:
     await warm_cache.generate(tiny_request(CACHED), CacheControls(), with_bytes=True)
+    await warm_cache.storage.written()  # stored after the answer; a lookup waits only so long
     result = await warm_cache.generate(tiny_request(NEAR), CacheControls(), with_bytes=True)
     assert result.status is CacheStatus.MISS and result.match == "warm"
     image = result.images[0]
@@ -201,6 +202,9 @@ async def test_a_refused_warm_start_is_generated_from_noise_and_nothing_else_is_
             cache.warm = WarmStart(min_similarity=0.6)
             request = dataclasses.replace(tiny_request(CACHED), model="sd")
             await cache.generate(request, CacheControls(), with_bytes=True)
+            # its image is stored after the answer, and a lookup waits for that only so long: on
+            # a busy build machine the near request once found nothing to start warm from
+            await cache.storage.written()
             bodies.clear()
             near = dataclasses.replace(request, prompt=NEAR)
             if error is None:
