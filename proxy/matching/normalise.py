@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 
+from proxy.matching.amounts_said import AMOUNT_WORDS, amounts_alike, done_by_many
 from proxy.matching.passives import active, names_the_doer
 from proxy.matching.respelling import OWNERS_SAID, SPELLINGS
 from proxy.matching.word_order import (
@@ -37,18 +38,14 @@ from proxy.matching.word_order import (
     place_last,
 )
 from proxy.matching.words import (
-    AMOUNTS_SAID,
     ART_SITES,
     DEFAULT_MEDIA,
     FUNCTION_WORDS,
-    GROUPED,
-    IRREGULAR_PLURALS,
     LOOSE_PREPOSITIONS,
     MADE_MEDIA,
     MEDIA,
     PUBLICATION_PARTS,
     PUBLICATIONS,
-    SAME_PLURAL,
     STYLES,
     SYNONYMS,
 )
@@ -158,8 +155,8 @@ def normalise_tokens(
     and media folded; ``verb_like`` and ``alive`` as :func:`proxy.matching.passives.active`
     takes them, ``only_doing`` as :func:`proxy.matching.word_order.fronted`; ``tool``: whether
     a noun names a tool, a device or an instrument (none does where it is None)."""
-    if not _AMOUNT_WORDS.isdisjoint(tokens):
-        tokens = _amounts_alike(tokens)
+    if not AMOUNT_WORDS.isdisjoint(tokens):
+        tokens = amounts_alike(tokens)
     if "style" in tokens or "manner" in tokens:
         tokens = _styled_by(tokens)
     if "early" in tokens or "late" in tokens:
@@ -249,8 +246,7 @@ def normalise_tokens(
         elif (
             token in GATHERING
             and following in _GATHERING_WHERE
-            and out
-            and out[-1].endswith("s")
+            and done_by_many(out)
             and out[-1] not in FUNCTION_WORDS
         ):
             token += "ing"  # "bees swarm around a hive" as "bees swarming": no swarm of them
@@ -326,109 +322,6 @@ def _shown_by_someone(tokens: list[str], alive: Callable[[str], bool]) -> list[s
 
 _TRENDING = frozenset(["trending", "featured", "popular"])
 _ON_A_SITE = frozenset(("on", site) for site in ART_SITES)
-
-
-def _joinings(phrase: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
-    """``phrase`` with every choice of neighbouring words joined as the reader joins WordNet's
-    compounds ("a great deal of" as "a great_deal of")."""
-    for joins in itertools.product((" ", "_"), repeat=len(phrase) - 1):
-        yield tuple("".join(itertools.chain(*zip(phrase, (*joins, ""), strict=True))).split())
-
-
-_AMOUNTS_SAID = {
-    joined: said for phrase, said in AMOUNTS_SAID.items() for joined in _joinings(phrase)
-}
-_AMOUNT_STARTS = frozenset(phrase[0] for phrase in _AMOUNTS_SAID)
-_LONGEST_AMOUNT = max(map(len, _AMOUNTS_SAID))
-_AMOUNT_WORDS = (
-    frozenset(word for phrase in _AMOUNTS_SAID for word in phrase)
-    - frozenset("a of with good great large huge vast small light".split())
-    | frozenset(GROUPED)
-    | {"crowd", "crowds"}
-)
-"""Words one of which each phrase :func:`_amounts_alike` rewrites has."""
-
-
-def _amounts_alike(tokens: Sequence[str]) -> list[str]:
-    """``tokens`` with amounts said one way (:data:`~proxy.matching.words.AMOUNTS_SAID`); a
-    group word before a plural ("a troop of monkeys") as "group"; and "a crowd" that is not
-    "a crowd of" something as the people it is."""
-    out: list[str] = []
-    i = 0
-    while i < len(tokens):
-        token = tokens[i]
-        phrase = token in _AMOUNT_STARTS and next(
-            (
-                phrase
-                for n in range(_LONGEST_AMOUNT, 0, -1)
-                if (phrase := tuple(tokens[i : i + n])) in _AMOUNTS_SAID
-            ),
-            None,
-        )
-        # "scores of" but not "the scores of both teams"
-        if phrase and not (
-            phrase[0].startswith(_NOUNS_OF_AMOUNT) and out and out[-1] in DETERMINERS
-        ):
-            out += _AMOUNTS_SAID[phrase]
-            i += len(phrase)
-            continue
-        following = tokens[i + 1] if i + 1 < len(tokens) else ""
-        if token in GROUPED and following == "of" and _grouped(token, tokens[i + 2 : i + 3]):
-            token = "group"
-        elif token in ("crowd", "crowds") and following not in _NOT_A_CROWD and not _doing(out):
-            out.append("people")  # "a crowd waiting", "a stadium crowd"; not "tourists crowd"
-            if token == "crowd" and _third_person(following):
-                out.append(_base_form(following))  # "a crowd watches": people watch
-                i += 1
-            i += 1
-            continue
-        out.append(token)
-        i += 1
-    return out
-
-
-def _third_person(token: str) -> bool:
-    """Whether ``token`` may be a verb's "-s" form ("watches"), not "grass" or "bus"."""
-    return token.endswith("s") and not token.endswith(("ss", "us", "is")) and len(token) > 3
-
-
-def _base_form(verb: str) -> str:
-    """A verb's "-s" form without its ending: "watches" -> "watch", "cheers" -> "cheer"."""
-    if verb.endswith(("ches", "shes", "sses", "xes", "zes")):
-        return verb[:-2]
-    if verb.endswith("ies"):
-        return verb[:-3] + "y"
-    return verb[:-1]
-
-
-_NOT_A_CROWD = frozenset(
-    "of surfing surfer favourite favorite pleaser control barrier barriers".split()
-)
-_NOUNS_OF_AMOUNT = ("loads", "tons")
-"""Amounts said by a noun ("tons of"), which a determiner makes a thing ("the tons of steel it
-carried")."""
-_WHO_CROWD = frozenset("they we you i people children men women who".split())
-
-
-def _doing(before: Sequence[str]) -> bool:
-    """Whether "crowd" after ``before`` is a verb: after a plural or a pronoun ("tourists crowd
-    the beach", "they crowd around")."""
-    return bool(before) and (
-        before[-1] in _WHO_CROWD
-        or before[-1] in SAME_PLURAL
-        or (before[-1].endswith("s") and not before[-1].endswith("ss"))
-    )
-
-
-def _grouped(word: str, after: Sequence[str]) -> bool:
-    """Whether the one token in ``after`` is a plural that the group word ``word`` names a
-    group of ("monkeys" for "troop"; any plural for "horde")."""
-    if not after:
-        return False
-    plurals = GROUPED[word]
-    if plurals is not None:
-        return after[0] in plurals
-    return after[0] in IRREGULAR_PLURALS or (after[0].endswith("s") and not after[0].endswith("ss"))
 
 
 def _trending(tokens: Sequence[str], i: int) -> bool:
