@@ -1270,6 +1270,11 @@ REJECTED += [
         "text",
     ),
     ("a sign with open written on it", "a sign with closed written on it", "text"),
+    (
+        "a wooden sign reading ROCK POOLS, starfish",
+        "a wooden sign reading TIDE POOLS, starfish",
+        "text",
+    ),
     ("bees swarm around a hive", "wasps swarm around a hive", "object"),
     ("a dog sleeping at the door", "a dog sleeping behind the door", "spatial"),
     # review 79: words that name something else too are no synonyms
@@ -1319,6 +1324,35 @@ REJECTED += [
         "a knight, silver armor, blue robes, a wizard, red cape",
         "swapped_roles",
     ),
+    # and so is what it does, a verb alone in its tag
+    ("1girl, smiling, 1boy, crying, anime", "1girl, crying, 1boy, smiling, anime", "swapped_roles"),
+    (
+        "a fox, sleeping, a rabbit, watching, storybook illustration",
+        "a fox, watching, a rabbit, sleeping, storybook illustration",
+        "swapped_roles",
+    ),
+    # and so is how it feels
+    ("1girl, happy, 1boy, sad, anime", "1girl, sad, 1boy, happy, anime", "attribute"),
+    (
+        "portrait, a girl, shy and nervous, a boy, confident",
+        "portrait, a girl, confident, a boy, shy and nervous",
+        "attribute",
+    ),
+    # a being after a place in a tag of its own is no second thing there
+    (
+        "a cat, on a red cushion, a dog, on a blue rug",
+        "a cat, on a blue rug, a dog, on a red cushion",
+        "swapped_roles",
+    ),
+    # "giant" after what a giant is made of is a being, not a size
+    (
+        "moss giant shielding a knight from falling rocks, epic fantasy",
+        "knight shielding a moss giant from falling rocks, epic fantasy",
+        "swapped_roles",
+    ),
+    ("a cloud giant over a village", "a giant cloud over a village", "size_age"),
+    ("a railway through the mountains", "a train through the mountains", "object"),
+    ("an 18th century castle", "a nineteenth century castle", "count"),
 ]
 
 _BUSTLING_SQUARE = (
@@ -2634,6 +2668,34 @@ SERVED = [
         "a knight in silver armor, a mage in red robes, fantasy art",
     ),
     ("a woman, red dress, blue eyes, portrait", "portrait, a woman, blue eyes, red dress"),
+    ("1girl, smiling, 1boy, crying, anime", "1boy, crying, 1girl, smiling, anime"),
+    ("1girl, long hair, smiling, 1boy, crying", "1girl, smiling, long hair, 1boy, crying"),
+    ("1girl, smiling, solo, outdoors", "1girl, outdoors, smiling, solo"),
+    ("a shop with a sign reading OPEN, photo", "a shop with a sign that reads OPEN, photo"),
+    (
+        "a cat, on a red cushion, a dog, on a blue rug",
+        "a dog, on a blue rug, a cat, on a red cushion",
+    ),
+    ("a frost giant lifting a boulder", "a frost giant lifts a boulder"),
+    ("1girl, happy, 1boy, sad, anime", "1boy, sad, 1girl, happy, anime"),
+    ("1girl, happy, 1boy, sad, anime", "1girl, joyful, 1boy, unhappy, anime"),
+    ("a kid blows giant soap bubbles", "a kid is blowing giant soap bubbles"),
+    ("a sled being pulled by huskies", "huskies pulling a sled"),
+    ("goat cheese rounds drying on straw mats", "goat's cheese rounds drying on straw mats"),
+    ("a dog on a rainy train platform", "a dog on a rainy railway platform"),
+    ("old railroad tracks in the desert", "old train tracks in the desert"),
+    ("a crowd of protesters marching", "a crowd of demonstrators marching"),
+    ("a big owl perched on a bare branch", "a big owl perched on a leafless branch"),
+    ("a golem walking through a ruined city", "a golem walking through a wrecked city"),
+    ("a lighthouse on a rocky coast", "a lighthouse on a rocky shoreline"),
+    ("a panda eating bamboo, giant panda", "a panda eating bamboo, huge panda"),
+    (
+        "in the window of an old hat shop stands a rack of panama hats",
+        "a rack of panama hats stands in the window of an old hat shop",
+    ),
+    ("a dog waits alone on a platform", "a dog is waiting by itself on a platform"),
+    ("an etching of an 18th century market", "an etching of an eighteenth-century market"),
+    ("a 21st century city", "a twenty-first century city"),
     ("bees swarm around a hive on a rooftop", "bees swarming around a hive on a rooftop"),
     ("a swarm of bees around a hive", "bees swarm around a hive"),
     (
@@ -3309,6 +3371,15 @@ def test_rendered_text_is_found_however_its_verb_is_spelt() -> None:
     alone, and such a prompt's rendered text went unread."""
     assert features.rendered_text("a sign that \u017fays hello")[0] == {"hello"}
     assert features.rendered_text("a cake wr\u0131tten happy birthday")[0] == {"happy birthday"}
+
+
+def test_reading_is_a_texts_only_after_a_thing_a_text_is_put_on() -> None:
+    """ "a sign reading OPEN" shows the word OPEN; "a girl in a shirt reading a book" shows no
+    text, nor does "a man reading a sign"."""
+    assert features.rendered_text("a banner reading happy new year")[0] == {"happy new year"}
+    assert features.rendered_text("a neon sign reading open late, night")[0] == {"open late"}
+    assert features.rendered_text("a girl in a shirt reading a book")[0] == set()
+    assert features.rendered_text("a man reading a sign")[0] == set()
 
 
 _PROMPT_TEXT = (

@@ -15,10 +15,13 @@ DESCRIBING = (
     COLOURS | SIZES_AGES | {"empty", "open", "closed", "wooden", "golden", "tropical"}
 ) - {
     "baby", "adult", "child", "kid", "kids", "teen", "teenager", "toddler", "infant", "elder",
-    "senior", "juvenile",
+    "senior", "juvenile", "giant",
 }  # fmt: skip
-"""Describing words: never the first word of a joined entry, nor a thing of their own."""
-_NOT_CLOSED = FUNCTION_WORDS | (DESCRIBING - {"light"})
+"""Describing words, never a thing of their own ("a giant" may be one, as "a baby" is)."""
+_SIZES = DESCRIBING | {"giant"}
+"""Describing words, and "giant", which names a being too ("a frost giant"): never the first
+word of a joined entry ("a giant panda" is a huge one, as WordNet's "giant_panda" is not)."""
+_NOT_CLOSED = FUNCTION_WORDS | (_SIZES - {"light"})
 """Words never closed up with the next: "a blue jacket" is no bluejacket (a sailor)."""
 _CLOSING_ENDS = frozenset({"pack", "line"})
 """Words the reader skips as collectives ("a pack of wolves") that end words written as one:
@@ -29,7 +32,7 @@ _EVENTS = frozenset({"noun.act", "noun.event", "noun.state", "noun.process"})
 _WHERE_TO = frozenset(
     ["over", "across", "through", "above", "into", "past", "around", "along", "toward", "towards"]
 )
-_NOT_JOINED = FUNCTION_WORDS | DESCRIBING
+_NOT_JOINED = FUNCTION_WORDS | _SIZES
 """Words never joined into a WordNet entry: "old woman" is a description and a thing."""
 _BE = frozenset("is are was were be been".split())
 _NOT_PARTS = FUNCTION_WORDS - {"can", "lot"}

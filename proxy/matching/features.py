@@ -28,14 +28,25 @@ _QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”|(?<![a-zA-Z])'([^']+)'(?![a-
 _SAYS_WORDS = ("read", "say", "spell", "written", "label")
 """What every match of ``_SAYS`` holds, in lower case, but those "with the words" or "with text"
 (see ``_MONOCHROME_WORDS``)."""
+_LETTERED = (
+    "sign signs banner banners placard placards plaque plaques poster posters label labels "
+    "billboard billboards signboard chalkboard blackboard whiteboard marquee headline note "
+    "notice sticker neon"
+).split()
+"""Things a text is put on, after which "reading" is the text's ("a sign reading OPEN"), not
+someone reading ("a girl in a shirt reading a book")."""
 _SAYS = re.compile(
-    r"\b(?:(?:that|which)\s+(?:reads|read)|(?:that|which)?\s*(?:says|saying|spells|spelling|"
+    r"\b(?:(?:that|which)\s+(?:reads|read)|"
+    + "(?:"
+    + "|".join(rf"(?<=\b{thing}\s)" for thing in _LETTERED)
+    + r")reading|(?:that|which)?\s*(?:says|saying|spells|spelling|"
     r"with the words?|with the text|with text|written(?!\s+(?:in|on|at|across|along|over|"
     r"under|inside|above|below|around|into|onto|upon|with|by)\b)|labeled|labelled))\s+([^,.;:]+)",
     re.IGNORECASE,
 )
-"""Words to render after "says", "with the words", ...; not a place, a medium or a hand after
-"written" ("the specials written in the center in pale yellow", "written in icing")."""
+"""Words to render after "says", "with the words", "a sign reading", ...; not a place, a medium
+or a hand after "written" ("the specials written in the center in pale yellow", "written in
+icing")."""
 _WRITTEN_ON = re.compile(
     r"\bwith\s+([^,.;:]+?)\s+written(?=\s+(?:in|on|at|across|along|over|under|inside|above|"
     r"below|around|into|onto|upon)\b)",

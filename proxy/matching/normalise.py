@@ -79,6 +79,17 @@ _IRREGULAR = {"man": "men", "woman": "women", "child": "children"}
 REPLACEMENTS = _replacements()
 _KEEP_BEFORE = {"still": frozenset({"life", "lifes"})}
 """Listed words that are something else before these ("a still life" is a genre)."""
+_BEINGS_TOO = frozenset({"giant"})
+"""Listed sizes that name a being after a word for its kind: "a frost giant, icy beard", "a
+moss giant shielding a knight"; "a giant tree" is huge."""
+_KINDS_OF_GIANT = frozenset(
+    """
+    frost ice snow fire flame lava magma stone rock iron steel bronze moss forest wood tree
+    mountain hill cloud storm thunder sea ocean sand desert swamp earth crystal bone shadow
+    sun moon star
+    """.split()
+)
+"""What a giant of myth or a game is made of or lives in, said before "giant"."""
 _FILMED = frozenset({"film", "movie", "cinematic", "video", "tv", "anime"})
 """What makes "still" a medium after it: "a film still of a cowboy" is "a cowboy, film still"."""
 _JUMPING = frozenset(
@@ -198,6 +209,7 @@ def normalise_tokens(
             and following not in _KEEP_BEFORE.get(token, ())
             and not (token == "still" and i and tokens[i - 1] in _FILMED)
             and not _a_verb_before(tokens, i)
+            and not (token in _BEINGS_TOO and _names_a_being(tokens, i))
         ):
             token = replacement
         elif token in _SEASONS_SAID and out and out[-1] in _BEFORE_A_SEASON:
@@ -376,6 +388,14 @@ def _ends_phrase(tokens: Sequence[str], i: int) -> bool:
 
 
 _PLACING = frozenset("on with near beside by along across over through past around".split())
+
+
+def _names_a_being(tokens: Sequence[str], i: int) -> bool:
+    """Whether the size ``tokens[i]`` names a being of the kind the word before it says: "a
+    frost giant", "a moss giant shielding a knight"; elsewhere it is a size, as it is wherever
+    the word before might describe either ("a friendly giant", "a giant tree", "blows giant
+    bubbles")."""
+    return i > 0 and tokens[i - 1] in _KINDS_OF_GIANT
 
 
 def _early_in(tokens: Sequence[str]) -> list[str]:

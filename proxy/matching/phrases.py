@@ -108,7 +108,7 @@ def close_chunk(
             and "," not in breaks[k + 1 :]
         ]
         if (
-            PART in breaks
+            (PART in breaks or _a_being_after_a_place(words, head, earlier, breaks))
             and not prepositions
             and earlier
             and words[earlier[-1]].role != "subject"
@@ -201,6 +201,30 @@ def _owner(reading: Reading, earlier: list[int], partner: int) -> int:
 
 PART = "|"
 """A break: a comma that opens a part of the prompt with a relation of its own."""
+
+
+def _a_being_after_a_place(
+    words: list[Word], head: int, earlier: list[int], breaks: list[str]
+) -> bool:
+    """Whether ``head``, a person or an animal a determiner opens after a comma, follows a
+    lifeless thing a preposition of place put another being at, and so is no second thing
+    there: "a cat, on a red cushion, a dog" puts the cat alone on the cushion ("with roses,
+    lilies" lists on, "a picnic in a clearing, a fox" may be a fox in the clearing, and in
+    "..., on a pocket watch, copper feathers" the feathers are an animal's to WordNet)."""
+    if not earlier or breaks[:1] != [","] or not words[head].animate:
+        return False
+    if not any(b in DETERMINERS for b in breaks):
+        return False
+    before = words[earlier[-1]]
+    relation, _, owner = before.role.partition("/")
+    return (
+        not before.animate
+        and relation in _PLACES
+        and any(words[h].key == owner and words[h].animate for h in earlier)
+    )
+
+
+_PLACES = frozenset("on in at under over near behind above below beside".split())
 
 
 def phrase_follows(tokens: Sequence[str], i: int) -> bool:

@@ -63,6 +63,7 @@ from proxy.matching.tokens import (
 from proxy.matching.word_classes import KNOWN, OPPOSITE, WordClasses
 from proxy.matching.words import (
     COLOURS,
+    FEELINGS,
     FUNCTION_WORDS,
     IRREGULAR_PLURALS,
     MATERIAL_ADJECTIVES,
@@ -384,14 +385,24 @@ class Reader:
         had = functools.cache(self.classes.had)  # a prompt of thousands of tags asks again
         bounds = [*parts, len(words)]
         # per tag: its first head, and whether it is a being's (True), what one has (False) or
-        # neither (None); one pass over the heads, however many tags
+        # neither (None); one pass over the heads, however many tags. A tag that is a verb
+        # alone ("..., smiling, ...") or how one feels ("..., shy, ...") is the being's before
+        # too: its first word, as False.
         tags: list[tuple[int, bool | None]] = []
+        feelings: dict[int, int] = {}  # where a tag of how a being feels starts -> its end
         at = 0
         for start, end in itertools.pairwise([0, *bounds]):
             while at < len(heads) and heads[at] < start:
                 at += 1
             if at == len(heads) or heads[at] >= end:
-                tags.append((-1, None))  # no thing named
+                verbs = [i for i in range(start, end) if words[i].verb]
+                if len(verbs) == 1 and words[verbs[0]].text.endswith("ing"):
+                    tags.append((verbs[0], False))
+                elif start < end and all(w.text in FEELINGS for w in words[start:end]):
+                    tags.append((start, False))  # "..., happy, ...", "..., shy and nervous"
+                    feelings[start] = end
+                else:
+                    tags.append((-1, None))  # no thing named
                 continue
             first = heads[at]
             word = words[first]
@@ -413,7 +424,14 @@ class Reader:
                 owner = None
             elif being:
                 owner = head
-            elif owner is not None:
+            elif owner is None:
+                pass
+            elif words[head].verb:
+                words[head].head, words[head].bound = owner, True  # "1girl, smiling, 1boy"
+            elif head in feelings:
+                for word in words[head : feelings[head]]:
+                    word.head, word.whole = owner, False
+            else:
                 words[head].role = f"with/{words[owner].key}"
                 words[head].listed = False  # no guess: whose it is, the tags say
                 words[head].owned = True

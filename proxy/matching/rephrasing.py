@@ -2,8 +2,9 @@
 as how the scene was made ("a house drawn in crayon": "a house, crayon drawing"), a part said
 as a describing word ("a red-haired woman": "a woman with red hair"), a colour, size or age
 said after "that is" ("a car that is red": "a red car"), a tool said as what is used ("a
-chef using a knife to chop onions": "a chef chopping onions with a knife"), and a medium that
-closes a noun phrase after what it shows ("a red car photo": "a red car, photo").
+chef using a knife to chop onions": "a chef chopping onions with a knife"), a medium that
+closes a noun phrase after what it shows ("a red car photo": "a red car, photo"), and "by
+itself" said as "alone".
 
 :mod:`proxy.matching.filler` takes off the canonical prompt's filler, and
 :mod:`proxy.matching.normalise` folds the tokens' synonyms, prepositions and word order.
@@ -59,7 +60,23 @@ def normalise_words(words: Sequence[str]) -> list[str]:
     made ("a house drawn in crayon") said as a medium ("a house, crayon drawing"), and a part
     said as a describing word ("a red-haired woman") said with "with" ("a woman with red
     hair")."""
-    return _used_to(_predicates_before(_with_parts(_made_in(list(words)))))
+    return _used_to(_predicates_before(_with_parts(_made_in(_alone(words)))))
+
+
+_SELVES = frozenset("itself himself herself themselves myself yourself".split())
+
+
+def _alone(words: Sequence[str]) -> list[str]:
+    """ "by itself", "by herself" as "alone": no artist's name after "by"."""
+    if "by" not in words or _SELVES.isdisjoint(words):
+        return list(words)
+    out: list[str] = []
+    for word in words:
+        if word in _SELVES and out and out[-1] == "by":
+            out[-1] = "alone"
+        else:
+            out.append(word)
+    return out
 
 
 _USE = frozenset({"use", "uses", "used", "using"})

@@ -46,12 +46,63 @@ SPELLINGS = {
 lexicon)."""
 
 
+_FROM_ANIMALS = frozenset("cheese milk wool fleece yogurt yoghurt butter".split())
+"""What is made from an animal, which "goat's cheese" names as "goat cheese" does."""
+_RAIL = frozenset({"railway", "railroad"})
+_RAIL_THINGS = frozenset(
+    """
+    station stations platform platforms track tracks bridge bridges crossing crossings
+    carriage carriages tunnel tunnels signal signals depot depots yard yards line lines
+    worker workers car cars engine engines ticket tickets
+    """.split()
+)
+"""What "railway" and "railroad" say of as "train" does: "a railway platform"; but "a railway"
+alone is the tracks, no train."""
+
+
+_ORDINALS = {
+    word: n
+    for n, word in enumerate(
+        """
+        first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth
+        thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth
+        """.split(),
+        1,
+    )
+} | {"twenty-first": 21}
+"""Ordinals spelt out, as a century's number is written in figures ("eighteenth century")."""
+_SUFFIXES = {1: "st", 2: "nd", 3: "rd", 21: "st"}
+
+
+def _century(token: str, following: str) -> list[str]:
+    """``token`` with a century's ordinal in figures, as the tokeniser splits "18th" and
+    "18th-century": "eighteenth" before "century" is "18", "th"; "eighteenth-century" is "18",
+    "th-century". Else ``token`` alone."""
+    first, _, rest = token.rpartition("-")
+    if following.startswith("centur") and token in _ORDINALS:
+        n, after = _ORDINALS[token], ""
+    elif rest.startswith("centur") and first in _ORDINALS:
+        n, after = _ORDINALS[first], f"-{rest}"
+    else:
+        return [token]
+    return [str(n), _SUFFIXES.get(n, "th") + after]
+
+
 def respell(tokens: Sequence[str]) -> list[str]:
-    """American spelling for British ("grey armour" is "gray armor"), and a decade said one way
-    ("70s", "'70s", "1970s" and "seventies" are "1970s"; "1800s" stays)."""
+    """American spelling for British ("grey armour" is "gray armor"), a decade said one way
+    ("70s", "'70s", "1970s" and "seventies" are "1970s"; "1800s" stays), and names said two
+    ways: "goat's cheese" is "goat cheese", "a railway platform" "a train platform", "the
+    eighteenth century" "the 18th century"."""
     out: list[str] = []
-    for token in tokens:
-        if token == "s" and out and _DECADE.fullmatch(out[-1]):
+    for i, token in enumerate(tokens):
+        following = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if token == "'s" and following in _FROM_ANIMALS:
+            continue  # no goat in the picture
+        if token in _RAIL and following in _RAIL_THINGS:
+            out.append("train")
+        elif "centur" in following or "centur" in token:
+            out += _century(token, following)
+        elif token == "s" and out and _DECADE.fullmatch(out[-1]):
             tens = out[-1]
             if len(tens) == 2 and _an_age(out):
                 out[-1] = _AGES[tens]  # "in her 40s" is "in her forties", no decade

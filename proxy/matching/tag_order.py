@@ -9,7 +9,8 @@ A tag that leans on the one before it keeps that one before it, or nothing moves
 opens with a preposition, a conjunction or a verb with its object ("on a table", "and a dog",
 "riding a horse", "surrounded by fog"), one with a pronoun that may point back ("a dog beside
 her"), a bare number, a bare colour, material, size or age ("..., red and blue"), and, where
-two tags or more name people or animals, what someone has on or has ("..., blue eyes"). So
+two tags or more name people or animals, what someone has on or has ("..., blue eyes") or a
+verb alone ("..., smiling"). So
 "a cat, on a table, a dog" is never read as "a dog, on a table, a cat".
 
 The same tags moved so that what a person or an animal does to a thing follows another one
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING
 from proxy.matching.normalise import REPLACEMENTS
 from proxy.matching.tokens import tokenise, unaccented
 from proxy.matching.word_order import DETERMINERS, ING_NOUNS, OWNERS, PLACING
-from proxy.matching.words import DESCRIBING_ALONE, FUNCTION_WORDS, NUMBERS
+from proxy.matching.words import DESCRIBING_ALONE, FEELINGS, FUNCTION_WORDS, NUMBERS
 
 if TYPE_CHECKING:
     from proxy.matching.word_classes import WordClasses
@@ -67,7 +68,7 @@ def in_cached_order(cached: str, request: str, classes: WordClasses) -> str:
     if not all(
         (ours[order[slot - 1]] if slot else None) == (ours[tag - 1] if tag else None)
         for slot, tag in enumerate(order)
-        if _leans(ours[tag], classes) or (several and classes.had(_head(ours[tag])))
+        if _leans(ours[tag], classes) or (several and _the_one_befores(ours[tag], classes))
     ):
         return request
     texts = request.split(",")
@@ -112,6 +113,17 @@ def _done_to(tag: tuple[str, ...], classes: WordClasses) -> bool:
     return _doing(tag, classes) and (
         tag[0] in _WITH_A_THING or (len(tag) > 1 and tag[1] in _LINKING)
     )
+
+
+def _the_one_befores(tag: tuple[str, ...], classes: WordClasses) -> bool:
+    """Whether ``tag`` says what the person or animal of the tag before has or does, where
+    two tags or more name one: what someone has on or has ("blue eyes"), a verb alone ("1girl,
+    smiling, 1boy, crying") or how one feels ("..., shy, ...")."""
+    if len(tag) == 1 and tag[0].endswith("ing") and tag[0] not in ING_NOUNS:
+        return classes.verb_like(tag[0])
+    if all(REPLACEMENTS.get(token, token) in FEELINGS or token == "and" for token in tag):
+        return True
+    return classes.had(_head(tag))
 
 
 def _head(tag: tuple[str, ...]) -> str:

@@ -114,13 +114,21 @@ class WordClasses:
 
     def verb_like(self, token: str) -> bool:
         """Whether ``token``, spelt like a verb, is one: "carved" is, "red", "wooden" and
-        "kitten" are not (WordNet knows no verb for them, or it is rarer than the noun)."""
+        "kitten" are not (WordNet knows no verb for them, or it is rarer than the noun), nor is
+        a thing's name whose verb is spelt the same, no participle ("a sled", "a shed")."""
         if not looks_like_verb(token):
             return False
         wordnet = self.wordnet
-        return wordnet is None or (
-            wordnet.usually(token, "v", "n") and wordnet.usually(token, "v", "a")
-        )
+        if wordnet is None:
+            return True
+        lemmas = wordnet.lemmas(token)
+        if (
+            token.endswith("ed")
+            and ("n", token) in lemmas
+            and all(lemma == token for pos, lemma in lemmas if pos == "v")
+        ):
+            return False
+        return wordnet.usually(token, "v", "n") and wordnet.usually(token, "v", "a")
 
     def tool(self, token: str) -> bool:
         """Whether the noun ``token`` names a tool, a device or an instrument in its first

@@ -133,7 +133,7 @@ def fronted_place(tokens: Sequence[str]) -> int | None:
     )  # "on top of a hill a boy ...", "in front of a barn a dog ..."
     if not opening or len(tokens) < opening + 3 or tokens[opening] not in DETERMINERS:
         return None
-    for end in range(opening + 2, min(len(tokens), opening + 7)):
+    for end in range(opening + 2, min(len(tokens), opening + 9)):
         token = tokens[end]
         if not token[0].isalpha():
             return None  # a comma: "fronted" reads that

@@ -132,6 +132,17 @@ SIZES_AGES = frozenset(
 )
 """Size and age (reason ``size_age``)."""
 
+FEELINGS = frozenset(
+    """
+    happy sad angry tired worried scared shy surprised shocked nervous excited bored sleepy
+    serious grumpy lonely curious embarrassed proud confident determined confused annoyed
+    jealous mischievous smug
+    """.split()
+)
+"""How a person or an animal feels or looks it, as listed synonyms are read ("joyful" as
+"happy"): a tag of these alone is the being's of the tag before ("1girl, happy, 1boy, sad"),
+not the mood of the whole picture ("calm", "eerie")."""
+
 DESCRIBING_ALONE = COLOURS | MATERIALS | SIZES_AGES | {"and", "or"}
 """Words a tag of their own can only say of the thing of the tag before it: "a car, red, a
 house, blue", "a woman, a man, red and blue"."""
@@ -523,7 +534,7 @@ summer summertime
 winter wintertime
 wizard sorcerer mage
 abandoned derelict
-coastline shoreline
+coastline shoreline coast coasts:coastlines
 cave cavern caverns:caves
 cozy snug comfy
 traffic_light stoplight traffic_signal stoplights:traffic_lights traffic_signals:traffic_lights
@@ -575,6 +586,9 @@ shipwright boatbuilder boatbuilders:shipwrights
 cold chilly
 craftsman artisan craftsperson artisans:craftsmen craftspeople:craftsmen
 spectator onlooker
+protester protestor demonstrator demonstrators:protesters protestors:protesters
+bare leafless
+ruined wrecked
 """
 """Words that give the same picture, one group a line, the first word standing for the group;
 ``form:target`` pairs name plurals that are not the word with an "s" ("guys:men"). WordNet
