@@ -1344,6 +1344,17 @@ REJECTED += [
         "a cat, on a blue rug, a dog, on a red cushion",
         "swapped_roles",
     ),
+    # review 81: the same with a number for a determiner, and after a verb's object
+    (
+        "1girl, on bed, 1boy, on floor, anime",
+        "1girl, on floor, 1boy, on bed, anime",
+        "swapped_roles",
+    ),
+    (
+        "1girl, holding umbrella, 1boy, reading book, anime",
+        "1girl, reading book, 1boy, holding umbrella, anime",
+        "swapped_roles",
+    ),
     # "giant" after what a giant is made of is a being, not a size
     (
         "moss giant shielding a knight from falling rocks, epic fantasy",
@@ -1352,7 +1363,15 @@ REJECTED += [
     ),
     ("a cloud giant over a village", "a giant cloud over a village", "size_age"),
     ("a railway through the mountains", "a train through the mountains", "object"),
+    # review 81: "train tracks" names a train to the reader, "railroad tracks" none
+    ("railroad tracks through a field", "a rusty train in a field", "attribute"),
     ("an 18th century castle", "a nineteenth century castle", "count"),
+    ("a room lit by a candle", "a room lit with a lamp", "object"),
+    (
+        "a magazine cover, title text across the top reading ORBIT OF TERROR in red letters",
+        "a magazine cover, title text across the top reading ORBIT OF FEAR in red letters",
+        "text",
+    ),
 ]
 
 _BUSTLING_SQUARE = (
@@ -2677,13 +2696,17 @@ SERVED = [
         "a dog, on a blue rug, a cat, on a red cushion",
     ),
     ("a frost giant lifting a boulder", "a frost giant lifts a boulder"),
+    ("1girl, on bed, 1boy, on floor, anime", "1boy, on floor, 1girl, on bed, anime"),
+    (
+        "1girl, holding umbrella, 1boy, reading book, anime",
+        "1boy, reading book, 1girl, holding umbrella, anime",
+    ),
     ("1girl, happy, 1boy, sad, anime", "1boy, sad, 1girl, happy, anime"),
     ("1girl, happy, 1boy, sad, anime", "1girl, joyful, 1boy, unhappy, anime"),
     ("a kid blows giant soap bubbles", "a kid is blowing giant soap bubbles"),
     ("a sled being pulled by huskies", "huskies pulling a sled"),
     ("goat cheese rounds drying on straw mats", "goat's cheese rounds drying on straw mats"),
     ("a dog on a rainy train platform", "a dog on a rainy railway platform"),
-    ("old railroad tracks in the desert", "old train tracks in the desert"),
     ("a crowd of protesters marching", "a crowd of demonstrators marching"),
     ("a big owl perched on a bare branch", "a big owl perched on a leafless branch"),
     ("a golem walking through a ruined city", "a golem walking through a wrecked city"),
@@ -2696,6 +2719,27 @@ SERVED = [
     ("a dog waits alone on a platform", "a dog is waiting by itself on a platform"),
     ("an etching of an 18th century market", "an etching of an eighteenth-century market"),
     ("a 21st century city", "a twenty-first century city"),
+    (
+        "a castle, oil painting with thick impasto brushwork",
+        "a castle, painted in oils with thick impasto brushwork",
+    ),
+    (
+        "a castle, digital painting by raymond swanland",
+        "a castle, painted digitally by raymond swanland",
+    ),
+    ("a castle, traditional oil painting", "a castle, painted in traditional oils"),
+    ("a man painted in traditional clothes", "a man in traditional clothes"),
+    ("a waiting room lit by lanterns", "a waiting room lit with lanterns"),
+    ("a sheep farm on the mountainside", "a sheep farm on the side of the mountain"),
+    ("a nurse at the side of the bed", "a nurse at the bedside"),
+    ("an usher in the foyer of an old movie theater", "an usher in the foyer of an old cinema"),
+    ("a rustic wedding invitation", "a rustic wedding invite"),
+    ("matcha in a ceramic bowl", "matcha in a pottery bowl"),
+    ("a woman reading on the night bus", "a woman reading aboard the night bus"),
+    (
+        "a cafe window with handwritten lettering listing the daily specials",
+        "a cafe window with hand written lettering that lists the daily specials",
+    ),
     ("bees swarm around a hive on a rooftop", "bees swarming around a hive on a rooftop"),
     ("a swarm of bees around a hive", "bees swarm around a hive"),
     (
@@ -3380,6 +3424,8 @@ def test_reading_is_a_texts_only_after_a_thing_a_text_is_put_on() -> None:
     assert features.rendered_text("a neon sign reading open late, night")[0] == {"open late"}
     assert features.rendered_text("a girl in a shirt reading a book")[0] == set()
     assert features.rendered_text("a man reading a sign")[0] == set()
+    title = "a magazine cover, bold title text across the top reading ORBIT OF TERROR in red"
+    assert features.rendered_text(title)[0] == {"orbit of terror"}
 
 
 _PROMPT_TEXT = (

@@ -40,6 +40,40 @@ _NOT_PARTS = FUNCTION_WORDS - {"can", "lot"}
 "a parking lot"."""
 
 
+_EDGES = frozenset({"side"})
+
+
+def _edges_joined(wordnet: WordNet, tokens: list[str]) -> list[str]:
+    """``tokens`` with "the side of the mountain" as "the mountainside", where WordNet knows the
+    word (not "on side of", no determiner before the side)."""
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        edge = tokens[i]
+        thing = tokens[i + 3] if i + 3 < len(tokens) else ""
+        if (
+            edge in _EDGES
+            and thing
+            and i > 0
+            and tokens[i - 1] in ("the", "a", "an")
+            and tokens[i + 1] == "of"
+            and tokens[i + 2] in ("the", "a", "an")
+            and thing.isalpha()
+            and (
+                i + 4 == len(tokens)
+                or not tokens[i + 4].isalpha()
+                or tokens[i + 4] in FUNCTION_WORDS
+            )
+            and wordnet.knows(thing + edge)
+        ):
+            out.append(thing + edge)
+            i += 4
+            continue
+        out.append(edge)
+        i += 1
+    return out
+
+
 def _hyphenated(wordnet: WordNet, token: str, before_a_word: bool) -> list[str]:
     """A hyphenated word as its parts where WordNet knows them as one entry ("t-shirt", for
     the compound joiner to join as it joins "t shirt"), as one word where WordNet knows it
@@ -76,9 +110,13 @@ def _hyphenated(wordnet: WordNet, token: str, before_a_word: bool) -> list[str]:
 
 
 def join_compounds(wordnet: WordNet | None, tokens: list[str]) -> list[str]:
-    """Join words that WordNet knows as one ("hot dog", "teddy bear", "living room")."""
+    """Join words that WordNet knows as one ("hot dog", "teddy bear", "living room"), and a
+    side said of a thing that WordNet names so: "the side of the mountain" is "the
+    mountainside", "the side of the road" "the roadside"."""
     if wordnet is None:
         return tokens
+    if "of" in tokens and not _EDGES.isdisjoint(tokens):
+        tokens = _edges_joined(wordnet, tokens)
     following = [*tokens[1:], ""]
     tokens = [  # a copy
         piece

@@ -40,13 +40,17 @@ _SAYS = re.compile(
     + "(?:"
     + "|".join(rf"(?<=\b{thing}\s)" for thing in _LETTERED)
     + r")reading|(?:that|which)?\s*(?:says|saying|spells|spelling|"
-    r"with the words?|with the text|with text|written(?!\s+(?:in|on|at|across|along|over|"
-    r"under|inside|above|below|around|into|onto|upon|with|by)\b)|labeled|labelled))\s+([^,.;:]+)",
+    r"with the words?|with the text|with text|(?<!hand )(?<!hand-)written(?!\s+(?:in|on|at|"
+    r"across|along|over|under|inside|above|below|around|into|onto|upon|with|by)\b)|labeled|"
+    r"labelled))\s+([^,.;:]+)",
     re.IGNORECASE,
 )
 """Words to render after "says", "with the words", "a sign reading", ...; not a place, a medium
 or a hand after "written" ("the specials written in the center in pale yellow", "written in
-icing")."""
+icing"), nor what "hand written" says of ("hand written lettering that lists the specials")."""
+_READING_CAPITALS = re.compile(r"\breading\s+([A-Z][A-Z0-9'&!?-]+(?:\s+[A-Z0-9][A-Z0-9'&!?-]*)*)\b")
+"""Capitals after "reading", whatever it is said of: "title text across the top reading ORBIT
+OF TERROR in red letters" renders "ORBIT OF TERROR"."""
 _WRITTEN_ON = re.compile(
     r"\bwith\s+([^,.;:]+?)\s+written(?=\s+(?:in|on|at|across|along|over|under|inside|above|"
     r"below|around|into|onto|upon)\b)",
@@ -316,6 +320,8 @@ def rendered_text(prompt: str) -> tuple[frozenset[str], str]:
     lower = unquoted.lower()
     if _may_say(lower):
         plain = _cut(_SAYS, unquoted, lambda m: m.group(1).strip().lower(), found)
+        if "reading" in lower:
+            plain = _cut(_READING_CAPITALS, plain, lambda m: m.group(1).strip().lower(), found)
         if "written" in lower:
             # what it is written in stays the writing's: "written in red" is a red inscription
             plain = _cut(

@@ -235,7 +235,7 @@ _REQUEST = re.compile(
     r"|(?:here\s+is|here's|this\s+is)\s+what\s+i\s+(?:want|need)(?:\s+to\s+see)?\s*[:-]\s*"
     r"|make\s+it\s+look\s+like\s*:?\s*)?"
     r"(?:prompt\s*:\s*)?(?:imagine\s+)?"
-    r"(?:(?:generate|create|make|draw|show|give|render|produce)(?:\s+(?:for\s+)?(?:me|us))?"
+    r"(?:(?:generate|create|make|draw|paint|show|give|render|produce)(?:\s+(?:for\s+)?(?:me|us))?"
     r"(?:\s*:\s*|\s+))?"
     r"(?:(?:please|pls|plz)\s+)?"
 )

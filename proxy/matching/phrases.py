@@ -108,7 +108,7 @@ def close_chunk(
             and "," not in breaks[k + 1 :]
         ]
         if (
-            (PART in breaks or _a_being_after_a_place(words, head, earlier, breaks))
+            (PART in breaks or _a_being_after_a_place(words, chunk, earlier, breaks))
             and not prepositions
             and earlier
             and words[earlier[-1]].role != "subject"
@@ -204,16 +204,19 @@ PART = "|"
 
 
 def _a_being_after_a_place(
-    words: list[Word], head: int, earlier: list[int], breaks: list[str]
+    words: list[Word], chunk: list[int], earlier: list[int], breaks: list[str]
 ) -> bool:
-    """Whether ``head``, a person or an animal a determiner opens after a comma, follows a
-    lifeless thing a preposition of place put another being at, and so is no second thing
-    there: "a cat, on a red cushion, a dog" puts the cat alone on the cushion ("with roses,
-    lilies" lists on, "a picnic in a clearing, a fox" may be a fox in the clearing, and in
-    "..., on a pocket watch, copper feathers" the feathers are an animal's to WordNet)."""
+    """Whether the noun phrase ``chunk``, a person or an animal a determiner or a number opens
+    after a comma, follows a lifeless thing a preposition of place put another being at, or
+    that being does something to, and so is no second thing there: "a cat, on a red cushion, a
+    dog" puts the cat alone on the cushion, "1girl, holding umbrella, 1boy" has the girl hold
+    the umbrella alone ("with roses, lilies" lists on, "a picnic in a clearing, a fox" may be a
+    fox in the clearing, and in "..., on a pocket watch, copper feathers" the feathers are an
+    animal's to WordNet)."""
+    head = chunk[-1]
     if not earlier or breaks[:1] != [","] or not words[head].animate:
         return False
-    if not any(b in DETERMINERS for b in breaks):
+    if not any(b in DETERMINERS for b in breaks) and not words[chunk[0]].key.startswith("#"):
         return False
     before = words[earlier[-1]]
     relation, _, owner = before.role.partition("/")
@@ -224,7 +227,7 @@ def _a_being_after_a_place(
     )
 
 
-_PLACES = frozenset("on in at under over near behind above below beside".split())
+_PLACES = frozenset("on in at under over near behind above below beside object".split())
 
 
 def phrase_follows(tokens: Sequence[str], i: int) -> bool:

@@ -73,6 +73,16 @@ from proxy.matching.words import (
 
 __all__ = ["KNOWN", "OPPOSITE", "REMEMBERED", "Reader"]
 
+
+def _acts_alone(word: Word) -> bool:
+    """Whether ``word`` opens a tag with an -ing verb said of no one yet: "..., smiling, ...",
+    "..., holding an umbrella, ..."; not "..., she is crying", which says whose it is."""
+    return word.verb and not (word.bound or word.after_pronoun) and word.text.endswith("ing")
+
+
+_PRONOUNS = frozenset("he she it they him her them i we you".split())
+"""Who a verb after a comma is said of: "..., she is crying" names no one new, but says whose."""
+
 _SCENE_PLANES = frozenset({"background", "foreground"})
 
 _ANIMATE = frozenset({"noun.person", "noun.animal"})
@@ -297,6 +307,7 @@ class Reader:
                     and "," in breaks
                     and not any(b in COORDINATORS - {","} for b in breaks)
                 )
+                word.after_pronoun = not _PRONOUNS.isdisjoint(breaks)
                 close_chunk(reading, chunk, breaks, word.lemmas)
                 breaks.clear()  # what follows a verb is its object, not coordinated with before
                 word.noun = word.plural = False
@@ -385,9 +396,9 @@ class Reader:
         had = functools.cache(self.classes.had)  # a prompt of thousands of tags asks again
         bounds = [*parts, len(words)]
         # per tag: its first head, and whether it is a being's (True), what one has (False) or
-        # neither (None); one pass over the heads, however many tags. A tag that is a verb
-        # alone ("..., smiling, ...") or how one feels ("..., shy, ...") is the being's before
-        # too: its first word, as False.
+        # neither (None); one pass over the heads, however many tags. A tag that opens with a
+        # verb ("..., smiling, ...", "..., holding an umbrella, ...") or says how one feels
+        # ("..., shy, ...") is the being's before too: its first word, as False.
         tags: list[tuple[int, bool | None]] = []
         feelings: dict[int, int] = {}  # where a tag of how a being feels starts -> its end
         at = 0
@@ -396,7 +407,7 @@ class Reader:
                 at += 1
             if at == len(heads) or heads[at] >= end:
                 verbs = [i for i in range(start, end) if words[i].verb]
-                if len(verbs) == 1 and words[verbs[0]].text.endswith("ing"):
+                if len(verbs) == 1 and _acts_alone(words[verbs[0]]):
                     tags.append((verbs[0], False))
                 elif start < end and all(w.text in FEELINGS for w in words[start:end]):
                     tags.append((start, False))  # "..., happy, ...", "..., shy and nervous"
@@ -407,7 +418,9 @@ class Reader:
             first = heads[at]
             word = words[first]
             alone = not (at + 1 < len(heads) and heads[at + 1] < end)
-            if word.role != "subject" or any(w.verb for w in words[start:end]):
+            if _acts_alone(words[start]):
+                tags.append((start, False))  # "..., holding an umbrella, ..."
+            elif word.role != "subject" or any(w.verb for w in words[start:end]):
                 tags.append((first, None))
             elif alone and had(word.text):
                 tags.append((first, False))
@@ -427,7 +440,8 @@ class Reader:
             elif owner is None:
                 pass
             elif words[head].verb:
-                words[head].head, words[head].bound = owner, True  # "1girl, smiling, 1boy"
+                # "1girl, smiling, 1boy": the girl's alone, not the whole list's
+                words[head].head, words[head].bound, words[head].opens_tag = owner, True, True
             elif head in feelings:
                 for word in words[head : feelings[head]]:
                     word.head, word.whole = owner, False

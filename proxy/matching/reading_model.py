@@ -44,6 +44,9 @@ class Word:
     leads_tag: bool = False
     """A verb that opens a tag with no noun before it ("..., standing on a moon base"): who does
     it is a guess, and so is whose the places after it are."""
+    after_pronoun: bool = False
+    """A verb after a pronoun ("..., she is crying"): said of one named before, whom the
+    pronoun picks."""
     role: str = ""
     """For a head noun: the preposition that introduced it, "subject" or "object"."""
     animate: bool = False

@@ -60,20 +60,23 @@ def normalise_words(words: Sequence[str]) -> list[str]:
     made ("a house drawn in crayon") said as a medium ("a house, crayon drawing"), and a part
     said as a describing word ("a red-haired woman") said with "with" ("a woman with red
     hair")."""
-    return _used_to(_predicates_before(_with_parts(_made_in(_alone(words)))))
+    return _used_to(_predicates_before(_with_parts(_made_in(_worded_alike(words)))))
 
 
 _SELVES = frozenset("itself himself herself themselves myself yourself".split())
 
 
-def _alone(words: Sequence[str]) -> list[str]:
-    """ "by itself", "by herself" as "alone": no artist's name after "by"."""
-    if "by" not in words or _SELVES.isdisjoint(words):
+def _worded_alike(words: Sequence[str]) -> list[str]:
+    """ "by itself", "by herself" as "alone": no artist's name after "by"; and "lit with
+    lanterns" as "lit by lanterns", which a passive reads as the lanterns lighting it."""
+    if _SELVES.isdisjoint(words) and "lit" not in words:
         return list(words)
     out: list[str] = []
     for word in words:
         if word in _SELVES and out and out[-1] == "by":
             out[-1] = "alone"
+        elif word == "with" and out and out[-1] == "lit":
+            out.append("by")
         else:
             out.append(word)
     return out
@@ -278,11 +281,28 @@ def _made_in(tokens: list[str]) -> list[str]:
             out.extend([*tokens[i + 1 : end], ",", "photo"])
             i = end
             continue
+        if token in _MADE_IN and after == "digitally" and out:
+            # "a castle, painted digitally by raymond swanland": "digital painting by ..."
+            if out[-1] not in PART_ENDS:
+                out.append(",")
+            out.extend(["digital", _MADE_IN[token]])
+            i += 2
+            continue
+        traditional = (
+            after == "in"
+            and tokens[i + 2 : i + 3] == ["traditional"]
+            and tokens[i + 3 : i + 4] != []
+            and tokens[i + 3] in _ART_MATERIALS | _PLURAL_MATERIALS
+        )
+        if traditional:
+            out.append("traditional")  # "painted in traditional oils": a traditional oil painting
+            tokens = [*tokens[: i + 2], *tokens[i + 3 :]]
         if (
             (token in _MADE_IN or token in _DONE)
             and after in ("in", "with")
             and i + 3 <= len(tokens)
-            and (i + 3 == len(tokens) or tokens[i + 3] in PART_ENDS)
+            # "painted in gouache with flat colors": a gouache painting with flat colors
+            and (i + 3 == len(tokens) or tokens[i + 3] in PART_ENDS or tokens[i + 3] == "with")
         ):
             material = tokens[i + 2]
             material = material[:-1] if material in _PLURAL_MATERIALS else material

@@ -40,7 +40,8 @@ SPELLINGS = {
     "ladybirds": "ladybugs", "lorry": "truck", "lorries": "trucks", "pavement": "sidewalk",
     "motorway": "highway", "postbox": "mailbox", "nappy": "diaper",
     "trainers": "sneakers", "petrol": "gasoline", "mum": "mom", "takeaway": "takeout",
-    "funfair": "fair", "tins": "cans", "thru": "through",
+    "funfair": "fair", "tins": "cans", "thru": "through", "spanner": "wrench",
+    "spanners": "wrenches",
 }  # fmt: skip
 """British spellings and words, and their American forms (one form is enough for the
 lexicon)."""
@@ -49,15 +50,10 @@ lexicon)."""
 _FROM_ANIMALS = frozenset("cheese milk wool fleece yogurt yoghurt butter".split())
 """What is made from an animal, which "goat's cheese" names as "goat cheese" does."""
 _RAIL = frozenset({"railway", "railroad"})
-_RAIL_THINGS = frozenset(
-    """
-    station stations platform platforms track tracks bridge bridges crossing crossings
-    carriage carriages tunnel tunnels signal signals depot depots yard yards line lines
-    worker workers car cars engine engines ticket tickets
-    """.split()
-)
-"""What "railway" and "railroad" say of as "train" does: "a railway platform"; but "a railway"
-alone is the tracks, no train."""
+_RAIL_THINGS = frozenset("station stations platform platforms".split())
+"""Places "railway" and "railroad" name as "train" does: "a railway platform"; but "a railway"
+alone is the tracks, no train, and "railroad tracks" show none ("train tracks" would name one to
+the reader)."""
 
 
 _ORDINALS = {

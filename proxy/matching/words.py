@@ -405,7 +405,7 @@ wearing sunglasses, ..."), never a compound noun as "reading glasses" or "riding
 
 SYNONYMS = """
 rabbit bunny bunnies:rabbits
-on upon
+on upon aboard
 man guy dude fellow gentleman guys:men dudes:men fellows:men gentlemen:men
 woman lady gal ladies:women gals:women
 child kid kiddo kids:children
@@ -588,6 +588,10 @@ craftsman artisan craftsperson artisans:craftsmen craftspeople:craftsmen
 spectator onlooker
 protester protestor demonstrator demonstrators:protesters protestors:protesters
 bare leafless
+handmade handcrafted hand-made hand-crafted
+cinema movie_theater movie_theatre movie_theaters:cinemas movie_theatres:cinemas
+invitation invite invites:invitations
+ceramic pottery
 ruined wrecked
 """
 """Words that give the same picture, one group a line, the first word standing for the group;
