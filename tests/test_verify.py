@@ -1355,6 +1355,16 @@ REJECTED += [
         "1girl, reading book, 1boy, holding umbrella, anime",
         "swapped_roles",
     ),
+    (
+        "a knight, on a white horse, a squire, on a brown pony",
+        "a knight, on a brown pony, a squire, on a white horse",
+        "swapped_roles",
+    ),
+    (
+        "a soldier, exhausted, a nurse, worried",
+        "a soldier, worried, a nurse, exhausted",
+        "swapped_roles",
+    ),
     # "giant" after what a giant is made of is a being, not a size
     (
         "moss giant shielding a knight from falling rocks, epic fantasy",
@@ -2697,6 +2707,10 @@ SERVED = [
     ),
     ("a frost giant lifting a boulder", "a frost giant lifts a boulder"),
     ("1girl, on bed, 1boy, on floor, anime", "1boy, on floor, 1girl, on bed, anime"),
+    (
+        "a knight, on a white horse, a squire, on a brown pony",
+        "a squire, on a brown pony, a knight, on a white horse",
+    ),
     (
         "1girl, holding umbrella, 1boy, reading book, anime",
         "1boy, reading book, 1girl, holding umbrella, anime",

@@ -221,8 +221,10 @@ def _a_being_after_a_place(
     before = words[earlier[-1]]
     relation, _, owner = before.role.partition("/")
     return (
-        not before.animate
-        and relation in _PLACES
+        relation in _PLACES
+        # "a knight, on a white horse, a squire" puts the squire on no horse; but "a girl
+        # holding a cat, a dog" may hold both
+        and not (before.animate and relation == "object")
         and any(words[h].key == owner and words[h].animate for h in earlier)
     )
 
