@@ -23,8 +23,9 @@ from proxy.matching.decision import LONG_PROMPTS, MatchPolicy, Query
 from proxy.matching.lexicon import DEFAULT_WORDNET_DIR, WordNet
 from proxy.matching.reading import KNOWN, REMEMBERED
 from proxy.matching.spelling import Speller, hyphenated_alike, rejoined
+from proxy.matching.synonyms import SYNONYMS
 from proxy.matching.verify import REASONS, Verifier
-from proxy.matching.words import FRAMES, SYNONYMS
+from proxy.matching.words import FRAMES
 from tests.conftest import TEST_PARTITION, cached_candidate
 
 

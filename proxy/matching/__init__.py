@@ -24,6 +24,8 @@ Modules, in the order a request meets them:
 - :mod:`~proxy.matching.tokens`: its tokens, spatial phrases marked, and where a part opens;
 - :mod:`~proxy.matching.reading_model`: what it is read into (``Word``, ``Reading``);
 - :mod:`~proxy.matching.phrases`: how its words group into noun phrases with heads and roles;
+- :mod:`~proxy.matching.owners`: whose a tag is, where tags name several beings ("a knight,
+  silver armor, a mage, red robes", "1girl, smiling, 1boy, crying");
 - :mod:`~proxy.matching.compounds`: words written as one joined ("hot dog", "sail boat");
 - :mod:`~proxy.matching.filler`: the canonical prompt's text rewrites (boilerplate, request
   phrasing, a few phrasings said one way);
@@ -36,7 +38,8 @@ Modules, in the order a request meets them:
 - :mod:`~proxy.matching.passives`: passive clauses and a verb of giving's two objects, read as
   the active voice says them;
 - :mod:`~proxy.matching.media`: how a picture is made, a medium or a photograph, said or not;
-- :mod:`~proxy.matching.lexicon` and :mod:`~proxy.matching.words`: WordNet and small word lists;
+- :mod:`~proxy.matching.lexicon`, :mod:`~proxy.matching.words` and
+  :mod:`~proxy.matching.synonyms`: WordNet, small word lists and listed synonyms;
 - :mod:`~proxy.matching.judge`: the optional LLM judge for the gray zone.
 
 Nothing here knows of HTTP, the index or the store: the cache service (:mod:`proxy.cache`) asks,

@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from proxy.matching.lexicon import Pos, WordNet
-from proxy.matching.words import COLOURS, FUNCTION_WORDS, NUMBERS, SIZES_AGES, SYNONYMS
+from proxy.matching.synonyms import SYNONYMS
+from proxy.matching.words import COLOURS, FUNCTION_WORDS, NUMBERS, SIZES_AGES
 
 __all__ = ["DESCRIBING", "after_one", "join_compounds", "opening"]
 

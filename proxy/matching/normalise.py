@@ -22,7 +22,9 @@ from collections.abc import Callable, Sequence
 
 from proxy.matching.amounts_said import AMOUNT_WORDS, amounts_alike, done_by_many
 from proxy.matching.passives import active, names_the_doer
+from proxy.matching.rephrasing import early_in, styled_by
 from proxy.matching.respelling import OWNERS_SAID, SPELLINGS
+from proxy.matching.synonyms import SYNONYMS
 from proxy.matching.word_order import (
     BY_DAY,
     DETERMINERS,
@@ -42,12 +44,10 @@ from proxy.matching.words import (
     DEFAULT_MEDIA,
     FUNCTION_WORDS,
     LOOSE_PREPOSITIONS,
-    MADE_MEDIA,
     MEDIA,
     PUBLICATION_PARTS,
     PUBLICATIONS,
     STYLES,
-    SYNONYMS,
 )
 
 __all__ = ["GATHERING", "REPLACEMENTS", "fold_words", "normalise_tokens"]
@@ -169,9 +169,9 @@ def normalise_tokens(
     if not AMOUNT_WORDS.isdisjoint(tokens):
         tokens = amounts_alike(tokens)
     if "style" in tokens or "manner" in tokens:
-        tokens = _styled_by(tokens)
+        tokens = styled_by(tokens)
     if "early" in tokens or "late" in tokens:
-        tokens = _early_in(tokens)
+        tokens = early_in(tokens)
     if (fronted_time(tokens) or fronted_place(tokens)) is not None:
         # "at night a fox crossing a road" is "a fox crossing a road, at night"; "on top of a
         # hill a boy flies a kite, in the valley a girl picks flowers": each part's place moves
@@ -398,49 +398,6 @@ def _names_a_being(tokens: Sequence[str], i: int) -> bool:
     return i > 0 and tokens[i - 1] in _KINDS_OF_GIANT
 
 
-def _early_in(tokens: Sequence[str]) -> list[str]:
-    """ "early in the morning" as "in the early morning", "late in the afternoon" and "late at
-    night" as "in the late afternoon" and "in the late night": one time of day, said two ways."""
-    out = list(tokens)
-    for i in range(len(out) - 2):
-        if out[i] not in ("early", "late"):
-            continue
-        if out[i + 1 : i + 3] == ["in", "the"] and i + 3 < len(out) and out[i + 3] in TIMES:
-            out[i : i + 3] = ["in", "the", out[i]]
-        elif out[i + 1] == "at" and out[i + 2] in TIMES:
-            out[i : i + 2] = ["in", "the", out[i]]
-    return out
-
-
-def _styled_by(tokens: Sequence[str]) -> list[str]:
-    """ "in the style of van gogh" and "in the manner of an ukiyo-e print" as "by van gogh" and
-    "by ukiyo-e print": how the picture is made, which "by" opens (a determiner after "by"
-    would make it a place). After a determiner, only a medium or a style is: "a house in the
-    style of a castle" is no castle's work."""
-    out: list[str] = []
-    i = 0
-    while i < len(tokens):
-        for said in _STYLED:
-            end = i + len(said)
-            if tuple(tokens[i:end]) == said and end < len(tokens):
-                named = end + (tokens[end] in ("a", "an", "the"))
-                phrase = itertools.takewhile(lambda t: t not in PART_ENDS, tokens[named:])
-                if named == end or not _STYLE_WORDS.isdisjoint(phrase):
-                    out.append("by")
-                    i = named
-                    break
-        else:
-            out.append(tokens[i])
-            i += 1
-    return out
-
-
-_STYLE_WORDS = STYLES | MEDIA | MADE_MEDIA
-_STYLED = (
-    ("in", "the", "style", "of"),
-    ("in", "style", "of"),
-    ("in", "the", "manner", "of"),
-)
 _WHEN = TIMES | frozenset(
     "christmas christmastime halloween easter thanksgiving hanukkah diwali new_year".split()
 )

@@ -3,8 +3,9 @@ as how the scene was made ("a house drawn in crayon": "a house, crayon drawing")
 as a describing word ("a red-haired woman": "a woman with red hair"), a colour, size or age
 said after "that is" ("a car that is red": "a red car"), a tool said as what is used ("a
 chef using a knife to chop onions": "a chef chopping onions with a knife"), a medium that
-closes a noun phrase after what it shows ("a red car photo": "a red car, photo"), and "by
-itself" said as "alone".
+closes a noun phrase after what it shows ("a red car photo": "a red car, photo"), "by
+itself" said as "alone", a style said as its maker ("in the style of van gogh": "by van gogh")
+and a time said two ways ("early in the morning": "in the early morning").
 
 :mod:`proxy.matching.filler` takes off the canonical prompt's filler, and
 :mod:`proxy.matching.normalise` folds the tokens' synonyms, prepositions and word order.
@@ -12,19 +13,20 @@ itself" said as "alone".
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from proxy.matching.compounds import DESCRIBING
 from proxy.matching.filler import DRAWN
-from proxy.matching.word_order import DETERMINERS, PART_ENDS, PLACING
-from proxy.matching.words import COLOURS, FUNCTION_WORDS, STYLES
+from proxy.matching.word_order import DETERMINERS, PART_ENDS, PLACING, TIMES
+from proxy.matching.words import COLOURS, FUNCTION_WORDS, MADE_MEDIA, MEDIA, STYLES
 
 if TYPE_CHECKING:
     from proxy.matching.lexicon import WordNet
 
-__all__ = ["medium_apart", "normalise_words", "verb_ing"]
+__all__ = ["early_in", "medium_apart", "normalise_words", "styled_by", "verb_ing"]
 
 
 _MADE_IN = {
@@ -282,7 +284,8 @@ def _made_in(tokens: list[str]) -> list[str]:
             i = end
             continue
         if token in _MADE_IN and after == "digitally" and out:
-            # "a castle, painted digitally by raymond swanland": "digital painting by ..."
+            # "a castle, painted digitally by raymond swanland": "digital painting by ..." (a
+            # tag of its own, "..., painted digitally", is the filler's)
             if out[-1] not in PART_ENDS:
                 out.append(",")
             out.extend(["digital", _MADE_IN[token]])
@@ -387,3 +390,48 @@ def _shown(wordnet: WordNet, word: str) -> bool:
         and wordnet.usually(word, "n", "a")
         and wordnet.usually(word, "n", "v")
     )
+
+
+def early_in(tokens: Sequence[str]) -> list[str]:
+    """ "early in the morning" as "in the early morning", "late in the afternoon" and "late at
+    night" as "in the late afternoon" and "in the late night": one time of day, said two ways."""
+    out = list(tokens)
+    for i in range(len(out) - 2):
+        if out[i] not in ("early", "late"):
+            continue
+        if out[i + 1 : i + 3] == ["in", "the"] and i + 3 < len(out) and out[i + 3] in TIMES:
+            out[i : i + 3] = ["in", "the", out[i]]
+        elif out[i + 1] == "at" and out[i + 2] in TIMES:
+            out[i : i + 2] = ["in", "the", out[i]]
+    return out
+
+
+def styled_by(tokens: Sequence[str]) -> list[str]:
+    """ "in the style of van gogh" and "in the manner of an ukiyo-e print" as "by van gogh" and
+    "by ukiyo-e print": how the picture is made, which "by" opens (a determiner after "by"
+    would make it a place). After a determiner, only a medium or a style is: "a house in the
+    style of a castle" is no castle's work."""
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for said in _STYLED:
+            end = i + len(said)
+            if tuple(tokens[i:end]) == said and end < len(tokens):
+                named = end + (tokens[end] in ("a", "an", "the"))
+                phrase = itertools.takewhile(lambda t: t not in PART_ENDS, tokens[named:])
+                if named == end or not _STYLE_WORDS.isdisjoint(phrase):
+                    out.append("by")
+                    i = named
+                    break
+        else:
+            out.append(tokens[i])
+            i += 1
+    return out
+
+
+_STYLE_WORDS = STYLES | MEDIA | MADE_MEDIA
+_STYLED = (
+    ("in", "the", "style", "of"),
+    ("in", "style", "of"),
+    ("in", "the", "manner", "of"),
+)
