@@ -1383,6 +1383,22 @@ REJECTED += [
         "a magazine cover, title text across the top reading ORBIT OF FEAR in red letters",
         "text",
     ),
+    # one of two things of a kind in one role takes the other's description
+    ("a big dog and a small dog", "a big dog and a big dog", "swapped_attributes"),
+    ("a black cat and a white cat", "a black cat and a black cat", "swapped_attributes"),
+    (
+        "a man in a red coat and a man in a blue coat",
+        "a man in a blue coat and a man in a blue coat",
+        "swapped_attributes",
+    ),
+    ("a big dog chasing a small dog", "a small dog chasing a big dog", "swapped_attributes"),
+    (
+        "a tall man in a black coat and a short man in a white coat",
+        "a tall man in a white coat and a short man in a black coat",
+        "swapped_attributes",
+    ),
+    ("a candle lit in the window", "a candle lit by the window", "swapped_roles"),
+    ("a red bus on a winter mountain pass", "a red bus on a summery mountain pass", "setting"),
 ]
 
 _BUSTLING_SQUARE = (
@@ -2812,6 +2828,56 @@ SERVED = [
         "a chalkboard menu, the specials written in the center in pale yellow",
         "a chalkboard menu, the specials written in the centre in pale yellow",
     ),
+    # the hundred-and-twenty-fourth to hundred-and-thirty-first batches' tuning halves
+    ("a shed by the river", "a shed beside the river"),
+    (
+        "a kayak builder's shed by the river with canoes stacked outside",
+        "a kayak builder's shed beside the river with canoes stacked outside",
+    ),
+    (
+        "a dieselpunk airship drifting across the smoky sky over a factory",
+        "a dieselpunk airship drifting through the smoky sky over a factory",
+    ),
+    (
+        "a monk walking in the rain without hurrying",
+        "a monk walking under the rain without hurrying",
+    ),
+    (
+        "a foundry worker lit up in the glow of the furnace",
+        "a foundry worker lit up by the glow of the furnace",
+    ),
+    (
+        "his face lit in the orange glow of the coals",
+        "his face lit by the orange glow of the coals",
+    ),
+    ("a red bus crossing a winter mountain pass", "a red bus crossing a wintry mountain pass"),
+    ("a deep crack in the ground near the road", "a deep fissure in the ground near the road"),
+    (
+        "protesters holding handwritten signs outside city hall",
+        "protesters holding handwritten placards outside city hall",
+    ),
+    (
+        "a moroccan baker sliding loaves of bread into a wood-fired oven",
+        "moroccan baker slides loafs of bread into a wood fired oven",
+    ),
+    ("a baker sliding loaves into an oven", "the baker slides loaves into an oven"),
+    (
+        "kids climbing aboard a school bus with backpacks",
+        "kids climb aboard a school bus with backpacks",
+    ),
+    ("a shirtless man doing pull ups on a bar", "a shirtless man does pull ups on a bar"),
+    ("a big dog and a small dog", "a small dog and a big dog"),
+    ("a black cat and a white cat, watercolor", "a white cat and a black cat, watercolor"),
+    ("a red car and a row of bikes in a street", "a row of bikes and a red car in a street"),
+    (
+        "lemon and rosemary soaps lined up on a marble table",
+        "rosemary and lemon soaps lined up on a marble table",
+    ),
+    (
+        "a ship in a storm, done as a traditional woodcut print",
+        "a ship in a storm, traditional woodcut print style",
+    ),
+    ("tourists photographing a snow leopard", "a snow leopard being photographed by tourists"),
 ]
 
 

@@ -210,6 +210,9 @@ def join_compounds(wordnet: WordNet | None, tokens: list[str]) -> list[str]:
     return joined
 
 
+_VERB_ONLY = frozenset({"v"})
+
+
 def _alike() -> dict[str, str]:
     """Each listed synonym -> the word that stands for its group ("road" -> "street"), which
     the verifier reads it as."""
@@ -236,7 +239,12 @@ def _known_compound(wordnet: WordNet, parts: list[str]) -> str | None:
         other = _ALIKE.get(part)
         if other is not None:
             compound = "_".join([*parts[:at], other, *parts[at + 1 :]])
-            if wordnet.might_know(compound) and wordnet.knows(compound):
+            if (
+                wordnet.might_know(compound)
+                and wordnet.knows(compound)
+                # "climb aboard" is no "climb_on", which "climbing aboard" would not be
+                and wordnet.parts_of_speech(compound) != _VERB_ONLY
+            ):
                 return compound
     return None
 

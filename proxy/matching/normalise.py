@@ -246,6 +246,8 @@ def normalise_tokens(
             # "under the moonlight", "under a starry sky", "under soft morning light": lit by
             # it, not below it; "under the shade of a tree" is in it
             token = "in"
+        elif token in _ACROSS and _SKY.intersection(_after_determiner(tokens, i + 1)[:2]):
+            token = "in"  # "drifting across the sky", "through the sky": in it either way
         elif (
             token == "by"
             and following in DETERMINERS
@@ -275,8 +277,10 @@ def normalise_tokens(
             continue  # "a watercolor painting" is "a watercolor"
         elif token == "drawing" and following in _TAG_ENDS and _drawn_style(out):
             continue  # "comic book style drawing" is "comic book style": drawn as it is
-        elif token == "style" and following != "of" and out and out[-1] in STYLES:
-            continue  # "watercolor style" is "watercolor", "anime style drawing" "anime drawing"
+        elif token == "style" and following != "of" and out and out[-1] in _STYLED:
+            # "watercolor style" is "watercolor", "anime style drawing" "anime drawing", and
+            # "woodcut print style" "woodcut print"
+            continue
         elif token == "style" and following in MEDIA and out and out[-1][:1].isalpha():
             continue  # "art deco style poster" is "art deco poster"
         elif token == "over" and out and out[-1] in _JUMPING and following in DETERMINERS:
@@ -387,7 +391,7 @@ def _ends_phrase(tokens: Sequence[str], i: int) -> bool:
     )
 
 
-_PLACING = frozenset("on with near beside by along across over through past around".split())
+_PLACING = frozenset("on with without near beside by along across over through past around".split())
 
 
 def _names_a_being(tokens: Sequence[str], i: int) -> bool:
@@ -412,6 +416,7 @@ _SKY = LAMPLIGHT | frozenset(
 
 
 _UNDER = frozenset({"under", "beneath", "underneath"})
+_ACROSS = frozenset({"across", "through"})
 _WEATHER_AROUND = frozenset({"in", "through", *_UNDER})
 """Prepositions of weather one is out in: "under falling snow" is "in falling snow"."""
 _FALLING = frozenset(["falling", "heavy", "light", "pouring", "driving", "gentle", "thick"])
@@ -419,6 +424,7 @@ _FALLING = frozenset(["falling", "heavy", "light", "pouring", "driving", "gentle
 _DRAWN_STYLES = frozenset("anime manga cartoon comic comic_book chibi".split())
 """Styles that are drawn: "..., anime drawing" says no more than "..., anime"."""
 _TAG_ENDS = frozenset(["", ",", "."])
+_STYLED = STYLES | MEDIA
 
 
 def _drawn_style(out: Sequence[str]) -> bool:

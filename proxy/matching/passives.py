@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 
 from proxy.matching.phrases import COORDINATORS
+from proxy.matching.tokens import POSSESSIVE
 from proxy.matching.word_order import (
     DETERMINERS,
     IRREGULAR_PARTICIPLES,
@@ -125,7 +126,7 @@ def _active_part(
     while begin > 0 and part[begin - 1] in _PASSIVE_AUXILIARIES:
         begin -= 1
     if participle in _MADE and (
-        said == begin or (part[by + 1] not in DETERMINERS and part[by + 1] not in _PEOPLE)
+        said == begin or (part[by + 1] not in DETERMINERS and not _people(part[by + 1], alive))
     ):
         # "painted by greg rutkowski"; but "the fence was painted by a boy", "... by children"
         return part
@@ -334,6 +335,12 @@ _PEOPLE = frozenset("children kids people men women boys girls students".split()
 """People a thing "was painted by" without a determiner, who are no artist's name."""
 
 
+def _people(word: str, alive: Callable[[str], bool] | None) -> bool:
+    """Whether ``word`` after "by" names people in the picture, not an artist: listed ones
+    ("children"), or beings in the plural ("is photographed by visitors"), as a name is not."""
+    return word in _PEOPLE or (alive is not None and word.endswith("s") and alive(word))
+
+
 _HELD = frozenset({"it", "them", "her", "him"})
 
 
@@ -510,7 +517,10 @@ def names_the_doer(
             and tokens[by - 2] in _BEING
             and _living_doer(tokens, by, alive)
         )
-    return is_participle(tokens[by - 1]) or bool(
+    # "a shed by the river", "a builder's shed": a participle's spelling after "a" or an
+    # owner names a thing
+    named = by > 1 and (tokens[by - 2] in _OPENERS or tokens[by - 2] == POSSESSIVE)
+    return (is_participle(tokens[by - 1]) and not named) or bool(
         _particle(tokens, by, alive)
         or _way_taken(tokens, by, alive)
         or _thing_given(tokens, by, verb_like or looks_like_verb, alive)

@@ -89,7 +89,10 @@ _SHADES = frozenset(
 )
 """Plurals of colours that name shades of them, not things."""
 _PASSING = frozenset(
-    "filled full covered group herd flock pack swarm crowd bunch lot lots kind sort type".split()
+    """
+    filled full covered group herd flock pack swarm crowd line row bunch lot lots kind sort
+    type
+    """.split()
 )
 """Function words that a description passes over to the thing after them."""
 _WEIGHT = re.compile(r"(?<![(\[{])[(\[{]+([^()\[\]{}:]*?)(?::\s*\d+(?:\.\d+)?)?[)\]}]+")
@@ -438,7 +441,12 @@ class Reader:
             and self.classes.nounlike(kind)
             and self.classes.nounlike(thing)
             and self.wordnet.usually(thing, "n", "v")
-            and (i + 3 == len(tokens) or is_break(tokens[i + 3]))
+            # "..., lined up on a table": what the things do ends the phrase too
+            and (
+                i + 3 == len(tokens)
+                or is_break(tokens[i + 3])
+                or self.classes.inflected(tokens[i + 3])
+            )
         )
 
     def _describes_the_whole(self, reading: Reading, start: int) -> bool:

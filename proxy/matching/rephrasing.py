@@ -70,18 +70,35 @@ _SELVES = frozenset("itself himself herself themselves myself yourself".split())
 
 def _worded_alike(words: Sequence[str]) -> list[str]:
     """ "by itself", "by herself" as "alone": no artist's name after "by"; and "lit with
-    lanterns" as "lit by lanterns", which a passive reads as the lanterns lighting it."""
+    lanterns" as "lit by lanterns", which a passive reads as the lanterns lighting it, as "lit
+    up in the glow of the furnace" is "lit up by" it."""
     if _SELVES.isdisjoint(words) and "lit" not in words:
         return list(words)
     out: list[str] = []
-    for word in words:
+    for i, word in enumerate(words):
         if word in _SELVES and out and out[-1] == "by":
             out[-1] = "alone"
-        elif word == "with" and out and out[-1] == "lit":
+        elif (word == "with" and out[-1:] == ["lit"]) or (
+            word == "in" and "lit" in out[-2:] and _a_light(words, i + 1)
+        ):
             out.append("by")
         else:
             out.append(word)
     return out
+
+
+_GLOWS = frozenset("light glow glare gleam radiance shine flicker".split())
+_LONGEST_GLOW = 4
+
+
+def _a_light(words: Sequence[str], i: int) -> bool:
+    """Whether the noun phrase at ``i`` names light ("the orange glow", "soft light"), in which
+    a thing lit is lit by it; not a colour or a place ("lit in red", "lit in the window")."""
+    phrase = itertools.takewhile(
+        lambda t: t[:1].isalpha() and (t in DETERMINERS or t not in FUNCTION_WORDS),
+        words[i : i + _LONGEST_GLOW],
+    )
+    return not _GLOWS.isdisjoint(phrase)
 
 
 _USE = frozenset({"use", "uses", "used", "using"})

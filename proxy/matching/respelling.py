@@ -42,6 +42,8 @@ SPELLINGS = {
     "trainers": "sneakers", "petrol": "gasoline", "mum": "mom", "takeaway": "takeout",
     "funfair": "fair", "tins": "cans", "thru": "through", "spanner": "wrench",
     "spanners": "wrenches",
+    # a season's adjective for the season said before a thing ("a wintry pass")
+    "wintry": "winter", "wintery": "winter", "summery": "summer", "autumnal": "autumn",
 }  # fmt: skip
 """British spellings and words, and their American forms (one form is enough for the
 lexicon)."""

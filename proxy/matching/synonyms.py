@@ -197,6 +197,8 @@ cinema movie_theater movie_theatre movie_theaters:cinemas movie_theatres:cinemas
 invitation invite invites:invitations
 ceramic pottery
 ruined wrecked
+crack fissure fissures:cracks
+sign placard placards:signs
 """
 """Words that give the same picture, one group a line, the first word standing for the group;
 ``form:target`` pairs name plurals that are not the word with an "s" ("guys:men"). WordNet

@@ -314,8 +314,9 @@ class WordClasses:
                 or one
                 # "the man walks along the beach", "the cat sleeps."
                 or (previous.animate and (_placing(after) or not after[:1].isalnum()))
-                # "carpenter measures a plank": a being's -s word before "a" does something
-                or (previous.animate and after in DETERMINERS)
+                # "carpenter measures a plank": a being's -s word before "a" does something,
+                # as before a plural ("the baker slides loaves into an oven")
+                or (previous.animate and (after in DETERMINERS or self._plural_noun(after)))
                 or self.wordnet.usually(token, "v", "n")
             )
             # "autumn leaves drifting down": the plural does what follows
@@ -326,6 +327,13 @@ class WordClasses:
                 and not previous.plural
                 and not previous.text.endswith("s")  # "with glasses paints": own-lemma plural
             )
+        )
+
+    def _plural_noun(self, token: str) -> bool:
+        """Whether ``token`` is a noun's plural ("loaves", "boxes"), not a noun of its own."""
+        assert self.wordnet is not None
+        return token.endswith("s") and any(
+            pos == "n" and lemma != token for pos, lemma in self.wordnet.lemmas(token)
         )
 
     def inflected(self, token: str) -> bool:
