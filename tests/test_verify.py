@@ -1392,6 +1392,28 @@ REJECTED += [
         "swapped_attributes",
     ),
     ("a big dog chasing a small dog", "a small dog chasing a big dog", "swapped_attributes"),
+    ("a black cat and a white cat", "a black and white cat", "swapped_attributes"),
+    # review 82: an owner named alone where the cached prompt names only what it owns
+    ("a fisherman's hut", "a fisherman", "swapped_roles"),
+    ("a kayak builder's shed by the river", "a kayak builder by the river", "swapped_roles"),
+    ("a kid carrying a kettle", "a boy carrying a kettle", "object"),
+    ("a fox asleep, sketched in ballpoint pen", "a fox asleep, sketched in fountain pen", "object"),
+    (
+        "a red neon sign reading 'ramen' glowing over a noodle shop",
+        "red neon sign reading 'udon' glows above a noodle shop",
+        "text",
+    ),
+    ("a cat between two dogs", "a cat among two dogs", "spatial"),
+    (
+        "a red car on the left and a blue car on the right",
+        "a blue car on the left and a red car on the right",
+        "swapped_attributes",
+    ),
+    (
+        "lemon and rosemary soaps lined up on a table",
+        "lemon soaps and rosemary lined up on a table",
+        "swapped_attributes",
+    ),
     (
         "a tall man in a black coat and a short man in a white coat",
         "a tall man in a white coat and a short man in a black coat",
@@ -2870,14 +2892,37 @@ SERVED = [
     ("a black cat and a white cat, watercolor", "a white cat and a black cat, watercolor"),
     ("a red car and a row of bikes in a street", "a row of bikes and a red car in a street"),
     (
-        "lemon and rosemary soaps lined up on a marble table",
-        "rosemary and lemon soaps lined up on a marble table",
-    ),
-    (
         "a ship in a storm, done as a traditional woodcut print",
         "a ship in a storm, traditional woodcut print style",
     ),
     ("tourists photographing a snow leopard", "a snow leopard being photographed by tourists"),
+    ("a room lit in the glow of a fireplace", "a room in the glow of a fireplace"),
+    ("a boy carrying a kettle", "a kid carrying a kettle"),
+    (
+        "a ballpoint pen sketch of a fox curled up asleep",
+        "a fox curled up asleep, sketched in ballpoint pen",
+    ),
+    (
+        "a marker sketch of a fruit stall in the medina",
+        "a fruit stall in the medina, sketched with markers",
+    ),
+    ("a saint, an oil painting on wood panel", "a saint, painted in oil on a wood panel"),
+    ("boys playing football", "kids playing football"),
+    (
+        "a huge container ship slowly leaving the port",
+        "a huge container ship slowly departing the port",
+    ),
+    ("cosmic bowling in blacklight, neon lanes", "cosmic bowling under blacklight, neon lanes"),
+    (
+        "a red neon sign reading 'ramen' glowing over a noodle shop",
+        "red neon sign reading 'ramen' glows above a noodle shop",
+    ),
+    ("mist drifting between the animals", "mist drifting among the animals"),
+    ("a potter stacking bowls inside a large kiln", "a potter piling bowls inside a big kiln"),
+    (
+        "washerwomen scrubbing sheets at the river's edge",
+        "washerwomen scrubing sheets at the rivers edge",
+    ),
 ]
 
 

@@ -42,12 +42,14 @@ _SAYS = re.compile(
     + r")reading|(?:that|which)?\s*(?:says|saying|spells|spelling|"
     r"with the words?|with the text|with text|(?<!hand )(?<!hand-)written(?!\s+(?:in|on|at|"
     r"across|along|over|under|inside|above|below|around|into|onto|upon|with|by)\b)|labeled|"
-    r"labelled))\s+([^,.;:]+)",
+    r"labelled))\s+(?:\x00|(?![\s\x00])([^,.;:\x00]+))",
     re.IGNORECASE,
 )
 """Words to render after "says", "with the words", "a sign reading", ...; not a place, a medium
 or a hand after "written" ("the specials written in the center in pale yellow", "written in
 icing"), nor what "hand written" says of ("hand written lettering that lists the specials")."""
+_SAID = " \x00 "
+"""What a quoted text is cut out for: a mark no text to render runs across."""
 _READING_CAPITALS = re.compile(r"\breading\s+([A-Z][A-Z0-9'&!?-]+(?:\s+[A-Z0-9][A-Z0-9'&!?-]*)*)\b")
 """Capitals after "reading", whatever it is said of: "title text across the top reading ORBIT
 OF TERROR in red letters" renders "ORBIT OF TERROR"."""
@@ -316,10 +318,14 @@ def rendered_text(prompt: str) -> tuple[frozenset[str], str]:
     """Text the image must show (quoted, after "that says", "with the words", ..., or between
     "with" and "written on"), and the prompt without it."""
     found: set[str] = set()
-    unquoted = _cut(_QUOTED, prompt, lambda m: next(g for g in m.groups() if g).strip(), found)
+    # A quoted text leaves a mark that "reading" or "says" before it takes as said already:
+    # "a neon sign reading 'ramen' glowing over a shop" renders "ramen" alone.
+    unquoted = _cut(
+        _QUOTED, prompt, lambda m: next(g for g in m.groups() if g).strip(), found, _SAID
+    )
     lower = unquoted.lower()
     if _may_say(lower):
-        plain = _cut(_SAYS, unquoted, lambda m: m.group(1).strip().lower(), found)
+        plain = _cut(_SAYS, unquoted, lambda m: (m.group(1) or "").strip().lower(), found)
         if "reading" in lower:
             plain = _cut(_READING_CAPITALS, plain, lambda m: m.group(1).strip().lower(), found)
         if "written" in lower:
@@ -333,7 +339,8 @@ def rendered_text(prompt: str) -> tuple[frozenset[str], str]:
             )
     else:
         plain = unquoted
-    return frozen(text for text in found if text), plain
+    texts = (text.replace(_SAID.strip(), "").strip() for text in found)
+    return frozen(text for text in texts if text), plain.replace(_SAID.strip(), " ")
 
 
 def _cut(

@@ -397,6 +397,9 @@ class WordNet:
                 for symbol, target in sense.pointers
                 if symbol in _UP and target not in reached and target not in passed
             )
+        if pos != "v":
+            for general in _ALSO_A.get(word, ()):
+                reached.update(sense.id for sense in self.senses(general, "n"))
         return frozen(reached)
 
     def _ancestors(self, word: str, pos: Pos) -> frozenset[SenseId]:
@@ -485,6 +488,11 @@ _ONLY_SENSES: dict[tuple[str, Pos], int] = {("couple", "n"): 1}
 """Lemmas whose counted senses stop earlier than :func:`_counted_senses` says: a couple is two
 people, while its second sense, a married couple, is filed under "family", which a picture of
 two people does not show."""
+
+
+_ALSO_A = {"boy": ("child",), "girl": ("child",), "boys": ("child",), "girls": ("child",)}
+"""Nouns WordNet files under another kind than one they are, read as that kind too: a boy is a
+child (WordNet makes him a male person only), so "a boy" serves "a kid", not the reverse."""
 
 
 def _counted_senses(pos: Pos, tagged: int) -> int:

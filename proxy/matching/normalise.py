@@ -45,6 +45,7 @@ from proxy.matching.words import (
     FUNCTION_WORDS,
     LOOSE_PREPOSITIONS,
     MEDIA,
+    NUMBERS,
     PUBLICATION_PARTS,
     PUBLICATIONS,
     STYLES,
@@ -246,7 +247,7 @@ def normalise_tokens(
             # "under the moonlight", "under a starry sky", "under soft morning light": lit by
             # it, not below it; "under the shade of a tree" is in it
             token = "in"
-        elif token in _ACROSS and _SKY.intersection(_after_determiner(tokens, i + 1)[:2]):
+        elif token in _ACROSS and _SKIES.intersection(_after_determiner(tokens, i + 1)[:2]):
             token = "in"  # "drifting across the sky", "through the sky": in it either way
         elif (
             token == "by"
@@ -264,6 +265,8 @@ def normalise_tokens(
             and out[-1] not in FUNCTION_WORDS
         ):
             token += "ing"  # "bees swarm around a hive" as "bees swarming": no swarm of them
+        elif token == "between" and _among_many(tokens, i + 1):
+            token = "among"  # "mist drifting between the trees" is among them
         elif token == "opposite" and following in DETERMINERS:
             out.append("across")  # "a cafe opposite the church" is "across from" it
             token = "from"
@@ -417,6 +420,8 @@ _SKY = LAMPLIGHT | frozenset(
 
 _UNDER = frozenset({"under", "beneath", "underneath"})
 _ACROSS = frozenset({"across", "through"})
+_SKIES = frozenset({"sky", "skies", "night_sky"})
+"""What one crosses in: "across the sky" is in it, "across the sun" passes in front of it."""
 _WEATHER_AROUND = frozenset({"in", "through", *_UNDER})
 """Prepositions of weather one is out in: "under falling snow" is "in falling snow"."""
 _FALLING = frozenset(["falling", "heavy", "light", "pouring", "driving", "gentle", "thick"])
@@ -519,6 +524,19 @@ def _a_while(tokens: Sequence[str]) -> bool:
         bool(tokens)
         and tokens[0] in _WHILES
         and (_ends_phrase(tokens, 1) or (tokens[1] in _WHILE_ENDS and _ends_phrase(tokens, 2)))
+    )
+
+
+def _among_many(tokens: Sequence[str], i: int) -> bool:
+    """Whether the phrase at ``i`` is one plural ("the trees", "the animals"), not two things or
+    a number of them ("the bride and groom", "two trees")."""
+    said = _after_determiner(tokens, i)[:2]
+    return (
+        bool(said)
+        and said[0].endswith("s")
+        and not said[0].endswith("ss")
+        and said[0] not in NUMBERS
+        and said[1:] != ["and"]
     )
 
 

@@ -441,12 +441,7 @@ class Reader:
             and self.classes.nounlike(kind)
             and self.classes.nounlike(thing)
             and self.wordnet.usually(thing, "n", "v")
-            # "..., lined up on a table": what the things do ends the phrase too
-            and (
-                i + 3 == len(tokens)
-                or is_break(tokens[i + 3])
-                or self.classes.inflected(tokens[i + 3])
-            )
+            and (i + 3 == len(tokens) or is_break(tokens[i + 3]))
         )
 
     def _describes_the_whole(self, reading: Reading, start: int) -> bool:

@@ -50,11 +50,17 @@ _NOT_PHOTOS = frozenset(
 of the painting, or a painting; not "a cat in a museum, photo"."""
 
 
-_PLURAL_MATERIALS = frozenset("oils pastels watercolors acrylics inks crayons pencils".split())
+_PLURAL_MATERIALS = frozenset(
+    "oils pastels watercolors acrylics inks crayons pencils markers".split()
+)
+_PENS = frozenset("pen pens pencil pencils marker markers".split())
+_WITH_ON = frozenset({"with", "on"})
+_KINDS_OF_PEN = frozenset("ballpoint felt fountain gel colored coloured".split())
+"""What a pen or a pencil is said to be, the two a medium: "sketched in ballpoint pen"."""
 _DONE = frozenset({"done", "executed"})
 _PAINTS = frozenset("oil acrylic watercolor gouache tempera".split())
 """Media said as what a picture was done in ("done in watercolor"): painted, or else drawn."""
-_ART_MATERIALS = _PAINTS | DRAWN | {"crayon"}
+_ART_MATERIALS = _PAINTS | DRAWN | {"crayon", "marker"}
 
 
 def normalise_words(words: Sequence[str]) -> list[str]:
@@ -69,19 +75,20 @@ _SELVES = frozenset("itself himself herself themselves myself yourself".split())
 
 
 def _worded_alike(words: Sequence[str]) -> list[str]:
-    """ "by itself", "by herself" as "alone": no artist's name after "by"; and "lit with
-    lanterns" as "lit by lanterns", which a passive reads as the lanterns lighting it, as "lit
-    up in the glow of the furnace" is "lit up by" it."""
+    """ "by itself", "by herself" as "alone": no artist's name after "by"; "lit with lanterns"
+    as "lit by lanterns", which a passive reads as the lanterns lighting it; and "lit up in the
+    glow of the furnace" or "lit by" it as "in the glow of the furnace", which shows no more."""
     if _SELVES.isdisjoint(words) and "lit" not in words:
         return list(words)
     out: list[str] = []
     for i, word in enumerate(words):
         if word in _SELVES and out and out[-1] == "by":
             out[-1] = "alone"
-        elif (word == "with" and out[-1:] == ["lit"]) or (
-            word == "in" and "lit" in out[-2:] and _a_light(words, i + 1)
-        ):
+        elif word == "with" and out[-1:] == ["lit"]:
             out.append("by")
+        elif word in ("in", "by") and _a_light(words, i + 1) and "lit" in out[-2:]:
+            del out[out.index("lit", len(out) - 2) :]  # and "up" after it
+            out.append("in")
         else:
             out.append(word)
     return out
@@ -317,14 +324,23 @@ def _made_in(tokens: list[str]) -> list[str]:
         if traditional:
             out.append("traditional")  # "painted in traditional oils": a traditional oil painting
             tokens = [*tokens[: i + 2], *tokens[i + 3 :]]
+        made = (token in _MADE_IN or token in _DONE) and after in ("in", "with")
+        # "sketched in ballpoint pen": a pen of a kind, two words for one medium
+        pen = made and tokens[i + 2 : i + 3] != [] and tokens[i + 2] in _KINDS_OF_PEN
+        pen = pen and tokens[i + 3 : i + 4] != [] and tokens[i + 3] in _PENS
+        said = 2 if pen else 1  # the words that name the material
         if (
-            (token in _MADE_IN or token in _DONE)
-            and after in ("in", "with")
-            and i + 3 <= len(tokens)
-            # "painted in gouache with flat colors": a gouache painting with flat colors
-            and (i + 3 == len(tokens) or tokens[i + 3] in PART_ENDS or tokens[i + 3] == "with")
+            made
+            and i + 2 + said <= len(tokens)
+            # "painted in gouache with flat colors": a gouache painting with flat colors, and
+            # "painted in oil on a wood panel" an oil painting on one
+            and (
+                i + 2 + said == len(tokens)
+                or tokens[i + 2 + said] in PART_ENDS
+                or tokens[i + 2 + said] in _WITH_ON
+            )
         ):
-            material = tokens[i + 2]
+            material = tokens[i + 1 + said]
             material = material[:-1] if material in _PLURAL_MATERIALS else material
             medium = _MADE_IN.get(token)
             if after == "with" and material not in _ART_MATERIALS | _PLURAL_MATERIALS:
@@ -337,8 +353,8 @@ def _made_in(tokens: list[str]) -> list[str]:
                 medium = "painting" if material in _PAINTS else "drawing"
             if out and out[-1] not in PART_ENDS:
                 out.append(",")
-            out.extend([material, medium])
-            i += 3
+            out.extend([*tokens[i + 2 : i + 1 + said], material, medium])
+            i += 2 + said
             continue
         out.append(token)
         i += 1

@@ -28,7 +28,9 @@ def swapped(have: Reading, want: Reading) -> str | None:
     if any((thing, owner) in owned for owner, thing in wanted):
         return "swapped_roles"  # "the dog's owner" / "the owner's dog"
     have_heads, want_heads = _head_lemmas(have), _head_lemmas(want)
-    if _owner_brought_in(owned, wanted, want_heads):
+    # "the riders face": an owner typed without its "'s" is still the owner
+    wanted |= {(a.key, b.key) for a, b in zip(want.words, want.words[1:], strict=False)}
+    if _owner_brought_in(owned, wanted, want_heads, have_heads):
         return "swapped_roles"  # "reading her child's diary" / "reading a diary to her child"
     if _attachments_moved(have, want, have_heads):
         return "swapped_attributes"
@@ -280,16 +282,18 @@ def _owner_brought_in(
     owned: set[tuple[str, str]],
     wanted: set[tuple[str, str]],
     want_heads: dict[str, tuple[int, str]],
+    have_heads: dict[str, tuple[int, str]],
 ) -> bool:
     """Whether the request names a cached owner's thing and the owner too, as a thing of its own
     and not as its owner: "her child's diary" may show no child, "a diary to her child" does
-    (but "a falconers glove", an owner without its "'s", still has the glove)."""
+    (but "a falconers glove", an owner without its "'s", still has the glove); or the owner
+    alone where the cached prompt names it only as one ("a fisherman's hut" / "a fisherman")."""
     return any(
         owner in want_heads
-        and thing in want_heads
+        and (thing in want_heads or owner not in have_heads)
         and (owner, thing) not in wanted
         and not want_heads[owner][1].startswith(_OWNED_AS)
-        and not want_heads[thing][1].endswith(f"/{owner}")
+        and not (thing in want_heads and want_heads[thing][1].endswith(f"/{owner}"))
         for owner, thing in owned
     )
 
@@ -533,7 +537,7 @@ def _same_thing(have: Reading, want: Reading) -> Callable[[set[Thing], Thing], b
     repeated = _repeated_heads(have) | _repeated_heads(want)
     # "a big dog and a small dog" / "a small dog and a big dog": where every thing of a kind
     # has one role in both prompts, which is which is told by nothing but their order
-    alike = _in_one_role(have) & _in_one_role(want)
+    alike = _alike(have, want)
 
     def named_in(things: set[Thing], b: Thing) -> bool:
         # a set lookup first: a tag list of thousands of one thing compares each with each
@@ -553,6 +557,15 @@ def _repeated_heads(reading: Reading) -> set[str]:
 
 _MOST_ALIKE = 4
 """The most things of a kind in one role whose descriptions are paired up in any order."""
+
+
+def _alike(have: Reading, want: Reading) -> set[str]:
+    """The kinds of thing both prompts name several of, :func:`_in_one_role` in each, where
+    neither places anything left or right, in front or behind: "a red car on the left and a
+    blue car on the right" tells the cars apart by where they are."""
+    if have.spatial or want.spatial:
+        return set()
+    return _repeated_heads(have) & _repeated_heads(want) & _in_one_role(have) & _in_one_role(want)
 
 
 def _in_one_role(reading: Reading) -> set[str]:
@@ -586,7 +599,7 @@ def _told_apart_alike(
     """Whether the things of each kind that :func:`_same_thing` pairs in any order can be
     paired so that each keeps the cached prompt's words that describe it: "a small dog and a
     big dog" can, "a big dog and a big dog" cannot."""
-    alike = _repeated_heads(want) & _in_one_role(have) & _in_one_role(want)
+    alike = _alike(have, want)
     if not alike:
         return True
 

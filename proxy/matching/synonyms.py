@@ -198,6 +198,8 @@ invitation invite invites:invitations
 ceramic pottery
 ruined wrecked
 crack fissure fissures:cracks
+stacking piling
+stacked piled
 sign placard placards:signs
 """
 """Words that give the same picture, one group a line, the first word standing for the group;

@@ -247,6 +247,8 @@ class WordClasses:
             return False  # "moving house in spring": a season, not "moving in" and springing
         if before in AUXILIARIES or after in _PARTICLES:  # "is chasing", "to share", "cut down"
             return True
+        if token.endswith("ing") and before.endswith("ly") and self._adverb(before):
+            return True  # "a ship slowly leaving the port": no leavings
         if before in ("who", "which"):
             return True  # "an explorer who stands in a cave and looks up": no "stands" named
         if (
@@ -329,6 +331,11 @@ class WordClasses:
             )
         )
 
+    def _adverb(self, token: str) -> bool:
+        """Whether ``token`` is an adverb alone ("slowly"; not "lovely", an adjective too)."""
+        assert self.wordnet is not None
+        return self.wordnet.parts_of_speech(token) == _ADVERB
+
     def _plural_noun(self, token: str) -> bool:
         """Whether ``token`` is a noun's plural ("loaves", "boxes"), not a noun of its own."""
         assert self.wordnet is not None
@@ -405,6 +412,9 @@ class WordClasses:
             return False
         following = tokens[i + 1]
         return "n" in self.wordnet.parts_of_speech(following) and following not in FUNCTION_WORDS
+
+
+_ADVERB = frozenset({"r"})
 
 
 def _placing(token: str) -> bool:

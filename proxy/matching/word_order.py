@@ -93,7 +93,8 @@ what it has ("with a cup of coffee, an old man on a porch")."""
 
 
 LAMPLIGHT = frozenset(
-    "candlelight lamplight firelight torchlight gaslight moonlight starlight sunlight".split()
+    "candlelight lamplight firelight torchlight gaslight moonlight starlight sunlight "
+    "blacklight".split()
 )
 """Light said to be what one does something "by" ("by candlelight") or "under"."""
 BY_DAY = frozenset({"day", "night", "daylight", "moonlight"})
