@@ -1404,6 +1404,9 @@ REJECTED += [
         "text",
     ),
     ("a cat between two dogs", "a cat among two dogs", "spatial"),
+    # review 83: what joins two ends is between them
+    ("a rope bridge between the cliffs", "a rope bridge among the cliffs", "spatial"),
+    ("a duel between the knights", "a duel among the knights", "spatial"),
     (
         "a red car on the left and a blue car on the right",
         "a blue car on the left and a red car on the right",

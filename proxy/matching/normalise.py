@@ -265,8 +265,12 @@ def normalise_tokens(
             and out[-1] not in FUNCTION_WORDS
         ):
             token += "ing"  # "bees swarm around a hive" as "bees swarming": no swarm of them
-        elif token == "between" and _among_many(tokens, i + 1):
-            token = "among"  # "mist drifting between the trees" is among them
+        elif (
+            token == "between" and out[-1:] and out[-1] in _SPREADING and _among_many(tokens, i + 1)
+        ):
+            # "mist drifting between the trees" is among them; but "a rope bridge between the
+            # cliffs" joins two
+            token = "among"
         elif token == "opposite" and following in DETERMINERS:
             out.append("across")  # "a cafe opposite the church" is "across from" it
             token = "from"
@@ -525,6 +529,16 @@ def _a_while(tokens: Sequence[str]) -> bool:
         and tokens[0] in _WHILES
         and (_ends_phrase(tokens, 1) or (tokens[1] in _WHILE_ENDS and _ends_phrase(tokens, 2)))
     )
+
+
+_SPREADING = frozenset(
+    """
+    drifting floating wandering weaving winding flying darting running walking hiding peeking
+    growing scattered nestled standing grazing roaming swirling
+    """.split()
+)
+"""What goes on among many things, which "between" them says as well: "deer grazing between the
+trees"."""
 
 
 def _among_many(tokens: Sequence[str], i: int) -> bool:
