@@ -2921,6 +2921,7 @@ SERVED = [
         "red neon sign reading 'ramen' glows above a noodle shop",
     ),
     ("mist drifting between the animals", "mist drifting among the animals"),
+    ("a fox walks between the dunes at night", "a fox is walking between the dunes at night"),
     ("a potter stacking bowls inside a large kiln", "a potter piling bowls inside a big kiln"),
     (
         "washerwomen scrubbing sheets at the river's edge",

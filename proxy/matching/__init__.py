@@ -14,6 +14,8 @@ Modules, in the order a request meets them:
 - :mod:`~proxy.matching.tag_order`: a request's tags read in the cached prompt's order, where
   none that leans on the tag before it would get another;
 - :mod:`~proxy.matching.roles`: its last checks, roles, attributes and places;
+- :mod:`~proxy.matching.alike`: which of several things of one kind is which ("a big dog and a
+  small dog" in either order);
 - :mod:`~proxy.matching.counting`: its checks of numbers, number and amounts ("a man" does not
   show "people", nor "two passengers" "a train crowded with people");
 - :mod:`~proxy.matching.coverage`: what a cached prompt shows, gathered for the verifier;
@@ -31,6 +33,8 @@ Modules, in the order a request meets them:
   phrasing, a few phrasings said one way);
 - :mod:`~proxy.matching.respelling`: one spelling per word (British and American, decades);
 - :mod:`~proxy.matching.normalise`: synonyms and word order folded before reading;
+- :mod:`~proxy.matching.weather`: weather read as the whole scene's ("a rainy street", "a street
+  in the rain");
 - :mod:`~proxy.matching.rephrasing`: a medium, a part or a colour said another way ("a
   red-haired woman" is "a woman with red hair");
 - :mod:`~proxy.matching.word_order`: phrases put first, read in the usual order ("on the

@@ -25,6 +25,7 @@ from proxy.matching.passives import active, names_the_doer
 from proxy.matching.rephrasing import early_in, styled_by
 from proxy.matching.respelling import OWNERS_SAID, SPELLINGS
 from proxy.matching.synonyms import SYNONYMS
+from proxy.matching.weather import UNDER, ends_phrase, weather_last
 from proxy.matching.word_order import (
     BY_DAY,
     DETERMINERS,
@@ -215,7 +216,7 @@ def normalise_tokens(
             token = replacement
         elif token in _SEASONS_SAID and out and out[-1] in _BEFORE_A_SEASON:
             token = _SEASONS_SAID[token]  # "in spring" is the season, not "a hot spring"
-        elif token == "thick" and following in _THICK_WEATHER and _ends_phrase(tokens, i + 2):
+        elif token == "thick" and following in _THICK_WEATHER and ends_phrase(tokens, i + 2):
             token = "heavy"  # "thick snow", "thick fog": as much as "heavy" says
         elif token == "falls" and out and out[-1] == "the":
             token = "waterfall"  # "a house by the falls" is by a waterfall, not in autumn
@@ -239,7 +240,7 @@ def normalise_tokens(
             # "writing by candlelight" is writing in it, not a painter's name; "by the light of the
             # full moon" is in it; "a garden by night" is "at night"
             token = "in"
-        elif token in _UNDER and (
+        elif token in UNDER and (
             _SKY.intersection(_after_determiner(tokens, i + 1)[:2])
             or _lit(tokens, i + 1)
             or _after_determiner(tokens, i + 1)[:1] in (["shade"], ["shadow"])
@@ -314,7 +315,7 @@ def normalise_tokens(
     out = active(_media_last(out, sentences=False), verb_like, alive)
     if alive is not None and not _SHOWS.keys().isdisjoint(out):
         out = _shown_by_someone(out, alive)
-    return _media_last(_weather_last(out))
+    return _media_last(weather_last(out))
 
 
 _PILED = frozenset({"piled", "heaped", "stacked"})
@@ -352,55 +353,6 @@ def _trending(tokens: Sequence[str], i: int) -> bool:
     return tokens[i] in _TRENDING and tuple(tokens[i + 1 : i + 3]) in _ON_A_SITE
 
 
-_WEATHER = {
-    "rainy": "rain", "raining": "rain", "rain": "rain", "snowy": "snow", "snowing": "snow",
-    "snow": "snow", "foggy": "fog", "fog": "fog", "misty": "mist", "mist": "mist",
-    "stormy": "storm", "storm": "storm", "windy": "wind",
-}  # fmt: skip
-
-
-def _weather_last(tokens: list[str]) -> list[str]:
-    """ "a rainy street", "a street in the rain" and "walking through the rain" -> "a street,
-    rain": weather is the whole scene's, whether a describing word or a phrase says it."""
-    out: list[str] = []
-    weather: list[str] = []
-    i = 0
-    while i < len(tokens):
-        token = tokens[i]
-        if token.endswith(("y", "ing")):
-            if token in _WEATHER and tokens[i + 1 : i + 2] != ["day"]:
-                weather.append(_WEATHER[token])
-                i += 1
-                continue
-        elif token in _WEATHER_AROUND:  # "walking through the rain" is walking in it
-            j = i + 1 + (tokens[i + 1 : i + 2] in (["the"], ["a"]))
-            said = j + (j < len(tokens) and tokens[j] in _FALLING)  # "under falling snow"
-            noun = tokens[said] if said < len(tokens) else ""
-            if noun in _WEATHER and not noun.endswith("y") and _ends_phrase(tokens, said + 1):
-                weather.append(" ".join([*tokens[j:said], _WEATHER[noun]]))
-                i = said + 1
-                continue
-        out.append(token)
-        i += 1
-    if not weather:
-        return list(tokens)
-    return [*out, *(t for w in dict.fromkeys(weather) for t in (",", *w.split()))]
-
-
-def _ends_phrase(tokens: Sequence[str], i: int) -> bool:
-    """Whether the weather word before ``i`` ends its phrase: "in the rain on a city street",
-    not "in the rain forest"."""
-    return (
-        i >= len(tokens)
-        or tokens[i] in PART_ENDS
-        or tokens[i] in LOOSE_PREPOSITIONS
-        or tokens[i] in _PLACING
-    )
-
-
-_PLACING = frozenset("on with without near beside by along across over through past around".split())
-
-
 def _names_a_being(tokens: Sequence[str], i: int) -> bool:
     """Whether the size ``tokens[i]`` names a being of the kind the word before it says: "a
     frost giant", "a moss giant shielding a knight"; elsewhere it is a size, as it is wherever
@@ -422,14 +374,9 @@ _SKY = LAMPLIGHT | frozenset(
 """What a thing is "under" when it is lit by it or out in the open, not below something."""
 
 
-_UNDER = frozenset({"under", "beneath", "underneath"})
 _ACROSS = frozenset({"across", "through"})
 _SKIES = frozenset({"sky", "skies", "night_sky"})
 """What one crosses in: "across the sky" is in it, "across the sun" passes in front of it."""
-_WEATHER_AROUND = frozenset({"in", "through", *_UNDER})
-"""Prepositions of weather one is out in: "under falling snow" is "in falling snow"."""
-_FALLING = frozenset(["falling", "heavy", "light", "pouring", "driving", "gentle", "thick"])
-"""How weather falls: kept with it ("in heavy rain" is not "in light rain")."""
 _DRAWN_STYLES = frozenset("anime manga cartoon comic comic_book chibi".split())
 """Styles that are drawn: "..., anime drawing" says no more than "..., anime"."""
 _TAG_ENDS = frozenset(["", ",", "."])
@@ -527,14 +474,17 @@ def _a_while(tokens: Sequence[str]) -> bool:
     return (
         bool(tokens)
         and tokens[0] in _WHILES
-        and (_ends_phrase(tokens, 1) or (tokens[1] in _WHILE_ENDS and _ends_phrase(tokens, 2)))
+        and (ends_phrase(tokens, 1) or (tokens[1] in _WHILE_ENDS and ends_phrase(tokens, 2)))
     )
 
 
 _SPREADING = frozenset(
     """
-    drifting floating wandering weaving winding flying darting running walking hiding peeking
-    growing scattered nestled standing grazing roaming swirling
+    drift drifts drifting drifted float floats floating floated wander wanders wandering
+    wandered weave weaves weaving wind winds winding fly flies flying flew dart darts darting
+    darted run runs running ran walk walks walking walked hide hides hiding hidden peek peeks
+    peeking peeked grow grows growing scattered nestled nestling stand stands standing stood
+    graze grazes grazing grazed roam roams roaming roamed swirl swirls swirling swirled
     """.split()
 )
 """What goes on among many things, which "between" them says as well: "deer grazing between the

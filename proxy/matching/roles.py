@@ -10,10 +10,10 @@ as the cached prompt does. The verifier (:mod:`proxy.matching.verify`) asks this
 from __future__ import annotations
 
 import bisect
-import itertools
 from collections import Counter
 from collections.abc import Callable
 
+from proxy.matching.alike import same_thing, told_apart_alike
 from proxy.matching.normalise import REPLACEMENTS
 from proxy.matching.reading_model import Reading, Thing, Word
 from proxy.matching.words import MEDIA, STYLES
@@ -388,10 +388,10 @@ def _attachments_moved(
     one led). Roles tell apart two things of one kind only. ``have_lemmas``: ``_head_lemmas``
     of ``have``."""
     have_attached, want_attached = _attachments(have), _attachments(want)
-    if not _told_apart_alike(have, want, have_attached, want_attached):
+    if not told_apart_alike(have, want, have_attached, want_attached):
         return True  # "a big dog and a small dog" / "a big dog and a big dog"
     have_heads = _things(have)
-    named_in = _same_thing(have, want)
+    named_in = same_thing(have, want)
     plain_words = _attachments(want, compounds=False)
     have_tags = {have.words[i].key for i in have.heads() if have.words[i].tag}
     for word, heads in want_attached.items():
@@ -519,7 +519,7 @@ def _bound_elsewhere(
     more or fewer ("a man laughing with a woman")."""
     cached_bindings = binding(have)
     have_heads = _things(have)
-    named_in = _same_thing(have, want)
+    named_in = same_thing(have, want)
     for verb, things in binding(want).items():
         cached = cached_bindings.get(verb)
         if (
@@ -529,95 +529,3 @@ def _bound_elsewhere(
         ):
             return True
     return False
-
-
-def _same_thing(have: Reading, want: Reading) -> Callable[[set[Thing], Thing], bool]:
-    """Whether some (lemma, role) of a set names the same thing as another: the same lemma,
-    and where either prompt names several things of that kind, the same role too."""
-    repeated = _repeated_heads(have) | _repeated_heads(want)
-    # "a big dog and a small dog" / "a small dog and a big dog": where every thing of a kind
-    # has one role in both prompts, which is which is told by nothing but their order
-    alike = _alike(have, want)
-
-    def named_in(things: set[Thing], b: Thing) -> bool:
-        # a set lookup first: a tag list of thousands of one thing compares each with each
-        return (
-            b in things
-            or (b[0] not in repeated and any(a[0] == b[0] for a in things))
-            or (b[0] in alike and any(a[:2] == b[:2] for a in things))
-        )
-
-    return named_in
-
-
-def _repeated_heads(reading: Reading) -> set[str]:
-    lemmas = Counter(reading.words[i].key for i in reading.heads())
-    return {lemma for lemma, count in lemmas.items() if count > 1}
-
-
-_MOST_ALIKE = 4
-"""The most things of a kind in one role whose descriptions are paired up in any order."""
-
-
-def _alike(have: Reading, want: Reading) -> set[str]:
-    """The kinds of thing both prompts name several of, :func:`_in_one_role` in each, where
-    neither places anything left or right, in front or behind: "a red car on the left and a
-    blue car on the right" tells the cars apart by where they are."""
-    if have.spatial or want.spatial:
-        return set()
-    return _repeated_heads(have) & _repeated_heads(want) & _in_one_role(have) & _in_one_role(want)
-
-
-def _in_one_role(reading: Reading) -> set[str]:
-    """The kinds of thing whose every head in ``reading`` (a few at most) has the same role,
-    no preposition's, and that nothing else is placed by or does anything: "a tall man in a
-    black coat and a short man in a white coat" says which man wears which coat by their order
-    alone, and "a big dog and a small dog in a park" puts one dog in the park."""
-    words = reading.words
-    roles: dict[str, list[str]] = {}
-    for i in reading.heads():
-        roles.setdefault(words[i].key, []).append(words[i].role)
-    leaned_on = {role.rpartition("/")[2] for said in roles.values() for role in said}
-    doing = {words[w.head].key for w in words if w.verb and w.head is not None}
-    return {
-        key
-        for key, said in roles.items()
-        if len(set(said)) == 1
-        and len(said) <= _MOST_ALIKE
-        and key not in leaned_on
-        and key not in doing
-        and "/" not in said[0]  # the coats two men are in, the roofs of a cottage
-    }
-
-
-def _told_apart_alike(
-    have: Reading,
-    want: Reading,
-    have_attached: dict[str, set[Thing]],
-    want_attached: dict[str, set[Thing]],
-) -> bool:
-    """Whether the things of each kind that :func:`_same_thing` pairs in any order can be
-    paired so that each keeps the cached prompt's words that describe it: "a small dog and a
-    big dog" can, "a big dog and a big dog" cannot."""
-    alike = _alike(have, want)
-    if not alike:
-        return True
-
-    def described(attached: dict[str, set[Thing]]) -> dict[Thing, set[str]]:
-        things: dict[Thing, set[str]] = {}
-        for word, heads in attached.items():
-            for head in heads:
-                if head[0] in alike:
-                    things.setdefault(head, set()).add(word)
-        return things
-
-    cached, wanted = described(have_attached), described(want_attached)
-    for key in alike:
-        options = [words for thing, words in cached.items() if thing[0] == key]
-        asked = [words & have_attached.keys() for thing, words in wanted.items() if thing[0] == key]
-        if not any(
-            all(a <= options[at] for a, at in zip(asked, order, strict=False))
-            for order in itertools.permutations(range(len(options)), len(asked))
-        ):
-            return False
-    return True
