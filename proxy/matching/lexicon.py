@@ -490,7 +490,7 @@ people, while its second sense, a married couple, is filed under "family", which
 two people does not show."""
 
 
-_ALSO_A = {"boy": ("child",), "girl": ("child",), "boys": ("child",), "girls": ("child",)}
+_ALSO_A = {"boy": ("child",), "girl": ("child",)}
 """Nouns WordNet files under another kind than one they are, read as that kind too: a boy is a
 child (WordNet makes him a male person only), so "a boy" serves "a kid", not the reverse."""
 
