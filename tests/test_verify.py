@@ -1424,6 +1424,24 @@ REJECTED += [
     ),
     ("a candle lit in the window", "a candle lit by the window", "swapped_roles"),
     ("a red bus on a winter mountain pass", "a red bus on a summery mountain pass", "setting"),
+    # round 125
+    ("a cat on a sofa, a dog and a bird", "a cat on a dog, a sofa and a bird", "swapped_roles"),
+    (
+        "a red cup, a blue plate and a green bowl",
+        "a blue cup, a red plate and a green bowl",
+        "colour",
+    ),
+    (
+        "a hut with gulls on the roof and nets by the door",
+        "a hut with gulls by the door and nets on the roof",
+        "swapped_roles",
+    ),
+    ("a man in a red coat and a woman", "a woman in a red coat and a man", "swapped_roles"),
+    ("a couple skis on a rack", "three skis on a rack", "count"),
+    ("a sign that spells OPEN", "a sign that spells CLOSED", "text"),
+    ("a neon sign spells out hello", "a neon sign spells out goodbye", "text"),
+    ("a palette, an anchor", "a palette, a compass", "object"),
+    ("a stand with a long queue of customers", "a stand with a few customers", "count"),
 ]
 
 _BUSTLING_SQUARE = (
@@ -2927,6 +2945,31 @@ SERVED = [
         "washerwomen scrubbing sheets at the river's edge",
         "washerwomen scrubing sheets at the rivers edge",
     ),
+    # round 125: things listed in another order, in one place; a group skiing; what a witch
+    # reads is no text; a request closing on "can you make this image for me"
+    (
+        "a charcoal still life of a violin, an apple and an open book on a table",
+        "a charcoal still life of an open book, a violin and an apple on a table",
+    ),
+    (
+        "a birthday card with a giraffe, a hippo and a monkey around a big cake",
+        "a birthday card with a monkey, a hippo and a giraffe around a big cake",
+    ),
+    ("a cat on a sofa, a dog and a bird", "a cat on a sofa, a bird and a dog"),
+    ("a young couple skiing down a floodlit slope", "a young couple skis down a floodlit slope"),
+    (
+        "a frost witch reading spells in an ancient tower",
+        "a frost witch reading spells in an old tower",
+    ),
+    ("a castle, highly detailed", "a castle, highly detailed, can you make this image for me"),
+    ("storm knight, riding a griffin", "generate a picture, storm knight, riding a griffin"),
+    (
+        "a hut with gulls on the roof and nets by the door",
+        "a hut with nets by the door and gulls on the roof",
+    ),
+    ("a man in a red coat and a woman", "a woman and a man in a red coat"),
+    ("a heron on long thin legs", "a heron on long slender legs"),
+    ("charcoal sketch, rough paper", "charcoal sketch, coarse paper"),
 ]
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from itertools import chain
 
-from proxy.matching.lexicon import NOTHING, Pos, SenseId, WordNet, frozen
+from proxy.matching.lexicon import NOTHING, Pos, SenseId, WordNet, frozen, reaches
 from proxy.matching.reading_model import Word
 from proxy.matching.words import COLOURS
 
@@ -110,10 +110,9 @@ class Coverage:
         if wordnet is None:
             return False
         if any(
-            s.id in self.reached
+            reaches(wordnet.senses(lemma, pos), self.reached)
             for lemma in word.lemmas
             for pos in (_describing_as(word, lemma, wordnet) if describing else (word.pos,))
-            for s in wordnet.senses(lemma, pos)
         ):
             return True
         return word.verb and any(

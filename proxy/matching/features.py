@@ -36,10 +36,10 @@ _LETTERED = (
 """Things a text is put on, after which "reading" is the text's ("a sign reading OPEN"), not
 someone reading ("a girl in a shirt reading a book")."""
 _SAYS = re.compile(
-    r"\b(?:(?:that|which)\s+(?:reads|read)|"
+    r"\b(?:(?:that|which)\s+(?:reads|read|spells)|spells\s+out|"
     + "(?:"
     + "|".join(rf"(?<=\b{thing}\s)" for thing in _LETTERED)
-    + r")reading|(?:that|which)?\s*(?:says|saying|spells|spelling|"
+    + r")(?:reading|spells)|(?:that|which)?\s*(?:says|saying|spelling|"
     r"with the words?|with the text|with text|(?<!hand )(?<!hand-)written(?!\s+(?:in|on|at|"
     r"across|along|over|under|inside|above|below|around|into|onto|upon|with|by)\b)|labeled|"
     r"labelled))\s+(?:\x00|(?![\s\x00])([^,.;:\x00]+))",
@@ -47,7 +47,8 @@ _SAYS = re.compile(
 )
 """Words to render after "says", "with the words", "a sign reading", ...; not a place, a medium
 or a hand after "written" ("the specials written in the center in pale yellow", "written in
-icing"), nor what "hand written" says of ("hand written lettering that lists the specials")."""
+icing"), nor what "hand written" says of ("hand written lettering that lists the specials"), nor
+the spells a witch reads or casts ("spells" is a verb after "that" or a thing lettered)."""
 _SAID = " \x00 "
 """What a quoted text is cut out for: a mark no text to render runs across."""
 _READING_CAPITALS = re.compile(r"\breading\s+([A-Z][A-Z0-9'&!?-]+(?:\s+[A-Z0-9][A-Z0-9'&!?-]*)*)\b")
@@ -151,7 +152,8 @@ _AMOUNTS = {
     r"heaving|thick|awash)\s+with|overgrown|jam[\s-]*packed|"
     r"an?\s+(?:crowd|flock|herd|pack|swarm|troop|colony|school|shoal|pod|pride|gaggle|mob|gang|"
     r"band|cloud|horde|throng|sea|mass|pile|heap|mountain|basketful|"
-    r"bucketful|bucket|truckload)\s+of|(?:heaps|piles|loads|tons|masses|swarms|hordes)\s+of",
+    r"bucketful|bucket|truckload)\s+of|(?:heaps|piles|loads|tons|masses|swarms|hordes)\s+of|"
+    r"an?\s+(?:very\s+)?long\s+(?:line|queue|row)\s+of|long\s+(?:lines|queues|rows)\s+of",
 }
 _AMOUNT_PATTERNS = {name: re.compile(rf"\b(?:{rx})\b") for name, rx in _AMOUNTS.items()}
 _ANY_AMOUNT = re.compile(r"\b(?:" + "|".join(_AMOUNTS.values()) + r"|crowds?)\b")

@@ -236,7 +236,7 @@ _REQUEST = re.compile(
     r"|make\s+it\s+look\s+like\s*:?\s*)?"
     r"(?:prompt\s*:\s*)?(?:imagine\s+)?"
     r"(?:(?:generate|create|make|draw|paint|show|give|render|produce)(?:\s+(?:for\s+)?(?:me|us))?"
-    r"(?:\s*:\s*|\s+))?"
+    r"(?:\s+(?:a|an)\s+(?:image|picture|pic)\s*[:,]\s*|\s*:\s*|\s+))?"
     r"(?:(?:please|pls|plz)\s+)?"
 )
 _SHOW_ME = re.compile(
@@ -244,6 +244,12 @@ _SHOW_ME = re.compile(
     r"(?:picture|image|scene)\s+to\s+(?:show|have|include|feature)\s+"
 )
 """A request said anywhere a tag begins: "..., i would like the picture to show prayer flags"."""
+_MAKE_A_PICTURE = re.compile(
+    r"(^|,)\s*(?:(?:please|pls|plz)\s+)?(?:generate|create|make|draw|render)\s+(?:(?:for\s+)?me\s+)?"
+    r"(?:a|an)\s+(?:image|picture|pic)\s*(?=,|$)"
+)
+"""A tag that asks for a picture and says nothing of it, wherever the tags put it: "generate a
+picture, storm knight, ..." (the tags may be read in the cached prompt's order)."""
 _ALSO = re.compile(r"(^|,)\s*(?:(?:please\s+)?(?:include|add)|and\s+also|also)\s+(?=\w)")
 """A tag that asks for one thing more: "..., please include a grandmother at a stall", "...,
 and also a boy holding a bubble tea"."""
@@ -266,7 +272,7 @@ _PLEASE = re.compile(
     r"|thanks?(?:\s+(?:you|u))?(?:\s+(?:so|very)\s+much|\s+a\s+lot)?"
     r"(?:\s+in\s+advance)?|thx|ty|if\s+(?:possible|you\s+can)|"
     r"(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?"
-    r"(?:generate|create|make|draw|render|paint)\s+(?:this|it|that)"
+    r"(?:generate|create|make|draw|render|paint)\s+(?:this|it|that)(?:\s+(?:image|picture|pic))?"
     r"(?:\s+for\s+(?:me|us|(?:my|our)\s+(?:" + "|".join(sorted(_RECIPIENTS)) + r")))?"
     r"(?:\s+please)?)(?:\s*[.!?]+)?\s*$"
 )
@@ -511,6 +517,7 @@ def strip_filler(text: str, shows_words: bool | None = None) -> str:
     stripped = _rewrite(_DONE_ALONE, _made_as_a_tag, stripped, tuple(_MADE_AS_A_TAG))
     stripped = _rewrite(_SHOW_ME, r"\1 ", stripped, _SHOWN)
     stripped = _rewrite(_ALSO, r"\1 ", stripped, ("include", "add", "also"))
+    stripped = _rewrite(_MAKE_A_PICTURE, r"\1", stripped, ("image", "picture", "pic"))
     stripped = _REQUEST.sub("", stripped)
     stripped = _rewrite(_THERE_IS, "", stripped, ("there", "game"))
     # A courtesy before the quality tags taken off closes the prompt too: "..., thanks, 4k".

@@ -31,14 +31,23 @@ import itertools
 import logging
 import mmap
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import marisa_trie
 
-__all__ = ["DEFAULT_WORDNET_DIR", "NOTHING", "Pos", "Sense", "SenseId", "WordNet", "frozen"]
+__all__ = [
+    "DEFAULT_WORDNET_DIR",
+    "NOTHING",
+    "Pos",
+    "Sense",
+    "SenseId",
+    "WordNet",
+    "frozen",
+    "reaches",
+]
 
 log = logging.getLogger(__name__)
 
@@ -238,6 +247,18 @@ _STEM = max(len(suffix) for rules in _SUFFIXES.values() for suffix, _ in rules)
 """The most letters a suffix rule takes off: a word's lemma keeps all of its letters before."""
 
 
+def reaches(senses: Sequence[Sense], reached: frozenset[SenseId]) -> bool:
+    """Whether one of a word's ``senses`` is among the senses ``reached`` from the words of a
+    prompt: the word is shown. Not through a quality alone where the word first names a thing:
+    "a palette" (of colours) is a range, as "compass" is in its second sense, but the compass
+    asked for is the instrument."""
+    matched = [sense for sense in senses if sense.id in reached]
+    return bool(matched) and (
+        senses[0].lexname != "noun.artifact"
+        or any(sense.lexname != "noun.attribute" for sense in matched)
+    )
+
+
 class WordNet:
     """Read-only access to one WordNet database folder."""
 
@@ -355,8 +376,7 @@ class WordNet:
         """Whether an image of ``specific`` also shows ``general`` (see the module docstring),
         each word read as the given part of speech (None: any). Parts of speech matter: the
         verb "dog" means "chase", the noun does not."""
-        reached = self.closure(specific, specific_pos)
-        return any(sense.id in reached for sense in self.senses(general, general_pos))
+        return reaches(self.senses(general, general_pos), self.closure(specific, specific_pos))
 
     def _closure(self, word: str, pos: Pos | None = None) -> frozenset[SenseId]:
         """The senses of ``word``, their hypernyms (a verb's direct ones only), and one sideways

@@ -133,6 +133,22 @@ def close_chunk(
                 # "a girl with a balloon and a boy with a kite", "a man holding a cup and a woman
                 # holding a book": the same relation again, of a thing of its own
                 partner = _owner(reading, earlier, partner)
+            elif (
+                opens_phrase(breaks)
+                and ("and" in breaks or "or" in breaks)
+                and words[head].animate
+                and not words[partner].animate
+                and words[partner].role.startswith("in/")
+            ):
+                # "a corgi in a blue bandana and a grinning groomer": no one is in the groomer
+                partner = _owner(reading, earlier, partner)
+            elif _placed_apart(words[partner], following) and len(earlier) > 1:
+                # "a hut with gulls on the roof and nets by the door": a second thing with a
+                # place of its own, not a second thing the gulls are on; the roof is the gulls'
+                # place, the door the nets'
+                place, partner = words[partner], earlier[-2]
+                place.role = f"{place.role.partition('/')[0]}/{words[partner].key}"
+                reading.placed_apart.add(head)
             words[head].role = words[partner].role
             words[head].listed = not any(b in COORDINATORS - {","} for b in breaks)
             group = reading.groups.setdefault(partner, [partner])
@@ -142,6 +158,8 @@ def close_chunk(
             # Relative to the clause's subject: "on the board" of the knife, not of the cabbage.
             subject = next((h for h in reversed(earlier) if words[h].role == "subject"), None)
             relation = prepositions[-1] if prepositions else "object"
+            if prepositions and earlier[-1:] and earlier[-1] in reading.placed_apart:
+                subject = earlier[-1]
             if relation == "of" and earlier:
                 subject = earlier[-1]  # "a stack of books": the books of the stack
             if not prepositions:
@@ -189,6 +207,17 @@ def _said_alike(word: Word, following: frozenset[str]) -> bool:
     if relation == "object":
         return word.governor is not None and word.governor in following
     return relation in following
+
+
+def _placed_apart(word: Word, following: frozenset[str]) -> bool:
+    """Whether ``word`` is where a thing is and ``following`` (what comes after the thing
+    coordinated with it) places that thing elsewhere."""
+    relation = word.role.partition("/")[0]
+    return (
+        relation != "object"
+        and (relation in _PLACES or relation.startswith("@"))
+        and any(t in _PLACES or t.startswith("@") for t in following)
+    )
 
 
 def _owner(reading: Reading, earlier: list[int], partner: int) -> int:

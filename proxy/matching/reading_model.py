@@ -130,6 +130,9 @@ class Reading:
     shared list per group."""
     head_indexes: list[int] = field(default_factory=list)
     """The head nouns, in order."""
+    placed_apart: set[int] = field(default_factory=set)
+    """Heads joined to a thing that has a place of its own, and placed by what follows them:
+    "nets" in "a hut with gulls on the roof and nets by the door"."""
     kinds: Counter[str] = field(default_factory=Counter)
     """How many head nouns name each kind of thing."""
     emoji: tuple[str, ...] = ()

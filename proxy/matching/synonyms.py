@@ -19,6 +19,8 @@ scary creepy spooky eerie frightening terrifying
 calm still tranquil serene peaceful placid quiet
 cute adorable
 fat chubby plump
+thin slender slim
+rough coarse
 huge giant gigantic enormous massive colossal immense
 big large
 small little tiny

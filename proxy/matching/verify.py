@@ -58,6 +58,7 @@ from proxy.matching.counting import (
 )
 from proxy.matching.coverage import Coverage, describes
 from proxy.matching.lexicon import NOTHING, WordNet
+from proxy.matching.listed import in_listed_order
 from proxy.matching.media import asks_for_photo, made_otherwise, photographed
 from proxy.matching.memo import PromptMemo
 from proxy.matching.normalise import GATHERING
@@ -227,6 +228,7 @@ class Verifier:
         if rebound(cached, request, classes):
             return "swapped_roles"  # "a knight, a dragon, riding a horse": who rides moved
         request = at_as_cached(cached, in_cached_order(cached, request, classes))
+        request = in_listed_order(cached, request, self.wordnet)
         have, want = self.read(cached), self.read(request)
         if not want.texts <= have.texts:
             return "text"  # as typed: no mended spelling, "scifi" for "sci fi", is shown

@@ -58,6 +58,8 @@ _PARTICLES = frozenset("up down off out away back".split())
 _BEFORE_A_TIME = (ROLE_MARKERS - {"to"}) | {"during", "through", "until"}
 """Prepositions after which a season or a weather word is a noun ("in spring", "in snow")."""
 _GROUPS = frozenset("couple pair trio twins".split())
+_GOING = frozenset("across along down into past through toward towards up".split())
+"""Where a verb of going goes, after which a group's "-s" word is its verb: "a couple skis down"."""
 """Counts that also name their group: "a couple of hikers" is two hikers, "a couple walking" a
 couple."""
 _COUNTED_KINDS = frozenset(
@@ -164,6 +166,8 @@ class WordClasses:
             return is_break(following)
         if self.wordnet is None:
             return True
+        if following in _GOING and after.endswith("s") and self.wordnet.usually(after, "v", "n"):
+            return not self.wordnet.is_a(after, "animal")  # "a couple skis down a slope"
         if "a" in self.wordnet.parts_of_speech(after):
             return False  # "a couple small dogs", "a couple old men"
         senses = self.wordnet.senses(after, "n")
