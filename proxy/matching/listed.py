@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from proxy.matching.lexicon import WordNet
-from proxy.matching.words import FUNCTION_WORDS, SPATIAL_WORDS
+from proxy.matching.words import DEPICTIONS, FUNCTION_WORDS, SPATIAL_WORDS
 
 __all__ = ["in_listed_order"]
 
@@ -36,6 +36,14 @@ _ENDS = frozenset({"", ",", ".", ";"})
 _LONGEST = 6
 """Words in an item, at most."""
 _NOT_IN_AN_ITEM = (FUNCTION_WORDS | frozenset(SPATIAL_WORDS) | _PLACES) - _OPENING
+_ORDERED = re.compile(
+    r"\b(?:left|right|order|top|bottom|panels?|stripes?|striped|flags?|tricolou?r|sequence|"
+    r"followed|in a row|lined|first|then|finally|side by side|next to each other)\b"
+)
+"""Words that say a list's order is what the picture shows: "from left to right: a cat, a dog
+and a bird", "vertical stripes of blue, white and red", "three panels"."""
+_COLLECTIVE = frozenset("row line herd flock pack swarm crowd bunch group".split())
+"""Function words that name a thing of their own before "of": "a row of claw machines"."""
 
 
 class _List(NamedTuple):
@@ -49,26 +57,31 @@ class _List(NamedTuple):
 
 def in_listed_order(cached: str, request: str, wordnet: WordNet | None) -> str:
     """``request`` with each list of things it shares with ``cached`` (the same things, after
-    and before the same words) in the cached prompt's order."""
-    if " and " not in request and " or " not in request:
+    and before the same words) in the cached prompt's order. Things are read plain first, then
+    with an "of" each ("a frame of honey"), which would take "a still life of a violin" for the
+    first thing of "a still life of a violin, an apple and a book"."""
+    if (" and " not in request and " or " not in request) or any(
+        _ORDERED.search(text.lower()) for text in (cached, request)
+    ):
         return request
-    theirs = {
-        (found.before, found.after, tuple(sorted(found.items))): found
-        for found in _lists(cached, wordnet)
-    }
-    if not theirs:
-        return request
-    pieces, start = [], 0
-    for ours in _lists(request, wordnet):
-        match = theirs.get((ours.before, ours.after, tuple(sorted(ours.items))))
-        if match is not None and match.items != ours.items:
-            pieces += [request[start : ours.start], ", ".join(match.items[:-1])]
-            pieces.append(f" {ours.joined} {match.items[-1]}")
-            start = ours.end
-    return "".join([*pieces, request[start:]]) if pieces else request
+    for with_of in (False, True):
+        theirs = {
+            (found.before, found.after, tuple(sorted(found.items))): found
+            for found in _lists(cached, wordnet, with_of)
+        }
+        pieces, start = [], 0
+        for ours in _lists(request, wordnet, with_of) if theirs else ():
+            match = theirs.get((ours.before, ours.after, tuple(sorted(ours.items))))
+            if match is not None and match.items != ours.items:
+                pieces += [request[start : ours.start], ", ".join(match.items[:-1])]
+                pieces.append(f" {ours.joined} {match.items[-1]}")
+                start = ours.end
+        if pieces:
+            return "".join([*pieces, request[start:]])
+    return request
 
 
-def _lists(text: str, wordnet: WordNet | None) -> Iterator[_List]:
+def _lists(text: str, wordnet: WordNet | None, with_of: bool) -> Iterator[_List]:
     """The lists of ``text`` (see the module docstring), each with its character span."""
     tokens = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text.lower())]
     words = [t for t, _, _ in tokens]
@@ -79,7 +92,7 @@ def _lists(text: str, wordnet: WordNet | None) -> Iterator[_List]:
             (
                 e
                 for e in range(k + 2, min(k + 2 + _LONGEST, len(words) + 1))
-                if _item(words[k + 1 : e], wordnet)
+                if _item(words[k + 1 : e], wordnet, with_of)
             ),
             default=None,
         )
@@ -90,7 +103,7 @@ def _lists(text: str, wordnet: WordNet | None) -> Iterator[_List]:
             continue  # "a cat, a dog and a man holding a leash": the man's leash
         items = [" ".join(words[k + 1 : end])]
         begin = stop = k - 1 if k and words[k - 1] == "," else k  # an Oxford comma
-        while (first := _item_start(words, stop, wordnet)) is not None:
+        while (first := _item_start(words, stop, wordnet, with_of)) is not None:
             before = words[first - 1] if first else ""
             if before not in _BEFORE and not before.endswith("ing"):
                 break  # "a cat on a sofa, a dog and a bird": the sofa is no thing listed
@@ -102,21 +115,40 @@ def _lists(text: str, wordnet: WordNet | None) -> Iterator[_List]:
         if len(items) < 2:
             continue
         before = words[begin - 1] if begin else ""
+        if before == "of" and not _depicts(words[: begin - 1]):
+            continue  # "a jar of honey, a loaf and a knife": only the honey is in the jar
+        if (before.endswith("ing") or after in _PLACES) and any(
+            _a_being(item, wordnet) for item in items
+        ):
+            # "a boy kicking a ball and a girl": the girl is kicked by no one; "a kitchen with
+            # a kettle, a toaster and a cat on the windowsill": only the cat is on it
+            continue
         yield _List(tokens[begin][1], tokens[end - 1][2], tuple(items), before, after, word)
 
 
-def _item_start(words: list[str], stop: int, wordnet: WordNet | None) -> int | None:
+def _item_start(words: list[str], stop: int, wordnet: WordNet | None, with_of: bool) -> int | None:
     """Where the longest item that ends before ``stop`` starts (None: none ends there)."""
     return min(
-        (s for s in range(max(0, stop - _LONGEST), stop) if _item(words[s:stop], wordnet)),
+        (s for s in range(max(0, stop - _LONGEST), stop) if _item(words[s:stop], wordnet, with_of)),
         default=None,
     )
 
 
-def _item(words: list[str], wordnet: WordNet | None) -> bool:
+def _item(words: list[str], wordnet: WordNet | None, with_of: bool) -> bool:
     """Whether ``words`` are a plain noun phrase: determiners or a number, then words that are
     neither function words nor places, a verb's form only first ("falling confetti", not "a
-    man holding")."""
+    man holding"); ``with_of``: or two such joined by "of" ("a frame of honey", "a row of claw
+    machines")."""
+    if with_of and "of" in words:
+        if words.count("of") != 1:
+            return False
+        at = words.index("of")
+        head, rest = words[:at], words[at + 1 :]
+        collective = bool(head) and head[-1] in _COLLECTIVE
+        return (
+            _item(head, wordnet, False)
+            or (collective and (_OPENING.issuperset(head[:-1]) or _item(head[:-1], wordnet, False)))
+        ) and _item(rest, wordnet, False)
     opened = 0
     while opened < len(words) and words[opened] in _OPENING:
         opened += 1
@@ -124,9 +156,25 @@ def _item(words: list[str], wordnet: WordNet | None) -> bool:
     return bool(content) and all(
         word[0].isalnum()
         and word not in _NOT_IN_AN_ITEM
+        and word not in _OPENING
         and (n == 0 or not word.endswith(("ing", "ed")) or _usually_a_thing(word, wordnet))
         for n, word in enumerate(content)
     )
+
+
+def _depicts(words: list[str]) -> bool:
+    """Whether ``words`` end in a picture whose "of" shows all that is listed after it ("a
+    portrait of", "a still life of"), unlike a thing's ("a jar of")."""
+    return bool(words) and (words[-1] in DEPICTIONS or words[-2:] == ["still", "life"])
+
+
+def _a_being(item: str, wordnet: WordNet | None) -> bool:
+    """Whether the thing ``item`` names is first a person or an animal (unknown: it may be;
+    "a machine" is a person only in a later sense)."""
+    if wordnet is None:
+        return True
+    senses = wordnet.senses(item.rsplit(" ", 1)[-1], "n")
+    return not senses or senses[0].lexname in ("noun.person", "noun.animal")
 
 
 def _usually_a_thing(word: str, wordnet: WordNet | None) -> bool:

@@ -79,8 +79,17 @@ _PAINTINGS = frozenset({"watercolor", "watercolour", "gouache"})
 """Media that name a painting on their own."""
 _IRREGULAR = {"man": "men", "woman": "women", "child": "children"}
 REPLACEMENTS = _replacements()
-_KEEP_BEFORE = {"still": frozenset({"life", "lifes"})}
-"""Listed words that are something else before these ("a still life" is a genre)."""
+_FILLED = frozenset(
+    """pool pools swimming swimming_pool tank tub bath bathtub fountain aquarium glass bottle
+    jar box cup bowl basket bucket vase crate barrel cage nest shelf shelves fridge plate pot
+    bag tray drawer cupboard wallet purse can""".split()
+)
+"""Things "empty" says have nothing in them, not that no one is there, as "deserted" says."""
+_KEEP_BEFORE = {"still": frozenset({"life", "lifes"}), "deserted": _FILLED}
+"""Listed words that are something else before these ("a still life" is a genre, "a deserted
+pool" may be full of water)."""
+_SUNLIT = frozenset({"drenched", "soaked", "bathed"})
+"""What "sun" before it makes sunlit, not wet: "a sun drenched beach", "a sun soaked terrace"."""
 _BEINGS_TOO = frozenset({"giant"})
 """Listed sizes that name a being after a word for its kind: "a frost giant, icy beard", "a
 moss giant shielding a knight"; "a giant tree" is huge."""
@@ -210,10 +219,13 @@ def normalise_tokens(
             replacement is not None
             and following not in _KEEP_BEFORE.get(token, ())
             and not (token == "still" and i and tokens[i - 1] in _FILMED)
+            and not (token in _SUNLIT and i and tokens[i - 1] == "sun")
             and not _a_verb_before(tokens, i)
             and not (token in _BEINGS_TOO and _names_a_being(tokens, i))
         ):
             token = replacement
+        elif token in _SUNLIT and out and out[-1] == "sun":
+            token = "sunlit"
         elif token in _SEASONS_SAID and out and out[-1] in _BEFORE_A_SEASON:
             token = _SEASONS_SAID[token]  # "in spring" is the season, not "a hot spring"
         elif token == "thick" and following in _THICK_WEATHER and ends_phrase(tokens, i + 2):

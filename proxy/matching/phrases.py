@@ -133,6 +133,13 @@ def close_chunk(
                 # "a girl with a balloon and a boy with a kite", "a man holding a cup and a woman
                 # holding a book": the same relation again, of a thing of its own
                 partner = _owner(reading, earlier, partner)
+            elif _placed_apart(words[partner], following) and len(earlier) > 1:
+                # "a hut with gulls on the roof and nets by the door": a second thing with a
+                # place of its own, not a second thing the gulls are on; the roof is the gulls'
+                # place, the door the nets'
+                place, partner = words[partner], earlier[-2]
+                place.role = f"{place.role.partition('/')[0]}/{words[partner].key}"
+                reading.placed_apart.add(head)
             elif (
                 opens_phrase(breaks)
                 and ("and" in breaks or "or" in breaks)
@@ -142,13 +149,6 @@ def close_chunk(
             ):
                 # "a corgi in a blue bandana and a grinning groomer": no one is in the groomer
                 partner = _owner(reading, earlier, partner)
-            elif _placed_apart(words[partner], following) and len(earlier) > 1:
-                # "a hut with gulls on the roof and nets by the door": a second thing with a
-                # place of its own, not a second thing the gulls are on; the roof is the gulls'
-                # place, the door the nets'
-                place, partner = words[partner], earlier[-2]
-                place.role = f"{place.role.partition('/')[0]}/{words[partner].key}"
-                reading.placed_apart.add(head)
             words[head].role = words[partner].role
             words[head].listed = not any(b in COORDINATORS - {","} for b in breaks)
             group = reading.groups.setdefault(partner, [partner])

@@ -52,6 +52,8 @@ def swapped(have: Reading, want: Reading) -> str | None:
     ]
     if _owner_changed(have_heads, want_heads, [lemma for lemma in shared if lemma not in listed]):
         return "swapped_roles"  # "a cup of coffee" / "a plate of coffee"
+    if _placed_on_another(have_heads, want_heads, shared):
+        return "swapped_roles"  # "a street with cars on the road and people on the sidewalk"
     if _put_with_a_place(have, have_heads, want_heads, shared):
         return "swapped_roles"  # "a mug on a bed, a phone on the floor" / "a bed with both"
     for first in moved:
@@ -336,6 +338,32 @@ def _owner(heads: dict[str, tuple[int, str]], lemma: str) -> str:
     """The thing ``lemma`` is "of" ("stack" for the books of "a stack of books"), or itself."""
     role = heads[lemma][1]
     return role[3:] if role.startswith("of/") and role[3:] in heads else lemma
+
+
+def _placed_on_another(
+    have: dict[str, tuple[int, str]], want: dict[str, tuple[int, str]], shared: list[str]
+) -> bool:
+    """Whether a place is one thing's in a prompt and another's in the other, the two things
+    had by one thing alike in both: the people on the sidewalk of "a street with cars on the
+    road and people on the sidewalk", the cars in the swapped request."""
+
+    def siblings(heads: dict[str, tuple[int, str]], a: str, b: str) -> bool:
+        return a in heads and b in heads and heads[a][1] == heads[b][1] != "subject"
+
+    for lemma in shared:
+        (relation, _, owner), (other, _, theirs) = (
+            have[lemma][1].partition("/"),
+            want[lemma][1].partition("/"),
+        )
+        if (
+            relation == other
+            and relation not in ("of", "object", "subject", "with")
+            and owner != theirs
+            and siblings(have, owner, theirs)
+            and siblings(want, owner, theirs)
+        ):
+            return True
+    return False
 
 
 def _owner_changed(

@@ -165,7 +165,7 @@ walks strolls
 walk stroll
 walked strolled
 spiny prickly thorny
-empty vacant unoccupied
+empty vacant unoccupied deserted
 flutist flautist flautists:flutists
 scared frightened afraid
 shy timid bashful
@@ -203,6 +203,9 @@ crack fissure fissures:cracks
 stacking piling
 stacked piled
 sign placard placards:signs
+soaked drenched
+cog gear
+customer shopper
 """
 """Words that give the same picture, one group a line, the first word standing for the group;
 ``form:target`` pairs name plurals that are not the word with an "s" ("guys:men"). WordNet

@@ -166,13 +166,26 @@ class WordClasses:
             return is_break(following)
         if self.wordnet is None:
             return True
-        if following in _GOING and after.endswith("s") and self.wordnet.usually(after, "v", "n"):
-            return not self.wordnet.is_a(after, "animal")  # "a couple skis down a slope"
+        if following in _GOING and after.endswith("s") and self._goes(after):
+            return True  # "a couple skis down a slope"; not "a couple logs down the river"
         if "a" in self.wordnet.parts_of_speech(after):
             return False  # "a couple small dogs", "a couple old men"
         senses = self.wordnet.senses(after, "n")
         # a being or a thing is counted; an act ("walks", "kisses") is the group's verb
         return not senses or senses[0].lexname not in _COUNTED_KINDS
+
+    def _goes(self, token: str) -> bool:
+        """Whether the "-s" word ``token`` is first a verb of going, at least as often a verb
+        as a thing, and no animal ("skis"; not "logs", "boats" or "skates", a fish too)."""
+        wordnet = self.wordnet
+        if wordnet is None or not wordnet.usually(token, "v", "n"):
+            return False
+        senses = wordnet.senses(token, "v")
+        return (
+            bool(senses)
+            and senses[0].lexname == "verb.motion"
+            and not wordnet.is_a(token, "animal")
+        )
 
     def person(self, word: Word) -> bool:
         """Whether ``word`` names a person (WordNet's, which a dragon or a unicorn is not)."""
