@@ -1096,6 +1096,12 @@ REJECTED += [
     ("a man holding a lamp and a dog barking", "a man holding a dog and a lamp", "swapped_roles"),
     ("a boy kicking a ball and a girl", "a boy kicking a girl and a ball", "swapped_roles"),
     ("a sun soaked terrace", "a drenched terrace", "attribute"),
+    ("reindeer, a fell landscape in winter", "reindeer, a fell landscape in autumn", "setting"),
+    (
+        "a lane at night, aerial view from a drone",
+        "a lane at night, street level view from the middle of the lane",
+        "camera",
+    ),
     ("an empty glass on a table", "a deserted glass on a table", "attribute"),
     ("a kitten on a box in a shelf", "in a box, on a shelf, a kitten", "swapped_roles"),
     # a place after a verb that opens a tag is placed as said, whoever's it is
@@ -2997,6 +3003,18 @@ SERVED = [
     ("a cook in an empty late-night diner", "a cook in a deserted late-night diner"),
     ("a soaked dog on a roof", "a drenched dog on a roof"),
     ("a sun drenched beach", "a sun soaked beach"),
+    ("a castle, snow", "a castle, snow, i want a picture of this"),
+    ("a castle, snow", "a castle, snow, make me a picture of this please"),
+    (
+        "a cowboy, 1950s technicolor film still",
+        "a cowboy, still frame from a 1950s technicolor film",
+    ),
+    (
+        "a colourful mural of a tiger and a black graffiti tag on a brick wall",
+        "a black graffiti tag and a colourful mural of a tiger on a brick wall",
+    ),
+    ("a fast streamlined locomotive", "a rapid streamlined locomotive"),
+    ("a mechanic repairing the engine of a car", "a mechanic repairing the motor of a car"),
     (
         "a house with a cat on the roof and a dog in the garden",
         "a house with a dog in the garden and a cat on the roof",

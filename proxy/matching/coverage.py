@@ -45,7 +45,7 @@ class Coverage:
                 wordnet.closure(lemma, pos)
                 for i, w in enumerate(words)
                 if not w.negated
-                for lemma in w.lemmas
+                for lemma in _own_lemmas(w)
                 for pos in _shown_as(w, i, lemma, wordnet)
             )
             self.excluded_reached = _union(
@@ -150,6 +150,25 @@ class _Either:
         return self.first.shows(word, describing=describing) or self.second.shows(
             word, describing=describing
         )
+
+
+def _own_lemmas(word: Word) -> frozenset[str]:
+    """``word``'s lemmas, less those only a verb's form gives a word read as a thing or said of
+    one: "a fell landscape" (a fell is a hill) shows no fall of the year, though "fell" is also
+    what "fall" did."""
+    if word.verb or not (
+        word.pos == "n"
+        or (
+            word.pos is None
+            and ("n", word.text) in word.readings
+            and not word.text.endswith(("ing", "ed"))  # "glowing letters" glow
+        )
+    ):
+        return word.lemmas
+    verbs_only = {lemma for pos, lemma in word.readings if pos == "v"} - {
+        lemma for pos, lemma in word.readings if pos != "v"
+    }
+    return word.lemmas - verbs_only if verbs_only else word.lemmas
 
 
 def _shown_as(word: Word, index: int, lemma: str, wordnet: WordNet) -> tuple[Pos | None, ...]:

@@ -271,8 +271,10 @@ _PLEASE = re.compile(
     r"(?<![\s,])[\s,]+(?:(?:please|pls|plz)(?:\s+and\s+thanks?(?:\s+you)?)?"
     r"|thanks?(?:\s+(?:you|u))?(?:\s+(?:so|very)\s+much|\s+a\s+lot)?"
     r"(?:\s+in\s+advance)?|thx|ty|if\s+(?:possible|you\s+can)|"
-    r"(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?"
-    r"(?:generate|create|make|draw|render|paint)\s+(?:this|it|that)(?:\s+(?:image|picture|pic))?"
+    r"i\s+(?:want|need|would\s+like|'d\s+like)\s+(?:a|an)\s+(?:picture|image|pic)\s+of\s+(?:this|it|that)|"
+    r"(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?(?:generate|create|make|draw|render|paint)"
+    r"(?:\s+(?:this|it|that)(?:\s+(?:image|picture|pic))?|(?:\s+me)?\s+(?:a|an)\s+(?:picture|image|pic)"
+    r"\s+of\s+(?:this|it|that))"
     r"(?:\s+for\s+(?:me|us|(?:my|our)\s+(?:" + "|".join(sorted(_RECIPIENTS)) + r")))?"
     r"(?:\s+please)?)(?:\s*[.!?]+)?\s*$"
 )
@@ -364,8 +366,14 @@ _STEPS = re.compile(
     r"|cathedral|museum|library)\s+)steps(?![\w-])"
 )
 """"the porch steps" are "the porch stairs" ("he steps" is no staircase)."""
-_STILL_FROM = re.compile(r"(?<![\w-])still\s+(?:from|of)\s+(?:a|an|the)\s+(?:movie|film)(?![\w-])")
-""""a still from a movie" is "a film still"."""
+_STILL_FROM = re.compile(
+    r"(?<![\w-])still(?:\s+frame)?\s+(?:from|of)\s+(?:a|an|the)\s+(?:movie|film)(?![\w-])"
+)
+""""a still from a movie" (or "a still frame from a film") is "a film still"."""
+_STILL_FRAME_FROM = re.compile(
+    r"(?<![\w-])still(?:\s+frame)?\s+from\s+(?:a|an|the)\s+((?:[\w-]+\s+){1,3})(movie|film)(?![\w-])"
+)
+""""a still frame from a 1950s technicolor film" is "a 1950s technicolor film still"."""
 _OFF_CENTRE = re.compile(r"(?<![\w-])off[\s-]+cent(?:er|re)(?:ed|d)?(?![\w-])")
 """"off-center" is one word, no "center" that "centered" shows."""
 _IN_PUBLIC = re.compile(r"(?<![\w-])in\s+(?:a|the)\s+public\s+(?:place|space|area)(?![\w-])")
@@ -540,6 +548,7 @@ def strip_filler(text: str, shows_words: bool | None = None) -> str:
     stripped = _rewrite(_IN_PUBLIC, "in public", stripped, ("public",))
     stripped = _rewrite(_OFF_CENTRE, "offcenter", stripped, ("off",))
     stripped = _rewrite(_STILL_FROM, "film still", stripped, ("still ",))
+    stripped = _rewrite(_STILL_FRAME_FROM, r"\1\2 still", stripped, ("still ",))
     stripped = _rewrite(_STEPS, r"\1stairs", stripped, ("steps",))
     stripped = _rewrite(_PUBLICATION_PART, r"\1\2", stripped, _PUBLICATION_PARTS)
     stripped = _rewrite(_BACKDROP, r"\1background\2", stripped, ("backdrop",))

@@ -38,7 +38,7 @@ _LONGEST = 6
 _NOT_IN_AN_ITEM = (FUNCTION_WORDS | frozenset(SPATIAL_WORDS) | _PLACES) - _OPENING
 _ORDERED = re.compile(
     r"\b(?:left|right|order|top|bottom|panels?|stripes?|striped|flags?|tricolou?r|sequence|"
-    r"followed|in a row|lined|first|then|finally|side by side|next to each other)\b"
+    r"followed|in a row|lined|first|then|finally)\b"
 )
 """Words that say a list's order is what the picture shows: "from left to right: a cat, a dog
 and a bird", "vertical stripes of blue, white and red", "three panels"."""
@@ -173,7 +173,10 @@ def _a_being(item: str, wordnet: WordNet | None) -> bool:
     "a machine" is a person only in a later sense)."""
     if wordnet is None:
         return True
-    senses = wordnet.senses(item.rsplit(" ", 1)[-1], "n")
+    head, of, rest = item.rpartition(" of ")
+    # "a mural of a tiger" is a mural; "a herd of cows" cows
+    last = head if of and head.rsplit(" ", 1)[-1] not in _COLLECTIVE else rest
+    senses = wordnet.senses(last.rsplit(" ", 1)[-1], "n")
     return not senses or senses[0].lexname in ("noun.person", "noun.animal")
 
 

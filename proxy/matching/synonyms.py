@@ -30,7 +30,7 @@ sad unhappy sorrowful melancholic
 angry furious
 dirty filthy grimy
 tired exhausted weary
-fast quick speedy quickly swiftly rapidly
+fast quick speedy rapid quickly swiftly rapidly
 shiny glossy gleaming
 sofa couch couches:sofas
 corridor hallway
@@ -204,6 +204,9 @@ stacking piling
 stacked piled
 sign placard placards:signs
 soaked drenched
+sweating perspiring
+funny comedic humorous
+engine motor engines:motors
 cog gear
 customer shopper
 """
