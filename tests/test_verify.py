@@ -3014,6 +3014,10 @@ SERVED = [
         "a black graffiti tag and a colourful mural of a tiger on a brick wall",
     ),
     ("a fast streamlined locomotive", "a rapid streamlined locomotive"),
+    (
+        "a jug on a table, soft pastel drawing on toned paper",
+        "a jug on a table, drawn in soft pastels on toned paper",
+    ),
     ("a mechanic repairing the engine of a car", "a mechanic repairing the motor of a car"),
     (
         "a house with a cat on the roof and a dog in the garden",

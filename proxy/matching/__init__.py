@@ -13,6 +13,8 @@ Modules, in the order a request meets them:
 - :mod:`~proxy.matching.verify`: the verifier, which compares two readings;
 - :mod:`~proxy.matching.tag_order`: a request's tags read in the cached prompt's order, where
   none that leans on the tag before it would get another;
+- :mod:`~proxy.matching.listed`: things a request lists in another order, read in the cached
+  prompt's ("a violin, an apple and a book on a table");
 - :mod:`~proxy.matching.roles`: its last checks, roles, attributes and places;
 - :mod:`~proxy.matching.alike`: which of several things of one kind is which ("a big dog and a
   small dog" in either order);

@@ -170,17 +170,19 @@ def _done_in(match: re.Match[str]) -> str:
 
 
 _PAINTED_IN = re.compile(
-    r"(?:^|(?<=,))\s*(painted|drawn|sketched)\s+in\s+(oils?|acrylics?|gouache|tempera|"
-    r"watercolou?rs?|ink|charcoal|pencil|graphite|pastels?|crayons?)(?=\s*(?:,|$))"
+    r"(?:^|(?<=,))\s*(painted|drawn|sketched)\s+in\s+((?:soft|thick|fine|loose|bold|black|"
+    r"coloured|colored)\s+)?(oils?|acrylics?|gouache|tempera|watercolou?rs?|ink|charcoal|pencil|"
+    r"graphite|pastels?|crayons?)(?:\s+(?:painting|drawing))?(?=\s*(?:,|$))"
 )
-""""..., painted in gouache" and "..., drawn in charcoal", tags of their own, are "..., gouache
-painting" and "..., charcoal drawing" (not "painted in red", a colour)."""
+""""..., painted in gouache" and "..., drawn in soft pastels", tags of their own, are "...,
+gouache painting" and "..., soft pastel drawing" (not "painted in red", a colour); a support
+after the medium ("on toned paper") is taken off before."""
 
 
 def _painted_in(match: re.Match[str]) -> str:
-    made, medium = match.group(1, 2)
+    made, how, medium = match.group(1, 2, 3)
     one = medium.removesuffix("s")
-    return f" {one} {'painting' if made == 'painted' else 'drawing'}"
+    return f" {how or ''}{one} {'painting' if made == 'painted' else 'drawing'}"
 
 
 _CAPTURED = re.compile(
