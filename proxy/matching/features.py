@@ -100,8 +100,8 @@ _CAMERA = {
     r"from\s+(?:directly\s+)?overhead|top[\s-]*down|overhead\s+(?:view|shot)|"
     r"drone\s+(?:view|shot|photo)|high[\s-]*angle|(?<!mountain\s)(?<!hill\s)top\s+view\b|flat[\s-]*lay\b",
     "below": r"worms?'?s?[\s-]*eye|low[\s-]*angle|from\s+(?:directly\s+|straight\s+)?below|"
-    r"from\s+(?:the\s+)?ground",
-    "level": r"eye[\s-]*level|(?:street|ground)[\s-]*level(?=\s+(?:view|shot|angle|perspective))",
+    r"from\s+(?:the\s+)?ground|ground[\s-]*level(?=\s+(?:view|shot|angle|perspective|photo))",
+    "level": r"eye[\s-]*level|street[\s-]*level(?=\s+(?:view|shot|angle|perspective|photo))",
     "close": r"close[\s-]*up|macro\s+(?:shots?|photo(?:graph|graphy)?s?|lens)\b|extreme\s+close",
     "wide": r"wide[\s-]*(?:shot|angle|view)|long\s+shot|establishing\s+shot",
 }

@@ -274,9 +274,9 @@ _PLEASE = re.compile(
     r"|thanks?(?:\s+(?:you|u))?(?:\s+(?:so|very)\s+much|\s+a\s+lot)?"
     r"(?:\s+in\s+advance)?|thx|ty|if\s+(?:possible|you\s+can)|"
     r"i\s+(?:want|need|would\s+like|'d\s+like)\s+(?:a|an)\s+(?:picture|image|pic)\s+of\s+(?:this|it|that)|"
-    r"(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?(?:generate|create|make|draw|render|paint)"
-    r"(?:\s+(?:this|it|that)(?:\s+(?:image|picture|pic))?|(?:\s+me)?\s+(?:a|an)\s+(?:picture|image|pic)"
-    r"\s+of\s+(?:this|it|that))"
+    r"(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?(?:(?:generate|create|make|draw|render|paint)"
+    r"\s+(?:this|it|that)(?:\s+(?:image|picture|pic))?|(?:generate|create|make|render)(?:\s+me)?"
+    r"\s+(?:a|an)\s+(?:picture|image|pic)\s+of\s+(?:this|it|that))"
     r"(?:\s+for\s+(?:me|us|(?:my|our)\s+(?:" + "|".join(sorted(_RECIPIENTS)) + r")))?"
     r"(?:\s+please)?)(?:\s*[.!?]+)?\s*$"
 )

@@ -42,6 +42,8 @@ _ORDERED = re.compile(
 )
 """Words that say a list's order is what the picture shows: "from left to right: a cat, a dog
 and a bird", "vertical stripes of blue, white and red", "three panels"."""
+_PALETTES = frozenset("palette palettes colors colours shades tones hues".split())
+"""What a list of colours after "of" is, all of it: "a palette of teal, orange and cream"."""
 _COLLECTIVE = frozenset("row line herd flock pack swarm crowd bunch group".split())
 """Function words that name a thing of their own before "of": "a row of claw machines"."""
 
@@ -165,7 +167,9 @@ def _item(words: list[str], wordnet: WordNet | None, with_of: bool) -> bool:
 def _depicts(words: list[str]) -> bool:
     """Whether ``words`` end in a picture whose "of" shows all that is listed after it ("a
     portrait of", "a still life of"), unlike a thing's ("a jar of")."""
-    return bool(words) and (words[-1] in DEPICTIONS or words[-2:] == ["still", "life"])
+    return bool(words) and (
+        words[-1] in DEPICTIONS or words[-1] in _PALETTES or words[-2:] == ["still", "life"]
+    )
 
 
 def _a_being(item: str, wordnet: WordNet | None) -> bool:

@@ -82,9 +82,11 @@ REPLACEMENTS = _replacements()
 _FILLED = frozenset(
     """pool pools swimming swimming_pool tank tub bath bathtub fountain aquarium glass bottle
     jar box cup bowl basket bucket vase crate barrel cage nest shelf shelves fridge plate pot
-    bag tray drawer cupboard wallet purse can""".split()
+    bag tray drawer cupboard wallet purse can room rooms apartment apartments flat warehouse
+    house houses office garage barn attic closet wardrobe locker""".split()
 )
-"""Things "empty" says have nothing in them, not that no one is there, as "deserted" says."""
+"""Things "empty" says have nothing in them (water, furniture, goods), not that no one is
+there, as "deserted" says."""
 _KEEP_BEFORE = {"still": frozenset({"life", "lifes"}), "deserted": _FILLED}
 """Listed words that are something else before these ("a still life" is a genre, "a deserted
 pool" may be full of water)."""
@@ -225,7 +227,8 @@ def normalise_tokens(
         ):
             token = replacement
         elif token in _SUNLIT and out and out[-1] == "sun":
-            token = "sunlit"
+            out.pop()
+            token = "sunlit"  # "a sun drenched beach" is a sunlit one
         elif token in _SEASONS_SAID and out and out[-1] in _BEFORE_A_SEASON:
             token = _SEASONS_SAID[token]  # "in spring" is the season, not "a hot spring"
         elif token == "thick" and following in _THICK_WEATHER and ends_phrase(tokens, i + 2):

@@ -129,10 +129,6 @@ def close_chunk(
                 # coordinated with the cup, not with the coffee; but "a painting of a fox and a
                 # hare" paints both.
                 partner = earlier[-2]
-            elif opens_phrase(breaks) and _said_alike(words[partner], following):
-                # "a girl with a balloon and a boy with a kite", "a man holding a cup and a woman
-                # holding a book": the same relation again, of a thing of its own
-                partner = _owner(reading, earlier, partner)
             elif _placed_apart(words[partner], following) and len(earlier) > 1:
                 # "a hut with gulls on the roof and nets by the door": a second thing with a
                 # place of its own, not a second thing the gulls are on; the roof is the gulls'
@@ -140,6 +136,10 @@ def close_chunk(
                 place, partner = words[partner], earlier[-2]
                 place.role = f"{place.role.partition('/')[0]}/{words[partner].key}"
                 reading.placed_apart.add(head)
+            elif opens_phrase(breaks) and _said_alike(words[partner], following):
+                # "a girl with a balloon and a boy with a kite", "a man holding a cup and a woman
+                # holding a book": the same relation again, of a thing of its own
+                partner = _owner(reading, earlier, partner)
             elif (
                 opens_phrase(breaks)
                 and ("and" in breaks or "or" in breaks)
