@@ -1097,6 +1097,15 @@ REJECTED += [
     ("a boy kicking a ball and a girl", "a boy kicking a girl and a ball", "swapped_roles"),
     ("a sun soaked terrace", "a drenched terrace", "attribute"),
     ("reindeer, a fell landscape in winter", "reindeer, a fell landscape in autumn", "setting"),
+    ("a couple of watches on a table", "a couple watches a movie", "object"),
+    ("an empty room", "a deserted room", "attribute"),
+    ("a ground level shot of a mushroom", "an eye level shot of a mushroom", "camera"),
+    ("a red fox in the snow, paint me a picture of this", "a red fox in the snow, photo", "style"),
+    (
+        "a living room with a cat on the sofa and a dog on the rug",
+        "a living room with a dog on the sofa and a cat on the rug",
+        "swapped_roles",
+    ),
     (
         "a lane at night, aerial view from a drone",
         "a lane at night, street level view from the middle of the lane",
@@ -3014,6 +3023,15 @@ SERVED = [
         "a black graffiti tag and a colourful mural of a tiger on a brick wall",
     ),
     ("a fast streamlined locomotive", "a rapid streamlined locomotive"),
+    ("an old couple is watching a movie", "an old couple watches a movie"),
+    (
+        "a living room with a cat on the sofa and a dog on the rug",
+        "a living room with a dog on the rug and a cat on the sofa",
+    ),
+    (
+        "a city, color palette of teal, orange and cream",
+        "a city, color palette of cream, teal and orange",
+    ),
     (
         "a jug on a table, soft pastel drawing on toned paper",
         "a jug on a table, drawn in soft pastels on toned paper",

@@ -168,6 +168,13 @@ class WordClasses:
             return True
         if following in _GOING and after.endswith("s") and self._goes(after):
             return True  # "a couple skis down a slope"; not "a couple logs down the river"
+        if (
+            following in DETERMINERS
+            and after.endswith("s")
+            and self.wordnet.usually(after, "v", "n")
+            and not self.wordnet.is_a(after, "animal")
+        ):
+            return True  # "an old couple watches a movie"
         if "a" in self.wordnet.parts_of_speech(after):
             return False  # "a couple small dogs", "a couple old men"
         senses = self.wordnet.senses(after, "n")
