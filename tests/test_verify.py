@@ -1098,6 +1098,16 @@ REJECTED += [
     ("a sun soaked terrace", "a drenched terrace", "attribute"),
     ("reindeer, a fell landscape in winter", "reindeer, a fell landscape in autumn", "setting"),
     ("a couple of watches on a table", "a couple watches a movie", "object"),
+    (
+        "two sisters, older sister on the left, younger sister on the right",
+        "two sisters, older sister on the right, younger sister on the left",
+        "spatial",
+    ),
+    (
+        "a tall man on the left, a short man on the right",
+        "a tall man on the right, a short man on the left",
+        "spatial",
+    ),
     ("an empty room", "a deserted room", "attribute"),
     ("a ground level shot of a mushroom", "an eye level shot of a mushroom", "camera"),
     ("a red fox in the snow, paint me a picture of this", "a red fox in the snow, photo", "style"),
@@ -1427,7 +1437,7 @@ REJECTED += [
     (
         "a red car on the left and a blue car on the right",
         "a blue car on the left and a red car on the right",
-        "swapped_attributes",
+        "spatial",
     ),
     (
         "lemon and rosemary soaps lined up on a table",
@@ -3024,6 +3034,15 @@ SERVED = [
     ),
     ("a fast streamlined locomotive", "a rapid streamlined locomotive"),
     ("an old couple is watching a movie", "an old couple watches a movie"),
+    (
+        "handwritten price tags on jam jars and honey pots in a farm shop",
+        "handwritten price tags on honey pots and jam jars in a farm shop",
+    ),
+    ("a cat on a sofa and a dog by the window", "a dog by the window and a cat on a sofa"),
+    (
+        "two sisters, older sister on the left, younger sister on the right",
+        "two sisters, younger sister on the right, older sister on the left",
+    ),
     (
         "a living room with a cat on the sofa and a dog on the rug",
         "a living room with a dog on the rug and a cat on the sofa",

@@ -129,7 +129,13 @@ def close_chunk(
                 # coordinated with the cup, not with the coffee; but "a painting of a fox and a
                 # hare" paints both.
                 partner = earlier[-2]
-            elif _placed_apart(words[partner], following) and len(earlier) > 1:
+            elif (
+                _placed_apart(words[partner], following)
+                and len(earlier) > 1
+                # "a cat on a sofa and a dog by the window"; but "price tags on jam jars and
+                # honey pots in a shop" are on both
+                and (words[earlier[-2]].role.startswith("with/") or opens_phrase(breaks))
+            ):
                 # "a hut with gulls on the roof and nets by the door": a second thing with a
                 # place of its own, not a second thing the gulls are on; the roof is the gulls'
                 # place, the door the nets'

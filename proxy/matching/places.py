@@ -143,6 +143,18 @@ def _outside_alone(sequence: tuple[str, ...]) -> bool:
     )
 
 
+def _sides_swapped(have: Reading, want: Reading) -> bool:
+    """Whether a thing of a kind named more than once, told apart by the words that describe
+    it, is placed elsewhere in the request than in the cached prompt: "an older sister on the
+    left and a younger sister on the right" / the sides swapped (but not the two named in the
+    other order)."""
+    for thing, described, kind in want.sides - have.sides:
+        elsewhere = {k for t, d, k in have.sides if t == thing and d == described}
+        if described and elsewhere and kind not in elsewhere:
+            return True
+    return False
+
+
 def spatial(have: Reading, want: Reading) -> str | None:
     """A spatial relation the request asks for ("under", "beside", "in front of") that the
     cached prompt does not state; or a direction the cached prompt states the opposite of
@@ -184,6 +196,8 @@ def spatial(have: Reading, want: Reading) -> str | None:
     for named, kind in want.placed - have.placed:
         if kind in places and named in have_heads:
             return "spatial"
+    if _sides_swapped(have, want):
+        return "spatial"  # "an older sister on the left, a younger one on the right", swapped
     for direction in want.directions - have.directions:
         if OPPOSITE[direction] & have.directions:
             return "spatial"

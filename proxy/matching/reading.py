@@ -60,6 +60,7 @@ from proxy.matching.tokens import (
     opens_part,
     placed,
     said_of_last,
+    sides,
     spatial_classes,
     tokenise,
     unaccented,
@@ -339,6 +340,7 @@ class Reader:
         govern_lists(reading)
         done_by_the_one_before(reading, parts, self.classes)
         reading.placed = placed(reading, placing)
+        reading.sides = sides(reading, placing)
         self._background_apart(reading)
         for word in reading.words:
             word.settled_key = word.key

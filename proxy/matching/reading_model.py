@@ -122,6 +122,10 @@ class Reading:
     placed: frozenset[tuple[str, str]] = frozenset()
     """(thing, spatial class) for a place said of the thing before with nothing after: "a
     castle in the distance, a knight" places the castle, not the knight."""
+    sides: frozenset[tuple[str, frozenset[str], str]] = frozenset()
+    """(thing, the words that describe it, spatial class) for each thing of a kind named more
+    than once that such a place is said of: "an older sister on the left" is ("sister",
+    {"older"}, "left")."""
     directions: frozenset[str] = frozenset()
     """Direction particles: "up", "off", "out", ..."""
     tokens: frozenset[str] = frozenset()

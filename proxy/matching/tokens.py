@@ -21,6 +21,7 @@ __all__ = [
     "opens_part",
     "placed",
     "said_of_last",
+    "sides",
     "spatial_classes",
     "tokenise",
     "unaccented",
@@ -151,6 +152,26 @@ def placed(reading: Reading, placing: list[tuple[int, str]]) -> frozenset[tuple[
             together = [h for h in reading.group(head) if h == head or (h < head and h not in own)]
             placed.update((words[h].key, kind) for h in (together if joined else [head]))
     return frozenset(placed)
+
+
+def sides(
+    reading: Reading, placing: list[tuple[int, str]]
+) -> frozenset[tuple[str, frozenset[str], str]]:
+    """(thing, its describing words, class) for each thing of a kind named more than once that
+    a phrase after it places (see :attr:`Reading.sides`)."""
+    words = reading.words
+    if not placing or max(reading.kinds.values(), default=0) < 2:
+        return frozenset()
+    found = set()
+    for w, kind in placing:
+        head = words[w].head if w >= 0 else None
+        if head is None or reading.kinds[words[head].key] < 2:
+            continue
+        described = frozenset(
+            x.key for i, x in enumerate(words) if x.head == head and i != head and not x.verb
+        )
+        found.add((words[head].key, described, kind))
+    return frozenset(found)
 
 
 def ends_phrase(tokens: Sequence[str], i: int) -> bool:
