@@ -209,6 +209,8 @@ funny comedic humorous
 engine motor engines:motors
 cog gear
 customer shopper
+pillar column
+telescope spyglass
 """
 """Words that give the same picture, one group a line, the first word standing for the group;
 ``form:target`` pairs name plurals that are not the word with an "s" ("guys:men"). WordNet
