@@ -3034,7 +3034,6 @@ SERVED = [
     ),
     ("a fast streamlined locomotive", "a rapid streamlined locomotive"),
     ("an old couple is watching a movie", "an old couple watches a movie"),
-    ("marble columns in an agora", "marble pillars in an agora"),
     ("a pirate with a telescope", "a pirate with a spyglass"),
     (
         "handwritten price tags on jam jars and honey pots in a farm shop",

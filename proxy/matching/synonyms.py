@@ -209,7 +209,6 @@ funny comedic humorous
 engine motor engines:motors
 cog gear
 customer shopper
-pillar column
 telescope spyglass
 """
 """Words that give the same picture, one group a line, the first word standing for the group;
