@@ -58,10 +58,10 @@ _PARTICLES = frozenset("up down off out away back".split())
 _BEFORE_A_TIME = (ROLE_MARKERS - {"to"}) | {"during", "through", "until"}
 """Prepositions after which a season or a weather word is a noun ("in spring", "in snow")."""
 _GROUPS = frozenset("couple pair trio twins".split())
-_GOING = frozenset("across along down into past through toward towards up".split())
-"""Where a verb of going goes, after which a group's "-s" word is its verb: "a couple skis down"."""
 """Counts that also name their group: "a couple of hikers" is two hikers, "a couple walking" a
 couple."""
+_GOING = frozenset("across along down into past through toward towards up".split())
+"""Where a verb of going goes, after which a group's "-s" word is its verb: "a couple skis down"."""
 _COUNTED_KINDS = frozenset(
     "noun.animal noun.person noun.object noun.plant noun.artifact noun.food noun.substance "
     "noun.body".split()
@@ -166,15 +166,15 @@ class WordClasses:
             return is_break(following)
         if self.wordnet is None:
             return True
-        if following in _GOING and after.endswith("s") and self._goes(after):
-            return True  # "a couple skis down a slope"; not "a couple logs down the river"
         if (
-            following in DETERMINERS
-            and after.endswith("s")
+            after.endswith("s")
+            and (following in DETERMINERS or (following in _GOING and self._goes(after)))
             and self.wordnet.usually(after, "v", "n")
             and not self.wordnet.is_a(after, "animal")
         ):
-            return True  # "an old couple watches a movie"
+            # "an old couple watches a movie", "a couple skis down a slope"; not "a couple logs
+            # down the river", "a couple skates across the ice" (a skate is a fish too)
+            return True
         if "a" in self.wordnet.parts_of_speech(after):
             return False  # "a couple small dogs", "a couple old men"
         senses = self.wordnet.senses(after, "n")
@@ -182,17 +182,9 @@ class WordClasses:
         return not senses or senses[0].lexname not in _COUNTED_KINDS
 
     def _goes(self, token: str) -> bool:
-        """Whether the "-s" word ``token`` is first a verb of going, at least as often a verb
-        as a thing, and no animal ("skis"; not "logs", "boats" or "skates", a fish too)."""
-        wordnet = self.wordnet
-        if wordnet is None or not wordnet.usually(token, "v", "n"):
-            return False
-        senses = wordnet.senses(token, "v")
-        return (
-            bool(senses)
-            and senses[0].lexname == "verb.motion"
-            and not wordnet.is_a(token, "animal")
-        )
+        """Whether ``token`` is first a verb of going to WordNet ("skis"; not "logs")."""
+        senses = self.wordnet.senses(token, "v") if self.wordnet is not None else ()
+        return bool(senses) and senses[0].lexname == "verb.motion"
 
     def person(self, word: Word) -> bool:
         """Whether ``word`` names a person (WordNet's, which a dragon or a unicorn is not)."""
