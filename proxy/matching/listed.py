@@ -14,13 +14,13 @@ dog and a man holding a leash"): only the last thing holds the leash.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 from proxy.matching.lexicon import WordNet
 from proxy.matching.words import DEPICTIONS, FUNCTION_WORDS, SPATIAL_WORDS
 
-__all__ = ["in_listed_order"]
+__all__ = ["Lists", "in_listed_order", "lists_of"]
 
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9'-]*|[,.;:]")
 _OPENING = frozenset("a an the some two three four five six seven eight nine ten".split())
@@ -57,22 +57,32 @@ class _List(NamedTuple):
     joined: str
 
 
-def in_listed_order(cached: str, request: str, wordnet: WordNet | None) -> str:
+Lists = tuple[tuple[_List, ...], tuple[_List, ...]]
+"""A prompt's lists, read plain and with an "of" in each item (``()`` where it says an order
+or lists nothing)."""
+
+
+def lists_of(text: str, wordnet: WordNet | None) -> Lists:
+    """The lists of ``text``, its items read plain first, then with an "of" each ("a frame of
+    honey"), which would take "a still life of a violin" for the first item of "a still life
+    of a violin, an apple and a book"; none where it says what order the picture shows."""
+    if (" and " not in text and " or " not in text) or _ORDERED.search(text.lower()):
+        return (), ()
+    return tuple(_lists(text, wordnet, False)), tuple(_lists(text, wordnet, True))
+
+
+def in_listed_order(cached: str, request: str, lists: Callable[[str], Lists]) -> str:
     """``request`` with each list of things it shares with ``cached`` (the same things, after
-    and before the same words) in the cached prompt's order. Things are read plain first, then
-    with an "of" each ("a frame of honey"), which would take "a still life of a violin" for the
-    first thing of "a still life of a violin, an apple and a book"."""
-    if (" and " not in request and " or " not in request) or any(
-        _ORDERED.search(text.lower()) for text in (cached, request)
-    ):
+    and before the same words) in the cached prompt's order; ``lists`` reads a prompt's lists
+    (:func:`lists_of`, remembered)."""
+    if " and " not in request and " or " not in request:
         return request
-    for with_of in (False, True):
+    for theirs_found, ours_found in zip(lists(cached), lists(request), strict=True):
         theirs = {
-            (found.before, found.after, tuple(sorted(found.items))): found
-            for found in _lists(cached, wordnet, with_of)
+            (found.before, found.after, tuple(sorted(found.items))): found for found in theirs_found
         }
         pieces, start = [], 0
-        for ours in _lists(request, wordnet, with_of) if theirs else ():
+        for ours in ours_found if theirs else ():
             match = theirs.get((ours.before, ours.after, tuple(sorted(ours.items))))
             if match is not None and match.items != ours.items:
                 pieces += [request[start : ours.start], ", ".join(match.items[:-1])]

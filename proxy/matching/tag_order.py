@@ -20,10 +20,11 @@ The same tags moved so that what a person or an animal does to a thing follows a
 
 from __future__ import annotations
 
-import functools
 from typing import TYPE_CHECKING
 
+from proxy.matching.memo import PromptMemo
 from proxy.matching.normalise import REPLACEMENTS
+from proxy.matching.reading import REMEMBERED
 from proxy.matching.tokens import tokenise, unaccented
 from proxy.matching.word_order import DETERMINERS, ING_NOUNS, OWNERS, PLACING
 from proxy.matching.words import DESCRIBING_ALONE, FEELINGS, FUNCTION_WORDS, NUMBERS
@@ -31,7 +32,7 @@ from proxy.matching.words import DESCRIBING_ALONE, FEELINGS, FUNCTION_WORDS, NUM
 if TYPE_CHECKING:
     from proxy.matching.word_classes import WordClasses
 
-__all__ = ["in_cached_order", "rebound"]
+__all__ = ["forget_tags", "in_cached_order", "read_tags", "rebound"]
 
 
 def in_cached_order(cached: str, request: str, classes: WordClasses) -> str:
@@ -138,11 +139,24 @@ def _head(tag: tuple[str, ...]) -> str:
     return REPLACEMENTS.get(head, head)
 
 
-@functools.lru_cache(maxsize=16)
-def _tags(prompt: str) -> tuple[tuple[str, ...], ...]:
-    """Each comma-separated tag of ``prompt`` as its tokens: the same tag however cased or
-    spaced (kept for the last prompts, which a check reads twice)."""
+def _read_tags(prompt: str) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(tokenise(unaccented(tag.lower()))) for tag in prompt.split(","))
+
+
+_tags = PromptMemo(_read_tags, size=2048, up_to=REMEMBERED)
+"""Each comma-separated tag of a prompt as its tokens: the same tag however cased or spaced.
+Remembered for the last prompts (read ahead: :func:`read_tags`), as their readings are."""
+
+
+def read_tags(prompt: str) -> None:
+    """Split ``prompt`` into its tags, to be remembered for its checks: while its image is
+    made, or while it is embedded."""
+    _tags(prompt)
+
+
+def forget_tags() -> None:
+    """Drop the prompts whose tags are remembered (an erasure must not leave them)."""
+    _tags.clear()
 
 
 def _doing(tag: tuple[str, ...], classes: WordClasses) -> bool:
@@ -155,6 +169,7 @@ def _doing(tag: tuple[str, ...], classes: WordClasses) -> bool:
     return (
         first.endswith("ing")
         and first not in ING_NOUNS
+        and classes.verb_form(first, "ing")  # not "string lights", "spring flowers"
         and (
             (follows in _LINKING and follows != ",")
             or first in _WITH_A_THING

@@ -43,6 +43,7 @@ makes them rarer.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import traceback
@@ -58,7 +59,7 @@ from proxy.matching.counting import (
 )
 from proxy.matching.coverage import Coverage, describes
 from proxy.matching.lexicon import NOTHING, WordNet
-from proxy.matching.listed import in_listed_order
+from proxy.matching.listed import in_listed_order, lists_of
 from proxy.matching.media import asks_for_photo, made_otherwise, photographed
 from proxy.matching.memo import PromptMemo
 from proxy.matching.normalise import GATHERING
@@ -74,7 +75,7 @@ from proxy.matching.spelling import (
     rarely_meant,
     rejoined,
 )
-from proxy.matching.tag_order import in_cached_order, rebound
+from proxy.matching.tag_order import forget_tags, in_cached_order, read_tags, rebound
 from proxy.matching.unsaid import (
     DRAWN_PICTURE,
     IMPLIED,
@@ -186,6 +187,9 @@ class Verifier:
         self.reader = Reader(wordnet, memory)
         self.read = self.reader.read
         self.coverage = PromptMemo(self._coverage, size=memory, up_to=REMEMBERED)
+        self.lists = PromptMemo(
+            functools.partial(lists_of, wordnet=wordnet), size=memory, up_to=REMEMBERED
+        )
         # Pairs of prompts up to 1,000 characters: 8,192 take under 64 MB however written.
         self._verdicts = PromptMemo(self._check, size=4 * memory)
 
@@ -198,14 +202,32 @@ class Verifier:
         ``memory`` prompts read are kept)."""
         try:
             self.coverage(cached)
+            self._read_apart(cached)
         except Exception as error:  # a check of this prompt reads it again, and refuses
             _log_failure(error)
+
+    def prepare_request(self, request: str) -> None:
+        """Read ``request`` before its candidates are known, while it is embedded: its checks
+        then read it again only where a candidate has it reworded (its tags put in the cached
+        prompt's order, a typo mended)."""
+        try:
+            self.read(request)
+            self._read_apart(request)
+        except Exception as error:  # its check reads it again, and refuses
+            _log_failure(error)
+
+    def _read_apart(self, prompt: str) -> None:
+        """What a check takes of a prompt besides its reading: its tags and its lists."""
+        read_tags(prompt)
+        self.lists(prompt)
 
     def forget(self) -> None:
         """Drop the prompts' readings and coverages kept in memory (WordNet's stay: they hold
         dictionary words, not prompts)."""
         self.reader.forget()
         self.coverage.clear()
+        self.lists.clear()
+        forget_tags()
         self._verdicts.clear()
 
     def check(self, cached: str, request: str) -> str | None:
@@ -228,7 +250,7 @@ class Verifier:
         if rebound(cached, request, classes):
             return "swapped_roles"  # "a knight, a dragon, riding a horse": who rides moved
         request = at_as_cached(cached, in_cached_order(cached, request, classes))
-        request = in_listed_order(cached, request, self.wordnet)
+        request = in_listed_order(cached, request, self.lists)
         have, want = self.read(cached), self.read(request)
         if not want.texts <= have.texts:
             return "text"  # as typed: no mended spelling, "scifi" for "sci fi", is shown
