@@ -1497,6 +1497,12 @@ REJECTED += [
         "a street with people on the road and cars on the sidewalk",
         "swapped_roles",
     ),
+    # the tram's colour, though a park is a green to WordNet
+    (
+        "a red tram stopping beside a snowy park",
+        "a green tram stopping beside a snowy park",
+        "colour",
+    ),
 ]
 
 _BUSTLING_SQUARE = (
@@ -3076,6 +3082,33 @@ SERVED = [
     ("a man in a red coat and a woman", "a woman and a man in a red coat"),
     ("a heron on long thin legs", "a heron on long slender legs"),
     ("charcoal sketch, rough paper", "charcoal sketch, coarse paper"),
+    ("a woman selling roasted chestnuts", "a woman sells roasted chestnuts"),
+    ("a chef serving grilled fish", "a chef serves grilled fish"),
+    (
+        "string lights along the roof, long exposure photo",
+        "long exposure photo, string lights along the roof",
+    ),
+    ("bride getting ready at dawn by a window", "bride getting ready at dawn next to a window"),
+    ("a merchant loading rugs onto a camel", "a merchant loading carpets onto a camel"),
+    ("a vampire in a crypt, candles, cobwebs", "a vampire in a crypt, candles, spiderwebs"),
+    (
+        "a glassblower holding a molten orb of glass",
+        "a glassblower holding a molten sphere of glass",
+    ),
+    ("a man loading dirty clothes into a washer", "a man loading dirty clothing into a washer"),
+    (
+        "a village at dusk, lit windows, stone cottages",
+        "a village at dusk, illuminated windows, stone cottages",
+    ),
+    (
+        "a mech pilot in a cockpit, holographic screens",
+        "a mech pilot in a cockpit, holographic displays",
+    ),
+    (
+        "origami dragon, macro photograph, soft studio light",
+        "origami dragon, macro photograph, gentle studio light",
+    ),
+    ("an old man wiping a tear with a handkerchief", "an old man wiping a tear with a hanky"),
 ]
 
 
@@ -3111,7 +3144,7 @@ def test_decisions_are_directional(verifier: Verifier, specific: str, general: s
 def test_without_wordnet_only_identical_words_pass() -> None:
     verifier = Verifier(None)
     assert verifier.check("a man plays a guitar", "a man plays a guitar.") is None
-    assert verifier.check("a cat on a rug", "a cat on a carpet") == "object"
+    assert verifier.check("a cat on a rug", "a cat on a blanket") == "object"
     assert verifier.check("three apples", "two apples") == "count"
 
 

@@ -112,7 +112,7 @@ class Coverage:
         if any(
             reaches(wordnet.senses(lemma, pos), self.reached)
             for lemma in word.lemmas
-            for pos in (_describing_as(word, lemma, wordnet) if describing else (word.pos,))
+            for pos in (_asked_as(word, lemma, wordnet) if describing else (word.pos,))
         ):
             return True
         return word.verb and any(
@@ -182,6 +182,15 @@ def _shown_as(word: Word, index: int, lemma: str, wordnet: WordNet) -> tuple[Pos
     if describes(word, index):
         return _describing_as(word, lemma, wordnet)
     return (pos,)
+
+
+def _asked_as(word: Word, lemma: str, wordnet: WordNet) -> tuple[Pos | None, ...]:
+    """The parts of speech of a request's word that describes another thing: a colour only as
+    one, where the reader could not tell ("a green tram" asks for no park, though a park is a
+    green to WordNet)."""
+    if word.pos is None and lemma in COLOURS and "a" in wordnet.parts_of_speech(lemma):
+        return ("a",)
+    return _describing_as(word, lemma, wordnet)
 
 
 def _describing_as(word: Word, lemma: str, wordnet: WordNet) -> tuple[Pos | None, ...]:

@@ -318,6 +318,8 @@ class WordClasses:
                 or not after[:1].isalnum()
                 or self.nounlike(after)
                 or (previous.animate and self.unknown(after))  # "a chef rolls maki"
+                # "a woman sells roasted chestnuts", "a chef serves grilled fish"
+                or (previous.animate and self.verb_form(after, "ed"))
                 # "children paint colorful pictures", "baker pulls fresh loaves"
                 or (
                     self.adjective(after)

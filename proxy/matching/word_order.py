@@ -333,7 +333,14 @@ def describes_next(tokens: list[str], k: int) -> bool:
 
 
 def is_participle(token: str) -> bool:
-    return bool(_PARTICIPLE.search(token)) or token in IRREGULAR_PARTICIPLES
+    return (
+        bool(_PARTICIPLE.search(token)) and token not in _SPELT_LIKE_PARTICIPLES
+    ) or token in IRREGULAR_PARTICIPLES
+
+
+_SPELT_LIKE_PARTICIPLES = frozenset("dawn lawn fawn prawn town gown crown brown clown".split())
+"""Words that end like "drawn" or "sewn" and are none: "getting ready at dawn by a window" is
+beside it."""
 
 
 def looks_like_verb(token: str) -> bool:
