@@ -1503,6 +1503,13 @@ REJECTED += [
         "a green tram stopping beside a snowy park",
         "colour",
     ),
+    # review 87: words that are synonyms in one sense only, and "by" that names a maker
+    ("a shop window screen with mannequins", "a shop window display with mannequins", "object"),
+    ("a gentle drink on a table", "a soft drink on a table", "object"),
+    ("a sphere weaver spider on a leaf", "an orb weaver spider on a leaf", "object"),
+    ("golden crown next to a goldsmith", "golden crown by a goldsmith", "swapped_attributes"),
+    ("a man, a woman, twerking on a car", "a woman, a man, twerking on a car", "swapped_roles"),
+    ("a girl, a cat, string around paw", "a cat, a girl, string around paw", "swapped_roles"),
 ]
 
 _BUSTLING_SQUARE = (
@@ -3084,31 +3091,17 @@ SERVED = [
     ("charcoal sketch, rough paper", "charcoal sketch, coarse paper"),
     ("a woman selling roasted chestnuts", "a woman sells roasted chestnuts"),
     ("a chef serving grilled fish", "a chef serves grilled fish"),
-    (
-        "string lights along the roof, long exposure photo",
-        "long exposure photo, string lights along the roof",
-    ),
     ("bride getting ready at dawn by a window", "bride getting ready at dawn next to a window"),
     ("a merchant loading rugs onto a camel", "a merchant loading carpets onto a camel"),
     ("a vampire in a crypt, candles, cobwebs", "a vampire in a crypt, candles, spiderwebs"),
-    (
-        "a glassblower holding a molten orb of glass",
-        "a glassblower holding a molten sphere of glass",
-    ),
     ("a man loading dirty clothes into a washer", "a man loading dirty clothing into a washer"),
     (
         "a village at dusk, lit windows, stone cottages",
         "a village at dusk, illuminated windows, stone cottages",
     ),
-    (
-        "a mech pilot in a cockpit, holographic screens",
-        "a mech pilot in a cockpit, holographic displays",
-    ),
-    (
-        "origami dragon, macro photograph, soft studio light",
-        "origami dragon, macro photograph, gentle studio light",
-    ),
     ("an old man wiping a tear with a handkerchief", "an old man wiping a tear with a hanky"),
+    # a colour word names the thing it names first too (review 87)
+    ("a tree heavy with ripe olives on a hillside", "an olive tree on a hillside"),
 ]
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from itertools import chain
 
-from proxy.matching.lexicon import NOTHING, Pos, SenseId, WordNet, frozen, reaches
+from proxy.matching.lexicon import NOTHING, Pos, Sense, SenseId, WordNet, frozen, reaches
 from proxy.matching.reading_model import Word
 from proxy.matching.words import COLOURS
 
@@ -110,9 +110,13 @@ class Coverage:
         if wordnet is None:
             return False
         if any(
-            reaches(wordnet.senses(lemma, pos), self.reached)
+            reaches(senses, self.reached)
             for lemma in word.lemmas
-            for pos in (_asked_as(word, lemma, wordnet) if describing else (word.pos,))
+            for senses in (
+                _asked_as(word, lemma, wordnet)
+                if describing
+                else (wordnet.senses(lemma, word.pos),)
+            )
         ):
             return True
         return word.verb and any(
@@ -184,13 +188,14 @@ def _shown_as(word: Word, index: int, lemma: str, wordnet: WordNet) -> tuple[Pos
     return (pos,)
 
 
-def _asked_as(word: Word, lemma: str, wordnet: WordNet) -> tuple[Pos | None, ...]:
-    """The parts of speech of a request's word that describes another thing: a colour only as
-    one, where the reader could not tell ("a green tram" asks for no park, though a park is a
-    green to WordNet)."""
-    if word.pos is None and lemma in COLOURS and "a" in wordnet.parts_of_speech(lemma):
-        return ("a",)
-    return _describing_as(word, lemma, wordnet)
+def _asked_as(word: Word, lemma: str, wordnet: WordNet) -> Iterable[tuple[Sense, ...]]:
+    """The senses of a request's word that describes another thing, by part of speech: a
+    colour's, where the reader could not tell its part of speech, as an adjective and as the
+    thing it names first ("an olive tree"), never as one it names after ("a green tram" asks
+    for no park, though a park is a green to WordNet)."""
+    if word.pos is None and lemma in COLOURS:
+        return wordnet.senses(lemma, "a"), wordnet.senses(lemma, "n")[:1]
+    return (wordnet.senses(lemma, pos) for pos in _describing_as(word, lemma, wordnet))
 
 
 def _describing_as(word: Word, lemma: str, wordnet: WordNet) -> tuple[Pos | None, ...]:

@@ -212,12 +212,9 @@ customer shopper
 telescope spyglass
 rug carpet
 cobweb spiderweb spider_web
-orb sphere
 handkerchief hanky hankie
 clothes clothing
 lit illuminated
-screen display
-soft gentle
 """
 """Words that give the same picture, one group a line, the first word standing for the group;
 ``form:target`` pairs name plurals that are not the word with an "s" ("guys:men"). WordNet

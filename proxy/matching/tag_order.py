@@ -169,7 +169,6 @@ def _doing(tag: tuple[str, ...], classes: WordClasses) -> bool:
     return (
         first.endswith("ing")
         and first not in ING_NOUNS
-        and classes.verb_form(first, "ing")  # not "string lights", "spring flowers"
         and (
             (follows in _LINKING and follows != ",")
             or first in _WITH_A_THING
