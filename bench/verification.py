@@ -12,11 +12,7 @@
    new request is), which is the latency verification adds to a semantic hit: p50 and p99, on a
    lexicon just opened and on one that has read the tuning half first (a running proxy's); then
    with each cached prompt read before its check, as the proxy reads a prompt while its image is
-   generated, so that only the request is read for the first time; then with a request of
-   ``READ_WHILE_EMBEDDED`` characters or more read before its check too, as the proxy reads
-   one while it is embedded. Last, how long such a request takes to embed and to read, alone:
-   the proxy does both at once on two cores, so a reading shorter than the embedding adds
-   nothing to a hit.
+   generated, so that only the request is read for the first time.
 
 Run: ``.venv/bin/python bench/verification.py [--data-dir ../shared/data]``
 """
@@ -42,16 +38,13 @@ from bench.pairs import DEFAULT_DATA_DIR  # noqa: E402
 from bench.pairs import main as write_pairs  # noqa: E402
 from proxy import evaluate  # noqa: E402
 from proxy.app import build_embedder  # noqa: E402
-from proxy.cache.service import READ_WHILE_EMBEDDED  # noqa: E402
 from proxy.index.base import Candidate  # noqa: E402
-from proxy.matching.canonical import Partition  # noqa: E402
 from proxy.matching.decision import MatchPolicy, Query  # noqa: E402
 from proxy.matching.lexicon import WordNet  # noqa: E402
 from proxy.matching.verify import Verifier  # noqa: E402
 from proxy.metrics import Metrics  # noqa: E402
 from proxy.settings import DEFAULT_THRESHOLD, Settings  # noqa: E402
 
-_PARTITION = Partition("bench", "1024x1024", None, None, None, None, "png")
 THRESHOLDS = (0.70, DEFAULT_THRESHOLD, 0.80, 0.85, 0.90)
 COLUMNS = (
     ("sugarcrepe/replace_att", "false_hit_rate"),
@@ -156,76 +149,28 @@ def latency(
     _time_checks(verifier, distinct, "lexicon warmed on the tuning half")
     verifier.forget()
     _time_checks(verifier, distinct, "lexicon warmed, cached prompt read when stored", ahead=True)
-    verifier.forget()
-    _time_checks(
-        verifier,
-        distinct,
-        f"lexicon warmed, cached prompt read when stored, a request of {READ_WHILE_EMBEDDED}+ "
-        "characters while it is embedded",
-        ahead=True,
-        long_requests_ahead=True,
-    )
-
-
-def read_while_embedded(requests: Sequence[str], settings: Settings) -> None:
-    """How long the model takes to embed each request of ``READ_WHILE_EMBEDDED`` characters or
-    more, alone, and the verifier to read it for the first time, on a lexicon just opened: the
-    proxy does both at once, on two cores, so a reading shorter than its embedding adds
-    nothing to a hit."""
-    embedder = build_embedder(settings)
-    embedder.load()
-    policy = MatchPolicy.from_settings(settings, embedder.unseen_text, Metrics())
-    verifier = policy.verifier
-    assert verifier is not None
-    embedding, reading = [], []
-    for request in requests:
-        text = policy.embedding_text(Query.of(request, _PARTITION).canonical)
-        started = time.perf_counter()
-        embedder.embed([text])
-        embedding.append(time.perf_counter() - started)
-        started = time.perf_counter()
-        verifier.prepare_request(request)
-        reading.append(time.perf_counter() - started)
-    longer = sum(r > e for r, e in zip(reading, embedding, strict=True))
-    print(
-        f"{len(requests)} distinct requests of {READ_WHILE_EMBEDDED}+ characters: embedded in "
-        f"{_quantiles(embedding)}, read in {_quantiles(reading)}; the reading took longer than "
-        f"the embedding for {longer}"
-    )
-
-
-def _quantiles(seconds: list[float]) -> str:
-    ordered = sorted(seconds)
-    p99 = ordered[int(0.99 * (len(ordered) - 1))]
-    return f"p50 {statistics.median(ordered) * 1000:.3f} ms, p99 {p99 * 1000:.3f} ms"
 
 
 def _time_checks(
-    verifier: Verifier,
-    pairs: Sequence[tuple[str, str]],
-    lexicon: str,
-    ahead: bool = False,
-    long_requests_ahead: bool = False,
+    verifier: Verifier, pairs: Sequence[tuple[str, str]], lexicon: str, ahead: bool = False
 ) -> None:
     """With ``ahead``, each cached prompt is read before its check is timed, as the proxy
     reads a prompt while its image is generated (``Verifier.prepare``); the request is
-    still read for the first time, unless ``long_requests_ahead`` and it is long enough for
-    the proxy to read it while it is embedded (``Verifier.prepare_request``)."""
+    still read for the first time."""
     seconds = []
     for cached, request in pairs:
         if ahead:
             verifier.prepare(cached)
-        if long_requests_ahead and len(request) >= READ_WHILE_EMBEDDED:
-            verifier.prepare_request(request)
         started = time.perf_counter()
         verifier.check(cached, request)
         seconds.append(time.perf_counter() - started)
-    read = "both prompts read fresh"
-    if ahead:
-        read = "the request read" + ("" if long_requests_ahead else " fresh")
+    seconds.sort()
+    p50 = statistics.median(seconds) * 1000
+    p99 = seconds[int(0.99 * (len(seconds) - 1))] * 1000
+    read = "the request read fresh" if ahead else "both prompts read fresh"
     print(
         f"verification latency over {len(seconds)} distinct pairs, {read}, "
-        f"{lexicon}: {_quantiles(seconds)}"
+        f"{lexicon}: p50 {p50:.3f} ms, p99 {p99:.3f} ms"
     )
 
 
@@ -242,9 +187,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     asyncio.run(table(pairs, settings))
     print()
     latency(pairs, tuning, settings.wordnet_dir)
-    print()
-    long_requests = sorted({p.text_b for p in pairs if len(p.text_b) >= READ_WHILE_EMBEDDED})
-    read_while_embedded(long_requests, settings)
     return 0
 
 

@@ -23,7 +23,7 @@ from proxy.auth import DEFAULT_TENANT
 from proxy.cache.admin import CacheAdmin, Exported
 from proxy.cache.controls import CacheControls
 from proxy.cache.entries import new_entry
-from proxy.cache.service import READ_WHILE_EMBEDDED, CacheStatus, ImageCache
+from proxy.cache.service import CacheStatus, ImageCache
 from proxy.cache.tenancy import Viewer
 from proxy.embedding import Embedder
 from proxy.index.base import EVERYTHING
@@ -493,54 +493,7 @@ async def test_a_stored_prompt_is_read_while_its_image_is_made(
         await cache.forget([entry.entry])
         assert reading.done()
         assert verifier.reader.read.cache_info().currsize == 0
-
-
-async def test_a_long_request_is_read_while_it_is_embedded(
-    tmp_path: Path, backend: DiffusersBackend, embedder: Embedder
-) -> None:
-    """A request of ``READ_WHILE_EMBEDDED`` characters or more is read by the verifier while it
-    is embedded, and its check waits for that reading rather than reading it again; a shorter
-    one is read by its check alone, and an exact hit is not read at all."""
-    verifier = Verifier(WordNet.open(DEFAULT_WORDNET_DIR))
-    events: list[tuple[str, str]] = []
-    prepare_request, check = verifier.prepare_request, verifier.check
-
-    def reading(request: str) -> None:
-        prepare_request(request)
-        events.append(("read", request))
-
-    def checking(cached: str, request: str) -> str | None:
-        events.append(("check", request))
-        return check(cached, request)
-
-    verifier.prepare_request = reading  # type: ignore[method-assign]
-    verifier.check = checking  # type: ignore[method-assign]
-    scene = (
-        "a lighthouse keeper {} by the window of a stone cottage on a rocky island, a storm "
-        "over the sea, waves breaking on the rocks, gulls in the wind, an oil lamp on the table, "
-        "a tabby cat asleep on a chair, a kettle on the stove, a barometer on the wall, warm "
-        "light, oil painting, dramatic clouds, muted colors"
-    )
-    cached, request = scene.format("sitting"), scene.format("sits")
-    assert len(cached) >= READ_WHILE_EMBEDDED
-    async with _verified_cache(tmp_path, backend, embedder, verifier) as cache:
-        controls = CacheControls()
-        for prompt in (cached, "a heron standing in the reeds"):
-            await cache.generate(tiny_request(prompt), controls, with_bytes=False)
-        await cache.storage.written()
-        events.clear()
-        hit = await cache.generate(tiny_request(request), controls, with_bytes=False)
-        assert hit.status is CacheStatus.HIT and hit.match == "semantic"
-        assert events == [("read", request), ("check", request)]  # the reading done first
-        events.clear()
-        short = await cache.generate(
-            tiny_request("a heron stands in the reeds"), controls, with_bytes=False
-        )
-        assert short.status is CacheStatus.HIT
-        assert events == [("check", "a heron stands in the reeds")]
-        events.clear()
-        again = await cache.generate(tiny_request(cached), controls, with_bytes=False)
-        assert again.match == "exact" and events == []
+        assert len(verifier.lists) == 0 and len(verifier.coverage) == 0  # nor its lists
 
 
 async def test_shutdown_stores_the_images_answered_before_it(

@@ -17,7 +17,7 @@ import functools
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -63,12 +63,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-READ_WHILE_EMBEDDED = 300
-"""Characters from which a request is read by the verifier while it is embedded, on the core
-the model leaves free (a few milliseconds for a long tag prompt, most of a semantic hit's
-verification); a shorter one is read when its first candidate is checked, in a fraction of a
-millisecond, without a worker thread's hand-over."""
 
 _WRITES_BEHIND = 64
 """Images at most being stored after their answers; beyond, a miss is stored before it is
@@ -260,9 +254,6 @@ class ImageCache:
                 await self._offer(query, Candidate(entry, 1.0), controls, with_bytes, served, seen)
             if len(served) >= n:
                 return served
-            reading = None
-            if READ_WHILE_EMBEDDED <= len(query.prompt) <= REMEMBERED:
-                reading = self._reading(self.policy.read_request(query.prompt))
             vector.append(await self.embed(query.canonical))
             await settle(earlier, deadline)  # done by now, as a rule
             started = time.perf_counter()
@@ -278,8 +269,6 @@ class ImageCache:
             return served
         if candidates:
             self.metrics.best_similarity.observe(candidates[0].similarity)
-            if reading is not None:
-                await asyncio.wait([reading])  # read on another core, mostly done by now
         for candidate in candidates:
             if len(served) >= n:
                 break
@@ -388,7 +377,9 @@ class ImageCache:
         if controls.store and len(query.prompt) <= REMEMBERED:
             # Read while the image is made, done long before it; a longer prompt's reading
             # would not be remembered.
-            self._reading(self.policy.read_ahead(query.prompt))
+            reading = asyncio.create_task(self.policy.read_ahead(query.prompt))
+            self.reading_ahead.add(reading)
+            reading.add_done_callback(self._read_ahead)
         generation, warm = await self.generations.run(request, warm_request)
         if not warm:
             seed = None
@@ -444,14 +435,6 @@ class ImageCache:
         if warm:
             self._count_warm_starts(images)
         return tuple(images)
-
-    def _reading(self, reading: Coroutine[None, None, None]) -> asyncio.Task[None]:
-        """``reading`` (:meth:`MatchPolicy.read_ahead` or :meth:`MatchPolicy.read_request`) as
-        a task that an erasure waits for (:meth:`read_ahead_done`)."""
-        task = asyncio.create_task(reading)
-        self.reading_ahead.add(task)
-        task.add_done_callback(self._read_ahead)
-        return task
 
     def _read_ahead(self, reading: asyncio.Task[None]) -> None:
         self.reading_ahead.discard(reading)

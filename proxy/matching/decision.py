@@ -158,12 +158,6 @@ class MatchPolicy:
         if self.verifier is not None:
             await asyncio.to_thread(self.verifier.prepare, prompt)
 
-    async def read_request(self, prompt: str) -> None:
-        """Have the verifier read a request (:meth:`Verifier.prepare_request`), in a worker
-        thread, while it is embedded."""
-        if self.verifier is not None:
-            await asyncio.to_thread(self.verifier.prepare_request, prompt)
-
     async def close(self) -> None:
         if self.judge is not None:
             await self.judge.close()

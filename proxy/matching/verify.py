@@ -206,16 +206,6 @@ class Verifier:
         except Exception as error:  # a check of this prompt reads it again, and refuses
             _log_failure(error)
 
-    def prepare_request(self, request: str) -> None:
-        """Read ``request`` before its candidates are known, while it is embedded: its checks
-        then read it again only where a candidate has it reworded (its tags put in the cached
-        prompt's order, a typo mended)."""
-        try:
-            self.read(request)
-            self._read_apart(request)
-        except Exception as error:  # its check reads it again, and refuses
-            _log_failure(error)
-
     def _read_apart(self, prompt: str) -> None:
         """What a check takes of a prompt besides its reading: its tags and its lists."""
         read_tags(prompt)
