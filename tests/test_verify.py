@@ -1510,6 +1510,17 @@ REJECTED += [
     ("golden crown next to a goldsmith", "golden crown by a goldsmith", "swapped_attributes"),
     ("a man, a woman, twerking on a car", "a woman, a man, twerking on a car", "swapped_roles"),
     ("a girl, a cat, string around paw", "a cat, a girl, string around paw", "swapped_roles"),
+    # an order said to be where each thing is (review 87)
+    (
+        "a cat, a dog and a bird, from left to right",
+        "a bird, a dog and a cat, from left to right",
+        "spatial",
+    ),
+    (
+        "vertical stripes of red, white and blue",
+        "vertical stripes of blue, white and red",
+        "spatial",
+    ),
 ]
 
 _BUSTLING_SQUARE = (
@@ -3102,6 +3113,11 @@ SERVED = [
     ("an old man wiping a tear with a handkerchief", "an old man wiping a tear with a hanky"),
     # a colour word names the thing it names first too (review 87)
     ("a tree heavy with ripe olives on a hillside", "an olive tree on a hillside"),
+    ("a zebra with black and white stripes", "a zebra with white and black stripes"),
+    (
+        "a cat and a dog, from left to right, oil painting",
+        "oil painting, a cat and a dog, from left to right",
+    ),
 ]
 
 

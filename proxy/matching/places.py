@@ -12,6 +12,7 @@ from __future__ import annotations
 from proxy.matching.reading import OPPOSITE
 from proxy.matching.reading_model import Reading
 from proxy.matching.roles import LOOSE_RELATIONS, beings_named
+from proxy.matching.words import COLOURS
 
 __all__ = ["spatial"]
 
@@ -160,6 +161,8 @@ def spatial(have: Reading, want: Reading) -> str | None:
     cached prompt does not state; or a direction the cached prompt states the opposite of
     ("skiing up" / "down", "headphones on" / "off"). "in", "on" and "at" alone are too loosely
     used to count."""
+    if _said_in_order(want) and _in_order(have) != _in_order(want):
+        return "spatial"  # "a cat, a dog and a bird, from left to right" in another order
     missing = want.spatial - have.spatial
     if "in" in have.tokens:
         # where the cached prompt puts it "in" is checked below; moving "through" a place is
@@ -202,3 +205,38 @@ def spatial(have: Reading, want: Reading) -> str | None:
         if OPPOSITE[direction] & have.directions:
             return "spatial"
     return None
+
+
+_ORDER_ENDS = frozenset({"left", "right", "top", "bottom"})
+_BANDS = frozenset({"stripes", "bands"})
+
+
+def _said_in_order(reading: Reading) -> bool:
+    """Whether ``reading`` says that the order of what it names is where each is: "from left
+    to right", "top to bottom", "vertical stripes of blue, white and red", a tricolour; not
+    "black and white stripes", a zebra's either way."""
+    words = reading.sequence
+    return any(
+        (
+            word == "to"
+            and k
+            and words[k - 1] in _ORDER_ENDS
+            and words[k + 1 : k + 2] != ()
+            and words[k + 1] in _ORDER_ENDS
+        )
+        or (word in ("vertical", "horizontal") and _BANDS.intersection(words[k + 1 : k + 3]))
+        or word in ("tricolor", "tricolour")
+        for k, word in enumerate(words)
+    )
+
+
+def _in_order(reading: Reading) -> list[str]:
+    """The things ``reading`` names and the colours it says, each once, in the order the
+    prompt says them (its words as typed: the reader moves a place said first to the end)."""
+    named = {reading.words[i].text for i in reading.heads()}
+    named |= {word.text for word in reading.words if word.lemmas & COLOURS}
+    seen: list[str] = []
+    for token in reading.sequence:
+        if token in named and token not in _ORDER_ENDS and token not in seen:
+            seen.append(token)
+    return seen
