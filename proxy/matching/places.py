@@ -221,8 +221,7 @@ def _said_in_order(reading: Reading) -> bool:
             word == "to"
             and k
             and words[k - 1] in _ORDER_ENDS
-            and words[k + 1 : k + 2] != ()
-            and words[k + 1] in _ORDER_ENDS
+            and _ORDER_ENDS.intersection(words[k + 1 : k + 2])
         )
         or (word in ("vertical", "horizontal") and _BANDS.intersection(words[k + 1 : k + 3]))
         or word in ("tricolor", "tricolour")

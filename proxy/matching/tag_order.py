@@ -149,8 +149,8 @@ Remembered for the last prompts (read ahead: :func:`read_tags`), as their readin
 
 
 def read_tags(prompt: str) -> None:
-    """Split ``prompt`` into its tags, to be remembered for its checks: while its image is
-    made, or while it is embedded."""
+    """Split ``prompt`` into its tags, to be remembered for its checks: as a cached prompt,
+    while its image is made."""
     _tags(prompt)
 
 
