@@ -18,11 +18,11 @@ from rapidfuzz.distance import OSA
 
 from bench import probes
 from proxy.cache.controls import CacheControls
-from proxy.matching import canonical, features, filler, spelling, tag_order, verify
+from proxy.matching import canonical, features, filler, spelling, tag_order
 from proxy.matching.decision import LONG_PROMPTS, MatchPolicy, Query
 from proxy.matching.lexicon import DEFAULT_WORDNET_DIR, WordNet
 from proxy.matching.reading import KNOWN, REMEMBERED
-from proxy.matching.spelling import Speller, hyphenated_alike, rejoined
+from proxy.matching.spelling import Speller, hyphenated_alike, rejoined, replace_words
 from proxy.matching.synonyms import SYNONYMS
 from proxy.matching.verify import REASONS, Verifier
 from proxy.matching.words import FRAMES
@@ -1521,6 +1521,42 @@ REJECTED += [
         "vertical stripes of blue, white and red",
         "spatial",
     ),
+    # the hundred-and-fifty-ninth round: what its rules must still refuse
+    ("a charcoal portrait of an old man", "an oil painting of an old man", "style"),
+    ("an oil portrait of an old man", "a pencil drawing of an old man", "style"),
+    ("a machine arm watering lettuce", "a robotic arm watering lettuce", "attribute"),
+    ("a bowl heaped with dumplings", "a bowl with only a few dumplings", "count"),
+    ("shelves stacked with books", "shelves with a few books", "count"),
+    ("a sign reading OPEN on a door", "a sign reading CLOSED on a door", "text"),
+    ("a sign reading OPEN on a door", "a sign reading OPEN under a door", "spatial"),
+    ("a boy throwing a ball at a wall", "a ball throwing a boy at a wall", "swapped_roles"),
+    (
+        "a tent pitched at the campsite by the river",
+        "a river pitched a tent at the campsite",
+        "swapped_roles",
+    ),
+    ("a road in the alps, bright light", "a road in the alps, i want dark light", "colour"),
+    ("a lich queen, flowing black dress", "a lich queen, flowing black gown", "object"),
+    # review 88: what the first version of the round's rules served
+    ("a robot standing next to a dog in a park", "a robotic dog in a park", "attribute"),
+    ("a landscape at night with the moon in the sky", "a lunar landscape", "attribute"),
+    (
+        "a lamp placed on a table by a sleeping cat",
+        "a cat placing a lamp on a table",
+        "swapped_roles",
+    ),
+    (
+        "a car pushed past a gas station by two men",
+        "two men pushing a car into a gas station",
+        "swapped_roles",
+    ),
+    ("a charcoal portrait of a miner, photograph", "a charcoal drawing of a miner", "style"),
+    ("a sign reading OPEN Mon-Fri in a window", "a sign reading OPEN in a window", "text"),
+    ("a mug saying BEST DAD ever on a desk", "a mug saying BEST DAD on a desk", "text"),
+    ("a judge in a black gown", "a judge in a black dress", "object"),
+    ("a castle, 3d render, unreal engine", "a castle, a 3d render made in blender", "object"),
+    ("a gentle giant in a forest", "a soft giant in a forest", "attribute"),
+    ("a dog with soft fur", "a dog with gentle fur", "attribute"),
 ]
 
 _BUSTLING_SQUARE = (
@@ -3118,6 +3154,50 @@ SERVED = [
         "a cat and a dog, from left to right, oil painting",
         "oil painting, a cat and a dog, from left to right",
     ),
+    # the hundred-and-fifty-ninth round
+    (
+        "a cyberpunk alley full of hanging laundry and satellite dishes, neon shop signs",
+        "a cyberpunk alley full of satellite dishes and hanging laundry, neon shop signs",
+    ),
+    (
+        "oil pastel drawing of a teapot and two oranges on a checkered cloth",
+        "teapot and two oranges on a checkered cloth, oil pastel drawing",
+    ),
+    ("a cat and two dogs on a red sofa", "cat and two dogs on a red sofa"),
+    (
+        "a rogue sneaking past an ogre under the light of a torch",
+        "a rogue sneaking past an ogre by the light of a torch",
+    ),
+    ("a robot arm watering lettuce", "a robotic arm watering lettuce"),
+    ("a robotic arm watering lettuce", "a robot arm watering lettuce"),
+    ("a moon landscape with craters", "a lunar landscape with craters"),
+    (
+        "a storm sorceress hurling lightning at a pirate ship",
+        "lightning hurled at a pirate ship by a storm sorceress",
+    ),
+    ("a charcoal portrait of an old man", "a charcoal drawing of an old man"),
+    ("an oil portrait of an old man", "a portrait of an old man painted in oil"),
+    ("a watercolor landscape of a lake", "a watercolor painting of a lake"),
+    (
+        "a road in the alps, travel photography, bright midday light",
+        "a road in the alps, travel photography, I want bright midday light",
+    ),
+    (
+        "a grocer's chalkboard sign reading SOUP OF THE DAY at the doorway",
+        "a grocer's chalkboard sign reading SOUP OF THE DAY in the doorway",
+    ),
+    ("a bowl heaped with dumplings", "a bowl full of dumplings"),
+    ("a rain-soaked cyberpunk alley, neon", "a rain-saoked cyberpnuk alley, neon"),
+    ("a sun-drenched terrace with lemon trees", "a sun-drecnhed terrace with lemon trees"),
+    (
+        "a castle at dusk, 3d render, unreal engine, octane render",
+        "a castle at dusk, a 3d rendering made in unreal engine, octane render",
+    ),
+    (
+        "a foal in a stable, soft morning light through the door",
+        "a foal in a stable, gentle morning light through the door",
+    ),
+    ("a lake at dusk, gentle ripples", "a lake at dusk, soft ripples"),
 ]
 
 
@@ -3325,11 +3405,13 @@ def _listed_twice(synonyms: str) -> list[str]:
 def test_mended_words_are_replaced_in_one_pass() -> None:
     """Each word, or two words written apart, is replaced once, whatever its case: a word put in
     is not replaced again ("city" -> "town" stays "town", not "village")."""
-    mended = verify._replace_words(
+    mended = replace_words(
         "A Sci Fi city, sci fi", {"sci fi": "sci-fi", "city": "town", "town": "village"}
     )
     assert mended == "A sci-fi town, sci-fi"
-    assert verify._replace_words("a cat", {}) == "a cat"
+    assert replace_words("a cat", {}) == "a cat"
+    # a hyphenated word's parts are mended where the whole is no key: "rain-saoked"
+    assert replace_words("a Rain-saoked alley", {"saoked": "soaked"}) == "a Rain-soaked alley"
 
 
 def test_words_are_hyphenated_as_the_cached_prompt_writes_them() -> None:

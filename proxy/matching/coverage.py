@@ -25,7 +25,11 @@ class Coverage:
     so a request's verb is also shown by a cached verb one level more general.
     """
 
-    def __init__(self, words: list[Word], wordnet: WordNet | None) -> None:
+    def __init__(
+        self, words: list[Word], wordnet: WordNet | None, also: frozenset[str] = frozenset()
+    ) -> None:
+        """``also``: lemmas the prompt shows that none of its words says ("drawing" for "a
+        charcoal portrait")."""
         self.wordnet = wordnet
         self.words = words
         self._of_thing: dict[str, Coverage | _Either] = {}
@@ -34,7 +38,7 @@ class Coverage:
         """The words that describe each kind of thing, by its key."""
         shown = [w for w in words if not w.negated]
         excluded = [w for w in words if w.negated]
-        self.lemmas = frozen(chain.from_iterable(w.lemmas for w in shown))
+        self.lemmas = frozen(chain(also, chain.from_iterable(w.lemmas for w in shown)))
         self.excluded_lemmas = frozen(chain.from_iterable(w.lemmas for w in excluded))
         self.reached: frozenset[SenseId] = NOTHING
         self.excluded_reached: frozenset[SenseId] = NOTHING
@@ -121,6 +125,14 @@ class Coverage:
             return True
         return word.verb and any(
             not wordnet.closure(lemma, "v").isdisjoint(self.verb_senses) for lemma in word.lemmas
+        )
+
+    def pertains(self, word: Word) -> bool:
+        """Whether the words gathered name a noun that ``word``, an adjective, pertains to: a
+        robot for "robotic", a moon for "lunar"."""
+        wordnet = self.wordnet
+        return wordnet is not None and any(
+            reaches(wordnet.pertaining(lemma), self.reached) for lemma in word.lemmas
         )
 
     def excludes(self, word: Word, *, loosely: bool = False) -> bool:

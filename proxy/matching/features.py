@@ -51,9 +51,15 @@ icing"), nor what "hand written" says of ("hand written lettering that lists the
 the spells a witch reads or casts ("spells" is a verb after "that" or a thing lettered)."""
 _SAID = " \x00 "
 """What a quoted text is cut out for: a mark no text to render runs across."""
-_READING_CAPITALS = re.compile(r"\breading\s+([A-Z][A-Z0-9'&!?-]+(?:\s+[A-Z0-9][A-Z0-9'&!?-]*)*)\b")
-"""Capitals after "reading", whatever it is said of: "title text across the top reading ORBIT
-OF TERROR in red letters" renders "ORBIT OF TERROR"."""
+_READING_CAPITALS = re.compile(
+    r"\b(?:reading|(?:(?:that|which)\s+)?says|saying)\s+([A-Z][A-Z0-9'&!?-]+(?:\s+[A-Z0-9][A-Z0-9'&!?-]*)*)\b"
+    r"(?=\s*(?:$|[,.;:]|(?:at|in|on|over|under|above|below|beside|next|near|behind|inside|"
+    r"outside|by|across|along|with|against|from|hanging|glowing|painted|written)\b))"
+)
+"""Capitals after "reading", "says" or "saying", whatever it is said of, where a place or a
+tag follows them: "title text across the top reading ORBIT OF TERROR in red letters" renders
+"ORBIT OF TERROR", and "a sign that says OPEN on a door" "OPEN", on a door (but "a sign reading
+OPEN Mon-Fri" renders all of it)."""
 _WRITTEN_ON = re.compile(
     r"\bwith\s+([^,.;:]+?)\s+written(?=\s+(?:in|on|at|across|along|over|under|inside|above|"
     r"below|around|into|onto|upon)\b)",
@@ -145,7 +151,7 @@ _AMOUNTS = {
     "plenty:many": r"many|lots\s+of|a\s+lot\s+of|plenty\s+of|numerous|multiple|countless|"
     r"dozens|hundreds|thousands|a\s+multitude\s+of|innumerable|myriads?(?:\s+of)?|scores\s+of|"
     r"(?:huge|large|great|vast)\s+number\s+of|(?:great|good)\s+deal\s+of|an?\s+ton\s+of|"
-    r"(?:crowds|flocks|herds|throngs|droves)\s+of|full\s+of|(?:piled|heaped|stacked)\s+high|"
+    r"(?:crowds|flocks|herds|throngs|droves)\s+of|full\s+of|(?:piled|heaped|stacked)\s+(?:high|(?:up\s+)?with)|"
     r"(?:overflowing|brimming|teeming|packed|(?:over)?crowded)(?:\s+with)?|(?:bustling|swarming|"
     r"thronged)\s+with|(?:covered|carpeted|filled)\s+(?:in|with)|dense(?:ly)?|"
     r"(?:cluttered|littered|strewn|crammed|stuffed|jammed|laden|loaded|stocked|bursting|"
@@ -327,9 +333,12 @@ def rendered_text(prompt: str) -> tuple[frozenset[str], str]:
     )
     lower = unquoted.lower()
     if _may_say(lower):
-        plain = _cut(_SAYS, unquoted, lambda m: (m.group(1) or "").strip().lower(), found)
-        if "reading" in lower:
+        plain = unquoted
+        if "reading" in lower or "says" in lower or "saying" in lower:
+            # first, so that what follows the capitals stays a place: "a sign reading SOUP OF
+            # THE DAY at the doorway"
             plain = _cut(_READING_CAPITALS, plain, lambda m: m.group(1).strip().lower(), found)
+        plain = _cut(_SAYS, plain, lambda m: (m.group(1) or "").strip().lower(), found)
         if "written" in lower:
             # what it is written in stays the writing's: "written in red" is a red inscription
             plain = _cut(

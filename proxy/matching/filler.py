@@ -130,6 +130,11 @@ _THING_MADE_AS = re.compile(
 )
 """"a jade dragon rendered as a mosaic" is "a jade dragon, mosaic": a medium that ends its tag
 (not "a cat drawn as a knight")."""
+_RENDERED_IN = re.compile(
+    rf"(?<![\w-])(renders?|renderings?)\s+(?:{_MADE})\s+(?:in|with|using)\s+(?=[a-z0-9])"
+)
+""""a 3d rendering made in unreal engine" is "a 3d rendering, unreal engine": the software a
+render is made with, named as its own tag."""
 _DIGITAL = {"painted": "painting", "drawn": "drawing", "illustrated": "illustration"}
 _DIGITALLY = re.compile(
     rf"(?:^|(?<=,))\s*(?:digitally\s+({'|'.join(_DIGITAL)})|({'|'.join(_DIGITAL)})\s+digitally)"
@@ -241,6 +246,12 @@ _REQUEST = re.compile(
     r"(?:\s+(?:a|an)\s+(?:image|picture|pic)\s*[:,]\s*|\s*:\s*|\s+))?"
     r"(?:(?:please|pls|plz)\s+)?"
 )
+_WANTED = re.compile(
+    r",\s*(?:i\s+(?:want|need)|i\s*(?:would|'d)\s+(?:like|love))\s+(?:to\s+see\s+)?"
+    r"(?!to\s|it\s|(?:the|this|my)\s+(?:picture|image|scene)\s)"
+)
+""""..., i want bright midday light, ...": a tag asked for later in the prompt, as the opening
+"i want" asks for the whole."""
 _SHOW_ME = re.compile(
     r"(^|,)\s*(?:i\s*(?:would|'d)\s+(?:like|love)|i\s+(?:want|need))\s+(?:the|this|my)\s+"
     r"(?:picture|image|scene)\s+to\s+(?:show|have|include|feature)\s+"
@@ -516,6 +527,7 @@ def strip_filler(text: str, shows_words: bool | None = None) -> str:
     stripped = _rewrite(_FRAME, " ", stripped, FRAMES)
     stripped = _rewrite(_MADE_AS, " ", stripped, _MADE_AS_WORDS)
     stripped = _rewrite(_THING_MADE_AS, ", ", stripped, _MADE_AS_WORDS)
+    stripped = _rewrite(_RENDERED_IN, r"\1, ", stripped, ("render",))
     stripped = _rewrite(
         _DIGITALLY, lambda m: f" digital {_DIGITAL[m[1] or m[2]]}", stripped, ("digitally",)
     )
@@ -526,6 +538,7 @@ def strip_filler(text: str, shows_words: bool | None = None) -> str:
     stripped = _rewrite(_INTO_THE_NIGHT, "late at night", stripped, ("night",))
     stripped = _rewrite(_DONE_ALONE, _made_as_a_tag, stripped, tuple(_MADE_AS_A_TAG))
     stripped = _rewrite(_SHOW_ME, r"\1 ", stripped, _SHOWN)
+    stripped = _rewrite(_WANTED, ", ", stripped, ("i want", "i need", "i'd", "i would"))
     stripped = _rewrite(_ALSO, r"\1 ", stripped, ("include", "add", "also"))
     stripped = _rewrite(_MAKE_A_PICTURE, r"\1", stripped, ("image", "picture", "pic"))
     stripped = _REQUEST.sub("", stripped)

@@ -436,6 +436,16 @@ class WordNet:
                     climbing.append(target)
         return frozen(reached)
 
+    def pertaining(self, word: str) -> tuple[Sense, ...]:
+        """The senses of the nouns an adjective ``word`` pertains to: the robot of "robotic",
+        the volcano of "volcanic"."""
+        return tuple(
+            self._sense(target)
+            for sense in self.senses(word, "a")
+            for symbol, target in sense.pointers
+            if symbol == "\\"
+        )
+
     def is_a(self, word: str, kind: str) -> bool:
         """Whether a noun ``word`` names ``kind`` (a noun) or a kind of it: "dress" of clothing,
         "spectacles" of spectacles."""

@@ -9,7 +9,7 @@ import re
 from proxy.matching.reading_model import Reading
 from proxy.matching.words import MADE_MEDIA, STYLES
 
-__all__ = ["asks_for_photo", "made_otherwise", "photographed"]
+__all__ = ["asks_for_photo", "made_otherwise", "photographed", "picture_kinds"]
 
 
 def made_otherwise(reading: Reading) -> bool:
@@ -68,3 +68,29 @@ _ART_MEDIA = frozenset(
     "gouache tempera pastel pastels crayon crayons embroidery ukiyo-e stained_glass".split()
 )
 """Media of art that ``STYLES`` does not hold."""
+
+
+_DRAWN = frozenset("charcoal pencil graphite crayon pastel conte".split())
+_PAINTED = frozenset("oil acrylic watercolor watercolour gouache tempera encaustic".split())
+_PICTURES = frozenset({"portrait", "self-portrait", "still_life"})
+"""Pictures named by what they show, which a medium makes a drawing or a painting of (not "a
+study", which may be a room, nor "a chalk landscape", which may be rock)."""
+
+
+def picture_kinds(reading: Reading) -> frozenset[str]:
+    """The kinds of picture that ``reading`` names through a medium: "a charcoal portrait" is a
+    drawing, "an oil portrait" a painting, as "a portrait drawn in charcoal" and "a portrait
+    painted in oil" say; none where it says it is a photograph ("a charcoal portrait of a
+    miner, photograph")."""
+    words = reading.words
+    kinds: set[str] = set()
+    if not reading.tokens.isdisjoint(_PHOTO):
+        return frozenset()
+    for i, word in enumerate(words):
+        head = word.head
+        if head is None or head == i or word.negated or words[head].lemmas.isdisjoint(_PICTURES):
+            continue
+        for media, kind in ((_DRAWN, "drawing"), (_PAINTED, "painting")):
+            for medium in word.lemmas & media:
+                kinds.update((kind, f"{medium}_{kind}"))  # WordNet's "oil_painting" too
+    return frozenset(kinds)

@@ -226,6 +226,8 @@ def normalise_tokens(
             and not (token in _BEINGS_TOO and _names_a_being(tokens, i))
         ):
             token = replacement
+        elif token == "gentle" and _said_softly(tokens, i):
+            token = "soft"  # "gentle morning light", "a gentle breeze": "soft" says the same
         elif token in _SUNLIT and out and out[-1] == "sun":
             out.pop()
             token = "sunlit"  # "a sun drenched beach" is a sunlit one
@@ -258,10 +260,12 @@ def normalise_tokens(
         elif token in UNDER and (
             _SKY.intersection(_after_determiner(tokens, i + 1)[:2])
             or _lit(tokens, i + 1)
+            or tokens[i + 1 : i + 4] == _THE_LIGHT_OF
             or _after_determiner(tokens, i + 1)[:1] in (["shade"], ["shadow"])
         ):
             # "under the moonlight", "under a starry sky", "under soft morning light": lit by
-            # it, not below it; "under the shade of a tree" is in it
+            # it, not below it; "under the light of a torch" is by it; "under the shade of a
+            # tree" is in it
             token = "in"
         elif token in _ACROSS and _SKIES.intersection(_after_determiner(tokens, i + 1)[:2]):
             token = "in"  # "drifting across the sky", "through the sky": in it either way
@@ -461,6 +465,23 @@ _LAMPS = frozenset(
 )
 """Words that make a light a lamp ("under the hanging light")."""
 _LONGEST_LIGHT = 4
+_SOFT_THINGS = _LIGHT | frozenset(
+    "sunlight moonlight breeze wind ripples waves rain drizzle smile music shadows".split()
+)
+"""What "gentle" and "soft" describe alike: "gentle light" is "soft light", where "a soft drink",
+"soft focus" and "a gentle giant" are something else."""
+
+
+def _said_softly(tokens: Sequence[str], i: int) -> bool:
+    """Whether the next few words after ``tokens[i]`` in its phrase name one of
+    ``_SOFT_THINGS`` ("gentle golden lighting", "a gentle breeze", "gentle light through")."""
+    phrase = list(
+        itertools.takewhile(
+            lambda t: t[:1].isalpha() and t not in FUNCTION_WORDS,
+            tokens[i + 1 : i + _LONGEST_LIGHT],
+        )
+    )
+    return not _SOFT_THINGS.isdisjoint(phrase)
 
 
 def _lit(tokens: Sequence[str], i: int) -> bool:

@@ -437,9 +437,10 @@ _AT_A_TIME = frozenset({"at", "in", "on", "during"})
 def _way_before(part: list[str], by: int, living: bool, tool: bool = False) -> list[str]:
     """The way or place phrase that ends before ``part[by]``; a place only after "being", or
     after "is" or "are" where a person or an animal (``living``) follows "by": "a jug is
-    shaped on the wheel by a potter"; what it is done with only where ``tool`` says one
-    follows that a determiner or an owner opens: "a brim trimmed with scissors by a
-    milliner"."""
+    shaped on the wheel by a potter"; what a thing was aimed "at" where one follows that a
+    determiner or an owner opens (``tool``): "lightning hurled at a ship by a sorceress" (but
+    "a lamp placed on a table by a sleeping cat" is beside it); what it is done with only where
+    ``tool`` says so: "a brim trimmed with scissors by a milliner"."""
     for start in range(by - 2, 0, -1):
         if (
             part[start] in MOVING
@@ -450,6 +451,8 @@ def _way_before(part: list[str], by: int, living: bool, tool: bool = False) -> l
                 and (
                     part[start - 2] == "being"
                     or (living and part[start - 2] in _PASSIVE_AUXILIARIES)
+                    # "lightning hurled at a ship by a sorceress": where it was aimed
+                    or (living and tool and part[start - 1] in _AIMED)
                 )
             )
         ) and is_participle(part[start - 1]):
@@ -468,6 +471,10 @@ def _way_before(part: list[str], by: int, living: bool, tool: bool = False) -> l
     return []
 
 
+_AIMED = frozenset(
+    "thrown hurled tossed flung fired shot aimed pointed launched kicked lobbed cast".split()
+)
+"""Participles whose "at" names what a thing was aimed at, not where it lies."""
 _OPENING_A_WAY = DETERMINERS | {"every", "each"}
 """Words that open the noun phrase of a way or place: "tied to every chair by the parents"."""
 

@@ -427,7 +427,8 @@ class Reader:
         """Whether the lone noun ``chunk`` before the coordinator at ``i`` describes, with the
         word after the coordinator, the noun after that, which ends the phrase ("strawberry and
         mint scoops", "salt and pepper shakers"); not "a man and a woman", "a cat and dog
-        sleeping" (a verb), "the cat and the dog" (a determiner)."""
+        sleeping" (a verb), "the cat and the dog" (a determiner), "cat and two dogs" (a
+        count)."""
         if self.wordnet is None or len(chunk) != 1 or not 0 < i < len(tokens) - 2:
             return False
         word = reading.words[chunk[0]]
@@ -441,6 +442,7 @@ class Reader:
             # "peppers, squash and tomatoes": a list of things, after a plural one
             and not (before == "," and chunk[0] > 0 and reading.words[chunk[0] - 1].plural)
             and self.classes.nounlike(kind)
+            and kind not in NUMBERS  # "teapot and two oranges": a count names no kind
             and self.classes.nounlike(thing)
             and self.wordnet.usually(thing, "n", "v")
             and (i + 3 == len(tokens) or is_break(tokens[i + 3]))

@@ -45,10 +45,8 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 import traceback
 from collections import Counter
-from collections.abc import Sequence
 
 from proxy.matching.counting import (
     amount_conflict,
@@ -60,7 +58,7 @@ from proxy.matching.counting import (
 from proxy.matching.coverage import Coverage, describes
 from proxy.matching.lexicon import NOTHING, WordNet
 from proxy.matching.listed import in_listed_order, lists_of
-from proxy.matching.media import asks_for_photo, made_otherwise, photographed
+from proxy.matching.media import asks_for_photo, made_otherwise, photographed, picture_kinds
 from proxy.matching.memo import PromptMemo
 from proxy.matching.normalise import GATHERING
 from proxy.matching.places import spatial
@@ -74,6 +72,8 @@ from proxy.matching.spelling import (
     hyphenated_alike,
     rarely_meant,
     rejoined,
+    replace_words,
+    with_parts,
 )
 from proxy.matching.tag_order import forget_tags, in_cached_order, read_tags, rebound
 from proxy.matching.unsaid import (
@@ -194,7 +194,8 @@ class Verifier:
         self._verdicts = PromptMemo(self._check, size=4 * memory)
 
     def _coverage(self, cached: str) -> Coverage:
-        return Coverage(self.read(cached).words, self.wordnet)
+        have = self.read(cached)
+        return Coverage(have.words, self.wordnet, picture_kinds(have))
 
     def prepare(self, cached: str) -> None:
         """Read ``cached``, and what its words cover, as a cached prompt: once, when it is
@@ -257,7 +258,7 @@ class Verifier:
             rarely_meant(want.sequence, frozenset(have.sequence)),
         )
         if any(rare):  # "a kitsune sprit" for "a kitsune spirit"
-            cached, request = _replace_words(cached, rare[0]), _replace_words(request, rare[1])
+            cached, request = replace_words(cached, rare[0]), replace_words(request, rare[1])
             have, want = self.read(cached), self.read(request)
         if have.unreadable or want.unreadable:
             return "unreadable"
@@ -325,7 +326,7 @@ class Verifier:
         if self.wordnet is None or not any(w.endswith(("ing", "ed")) for w in want.sequence):
             return set()
         # a doubled word no dictionary knows is itself the misspelling: "openning" for "opening"
-        have_words = set(_words(have.sequence)) - have.unknown
+        have_words = set(with_parts(have.sequence)) - have.unknown
         return {
             word
             for word in want.sequence
@@ -355,17 +356,17 @@ class Verifier:
         unshared = sorted((have.unknown | undoubled[0]) - set(want.sequence))
         asked = correct_typos(
             sorted(want.unknown | undoubled[1]),
-            [*_words(have.sequence), *_verb_forms(have)],
+            [*with_parts(have.sequence), *_verb_forms(have)],
             known,
         )
         # Written apart where the cached prompt writes one word ("sci fi", "sci-fi"): first, so
         # that neither half is mended on its own.
         asked = rejoined(want.sequence, want.unknown, have.sequence) | asked
         return (
-            _replace_words(
-                cached, correct_typos(unshared, [*_words(words), *_verb_forms(want)], known)
+            replace_words(
+                cached, correct_typos(unshared, [*with_parts(words), *_verb_forms(want)], known)
             ),
-            _replace_words(request, asked),
+            replace_words(request, asked),
         )
 
     # ---------------------------------------------------------------- coverage
@@ -426,6 +427,8 @@ class Verifier:
                 # "a sky with no clouds": not served for clouds, whatever else could pass for
                 # one ("a smoking volcano")
                 return "negation"
+            elif self._said_by_its_noun(word, position, want, coverage):
+                pass  # "a robotic arm", where "a robot arm" is cached
             elif not coverage.shows(word, describing=describes(word, position)):
                 if coverage.excludes(word, loosely=True):
                     return "negation"
@@ -442,6 +445,17 @@ class Verifier:
                 # shown, but only as another thing's attribute
                 return self._kind(word, describing=True)
         return None
+
+    @staticmethod
+    def _said_by_its_noun(word: Word, position: int, want: Reading, coverage: Coverage) -> bool:
+        """Whether ``word``, an adjective, describes a thing that the cached prompt describes by
+        the noun the word pertains to: "a robotic arm" for "a robot arm", "a lunar landscape"
+        for "a moon landscape"; not where the noun is a thing of its own ("a robot next to a
+        dog" shows no robotic dog)."""
+        if not describes(word, position) or word.pos not in (None, "a"):
+            return False
+        own = coverage.describing(want.words[word.head].key)  # type: ignore[index]
+        return own is not None and own.pertains(word)
 
     def _person_apart(self, word: Word, have: Reading) -> bool:
         """Whether ``word`` names a person the request's picture is "by" ("by van gogh") whom
@@ -528,42 +542,6 @@ def _verb_forms(reading: Reading) -> list[str]:
         for lemma in word.lemmas
         for form in (verb_ing(lemma), lemma + "s", lemma + "ed")
     ]
-
-
-def _words(words: Sequence[str]) -> list[str]:
-    """``words``, and the parts of the compounds among them ("wedding_cake": "wedding")."""
-    return [*words, *(part for word in words if "_" in word for part in word.split("_"))]
-
-
-def _replace_words(text: str, replacements: dict[str, str]) -> str:
-    """``text`` with each word, or two words a space apart, that is a key of ``replacements``
-    (in lower case) replaced by its value: one pass, however many there are (a prompt of
-    thousands of misspelt words took seconds with a pass each)."""
-    if not replacements:
-        return text
-    pieces: list[str] = []
-    start = 0
-    words = list(_WORD.finditer(text))
-    i = 0
-    while i < len(words):
-        word = words[i]
-        after = words[i + 1] if i + 1 < len(words) else None
-        if after is not None and text[word.end() : after.start()] == " ":
-            both = replacements.get(f"{word.group().lower()} {after.group().lower()}")
-            if both is not None:
-                pieces += (text[start : word.start()], both)
-                start, i = after.end(), i + 2
-                continue
-        one = replacements.get(word.group().lower())
-        if one is not None:
-            pieces += (text[start : word.start()], one)
-            start = word.end()
-        i += 1
-    pieces.append(text[start:])
-    return "".join(pieces)
-
-
-_WORD = re.compile(r"[\w-]+")
 
 
 def _looks_apart(have: Reading, want: Reading) -> bool:

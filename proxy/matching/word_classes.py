@@ -57,6 +57,9 @@ publication's part read as one word ("albumcover")."""
 _PARTICLES = frozenset("up down off out away back".split())
 _BEFORE_A_TIME = (ROLE_MARKERS - {"to"}) | {"during", "through", "until"}
 """Prepositions after which a season or a weather word is a noun ("in spring", "in snow")."""
+_HAVING = ("with", "of")
+"""Where an -ing word before a thing describes it: "with hanging lamps", "full of flickering
+neon signs"."""
 _GROUPS = frozenset("couple pair trio twins".split())
 """Counts that also name their group: "a couple of hikers" is two hikers, "a couple walking" a
 couple."""
@@ -268,11 +271,18 @@ class WordClasses:
         if before in ("who", "which"):
             return True  # "an explorer who stands in a cave and looks up": no "stands" named
         if (
-            (before == "with" or (before in COORDINATORS and opened_by == "with"))
-            and token.endswith("ing")
+            token.endswith("ing")
             and self.nounlike(after)
+            and (
+                before in _HAVING
+                or (before in COORDINATORS and opened_by == "with")
+                or (before in ("and", "or") and opened_by == "of")
+            )
         ):
-            return False  # "a cafe with hanging lamps": lamps that hang, no cafe hanging them
+            # "a cafe with hanging lamps": lamps that hang, no cafe hanging them; "an alley full
+            # of satellite dishes and hanging laundry" (but "a ring of fire, swirling skirts":
+            # a tag of its own may say what the one before does)
+            return False
         if token.endswith("ed") and self.nounlike(after):  # "diced meat", "a checked shirt"
             return False
         if "n" not in parts or self.inflected(token):
