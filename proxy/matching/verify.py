@@ -427,9 +427,9 @@ class Verifier:
                 # "a sky with no clouds": not served for clouds, whatever else could pass for
                 # one ("a smoking volcano")
                 return "negation"
-            elif self._said_by_its_noun(word, position, want, coverage):
-                pass  # "a robotic arm", where "a robot arm" is cached
             elif not coverage.shows(word, describing=describes(word, position)):
+                if self._said_by_its_noun(word, position, want, coverage):
+                    continue  # "a robotic arm", where "a robot arm" is cached
                 if coverage.excludes(word, loosely=True):
                     return "negation"
                 return self._kind(word)
