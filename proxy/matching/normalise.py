@@ -475,13 +475,12 @@ _SOFT_THINGS = _LIGHT | frozenset(
 def _said_softly(tokens: Sequence[str], i: int) -> bool:
     """Whether the next few words after ``tokens[i]`` in its phrase name one of
     ``_SOFT_THINGS`` ("gentle golden lighting", "a gentle breeze", "gentle light through")."""
-    phrase = list(
-        itertools.takewhile(
-            lambda t: t[:1].isalpha() and t not in FUNCTION_WORDS,
-            tokens[i + 1 : i + _LONGEST_LIGHT],
-        )
-    )
-    return not _SOFT_THINGS.isdisjoint(phrase)
+    return not _SOFT_THINGS.isdisjoint(_words_of_phrase(tokens[i + 1 : i + _LONGEST_LIGHT]))
+
+
+def _words_of_phrase(tokens: Sequence[str]) -> list[str]:
+    """The words ``tokens`` open with, up to a function word or punctuation."""
+    return list(itertools.takewhile(lambda t: t[:1].isalpha() and t not in FUNCTION_WORDS, tokens))
 
 
 def _lit(tokens: Sequence[str], i: int) -> bool:
@@ -490,12 +489,7 @@ def _lit(tokens: Sequence[str], i: int) -> bool:
     be a lamp above it."""
     if tokens[i : i + 1] in (["a"], ["an"]):
         return False
-    phrase = list(
-        itertools.takewhile(
-            lambda t: t[:1].isalpha() and t not in FUNCTION_WORDS,
-            _after_determiner(tokens, i)[:_LONGEST_LIGHT],
-        )
-    )
+    phrase = _words_of_phrase(_after_determiner(tokens, i)[:_LONGEST_LIGHT])
     return len(phrase) > 1 and phrase[-1] in _LIGHT and _LAMPS.isdisjoint(phrase)
 
 
