@@ -12,7 +12,7 @@ import pytest
 from bench.data import check_batch
 
 DATA = Path(__file__).resolve().parents[1] / "bench" / "data"
-COMPLETE = ("fj", "fk", "fl", "fm", "fn", "fp")
+COMPLETE = ("fj", "fk", "fl", "fm", "fn", "fp", "fr", "fu", "fv", "fw", "fx")
 """Batches written to ``BRIEF.md`` that lost no row as a repeat of an earlier prompt."""
 
 

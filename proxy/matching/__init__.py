@@ -18,6 +18,8 @@ Modules, in the order a request meets them:
 - :mod:`~proxy.matching.roles`: its last checks, roles, attributes and places;
 - :mod:`~proxy.matching.alike`: which of several things of one kind is which ("a big dog and a
   small dog" in either order);
+- :mod:`~proxy.matching.holding`: one thing put in, on or "with" another, said two ways ("a
+  cabin in a forest", "a forest with a cabin");
 - :mod:`~proxy.matching.counting`: its checks of numbers, number and amounts ("a man" does not
   show "people", nor "two passengers" "a train crowded with people");
 - :mod:`~proxy.matching.coverage`: what a cached prompt shows, gathered for the verifier;

@@ -55,22 +55,37 @@ def _in_one_role(reading: Reading) -> set[str]:
     """The kinds of thing whose every head in ``reading`` (a few at most) has the same role,
     no preposition's, and that nothing else is placed by or does anything: "a tall man in a
     black coat and a short man in a white coat" says which man wears which coat by their order
-    alone, and "a big dog and a small dog in a park" puts one dog in the park."""
+    alone, and "a big dog in a park and a small dog" puts one dog in the park (but "a big dog
+    and a small dog in a park" both)."""
     words = reading.words
     roles: dict[str, list[str]] = {}
     for i in reading.heads():
         roles.setdefault(words[i].key, []).append(words[i].role)
-    leaned_on = {role.rpartition("/")[2] for said in roles.values() for role in said}
-    doing = {words[w.head].key for w in words if w.verb and w.head is not None}
+    # What is placed by a thing or done by it, by the thing's kind, with where it is said; but
+    # what follows a coordination of things of one kind is said of them all: "a big dog and a
+    # small dog sitting on a porch" (both sit).
+    said_of: dict[str, list[int]] = {}
+    for i in reading.heads():
+        said_of.setdefault(words[i].role.rpartition("/")[2], []).append(i)
+    for at, w in enumerate(words):
+        if w.verb and w.head is not None:
+            said_of.setdefault(words[w.head].key, []).append(at)
     return {
         key
         for key, said in roles.items()
         if len(set(said)) == 1
         and len(said) <= _MOST_ALIKE
-        and key not in leaned_on
-        and key not in doing
+        and not any(at <= _last_together(reading, key) for at in said_of.get(key, ()))
         and "/" not in said[0]  # the coats two men are in, the roofs of a cottage
     }
+
+
+def _last_together(reading: Reading, key: str) -> int:
+    """Where the coordination that joins every thing of kind ``key`` ends ("a big dog and a
+    small dog"), or the end of the prompt where no one coordination joins them."""
+    heads = [i for i in reading.heads() if reading.words[i].key == key]
+    group = reading.group(heads[0])
+    return max(group) if set(heads) <= set(group) else len(reading.words)
 
 
 def told_apart_alike(

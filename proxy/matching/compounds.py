@@ -137,6 +137,13 @@ def join_compounds(wordnet: WordNet | None, tokens: list[str]) -> list[str]:
             starts = first not in _NOT_JOINED and (
                 first in wordnet.compound_starts or _ALIKE.get(first) in wordnet.compound_starts
             )
+            # "shakes hands": a verb's "-s" form opens what its lemma does ("shake_hands")
+            does = (
+                not starts
+                and first[-1:] == "s"
+                and first[:-1] in wordnet.compound_starts
+                and first not in _NOT_JOINED
+            )
             closes = first not in _NOT_CLOSED
             for size in (3, 2):
                 end = i + size
@@ -172,16 +179,19 @@ def join_compounds(wordnet: WordNet | None, tokens: list[str]) -> list[str]:
                 # "old woman" and "black cat" are WordNet entries too, but in a prompt they
                 # are a description and a thing, each to be checked; a describing word after a
                 # thing is part of its name ("ice cream", "sky blue").
-                if starts and all(part not in _NOT_PARTS for part in tokens[i + 1 : end]):
+                if (starts or does) and all(part not in _NOT_PARTS for part in tokens[i + 1 : end]):
                     compound = _known_compound(wordnet, tokens[i:end])
                     if (
                         compound is not None
+                        and (starts or wordnet.parts_of_speech(compound) == _VERB_ONLY)
                         # "a cat sleeps" is no "cat sleep" (a catnap): "a" asks for one;
-                        # but "a robot waters tomato plants": the verb ends what "a" opened
+                        # but "a robot waters tomato plants": the verb ends what "a" opened,
+                        # and "a man shakes hands" does what "shake hands" says
                         and not (
                             after_one(tokens, i)
                             and _inflected(wordnet, compound)
                             and not _verb_before(wordnet, tokens, i)
+                            and wordnet.parts_of_speech(compound) != _VERB_ONLY
                         )
                         # nor is "her cat sleeps" after "the" or an owner, which may ask for
                         # more than one: a thing alive and what it does, not plural catnaps
@@ -193,11 +203,20 @@ def join_compounds(wordnet: WordNet | None, tokens: list[str]) -> list[str]:
                         )
                         # "horses run across a field": a way taken, not "run across" (meet)
                         and not (tokens[end - 1] in _WHERE_TO and end < count and words[end])
-                        # "a deer (is) drinking water": what it does, not drinking water
+                        # "a deer (is) drinking water": what it does, not drinking water;
+                        # but "a giant sailing ship" is a huge one, and "two men shaking
+                        # hands" do what "shake hands" says
                         and not (
                             first.endswith("ing")
                             and i
-                            and (tokens[i - 1] in _BE or _alive(wordnet, tokens[i - 1]))
+                            and wordnet.parts_of_speech(compound) != _VERB_ONLY
+                            and (
+                                tokens[i - 1] in _BE
+                                or (
+                                    _alive(wordnet, tokens[i - 1])
+                                    and "a" not in wordnet.parts_of_speech(tokens[i - 1])
+                                )
+                            )
                         )
                     ):
                         joined.append(compound)

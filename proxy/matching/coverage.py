@@ -195,9 +195,18 @@ def _shown_as(word: Word, index: int, lemma: str, wordnet: WordNet) -> tuple[Pos
     pos = word.pos
     if pos is None and "a" in wordnet.parts_of_speech(lemma):
         return ("a",)
+    if pos is None and _a_verb_only(word, lemma) and "noun.time" in wordnet.lexnames(lemma):
+        return ("v",)  # "a fallen tree" shows no fall of the year ("cobbled" shows cobbles)
     if describes(word, index):
         return _describing_as(word, lemma, wordnet)
     return (pos,)
+
+
+def _a_verb_only(word: Word, lemma: str) -> bool:
+    """Whether ``word`` has ``lemma`` only as a form of a verb ("fall" of "fallen")."""
+    return ("v", lemma) in word.readings and all(
+        pos == "v" for pos, other in word.readings if other == lemma
+    )
 
 
 def _asked_as(word: Word, lemma: str, wordnet: WordNet) -> Iterable[tuple[Sense, ...]]:

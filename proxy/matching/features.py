@@ -127,6 +127,16 @@ def camera(text: str) -> tuple[frozenset[str], str]:
     return found, _VIEWS.sub(" ", text)
 
 
+_MASS = frozenset(
+    """
+    snow water wine sand rain milk sugar salt smoke fog mist dust money coffee tea oil paint
+    blood butter cheese cream honey grass moss mud beer juice soup rice flour steam foam glitter
+    sunlight
+    """.split()
+)
+"""What "a little" says an amount of ("a little snow"), where it names the thing itself: "a
+little water bottle" is a small bottle."""
+
 # Amounts on a scale: words the reader skips as function words ("many", "full") that still
 # change the picture when a prompt states the other end of their scale ("an empty glass").
 _AMOUNTS = {
@@ -144,9 +154,10 @@ _AMOUNTS = {
     "plenty:few": r"(?:a\s+)?few|some(?!\s+(?:kind|sort|type)s?\s+of)|a\s+couple\s+of|"
     r"a\s+(?:small\s+)?handful\s+of|a\s+(?:little\s+)?bit\s+of|a\s+(?:drop|wisp|trickle)\s+of|"
     r"a\s+(?:light\s+)?(?:dusting|sprinkle)\s+of|"
-    r"a\s+little\s+(?=(?:bit\s+of\s+)?(?:snow|water|wine|sand|rain|milk|sugar|salt|smoke|fog|mist|dust|"
-    r"money|coffee|tea|oil|paint|blood|butter|cheese|cream|honey|grass|moss|mud|beer|juice|soup|"
-    r"rice|flour|steam|foam|glitter|sunlight)\b)|scattered|sparse(?:ly)?|a\s+(?:scattering|smattering|sprinkling)\s+of|"
+    rf"a\s+little\s+(?=(?:bit\s+of\s+)?(?:{'|'.join(_MASS)})\b)|"
+    # not "many scattered leaves", "lots of scattered toys": many, spread about
+    r"(?<!many\s)(?<!numerous\s)(?<!countless\s)(?<!of\s)(?:scattered|sparse(?:ly)?)|"
+    r"a\s+(?:scattering|smattering|sprinkling)\s+of|"
     r"one\s+or\s+two|(?:hardly|barely)\s+any",
     "plenty:many": r"many|lots\s+of|a\s+lot\s+of|plenty\s+of|numerous|multiple|countless|"
     r"dozens|hundreds|thousands|a\s+multitude\s+of|innumerable|myriads?(?:\s+of)?|scores\s+of|"
@@ -180,8 +191,10 @@ def amounts(text: str) -> tuple[frozenset[str], frozenset[tuple[str, str, str]]]
     for name, pattern in _AMOUNT_PATTERNS.items():
         scale, _, value = name.partition(":")
         for match in pattern.finditer(text, start):
-            stated.add(name)
             thing = _thing_after(text, match.end())
+            if match.group().rstrip().endswith("little") and thing not in _MASS:
+                continue  # "a little water bottle": a size
+            stated.add(name)
             if thing:
                 of_things.add((scale, value, thing))
     if _A_CROWD.search(text):  # "a crowd waiting outside": many people

@@ -247,11 +247,12 @@ _REQUEST = re.compile(
     r"(?:(?:please|pls|plz)\s+)?"
 )
 _WANTED = re.compile(
-    r",\s*(?:i\s+(?:want|need)|i\s*(?:would|'d)\s+(?:like|love))\s+(?:to\s+see\s+)?"
+    r",\s*(?:and\s+|also\s+)?(?:i\s+(?:want|need)|i\s*(?:would|'d)\s+(?:like|love))\s+"
+    r"(?:to\s+see\s+)?"
     r"(?!to\s|it\s|(?:the|this|my)\s+(?:picture|image|scene)\s)"
 )
-""""..., i want bright midday light, ...": a tag asked for later in the prompt, as the opening
-"i want" asks for the whole."""
+""""..., (and) i want bright midday light, ...": a tag asked for later in the prompt, as the
+opening "i want" asks for the whole."""
 _SHOW_ME = re.compile(
     r"(^|,)\s*(?:i\s*(?:would|'d)\s+(?:like|love)|i\s+(?:want|need))\s+(?:the|this|my)\s+"
     r"(?:picture|image|scene)\s+to\s+(?:show|have|include|feature)\s+"

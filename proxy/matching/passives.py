@@ -160,7 +160,10 @@ def _active_part(
         # "mouse chased by a cat": "a cat chased the mouse", not a chased mouse it describes
         done_to = ["the", *done_to]
     if given:
-        # "a locksmith is handed a key by a woman": "a woman handed a key to the locksmith"
+        # "a locksmith is handed a key by a woman": "a woman handed a key to the locksmith";
+        # a bare thing given gets "the", as what is done to does: "served the coffee"
+        if given[0] not in DETERMINERS | OWNERS:
+            given = ["the", *given]
         return [*part[by + 1 : end], doing, *given, "to", *done_to, *part[end:]]
     return [*part[by + 1 : end], doing, *particle, *done_to, *way, *part[end:]]
 
@@ -282,7 +285,7 @@ def _thing_given(
     ``part[by]`` ("a key" in "a locksmith is handed a key by a woman", "a cup of tea"), or
     none. Without the auxiliary, "a boy handed a ball by the river" is a boy who handed it
     ("a girl given a balloon by a vendor" was given it: "given" is no past tense); without a
-    determiner, "a waiter served soup" reads as soup that was served."""
+    determiner or "is", "a waiter served soup" reads as soup that was served."""
     start = next((k for k in range(by - 2, 0, -1) if part[k] in _GIVING), 0)
     between = part[start + 1 : by]
     if not start or any(
@@ -292,8 +295,10 @@ def _thing_given(
     named = _of_whole(between)
     if named[-1] in _WORKS:
         return []  # "a student is sold a novel by stephen king": its author
-    passive = part[start - 1] in _PASSIVE_AUXILIARIES or part[start] in _ONLY_PARTICIPLES
-    given = passive and between[0] in DETERMINERS | OWNERS
+    after_be = part[start - 1] in _PASSIVE_AUXILIARIES
+    passive = after_be or part[start] in _ONLY_PARTICIPLES
+    # after "is" or "being", a thing given may be bare: "a pilot is served coffee by a waiter"
+    given = passive and (after_be or between[0] in DETERMINERS | OWNERS)
     # the last word names the thing, whatever its ending ("a drawing")
     given = given and plain_noun_phrase(named, lambda t: t != named[-1] and verb_like(t))
     return between if given and _living_doer(part, by, alive) else []
@@ -344,6 +349,9 @@ def _people(word: str, alive: Callable[[str], bool] | None) -> bool:
 _HELD = frozenset({"it", "them", "her", "him"})
 
 
+_HELD_TOO = DETERMINERS | OWNERS | {"of", "and"}
+"""Function words in what a thing is "with" that is in or on it: "a vase of flowers"."""
+
 _HOLDING = frozenset("in into on onto inside under over above beside behind around".split())
 """Where "it" holds what a thing is "with": "a plate with food on it"."""
 
@@ -356,7 +364,13 @@ def _held_part(part: list[str], verb_like: Callable[[str], bool]) -> list[str]:
         return part
     with_ = part.index("with")
     holder, held = part[:with_], part[with_ + 1 : -2]
-    if not held or not plain_noun_phrase(_of_whole(holder), verb_like):
+    if (
+        not held
+        or not plain_noun_phrase(_of_whole(holder), verb_like)
+        or not PLACING.isdisjoint(holder)
+        # "... with a cup in her hand while the driver waves at her": "her" is no holder
+        or any(t in FUNCTION_WORDS and t not in _HELD_TOO for t in held)
+    ):
         return part
     return [*held, part[-2], *holder]
 

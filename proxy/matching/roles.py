@@ -10,10 +10,13 @@ as the cached prompt does. The verifier (:mod:`proxy.matching.verify`) asks this
 from __future__ import annotations
 
 import bisect
+import functools
 from collections import Counter
 from collections.abc import Callable
 
 from proxy.matching.alike import same_thing, told_apart_alike
+from proxy.matching.holding import held_alike, joined, owner, put_with_a_place
+from proxy.matching.lexicon import WordNet
 from proxy.matching.normalise import REPLACEMENTS
 from proxy.matching.reading_model import Reading, Thing, Word
 from proxy.matching.words import MEDIA, STYLES
@@ -21,9 +24,10 @@ from proxy.matching.words import MEDIA, STYLES
 __all__ = ["names_medium", "swapped"]
 
 
-def swapped(have: Reading, want: Reading) -> str | None:
+def swapped(have: Reading, want: Reading, wordnet: WordNet | None = None) -> str | None:
     """``swapped_attributes`` or ``swapped_roles`` where the request has the cached prompt's
-    words bound to other things or in another order, else None."""
+    words bound to other things or in another order, else None. ``wordnet`` tells what a thing
+    is (one that things are in, one that is held); without it, no thing is either."""
     owned, wanted = _possessions(have), _possessions(want)
     if any((thing, owner) in owned for owner, thing in wanted):
         return "swapped_roles"  # "the dog's owner" / "the owner's dog"
@@ -54,7 +58,7 @@ def swapped(have: Reading, want: Reading) -> str | None:
         return "swapped_roles"  # "a cup of coffee" / "a plate of coffee"
     if _placed_on_another(have_heads, want_heads, shared):
         return "swapped_roles"  # "a street with cars on the road and people on the sidewalk"
-    if _put_with_a_place(have, have_heads, want_heads, shared):
+    if put_with_a_place(have, have_heads, want_heads, shared):
         return "swapped_roles"  # "a mug on a bed, a phone on the floor" / "a bed with both"
     for first in moved:
         for second in shared:
@@ -64,11 +68,8 @@ def swapped(have: Reading, want: Reading) -> str | None:
             if (
                 second != first
                 and inverted
-                and not _holds(have_heads, want_heads, _owner(have_heads, first), second)
-                and not _holds(have_heads, want_heads, _owner(have_heads, second), first)
-                and not _filled(have_heads, want_heads, first, second)
-                and not _filled(have_heads, want_heads, second, first)
-                and not (_joined(have, first, second) and _joined(want, first, second))
+                and not held_alike(have, have_heads, want_heads, (first, second), beings, wordnet)
+                and not (joined(have, first, second) and joined(want, first, second))
                 and not _accompanies(have, have_heads, want, want_heads, first)
                 and not _accompanies(have, have_heads, want, want_heads, second)
                 and not (
@@ -77,7 +78,11 @@ def swapped(have: Reading, want: Reading) -> str | None:
                 )
             ):
                 return "swapped_roles"
-    if _bound_elsewhere(have, want, _verb_subjects) or _bound_elsewhere(have, want, _verb_objects):
+    # what the cached prompt holds, each thing held; what the request holds, as it is said
+    held = functools.partial(_verb_objects, wordnet=wordnet)
+    if _bound_elsewhere(have, want, _verb_subjects) or _bound_elsewhere(
+        have, want, _verb_objects, held
+    ):
         return "swapped_roles"
     cached_objects = _done_by_each(have)
     if any(
@@ -102,43 +107,6 @@ def _done_by_each(reading: Reading) -> dict[tuple[str, str], set[str]]:
     return {key: things for key, things in found.items() if doers[key[0]] > 1}
 
 
-def _holds(
-    have_heads: dict[str, tuple[int, str]],
-    want_heads: dict[str, tuple[int, str]],
-    place: str,
-    thing: str,
-) -> bool:
-    """Whether the cached prompt has ``thing`` in or on ``place`` and the request asks for
-    ``place`` with ``thing``: "a cabin in a forest" shows "a forest with a cabin" (not the
-    other way round: a forest with a cabin may have it anywhere). The place may be read as the
-    last of things listed together: "flasks and a coil in a lab" has both in it, as "a lab with
-    flasks and a coil" asks."""
-    relation, _, subject = have_heads[place][1].partition("/")
-    wanted = want_heads[thing][1]
-    if relation not in _IN_OR_ON or (
-        wanted != f"with/{place}" and (wanted != f"of/{place}" or relation not in _IN)
-    ):
-        return False  # "of" holds what is in a thing ("a cup of coffee"), not on it
-    return subject == thing or (
-        subject in have_heads
-        and subject in want_heads
-        and have_heads[subject][1] == have_heads[thing][1]
-        and want_heads[subject][1] == f"with/{place}"
-    )
-
-
-def _filled(
-    have_heads: dict[str, tuple[int, str]],
-    want_heads: dict[str, tuple[int, str]],
-    place: str,
-    thing: str,
-) -> bool:
-    """Whether the cached prompt has ``place`` "of" ``thing`` and the request ``thing`` in or on
-    ``place``: "a field of sunflowers" shows "sunflowers in a field"."""
-    relation, _, subject = want_heads[place][1].partition("/")
-    return have_heads[thing][1] == f"of/{place}" and relation in _IN and subject == thing
-
-
 def _accompanies(
     have: Reading,
     have_heads: dict[str, tuple[int, str]],
@@ -154,50 +122,10 @@ def _accompanies(
             relation == "with"
             and thing in others
             and others[thing][1] == "subject"
-            and _joined(other, thing, lemma)
+            and joined(other, thing, lemma)
         ):
             return True
     return False
-
-
-def _put_with_a_place(
-    have: Reading,
-    have_heads: dict[str, tuple[int, str]],
-    want_heads: dict[str, tuple[int, str]],
-    shared: list[str],
-) -> bool:
-    """Whether the request has a thing "with" a place that the cached prompt has something in
-    or on, while the cached prompt puts that thing elsewhere: "a cat and a dog in a car, a man
-    outside" shows no "car with a cat, a dog and a man". The thing may be the one in the place,
-    listed with it, or in the place itself."""
-    for lemma in shared:
-        relation, _, place = want_heads[lemma][1].partition("/")
-        if relation != "with" or place not in have_heads or have_heads[lemma] == want_heads[lemma]:
-            continue  # not moved: "..., a boat with a flag" in both
-        placed, _, holder = have_heads[place][1].partition("/")
-        if placed not in _IN_OR_ON or not holder or holder == lemma:
-            continue
-        if any(key != place and _placed_on(role) == lemma for key, (_, role) in have_heads.items()):
-            return True  # "a phone on the floor": a place of its own
-        relation, _, other = have_heads[lemma][1].partition("/")
-        if (
-            _joined(have, lemma, holder)
-            or (relation == "with" and other == holder)
-            or (relation in _IN_OR_ON and other in (place, holder))  # "a cabin in a forest, snow"
-        ):
-            continue
-        return True
-    return False
-
-
-_IN_OR_ON = frozenset({"in", "on", "@in", "@on"})
-_IN = frozenset({"in", "@in"})
-
-
-def _placed_on(role: str) -> str | None:
-    """The thing a role places its own in or on ("dog" for "in/dog"), else None."""
-    relation, _, thing = role.partition("/")
-    return thing if relation in _IN_OR_ON else None
 
 
 def _head_lemmas(reading: Reading) -> dict[str, tuple[int, str]]:
@@ -255,16 +183,6 @@ def beings_named(reading: Reading) -> frozenset[str]:
     return frozenset(w.key for w in reading.words if w.animate and w.noun)
 
 
-def _joined(reading: Reading, first: str, second: str) -> bool:
-    """Whether ``reading`` names the two kinds of thing in one coordination ("a dog and a
-    cat")."""
-    words = reading.words
-    return any(
-        words[h].key == first and any(words[g].key == second for g in reading.group(h))
-        for h in reading.heads()
-    )
-
-
 def _possessions(reading: Reading) -> set[tuple[str, str]]:
     """(owner, thing) for each "owner's thing" of ``reading``."""
     words = reading.words
@@ -308,7 +226,7 @@ def _listed(reading: Reading) -> set[str]:
 def _side_by_side(heads: dict[str, tuple[int, str]], first: str, second: str) -> bool:
     """Whether the two things, each with the things "of" it, are placed next to each other ("a
     vase of tulips next to a stack of books"): a relation that reads the same both ways round."""
-    a, b = _owner(heads, first), _owner(heads, second)
+    a, b = owner(heads, first), owner(heads, second)
     return a != b and (heads[a][1] == f"@near/{b}" or heads[b][1] == f"@near/{a}")
 
 
@@ -332,12 +250,6 @@ def _given_to_another(have: Reading, want: Reading) -> bool:
         and any(role[5:] in beings for role in owned[w.key])
         for w in want.words
     )
-
-
-def _owner(heads: dict[str, tuple[int, str]], lemma: str) -> str:
-    """The thing ``lemma`` is "of" ("stack" for the books of "a stack of books"), or itself."""
-    role = heads[lemma][1]
-    return role[3:] if role.startswith("of/") and role[3:] in heads else lemma
 
 
 def _placed_on_another(
@@ -373,9 +285,9 @@ def _owner_changed(
     return any(
         have[lemma][1].startswith("of/")
         and want[lemma][1].startswith("of/")
-        and _owner(have, lemma) != _owner(want, lemma)
-        and _owner(have, lemma) in want
-        and _owner(want, lemma) in have
+        and owner(have, lemma) != owner(want, lemma)
+        and owner(have, lemma) in want
+        and owner(want, lemma) in have
         for lemma in shared
     )
 
@@ -525,27 +437,50 @@ def _verb_subjects(reading: Reading) -> dict[str, set[Thing]]:
     return doers
 
 
-def _verb_objects(reading: Reading) -> dict[str, set[Thing]]:
-    """Each verb (by lemma) -> the things it is done to ("holds a spoon": the spoon)."""
+def _verb_objects(reading: Reading, wordnet: WordNet | None = None) -> dict[str, set[Thing]]:
+    """Each verb (by lemma) -> the things it is done to ("holds a spoon": the spoon). What is
+    held or carried is each thing of the coordination that opens with its object, where WordNet
+    knows it as a thing one holds: "holding a pencil and a ruler" holds both (but "kicking a
+    ball and a girl" kicks the ball)."""
     found: dict[str, set[Thing]] = {}
+    words = reading.words
     for i in reading.heads():
-        word = reading.words[i]
-        if word.governor is not None:
-            found.setdefault(word.governor, set()).add(word.thing)
+        word = words[i]
+        if word.governor is None:
+            continue
+        things = found.setdefault(word.governor, set())
+        things.add(word.thing)
+        if wordnet is not None and word.governor in _HELD_BY:
+            things.update(
+                words[j].thing
+                for j in reading.group(i)
+                if j > i
+                and words[j].governor is None
+                and words[j].role == word.role
+                and not wordnet.lexnames(words[j].key).isdisjoint(_HELD_KINDS)
+            )
     return found
+
+
+_HELD_BY = frozenset({"hold", "carry"})
+_HELD_KINDS = frozenset({"noun.artifact", "noun.food", "noun.plant"})
+"""What WordNet files the things one holds under: a ruler (also a person), a smoker (also one who
+smokes), flowers."""
 
 
 def _bound_elsewhere(
     have: Reading,
     want: Reading,
     binding: Callable[[Reading], dict[str, set[Thing]]],
+    cached_binding: Callable[[Reading], dict[str, set[Thing]]] | None = None,
 ) -> bool:
     """A verb bound (by ``binding``) to other things in the request than in the cached prompt:
     "a woman prepares a pizza while a man watches" / "a man prepares a pizza while a woman
     watches" (doers), "holds a spoon and looks at a cupcake" / "looks at a spoon and holds a
     cupcake" (objects). Lenient: any thing in common will do, since a rewording may name one
-    more or fewer ("a man laughing with a woman")."""
-    cached_bindings = binding(have)
+    more or fewer ("a man laughing with a woman"). ``cached_binding``: how the cached prompt's
+    things are bound, where not as the request's are."""
+    cached_bindings = (cached_binding or binding)(have)
     have_heads = _things(have)
     named_in = same_thing(have, want)
     for verb, things in binding(want).items():

@@ -140,7 +140,7 @@ summer summertime
 winter wintertime
 wizard sorcerer mage
 abandoned derelict
-coastline shoreline coast coasts:coastlines
+coastline shoreline coast shore coasts:coastlines
 cave cavern caverns:caves
 cozy snug comfy
 traffic_light stoplight traffic_signal stoplights:traffic_lights traffic_signals:traffic_lights
@@ -159,7 +159,7 @@ father dad daddy dads:fathers
 handmade homemade
 sweater pullover
 worker laborer labourer
-vendor merchant
+vendor merchant trader dealer
 walking strolling
 walks strolls
 walk stroll

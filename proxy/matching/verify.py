@@ -299,7 +299,7 @@ class Verifier:
                 return reason
         if self._shown_by_another(have, want):
             return "object"
-        return swapped(have, want)
+        return swapped(have, want, self.wordnet)
 
     def _shown_by_another(self, have: Reading, want: Reading) -> bool:
         """A person or an animal of the request that only a more specific one of the cached

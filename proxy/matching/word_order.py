@@ -127,12 +127,19 @@ def fronted_time(tokens: Sequence[str]) -> int | None:
 def fronted_place(tokens: Sequence[str]) -> int | None:
     """Where a place phrase that opens ``tokens`` without a comma ends ("on a windy hill a
     child flies a kite"): at the first determiner within a few words that follows no
-    preposition ("in a field of tulips a girl", not at "of tulips")."""
+    preposition ("in a field of tulips a girl", not at "of tulips"), or at the determiner
+    after a name ("in lisbon a tram")."""
     opening = max(
         (len(p) for p in SPATIAL_PHRASES if p[-1] == "of" and tuple(tokens[: len(p)]) == p),
         default=1 if tokens and tokens[0] in _FRONTED else 0,
     )  # "on top of a hill a boy ...", "in front of a barn a dog ..."
-    if not opening or len(tokens) < opening + 3 or tokens[opening] not in DETERMINERS:
+    if not opening or len(tokens) < opening + 3:
+        return None
+    if tokens[opening] not in DETERMINERS:
+        # a name with no determiner: "in lisbon a tram passes a church"
+        named = tokens[opening]
+        if named.isalpha() and named not in FUNCTION_WORDS and tokens[opening + 1] in DETERMINERS:
+            return opening + 1
         return None
     for end in range(opening + 2, min(len(tokens), opening + 9)):
         token = tokens[end]
@@ -268,7 +275,7 @@ IRREGULAR_PARTICIPLES = {
     "hit": "hitting", "hung": "hanging", "kept": "keeping", "laid": "laying", "led": "leading",
     "left": "leaving",
     "lent": "lending", "lit": "lighting", "met": "meeting", "put": "putting", "read": "reading",
-    "sent": "sending", "set": "setting",
+    "rung": "ringing", "sent": "sending", "set": "setting", "sung": "singing",
     "shut": "shutting", "sold": "selling", "spread": "spreading", "spun": "spinning",
     "stuck": "sticking", "stung": "stinging", "struck": "striking", "swept": "sweeping",
     "swung": "swinging", "taught": "teaching", "told": "telling", "won": "winning",
