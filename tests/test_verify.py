@@ -1587,6 +1587,12 @@ REJECTED += [
     ("a boy kicking a ball and a girl", "a boy kicking a girl and a ball", "swapped_roles"),
     # review 89: a building's things may be outside it
     ("a house with a garden", "a garden in a house", "swapped_roles"),
+    # the one time of day is the scene's; two are each their place's
+    (
+        "a city at night and a village at dawn",
+        "a city at dawn and a village at night",
+        "swapped_roles",
+    ),
 ]
 
 _BUSTLING_SQUARE = (
@@ -3256,6 +3262,7 @@ SERVED = [
     ("two wrestlers shaking hands in the ring", "two wrestlers shake hands in the ring"),
     ("the man shaking hands with a robot", "a man shakes hands with a robot"),
     ("a merchant loading rugs onto a camel", "a trader loading carpets onto a camel"),
+    ("a beach at dusk with a sleeping dog", "a sleeping dog on a beach at dusk"),
     (
         "a fisherman on a rocky coast under grey clouds",
         "a fisherman on a rocky shore under grey clouds",

@@ -19,6 +19,7 @@ from proxy.matching.holding import held_alike, joined, owner, put_with_a_place
 from proxy.matching.lexicon import WordNet
 from proxy.matching.normalise import REPLACEMENTS
 from proxy.matching.reading_model import Reading, Thing, Word
+from proxy.matching.word_order import TIMES
 from proxy.matching.words import MEDIA, STYLES
 
 __all__ = ["names_medium", "swapped"]
@@ -48,11 +49,15 @@ def swapped(have: Reading, want: Reading, wordnet: WordNet | None = None) -> str
     shared = [lemma for lemma in want_heads if lemma in have_heads]
     listed = _listed(have) | _listed(want)
     beings = beings_named(have) | beings_named(want)
+    # the one time of day both prompts name is the whole scene's, whatever it follows: "a beach
+    # at dusk with a dog" / "a dog on a beach at dusk"
+    timed = _one_time(have) & _one_time(want)
     moved = [
         lemma
         for lemma in shared
         if not _same_role(have_heads[lemma][1], want_heads[lemma][1], beings)
         and lemma not in listed
+        and lemma not in timed
     ]
     if _owner_changed(have_heads, want_heads, [lemma for lemma in shared if lemma not in listed]):
         return "swapped_roles"  # "a cup of coffee" / "a plate of coffee"
@@ -61,7 +66,7 @@ def swapped(have: Reading, want: Reading, wordnet: WordNet | None = None) -> str
     if put_with_a_place(have, have_heads, want_heads, shared):
         return "swapped_roles"  # "a mug on a bed, a phone on the floor" / "a bed with both"
     for first in moved:
-        for second in shared:
+        for second in (lemma for lemma in shared if lemma not in timed):
             inverted = (have_heads[first][0] > have_heads[second][0]) != (
                 want_heads[first][0] > want_heads[second][0]
             )
@@ -91,6 +96,13 @@ def swapped(have: Reading, want: Reading, wordnet: WordNet | None = None) -> str
     ):
         return "swapped_roles"  # "a man holding a cup and a woman holding a book" / swapped
     return None
+
+
+def _one_time(reading: Reading) -> set[str]:
+    """The time of day ``reading`` names as a thing ("dusk" in "a beach at dusk"), where it
+    names one; none where it names two ("a city at night and a village at dawn")."""
+    times = {reading.words[i].key for i in reading.heads()} & TIMES
+    return times if len(times) == 1 else set()
 
 
 def _done_by_each(reading: Reading) -> dict[tuple[str, str], set[str]]:
