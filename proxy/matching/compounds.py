@@ -134,15 +134,16 @@ def join_compounds(wordnet: WordNet | None, tokens: list[str]) -> list[str]:
         first = tokens[i]
         size = 1
         if words[i]:
-            starts = first not in _NOT_JOINED and (
+            joinable = first not in _NOT_JOINED
+            starts = joinable and (
                 first in wordnet.compound_starts or _ALIKE.get(first) in wordnet.compound_starts
             )
             # "shakes hands": a verb's "-s" form opens what its lemma does ("shake_hands")
             does = (
-                not starts
+                joinable
+                and not starts
                 and first[-1:] == "s"
                 and first[:-1] in wordnet.compound_starts
-                and first not in _NOT_JOINED
             )
             closes = first not in _NOT_CLOSED
             for size in (3, 2):
@@ -181,9 +182,10 @@ def join_compounds(wordnet: WordNet | None, tokens: list[str]) -> list[str]:
                 # thing is part of its name ("ice cream", "sky blue").
                 if (starts or does) and all(part not in _NOT_PARTS for part in tokens[i + 1 : end]):
                     compound = _known_compound(wordnet, tokens[i:end])
+                    verb = compound is not None and wordnet.parts_of_speech(compound) == _VERB_ONLY
                     if (
                         compound is not None
-                        and (starts or wordnet.parts_of_speech(compound) == _VERB_ONLY)
+                        and (starts or verb)
                         # "a cat sleeps" is no "cat sleep" (a catnap): "a" asks for one;
                         # but "a robot waters tomato plants": the verb ends what "a" opened,
                         # and "a man shakes hands" does what "shake hands" says
@@ -191,7 +193,7 @@ def join_compounds(wordnet: WordNet | None, tokens: list[str]) -> list[str]:
                             after_one(tokens, i)
                             and _inflected(wordnet, compound)
                             and not _verb_before(wordnet, tokens, i)
-                            and wordnet.parts_of_speech(compound) != _VERB_ONLY
+                            and not verb
                         )
                         # nor is "her cat sleeps" after "the" or an owner, which may ask for
                         # more than one: a thing alive and what it does, not plural catnaps
@@ -209,7 +211,7 @@ def join_compounds(wordnet: WordNet | None, tokens: list[str]) -> list[str]:
                         and not (
                             first.endswith("ing")
                             and i
-                            and wordnet.parts_of_speech(compound) != _VERB_ONLY
+                            and not verb
                             and (
                                 tokens[i - 1] in _BE
                                 or (

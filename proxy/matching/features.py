@@ -154,7 +154,7 @@ _AMOUNTS = {
     "plenty:few": r"(?:a\s+)?few|some(?!\s+(?:kind|sort|type)s?\s+of)|a\s+couple\s+of|"
     r"a\s+(?:small\s+)?handful\s+of|a\s+(?:little\s+)?bit\s+of|a\s+(?:drop|wisp|trickle)\s+of|"
     r"a\s+(?:light\s+)?(?:dusting|sprinkle)\s+of|"
-    rf"a\s+little\s+(?=(?:bit\s+of\s+)?(?:{'|'.join(_MASS)})\b)|"
+    rf"a\s+little\s+(?=(?:bit\s+of\s+)?(?:{'|'.join(sorted(_MASS))})\b)|"
     # not "many scattered leaves", "lots of scattered toys": many, spread about
     r"(?<!many\s)(?<!numerous\s)(?<!countless\s)(?<!of\s)(?:scattered|sparse(?:ly)?)|"
     r"a\s+(?:scattering|smattering|sprinkling)\s+of|"
